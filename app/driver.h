@@ -1,0 +1,34 @@
+// One fusim run, from file names to results: load, schedule (or read a schedule), lower,
+// predict, simulate. main() and the end-to-end tests both go through here.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "network/network.h"
+#include "report.h"
+#include "schedule/program.h"
+
+namespace fusim {
+
+struct RunOptions {
+  std::string arch_path;
+  std::string net_path;
+  std::vector<std::string> overrides;  // -p key=value
+  std::string schedule_in;             // a Program YAML to replay instead of scheduling
+  std::string fusion = "none";
+};
+
+// Owns everything a RunResult points to.
+struct Run {
+  std::unique_ptr<Network> net;
+  std::unique_ptr<Arch> arch;
+  std::unique_ptr<Program> program;
+  RunResult result;
+};
+
+std::unique_ptr<Run> run_fusim(const RunOptions& options);
+
+}  // namespace fusim

@@ -1,0 +1,88 @@
+// fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "common/error.h"
+#include "driver.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: fusim --arch ARCH.yaml --net NET.yaml [options]\n"
+    "\n"
+    "Simulates NET on ARCH and prints cycles, off-chip traffic and the schedule.\n"
+    "\n"
+    "options:\n"
+    "  --arch FILE          architecture (configs/*.yaml)\n"
+    "  --net FILE           network (workloads/*.yaml)\n"
+    "  -p KEY=VALUE         override an arch key, e.g. -p cores.count=16 (repeatable)\n"
+    "  --fusion NAME        scheduling algorithm (this version: none = layer by layer)\n"
+    "  --out DIR            write report.json, layers.csv, groups.csv, arch.yaml, schedule.yaml\n"
+    "  --schedule-out FILE  write the program (per-core commands) as YAML\n"
+    "  --schedule-in FILE   simulate this program instead of scheduling\n"
+    "  --quiet              no summary on stdout\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 success, 2 bad input (one line on stderr), 1 internal error\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fusim::RunOptions opt;
+  std::string out_dir, schedule_out;
+  bool quiet = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw fusim::InputError("", 0, a, "expects a value");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kUsage;
+        return 0;
+      } else if (a == "--version") {
+        std::cout << "fusim " << FUSIM_VERSION << "\n";
+        return 0;
+      } else if (a == "--arch") {
+        opt.arch_path = value();
+      } else if (a == "--net") {
+        opt.net_path = value();
+      } else if (a == "-p") {
+        opt.overrides.push_back(value());
+      } else if (a == "--fusion") {
+        opt.fusion = value();
+      } else if (a == "--out") {
+        out_dir = value();
+      } else if (a == "--schedule-out") {
+        schedule_out = value();
+      } else if (a == "--schedule-in") {
+        opt.schedule_in = value();
+      } else if (a == "--quiet") {
+        quiet = true;
+      } else {
+        throw fusim::InputError("", 0, a, "unknown option (see fusim --help)");
+      }
+    }
+    if (opt.arch_path.empty() || opt.net_path.empty()) {
+      throw fusim::InputError("", 0, opt.arch_path.empty() ? "--arch" : "--net",
+                              "is required (see fusim --help)");
+    }
+    auto run = fusim::run_fusim(opt);
+    if (!quiet) std::cout << fusim::summary_text(run->result);
+    if (!out_dir.empty()) fusim::write_outputs(run->result, out_dir);
+    if (!schedule_out.empty()) {
+      std::ofstream f(schedule_out, std::ios::binary);
+      f << fusim::program_to_yaml(*run->program, *run->net);
+      if (!f) throw fusim::InputError(schedule_out, 0, "--schedule-out", "cannot write the file");
+    }
+    return 0;
+  } catch (const fusim::InputError& e) {
+    std::cerr << "fusim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "fusim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

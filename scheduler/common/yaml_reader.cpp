@@ -1,0 +1,246 @@
+#include "common/yaml_reader.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace fusim {
+
+namespace {
+
+int line_of_node(const YAML::Node& n) {
+  if (!n.IsDefined()) return 0;
+  const YAML::Mark m = n.Mark();
+  return m.line >= 0 ? m.line + 1 : 0;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+YAML::Node parse_checked(const std::string& text, const std::string& origin) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+                     "malformed YAML: " + e.msg);
+  }
+}
+
+}  // namespace
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+  YAML::Node root = parse_checked(text.str(), path);
+  if (!root.IsMap())
+    throw InputError(path, line_of_node(root), "", "expected a YAML mapping at the top level");
+  return root;
+}
+
+YAML::Node load_yaml_string(const std::string& text, const std::string& origin) {
+  return parse_checked(text, origin);
+}
+
+YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+  if (!node_.IsMap()) {
+    throw InputError(file_, line_of_node(node_), path_, "expected a mapping of keys to values");
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : node_) {
+    if (!kv.first.IsScalar())
+      throw InputError(file_, line_of_node(kv.first), path_, "keys must be plain names");
+    const std::string k = kv.first.Scalar();
+    if (!seen.insert(k).second) {
+      throw InputError(file_, line_of_node(kv.first), path_of(k), "duplicate key");
+    }
+  }
+}
+
+bool YamlMap::has(const std::string& key) const {
+  return static_cast<bool>(node_[key]);
+}
+
+int YamlMap::line() const {
+  return line_of_node(node_);
+}
+
+int YamlMap::line_of(const std::string& key) const {
+  const YAML::Node v = node_[key];
+  return v ? line_of_node(v) : line();
+}
+
+std::string YamlMap::path_of(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+void YamlMap::fail(const std::string& key, const std::string& message) const {
+  throw InputError(file_, line_of(key), key.empty() ? path_ : path_of(key), message);
+}
+
+YAML::Node YamlMap::value(const std::string& key) {
+  used_.insert(key);
+  const YAML::Node v = node_[key];
+  if (!v) fail(key, "missing required key");
+  if (v.IsNull()) fail(key, "has no value");
+  return v;
+}
+
+YAML::Node YamlMap::raw(const std::string& key) {
+  used_.insert(key);
+  return node_[key];
+}
+
+std::string YamlMap::get_string(const std::string& key) {
+  const YAML::Node v = value(key);
+  if (!v.IsScalar()) fail(key, "expected a string");
+  return v.Scalar();
+}
+
+std::string YamlMap::get_string(const std::string& key, const std::string& fallback) {
+  return has(key) ? get_string(key) : (used_.insert(key), fallback);
+}
+
+std::int64_t YamlMap::to_int(const YAML::Node& n, const std::string& key, std::int64_t min,
+                             std::int64_t max) const {
+  if (!n.IsScalar()) fail(key, "expected an integer");
+  const std::string& s = n.Scalar();
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE) {
+    fail(key, "expected an integer, got '" + s + "'");
+  }
+  if (v < min || v > max) {
+    fail(key, "value " + s + " is out of range [" + std::to_string(min) + ", " +
+                  std::to_string(max) + "]");
+  }
+  return v;
+}
+
+std::int64_t YamlMap::get_int(const std::string& key, std::int64_t min, std::int64_t max) {
+  return to_int(value(key), key, min, max);
+}
+
+std::int64_t YamlMap::get_int(const std::string& key, std::int64_t min, std::int64_t max,
+                              std::int64_t fallback) {
+  return has(key) ? get_int(key, min, max) : (used_.insert(key), fallback);
+}
+
+double YamlMap::get_double(const std::string& key, double min, double max) {
+  const YAML::Node v = value(key);
+  if (!v.IsScalar()) fail(key, "expected a number");
+  const std::string& s = v.Scalar();
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(d)) {
+    fail(key, "expected a number, got '" + s + "'");
+  }
+  if (d < min || d > max) {
+    std::ostringstream msg;
+    msg << "value " << s << " is out of range [" << min << ", " << max << "]";
+    fail(key, msg.str());
+  }
+  return d;
+}
+
+double YamlMap::get_double(const std::string& key, double min, double max, double fallback) {
+  return has(key) ? get_double(key, min, max) : (used_.insert(key), fallback);
+}
+
+bool YamlMap::get_bool(const std::string& key, bool fallback) {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  const YAML::Node v = value(key);
+  if (v.IsScalar()) {
+    const std::string& s = v.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  fail(key, "expected true or false");
+}
+
+std::vector<std::int64_t> YamlMap::get_int_or_list(const std::string& key, std::size_t n,
+                                                   std::int64_t min, std::int64_t max,
+                                                   std::int64_t fallback) {
+  if (!has(key)) {
+    used_.insert(key);
+    return std::vector<std::int64_t>(n, fallback);
+  }
+  const YAML::Node v = value(key);
+  if (v.IsScalar()) return std::vector<std::int64_t>(n, to_int(v, key, min, max));
+  if (!v.IsSequence() || v.size() != n) {
+    fail(key, "expected an integer or a list of " + std::to_string(n) + " integers");
+  }
+  std::vector<std::int64_t> out;
+  for (const auto& e : v) out.push_back(to_int(e, key, min, max));
+  return out;
+}
+
+std::vector<std::string> YamlMap::get_string_list(const std::string& key) {
+  const YAML::Node v = value(key);
+  if (!v.IsSequence()) fail(key, "expected a list of names");
+  std::vector<std::string> out;
+  for (const auto& e : v) {
+    if (!e.IsScalar()) fail(key, "expected a list of names");
+    out.push_back(e.Scalar());
+  }
+  return out;
+}
+
+std::string YamlMap::get_choice(const std::string& key, const std::vector<std::string>& choices) {
+  const std::string s = get_string(key);
+  for (const auto& c : choices) {
+    if (c == s) return s;
+  }
+  fail(key, "unknown value '" + s + "' (expected one of: " + join(choices) + ")");
+}
+
+std::string YamlMap::get_choice(const std::string& key, const std::vector<std::string>& choices,
+                                const std::string& fallback) {
+  return has(key) ? get_choice(key, choices) : (used_.insert(key), fallback);
+}
+
+YamlMap YamlMap::get_map(const std::string& key) {
+  const YAML::Node v = value(key);
+  if (!v.IsMap()) fail(key, "expected a mapping of keys to values");
+  return YamlMap(v, file_, path_of(key));
+}
+
+std::vector<YamlMap> YamlMap::get_map_list(const std::string& key) {
+  const YAML::Node v = value(key);
+  if (!v.IsSequence()) fail(key, "expected a list");
+  std::vector<YamlMap> out;
+  std::size_t i = 0;
+  for (const auto& e : v) {
+    const std::string p = path_of(key) + "[" + std::to_string(i++) + "]";
+    if (!e.IsMap())
+      throw InputError(file_, line_of_node(e), p, "expected a mapping of keys to values");
+    out.emplace_back(e, file_, p);
+  }
+  return out;
+}
+
+void YamlMap::finish() const {
+  for (const auto& kv : node_) {
+    const std::string k = kv.first.Scalar();
+    if (!used_.count(k)) {
+      throw InputError(file_, line_of_node(kv.first), path_of(k), "unknown key");
+    }
+  }
+}
+
+}  // namespace fusim

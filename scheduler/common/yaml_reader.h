@@ -1,0 +1,69 @@
+// Strict reading of YAML maps: every key read is checked for type and range, every key not read
+// is an error, and every error names the file, the line and the key path.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace fusim {
+
+// Loads a YAML file; a missing file or a syntax error becomes an InputError.
+YAML::Node load_yaml_file(const std::string& path);
+// Parses YAML text (used for -p overrides); `origin` names the source in errors.
+YAML::Node load_yaml_string(const std::string& text, const std::string& origin);
+
+// A view of one YAML mapping. Reads mark keys as used; finish() rejects the keys never read.
+// The node is shared (yaml-cpp nodes are handles); the reader never mutates it.
+class YamlMap {
+ public:
+  YamlMap(YAML::Node node, std::string file, std::string path);
+
+  bool has(const std::string& key) const;
+  int line() const;                           // 1-based line of the map itself
+  int line_of(const std::string& key) const;  // 1-based line of a key's value
+  const std::string& file() const { return file_; }
+  std::string path_of(const std::string& key) const;
+
+  std::string get_string(const std::string& key);
+  std::string get_string(const std::string& key, const std::string& fallback);
+  std::int64_t get_int(const std::string& key, std::int64_t min, std::int64_t max);
+  std::int64_t get_int(const std::string& key, std::int64_t min, std::int64_t max,
+                       std::int64_t fallback);
+  double get_double(const std::string& key, double min, double max);
+  double get_double(const std::string& key, double min, double max, double fallback);
+  bool get_bool(const std::string& key, bool fallback);
+  // A value that is either a single integer or a list of `n` integers (e.g. kernel: 3 or [3, 1]).
+  std::vector<std::int64_t> get_int_or_list(const std::string& key, std::size_t n, std::int64_t min,
+                                            std::int64_t max, std::int64_t fallback);
+  std::vector<std::string> get_string_list(const std::string& key);
+  // One of `choices`; anything else is an error listing them.
+  std::string get_choice(const std::string& key, const std::vector<std::string>& choices);
+  std::string get_choice(const std::string& key, const std::vector<std::string>& choices,
+                         const std::string& fallback);
+
+  YamlMap get_map(const std::string& key);
+  // A list of maps, e.g. `layers:`; each element is returned as a reader with path key[i].
+  std::vector<YamlMap> get_map_list(const std::string& key);
+  YAML::Node raw(const std::string& key);  // marks the key used; no checks
+
+  // Throws on the first key that was never read.
+  void finish() const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+ private:
+  YAML::Node value(const std::string& key);
+  std::int64_t to_int(const YAML::Node& n, const std::string& key, std::int64_t min,
+                      std::int64_t max) const;
+
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+}  // namespace fusim

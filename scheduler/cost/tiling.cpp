@@ -1,0 +1,303 @@
+#include "cost/tiling.h"
+
+#include <algorithm>
+
+#include "common/checked.h"
+#include "common/error.h"
+
+namespace fusim {
+
+LayerGeometry::LayerGeometry(const Layer& layer, std::int64_t element_bytes)
+    : layer_(&layer), elem_(element_bytes) {
+  switch (layer.type) {
+    case LayerType::Fc:
+      rows_ = 1;
+      channels_ = layer.out_channels;
+      break;
+    case LayerType::Gemm:
+      rows_ = layer.m;
+      channels_ = layer.n;
+      break;
+    default:
+      rows_ = layer.out_shape.h;
+      channels_ = layer.out_shape.c;
+      break;
+  }
+}
+
+bool LayerGeometry::b_is_activation() const {
+  return layer_->type == LayerType::Gemm && layer_->inputs.size() == 2;
+}
+
+bool LayerGeometry::input_independent_of_channels() const {
+  switch (layer_->type) {
+    case LayerType::Fc:
+    case LayerType::Gemm:
+      return true;
+    case LayerType::Conv:
+      return layer_->groups == 1;
+    default:
+      return false;
+  }
+}
+
+std::int64_t LayerGeometry::input_rows(std::int64_t r0, std::int64_t r1) const {
+  const Layer& l = *layer_;
+  const std::int64_t h = l.in_shapes[0].h;
+  const std::int64_t lo = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+  const std::int64_t hi = std::min<std::int64_t>(
+      h - 1, (r1 - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation);
+  return std::max<std::int64_t>(0, hi - lo + 1);
+}
+
+std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  if (l.type == LayerType::Conv && l.groups > 1) {
+    const std::int64_t k_per_group = l.out_channels / l.groups;
+    const std::int64_t c_per_group = l.in_shapes[0].c / l.groups;
+    return (ceil_div(k1, k_per_group) - k0 / k_per_group) * c_per_group;
+  }
+  if (l.type == LayerType::Conv) return l.in_shapes[0].c;
+  return k1 - k0;  // pool, add: channel for channel
+}
+
+std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                                        std::int64_t k1) const {
+  const Layer& l = *layer_;
+  const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
+  switch (l.type) {
+    case LayerType::Fc:
+      return mul_checked(in.elements(), elem_);
+    case LayerType::Gemm:
+      // A: rows [r0, r1) of an m x k matrix. B (second operand): handled as weight_bytes.
+      return i == 0 ? mul_checked((r1 - r0) * l.k, elem_) : 0;
+    default:
+      return mul_checked(mul_checked(input_rows(r0, r1) * in.w, input_channels(k0, k1)), elem_);
+  }
+}
+
+std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
+                                            std::int64_t k1) const {
+  const Layer& l = *layer_;
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return input_bytes(i, 0, rows, k0, k1);
+  const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
+  const std::int64_t in_rows =
+      std::min(in.h, (rows - 1) * l.stride_h + (l.kernel_h - 1) * l.dilation + 1);
+  return mul_checked(mul_checked(in_rows * in.w, input_channels(k0, k1)), elem_);
+}
+
+std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0) const {
+  // Row-major by rows of the output (NHWC for feature maps): a row range is contiguous when it
+  // has all channels; a channel slice starts k0 elements into the first row.
+  const Layer& l = *layer_;
+  const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
+  switch (l.type) {
+    case LayerType::Fc:
+      return 0;
+    case LayerType::Gemm:
+      return r0 * l.k * elem_;
+    default: {
+      const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+      const std::int64_t c0 = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
+      return (row * in.w * in.c + (l.type == LayerType::Conv && l.groups == 1 ? 0 : c0)) * elem_;
+    }
+  }
+}
+
+std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  const std::int64_t kc = k1 - k0;
+  switch (l.type) {
+    case LayerType::Conv:
+      return mul_checked(
+          kc * ((l.in_shapes[0].c / l.groups) * l.kernel_h * l.kernel_w + (l.bias ? 1 : 0)), elem_);
+    case LayerType::Fc:
+      return mul_checked(kc * (l.in_shapes[0].elements() + (l.bias ? 1 : 0)), elem_);
+    case LayerType::Gemm:
+      return mul_checked(kc * (l.k + (l.bias ? 1 : 0)), elem_);
+    default:
+      return 0;
+  }
+}
+
+std::int64_t LayerGeometry::output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                                         std::int64_t k1) const {
+  const std::int64_t width =
+      layer_->type == LayerType::Fc || layer_->type == LayerType::Gemm ? 1 : layer_->out_shape.w;
+  return mul_checked((r1 - r0) * width, (k1 - k0) * elem_);
+}
+
+std::int64_t LayerGeometry::output_offset(std::int64_t r0, std::int64_t k0) const {
+  const std::int64_t width =
+      layer_->type == LayerType::Fc || layer_->type == LayerType::Gemm ? 1 : layer_->out_shape.w;
+  return (r0 * width * channels_ + k0) * elem_;
+}
+
+TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                             std::int64_t k1) const {
+  const Layer& l = *layer_;
+  const std::int64_t rows = r1 - r0, kc = k1 - k0;
+  TileWork w;
+  switch (l.type) {
+    case LayerType::Conv:
+      if (l.is_depthwise()) {
+        w.on_pe_array = false;
+        w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
+      } else {
+        const std::int64_t k_per_group = l.out_channels / l.groups;
+        w.m = rows * l.out_shape.w;
+        w.k = (l.in_shapes[0].c / l.groups) * l.kernel_h * l.kernel_w;
+        // A chunk spanning several groups is several independent GEMMs.
+        w.count = ceil_div(k1, k_per_group) - k0 / k_per_group;
+        w.n = std::min(kc, k_per_group);
+        if (l.groups == 1) w.count = 1, w.n = kc;
+      }
+      break;
+    case LayerType::Fc:
+      w.m = 1;
+      w.n = kc;
+      w.k = l.in_shapes[0].elements();
+      break;
+    case LayerType::Gemm:
+      w.m = rows;
+      w.n = kc;
+      w.k = l.k;
+      break;
+    case LayerType::Pool:
+      w.on_pe_array = false;
+      w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
+      break;
+    case LayerType::Add:
+      w.on_pe_array = false;
+      w.ops = rows * l.out_shape.w * kc * static_cast<std::int64_t>(l.inputs.size() - 1);
+      break;
+    case LayerType::Concat:
+      w.on_pe_array = false;
+      break;
+  }
+  return w;
+}
+
+ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64_t core) {
+  return {channels * core / cores, channels * (core + 1) / cores};
+}
+
+namespace {
+
+std::int64_t all_inputs(const LayerGeometry& g, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                        std::int64_t k1) {
+  std::int64_t s = 0;
+  for (int i = 0; i < g.input_count(); ++i) s += g.input_bytes(i, r0, r1, k0, k1);
+  return s;
+}
+
+// The input buffer must hold every operand of a tile at once.
+std::int64_t all_inputs_worst(const LayerGeometry& g, std::int64_t rows, std::int64_t k0,
+                              std::int64_t k1) {
+  std::int64_t s = 0;
+  for (int i = 0; i < g.input_count(); ++i) s += g.max_input_bytes(i, rows, k0, k1);
+  return s;
+}
+
+// Largest x in [1, hi] with fits(x), assuming fits is monotone (true then false); 0 if none.
+template <class F>
+std::int64_t largest_fitting(std::int64_t hi, F fits) {
+  if (hi < 1 || !fits(1)) return 0;
+  std::int64_t lo = 1;
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    if (fits(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+}  // namespace
+
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
+                      std::int64_t batch) {
+  Traffic tr;
+  const std::int64_t ks = s.end - s.begin;
+  if (ks <= 0) return tr;
+  const std::int64_t h = t.rows_per_tile, kc = t.channels_per_tile;
+  const std::int64_t n_row_tiles = ceil_div(g.rows(), h);
+  // Input bytes of one batch item for channel range [k0, k1), summed over the row tiles.
+  auto inputs_over_rows = [&](std::int64_t k0, std::int64_t k1) {
+    std::int64_t sum = 0;
+    for (std::int64_t r = 0; r < g.rows(); r += h)
+      sum += all_inputs(g, r, std::min(r + h, g.rows()), k0, k1);
+    return sum;
+  };
+  if (g.b_is_activation()) {
+    // B changes with the batch item; weight-outer within each item.
+    for (std::int64_t k = s.begin; k < s.end; k += kc) {
+      const std::int64_t k1 = std::min(k + kc, s.end);
+      tr.ifmap += batch * (g.weight_bytes(k, k1) + inputs_over_rows(k, k1));
+    }
+  } else if (t.weights_outer) {
+    tr.weight = g.weight_bytes(s.begin, s.end);
+    for (std::int64_t k = s.begin; k < s.end; k += kc) {
+      tr.ifmap += batch * inputs_over_rows(k, std::min(k + kc, s.end));
+    }
+  } else {
+    tr.weight = batch * n_row_tiles * g.weight_bytes(s.begin, s.end);
+    tr.ifmap = batch * inputs_over_rows(s.begin, s.end);
+  }
+  tr.ofmap = batch * g.output_bytes(0, g.rows(), s.begin, s.end);
+  return tr;
+}
+
+LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
+                              std::int64_t batch) {
+  const LayerGeometry g(layer, arch.element_bytes());
+  const CoreParams& core = arch.core;
+  const std::int64_t ks = slice_channels;
+  LayerTiling best;
+  std::string binding;  // the buffer that refused, for the error
+  std::int64_t needed = 0;
+  for (const bool halves : {true, false}) {
+    const std::int64_t div = halves ? 2 : 1;
+    const std::int64_t bi = core.input_buffer.capacity_bytes / div;
+    const std::int64_t bw = core.weight_buffer.capacity_bytes / div;
+    const std::int64_t bo = core.output_buffer.capacity_bytes / div;
+    // Channels per tile: weights and one output row must fit; per-channel inputs must fit.
+    const std::int64_t kc = largest_fitting(ks, [&](std::int64_t k) {
+      return g.weight_bytes(0, k) <= bw && g.output_bytes(0, 1, 0, k) <= bo &&
+             all_inputs_worst(g, 1, 0, k) <= bi;
+    });
+    if (kc == 0) {
+      if (g.weight_bytes(0, 1) > bw)
+        binding = "cores.buffers.weight.capacity_bytes", needed = g.weight_bytes(0, 1);
+      else if (g.output_bytes(0, 1, 0, 1) > bo)
+        binding = "cores.buffers.output.capacity_bytes", needed = g.output_bytes(0, 1, 0, 1);
+      else
+        binding = "cores.buffers.input.capacity_bytes", needed = all_inputs_worst(g, 1, 0, 1);
+      continue;
+    }
+    // Rows per tile: the largest row tile whose inputs and outputs fit.
+    const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
+      return all_inputs_worst(g, r, 0, kc) <= bi && g.output_bytes(0, r, 0, kc) <= bo;
+    });
+    if (h == 0) continue;
+    best.rows_per_tile = h;
+    best.channels_per_tile = kc;
+    best.double_buffered = halves;
+    // Loop order: keep whichever of weights or input rows saves more off-chip bytes.
+    if (g.input_independent_of_channels() && !g.b_is_activation() && kc < ks) {
+      LayerTiling io = best;
+      io.weights_outer = false;
+      const ChannelSlice s{0, ks};
+      if (slice_traffic(g, io, s, batch).total() < slice_traffic(g, best, s, batch).total()) {
+        best.weights_outer = false;
+      }
+    }
+    return best;
+  }
+  throw InputError(arch.file, 0, binding,
+                   "buffer too small for any tile of layer '" + layer.name +
+                       "': it needs at least " + std::to_string(needed) + " bytes");
+}
+
+}  // namespace fusim

@@ -1,0 +1,99 @@
+// Tiling of one layer on one core's buffers, for the layer-by-layer schedule: which output rows
+// and output channels one tile covers, and in which loop order tiles run. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+#include "cost/pe_model.h"
+#include "network/network.h"
+
+namespace fusim {
+
+// A layer seen as "rows x channels" of output per batch item, whatever its type:
+//   conv / pool / add: rows = output height (full width per row), channels = output channels
+//   fc:                rows = 1, channels = output features
+//   gemm:              rows = m, channels = n
+// and the bytes of each operand as a function of a tile's row and channel ranges.
+class LayerGeometry {
+ public:
+  LayerGeometry(const Layer& layer, std::int64_t element_bytes);
+
+  std::int64_t rows() const { return rows_; }
+  std::int64_t channels() const { return channels_; }
+  int input_count() const { return static_cast<int>(layer_->inputs.size()); }
+
+  // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1).
+  std::int64_t input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                           std::int64_t k1) const;
+  // The most input bytes any tile of `rows` output rows can need (an interior tile, no padding).
+  std::int64_t max_input_bytes(int i, std::int64_t rows, std::int64_t k0, std::int64_t k1) const;
+  // Byte offset of that input range inside the operand's tensor of one batch item.
+  std::int64_t input_offset(int i, std::int64_t r0, std::int64_t k0) const;
+  // True when the input needed does not depend on the output channels (dense conv, fc, gemm).
+  bool input_independent_of_channels() const;
+  // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias), or for a gemm
+  // of two activations the B operand slice of one batch item (see b_is_activation()).
+  std::int64_t weight_bytes(std::int64_t k0, std::int64_t k1) const;
+  bool b_is_activation() const;
+  std::int64_t output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                            std::int64_t k1) const;
+  std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;
+  TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1) const;
+
+ private:
+  std::int64_t input_rows(std::int64_t r0, std::int64_t r1) const;
+  std::int64_t input_channels(std::int64_t k0, std::int64_t k1) const;
+
+  const Layer* layer_;
+  std::int64_t elem_;
+  std::int64_t rows_ = 1, channels_ = 1;
+};
+
+// Output channels [begin, end) given to core `core` of `cores` when the layer is split by
+// output channels (the layer-by-layer split). Empty when there are more cores than channels.
+struct ChannelSlice {
+  std::int64_t begin = 0, end = 0;
+};
+ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64_t core);
+
+struct LayerTiling {
+  std::int64_t rows_per_tile = 1;      // output rows per tile
+  std::int64_t channels_per_tile = 1;  // output channels per tile
+  // Weight-outer: weights of a channel chunk stay while all rows stream past (inputs re-fetched
+  // per chunk). Input-outer: an input row tile stays while weight chunks stream past (weights
+  // re-fetched per row tile). Chosen per layer to minimise off-chip bytes.
+  bool weights_outer = true;
+  bool double_buffered = true;  // tiles sized to half of each buffer
+};
+
+// The largest tile that fits the core's buffers for a slice of `slice_channels` output channels,
+// double-buffered when possible; throws InputError naming the arch key when nothing fits.
+LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
+                              std::int64_t batch);
+
+}  // namespace fusim
+
+namespace fusim {
+
+// Off-chip bytes by tensor kind.
+struct Traffic {
+  std::int64_t weight = 0, ifmap = 0, ofmap = 0;
+  std::int64_t read() const { return weight + ifmap; }
+  std::int64_t total() const { return weight + ifmap + ofmap; }
+  Traffic& operator+=(const Traffic& o) {
+    weight += o.weight;
+    ifmap += o.ifmap;
+    ofmap += o.ofmap;
+    return *this;
+  }
+};
+
+// Off-chip bytes of one core's channel slice of a layer under `tiling`, as closed-form sums over
+// the row tiles (halo rows between row tiles are re-fetched; nothing is kept across tiles except
+// what the loop order keeps resident). A gemm's activation B operand counts as ifmap.
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& tiling, ChannelSlice slice,
+                      std::int64_t batch);
+
+}  // namespace fusim

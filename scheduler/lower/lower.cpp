@@ -1,0 +1,234 @@
+#include "lower/lower.h"
+
+#include <algorithm>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "cost/tiling.h"
+
+namespace fusim {
+
+namespace {
+
+constexpr std::int64_t kAlign = 4096;
+
+std::int64_t align_up(std::int64_t x) {
+  return ceil_div(x, kAlign) * kAlign;
+}
+
+// Emits the commands of one core's channel slice of one layer.
+class SliceEmitter {
+ public:
+  SliceEmitter(std::vector<Command>& out, const Network& net, int layer_index,
+               const LayerGeometry& g, const AddressMap& map, std::int64_t elem)
+      : out_(out), net_(net), li_(layer_index), g_(g), map_(map), elem_(elem) {}
+
+  void emit(ChannelSlice s, const LayerTiling& t) {
+    const std::int64_t batch = net_.batch();
+    const std::int64_t rows = g_.rows(), h = t.rows_per_tile, kc = t.channels_per_tile;
+    const bool has_weights = g_.weight_bytes(0, 1) > 0;
+    if (g_.b_is_activation()) {
+      for (std::int64_t b = 0; b < batch; ++b) {
+        for (std::int64_t k = s.begin; k < s.end; k += kc) {
+          const std::int64_t k1 = std::min(k + kc, s.end);
+          const std::uint32_t wl = load_b_operand(b, k, k1);
+          for (std::int64_t r = 0; r < rows; r += h) {
+            tile(b, r, std::min(r + h, rows), k, k1, wl, r + h >= rows, true);
+          }
+        }
+      }
+    } else if (t.weights_outer) {
+      for (std::int64_t k = s.begin; k < s.end; k += kc) {
+        const std::int64_t k1 = std::min(k + kc, s.end);
+        const std::uint32_t wl = has_weights ? load_weights(k, k1) : kNone;
+        for (std::int64_t b = 0; b < batch; ++b) {
+          for (std::int64_t r = 0; r < rows; r += h) {
+            tile(b, r, std::min(r + h, rows), k, k1, wl, b + 1 == batch && r + h >= rows, true);
+          }
+        }
+      }
+    } else {
+      for (std::int64_t b = 0; b < batch; ++b) {
+        for (std::int64_t r = 0; r < rows; r += h) {
+          const std::int64_t r1 = std::min(r + h, rows);
+          const std::vector<std::uint32_t> in = load_inputs(b, r, r1, s.begin, s.end);
+          for (std::int64_t k = s.begin; k < s.end; k += kc) {
+            const std::int64_t k1 = std::min(k + kc, s.end);
+            const std::uint32_t wl = load_weights(k, k1);
+            compute_and_store(b, r, r1, k, k1, in, wl, true, k1 >= s.end);
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  std::uint32_t push(Command c) {
+    c.layer = li_;
+    out_.push_back(std::move(c));
+    return static_cast<std::uint32_t>(out_.size() - 1);
+  }
+
+  std::uint32_t load_weights(std::int64_t k0, std::int64_t k1) {
+    Command c;
+    c.op = CommandOp::Load;
+    c.kind = TensorKind::Weight;
+    c.buffer = BufferRole::Weight;
+    c.bytes = g_.weight_bytes(k0, k1);
+    c.addr = map_.weight_base[static_cast<std::size_t>(li_)] + g_.weight_bytes(0, k0);
+    return push(std::move(c));
+  }
+
+  std::uint32_t load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1) {
+    const Layer& l = net_.layer(li_);
+    Command c;
+    c.op = CommandOp::Load;
+    c.kind = TensorKind::Ifmap;
+    c.buffer = BufferRole::Weight;
+    c.bytes = g_.weight_bytes(k0, k1);
+    c.addr = map_.operand_base(net_, l.inputs[1]) + b * l.in_shapes[1].elements() * elem_ +
+             g_.weight_bytes(0, k0);
+    return push(std::move(c));
+  }
+
+  std::vector<std::uint32_t> load_inputs(std::int64_t b, std::int64_t r0, std::int64_t r1,
+                                         std::int64_t k0, std::int64_t k1) {
+    const Layer& l = net_.layer(li_);
+    std::vector<std::uint32_t> ids;
+    for (int i = 0; i < g_.input_count(); ++i) {
+      const std::int64_t bytes = g_.input_bytes(i, r0, r1, k0, k1);
+      if (bytes == 0) continue;
+      Command c;
+      c.op = CommandOp::Load;
+      c.kind = TensorKind::Ifmap;
+      c.buffer = BufferRole::Input;
+      c.bytes = bytes;
+      c.addr = map_.operand_base(net_, l.inputs[static_cast<std::size_t>(i)]) +
+               b * l.in_shapes[static_cast<std::size_t>(i)].elements() * elem_ +
+               g_.input_offset(i, r0, k0);
+      ids.push_back(push(std::move(c)));
+    }
+    return ids;
+  }
+
+  void compute_and_store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                         std::int64_t k1, const std::vector<std::uint32_t>& in, std::uint32_t wl,
+                         bool free_weights, bool free_inputs) {
+    Command c;
+    c.op = CommandOp::Compute;
+    c.buffer = BufferRole::Output;
+    c.bytes = g_.output_bytes(r0, r1, k0, k1);
+    c.work = g_.work(r0, r1, k0, k1);
+    c.deps = in;
+    if (wl != kNone) c.deps.push_back(wl);
+    if (free_inputs) c.frees = in;
+    if (free_weights && wl != kNone) c.frees.push_back(wl);
+    const std::uint32_t comp = push(std::move(c));
+    Command st;
+    st.op = CommandOp::Store;
+    st.kind = TensorKind::Ofmap;
+    st.buffer = BufferRole::Output;
+    st.bytes = g_.output_bytes(r0, r1, k0, k1);
+    st.addr = map_.output_base[static_cast<std::size_t>(li_)] +
+              b * net_.layer(li_).out_shape.elements() * elem_ + g_.output_offset(r0, k0);
+    st.deps = {comp};
+    st.frees = {comp};
+    push(std::move(st));
+  }
+
+  void tile(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+            std::uint32_t wl, bool last_use_of_weights, bool free_inputs) {
+    const std::vector<std::uint32_t> in = load_inputs(b, r0, r1, k0, k1);
+    compute_and_store(b, r0, r1, k0, k1, in, wl, last_use_of_weights, free_inputs);
+  }
+
+  std::vector<Command>& out_;
+  const Network& net_;
+  int li_;
+  const LayerGeometry& g_;
+  const AddressMap& map_;
+  std::int64_t elem_;
+};
+
+}  // namespace
+
+std::int64_t AddressMap::operand_base(const Network& /*net*/, const Operand& op) const {
+  return op.from_network_input ? input_base[static_cast<std::size_t>(op.index)]
+                               : output_base[static_cast<std::size_t>(op.index)];
+}
+
+AddressMap plan_addresses(const Network& net, const Arch& arch) {
+  const std::int64_t elem = arch.element_bytes();
+  const std::int64_t batch = net.batch();
+  AddressMap m;
+  std::int64_t next = 0;
+  for (const NetworkInput& in : net.inputs()) {
+    m.input_base.push_back(next);
+    next = align_up(next + in.shape.elements() * batch * elem);
+  }
+  for (const Layer& l : net.layers()) {
+    m.weight_base.push_back(next);
+    next = align_up(next + l.params() * elem);
+  }
+  const std::size_t n = net.layers().size();
+  m.output_base.assign(n, -1);
+  // Reverse topological order: a concat is placed before its producers, which it then places
+  // inside itself.
+  for (std::size_t i = n; i-- > 0;) {
+    const Layer& l = net.layers()[i];
+    if (m.output_base[i] < 0) {
+      m.output_base[i] = next;
+      next = align_up(next + l.out_shape.elements() * batch * elem);
+    }
+    if (l.type != LayerType::Concat) continue;
+    std::int64_t offset = 0;
+    for (std::size_t j = 0; j < l.inputs.size(); ++j) {
+      const Operand& op = l.inputs[j];
+      if (!op.from_network_input && m.output_base[static_cast<std::size_t>(op.index)] < 0) {
+        m.output_base[static_cast<std::size_t>(op.index)] = m.output_base[i] + offset;
+      }
+      offset += l.in_shapes[j].elements() * batch * elem;
+    }
+  }
+  return m;
+}
+
+Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
+  Program p;
+  p.schedule = schedule;
+  p.cores.assign(static_cast<std::size_t>(arch.core_count), {});
+  const AddressMap map = plan_addresses(net, arch);
+  for (std::size_t gi = 0; gi < schedule.groups.size(); ++gi) {
+    const Group& group = schedule.groups[gi];
+    if (group.layers.size() != 1) {
+      throw InputError("", 0, "groups[" + std::to_string(gi) + "]",
+                       "fused groups of several layers are not supported by this version");
+    }
+    if (group.cores < 1 || group.cores > arch.core_count) {
+      throw InputError("", 0, "groups[" + std::to_string(gi) + "].cores",
+                       "a group must run on 1 to " + std::to_string(arch.core_count) + " cores");
+    }
+    const int li = group.layers.front();
+    const Layer& l = net.layer(li);
+    if (l.type != LayerType::Concat) {
+      const LayerGeometry g(l, arch.element_bytes());
+      for (std::int64_t c = 0; c < group.cores; ++c) {
+        const ChannelSlice s = channel_slice(g.channels(), group.cores, c);
+        if (s.end <= s.begin) continue;
+        const LayerTiling t = plan_layer_tiling(l, arch, s.end - s.begin, net.batch());
+        SliceEmitter(p.cores[static_cast<std::size_t>(c)], net, li, g, map, arch.element_bytes())
+            .emit(s, t);
+      }
+    }
+    for (auto& core : p.cores) {
+      Command sync;
+      sync.op = CommandOp::Sync;
+      core.push_back(std::move(sync));
+    }
+  }
+  return p;
+}
+
+}  // namespace fusim

@@ -1,0 +1,29 @@
+// Lowering: a Schedule becomes a Program of per-core tile commands.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+#include "network/network.h"
+#include "schedule/program.h"
+
+namespace fusim {
+
+// Where every tensor lives in DRAM: network inputs, weights and outputs of each layer, in one
+// flat byte address space (4 KiB aligned). A concat's producers write straight into the
+// concat's tensor, so a concat moves no data.
+struct AddressMap {
+  std::vector<std::int64_t> input_base;   // per network input
+  std::vector<std::int64_t> weight_base;  // per layer
+  std::vector<std::int64_t> output_base;  // per layer
+  std::int64_t operand_base(const Network& net, const Operand& op) const;
+};
+
+AddressMap plan_addresses(const Network& net, const Arch& arch);
+
+// Throws InputError for a group the lowering cannot build (a fused group of several layers is
+// not supported yet; a group with more cores than the arch has).
+Program lower(const Network& net, const Arch& arch, const Schedule& schedule);
+
+}  // namespace fusim

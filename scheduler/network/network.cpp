@@ -1,0 +1,314 @@
+#include "network/network.h"
+
+#include <algorithm>
+#include <map>
+
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/depth_first_search.hpp>
+#include <boost/graph/topological_sort.hpp>
+
+#include "common/error.h"
+
+namespace fusim {
+
+const char* to_string(LayerType t) {
+  switch (t) {
+    case LayerType::Conv:
+      return "conv";
+    case LayerType::Fc:
+      return "fc";
+    case LayerType::Gemm:
+      return "gemm";
+    case LayerType::Pool:
+      return "pool";
+    case LayerType::Add:
+      return "add";
+    case LayerType::Concat:
+      return "concat";
+  }
+  return "?";
+}
+
+const char* to_string(Activation a) {
+  switch (a) {
+    case Activation::None:
+      return "none";
+    case Activation::Relu:
+      return "relu";
+    case Activation::Relu6:
+      return "relu6";
+  }
+  return "?";
+}
+
+std::string to_string(const Shape& s) {
+  return "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
+}
+
+bool Layer::is_depthwise() const {
+  return type == LayerType::Conv && groups > 1 && !in_shapes.empty() && in_shapes[0].c == groups;
+}
+
+bool Layer::runs_on_pe_array() const {
+  return (type == LayerType::Conv && !is_depthwise()) || type == LayerType::Fc ||
+         type == LayerType::Gemm;
+}
+
+std::int64_t Layer::macs_per_item() const {
+  switch (type) {
+    case LayerType::Conv:
+      return out_shape.elements() * (in_shapes.at(0).c / groups) * kernel_h * kernel_w;
+    case LayerType::Fc:
+      return in_shapes.at(0).elements() * out_channels;
+    case LayerType::Gemm:
+      return m * n * k;
+    default:
+      return 0;
+  }
+}
+
+std::int64_t Layer::params() const {
+  switch (type) {
+    case LayerType::Conv:
+      return out_channels * (in_shapes.at(0).c / groups) * kernel_h * kernel_w +
+             (bias ? out_channels : 0);
+    case LayerType::Fc:
+      return in_shapes.at(0).elements() * out_channels + (bias ? out_channels : 0);
+    case LayerType::Gemm:
+      return inputs.size() == 1 ? k * n + (bias ? n : 0) : 0;
+    default:
+      return 0;
+  }
+}
+
+std::int64_t Layer::vector_ops_per_item() const {
+  switch (type) {
+    case LayerType::Conv:
+      return is_depthwise() ? macs_per_item() : 0;
+    case LayerType::Pool:
+      return global_pool ? in_shapes.at(0).elements() : out_shape.elements() * kernel_h * kernel_w;
+    case LayerType::Add:
+      return out_shape.elements() * static_cast<std::int64_t>(inputs.size() - 1);
+    default:
+      return 0;
+  }
+}
+
+namespace {
+
+struct BackEdgeRecorder : boost::default_dfs_visitor {
+  std::pair<int, int>* found;
+  explicit BackEdgeRecorder(std::pair<int, int>* f) : found(f) {}
+  template <class Edge, class G>
+  void back_edge(Edge e, const G& g) {
+    if (found->first < 0) *found = {static_cast<int>(source(e, g)), static_cast<int>(target(e, g))};
+  }
+};
+
+std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                        std::int64_t d, bool ceil_mode) {
+  const std::int64_t span = in + 2 * p - d * (k - 1) - 1;
+  if (span < 0) return 0;
+  std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  // Caffe/PyTorch rule: the last window must start inside the input or the left padding.
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+}  // namespace
+
+Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput> inputs,
+                 std::vector<Layer> layers, const std::string& file)
+    : name_(std::move(name)), batch_(batch), inputs_(std::move(inputs)) {
+  const int n = static_cast<int>(layers.size());
+  Graph g(static_cast<std::size_t>(n));
+  bool file_order_is_topological = true;
+  for (int v = 0; v < n; ++v) {
+    for (const Operand& op : layers[static_cast<std::size_t>(v)].inputs) {
+      if (op.from_network_input) continue;
+      boost::add_edge(static_cast<std::size_t>(op.index), static_cast<std::size_t>(v), g);
+      if (op.index >= v) file_order_is_topological = false;
+    }
+  }
+
+  std::vector<int> order;
+  if (file_order_is_topological) {
+    for (int v = 0; v < n; ++v) order.push_back(v);
+  } else {
+    std::pair<int, int> back{-1, -1};
+    boost::depth_first_search(g, boost::visitor(BackEdgeRecorder(&back)));
+    if (back.first >= 0) {
+      const Layer& l = layers[static_cast<std::size_t>(back.second)];
+      throw InputError(file, l.source_line, "layers",
+                       "the graph has a cycle: layer '" +
+                           layers[static_cast<std::size_t>(back.first)].name + "' feeds '" +
+                           l.name + "', which it depends on");
+    }
+    std::vector<std::size_t> rev;
+    boost::topological_sort(g, std::back_inserter(rev));
+    for (auto it = rev.rbegin(); it != rev.rend(); ++it) order.push_back(static_cast<int>(*it));
+  }
+
+  // Renumber layers in topological order and rebuild the graph on the new numbering.
+  std::vector<int> new_index(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    new_index[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = i;
+  layers_.reserve(layers.size());
+  for (int old : order) {
+    Layer l = std::move(layers[static_cast<std::size_t>(old)]);
+    for (Operand& op : l.inputs) {
+      if (!op.from_network_input) op.index = new_index[static_cast<std::size_t>(op.index)];
+    }
+    layers_.push_back(std::move(l));
+  }
+  graph_ = Graph(static_cast<std::size_t>(n));
+  for (int v = 0; v < n; ++v) {
+    for (const Operand& op : layers_[static_cast<std::size_t>(v)].inputs) {
+      if (!op.from_network_input) {
+        boost::add_edge(static_cast<std::size_t>(op.index), static_cast<std::size_t>(v), graph_);
+      }
+    }
+  }
+
+  // Shape inference in topological order.
+  for (Layer& l : layers_) {
+    auto fail = [&](const std::string& msg) {
+      throw InputError(file, l.source_line, "layers." + l.name, msg);
+    };
+    auto operand_name = [&](const Operand& op) {
+      return op.from_network_input ? inputs_[static_cast<std::size_t>(op.index)].name
+                                   : layers_[static_cast<std::size_t>(op.index)].name;
+    };
+    l.in_shapes.clear();
+    for (const Operand& op : l.inputs) {
+      l.in_shapes.push_back(op.from_network_input
+                                ? inputs_[static_cast<std::size_t>(op.index)].shape
+                                : layers_[static_cast<std::size_t>(op.index)].out_shape);
+    }
+    const std::size_t arity = l.inputs.size();
+    auto need_inputs = [&](std::size_t lo, std::size_t hi) {
+      if (arity < lo || arity > hi) {
+        fail(std::string("a ") + to_string(l.type) + " layer takes " +
+             (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
+             " input(s), got " + std::to_string(arity));
+      }
+    };
+    switch (l.type) {
+      case LayerType::Conv:
+      case LayerType::Pool: {
+        need_inputs(1, 1);
+        const Shape in = l.in_shapes[0];
+        if (l.type == LayerType::Conv) {
+          if (in.c % l.groups != 0 || l.out_channels % l.groups != 0) {
+            fail("groups (" + std::to_string(l.groups) + ") must divide the input channels of '" +
+                 operand_name(l.inputs[0]) + "' (" + std::to_string(in.c) + ") and out_channels (" +
+                 std::to_string(l.out_channels) + ")");
+          }
+        } else if (l.global_pool) {
+          l.kernel_h = in.h;
+          l.kernel_w = in.w;
+          l.stride_h = l.stride_w = 1;
+          l.pad_h = l.pad_w = 0;
+        }
+        if (l.pad_h >= l.kernel_h * l.dilation || l.pad_w >= l.kernel_w * l.dilation) {
+          fail("padding must be smaller than the kernel");
+        }
+        const std::int64_t e =
+            out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation, l.ceil_mode);
+        const std::int64_t f =
+            out_extent(in.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation, l.ceil_mode);
+        if (e < 1 || f < 1) {
+          fail("kernel " + std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w) +
+               " does not fit the padded input " + to_string(in) + " from '" +
+               operand_name(l.inputs[0]) + "'");
+        }
+        l.out_shape = {l.type == LayerType::Conv ? l.out_channels : in.c, e, f};
+        break;
+      }
+      case LayerType::Fc:
+        need_inputs(1, 1);
+        l.out_shape = {l.out_channels, 1, 1};
+        break;
+      case LayerType::Gemm: {
+        need_inputs(1, 2);
+        if (l.in_shapes[0].elements() != l.m * l.k) {
+          fail("operand A from '" + operand_name(l.inputs[0]) + "' has " +
+               std::to_string(l.in_shapes[0].elements()) +
+               " elements, but m*k = " + std::to_string(l.m * l.k));
+        }
+        if (arity == 2 && l.in_shapes[1].elements() != l.k * l.n) {
+          fail("operand B from '" + operand_name(l.inputs[1]) + "' has " +
+               std::to_string(l.in_shapes[1].elements()) +
+               " elements, but k*n = " + std::to_string(l.k * l.n));
+        }
+        l.out_shape = {l.n, l.m, 1};
+        break;
+      }
+      case LayerType::Add:
+        need_inputs(2, 64);
+        for (std::size_t i = 1; i < arity; ++i) {
+          if (!(l.in_shapes[i] == l.in_shapes[0])) {
+            fail("shape mismatch: '" + operand_name(l.inputs[0]) + "' is " +
+                 to_string(l.in_shapes[0]) + " but '" + operand_name(l.inputs[i]) + "' is " +
+                 to_string(l.in_shapes[i]));
+          }
+        }
+        l.out_shape = l.in_shapes[0];
+        break;
+      case LayerType::Concat: {
+        need_inputs(1, 64);
+        Shape out = l.in_shapes[0];
+        for (std::size_t i = 1; i < arity; ++i) {
+          if (l.in_shapes[i].h != out.h || l.in_shapes[i].w != out.w) {
+            fail("shape mismatch: '" + operand_name(l.inputs[0]) + "' is " +
+                 to_string(l.in_shapes[0]) + " but '" + operand_name(l.inputs[i]) + "' is " +
+                 to_string(l.in_shapes[i]) + " (concat needs equal height and width)");
+          }
+          out.c += l.in_shapes[i].c;
+        }
+        l.out_shape = out;
+        break;
+      }
+    }
+  }
+}
+
+int Network::find_layer(const std::string& name) const {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (layers_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<int> Network::consumers(int i) const {
+  std::vector<int> out;
+  for (auto [e, end] = boost::out_edges(static_cast<std::size_t>(i), graph_); e != end; ++e) {
+    out.push_back(static_cast<int>(boost::target(*e, graph_)));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool Network::reaches(int from, int to) const {
+  if (from == to) return false;
+  std::vector<boost::default_color_type> color(boost::num_vertices(graph_));
+  boost::breadth_first_search(graph_, static_cast<std::size_t>(from),
+                              boost::color_map(boost::make_iterator_property_map(
+                                  color.begin(), boost::get(boost::vertex_index, graph_))));
+  return color[static_cast<std::size_t>(to)] != boost::white_color;
+}
+
+std::int64_t Network::total_macs() const {
+  std::int64_t s = 0;
+  for (const Layer& l : layers_) s += l.macs_per_item();
+  return s * batch_;
+}
+
+std::int64_t Network::total_params() const {
+  std::int64_t s = 0;
+  for (const Layer& l : layers_) s += l.params();
+  return s;
+}
+
+}  // namespace fusim

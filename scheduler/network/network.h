@@ -1,0 +1,111 @@
+// The network IR: named layers with explicit inputs, shapes inferred, held as a Boost.Graph DAG.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+namespace fusim {
+
+enum class LayerType { Conv, Fc, Gemm, Pool, Add, Concat };
+enum class Activation { None, Relu, Relu6 };
+enum class PoolMode { Max, Avg };
+
+const char* to_string(LayerType t);
+const char* to_string(Activation a);
+
+// A feature map of one batch item: channels x height x width, in elements.
+struct Shape {
+  std::int64_t c = 0, h = 0, w = 0;
+  std::int64_t elements() const { return c * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+};
+
+std::string to_string(const Shape& s);
+
+// Where a layer's operand comes from: a network input or another layer's output.
+struct Operand {
+  bool from_network_input = false;
+  int index = 0;  // into Network::inputs() or Network::layers()
+};
+
+struct Layer {
+  std::string name;
+  LayerType type = LayerType::Conv;
+  Activation activation = Activation::None;
+  std::vector<Operand> inputs;
+  int source_line = 0;  // where the layer is defined, for error messages
+
+  // conv and pool
+  std::int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  std::int64_t pad_h = 0, pad_w = 0, dilation = 1, groups = 1;
+  PoolMode pool_mode = PoolMode::Max;
+  bool global_pool = false;
+  bool ceil_mode = false;
+  // conv: out channels; fc: out features; gemm: m, n, k per batch item
+  std::int64_t out_channels = 0;
+  std::int64_t m = 0, n = 0, k = 0;
+  bool bias = false;
+
+  // Inferred by the loader.
+  std::vector<Shape> in_shapes;
+  Shape out_shape;
+
+  // Per batch item.
+  std::int64_t macs_per_item() const;
+  std::int64_t params() const;
+  // Element operations on the vector unit per batch item (pool compares/adds, element-wise adds,
+  // depthwise MACs); 0 for layers on the PE array.
+  std::int64_t vector_ops_per_item() const;
+  // True when every output channel reads exactly one input channel (depthwise conv), so the
+  // layer runs on the vector unit rather than the PE array.
+  bool is_depthwise() const;
+  bool has_weights() const { return params() > 0; }
+  bool runs_on_pe_array() const;
+};
+
+struct NetworkInput {
+  std::string name;
+  Shape shape;
+};
+
+class Network {
+ public:
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+
+  // Builds the graph from layers given in any order; throws InputError (naming `file`) on a
+  // dangling input, a cycle or a shape mismatch. Layers end up in a topological order.
+  Network(std::string name, std::int64_t batch, std::vector<NetworkInput> inputs,
+          std::vector<Layer> layers, const std::string& file);
+
+  const std::string& name() const { return name_; }
+  std::int64_t batch() const { return batch_; }
+  const std::vector<NetworkInput>& inputs() const { return inputs_; }
+  // In topological order; layer i is vertex i of graph().
+  const std::vector<Layer>& layers() const { return layers_; }
+  const Layer& layer(int i) const { return layers_.at(static_cast<std::size_t>(i)); }
+  int find_layer(const std::string& name) const;  // -1 when absent
+  const Graph& graph() const { return graph_; }
+
+  // Layers that read layer i's output, in increasing index order.
+  std::vector<int> consumers(int i) const;
+  // True when there is a path from layer `from` to layer `to` (from != to).
+  bool reaches(int from, int to) const;
+
+  std::int64_t total_macs() const;  // whole batch
+  std::int64_t total_params() const;
+
+ private:
+  std::string name_;
+  std::int64_t batch_;
+  std::vector<NetworkInput> inputs_;
+  std::vector<Layer> layers_;
+  Graph graph_;
+};
+
+// Loads a network YAML file (format: README, "Network format").
+Network load_network(const std::string& path);
+
+}  // namespace fusim

@@ -1,0 +1,181 @@
+#include <algorithm>
+#include <map>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "common/yaml_reader.h"
+#include "network/network.h"
+
+namespace fusim {
+
+namespace {
+
+// Limits that keep every byte and cycle count inside 64 bits (see README, "Rejected inputs").
+constexpr std::int64_t kMaxExtent = 1 << 16;    // height, width, kernel, stride, padding
+constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, features, m, n, k
+constexpr std::int64_t kMaxBatch = 1 << 12;
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;  // one tensor, whole batch
+constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
+constexpr std::size_t kMaxLayers = 1 << 20;
+
+Activation parse_activation(YamlMap& m) {
+  const std::string a = m.get_choice("activation", {"none", "relu", "relu6"}, "none");
+  if (a == "relu") return Activation::Relu;
+  if (a == "relu6") return Activation::Relu6;
+  return Activation::None;
+}
+
+void parse_window(YamlMap& m, Layer& l) {
+  const auto kernel = m.get_int_or_list("kernel", 2, 1, kMaxExtent, 0);
+  if (kernel[0] == 0) m.fail("kernel", "missing required key");
+  const auto stride = m.get_int_or_list("stride", 2, 1, kMaxExtent, 1);
+  const auto pad = m.get_int_or_list("padding", 2, 0, kMaxExtent, 0);
+  l.kernel_h = kernel[0];
+  l.kernel_w = kernel[1];
+  l.stride_h = stride[0];
+  l.stride_w = stride[1];
+  l.pad_h = pad[0];
+  l.pad_w = pad[1];
+}
+
+}  // namespace
+
+Network load_network(const std::string& path) {
+  YamlMap root(load_yaml_file(path), path, "");
+  const std::string name = root.get_string("name");
+  const std::int64_t batch = root.get_int("batch", 1, kMaxBatch, 1);
+
+  std::vector<NetworkInput> inputs;
+  std::map<std::string, Operand> names;
+  for (YamlMap& in : root.get_map_list("inputs")) {
+    NetworkInput ni;
+    ni.name = in.get_string("name");
+    const auto shape = in.get_int_or_list("shape", 3, 1, kMaxChannels, 0);
+    if (!in.has("shape") || in.raw("shape").IsScalar()) {
+      in.fail("shape", "expected [channels, height, width]");
+    }
+    ni.shape = {shape[0], shape[1], shape[2]};
+    if (ni.shape.h > kMaxExtent || ni.shape.w > kMaxExtent) {
+      in.fail("shape", "height and width must be at most " + std::to_string(kMaxExtent));
+    }
+    in.finish();
+    if (!names.emplace(ni.name, Operand{true, static_cast<int>(inputs.size())}).second) {
+      in.fail("name", "duplicate name '" + ni.name + "'");
+    }
+    inputs.push_back(std::move(ni));
+  }
+  if (inputs.empty()) root.fail("inputs", "the network needs at least one input");
+
+  std::vector<YamlMap> entries = root.get_map_list("layers");
+  root.finish();
+  if (entries.empty()) root.fail("layers", "the network has no layers");
+  if (entries.size() > kMaxLayers)
+    root.fail("layers", "too many layers (limit " + std::to_string(kMaxLayers) + ")");
+
+  // First pass: names, so that inputs may refer to layers defined further down.
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string n = entries[i].get_string("name");
+    if (!names.emplace(n, Operand{false, static_cast<int>(i)}).second) {
+      entries[i].fail("name", "duplicate name '" + n + "'");
+    }
+  }
+
+  std::vector<Layer> layers;
+  layers.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    YamlMap& m = entries[i];
+    Layer l;
+    l.name = m.get_string("name");
+    l.source_line = m.line();
+    const std::string type = m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat"});
+    if (m.has("inputs")) {
+      for (const std::string& src : m.get_string_list("inputs")) {
+        auto it = names.find(src);
+        if (it == names.end()) m.fail("inputs", "no layer or network input named '" + src + "'");
+        if (!it->second.from_network_input && it->second.index == static_cast<int>(i)) {
+          m.fail("inputs", "layer '" + l.name + "' reads its own output");
+        }
+        l.inputs.push_back(it->second);
+      }
+    } else {
+      m.raw("inputs");
+      l.inputs.push_back(i == 0 ? Operand{true, 0} : Operand{false, static_cast<int>(i - 1)});
+    }
+    l.activation = parse_activation(m);
+    if (type == "conv") {
+      l.type = LayerType::Conv;
+      l.out_channels = m.get_int("out_channels", 1, kMaxChannels);
+      parse_window(m, l);
+      l.dilation = m.get_int("dilation", 1, kMaxExtent, 1);
+      l.groups = m.get_int("groups", 1, kMaxChannels, 1);
+      l.bias = m.get_bool("bias", false);
+    } else if (type == "pool") {
+      l.type = LayerType::Pool;
+      l.pool_mode = m.get_choice("mode", {"max", "avg"}) == "max" ? PoolMode::Max : PoolMode::Avg;
+      l.global_pool = m.get_bool("global", false);
+      if (l.global_pool) {
+        for (const char* k : {"kernel", "stride", "padding", "ceil_mode"}) {
+          if (m.has(k)) m.fail(k, "a global pool takes no kernel, stride, padding or ceil_mode");
+        }
+      } else {
+        parse_window(m, l);
+        l.ceil_mode = m.get_bool("ceil_mode", false);
+      }
+    } else if (type == "fc") {
+      l.type = LayerType::Fc;
+      l.out_channels = m.get_int("out_features", 1, kMaxChannels);
+      l.bias = m.get_bool("bias", false);
+    } else if (type == "gemm") {
+      l.type = LayerType::Gemm;
+      l.m = m.get_int("m", 1, kMaxChannels);
+      l.n = m.get_int("n", 1, kMaxChannels);
+      l.k = m.get_int("k", 1, kMaxChannels);
+      l.bias = m.get_bool("bias", false);
+      if (l.bias && l.inputs.size() == 2) m.fail("bias", "a gemm of two activations has no bias");
+    } else if (type == "add") {
+      l.type = LayerType::Add;
+    } else {
+      l.type = LayerType::Concat;
+    }
+    m.finish();
+    layers.push_back(std::move(l));
+  }
+
+  Network net(name, batch, std::move(inputs), std::move(layers), path);
+
+  // Size limits after shape inference, so no later product can overflow 64 bits. The products
+  // are formed in long double here because they may not fit an int64 yet.
+  for (const Layer& l : net.layers()) {
+    using LD = long double;
+    const Shape& o = l.out_shape;
+    const LD out_elems = LD(o.c) * LD(o.h) * LD(o.w) * LD(batch);
+    LD in_elems = 0;
+    for (const Shape& s : l.in_shapes) in_elems = std::max(in_elems, LD(s.c) * LD(s.h) * LD(s.w));
+    LD macs = 0, params = 0;
+    if (l.type == LayerType::Conv) {
+      const LD per_out = LD(l.in_shapes[0].c / l.groups) * LD(l.kernel_h) * LD(l.kernel_w);
+      macs = out_elems * per_out;
+      params = LD(l.out_channels) * per_out;
+    } else if (l.type == LayerType::Fc) {
+      params = in_elems * LD(l.out_channels);
+      macs = params * LD(batch);
+    } else if (l.type == LayerType::Gemm) {
+      macs = LD(l.m) * LD(l.n) * LD(l.k) * LD(batch);
+      params = LD(l.k) * LD(l.n);
+    }
+    const char* what = nullptr;
+    if (out_elems > LD(kMaxElements) || in_elems * LD(batch) > LD(kMaxElements))
+      what = "a tensor";
+    else if (macs > LD(kMaxLayerMacs))
+      what = "the MAC count";
+    else if (params > LD(kMaxElements))
+      what = "the weight tensor";
+    if (what) {
+      throw InputError(path, l.source_line, "layers." + l.name,
+                       std::string(what) + " is beyond fusim's size limits (see README)");
+    }
+  }
+  return net;
+}
+
+}  // namespace fusim

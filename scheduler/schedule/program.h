@@ -1,0 +1,57 @@
+// The Program: what the simulator executes. Per core, a list of load / compute / store / sync
+// commands. The simulator decides nothing: every byte moved and every tile computed is here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cost/pe_model.h"
+#include "schedule/schedule.h"
+
+namespace fusim {
+
+class Network;
+struct Arch;
+
+enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync };
+enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap };
+enum class BufferRole : std::uint8_t { Input, Weight, Output };
+
+const char* to_string(CommandOp o);
+const char* to_string(TensorKind k);
+const char* to_string(BufferRole b);
+
+// Contract, per core list:
+//  - Load allocates `bytes` in `buffer` (waiting until they are free), then moves them from DRAM
+//    address `addr`. Compute allocates `bytes` for its output in the output buffer (0 = none),
+//    then runs `work`. Store moves `bytes` from the output buffer to DRAM at `addr`.
+//  - A command starts only after every command in `deps` has completed; loads, computes and
+//    stores each run in list order on their own engine, so they overlap each other.
+//  - When a command completes, the allocations made by the commands in `frees` are released.
+//  - deps and frees name earlier commands of the same core (indices into its list).
+//  - Sync ends a group: the core waits until all earlier commands are done and every core has
+//    reached the same sync; the next group then starts after the kernel launch overhead.
+struct Command {
+  CommandOp op = CommandOp::Sync;
+  TensorKind kind = TensorKind::Ifmap;
+  BufferRole buffer = BufferRole::Input;
+  std::int32_t layer = -1;
+  std::int64_t bytes = 0;
+  std::int64_t addr = 0;
+  TileWork work;
+  std::vector<std::uint32_t> deps;
+  std::vector<std::uint32_t> frees;
+};
+
+struct Program {
+  Schedule schedule;                        // the groups this program implements
+  std::vector<std::vector<Command>> cores;  // one list per core of the arch
+};
+
+// YAML round trip. Loading checks the program against the network and arch and throws
+// InputError naming the file, line and key of the first problem.
+std::string program_to_yaml(const Program& p, const Network& net);
+Program load_program(const std::string& path, const Network& net, const Arch& arch);
+
+}  // namespace fusim

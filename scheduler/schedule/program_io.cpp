@@ -1,0 +1,268 @@
+#include <map>
+#include <sstream>
+
+#include "arch/arch.h"
+#include "common/error.h"
+#include "common/yaml_reader.h"
+#include "network/network.h"
+#include "schedule/program.h"
+
+namespace fusim {
+
+const char* to_string(CommandOp o) {
+  switch (o) {
+    case CommandOp::Load:
+      return "load";
+    case CommandOp::Compute:
+      return "compute";
+    case CommandOp::Store:
+      return "store";
+    case CommandOp::Sync:
+      return "sync";
+  }
+  return "?";
+}
+
+const char* to_string(TensorKind k) {
+  switch (k) {
+    case TensorKind::Weight:
+      return "weight";
+    case TensorKind::Ifmap:
+      return "ifmap";
+    case TensorKind::Ofmap:
+      return "ofmap";
+  }
+  return "?";
+}
+
+const char* to_string(BufferRole b) {
+  switch (b) {
+    case BufferRole::Input:
+      return "input";
+    case BufferRole::Weight:
+      return "weight";
+    case BufferRole::Output:
+      return "output";
+  }
+  return "?";
+}
+
+namespace {
+
+// A double-quoted YAML scalar (JSON escaping is valid YAML).
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(ch));
+      out += buf;
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+
+void write_list(std::ostream& os, const std::vector<std::uint32_t>& v) {
+  os << "[";
+  for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << "]";
+}
+
+}  // namespace
+
+std::string program_to_yaml(const Program& p, const Network& net) {
+  std::ostringstream os;
+  os << "# fusim program: per-core tile commands (format: README, \"Program format\")\n";
+  os << "network: " << quoted(net.name()) << "\n";
+  os << "algorithm: " << quoted(p.schedule.algorithm) << "\n";
+  os << "groups:\n";
+  for (const Group& g : p.schedule.groups) {
+    os << "  - {cores: " << g.cores << ", layers: [";
+    for (std::size_t i = 0; i < g.layers.size(); ++i)
+      os << (i ? ", " : "") << quoted(net.layer(g.layers[i]).name);
+    os << "]}\n";
+  }
+  os << "cores:\n";
+  for (const auto& core : p.cores) {
+    os << "  - commands:\n";
+    for (const Command& c : core) {
+      os << "      - {op: " << to_string(c.op);
+      if (c.op != CommandOp::Sync) os << ", layer: " << quoted(net.layer(c.layer).name);
+      if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
+        os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
+           << ", bytes: " << c.bytes << ", addr: " << c.addr;
+      } else if (c.op == CommandOp::Compute) {
+        os << ", bytes: " << c.bytes;
+        if (c.work.on_pe_array) {
+          os << ", unit: pe_array, m: " << c.work.m << ", n: " << c.work.n << ", k: " << c.work.k
+             << ", count: " << c.work.count;
+        } else {
+          os << ", unit: vector, ops: " << c.work.ops;
+        }
+      }
+      if (!c.deps.empty()) os << ", deps: ", write_list(os, c.deps);
+      if (!c.frees.empty()) os << ", frees: ", write_list(os, c.frees);
+      os << "}\n";
+    }
+  }
+  return os.str();
+}
+
+namespace {
+
+int layer_by_name(YamlMap& m, const std::string& key, const Network& net) {
+  const std::string name = m.get_string(key);
+  const int i = net.find_layer(name);
+  if (i < 0) m.fail(key, "no layer named '" + name + "' in network '" + net.name() + "'");
+  return i;
+}
+
+std::vector<std::uint32_t> index_list(YamlMap& m, const std::string& key, std::size_t self) {
+  std::vector<std::uint32_t> out;
+  if (!m.has(key)) {
+    m.raw(key);
+    return out;
+  }
+  const YAML::Node v = m.raw(key);
+  if (!v.IsSequence()) m.fail(key, "expected a list of command indices");
+  for (const auto& e : v) {
+    std::int64_t x = -1;
+    try {
+      x = e.as<std::int64_t>();
+    } catch (const YAML::Exception&) {
+      m.fail(key, "expected a list of command indices");
+    }
+    if (x < 0 || static_cast<std::size_t>(x) >= self) {
+      m.fail(key, "index " + std::to_string(x) + " does not name an earlier command of this core");
+    }
+    out.push_back(static_cast<std::uint32_t>(x));
+  }
+  return out;
+}
+
+}  // namespace
+
+Program load_program(const std::string& path, const Network& net, const Arch& arch) {
+  YamlMap root(load_yaml_file(path), path, "");
+  Program p;
+  const std::string network = root.get_string("network");
+  if (network != net.name()) {
+    root.fail("network", "the program is for network '" + network + "', not '" + net.name() + "'");
+  }
+  p.schedule.algorithm = root.get_string("algorithm");
+
+  // Groups: every layer exactly once, each group after the groups that produce its inputs.
+  std::vector<int> group_of(net.layers().size(), -1);
+  std::vector<YamlMap> groups = root.get_map_list("groups");
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    YamlMap& g = groups[gi];
+    Group group;
+    group.cores = g.get_int("cores", 1, arch.core_count);
+    for (const std::string& name : g.get_string_list("layers")) {
+      const int li = net.find_layer(name);
+      if (li < 0) g.fail("layers", "no layer named '" + name + "'");
+      if (group_of[static_cast<std::size_t>(li)] >= 0) {
+        g.fail("layers", "layer '" + name + "' is already in group " +
+                             std::to_string(group_of[static_cast<std::size_t>(li)]));
+      }
+      group_of[static_cast<std::size_t>(li)] = static_cast<int>(gi);
+      group.layers.push_back(li);
+    }
+    if (group.layers.empty()) g.fail("layers", "a group needs at least one layer");
+    g.finish();
+    p.schedule.groups.push_back(std::move(group));
+  }
+  for (std::size_t li = 0; li < group_of.size(); ++li) {
+    const Layer& l = net.layers()[li];
+    if (group_of[li] < 0) root.fail("groups", "layer '" + l.name + "' is in no group");
+    for (const Operand& op : l.inputs) {
+      if (!op.from_network_input && group_of[static_cast<std::size_t>(op.index)] > group_of[li]) {
+        root.fail("groups", "layer '" + l.name + "' runs before its input '" +
+                                net.layer(op.index).name + "'");
+      }
+    }
+  }
+
+  std::vector<YamlMap> cores = root.get_map_list("cores");
+  root.finish();
+  if (static_cast<std::int64_t>(cores.size()) != arch.core_count) {
+    root.fail("cores", "the program has " + std::to_string(cores.size()) + " cores, the arch " +
+                           std::to_string(arch.core_count));
+  }
+  for (YamlMap& core : cores) {
+    std::vector<Command> list;
+    std::vector<YamlMap> cmds = core.get_map_list("commands");
+    core.finish();
+    std::vector<bool> freed(cmds.size(), false);
+    std::size_t syncs = 0;
+    for (std::size_t i = 0; i < cmds.size(); ++i) {
+      YamlMap& m = cmds[i];
+      Command c;
+      const std::string op = m.get_choice("op", {"load", "compute", "store", "sync"});
+      c.op = op == "load"      ? CommandOp::Load
+             : op == "compute" ? CommandOp::Compute
+             : op == "store"   ? CommandOp::Store
+                               : CommandOp::Sync;
+      if (c.op == CommandOp::Sync) {
+        ++syncs;
+      } else {
+        c.layer = layer_by_name(m, "layer", net);
+        c.bytes = m.get_int("bytes", 0, std::int64_t{1} << 40);
+      }
+      if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
+        const std::string kind = m.get_choice("kind", {"weight", "ifmap", "ofmap"});
+        c.kind = kind == "weight"  ? TensorKind::Weight
+                 : kind == "ifmap" ? TensorKind::Ifmap
+                                   : TensorKind::Ofmap;
+        const std::string buf = m.get_choice("buffer", {"input", "weight", "output"});
+        c.buffer = buf == "input"    ? BufferRole::Input
+                   : buf == "weight" ? BufferRole::Weight
+                                     : BufferRole::Output;
+        c.addr = m.get_int("addr", 0, std::int64_t{1} << 48);
+      } else if (c.op == CommandOp::Compute) {
+        c.buffer = BufferRole::Output;
+        c.work.on_pe_array = m.get_choice("unit", {"pe_array", "vector"}) == "pe_array";
+        if (c.work.on_pe_array) {
+          c.work.m = m.get_int("m", 1, 1 << 30);
+          c.work.n = m.get_int("n", 1, 1 << 30);
+          c.work.k = m.get_int("k", 1, 1 << 30);
+          c.work.count = m.get_int("count", 1, 1 << 20);
+        } else {
+          c.work.ops = m.get_int("ops", 0, std::int64_t{1} << 44);
+        }
+      }
+      if (c.op == CommandOp::Load || c.op == CommandOp::Compute) {
+        const BufferParams& b = c.buffer == BufferRole::Input    ? arch.core.input_buffer
+                                : c.buffer == BufferRole::Weight ? arch.core.weight_buffer
+                                                                 : arch.core.output_buffer;
+        if (c.bytes > b.capacity_bytes) {
+          m.fail("bytes", std::to_string(c.bytes) + " bytes do not fit the " + to_string(c.buffer) +
+                              " buffer (" + std::to_string(b.capacity_bytes) + " bytes)");
+        }
+      }
+      c.deps = index_list(m, "deps", i);
+      c.frees = index_list(m, "frees", i);
+      for (std::uint32_t f : c.frees) {
+        const CommandOp fo = list[f].op;
+        if (fo != CommandOp::Load && fo != CommandOp::Compute) {
+          m.fail("frees", "command " + std::to_string(f) + " allocates nothing");
+        }
+        if (freed[f]) m.fail("frees", "command " + std::to_string(f) + " is freed twice");
+        freed[f] = true;
+      }
+      m.finish();
+      list.push_back(std::move(c));
+    }
+    if (syncs != p.schedule.groups.size()) {
+      core.fail("commands", "has " + std::to_string(syncs) + " syncs for " +
+                                std::to_string(p.schedule.groups.size()) + " groups");
+    }
+    p.cores.push_back(std::move(list));
+  }
+  return p;
+}
+
+}  // namespace fusim

@@ -1,0 +1,484 @@
+#!/usr/bin/python3
+"""Independent reference checker for fusim network workload YAML files.
+
+Usage:
+  /usr/bin/python3 scripts/check_workloads.py [-v] [--write-published] [FILE.yaml ...]
+
+Loads each workload (default: every workloads/*.yaml), validates it against
+the network format, infers every layer's output shape, computes total MACs and
+parameters, and prints a table against the published figures in PUBLISHED
+below.  Exit status is non-zero if a file is invalid, a real network is more
+than TOLERANCE away from its published MACs or params, a synthetic network
+does not give its exact expected totals, or tests/data/published.yaml is out
+of date with PUBLISHED (regenerate it with --write-published).
+
+This file deliberately shares no code with scripts/gen_workloads.py.
+Needs python3-yaml: run it with /usr/bin/python3.
+
+Counting rules (the fusim network format):
+  conv   out = floor((H + 2p - d(k-1) - 1)/s) + 1
+         MACs = batch*K*E*F*(C/groups)*kh*kw, params = K*(C/groups)*kh*kw (+K if bias)
+  pool   out = floor((H + 2p - k)/s) + 1 (ceil instead with ceil_mode); global -> 1x1
+  fc     in = C*H*W, out [out_features,1,1], MACs = batch*in*out, params in*out (+out)
+  gemm   out [n,m,1], MACs = batch*m*n*k; 1 input: params k*n (+n); 2 inputs: none
+  add / concat: no MACs, no params
+"""
+
+import glob
+import math
+import os
+import sys
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover
+    sys.exit("check_workloads.py needs PyYAML; run it with /usr/bin/python3")
+
+TOLERANCE = 0.01
+
+# ---------------------------------------------------------------------------
+# Published reference figures.  `macs` / `params` are the integers we compare
+# against; `source` says where they come from; `note` explains precision and
+# any convention difference.  Keep tests/data/published.yaml in sync with
+# --write-published.
+# ---------------------------------------------------------------------------
+PUBLISHED = [
+    {
+        "workload": "mobilenetv2.yaml",
+        "macs": 300_000_000,
+        "params": 3_470_000,
+        "source": "TF-slim models/research/slim/nets/mobilenet/README.md, "
+                  "mobilenet_v2_1.0_224: 300 M MACs, 3.47 M params "
+                  "(paper Sandler et al. 2018 Table 4: 300M MAdds, 3.4M params)",
+        "note": "Most precise published figures (300, 3.47; 3 s.f.). TF-slim has a 1001-class "
+                "head (+1,281 params vs 1000 classes). torchvision's 3,504,872 params also count "
+                "34,112 BN scale/shift params, which the workload (BN folded) does not.",
+    },
+    {
+        "workload": "resnet50.yaml",
+        "macs": 4_090_000_000,
+        "params": 25_557_032,
+        "source": "torchvision docs, ResNet50_Weights.IMAGENET1K_V1 (v1.5): num_params 25,557,032, "
+                  "GFLOPS 4.09",
+        "note": "v1.5 (stride 2 on the 3x3 conv). torchvision's params include 53,120 BN "
+                "scale/shift params the workload does not count (-0.21%). GFLOPS in torchvision "
+                "docs are conv+linear multiply-accumulates (3 s.f.). The ResNet paper's 3.8e9 "
+                "'FLOPs' is for v1 and rounded.",
+    },
+    {
+        "workload": "vgg16.yaml",
+        "macs": 15_470_000_000,
+        "params": 138_357_544,
+        "source": "torchvision docs, VGG16_Weights.IMAGENET1K_V1: num_params 138,357,544, "
+                  "GFLOPS 15.47",
+        "note": "Params exact (conv+fc weights and biases, no BN). MACs given to 4 s.f.; "
+                "commonly quoted as 15.5G MACs / 138M params.",
+    },
+    {
+        "workload": "alexnet.yaml",
+        "macs": 710_000_000,
+        "params": 61_100_840,
+        "source": "torchvision docs, AlexNet_Weights.IMAGENET1K_V1: num_params 61,100,840, "
+                  "GFLOPS 0.71",
+        "note": "torchvision single-tower variant. Params exact. MACs only published to 2 s.f. "
+                "(0.71 G); the exact conv+fc count (714,188,480) is +0.59% from it. The original "
+                "two-group AlexNet (Krizhevsky et al. 2012) is ~61M params / ~724M MACs and is "
+                "not what this workload models.",
+    },
+    {
+        "workload": "mobilenetv1.yaml",
+        "macs": 569_000_000,
+        "params": 4_240_000,
+        "source": "TF-slim models/research/slim/nets/mobilenet_v1.md, MobileNet_v1_1.0_224: "
+                  "569 M MACs, 4.24 M params (paper Howard et al. 2017 Table 8: 569M Mult-Adds, "
+                  "4.2M params)",
+        "note": "Most precise published params figure is TF-slim's 4.24M (paper: 4.2M). TF-slim "
+                "counts a 1001-class head and BN parameters; the workload counts conv weights "
+                "plus a 1000-class fc with bias (-0.19%).",
+    },
+    {
+        "workload": "googlenet.yaml",
+        "macs": 1_586_000_000,
+        "params": 6_960_845,
+        "source": "Szegedy et al., 'Going Deeper with Convolutions', CVPR 2015, Table 1 "
+                  "(ops and params columns), with the conv1 row corrected -- see note",
+        "note": "NOT the paper's headline figures (~1.5G multiply-adds, 6.8M params), which the "
+                "true architecture misses by +5.5% MACs. Params: Table 1's params column is in "
+                "units of 1024 weights (3a: 163,328 weights = 159K; linear 1,024,000 = 1000K), "
+                "so its 6,797.7K total = 6,960,845 weights, used here; the paper, like the "
+                "workload, counts weights only (no biases; Caffe bvlc_googlenet with biases: "
+                "6,998,552). Rows 4a-5b of the column deviate from their own channel counts "
+                "by -5% to +7.5% but largely cancel. MACs: the conv1 row (2.7K params, 34M "
+                "ops) is wrong for a 7x7x3->64 conv at 112x112 (9,408 weights, 118.0M MACs); "
+                "the reference is the ops column sum with conv1 corrected: 1,502M - 34M + 118M "
+                "= 1,586M. MobileNetV1 paper Table 8 quotes GoogLeNet at 1550M / 6.8M.",
+    },
+    {
+        "workload": "squeezenet.yaml",
+        "macs": 820_000_000,
+        "params": 1_248_424,
+        "source": "params: Iandola et al. 2016 (SqueezeNet) Table 1 total, = torchvision "
+                  "SqueezeNet1_0_Weights num_params 1,248,424; MACs: torchvision docs "
+                  "SqueezeNet1_0_Weights GFLOPS 0.82",
+        "note": "v1.0, 224x224 input as in torchvision (paper/Caffe: 227x227, which gives more "
+                "MACs). Params exact (weights + biases). MACs published only to 2 s.f.",
+    },
+]
+
+# Synthetic networks: exact expected totals (batch 1), derived by hand in the
+# YAML headers.
+EXPECTED_EXACT = {
+    "tiny_chain.yaml": {"macs": 139_264, "params": 11_618, "layers": 3},
+    "tiny_dag.yaml": {"macs": 1_038_336, "params": 14_266, "layers": 8},
+}
+
+# ---------------------------------------------------------------------------
+# Loader / shape inference
+# ---------------------------------------------------------------------------
+TOP_KEYS = {"name", "batch", "inputs", "layers"}
+INPUT_KEYS = {"name", "shape"}
+COMMON_KEYS = {"name", "type", "inputs", "activation"}
+TYPE_KEYS = {
+    "conv": {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias"},
+    "fc": {"out_features", "bias"},
+    "gemm": {"m", "n", "k", "bias"},
+    "pool": {"mode", "global", "kernel", "stride", "padding", "ceil_mode"},
+    "add": set(),
+    "concat": set(),
+}
+ACTIVATIONS = {"relu", "relu6", "none"}
+
+
+class WorkloadError(Exception):
+    pass
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _pos_int(v, what):
+    if not _is_int(v) or v <= 0:
+        raise WorkloadError("%s must be a positive integer, got %r" % (what, v))
+    return v
+
+
+def _pair(v, what, minimum):
+    if _is_int(v):
+        v = [v, v]
+    if (not isinstance(v, list) or len(v) != 2 or not all(_is_int(x) for x in v)
+            or any(x < minimum for x in v)):
+        raise WorkloadError("%s must be an int >= %d or a list of two, got %r"
+                            % (what, minimum, v))
+    return tuple(v)
+
+
+def _bool(v, what):
+    if not isinstance(v, bool):
+        raise WorkloadError("%s must be true/false, got %r" % (what, v))
+    return v
+
+
+def _window_out(size, k, s, p, d, ceil_mode):
+    span = size + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return 0
+    return (math.ceil(span / s) if ceil_mode else span // s) + 1
+
+
+def analyse(path):
+    """Return dict(name, batch, layers=[...], macs, params) or raise WorkloadError."""
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    if not isinstance(doc, dict):
+        raise WorkloadError("top level must be a mapping")
+    extra = set(doc) - TOP_KEYS
+    if extra:
+        raise WorkloadError("unknown top-level keys %s" % sorted(extra))
+    if not isinstance(doc.get("name"), str) or not doc["name"]:
+        raise WorkloadError("`name` must be a non-empty string")
+    batch = _pos_int(doc.get("batch", 1), "batch")
+    ins = doc.get("inputs")
+    if not isinstance(ins, list) or not ins:
+        raise WorkloadError("`inputs` must be a non-empty list")
+    layers = doc.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise WorkloadError("`layers` must be a non-empty list")
+
+    shapes = {}  # name -> (C, H, W)
+    order = []
+    for i, item in enumerate(ins):
+        if not isinstance(item, dict) or set(item) - INPUT_KEYS:
+            raise WorkloadError("input %d: bad entry %r" % (i, item))
+        n = item.get("name")
+        if not isinstance(n, str) or not n:
+            raise WorkloadError("input %d: name must be a string" % i)
+        if n in shapes:
+            raise WorkloadError("duplicate name %s" % n)
+        shp = item.get("shape")
+        if not isinstance(shp, list) or len(shp) != 3:
+            raise WorkloadError("input %s: shape must be [C, H, W]" % n)
+        shapes[n] = tuple(_pos_int(x, "input %s shape" % n) for x in shp)
+        order.append(n)
+
+    rows = []
+    total_macs = 0
+    total_params = 0
+    prev = order[0]
+    for idx, L in enumerate(layers):
+        if not isinstance(L, dict):
+            raise WorkloadError("layer %d is not a mapping" % idx)
+        name = L.get("name")
+        if not isinstance(name, str) or not name:
+            raise WorkloadError("layer %d: name must be a non-empty string" % idx)
+        if name in shapes:
+            raise WorkloadError("duplicate name %s" % name)
+        t = L.get("type")
+        if t not in TYPE_KEYS:
+            raise WorkloadError("%s: unknown type %r" % (name, t))
+        extra = set(L) - COMMON_KEYS - TYPE_KEYS[t]
+        if extra:
+            raise WorkloadError("%s: keys %s not allowed for type %s" % (name, sorted(extra), t))
+        act = L.get("activation", "none")
+        if act not in ACTIVATIONS:
+            raise WorkloadError("%s: bad activation %r" % (name, act))
+        srcs = L.get("inputs", [prev])
+        if not isinstance(srcs, list) or not srcs or not all(isinstance(s, str) for s in srcs):
+            raise WorkloadError("%s: inputs must be a non-empty list of names" % name)
+        for s in srcs:
+            if s not in shapes:
+                raise WorkloadError("%s: input %s is not a network input or an earlier layer"
+                                    % (name, s))
+        in_shapes = [shapes[s] for s in srcs]
+        macs = 0
+        params = 0
+        desc = ""
+
+        if t == "conv":
+            if len(srcs) != 1:
+                raise WorkloadError("%s: conv takes exactly one input" % name)
+            C, H, W = in_shapes[0]
+            K = _pos_int(L.get("out_channels"), name + ".out_channels")
+            if "kernel" not in L:
+                raise WorkloadError("%s: conv needs kernel" % name)
+            kh, kw = _pair(L["kernel"], name + ".kernel", 1)
+            sh, sw = _pair(L.get("stride", 1), name + ".stride", 1)
+            ph, pw = _pair(L.get("padding", 0), name + ".padding", 0)
+            dh, dw = _pair(L.get("dilation", 1), name + ".dilation", 1)
+            g = _pos_int(L.get("groups", 1), name + ".groups")
+            bias = _bool(L.get("bias", False), name + ".bias")
+            if C % g or K % g:
+                raise WorkloadError("%s: groups %d does not divide C=%d / K=%d" % (name, g, C, K))
+            E = _window_out(H, kh, sh, ph, dh, False)
+            F = _window_out(W, kw, sw, pw, dw, False)
+            if E < 1 or F < 1:
+                raise WorkloadError("%s: empty output" % name)
+            out = (K, E, F)
+            macs = batch * K * E * F * (C // g) * kh * kw
+            params = K * (C // g) * kh * kw + (K if bias else 0)
+            desc = "k%dx%d s%d p%d g%d" % (kh, kw, sh, ph, g)
+        elif t == "pool":
+            if len(srcs) != 1:
+                raise WorkloadError("%s: pool takes exactly one input" % name)
+            C, H, W = in_shapes[0]
+            mode = L.get("mode")
+            if mode not in ("max", "avg"):
+                raise WorkloadError("%s: pool mode must be max|avg" % name)
+            if _bool(L.get("global", False), name + ".global"):
+                for k in ("kernel", "stride", "padding", "ceil_mode"):
+                    if k in L:
+                        raise WorkloadError("%s: %s not allowed with global pooling" % (name, k))
+                out = (C, 1, 1)
+                desc = "global %s" % mode
+            else:
+                if "kernel" not in L:
+                    raise WorkloadError("%s: pool needs kernel (or global: true)" % name)
+                kh, kw = _pair(L["kernel"], name + ".kernel", 1)
+                sh, sw = _pair(L.get("stride", 1), name + ".stride", 1)
+                ph, pw = _pair(L.get("padding", 0), name + ".padding", 0)
+                cm = _bool(L.get("ceil_mode", False), name + ".ceil_mode")
+                E = _window_out(H, kh, sh, ph, 1, cm)
+                F = _window_out(W, kw, sw, pw, 1, cm)
+                if E < 1 or F < 1:
+                    raise WorkloadError("%s: empty output" % name)
+                if cm and ((E - 1) * sh >= H + ph or (F - 1) * sw >= W + pw):
+                    # PyTorch/Caffe drop a last window that starts in the padding;
+                    # the fusim format (plain ceil) does not: warn, keep the spec value.
+                    print("WARNING: %s: %s: last ceil_mode window starts in the padding; "
+                          "PyTorch/Caffe would give one row/column less" % (path, name))
+                out = (C, E, F)
+                desc = "%s k%d s%d p%d%s" % (mode, kh, sh, ph, " ceil" if cm else "")
+        elif t == "fc":
+            if len(srcs) != 1:
+                raise WorkloadError("%s: fc takes exactly one input" % name)
+            C, H, W = in_shapes[0]
+            nin = C * H * W
+            nout = _pos_int(L.get("out_features"), name + ".out_features")
+            bias = _bool(L.get("bias", False), name + ".bias")
+            out = (nout, 1, 1)
+            macs = batch * nin * nout
+            params = nin * nout + (nout if bias else 0)
+            desc = "%d -> %d" % (nin, nout)
+        elif t == "gemm":
+            m = _pos_int(L.get("m"), name + ".m")
+            n = _pos_int(L.get("n"), name + ".n")
+            k = _pos_int(L.get("k"), name + ".k")
+            bias = _bool(L.get("bias", False), name + ".bias")
+            a = in_shapes[0]
+            if a[0] * a[1] * a[2] != m * k:
+                raise WorkloadError("%s: A has %d elements, expected m*k=%d"
+                                    % (name, a[0] * a[1] * a[2], m * k))
+            if len(srcs) == 1:
+                params = k * n + (n if bias else 0)
+            elif len(srcs) == 2:
+                b = in_shapes[1]
+                if b[0] * b[1] * b[2] != k * n:
+                    raise WorkloadError("%s: B has %d elements, expected k*n=%d"
+                                        % (name, b[0] * b[1] * b[2], k * n))
+                if bias:
+                    raise WorkloadError("%s: bias not allowed with two activation operands"
+                                        % name)
+            else:
+                raise WorkloadError("%s: gemm takes one or two inputs" % name)
+            out = (n, m, 1)
+            macs = batch * m * n * k
+            desc = "m%d n%d k%d" % (m, n, k)
+        elif t == "add":
+            if len(srcs) < 2:
+                raise WorkloadError("%s: add needs at least two inputs" % name)
+            if any(s != in_shapes[0] for s in in_shapes):
+                raise WorkloadError("%s: add input shapes differ: %s" % (name, in_shapes))
+            out = in_shapes[0]
+        elif t == "concat":
+            if any(s[1:] != in_shapes[0][1:] for s in in_shapes):
+                raise WorkloadError("%s: concat H/W differ: %s" % (name, in_shapes))
+            out = (sum(s[0] for s in in_shapes),) + in_shapes[0][1:]
+        shapes[name] = out
+        prev = name
+        total_macs += macs
+        total_params += params
+        rows.append({"name": name, "type": t, "inputs": srcs, "in": in_shapes, "out": out,
+                     "macs": macs, "params": params, "desc": desc})
+    return {"name": doc["name"], "batch": batch, "layers": rows,
+            "macs": total_macs, "params": total_params}
+
+
+# ---------------------------------------------------------------------------
+# published.yaml
+# ---------------------------------------------------------------------------
+def _q(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def published_yaml_text():
+    out = [
+        "# Published MACs / parameter counts of the real-network workloads in workloads/.",
+        "# Generated by: /usr/bin/python3 scripts/check_workloads.py --write-published",
+        "# (source of truth: PUBLISHED in scripts/check_workloads.py). Do not edit by hand.",
+        "# Workload counts must land within 1% of these (tolerance below).",
+        "# Counting: MACs = conv+fc+gemm multiply-accumulates at batch 1; params = conv/fc",
+        "# weights + biases of layers that have bias (BN folded, not counted).",
+        "",
+        "tolerance: %s" % TOLERANCE,
+        "networks:",
+    ]
+    for p in PUBLISHED:
+        out.append("  - workload: %s" % p["workload"])
+        out.append("    macs: %d" % p["macs"])
+        out.append("    params: %d" % p["params"])
+        out.append("    source: %s" % _q(p["source"]))
+        out.append("    note: %s" % _q(p["note"]))
+    return "\n".join(out) + "\n"
+
+
+def _fmt(n):
+    return "{:,}".format(n)
+
+
+def _rel(a, b):
+    return (a - b) / b
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    verbose = "-v" in argv
+    write_pub = "--write-published" in argv
+    files = [a for a in argv[1:] if not a.startswith("-")]
+    if not files:
+        files = sorted(glob.glob(os.path.join(root, "workloads", "*.yaml")))
+    pub_path = os.path.join(root, "tests", "data", "published.yaml")
+    ok = True
+
+    if write_pub:
+        os.makedirs(os.path.dirname(pub_path), exist_ok=True)
+        with open(pub_path, "w", newline="\n") as f:
+            f.write(published_yaml_text())
+        print("wrote %s" % pub_path)
+    else:
+        try:
+            with open(pub_path) as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != published_yaml_text():
+            print("ERROR: %s is missing or out of date; run with --write-published" % pub_path)
+            ok = False
+    # Sanity: the generated published.yaml parses and round-trips the numbers.
+    parsed = yaml.safe_load(published_yaml_text())
+    for p, q in zip(PUBLISHED, parsed["networks"]):
+        assert p == q, (p, q)
+
+    pub = {p["workload"]: p for p in PUBLISHED}
+    hdr = "%-16s %6s %16s %13s %16s %13s %8s %8s  %s" % (
+        "workload", "layers", "MACs", "params", "pub MACs", "pub params",
+        "dMACs", "dparams", "status")
+    print(hdr)
+    print("-" * len(hdr))
+    seen = set()
+    for path in files:
+        base = os.path.basename(path)
+        seen.add(base)
+        try:
+            r = analyse(path)
+        except (WorkloadError, yaml.YAMLError) as e:
+            print("%-16s INVALID: %s" % (base, e))
+            ok = False
+            continue
+        if verbose:
+            for row in r["layers"]:
+                print("    %-26s %-6s %-28s %-16s %14s %11s  %s" % (
+                    row["name"], row["type"], "+".join("x".join(map(str, s)) for s in row["in"]),
+                    "x".join(map(str, row["out"])), _fmt(row["macs"]), _fmt(row["params"]),
+                    row["desc"]))
+        nl = len(r["layers"])
+        if base in pub:
+            p = pub[base]
+            dm = _rel(r["macs"], p["macs"])
+            dp = _rel(r["params"], p["params"])
+            good = abs(dm) <= TOLERANCE and abs(dp) <= TOLERANCE
+            print("%-16s %6d %16s %13s %16s %13s %+7.2f%% %+7.2f%%  %s" % (
+                base, nl, _fmt(r["macs"]), _fmt(r["params"]), _fmt(p["macs"]),
+                _fmt(p["params"]), 100 * dm, 100 * dp, "ok" if good else "FAIL"))
+        elif base in EXPECTED_EXACT:
+            e = EXPECTED_EXACT[base]
+            good = (r["macs"], r["params"], nl) == (e["macs"], e["params"], e["layers"])
+            print("%-16s %6d %16s %13s %16s %13s %8s %8s  %s" % (
+                base, nl, _fmt(r["macs"]), _fmt(r["params"]), _fmt(e["macs"]),
+                _fmt(e["params"]), "exact", "exact", "ok" if good else "FAIL"))
+        else:
+            good = True
+            print("%-16s %6d %16s %13s %16s %13s %8s %8s  %s" % (
+                base, nl, _fmt(r["macs"]), _fmt(r["params"]), "-", "-", "-", "-", "no reference"))
+        ok = ok and good
+    if len(argv) == 1 or all(a.startswith("-") for a in argv[1:]):
+        for name in list(pub) + list(EXPECTED_EXACT):
+            if name not in seen:
+                print("ERROR: workload %s not found" % name)
+                ok = False
+    print("tolerance %.0f%%: %s" % (100 * TOLERANCE, "PASS" if ok else "FAIL"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,559 @@
+#!/usr/bin/python3
+"""Generate fusim network workload YAML files into workloads/.
+
+Usage: /usr/bin/python3 scripts/gen_workloads.py [OUTDIR]   (default: <repo>/workloads)
+
+Standard library only.  The YAML is written as plain text (block style, one
+mapping per layer, flow style only for short lists such as shapes and input
+lists), so the output is byte-for-byte deterministic.
+
+Network format (see the fusim docs): a network has `name`, optional `batch`,
+`inputs` (name + [C, H, W] shape) and `layers`.  Layer types: conv, fc, gemm,
+pool, add, concat.  A layer whose `inputs` key is omitted reads the previous
+layer (the first layer reads the first network input); this script omits
+`inputs` exactly in that case so the default path is exercised, and writes it
+explicitly everywhere else.
+
+Counting conventions used throughout: MACs = conv + fc + gemm multiply-
+accumulates (pool/add/concat = 0); params = conv/fc weights + biases of the
+layers that have a bias.  Batch norm is folded into the preceding conv and its
+scale/shift are NOT counted, which is where most of the small gaps to
+torchvision's published parameter counts come from (see each file's header).
+
+The published reference figures and an independent shape/MAC/param checker
+live in scripts/check_workloads.py.
+"""
+
+import os
+import sys
+
+# Key order used when writing a layer (unknown keys are a bug here).
+_KEY_ORDER = [
+    "name", "type", "inputs",
+    "out_channels", "out_features", "m", "n", "k",
+    "mode", "global",
+    "kernel", "stride", "padding", "dilation", "groups", "ceil_mode",
+    "bias", "activation",
+]
+
+# Words a YAML 1.1 loader would turn into something other than a string.
+_YAML_SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+
+
+def _check_name(name):
+    ok = (name and (name[0].isalpha() or name[0] == "_")
+          and all(c.isalnum() or c in "_." for c in name)
+          and name.lower() not in _YAML_SPECIAL)
+    if not ok:
+        raise ValueError("bad layer name %r" % (name,))
+    return name
+
+
+def _scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_scalar(x) for x in v) + "]"
+    raise TypeError("cannot emit %r" % (v,))
+
+
+class Net:
+    """Minimal builder: records layers in topological order."""
+
+    def __init__(self, name, header, inputs, batch=None):
+        self.name = name
+        self.header = header  # list of comment lines (without '# ')
+        self.batch = batch
+        self.inputs = [(_check_name(n), list(s)) for n, s in inputs]
+        self.layers = []
+        self._names = set(n for n, _ in self.inputs)
+
+    def _prev(self):
+        return self.layers[-1]["name"] if self.layers else self.inputs[0][0]
+
+    def add_layer(self, name, ltype, inputs=None, **attrs):
+        _check_name(name)
+        if name in self._names:
+            raise ValueError("duplicate name %s" % name)
+        if inputs is None:
+            inputs = [self._prev()]
+        elif isinstance(inputs, str):
+            inputs = [inputs]
+        for i in inputs:
+            if i not in self._names:
+                raise ValueError("%s: unknown input %s" % (name, i))
+        layer = {"name": name, "type": ltype}
+        # Omit `inputs` when it equals the documented default.
+        if list(inputs) != [self._prev()]:
+            layer["inputs"] = list(inputs)
+        for k, v in attrs.items():
+            if k not in _KEY_ORDER:
+                raise KeyError(k)
+            if v is None:
+                continue
+            layer[k] = v
+        self.layers.append(layer)
+        self._names.add(name)
+        return name
+
+    # Convenience wrappers -------------------------------------------------
+    def conv(self, name, out_channels, kernel, stride=1, padding=0, groups=1,
+             bias=False, activation="none", inputs=None, dilation=1):
+        return self.add_layer(
+            name, "conv", inputs,
+            out_channels=out_channels, kernel=kernel,
+            stride=stride if stride != 1 else None,
+            padding=padding if padding != 0 else None,
+            dilation=dilation if dilation != 1 else None,
+            groups=groups if groups != 1 else None,
+            bias=bias,
+            activation=activation if activation != "none" else None)
+
+    def pool(self, name, mode, kernel=None, stride=1, padding=0, ceil_mode=False,
+             global_=False, inputs=None):
+        if global_:
+            return self.add_layer(name, "pool", inputs, mode=mode, **{"global": True})
+        return self.add_layer(
+            name, "pool", inputs, mode=mode, kernel=kernel,
+            stride=stride if stride != 1 else None,
+            padding=padding if padding != 0 else None,
+            ceil_mode=True if ceil_mode else None)
+
+    def fc(self, name, out_features, bias=True, activation="none", inputs=None):
+        return self.add_layer(
+            name, "fc", inputs, out_features=out_features, bias=bias,
+            activation=activation if activation != "none" else None)
+
+    def add(self, name, inputs, activation="none"):
+        return self.add_layer(
+            name, "add", inputs,
+            activation=activation if activation != "none" else None)
+
+    def concat(self, name, inputs):
+        return self.add_layer(name, "concat", inputs)
+
+    # Output ------------------------------------------------------------------
+    def to_yaml(self):
+        out = []
+        for line in self.header:
+            out.append(("# " + line).rstrip())
+        out.append("")
+        out.append("name: %s" % self.name)
+        if self.batch is not None:
+            out.append("batch: %d" % self.batch)
+        out.append("inputs:")
+        for n, s in self.inputs:
+            out.append("  - name: %s" % n)
+            out.append("    shape: %s" % _scalar(s))
+        out.append("layers:")
+        for layer in self.layers:
+            keys = [k for k in _KEY_ORDER if k in layer]
+            for idx, k in enumerate(keys):
+                prefix = "  - " if idx == 0 else "    "
+                out.append("%s%s: %s" % (prefix, k, _scalar(layer[k])))
+        return "\n".join(out) + "\n"
+
+
+def _header(title, source, variant, convention, gap, extra=()):
+    lines = [
+        "fusim network workload: %s" % title,
+        "Generated by scripts/gen_workloads.py -- do not edit by hand.",
+        "",
+        "Shapes source: %s" % source,
+        "Variant: %s" % variant,
+        "Param convention: %s" % convention,
+        "Gap to published figures: %s" % gap,
+    ]
+    lines += list(extra)
+    lines += ["Published reference figures: scripts/check_workloads.py, tests/data/published.yaml"]
+    return _wrap(lines)
+
+
+def _wrap(lines, width=96):
+    out = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (line.index(": ") + 2) if ": " in line[:40] else "  "
+        cur = ""
+        for word in line.split(" "):
+            if cur and len(cur) + 1 + len(word) > width:
+                out.append(cur)
+                cur = indent + word
+            else:
+                cur = word if not cur else cur + " " + word
+        out.append(cur)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# MobileNetV2 1.0-224
+# ---------------------------------------------------------------------------
+def mobilenetv2():
+    net = Net("mobilenetv2", _header(
+        "MobileNetV2 1.0-224",
+        "Sandler et al., 'MobileNetV2: Inverted Residuals and Linear Bottlenecks', CVPR 2018, "
+        "Table 2 (t, c, n, s); layer details as in TF-slim nets/mobilenet/mobilenet_v2.py "
+        "(V2_DEF) and torchvision mobilenet_v2.",
+        "width multiplier 1.0, 224x224 input, ReLU6 after expansion and depthwise convs, linear "
+        "projection, residual add when stride 1 and in == out channels, final 1x1 conv 1280, "
+        "global avg pool, fc 1000 with bias (1000 classes; TF-slim uses 1001). Dropout omitted.",
+        "conv weights only (BN folded, not counted, convs have no bias) + fc weights and bias.",
+        "TF-slim README lists 300M MACs / 3.47M params (3 significant digits); the difference "
+        "is rounding (TF-slim's 1001-class head adds 1,281 params). torchvision's 3,504,872 "
+        "additionally counts the 34,112 BN scale/shift params.",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("conv1", 32, 3, stride=2, padding=1, activation="relu6")
+    cfg = [  # t, c, n, s
+        (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+        (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
+    ]
+    cin = 32
+    prev = "conv1"
+    b = 0
+    for t, c, n, s in cfg:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            hidden = cin * t
+            p = "b%d_" % b
+            x = prev
+            if t != 1:
+                x = net.conv(p + "expand", hidden, 1, activation="relu6", inputs=x)
+            x = net.conv(p + "dw", hidden, 3, stride=stride, padding=1, groups=hidden,
+                         activation="relu6", inputs=x)
+            x = net.conv(p + "project", c, 1, inputs=x)
+            if stride == 1 and cin == c:
+                x = net.add(p + "add", [prev, x])
+            prev = x
+            cin = c
+            b += 1
+    net.conv("conv_last", 1280, 1, activation="relu6", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# ResNet-50 v1.5
+# ---------------------------------------------------------------------------
+def resnet50():
+    net = Net("resnet50", _header(
+        "ResNet-50 v1.5",
+        "He et al., 'Deep Residual Learning for Image Recognition', CVPR 2016, Table 1 "
+        "(50-layer column); v1.5 stride placement as in torchvision resnet50.",
+        "v1.5 (torchvision): the stride-2 of each downsampling bottleneck is on the 3x3 conv "
+        "(v1 puts it on the first 1x1). 7x7/2 stem, 3x3/2 max pool (pad 1), [3, 4, 6, 3] "
+        "bottlenecks, 1x1 projection shortcut on the first block of every stage, ReLU after "
+        "the add, global avg pool, fc 1000 with bias.",
+        "conv weights only (BN folded, not counted, convs have no bias) + fc weights and bias.",
+        "torchvision's 25,557,032 params include 53,120 BN scale/shift params (-0.21%); "
+        "torchvision's 4.09 GFLOPS is conv+fc MACs given to 3 significant digits.",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("conv1", 64, 7, stride=2, padding=3, activation="relu")
+    net.pool("maxpool", "max", kernel=3, stride=2, padding=1)
+    prev = "maxpool"
+    for stage, (width, blocks, stride) in enumerate(
+            [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], start=1):
+        for i in range(blocks):
+            s = stride if i == 0 else 1
+            p = "layer%d_%d_" % (stage, i)
+            x = net.conv(p + "conv1", width, 1, activation="relu", inputs=prev)
+            x = net.conv(p + "conv2", width, 3, stride=s, padding=1, activation="relu", inputs=x)
+            x = net.conv(p + "conv3", width * 4, 1, inputs=x)
+            if i == 0:
+                sc = net.conv(p + "downsample", width * 4, 1, stride=s, inputs=prev)
+            else:
+                sc = prev
+            prev = net.add(p + "add", [x, sc], activation="relu")
+    net.pool("avgpool", "avg", global_=True, inputs=prev)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# VGG-16
+# ---------------------------------------------------------------------------
+def vgg16():
+    net = Net("vgg16", _header(
+        "VGG-16 (configuration D)",
+        "Simonyan & Zisserman, 'Very Deep Convolutional Networks for Large-Scale Image "
+        "Recognition', ICLR 2015, Table 1 column D; identical to torchvision vgg16 (no BN).",
+        "224x224 input, 13 3x3/1 pad-1 convs with bias + ReLU, 5 2x2/2 max pools, fc 4096-4096-"
+        "1000 with bias. torchvision's AdaptiveAvgPool2d(7) is the identity at 224 and is "
+        "omitted; dropout omitted.",
+        "conv and fc weights + biases (this model has no BN).",
+        "none for params (matches torchvision's 138,357,544 exactly); torchvision's 15.47 "
+        "GFLOPS is conv+fc MACs to 4 significant digits.",
+    ), [("image", [3, 224, 224])])
+    cfg = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
+    for bi, block in enumerate(cfg, start=1):
+        for ci, c in enumerate(block, start=1):
+            net.conv("conv%d_%d" % (bi, ci), c, 3, padding=1, bias=True, activation="relu")
+        net.pool("pool%d" % bi, "max", kernel=2, stride=2)
+    net.fc("fc6", 4096, activation="relu")
+    net.fc("fc7", 4096, activation="relu")
+    net.fc("fc8", 1000)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# AlexNet (torchvision single-tower)
+# ---------------------------------------------------------------------------
+def alexnet():
+    net = Net("alexnet", _header(
+        "AlexNet (torchvision single-tower variant)",
+        "torchvision alexnet (based on Krizhevsky, 'One weird trick for parallelizing "
+        "convolutional neural networks', 2014), NOT the two-group original of Krizhevsky et "
+        "al. 2012.",
+        "single tower, no groups, no LRN: conv 64 11x11/4 pad 2, maxpool 3/2, conv 192 5x5 "
+        "pad 2, maxpool 3/2, conv 384/256/256 3x3 pad 1, maxpool 3/2, fc 4096-4096-1000, all "
+        "with bias + ReLU (except the last fc). 224x224 input. torchvision's "
+        "AdaptiveAvgPool2d(6) is the identity at 224 (the map is already 6x6) and is omitted.",
+        "conv and fc weights + biases (this model has no BN).",
+        "none for params (matches torchvision's 61,100,840 exactly). MACs: torchvision "
+        "publishes only '0.71 GFLOPS' (2 significant digits); the exact conv+fc count is "
+        "~0.6% above that rounded figure.",
+    ), [("image", [3, 224, 224])])
+    net.conv("conv1", 64, 11, stride=4, padding=2, bias=True, activation="relu")
+    net.pool("pool1", "max", kernel=3, stride=2)
+    net.conv("conv2", 192, 5, padding=2, bias=True, activation="relu")
+    net.pool("pool2", "max", kernel=3, stride=2)
+    net.conv("conv3", 384, 3, padding=1, bias=True, activation="relu")
+    net.conv("conv4", 256, 3, padding=1, bias=True, activation="relu")
+    net.conv("conv5", 256, 3, padding=1, bias=True, activation="relu")
+    net.pool("pool5", "max", kernel=3, stride=2)
+    net.fc("fc6", 4096, activation="relu")
+    net.fc("fc7", 4096, activation="relu")
+    net.fc("fc8", 1000)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# MobileNetV1 1.0-224
+# ---------------------------------------------------------------------------
+def mobilenetv1():
+    net = Net("mobilenetv1", _header(
+        "MobileNetV1 1.0-224",
+        "Howard et al., 'MobileNets: Efficient Convolutional Neural Networks for Mobile Vision "
+        "Applications', 2017, Table 1; strides as in TF-slim nets/mobilenet_v1.py "
+        "(MOBILENETV1_CONV_DEFS).",
+        "width multiplier 1.0, 224x224 input, 3x3/2 conv 32 then 13 depthwise-separable "
+        "blocks (3x3 depthwise + 1x1 pointwise, BN+ReLU after each), global avg pool, fc 1000 "
+        "with bias (TF-slim implements it as a 1x1 conv with 1001 classes). The 13th depthwise "
+        "conv (1024 channels, 7x7 map) has stride 1: Table 1 of the paper says 's2' there but "
+        "its own output size (7x7) and TF-slim use stride 1. 'SAME' padding is modelled as "
+        "symmetric pad 1, which gives the same output sizes.",
+        "conv weights only (BN folded, not counted, convs have no bias) + fc weights and bias.",
+        "TF-slim's mobilenet_v1.md lists 569M MACs / 4.24M params (paper Table 8: 569M / "
+        "4.2M). This file has 4,210,088 params: -0.71% from 4.24M (+0.24% from the paper's "
+        "4.2M). TF-slim's figure includes its 1001-class head (+1,025) and, presumably, BN "
+        "variables (10,944 BN channels), which are folded here and not counted.",
+    ), [("image", [3, 224, 224])])
+    net.conv("conv1", 32, 3, stride=2, padding=1, activation="relu")
+    cfg = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+           (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+    cin = 32
+    for i, (c, s) in enumerate(cfg, start=1):
+        net.conv("dw%d" % i, cin, 3, stride=s, padding=1, groups=cin, activation="relu")
+        net.conv("pw%d" % i, c, 1, activation="relu")
+        cin = c
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# GoogLeNet (Inception v1)
+# ---------------------------------------------------------------------------
+_GOOGLENET_CFG = [
+    # name, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj  (paper Table 1)
+    ("3a", 64, 96, 128, 16, 32, 32),
+    ("3b", 128, 128, 192, 32, 96, 64),
+    "pool",
+    ("4a", 192, 96, 208, 16, 48, 64),
+    ("4b", 160, 112, 224, 24, 64, 64),
+    ("4c", 128, 128, 256, 24, 64, 64),
+    ("4d", 112, 144, 288, 32, 64, 64),
+    ("4e", 256, 160, 320, 32, 128, 128),
+    "pool",
+    ("5a", 256, 160, 320, 32, 128, 128),
+    ("5b", 384, 192, 384, 48, 128, 128),
+]
+
+
+def googlenet():
+    net = Net("googlenet", _header(
+        "GoogLeNet (Inception v1)",
+        "Szegedy et al., 'Going Deeper with Convolutions', CVPR 2015, Table 1 and Figure 2(b)/3; "
+        "pooling/padding as in Caffe bvlc_googlenet (train_val.prototxt).",
+        "paper architecture with real 5x5 convs (torchvision's googlenet uses 3x3 there and "
+        "adds BN; not modelled). 224x224 input; LRN layers, dropout and the two auxiliary "
+        "classifiers are omitted. Stride-2 max pools are 3x3/2 pad 0 with ceil_mode (Caffe "
+        "rounding), giving the paper's 56/28/14/7 map sizes; the inception pool branch is a "
+        "3x3/1 pad-1 max pool; final 7x7 avg pool == global avg pool; fc 1000.",
+        "weights only, as the paper's Table 1 counts them (all convs and the fc are written "
+        "with bias: false). The original (DistBelief / Caffe bvlc_googlenet) model does have "
+        "biases on every conv and the fc: +8,280 params (+0.12%), 6,998,552 in total.",
+        "the paper quotes ~1.5G multiply-adds / 6.8M params. Its params column is in units "
+        "of 1024 weights (3a: 163,328 weights = 159K; linear 1,024,000 = 1000K), so 6.8M = "
+        "6,797.7K = 6,960,845 weights; this file has 6,990,272 (+0.42%; rows 4a-5b of the "
+        "table deviate from their own channel counts by -5% to +7.5%, largely cancelling). Its "
+        "conv1 row (2.7K params, 34M ops) is wrong for a 7x7x3 -> 64 conv at 112x112 "
+        "(9,408 weights, 118.0M MACs), so the true total is ~1.58G MACs, 5.5% above the "
+        "quoted 1.5G. The reference used is the ops column with conv1 corrected (1,586M); "
+        "see scripts/check_workloads.py.",
+    ), [("image", [3, 224, 224])])
+    net.conv("conv1", 64, 7, stride=2, padding=3, bias=False, activation="relu")
+    net.pool("pool1", "max", kernel=3, stride=2, ceil_mode=True)
+    net.conv("conv2_reduce", 64, 1, bias=False, activation="relu")
+    net.conv("conv2", 192, 3, padding=1, bias=False, activation="relu")
+    net.pool("pool2", "max", kernel=3, stride=2, ceil_mode=True)
+    prev = "pool2"
+    npool = 2
+    for entry in _GOOGLENET_CFG:
+        if entry == "pool":
+            npool += 1
+            prev = net.pool("pool%d" % npool, "max", kernel=3, stride=2, ceil_mode=True,
+                            inputs=prev)
+            continue
+        tag, c1, c3r, c3, c5r, c5, pp = entry
+        p = "inc%s_" % tag
+        b1 = net.conv(p + "1x1", c1, 1, bias=False, activation="relu", inputs=prev)
+        net.conv(p + "3x3_reduce", c3r, 1, bias=False, activation="relu", inputs=prev)
+        b2 = net.conv(p + "3x3", c3, 3, padding=1, bias=False, activation="relu")
+        net.conv(p + "5x5_reduce", c5r, 1, bias=False, activation="relu", inputs=prev)
+        b3 = net.conv(p + "5x5", c5, 5, padding=2, bias=False, activation="relu")
+        net.pool(p + "pool", "max", kernel=3, stride=1, padding=1, inputs=prev)
+        b4 = net.conv(p + "pool_proj", pp, 1, bias=False, activation="relu")
+        prev = net.concat("inc%s" % tag, [b1, b2, b3, b4])
+    net.pool("avgpool", "avg", global_=True, inputs=prev)
+    net.fc("fc", 1000, bias=False)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# SqueezeNet v1.0
+# ---------------------------------------------------------------------------
+def squeezenet():
+    net = Net("squeezenet", _header(
+        "SqueezeNet v1.0",
+        "Iandola et al., 'SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and "
+        "<0.5MB model size', 2016, Table 1 / Figure 2 (left, no bypass); input size and pooling "
+        "as in torchvision squeezenet1_0.",
+        "v1.0 (not v1.1), no bypass connections. 224x224 input as in torchvision (the paper / "
+        "Caffe use 227x227, giving 111x111 and 55x55 early maps instead of 109x109 and 54x54). "
+        "conv1 96 7x7/2 pad 0, 3x3/2 max pools with ceil_mode, fire modules (squeeze 1x1 -> "
+        "expand 1x1 || expand 3x3 pad 1 -> concat), conv10 1x1 1000 + ReLU, global avg pool. "
+        "Dropout omitted.",
+        "conv weights + biases (every conv has a bias; no BN).",
+        "none for params (matches the paper's Table 1 total 1,248,424 and torchvision exactly). "
+        "MACs: torchvision publishes only '0.82 GFLOPS' (2 significant digits).",
+    ), [("image", [3, 224, 224])])
+    net.conv("conv1", 96, 7, stride=2, bias=True, activation="relu")
+    prev = net.pool("pool1", "max", kernel=3, stride=2, ceil_mode=True)
+    fires = [  # squeeze, expand1x1, expand3x3 ; "pool" = 3x3/2 ceil max pool
+        (2, 16, 64, 64), (3, 16, 64, 64), (4, 32, 128, 128), "pool4",
+        (5, 32, 128, 128), (6, 48, 192, 192), (7, 48, 192, 192), (8, 64, 256, 256), "pool8",
+        (9, 64, 256, 256),
+    ]
+    for f in fires:
+        if isinstance(f, str):
+            prev = net.pool(f, "max", kernel=3, stride=2, ceil_mode=True, inputs=prev)
+            continue
+        i, s, e1, e3 = f
+        p = "fire%d_" % i
+        sq = net.conv(p + "squeeze", s, 1, bias=True, activation="relu", inputs=prev)
+        a = net.conv(p + "expand1x1", e1, 1, bias=True, activation="relu", inputs=sq)
+        b = net.conv(p + "expand3x3", e3, 3, padding=1, bias=True, activation="relu", inputs=sq)
+        prev = net.concat("fire%d" % i, [a, b])
+    net.conv("conv10", 1000, 1, bias=True, activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# Small synthetic networks for unit tests
+# ---------------------------------------------------------------------------
+def tiny_chain():
+    net = Net("tiny_chain", [
+        "fusim network workload: tiny_chain (synthetic test network)",
+        "Generated by scripts/gen_workloads.py -- do not edit by hand.",
+        "",
+        "3-layer chain conv -> conv -> fc on a 3x16x16 input. No layer lists `inputs`, so the",
+        "defaults (first layer <- first network input, others <- previous layer) are exercised.",
+        "Expected (batch 1):",
+        "  conv1 [3,16,16] -> [8,16,16]  MACs 8*16*16*3*9   =  55,296  params 216",
+        "  conv2 [8,16,16] -> [16,8,8]   MACs 16*8*8*8*9    =  73,728  params 1,152",
+        "  fc    1024 -> 10              MACs 1024*10       =  10,240  params 10,250",
+        "  total MACs 139,264, params 11,618",
+    ], [("image", [3, 16, 16])])
+    net.conv("conv1", 8, 3, padding=1, activation="relu")
+    net.conv("conv2", 16, 3, stride=2, padding=1, activation="relu")
+    net.fc("fc", 10, bias=True)
+    return net
+
+
+def tiny_dag():
+    net = Net("tiny_dag", [
+        "fusim network workload: tiny_dag (synthetic test network)",
+        "Generated by scripts/gen_workloads.py -- do not edit by hand.",
+        "",
+        "Small DAG: a residual add (stem -> res_conv -> add(stem, res_conv)) and a two-way",
+        "branch (1x1 || 3x3) joined by concat, then max pool and fc. Input 3x16x16.",
+        "Expected (batch 1):",
+        "  stem      [3,16,16]  -> [16,16,16]  MACs 16*256*3*9  = 110,592  params 432",
+        "  res_conv  [16,16,16] -> [16,16,16]  MACs 16*256*16*9 = 589,824  params 2,304",
+        "  res_add   2 x [16,16,16] -> [16,16,16]",
+        "  br_1x1    [16,16,16] -> [8,16,16]   MACs 8*256*16    =  32,768  params 128",
+        "  br_3x3    [16,16,16] -> [8,16,16]   MACs 8*256*16*9  = 294,912  params 1,152",
+        "  cat       [8,16,16] ++ [8,16,16] -> [16,16,16]",
+        "  pool      max 2x2/2 -> [16,8,8]",
+        "  fc        1024 -> 10                MACs 10,240              params 10,250",
+        "  total MACs 1,038,336, params 14,266",
+    ], [("image", [3, 16, 16])])
+    net.conv("stem", 16, 3, padding=1, activation="relu")
+    net.conv("res_conv", 16, 3, padding=1)
+    net.add("res_add", ["stem", "res_conv"], activation="relu")
+    net.conv("br_1x1", 8, 1, activation="relu", inputs="res_add")
+    net.conv("br_3x3", 8, 3, padding=1, activation="relu", inputs="res_add")
+    net.concat("cat", ["br_1x1", "br_3x3"])
+    net.pool("pool", "max", kernel=2, stride=2)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
+NETWORKS = [
+    ("mobilenetv2.yaml", mobilenetv2),
+    ("resnet50.yaml", resnet50),
+    ("vgg16.yaml", vgg16),
+    ("alexnet.yaml", alexnet),
+    ("mobilenetv1.yaml", mobilenetv1),
+    ("googlenet.yaml", googlenet),
+    ("squeezenet.yaml", squeezenet),
+    ("tiny_chain.yaml", tiny_chain),
+    ("tiny_dag.yaml", tiny_dag),
+]
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    outdir = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(here), "workloads")
+    os.makedirs(outdir, exist_ok=True)
+    for fname, builder in NETWORKS:
+        net = builder()
+        path = os.path.join(outdir, fname)
+        with open(path, "w", newline="\n") as f:
+            f.write(net.to_yaml())
+        print("wrote %s (%d layers)" % (path, len(net.layers)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,140 @@
+#include "core/core.h"
+
+#include <algorithm>
+
+#include "cost/pe_model.h"
+
+namespace fusim {
+
+Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
+    : sc_module(name), socket("socket"), setup_(setup) {
+  const auto& cmds = *setup_.commands;
+  epoch_of_.resize(cmds.size());
+  done_.assign(cmds.size(), 0);
+  allocated_.assign(cmds.size(), 0);
+  remaining_.assign(setup_.group_count + 1, 0);
+  std::size_t epoch = 0;
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    epoch_of_[i] = epoch;
+    if (cmds[i].op == CommandOp::Sync) {
+      ++epoch;
+      done_[i] = 1;
+    } else {
+      ++remaining_[epoch];
+    }
+  }
+  const BufferParams* bp[3] = {&setup_.params.input_buffer, &setup_.params.weight_buffer,
+                               &setup_.params.output_buffer};
+  for (int b = 0; b < 3; ++b) {
+    buffers_[b].capacity = bp[b]->capacity_bytes;
+    buffers_[b].port.bytes_per_cycle = bp[b]->bytes_per_cycle;
+  }
+  layers_.resize(setup_.layer_count);
+  group_traffic_.resize(setup_.group_count);
+  SC_HAS_PROCESS(Core);
+  SC_THREAD(load_thread);
+  SC_THREAD(compute_thread);
+  SC_THREAD(store_thread);
+}
+
+void Core::release(std::size_t epoch) {
+  released_ = static_cast<long>(epoch);
+  released_event_.notify();
+}
+
+bool Core::all_done() const {
+  return std::all_of(done_.begin(), done_.end(), [](char d) { return d != 0; });
+}
+
+std::string Core::stuck_at() const {
+  for (std::size_t i = 0; i < done_.size(); ++i) {
+    if (!done_[i])
+      return "command " + std::to_string(i) + " (" + to_string((*setup_.commands)[i].op) + ")";
+  }
+  return "nothing";
+}
+
+void Core::wait_ready(std::size_t i) {
+  while (released_ < static_cast<long>(epoch_of_[i])) wait(released_event_);
+  for (std::uint32_t d : (*setup_.commands)[i].deps) {
+    while (!done_[d]) wait(progress_event_);
+  }
+}
+
+void Core::allocate(std::size_t i, BufferRole role, std::int64_t bytes) {
+  Buffer& b = buffer(role);
+  while (b.used + bytes > b.capacity) wait(b.freed);
+  b.used += bytes;
+  allocated_[i] = bytes;
+}
+
+void Core::transfer(const Command& c) {
+  const bool write = c.op == CommandOp::Store;
+  tlm::tlm_generic_payload& t = trans_[write ? 1 : 0];
+  t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  t.set_address(static_cast<sc_dt::uint64>(c.addr));
+  t.set_data_ptr(&dummy_data_);  // timing only: no data moves
+  t.set_data_length(static_cast<unsigned int>(c.bytes));
+  t.set_streaming_width(static_cast<unsigned int>(c.bytes));
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(t, delay);
+  // The buffer port streams alongside the interconnect; the transfer ends with the slower one.
+  const double now = now_cycles();
+  const double port_done = buffer(c.buffer).port.serve(now, static_cast<double>(c.bytes));
+  const double done = std::max(time_to_cycles(sc_core::sc_time_stamp() + delay), port_done);
+  wait(cycles_to_time(done) - sc_core::sc_time_stamp());
+}
+
+void Core::complete(std::size_t i, double start) {
+  const Command& c = (*setup_.commands)[i];
+  for (std::uint32_t f : c.frees) {
+    const Command& owner = (*setup_.commands)[f];
+    Buffer& b = buffer(owner.buffer);
+    b.used -= allocated_[f];
+    allocated_[f] = 0;
+    b.freed.notify();
+  }
+  done_[i] = 1;
+  LayerStats& ls = layers_[static_cast<std::size_t>(c.layer)];
+  const double end = now_cycles();
+  if (ls.first_start < 0 || start < ls.first_start) ls.first_start = start;
+  ls.last_end = std::max(ls.last_end, end);
+  progress_event_.notify();
+  if (--remaining_[epoch_of_[i]] == 0) finished_event_.notify();
+}
+
+void Core::run_engine(CommandOp op) {
+  const auto& cmds = *setup_.commands;
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    const Command& c = cmds[i];
+    if (c.op != op) continue;
+    wait_ready(i);
+    if (op == CommandOp::Load || op == CommandOp::Compute) allocate(i, c.buffer, c.bytes);
+    const double start = now_cycles();
+    const std::size_t g = epoch_of_[i];
+    if (op == CommandOp::Compute) {
+      const std::int64_t cycles = compute_cycles(setup_.params, c.work);
+      wait(cycles_to_time(static_cast<double>(cycles)));
+      ++stats_.computes;
+      stats_.compute_busy_cycles += cycles;
+      layers_[static_cast<std::size_t>(c.layer)].macs += c.work.macs();
+      layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
+    } else {
+      transfer(c);
+      if (op == CommandOp::Load) {
+        ++stats_.loads;
+        stats_.bytes_loaded += c.bytes;
+        (c.kind == TensorKind::Weight ? group_traffic_[g].weight_read
+                                      : group_traffic_[g].ifmap_read) += c.bytes;
+      } else {
+        ++stats_.stores;
+        stats_.bytes_stored += c.bytes;
+        group_traffic_[g].ofmap_write += c.bytes;
+      }
+    }
+    complete(i, start);
+  }
+}
+
+}  // namespace fusim

@@ -1,0 +1,80 @@
+// One accelerator core: a load DMA engine, a compute engine (PE array and vector unit) and a
+// store DMA engine, each walking its commands of the core's list in order, and three local
+// buffers whose capacity is enforced (an allocation waits until earlier frees make room).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <systemc>
+#include <tlm>
+
+#include "arch/arch.h"
+#include "schedule/program.h"
+#include "sim_time.h"
+#include "stats/sim_stats.h"
+
+namespace fusim {
+
+struct CoreSetup {
+  int index = 0;
+  CoreParams params;
+  const std::vector<Command>* commands = nullptr;  // owned by the Program, outlives the core
+  std::size_t layer_count = 0;
+  std::size_t group_count = 0;
+};
+
+class Core : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Core> socket;
+
+  Core(sc_core::sc_module_name name, const CoreSetup& setup);
+
+  // Controller side: group `epoch` may start; how many of its commands are still to complete.
+  void release(std::size_t epoch);
+  std::size_t remaining(std::size_t epoch) const { return remaining_[epoch]; }
+  const sc_core::sc_event& finished_event() const { return finished_event_; }
+
+  bool all_done() const;
+  std::string stuck_at() const;  // first command not done, for the deadlock message
+
+  const CoreStats& stats() const { return stats_; }
+  const std::vector<LayerStats>& layer_stats() const { return layers_; }
+  const std::vector<TrafficCounters>& group_traffic() const { return group_traffic_; }
+
+ private:
+  struct Buffer {
+    std::int64_t capacity = 0, used = 0;
+    StreamResource port;
+    sc_core::sc_event freed;
+  };
+
+  void load_thread() { run_engine(CommandOp::Load); }
+  void compute_thread() { run_engine(CommandOp::Compute); }
+  void store_thread() { run_engine(CommandOp::Store); }
+  void run_engine(CommandOp op);
+  void wait_ready(std::size_t i);
+  void allocate(std::size_t i, BufferRole role, std::int64_t bytes);
+  void transfer(const Command& c);
+  void complete(std::size_t i, double start);
+  Buffer& buffer(BufferRole r) { return buffers_[static_cast<int>(r)]; }
+
+  CoreSetup setup_;
+  std::vector<std::size_t> epoch_of_;
+  std::vector<char> done_;
+  std::vector<std::int64_t> allocated_;
+  std::vector<std::size_t> remaining_;
+  long released_ = -1;
+  Buffer buffers_[3];
+  sc_core::sc_event released_event_, progress_event_, finished_event_;
+  tlm::tlm_generic_payload trans_[2];  // one per DMA engine (load, store)
+  unsigned char dummy_data_ = 0;
+
+  CoreStats stats_;
+  std::vector<LayerStats> layers_;
+  std::vector<TrafficCounters> group_traffic_;
+};
+
+}  // namespace fusim

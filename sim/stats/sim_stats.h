@@ -1,0 +1,50 @@
+// What a simulation counts. Plain counters, filled by the modules as they run; derived figures
+// (utilisation, bandwidth) are computed by the report when stats are dumped.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace fusim {
+
+struct TrafficCounters {
+  std::int64_t weight_read = 0, ifmap_read = 0, ofmap_write = 0;
+  std::int64_t read() const { return weight_read + ifmap_read; }
+};
+
+struct LayerStats {
+  std::int64_t macs = 0;                   // MACs of the layer's compute commands (all cores)
+  std::int64_t compute_cycles = 0;         // busiest core's compute-unit busy cycles for this layer
+  double first_start = -1, last_end = -1;  // cycles
+  std::int64_t cycles() const {
+    return first_start < 0 ? 0 : static_cast<std::int64_t>(last_end - first_start + 0.999999);
+  }
+};
+
+struct GroupStats {
+  double start = 0, end = 0;  // cycles, launch overhead included
+  TrafficCounters traffic;
+};
+
+struct CoreStats {
+  std::int64_t compute_busy_cycles = 0;
+  std::int64_t loads = 0, computes = 0, stores = 0;
+  std::int64_t bytes_loaded = 0, bytes_stored = 0;
+};
+
+struct ChannelStats {
+  std::int64_t bytes_read = 0, bytes_written = 0;
+  double busy_cycles = 0;
+};
+
+struct SimResult {
+  double cycles = 0;  // end of the last group
+  TrafficCounters traffic;
+  std::vector<LayerStats> layers;  // by network layer index
+  std::vector<GroupStats> groups;
+  std::vector<CoreStats> cores;
+  std::vector<ChannelStats> dram_channels;
+  double interconnect_busy_cycles = 0;
+};
+
+}  // namespace fusim
