@@ -1,4 +1,5 @@
 #include <cmath>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -42,6 +43,23 @@ constexpr DramPreset kDramPresets[] = {
     {"LPDDR4-3200", 6.4, 35.5},
     {"HBM2", 32.0, 28.0},
 };
+
+// A copy of `n` without source positions: a -p value is not a file, so errors in it must not
+// point at "line 1" of it.
+YAML::Node without_marks(const YAML::Node& n) {
+  if (n.IsScalar()) return YAML::Node(n.Scalar());
+  if (n.IsSequence()) {
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (const auto& e : n) out.push_back(without_marks(e));
+    return out;
+  }
+  if (n.IsMap()) {
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : n) out.force_insert(without_marks(kv.first), without_marks(kv.second));
+    return out;
+  }
+  return YAML::Node(YAML::NodeType::Null);
+}
 
 struct ArchBuilder {
   Arch arch;
@@ -170,7 +188,10 @@ struct ArchBuilder {
       const std::string base = root.get_string("base");
       const std::size_t slash = path.find_last_of('/');
       const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-      load_file(!base.empty() && base[0] == '/' ? base : dir + base, depth + 1);
+      const std::string base_path = !base.empty() && base[0] == '/' ? base : dir + base;
+      // Name the file and line that refer to a missing base, not just the missing path.
+      if (!std::ifstream(base_path)) root.fail("base", "cannot open base file '" + base_path + "'");
+      load_file(base_path, depth + 1);
     } else {
       root.raw("base");
     }
@@ -185,7 +206,7 @@ struct ArchBuilder {
       throw InputError(origin, 0, "", "expected -p key.path=value");
     }
     const std::string path = spec.substr(0, eq);
-    YAML::Node value = load_yaml_string(spec.substr(eq + 1), origin);
+    YAML::Node value = without_marks(load_yaml_string(spec.substr(eq + 1), origin));
     // Build {a: {b: {c: value}}} from "a.b.c" and apply it like a file.
     std::vector<std::string> parts;
     std::stringstream ss(path);

@@ -48,7 +48,12 @@ YAML::Node load_yaml_file(const std::string& path) {
 }
 
 YAML::Node load_yaml_string(const std::string& text, const std::string& origin) {
-  return parse_checked(text, origin);
+  // `origin` is not a file (e.g. "-p key=value"), so a syntax error has no line to point at.
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(origin, 0, "", "malformed YAML: " + e.msg);
+  }
 }
 
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)

@@ -13,7 +13,8 @@ namespace fusim {
 
 // Loads a YAML file; a missing file or a syntax error becomes an InputError.
 YAML::Node load_yaml_file(const std::string& path);
-// Parses YAML text (used for -p overrides); `origin` names the source in errors.
+// Parses YAML text (used for -p overrides); `origin` names the source in errors, which carry
+// no line (the text is not a file).
 YAML::Node load_yaml_string(const std::string& text, const std::string& origin);
 
 // A view of one YAML mapping. Reads mark keys as used; finish() rejects the keys never read.

@@ -61,8 +61,16 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
   return k1 - k0;  // pool, add: channel for channel
 }
 
+bool LayerGeometry::splits_input_channels() const {
+  return layer_->type == LayerType::Conv && layer_->groups == 1;
+}
+
+std::int64_t LayerGeometry::input_channel_count() const {
+  return layer_->in_shapes[0].c;
+}
+
 std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
-                                        std::int64_t k1) const {
+                                        std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   switch (l.type) {
@@ -72,21 +80,25 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
       // A: rows [r0, r1) of an m x k matrix. B (second operand): handled as weight_bytes.
       return i == 0 ? mul_checked((r1 - r0) * l.k, elem_) : 0;
     default:
-      return mul_checked(mul_checked(input_rows(r0, r1) * in.w, input_channels(k0, k1)), elem_);
+      return mul_checked(
+          mul_checked(input_rows(r0, r1) * in.w, c_len > 0 ? c_len : input_channels(k0, k1)),
+          elem_);
   }
 }
 
 std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
-                                            std::int64_t k1) const {
+                                            std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
   if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return input_bytes(i, 0, rows, k0, k1);
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   const std::int64_t in_rows =
       std::min(in.h, (rows - 1) * l.stride_h + (l.kernel_h - 1) * l.dilation + 1);
-  return mul_checked(mul_checked(in_rows * in.w, input_channels(k0, k1)), elem_);
+  return mul_checked(mul_checked(in_rows * in.w, c_len > 0 ? c_len : input_channels(k0, k1)),
+                     elem_);
 }
 
-std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0) const {
+std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0,
+                                         std::int64_t c0) const {
   // Row-major by rows of the output (NHWC for feature maps): a row range is contiguous when it
   // has all channels; a channel slice starts k0 elements into the first row.
   const Layer& l = *layer_;
@@ -98,8 +110,8 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
       return r0 * l.k * elem_;
     default: {
       const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
-      const std::int64_t c0 = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
-      return (row * in.w * in.c + (l.type == LayerType::Conv && l.groups == 1 ? 0 : c0)) * elem_;
+      const std::int64_t c_first = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
+      return (row * in.w * in.c + (splits_input_channels() ? c0 : c_first)) * elem_;
     }
   }
 }
@@ -133,8 +145,8 @@ std::int64_t LayerGeometry::output_offset(std::int64_t r0, std::int64_t k0) cons
   return (r0 * width * channels_ + k0) * elem_;
 }
 
-TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0,
-                             std::int64_t k1) const {
+TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+                             std::int64_t c_len) const {
   const Layer& l = *layer_;
   const std::int64_t rows = r1 - r0, kc = k1 - k0;
   TileWork w;
@@ -146,7 +158,7 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0,
       } else {
         const std::int64_t k_per_group = l.out_channels / l.groups;
         w.m = rows * l.out_shape.w;
-        w.k = (l.in_shapes[0].c / l.groups) * l.kernel_h * l.kernel_w;
+        w.k = (c_len > 0 ? c_len : l.in_shapes[0].c / l.groups) * l.kernel_h * l.kernel_w;
         // A chunk spanning several groups is several independent GEMMs.
         w.count = ceil_div(k1, k_per_group) - k0 / k_per_group;
         w.n = std::min(kc, k_per_group);
@@ -262,10 +274,23 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     const std::int64_t bi = core.input_buffer.capacity_bytes / div;
     const std::int64_t bw = core.weight_buffer.capacity_bytes / div;
     const std::int64_t bo = core.output_buffer.capacity_bytes / div;
+    // Input channels per tile: all of them unless one output row's input does not fit.
+    std::int64_t cc = 0;
+    if (g.splits_input_channels() && all_inputs_worst(g, 1, 0, 1) > bi) {
+      cc = largest_fitting(g.input_channel_count(),
+                           [&](std::int64_t c) { return g.max_input_bytes(0, 1, 0, 1, c) <= bi; });
+      if (cc == 0) {
+        binding = "cores.buffers.input.capacity_bytes", needed = g.max_input_bytes(0, 1, 0, 1, 1);
+        continue;
+      }
+    }
+    auto inputs_worst = [&](std::int64_t rows, std::int64_t k) {
+      return cc > 0 ? g.max_input_bytes(0, rows, 0, k, cc) : all_inputs_worst(g, rows, 0, k);
+    };
     // Channels per tile: weights and one output row must fit; per-channel inputs must fit.
     const std::int64_t kc = largest_fitting(ks, [&](std::int64_t k) {
       return g.weight_bytes(0, k) <= bw && g.output_bytes(0, 1, 0, k) <= bo &&
-             all_inputs_worst(g, 1, 0, k) <= bi;
+             inputs_worst(1, k) <= bi;
     });
     if (kc == 0) {
       if (g.weight_bytes(0, 1) > bw)
@@ -278,14 +303,15 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     }
     // Rows per tile: the largest row tile whose inputs and outputs fit.
     const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
-      return all_inputs_worst(g, r, 0, kc) <= bi && g.output_bytes(0, r, 0, kc) <= bo;
+      return inputs_worst(r, kc) <= bi && g.output_bytes(0, r, 0, kc) <= bo;
     });
     if (h == 0) continue;
     best.rows_per_tile = h;
     best.channels_per_tile = kc;
     best.double_buffered = halves;
+    best.in_channels_per_tile = cc;
     // Loop order: keep whichever of weights or input rows saves more off-chip bytes.
-    if (g.input_independent_of_channels() && !g.b_is_activation() && kc < ks) {
+    if (g.input_independent_of_channels() && !g.b_is_activation() && kc < ks && cc == 0) {
       LayerTiling io = best;
       io.weights_outer = false;
       const ChannelSlice s{0, ks};

@@ -24,13 +24,19 @@ class LayerGeometry {
   std::int64_t channels() const { return channels_; }
   int input_count() const { return static_cast<int>(layer_->inputs.size()); }
 
-  // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1).
+  // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1). For a
+  // dense conv split along its input channels, `c_len` > 0 is the input channels of the piece.
   std::int64_t input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
-                           std::int64_t k1) const;
+                           std::int64_t k1, std::int64_t c_len = 0) const;
+  // Dense conv: every output channel reads every input channel, so the input can be split
+  // along its channels with partial sums accumulated in the output buffer.
+  bool splits_input_channels() const;
+  std::int64_t input_channel_count() const;
   // The most input bytes any tile of `rows` output rows can need (an interior tile, no padding).
-  std::int64_t max_input_bytes(int i, std::int64_t rows, std::int64_t k0, std::int64_t k1) const;
+  std::int64_t max_input_bytes(int i, std::int64_t rows, std::int64_t k0, std::int64_t k1,
+                               std::int64_t c_len = 0) const;
   // Byte offset of that input range inside the operand's tensor of one batch item.
-  std::int64_t input_offset(int i, std::int64_t r0, std::int64_t k0) const;
+  std::int64_t input_offset(int i, std::int64_t r0, std::int64_t k0, std::int64_t c0 = 0) const;
   // True when the input needed does not depend on the output channels (dense conv, fc, gemm).
   bool input_independent_of_channels() const;
   // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias), or for a gemm
@@ -40,7 +46,9 @@ class LayerGeometry {
   std::int64_t output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
                             std::int64_t k1) const;
   std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;
-  TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1) const;
+  // The compute of a tile; c_len > 0 restricts a dense conv to that many input channels.
+  TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+                std::int64_t c_len = 0) const;
 
  private:
   std::int64_t input_rows(std::int64_t r0, std::int64_t r1) const;
@@ -61,6 +69,9 @@ ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64
 struct LayerTiling {
   std::int64_t rows_per_tile = 1;      // output rows per tile
   std::int64_t channels_per_tile = 1;  // output channels per tile
+  // Input channels per tile for a dense conv whose input rows do not fit whole: the tile's
+  // partial sums stay in the output buffer across the input-channel pieces. 0 = all channels.
+  std::int64_t in_channels_per_tile = 0;
   // Weight-outer: weights of a channel chunk stay while all rows stream past (inputs re-fetched
   // per chunk). Input-outer: an input row tile stays while weight chunks stream past (weights
   // re-fetched per row tile). Chosen per layer to minimise off-chip bytes.

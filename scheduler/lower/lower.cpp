@@ -43,7 +43,13 @@ class SliceEmitter {
         const std::uint32_t wl = has_weights ? load_weights(k, k1) : kNone;
         for (std::int64_t b = 0; b < batch; ++b) {
           for (std::int64_t r = 0; r < rows; r += h) {
-            tile(b, r, std::min(r + h, rows), k, k1, wl, b + 1 == batch && r + h >= rows, true);
+            const std::int64_t r1 = std::min(r + h, rows);
+            const bool last = b + 1 == batch && r + h >= rows;
+            if (t.in_channels_per_tile > 0) {
+              tile_in_channel_pieces(b, r, r1, k, k1, wl, last, t.in_channels_per_tile);
+            } else {
+              tile(b, r, r1, k, k1, wl, last, true);
+            }
           }
         }
       }
@@ -142,6 +148,49 @@ class SliceEmitter {
             std::uint32_t wl, bool last_use_of_weights, bool free_inputs) {
     const std::vector<std::uint32_t> in = load_inputs(b, r0, r1, k0, k1);
     compute_and_store(b, r0, r1, k0, k1, in, wl, last_use_of_weights, free_inputs);
+  }
+
+  // A dense conv tile whose input rows are loaded in pieces of `cc` input channels; every piece
+  // accumulates into the output allocation of the first piece's compute.
+  void tile_in_channel_pieces(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                              std::int64_t k1, std::uint32_t wl, bool last_use_of_weights,
+                              std::int64_t cc) {
+    const Layer& l = net_.layer(li_);
+    const std::int64_t channels = g_.input_channel_count();
+    std::uint32_t owner = kNone, prev = kNone;
+    for (std::int64_t c0 = 0; c0 < channels; c0 += cc) {
+      const std::int64_t c_len = std::min(cc, channels - c0);
+      Command in;
+      in.op = CommandOp::Load;
+      in.kind = TensorKind::Ifmap;
+      in.buffer = BufferRole::Input;
+      in.bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
+      in.addr = map_.operand_base(net_, l.inputs[0]) + b * l.in_shapes[0].elements() * elem_ +
+                g_.input_offset(0, r0, k0, c0);
+      const std::uint32_t load = push(std::move(in));
+      Command c;
+      c.op = CommandOp::Compute;
+      c.buffer = BufferRole::Output;
+      c.bytes = owner == kNone ? g_.output_bytes(r0, r1, k0, k1) : 0;
+      c.work = g_.work(r0, r1, k0, k1, c_len);
+      c.deps = {load};
+      if (wl != kNone) c.deps.push_back(wl);
+      if (prev != kNone) c.deps.push_back(prev);
+      c.frees = {load};
+      if (c0 + c_len >= channels && last_use_of_weights && wl != kNone) c.frees.push_back(wl);
+      prev = push(std::move(c));
+      if (owner == kNone) owner = prev;
+    }
+    Command st;
+    st.op = CommandOp::Store;
+    st.kind = TensorKind::Ofmap;
+    st.buffer = BufferRole::Output;
+    st.bytes = g_.output_bytes(r0, r1, k0, k1);
+    st.addr = map_.output_base[static_cast<std::size_t>(li_)] + b * l.out_shape.elements() * elem_ +
+              g_.output_offset(r0, k0);
+    st.deps = {prev};
+    st.frees = {owner};
+    push(std::move(st));
   }
 
   std::vector<Command>& out_;

@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""Benchmark fusim: wall time and peak RSS for every workload x config.
+
+Runs build/app/fusim (it builds nothing; run scripts/build.sh first) N times for
+each workloads/*.yaml x configs/*.yaml pair, prints a table (median/min/max wall
+ms, peak RSS, simulated cycles) and checks the performance target:
+MobileNetV2 on mlu.yaml, median wall < 0.5 s and peak RSS < 200 MB.
+
+Exit status: 0 when every fusim run succeeded (even if the target is missed:
+this is a report), 1 when a fusim run failed or the build is missing/not Release.
+
+Standard library only; run with /usr/bin/python3.
+"""
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TARGET_NET = "mobilenetv2"
+TARGET_ARCH = "mlu"
+TARGET_WALL_S = 0.5
+TARGET_RSS_MB = 200.0
+
+CYCLES_RE = re.compile(r"^\s*cycles\s+([\d,]+)\s*$", re.MULTILINE)
+
+
+def build_type(build_dir):
+    cache = os.path.join(build_dir, "CMakeCache.txt")
+    try:
+        with open(cache, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        return None
+    return ""
+
+
+def pin_prefix():
+    """Returns (argv prefix, description) pinning the child to one core."""
+    taskset = shutil.which("taskset")
+    if not taskset:
+        return [], "not pinned (taskset not found)"
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        allowed = [0]
+    cpu = 0 if (not allowed or 0 in allowed) else allowed[0]
+    return [taskset, "-c", str(cpu)], "pinned to CPU %d with taskset -c %d" % (cpu, cpu)
+
+
+def run_once(argv):
+    """Runs argv once; returns (exit code, wall seconds, peak RSS KiB, stdout, stderr)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=REPO)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
+        out.seek(0)
+        err.seek(0)
+        return (proc.returncode, wall, rusage.ru_maxrss,  # ru_maxrss is KiB on Linux
+                out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="runs per workload x config (default 5)")
+    ap.add_argument("--filter", default="",
+                    help="only pairs whose 'workload config' (file stems) contains SUBSTR")
+    ap.add_argument("--csv", metavar="FILE", help="also write the table to FILE as CSV")
+    ap.add_argument("--build-dir", default=os.environ.get("FUSIM_BUILD_DIR", "build"),
+                    help="build directory (default $FUSIM_BUILD_DIR or build)")
+    args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("--runs must be >= 1")
+
+    build_dir = args.build_dir if os.path.isabs(args.build_dir) else os.path.join(REPO, args.build_dir)
+    fusim = os.path.join(build_dir, "app", "fusim")
+    if not os.access(fusim, os.X_OK):
+        print("bench: %s not found; build it first with: bash scripts/build.sh" % fusim, file=sys.stderr)
+        return 1
+    bt = build_type(build_dir)
+    if bt != "Release":
+        print("bench: %s is a %s build, not Release; timings would be meaningless.\n"
+              "bench: rebuild with: bash scripts/build.sh" % (build_dir, repr(bt) if bt else "non-Release"),
+              file=sys.stderr)
+        return 1
+
+    nets = sorted(os.path.join("workloads", f) for f in os.listdir(os.path.join(REPO, "workloads"))
+                  if f.endswith(".yaml"))
+    archs = sorted(os.path.join("configs", f) for f in os.listdir(os.path.join(REPO, "configs"))
+                   if f.endswith(".yaml"))
+    pairs = [(n, a) for n in nets for a in archs if args.filter in "%s %s" % (stem(n), stem(a))]
+    if not pairs:
+        print("bench: no workload x config pair matches --filter %r" % args.filter, file=sys.stderr)
+        return 1
+
+    prefix, pin_desc = pin_prefix()
+    print("fusim bench: %s, %d run(s) per pair, %d pair(s), %s" % (
+        os.path.relpath(fusim, REPO), args.runs, len(pairs), pin_desc))
+    print("peak RSS in MiB (ru_maxrss via wait4); wall time includes process start-up")
+    print()
+
+    header = ["workload", "config", "median_ms", "min_ms", "max_ms", "peak_rss_mb", "cycles"]
+    fmt = "%-14s %-12s %10s %10s %10s %12s %14s"
+    print(fmt % ("workload", "config", "median ms", "min ms", "max ms", "peak RSS MB", "cycles"))
+    print(fmt % ("-" * 14, "-" * 12, "-" * 10, "-" * 10, "-" * 10, "-" * 12, "-" * 14))
+
+    rows = []
+    failed = []
+    results = {}
+    for net, arch in pairs:
+        argv = prefix + [fusim, "--arch", arch, "--net", net]
+        walls, rss, cycles = [], [], None
+        for _ in range(args.runs):
+            code, wall, maxrss_kib, out, err = run_once(argv)
+            if code != 0:
+                failed.append((net, arch, code, err))
+                break
+            walls.append(wall)
+            rss.append(maxrss_kib)
+            m = CYCLES_RE.search(out)
+            c = int(m.group(1).replace(",", "")) if m else None
+            if cycles is not None and c != cycles:
+                print("bench: warning: %s on %s: cycles differ between runs (%s vs %s)"
+                      % (net, arch, cycles, c), file=sys.stderr)
+            cycles = c
+        if len(walls) < args.runs:
+            print(fmt % (stem(net), stem(arch), "FAILED", "", "", "", ""))
+            continue
+        med, lo, hi = statistics.median(walls), min(walls), max(walls)
+        peak_mb = max(rss) / 1024.0
+        results[(stem(net), stem(arch))] = (med, peak_mb)
+        row = [stem(net), stem(arch), "%.1f" % (med * 1e3), "%.1f" % (lo * 1e3), "%.1f" % (hi * 1e3),
+               "%.1f" % peak_mb, "" if cycles is None else str(cycles)]
+        rows.append(row)
+        print(fmt % (row[0], row[1], row[2], row[3], row[4], row[5],
+                     "?" if cycles is None else "{:,}".format(cycles)))
+        sys.stdout.flush()
+
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+        print("\nwrote %s" % args.csv)
+
+    print("\ntarget: %s on %s.yaml, median wall < %.1f s and peak RSS < %.0f MB"
+          % (TARGET_NET, TARGET_ARCH, TARGET_WALL_S, TARGET_RSS_MB))
+    key = (TARGET_NET, TARGET_ARCH)
+    if key in results:
+        med, peak_mb = results[key]
+        print("%s  wall  median %.3f s (target < %.1f s)"
+              % ("PASS" if med < TARGET_WALL_S else "FAIL", med, TARGET_WALL_S))
+        print("%s  rss   peak %.1f MB (target < %.0f MB)"
+              % ("PASS" if peak_mb < TARGET_RSS_MB else "FAIL", peak_mb, TARGET_RSS_MB))
+    elif any(stem(n) == TARGET_NET and stem(a) == TARGET_ARCH for n, a in pairs):
+        print("FAIL  %s on %s did not run successfully" % key)
+    else:
+        print("SKIP  %s on %s not selected (--filter %r)" % (key + (args.filter,)))
+
+    for net, arch, code, err in failed:
+        print("\nbench: fusim failed (exit %d): --arch %s --net %s\n%s"
+              % (code, arch, net, err.rstrip() or "(no stderr)"), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fusim needs (build + Python scripts).
+# Idempotent: when everything is already installed it only runs dpkg-query.
+set -euo pipefail
+
+BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-cpp-dev catch2)
+SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm)
+
+missing=()
+for pkg in "${BUILD_PKGS[@]}" "${SCRIPT_PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#SCRIPT_PKGS[@]} script packages already installed; nothing to do"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-deps: not root and sudo is not available; install them as root with:" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${#missing[@]} missing package(s): ${missing[*]}"
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${missing[*]}"

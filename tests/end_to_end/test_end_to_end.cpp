@@ -1,0 +1,77 @@
+// Every shipped workload on every shipped config: the simulated off-chip bytes equal the cost
+// model's prediction group by group, the cycle count respects the DRAM and compute bounds, and
+// two runs give byte-identical reports.
+#include <algorithm>
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "driver.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<std::string> files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(fusim::test::src(dir))) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every workload on every config: simulation matches the cost model", "[e2e]") {
+  const auto archs = files("configs");
+  const auto nets = files("workloads");
+  REQUIRE(archs.size() >= 3);
+  REQUIRE(nets.size() >= 9);
+  for (const auto& arch : archs) {
+    for (const auto& net : nets) {
+      DYNAMIC_SECTION(fs::path(arch).filename().string()
+                      << " x " << fs::path(net).filename().string()) {
+        fusim::RunOptions o;
+        o.arch_path = arch;
+        o.net_path = net;
+        const auto run = fusim::run_fusim(o);
+        const fusim::RunResult& r = run->result;
+        REQUIRE(r.sim.groups.size() == r.predicted.size());
+        for (std::size_t g = 0; g < r.predicted.size(); ++g) {
+          INFO("group " << g);
+          CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
+          CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
+          CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+        }
+        // Lower bounds: the DRAM cannot move bytes faster than its peak, and no core computes
+        // faster than its busy time.
+        const double bytes = static_cast<double>(r.sim.traffic.read() + r.sim.traffic.ofmap_write);
+        CHECK(r.sim.cycles >= bytes / run->arch->dram_peak_bytes_per_cycle() - 1e-6);
+        for (const auto& c : r.sim.cores)
+          CHECK(r.sim.cycles >= static_cast<double>(c.compute_busy_cycles));
+        // Every PE-array MAC of the network was executed once.
+        std::int64_t pe_macs = 0, sim_macs = 0;
+        for (std::size_t i = 0; i < run->net->layers().size(); ++i) {
+          const auto& l = run->net->layer(static_cast<int>(i));
+          if (l.runs_on_pe_array()) pe_macs += l.macs_per_item() * run->net->batch();
+          sim_macs += r.sim.layers[i].macs;
+        }
+        CHECK(sim_macs == pe_macs);
+      }
+    }
+  }
+}
+
+TEST_CASE("same inputs, same bytes out", "[e2e]") {
+  for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/googlenet.yaml"}) {
+    fusim::RunOptions o;
+    o.arch_path = fusim::test::src("configs/mlu.yaml");
+    o.net_path = fusim::test::src(net);
+    const auto a = fusim::run_fusim(o);
+    const auto b = fusim::run_fusim(o);
+    CHECK(fusim::report_json(a->result) == fusim::report_json(b->result));
+    CHECK(fusim::layers_csv(a->result) == fusim::layers_csv(b->result));
+    CHECK(fusim::program_to_yaml(*a->program, *a->net) ==
+          fusim::program_to_yaml(*b->program, *b->net));
+  }
+}

@@ -1,0 +1,723 @@
+// Bad inputs: every loader error is an InputError naming the file, the 1-based line and the key
+// path of the problem, with a message that names what is wrong.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "common/error.h"
+#include "lower/lower.h"
+#include "network/network.h"
+#include "schedule/program.h"
+#include "search/layer_by_layer.h"
+#include "test_util.h"
+
+namespace {
+
+using fusim::InputError;
+using fusim::test::src;
+using fusim::test::write_temp;
+
+std::optional<InputError> error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+// 1-based line of the first line of `text` containing `needle` (0 when absent).
+int line_of(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    if (line.find(needle) != std::string::npos) return n;
+  }
+  return 0;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Replaces the first occurrence of `from` (which must exist) by `to`.
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+void check_error(const std::optional<InputError>& e, const std::string& file, int line,
+                 const std::string& key, const std::vector<std::string>& mentions) {
+  REQUIRE(e.has_value());
+  INFO("what(): " << e->what());
+  CHECK(e->file() == file);
+  CHECK(e->line() == line);
+  CHECK(e->key() == key);
+  const std::string what = e->what();
+  for (const std::string& m : mentions) {
+    INFO("expected to mention: " << m);
+    CHECK(what.find(m) != std::string::npos);
+  }
+}
+
+#define CHECK_INPUT_ERROR(call, file, line, key, ...)                           \
+  do {                                                                          \
+    INFO("checked at " << __FILE__ << ":" << __LINE__);                         \
+    check_error(error_of([&] { (void)(call); }), file, line, key, __VA_ARGS__); \
+  } while (0)
+
+// A valid network header followed by `layers` (YAML text for the list items).
+std::string net_text(const std::string& layers) {
+  return "name: t\n"
+         "inputs:\n"
+         "  - name: image\n"
+         "    shape: [3, 16, 16]\n"
+         "layers:\n" +
+         layers;
+}
+
+// The systolic32 config, inherited through `base:`, plus `extra` keys.
+std::string arch_text(const std::string& extra) {
+  return "base: " + src("configs/systolic32.yaml") + "\n" + extra;
+}
+
+}  // namespace
+
+// --- files and YAML --------------------------------------------------------------------------
+
+TEST_CASE("a missing file names the path", "[loader]") {
+  const std::string path = "fusim_test_does_not_exist.yaml";
+  CHECK_INPUT_ERROR(fusim::load_network(path), path, 0, "", {path, "cannot open"});
+  CHECK_INPUT_ERROR(fusim::load_arch(path, {}), path, 0, "", {path, "cannot open"});
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  CHECK_INPUT_ERROR(fusim::load_program(path, net, arch), path, 0, "", {path, "cannot open"});
+}
+
+TEST_CASE("malformed YAML names the line", "[loader]") {
+  const std::string text = net_text(
+      "  - name: conv1\n"
+      "    type: conv\n"
+      "    kernel: [3, 3\n"
+      "    out_channels: 8\n");
+  const std::string path = write_temp("malformed.yaml", text);
+  const auto e = error_of([&] { fusim::load_network(path); });
+  REQUIRE(e.has_value());
+  INFO(e->what());
+  CHECK(e->file() == path);
+  CHECK(e->key().empty());
+  CHECK(std::string(e->what()).find("malformed YAML") != std::string::npos);
+  // yaml-cpp reports an unclosed flow sequence where it gives up: somewhere from the bracket on.
+  CHECK(e->line() >= line_of(text, "[3, 3"));
+  CHECK(e->line() <= line_of(text, "out_channels") + 1);
+}
+
+TEST_CASE("the top level must be a mapping", "[loader]") {
+  const std::string list = write_temp("toplist.yaml", "# a list\n- name: a\n- name: b\n");
+  CHECK_INPUT_ERROR(fusim::load_network(list), list, 2, "", {list, "mapping at the top level"});
+  const std::string scalar = write_temp("topscalar.yaml", "just a string\n");
+  CHECK_INPUT_ERROR(fusim::load_arch(scalar, {}), scalar, 1, "", {"mapping at the top level"});
+  const std::string empty = write_temp("topempty.yaml", "");
+  const auto e = error_of([&] { fusim::load_network(empty); });
+  REQUIRE(e.has_value());
+  CHECK(e->file() == empty);
+  CHECK(std::string(e->what()).find("mapping at the top level") != std::string::npos);
+}
+
+TEST_CASE("duplicate keys are rejected where the second one is", "[loader]") {
+  const std::string top = "name: a\nbatch: 1\nname: b\n";
+  const std::string p1 = write_temp("dupkey_top.yaml", top);
+  CHECK_INPUT_ERROR(fusim::load_network(p1), p1, 3, "name", {"duplicate key"});
+
+  const std::string text = net_text(
+      "  - name: conv1\n"
+      "    type: conv\n"
+      "    kernel: 3\n"
+      "    out_channels: 8\n"
+      "    kernel: 5\n");
+  const std::string p2 = write_temp("dupkey_layer.yaml", text);
+  CHECK_INPUT_ERROR(fusim::load_network(p2), p2, line_of(text, "kernel: 5"), "layers[0].kernel",
+                    {"duplicate key"});
+
+  const std::string arch = arch_text("cores:\n  count: 1\n  count: 2\n");
+  const std::string p3 = write_temp("dupkey_arch.yaml", arch);
+  CHECK_INPUT_ERROR(fusim::load_arch(p3, {}), p3, 4, "cores.count", {"duplicate key"});
+}
+
+// --- network keys and values -----------------------------------------------------------------
+
+TEST_CASE("network: unknown keys", "[loader]") {
+  const std::string layer_text = net_text(
+      "  - name: conv1\n"
+      "    type: conv\n"
+      "    out_channels: 8\n"
+      "    kernel: 3\n"
+      "  - name: conv2\n"
+      "    type: conv\n"
+      "    out_channels: 8\n"
+      "    kernel: 3\n"
+      "    paddding: 1\n");
+  const std::string p1 = write_temp("unknown_layer_key.yaml", layer_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p1), p1, line_of(layer_text, "paddding"),
+                    "layers[1].paddding", {"unknown key"});
+
+  const std::string top_text = net_text(
+                                   "  - name: conv1\n"
+                                   "    type: conv\n"
+                                   "    out_channels: 8\n"
+                                   "    kernel: 3\n") +
+                               "outputs: [conv1]\n";
+  const std::string p2 = write_temp("unknown_top_key.yaml", top_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p2), p2, line_of(top_text, "outputs"), "outputs",
+                    {"unknown key"});
+
+  // A misspelt required key: the required key is reported missing, at the layer.
+  const std::string typo_text = net_text(
+      "  - name: conv1\n"
+      "    type: conv\n"
+      "    out_channels: 8\n"
+      "    kernal: 3\n");
+  const std::string p3 = write_temp("typo_kernel.yaml", typo_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p3), p3, line_of(typo_text, "name: conv1"),
+                    "layers[0].kernel", {"missing required key"});
+}
+
+TEST_CASE("network: wrong types and out-of-range values", "[loader]") {
+  auto one_conv = [](const std::string& body) {
+    return net_text("  - name: conv1\n    type: conv\n" + body);
+  };
+  {
+    const std::string text = one_conv("    out_channels: 8\n    kernel: \"abc\"\n");
+    const std::string p = write_temp("kernel_abc.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "abc"), "layers[0].kernel",
+                      {"expected an integer", "abc"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 0\n    kernel: 3\n");
+    const std::string p = write_temp("outch_zero.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "out_channels"),
+                      "layers[0].out_channels", {"out of range"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 8\n    kernel: -1\n");
+    const std::string p = write_temp("kernel_neg.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "kernel"), "layers[0].kernel",
+                      {"-1", "out of range"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 8\n    kernel: [3, 0]\n");
+    const std::string p = write_temp("kernel_list_zero.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "kernel"), "layers[0].kernel",
+                      {"out of range"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 8\n    kernel: [3, 3, 3]\n");
+    const std::string p = write_temp("kernel_list3.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "kernel"), "layers[0].kernel",
+                      {"list of 2 integers"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 8\n    kernel: 3\n    bias: yes\n");
+    const std::string p = write_temp("bias_yes.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "bias"), "layers[0].bias",
+                      {"true or false"});
+  }
+  {
+    const std::string text = one_conv("    out_channels: 99999999999999999999999\n    kernel: 3\n");
+    const std::string p = write_temp("outch_huge.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "out_channels"),
+                      "layers[0].out_channels", {"expected an integer"});
+  }
+  {
+    const std::string text = net_text("  - name: x\n    type: deconv\n");
+    const std::string p = write_temp("bad_type.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "deconv"), "layers[0].type",
+                      {"deconv", "conv", "concat"});
+  }
+  {
+    const std::string text =
+        "name: t\ninputs:\n  - name: image\n    shape: [3, 16]\nlayers:\n  - name: p\n"
+        "    type: pool\n    mode: max\n    global: true\n";
+    const std::string p = write_temp("input_shape2.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, 4, "inputs[0].shape", {"3 integers"});
+  }
+  {
+    const std::string text = "name: t\ninputs: []\nlayers:\n  - name: p\n    type: add\n";
+    const std::string p = write_temp("no_inputs.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, 2, "inputs", {"at least one input"});
+  }
+  {
+    const std::string text = net_text("  []\n");
+    const std::string p = write_temp("no_layers.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, 6, "layers", {"no layers"});
+  }
+}
+
+TEST_CASE("network: a 10^12-channel layer is rejected by the limits", "[loader]") {
+  const std::string text = net_text(
+      "  - name: huge\n"
+      "    type: conv\n"
+      "    out_channels: 1000000000000\n"
+      "    kernel: 1\n");
+  const std::string p = write_temp("huge_channels.yaml", text);
+  CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "1000000000000"),
+                    "layers[0].out_channels", {"1000000000000", "out of range"});
+
+  // Channels that reach 10^12 through concats (each doubling the channels) are caught after
+  // shape inference, at the first layer past the limits.
+  std::string layers =
+      "  - name: c0\n"
+      "    type: conv\n"
+      "    out_channels: 1048576\n"
+      "    kernel: 1\n";
+  for (int i = 1; i <= 60; ++i) {
+    const std::string prev = "c" + std::to_string(i - 1);
+    layers += "  - name: c" + std::to_string(i) + "\n    type: concat\n    inputs: [" + prev +
+              ", " + prev + "]\n";
+  }
+  const std::string text2 = net_text(layers);
+  const std::string p2 = write_temp("huge_concat.yaml", text2);
+  // c0 is 2^20 x 16 x 16 = 2^28 elements; c13 is the first above 2^40.
+  CHECK_INPUT_ERROR(fusim::load_network(p2), p2, line_of(text2, "name: c13"), "layers.c13",
+                    {"size limits"});
+
+  // A tensor over the limit from a large (but in-range) input.
+  const std::string text3 =
+      "name: t\ninputs:\n  - name: image\n    shape: [1, 65536, 65536]\nlayers:\n"
+      "  - name: wide\n    type: conv\n    out_channels: 1048576\n    kernel: 1\n";
+  const std::string p3 = write_temp("huge_tensor.yaml", text3);
+  CHECK_INPUT_ERROR(fusim::load_network(p3), p3, line_of(text3, "name: wide"), "layers.wide",
+                    {"size limits"});
+}
+
+// --- network graph and shapes ----------------------------------------------------------------
+
+TEST_CASE("network: dangling inputs, duplicates and cycles", "[loader]") {
+  {
+    const std::string text = net_text(
+        "  - name: conv1\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "  - name: conv2\n"
+        "    type: conv\n"
+        "    inputs: [conv_one]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n");
+    const std::string p = write_temp("dangling.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "conv_one"), "layers[1].inputs",
+                      {"conv_one"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: conv1\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "  - name: conv1\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n");
+    const std::string p = write_temp("dup_layer.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, 10, "layers[1].name", {"duplicate", "conv1"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: image\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n");
+    const std::string p = write_temp("layer_named_input.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, 6, "layers[0].name", {"duplicate", "image"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: conv1\n"
+        "    type: conv\n"
+        "    inputs: [conv1]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n");
+    const std::string p = write_temp("self_loop.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "inputs: [conv1]"),
+                      "layers[0].inputs", {"conv1", "its own output"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: stem\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "    padding: 1\n"
+        "  - name: a\n"
+        "    type: add\n"
+        "    inputs: [stem, b]\n"
+        "  - name: b\n"
+        "    type: add\n"
+        "    inputs: [stem, a]\n");
+    const std::string p = write_temp("cycle.yaml", text);
+    const auto e = error_of([&] { fusim::load_network(p); });
+    REQUIRE(e.has_value());
+    INFO(e->what());
+    CHECK(e->file() == p);
+    CHECK(e->key() == "layers");
+    // The line of one of the two layers on the cycle.
+    CHECK((e->line() == line_of(text, "name: a") || e->line() == line_of(text, "name: b")));
+    const std::string what = e->what();
+    CHECK(what.find("cycle") != std::string::npos);
+    CHECK(what.find("'a'") != std::string::npos);
+    CHECK(what.find("'b'") != std::string::npos);
+  }
+  {
+    // Layers may refer to layers defined further down: no cycle, loads fine.
+    const std::string text = net_text(
+        "  - name: last\n"
+        "    type: fc\n"
+        "    inputs: [first]\n"
+        "    out_features: 10\n"
+        "  - name: first\n"
+        "    type: conv\n"
+        "    inputs: [image]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n");
+    const std::string p = write_temp("forward_ref.yaml", text);
+    const fusim::Network net = fusim::load_network(p);
+    CHECK(net.layer(0).name == "first");
+    CHECK(net.layer(1).name == "last");
+  }
+}
+
+TEST_CASE("network: shape errors name the layers involved", "[loader]") {
+  {
+    const std::string text = net_text(
+        "  - name: left\n"
+        "    type: conv\n"
+        "    inputs: [image]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "    padding: 1\n"
+        "  - name: right\n"
+        "    type: conv\n"
+        "    inputs: [image]\n"
+        "    out_channels: 16\n"
+        "    kernel: 3\n"
+        "    padding: 1\n"
+        "  - name: sum\n"
+        "    type: add\n"
+        "    inputs: [left, right]\n");
+    const std::string p = write_temp("add_mismatch.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: sum"), "layers.sum",
+                      {"shape mismatch", "'left'", "'right'", "[8, 16, 16]", "[16, 16, 16]"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: full\n"
+        "    type: conv\n"
+        "    inputs: [image]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "    padding: 1\n"
+        "  - name: half\n"
+        "    type: conv\n"
+        "    inputs: [image]\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "    stride: 2\n"
+        "    padding: 1\n"
+        "  - name: cat\n"
+        "    type: concat\n"
+        "    inputs: [full, half]\n");
+    const std::string p = write_temp("concat_mismatch.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: cat"), "layers.cat",
+                      {"'full'", "'half'", "height and width"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: g\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 3\n"
+        "    groups: 2\n");
+    const std::string p = write_temp("groups.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: g"), "layers.g",
+                      {"groups (2)", "'image'", "(3)"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: big\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: 17\n"
+        "    padding: 0\n");
+    const std::string p = write_temp("kernel_too_big.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: big"), "layers.big",
+                      {"17x17", "[3, 16, 16]", "'image'"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: pool\n"
+        "    type: pool\n"
+        "    mode: max\n"
+        "    kernel: 2\n"
+        "    padding: 2\n");
+    const std::string p = write_temp("pad_too_big.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: pool"), "layers.pool",
+                      {"padding"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: one\n"
+        "    type: add\n"
+        "    inputs: [image]\n");
+    const std::string p = write_temp("add_one.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: one"), "layers.one",
+                      {"add", "got 1"});
+  }
+  {
+    const std::string text = net_text(
+        "  - name: mm\n"
+        "    type: gemm\n"
+        "    m: 16\n"
+        "    n: 4\n"
+        "    k: 16\n");
+    const std::string p = write_temp("gemm_mismatch.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: mm"), "layers.mm",
+                      {"'image'", "768", "256"});
+  }
+}
+
+// --- arch --------------------------------------------------------------------------------------
+
+TEST_CASE("arch: bad keys and values", "[loader]") {
+  {
+    const std::string text = arch_text("cores:\n  pe_array:\n    colums: 64\n");
+    const std::string p = write_temp("arch_unknown.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "cores.pe_array.colums", {"unknown key"});
+  }
+  {
+    const std::string text = arch_text("memory: 1\n");
+    const std::string p = write_temp("arch_unknown_top.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 2, "memory", {"unknown key"});
+  }
+  {
+    const std::string full = read_text(src("configs/systolic32.yaml"));
+    const std::string text = replace_once(full, "  count: 1\n", "");
+    const std::string p = write_temp("arch_no_count.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 0, "cores.count", {"missing required key"});
+  }
+  {
+    const std::string text = arch_text("cores:\n  pe_array:\n    dataflow: row_stationary\n");
+    const std::string p = write_temp("arch_dataflow.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "cores.pe_array.dataflow",
+                      {"row_stationary", "weight_stationary", "output_stationary"});
+  }
+  {
+    const std::string text = arch_text("data_width_bits: 12\n");
+    const std::string p = write_temp("arch_width.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 2, "data_width_bits", {"multiple of 8"});
+  }
+  {
+    const std::string text = arch_text("clock_mhz: fast\n");
+    const std::string p = write_temp("arch_clock.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 2, "clock_mhz", {"expected a number", "fast"});
+  }
+  {
+    const std::string text = arch_text("dram:\n  preset: DDR9-1\n");
+    const std::string p = write_temp("arch_preset.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "dram.preset",
+                      {"DDR9-1", "DDR4-3200", "HBM2"});
+  }
+  {
+    const std::string text = arch_text("cores:\n  buffers:\n    weight: 4096\n");
+    const std::string p = write_temp("arch_buffer_scalar.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "cores.buffers.weight", {"mapping"});
+  }
+}
+
+TEST_CASE("arch: base files", "[loader]") {
+  {
+    const std::string text = "base: fusim_test_no_such_base.yaml\nclock_mhz: 500\n";
+    const std::string p = write_temp("arch_missing_base.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 1, "base",
+                      {"fusim_test_no_such_base.yaml", "cannot open"});
+  }
+  {
+    // An error in the base file names the base file.
+    const std::string base_text = "name: b\nclock_mhz: -5\n";
+    const std::string base = write_temp("arch_bad_base.yaml", base_text);
+    const std::string text = "base: " + base + "\n";
+    const std::string p = write_temp("arch_uses_bad_base.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), base, 2, "clock_mhz", {"out of range"});
+  }
+  {
+    const std::string p = write_temp("arch_loop.yaml", "base: fusim_test_arch_loop.yaml\n");
+    const auto e = error_of([&] { fusim::load_arch(p, {}); });
+    REQUIRE(e.has_value());
+    CHECK(e->key() == "base");
+    CHECK(std::string(e->what()).find("loop") != std::string::npos);
+  }
+}
+
+TEST_CASE("arch: -p overrides", "[loader]") {
+  const std::string arch = src("configs/systolic32.yaml");
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.pe_array.colums=3"}),
+                    "-p cores.pe_array.colums=3", 0, "cores.pe_array.colums", {"unknown key"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count"}), "-p cores.count", 0, "",
+                    {"-p cores.count", "key.path=value"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"=3"}), "-p =3", 0, "", {"key.path=value"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=0"}), "-p cores.count=0", 0, "cores.count",
+                    {"-p cores.count=0", "out of range"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores..count=2"}), "-p cores..count=2", 0,
+                    "cores..count", {"empty key"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"base=x.yaml"}), "-p base=x.yaml", 0, "base",
+                    {"cannot be overridden"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=[1"}), "-p cores.count=[1", 0, "",
+                    {"malformed YAML"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores=2"}), "-p cores=2", 0, "cores", {"mapping"});
+  // A later good override does not hide an earlier bad one.
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=abc", "cores.count=2"}),
+                    "-p cores.count=abc", 0, "cores.count", {"abc"});
+  // And good overrides apply.
+  CHECK(fusim::load_arch(arch, {"cores.count=4", "dram.preset=HBM2"}).core_count == 4);
+}
+
+TEST_CASE("a buffer too small for any tile names the buffer key and the arch file", "[loader]") {
+  const std::string arch_path = src("configs/systolic32.yaml");
+  const fusim::Arch arch = fusim::load_arch(arch_path, {"cores.buffers.weight.capacity_bytes=16"});
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  CHECK_INPUT_ERROR(fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch)), arch_path,
+                    0, "cores.buffers.weight.capacity_bytes", {"conv1", "buffer too small"});
+}
+
+// --- programs ----------------------------------------------------------------------------------
+
+TEST_CASE("program: bad programs name the command", "[loader]") {
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const std::string good = fusim::program_to_yaml(
+      fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch)), net);
+  // The unmodified text loads.
+  {
+    const std::string p = write_temp("prog_good.yaml", good);
+    const fusim::Program prog = fusim::load_program(p, net, arch);
+    CHECK(prog.schedule.groups.size() == 3);
+    REQUIRE(prog.cores.size() == 1);
+  }
+  // The program's layout, which the cases below rely on.
+  const int cmd0 = line_of(good, "- commands:") + 1;
+  REQUIRE(line_of(good, "{op: load, layer: \"conv1\", kind: weight") == cmd0);
+  const int conv2_load = line_of(good, "{op: load, layer: \"conv2\", kind: weight");
+  const int fc_load = line_of(good, "{op: load, layer: \"fc\", kind: weight");
+  const int group_conv2 = line_of(good, "layers: [\"conv2\"]");
+  REQUIRE(conv2_load > cmd0);
+  REQUIRE(group_conv2 > 0);
+
+  SECTION("unknown layer in a group") {
+    const std::string text = replace_once(good, "layers: [\"conv2\"]", "layers: [\"conv9\"]");
+    const std::string p = write_temp("prog_group_unknown.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, group_conv2, "groups[1].layers",
+                      {"conv9"});
+  }
+  SECTION("unknown layer in a command") {
+    const std::string text =
+        replace_once(good, "{op: load, layer: \"conv2\"", "{op: load, layer: \"conv9\"");
+    const std::string p = write_temp("prog_cmd_unknown.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(conv2_load - cmd0) + "].layer";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, conv2_load, key,
+                      {"conv9", "tiny_chain"});
+  }
+  SECTION("a layer in two groups") {
+    const std::string text =
+        replace_once(good, "layers: [\"conv2\"]", "layers: [\"conv2\", \"conv1\"]");
+    const std::string p = write_temp("prog_two_groups.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, group_conv2, "groups[1].layers",
+                      {"conv1", "already in group 0"});
+  }
+  SECTION("a layer in no group") {
+    const std::string text = replace_once(good, "  - {cores: 1, layers: [\"conv2\"]}\n", "");
+    const std::string p = write_temp("prog_no_group.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line_of(text, "groups:") + 1, "groups",
+                      {"conv2", "no group"});
+  }
+  SECTION("groups out of order") {
+    std::string text = replace_once(good, "layers: [\"conv1\"]", "layers: [\"@\"]");
+    text = replace_once(text, "layers: [\"conv2\"]", "layers: [\"conv1\"]");
+    text = replace_once(text, "layers: [\"@\"]", "layers: [\"conv2\"]");
+    const std::string p = write_temp("prog_order.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line_of(text, "groups:") + 1, "groups",
+                      {"conv2", "conv1", "before its input"});
+  }
+  SECTION("deps pointing forward") {
+    const std::string text = replace_once(good, "deps: [1, 0]", "deps: [1, 3]");
+    const std::string p = write_temp("prog_forward_dep.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2, "cores[0].commands[2].deps",
+                      {"index 3", "earlier command"});
+  }
+  SECTION("deps that are not indices") {
+    const std::string text = replace_once(good, "deps: [1, 0]", "deps: [one]");
+    const std::string p = write_temp("prog_dep_name.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2, "cores[0].commands[2].deps",
+                      {"command indices"});
+  }
+  SECTION("freeing a store") {
+    const std::string text = replace_once(good, "frees: [2]}",
+                                          "frees: [2]}\n      - {op: load, layer: \"conv1\", kind: "
+                                          "ifmap, buffer: input, bytes: 1, addr: 0, frees: [3]}");
+    const std::string p = write_temp("prog_free_store.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 4, "cores[0].commands[4].frees",
+                      {"command 3", "allocates nothing"});
+  }
+  SECTION("wrong core count") {
+    const fusim::Arch arch2 = fusim::load_arch(src("configs/systolic32.yaml"), {"cores.count=2"});
+    const std::string p = write_temp("prog_cores.yaml", good);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch2), p, cmd0 - 1, "cores",
+                      {"1 cores", "the arch 2"});
+  }
+  SECTION("a group on more cores than the arch has") {
+    const std::string text =
+        replace_once(good, "{cores: 1, layers: [\"conv2\"]}", "{cores: 2, layers: [\"conv2\"]}");
+    const std::string p = write_temp("prog_group_cores.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, group_conv2, "groups[1].cores",
+                      {"out of range"});
+  }
+  SECTION("a load bigger than the buffer") {
+    const std::string text = replace_once(good, "bytes: 10250", "bytes: 100000");
+    const std::string p = write_temp("prog_big_load.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].bytes";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
+                      {"100000", "weight buffer", "65536"});
+  }
+  SECTION("a program for another network") {
+    const std::string text = replace_once(good, "network: \"tiny_chain\"", "network: \"vgg16\"");
+    const std::string p = write_temp("prog_other_net.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line_of(text, "network:"), "network",
+                      {"vgg16", "tiny_chain"});
+  }
+  SECTION("a missing sync") {
+    const std::string text = good.substr(0, good.rfind("      - {op: sync}"));
+    const std::string p = write_temp("prog_sync.yaml", text);
+    const auto e = error_of([&] { fusim::load_program(p, net, arch); });
+    REQUIRE(e.has_value());
+    INFO(e->what());
+    CHECK(e->key() == "cores[0].commands");
+    CHECK(std::string(e->what()).find("2 syncs for 3 groups") != std::string::npos);
+  }
+  SECTION("an unknown key in a command") {
+    const std::string text = replace_once(good, "{op: sync}", "{op: sync, layer: \"conv1\"}");
+    const std::string p = write_temp("prog_sync_layer.yaml", text);
+    const int line = line_of(text, "{op: sync, layer");
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line,
+                      "cores[0].commands[" + std::to_string(line - cmd0) + "].layer",
+                      {"unknown key"});
+  }
+}

@@ -1,0 +1,70 @@
+// The network IR: topological order from Boost.Graph, reachability, inferred shapes.
+#include <catch2/catch.hpp>
+
+#include "network/network.h"
+#include "test_util.h"
+
+using fusim::test::write_temp;
+
+TEST_CASE("layers listed out of order are put in a topological order", "[network]") {
+  const std::string path = write_temp("out_of_order.yaml", R"(name: ooo
+inputs: [{name: x, shape: [4, 8, 8]}]
+layers:
+  - {name: c, type: add, inputs: [a, b]}
+  - {name: a, type: conv, inputs: [x], out_channels: 4, kernel: 3, padding: 1}
+  - {name: b, type: conv, inputs: [a], out_channels: 4, kernel: 1}
+)");
+  const fusim::Network net = fusim::load_network(path);
+  const int a = net.find_layer("a"), b = net.find_layer("b"), c = net.find_layer("c");
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(net.reaches(a, c));
+  CHECK(net.reaches(b, c));
+  CHECK_FALSE(net.reaches(c, a));
+  CHECK(net.consumers(a) == std::vector<int>{b, c});
+  CHECK(net.layer(c).out_shape == fusim::Shape{4, 8, 8});
+}
+
+TEST_CASE("tiny DAG: branch, concat and residual shapes", "[network]") {
+  const fusim::Network net = fusim::load_network(fusim::test::src("workloads/tiny_dag.yaml"));
+  bool has_concat = false, has_add = false;
+  for (const auto& l : net.layers()) {
+    if (l.type == fusim::LayerType::Concat) {
+      has_concat = true;
+      std::int64_t c = 0;
+      for (const auto& s : l.in_shapes) c += s.c;
+      CHECK(l.out_shape.c == c);
+    }
+    has_add = has_add || l.type == fusim::LayerType::Add;
+  }
+  CHECK(has_concat);
+  CHECK(has_add);
+}
+
+TEST_CASE("pooling output sizes: floor, ceil mode and global", "[network]") {
+  const std::string path = write_temp("pools.yaml", R"(name: pools
+inputs: [{name: x, shape: [2, 112, 112]}]
+layers:
+  - {name: floor, type: pool, inputs: [x], mode: max, kernel: 3, stride: 2}
+  - {name: ceil, type: pool, inputs: [x], mode: max, kernel: 3, stride: 2, ceil_mode: true}
+  - {name: global, type: pool, inputs: [x], mode: avg, global: true}
+)");
+  const fusim::Network net = fusim::load_network(path);
+  CHECK(net.layer(net.find_layer("floor")).out_shape.h == 55);  // floor(109/2)+1
+  CHECK(net.layer(net.find_layer("ceil")).out_shape.h == 56);   // ceil(109/2)+1, GoogLeNet style
+  CHECK(net.layer(net.find_layer("global")).out_shape == fusim::Shape{2, 1, 1});
+}
+
+TEST_CASE("gemm layers: one weight operand or two activations", "[network]") {
+  const std::string path = write_temp("gemm.yaml", R"(name: attention
+inputs: [{name: tokens, shape: [64, 128, 1]}]
+layers:
+  - {name: q, type: gemm, inputs: [tokens], m: 128, n: 64, k: 64}
+  - {name: k, type: gemm, inputs: [tokens], m: 128, n: 64, k: 64}
+  - {name: qk, type: gemm, inputs: [q, k], m: 128, n: 128, k: 64}
+)");
+  const fusim::Network net = fusim::load_network(path);
+  CHECK(net.layer(0).params() == 64 * 64);
+  CHECK(net.layer(net.find_layer("qk")).params() == 0);
+  CHECK(net.total_macs() == 2 * 128 * 64 * 64 + 128 * 128 * 64);
+}

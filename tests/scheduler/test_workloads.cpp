@@ -1,0 +1,55 @@
+// Every shipped real network against its published MAC and parameter counts (within the
+// tolerance in tests/data/published.yaml, 1 %), and the tiny test networks exactly.
+#include <cmath>
+
+#include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
+
+#include "network/network.h"
+#include "test_util.h"
+
+using fusim::test::src;
+
+TEST_CASE("real workloads match their published MAC and parameter counts", "[workloads]") {
+  const YAML::Node published = YAML::LoadFile(src("tests/data/published.yaml"));
+  const double tolerance = published["tolerance"].as<double>();
+  REQUIRE(tolerance <= 0.01);
+  int checked = 0;
+  for (const auto& entry : published["networks"]) {
+    const std::string file = entry["workload"].as<std::string>();
+    DYNAMIC_SECTION(file) {
+      const fusim::Network net = fusim::load_network(src("workloads/" + file));
+      const double macs = static_cast<double>(net.total_macs());
+      const double params = static_cast<double>(net.total_params());
+      const double pub_macs = entry["macs"].as<double>();
+      const double pub_params = entry["params"].as<double>();
+      INFO(file << ": MACs " << macs << " vs " << pub_macs << ", params " << params << " vs "
+                << pub_params);
+      CHECK(std::abs(macs - pub_macs) / pub_macs <= tolerance);
+      CHECK(std::abs(params - pub_params) / pub_params <= tolerance);
+    }
+    ++checked;
+  }
+  CHECK(checked == 7);
+}
+
+TEST_CASE("tiny chain: exact counts from its closed form", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  REQUIRE(net.layers().size() == 3);
+  // conv1 8*16*16*3*9, conv2 16*8*8*8*9, fc 1024*10
+  CHECK(net.total_macs() == 55296 + 73728 + 10240);
+  CHECK(net.total_params() == 216 + 1152 + 10250);
+  CHECK(net.layer(1).out_shape == fusim::Shape{16, 8, 8});
+}
+
+TEST_CASE("MobileNetV2 shapes and layer kinds", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+  int depthwise = 0, adds = 0;
+  for (const auto& l : net.layers()) {
+    depthwise += l.is_depthwise() ? 1 : 0;
+    adds += l.type == fusim::LayerType::Add ? 1 : 0;
+  }
+  CHECK(depthwise == 17);  // one per inverted-residual block
+  CHECK(adds == 10);       // residual connections where stride 1 and channels match
+  CHECK(net.layers().back().out_shape == fusim::Shape{1000, 1, 1});
+}

@@ -1,0 +1,26 @@
+// Helpers shared by the tests: paths into the source tree and temporary files.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+namespace fusim::test {
+
+inline std::string src(const std::string& rel) {
+  return std::string(FUSIM_SOURCE_DIR) + "/" + rel;
+}
+
+// Writes `text` to a file in a per-process temporary folder and returns its path.
+inline std::string write_temp(const std::string& name, const std::string& text) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fusim_tests_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+}  // namespace fusim::test
