@@ -132,6 +132,12 @@ class SliceEmitter {
     if (free_inputs) c.frees = in;
     if (free_weights && wl != kNone) c.frees.push_back(wl);
     const std::uint32_t comp = push(std::move(c));
+    store(b, r0, r1, k0, k1, comp, comp);
+  }
+
+  // Stores an output tile once command `last` has computed it; frees the allocation of `owner`.
+  void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+             std::uint32_t last, std::uint32_t owner) {
     Command st;
     st.op = CommandOp::Store;
     st.kind = TensorKind::Ofmap;
@@ -139,8 +145,8 @@ class SliceEmitter {
     st.bytes = g_.output_bytes(r0, r1, k0, k1);
     st.addr = map_.output_base[static_cast<std::size_t>(li_)] +
               b * net_.layer(li_).out_shape.elements() * elem_ + g_.output_offset(r0, k0);
-    st.deps = {comp};
-    st.frees = {comp};
+    st.deps = {last};
+    st.frees = {owner};
     push(std::move(st));
   }
 
@@ -181,16 +187,7 @@ class SliceEmitter {
       prev = push(std::move(c));
       if (owner == kNone) owner = prev;
     }
-    Command st;
-    st.op = CommandOp::Store;
-    st.kind = TensorKind::Ofmap;
-    st.buffer = BufferRole::Output;
-    st.bytes = g_.output_bytes(r0, r1, k0, k1);
-    st.addr = map_.output_base[static_cast<std::size_t>(li_)] + b * l.out_shape.elements() * elem_ +
-              g_.output_offset(r0, k0);
-    st.deps = {prev};
-    st.frees = {owner};
-    push(std::move(st));
+    store(b, r0, r1, k0, k1, prev, owner);
   }
 
   std::vector<Command>& out_;
