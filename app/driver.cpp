@@ -29,7 +29,13 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   r.program = run->program.get();
   for (const Group& g : run->program->schedule.groups)
     r.predicted.push_back(predict_group_traffic(net, arch, g));
-  r.sim = simulate(net, arch, *run->program);
+  try {
+    r.sim = simulate(net, arch, *run->program);
+  } catch (const InputError& e) {
+    // A program that deadlocks is a problem with the schedule file when one was given.
+    if (o.schedule_in.empty() || !e.file().empty()) throw;
+    throw InputError(o.schedule_in, 0, e.key(), e.message());
+  }
   return run;
 }
 

@@ -5,9 +5,8 @@ namespace fusim {
 namespace {
 std::string format(const std::string& file, int line, const std::string& key,
                    const std::string& message) {
-  std::string out = file.empty() ? std::string("<input>") : file;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
+  std::string out;
+  if (!file.empty()) out = file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
   if (!key.empty()) out += "key '" + key + "': ";
   return out + message;
 }
@@ -17,6 +16,7 @@ InputError::InputError(std::string file, int line, std::string key, const std::s
     : std::runtime_error(format(file, line, key, message)),
       file_(std::move(file)),
       line_(line),
-      key_(std::move(key)) {}
+      key_(std::move(key)),
+      message_(message) {}
 
 }  // namespace fusim

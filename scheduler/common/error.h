@@ -16,11 +16,13 @@ class InputError : public std::runtime_error {
   const std::string& file() const { return file_; }
   int line() const { return line_; }
   const std::string& key() const { return key_; }
+  const std::string& message() const { return message_; }  // without file, line and key
 
  private:
   std::string file_;
   int line_;
   std::string key_;
+  std::string message_;
 };
 
 }  // namespace fusim

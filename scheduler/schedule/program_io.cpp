@@ -1,9 +1,11 @@
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 #include "arch/arch.h"
 #include "common/error.h"
 #include "common/yaml_reader.h"
+#include "cost/pe_model.h"
 #include "network/network.h"
 #include "schedule/program.h"
 
@@ -232,6 +234,15 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           c.work.count = m.get_int("count", 1, 1 << 20);
         } else {
           c.work.ops = m.get_int("ops", 0, std::int64_t{1} << 44);
+        }
+        // Simulated time holds about 2^54 cycles: one command may take at most 2^52.
+        std::int64_t cycles = -1;
+        try {
+          cycles = compute_cycles(arch.core, c.work);
+        } catch (const std::overflow_error&) {
+        }
+        if (cycles < 0 || cycles > (std::int64_t{1} << 52)) {
+          m.fail("", "this compute takes more than 2^52 cycles on the arch's PE array");
         }
       }
       if (c.op == CommandOp::Load || c.op == CommandOp::Compute) {

@@ -17,7 +17,7 @@ TEST_CASE("mlu.yaml: the DDR4-3200 preset gives 102.4 GB/s over 4 channels", "[a
   CHECK(2.0 * macs_per_cycle * a.clock_mhz * 1e6 == Approx(131.072e12));
 }
 
-TEST_CASE("-p overrides apply after the file, and presets follow the clock", "[arch]") {
+TEST_CASE("overrides (-p) apply after the file, and presets follow the clock", "[arch]") {
   const fusim::Arch a =
       fusim::load_arch(src("configs/mlu.yaml"), {"cores.count=16", "clock_mhz=500"});
   CHECK(a.core_count == 16);

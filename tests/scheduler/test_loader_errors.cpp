@@ -103,6 +103,9 @@ TEST_CASE("a missing file names the path", "[loader]") {
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   CHECK_INPUT_ERROR(fusim::load_program(path, net, arch), path, 0, "", {path, "cannot open"});
+  // A directory is not a file (and not an empty YAML document).
+  const std::string dir = src("workloads");
+  CHECK_INPUT_ERROR(fusim::load_network(dir), dir, 0, "", {dir, "directory"});
 }
 
 TEST_CASE("malformed YAML names the line", "[loader]") {
@@ -560,7 +563,10 @@ TEST_CASE("arch: base files", "[loader]") {
     CHECK_INPUT_ERROR(fusim::load_arch(p, {}), base, 2, "clock_mhz", {"out of range"});
   }
   {
-    const std::string p = write_temp("arch_loop.yaml", "base: fusim_test_arch_loop.yaml\n");
+    // A file that is its own base (named relative to itself).
+    const std::string first = write_temp("arch_loop.yaml", "");
+    const std::string p =
+        write_temp("arch_loop.yaml", "base: " + first.substr(first.find_last_of('/') + 1) + "\n");
     const auto e = error_of([&] { fusim::load_arch(p, {}); });
     REQUIRE(e.has_value());
     CHECK(e->key() == "base");
@@ -689,6 +695,14 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     const std::string p = write_temp("prog_group_cores.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, group_conv2, "groups[1].cores",
                       {"out of range"});
+  }
+  SECTION("a compute too long to simulate") {
+    const std::string text = replace_once(good, "m: 256, n: 8, k: 27, count: 1",
+                                          "m: 1073741824, n: 1073741824, k: 1073741824, "
+                                          "count: 1048576");
+    const std::string p = write_temp("prog_huge_compute.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2, "cores[0].commands[2]",
+                      {"2^52 cycles"});
   }
   SECTION("a load bigger than the buffer") {
     const std::string text = replace_once(good, "bytes: 10250", "bytes: 100000");

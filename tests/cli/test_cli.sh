@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# The command-line contract of fusim, checked on the real executable:
+#   - --help and --version exit 0; a good run exits 0, prints a "cycles" line and nothing on stderr;
+#   - every bad input exits 2 and prints exactly one line on stderr, "fusim: error: ...", naming
+#     the file (or the option) at fault, and nothing on stdout;
+#   - --out writes its five files, --schedule-out / --schedule-in round-trip, runs are repeatable.
+# usage: test_cli.sh FUSIM_BINARY SOURCE_DIR
+set -u
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 FUSIM_BINARY SOURCE_DIR" >&2
+  exit 2
+fi
+FUSIM=$1
+SRC=$(cd "$2" && pwd) || exit 2  # absolute: temp arch files name a base file in it
+ARCH="$SRC/configs/mlu.yaml"
+NET="$SRC/workloads/mobilenetv2.yaml"
+SMALL_ARCH="$SRC/configs/systolic32.yaml"
+SMALL_NET="$SRC/workloads/tiny_chain.yaml"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fusim_cli.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+pass() {
+  echo "PASS  $1"
+  passed=$((passed + 1))
+}
+fail() {
+  echo "FAIL  $1: $2"
+  failed=$((failed + 1))
+}
+
+# run ARGS...: runs fusim; sets rc, and leaves stdout/stderr in $TMP/out and $TMP/err.
+run() {
+  "$FUSIM" "$@" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+}
+
+# The summary's cycles line ("  cycles   1,234"), not the group table header.
+cycles_line() {
+  grep -E '^[[:space:]]*cycles[[:space:]]' "$1" | head -n 1
+}
+
+# expect_ok NAME ARGS...: exit 0 and an empty stderr.
+expect_ok() {
+  local name=$1
+  shift
+  run "$@"
+  if [ "$rc" -ne 0 ]; then
+    fail "$name" "exit code $rc, stderr: $(head -c 300 "$TMP/err")"
+  elif [ -s "$TMP/err" ]; then
+    fail "$name" "stderr is not empty: $(head -c 300 "$TMP/err")"
+  else
+    pass "$name"
+  fi
+}
+
+# expect_error NAME MENTION ARGS...: exit 2, nothing on stdout, exactly one line on stderr that
+# starts with "fusim: error: " and contains MENTION (the file or option at fault).
+expect_error() {
+  local name=$1 mention=$2
+  shift 2
+  run "$@"
+  local lines first
+  lines=$(grep -c '' "$TMP/err")
+  first=$(head -n 1 "$TMP/err")
+  if [ "$rc" -ne 2 ]; then
+    fail "$name" "exit code $rc (expected 2), stderr: $(head -c 300 "$TMP/err")"
+  elif [ "$lines" -ne 1 ]; then
+    fail "$name" "$lines lines on stderr (expected 1): $(head -c 300 "$TMP/err")"
+  elif [ "$(tail -c 1 "$TMP/err" | od -An -tx1 | tr -d ' ')" != "0a" ]; then
+    fail "$name" "the stderr line does not end with a newline"
+  elif [ "${first#fusim: error: }" = "$first" ]; then
+    fail "$name" "stderr does not start with 'fusim: error: ': $first"
+  elif [[ "$first" != *"$mention"* ]]; then
+    fail "$name" "stderr does not mention '$mention': $first"
+  elif [ -s "$TMP/out" ]; then
+    fail "$name" "stdout is not empty: $(head -c 300 "$TMP/out")"
+  else
+    pass "$name"
+  fi
+}
+
+if [ ! -x "$FUSIM" ]; then
+  fail "binary" "$FUSIM is not an executable"
+  echo "$passed passed, $failed failed"
+  exit 1
+fi
+
+# --- help and version ----------------------------------------------------------------------------
+
+run --help
+if [ "$rc" -eq 0 ] && grep -q -- '--arch' "$TMP/out" && [ ! -s "$TMP/err" ]; then
+  pass "--help exits 0 and prints the usage"
+else
+  fail "--help exits 0 and prints the usage" "exit code $rc"
+fi
+
+run --version
+if [ "$rc" -eq 0 ] && grep -Eq '^fusim [0-9]+\.[0-9]+' "$TMP/out" && [ ! -s "$TMP/err" ]; then
+  pass "--version exits 0 and prints the version"
+else
+  fail "--version exits 0 and prints the version" "exit code $rc, stdout: $(head -c 100 "$TMP/out")"
+fi
+
+# --- the main example ----------------------------------------------------------------------------
+
+expect_ok "main example exits 0 with an empty stderr" --arch "$ARCH" --net "$NET"
+main_cycles=$(cycles_line "$TMP/out")
+if [ -n "$main_cycles" ] && [[ "$main_cycles" =~ [0-9] ]]; then
+  pass "main example prints a cycles line ($(echo "$main_cycles" | tr -s " "))"
+else
+  fail "main example prints a cycles line" "stdout: $(head -c 300 "$TMP/out")"
+fi
+
+expect_ok "--quiet exits 0" --arch "$ARCH" --net "$NET" --quiet
+if [ ! -s "$TMP/out" ]; then
+  pass "--quiet prints nothing on stdout"
+else
+  fail "--quiet prints nothing on stdout" "stdout: $(head -c 300 "$TMP/out")"
+fi
+
+# --- --out -----------------------------------------------------------------------------------------
+
+expect_ok "--out run exits 0" --arch "$ARCH" --net "$NET" --out "$TMP/out1" --quiet
+for f in report.json layers.csv groups.csv arch.yaml schedule.yaml; do
+  if [ -s "$TMP/out1/$f" ]; then
+    pass "--out writes $f"
+  else
+    fail "--out writes $f" "missing or empty: $TMP/out1/$f"
+  fi
+done
+
+expect_ok "second --out run exits 0" --arch "$ARCH" --net "$NET" --out "$TMP/out2" --quiet
+if cmp -s "$TMP/out1/report.json" "$TMP/out2/report.json"; then
+  pass "two runs give byte-identical report.json"
+else
+  fail "two runs give byte-identical report.json" "$(diff "$TMP/out1/report.json" \
+    "$TMP/out2/report.json" | head -n 5)"
+fi
+
+# The arch written by --out loads again and gives the same result.
+expect_ok "--out arch.yaml loads again" --arch "$TMP/out1/arch.yaml" --net "$NET"
+if [ "$(cycles_line "$TMP/out")" = "$main_cycles" ]; then
+  pass "--out arch.yaml reproduces the cycles"
+else
+  fail "--out arch.yaml reproduces the cycles" "'$(cycles_line "$TMP/out")' vs '$main_cycles'"
+fi
+
+# --- --schedule-out / --schedule-in ---------------------------------------------------------------
+
+expect_ok "--schedule-out exits 0" --arch "$ARCH" --net "$NET" --schedule-out "$TMP/prog.yaml"
+out_cycles=$(cycles_line "$TMP/out")
+if [ -s "$TMP/prog.yaml" ]; then
+  pass "--schedule-out writes the program"
+else
+  fail "--schedule-out writes the program" "missing or empty: $TMP/prog.yaml"
+fi
+expect_ok "--schedule-in exits 0" --arch "$ARCH" --net "$NET" --schedule-in "$TMP/prog.yaml" \
+  --schedule-out "$TMP/prog2.yaml"
+in_cycles=$(cycles_line "$TMP/out")
+if [ -n "$in_cycles" ] && [ "$in_cycles" = "$out_cycles" ] && [ "$in_cycles" = "$main_cycles" ]
+then
+  pass "--schedule-in reproduces the cycles line"
+else
+  fail "--schedule-in reproduces the cycles line" "'$in_cycles' vs '$out_cycles'"
+fi
+if cmp -s "$TMP/prog.yaml" "$TMP/prog2.yaml"; then
+  pass "a replayed program is written back byte-identical"
+else
+  fail "a replayed program is written back byte-identical" "$TMP/prog.yaml != $TMP/prog2.yaml"
+fi
+
+# --- bad inputs ------------------------------------------------------------------------------------
+
+expect_error "missing net file" "$TMP/no_such_net.yaml" \
+  --arch "$ARCH" --net "$TMP/no_such_net.yaml"
+expect_error "missing arch file" "$TMP/no_such_arch.yaml" \
+  --arch "$TMP/no_such_arch.yaml" --net "$NET"
+expect_error "net is a directory" "$TMP" --arch "$ARCH" --net "$TMP"
+
+cat >"$TMP/malformed.yaml" <<'EOF'
+name: malformed
+inputs:
+  - name: image
+    shape: [3, 16, 16
+layers:
+  - name: fc
+    type: fc
+    out_features: 10
+EOF
+expect_error "malformed YAML" "$TMP/malformed.yaml:" --arch "$ARCH" --net "$TMP/malformed.yaml"
+
+cat >"$TMP/toplist.yaml" <<'EOF'
+- name: not_a_map
+EOF
+expect_error "top level not a mapping" "$TMP/toplist.yaml" --arch "$ARCH" --net "$TMP/toplist.yaml"
+
+cat >"$TMP/unknown_key.yaml" <<'EOF'
+name: unknown_key
+inputs:
+  - name: image
+    shape: [3, 16, 16]
+layers:
+  - name: conv1
+    type: conv
+    out_channels: 8
+    kernel: 3
+    paddding: 1
+EOF
+expect_error "unknown key in the net" "$TMP/unknown_key.yaml:10:" \
+  --arch "$ARCH" --net "$TMP/unknown_key.yaml"
+expect_error "unknown key names the key" "layers[0].paddding" \
+  --arch "$ARCH" --net "$TMP/unknown_key.yaml"
+
+cat >"$TMP/cycle.yaml" <<'EOF'
+name: cycle
+inputs:
+  - name: image
+    shape: [3, 16, 16]
+layers:
+  - name: stem
+    type: conv
+    out_channels: 8
+    kernel: 3
+    padding: 1
+  - name: a
+    type: add
+    inputs: [stem, b]
+  - name: b
+    type: add
+    inputs: [stem, a]
+EOF
+expect_error "cycle in the net" "$TMP/cycle.yaml" --arch "$ARCH" --net "$TMP/cycle.yaml"
+
+cat >"$TMP/bad_arch.yaml" <<EOF
+base: $SMALL_ARCH
+cores:
+  pe_array:
+    dataflow: row_stationary
+EOF
+expect_error "bad value in the arch" "$TMP/bad_arch.yaml:4:" \
+  --arch "$TMP/bad_arch.yaml" --net "$SMALL_NET"
+
+cat >"$TMP/missing_base.yaml" <<EOF
+base: $TMP/no_such_base.yaml
+EOF
+expect_error "missing base file" "$TMP/missing_base.yaml:1:" \
+  --arch "$TMP/missing_base.yaml" --net "$SMALL_NET"
+
+expect_error "unknown option" "--bogus" --arch "$ARCH" --net "$NET" --bogus
+expect_error "missing --net" "--net" --arch "$ARCH"
+expect_error "missing --arch" "--arch" --net "$NET"
+expect_error "option without its value" "--net" --arch "$ARCH" --net
+expect_error "unknown --fusion" "--fusion" --arch "$ARCH" --net "$NET" --fusion magic
+expect_error "-p with an unknown key" "-p cores.colums=4" \
+  --arch "$ARCH" --net "$NET" -p cores.colums=4
+expect_error "-p without '='" "-p cores.count" --arch "$ARCH" --net "$NET" -p cores.count
+expect_error "-p cores.count=0" "-p cores.count=0" --arch "$ARCH" --net "$NET" -p cores.count=0
+expect_error "-p with a malformed value" "-p cores.count=[4" \
+  --arch "$ARCH" --net "$NET" -p 'cores.count=[4'
+expect_error "a buffer too small for any tile" "$SMALL_ARCH" \
+  --arch "$SMALL_ARCH" --net "$SMALL_NET" -p cores.buffers.weight.capacity_bytes=16
+expect_error "missing --schedule-in file" "$TMP/no_such_prog.yaml" \
+  --arch "$ARCH" --net "$NET" --schedule-in "$TMP/no_such_prog.yaml"
+
+# A program for another arch: the core count does not match.
+expect_error "program for another core count" "$TMP/prog.yaml" \
+  --arch "$ARCH" --net "$NET" -p cores.count=16 --schedule-in "$TMP/prog.yaml"
+# A program that names a layer the network does not have.
+sed 's/layer: "\([^"]*\)"/layer: "no_such_layer"/' "$TMP/prog.yaml" >"$TMP/prog_bad.yaml"
+expect_error "program naming an unknown layer" "$TMP/prog_bad.yaml:" \
+  --arch "$ARCH" --net "$NET" --schedule-in "$TMP/prog_bad.yaml"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
