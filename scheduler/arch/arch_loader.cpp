@@ -24,7 +24,8 @@ const char* to_string(Dataflow d) {
 namespace {
 
 constexpr std::int64_t kMaxCount = 1 << 16;  // cores, rows, cols, lanes, channels, banks
-constexpr std::int64_t kMaxBytes = std::int64_t{1} << 40;  // any capacity
+// Any buffer capacity: one tile moves as one TLM transaction, whose length is 32 bits.
+constexpr std::int64_t kMaxBytes = (std::int64_t{1} << 32) - 1;
 constexpr std::int64_t kMaxCycles = std::int64_t{1} << 32;
 constexpr double kMaxRate = 1 << 20;  // bytes per cycle
 

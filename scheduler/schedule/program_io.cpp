@@ -245,7 +245,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           m.fail("", "this compute takes more than 2^52 cycles on the arch's PE array");
         }
       }
-      if (c.op == CommandOp::Load || c.op == CommandOp::Compute) {
+      if (c.op != CommandOp::Sync) {  // no tile is larger than the buffer it lives in
         const BufferParams& b = c.buffer == BufferRole::Input    ? arch.core.input_buffer
                                 : c.buffer == BufferRole::Weight ? arch.core.weight_buffer
                                                                  : arch.core.output_buffer;
