@@ -2,16 +2,39 @@
 
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "import/scalesim.h"
 #include "lower/lower.h"
 #include "search/layer_by_layer.h"
 #include "simulate.h"
 
 namespace fusim {
 
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// SCALE-Sim's .cfg architecture, or fusim's YAML.
+Arch load_any_arch(const RunOptions& o) {
+  if (!ends_with(o.arch_path, ".cfg")) return load_arch(o.arch_path, o.overrides);
+  if (!o.overrides.empty()) {
+    throw InputError("", 0, "-p",
+                     "overrides apply to YAML arch files, not to a SCALE-Sim .cfg (" + o.arch_path +
+                         "); run it once with --out DIR and override DIR/arch.yaml");
+  }
+  return load_scalesim_config(o.arch_path);
+}
+
+}  // namespace
+
 std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   auto run = std::make_unique<Run>();
-  run->arch = std::make_unique<Arch>(load_arch(o.arch_path, o.overrides));
-  run->net = std::make_unique<Network>(load_network(o.net_path));
+  run->arch = std::make_unique<Arch>(load_any_arch(o));
+  run->net = std::make_unique<Network>(
+      ends_with(o.net_path, ".csv") ? load_scalesim_topology(o.net_path, o.scalesim_depthwise)
+                                    : load_network(o.net_path));
   const Network& net = *run->net;
   const Arch& arch = *run->arch;
   if (!o.schedule_in.empty()) {

@@ -19,6 +19,9 @@ struct RunOptions {
   std::vector<std::string> overrides;  // -p key=value
   std::string schedule_in;             // a Program YAML to replay instead of scheduling
   std::string fusion = "none";
+  // SCALE-Sim topologies (--net x.csv): rows with Num Filter 1 become real depthwise convs
+  // instead of one-filter dense convs (--scalesim-depthwise).
+  bool scalesim_depthwise = false;
 };
 
 // Owns everything a RunResult points to.

@@ -14,8 +14,9 @@ const char* kUsage =
     "Simulates NET on ARCH and prints cycles, off-chip traffic and the schedule.\n"
     "\n"
     "options:\n"
-    "  --arch FILE          architecture (configs/*.yaml)\n"
-    "  --net FILE           network (workloads/*.yaml)\n"
+    "  --arch FILE          architecture (configs/*.yaml, or a SCALE-Sim .cfg)\n"
+    "  --net FILE           network (workloads/*.yaml, or a SCALE-Sim topology .csv)\n"
+    "  --scalesim-depthwise SCALE-Sim rows with Num Filter 1 become depthwise convs\n"
     "  -p KEY=VALUE         override an arch key, e.g. -p cores.count=16 (repeatable)\n"
     "  --fusion NAME        scheduling algorithm (this version: none = layer by layer)\n"
     "  --out DIR            write report.json, layers.csv, groups.csv, arch.yaml, schedule.yaml\n"
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
         schedule_out = value();
       } else if (a == "--schedule-in") {
         opt.schedule_in = value();
+      } else if (a == "--scalesim-depthwise") {
+        opt.scalesim_depthwise = true;
       } else if (a == "--quiet") {
         quiet = true;
       } else {

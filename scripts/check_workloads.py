@@ -139,7 +139,8 @@ TOP_KEYS = {"name", "batch", "inputs", "layers"}
 INPUT_KEYS = {"name", "shape"}
 COMMON_KEYS = {"name", "type", "inputs", "activation"}
 TYPE_KEYS = {
-    "conv": {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias"},
+    "conv": {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias",
+             "ceil_mode"},
     "fc": {"out_features", "bias"},
     "gemm": {"m", "n", "k", "bias"},
     "pool": {"mode", "global", "kernel", "stride", "padding", "ceil_mode"},
@@ -267,10 +268,12 @@ def analyse(path):
             dh, dw = _pair(L.get("dilation", 1), name + ".dilation", 1)
             g = _pos_int(L.get("groups", 1), name + ".groups")
             bias = _bool(L.get("bias", False), name + ".bias")
+            # ceil_mode on a conv: plain ceil, as SCALE-Sim rounds (no last-window rule)
+            cm = _bool(L.get("ceil_mode", False), name + ".ceil_mode")
             if C % g or K % g:
                 raise WorkloadError("%s: groups %d does not divide C=%d / K=%d" % (name, g, C, K))
-            E = _window_out(H, kh, sh, ph, dh, False)
-            F = _window_out(W, kw, sw, pw, dw, False)
+            E = _window_out(H, kh, sh, ph, dh, cm)
+            F = _window_out(W, kw, sw, pw, dw, cm)
             if E < 1 or F < 1:
                 raise WorkloadError("%s: empty output" % name)
             out = (K, E, F)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-cpp-dev catch2)
-SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm)
+SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm python3-onnx)
 
 missing=()
 for pkg in "${BUILD_PKGS[@]}" "${SCRIPT_PKGS[@]}"; do

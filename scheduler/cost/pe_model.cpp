@@ -9,11 +9,13 @@ std::int64_t systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   const std::int64_t R = pe.rows, C = pe.cols;
   std::int64_t sr = 0, sc = 0, t = 0;
+  std::int64_t preload = R;  // weight/input stationary: R cycles to load the stationary operand
   switch (pe.dataflow) {
     case Dataflow::OutputStationary:
       sr = m;
       sc = n;
       t = k;
+      preload = 0;
       break;
     case Dataflow::WeightStationary:
       sr = k;
@@ -27,7 +29,7 @@ std::int64_t systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64
       break;
   }
   const std::int64_t folds = mul_checked(ceil_div(sr, R), ceil_div(sc, C));
-  return mul_checked(folds, 2 * R + C + t - 2);
+  return mul_checked(folds, preload + R + C + t - 2);
 }
 
 std::int64_t vector_cycles(const VectorUnitParams& v, std::int64_t ops) {

@@ -105,13 +105,16 @@ struct BackEdgeRecorder : boost::default_dfs_visitor {
   }
 };
 
+// Output extent of a window. Pools with ceil_mode follow Caffe/PyTorch (the last window must
+// start inside the input or the left padding); convs with ceil_mode follow SCALE-Sim
+// (topology_utils.py: ceil((H - F + S) / S) with the padding already in H), which keeps such a
+// window, e.g. 29 outputs for a 1x1 stride-2 conv over 56 rows.
 std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
-                        std::int64_t d, bool ceil_mode) {
+                        std::int64_t d, bool ceil_mode, bool pytorch_rule) {
   const std::int64_t span = in + 2 * p - d * (k - 1) - 1;
   if (span < 0) return 0;
   std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  // Caffe/PyTorch rule: the last window must start inside the input or the left padding.
-  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  if (ceil_mode && pytorch_rule && (out - 1) * s >= in + p) --out;
   return out;
 }
 
@@ -213,10 +216,11 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         if (l.pad_h >= l.kernel_h * l.dilation || l.pad_w >= l.kernel_w * l.dilation) {
           fail("padding must be smaller than the kernel");
         }
-        const std::int64_t e =
-            out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation, l.ceil_mode);
-        const std::int64_t f =
-            out_extent(in.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation, l.ceil_mode);
+        const bool pytorch_rule = l.type == LayerType::Pool;
+        const std::int64_t e = out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation,
+                                          l.ceil_mode, pytorch_rule);
+        const std::int64_t f = out_extent(in.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation,
+                                          l.ceil_mode, pytorch_rule);
         if (e < 1 || f < 1) {
           fail("kernel " + std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w) +
                " does not fit the padded input " + to_string(in) + " from '" +

@@ -109,6 +109,7 @@ Network load_network(const std::string& path) {
       l.dilation = m.get_int("dilation", 1, kMaxExtent, 1);
       l.groups = m.get_int("groups", 1, kMaxChannels, 1);
       l.bias = m.get_bool("bias", false);
+      l.ceil_mode = m.get_bool("ceil_mode", false);
     } else if (type == "pool") {
       l.type = LayerType::Pool;
       l.pool_mode = m.get_choice("mode", {"max", "avg"}) == "max" ? PoolMode::Max : PoolMode::Avg;

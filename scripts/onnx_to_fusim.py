@@ -1,0 +1,678 @@
+#!/usr/bin/python3
+"""Import an ONNX model as a fusim network YAML file.
+
+Usage:
+    /usr/bin/python3 scripts/onnx_to_fusim.py model.onnx -o workloads/model.yaml [--name NAME] [--batch N]
+
+Supported operators (default ONNX domain):
+  Conv                         -> conv (2-D; symmetric padding, one dilation for both axes)
+  Gemm, MatMul                 -> fc (B an initializer, A flattened [batch, K]),
+                                  gemm m,n,k (B an initializer, A [batch, ..., M, K]),
+                                  gemm with two inputs (MatMul of two activations)
+  MaxPool, AveragePool         -> pool (kernel_shape, strides, symmetric pads, ceil_mode)
+  GlobalAveragePool/MaxPool    -> pool global
+  Add, Sum                     -> add (activations of identical shape)
+  Concat                       -> concat (axis 1 only)
+  Relu, Clip(0, 6), Clip(0,)   -> activation relu / relu6 / relu of the producing layer
+  BatchNormalization           -> folded into the preceding conv (bias: true)
+  Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
+  Flatten, Reshape, Identity,
+  Dropout                      -> pass through (they keep the batch dimension)
+  Constant                     -> constant operand (no layer)
+
+Folding (activation, batch norm, bias) is done only when the tensor being folded is read by
+that one node alone (and every pass-through on the way from the layer as well); otherwise the
+node is reported. Every operator or attribute fusim cannot express is listed on stderr (op
+type and node name) and the script exits with status 2 without writing a file.
+
+Exit status: 0 written; 2 unsupported model or bad input; 1 internal error.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+import numpy as np
+import onnx
+from onnx import numpy_helper, shape_inference
+
+PROG = "onnx_to_fusim"
+
+
+class Unsupported(Exception):
+    """A node that fusim cannot express (the message says why)."""
+
+
+class BadInput(Exception):
+    """A model this importer cannot read (not tied to one node)."""
+
+
+def attrs_of(node):
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def node_label(node, index):
+    return node.name if node.name else "#%d" % index
+
+
+# --------------------------------------------------------------------------------------------
+# Output tensors: each activation tensor of the ONNX graph maps to a fusim producer.
+
+
+class TensorInfo:
+    """One activation tensor: the fusim layer or input that holds it.
+
+    fusim_name  name of the fusim layer or network input holding the data
+    fusim_shape (C, H, W) fusim computes for that layer or input
+    onnx_shape  full ONNX shape (batch first)
+    exclusive   True when the path from the fusim layer to this tensor reads nothing else:
+                the tensor is the layer's own output, or it was reached through pass-throughs
+                / folds whose input tensors each had exactly one consumer
+    layer       the fusim layer dict (None for a network input)
+    """
+
+    def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer):
+        self.fusim_name = fusim_name
+        self.fusim_shape = tuple(fusim_shape)
+        self.onnx_shape = tuple(onnx_shape)
+        self.exclusive = exclusive
+        self.layer = layer
+
+
+def chw_of(onnx_shape):
+    """fusim (C, H, W) for an ONNX activation shape (batch first)."""
+    per = list(onnx_shape[1:])
+    if len(per) == 3:
+        return tuple(per)
+    if len(per) == 2:
+        return (per[0], per[1], 1)
+    if len(per) == 1:
+        return (per[0], 1, 1)
+    raise Unsupported("tensor of rank %d (fusim tensors are [batch, C, H, W] at most)"
+                      % len(onnx_shape))
+
+
+def prod(xs):
+    p = 1
+    for x in xs:
+        p *= int(x)
+    return p
+
+
+def out_extent(n, k, s, p, d, ceil_mode):
+    span = n + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return 0
+    out = ((span + s - 1) // s if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+class Importer:
+    def __init__(self, model, batch_override):
+        self.model = model
+        self.graph = model.graph
+        self.errors = []  # (op_type, node label, reason)
+        self.layers = []  # fusim layer dicts in emission order
+        self.names = set()
+        self.tensors = {}  # onnx tensor name -> TensorInfo
+        self.poisoned = set()  # tensors produced by failed nodes
+        self.consts = {}  # name -> numpy array (initializers and Constant outputs)
+        self.inputs = []  # (name, (C, H, W))
+        self.batch = None
+        self.batch_override = batch_override
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def prepare(self):
+        g = self.graph
+        for init in g.initializer:
+            self.consts[init.name] = numpy_helper.to_array(init)
+        for node in g.node:
+            if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+                a = attrs_of(node)
+                if "value" in a:
+                    self.consts[node.output[0]] = numpy_helper.to_array(a["value"])
+        # Batch: the first dimension of the graph inputs, or --batch (which also fixes a
+        # symbolic first dimension so that shape inference gives concrete shapes).
+        real_inputs = [i for i in g.input if i.name not in self.consts]
+        if not real_inputs:
+            raise BadInput("the graph has no inputs other than initializers")
+        batches = set()
+        for vi in real_inputs:
+            dims = vi.type.tensor_type.shape.dim
+            if len(dims) == 0:
+                raise BadInput("graph input '%s' has no shape" % vi.name)
+            d0 = dims[0]
+            if d0.HasField("dim_value") and d0.dim_value > 0:
+                if self.batch_override is not None and d0.dim_value != self.batch_override:
+                    raise BadInput("graph input '%s' has batch %d but --batch is %d"
+                                   % (vi.name, d0.dim_value, self.batch_override))
+                batches.add(d0.dim_value)
+            else:
+                b = self.batch_override if self.batch_override is not None else 1
+                d0.Clear()
+                d0.dim_value = b
+                batches.add(b)
+            for k, d in enumerate(dims[1:], start=1):
+                if not (d.HasField("dim_value") and d.dim_value > 0):
+                    raise BadInput("graph input '%s' dimension %d is not a fixed size"
+                                   % (vi.name, k))
+        if len(batches) != 1:
+            raise BadInput("graph inputs disagree on the batch size: %s" % sorted(batches))
+        self.batch = batches.pop()
+        try:
+            inferred = shape_inference.infer_shapes(self.model)
+        except Exception as e:  # noqa: BLE001 - report any inference failure as bad input
+            raise BadInput("ONNX shape inference failed: %s" % e)
+        self.shapes = {}
+        for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + \
+                list(inferred.graph.output) + list(g.value_info) + list(g.input) + list(g.output):
+            tt = vi.type.tensor_type
+            if not tt.HasField("shape"):
+                continue
+            dims = tt.shape.dim
+            if all(d.HasField("dim_value") and d.dim_value > 0 for d in dims) and \
+                    vi.name not in self.shapes:
+                self.shapes[vi.name] = tuple(int(d.dim_value) for d in dims)
+        # Consumers of every tensor (graph outputs count as one consumer each).
+        self.consumers = {}
+        for node in g.node:
+            for t in node.input:
+                if t:
+                    self.consumers[t] = self.consumers.get(t, 0) + 1
+        for o in g.output:
+            self.consumers[o.name] = self.consumers.get(o.name, 0) + 1
+        for vi in real_inputs:
+            shape = self.shapes[vi.name]
+            chw = chw_of(shape)
+            name = self.unique(vi.name)
+            self.inputs.append((name, chw))
+            self.tensors[vi.name] = TensorInfo(name, chw, shape, False, None)
+
+    def unique(self, base):
+        base = base or "layer"
+        name, k = base, 1
+        while name in self.names:
+            k += 1
+            name = "%s_%d" % (base, k)
+        self.names.add(name)
+        return name
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def shape(self, t):
+        if t not in self.shapes:
+            raise Unsupported("the shape of tensor '%s' is unknown (not in value_info and "
+                              "shape inference could not find it)" % t)
+        return self.shapes[t]
+
+    def act(self, t):
+        """TensorInfo of an activation operand."""
+        if t in self.consts:
+            raise Unsupported("operand '%s' is a constant where fusim needs an activation" % t)
+        if t not in self.tensors:
+            raise Unsupported("operand '%s' has no producer fusim knows" % t)
+        return self.tensors[t]
+
+    def spatial(self, t, rank4=True):
+        """An operand whose fusim shape must equal its ONNX shape."""
+        info = self.act(t)
+        shape = self.shape(t)
+        if rank4 and len(shape) != 4:
+            raise Unsupported("operand '%s' has shape %s; fusim needs [batch, C, H, W]"
+                              % (t, list(shape)))
+        if info.fusim_shape != chw_of(shape):
+            raise Unsupported("operand '%s' is %s in ONNX but fusim holds it as %s (a reshape "
+                              "fusim cannot express)" % (t, list(shape[1:]), list(info.fusim_shape)))
+        return info
+
+    def const(self, t, what):
+        if t not in self.consts:
+            raise Unsupported("%s '%s' must be an initializer or a Constant" % (what, t))
+        return self.consts[t]
+
+    def foldable(self, t, what):
+        """The layer whose output tensor t is, when something may be folded into it."""
+        info = self.act(t)
+        if info.layer is None:
+            raise Unsupported("cannot fold %s into network input '%s'" % (what, info.fusim_name))
+        if not info.exclusive or self.consumers.get(t, 0) != 1:
+            raise Unsupported("cannot fold %s into layer '%s': its output has other consumers"
+                              % (what, info.fusim_name))
+        return info
+
+    def add_layer(self, node, index, layer, out_chw, out_tensor, same_count_only=False):
+        """Appends a layer; its fusim output shape must be ONNX's (or, for a gemm, hold the
+        same number of elements: fusim holds an [M, N] result as [N, M, 1])."""
+        expected = self.shape(out_tensor)
+        if same_count_only:
+            if expected[0] != self.batch or prod(out_chw) != prod(expected[1:]):
+                raise Unsupported("fusim computes output %s but ONNX infers %s"
+                                  % (list(out_chw), list(expected)))
+        elif tuple(out_chw) != chw_of(expected):
+            raise Unsupported("fusim computes output %s but ONNX infers %s"
+                              % (list(out_chw), list(expected[1:])))
+        name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
+        layer = dict([("name", name)] + list(layer.items()))
+        self.layers.append(layer)
+        self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
+        return layer
+
+    def alias(self, src, dst):
+        """dst is src (a pass-through or a fold): same fusim producer."""
+        info = self.tensors[src]
+        exclusive = info.exclusive and self.consumers.get(src, 0) == 1
+        self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
+                                       exclusive, info.layer)
+
+    def set_activation(self, t, out, act):
+        info = self.foldable(t, act)
+        if info.layer.get("activation", "none") != "none":
+            raise Unsupported("layer '%s' already has activation %s"
+                              % (info.fusim_name, info.layer["activation"]))
+        info.layer["activation"] = act
+        self.alias(t, out)
+
+    # -- operators -------------------------------------------------------------------------
+
+    def run(self):
+        for index, node in enumerate(self.graph.node):
+            label = node_label(node, index)
+            if any(t in self.poisoned for t in node.input if t):
+                # A consequence of an earlier error; still report an unknown op type.
+                if node.domain not in ("", "ai.onnx") or not hasattr(self, "op_" + node.op_type):
+                    self.errors.append((node.op_type, label, "unsupported operator"))
+                self.poisoned.update(o for o in node.output if o)
+                continue
+            try:
+                if node.domain not in ("", "ai.onnx"):
+                    raise Unsupported("operator domain '%s' is not supported" % node.domain)
+                handler = getattr(self, "op_" + node.op_type, None)
+                if handler is None:
+                    raise Unsupported("unsupported operator")
+                handler(node, index)
+            except Unsupported as e:
+                self.errors.append((node.op_type, label, str(e)))
+                self.poisoned.update(o for o in node.output if o)
+
+    def op_Constant(self, node, index):
+        if node.output[0] not in self.consts:
+            raise Unsupported("only Constant nodes with a 'value' tensor are supported")
+
+    def op_Conv(self, node, index):
+        a = attrs_of(node)
+        x = self.spatial(node.input[0])
+        w = self.const(node.input[1], "weight")
+        if w.ndim != 4:
+            raise Unsupported("only 2-D convolutions are supported (weight rank %d)" % w.ndim)
+        m, cg, kh, kw = (int(v) for v in w.shape)
+        if "kernel_shape" in a and list(a["kernel_shape"]) != [kh, kw]:
+            raise Unsupported("kernel_shape %s disagrees with the weight" % list(a["kernel_shape"]))
+        group = int(a.get("group", 1))
+        c_in = x.fusim_shape[0]
+        if cg * group != c_in:
+            raise Unsupported("weight has %d input channels per group x %d groups, input has %d"
+                              % (cg, group, c_in))
+        strides = list(a.get("strides", [1, 1]))
+        dil = list(a.get("dilations", [1, 1]))
+        if len(set(dil)) != 1:
+            raise Unsupported("dilations %s: fusim supports one dilation for both axes" % dil)
+        pads = self.window_pads(node, a, x.onnx_shape, [kh, kw], strides, dil)
+        bias = len(node.input) > 2 and node.input[2] != ""
+        if bias:
+            self.const(node.input[2], "bias")
+        layer = {"type": "conv", "inputs": [x.fusim_name], "out_channels": m}
+        layer["kernel"] = kh if kh == kw else [kh, kw]
+        if strides != [1, 1]:
+            layer["stride"] = strides[0] if strides[0] == strides[1] else strides
+        if pads != [0, 0]:
+            layer["padding"] = pads[0] if pads[0] == pads[1] else pads
+        if dil[0] != 1:
+            layer["dilation"] = dil[0]
+        if group != 1:
+            layer["groups"] = group
+        layer["bias"] = bias
+        _, h, wd = x.fusim_shape
+        out = (m, out_extent(h, kh, strides[0], pads[0], dil[0], False),
+               out_extent(wd, kw, strides[1], pads[1], dil[0], False))
+        self.add_layer(node, index, layer, out, node.output[0])
+
+    def window_pads(self, node, a, in_shape, kernel, strides, dil):
+        """Symmetric [pad_h, pad_w] or Unsupported."""
+        if len(kernel) != 2 or len(strides) != 2:
+            raise Unsupported("only 2-D windows are supported")
+        auto = a.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if auto in ("NOTSET", ""):
+            pads = list(a.get("pads", [0, 0, 0, 0]))
+        elif auto == "VALID":
+            pads = [0, 0, 0, 0]
+        elif auto in ("SAME_UPPER", "SAME_LOWER"):
+            pads = [0, 0, 0, 0]
+            for i in range(2):
+                n = in_shape[2 + i]
+                out = -(-n // strides[i])
+                total = max((out - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1 - n, 0)
+                small, big = total // 2, total - total // 2
+                pads[i], pads[2 + i] = (small, big) if auto == "SAME_UPPER" else (big, small)
+        else:
+            raise Unsupported("auto_pad %s is not supported" % auto)
+        if len(pads) != 4 or pads[0] != pads[2] or pads[1] != pads[3]:
+            raise Unsupported("asymmetric pads %s: fusim supports symmetric padding only" % pads)
+        for i in range(2):
+            if pads[i] >= kernel[i] * dil[i]:
+                raise Unsupported("padding %d is not smaller than the kernel %d (fusim's limit)"
+                                  % (pads[i], kernel[i] * dil[i]))
+        return [int(pads[0]), int(pads[1])]
+
+    def pool(self, node, index, mode):
+        a = attrs_of(node)
+        if len([o for o in node.output if o]) > 1:
+            raise Unsupported("the Indices output of MaxPool is not supported")
+        x = self.spatial(node.input[0])
+        kernel = list(a.get("kernel_shape", []))
+        strides = list(a.get("strides", [1] * len(kernel)))
+        dil = list(a.get("dilations", [1] * len(kernel)))
+        if any(d != 1 for d in dil):
+            raise Unsupported("pooling dilations %s are not supported" % dil)
+        pads = self.window_pads(node, a, x.onnx_shape, kernel, strides, [1, 1])
+        ceil_mode = bool(a.get("ceil_mode", 0))
+        layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode}
+        layer["kernel"] = kernel[0] if kernel[0] == kernel[1] else kernel
+        if strides != [1, 1]:
+            layer["stride"] = strides[0] if strides[0] == strides[1] else strides
+        if pads != [0, 0]:
+            layer["padding"] = pads[0] if pads[0] == pads[1] else pads
+        if ceil_mode:
+            layer["ceil_mode"] = True
+        c, h, w = x.fusim_shape
+        out = (c, out_extent(h, kernel[0], strides[0], pads[0], 1, ceil_mode),
+               out_extent(w, kernel[1], strides[1], pads[1], 1, ceil_mode))
+        self.add_layer(node, index, layer, out, node.output[0])
+
+    def op_MaxPool(self, node, index):
+        self.pool(node, index, "max")
+
+    def op_AveragePool(self, node, index):
+        self.pool(node, index, "avg")
+
+    def global_pool(self, node, index, mode):
+        x = self.spatial(node.input[0])
+        layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode, "global": True}
+        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0])
+
+    def op_GlobalAveragePool(self, node, index):
+        self.global_pool(node, index, "avg")
+
+    def op_GlobalMaxPool(self, node, index):
+        self.global_pool(node, index, "max")
+
+    def op_BatchNormalization(self, node, index):
+        if len([o for o in node.output if o]) > 1:
+            raise Unsupported("training-mode BatchNormalization (several outputs)")
+        for t in node.input[1:5]:
+            self.const(t, "batch-norm parameter")
+        info = self.foldable(node.input[0], "batch norm")
+        if info.layer["type"] != "conv":
+            raise Unsupported("batch norm after a %s layer ('%s'); fusim folds it into a conv only"
+                              % (info.layer["type"], info.fusim_name))
+        if info.layer.get("activation", "none") != "none":
+            raise Unsupported("batch norm after the activation of '%s' cannot be folded"
+                              % info.fusim_name)
+        info.layer["bias"] = True
+        self.alias(node.input[0], node.output[0])
+
+    def op_Relu(self, node, index):
+        self.set_activation(node.input[0], node.output[0], "relu")
+
+    def op_Clip(self, node, index):
+        a = attrs_of(node)
+        lo = a.get("min")
+        hi = a.get("max")
+        if len(node.input) > 1 and node.input[1]:
+            lo = float(np.asarray(self.const(node.input[1], "Clip min")).reshape(-1)[0])
+        if len(node.input) > 2 and node.input[2]:
+            hi = float(np.asarray(self.const(node.input[2], "Clip max")).reshape(-1)[0])
+        if lo == 0 and hi == 6:
+            act = "relu6"
+        elif lo == 0 and (hi is None or hi == float("inf")):
+            act = "relu"
+        else:
+            raise Unsupported("Clip(%s, %s): only Clip(0, 6) (relu6) and Clip(0) (relu) are "
+                              "supported" % (lo, hi))
+        self.set_activation(node.input[0], node.output[0], act)
+
+    def op_Add(self, node, index):
+        x, y = node.input[0], node.input[1]
+        if (x in self.consts) != (y in self.consts):
+            t, b = (y, x) if x in self.consts else (x, y)
+            self.fold_bias(t, self.consts[b], node.output[0])
+            return
+        self.elementwise(node, index, [x, y])
+
+    def op_Sum(self, node, index):
+        self.elementwise(node, index, list(node.input))
+
+    def elementwise(self, node, index, operands):
+        infos = [self.spatial(t, rank4=False) for t in operands]
+        shapes = [self.shape(t) for t in operands]
+        if any(s != shapes[0] for s in shapes):
+            raise Unsupported("broadcasting add of shapes %s; fusim adds identical shapes only"
+                              % [list(s) for s in shapes])
+        if len(infos) < 2:
+            raise Unsupported("an add needs two or more activations")
+        layer = {"type": "add", "inputs": [i.fusim_name for i in infos]}
+        self.add_layer(node, index, layer, infos[0].fusim_shape, node.output[0])
+
+    def fold_bias(self, t, b, out):
+        info = self.foldable(t, "bias")
+        kind = info.layer["type"]
+        if kind not in ("conv", "fc", "gemm") or (kind == "gemm" and len(info.layer["inputs"]) == 2):
+            raise Unsupported("a bias after a %s layer ('%s') cannot be folded"
+                              % (kind, info.fusim_name))
+        if info.layer.get("activation", "none") != "none":
+            raise Unsupported("a bias after the activation of '%s' cannot be folded"
+                              % info.fusim_name)
+        channels = info.fusim_shape[0]
+        nonunit = [d for d in b.shape if d != 1]
+        if b.size != channels or len(nonunit) > 1:
+            raise Unsupported("constant of shape %s is not a per-channel bias of '%s' (%d channels)"
+                              % (list(b.shape), info.fusim_name, channels))
+        out_shape = self.shape(out)
+        if out_shape != info.onnx_shape:
+            raise Unsupported("bias add broadcasts %s to %s" % (list(info.onnx_shape), list(out_shape)))
+        info.layer["bias"] = True
+        self.alias(t, out)
+
+    def op_Concat(self, node, index):
+        a = attrs_of(node)
+        infos = [self.spatial(t, rank4=False) for t in node.input]
+        rank = len(self.shape(node.input[0]))
+        axis = int(a.get("axis", 1))
+        if axis < 0:
+            axis += rank
+        if axis != 1:
+            raise Unsupported("concat along axis %d; fusim concatenates channels (axis 1) only"
+                              % int(a.get("axis", 1)))
+        c = sum(i.fusim_shape[0] for i in infos)
+        layer = {"type": "concat", "inputs": [i.fusim_name for i in infos]}
+        self.add_layer(node, index, layer, (c,) + infos[0].fusim_shape[1:], node.output[0])
+
+    def passthrough(self, node, index):
+        info = self.act(node.input[0])
+        out = self.shape(node.output[0])
+        if out[0] != self.batch or prod(out) != prod(info.onnx_shape):
+            raise Unsupported("reshape %s -> %s does not keep the batch dimension"
+                              % (list(info.onnx_shape), list(out)))
+        self.alias(node.input[0], node.output[0])
+
+    def op_Flatten(self, node, index):
+        if int(attrs_of(node).get("axis", 1)) != 1:
+            raise Unsupported("Flatten with axis other than 1")
+        self.passthrough(node, index)
+
+    def op_Reshape(self, node, index):
+        self.passthrough(node, index)
+
+    def op_Identity(self, node, index):
+        self.passthrough(node, index)
+
+    def op_Dropout(self, node, index):
+        if len([o for o in node.output if o]) > 1:
+            raise Unsupported("Dropout with a mask output")
+        self.passthrough(node, index)
+
+    def op_Gemm(self, node, index):
+        a = attrs_of(node)
+        if int(a.get("transA", 0)):
+            raise Unsupported("Gemm with transA=1")
+        if node.input[1] not in self.consts:
+            raise Unsupported("Gemm of two activations; use MatMul with [batch, M, K] operands")
+        w = self.consts[node.input[1]]
+        if w.ndim != 2:
+            raise Unsupported("Gemm weight of rank %d" % w.ndim)
+        k, n = (w.shape[1], w.shape[0]) if int(a.get("transB", 0)) else w.shape
+        bias = len(node.input) > 2 and node.input[2] != ""
+        if bias:
+            b = self.const(node.input[2], "Gemm C")
+            if b.size != n:
+                raise Unsupported("Gemm C of shape %s is not a bias of %d outputs" % (list(b.shape), n))
+        self.matmul_const(node, index, int(k), int(n), bias)
+
+    def op_MatMul(self, node, index):
+        if node.input[1] in self.consts:
+            w = self.consts[node.input[1]]
+            if w.ndim != 2:
+                raise Unsupported("MatMul with a constant B of rank %d" % w.ndim)
+            self.matmul_const(node, index, int(w.shape[0]), int(w.shape[1]), False)
+            return
+        A, B = self.act(node.input[0]), self.act(node.input[1])
+        sa, sb = self.shape(node.input[0]), self.shape(node.input[1])
+        if len(sa) < 3 or len(sb) < 3 or sa[0] != self.batch or sb[0] != self.batch or \
+                any(d != 1 for d in list(sa[1:-2]) + list(sb[1:-2])):
+            raise Unsupported("MatMul of activations %s x %s; fusim needs [batch, M, K] x "
+                              "[batch, K, N]" % (list(sa), list(sb)))
+        m, k, n = sa[-2], sa[-1], sb[-1]
+        if sb[-2] != k:
+            raise Unsupported("MatMul inner dimensions differ: %s x %s" % (list(sa), list(sb)))
+        for info, want, what in ((A, m * k, "A"), (B, k * n, "B")):
+            if prod(info.fusim_shape) != want:
+                raise Unsupported("operand %s holds %d elements, expected %d"
+                                  % (what, prod(info.fusim_shape), want))
+        layer = {"type": "gemm", "inputs": [A.fusim_name, B.fusim_name], "m": m, "n": n, "k": k}
+        self.add_layer(node, index, layer, (n, m, 1), node.output[0], same_count_only=True)
+
+    def matmul_const(self, node, index, k, n, bias):
+        A = self.act(node.input[0])
+        sa = self.shape(node.input[0])
+        if sa[0] != self.batch or sa[-1] != k:
+            raise Unsupported("operand A %s does not match [batch, ..., %d]" % (list(sa), k))
+        m = prod(sa[1:-1])
+        if prod(A.fusim_shape) != m * k:
+            raise Unsupported("operand A holds %d elements per item, expected %d"
+                              % (prod(A.fusim_shape), m * k))
+        if len(sa) == 2:
+            layer = {"type": "fc", "inputs": [A.fusim_name], "out_features": n, "bias": bias}
+            out = (n, 1, 1)
+        else:
+            layer = {"type": "gemm", "inputs": [A.fusim_name], "m": m, "n": n, "k": k, "bias": bias}
+            out = (n, m, 1)
+        # A 3-D MatMul's ONNX output is [batch, M, N]; fusim holds it as [N, M, 1].
+        self.add_layer(node, index, layer, out, node.output[0], same_count_only=(len(sa) != 2))
+
+
+# --------------------------------------------------------------------------------------------
+# YAML writing (by hand, for a stable layout).
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
+_RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"}
+
+
+def yaml_str(s):
+    if _PLAIN.match(s) and s.lower() not in _RESERVED:
+        return s
+    return json.dumps(s)
+
+
+def yaml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, str):
+        return yaml_str(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(yaml_value(x) for x in v) + "]"
+    raise TypeError("cannot write %r" % (v,))
+
+
+def render(name, source, batch, inputs, layers):
+    out = ["# fusim network workload: %s" % name,
+           "# Imported from %s by scripts/onnx_to_fusim.py." % source,
+           "",
+           "name: %s" % yaml_str(name),
+           "batch: %d" % batch,
+           "inputs:"]
+    for iname, shape in inputs:
+        out.append("  - name: %s" % yaml_str(iname))
+        out.append("    shape: %s" % yaml_value(list(shape)))
+    out.append("layers:")
+    for layer in layers:
+        first = True
+        for key, value in layer.items():
+            out.append("%s%s: %s" % ("  - " if first else "    ", key, yaml_value(value)))
+            first = False
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog=PROG, description="Import an ONNX model as fusim network YAML.")
+    ap.add_argument("model", help="the .onnx file")
+    ap.add_argument("-o", "--output", required=True, help="the network YAML to write")
+    ap.add_argument("--name", help="network name (default: the model file's base name)")
+    ap.add_argument("--batch", type=int, help="batch size when the model's first dimension is symbolic")
+    args = ap.parse_args(argv)
+    if args.batch is not None and args.batch < 1:
+        print("%s: error: --batch must be at least 1" % PROG, file=sys.stderr)
+        return 2
+    try:
+        model = onnx.load(args.model)
+    except Exception as e:  # noqa: BLE001
+        print("%s: error: %s: cannot read the ONNX model: %s" % (PROG, args.model, e), file=sys.stderr)
+        return 2
+    imp = Importer(model, args.batch)
+    try:
+        imp.prepare()
+    except (BadInput, Unsupported) as e:
+        print("%s: error: %s: %s" % (PROG, args.model, e), file=sys.stderr)
+        unknown = [(n.op_type, node_label(n, i)) for i, n in enumerate(model.graph.node)
+                   if n.domain not in ("", "ai.onnx") or not hasattr(Importer, "op_" + n.op_type)]
+        for op, label in unknown:
+            print("  %s node '%s': unsupported operator" % (op, label), file=sys.stderr)
+        print("%s: no file written" % PROG, file=sys.stderr)
+        return 2
+    imp.run()
+    if not imp.errors and not imp.layers:
+        imp.errors.append(("-", "-", "the model has no layers fusim can represent"))
+    if imp.errors:
+        print("%s: error: %s: %d node(s) fusim cannot import:" % (PROG, args.model, len(imp.errors)),
+              file=sys.stderr)
+        for op, label, reason in imp.errors:
+            print("  %s node '%s': %s" % (op, label, reason), file=sys.stderr)
+        print("%s: no file written" % PROG, file=sys.stderr)
+        return 2
+    name = args.name or os.path.splitext(os.path.basename(args.model))[0]
+    text = render(name, os.path.basename(args.model), imp.batch, imp.inputs, imp.layers)
+    tmp = args.output + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
