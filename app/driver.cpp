@@ -17,6 +17,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // SCALE-Sim's .cfg architecture, or fusim's YAML.
+}  // namespace
+
 Arch load_any_arch(const RunOptions& o) {
   if (!ends_with(o.arch_path, ".cfg")) return load_arch(o.arch_path, o.overrides);
   if (!o.overrides.empty()) {
@@ -27,14 +29,15 @@ Arch load_any_arch(const RunOptions& o) {
   return load_scalesim_config(o.arch_path);
 }
 
-}  // namespace
+Network load_any_network(const RunOptions& o) {
+  return ends_with(o.net_path, ".csv") ? load_scalesim_topology(o.net_path, o.scalesim_depthwise)
+                                       : load_network(o.net_path);
+}
 
 std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   auto run = std::make_unique<Run>();
   run->arch = std::make_unique<Arch>(load_any_arch(o));
-  run->net = std::make_unique<Network>(
-      ends_with(o.net_path, ".csv") ? load_scalesim_topology(o.net_path, o.scalesim_depthwise)
-                                    : load_network(o.net_path));
+  run->net = std::make_unique<Network>(load_any_network(o));
   const Network& net = *run->net;
   const Arch& arch = *run->arch;
   if (!o.schedule_in.empty()) {

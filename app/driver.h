@@ -34,4 +34,8 @@ struct Run {
 
 std::unique_ptr<Run> run_fusim(const RunOptions& options);
 
+// The inputs alone, by file type: YAML, or SCALE-Sim's .cfg and .csv.
+Arch load_any_arch(const RunOptions& options);
+Network load_any_network(const RunOptions& options);
+
 }  // namespace fusim

@@ -1,5 +1,6 @@
 // fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -23,6 +24,8 @@ const char* kUsage =
     "  --schedule-out FILE  write the program (per-core commands) as YAML\n"
     "  --schedule-in FILE   simulate this program instead of scheduling\n"
     "  --quiet              no summary on stdout\n"
+    "  --convert-only       with --out: write the inputs as fusim YAML (arch.yaml and/or\n"
+    "                       network.yaml, e.g. from SCALE-Sim files) and simulate nothing\n"
     "  --help, --version\n"
     "\n"
     "exit status: 0 success, 2 bad input (one line on stderr), 1 internal error\n";
@@ -32,7 +35,7 @@ const char* kUsage =
 int main(int argc, char** argv) {
   fusim::RunOptions opt;
   std::string out_dir, schedule_out;
-  bool quiet = false;
+  bool quiet = false, convert_only = false;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -64,9 +67,28 @@ int main(int argc, char** argv) {
         opt.scalesim_depthwise = true;
       } else if (a == "--quiet") {
         quiet = true;
+      } else if (a == "--convert-only") {
+        convert_only = true;
       } else {
         throw fusim::InputError("", 0, a, "unknown option (see fusim --help)");
       }
+    }
+    if (convert_only) {
+      if (out_dir.empty()) throw fusim::InputError("", 0, "--convert-only", "needs --out DIR");
+      if (opt.arch_path.empty() && opt.net_path.empty()) {
+        throw fusim::InputError("", 0, "--convert-only", "needs --arch or --net");
+      }
+      std::filesystem::create_directories(out_dir);
+      auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream f(out_dir + "/" + name, std::ios::binary);
+        f << text;
+        if (!f) throw fusim::InputError(out_dir + "/" + name, 0, "--out", "cannot write the file");
+      };
+      if (!opt.arch_path.empty())
+        write("arch.yaml", fusim::arch_to_yaml(fusim::load_any_arch(opt)));
+      if (!opt.net_path.empty())
+        write("network.yaml", fusim::network_to_yaml(fusim::load_any_network(opt)));
+      return 0;
     }
     if (opt.arch_path.empty() || opt.net_path.empty()) {
       throw fusim::InputError("", 0, opt.arch_path.empty() ? "--arch" : "--net",

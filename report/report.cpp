@@ -248,6 +248,7 @@ void write_outputs(const RunResult& r, const std::string& dir) {
   write("layers.csv", layers_csv(r));
   write("groups.csv", groups_csv(r));
   write("arch.yaml", arch_to_yaml(*r.arch));
+  write("network.yaml", network_to_yaml(*r.net));
   write("schedule.yaml", program_to_yaml(*r.program, *r.net));
 }
 

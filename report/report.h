@@ -26,7 +26,7 @@ std::string report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);
 std::string groups_csv(const RunResult& r);
 
-// Writes report.json, layers.csv, groups.csv, arch.yaml and schedule.yaml into `dir`
+// Writes report.json, layers.csv, groups.csv, arch.yaml, network.yaml and schedule.yaml into `dir`
 // (created if missing). Throws InputError when the directory cannot be written.
 void write_outputs(const RunResult& r, const std::string& dir);
 

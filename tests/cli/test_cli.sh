@@ -3,7 +3,7 @@
 #   - --help and --version exit 0; a good run exits 0, prints a "cycles" line and nothing on stderr;
 #   - every bad input exits 2 and prints exactly one line on stderr, "fusim: error: ...", naming
 #     the file (or the option) at fault, and nothing on stdout;
-#   - --out writes its five files, --schedule-out / --schedule-in round-trip, runs are repeatable.
+#   - --out writes its six files, --schedule-out / --schedule-in round-trip, runs are repeatable.
 # usage: test_cli.sh FUSIM_BINARY SOURCE_DIR
 set -u
 
@@ -125,7 +125,7 @@ fi
 # --- --out -----------------------------------------------------------------------------------------
 
 expect_ok "--out run exits 0" --arch "$ARCH" --net "$NET" --out "$TMP/out1" --quiet
-for f in report.json layers.csv groups.csv arch.yaml schedule.yaml; do
+for f in report.json layers.csv groups.csv arch.yaml network.yaml schedule.yaml; do
   if [ -s "$TMP/out1/$f" ]; then
     pass "--out writes $f"
   else

@@ -68,3 +68,24 @@ layers:
   CHECK(net.layer(net.find_layer("qk")).params() == 0);
   CHECK(net.total_macs() == 2 * 128 * 64 * 64 + 128 * 128 * 64);
 }
+
+TEST_CASE("network_to_yaml writes every network back loadable and identical", "[network]") {
+  std::vector<std::string> paths;
+  for (const char* w : {"mobilenetv2", "resnet50", "vgg16", "alexnet", "mobilenetv1", "googlenet",
+                        "squeezenet", "tiny_chain", "tiny_dag"}) {
+    paths.push_back(fusim::test::src(std::string("workloads/") + w + ".yaml"));
+  }
+  for (const std::string& p : paths) {
+    const fusim::Network a = fusim::load_network(p);
+    const std::string text = fusim::network_to_yaml(a);
+    const fusim::Network b = fusim::load_network(write_temp("written.yaml", text));
+    INFO(p);
+    CHECK(fusim::network_to_yaml(b) == text);
+    CHECK(b.total_macs() == a.total_macs());
+    CHECK(b.total_params() == a.total_params());
+    REQUIRE(b.layers().size() == a.layers().size());
+    for (std::size_t i = 0; i < a.layers().size(); ++i) {
+      CHECK(b.layers()[i].out_shape == a.layers()[i].out_shape);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+#include <sstream>
+
+#include "network/network.h"
+
+namespace fusim {
+
+namespace {
+
+// A double-quoted YAML scalar (JSON escaping is valid YAML).
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string pair(std::int64_t a, std::int64_t b) {
+  return a == b ? std::to_string(a) : "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+}
+
+}  // namespace
+
+std::string network_to_yaml(const Network& net) {
+  std::ostringstream os;
+  os << "# fusim network (format: README, \"Network format\"), written by fusim\n";
+  os << "name: " << quoted(net.name()) << "\n";
+  os << "batch: " << net.batch() << "\n";
+  os << "inputs:\n";
+  for (const NetworkInput& in : net.inputs()) {
+    os << "  - {name: " << quoted(in.name) << ", shape: [" << in.shape.c << ", " << in.shape.h
+       << ", " << in.shape.w << "]}\n";
+  }
+  os << "layers:\n";
+  for (const Layer& l : net.layers()) {
+    os << "  - {name: " << quoted(l.name) << ", type: " << to_string(l.type) << ", inputs: [";
+    for (std::size_t i = 0; i < l.inputs.size(); ++i) {
+      const Operand& op = l.inputs[i];
+      os << (i ? ", " : "")
+         << quoted(op.from_network_input ? net.inputs()[static_cast<std::size_t>(op.index)].name
+                                         : net.layer(op.index).name);
+    }
+    os << "]";
+    const bool windowed =
+        l.type == LayerType::Conv || (l.type == LayerType::Pool && !l.global_pool);
+    if (l.type == LayerType::Conv) os << ", out_channels: " << l.out_channels;
+    if (l.type == LayerType::Pool) {
+      os << ", mode: " << (l.pool_mode == PoolMode::Max ? "max" : "avg");
+      if (l.global_pool) os << ", global: true";
+    }
+    if (windowed) {
+      os << ", kernel: " << pair(l.kernel_h, l.kernel_w)
+         << ", stride: " << pair(l.stride_h, l.stride_w) << ", padding: " << pair(l.pad_h, l.pad_w);
+      if (l.ceil_mode) os << ", ceil_mode: true";
+    }
+    if (l.type == LayerType::Conv) {
+      if (l.dilation != 1) os << ", dilation: " << l.dilation;
+      if (l.groups != 1) os << ", groups: " << l.groups;
+    }
+    if (l.type == LayerType::Fc) os << ", out_features: " << l.out_channels;
+    if (l.type == LayerType::Gemm) os << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
+    if (l.bias) os << ", bias: true";
+    if (l.activation != Activation::None) os << ", activation: " << to_string(l.activation);
+    os << "}\n";
+  }
+  return os.str();
+}
+
+}  // namespace fusim
