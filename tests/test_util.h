@@ -3,9 +3,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
+
+#include "common/error.h"
 
 namespace fusim::test {
 
@@ -21,6 +25,16 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
+}
+
+// The InputError that `f` throws, or nothing when it throws none.
+inline std::optional<InputError> error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e;
+  }
+  return std::nullopt;
 }
 
 }  // namespace fusim::test

@@ -20,17 +20,9 @@
 namespace {
 
 using fusim::InputError;
+using fusim::test::error_of;
 using fusim::test::src;
 using fusim::test::write_temp;
-
-std::optional<InputError> error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  return std::nullopt;
-}
 
 // 1-based line of the first line of `text` containing `needle` (0 when absent).
 int line_of(const std::string& text, const std::string& needle) {

@@ -23,20 +23,12 @@ namespace {
 
 using fusim::Dataflow;
 using fusim::InputError;
+using fusim::test::error_of;
 using fusim::test::src;
 using fusim::test::write_temp;
 
 std::string data(const std::string& name) {
   return src("tests/data/scalesim/" + name);
-}
-
-std::optional<InputError> error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  return std::nullopt;
 }
 
 const fusim::Layer& layer(const fusim::Network& net, const std::string& name) {
