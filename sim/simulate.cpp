@@ -16,13 +16,12 @@ namespace fusim {
 namespace {
 
 // SystemC keeps its kernel state in a process-wide context that cannot be reset after
-// sc_start; a new context per run makes simulations independent. The previous context is
-// deleted once its modules are gone.
+// sc_start; a new context per run makes simulations independent. Each run's context is deleted
+// once its modules are gone.
 class FreshSimContext {
  public:
   FreshSimContext() {
     setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    old_ = sc_core::sc_curr_simcontext;
     sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
     sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
   }
@@ -30,13 +29,9 @@ class FreshSimContext {
     delete sc_core::sc_curr_simcontext;
     sc_core::sc_curr_simcontext = nullptr;
     sc_core::sc_default_global_context = nullptr;
-    (void)old_;
   }
   FreshSimContext(const FreshSimContext&) = delete;
   FreshSimContext& operator=(const FreshSimContext&) = delete;
-
- private:
-  sc_core::sc_simcontext* old_;
 };
 
 }  // namespace

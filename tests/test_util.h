@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "driver.h"
 
 namespace fusim::test {
 
@@ -25,6 +26,16 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
+}
+
+// One whole fusim run (load, schedule, simulate) of `net` on `arch`, both full paths.
+inline std::unique_ptr<Run> run(const std::string& arch, const std::string& net,
+                                std::vector<std::string> overrides = {}) {
+  RunOptions o;
+  o.arch_path = arch;
+  o.net_path = net;
+  o.overrides = std::move(overrides);
+  return run_fusim(o);
 }
 
 // The InputError that `f` throws, or nothing when it throws none.

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,21 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& origin) 
   } catch (const YAML::Exception& e) {
     throw InputError(origin, 0, "", "malformed YAML: " + e.msg);
   }
+}
+
+std::string yaml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(ch));
+      out += buf;
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
 }
 
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)

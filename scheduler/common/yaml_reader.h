@@ -17,6 +17,9 @@ YAML::Node load_yaml_file(const std::string& path);
 // no line (the text is not a file).
 YAML::Node load_yaml_string(const std::string& text, const std::string& origin);
 
+// `s` as a double-quoted YAML scalar that reads back as exactly `s` (for the files fusim writes).
+std::string yaml_quoted(const std::string& s);
+
 // A view of one YAML mapping. Reads mark keys as used; finish() rejects the keys never read.
 // The node is shared (yaml-cpp nodes are handles); the reader never mutates it.
 class YamlMap {

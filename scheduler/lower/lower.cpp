@@ -33,7 +33,7 @@ class SliceEmitter {
           const std::int64_t k1 = std::min(k + kc, s.end);
           const std::uint32_t wl = load_b_operand(b, k, k1);
           for (std::int64_t r = 0; r < rows; r += h) {
-            tile(b, r, std::min(r + h, rows), k, k1, wl, r + h >= rows, true);
+            tile(b, r, std::min(r + h, rows), k, k1, wl, r + h >= rows);
           }
         }
       }
@@ -48,7 +48,7 @@ class SliceEmitter {
             if (t.in_channels_per_tile > 0) {
               tile_in_channel_pieces(b, r, r1, k, k1, wl, last, t.in_channels_per_tile);
             } else {
-              tile(b, r, r1, k, k1, wl, last, true);
+              tile(b, r, r1, k, k1, wl, last);
             }
           }
         }
@@ -94,7 +94,7 @@ class SliceEmitter {
     c.kind = TensorKind::Ifmap;
     c.buffer = BufferRole::Weight;
     c.bytes = g_.weight_bytes(k0, k1);
-    c.addr = map_.operand_base(net_, l.inputs[1]) + b * l.in_shapes[1].elements() * elem_ +
+    c.addr = map_.operand_base(l.inputs[1]) + b * l.in_shapes[1].elements() * elem_ +
              g_.weight_bytes(0, k0);
     return push(std::move(c));
   }
@@ -111,7 +111,7 @@ class SliceEmitter {
       c.kind = TensorKind::Ifmap;
       c.buffer = BufferRole::Input;
       c.bytes = bytes;
-      c.addr = map_.operand_base(net_, l.inputs[static_cast<std::size_t>(i)]) +
+      c.addr = map_.operand_base(l.inputs[static_cast<std::size_t>(i)]) +
                b * l.in_shapes[static_cast<std::size_t>(i)].elements() * elem_ +
                g_.input_offset(i, r0, k0);
       ids.push_back(push(std::move(c)));
@@ -151,9 +151,9 @@ class SliceEmitter {
   }
 
   void tile(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
-            std::uint32_t wl, bool last_use_of_weights, bool free_inputs) {
+            std::uint32_t wl, bool last_use_of_weights) {
     const std::vector<std::uint32_t> in = load_inputs(b, r0, r1, k0, k1);
-    compute_and_store(b, r0, r1, k0, k1, in, wl, last_use_of_weights, free_inputs);
+    compute_and_store(b, r0, r1, k0, k1, in, wl, last_use_of_weights, true);
   }
 
   // A dense conv tile whose input rows are loaded in pieces of `cc` input channels; every piece
@@ -171,7 +171,7 @@ class SliceEmitter {
       in.kind = TensorKind::Ifmap;
       in.buffer = BufferRole::Input;
       in.bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
-      in.addr = map_.operand_base(net_, l.inputs[0]) + b * l.in_shapes[0].elements() * elem_ +
+      in.addr = map_.operand_base(l.inputs[0]) + b * l.in_shapes[0].elements() * elem_ +
                 g_.input_offset(0, r0, k0, c0);
       const std::uint32_t load = push(std::move(in));
       Command c;
@@ -200,7 +200,7 @@ class SliceEmitter {
 
 }  // namespace
 
-std::int64_t AddressMap::operand_base(const Network& /*net*/, const Operand& op) const {
+std::int64_t AddressMap::operand_base(const Operand& op) const {
   return op.from_network_input ? input_base[static_cast<std::size_t>(op.index)]
                                : output_base[static_cast<std::size_t>(op.index)];
 }

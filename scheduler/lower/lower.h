@@ -17,7 +17,7 @@ struct AddressMap {
   std::vector<std::int64_t> input_base;   // per network input
   std::vector<std::int64_t> weight_base;  // per layer
   std::vector<std::int64_t> output_base;  // per layer
-  std::int64_t operand_base(const Network& net, const Operand& op) const;
+  std::int64_t operand_base(const Operand& op) const;
 };
 
 AddressMap plan_addresses(const Network& net, const Arch& arch);

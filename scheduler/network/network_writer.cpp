@@ -1,20 +1,11 @@
 #include <sstream>
 
+#include "common/yaml_reader.h"
 #include "network/network.h"
 
 namespace fusim {
 
 namespace {
-
-// A double-quoted YAML scalar (JSON escaping is valid YAML).
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
 
 std::string pair(std::int64_t a, std::int64_t b) {
   return a == b ? std::to_string(a) : "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
@@ -25,21 +16,22 @@ std::string pair(std::int64_t a, std::int64_t b) {
 std::string network_to_yaml(const Network& net) {
   std::ostringstream os;
   os << "# fusim network (format: README, \"Network format\"), written by fusim\n";
-  os << "name: " << quoted(net.name()) << "\n";
+  os << "name: " << yaml_quoted(net.name()) << "\n";
   os << "batch: " << net.batch() << "\n";
   os << "inputs:\n";
   for (const NetworkInput& in : net.inputs()) {
-    os << "  - {name: " << quoted(in.name) << ", shape: [" << in.shape.c << ", " << in.shape.h
+    os << "  - {name: " << yaml_quoted(in.name) << ", shape: [" << in.shape.c << ", " << in.shape.h
        << ", " << in.shape.w << "]}\n";
   }
   os << "layers:\n";
   for (const Layer& l : net.layers()) {
-    os << "  - {name: " << quoted(l.name) << ", type: " << to_string(l.type) << ", inputs: [";
+    os << "  - {name: " << yaml_quoted(l.name) << ", type: " << to_string(l.type) << ", inputs: [";
     for (std::size_t i = 0; i < l.inputs.size(); ++i) {
       const Operand& op = l.inputs[i];
       os << (i ? ", " : "")
-         << quoted(op.from_network_input ? net.inputs()[static_cast<std::size_t>(op.index)].name
-                                         : net.layer(op.index).name);
+         << yaml_quoted(op.from_network_input
+                            ? net.inputs()[static_cast<std::size_t>(op.index)].name
+                            : net.layer(op.index).name);
     }
     os << "]";
     const bool windowed =

@@ -51,22 +51,6 @@ const char* to_string(BufferRole b) {
 
 namespace {
 
-// A double-quoted YAML scalar (JSON escaping is valid YAML).
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (static_cast<unsigned char>(ch) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(ch));
-      out += buf;
-      continue;
-    }
-    out += ch;
-  }
-  return out + "\"";
-}
-
 void write_list(std::ostream& os, const std::vector<std::uint32_t>& v) {
   os << "[";
   for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
@@ -78,13 +62,13 @@ void write_list(std::ostream& os, const std::vector<std::uint32_t>& v) {
 std::string program_to_yaml(const Program& p, const Network& net) {
   std::ostringstream os;
   os << "# fusim program: per-core tile commands (format: README, \"Program format\")\n";
-  os << "network: " << quoted(net.name()) << "\n";
-  os << "algorithm: " << quoted(p.schedule.algorithm) << "\n";
+  os << "network: " << yaml_quoted(net.name()) << "\n";
+  os << "algorithm: " << yaml_quoted(p.schedule.algorithm) << "\n";
   os << "groups:\n";
   for (const Group& g : p.schedule.groups) {
     os << "  - {cores: " << g.cores << ", layers: [";
     for (std::size_t i = 0; i < g.layers.size(); ++i)
-      os << (i ? ", " : "") << quoted(net.layer(g.layers[i]).name);
+      os << (i ? ", " : "") << yaml_quoted(net.layer(g.layers[i]).name);
     os << "]}\n";
   }
   os << "cores:\n";
@@ -92,7 +76,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
     os << "  - commands:\n";
     for (const Command& c : core) {
       os << "      - {op: " << to_string(c.op);
-      if (c.op != CommandOp::Sync) os << ", layer: " << quoted(net.layer(c.layer).name);
+      if (c.op != CommandOp::Sync) os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
       if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
         os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
            << ", bytes: " << c.bytes << ", addr: " << c.addr;

@@ -47,10 +47,7 @@ inputs: [{name: x, shape: [16, 8, 8]}]
 layers:
   - {name: conv, type: conv, out_channels: 32, kernel: 3, padding: 1}
 )");
-  fusim::RunOptions o;
-  o.arch_path = fusim::test::src("configs/systolic32.yaml");
-  o.net_path = net;
-  const auto run = fusim::run_fusim(o);
+  const auto run = fusim::test::run(fusim::test::src("configs/systolic32.yaml"), net);
   const fusim::SimResult& s = run->result.sim;
   CHECK(s.layers[0].compute_cycles == 412);
   const double expected = (4608 / 10.0 + 100) + (1024 / 10.0 + 100) + 412 + (2048 / 10.0 + 100);

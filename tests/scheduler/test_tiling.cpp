@@ -20,11 +20,7 @@ layers:
 )";
 
 std::unique_ptr<fusim::Run> run(const std::string& net, std::vector<std::string> overrides = {}) {
-  fusim::RunOptions o;
-  o.arch_path = fusim::test::src("configs/systolic32.yaml");
-  o.net_path = net;
-  o.overrides = std::move(overrides);
-  return fusim::run_fusim(o);
+  return fusim::test::run(fusim::test::src("configs/systolic32.yaml"), net, std::move(overrides));
 }
 
 }  // namespace

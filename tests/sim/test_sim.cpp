@@ -13,10 +13,7 @@ using fusim::test::src;
 
 namespace {
 std::unique_ptr<fusim::Run> run(const char* arch, const char* net) {
-  fusim::RunOptions o;
-  o.arch_path = src(arch);
-  o.net_path = src(net);
-  return fusim::run_fusim(o);
+  return fusim::test::run(src(arch), src(net));
 }
 }  // namespace
 
