@@ -4,7 +4,7 @@
 #include "cost/cost_model.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
-#include "search/layer_by_layer.h"
+#include "search/search.h"
 #include "simulate.h"
 
 namespace fusim {
@@ -43,18 +43,18 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   if (!o.schedule_in.empty()) {
     run->program = std::make_unique<Program>(load_program(o.schedule_in, net, arch));
   } else {
-    if (o.fusion != "none") {
-      throw InputError("", 0, "--fusion",
-                       "unknown algorithm '" + o.fusion + "' (this version has: none)");
-    }
-    run->program = std::make_unique<Program>(lower(net, arch, schedule_layer_by_layer(net, arch)));
+    run->program =
+        std::make_unique<Program>(lower(net, arch, search_schedule(net, arch, o.search)));
   }
   RunResult& r = run->result;
   r.net = run->net.get();
   r.arch = run->arch.get();
   r.program = run->program.get();
-  for (const Group& g : run->program->schedule.groups)
-    r.predicted.push_back(predict_group_traffic(net, arch, g));
+  for (const Group& g : run->program->schedule.groups) {
+    const GroupCost c = group_cost(net, arch, g);
+    r.predicted.push_back(c.traffic);
+    r.predicted_macs.push_back(c.macs);
+  }
   try {
     r.sim = simulate(net, arch, *run->program);
   } catch (const InputError& e) {

@@ -10,6 +10,7 @@
 #include "network/network.h"
 #include "report.h"
 #include "schedule/program.h"
+#include "search/search.h"
 
 namespace fusim {
 
@@ -18,7 +19,7 @@ struct RunOptions {
   std::string net_path;
   std::vector<std::string> overrides;  // -p key=value
   std::string schedule_in;             // a Program YAML to replay instead of scheduling
-  std::string fusion = "none";
+  SearchOptions search;                // --fusion, --objective, --max-group-layers
   // SCALE-Sim topologies (--net x.csv): rows with Num Filter 1 become real depthwise convs
   // instead of one-filter dense convs (--scalesim-depthwise).
   bool scalesim_depthwise = false;

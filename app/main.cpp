@@ -1,4 +1,5 @@
 // fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,11 @@ const char* kUsage =
     "  --net FILE           network (workloads/*.yaml, or a SCALE-Sim topology .csv)\n"
     "  --scalesim-depthwise SCALE-Sim rows with Num Filter 1 become depthwise convs\n"
     "  -p KEY=VALUE         override an arch key, e.g. -p cores.count=16 (repeatable)\n"
-    "  --fusion NAME        scheduling algorithm (this version: none = layer by layer)\n"
+    "  --fusion NAME        fusion search: none (layer by layer, the default), dnnvm,\n"
+    "                       efficient-s, optimal, online, oracle (see README)\n"
+    "  --objective OBJ      what the search minimises first: bytes (off-chip, the default)\n"
+    "                       or cycles (the cost model's estimate)\n"
+    "  --max-group-layers N largest group optimal, dnnvm and efficient-s consider (16)\n"
     "  --out DIR            write report.json, layers.csv, groups.csv, arch.yaml, schedule.yaml\n"
     "  --schedule-out FILE  write the program (per-core commands) as YAML\n"
     "  --schedule-in FILE   simulate this program instead of scheduling\n"
@@ -56,7 +61,19 @@ int main(int argc, char** argv) {
       } else if (a == "-p") {
         opt.overrides.push_back(value());
       } else if (a == "--fusion") {
-        opt.fusion = value();
+        opt.search.algorithm = value();
+      } else if (a == "--objective") {
+        const std::string v = value();
+        if (v != "bytes" && v != "cycles")
+          throw fusim::InputError("", 0, a, "expects bytes or cycles, not '" + v + "'");
+        opt.search.objective = v == "bytes" ? fusim::Objective::Bytes : fusim::Objective::Cycles;
+      } else if (a == "--max-group-layers") {
+        const std::string v = value();
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1 || n > 64)
+          throw fusim::InputError("", 0, a, "expects a whole number from 1 to 64, not '" + v + "'");
+        opt.search.max_group_layers = static_cast<int>(n);
       } else if (a == "--out") {
         out_dir = value();
       } else if (a == "--schedule-out") {

@@ -17,7 +17,8 @@ struct RunResult {
   const Network* net = nullptr;
   const Arch* arch = nullptr;
   const Program* program = nullptr;
-  std::vector<Traffic> predicted;  // per group, from the cost model
+  std::vector<Traffic> predicted;            // per group, from the cost model
+  std::vector<std::int64_t> predicted_macs;  // per group, halo recompute included
   SimResult sim;
 };
 

@@ -1,23 +1,194 @@
 #include "cost/cost_model.h"
 
+#include <algorithm>
+
+#include "common/checked.h"
 #include "common/error.h"
+#include "cost/fused_plan.h"
+#include "cost/pe_model.h"
 
 namespace fusim {
 
-Traffic predict_group_traffic(const Network& net, const Arch& arch, const Group& group) {
-  Traffic total;
-  for (int li : group.layers) {
-    const Layer& l = net.layer(li);
-    if (l.type == LayerType::Concat) continue;  // assembled in place by its producers
-    const LayerGeometry g(l, arch.element_bytes());
-    for (std::int64_t c = 0; c < group.cores; ++c) {
-      const ChannelSlice s = channel_slice(g.channels(), group.cores, c);
-      if (s.end <= s.begin) continue;
-      const LayerTiling t = plan_layer_tiling(l, arch, s.end - s.begin, net.batch());
-      total += slice_traffic(g, t, s, net.batch());
+namespace {
+
+// Sums what a walk moves and computes.
+class CostSink : public PlanSink {
+ public:
+  explicit CostSink(const CoreParams& core) : core_(core) {}
+
+  std::uint32_t load(TensorKind kind, BufferRole, int, ValueRef, std::int64_t, std::int64_t,
+                     std::int64_t bytes) override {
+    (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += bytes;
+    buffer_writes += bytes;
+    return next_++;
+  }
+  std::uint32_t compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
+                        const std::vector<std::uint32_t>&) override {
+    macs += work.macs();
+    cycles += compute_cycles(core_, work);
+    buffer_writes += out_bytes;
+    buffer_reads += read_bytes;
+    return next_++;
+  }
+  void store(int, std::int64_t, std::int64_t, std::int64_t bytes, std::uint32_t,
+             std::uint32_t) override {
+    traffic.ofmap += bytes;
+    buffer_reads += bytes;
+  }
+  void add_frees(std::uint32_t, const std::vector<std::uint32_t>&) override {}
+
+  Traffic traffic;
+  std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
+
+ private:
+  const CoreParams& core_;
+  std::uint32_t next_ = 0;
+};
+
+void finish(const Arch& arch, GroupCost& c) {
+  const double dram =
+      static_cast<double>(c.traffic.total()) / std::max(1e-9, arch.dram_peak_bytes_per_cycle());
+  c.est_cycles =
+      std::max(c.compute_cycles, static_cast<std::int64_t>(dram)) + arch.kernel_launch_cycles;
+}
+
+// One layer split across cores by output channels, as the layer-by-layer schedule runs it.
+GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores) {
+  GroupCost c;
+  c.cores = cores;
+  c.feasible = true;
+  const Layer& l = net.layer(li);
+  if (l.type == LayerType::Concat) {  // assembled in place by its producers
+    finish(arch, c);
+    return c;
+  }
+  const LayerGeometry g(l, arch.element_bytes());
+  const std::int64_t batch = net.batch();
+  for (std::int64_t k = 0; k < cores; ++k) {
+    const ChannelSlice s = channel_slice(g.channels(), cores, k);
+    if (s.end <= s.begin) continue;
+    LayerTiling t;
+    try {
+      t = plan_layer_tiling(l, arch, s.end - s.begin, batch);
+    } catch (const InputError& e) {
+      c.feasible = false;
+      c.why = e.message();
+      return c;
+    }
+    const Traffic tr = slice_traffic(g, t, s, batch);
+    c.traffic += tr;
+    // Compute: every tile of the slice, as the lowering cuts it.
+    std::int64_t cycles = 0;
+    const std::int64_t cin = g.input_channel_count();
+    for (std::int64_t k0 = s.begin; k0 < s.end; k0 += t.channels_per_tile) {
+      const std::int64_t k1 = std::min(k0 + t.channels_per_tile, s.end);
+      for (std::int64_t r = 0; r < g.rows(); r += t.rows_per_tile) {
+        const std::int64_t r1 = std::min(r + t.rows_per_tile, g.rows());
+        if (t.in_channels_per_tile > 0) {
+          for (std::int64_t c0 = 0; c0 < cin; c0 += t.in_channels_per_tile) {
+            const TileWork w = g.work(r, r1, k0, k1, std::min(t.in_channels_per_tile, cin - c0));
+            cycles += compute_cycles(arch.core, w);
+            c.macs += w.macs() * batch;
+          }
+        } else {
+          const TileWork w = g.work(r, r1, k0, k1);
+          cycles += compute_cycles(arch.core, w);
+          c.macs += w.macs() * batch;
+        }
+      }
+    }
+    c.compute_cycles = std::max(c.compute_cycles, cycles * batch);
+    c.buffer_writes += tr.read() + g.output_bytes(0, g.rows(), s.begin, s.end) * batch;
+    c.buffer_reads += tr.read() + tr.ofmap;
+  }
+  finish(arch, c);
+  return c;
+}
+
+// Walks every core of a fused plan; feasible when every core's footprint fits.
+GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
+                           std::int64_t tiles) {
+  GroupCost c;
+  c.cores = cores;
+  c.tiles = tiles;
+  const std::vector<std::int64_t> p = fg.progress(tiles);
+  c.feasible = true;
+  for (std::int64_t k = 0; k < cores; ++k) {
+    CostSink sink(arch.core);
+    const Footprint f = fg.walk(p, tiles, cores, k, sink);
+    if (!fg.fits(f)) {
+      c.feasible = false;
+      c.why = "its footprint (input " + std::to_string(f.input) + ", weight " +
+              std::to_string(f.weight) + ", output " + std::to_string(f.output) +
+              " bytes per core) does not fit the core's buffers";
+      return c;
+    }
+    c.traffic += sink.traffic;
+    c.macs += sink.macs;
+    c.buffer_reads += sink.buffer_reads;
+    c.buffer_writes += sink.buffer_writes;
+    c.compute_cycles = std::max(c.compute_cycles, sink.cycles);
+  }
+  finish(arch, c);
+  return c;
+}
+
+GroupCost fused(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                std::int64_t cores, std::int64_t tiles) {
+  const FusedGroup fg(net, arch, layers);
+  GroupCost c;
+  c.cores = cores;
+  if (!fg.unfusable_reason().empty()) {
+    c.why = fg.unfusable_reason();
+    return c;
+  }
+  if (cores > fg.max_tiles()) {
+    c.why = "its output has " + std::to_string(fg.max_tiles()) + " rows, fewer than its " +
+            std::to_string(cores) + " cores";
+    return c;
+  }
+  if (tiles > 0) {
+    if (tiles < cores || tiles > fg.max_tiles()) {
+      c.why = "tiles must be between the cores (" + std::to_string(cores) +
+              ") and the output rows (" + std::to_string(fg.max_tiles()) + ")";
+      return c;
+    }
+    return fused_with_tiles(fg, arch, cores, tiles);
+  }
+  // The fewest tiles that fit: the footprint shrinks as tiles get smaller.
+  GroupCost best = fused_with_tiles(fg, arch, cores, fg.max_tiles());
+  if (!best.feasible) return best;
+  std::int64_t lo = cores, hi = fg.max_tiles();
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    GroupCost c2 = fused_with_tiles(fg, arch, cores, mid);
+    if (c2.feasible) {
+      hi = mid;
+      best = std::move(c2);
+    } else {
+      lo = mid + 1;
     }
   }
-  return total;
+  return best;
+}
+
+}  // namespace
+
+GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                         std::int64_t cores, std::int64_t tiles) {
+  if (layers.size() == 1) return single_layer(net, arch, layers.front(), cores);
+  return fused(net, arch, layers, cores, tiles);
+}
+
+GroupCost group_cost(const Network& net, const Arch& arch, const Group& group) {
+  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles);
+  if (!c.feasible) {
+    std::string names;
+    for (int li : group.layers) names += (names.empty() ? "" : ", ") + net.layer(li).name;
+    throw InputError(arch.file, 0, "groups",
+                     "the group [" + names + "] cannot run on this arch: " + c.why);
+  }
+  return c;
 }
 
 }  // namespace fusim

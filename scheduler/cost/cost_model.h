@@ -1,6 +1,14 @@
-// The memory cost model of a schedule group: predicted off-chip bytes, by kind, from the tiling
-// alone (no commands, no simulation). The simulator must move exactly these bytes.
+// The memory cost model of a schedule group (Optimus): predicted off-chip bytes by kind, on-chip
+// buffer traffic, MACs and a cycle estimate, from the tiling alone (no commands, no simulation).
+// The simulator must move exactly these bytes.
+//
+// A single-layer group is split across its cores by output channels (the layer-by-layer
+// tiling, cost/tiling.h). A group of several layers is fused (cost/fused_plan.h): split across
+// cores by bands of row tiles.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "arch/arch.h"
 #include "cost/tiling.h"
@@ -9,6 +17,30 @@
 
 namespace fusim {
 
-Traffic predict_group_traffic(const Network& net, const Arch& arch, const Group& group);
+struct GroupCost {
+  bool feasible = false;
+  std::string why;  // when not feasible
+  std::int64_t cores = 1;
+  std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
+  Traffic traffic;
+  std::int64_t macs = 0;  // PE-array MACs, halo recompute included
+  std::int64_t buffer_reads = 0, buffer_writes = 0;
+  std::int64_t compute_cycles = 0;  // the busiest core's compute time
+  // max(compute, off-chip bytes at the DRAM peak) + kernel launch: the search's cycle figure.
+  std::int64_t est_cycles = 0;
+};
+
+// The cost of `layers` (topological order, convex) on `cores` cores. Fused groups use `tiles`
+// row tiles, or when `tiles` is 0 the fewest tiles that fit. Infeasible groups come back with
+// feasible = false and the reason; nothing throws for a group that does not fit.
+GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                         std::int64_t cores, std::int64_t tiles = 0);
+
+// The cost of a scheduled group; throws InputError when it does not fit.
+GroupCost group_cost(const Network& net, const Arch& arch, const Group& group);
+
+inline Traffic predict_group_traffic(const Network& net, const Arch& arch, const Group& group) {
+  return group_cost(net, arch, group).traffic;
+}
 
 }  // namespace fusim

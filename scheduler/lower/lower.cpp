@@ -4,6 +4,8 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "cost/cost_model.h"
+#include "cost/fused_plan.h"
 #include "cost/tiling.h"
 
 namespace fusim {
@@ -198,6 +200,74 @@ class SliceEmitter {
   std::int64_t elem_;
 };
 
+// Emits the steps of a fused group's walk as one core's commands.
+class FusedEmitter : public PlanSink {
+ public:
+  FusedEmitter(std::vector<Command>& out, const Network& net, const AddressMap& map,
+               std::int64_t elem)
+      : out_(out), net_(net), map_(map), elem_(elem) {}
+
+  std::uint32_t load(TensorKind kind, BufferRole buffer, int layer, ValueRef value,
+                     std::int64_t item, std::int64_t row0, std::int64_t bytes) override {
+    Command c;
+    c.op = CommandOp::Load;
+    c.kind = kind;
+    c.buffer = buffer;
+    c.layer = layer;
+    c.bytes = bytes;
+    c.addr = kind == TensorKind::Weight ? map_.weight_base[static_cast<std::size_t>(layer)]
+                                        : address(value, item, row0);
+    return push(std::move(c));
+  }
+  std::uint32_t compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t,
+                        const std::vector<std::uint32_t>& deps) override {
+    Command c;
+    c.op = CommandOp::Compute;
+    c.buffer = BufferRole::Output;
+    c.layer = layer;
+    c.bytes = out_bytes;
+    c.work = work;
+    c.deps = deps;
+    return push(std::move(c));
+  }
+  void store(int layer, std::int64_t item, std::int64_t row0, std::int64_t bytes, std::uint32_t dep,
+             std::uint32_t owner) override {
+    Command c;
+    c.op = CommandOp::Store;
+    c.kind = TensorKind::Ofmap;
+    c.buffer = BufferRole::Output;
+    c.layer = layer;
+    c.bytes = bytes;
+    c.addr = address({false, layer}, item, row0);
+    c.deps = {dep};
+    c.frees = {owner};
+    push(std::move(c));
+  }
+  void add_frees(std::uint32_t id, const std::vector<std::uint32_t>& frees) override {
+    auto& f = out_[id].frees;
+    f.insert(f.end(), frees.begin(), frees.end());
+  }
+
+ private:
+  std::uint32_t push(Command c) {
+    out_.push_back(std::move(c));
+    return static_cast<std::uint32_t>(out_.size() - 1);
+  }
+  // Rows are full width and all channels (NHWC), so row r of item b starts at a fixed stride.
+  std::int64_t address(ValueRef v, std::int64_t item, std::int64_t row0) const {
+    const Shape& s = v.network_input ? net_.inputs()[static_cast<std::size_t>(v.index)].shape
+                                     : net_.layer(v.index).out_shape;
+    const std::int64_t base = v.network_input ? map_.input_base[static_cast<std::size_t>(v.index)]
+                                              : map_.output_base[static_cast<std::size_t>(v.index)];
+    return base + (item * s.elements() + row0 * s.w * s.c) * elem_;
+  }
+
+  std::vector<Command>& out_;
+  const Network& net_;
+  const AddressMap& map_;
+  std::int64_t elem_;
+};
+
 }  // namespace
 
 std::int64_t AddressMap::operand_base(const Operand& op) const {
@@ -247,18 +317,23 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
   p.cores.assign(static_cast<std::size_t>(arch.core_count), {});
   const AddressMap map = plan_addresses(net, arch);
   for (std::size_t gi = 0; gi < schedule.groups.size(); ++gi) {
-    const Group& group = schedule.groups[gi];
-    if (group.layers.size() != 1) {
-      throw InputError("", 0, "groups[" + std::to_string(gi) + "]",
-                       "fused groups of several layers are not supported by this version");
-    }
+    Group& group = p.schedule.groups[gi];
     if (group.cores < 1 || group.cores > arch.core_count) {
       throw InputError("", 0, "groups[" + std::to_string(gi) + "].cores",
                        "a group must run on 1 to " + std::to_string(arch.core_count) + " cores");
     }
+    if (group.layers.size() > 1) {
+      group.tiles = group_cost(net, arch, group).tiles;
+      const FusedGroup fg(net, arch, group.layers);
+      const std::vector<std::int64_t> progress = fg.progress(group.tiles);
+      for (std::int64_t c = 0; c < group.cores; ++c) {
+        FusedEmitter e(p.cores[static_cast<std::size_t>(c)], net, map, arch.element_bytes());
+        fg.walk(progress, group.tiles, group.cores, c, e);
+      }
+    }
     const int li = group.layers.front();
     const Layer& l = net.layer(li);
-    if (l.type != LayerType::Concat) {
+    if (group.layers.size() == 1 && l.type != LayerType::Concat) {
       const LayerGeometry g(l, arch.element_bytes());
       for (std::int64_t c = 0; c < group.cores; ++c) {
         const ChannelSlice s = channel_slice(g.channels(), group.cores, c);

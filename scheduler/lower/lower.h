@@ -22,8 +22,9 @@ struct AddressMap {
 
 AddressMap plan_addresses(const Network& net, const Arch& arch);
 
-// Throws InputError for a group the lowering cannot build (a fused group of several layers is
-// not supported yet; a group with more cores than the arch has).
+// Throws InputError for a group the lowering cannot build (one that does not fit the arch's
+// buffers; a group with more cores than the arch has). Fused groups given with tiles = 0 get
+// the fewest tiles that fit, recorded in the program's schedule.
 Program lower(const Network& net, const Arch& arch, const Schedule& schedule);
 
 }  // namespace fusim

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -5,6 +6,7 @@
 #include "arch/arch.h"
 #include "common/error.h"
 #include "common/yaml_reader.h"
+#include "cost/cost_model.h"
 #include "cost/pe_model.h"
 #include "network/network.h"
 #include "schedule/program.h"
@@ -66,7 +68,9 @@ std::string program_to_yaml(const Program& p, const Network& net) {
   os << "algorithm: " << yaml_quoted(p.schedule.algorithm) << "\n";
   os << "groups:\n";
   for (const Group& g : p.schedule.groups) {
-    os << "  - {cores: " << g.cores << ", layers: [";
+    os << "  - {cores: " << g.cores;
+    if (g.tiles > 0) os << ", tiles: " << g.tiles;
+    os << ", layers: [";
     for (std::size_t i = 0; i < g.layers.size(); ++i)
       os << (i ? ", " : "") << yaml_quoted(net.layer(g.layers[i]).name);
     os << "]}\n";
@@ -147,6 +151,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     YamlMap& g = groups[gi];
     Group group;
     group.cores = g.get_int("cores", 1, arch.core_count);
+    group.tiles = g.get_int("tiles", 0, std::int64_t{1} << 31, 0);
     for (const std::string& name : g.get_string_list("layers")) {
       const int li = net.find_layer(name);
       if (li < 0) g.fail("layers", "no layer named '" + name + "'");
@@ -158,6 +163,22 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
       group.layers.push_back(li);
     }
     if (group.layers.empty()) g.fail("layers", "a group needs at least one layer");
+    std::sort(group.layers.begin(), group.layers.end());
+    if (group.layers.size() == 1 && group.tiles != 0)
+      g.fail("tiles", "a single layer is tiled by the cost model; tiles is for fused groups");
+    // Convex: no path leaves the group and comes back into it.
+    for (int a : group.layers) {
+      for (int b : net.consumers(a)) {
+        if (std::binary_search(group.layers.begin(), group.layers.end(), b)) continue;
+        for (int c : group.layers) {
+          if (c > b && net.reaches(b, c)) {
+            g.fail("layers", "the group is not convex: '" + net.layer(a).name + "' reaches '" +
+                                 net.layer(c).name + "' through '" + net.layer(b).name +
+                                 "', which is outside the group");
+          }
+        }
+      }
+    }
     g.finish();
     p.schedule.groups.push_back(std::move(group));
   }
@@ -172,6 +193,12 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     }
   }
 
+  // Every group must fit the arch's buffers (the cost model's footprint).
+  for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
+    const GroupCost c = evaluate_group(net, arch, p.schedule.groups[gi].layers,
+                                       p.schedule.groups[gi].cores, p.schedule.groups[gi].tiles);
+    if (!c.feasible) groups[gi].fail("", "the group cannot run on this arch: " + c.why);
+  }
   std::vector<YamlMap> cores = root.get_map_list("cores");
   root.finish();
   if (static_cast<std::int64_t>(cores.size()) != arch.core_count) {

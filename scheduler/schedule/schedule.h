@@ -10,11 +10,17 @@ namespace fusim {
 struct Group {
   std::vector<int> layers;  // network layer indices, in topological order
   std::int64_t cores = 1;   // cores the group is split across
+  // Fused groups (several layers): row tiles of the group's output, split into one band of
+  // consecutive tiles per core. 0 for a single layer (tiled by cost/tiling.h).
+  std::int64_t tiles = 0;
 };
 
 struct Schedule {
   std::string algorithm;  // which search produced it ("none" = layer by layer)
   std::vector<Group> groups;
+  // What the search did (not part of the schedule's meaning; not saved with the program).
+  std::int64_t groups_evaluated = 0;
+  double search_seconds = 0;
 };
 
 }  // namespace fusim

@@ -14,7 +14,7 @@
 #include "lower/lower.h"
 #include "network/network.h"
 #include "schedule/program.h"
-#include "search/layer_by_layer.h"
+#include "search/search.h"
 #include "test_util.h"
 
 namespace {

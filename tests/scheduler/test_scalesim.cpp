@@ -15,7 +15,7 @@
 #include "driver.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
-#include "search/layer_by_layer.h"
+#include "search/search.h"
 #include "simulate.h"
 #include "test_util.h"
 

@@ -5,7 +5,7 @@
 #include "cost/cost_model.h"
 #include "driver.h"
 #include "lower/lower.h"
-#include "search/layer_by_layer.h"
+#include "search/search.h"
 #include "test_util.h"
 
 namespace {

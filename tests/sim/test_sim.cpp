@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "driver.h"
 #include "lower/lower.h"
-#include "search/layer_by_layer.h"
+#include "search/search.h"
 #include "simulate.h"
 #include "test_util.h"
 

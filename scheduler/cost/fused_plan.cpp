@@ -1,0 +1,374 @@
+#include "cost/fused_plan.h"
+
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+
+#include "common/checked.h"
+#include "cost/tiling.h"
+
+namespace fusim {
+
+namespace {
+
+constexpr std::int64_t kNoRead = std::numeric_limits<std::int64_t>::max();
+
+bool same(const ValueRef& a, const ValueRef& b) {
+  return a.network_input == b.network_input && a.index == b.index;
+}
+
+// Rows of the tensor a layer produces, as the tiling sees them (fc: one row of features).
+std::int64_t output_rows(const Layer& l) {
+  return l.type == LayerType::Fc ? 1 : l.out_shape.h;
+}
+
+}  // namespace
+
+FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers)
+    : net_(&net), arch_(&arch), layers_(std::move(layers)) {
+  std::sort(layers_.begin(), layers_.end());
+  const std::int64_t elem = arch.element_bytes();
+  members_ = static_cast<int>(layers_.size());
+  auto member_index = [&](int layer) {
+    const auto it = std::lower_bound(layers_.begin(), layers_.end(), layer);
+    return it != layers_.end() && *it == layer ? static_cast<int>(it - layers_.begin()) : -1;
+  };
+  nodes_.resize(layers_.size());
+  bool computes = false;
+  for (int m = 0; m < members_; ++m) {
+    const Layer& l = net.layer(layers_[static_cast<std::size_t>(m)]);
+    Node& n = nodes_[static_cast<std::size_t>(m)];
+    n.value = {false, layers_[static_cast<std::size_t>(m)]};
+    n.layer = n.value.index;
+    n.concat = l.type == LayerType::Concat;
+    n.rows = output_rows(l);
+    n.row_bytes = LayerGeometry(l, elem).output_bytes(0, 1, 0, LayerGeometry(l, elem).channels());
+    computes = computes || !n.concat;
+    if (l.type == LayerType::Gemm && unfusable_.empty())
+      unfusable_ = "layer '" + l.name + "' is a gemm, which is not fused";
+    const std::int64_t w =
+        LayerGeometry(l, elem).weight_bytes(0, LayerGeometry(l, elem).channels());
+    weight_bytes_ += w;
+    max_layer_weight_bytes_ = std::max(max_layer_weight_bytes_, w);
+  }
+  if (!computes && unfusable_.empty()) unfusable_ = "a group of concats alone computes nothing";
+  // Reads, and external nodes for the values read from outside the group.
+  member_reads_.resize(layers_.size());
+  for (int m = 0; m < members_; ++m) {
+    const Layer& l = net.layer(layers_[static_cast<std::size_t>(m)]);
+    for (std::size_t i = 0; i < l.inputs.size(); ++i) {
+      const Operand& op = l.inputs[i];
+      const ValueRef v{op.from_network_input, op.index};
+      int node = v.network_input ? -1 : member_index(v.index);
+      if (node < 0) {
+        for (std::size_t k = layers_.size(); k < nodes_.size(); ++k)
+          if (same(nodes_[k].value, v)) node = static_cast<int>(k);
+      }
+      if (node < 0) {
+        Node ext;
+        ext.value = v;
+        ext.rows = l.in_shapes[i].h;
+        ext.row_bytes = mul_checked(l.in_shapes[i].w * l.in_shapes[i].c, elem);
+        nodes_.push_back(ext);
+        node = static_cast<int>(nodes_.size() - 1);
+      }
+      reads_.push_back({node, m, static_cast<int>(i)});
+      nodes_[static_cast<std::size_t>(node)].reads.push_back(static_cast<int>(reads_.size() - 1));
+      member_reads_[static_cast<std::size_t>(m)].push_back(static_cast<int>(reads_.size() - 1));
+    }
+  }
+  // What must be stored: members read outside the group or by nobody, and the producers of a
+  // concat that must be stored (they write into its tensor). Consumers come later in the order.
+  for (int m = members_ - 1; m >= 0; --m) {
+    Node& n = nodes_[static_cast<std::size_t>(m)];
+    const std::vector<int> consumers = net.consumers(n.layer);
+    n.store = consumers.empty();
+    for (int c : consumers) {
+      const int cm = member_index(c);
+      if (cm < 0 || (nodes_[static_cast<std::size_t>(cm)].concat &&
+                     nodes_[static_cast<std::size_t>(cm)].store)) {
+        n.store = true;
+      }
+    }
+  }
+  // Consumers first: members backwards, then the external values.
+  for (int m = members_ - 1; m >= 0; --m) order_.push_back(static_cast<std::size_t>(m));
+  for (std::size_t v = layers_.size(); v < nodes_.size(); ++v) order_.push_back(v);
+  // Reads that touch a node's rows, looking through concats (views) to the readers behind them.
+  effective_.resize(nodes_.size());
+  for (std::size_t v : order_) {
+    for (int r : nodes_[v].reads) {
+      const auto m = static_cast<std::size_t>(reads_[static_cast<std::size_t>(r)].member);
+      if (nodes_[m].concat) {
+        effective_[v].insert(effective_[v].end(), effective_[m].begin(), effective_[m].end());
+      } else {
+        effective_[v].push_back(r);
+      }
+    }
+  }
+  max_tiles_ = std::numeric_limits<std::int64_t>::max();
+  for (int m = 0; m < members_; ++m) {
+    const Node& n = nodes_[static_cast<std::size_t>(m)];
+    if (n.reads.empty()) max_tiles_ = std::min(max_tiles_, n.rows);
+  }
+}
+
+bool FusedGroup::weights_resident() const {
+  return weight_bytes_ <= arch_->core.weight_buffer.capacity_bytes;
+}
+
+bool FusedGroup::fits(const Footprint& f) const {
+  const CoreParams& c = arch_->core;
+  return f.input <= c.input_buffer.capacity_bytes && f.weight <= c.weight_buffer.capacity_bytes &&
+         f.output <= c.output_buffer.capacity_bytes;
+}
+
+void FusedGroup::input_rows(int m, int operand, std::int64_t a, std::int64_t b, std::int64_t& lo,
+                            std::int64_t& hi) const {
+  const Layer& l = net_->layer(layers_[static_cast<std::size_t>(m)]);
+  const std::int64_t h = l.in_shapes[static_cast<std::size_t>(operand)].h;
+  switch (l.type) {
+    case LayerType::Conv:
+    case LayerType::Pool:
+      if (l.global_pool) {
+        lo = 0, hi = h;
+      } else {
+        lo = std::max<std::int64_t>(0, a * l.stride_h - l.pad_h);
+        hi = std::min(h, (b - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation + 1);
+      }
+      break;
+    case LayerType::Fc:
+    case LayerType::Gemm:
+      lo = 0, hi = h;
+      break;
+    case LayerType::Add:
+    case LayerType::Concat:
+      lo = std::min(a, h), hi = std::min(b, h);
+      break;
+  }
+  if (hi < lo) hi = lo;
+}
+
+std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
+  const std::int64_t T = tiles;
+  const std::size_t n = nodes_.size();
+  std::vector<std::int64_t> hi(n * static_cast<std::size_t>(T), 0);
+  auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
+    return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
+  };
+  for (std::int64_t t = 0; t < T; ++t) {
+    for (std::size_t v : order_) {
+      const Node& node = nodes_[v];
+      std::int64_t h = H(v, t - 1);
+      if (node.layer >= 0 && node.reads.empty()) {
+        h = (t + 1) * node.rows / T;
+      } else {
+        for (int r : node.reads) {
+          const Read& rd = reads_[static_cast<std::size_t>(r)];
+          const auto m = static_cast<std::size_t>(rd.member);
+          if (H(m, t) <= H(m, t - 1)) continue;
+          std::int64_t lo = 0, top = 0;
+          input_rows(rd.member, rd.operand, H(m, t - 1), H(m, t), lo, top);
+          h = std::max(h, top);
+        }
+      }
+      if (node.layer >= 0 && t == T - 1) h = node.rows;
+      hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)] = h;
+    }
+  }
+  return hi;
+}
+
+Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t tiles,
+                           std::int64_t cores, std::int64_t core, PlanSink& sink) const {
+  const std::int64_t T = tiles;
+  const std::int64_t t0 = T * core / cores, t1 = T * (core + 1) / cores;
+  const std::size_t n = nodes_.size();
+  const std::int64_t elem = arch_->element_bytes();
+  // hi[v * T + t]: rows [0, hi) of node v exist once tile t is done (see progress()).
+  auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
+    return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
+  };
+  const std::vector<std::size_t>& order = order_;
+  // Where this core's band starts: everything its first tile needs, computed from scratch.
+  std::vector<std::int64_t> start(n, 0);
+  if (t0 > 0) {
+    for (std::size_t v : order) {
+      const Node& node = nodes_[v];
+      std::int64_t s = H(v, t0 - 1);
+      if (node.layer >= 0 && node.reads.empty()) {
+        s = t0 * node.rows / T;
+      } else {
+        for (int r : node.reads) {
+          const Read& rd = reads_[static_cast<std::size_t>(r)];
+          const auto m = static_cast<std::size_t>(rd.member);
+          if (H(m, t0) <= start[m]) continue;
+          std::int64_t lo = 0, top = 0;
+          input_rows(rd.member, rd.operand, start[m], H(m, t0), lo, top);
+          s = std::min(s, lo);
+        }
+      }
+      start[v] = s;
+    }
+  }
+  auto first_row = [&](std::size_t v, std::int64_t t) { return t == t0 ? start[v] : H(v, t - 1); };
+  // The lowest row read `r` needs at tile t, kNoRead when its member computes nothing then.
+  auto read_lo = [&](int r, std::int64_t t) {
+    const Read& rd = reads_[static_cast<std::size_t>(r)];
+    const auto m = static_cast<std::size_t>(rd.member);
+    const std::int64_t a = first_row(m, t), b = H(m, t);
+    if (b <= a) return kNoRead;
+    std::int64_t lo = 0, top = 0;
+    input_rows(rd.member, rd.operand, a, b, lo, top);
+    return lo;
+  };
+
+  struct Chunk {
+    std::int64_t a, b;
+    std::uint32_t id;
+    std::int64_t bytes;
+    std::int64_t free_tile;
+  };
+  Footprint peak;
+  Footprint live;
+  auto note_peak = [&] {
+    peak.input = std::max(peak.input, live.input);
+    peak.weight = std::max(peak.weight, live.weight);
+    peak.output = std::max(peak.output, live.output);
+  };
+  const bool resident = weights_resident();
+  std::vector<std::uint32_t> weight_id(static_cast<std::size_t>(members_), 0);
+  std::vector<std::int64_t> weight_of(static_cast<std::size_t>(members_), 0);
+  for (int m = 0; m < members_; ++m) {
+    const Layer& l = net_->layer(layers_[static_cast<std::size_t>(m)]);
+    const LayerGeometry g(l, elem);
+    weight_of[static_cast<std::size_t>(m)] = g.weight_bytes(0, g.channels());
+  }
+  const std::int64_t batch = net_->batch();
+  for (std::int64_t item = 0; item < batch; ++item) {
+    std::vector<std::deque<Chunk>> chunks(n);
+    std::vector<std::int64_t> ptr(reads_.size(), t0), last(reads_.size(), -1);
+    // The last tile a chunk [a, b) of node v is read in (at least `t`).
+    auto free_tile = [&](std::size_t v, std::int64_t b, std::int64_t t) {
+      std::int64_t f = t;
+      for (int r : effective_[v]) {
+        const auto ri = static_cast<std::size_t>(r);
+        while (ptr[ri] < t1) {
+          const std::int64_t lo = read_lo(r, ptr[ri]);
+          if (lo != kNoRead && lo >= b) break;
+          if (lo != kNoRead) last[ri] = ptr[ri];
+          ++ptr[ri];
+        }
+        f = std::max(f, last[ri]);
+      }
+      return f;
+    };
+    if (resident && item == 0) {
+      for (int m = 0; m < members_; ++m) {
+        const auto mi = static_cast<std::size_t>(m);
+        if (weight_of[mi] == 0) continue;
+        weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
+                                  nodes_[mi].value, item, 0, weight_of[mi]);
+        live.weight += weight_of[mi];
+      }
+    }
+    for (std::int64_t t = t0; t < t1; ++t) {
+      // The external rows this tile reads, loaded first.
+      for (std::size_t v = layers_.size(); v < n; ++v) {
+        const std::int64_t a = first_row(v, t), b = H(v, t);
+        if (b <= a) continue;
+        const int reader = layers_[static_cast<std::size_t>(
+            reads_[static_cast<std::size_t>(nodes_[v].reads[0])].member)];
+        const std::int64_t bytes = mul_checked(b - a, nodes_[v].row_bytes);
+        const std::uint32_t id = sink.load(TensorKind::Ifmap, BufferRole::Input, reader,
+                                           nodes_[v].value, item, a, bytes);
+        live.input += bytes;
+        chunks[v].push_back({a, b, id, bytes, free_tile(v, b, t)});
+      }
+      bool computed = false;
+      std::uint32_t last_compute = 0;
+      for (int m = 0; m < members_; ++m) {
+        const auto mi = static_cast<std::size_t>(m);
+        const Node& node = nodes_[mi];
+        const std::int64_t a = first_row(mi, t), b = H(mi, t);
+        if (node.concat || b <= a) continue;
+        const Layer& l = net_->layer(node.layer);
+        const LayerGeometry g(l, elem);
+        std::vector<std::uint32_t> deps;
+        std::int64_t read_bytes = weight_of[mi];
+        // Operands: external chunks are dependencies; member rows were computed earlier on
+        // this core's (in-order) compute engine.
+        for (int r : member_reads_[mi]) {
+          const Read& rd = reads_[static_cast<std::size_t>(r)];
+          std::int64_t lo = 0, top = 0;
+          input_rows(m, rd.operand, a, b, lo, top);
+          read_bytes += mul_checked(top - lo, nodes_[static_cast<std::size_t>(rd.node)].row_bytes);
+          std::vector<int> stack{rd.node};
+          while (!stack.empty()) {
+            const auto v = static_cast<std::size_t>(stack.back());
+            stack.pop_back();
+            if (nodes_[v].concat) {
+              for (int cr : member_reads_[v])
+                stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
+            } else if (nodes_[v].layer < 0) {
+              for (const Chunk& c : chunks[v])
+                if (c.a < top && lo < c.b) deps.push_back(c.id);
+            }
+          }
+        }
+        if (weight_of[mi] > 0) {
+          if (!resident) {
+            weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, node.layer,
+                                      node.value, item, 0, weight_of[mi]);
+            live.weight += weight_of[mi];
+          }
+          deps.push_back(weight_id[mi]);
+        }
+        std::sort(deps.begin(), deps.end());
+        deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+        const std::int64_t out_bytes = g.output_bytes(a, b, 0, g.channels());
+        const std::uint32_t id =
+            sink.compute(node.layer, out_bytes, g.work(a, b, 0, g.channels()), read_bytes, deps);
+        live.output += out_bytes;
+        note_peak();
+        if (weight_of[mi] > 0 && !resident) {
+          sink.add_frees(id, {weight_id[mi]});
+          live.weight -= weight_of[mi];
+        }
+        chunks[mi].push_back({a, b, id, out_bytes, free_tile(mi, b, t)});
+        computed = true;
+        last_compute = id;
+      }
+      note_peak();
+      if (!computed) throw std::logic_error("fused group tile computes nothing");
+      // End of the tile: release what no later tile reads; store finished output rows.
+      std::vector<std::uint32_t> frees;
+      for (std::size_t v = 0; v < n; ++v) {
+        const Node& node = nodes_[v];
+        while (!chunks[v].empty() && chunks[v].front().free_tile <= t) {
+          const Chunk c = chunks[v].front();
+          chunks[v].pop_front();
+          (node.layer < 0 ? live.input : live.output) -= c.bytes;
+          // Rows below this band's first own row were stored by the previous core.
+          const std::int64_t own = std::max(c.a, H(v, t0 - 1));
+          if (node.store && own < c.b) {
+            sink.store(node.layer, item, own, mul_checked(c.b - own, node.row_bytes), last_compute,
+                       c.id);
+          } else {
+            frees.push_back(c.id);
+          }
+        }
+      }
+      if (resident && item + 1 == batch && t + 1 == t1) {
+        for (int m = 0; m < members_; ++m) {
+          const auto mi = static_cast<std::size_t>(m);
+          if (weight_of[mi] > 0) frees.push_back(weight_id[mi]), live.weight -= weight_of[mi];
+        }
+      }
+      if (!frees.empty()) sink.add_frees(last_compute, frees);
+    }
+  }
+  return peak;
+}
+
+}  // namespace fusim

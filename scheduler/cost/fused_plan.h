@@ -1,0 +1,125 @@
+// The tile plan of a fused group (Optimus's memory model): the group's output rows are cut into
+// tiles; the rows each member must produce for a tile are propagated backwards through the
+// receptive fields (stride, kernel, padding; with several consumers, the furthest row wins).
+// Rows computed for an earlier tile stay on chip and are reused (halo reuse), so within one core
+// every row of every member is computed once and every row of an external input is loaded once.
+// Only the group's external inputs, its stored outputs and its weights touch DRAM.
+//
+// Across cores a group is split into bands of consecutive tiles, one band per core; a band
+// starts from scratch, so the halo rows at band boundaries are loaded and computed again
+// (recompute at core boundaries), and every core loads the weights it uses (no multicast).
+//
+// Weights stay resident for the whole band when all the group's weights fit the weight buffer;
+// otherwise every tile loads each member's weights again before computing it.
+//
+// A concat inside the group is a view: its consumers read its producers' rows directly, and its
+// producers store into the concat's tensor (see AddressMap).
+//
+// One walk over the tiles serves both the cost model (it sums bytes and cycles) and the
+// lowering (it emits commands), so the two cannot disagree on what moves.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "cost/pe_model.h"
+#include "network/network.h"
+#include "schedule/program.h"
+
+namespace fusim {
+
+// A tensor the group reads or writes: a layer's output or a network input.
+struct ValueRef {
+  bool network_input = false;
+  int index = 0;
+};
+
+// Receives the steps of a walk in the order one core executes them. Ids returned by load() and
+// compute() name that step in later calls.
+class PlanSink {
+ public:
+  virtual ~PlanSink() = default;
+  // Moves `bytes` of `value` rows [row0, ...) of batch item `item` (or a layer's weights) into
+  // `buffer`. `layer` is the member the load serves.
+  virtual std::uint32_t load(TensorKind kind, BufferRole buffer, int layer, ValueRef value,
+                             std::int64_t item, std::int64_t row0, std::int64_t bytes) = 0;
+  // Computes `work` for `layer`, allocating `out_bytes` in the output buffer, after `deps`.
+  // `read_bytes` is what it reads from on-chip buffers (operands and weights).
+  virtual std::uint32_t compute(int layer, std::int64_t out_bytes, const TileWork& work,
+                                std::int64_t read_bytes,
+                                const std::vector<std::uint32_t>& deps) = 0;
+  // Stores `bytes` of `layer`'s output rows from row0 of `item`, after `dep`; frees `owner`.
+  virtual void store(int layer, std::int64_t item, std::int64_t row0, std::int64_t bytes,
+                     std::uint32_t dep, std::uint32_t owner) = 0;
+  // Step `id` (a compute) also releases the allocations of `frees` when it completes.
+  virtual void add_frees(std::uint32_t id, const std::vector<std::uint32_t>& frees) = 0;
+};
+
+// Peak bytes a walk keeps in each buffer of one core; a plan fits when every peak fits.
+struct Footprint {
+  std::int64_t input = 0, weight = 0, output = 0;
+};
+
+class FusedGroup {
+ public:
+  // `layers`: network layer indices, in topological order, forming a convex set.
+  FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers);
+
+  // Empty when the group can be fused; otherwise why not.
+  const std::string& unfusable_reason() const { return unfusable_; }
+  const std::vector<int>& layers() const { return layers_; }
+  // The most tiles the group's output can be cut into (the shortest sink's rows).
+  std::int64_t max_tiles() const { return max_tiles_; }
+  std::int64_t weight_bytes() const { return weight_bytes_; }
+  bool weights_resident() const;
+
+  // For a plan of `tiles` tiles: rows [0, p[v * tiles + t]) of node v exist once tile t is done.
+  // The same for every core; computed once per tile count.
+  std::vector<std::int64_t> progress(std::int64_t tiles) const;
+  // Walks core `core` of `cores` for a plan of `tiles` tiles (cores <= tiles <= max_tiles()),
+  // whose progress() is `p`, reporting every step to `sink`. Returns that core's peak footprint.
+  Footprint walk(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
+                 std::int64_t core, PlanSink& sink) const;
+
+  // True when every buffer holds the peak of `f`.
+  bool fits(const Footprint& f) const;
+
+ private:
+  // A node is a member (indices 0..members-1, in topological order) or an external value.
+  struct Read {
+    int node;     // the node read
+    int member;   // the reading member
+    int operand;  // which operand of the member
+  };
+  struct Node {
+    ValueRef value;
+    int layer = -1;              // members: the network layer
+    bool concat = false;         // a view onto its inputs
+    bool store = false;          // members: the group must write it to DRAM
+    std::int64_t rows = 0;       // rows of the tensor (per batch item)
+    std::int64_t row_bytes = 0;  // bytes of one row, all channels
+    std::vector<int> reads;      // indices into reads_ of reads of this node
+  };
+
+  // Input rows [lo, hi) operand `operand` of member `m` needs for its output rows [a, b).
+  void input_rows(int m, int operand, std::int64_t a, std::int64_t b, std::int64_t& lo,
+                  std::int64_t& hi) const;
+
+  const Network* net_;
+  const Arch* arch_;
+  std::vector<int> layers_;
+  std::vector<Node> nodes_;
+  std::vector<Read> reads_;
+  std::vector<std::vector<int>> member_reads_;  // per member: its reads, operand order
+  std::vector<std::size_t> order_;              // nodes, consumers before producers
+  std::vector<std::vector<int>> effective_;     // per node: reads of it, through concats
+  int members_ = 0;
+  std::int64_t max_tiles_ = 0;
+  std::int64_t weight_bytes_ = 0, max_layer_weight_bytes_ = 0;
+  std::string unfusable_;
+};
+
+}  // namespace fusim

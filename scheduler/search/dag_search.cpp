@@ -1,0 +1,278 @@
+#include "search/dag_search.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "common/error.h"
+
+namespace fusim {
+
+DagIndex::DagIndex(const Network& net) {
+  const std::size_t n = net.layers().size();
+  preds_.resize(n);
+  succs_.resize(n);
+  inputs_read_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const Operand& op : net.layers()[i].inputs) {
+      auto& list = op.from_network_input ? inputs_read_[i] : preds_[i];
+      if (std::find(list.begin(), list.end(), op.index) == list.end()) list.push_back(op.index);
+    }
+    std::sort(preds_[i].begin(), preds_[i].end());
+    for (int p : preds_[i]) succs_[static_cast<std::size_t>(p)].push_back(static_cast<int>(i));
+  }
+}
+
+bool DagIndex::connected(const std::vector<int>& layers) const {
+  const std::size_t k = layers.size();
+  std::vector<std::size_t> parent(k);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  auto index_of = [&](int layer) -> long {
+    const auto it = std::lower_bound(layers.begin(), layers.end(), layer);
+    return it != layers.end() && *it == layer ? it - layers.begin() : -1;
+  };
+  // Outside tensors read, by (is network input, index) -> first member reading it.
+  std::map<std::pair<bool, int>, std::size_t> readers;
+  for (std::size_t a = 0; a < k; ++a) {
+    const auto li = static_cast<std::size_t>(layers[a]);
+    auto join = [&](bool net_input, int v) {
+      const auto r = readers.emplace(std::make_pair(net_input, v), a);
+      parent[find(a)] = find(r.first->second);
+    };
+    for (int p : preds_[li]) {
+      const long b = index_of(p);
+      if (b >= 0) {
+        parent[find(a)] = find(static_cast<std::size_t>(b));
+      } else {
+        join(false, p);
+      }
+    }
+    for (int in : inputs_read_[li]) join(true, in);
+  }
+  for (std::size_t a = 1; a < k; ++a)
+    if (find(a) != find(0)) return false;
+  return true;
+}
+
+bool DagIndex::is_path(const std::vector<int>& layers) const {
+  std::size_t edges = 0;
+  for (int a : layers) {
+    int in = 0, out = 0;
+    for (int p : preds(a)) in += std::binary_search(layers.begin(), layers.end(), p) ? 1 : 0;
+    for (int s : succs(a)) out += std::binary_search(layers.begin(), layers.end(), s) ? 1 : 0;
+    if (in > 1 || out > 1) return false;
+    edges += static_cast<std::size_t>(in);
+  }
+  return edges + 1 == layers.size();  // with at most one in and out each: a single path
+}
+
+namespace {
+
+bool all_preds_in(const DagIndex& dag, int x, const LayerSet& done, const LayerSet& group) {
+  for (int p : dag.preds(x))
+    if (!done.has(p) && !group.has(p)) return false;
+  return true;
+}
+
+// Builds every extension by adding layers in increasing index order; a layer can only become
+// addable through an earlier (lower-index) producer, so each set is built exactly once.
+void extend(const DagIndex& dag, const LayerSet& done, int max_layers, LayerSet& in_group,
+            std::vector<int>& group, std::vector<int>& avail,
+            const std::function<bool(const std::vector<int>&)>& visit) {
+  const int last = group.empty() ? -1 : group.back();
+  const std::vector<int> candidates = avail;
+  for (int x : candidates) {
+    if (x <= last) continue;
+    group.push_back(x);
+    in_group.add(x);
+    bool grow = true;
+    if (dag.connected(group)) grow = visit(group);
+    if (grow && static_cast<int>(group.size()) < max_layers) {
+      const std::size_t mark = avail.size();
+      for (int s : dag.succs(x)) {
+        if (!done.has(s) && !in_group.has(s) && all_preds_in(dag, s, done, in_group) &&
+            std::find(avail.begin(), avail.end(), s) == avail.end()) {
+          avail.push_back(s);
+        }
+      }
+      std::sort(avail.begin() + static_cast<long>(mark), avail.end());
+      extend(dag, done, max_layers, in_group, group, avail, visit);
+      avail.resize(mark);
+    }
+    in_group.remove(x);
+    group.pop_back();
+  }
+}
+
+}  // namespace
+
+void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layers,
+                        const std::function<bool(const std::vector<int>&)>& visit) {
+  std::vector<int> frontier;
+  const LayerSet none(static_cast<std::size_t>(dag.size()));
+  for (int x = 0; x < dag.size(); ++x)
+    if (!done.has(x) && all_preds_in(dag, x, done, none)) frontier.push_back(x);
+  LayerSet in_group(static_cast<std::size_t>(dag.size()));
+  std::vector<int> group;
+  extend(dag, done, max_layers, in_group, group, frontier, visit);
+}
+
+namespace {
+
+Group make_group(const std::vector<int>& layers, const GroupChoice& c) {
+  return Group{layers, c.cores, c.tiles};
+}
+
+[[noreturn]] void too_large(const std::string& algorithm, const std::string& why) {
+  throw InputError(
+      "", 0, "--fusion",
+      algorithm + " gives up: " + why + "; use --fusion online, or a smaller --max-group-layers");
+}
+
+}  // namespace
+
+std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                  const SearchOptions& o, bool paths_only) {
+  // Forward dynamic programming over downsets (the layers already scheduled), level by level
+  // in their size: every transition adds a group, so a state's best is final when its level
+  // is reached.
+  struct Entry {
+    Score score;
+    LayerSet parent;
+    std::vector<int> group;
+    GroupChoice choice;
+  };
+  const std::size_t n = net.layers().size();
+  std::map<LayerSet, Entry> best;
+  std::vector<std::vector<LayerSet>> level(n + 1);
+  const LayerSet empty(n);
+  best.emplace(empty, Entry{Score{}, empty, {}, GroupChoice{}});
+  level[0].push_back(empty);
+  std::int64_t candidates = 0;
+  const std::string name = paths_only ? "dnnvm" : "optimal";
+  for (std::size_t k = 0; k < n; ++k) {
+    for (const LayerSet& s : level[k]) {
+      const Score base = best.at(s).score;
+      for_each_extension(dag, s, o.max_group_layers, [&](const std::vector<int>& g) {
+        if (++candidates > o.max_candidates) {
+          too_large(name, "more than " + std::to_string(o.max_candidates) +
+                              " candidate groups in this network");
+        }
+        if (paths_only && !dag.is_path(g)) return false;
+        const GroupChoice& c = eval.best(g);
+        if (!c.feasible || (paths_only && g.size() > 1 && !c.weights_resident)) return true;
+        LayerSet next = s;
+        for (int x : g) next.add(x);
+        const Score score = base + c.score;
+        auto it = best.find(next);
+        if (it == best.end()) {
+          best.emplace(next, Entry{score, s, g, c});
+          level[k + g.size()].push_back(next);
+        } else if (eval.better(score, it->second.score)) {
+          it->second = Entry{score, s, g, c};
+        }
+        return true;
+      });
+    }
+    std::vector<LayerSet>().swap(level[k]);
+  }
+  LayerSet full(n);
+  for (std::size_t i = 0; i < n; ++i) full.add(static_cast<int>(i));
+  if (best.find(full) == best.end()) too_large(name, "no schedule fits this arch");
+  std::vector<Group> groups;
+  for (LayerSet s = full; !(s == empty);) {
+    const Entry& e = best.at(s);
+    groups.push_back(make_group(e.group, e.choice));
+    s = e.parent;
+  }
+  std::reverse(groups.begin(), groups.end());
+  return groups;
+}
+
+std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                 const SearchOptions& o) {
+  // Greedy: at the frontier, take the feasible group that saves the most against running its
+  // layers one by one; groups that do not fit are not grown further (pruned).
+  const std::size_t n = net.layers().size();
+  LayerSet done(n);
+  std::size_t scheduled = 0;
+  std::vector<Group> groups;
+  while (scheduled < n) {
+    std::vector<int> pick;
+    GroupChoice pick_choice;
+    Score pick_saving;
+    bool have = false;
+    for_each_extension(dag, done, o.online_group_layers, [&](const std::vector<int>& g) {
+      const GroupChoice& c = eval.best(g);
+      if (!c.feasible) return false;
+      Score alone;
+      for (int x : g) alone += eval.best({x}).score;
+      const Score saving{alone.bytes - c.score.bytes, alone.cycles - c.score.cycles};
+      // Among equal savings the larger group, then the first found.
+      if (!have ||
+          eval.better(Score{-saving.bytes, -saving.cycles},
+                      Score{-pick_saving.bytes, -pick_saving.cycles}) ||
+          (!eval.better(Score{-pick_saving.bytes, -pick_saving.cycles},
+                        Score{-saving.bytes, -saving.cycles}) &&
+           g.size() > pick.size())) {
+        have = true;
+        pick = g;
+        pick_choice = c;
+        pick_saving = saving;
+      }
+      return true;
+    });
+    if (!have) {
+      throw InputError("", 0, "--fusion", "online: no group at the frontier fits this arch");
+    }
+    for (int x : pick) done.add(x);
+    scheduled += pick.size();
+    groups.push_back(make_group(pick, pick_choice));
+  }
+  return groups;
+}
+
+std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                 const SearchOptions& o) {
+  const std::size_t n = net.layers().size();
+  if (static_cast<int>(n) > o.oracle_max_layers) {
+    throw InputError("", 0, "--fusion",
+                     "oracle enumerates every partition and refuses networks of more than " +
+                         std::to_string(o.oracle_max_layers) + " layers (this one has " +
+                         std::to_string(n) + "); use --fusion optimal");
+  }
+  // Every sequence of groups that covers the network, with no memo: exhaustive by design.
+  std::vector<Group> current, best_groups;
+  Score best_score;
+  bool have = false;
+  std::function<void(const LayerSet&, std::size_t, const Score&)> rec =
+      [&](const LayerSet& done, std::size_t count, const Score& score) {
+        if (count == n) {
+          if (!have || eval.better(score, best_score)) {
+            have = true;
+            best_score = score;
+            best_groups = current;
+          }
+          return;
+        }
+        for_each_extension(dag, done, static_cast<int>(n), [&](const std::vector<int>& g) {
+          const GroupChoice& c = eval.best(g);
+          if (!c.feasible) return true;
+          LayerSet next = done;
+          for (int x : g) next.add(x);
+          current.push_back(make_group(g, c));
+          rec(next, count + g.size(), score + c.score);
+          current.pop_back();
+          return true;
+        });
+      };
+  rec(LayerSet(n), 0, Score{});
+  if (!have) throw InputError("", 0, "--fusion", "oracle: no schedule fits this arch");
+  return best_groups;
+}
+
+}  // namespace fusim

@@ -1,0 +1,52 @@
+// The searches' view of the cost model: the best core count for a candidate group, memoised.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "arch/arch.h"
+#include "network/network.h"
+#include "search/search.h"
+
+namespace fusim {
+
+// What a search adds up: off-chip bytes and the cycle estimate of groups run one after another.
+struct Score {
+  std::int64_t bytes = 0, cycles = 0;
+  Score& operator+=(const Score& o) {
+    bytes += o.bytes;
+    cycles += o.cycles;
+    return *this;
+  }
+};
+Score operator+(Score a, const Score& b);
+
+struct GroupChoice {
+  bool feasible = false;
+  std::int64_t cores = 1, tiles = 0;
+  std::int64_t weight_bytes = 0;
+  bool weights_resident = true;  // fused groups: all weights fit the weight buffer
+  Score score;
+};
+
+class GroupEvaluator {
+ public:
+  GroupEvaluator(const Network& net, const Arch& arch, Objective objective);
+
+  // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
+  // the arch's count.
+  const GroupChoice& best(const std::vector<int>& layers);
+  bool better(const Score& a, const Score& b) const;  // strictly
+  std::int64_t evaluated() const { return evaluated_; }
+
+ private:
+  const Network& net_;
+  const Arch& arch_;
+  Objective objective_;
+  std::vector<std::int64_t> core_options_;
+  std::map<std::vector<int>, GroupChoice> memo_;
+  std::int64_t evaluated_ = 0;
+};
+
+}  // namespace fusim
