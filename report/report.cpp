@@ -102,7 +102,12 @@ std::string summary_text(const RunResult& r) {
      << ")\n";
   os << "  off-chip write    " << with_commas(s.traffic.ofmap_write) << " B  (output fmaps "
      << with_commas(s.traffic.ofmap_write) << ")\n";
-  os << "  groups            " << r.program->schedule.groups.size() << "\n";
+  os << "  groups            " << r.program->schedule.groups.size();
+  if (r.program->schedule.groups_evaluated > 0) {
+    os << "  (search: " << with_commas(r.program->schedule.groups_evaluated)
+       << " candidate groups evaluated in " << num(r.program->schedule.search_seconds, 3) << " s)";
+  }
+  os << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "  %-4s %-28s %6s %12s %14s %14s\n", "#", "group", "cores",
                 "cycles", "read B", "write B");
@@ -132,6 +137,8 @@ std::string report_json(const RunResult& r) {
   os << "  \"arch\": " << json_string(a.name) << ",\n";
   os << "  \"batch\": " << net.batch() << ",\n";
   os << "  \"algorithm\": " << json_string(r.program->schedule.algorithm) << ",\n";
+  // The search's wall time is on stdout only: this file is byte-identical across runs.
+  os << "  \"search_groups_evaluated\": " << r.program->schedule.groups_evaluated << ",\n";
   os << "  \"clock_mhz\": " << num(a.clock_mhz) << ",\n";
   os << "  \"cycles\": " << cycles << ",\n";
   os << "  \"seconds\": " << num(static_cast<double>(cycles) / (a.clock_mhz * 1e6), 9) << ",\n";
@@ -169,7 +176,7 @@ std::string report_json(const RunResult& r) {
     os << "    {\"layers\": [";
     for (std::size_t j = 0; j < grp.layers.size(); ++j)
       os << (j ? ", " : "") << json_string(net.layer(grp.layers[j]).name);
-    os << "], \"cores\": " << grp.cores
+    os << "], \"cores\": " << grp.cores << ", \"tiles\": " << grp.tiles
        << ", \"cycles\": " << whole_cycles(gs.end) - whole_cycles(gs.start)
        << ", \"offchip_read_bytes\": " << gs.traffic.read()
        << ", \"offchip_write_bytes\": " << gs.traffic.ofmap_write

@@ -15,6 +15,7 @@ namespace {
 class CostSink : public PlanSink {
  public:
   explicit CostSink(const CoreParams& core) : core_(core) {}
+  bool wants_dependencies() const override { return false; }
 
   std::uint32_t load(TensorKind kind, BufferRole, int, ValueRef, std::int64_t, std::int64_t,
                      std::int64_t bytes) override {
@@ -133,9 +134,24 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   return c;
 }
 
-GroupCost fused(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                std::int64_t cores, std::int64_t tiles) {
-  const FusedGroup fg(net, arch, layers);
+}  // namespace
+
+GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers)
+    : net_(net), arch_(arch), layers_(std::move(layers)) {
+  if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_);
+}
+
+GroupCoster::~GroupCoster() = default;
+
+std::int64_t GroupCoster::weight_bytes() const {
+  std::int64_t w = 0;
+  for (int li : layers_) w += mul_checked(net_.layer(li).params(), arch_.element_bytes());
+  return w;
+}
+
+GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
+  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores);
+  const FusedGroup& fg = *fused_;
   GroupCost c;
   c.cores = cores;
   if (!fg.unfusable_reason().empty()) {
@@ -153,15 +169,19 @@ GroupCost fused(const Network& net, const Arch& arch, const std::vector<int>& la
               ") and the output rows (" + std::to_string(fg.max_tiles()) + ")";
       return c;
     }
-    return fused_with_tiles(fg, arch, cores, tiles);
+    return fused_with_tiles(fg, arch_, cores, tiles);
   }
-  // The fewest tiles that fit: the footprint shrinks as tiles get smaller.
-  GroupCost best = fused_with_tiles(fg, arch, cores, fg.max_tiles());
+  // The fewest tiles that fit (the footprint shrinks as tiles get smaller): the smallest count
+  // first (cheap to walk), then the largest, then bisection between them.
+  std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles()), hi = fg.max_tiles();
+  GroupCost best = fused_with_tiles(fg, arch_, cores, lo);
+  if (best.feasible || lo == hi) return best;
+  best = fused_with_tiles(fg, arch_, cores, hi);
   if (!best.feasible) return best;
-  std::int64_t lo = cores, hi = fg.max_tiles();
+  ++lo;
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    GroupCost c2 = fused_with_tiles(fg, arch, cores, mid);
+    GroupCost c2 = fused_with_tiles(fg, arch_, cores, mid);
     if (c2.feasible) {
       hi = mid;
       best = std::move(c2);
@@ -172,12 +192,9 @@ GroupCost fused(const Network& net, const Arch& arch, const std::vector<int>& la
   return best;
 }
 
-}  // namespace
-
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles) {
-  if (layers.size() == 1) return single_layer(net, arch, layers.front(), cores);
-  return fused(net, arch, layers, cores, tiles);
+  return GroupCoster(net, arch, layers).cost(cores, tiles);
 }
 
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group) {

@@ -7,6 +7,7 @@
 // cores by bands of row tiles.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,25 @@ struct GroupCost {
 // feasible = false and the reason; nothing throws for a group that does not fit.
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0);
+
+class FusedGroup;
+
+// The costs of one candidate group for several core counts, sharing the group's analysis.
+class GroupCoster {
+ public:
+  GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers);
+  ~GroupCoster();
+  bool fused() const { return fused_ != nullptr; }
+  std::int64_t weight_bytes() const;
+  // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`.
+  GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0) const;
+
+ private:
+  const Network& net_;
+  const Arch& arch_;
+  std::vector<int> layers_;
+  std::unique_ptr<FusedGroup> fused_;
+};
 
 // The cost of a scheduled group; throws InputError when it does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group);

@@ -1,7 +1,6 @@
 #include "cost/fused_plan.h"
 
 #include <algorithm>
-#include <deque>
 #include <stdexcept>
 
 #include "common/checked.h"
@@ -42,12 +41,14 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     n.layer = n.value.index;
     n.concat = l.type == LayerType::Concat;
     n.rows = output_rows(l);
-    n.row_bytes = LayerGeometry(l, elem).output_bytes(0, 1, 0, LayerGeometry(l, elem).channels());
+    geometry_.emplace_back(l, elem);
+    const LayerGeometry& g = geometry_.back();
+    n.row_bytes = g.output_bytes(0, 1, 0, g.channels());
     computes = computes || !n.concat;
     if (l.type == LayerType::Gemm && unfusable_.empty())
       unfusable_ = "layer '" + l.name + "' is a gemm, which is not fused";
-    const std::int64_t w =
-        LayerGeometry(l, elem).weight_bytes(0, LayerGeometry(l, elem).channels());
+    const std::int64_t w = g.weight_bytes(0, g.channels());
+    weight_of_.push_back(w);
     weight_bytes_ += w;
     max_layer_weight_bytes_ = std::max(max_layer_weight_bytes_, w);
   }
@@ -72,7 +73,17 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
         nodes_.push_back(ext);
         node = static_cast<int>(nodes_.size() - 1);
       }
-      reads_.push_back({node, m, static_cast<int>(i)});
+      Read rd{node, m, static_cast<int>(i)};
+      rd.rows = l.in_shapes[i].h;
+      if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool) {
+        rd.map = RowMap::All;
+      } else if (l.type == LayerType::Conv || l.type == LayerType::Pool) {
+        rd.map = RowMap::Window;
+        rd.stride = l.stride_h;
+        rd.pad = l.pad_h;
+        rd.extent = (l.kernel_h - 1) * l.dilation + 1;
+      }
+      reads_.push_back(rd);
       nodes_[static_cast<std::size_t>(node)].reads.push_back(static_cast<int>(reads_.size() - 1));
       member_reads_[static_cast<std::size_t>(m)].push_back(static_cast<int>(reads_.size() - 1));
     }
@@ -123,27 +134,18 @@ bool FusedGroup::fits(const Footprint& f) const {
          f.output <= c.output_buffer.capacity_bytes;
 }
 
-void FusedGroup::input_rows(int m, int operand, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                            std::int64_t& hi) const {
-  const Layer& l = net_->layer(layers_[static_cast<std::size_t>(m)]);
-  const std::int64_t h = l.in_shapes[static_cast<std::size_t>(operand)].h;
-  switch (l.type) {
-    case LayerType::Conv:
-    case LayerType::Pool:
-      if (l.global_pool) {
-        lo = 0, hi = h;
-      } else {
-        lo = std::max<std::int64_t>(0, a * l.stride_h - l.pad_h);
-        hi = std::min(h, (b - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation + 1);
-      }
+void FusedGroup::input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
+                            std::int64_t& hi) {
+  switch (rd.map) {
+    case RowMap::Window:
+      lo = std::max<std::int64_t>(0, a * rd.stride - rd.pad);
+      hi = std::min(rd.rows, (b - 1) * rd.stride - rd.pad + rd.extent);
       break;
-    case LayerType::Fc:
-    case LayerType::Gemm:
-      lo = 0, hi = h;
+    case RowMap::All:
+      lo = 0, hi = rd.rows;
       break;
-    case LayerType::Add:
-    case LayerType::Concat:
-      lo = std::min(a, h), hi = std::min(b, h);
+    case RowMap::Same:
+      lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
       break;
   }
   if (hi < lo) hi = lo;
@@ -168,7 +170,7 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
           const auto m = static_cast<std::size_t>(rd.member);
           if (H(m, t) <= H(m, t - 1)) continue;
           std::int64_t lo = 0, top = 0;
-          input_rows(rd.member, rd.operand, H(m, t - 1), H(m, t), lo, top);
+          input_rows(rd, H(m, t - 1), H(m, t), lo, top);
           h = std::max(h, top);
         }
       }
@@ -184,7 +186,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   const std::int64_t T = tiles;
   const std::int64_t t0 = T * core / cores, t1 = T * (core + 1) / cores;
   const std::size_t n = nodes_.size();
-  const std::int64_t elem = arch_->element_bytes();
   // hi[v * T + t]: rows [0, hi) of node v exist once tile t is done (see progress()).
   auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
     return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
@@ -204,7 +205,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           const auto m = static_cast<std::size_t>(rd.member);
           if (H(m, t0) <= start[m]) continue;
           std::int64_t lo = 0, top = 0;
-          input_rows(rd.member, rd.operand, start[m], H(m, t0), lo, top);
+          input_rows(rd, start[m], H(m, t0), lo, top);
           s = std::min(s, lo);
         }
       }
@@ -219,7 +220,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     const std::int64_t a = first_row(m, t), b = H(m, t);
     if (b <= a) return kNoRead;
     std::int64_t lo = 0, top = 0;
-    input_rows(rd.member, rd.operand, a, b, lo, top);
+    input_rows(rd, a, b, lo, top);
     return lo;
   };
 
@@ -237,16 +238,15 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     peak.output = std::max(peak.output, live.output);
   };
   const bool resident = weights_resident();
+  const bool deps_wanted = sink.wants_dependencies();
+  std::vector<std::uint32_t> frees, deps;
   std::vector<std::uint32_t> weight_id(static_cast<std::size_t>(members_), 0);
-  std::vector<std::int64_t> weight_of(static_cast<std::size_t>(members_), 0);
-  for (int m = 0; m < members_; ++m) {
-    const Layer& l = net_->layer(layers_[static_cast<std::size_t>(m)]);
-    const LayerGeometry g(l, elem);
-    weight_of[static_cast<std::size_t>(m)] = g.weight_bytes(0, g.channels());
-  }
+  const std::vector<std::int64_t>& weight_of = weight_of_;
   const std::int64_t batch = net_->batch();
   for (std::int64_t item = 0; item < batch; ++item) {
-    std::vector<std::deque<Chunk>> chunks(n);
+    // Per node, its live chunks from index head[v] on (in creation order).
+    std::vector<std::vector<Chunk>> chunks(n);
+    std::vector<std::size_t> head(n, 0);
     std::vector<std::int64_t> ptr(reads_.size(), t0), last(reads_.size(), -1);
     // The last tile a chunk [a, b) of node v is read in (at least `t`).
     auto free_tile = [&](std::size_t v, std::int64_t b, std::int64_t t) {
@@ -292,17 +292,17 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         const Node& node = nodes_[mi];
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
         if (node.concat || b <= a) continue;
-        const Layer& l = net_->layer(node.layer);
-        const LayerGeometry g(l, elem);
-        std::vector<std::uint32_t> deps;
+        const LayerGeometry& g = geometry_[mi];
+        deps.clear();
         std::int64_t read_bytes = weight_of[mi];
         // Operands: external chunks are dependencies; member rows were computed earlier on
         // this core's (in-order) compute engine.
         for (int r : member_reads_[mi]) {
           const Read& rd = reads_[static_cast<std::size_t>(r)];
           std::int64_t lo = 0, top = 0;
-          input_rows(m, rd.operand, a, b, lo, top);
+          input_rows(rd, a, b, lo, top);
           read_bytes += mul_checked(top - lo, nodes_[static_cast<std::size_t>(rd.node)].row_bytes);
+          if (!deps_wanted) continue;
           std::vector<int> stack{rd.node};
           while (!stack.empty()) {
             const auto v = static_cast<std::size_t>(stack.back());
@@ -311,8 +311,8 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
               for (int cr : member_reads_[v])
                 stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
             } else if (nodes_[v].layer < 0) {
-              for (const Chunk& c : chunks[v])
-                if (c.a < top && lo < c.b) deps.push_back(c.id);
+              for (std::size_t k = head[v]; k < chunks[v].size(); ++k)
+                if (const Chunk& c = chunks[v][k]; c.a < top && lo < c.b) deps.push_back(c.id);
             }
           }
         }
@@ -342,12 +342,11 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       note_peak();
       if (!computed) throw std::logic_error("fused group tile computes nothing");
       // End of the tile: release what no later tile reads; store finished output rows.
-      std::vector<std::uint32_t> frees;
+      frees.clear();
       for (std::size_t v = 0; v < n; ++v) {
         const Node& node = nodes_[v];
-        while (!chunks[v].empty() && chunks[v].front().free_tile <= t) {
-          const Chunk c = chunks[v].front();
-          chunks[v].pop_front();
+        while (head[v] < chunks[v].size() && chunks[v][head[v]].free_tile <= t) {
+          const Chunk c = chunks[v][head[v]++];
           (node.layer < 0 ? live.input : live.output) -= c.bytes;
           // Rows below this band's first own row were stored by the previous core.
           const std::int64_t own = std::max(c.a, H(v, t0 - 1));

@@ -26,6 +26,7 @@
 
 #include "arch/arch.h"
 #include "cost/pe_model.h"
+#include "cost/tiling.h"
 #include "network/network.h"
 #include "schedule/program.h"
 
@@ -42,6 +43,8 @@ struct ValueRef {
 class PlanSink {
  public:
   virtual ~PlanSink() = default;
+  // False when the sink ignores compute dependencies (the walk then skips finding them).
+  virtual bool wants_dependencies() const { return true; }
   // Moves `bytes` of `value` rows [row0, ...) of batch item `item` (or a layer's weights) into
   // `buffer`. `layer` is the member the load serves.
   virtual std::uint32_t load(TensorKind kind, BufferRole buffer, int layer, ValueRef value,
@@ -89,10 +92,15 @@ class FusedGroup {
 
  private:
   // A node is a member (indices 0..members-1, in topological order) or an external value.
+  // How a member's output rows map to the rows of one operand it reads.
+  enum class RowMap : std::uint8_t { Window, All, Same };
   struct Read {
     int node;     // the node read
     int member;   // the reading member
     int operand;  // which operand of the member
+    RowMap map = RowMap::Same;
+    std::int64_t stride = 1, pad = 0, extent = 1;  // Window: rows a*stride-pad .. +extent
+    std::int64_t rows = 0;                         // of the operand
   };
   struct Node {
     ValueRef value;
@@ -104,9 +112,9 @@ class FusedGroup {
     std::vector<int> reads;      // indices into reads_ of reads of this node
   };
 
-  // Input rows [lo, hi) operand `operand` of member `m` needs for its output rows [a, b).
-  void input_rows(int m, int operand, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                  std::int64_t& hi) const;
+  // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b).
+  static void input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
+                         std::int64_t& hi);
 
   const Network* net_;
   const Arch* arch_;
@@ -114,6 +122,8 @@ class FusedGroup {
   std::vector<Node> nodes_;
   std::vector<Read> reads_;
   std::vector<std::vector<int>> member_reads_;  // per member: its reads, operand order
+  std::vector<LayerGeometry> geometry_;         // per member
+  std::vector<std::int64_t> weight_of_;         // per member: weight bytes
   std::vector<std::size_t> order_;              // nodes, consumers before producers
   std::vector<std::vector<int>> effective_;     // per node: reads of it, through concats
   int members_ = 0;

@@ -164,7 +164,10 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
         }
         if (paths_only && !dag.is_path(g)) return false;
         const GroupChoice& c = eval.best(g);
-        if (!c.feasible || (paths_only && g.size() > 1 && !c.weights_resident)) return true;
+        // Groups grow only by later layers (consumers or parallel members), which never shrink
+        // a footprint: a group that does not fit has no superset that fits.
+        if (!c.feasible) return !o.prune_infeasible;
+        if (paths_only && g.size() > 1 && !c.weights_resident) return true;
         LayerSet next = s;
         for (int x : g) next.add(x);
         const Score score = base + c.score;

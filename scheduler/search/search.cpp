@@ -32,9 +32,17 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   if (it != memo_.end()) return it->second;
   ++evaluated_;
   GroupChoice best;
+  const GroupCoster coster(net_, arch_, layers);
+  const bool weights = coster.weight_bytes() > 0;
+  std::int64_t min_tiles = 0;
   for (std::int64_t cores : core_options_) {
-    const GroupCost c = evaluate_group(net_, arch_, layers, cores);
+    // A fused group on more cores loads its weights once per core and its halos once per band,
+    // with at least as many tiles: never fewer bytes than on one core, so when bytes come first
+    // a group with weights only needs one core evaluated.
+    if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
+    const GroupCost c = coster.cost(cores, 0, min_tiles);
     if (!c.feasible) continue;
+    if (coster.fused()) min_tiles = c.tiles;
     const Score s{c.traffic.total(), c.est_cycles};
     if (!best.feasible || better(s, best.score)) {
       best.feasible = true;
@@ -43,8 +51,8 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       best.score = s;
     }
   }
-  if (layers.size() > 1) {
-    for (int li : layers) best.weight_bytes += net_.layer(li).params() * arch_.element_bytes();
+  if (coster.fused()) {
+    best.weight_bytes = coster.weight_bytes();
     best.weights_resident = best.weight_bytes <= arch_.core.weight_buffer.capacity_bytes;
   }
   return memo_.emplace(layers, best).first->second;

@@ -36,6 +36,9 @@ struct SearchOptions {
   int online_group_layers = 8;            // online
   int oracle_max_layers = 16;             // oracle refuses larger networks
   std::int64_t max_candidates = 4000000;  // optimal and dnnvm refuse to enumerate more
+  // optimal and dnnvm: do not grow a group that does not fit (see dag_search.cpp). Off only to
+  // check that the pruning loses nothing.
+  bool prune_infeasible = true;
 };
 
 const std::vector<std::string>& search_algorithms();
