@@ -22,41 +22,49 @@ std::vector<std::string> files(const std::string& dir) {
 }
 }  // namespace
 
-TEST_CASE("every workload on every config: simulation matches the cost model", "[e2e]") {
+TEST_CASE("every workload on every config and search: simulation matches the cost model", "[e2e]") {
   const auto archs = files("configs");
   const auto nets = files("workloads");
   REQUIRE(archs.size() >= 3);
   REQUIRE(nets.size() >= 9);
   for (const auto& arch : archs) {
     for (const auto& net : nets) {
-      DYNAMIC_SECTION(fs::path(arch).filename().string()
-                      << " x " << fs::path(net).filename().string()) {
-        fusim::RunOptions o;
-        o.arch_path = arch;
-        o.net_path = net;
-        const auto run = fusim::run_fusim(o);
-        const fusim::RunResult& r = run->result;
-        REQUIRE(r.sim.groups.size() == r.predicted.size());
-        for (std::size_t g = 0; g < r.predicted.size(); ++g) {
-          INFO("group " << g);
-          CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
-          CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
-          CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+      for (const char* algorithm : {"none", "dnnvm", "efficient-s", "online", "optimal"}) {
+        DYNAMIC_SECTION(fs::path(arch).filename().string()
+                        << " x " << fs::path(net).filename().string() << " x " << algorithm) {
+          fusim::RunOptions o;
+          o.arch_path = arch;
+          o.net_path = net;
+          o.search.algorithm = algorithm;
+          const auto run = fusim::run_fusim(o);
+          const fusim::RunResult& r = run->result;
+          REQUIRE(r.sim.groups.size() == r.predicted.size());
+          for (std::size_t g = 0; g < r.predicted.size(); ++g) {
+            INFO("group " << g);
+            CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
+            CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
+            CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+          }
+          // Lower bounds: the DRAM cannot move bytes faster than its peak, and no core computes
+          // faster than its busy time.
+          const double bytes =
+              static_cast<double>(r.sim.traffic.read() + r.sim.traffic.ofmap_write);
+          CHECK(r.sim.cycles >= bytes / run->arch->dram_peak_bytes_per_cycle() - 1e-6);
+          for (const auto& c : r.sim.cores)
+            CHECK(r.sim.cycles >= static_cast<double>(c.compute_busy_cycles));
+          // Every PE-array MAC of the network was executed: once, plus the halo rows fused groups
+          // recompute at core boundaries, exactly as the cost model predicts.
+          std::int64_t pe_macs = 0, sim_macs = 0, predicted_macs = 0;
+          for (std::size_t i = 0; i < run->net->layers().size(); ++i) {
+            const auto& l = run->net->layer(static_cast<int>(i));
+            if (l.runs_on_pe_array()) pe_macs += l.macs_per_item() * run->net->batch();
+            sim_macs += r.sim.layers[i].macs;
+          }
+          for (std::int64_t m : r.predicted_macs) predicted_macs += m;
+          CHECK(sim_macs == predicted_macs);
+          CHECK(sim_macs >= pe_macs);
+          if (std::string(algorithm) == "none") CHECK(sim_macs == pe_macs);
         }
-        // Lower bounds: the DRAM cannot move bytes faster than its peak, and no core computes
-        // faster than its busy time.
-        const double bytes = static_cast<double>(r.sim.traffic.read() + r.sim.traffic.ofmap_write);
-        CHECK(r.sim.cycles >= bytes / run->arch->dram_peak_bytes_per_cycle() - 1e-6);
-        for (const auto& c : r.sim.cores)
-          CHECK(r.sim.cycles >= static_cast<double>(c.compute_busy_cycles));
-        // Every PE-array MAC of the network was executed once.
-        std::int64_t pe_macs = 0, sim_macs = 0;
-        for (std::size_t i = 0; i < run->net->layers().size(); ++i) {
-          const auto& l = run->net->layer(static_cast<int>(i));
-          if (l.runs_on_pe_array()) pe_macs += l.macs_per_item() * run->net->batch();
-          sim_macs += r.sim.layers[i].macs;
-        }
-        CHECK(sim_macs == pe_macs);
       }
     }
   }

@@ -1,0 +1,293 @@
+// Fusion: the fused-group cost model against closed forms, the searches against the exhaustive
+// oracle, and schedules that must be refused.
+#include <catch2/catch.hpp>
+
+#include "cost/cost_model.h"
+#include "lower/lower.h"
+#include "search/search.h"
+#include "test_util.h"
+
+namespace {
+
+using fusim::test::src;
+using fusim::test::write_temp;
+
+// A 1-core arch with equal input, weight and output buffers of `kib` KiB each, or `cores` cores.
+fusim::Arch small_arch(std::int64_t kib, std::int64_t cores = 1) {
+  const std::string b = std::to_string(kib * 1024);
+  return fusim::load_arch(
+      src("configs/systolic32.yaml"),
+      {"cores.count=" + std::to_string(cores), "cores.buffers.input.capacity_bytes=" + b,
+       "cores.buffers.weight.capacity_bytes=" + b, "cores.buffers.output.capacity_bytes=" + b});
+}
+
+fusim::Network net_from(const std::string& name, const std::string& yaml) {
+  return fusim::load_network(write_temp(name + ".yaml", yaml));
+}
+
+// Two 3x3 convs (pad 1) on an 8-channel 16x16 input: conv1 8->8, conv2 8->8, no bias.
+const char* kTwoConvs = R"(name: two_convs
+inputs:
+  - {name: x, shape: [8, 16, 16]}
+layers:
+  - {name: c1, type: conv, out_channels: 8, kernel: 3, padding: 1, bias: false}
+  - {name: c2, type: conv, out_channels: 8, kernel: 3, padding: 1, bias: false}
+)";
+
+// A chain of 12 layers: convs of several kernels and strides, a pool, depthwise convs.
+const char* kChain12 = R"(name: chain12
+inputs:
+  - {name: x, shape: [4, 32, 32]}
+layers:
+  - {name: l1, type: conv, out_channels: 8, kernel: 3, padding: 1}
+  - {name: l2, type: conv, out_channels: 8, kernel: 3, padding: 1, groups: 8}
+  - {name: l3, type: conv, out_channels: 16, kernel: 1}
+  - {name: l4, type: pool, mode: max, kernel: 2, stride: 2}
+  - {name: l5, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: l6, type: conv, out_channels: 32, kernel: 3, stride: 2, padding: 1}
+  - {name: l7, type: conv, out_channels: 32, kernel: 3, padding: 1, groups: 32}
+  - {name: l8, type: conv, out_channels: 16, kernel: 1}
+  - {name: l9, type: conv, out_channels: 16, kernel: 5, padding: 2}
+  - {name: l10, type: pool, mode: avg, kernel: 3, stride: 1, padding: 1}
+  - {name: l11, type: conv, out_channels: 8, kernel: 1}
+  - {name: l12, type: fc, out_features: 10}
+)";
+
+// Two residual blocks (conv-conv-add) after a stem, the second with a 1x1 projection.
+const char* kResidual = R"(name: residual
+inputs:
+  - {name: x, shape: [8, 24, 24]}
+layers:
+  - {name: stem, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: a1, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: a2, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: add_a, type: add, inputs: [stem, a2]}
+  - {name: b1, type: conv, out_channels: 32, kernel: 3, stride: 2, padding: 1}
+  - {name: b2, type: conv, out_channels: 32, kernel: 3, padding: 1}
+  - {name: proj, type: conv, inputs: [add_a], out_channels: 32, kernel: 1, stride: 2}
+  - {name: add_b, type: add, inputs: [b2, proj]}
+  - {name: head, type: conv, out_channels: 16, kernel: 1}
+)";
+
+// An inception-like block: four parallel branches on one input, joined by a concat.
+const char* kInception = R"(name: inception
+inputs:
+  - {name: x, shape: [16, 16, 16]}
+layers:
+  - {name: b1, type: conv, inputs: [x], out_channels: 8, kernel: 1}
+  - {name: b2r, type: conv, inputs: [x], out_channels: 8, kernel: 1}
+  - {name: b2, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: b3r, type: conv, inputs: [x], out_channels: 4, kernel: 1}
+  - {name: b3, type: conv, out_channels: 8, kernel: 5, padding: 2}
+  - {name: b4p, type: pool, inputs: [x], mode: max, kernel: 3, stride: 1, padding: 1}
+  - {name: b4, type: conv, out_channels: 8, kernel: 1}
+  - {name: cat, type: concat, inputs: [b1, b2, b3, b4]}
+  - {name: out, type: conv, out_channels: 16, kernel: 3, padding: 1}
+)";
+
+struct Total {
+  std::int64_t bytes = 0, cycles = 0;
+};
+
+Total total(const fusim::Network& net, const fusim::Arch& arch, const fusim::Schedule& s) {
+  Total t;
+  for (const fusim::Group& g : s.groups) {
+    const fusim::GroupCost c = fusim::group_cost(net, arch, g);
+    t.bytes += c.traffic.total();
+    t.cycles += c.est_cycles;
+  }
+  return t;
+}
+
+fusim::Schedule search(const fusim::Network& net, const fusim::Arch& arch, const std::string& alg,
+                       fusim::Objective obj = fusim::Objective::Bytes) {
+  fusim::SearchOptions o;
+  o.algorithm = alg;
+  o.objective = obj;
+  return fusim::search_schedule(net, arch, o);
+}
+
+}  // namespace
+
+TEST_CASE("a fused chain moves only its input, its weights and its output", "[fusion]") {
+  const fusim::Network net = net_from("two_convs", kTwoConvs);
+  const fusim::Arch arch = small_arch(64);
+  const fusim::GroupCost c = fusim::evaluate_group(net, arch, {0, 1}, 1);
+  REQUIRE(c.feasible);
+  CHECK(c.tiles == 1);  // everything fits: one tile
+  CHECK(c.traffic.ifmap == 8 * 16 * 16);
+  CHECK(c.traffic.weight == 2 * 8 * 8 * 9);
+  CHECK(c.traffic.ofmap == 8 * 16 * 16);
+  CHECK(c.macs == 2 * 16 * 16 * 8 * 8 * 9);
+}
+
+TEST_CASE("halo rows are reused across tiles and refetched across cores", "[fusion]") {
+  const fusim::Network net = net_from("two_convs", kTwoConvs);
+  const std::int64_t row = 8 * 16;  // bytes of one row of any of the three tensors
+  SECTION("one core, 4 tiles: every input row once, every c1 row computed once") {
+    const fusim::GroupCost c = fusim::evaluate_group(net, small_arch(64), {0, 1}, 1, 4);
+    REQUIRE(c.feasible);
+    CHECK(c.traffic.ifmap == 16 * row);
+    CHECK(c.traffic.weight == 2 * 8 * 8 * 9);  // resident: loaded once
+    CHECK(c.macs == 2 * 16 * 16 * 8 * 8 * 9);
+  }
+  SECTION("two cores, one tile each: the second core starts two input rows early") {
+    // Core 1 makes c2 rows [8, 16): c1 rows [7, 16), input rows [6, 16). Core 0 makes c2 rows
+    // [0, 8): c1 rows [0, 9), input rows [0, 10). Each core loads all weights.
+    const fusim::GroupCost c = fusim::evaluate_group(net, small_arch(64, 2), {0, 1}, 2, 2);
+    REQUIRE(c.feasible);
+    CHECK(c.traffic.ifmap == (10 + 10) * row);
+    CHECK(c.traffic.weight == 2 * (2 * 8 * 8 * 9));
+    CHECK(c.traffic.ofmap == 16 * row);
+    CHECK(c.macs == (9 + 9 + 8 + 8) * 16 * 8 * 8 * 9);  // c1 rows 9 + 9, c2 rows 8 + 8
+  }
+  SECTION("weights that do not fit are loaded again for every tile") {
+    // 576 B of weights per conv, 1152 B together: a 1 KiB weight buffer holds one at a time.
+    const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"),
+                                              {"cores.buffers.weight.capacity_bytes=1024"});
+    const fusim::GroupCost c = fusim::evaluate_group(net, arch, {0, 1}, 1, 4);
+    REQUIRE(c.feasible);
+    CHECK(c.traffic.weight == 4 * 2 * 8 * 8 * 9);
+    CHECK(c.traffic.ifmap == 16 * row);
+  }
+}
+
+TEST_CASE("a group whose smallest tile does not fit is infeasible", "[fusion]") {
+  const fusim::Network net = net_from("two_convs", kTwoConvs);
+  // One output row of c2 needs 3 rows of c1 (3 x 128 B) and 5 input rows (640 B).
+  const fusim::Arch arch =
+      fusim::load_arch(src("configs/systolic32.yaml"), {"cores.buffers.input.capacity_bytes=512"});
+  const fusim::GroupCost c = fusim::evaluate_group(net, arch, {0, 1}, 1);
+  CHECK_FALSE(c.feasible);
+  CHECK_THAT(c.why, Catch::Contains("does not fit"));
+}
+
+TEST_CASE("optimal equals the exhaustive oracle", "[fusion][oracle]") {
+  const std::vector<std::pair<std::string, std::string>> nets = {
+      {"chain12", kChain12}, {"residual", kResidual}, {"inception", kInception}};
+  std::vector<fusim::Network> all;
+  for (const auto& [name, yaml] : nets) all.push_back(net_from(name, yaml));
+  all.push_back(fusim::load_network(src("workloads/tiny_chain.yaml")));
+  all.push_back(fusim::load_network(src("workloads/tiny_dag.yaml")));
+  for (const fusim::Network& net : all) {
+    for (const std::int64_t kib : {2, 8, 64}) {
+      for (const std::int64_t cores : {1, 2}) {
+        for (const auto obj : {fusim::Objective::Bytes, fusim::Objective::Cycles}) {
+          DYNAMIC_SECTION(net.name() << " " << kib << " KiB x" << cores
+                                     << (obj == fusim::Objective::Bytes ? " bytes" : " cycles")) {
+            const fusim::Arch arch = small_arch(kib, cores);
+            const auto error = fusim::test::error_of([&] { search(net, arch, "oracle", obj); });
+            if (error) {  // nothing fits at all: optimal must say so too
+              CHECK(fusim::test::error_of([&] { search(net, arch, "optimal", obj); }));
+              continue;
+            }
+            const Total oracle = total(net, arch, search(net, arch, "oracle", obj));
+            const Total optimal = total(net, arch, search(net, arch, "optimal", obj));
+            const Total online = total(net, arch, search(net, arch, "online", obj));
+            if (obj == fusim::Objective::Bytes) {
+              CHECK(optimal.bytes == oracle.bytes);
+              CHECK(optimal.cycles == oracle.cycles);
+              CHECK(online.bytes >= optimal.bytes);
+            } else {
+              CHECK(optimal.cycles == oracle.cycles);
+              CHECK(optimal.bytes == oracle.bytes);
+              CHECK(online.cycles >= optimal.cycles);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the oracle refuses networks it cannot finish", "[fusion][oracle]") {
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+  const auto e = fusim::test::error_of([&] { search(net, small_arch(64), "oracle"); });
+  REQUIRE(e);
+  CHECK(e->key() == "--fusion");
+  CHECK_THAT(e->message(), Catch::Contains("refuses networks of more than"));
+}
+
+TEST_CASE("pruning groups that do not fit loses nothing", "[fusion]") {
+  for (const char* w : {"workloads/googlenet.yaml", "workloads/resnet50.yaml",
+                        "workloads/mobilenetv2.yaml", "workloads/squeezenet.yaml"}) {
+    const fusim::Network net = fusim::load_network(src(w));
+    const fusim::Arch arch = small_arch(32);
+    fusim::SearchOptions o;
+    o.algorithm = "optimal";
+    const Total pruned = total(net, arch, fusim::search_schedule(net, arch, o));
+    o.prune_infeasible = false;
+    const Total full = total(net, arch, fusim::search_schedule(net, arch, o));
+    CHECK(pruned.bytes == full.bytes);
+    CHECK(pruned.cycles == full.cycles);
+  }
+}
+
+TEST_CASE("every search beats or equals its constrained baselines", "[fusion]") {
+  for (const char* w :
+       {"workloads/googlenet.yaml", "workloads/resnet50.yaml", "workloads/mobilenetv2.yaml"}) {
+    const fusim::Network net = fusim::load_network(src(w));
+    const fusim::Arch arch = small_arch(128);
+    const Total optimal = total(net, arch, search(net, arch, "optimal"));
+    for (const char* other : {"none", "dnnvm", "efficient-s", "online"}) {
+      INFO(w << " " << other);
+      CHECK(total(net, arch, search(net, arch, other)).bytes >= optimal.bytes);
+    }
+    // Chain-only groups are a subset of what efficient-s may not do, so only optimal bounds it.
+  }
+}
+
+TEST_CASE("schedule files with bad groups are refused", "[fusion][schedule]") {
+  const std::string arch_path = src("configs/systolic32.yaml");
+  const fusim::Arch arch = fusim::load_arch(arch_path);
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_dag.yaml"));
+  auto program_with = [&](const std::string& groups) {
+    std::string text =
+        "network: tiny_dag\nalgorithm: hand\ngroups:\n" + groups + "cores:\n  - commands:\n";
+    return write_temp("bad_schedule.yaml", text);
+  };
+  SECTION("a layer in two groups") {
+    const std::string path = program_with(
+        "  - {cores: 1, layers: [stem, res_conv]}\n  - {cores: 1, layers: [res_conv]}\n");
+    const auto e = fusim::test::error_of([&] { fusim::load_program(path, net, arch); });
+    REQUIRE(e);
+    CHECK(e->file() == path);
+    CHECK(e->line() == 5);
+    CHECK_THAT(e->message(), Catch::Contains("'res_conv' is already in group 0"));
+  }
+  SECTION("a group that is not convex") {
+    // stem -> res_conv -> res_add, and stem -> res_add: {stem, res_add} leaves out res_conv.
+    const std::string path = program_with(
+        "  - {cores: 1, layers: [stem, res_add]}\n  - {cores: 1, layers: [res_conv]}\n");
+    const auto e = fusim::test::error_of([&] { fusim::load_program(path, net, arch); });
+    REQUIRE(e);
+    CHECK(e->line() == 4);
+    CHECK_THAT(e->message(), Catch::Contains("not convex") && Catch::Contains("res_conv"));
+  }
+  SECTION("a group that does not fit the buffers") {
+    const fusim::Arch tiny = small_arch(1);
+    const std::string path = program_with(
+        "  - {cores: 1, layers: [stem, res_conv, res_add, br_1x1, br_3x3, cat, pool, fc]}\n");
+    const auto e = fusim::test::error_of([&] { fusim::load_program(path, net, tiny); });
+    REQUIRE(e);
+    CHECK(e->line() == 4);
+    CHECK_THAT(e->message(), Catch::Contains("cannot run on this arch"));
+  }
+}
+
+TEST_CASE("a saved fused schedule replays to the same result", "[fusion][schedule]") {
+  fusim::RunOptions o;
+  o.arch_path = src("configs/systolic32.yaml");
+  o.net_path = src("workloads/tiny_dag.yaml");
+  o.search.algorithm = "optimal";
+  const auto first = fusim::run_fusim(o);
+  REQUIRE(first->program->schedule.groups.size() < first->net->layers().size());
+  const std::string path =
+      write_temp("fused_program.yaml", fusim::program_to_yaml(*first->program, *first->net));
+  o.schedule_in = path;
+  const auto again = fusim::run_fusim(o);
+  CHECK(again->result.sim.cycles == first->result.sim.cycles);
+  CHECK(fusim::layers_csv(again->result) == fusim::layers_csv(first->result));
+  CHECK(fusim::program_to_yaml(*again->program, *again->net) ==
+        fusim::program_to_yaml(*first->program, *first->net));
+}
