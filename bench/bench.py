@@ -31,6 +31,11 @@ TARGET_WALL_S = 0.5
 TARGET_RSS_MB = 200.0
 
 CYCLES_RE = re.compile(r"^\s*cycles\s+([\d,]+)\s*$", re.MULTILINE)
+SEARCH_RE = re.compile(r"search: ([\d,]+) candidate groups evaluated in ([\d.]+) s")
+
+# The fusion search target (issue 3): optimal on these networks in under 1 s each.
+SEARCH_NETS = ["googlenet", "resnet50"]
+SEARCH_TARGET_S = 1.0
 
 
 def build_type(build_dir):
@@ -70,6 +75,34 @@ def run_once(argv):
         err.seek(0)
         return (proc.returncode, wall, rusage.ru_maxrss,  # ru_maxrss is KiB on Linux
                 out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def search_times(prefix, fusim, archs, runs):
+    """Times --fusion optimal's search (as fusim reports it) on SEARCH_NETS; returns failures."""
+    print("\nfusion search: --fusion optimal, search time as fusim prints it, median of %d" % runs)
+    fmt = "%-14s %-12s %12s %12s %12s"
+    print(fmt % ("workload", "config", "median s", "max s", "groups"))
+    ok = True
+    for net in SEARCH_NETS:
+        for arch in archs:
+            argv = prefix + [fusim, "--arch", arch, "--net", "workloads/%s.yaml" % net,
+                             "--fusion", "optimal"]
+            times, groups = [], ""
+            for _ in range(runs):
+                code, _, _, out, err = run_once(argv)
+                m = SEARCH_RE.search(out)
+                if code != 0 or not m:
+                    print("bench: optimal failed on %s x %s: %s" % (net, arch, err.strip()),
+                          file=sys.stderr)
+                    return False
+                groups = m.group(1)
+                times.append(float(m.group(2)))
+            med = statistics.median(times)
+            ok = ok and med < SEARCH_TARGET_S
+            print(fmt % (net, stem(arch), "%.3f" % med, "%.3f" % max(times), groups))
+    print("%s  optimal search median < %.1f s on %s" % ("PASS" if ok else "FAIL", SEARCH_TARGET_S,
+                                                         ", ".join(SEARCH_NETS)))
+    return True
 
 
 def stem(path):
@@ -172,6 +205,9 @@ def main():
         print("FAIL  %s on %s did not run successfully" % key)
     else:
         print("SKIP  %s on %s not selected (--filter %r)" % (key + (args.filter,)))
+
+    if not args.filter and not search_times(prefix, fusim, archs, args.runs):
+        failed.append(("(search)", "", 1, "optimal search failed"))
 
     for net, arch, code, err in failed:
         print("\nbench: fusim failed (exit %d): --arch %s --net %s\n%s"

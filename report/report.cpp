@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "cost/cost_model.h"
 
 namespace fusim {
 
@@ -102,6 +103,8 @@ std::string summary_text(const RunResult& r) {
      << ")\n";
   os << "  off-chip write    " << with_commas(s.traffic.ofmap_write) << " B  (output fmaps "
      << with_commas(s.traffic.ofmap_write) << ")\n";
+  os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
+     << " B  (weights, network inputs and outputs, each once)\n";
   os << "  groups            " << r.program->schedule.groups.size();
   if (r.program->schedule.groups_evaluated > 0) {
     os << "  (search: " << with_commas(r.program->schedule.groups_evaluated)
@@ -153,6 +156,7 @@ std::string report_json(const RunResult& r) {
   os << "  \"offchip_write_bytes\": " << s.traffic.ofmap_write << ",\n";
   os << "  \"offchip_weight_read_bytes\": " << s.traffic.weight_read << ",\n";
   os << "  \"offchip_ifmap_read_bytes\": " << s.traffic.ifmap_read << ",\n";
+  os << "  \"compulsory_offchip_bytes\": " << compulsory_traffic(net, a).total() << ",\n";
   os << "  \"offchip_ofmap_write_bytes\": " << s.traffic.ofmap_write << ",\n";
   os << "  \"layers\": [\n";
   for (std::size_t i = 0; i < net.layers().size(); ++i) {

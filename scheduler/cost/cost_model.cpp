@@ -171,14 +171,18 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
     }
     return fused_with_tiles(fg, arch_, cores, tiles);
   }
-  // The fewest tiles that fit (the footprint shrinks as tiles get smaller): the smallest count
-  // first (cheap to walk), then the largest, then bisection between them.
-  std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles()), hi = fg.max_tiles();
+  // The fewest tiles that fit (the footprint shrinks as tiles get smaller). A walk costs time
+  // in proportion to its tiles, so the count doubles from the smallest until one fits, then
+  // bisects between the last that did not and the first that did.
+  std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles());
   GroupCost best = fused_with_tiles(fg, arch_, cores, lo);
-  if (best.feasible || lo == hi) return best;
-  best = fused_with_tiles(fg, arch_, cores, hi);
-  if (!best.feasible) return best;
-  ++lo;
+  std::int64_t hi = lo;
+  while (!best.feasible) {
+    if (hi == fg.max_tiles()) return best;
+    lo = hi + 1;
+    hi = std::min(fg.max_tiles(), hi * 2);
+    best = fused_with_tiles(fg, arch_, cores, hi);
+  }
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
     GroupCost c2 = fused_with_tiles(fg, arch_, cores, mid);
@@ -190,6 +194,20 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
     }
   }
   return best;
+}
+
+Traffic compulsory_traffic(const Network& net, const Arch& arch) {
+  const std::int64_t elem = arch.element_bytes(), batch = net.batch();
+  Traffic t;
+  for (const NetworkInput& in : net.inputs())
+    t.ifmap += mul_checked(mul_checked(in.shape.elements(), batch), elem);
+  for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
+    const Layer& l = net.layer(i);
+    t.weight += mul_checked(l.params(), elem);
+    if (net.consumers(i).empty())
+      t.ofmap += mul_checked(mul_checked(l.out_shape.elements(), batch), elem);
+  }
+  return t;
 }
 
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,

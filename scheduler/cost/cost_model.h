@@ -37,6 +37,10 @@ struct GroupCost {
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0);
 
+// The compulsory off-chip traffic of a network: every weight, every network input and every
+// network output moved once. No schedule moves less.
+Traffic compulsory_traffic(const Network& net, const Arch& arch);
+
 class FusedGroup;
 
 // The costs of one candidate group for several core counts, sharing the group's analysis.

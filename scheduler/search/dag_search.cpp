@@ -185,7 +185,10 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
   }
   LayerSet full(n);
   for (std::size_t i = 0; i < n; ++i) full.add(static_cast<int>(i));
-  if (best.find(full) == best.end()) too_large(name, "no schedule fits this arch");
+  if (best.find(full) == best.end()) {
+    throw InputError("", 0, "--fusion",
+                     name + ": no schedule fits this arch (some layer fits in no group)");
+  }
   std::vector<Group> groups;
   for (LayerSet s = full; !(s == empty);) {
     const Entry& e = best.at(s);

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Off-chip traffic of each fusion search on every shipped network, for on-chip buffers of
+64 KiB to 2 MiB, from real fusim runs; prints a Markdown table, or with --readme replaces the
+table between the fusion-table markers in README.md.
+
+The arch is configs/mlu.yaml with one core (Optimus models one accelerator) and a total on-chip
+buffer of S bytes split input S/4, weight S/2, output S/4.
+
+    /usr/bin/python3 scripts/fusion_table.py [--fusim build/app/fusim] [--readme]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALGORITHMS = ["none", "dnnvm", "efficient-s", "online", "optimal"]
+SIZES_KIB = [64, 128, 256, 512, 1024, 2048]
+BEGIN = "<!-- fusion-table:begin (scripts/fusion_table.py --readme) -->"
+END = "<!-- fusion-table:end -->"
+
+
+def run(fusim, net, kib, algorithm):
+    size = kib * 1024
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"), "--net", net,
+               "--fusion", algorithm, "--quiet", "--out", out,
+               "-p", "cores.count=1",
+               "-p", f"cores.buffers.input.capacity_bytes={size // 4}",
+               "-p", f"cores.buffers.weight.capacity_bytes={size // 2}",
+               "-p", f"cores.buffers.output.capacity_bytes={size // 4}"]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            return None, p.stderr.strip()
+        with open(os.path.join(out, "report.json")) as f:
+            r = json.load(f)
+    return r, None
+
+
+def mb(x):
+    return f"{x / 1e6:.2f}"
+
+
+def reduction(optimal, other):
+    return f"{100.0 * (other - optimal) / other:.0f} %" if other else "-"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fusim", default=os.path.join(ROOT, "build/app/fusim"))
+    ap.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    nets = sorted(os.path.join(ROOT, "workloads", f) for f in os.listdir(os.path.join(ROOT, "workloads"))
+                  if f.endswith(".yaml") and not f.startswith("tiny_"))
+    jobs = [(n, k, a) for n in nets for k in SIZES_KIB for a in ALGORITHMS]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = dict(zip(jobs, pool.map(lambda j: run(args.fusim, *j), jobs)))
+    lines = [
+        "| network | buffer | none | dnnvm | efficient-s | online | optimal | floor "
+        "| optimal vs none | vs dnnvm | vs efficient-s | vs online |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    errors = []
+    for n in nets:
+        for k in SIZES_KIB:
+            total = {}
+            floor = None
+            for a in ALGORITHMS:
+                r, err = results[(n, k, a)]
+                if r is None:
+                    errors.append(f"{os.path.basename(n)} {k} KiB {a}: {err}")
+                    continue
+                total[a] = r["offchip_read_bytes"] + r["offchip_write_bytes"]
+                floor = r["compulsory_offchip_bytes"]
+            name = os.path.basename(n)[:-5]
+            size = f"{k} KiB" if k < 1024 else f"{k // 1024} MiB"
+            cells = [mb(total[a]) if a in total else "n/a" for a in ALGORITHMS]
+            opt = total.get("optimal")
+            reds = [reduction(opt, total[a]) if opt is not None and a in total else "-"
+                    for a in ["none", "dnnvm", "efficient-s", "online"]]
+            lines.append(f"| {name} | {size} | " + " | ".join(cells) +
+                         f" | {mb(floor) if floor else '-'} | " + " | ".join(reds) + " |")
+    table = "\n".join(lines) + "\n"
+    if errors:
+        table += "\nRuns that failed (n/a above):\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
+    if not args.readme:
+        sys.stdout.write(table)
+        return 0
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{path}: the fusion-table markers are missing")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w") as f:
+        f.write(head + BEGIN + "\n" + table + END + tail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
