@@ -64,6 +64,7 @@ def main():
         "| optimal vs none | vs dnnvm | vs efficient-s | vs online |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     errors = []
+    savings = {a: [] for a in ["none", "dnnvm", "efficient-s", "online"]}
     for n in nets:
         for k in SIZES_KIB:
             total = {}
@@ -81,9 +82,18 @@ def main():
             opt = total.get("optimal")
             reds = [reduction(opt, total[a]) if opt is not None and a in total else "-"
                     for a in ["none", "dnnvm", "efficient-s", "online"]]
+            for a in savings:
+                if opt is not None and a in total and total[a]:
+                    savings[a].append(100.0 * (total[a] - opt) / total[a])
             lines.append(f"| {name} | {size} | " + " | ".join(cells) +
                          f" | {mb(floor) if floor else '-'} | " + " | ".join(reds) + " |")
     table = "\n".join(lines) + "\n"
+    summary = []
+    for a, v in savings.items():
+        if v:
+            v = sorted(v)
+            summary.append(f"`{a}` {v[0]:.0f}-{v[-1]:.0f} % (median {v[len(v) // 2]:.0f} %)")
+    table += "\nFewer off-chip bytes with `optimal` than with: " + "; ".join(summary) + ".\n"
     if errors:
         table += "\nRuns that failed (n/a above):\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
     if not args.readme:
