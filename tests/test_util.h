@@ -28,13 +28,16 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
   return path;
 }
 
-// One whole fusim run (load, schedule, simulate) of `net` on `arch`, both full paths.
+// One whole fusim run (load, schedule, simulate) of `net` on `arch`, both full paths; layer by
+// layer unless another search is named.
 inline std::unique_ptr<Run> run(const std::string& arch, const std::string& net,
-                                std::vector<std::string> overrides = {}) {
+                                std::vector<std::string> overrides = {},
+                                const std::string& fusion = "none") {
   RunOptions o;
   o.arch_path = arch;
   o.net_path = net;
   o.overrides = std::move(overrides);
+  o.search.algorithm = fusion;
   return run_fusim(o);
 }
 

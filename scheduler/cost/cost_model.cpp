@@ -74,6 +74,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
     } catch (const InputError& e) {
       c.feasible = false;
       c.why = e.message();
+      c.why_key = e.key();
       return c;
     }
     const Traffic tr = slice_traffic(g, t, s, batch);

@@ -20,7 +20,8 @@ namespace fusim {
 
 struct GroupCost {
   bool feasible = false;
-  std::string why;  // when not feasible
+  std::string why;      // when not feasible
+  std::string why_key;  // the arch key that refused, when one did
   std::int64_t cores = 1;
   std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
   Traffic traffic;

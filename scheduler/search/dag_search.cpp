@@ -13,17 +13,20 @@ DagIndex::DagIndex(const Network& net) {
   preds_.resize(n);
   succs_.resize(n);
   inputs_read_.resize(n);
+  input_readers_.resize(net.inputs().size());
   for (std::size_t i = 0; i < n; ++i) {
     for (const Operand& op : net.layers()[i].inputs) {
       auto& list = op.from_network_input ? inputs_read_[i] : preds_[i];
       if (std::find(list.begin(), list.end(), op.index) == list.end()) list.push_back(op.index);
     }
     std::sort(preds_[i].begin(), preds_[i].end());
+    for (int in : inputs_read_[i])
+      input_readers_[static_cast<std::size_t>(in)].push_back(static_cast<int>(i));
     for (int p : preds_[i]) succs_[static_cast<std::size_t>(p)].push_back(static_cast<int>(i));
   }
 }
 
-bool DagIndex::connected(const std::vector<int>& layers) const {
+int DagIndex::components(const std::vector<int>& layers) const {
   const std::size_t k = layers.size();
   std::vector<std::size_t> parent(k);
   std::iota(parent.begin(), parent.end(), 0);
@@ -53,9 +56,9 @@ bool DagIndex::connected(const std::vector<int>& layers) const {
     }
     for (int in : inputs_read_[li]) join(true, in);
   }
-  for (std::size_t a = 1; a < k; ++a)
-    if (find(a) != find(0)) return false;
-  return true;
+  int count = 0;
+  for (std::size_t a = 0; a < k; ++a) count += find(a) == a ? 1 : 0;
+  return count;
 }
 
 bool DagIndex::is_path(const std::vector<int>& layers) const {
@@ -89,8 +92,12 @@ void extend(const DagIndex& dag, const LayerSet& done, int max_layers, LayerSet&
     if (x <= last) continue;
     group.push_back(x);
     in_group.add(x);
-    bool grow = true;
-    if (dag.connected(group)) grow = visit(group);
+    // A set in two unconnected parts may still be joined by a later layer (two branches
+    // meeting in an add); a third part is not followed, which keeps independent layers (a
+    // SCALE-Sim topology: every layer reads its own input) from exploding the enumeration.
+    const int parts = dag.components(group);
+    bool grow = parts <= 2;
+    if (parts == 1) grow = visit(group);
     if (grow && static_cast<int>(group.size()) < max_layers) {
       const std::size_t mark = avail.size();
       for (int s : dag.succs(x)) {
@@ -135,11 +142,45 @@ Group make_group(const std::vector<int>& layers, const GroupChoice& c) {
 
 }  // namespace
 
+std::vector<std::vector<int>> DagIndex::parts() const {
+  std::vector<int> all(static_cast<std::size_t>(size()));
+  std::iota(all.begin(), all.end(), 0);
+  // Reuse the group test on the whole network: union-find over edges and shared inputs.
+  std::vector<std::vector<int>> out;
+  std::vector<int> part_of(all.size(), -1);
+  for (int x : all) {
+    if (part_of[static_cast<std::size_t>(x)] >= 0) continue;
+    const int id = static_cast<int>(out.size());
+    out.emplace_back();
+    std::vector<int> stack{x};
+    part_of[static_cast<std::size_t>(x)] = id;
+    while (!stack.empty()) {
+      const int v = stack.back();
+      stack.pop_back();
+      out.back().push_back(v);
+      auto reach = [&](int w) {
+        if (part_of[static_cast<std::size_t>(w)] < 0) {
+          part_of[static_cast<std::size_t>(w)] = id;
+          stack.push_back(w);
+        }
+      };
+      for (int p : preds(v)) reach(p);
+      for (int c : succs(v)) reach(c);
+      for (int in : inputs_read_[static_cast<std::size_t>(v)])
+        for (int r : input_readers_[static_cast<std::size_t>(in)]) reach(r);
+    }
+    std::sort(out.back().begin(), out.back().end());
+  }
+  return out;
+}
+
 std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                   const SearchOptions& o, bool paths_only) {
   // Forward dynamic programming over downsets (the layers already scheduled), level by level
   // in their size: every transition adds a group, so a state's best is final when its level
-  // is reached.
+  // is reached. No group spans two unconnected parts of the network, so each part is searched
+  // on its own (from the state where every other part is done): the downsets of independent
+  // parts would otherwise multiply.
   struct Entry {
     Score score;
     LayerSet parent;
@@ -147,55 +188,59 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
     GroupChoice choice;
   };
   const std::size_t n = net.layers().size();
-  std::map<LayerSet, Entry> best;
-  std::vector<std::vector<LayerSet>> level(n + 1);
-  const LayerSet empty(n);
-  best.emplace(empty, Entry{Score{}, empty, {}, GroupChoice{}});
-  level[0].push_back(empty);
   std::int64_t candidates = 0;
   const std::string name = paths_only ? "dnnvm" : "optimal";
-  for (std::size_t k = 0; k < n; ++k) {
-    for (const LayerSet& s : level[k]) {
-      const Score base = best.at(s).score;
-      for_each_extension(dag, s, o.max_group_layers, [&](const std::vector<int>& g) {
-        if (++candidates > o.max_candidates) {
-          too_large(name, "more than " + std::to_string(o.max_candidates) +
-                              " candidate groups in this network");
-        }
-        if (paths_only && !dag.is_path(g)) return false;
-        const GroupChoice& c = eval.best(g);
-        // Groups grow only by later layers (consumers or parallel members), which never shrink
-        // a footprint: a group that does not fit has no superset that fits.
-        if (!c.feasible) return !o.prune_infeasible;
-        if (paths_only && g.size() > 1 && !c.weights_resident) return true;
-        LayerSet next = s;
-        for (int x : g) next.add(x);
-        const Score score = base + c.score;
-        auto it = best.find(next);
-        if (it == best.end()) {
-          best.emplace(next, Entry{score, s, g, c});
-          level[k + g.size()].push_back(next);
-        } else if (eval.better(score, it->second.score)) {
-          it->second = Entry{score, s, g, c};
-        }
-        return true;
-      });
-    }
-    std::vector<LayerSet>().swap(level[k]);
-  }
-  LayerSet full(n);
-  for (std::size_t i = 0; i < n; ++i) full.add(static_cast<int>(i));
-  if (best.find(full) == best.end()) {
-    throw InputError("", 0, "--fusion",
-                     name + ": no schedule fits this arch (some layer fits in no group)");
-  }
   std::vector<Group> groups;
-  for (LayerSet s = full; !(s == empty);) {
-    const Entry& e = best.at(s);
-    groups.push_back(make_group(e.group, e.choice));
-    s = e.parent;
+  for (const std::vector<int>& part : dag.parts()) {
+    LayerSet start(n), full(n);
+    for (std::size_t i = 0; i < n; ++i)
+      start.add(static_cast<int>(i)), full.add(static_cast<int>(i));
+    for (int x : part) start.remove(x);
+    std::map<LayerSet, Entry> best;
+    std::vector<std::vector<LayerSet>> level(part.size() + 1);
+    best.emplace(start, Entry{Score{}, start, {}, GroupChoice{}});
+    level[0].push_back(start);
+    for (std::size_t k = 0; k < part.size(); ++k) {
+      for (const LayerSet& s : level[k]) {
+        const Score base = best.at(s).score;
+        for_each_extension(dag, s, o.max_group_layers, [&](const std::vector<int>& g) {
+          if (++candidates > o.max_candidates) {
+            too_large(name, "more than " + std::to_string(o.max_candidates) +
+                                " candidate groups in this network");
+          }
+          if (paths_only && !dag.is_path(g)) return false;
+          const GroupChoice& c = eval.best(g);
+          // Groups grow only by later layers (consumers or parallel members), which never
+          // shrink a footprint: a group that does not fit has no superset that fits.
+          if (!c.feasible) return !o.prune_infeasible;
+          if (paths_only && g.size() > 1 && !c.weights_resident) return true;
+          LayerSet next = s;
+          for (int x : g) next.add(x);
+          const Score score = base + c.score;
+          auto it = best.find(next);
+          if (it == best.end()) {
+            best.emplace(next, Entry{score, s, g, c});
+            level[k + g.size()].push_back(next);
+          } else if (eval.better(score, it->second.score)) {
+            it->second = Entry{score, s, g, c};
+          }
+          return true;
+        });
+      }
+      std::vector<LayerSet>().swap(level[k]);
+    }
+    if (best.find(full) == best.end()) {
+      throw InputError("", 0, "--fusion",
+                       name + ": no schedule fits this arch (some layer fits in no group)");
+    }
+    std::vector<Group> mine;
+    for (LayerSet s = full; !(s == start);) {
+      const Entry& e = best.at(s);
+      mine.push_back(make_group(e.group, e.choice));
+      s = e.parent;
+    }
+    groups.insert(groups.end(), mine.rbegin(), mine.rend());
   }
-  std::reverse(groups.begin(), groups.end());
   return groups;
 }
 
@@ -251,34 +296,42 @@ std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const
                          std::to_string(o.oracle_max_layers) + " layers (this one has " +
                          std::to_string(n) + "); use --fusion optimal");
   }
-  // Every sequence of groups that covers the network, with no memo: exhaustive by design.
-  std::vector<Group> current, best_groups;
-  Score best_score;
-  bool have = false;
-  std::function<void(const LayerSet&, std::size_t, const Score&)> rec =
-      [&](const LayerSet& done, std::size_t count, const Score& score) {
-        if (count == n) {
-          if (!have || eval.better(score, best_score)) {
-            have = true;
-            best_score = score;
-            best_groups = current;
+  // Every sequence of groups that covers each unconnected part of the network (no group spans
+  // two), with no memo: exhaustive by design.
+  std::vector<Group> all;
+  for (const std::vector<int>& part : dag.parts()) {
+    LayerSet start(n);
+    for (std::size_t i = 0; i < n; ++i) start.add(static_cast<int>(i));
+    for (int x : part) start.remove(x);
+    std::vector<Group> current, best_groups;
+    Score best_score;
+    bool have = false;
+    std::function<void(const LayerSet&, std::size_t, const Score&)> rec =
+        [&](const LayerSet& done, std::size_t count, const Score& score) {
+          if (count == part.size()) {
+            if (!have || eval.better(score, best_score)) {
+              have = true;
+              best_score = score;
+              best_groups = current;
+            }
+            return;
           }
-          return;
-        }
-        for_each_extension(dag, done, static_cast<int>(n), [&](const std::vector<int>& g) {
-          const GroupChoice& c = eval.best(g);
-          if (!c.feasible) return true;
-          LayerSet next = done;
-          for (int x : g) next.add(x);
-          current.push_back(make_group(g, c));
-          rec(next, count + g.size(), score + c.score);
-          current.pop_back();
-          return true;
-        });
-      };
-  rec(LayerSet(n), 0, Score{});
-  if (!have) throw InputError("", 0, "--fusion", "oracle: no schedule fits this arch");
-  return best_groups;
+          for_each_extension(dag, done, static_cast<int>(n), [&](const std::vector<int>& g) {
+            const GroupChoice& c = eval.best(g);
+            if (!c.feasible) return true;
+            LayerSet next = done;
+            for (int x : g) next.add(x);
+            current.push_back(make_group(g, c));
+            rec(next, count + g.size(), score + c.score);
+            current.pop_back();
+            return true;
+          });
+        };
+    rec(start, 0, Score{});
+    if (!have) throw InputError("", 0, "--fusion", "oracle: no schedule fits this arch");
+    all.insert(all.end(), best_groups.begin(), best_groups.end());
+  }
+  return all;
 }
 
 }  // namespace fusim

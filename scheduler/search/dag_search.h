@@ -38,18 +38,23 @@ class DagIndex {
   const std::vector<int>& succs(int i) const { return succs_[static_cast<std::size_t>(i)]; }
   // Connected through producer-consumer edges inside the group or through a tensor from outside
   // that several members read (parallel branches on one input). `layers` sorted.
-  bool connected(const std::vector<int>& layers) const;
+  bool connected(const std::vector<int>& layers) const { return components(layers) == 1; }
+  int components(const std::vector<int>& layers) const;
+  // The network's unconnected parts (same connection as for groups), each sorted.
+  std::vector<std::vector<int>> parts() const;
   // A path of the DAG: every member has at most one producer and one consumer in the group.
   bool is_path(const std::vector<int>& layers) const;
 
  private:
   std::vector<std::vector<int>> preds_, succs_;
-  std::vector<std::vector<int>> inputs_read_;  // per layer: network inputs it reads
+  std::vector<std::vector<int>> inputs_read_;    // per layer: network inputs it reads
+  std::vector<std::vector<int>> input_readers_;  // per network input: layers reading it
 };
 
 // Calls `visit(group)` for every non-empty set G of layers outside `done` such that done + G is
-// a downset (G convex), |G| <= max_layers, G connected; groups come sorted. `visit` returns
-// false to stop extending that group further (its supersets are skipped).
+// a downset (G convex), |G| <= max_layers, G connected, and G is built by adding layers in
+// index order through sets of at most two unconnected parts; groups come sorted. `visit`
+// returns false to stop extending that group further (its supersets are skipped).
 void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layers,
                         const std::function<bool(const std::vector<int>&)>& visit);
 

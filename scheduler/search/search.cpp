@@ -131,6 +131,12 @@ Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptio
   const auto start = std::chrono::steady_clock::now();
   GroupEvaluator eval(net, arch, o.objective);
   const DagIndex dag(net);
+  // A layer that fits no group on its own makes every schedule impossible: say which and why.
+  for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
+    if (eval.best({i}).feasible) continue;
+    const GroupCost c = evaluate_group(net, arch, {i}, arch.core_count);
+    throw InputError(arch.file, 0, c.why_key.empty() ? "cores.buffers" : c.why_key, c.why);
+  }
   Schedule s;
   s.algorithm = o.algorithm;
   if (o.algorithm == "efficient-s") {

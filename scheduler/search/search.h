@@ -30,12 +30,12 @@ namespace fusim {
 enum class Objective { Bytes, Cycles };
 
 struct SearchOptions {
-  std::string algorithm = "none";
+  std::string algorithm = "optimal";
   Objective objective = Objective::Bytes;
-  int max_group_layers = 16;              // optimal, dnnvm, efficient-s
-  int online_group_layers = 8;            // online
-  int oracle_max_layers = 16;             // oracle refuses larger networks
-  std::int64_t max_candidates = 4000000;  // optimal and dnnvm refuse to enumerate more
+  int max_group_layers = 16;             // optimal, dnnvm, efficient-s
+  int online_group_layers = 8;           // online
+  int oracle_max_layers = 16;            // oracle refuses larger networks
+  std::int64_t max_candidates = 200000;  // optimal and dnnvm refuse to enumerate more
   // optimal and dnnvm: do not grow a group that does not fit (see dag_search.cpp). Off only to
   // check that the pruning loses nothing.
   bool prune_infeasible = true;
