@@ -305,3 +305,67 @@ TEST_CASE("N cores streaming at once saturate the DRAM peak; each takes longer",
   CHECK(static_cast<double>(bytes) * 8 / end8 <= peak);
   CHECK(end8 > static_cast<double>(bytes) * 8 / peak);
 }
+
+TEST_CASE("dram config: models, strict keys and the resolved YAML round trip", "[dram]") {
+  using fusim::test::error_of;
+  const std::string mlu = fusim::test::src("configs/mlu.yaml");
+  // A preset makes the detailed model the default; simple stays selectable.
+  CHECK(fusim::load_arch(mlu).dram.model == fusim::DramModel::Detailed);
+  const fusim::Arch simple = fusim::load_arch(mlu, {"dram.model=simple"});
+  CHECK(simple.dram.model == fusim::DramModel::Simple);
+  CHECK(simple.dram.latency_cycles == 28);  // tRCD + tCL = 27.5 ns at 1 GHz
+  CHECK(simple.dram_peak_bytes_per_cycle() ==
+        Approx(fusim::load_arch(mlu).dram_peak_bytes_per_cycle()));
+  // Unknown model, unknown timing key, a key of the other model, a bad mapping.
+  const auto e1 = error_of([&] { fusim::load_arch(mlu, {"dram.model=ramulator"}); });
+  REQUIRE(e1);
+  CHECK(e1->key() == "dram.model");
+  const auto e2 = error_of([&] { fusim::load_arch(mlu, {"dram.timing_ck.tXYZ=3"}); });
+  REQUIRE(e2);
+  CHECK(e2->key() == "dram.timing_ck.tXYZ");
+  const std::string file = fusim::test::write_temp(
+      "dram_latency.yaml", "base: " + mlu + "\ndram:\n  latency_cycles: 40\n");
+  const auto e3 = error_of([&] { fusim::load_arch(file); });
+  REQUIRE(e3);
+  CHECK(e3->file() == file);
+  CHECK(e3->line() == 3);
+  CHECK(e3->key() == "dram.latency_cycles");
+  CHECK(std::string(e3->what()).find("simple") != std::string::npos);
+  const auto e4 = error_of([&] {
+    fusim::load_arch(mlu, {"dram.model=simple", "dram.tck_ps=500"});
+  });
+  REQUIRE(e4);
+  CHECK(e4->key() == "dram.tck_ps");
+  const auto e5 =
+      error_of([&] { fusim::load_arch(mlu, {"dram.address_mapping=row:bank:column"}); });
+  REQUIRE(e5);
+  CHECK(e5->key() == "dram.address_mapping");
+  // Every preset and policy writes a resolved arch that loads back to the same text.
+  for (const char* preset : {"DDR4-3200", "LPDDR4-3200", "HBM2"}) {
+    for (const char* model : {"simple", "detailed"}) {
+      const fusim::Arch a = fusim::load_arch(
+          mlu, {std::string("dram.preset=") + preset, std::string("dram.model=") + model,
+                "cores.dma.outstanding_bursts=8"});
+      const std::string text = fusim::arch_to_yaml(a);
+      const fusim::Arch b = fusim::load_arch(fusim::test::write_temp("dram_rt.yaml", text));
+      CHECK(fusim::arch_to_yaml(b) == text);
+      CHECK(b.dram.model == a.dram.model);
+      CHECK(b.dram_peak_bytes_per_cycle() == Approx(a.dram_peak_bytes_per_cycle()));
+    }
+  }
+}
+
+TEST_CASE("the detailed model changes time, not bytes; its lookahead barely matters", "[dram]") {
+  const std::string mlu = fusim::test::src("configs/mlu.yaml");
+  const std::string net = fusim::test::src("workloads/tiny_dag.yaml");
+  const auto d = fusim::test::run(mlu, net);
+  const auto s = fusim::test::run(mlu, net, {"dram.model=simple"});
+  const auto exact = fusim::test::run(mlu, net, {"dram.lookahead_cycles=1"});
+  CHECK(d->result.sim.traffic.read() == s->result.sim.traffic.read());
+  CHECK(d->result.sim.traffic.ofmap_write == s->result.sim.traffic.ofmap_write);
+  CHECK(d->result.sim.cycles != s->result.sim.cycles);
+  CHECK(d->result.sim.cycles == Approx(exact->result.sim.cycles).epsilon(0.02));
+  std::int64_t hits = 0;
+  for (const auto& g : d->result.sim.groups) hits += g.dram_row_hits;
+  CHECK(hits > 0);
+}
