@@ -69,8 +69,14 @@ DramController::Location DramController::decode(std::int64_t addr) const {
   Location l;
   std::int64_t x = addr / burst_bytes_;
   for (const auto& [field, count] : mapping_) {
-    const std::int64_t v = x % count;
-    x /= count;
+    std::int64_t v;
+    if ((count & (count - 1)) == 0) {  // powers of two (the usual case): no division
+      v = x & (count - 1);
+      x >>= __builtin_ctzll(static_cast<unsigned long long>(count));
+    } else {
+      v = x % count;
+      x /= count;
+    }
     switch (field) {
       case kRow:
         l.row = v;
@@ -167,14 +173,16 @@ void DramController::burst_done(int id, DramTick t) {
   }
 }
 
-DramTick DramController::act_time(const Channel& ch, const Request& r) const {
+[[gnu::always_inline]] inline DramTick DramController::act_time(const Channel& ch,
+                                                                const Request& r) const {
   const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
   const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   return std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW});
 }
 
-DramTick DramController::col_time(const Channel& ch, const Request& r) const {
+[[gnu::always_inline]] inline DramTick DramController::col_time(const Channel& ch,
+                                                                const Request& r) const {
   const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
   const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
