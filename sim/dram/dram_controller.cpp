@@ -50,6 +50,7 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
   const auto nbanks = static_cast<std::size_t>(p_.ranks * p_.bank_groups * p_.banks_per_group);
   for (Channel& ch : channels_) {
     ch.banks.resize(nbanks);
+    ch.hit_pending.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
@@ -239,6 +240,7 @@ DramController::Event DramController::next_command(Channel& ch, std::size_t firs
       if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), 0};
     }
   }
+  bool hits_known = false;
   for (std::size_t i = first; i < q.size(); ++i) {
     const Request& r = q[i];
     const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
@@ -251,11 +253,16 @@ DramController::Event DramController::next_command(Channel& ch, std::size_t firs
       k = Kind::Act;
       t = act_time(ch, r);
     } else {
-      // A row with a queued hit is not closed for a conflicting request.
-      bool hit_pending = false;
-      for (const Request& o : q)
-        hit_pending = hit_pending || (o.bank == r.bank && o.row == b.open_row);
-      if (hit_pending) continue;
+      // A row with a queued hit is not closed for a conflicting request. The banks with a queued
+      // hit are found once per call, when the first conflict shows up.
+      if (!hits_known) {
+        for (const Request& o : q) {
+          if (ch.banks[static_cast<std::size_t>(o.bank)].open_row == o.row)
+            ch.hit_pending[static_cast<std::size_t>(o.bank)] = 1;
+        }
+        hits_known = true;
+      }
+      if (ch.hit_pending[static_cast<std::size_t>(r.bank)]) continue;
       k = Kind::Pre;
       t = b.pre_ok;
     }
@@ -267,6 +274,7 @@ DramController::Event DramController::next_command(Channel& ch, std::size_t firs
                            ((k == Kind::Col) == (best.kind == Kind::Col) && r.seq < best.seq)));
     if (better) best = Event{k, t, static_cast<int>(i), r.seq};
   }
+  if (hits_known) std::fill(ch.hit_pending.begin(), ch.hit_pending.end(), 0);
   return best;
 }
 

@@ -127,6 +127,7 @@ class DramController {
     std::vector<BankGroup> groups;
     std::vector<Request> reads, writes;                  // the queues
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
+    std::vector<char> hit_pending;                       // scratch of next_command, per bank
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
