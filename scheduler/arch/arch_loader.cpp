@@ -177,11 +177,10 @@ struct ArchBuilder {
                                                          const char* const* end) const {
     for (auto k = begin; k != end; ++k) {
       const std::string path = prefix + *k;
-      // timing_ck is a map: any of its keys counts.
-      for (auto it = seen.lower_bound(path); it != seen.end(); ++it) {
-        if (it->first == path || it->first.rfind(path + ".", 0) == 0) return &*it;
-        break;
-      }
+      // The key itself, or for a map (timing_ck) any key under it.
+      const auto it = seen.lower_bound(path);
+      if (it != seen.end() && (it->first == path || it->first.rfind(path + ".", 0) == 0))
+        return &*it;
     }
     return nullptr;
   }
