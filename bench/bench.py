@@ -3,8 +3,11 @@
 
 Runs build/app/fusim (it builds nothing; run scripts/build.sh first) N times for
 each workloads/*.yaml x configs/*.yaml pair, prints a table (median/min/max wall
-ms, peak RSS, simulated cycles) and checks the performance target:
-MobileNetV2 on mlu.yaml, median wall < 0.5 s and peak RSS < 200 MB.
+ms, peak RSS, simulated cycles, DRAM model) and checks the performance target:
+MobileNetV2 on mlu.yaml (detailed DRAM model), median wall < 1 s and peak RSS
+< 200 MB. For every pair that runs the detailed DRAM model, it then runs the
+same pair with -p dram.model=simple and prints the cost of the detailed model
+(wall-time ratio) and how far the two models' cycles are apart.
 
 Exit status: 0 when every fusim run succeeded (even if the target is missed:
 this is a report), 1 when a fusim run failed or the build is missing/not Release.
@@ -27,7 +30,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TARGET_NET = "mobilenetv2"
 TARGET_ARCH = "mlu"
-TARGET_WALL_S = 0.5
+TARGET_WALL_S = 1.0
 TARGET_RSS_MB = 200.0
 
 CYCLES_RE = re.compile(r"^\s*cycles\s+([\d,]+)\s*$", re.MULTILINE)
@@ -36,6 +39,7 @@ SEARCH_RE = re.compile(r"search: ([\d,]+) candidate groups evaluated in ([\d.]+)
 # The fusion search target (issue 3): optimal on these networks in under 1 s each.
 SEARCH_NETS = ["googlenet", "resnet50"]
 SEARCH_TARGET_S = 1.0
+MODEL_RE = re.compile(r"^\s*DRAM\s+(\w+) model", re.MULTILINE)
 
 
 def build_type(build_dir):
@@ -105,6 +109,27 @@ def search_times(prefix, fusim, archs, runs):
     return True
 
 
+def measure(argv, runs, failed, net, arch):
+    """Runs argv `runs` times; returns (walls, peak MiB, cycles, DRAM model), walls None on failure."""
+    walls, rss, cycles, model = [], [], None, None
+    for _ in range(runs):
+        code, wall, maxrss_kib, out, err = run_once(argv)
+        if code != 0:
+            failed.append((net, arch, code, err))
+            return None, None, None, None
+        walls.append(wall)
+        rss.append(maxrss_kib)
+        m = CYCLES_RE.search(out)
+        c = int(m.group(1).replace(",", "")) if m else None
+        if cycles is not None and c != cycles:
+            print("bench: warning: %s on %s: cycles differ between runs (%s vs %s)"
+                  % (net, arch, cycles, c), file=sys.stderr)
+        cycles = c
+        mm = MODEL_RE.search(out)
+        model = mm.group(1) if mm else None
+    return walls, max(rss) / 1024.0, cycles, model
+
+
 def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -148,7 +173,8 @@ def main():
     print("peak RSS in MiB (ru_maxrss via wait4); wall time includes process start-up")
     print()
 
-    header = ["workload", "config", "median_ms", "min_ms", "max_ms", "peak_rss_mb", "cycles"]
+    header = ["workload", "config", "median_ms", "min_ms", "max_ms", "peak_rss_mb", "cycles",
+              "dram_model"]
     fmt = "%-14s %-12s %10s %10s %10s %12s %14s"
     print(fmt % ("workload", "config", "median ms", "min ms", "max ms", "peak RSS MB", "cycles"))
     print(fmt % ("-" * 14, "-" * 12, "-" * 10, "-" * 10, "-" * 10, "-" * 12, "-" * 14))
@@ -156,34 +182,41 @@ def main():
     rows = []
     failed = []
     results = {}
+    detailed = []  # (net, arch, median s, cycles) of pairs on the detailed DRAM model
     for net, arch in pairs:
         argv = prefix + [fusim, "--arch", arch, "--net", net]
-        walls, rss, cycles = [], [], None
-        for _ in range(args.runs):
-            code, wall, maxrss_kib, out, err = run_once(argv)
-            if code != 0:
-                failed.append((net, arch, code, err))
-                break
-            walls.append(wall)
-            rss.append(maxrss_kib)
-            m = CYCLES_RE.search(out)
-            c = int(m.group(1).replace(",", "")) if m else None
-            if cycles is not None and c != cycles:
-                print("bench: warning: %s on %s: cycles differ between runs (%s vs %s)"
-                      % (net, arch, cycles, c), file=sys.stderr)
-            cycles = c
-        if len(walls) < args.runs:
+        walls, peak_mb, cycles, model = measure(argv, args.runs, failed, net, arch)
+        if walls is None:
             print(fmt % (stem(net), stem(arch), "FAILED", "", "", "", ""))
             continue
         med, lo, hi = statistics.median(walls), min(walls), max(walls)
-        peak_mb = max(rss) / 1024.0
         results[(stem(net), stem(arch))] = (med, peak_mb)
+        if model == "detailed":
+            detailed.append((net, arch, med, cycles))
         row = [stem(net), stem(arch), "%.1f" % (med * 1e3), "%.1f" % (lo * 1e3), "%.1f" % (hi * 1e3),
-               "%.1f" % peak_mb, "" if cycles is None else str(cycles)]
+               "%.1f" % peak_mb, "" if cycles is None else str(cycles), model or "?"]
         rows.append(row)
         print(fmt % (row[0], row[1], row[2], row[3], row[4], row[5],
-                     "?" if cycles is None else "{:,}".format(cycles)))
+                     "?" if cycles is None else "{:,}".format(cycles)) + "  " + row[7])
         sys.stdout.flush()
+
+    if detailed:
+        print("\ncost of the detailed DRAM model: the same pairs with -p dram.model=simple")
+        cfmt = "%-14s %-12s %12s %12s %8s %14s %14s %8s"
+        print(cfmt % ("workload", "config", "detailed ms", "simple ms", "ratio",
+                      "detailed cyc", "simple cyc", "gap %"))
+        print(cfmt % ("-" * 14, "-" * 12, "-" * 12, "-" * 12, "-" * 8, "-" * 14, "-" * 14, "-" * 8))
+        for net, arch, med_d, cyc_d in detailed:
+            argv = prefix + [fusim, "--arch", arch, "--net", net, "-p", "dram.model=simple"]
+            walls, _, cyc_s, _ = measure(argv, args.runs, failed, net, arch)
+            if walls is None:
+                continue
+            med_s = statistics.median(walls)
+            gap = "" if not cyc_d or not cyc_s else "%+.1f" % (100.0 * (cyc_d - cyc_s) / cyc_s)
+            print(cfmt % (stem(net), stem(arch), "%.1f" % (med_d * 1e3), "%.1f" % (med_s * 1e3),
+                          "%.1fx" % (med_d / med_s), "{:,}".format(cyc_d or 0),
+                          "{:,}".format(cyc_s or 0), gap))
+            sys.stdout.flush()
 
     if args.csv:
         with open(args.csv, "w", newline="") as f:

@@ -76,6 +76,19 @@ std::string with_commas(std::int64_t v) {
   return s;
 }
 
+// DRAM row-hit rate of a group, or -1 when the model does not classify requests (simple).
+double row_hit_rate(const GroupStats& g) {
+  const std::int64_t n = g.dram_row_hits + g.dram_row_misses + g.dram_row_conflicts;
+  return n > 0 ? static_cast<double>(g.dram_row_hits) / static_cast<double>(n) : -1.0;
+}
+
+// Off-chip bytes per second achieved over the group's time, in GB/s.
+double group_gbytes_per_s(const GroupStats& g, double clock_mhz) {
+  const double cycles = g.end - g.start;
+  const double bytes = static_cast<double>(g.traffic.read() + g.traffic.ofmap_write);
+  return cycles > 0 ? bytes / cycles * clock_mhz * 1e6 / 1e9 : 0.0;
+}
+
 }  // namespace
 
 std::string summary_text(const RunResult& r) {
@@ -105,6 +118,22 @@ std::string summary_text(const RunResult& r) {
      << with_commas(s.traffic.ofmap_write) << ")\n";
   os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
      << " B  (weights, network inputs and outputs, each once)\n";
+  {
+    std::int64_t hits = 0, all = 0;
+    for (const ChannelStats& c : s.dram_channels) {
+      hits += c.row_hits;
+      all += c.row_hits + c.row_misses + c.row_conflicts;
+    }
+    const double bytes = static_cast<double>(s.traffic.read() + s.traffic.ofmap_write);
+    os << "  DRAM              " << s.dram_model << " model, "
+       << num(cycles > 0 ? bytes / static_cast<double>(cycles) * a.clock_mhz * 1e6 / 1e9 : 0.0, 2)
+       << " GB/s achieved of " << num(a.dram_peak_bytes_per_cycle() * a.clock_mhz * 1e6 / 1e9, 2)
+       << " GB/s peak";
+    if (all > 0)
+      os << ", row-hit rate "
+         << num(100.0 * static_cast<double>(hits) / static_cast<double>(all), 1) << " %";
+    os << "\n";
+  }
   os << "  groups            " << r.program->schedule.groups.size();
   if (r.program->schedule.groups_evaluated > 0) {
     os << "  (search: " << with_commas(r.program->schedule.groups_evaluated)
@@ -112,17 +141,20 @@ std::string summary_text(const RunResult& r) {
   }
   os << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "  %-4s %-28s %6s %12s %14s %14s\n", "#", "group", "cores",
-                "cycles", "read B", "write B");
+  std::snprintf(line, sizeof line, "  %-4s %-28s %6s %12s %14s %14s %7s %8s %11s\n", "#", "group",
+                "cores", "cycles", "read B", "write B", "hit %", "GB/s", "mem stall");
   os << line;
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupStats& gs = s.groups[g];
-    std::snprintf(line, sizeof line, "  %-4zu %-28s %6lld %12lld %14lld %14lld\n", g,
-                  group_name(r, g).substr(0, 28).c_str(),
+    const double hit = row_hit_rate(gs);
+    std::snprintf(line, sizeof line, "  %-4zu %-28s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n",
+                  g, group_name(r, g).substr(0, 28).c_str(),
                   static_cast<long long>(r.program->schedule.groups[g].cores),
                   static_cast<long long>(whole_cycles(gs.end) - whole_cycles(gs.start)),
                   static_cast<long long>(gs.traffic.read()),
-                  static_cast<long long>(gs.traffic.ofmap_write));
+                  static_cast<long long>(gs.traffic.ofmap_write),
+                  hit < 0 ? "-" : num(100.0 * hit, 1).c_str(), group_gbytes_per_s(gs, a.clock_mhz),
+                  static_cast<long long>(whole_cycles(gs.memory_stall_cycles)));
     os << line;
   }
   return os.str();
@@ -185,7 +217,12 @@ std::string report_json(const RunResult& r) {
        << ", \"offchip_read_bytes\": " << gs.traffic.read()
        << ", \"offchip_write_bytes\": " << gs.traffic.ofmap_write
        << ", \"predicted_offchip_read_bytes\": " << r.predicted[g].read()
-       << ", \"predicted_offchip_write_bytes\": " << r.predicted[g].ofmap << "}"
+       << ", \"predicted_offchip_write_bytes\": " << r.predicted[g].ofmap
+       << ", \"dram_row_hits\": " << gs.dram_row_hits
+       << ", \"dram_row_misses\": " << gs.dram_row_misses
+       << ", \"dram_row_conflicts\": " << gs.dram_row_conflicts
+       << ", \"dram_gbytes_per_s\": " << num(group_gbytes_per_s(gs, a.clock_mhz), 3)
+       << ", \"memory_stall_cycles\": " << num(gs.memory_stall_cycles) << "}"
        << (g + 1 < s.groups.size() ? "," : "") << "\n";
   }
   os << "  ],\n  \"cores\": [\n";
@@ -196,13 +233,22 @@ std::string report_json(const RunResult& r) {
        << ", \"bytes_loaded\": " << cs.bytes_loaded << ", \"bytes_stored\": " << cs.bytes_stored
        << "}" << (c + 1 < s.cores.size() ? "," : "") << "\n";
   }
-  os << "  ],\n  \"dram_channels\": [\n";
+  os << "  ],\n  \"dram_model\": " << json_string(s.dram_model) << ",\n";
+  os << "  \"dram_epoch_cycles\": " << s.dram_epoch_cycles << ",\n";
+  os << "  \"dram_channels\": [\n";
   for (std::size_t c = 0; c < s.dram_channels.size(); ++c) {
     const ChannelStats& ch = s.dram_channels[c];
     os << "    {\"bytes_read\": " << ch.bytes_read << ", \"bytes_written\": " << ch.bytes_written
        << ", \"busy_cycles\": " << num(ch.busy_cycles) << ", \"utilisation\": "
-       << num(cycles > 0 ? ch.busy_cycles / static_cast<double>(cycles) : 0.0, 6) << "}"
-       << (c + 1 < s.dram_channels.size() ? "," : "") << "\n";
+       << num(cycles > 0 ? ch.busy_cycles / static_cast<double>(cycles) : 0.0, 6)
+       << ", \"reads\": " << ch.reads << ", \"writes\": " << ch.writes
+       << ", \"row_hits\": " << ch.row_hits << ", \"row_misses\": " << ch.row_misses
+       << ", \"row_conflicts\": " << ch.row_conflicts << ", \"activates\": " << ch.activates
+       << ", \"precharges\": " << ch.precharges << ", \"refreshes\": " << ch.refreshes
+       << ", \"epoch_bytes\": [";
+    for (std::size_t e = 0; e < ch.epoch_bytes.size(); ++e)
+      os << (e ? ", " : "") << ch.epoch_bytes[e];
+    os << "]}" << (c + 1 < s.dram_channels.size() ? "," : "") << "\n";
   }
   os << "  ],\n  \"interconnect_busy_cycles\": " << num(s.interconnect_busy_cycles) << "\n}\n";
   return os.str();
@@ -231,7 +277,8 @@ std::string groups_csv(const RunResult& r) {
   std::ostringstream os;
   os << "index,layers,cores,cycles,offchip_read_bytes,offchip_write_bytes,"
         "predicted_offchip_read_bytes,predicted_offchip_write_bytes,weight_read_bytes,"
-        "ifmap_read_bytes\n";
+        "ifmap_read_bytes,dram_row_hits,dram_row_misses,dram_row_conflicts,dram_gbytes_per_s,"
+        "memory_stall_cycles\n";
   for (std::size_t g = 0; g < r.sim.groups.size(); ++g) {
     const Group& grp = r.program->schedule.groups[g];
     const GroupStats& gs = r.sim.groups[g];
@@ -240,7 +287,10 @@ std::string groups_csv(const RunResult& r) {
     os << g << "," << csv_field(names) << "," << grp.cores << ","
        << whole_cycles(gs.end) - whole_cycles(gs.start) << "," << gs.traffic.read() << ","
        << gs.traffic.ofmap_write << "," << r.predicted[g].read() << "," << r.predicted[g].ofmap
-       << "," << gs.traffic.weight_read << "," << gs.traffic.ifmap_read << "\n";
+       << "," << gs.traffic.weight_read << "," << gs.traffic.ifmap_read << "," << gs.dram_row_hits
+       << "," << gs.dram_row_misses << "," << gs.dram_row_conflicts << ","
+       << num(group_gbytes_per_s(gs, r.arch->clock_mhz), 3) << "," << num(gs.memory_stall_cycles)
+       << "\n";
   }
   return os.str();
 }

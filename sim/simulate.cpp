@@ -1,6 +1,6 @@
 #include "simulate.h"
 
-#include <cstdlib>
+#include <algorithm>
 #include <memory>
 
 #include <systemc>
@@ -8,41 +8,27 @@
 #include "common/error.h"
 #include "controller/controller.h"
 #include "core/core.h"
+#include "dram/detailed_dram.h"
 #include "dram/simple_dram.h"
 #include "interconnect/interconnect.h"
+#include "sim_context.h"
 
 namespace fusim {
-
-namespace {
-
-// SystemC keeps its kernel state in a process-wide context that cannot be reset after
-// sc_start; a new context per run makes simulations independent. Each run's context is deleted
-// once its modules are gone.
-class FreshSimContext {
- public:
-  FreshSimContext() {
-    setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
-    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-  }
-  ~FreshSimContext() {
-    delete sc_core::sc_curr_simcontext;
-    sc_core::sc_curr_simcontext = nullptr;
-    sc_core::sc_default_global_context = nullptr;
-  }
-  FreshSimContext(const FreshSimContext&) = delete;
-  FreshSimContext& operator=(const FreshSimContext&) = delete;
-};
-
-}  // namespace
 
 SimResult simulate(const Network& net, const Arch& arch, const Program& program) {
   FreshSimContext context;
   SimResult r;
   {
-    SimpleDram dram("dram", arch.dram);
+    std::unique_ptr<SimpleDram> simple;
+    std::unique_ptr<DetailedDram> detailed;
     Interconnect noc("interconnect", arch.interconnect);
-    noc.memory.bind(dram.socket);
+    if (arch.dram.model == DramModel::Detailed) {
+      detailed = std::make_unique<DetailedDram>("dram", arch.dram, arch.clock_mhz);
+      noc.memory.bind(detailed->socket);
+    } else {
+      simple = std::make_unique<SimpleDram>("dram", arch.dram);
+      noc.memory.bind(simple->socket);
+    }
     std::vector<std::unique_ptr<Core>> cores;
     std::vector<Core*> core_ptrs;
     ControllerSetup cs;
@@ -97,6 +83,8 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
         r.groups[g].traffic.weight_read += c.weight_read;
         r.groups[g].traffic.ifmap_read += c.ifmap_read;
         r.groups[g].traffic.ofmap_write += c.ofmap_write;
+        r.groups[g].memory_stall_cycles =
+            std::max(r.groups[g].memory_stall_cycles, core->group_memory_stalls()[g]);
       }
     }
     for (const GroupStats& g : r.groups) {
@@ -104,7 +92,19 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       r.traffic.ifmap_read += g.traffic.ifmap_read;
       r.traffic.ofmap_write += g.traffic.ofmap_write;
     }
-    r.dram_channels = dram.stats();
+    r.dram_model = to_string(arch.dram.model);
+    if (detailed) {
+      r.dram_channels = detailed->stats();
+      r.dram_epoch_cycles = arch.dram.epoch_cycles;
+      const auto& gs = detailed->group_stats();
+      for (std::size_t g = 0; g < r.groups.size() && g < gs.size(); ++g) {
+        r.groups[g].dram_row_hits = gs[g].row_hits;
+        r.groups[g].dram_row_misses = gs[g].row_misses;
+        r.groups[g].dram_row_conflicts = gs[g].row_conflicts;
+      }
+    } else {
+      r.dram_channels = simple->stats();
+    }
     r.interconnect_busy_cycles = noc.busy_cycles();
   }
   return r;

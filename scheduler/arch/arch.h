@@ -30,12 +30,20 @@ struct BufferParams {
   double bytes_per_cycle = 0;  // fill/drain bandwidth seen by the DMA
 };
 
+// A core's DMA engines (one for loads, one for stores): a tile is split into DRAM bursts along
+// its address layout, and at most `outstanding_bursts` of them are in flight at once per engine.
+// Used by the detailed DRAM model; the simple model moves a tile as one stream.
+struct DmaParams {
+  std::int64_t outstanding_bursts = 64;
+};
+
 struct CoreParams {
   PeArrayParams pe_array;
   VectorUnitParams vector_unit;
   BufferParams input_buffer;
   BufferParams weight_buffer;
   BufferParams output_buffer;
+  DmaParams dma;
 };
 
 struct InterconnectParams {
@@ -43,12 +51,48 @@ struct InterconnectParams {
   std::int64_t latency_cycles = 0;
 };
 
+enum class DramModel { Simple, Detailed };
+enum class PagePolicy { Open, Closed };
+const char* to_string(DramModel m);
+const char* to_string(PagePolicy p);
+
+// JEDEC timing parameters of the detailed model, in DRAM clock cycles (nCK, of dram.tck_ps).
+// tCL is the read latency (CL/RL) and tCWL the write latency (CWL/WL), both counted from the
+// column command to the first data beat.
+struct DramTiming {
+  std::int64_t tRCD = 0, tCL = 0, tCWL = 0, tRP = 0, tRAS = 0, tRC = 0;
+  std::int64_t tCCD_S = 0, tCCD_L = 0, tRRD_S = 0, tRRD_L = 0, tFAW = 0;
+  std::int64_t tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tREFI = 0, tRFC = 0;
+};
+
 struct DramParams {
+  DramModel model = DramModel::Simple;
   std::string preset;  // empty when none was named
   std::int64_t channels = 0;
+  // Simple model (and the peak that bounds both models; derived from the device in detailed).
   double bytes_per_cycle_per_channel = 0;  // in accelerator clock cycles
-  std::int64_t latency_cycles = 0;
-  std::int64_t burst_bytes = 64;  // channel interleaving granularity
+  std::int64_t latency_cycles = 0;         // simple model only
+  std::int64_t burst_bytes = 64;           // simple model only: channel interleaving granularity
+  // Detailed model: device and organisation of one channel.
+  double tck_ps = 0;              // DRAM clock period; data moves on both edges
+  std::int64_t bus_bytes = 0;     // data bus width of a channel
+  std::int64_t burst_length = 0;  // beats per burst (BL); a burst moves bus_bytes * BL bytes
+  std::int64_t ranks = 1;
+  std::int64_t bank_groups = 1;  // 1 for devices without bank groups
+  std::int64_t banks_per_group = 0;
+  std::int64_t rows = 0;       // per bank
+  std::int64_t row_bytes = 0;  // page size of a rank (all devices of the rank together)
+  DramTiming timing;
+  // Detailed model: controller.
+  PagePolicy page_policy = PagePolicy::Open;
+  // Address fields from the most to the least significant, separated by ':', over the burst
+  // offset: each of row, rank, bankgroup, bank, column, channel exactly once.
+  std::string address_mapping = "row:bank:rank:column:bankgroup:channel";
+  std::int64_t queue_depth = 32;        // read queue and write queue, each, per channel
+  std::int64_t lookahead_cycles = 100;  // how far ahead the controller commits commands
+  std::int64_t epoch_cycles = 10000;    // bandwidth-per-epoch statistics
+
+  std::int64_t burst_bytes_detailed() const { return bus_bytes * burst_length; }
 };
 
 struct Arch {

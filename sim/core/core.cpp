@@ -31,6 +31,11 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   }
   layers_.resize(setup_.layer_count);
   group_traffic_.resize(setup_.group_count);
+  group_stalls_.assign(setup_.group_count, 0.0);
+  for (int e = 0; e < 2; ++e) {
+    dma_[e] = new DmaExtension;
+    trans_[e].set_extension(dma_[e]);
+  }
   SC_HAS_PROCESS(Core);
   SC_THREAD(load_thread);
   SC_THREAD(compute_thread);
@@ -54,8 +59,11 @@ std::string Core::stuck_at() const {
   return "nothing";
 }
 
-void Core::wait_ready(std::size_t i) {
+void Core::wait_released(std::size_t i) {
   while (released_ < static_cast<long>(epoch_of_[i])) wait(released_event_);
+}
+
+void Core::wait_deps(std::size_t i) {
   for (std::uint32_t d : (*setup_.commands)[i].deps) {
     while (!done_[d]) wait(progress_event_);
   }
@@ -68,7 +76,7 @@ void Core::allocate(std::size_t i, BufferRole role, std::int64_t bytes) {
   allocated_[i] = bytes;
 }
 
-void Core::transfer(const Command& c) {
+void Core::transfer(const Command& c, std::size_t group) {
   const bool write = c.op == CommandOp::Store;
   tlm::tlm_generic_payload& t = trans_[write ? 1 : 0];
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
@@ -77,10 +85,14 @@ void Core::transfer(const Command& c) {
   t.set_data_length(static_cast<unsigned int>(c.bytes));
   t.set_streaming_width(static_cast<unsigned int>(c.bytes));
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  socket->b_transport(t, delay);
-  // The buffer port streams alongside the interconnect; the transfer ends with the slower one.
+  DmaExtension& dma = *dma_[write ? 1 : 0];
+  dma = DmaExtension{};  // a contiguous tile
+  dma.outstanding_bursts = setup_.params.dma.outstanding_bursts;
+  dma.group = static_cast<std::int32_t>(group);
   const double now = now_cycles();
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(t, delay);  // may wait (the detailed DRAM model blocks until done)
+  // The buffer port streams alongside the interconnect; the transfer ends with the slower one.
   const double port_done = buffer(c.buffer).port.serve(now, static_cast<double>(c.bytes));
   const double done = std::max(time_to_cycles(sc_core::sc_time_stamp() + delay), port_done);
   wait(cycles_to_time(done) - sc_core::sc_time_stamp());
@@ -109,10 +121,13 @@ void Core::run_engine(CommandOp op) {
   for (std::size_t i = 0; i < cmds.size(); ++i) {
     const Command& c = cmds[i];
     if (c.op != op) continue;
-    wait_ready(i);
+    const std::size_t g = epoch_of_[i];
+    wait_released(i);
+    const double ready = now_cycles();
+    wait_deps(i);
     if (op == CommandOp::Load || op == CommandOp::Compute) allocate(i, c.buffer, c.bytes);
     const double start = now_cycles();
-    const std::size_t g = epoch_of_[i];
+    if (op == CommandOp::Compute) group_stalls_[g] += start - ready;
     if (op == CommandOp::Compute) {
       const std::int64_t cycles = compute_cycles(setup_.params, c.work);
       wait(cycles_to_time(static_cast<double>(cycles)));
@@ -121,7 +136,7 @@ void Core::run_engine(CommandOp op) {
       layers_[static_cast<std::size_t>(c.layer)].macs += c.work.macs();
       layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
     } else {
-      transfer(c);
+      transfer(c, g);
       if (op == CommandOp::Load) {
         ++stats_.loads;
         stats_.bytes_loaded += c.bytes;

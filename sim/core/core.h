@@ -12,6 +12,7 @@
 #include <tlm>
 
 #include "arch/arch.h"
+#include "dram/dma_extension.h"
 #include "schedule/program.h"
 #include "sim_time.h"
 #include "stats/sim_stats.h"
@@ -43,6 +44,7 @@ class Core : public sc_core::sc_module {
   const CoreStats& stats() const { return stats_; }
   const std::vector<LayerStats>& layer_stats() const { return layers_; }
   const std::vector<TrafficCounters>& group_traffic() const { return group_traffic_; }
+  const std::vector<double>& group_memory_stalls() const { return group_stalls_; }
 
  private:
   struct Buffer {
@@ -55,9 +57,10 @@ class Core : public sc_core::sc_module {
   void compute_thread() { run_engine(CommandOp::Compute); }
   void store_thread() { run_engine(CommandOp::Store); }
   void run_engine(CommandOp op);
-  void wait_ready(std::size_t i);
+  void wait_released(std::size_t i);
+  void wait_deps(std::size_t i);
   void allocate(std::size_t i, BufferRole role, std::int64_t bytes);
-  void transfer(const Command& c);
+  void transfer(const Command& c, std::size_t group);
   void complete(std::size_t i, double start);
   Buffer& buffer(BufferRole r) { return buffers_[static_cast<int>(r)]; }
 
@@ -69,12 +72,14 @@ class Core : public sc_core::sc_module {
   long released_ = -1;
   Buffer buffers_[3];
   sc_core::sc_event released_event_, progress_event_, finished_event_;
-  tlm::tlm_generic_payload trans_[2];  // one per DMA engine (load, store)
+  tlm::tlm_generic_payload trans_[2];          // one per DMA engine (load, store)
+  DmaExtension* dma_[2] = {nullptr, nullptr};  // owned by trans_ (TLM frees extensions)
   unsigned char dummy_data_ = 0;
 
   CoreStats stats_;
   std::vector<LayerStats> layers_;
   std::vector<TrafficCounters> group_traffic_;
+  std::vector<double> group_stalls_;  // compute engine waiting on loads or output space
 };
 
 }  // namespace fusim

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dram/dma_extension.h"
+
 namespace fusim {
 
 Interconnect::Interconnect(sc_core::sc_module_name name, const InterconnectParams& params)
@@ -16,8 +18,11 @@ void Interconnect::b_transport(int /*port*/, tlm::tlm_generic_payload& trans,
   // link and the memory overlap (pipelined), so the transfer ends when the slower one is done.
   const double arrival = time_to_cycles(sc_core::sc_time_stamp() + delay);
   const double latency = static_cast<double>(params_.latency_cycles);
+  if (DmaExtension* dma = trans.get_extension<DmaExtension>())
+    dma->round_trip_cycles += 2 * latency;
   sc_core::sc_time mem_delay = delay + cycles_to_time(latency);
   memory->b_transport(trans, mem_delay);
+  // The memory may have waited (a blocking target): measure from the current time.
   const double mem_done = time_to_cycles(sc_core::sc_time_stamp() + mem_delay);
   const double link_done =
       link_.serve(arrival + latency, static_cast<double>(trans.get_data_length()));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace fusim {
@@ -24,6 +25,11 @@ struct LayerStats {
 struct GroupStats {
   double start = 0, end = 0;  // cycles, launch overhead included
   TrafficCounters traffic;
+  // Detailed DRAM model only (0 with the simple one): requests by their first DRAM command.
+  std::int64_t dram_row_hits = 0, dram_row_misses = 0, dram_row_conflicts = 0;
+  // The most any core's compute engine waited in this group for its loads to arrive or for
+  // output buffer space that stores had to free.
+  double memory_stall_cycles = 0;
 };
 
 struct CoreStats {
@@ -34,7 +40,12 @@ struct CoreStats {
 
 struct ChannelStats {
   std::int64_t bytes_read = 0, bytes_written = 0;
-  double busy_cycles = 0;
+  double busy_cycles = 0;  // data moving (accelerator cycles)
+  // Detailed DRAM model only (0 with the simple one).
+  std::int64_t reads = 0, writes = 0;  // bursts
+  std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
+  std::int64_t activates = 0, precharges = 0, refreshes = 0;
+  std::vector<std::int64_t> epoch_bytes;  // bytes moved per epoch of SimResult::dram_epoch_cycles
 };
 
 struct SimResult {
@@ -44,6 +55,8 @@ struct SimResult {
   std::vector<GroupStats> groups;
   std::vector<CoreStats> cores;
   std::vector<ChannelStats> dram_channels;
+  std::string dram_model;  // "simple" or "detailed"
+  std::int64_t dram_epoch_cycles = 0;
   double interconnect_busy_cycles = 0;
 };
 

@@ -22,8 +22,8 @@ TEST_CASE("overrides (-p) apply after the file, and presets follow the clock", "
       fusim::load_arch(src("configs/mlu.yaml"), {"cores.count=16", "clock_mhz=500"});
   CHECK(a.core_count == 16);
   CHECK(a.dram.bytes_per_cycle_per_channel == Approx(51.2));  // same GB/s, half the clock
-  const fusim::Arch b =
-      fusim::load_arch(src("configs/mlu.yaml"), {"dram.bytes_per_cycle_per_channel=10"});
+  const fusim::Arch b = fusim::load_arch(
+      src("configs/mlu.yaml"), {"dram.model=simple", "dram.bytes_per_cycle_per_channel=10"});
   CHECK(b.dram.bytes_per_cycle_per_channel == Approx(10));
 }
 

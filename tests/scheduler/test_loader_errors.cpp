@@ -586,7 +586,8 @@ TEST_CASE("arch: -p overrides", "[loader]") {
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=abc", "cores.count=2"}),
                     "-p cores.count=abc", 0, "cores.count", {"abc"});
   // And good overrides apply.
-  CHECK(fusim::load_arch(arch, {"cores.count=4", "dram.preset=HBM2"}).core_count == 4);
+  CHECK(fusim::load_arch(arch, {"cores.count=4", "dram.preset=HBM2", "dram.model=simple"})
+            .core_count == 4);
 }
 
 TEST_CASE("a buffer too small for any tile names the buffer key and the arch file", "[loader]") {

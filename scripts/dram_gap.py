@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""How far the detailed and the simple DRAM models are apart, in cycles.
+
+For every workloads/*.yaml on every configs/*.yaml that names a dram.preset (those
+run the detailed model by default), and on variants of mlu.yaml with the other
+presets, runs fusim twice, as configured and with -p dram.model=simple, and
+prints a Markdown table: cycles of each, the gap (detailed - simple) / simple,
+and the detailed model's achieved bandwidth and row-hit rate. Configs without a
+preset run the simple model only and are listed as such.
+
+    scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py > gap.md
+
+Standard library only; run with /usr/bin/python3.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (label, config file, extra -p overrides): variants of mlu.yaml with the other presets.
+VARIANTS = [
+    ("mlu HBM2 x8", "configs/mlu.yaml", ["dram.preset=HBM2", "dram.channels=8"]),
+    ("mlu LPDDR4-3200 x16", "configs/mlu.yaml", ["dram.preset=LPDDR4-3200", "dram.channels=16"]),
+]
+
+
+def stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def has_preset(path):
+    """True when the config's dram map names a preset (a plain text check of the file)."""
+    in_dram = False
+    with open(os.path.join(REPO, path), encoding="utf-8") as f:
+        for line in f:
+            if re.match(r"^dram\s*:", line):
+                in_dram = True
+            elif re.match(r"^\S", line):
+                in_dram = False
+            elif in_dram and re.match(r"^\s+preset\s*:", line):
+                return True
+    return False
+
+
+def run(fusim, arch, net, overrides):
+    with tempfile.TemporaryDirectory() as out:
+        argv = [fusim, "--arch", arch, "--net", net, "--quiet", "--out", out]
+        for o in overrides:
+            argv += ["-p", o]
+        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit("dram_gap: fusim failed: %s\n%s" % (" ".join(argv), proc.stderr))
+        with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build-dir", default=os.environ.get("FUSIM_BUILD_DIR", "build"))
+    ap.add_argument("--filter", default="", help="only rows whose 'workload config' contains this")
+    args = ap.parse_args()
+    build = args.build_dir if os.path.isabs(args.build_dir) else os.path.join(REPO, args.build_dir)
+    fusim = os.path.join(build, "app", "fusim")
+    if not os.access(fusim, os.X_OK):
+        sys.exit("dram_gap: %s not found; build first with scripts/build.sh" % fusim)
+
+    nets = sorted(os.path.join("workloads", f) for f in os.listdir(os.path.join(REPO, "workloads"))
+                  if f.endswith(".yaml"))
+    archs = sorted(os.path.join("configs", f) for f in os.listdir(os.path.join(REPO, "configs"))
+                   if f.endswith(".yaml"))
+    cases = [(stem(a), a, []) for a in archs if has_preset(a)] + VARIANTS
+    simple_only = [stem(a) for a in archs if not has_preset(a)]
+
+    print("| workload | config | detailed cycles | simple cycles | gap | detailed GB/s | row-hit rate |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, arch, overrides in cases:
+        for net in nets:
+            if args.filter not in "%s %s" % (stem(net), label):
+                continue
+            d = run(fusim, arch, net, overrides)
+            s = run(fusim, arch, net, overrides + ["dram.model=simple"])
+            hits = sum(c["row_hits"] for c in d["dram_channels"])
+            total = hits + sum(c["row_misses"] + c["row_conflicts"] for c in d["dram_channels"])
+            nbytes = d["offchip_read_bytes"] + d["offchip_write_bytes"]
+            gbs = nbytes / d["seconds"] / 1e9 if d["seconds"] > 0 else 0.0
+            print("| %s | %s | %s | %s | %+.1f %% | %.1f | %s |" % (
+                stem(net), label, "{:,}".format(d["cycles"]), "{:,}".format(s["cycles"]),
+                100.0 * (d["cycles"] - s["cycles"]) / s["cycles"], gbs,
+                "%.1f %%" % (100.0 * hits / total) if total else "-"))
+            sys.stdout.flush()
+    if simple_only:
+        print("\nSimple model only (no dram.preset): %s." % ", ".join(simple_only))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,478 @@
+#include "dram/dram_controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+
+namespace fusim {
+
+namespace {
+
+enum Field { kRow, kRank, kBankGroup, kBank, kColumn, kChannel };
+
+// Earliest first; equal arrivals in submission order. std heaps keep the largest on top.
+template <class R>
+bool later(const R& a, const R& b) {
+  return a.arrival != b.arrival ? a.arrival > b.arrival : a.seq > b.seq;
+}
+
+// Read to write on the data bus: JEDEC's minimum RD-to-WR command distance is
+// CL - CWL + BL/2 + 2, i.e. the write data may start 2 cycles after the read data ended.
+constexpr DramTick kReadToWriteBusGap = 2;
+
+}  // namespace
+
+DramController::DramController(const DramParams& params, double epoch_ticks)
+    : p_(params),
+      t_(params.timing),
+      epoch_ticks_(epoch_ticks),
+      burst_bytes_(params.burst_bytes_detailed()),
+      burst_ticks_(params.burst_length / 2 > 0 ? params.burst_length / 2 : 1) {
+  const auto depth = static_cast<std::size_t>(p_.queue_depth);
+  high_watermark_ = std::max<std::size_t>(1, depth * 3 / 4);
+  low_watermark_ = depth / 4;
+  // Mapping: fields listed most significant first; store least significant first.
+  std::vector<std::string> names;
+  std::stringstream ss(p_.address_mapping);
+  for (std::string part; std::getline(ss, part, ':');) names.push_back(part);
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    const std::string& n = *it;
+    if (n == "row") mapping_.emplace_back(kRow, p_.rows);
+    if (n == "rank") mapping_.emplace_back(kRank, p_.ranks);
+    if (n == "bankgroup") mapping_.emplace_back(kBankGroup, p_.bank_groups);
+    if (n == "bank") mapping_.emplace_back(kBank, p_.banks_per_group);
+    if (n == "column") mapping_.emplace_back(kColumn, p_.row_bytes / burst_bytes_);
+    if (n == "channel") mapping_.emplace_back(kChannel, p_.channels);
+  }
+  channels_.resize(static_cast<std::size_t>(p_.channels));
+  counters_.resize(channels_.size());
+  const auto nbanks = static_cast<std::size_t>(p_.ranks * p_.bank_groups * p_.banks_per_group);
+  for (Channel& ch : channels_) {
+    ch.banks.resize(nbanks);
+    ch.hit_pending.assign(nbanks, 0);
+    ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
+    ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
+    for (std::size_t b = 0; b < nbanks; ++b) {
+      ch.banks[b].group =
+          static_cast<std::int32_t>(b / static_cast<std::size_t>(p_.banks_per_group));
+      ch.banks[b].rank = static_cast<std::int32_t>(
+          b / static_cast<std::size_t>(p_.banks_per_group * p_.bank_groups));
+    }
+    // Ranks refresh staggered over one tREFI.
+    for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+      ch.ranks[r].refresh_due = t_.tREFI * static_cast<DramTick>(r + 1) / p_.ranks;
+    }
+  }
+}
+
+DramController::Location DramController::decode(std::int64_t addr) const {
+  Location l;
+  std::int64_t x = addr / burst_bytes_;
+  for (const auto& [field, count] : mapping_) {
+    std::int64_t v;
+    if ((count & (count - 1)) == 0) {  // powers of two (the usual case): no division
+      v = x & (count - 1);
+      x >>= __builtin_ctzll(static_cast<unsigned long long>(count));
+    } else {
+      v = x % count;
+      x /= count;
+    }
+    switch (field) {
+      case kRow:
+        l.row = v;
+        break;
+      case kRank:
+        l.rank = static_cast<int>(v);
+        break;
+      case kBankGroup:
+        l.bankgroup = static_cast<int>(v);
+        break;
+      case kBank:
+        l.bank = static_cast<int>(v);
+        break;
+      case kColumn:
+        l.column = v;
+        break;
+      default:
+        l.channel = static_cast<int>(v);
+    }
+  }
+  return l;
+}
+
+int DramController::submit(const DramStream& s) {
+  int id;
+  if (!free_streams_.empty()) {
+    id = free_streams_.back();
+    free_streams_.pop_back();
+    streams_[static_cast<std::size_t>(id)] = Stream{};
+  } else {
+    id = static_cast<int>(streams_.size());
+    streams_.emplace_back();
+  }
+  Stream& st = streams_[static_cast<std::size_t>(id)];
+  st.spec = s;
+  st.done = s.arrival;
+  ++active_streams_;
+  if (s.group >= 0 && static_cast<std::size_t>(s.group) >= groups_.size())
+    groups_.resize(static_cast<std::size_t>(s.group) + 1);
+  const std::int64_t window = std::max<std::int64_t>(1, s.outstanding);
+  for (std::int64_t i = 0; i < window; ++i) {
+    if (st.row >= s.rows || s.row_bytes <= 0) break;
+    issue_next_burst(id, s.arrival);
+  }
+  if (st.in_flight == 0) {  // an empty transfer
+    st.finished = true;
+    completed_.emplace_back(id, s.arrival);
+    --active_streams_;
+  }
+  return id;
+}
+
+void DramController::issue_next_burst(int id, DramTick arrival) {
+  Stream& st = streams_[static_cast<std::size_t>(id)];
+  const DramStream& s = st.spec;
+  const std::int64_t a = s.addr + st.row * s.stride_bytes + st.offset;
+  const std::int64_t in_burst = a % burst_bytes_;
+  const std::int64_t len = std::min(burst_bytes_ - in_burst, s.row_bytes - st.offset);
+  st.offset += len;
+  if (st.offset >= s.row_bytes) {
+    st.offset = 0;
+    ++st.row;
+  }
+  const Location l = decode(a);
+  Request r;
+  r.arrival = arrival;
+  r.seq = seq_++;
+  r.stream = id;
+  r.bytes = static_cast<std::int32_t>(len);
+  r.bank = static_cast<std::int32_t>((l.rank * p_.bank_groups + l.bankgroup) * p_.banks_per_group +
+                                     l.bank);
+  r.write = s.write;
+  r.row = l.row;
+  Channel& ch = channels_[static_cast<std::size_t>(l.channel)];
+  auto& heap = r.write ? ch.pending_writes : ch.pending_reads;
+  heap.push_back(r);
+  std::push_heap(heap.begin(), heap.end(),
+                 [](const Request& x, const Request& y) { return later(x, y); });
+  // It can change the channel's next command only if it arrives by then.
+  if (ch.next.kind == Kind::None || arrival <= ch.next.time) ch.dirty = true;
+  ++st.in_flight;
+}
+
+void DramController::burst_done(int id, DramTick t) {
+  Stream& st = streams_[static_cast<std::size_t>(id)];
+  --st.in_flight;
+  st.done = std::max(st.done, t);
+  if (st.row < st.spec.rows) {
+    issue_next_burst(id, t + st.spec.round_trip);
+  } else if (st.in_flight == 0) {
+    st.finished = true;
+    completed_.emplace_back(id, st.done);
+    --active_streams_;
+  }
+}
+
+[[gnu::always_inline]] inline DramTick DramController::act_time(const Channel& ch,
+                                                                const Request& r) const {
+  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
+  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  return std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW});
+}
+
+[[gnu::always_inline]] inline DramTick DramController::col_time(const Channel& ch,
+                                                                const Request& r) const {
+  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
+  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  if (!r.write) return std::max({b.col_ok, rk.rd_ok, g.rd_ok, ch.bus_free - t_.tCL});
+  const DramTick bus = ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0);
+  return std::max({b.col_ok, rk.wr_ok, g.wr_ok, bus - t_.tCWL});
+}
+
+void DramController::compute_next(Channel& ch) {
+  ch.dirty = false;
+  switch_mode(ch);
+  ch.next = next_command(ch, 0);
+  for (;;) {
+    // Bursts that arrive before that command enter the queues first (while there is room) and
+    // may change the choice. With empty queues, the earliest arrivals enter.
+    DramTick limit = ch.next.time;
+    if (ch.next.kind == Kind::None) {
+      if (!ch.pending_reads.empty()) limit = ch.pending_reads.front().arrival;
+      if (!ch.pending_writes.empty()) limit = std::min(limit, ch.pending_writes.front().arrival);
+    }
+    const bool mode = ch.write_mode;
+    const std::size_t old_size = (mode ? ch.writes : ch.reads).size();
+    if (!admit(ch, limit)) return;
+    // Only the new requests need a look, unless the mode or a row-closing choice changes.
+    switch_mode(ch);
+    const bool full =
+        mode != ch.write_mode || ch.next.kind == Kind::None || ch.next.kind == Kind::Pre;
+    ch.next = next_command(ch, full ? 0 : old_size);
+  }
+}
+
+void DramController::switch_mode(Channel& ch) const {
+  // Write drain on the watermarks.
+  if (!ch.write_mode) {
+    if ((ch.reads.empty() && !ch.writes.empty()) || ch.writes.size() >= high_watermark_)
+      ch.write_mode = true;
+  } else if (ch.writes.empty() || (!ch.reads.empty() && ch.writes.size() <= low_watermark_)) {
+    ch.write_mode = false;
+  }
+}
+
+// The next event among the active queue's requests from `first` on, and ch.next when `first`
+// > 0 (the choice among the earlier requests, which the new ones have not changed).
+DramController::Event DramController::next_command(Channel& ch, std::size_t first) {
+  const std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+  Event best;
+  if (q.empty()) return best;
+  if (first > 0) {
+    best = ch.next;
+  } else {
+    // Refresh has priority once due.
+    for (std::size_t rk = 0; rk < ch.ranks.size(); ++rk) {
+      const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
+      if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), 0};
+    }
+  }
+  bool hits_known = false;
+  for (std::size_t i = first; i < q.size(); ++i) {
+    const Request& r = q[i];
+    const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
+    Kind k;
+    DramTick t;
+    if (b.open_row == r.row) {
+      k = Kind::Col;
+      t = col_time(ch, r);
+    } else if (b.open_row < 0) {
+      k = Kind::Act;
+      t = act_time(ch, r);
+    } else {
+      // A row with a queued hit is not closed for a conflicting request. The banks with a queued
+      // hit are found once per call, when the first conflict shows up.
+      if (!hits_known) {
+        for (const Request& o : q) {
+          if (ch.banks[static_cast<std::size_t>(o.bank)].open_row == o.row)
+            ch.hit_pending[static_cast<std::size_t>(o.bank)] = 1;
+        }
+        hits_known = true;
+      }
+      if (ch.hit_pending[static_cast<std::size_t>(r.bank)]) continue;
+      k = Kind::Pre;
+      t = b.pre_ok;
+    }
+    t = std::max({t, ch.last_cmd + 1, r.arrival});
+    // First ready; then a refresh; then a row hit; then the oldest.
+    const bool better =
+        t < best.time || (t == best.time && best.kind != Kind::Refresh &&
+                          ((k == Kind::Col && best.kind != Kind::Col) ||
+                           ((k == Kind::Col) == (best.kind == Kind::Col) && r.seq < best.seq)));
+    if (better) best = Event{k, t, static_cast<int>(i), r.seq};
+  }
+  if (hits_known) std::fill(ch.hit_pending.begin(), ch.hit_pending.end(), 0);
+  return best;
+}
+
+bool DramController::admit(Channel& ch, DramTick limit) {
+  const auto depth = static_cast<std::size_t>(p_.queue_depth);
+  const auto cmp = [](const Request& x, const Request& y) { return later(x, y); };
+  bool any = false;
+  while (!ch.pending_reads.empty() && ch.reads.size() < depth &&
+         ch.pending_reads.front().arrival <= limit) {
+    std::pop_heap(ch.pending_reads.begin(), ch.pending_reads.end(), cmp);
+    ch.reads.push_back(ch.pending_reads.back());
+    ch.pending_reads.pop_back();
+    any = true;
+  }
+  while (!ch.pending_writes.empty() && ch.writes.size() < depth &&
+         ch.pending_writes.front().arrival <= limit) {
+    std::pop_heap(ch.pending_writes.begin(), ch.pending_writes.end(), cmp);
+    const Request r = ch.pending_writes.back();
+    ch.pending_writes.pop_back();
+    ch.writes.push_back(r);
+    // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
+    burst_done(r.stream, std::max(r.arrival, ch.last_cmd));
+    any = true;
+  }
+  return any;
+}
+
+void DramController::refresh(Channel& ch, int c, int rank) {
+  Rank& rk = ch.ranks[static_cast<std::size_t>(rank)];
+  DramTick t = std::max(rk.refresh_due, ch.last_cmd + 1);
+  DramChannelCounters& n = counters_[static_cast<std::size_t>(c)];
+  // Precharge all open banks of the rank (PREA), then REF once every bank may be activated.
+  DramTick prea = -1;
+  for (const Bank& b : ch.banks) {
+    if (b.rank == rank && b.open_row >= 0) prea = std::max({prea, b.pre_ok, t});
+  }
+  DramTick ref = t;
+  if (prea >= 0) {
+    ch.last_cmd = prea;
+    ref = prea + t_.tRP;
+  }
+  for (Bank& b : ch.banks) {
+    if (b.rank != rank) continue;
+    if (b.open_row >= 0) ++n.precharges;
+    b.open_row = -1;
+    ref = std::max(ref, b.act_ok);
+  }
+  ref = std::max(ref, ch.last_cmd + 1);
+  for (Bank& b : ch.banks) {
+    if (b.rank == rank) b.act_ok = ref + t_.tRFC;
+  }
+  ch.last_cmd = ref;
+  rk.refresh_due += t_.tREFI;
+  ++n.refreshes;
+}
+
+void DramController::execute(int c) {
+  Channel& ch = channels_[static_cast<std::size_t>(c)];
+  const Event e = ch.next;
+  ch.dirty = true;
+  if (e.kind == Kind::Refresh) {
+    refresh(ch, c, e.index);
+    return;
+  }
+  std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+  Request& r = q[static_cast<std::size_t>(e.index)];
+  Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
+  Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
+  BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  DramChannelCounters& n = counters_[static_cast<std::size_t>(c)];
+  const DramTick t = e.time;
+  ch.last_cmd = t;
+  auto classify = [&](std::int64_t DramChannelCounters::*chan,
+                      std::int64_t DramGroupCounters::*grp) {
+    if (r.started) return;
+    r.started = true;
+    ++(n.*chan);
+    const std::int32_t gi = streams_[static_cast<std::size_t>(r.stream)].spec.group;
+    if (gi >= 0) ++(groups_[static_cast<std::size_t>(gi)].*grp);
+  };
+  switch (e.kind) {
+    case Kind::Pre:
+      classify(&DramChannelCounters::row_conflicts, &DramGroupCounters::row_conflicts);
+      b.open_row = -1;
+      b.act_ok = std::max(b.act_ok, t + t_.tRP);
+      ++n.precharges;
+      return;
+    case Kind::Act:
+      classify(&DramChannelCounters::row_misses, &DramGroupCounters::row_misses);
+      b.open_row = r.row;
+      b.col_ok = t + t_.tRCD;
+      b.pre_ok = std::max(b.pre_ok, t + t_.tRAS);
+      b.act_ok = t + t_.tRC;
+      rk.act_ok = t + t_.tRRD_S;
+      g.act_ok = t + t_.tRRD_L;
+      rk.faw[rk.faw_pos] = t;
+      rk.faw_pos = (rk.faw_pos + 1) % 4;
+      ++n.activates;
+      return;
+    default:
+      break;
+  }
+  // Column command.
+  classify(&DramChannelCounters::row_hits, &DramGroupCounters::row_hits);
+  const Request done = r;
+  DramTick end;
+  if (!done.write) {
+    end = t + t_.tCL + burst_ticks_;
+    rk.rd_ok = std::max(rk.rd_ok, t + t_.tCCD_S);
+    g.rd_ok = std::max(g.rd_ok, t + t_.tCCD_L);
+    b.pre_ok = std::max(b.pre_ok, t + t_.tRTP);
+    ch.bus_last_read = true;
+    ++n.reads;
+    n.bytes_read += done.bytes;
+  } else {
+    end = t + t_.tCWL + burst_ticks_;
+    rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);
+    g.wr_ok = std::max(g.wr_ok, t + t_.tCCD_L);
+    rk.rd_ok = std::max(rk.rd_ok, end + t_.tWTR_S);
+    g.rd_ok = std::max(g.rd_ok, end + t_.tWTR_L);
+    b.pre_ok = std::max(b.pre_ok, end + t_.tWR);
+    ch.bus_last_read = false;
+    ++n.writes;
+    n.bytes_written += done.bytes;
+  }
+  ch.bus_free = end;
+  n.busy_ticks += burst_ticks_;
+  const auto epoch = static_cast<std::size_t>(static_cast<double>(end) / epoch_ticks_);
+  if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
+  n.epoch_bytes[epoch] += done.bytes;
+  q.erase(q.begin() + e.index);
+  if (p_.page_policy == PagePolicy::Closed) {
+    // Auto-precharge unless a queued request still hits this row.
+    bool keep = false;
+    for (const auto* qq : {&ch.reads, &ch.writes}) {
+      for (const Request& o : *qq) keep = keep || (o.bank == done.bank && o.row == done.row);
+    }
+    if (!keep) {
+      b.open_row = -1;
+      b.act_ok = std::max(b.act_ok, b.pre_ok + t_.tRP);
+      ++n.precharges;
+    }
+  }
+  if (!done.write) burst_done(done.stream, end);
+}
+
+void DramController::advance(DramTick until) {
+  for (;;) {
+    int best = -1;
+    DramTick best_time = kNever;
+    for (std::size_t c = 0; c < channels_.size(); ++c) {
+      Channel& ch = channels_[c];
+      if (ch.dirty) compute_next(ch);
+      if (ch.next.kind != Kind::None && ch.next.time < best_time) {
+        best_time = ch.next.time;
+        best = static_cast<int>(c);
+      }
+    }
+    if (best < 0 || best_time > until) return;
+    execute(best);
+  }
+}
+
+DramTick DramController::next_event() {
+  DramTick t = kNever;
+  for (Channel& ch : channels_) {
+    if (ch.dirty) compute_next(ch);
+    if (ch.next.kind != Kind::None) t = std::min(t, ch.next.time);
+  }
+  return t;
+}
+
+std::vector<std::pair<int, DramTick>> DramController::take_completed() {
+  std::vector<std::pair<int, DramTick>> out;
+  out.swap(completed_);
+  return out;
+}
+
+void DramController::release(int id) {
+  free_streams_.push_back(id);
+}
+
+bool DramController::busy() const {
+  if (active_streams_ > 0) return true;
+  for (const Channel& ch : channels_) {
+    if (!ch.writes.empty() || !ch.reads.empty()) return true;
+  }
+  return false;
+}
+
+void DramController::count_refreshes_until(DramTick end) {
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    Channel& ch = channels_[c];
+    for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+      while (ch.ranks[r].refresh_due <= end) refresh(ch, static_cast<int>(c), static_cast<int>(r));
+    }
+    ch.dirty = true;
+  }
+}
+
+}  // namespace fusim

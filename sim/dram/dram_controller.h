@@ -1,0 +1,172 @@
+// The detailed DRAM model's memory controllers, one per channel, as plain C++ (no SystemC): the
+// DetailedDram module drives them, and the component tests drive them directly and check the
+// exact cycle of each completion against JEDEC closed forms.
+//
+// Per channel: a read queue and a write queue of `queue_depth` bursts each, FR-FCFS among the
+// queued requests (the command that can issue first goes first; at equal times a row hit, then
+// the oldest request), open- or closed-page row buffers, per-bank state machines, rank and bank
+// group constraints (tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L), one command per DRAM cycle on the
+// command bus, the data bus, and all-bank refresh every tREFI per rank. Writes are posted: a
+// write burst is done when the write queue accepts it; the queue drains when it reaches 3/4 of
+// its depth or when no read is waiting, down to 1/4 while reads wait.
+//
+// Time is in DRAM clock cycles (ticks of dram.tck_ps). Commands are scheduled analytically: the
+// controller computes the earliest legal cycle of each candidate command from the bank, rank
+// and bus state, so nothing ticks per cycle.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "arch/arch.h"
+
+namespace fusim {
+
+using DramTick = std::int64_t;
+constexpr DramTick kNever = std::numeric_limits<DramTick>::max() / 4;
+
+// One DMA transfer: `rows` rows of `row_bytes` bytes, row r starting at addr + r * stride_bytes
+// (rows = 1 is a contiguous range). It is split into bursts along this layout, so a strided tile
+// touches more bursts (and rows) than a contiguous one of the same size.
+struct DramStream {
+  DramTick arrival = 0;  // when its first bursts reach the controllers
+  std::int64_t addr = 0;
+  std::int64_t row_bytes = 0;
+  std::int64_t rows = 1;
+  std::int64_t stride_bytes = 0;
+  bool write = false;
+  std::int64_t outstanding = 64;  // bursts in flight at once (the DMA engine's limit)
+  DramTick round_trip = 0;        // from a burst's completion to the arrival of its successor
+  std::int32_t group = 0;         // the program group it belongs to, for statistics
+};
+
+struct DramChannelCounters {
+  std::int64_t reads = 0, writes = 0;                            // bursts
+  std::int64_t bytes_read = 0, bytes_written = 0;                // requested bytes
+  std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // by the request's first command
+  std::int64_t activates = 0, precharges = 0, refreshes = 0;
+  DramTick busy_ticks = 0;                // data bus busy
+  std::vector<std::int64_t> epoch_bytes;  // bytes whose data moved in each epoch
+};
+
+struct DramGroupCounters {
+  std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
+};
+
+class DramController {
+ public:
+  // `params` must be a resolved detailed-model DramParams (load_arch checks them).
+  // `epoch_ticks`: the length of one bandwidth epoch in ticks.
+  DramController(const DramParams& params, double epoch_ticks);
+
+  struct Location {
+    int channel = 0, rank = 0, bankgroup = 0, bank = 0;  // bank within its bank group
+    std::int64_t row = 0, column = 0;                    // column in bursts
+  };
+  Location decode(std::int64_t addr) const;
+
+  // Hands a transfer to the controllers; returns its id. Its arrival must not be earlier than
+  // the `until` of an earlier advance() by more than the caller accepts as error: commands
+  // already issued are never revised.
+  int submit(const DramStream& s);
+  // Issues, in time order over all channels, every event (command, refresh, queue admission)
+  // at or before `until`.
+  void advance(DramTick until);
+  // The streams that completed since the last call, with the tick of their last burst's
+  // completion (reads: the end of its data; writes: its acceptance by the write queue).
+  std::vector<std::pair<int, DramTick>> take_completed();
+  // The caller is done with a completed stream's id; a later submit may reuse it.
+  void release(int id);
+  bool busy() const;                         // a stream or a queued write is unfinished
+  DramTick next_event();                     // kNever when there is none
+  void count_refreshes_until(DramTick end);  // for the statistics at the end of a run
+
+  const std::vector<DramChannelCounters>& channel_counters() const { return counters_; }
+  const std::vector<DramGroupCounters>& group_counters() const { return groups_; }
+  DramTick burst_ticks() const { return burst_ticks_; }  // BL / 2
+  std::int64_t burst_bytes() const { return burst_bytes_; }
+
+ private:
+  struct Request {
+    DramTick arrival = 0;
+    std::uint64_t seq = 0;
+    std::int32_t stream = 0;
+    std::int32_t bytes = 0;
+    std::int32_t bank = 0;  // index into the channel's banks
+    bool write = false;
+    bool started = false;  // its first command has issued (it is classified)
+    std::int64_t row = 0;
+  };
+  struct Bank {
+    std::int64_t open_row = -1;
+    DramTick act_ok = 0, pre_ok = 0, col_ok = 0;
+    std::int32_t rank = 0, group = 0;  // group: index into the channel's bank groups
+  };
+  struct Rank {
+    DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
+    DramTick faw[4] = {-kNever, -kNever, -kNever, -kNever};
+    int faw_pos = 0;
+    DramTick refresh_due = 0;
+  };
+  struct BankGroup {
+    DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
+  };
+  enum class Kind : std::uint8_t { None, Refresh, Pre, Act, Col };
+  struct Event {
+    Kind kind = Kind::None;
+    DramTick time = kNever;
+    int index = -1;         // request in the active queue, or rank to refresh
+    std::uint64_t seq = 0;  // the request's age
+  };
+  struct Channel {
+    std::vector<Bank> banks;
+    std::vector<Rank> ranks;
+    std::vector<BankGroup> groups;
+    std::vector<Request> reads, writes;                  // the queues
+    std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
+    std::vector<char> hit_pending;                       // scratch of next_command, per bank
+    DramTick last_cmd = -1, bus_free = 0;
+    bool bus_last_read = true, write_mode = false;
+    bool dirty = true;
+    Event next;
+  };
+  struct Stream {
+    DramStream spec;
+    std::int64_t row = 0, offset = 0;  // the next burst to generate
+    std::int64_t in_flight = 0;
+    DramTick done = 0;
+    bool finished = false;
+  };
+
+  void compute_next(Channel& ch);
+  void execute(int c);
+  Event next_command(Channel& ch, std::size_t first);
+  void switch_mode(Channel& ch) const;
+  bool admit(Channel& ch, DramTick limit);  // false when nothing entered
+  void refresh(Channel& ch, int c, int rank);
+  void issue_next_burst(int stream, DramTick arrival);
+  void burst_done(int stream, DramTick t);
+  DramTick col_time(const Channel& ch, const Request& r) const;
+  DramTick act_time(const Channel& ch, const Request& r) const;
+
+  DramParams p_;
+  DramTiming t_;
+  double epoch_ticks_;
+  std::int64_t burst_bytes_;
+  DramTick burst_ticks_;
+  std::size_t high_watermark_, low_watermark_;
+  std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
+  std::vector<Channel> channels_;
+  std::vector<Stream> streams_;
+  std::vector<int> free_streams_;
+  std::vector<std::pair<int, DramTick>> completed_;
+  std::vector<DramChannelCounters> counters_;
+  std::vector<DramGroupCounters> groups_;
+  std::uint64_t seq_ = 0;
+  std::int64_t active_streams_ = 0;
+};
+
+}  // namespace fusim

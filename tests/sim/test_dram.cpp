@@ -1,0 +1,371 @@
+// The detailed DRAM model against closed forms, DRAMSim3 style: exact cycles of single requests
+// (row hit, miss, conflict, tFAW, refresh), streaming and random-read bandwidth, and N
+// initiators sharing the memory through the interconnect.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "arch/arch.h"
+#include "dram/detailed_dram.h"
+#include "dram/dma_extension.h"
+#include "dram/dram_controller.h"
+#include "interconnect/interconnect.h"
+#include "sim_context.h"
+#include "sim_time.h"
+#include "test_util.h"
+
+using fusim::DramController;
+using fusim::DramStream;
+using fusim::DramTick;
+
+namespace {
+
+// One DDR4-3200 channel as the mlu.yaml preset resolves it.
+fusim::DramParams ddr4(std::vector<std::string> overrides = {}) {
+  overrides.push_back("dram.channels=1");
+  return fusim::load_arch(fusim::test::src("configs/mlu.yaml"), overrides).dram;
+}
+
+DramStream burst(DramTick arrival, std::int64_t addr, bool write = false) {
+  DramStream s;
+  s.arrival = arrival;
+  s.addr = addr;
+  s.row_bytes = 64;
+  s.write = write;
+  return s;
+}
+
+// Runs the controller to the end; returns each stream's completion tick by id.
+std::vector<DramTick> run(DramController& c) {
+  c.advance(fusim::kNever);
+  std::vector<DramTick> done;
+  for (const auto& [id, t] : c.take_completed()) {
+    if (done.size() <= static_cast<std::size_t>(id)) done.resize(static_cast<std::size_t>(id) + 1);
+    done[static_cast<std::size_t>(id)] = t;
+  }
+  return done;
+}
+
+// Address of burst `column` of `row` in bank `bank` of bank group `bg` (one channel, one rank,
+// mapping row:bank:rank:column:bankgroup:channel).
+std::int64_t addr(const fusim::DramParams& p, std::int64_t row, std::int64_t bank, std::int64_t bg,
+                  std::int64_t column) {
+  const std::int64_t cols = p.row_bytes / p.burst_bytes_detailed();
+  return (((row * p.banks_per_group + bank) * cols + column) * p.bank_groups + bg) *
+         p.burst_bytes_detailed();
+}
+
+}  // namespace
+
+TEST_CASE("DDR4-3200 preset: the JESD79-4 3200AA numbers", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  CHECK(p.model == fusim::DramModel::Detailed);
+  CHECK(p.tck_ps == 625);
+  CHECK(p.timing.tCL == 22);
+  CHECK(p.timing.tRCD == 22);
+  CHECK(p.timing.tRP == 22);
+  CHECK(p.burst_bytes_detailed() == 64);
+  CHECK(p.bytes_per_cycle_per_channel == Approx(25.6));  // at mlu.yaml's 1 GHz
+}
+
+TEST_CASE("the address mapping places fields as configured", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramController c(p, 1e9);
+  const auto l = c.decode(addr(p, 5, 3, 2, 7));
+  CHECK(l.row == 5);
+  CHECK(l.bank == 3);
+  CHECK(l.bankgroup == 2);
+  CHECK(l.column == 7);
+  CHECK(l.channel == 0);
+  const fusim::DramParams q = ddr4({"dram.address_mapping=row:column:bank:bankgroup:rank:channel"});
+  DramController d(q, 1e9);
+  CHECK(d.decode(64).bankgroup == 1);
+  CHECK(d.decode(64 * 4).bank == 1);
+  CHECK(d.decode(64 * 16).column == 1);
+}
+
+TEST_CASE("a row miss on an idle bank completes in tRCD + tCL + burst", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramController c(p, 1e9);
+  c.submit(burst(100, 0));
+  const auto done = run(c);
+  CHECK(done[0] == 100 + p.timing.tRCD + p.timing.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].row_misses == 1);
+}
+
+TEST_CASE("a row hit completes in tCL + burst", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramController c(p, 1e9);
+  c.submit(burst(0, addr(p, 9, 1, 0, 0)));
+  c.submit(burst(1000, addr(p, 9, 1, 0, 5)));  // same row, another column, long after
+  const auto done = run(c);
+  CHECK(done[1] == 1000 + p.timing.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].row_hits == 1);
+}
+
+TEST_CASE("a row conflict completes in tRP + tRCD + tCL + burst", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramController c(p, 1e9);
+  c.submit(burst(0, addr(p, 9, 1, 0, 0)));
+  c.submit(burst(1000, addr(p, 10, 1, 0, 0)));  // same bank, another row
+  const auto done = run(c);
+  CHECK(done[1] == 1000 + p.timing.tRP + p.timing.tRCD + p.timing.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].row_conflicts == 1);
+}
+
+TEST_CASE("closed page: the second access to a row is a miss, not a hit", "[dram]") {
+  const fusim::DramParams p = ddr4({"dram.page_policy=closed"});
+  DramController c(p, 1e9);
+  c.submit(burst(0, addr(p, 9, 1, 0, 0)));
+  c.submit(burst(1000, addr(p, 9, 1, 0, 5)));
+  const auto done = run(c);
+  CHECK(done[1] == 1000 + p.timing.tRCD + p.timing.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].row_misses == 2);
+}
+
+TEST_CASE("tFAW: the fifth activate in a rank waits for the window", "[dram]") {
+  // tRCD 23 keeps the fourth read's command off the cycle of the fifth activate (one command per
+  // cycle), so the closed form holds exactly.
+  const fusim::DramParams p = ddr4({"dram.timing_ck.tRCD=23"});
+  const auto& t = p.timing;
+  REQUIRE(4 * t.tRRD_S < t.tFAW);
+  DramController c(p, 1e9);
+  for (int bg = 0; bg < 4; ++bg) c.submit(burst(0, addr(p, 0, 0, bg, 0)));
+  c.submit(burst(0, addr(p, 0, 1, 0, 0)));  // a fifth bank
+  const auto done = run(c);
+  for (int i = 0; i < 4; ++i) {
+    INFO("read " << i);
+    CHECK(done[static_cast<std::size_t>(i)] == i * t.tRRD_S + t.tRCD + t.tCL + p.burst_length / 2);
+  }
+  CHECK(done[4] == t.tFAW + t.tRCD + t.tCL + p.burst_length / 2);
+}
+
+TEST_CASE("refresh: a request at tREFI waits tRFC", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  c.submit(burst(t.tREFI, 0));
+  const auto done = run(c);
+  CHECK(done[0] == t.tREFI + t.tRFC + t.tRCD + t.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].refreshes == 1);
+  // And an open row is closed by the refresh: the next access to it is a miss.
+  DramController d(p, 1e9);
+  d.submit(burst(t.tREFI - 1000, 0));
+  d.submit(burst(t.tREFI + 2000, 64 * 4));
+  const auto done2 = run(d);
+  CHECK(done2[1] == t.tREFI + 2000 + t.tRCD + t.tCL + p.burst_length / 2);
+}
+
+TEST_CASE("a sequential stream reaches at least 90 % of the channel's peak", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramController c(p, 1e9);
+  DramStream s;
+  s.row_bytes = 4 << 20;  // 4 MiB, several refresh intervals
+  s.outstanding = 64;
+  c.submit(s);
+  const auto done = run(c);
+  const double peak = static_cast<double>(p.bus_bytes * 2);  // bytes per tick
+  const double achieved = static_cast<double>(s.row_bytes) / static_cast<double>(done[0]);
+  INFO("achieved " << achieved / peak * 100 << " % of peak");
+  CHECK(achieved >= 0.9 * peak);
+  CHECK(achieved <= peak);
+}
+
+TEST_CASE("random 64-byte reads reach the bandwidth that tFAW predicts", "[dram]") {
+  // Every read opens a row (open page, random rows: conflicts). Activates are limited to 4 per
+  // tFAW (tFAW = 34 > 4 tRRD_S = 16, and 16 banks / tRC = 0.22 activates per cycle > 4 / 34),
+  // and refresh takes tRFC of every tREFI, so the channel moves
+  //   4 x 64 B / tFAW x (1 - tRFC / tREFI) = 7.19 B per DRAM cycle = 11.5 GB/s (45 % of peak).
+  const fusim::DramParams p = ddr4();
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  std::uint64_t x = 12345;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    c.submit(burst(0, static_cast<std::int64_t>((x >> 20) % (std::uint64_t{1} << 33)) & ~63LL));
+  }
+  DramTick end = 0;
+  for (DramTick d : run(c)) end = std::max(end, d);
+  const double predicted = 4.0 * 64.0 / static_cast<double>(t.tFAW) *
+                           (1.0 - static_cast<double>(t.tRFC) / static_cast<double>(t.tREFI));
+  const double achieved = 64.0 * n / static_cast<double>(end);
+  INFO("achieved " << achieved << " B/cycle, predicted " << predicted);
+  CHECK(predicted == Approx(7.19).epsilon(0.01));
+  CHECK(achieved == Approx(predicted).epsilon(0.05));
+}
+
+TEST_CASE("a strided tile costs more than a contiguous one of the same bytes", "[dram]") {
+  const fusim::DramParams p = ddr4();
+  DramStream contiguous;
+  contiguous.row_bytes = 64 * 1024;
+  DramStream strided;
+  strided.row_bytes = 96;  // rows of 96 B, 1 MiB apart: two bursts each, new rows each
+  strided.rows = 64 * 1024 / 96;
+  strided.stride_bytes = 1 << 20;
+  DramController a(p, 1e9), b(p, 1e9);
+  a.submit(contiguous);
+  b.submit(strided);
+  const DramTick ta = run(a)[0], tb = run(b)[0];
+  CHECK(tb > 2 * ta);
+  CHECK(b.channel_counters()[0].bytes_read == strided.rows * strided.row_bytes);
+  CHECK(b.channel_counters()[0].reads > a.channel_counters()[0].reads);
+}
+
+namespace {
+
+// A DMA initiator for the SystemC test: one read of `bytes` at `addr`, recording when it ends.
+class Streamer : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Streamer> socket;
+  Streamer(sc_core::sc_module_name name, std::int64_t addr, std::int64_t bytes)
+      : sc_module(name), socket("socket"), addr_(addr), bytes_(bytes) {
+    SC_HAS_PROCESS(Streamer);
+    SC_THREAD(run);
+  }
+  double done = 0;
+
+ private:
+  void run() {
+    tlm::tlm_generic_payload t;
+    auto* ext = new fusim::DmaExtension;  // owned by t
+    ext->outstanding_bursts = 32;
+    t.set_extension(ext);
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(static_cast<sc_dt::uint64>(addr_));
+    t.set_data_ptr(&data_);
+    t.set_data_length(static_cast<unsigned int>(bytes_));
+    t.set_streaming_width(static_cast<unsigned int>(bytes_));
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(t, delay);
+    wait(delay);
+    done = fusim::now_cycles();
+  }
+  std::int64_t addr_, bytes_;
+  unsigned char data_ = 0;
+};
+
+// N initiators each reading `bytes` from their own region at once; returns each one's time.
+std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spacing,
+                                    const fusim::Arch& arch) {
+  fusim::FreshSimContext context;
+  std::vector<double> out;
+  {
+    fusim::DetailedDram dram("dram", arch.dram, arch.clock_mhz);
+    fusim::Interconnect noc("noc", arch.interconnect);
+    noc.memory.bind(dram.socket);
+    std::vector<std::unique_ptr<Streamer>> s;
+    for (int i = 0; i < n; ++i) {
+      s.push_back(std::make_unique<Streamer>(("s" + std::to_string(i)).c_str(),
+                                             std::int64_t{i} * spacing, bytes));
+      s.back()->socket.bind(noc.cores);
+    }
+    sc_core::sc_start();
+    for (const auto& x : s) out.push_back(x->done);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("N cores streaming at once saturate the DRAM peak; each takes longer", "[dram]") {
+  // mlu.yaml: DDR4-3200 x 4 channels (102.4 B/cycle at 1 GHz), interconnect latency 20 cycles
+  // each way. Each core reads 128 KiB from its own banks (128 KiB apart: the bank field sits
+  // above 4 channels x 4 bank groups x 8 KiB rows) with 32 bursts outstanding.
+  const fusim::Arch arch = fusim::load_arch(fusim::test::src("configs/mlu.yaml"));
+  const double peak = arch.dram_peak_bytes_per_cycle();
+  const std::int64_t bytes = 128 * 1024;
+  const std::int64_t spacing = bytes;
+  double t1 = 0;
+  for (int n : {1, 2, 4}) {
+    const std::vector<double> t = stream_together(n, bytes, spacing, arch);
+    double end = 0;
+    for (double x : t) end = std::max(end, x);
+    const double aggregate = static_cast<double>(bytes) * n / end;
+    INFO(n << " cores: " << aggregate << " B/cycle of " << peak << ", slowest " << end);
+    CHECK(aggregate <= peak);
+    if (n == 1) {
+      t1 = end;
+      CHECK(aggregate < 0.5 * peak);  // one DMA engine's window cannot fill the channels
+    } else {
+      CHECK(end > t1);  // sharing costs every core time
+    }
+    if (n == 4) {
+      CHECK(aggregate >= 0.85 * peak);                      // saturated at the DRAM peak
+      CHECK(end >= static_cast<double>(bytes) * n / peak);  // so per-core time grows with N
+    }
+  }
+  // Eight cores: pairs now share banks with different rows, so rows conflict and the aggregate
+  // stays below the peak while each core takes longer still.
+  const std::vector<double> t8 = stream_together(8, bytes, spacing, arch);
+  double end8 = 0;
+  for (double x : t8) end8 = std::max(end8, x);
+  CHECK(static_cast<double>(bytes) * 8 / end8 <= peak);
+  CHECK(end8 > static_cast<double>(bytes) * 8 / peak);
+}
+
+TEST_CASE("dram config: models, strict keys and the resolved YAML round trip", "[dram]") {
+  using fusim::test::error_of;
+  const std::string mlu = fusim::test::src("configs/mlu.yaml");
+  // A preset makes the detailed model the default; simple stays selectable.
+  CHECK(fusim::load_arch(mlu).dram.model == fusim::DramModel::Detailed);
+  const fusim::Arch simple = fusim::load_arch(mlu, {"dram.model=simple"});
+  CHECK(simple.dram.model == fusim::DramModel::Simple);
+  CHECK(simple.dram.latency_cycles == 28);  // tRCD + tCL = 27.5 ns at 1 GHz
+  CHECK(simple.dram_peak_bytes_per_cycle() ==
+        Approx(fusim::load_arch(mlu).dram_peak_bytes_per_cycle()));
+  // Unknown model, unknown timing key, a key of the other model, a bad mapping.
+  const auto e1 = error_of([&] { fusim::load_arch(mlu, {"dram.model=ramulator"}); });
+  REQUIRE(e1);
+  CHECK(e1->key() == "dram.model");
+  const auto e2 = error_of([&] { fusim::load_arch(mlu, {"dram.timing_ck.tXYZ=3"}); });
+  REQUIRE(e2);
+  CHECK(e2->key() == "dram.timing_ck.tXYZ");
+  const std::string file = fusim::test::write_temp(
+      "dram_latency.yaml", "base: " + mlu + "\ndram:\n  latency_cycles: 40\n");
+  const auto e3 = error_of([&] { fusim::load_arch(file); });
+  REQUIRE(e3);
+  CHECK(e3->file() == file);
+  CHECK(e3->line() == 3);
+  CHECK(e3->key() == "dram.latency_cycles");
+  CHECK(std::string(e3->what()).find("simple") != std::string::npos);
+  const auto e4 = error_of([&] {
+    fusim::load_arch(mlu, {"dram.model=simple", "dram.tck_ps=500"});
+  });
+  REQUIRE(e4);
+  CHECK(e4->key() == "dram.tck_ps");
+  const auto e5 =
+      error_of([&] { fusim::load_arch(mlu, {"dram.address_mapping=row:bank:column"}); });
+  REQUIRE(e5);
+  CHECK(e5->key() == "dram.address_mapping");
+  // Every preset and policy writes a resolved arch that loads back to the same text.
+  for (const char* preset : {"DDR4-3200", "LPDDR4-3200", "HBM2"}) {
+    for (const char* model : {"simple", "detailed"}) {
+      const fusim::Arch a = fusim::load_arch(
+          mlu, {std::string("dram.preset=") + preset, std::string("dram.model=") + model,
+                "cores.dma.outstanding_bursts=8"});
+      const std::string text = fusim::arch_to_yaml(a);
+      const fusim::Arch b = fusim::load_arch(fusim::test::write_temp("dram_rt.yaml", text));
+      CHECK(fusim::arch_to_yaml(b) == text);
+      CHECK(b.dram.model == a.dram.model);
+      CHECK(b.dram_peak_bytes_per_cycle() == Approx(a.dram_peak_bytes_per_cycle()));
+    }
+  }
+}
+
+TEST_CASE("the detailed model changes time, not bytes; its lookahead barely matters", "[dram]") {
+  const std::string mlu = fusim::test::src("configs/mlu.yaml");
+  const std::string net = fusim::test::src("workloads/tiny_dag.yaml");
+  const auto d = fusim::test::run(mlu, net);
+  const auto s = fusim::test::run(mlu, net, {"dram.model=simple"});
+  const auto exact = fusim::test::run(mlu, net, {"dram.lookahead_cycles=1"});
+  CHECK(d->result.sim.traffic.read() == s->result.sim.traffic.read());
+  CHECK(d->result.sim.traffic.ofmap_write == s->result.sim.traffic.ofmap_write);
+  CHECK(d->result.sim.cycles != s->result.sim.cycles);
+  CHECK(d->result.sim.cycles == Approx(exact->result.sim.cycles).epsilon(0.02));
+  std::int64_t hits = 0;
+  for (const auto& g : d->result.sim.groups) hits += g.dram_row_hits;
+  CHECK(hits > 0);
+}
