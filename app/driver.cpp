@@ -53,7 +53,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   for (const Group& g : run->program->schedule.groups) {
     const GroupCost c = group_cost(net, arch, g);
     r.predicted.push_back(c.traffic);
-    r.predicted_macs.push_back(c.macs);
+    r.predicted_costs.push_back(c);
   }
   try {
     r.sim = simulate(net, arch, *run->program);

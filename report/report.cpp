@@ -218,6 +218,10 @@ std::string report_json(const RunResult& r) {
        << ", \"offchip_write_bytes\": " << gs.traffic.ofmap_write
        << ", \"predicted_offchip_read_bytes\": " << r.predicted[g].read()
        << ", \"predicted_offchip_write_bytes\": " << r.predicted[g].ofmap
+       << ", \"predicted_macs\": " << r.predicted_costs[g].macs
+       << ", \"predicted_buffer_read_bytes\": " << r.predicted_costs[g].buffer_reads
+       << ", \"predicted_buffer_write_bytes\": " << r.predicted_costs[g].buffer_writes
+       << ", \"predicted_cycles\": " << r.predicted_costs[g].est_cycles
        << ", \"dram_row_hits\": " << gs.dram_row_hits
        << ", \"dram_row_misses\": " << gs.dram_row_misses
        << ", \"dram_row_conflicts\": " << gs.dram_row_conflicts

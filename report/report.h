@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cost/cost_model.h"
+
 #include "arch/arch.h"
 #include "cost/tiling.h"
 #include "network/network.h"
@@ -17,8 +19,10 @@ struct RunResult {
   const Network* net = nullptr;
   const Arch* arch = nullptr;
   const Program* program = nullptr;
-  std::vector<Traffic> predicted;            // per group, from the cost model
-  std::vector<std::int64_t> predicted_macs;  // per group, halo recompute included
+  // Per group, from the cost model: off-chip bytes (the simulation must move exactly these),
+  // and the whole estimate (MACs with halo recompute, on-chip buffer traffic, cycles).
+  std::vector<Traffic> predicted;
+  std::vector<GroupCost> predicted_costs;
   SimResult sim;
 };
 

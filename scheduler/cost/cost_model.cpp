@@ -59,8 +59,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   c.cores = cores;
   c.feasible = true;
   const Layer& l = net.layer(li);
-  if (l.type == LayerType::Concat) {  // assembled in place by its producers
-    finish(arch, c);
+  if (l.type == LayerType::Concat) {  // assembled in place by its producers: no kernel at all
     return c;
   }
   const LayerGeometry g(l, arch.element_bytes());
