@@ -11,7 +11,11 @@
 
 namespace fusim {
 
-// Loads a YAML file; a missing file or a syntax error becomes an InputError.
+// The whole of an input file as text; a missing file, a directory or a file beyond
+// limits::kMaxFileBytes (also a pipe or a device that never ends) is an InputError.
+std::string read_input_file(const std::string& path);
+// Loads a YAML file; a missing file, a file too large (read_input_file), a syntax error or
+// nesting deeper than limits::kMaxYamlDepth becomes an InputError.
 YAML::Node load_yaml_file(const std::string& path);
 // Parses YAML text (used for -p overrides); `origin` names the source in errors, which carry
 // no line (the text is not a file).

@@ -2,22 +2,24 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "common/error.h"
+#include "common/limits.h"
+#include "common/yaml_reader.h"
 
 namespace fusim {
 
 namespace {
 
 // The limits of the network and arch loaders (README, "Rejected inputs").
-constexpr std::int64_t kMaxExtent = 1 << 16;    // height, width, filter, stride
-constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, filters, M, N, K
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
-constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
+using limits::kMaxChannels;
+using limits::kMaxElements;
+using limits::kMaxExtent;
+using limits::kMaxLayerMacs;
 constexpr std::int64_t kMaxCount = 1 << 16;              // array rows and columns, banks
 constexpr std::int64_t kMaxKib = std::int64_t{1} << 30;  // SRAM sizes (2^40 bytes)
 constexpr std::int64_t kMaxRate = 1 << 20;               // bandwidth, words per cycle
@@ -78,8 +80,7 @@ std::string file_stem(const std::string& path) {
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path, 0, "", "cannot open the file");
+  std::istringstream f(read_input_file(path));  // checks the size limit
   std::vector<std::string> lines;
   for (std::string line; std::getline(f, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
