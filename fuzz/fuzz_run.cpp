@@ -1,0 +1,41 @@
+// A whole run of a fuzzed network (workloads/*.yaml format) on configs/systolic32.yaml: load,
+// schedule, lower, predict, simulate and report. Reaches the tiling, the lowering and the
+// simulator with shapes nobody wrote by hand. Networks whose tensors exceed 2^20 elements or
+// whose layers exceed 64 are skipped so that every input runs in milliseconds.
+#include <cstdint>
+
+#include "common/error.h"
+#include "driver.h"
+#include "fuzz_util.h"
+#include "report.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace fusim;
+  RunOptions o;
+  o.arch_path = FUSIM_SOURCE_DIR "/configs/systolic32.yaml";
+  o.net_path = fuzz::write_input(data, size, "run.yaml");
+  try {
+    const Network net = load_network(o.net_path);
+    if (net.layers().size() > 64) return 0;
+    for (const Layer& l : net.layers()) {
+      if (l.out_shape.elements() * net.batch() > (1 << 20)) return 0;
+      for (const Shape& s : l.in_shapes)
+        if (s.elements() * net.batch() > (1 << 20)) return 0;
+    }
+    const auto run = run_fusim(o);
+    const RunResult& r = run->result;
+    (void)report_json(r);
+    (void)layers_csv(r);
+    (void)groups_csv(r);
+    (void)summary_text(r);
+    for (std::size_t g = 0; g < r.predicted.size(); ++g) {
+      if (r.sim.groups[g].traffic.weight_read != r.predicted[g].weight ||
+          r.sim.groups[g].traffic.ifmap_read != r.predicted[g].ifmap ||
+          r.sim.groups[g].traffic.ofmap_write != r.predicted[g].ofmap)
+        fuzz::finding("simulated off-chip bytes differ from the cost model in group " +
+                      std::to_string(g));
+    }
+  } catch (const InputError&) {
+  }
+  return 0;
+}
