@@ -13,10 +13,13 @@ constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, features, filters, 
 constexpr std::int64_t kMaxBatch = 1 << 12;
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;  // one tensor, whole batch
 constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
-constexpr std::size_t kMaxLayers = 1 << 20;
-// Any input file. yaml-cpp needs a few hundred bytes per node, so this bounds its memory to a
-// few GB at worst; the largest shipped file is under 100 KiB and a 10,000-layer network ~1 MiB.
-constexpr std::int64_t kMaxFileBytes = std::int64_t{64} << 20;
+// Layers of one network, SCALE-Sim's per-channel expansion included: ten times the 10,000-layer
+// chain that tests/scale holds to its time and memory bounds.
+constexpr std::size_t kMaxLayers = 100000;
+// Any input file. yaml-cpp needs 60-100 bytes of memory per byte of YAML (measured on network and
+// program files), so this bounds a parse to about 2-3 GB. The largest shipped file is under
+// 100 KiB and a 10,000-layer network about 1 MiB; a program for one (--schedule-in) can exceed it.
+constexpr std::int64_t kMaxFileBytes = std::int64_t{32} << 20;
 // YAML nesting: yaml-cpp's parser recurses once per level and stops itself at this depth
 // (DepthGuard<500> in its singledocparser.cpp, yaml-cpp 0.7), which fusim reports clearly;
 // fusim's formats nest at most 5 deep.

@@ -24,7 +24,6 @@ constexpr std::int64_t kMaxCount = 1 << 16;              // array rows and colum
 constexpr std::int64_t kMaxKib = std::int64_t{1} << 30;  // SRAM sizes (2^40 bytes)
 constexpr std::int64_t kMaxRate = 1 << 20;               // bandwidth, words per cycle
 constexpr std::int64_t kCalcDefaultBandwidth = 10;       // single_layer_sim.py, CALC mode
-constexpr std::size_t kMaxRows = 1 << 20;
 
 std::string trim(const std::string& s) {
   std::size_t b = 0, e = s.size();
@@ -135,7 +134,10 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     if (!names.insert(name).second || !names.insert(name + "_ifmap").second) {
       throw InputError(path, line, column(0), "duplicate layer name '" + name + "'");
     }
-    if (layers.size() >= kMaxRows) throw InputError(path, line, "", "too many layers");
+    if (layers.size() >= limits::kMaxLayers) {
+      throw InputError(path, line, "",
+                       "too many layers (limit " + std::to_string(limits::kMaxLayers) + ")");
+    }
     l.name = name;
     l.source_line = line;
     l.inputs.push_back(Operand{true, static_cast<int>(inputs.size())});
@@ -224,6 +226,12 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
       return l;
     };
     if (name.find("DP") != std::string::npos) {
+      if (layers.size() + static_cast<std::size_t>(c) > limits::kMaxLayers) {
+        throw InputError(path, line, column(5),
+                         "a DP row becomes one layer per channel: " + std::to_string(c) +
+                             " channels exceed fusim's limit of " +
+                             std::to_string(limits::kMaxLayers) + " layers");
+      }
       // SCALE-Sim (load_arrays_conv) runs a row named "...DP..." as one layer per channel,
       // "<name>Channel_<i>", each over one channel with all Num Filter filters.
       for (std::int64_t ch = 0; ch < c; ++ch) {

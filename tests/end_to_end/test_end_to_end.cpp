@@ -57,6 +57,11 @@ TEST_CASE("every workload on every config: simulation matches the cost model", "
           sim_macs += r.sim.layers[i].macs;
         }
         CHECK(sim_macs == pe_macs);
+        // The program-size guard counts at least the commands lowering emits.
+        std::size_t commands = 0;
+        for (const auto& core : run->program->cores) commands += core.size();
+        CHECK(static_cast<double>(commands) <=
+              fusim::estimate_program_commands(*run->net, *run->arch, run->program->schedule));
       }
     }
   }

@@ -1,0 +1,100 @@
+// Inputs that would crash, hang or exhaust memory are rejected up front with one clear error
+// (README, "Rejected inputs").
+#include <filesystem>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "arch/arch.h"
+#include "import/scalesim.h"
+#include "network/network.h"
+#include "test_util.h"
+
+using fusim::test::error_of;
+using fusim::test::src;
+using fusim::test::write_temp;
+
+namespace {
+
+std::string message_of(const std::function<void()>& f) {
+  const auto e = error_of(f);
+  REQUIRE(e.has_value());
+  return e->what();
+}
+
+}  // namespace
+
+TEST_CASE("YAML nested 100,000 deep is an error, not a stack overflow", "[limits]") {
+  const std::string flow = write_temp(
+      "deep_flow.yaml", "name: x\nlayers: " + std::string(100000, '[') + std::string(100000, ']'));
+  CHECK_THAT(message_of([&] { (void)fusim::load_network(flow); }),
+             Catch::Contains("deep_flow.yaml") && Catch::Contains("nested too deeply"));
+  std::string block;
+  for (int i = 0; i < 100000; ++i) block += "- ";
+  const std::string blocks = write_temp("deep_block.yaml", block + "x\n");
+  CHECK_THAT(message_of([&] { (void)fusim::load_arch(blocks, {}); }),
+             Catch::Contains("nested too deeply"));
+  std::string maps;
+  for (int i = 0; i < 100000; ++i) maps += "{a: ";
+  const std::string flow_maps = write_temp("deep_maps.yaml", maps + "1" + std::string(100000, '}'));
+  CHECK_THAT(message_of([&] { (void)fusim::load_network(flow_maps); }),
+             Catch::Contains("nested too deeply"));
+  // The same through -p.
+  CHECK_THAT(message_of([&] {
+               (void)fusim::load_arch(src("configs/mlu.yaml"),
+                                      {"name=" + std::string(100000, '[')});
+             }),
+             Catch::Contains("-p name=") && Catch::Contains("nested too deeply"));
+}
+
+TEST_CASE("files beyond 32 MiB and endless files are rejected before they are read", "[limits]") {
+  // A sparse file: 10^9 layers would need far more than this, so they are stopped here.
+  const std::string big = write_temp("big.yaml", "name: x\n");
+  std::filesystem::resize_file(big, (std::uintmax_t{32} << 20) + 1);
+  CHECK_THAT(message_of([&] { (void)fusim::load_network(big); }),
+             Catch::Contains("big.yaml") && Catch::Contains("file too large"));
+  // A device that never ends: read up to the limit, then rejected.
+  if (std::filesystem::exists("/dev/zero")) {
+    CHECK_THAT(message_of([&] { (void)fusim::load_arch("/dev/zero", {}); }),
+               Catch::Contains("/dev/zero: file too large"));
+    CHECK_THAT(message_of([&] { (void)fusim::load_scalesim_topology("/dev/zero", false); }),
+               Catch::Contains("file too large"));
+  }
+}
+
+TEST_CASE("a -p value whose aliases expand exponentially is rejected", "[limits]") {
+  // 10^6 leaves from a 200-character value.
+  std::string v = "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1]";
+  for (int level = 0; level < 5; ++level) {
+    const std::string a = "a" + std::to_string(level);
+    std::string next = "[&" + a + " " + v;
+    for (int i = 0; i < 9; ++i) next += ", *" + a;
+    v = next + "]";
+  }
+  CHECK_THAT(message_of([&] { (void)fusim::load_arch(src("configs/mlu.yaml"), {"name=" + v}); }),
+             Catch::Contains("more than 100000 elements"));
+}
+
+TEST_CASE("a zero-byte buffer and a zero-core arch are rejected with the key", "[limits]") {
+  for (const char* o : {"cores.buffers.input.capacity_bytes=0", "cores.count=0",
+                        "cores.buffers.output.capacity_bytes=-1", "dram.channels=0"}) {
+    INFO(o);
+    CHECK_THAT(message_of([&] { (void)fusim::load_arch(src("configs/mlu.yaml"), {o}); }),
+               Catch::Contains("out of range"));
+  }
+}
+
+TEST_CASE("a program too large for memory is rejected before lowering", "[limits]") {
+  // 2^38 elements (within the tensor limit) on 64 KiB buffers: about 2 * 10^8 tile commands,
+  // tens of GB, before this guard.
+  const std::string net = write_temp("many_tiles.yaml",
+                                     "name: many_tiles\nbatch: 4096\ninputs:\n"
+                                     "  - name: x\n    shape: [64, 4096, 256]\nlayers:\n"
+                                     "  - {name: c1, type: conv, out_channels: 64, kernel: 3, "
+                                     "padding: 1}\n");
+  const auto e = error_of([&] { (void)fusim::test::run(src("configs/systolic32.yaml"), net); });
+  REQUIRE(e.has_value());
+  CHECK(e->file() == net);
+  CHECK(e->key() == "layers.c1");
+  CHECK_THAT(e->message(), Catch::Contains("commands") && Catch::Contains("16777216"));
+}
