@@ -1,8 +1,12 @@
 // A whole run of a fuzzed network (workloads/*.yaml format) on configs/systolic32.yaml: load,
 // schedule, lower, predict, simulate and report. Reaches the tiling, the lowering and the
-// simulator with shapes nobody wrote by hand. Networks whose tensors exceed 2^20 elements or
+// simulator with shapes nobody wrote by hand. Lines at the top of the input of the form
+// "#p key=value" are -p overrides of the arch (YAML comments to the network reader), so that
+// buffers, rates and latencies are fuzzed too. Networks whose tensors exceed 2^20 elements or
 // whose layers exceed 64 are skipped so that every input runs in milliseconds.
 #include <cstdint>
+#include <sstream>
+#include <string>
 
 #include "common/error.h"
 #include "driver.h"
@@ -14,6 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RunOptions o;
   o.arch_path = FUSIM_SOURCE_DIR "/configs/systolic32.yaml";
   o.net_path = fuzz::write_input(data, size, "run.yaml");
+  std::istringstream lines(std::string(reinterpret_cast<const char*>(data), size));
+  for (std::string line; std::getline(lines, line) && line.rfind("#p ", 0) == 0;)
+    o.overrides.push_back(line.substr(3));
   try {
     const Network net = load_network(o.net_path);
     if (net.layers().size() > 64) return 0;

@@ -8,7 +8,7 @@ fuzz_seeds() {
       tests/data/scalesim/gpt2_mnk.csv ;;
     scalesim_cfg) echo tests/data/scalesim/scale.cfg ;;
     program) echo fuzz/seeds/program ;;
-    run) echo workloads/tiny_chain.yaml workloads/tiny_dag.yaml ;;
+    run) echo workloads/tiny_chain.yaml workloads/tiny_dag.yaml fuzz/seeds/run ;;
     *) return 1 ;;
   esac
 }

@@ -98,3 +98,23 @@ TEST_CASE("a program too large for memory is rejected before lowering", "[limits
   CHECK(e->key() == "layers.c1");
   CHECK_THAT(e->message(), Catch::Contains("commands") && Catch::Contains("16777216"));
 }
+
+TEST_CASE("a simulation past 2^52 cycles is an error, not a wrapped cycle count", "[limits]") {
+  // 12 max pools over 2^40 elements through a 0.001 byte/cycle DRAM: about 2.6e16 cycles, beyond
+  // SystemC's 64-bit picoseconds (this printed 9,224,580,010,612,560 cycles before the check).
+  std::string text =
+      "name: longsim\nbatch: 64\ninputs:\n  - name: x\n    shape: [1024, 4096, 4096]\nlayers:\n";
+  for (int i = 0; i < 12; ++i)
+    text +=
+        "  - {name: p" + std::to_string(i) + ", type: pool, mode: max, kernel: 3, padding: 1}\n";
+  const std::string net = write_temp("longsim.yaml", text);
+  const auto e = error_of([&] {
+    (void)fusim::test::run(
+        src("configs/mlu.yaml"), net,
+        {"cores.count=1", "dram.channels=1", "dram.bytes_per_cycle_per_channel=0.001",
+         "interconnect.bytes_per_cycle=0.001", "cores.buffers.input.capacity_bytes=4294967295",
+         "cores.buffers.output.capacity_bytes=4294967295"});
+  });
+  REQUIRE(e.has_value());
+  CHECK_THAT(e->message(), Catch::Contains("2^52 cycles"));
+}
