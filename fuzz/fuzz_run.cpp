@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/yaml_reader.h"
 #include "driver.h"
 #include "fuzz_util.h"
 #include "report.h"
@@ -33,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const RunResult& r = run->result;
     // JSON has no nan or inf; a run of 0 cycles once printed "mac_utilisation": -nan.
     const std::string json = report_json(r);
+    if (!is_valid_utf8(json)) fuzz::finding("report.json is not valid UTF-8");
     for (const char* bad : {": nan", ": -nan", ": inf", ": -inf"}) {
       if (json.find(bad) != std::string::npos)
         fuzz::finding(std::string("report.json holds '") + bad + "'");

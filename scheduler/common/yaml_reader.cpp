@@ -92,6 +92,38 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& origin) 
   }
 }
 
+bool is_valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string yaml_quoted(const std::string& s) {
   std::string out = "\"";
   for (const char ch : s) {
@@ -160,6 +192,7 @@ YAML::Node YamlMap::raw(const std::string& key) {
 std::string YamlMap::get_string(const std::string& key) {
   const YAML::Node v = value(key);
   if (!v.IsScalar()) fail(key, "expected a string");
+  if (!is_valid_utf8(v.Scalar())) fail(key, "the text is not valid UTF-8");
   return v.Scalar();
 }
 
@@ -252,6 +285,7 @@ std::vector<std::string> YamlMap::get_string_list(const std::string& key) {
   std::vector<std::string> out;
   for (const auto& e : v) {
     if (!e.IsScalar()) fail(key, "expected a list of names");
+    if (!is_valid_utf8(e.Scalar())) fail(key, "the text is not valid UTF-8");
     out.push_back(e.Scalar());
   }
   return out;

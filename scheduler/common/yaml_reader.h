@@ -21,6 +21,10 @@ YAML::Node load_yaml_file(const std::string& path);
 // no line (the text is not a file).
 YAML::Node load_yaml_string(const std::string& text, const std::string& origin);
 
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Names must be: they are written into report.json, which must be valid JSON.
+bool is_valid_utf8(const std::string& s);
+
 // `s` as a double-quoted YAML scalar that reads back as exactly `s` (for the files fusim writes).
 std::string yaml_quoted(const std::string& s);
 

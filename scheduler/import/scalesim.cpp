@@ -155,6 +155,8 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     }
     const std::string& name = f[0];
     if (name.empty()) throw InputError(path, line, column(0), "empty layer name");
+    if (!is_valid_utf8(name))
+      throw InputError(path, line, column(0), "the layer name is not valid UTF-8");
     auto num = [&](std::size_t c, std::int64_t max) {
       return parse_int(f[c], 1, max, path, line, column(c));
     };
@@ -242,7 +244,10 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     }
   }
   if (layers.empty()) throw InputError(path, header_line, "", "the topology has no layers");
-  return Network(file_stem(path), 1, std::move(inputs), std::move(layers), path);
+  const std::string net_name = file_stem(path);
+  if (!is_valid_utf8(net_name))
+    throw InputError(path, 0, "", "the file name (the network's name) is not valid UTF-8");
+  return Network(net_name, 1, std::move(inputs), std::move(layers), path);
 }
 
 namespace {
@@ -320,6 +325,10 @@ Arch load_scalesim_config(const std::string& path) {
   Arch a;
   a.file = path;
   a.name = get("general.run_name", true)->value;
+  if (!is_valid_utf8(a.name)) {
+    const CfgValue* v = get("general.run_name", true);
+    throw InputError(path, v->line, v->key, "the run name is not valid UTF-8");
+  }
   if (a.name.empty()) {
     const CfgValue* v = get("general.run_name", true);
     throw InputError(path, v->line, v->key, "empty run name");

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "arch/arch.h"
+#include "common/yaml_reader.h"
 #include "import/scalesim.h"
 #include "network/network.h"
 #include "test_util.h"
@@ -117,4 +118,25 @@ TEST_CASE("a simulation past 2^52 cycles is an error, not a wrapped cycle count"
   });
   REQUIRE(e.has_value());
   CHECK_THAT(e->message(), Catch::Contains("2^52 cycles"));
+}
+
+TEST_CASE("names that are not valid UTF-8 are rejected (report.json must be valid JSON)",
+          "[limits]") {
+  const std::string net = write_temp("bad_utf8.yaml",
+                                     "name: \"t\xff\"\ninputs:\n  - name: x\n    shape: [1, 4, 4]\n"
+                                     "layers:\n  - {name: p, type: pool, mode: max, kernel: 2}\n");
+  CHECK_THAT(message_of([&] { (void)fusim::load_network(net); }),
+             Catch::Contains("key 'name'") && Catch::Contains("not valid UTF-8"));
+  const std::string layer = write_temp("bad_utf8_layer.yaml",
+                                       "name: t\ninputs:\n  - name: x\n    shape: [1, 4, 4]\n"
+                                       "layers:\n  - {name: \"p\xc3\", type: pool, mode: max, "
+                                       "kernel: 2}\n");
+  CHECK_THAT(message_of([&] { (void)fusim::load_network(layer); }),
+             Catch::Contains("layers[0].name") && Catch::Contains("not valid UTF-8"));
+  const std::string csv = write_temp(
+      "bad_utf8.csv", "Layer, M, N, K,\ng\xed\xa0\x80, 4, 4, 4,\n");  // a UTF-16 surrogate
+  CHECK_THAT(message_of([&] { (void)fusim::load_scalesim_topology(csv, false); }),
+             Catch::Contains("not valid UTF-8"));
+  CHECK(fusim::is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(fusim::is_valid_utf8("\xc0\xaf"));  // overlong '/'
 }
