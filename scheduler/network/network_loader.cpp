@@ -51,10 +51,10 @@ Network load_network(const std::string& path) {
     if (!in.has("shape") || in.raw("shape").IsScalar()) {
       in.fail("shape", "expected [channels, height, width]");
     }
+    // Height and width up to 2^20 like channels: a gemm's output is [n, m, 1] with m up to
+    // 2^20, and a SCALE-Sim GEMM row's A operand is such an input ([K, M, 1]). The element
+    // limits of the layers that read an input bound its size.
     ni.shape = {shape[0], shape[1], shape[2]};
-    if (ni.shape.h > kMaxExtent || ni.shape.w > kMaxExtent) {
-      in.fail("shape", "height and width must be at most " + std::to_string(kMaxExtent));
-    }
     in.finish();
     if (!names.emplace(ni.name, Operand{true, static_cast<int>(inputs.size())}).second) {
       in.fail("name", "duplicate name '" + ni.name + "'");
