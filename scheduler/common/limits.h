@@ -13,6 +13,12 @@ constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, features, filters, 
 constexpr std::int64_t kMaxBatch = 1 << 12;
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;  // one tensor, whole batch
 constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
+// The whole network's MACs (and vector operations), so that totals and cycle sums fit 64 bits:
+// 100,000 layers at the per-layer limit would reach 2^69.
+constexpr std::int64_t kMaxNetworkMacs = std::int64_t{1} << 60;
+// A layer's input read once per output channel (the most a tiling can re-read it), in elements:
+// keeps the cost model's off-chip byte counts inside 64 bits with 8-byte elements.
+constexpr std::int64_t kMaxRereadElements = std::int64_t{1} << 58;
 // Layers of one network, SCALE-Sim's per-channel expansion included: ten times the 10,000-layer
 // chain that tests/scale holds to its time and memory bounds.
 constexpr std::size_t kMaxLayers = 100000;

@@ -140,3 +140,27 @@ TEST_CASE("names that are not valid UTF-8 are rejected (report.json must be vali
   CHECK(fusim::is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
   CHECK_FALSE(fusim::is_valid_utf8("\xc0\xaf"));  // overlong '/'
 }
+
+TEST_CASE("network totals stay inside 64 bits", "[limits]") {
+  // 2^52 MACs per layer is allowed, but 257 of them pass 2^60 for the network (100,000 such
+  // layers would overflow int64 in total_macs()).
+  std::string text = "name: t\ninputs:\n  - name: a\n    shape: [262144, 65536, 1]\nlayers:\n";
+  for (int i = 0; i < 260; ++i)
+    text += "  - {name: g" + std::to_string(i) + ", type: gemm, m: 65536, n: 262144, k: 262144}\n";
+  const std::string p = write_temp("total_macs.yaml", text);
+  const auto e = error_of([&] { (void)fusim::load_network(p); });
+  REQUIRE(e.has_value());
+  CHECK(e->key() == "layers.g256");
+  CHECK_THAT(e->message(), Catch::Contains("total MAC count"));
+
+  // A dense layer whose input, read once per output channel, passes 2^58 elements.
+  const std::string q =
+      write_temp("reread.yaml",
+                 "name: t\ninputs:\n  - name: a\n    shape: [1024, 65536, 16384]\n"
+                 "layers:\n  - {name: c, type: conv, out_channels: 1048576, "
+                 "kernel: 1, stride: 65536}\n");
+  const auto f = error_of([&] { (void)fusim::load_network(q); });
+  REQUIRE(f.has_value());
+  CHECK(f->key() == "layers.c");
+  CHECK_THAT(f->message(), Catch::Contains("once per output channel"));
+}
