@@ -46,6 +46,23 @@ std::string num(double v, int decimals = 3) {
   return buf;
 }
 
+// A double for JSON: significant digits rather than fixed decimals, so that a small value (the
+// seconds of a short run at a fast clock, a tiny utilisation) is not printed as 0; never nan or
+// inf, which JSON cannot hold (callers avoid them; 0 is written should one slip through).
+std::string json_num(double v) {
+  if (!std::isfinite(v)) return "0";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+// Network MACs over cycles times the peak MACs per cycle; 0 for a run of 0 cycles (a network of
+// concats alone does no work).
+double utilisation(std::int64_t macs, std::int64_t cycles, double peak_per_cycle) {
+  if (cycles <= 0 || peak_per_cycle <= 0) return 0;
+  return static_cast<double>(macs) / (static_cast<double>(cycles) * peak_per_cycle);
+}
+
 std::int64_t whole_cycles(double c) {
   return static_cast<std::int64_t>(std::ceil(c - 1e-9));
 }
@@ -100,15 +117,15 @@ std::string summary_text(const RunResult& r) {
   const std::int64_t macs = net.total_macs();
   std::ostringstream os;
   os << "fusim: " << net.name() << " (batch " << net.batch() << ") on " << a.name << ", "
-     << a.core_count << " cores at " << num(a.clock_mhz, 0) << " MHz, schedule '"
+     << a.core_count << " cores at " << json_num(a.clock_mhz) << " MHz, schedule '"
      << r.program->schedule.algorithm << "'\n";
   os << "  cycles            " << with_commas(cycles) << "\n";
-  os << "  time              " << num(seconds * 1e3, 3) << " ms\n";
+  // Milliseconds to 3 decimals, or to 10 significant digits when that would show 0.000.
+  os << "  time              "
+     << (seconds > 0 && seconds < 1e-6 ? json_num(seconds * 1e3) : num(seconds * 1e3, 3))
+     << " ms\n";
   os << "  MACs              " << with_commas(macs) << "\n";
-  os << "  MAC utilisation   "
-     << num(100.0 * static_cast<double>(macs) /
-                (static_cast<double>(cycles) * peak_macs_per_cycle(a)),
-            2)
+  os << "  MAC utilisation   " << num(100.0 * utilisation(macs, cycles, peak_macs_per_cycle(a)), 2)
      << " % of " << with_commas(static_cast<std::int64_t>(peak_macs_per_cycle(a)))
      << " MACs/cycle\n";
   os << "  off-chip read     " << with_commas(s.traffic.read()) << " B  (weights "
@@ -174,16 +191,13 @@ std::string report_json(const RunResult& r) {
   os << "  \"algorithm\": " << json_string(r.program->schedule.algorithm) << ",\n";
   // The search's wall time is on stdout only: this file is byte-identical across runs.
   os << "  \"search_groups_evaluated\": " << r.program->schedule.groups_evaluated << ",\n";
-  os << "  \"clock_mhz\": " << num(a.clock_mhz) << ",\n";
+  os << "  \"clock_mhz\": " << json_num(a.clock_mhz) << ",\n";
   os << "  \"cycles\": " << cycles << ",\n";
-  os << "  \"seconds\": " << num(static_cast<double>(cycles) / (a.clock_mhz * 1e6), 9) << ",\n";
+  os << "  \"seconds\": " << json_num(static_cast<double>(cycles) / (a.clock_mhz * 1e6)) << ",\n";
   os << "  \"macs\": " << net.total_macs() << ",\n";
   os << "  \"params\": " << net.total_params() << ",\n";
   os << "  \"mac_utilisation\": "
-     << num(static_cast<double>(net.total_macs()) /
-                (static_cast<double>(cycles) * peak_macs_per_cycle(a)),
-            6)
-     << ",\n";
+     << json_num(utilisation(net.total_macs(), cycles, peak_macs_per_cycle(a))) << ",\n";
   os << "  \"offchip_read_bytes\": " << s.traffic.read() << ",\n";
   os << "  \"offchip_write_bytes\": " << s.traffic.ofmap_write << ",\n";
   os << "  \"offchip_weight_read_bytes\": " << s.traffic.weight_read << ",\n";

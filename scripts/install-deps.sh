@@ -4,17 +4,19 @@
 set -euo pipefail
 
 BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-cpp-dev catch2)
+# The sanitizer build and the fuzzers: clang 14 and its runtimes (ASan, UBSan, libFuzzer).
+SANITIZE_PKGS=(clang-14 libclang-rt-14-dev time)
 SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm python3-onnx)
 
 missing=()
-for pkg in "${BUILD_PKGS[@]}" "${SCRIPT_PKGS[@]}"; do
+for pkg in "${BUILD_PKGS[@]}" "${SANITIZE_PKGS[@]}" "${SCRIPT_PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$pkg")
   fi
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#SCRIPT_PKGS[@]} script packages already installed; nothing to do"
+  echo "install-deps: all ${#BUILD_PKGS[@]} build, ${#SANITIZE_PKGS[@]} sanitizer and ${#SCRIPT_PKGS[@]} script packages already installed; nothing to do"
   exit 0
 fi
 

@@ -56,6 +56,13 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
     Controller controller("controller", cs, core_ptrs);
 
     sc_core::sc_start();
+    restore_sanitizer_stack_bounds();  // before anything here can throw
+    if (now_cycles() >= kMaxSimCycles) {
+      throw InputError("", 0, "",
+                       "the simulation runs past 2^52 cycles, the range of fusim's simulated "
+                       "time (SystemC's 64-bit picoseconds): the arch is too slow for this "
+                       "network (check its bytes_per_cycle and latency_cycles)");
+    }
 
     for (std::size_t i = 0; i < cores.size(); ++i) {
       if (!cores[i]->all_done()) {

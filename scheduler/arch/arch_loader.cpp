@@ -8,6 +8,7 @@
 
 #include "arch/arch.h"
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/yaml_reader.h"
 
 namespace fusim {
@@ -124,16 +125,26 @@ constexpr const char* kDetailedOnlyKeys[] = {
 
 // A copy of `n` without source positions: a -p value is not a file, so errors in it must not
 // point at "line 1" of it.
-YAML::Node without_marks(const YAML::Node& n) {
+// `budget` counts the nodes copied: aliases make a short value a DAG whose tree copy can be
+// exponentially large (`[&a [1, 1], *a, *a]` nested a few times).
+YAML::Node without_marks(const YAML::Node& n, int& budget, const std::string& origin) {
+  if (--budget < 0) {
+    throw InputError(origin, 0, "",
+                     "the value has more than " + std::to_string(limits::kMaxOverrideNodes) +
+                         " elements (counting each use of an alias)");
+  }
   if (n.IsScalar()) return YAML::Node(n.Scalar());
   if (n.IsSequence()) {
     YAML::Node out(YAML::NodeType::Sequence);
-    for (const auto& e : n) out.push_back(without_marks(e));
+    for (const auto& e : n) out.push_back(without_marks(e, budget, origin));
     return out;
   }
   if (n.IsMap()) {
     YAML::Node out(YAML::NodeType::Map);
-    for (const auto& kv : n) out.force_insert(without_marks(kv.first), without_marks(kv.second));
+    for (const auto& kv : n) {
+      out.force_insert(without_marks(kv.first, budget, origin),
+                       without_marks(kv.second, budget, origin));
+    }
     return out;
   }
   return YAML::Node(YAML::NodeType::Null);
@@ -369,7 +380,8 @@ struct ArchBuilder {
       throw InputError(origin, 0, "", "expected -p key.path=value");
     }
     const std::string path = spec.substr(0, eq);
-    YAML::Node value = without_marks(load_yaml_string(spec.substr(eq + 1), origin));
+    int budget = limits::kMaxOverrideNodes;
+    YAML::Node value = without_marks(load_yaml_string(spec.substr(eq + 1), origin), budget, origin);
     // Build {a: {b: {c: value}}} from "a.b.c" and apply it like a file.
     std::vector<std::string> parts;
     std::stringstream ss(path);

@@ -8,7 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "common/error.h"
+#include "common/limits.h"
 
 namespace fusim {
 
@@ -26,28 +29,55 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+// yaml-cpp's own guard against deep nesting (its parser recurses per level) throws
+// DeepRecursion with the message "bad file"; say what is wrong instead.
+std::string yaml_error_message(const YAML::Exception& e) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e)) {
+    return "YAML nested too deeply (more than " + std::to_string(limits::kMaxYamlDepth) +
+           " levels of lists and maps)";
+  }
+  return "malformed YAML: " + e.msg;
+}
+
 YAML::Node parse_checked(const std::string& text, const std::string& origin) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw InputError(origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                     "malformed YAML: " + e.msg);
+    throw InputError(origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", yaml_error_message(e));
   }
+}
+
+std::string file_too_large(std::int64_t bytes_at_least) {
+  return "file too large (" + std::string(bytes_at_least > limits::kMaxFileBytes ? "over " : "") +
+         std::to_string(limits::kMaxFileBytes >> 20) + " MiB is fusim's limit for an input file)";
 }
 
 }  // namespace
 
-YAML::Node load_yaml_file(const std::string& path) {
+std::string read_input_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw InputError(path, 0, "", "is a directory, not a file");
   }
+  const auto size = std::filesystem::file_size(path, ec);  // fails for a pipe or a device
+  if (!ec && size > static_cast<std::uintmax_t>(limits::kMaxFileBytes))
+    throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the limit, so that /dev/zero or a pipe cannot exhaust memory.
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (static_cast<std::int64_t>(text.size()) > limits::kMaxFileBytes)
+      throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
+  }
   if (in.bad()) throw InputError(path, 0, "", "cannot read file");
-  YAML::Node root = parse_checked(text.str(), path);
+  return text;
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  YAML::Node root = parse_checked(read_input_file(path), path);
   if (!root.IsMap())
     throw InputError(path, line_of_node(root), "", "expected a YAML mapping at the top level");
   return root;
@@ -58,8 +88,40 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& origin) 
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw InputError(origin, 0, "", "malformed YAML: " + e.msg);
+    throw InputError(origin, 0, "", yaml_error_message(e));
   }
+}
+
+bool is_valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
 }
 
 std::string yaml_quoted(const std::string& s) {
@@ -130,6 +192,7 @@ YAML::Node YamlMap::raw(const std::string& key) {
 std::string YamlMap::get_string(const std::string& key) {
   const YAML::Node v = value(key);
   if (!v.IsScalar()) fail(key, "expected a string");
+  if (!is_valid_utf8(v.Scalar())) fail(key, "the text is not valid UTF-8");
   return v.Scalar();
 }
 
@@ -222,6 +285,7 @@ std::vector<std::string> YamlMap::get_string_list(const std::string& key) {
   std::vector<std::string> out;
   for (const auto& e : v) {
     if (!e.IsScalar()) fail(key, "expected a list of names");
+    if (!is_valid_utf8(e.Scalar())) fail(key, "the text is not valid UTF-8");
     out.push_back(e.Scalar());
   }
   return out;

@@ -11,11 +11,19 @@
 
 namespace fusim {
 
-// Loads a YAML file; a missing file or a syntax error becomes an InputError.
+// The whole of an input file as text; a missing file, a directory or a file beyond
+// limits::kMaxFileBytes (also a pipe or a device that never ends) is an InputError.
+std::string read_input_file(const std::string& path);
+// Loads a YAML file; a missing file, a file too large (read_input_file), a syntax error or
+// nesting deeper than limits::kMaxYamlDepth becomes an InputError.
 YAML::Node load_yaml_file(const std::string& path);
 // Parses YAML text (used for -p overrides); `origin` names the source in errors, which carry
 // no line (the text is not a file).
 YAML::Node load_yaml_string(const std::string& text, const std::string& origin);
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Names must be: they are written into report.json, which must be valid JSON.
+bool is_valid_utf8(const std::string& s);
 
 // `s` as a double-quoted YAML scalar that reads back as exactly `s` (for the files fusim writes).
 std::string yaml_quoted(const std::string& s);

@@ -2,27 +2,28 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "common/error.h"
+#include "common/limits.h"
+#include "common/yaml_reader.h"
 
 namespace fusim {
 
 namespace {
 
 // The limits of the network and arch loaders (README, "Rejected inputs").
-constexpr std::int64_t kMaxExtent = 1 << 16;    // height, width, filter, stride
-constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, filters, M, N, K
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
-constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
+using limits::kMaxChannels;
+using limits::kMaxElements;
+using limits::kMaxExtent;
+using limits::kMaxLayerMacs;
 constexpr std::int64_t kMaxCount = 1 << 16;              // array rows and columns, banks
 constexpr std::int64_t kMaxKib = std::int64_t{1} << 30;  // SRAM sizes (2^40 bytes)
 constexpr std::int64_t kMaxRate = 1 << 20;               // bandwidth, words per cycle
 constexpr std::int64_t kCalcDefaultBandwidth = 10;       // single_layer_sim.py, CALC mode
-constexpr std::size_t kMaxRows = 1 << 20;
 
 std::string trim(const std::string& s) {
   std::size_t b = 0, e = s.size();
@@ -78,8 +79,7 @@ std::string file_stem(const std::string& path) {
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path, 0, "", "cannot open the file");
+  std::istringstream f(read_input_file(path));  // checks the size limit
   std::vector<std::string> lines;
   for (std::string line; std::getline(f, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -134,7 +134,10 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     if (!names.insert(name).second || !names.insert(name + "_ifmap").second) {
       throw InputError(path, line, column(0), "duplicate layer name '" + name + "'");
     }
-    if (layers.size() >= kMaxRows) throw InputError(path, line, "", "too many layers");
+    if (layers.size() >= limits::kMaxLayers) {
+      throw InputError(path, line, "",
+                       "too many layers (limit " + std::to_string(limits::kMaxLayers) + ")");
+    }
     l.name = name;
     l.source_line = line;
     l.inputs.push_back(Operand{true, static_cast<int>(inputs.size())});
@@ -152,6 +155,8 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     }
     const std::string& name = f[0];
     if (name.empty()) throw InputError(path, line, column(0), "empty layer name");
+    if (!is_valid_utf8(name))
+      throw InputError(path, line, column(0), "the layer name is not valid UTF-8");
     auto num = [&](std::size_t c, std::int64_t max) {
       return parse_int(f[c], 1, max, path, line, column(c));
     };
@@ -223,6 +228,12 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
       return l;
     };
     if (name.find("DP") != std::string::npos) {
+      if (layers.size() + static_cast<std::size_t>(c) > limits::kMaxLayers) {
+        throw InputError(path, line, column(5),
+                         "a DP row becomes one layer per channel: " + std::to_string(c) +
+                             " channels exceed fusim's limit of " +
+                             std::to_string(limits::kMaxLayers) + " layers");
+      }
       // SCALE-Sim (load_arrays_conv) runs a row named "...DP..." as one layer per channel,
       // "<name>Channel_<i>", each over one channel with all Num Filter filters.
       for (std::int64_t ch = 0; ch < c; ++ch) {
@@ -233,7 +244,10 @@ Network load_scalesim_topology(const std::string& path, bool true_depthwise) {
     }
   }
   if (layers.empty()) throw InputError(path, header_line, "", "the topology has no layers");
-  return Network(file_stem(path), 1, std::move(inputs), std::move(layers), path);
+  const std::string net_name = file_stem(path);
+  if (!is_valid_utf8(net_name))
+    throw InputError(path, 0, "", "the file name (the network's name) is not valid UTF-8");
+  return Network(net_name, 1, std::move(inputs), std::move(layers), path);
 }
 
 namespace {
@@ -311,6 +325,10 @@ Arch load_scalesim_config(const std::string& path) {
   Arch a;
   a.file = path;
   a.name = get("general.run_name", true)->value;
+  if (!is_valid_utf8(a.name)) {
+    const CfgValue* v = get("general.run_name", true);
+    throw InputError(path, v->line, v->key, "the run name is not valid UTF-8");
+  }
   if (a.name.empty()) {
     const CfgValue* v = get("general.run_name", true);
     throw InputError(path, v->line, v->key, "empty run name");

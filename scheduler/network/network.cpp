@@ -8,6 +8,7 @@
 #include <boost/graph/topological_sort.hpp>
 
 #include "common/error.h"
+#include "common/limits.h"
 
 namespace fusim {
 
@@ -118,6 +119,52 @@ std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t s, std::in
   return out;
 }
 
+// The size limits (common/limits.h) on one layer whose shapes are known. Products are formed in
+// long double because they may not fit an int64 yet. Checked before the next layer reads this
+// one's output, so that no shape, e.g. a concat of concats, can grow past them.
+// Returns the layer's MACs plus vector operations (whole batch) for the network total.
+long double check_size_limits(const Layer& l, std::int64_t batch, const std::string& file) {
+  using LD = long double;
+  const Shape& o = l.out_shape;
+  const LD out_elems = LD(o.c) * LD(o.h) * LD(o.w) * LD(batch);
+  LD in_elems = 0;
+  for (const Shape& s : l.in_shapes) in_elems = std::max(in_elems, LD(s.c) * LD(s.h) * LD(s.w));
+  LD macs = 0, params = 0;
+  if (l.type == LayerType::Conv) {
+    const LD per_out = LD(l.in_shapes[0].c / l.groups) * LD(l.kernel_h) * LD(l.kernel_w);
+    macs = out_elems * per_out;
+    params = LD(l.out_channels) * per_out;
+  } else if (l.type == LayerType::Fc) {
+    params = in_elems * LD(l.out_channels);
+    macs = params * LD(batch);
+  } else if (l.type == LayerType::Gemm) {
+    macs = LD(l.m) * LD(l.n) * LD(l.k) * LD(batch);
+    params = LD(l.k) * LD(l.n);
+  } else if (l.type == LayerType::Pool) {
+    macs = out_elems * LD(l.kernel_h) * LD(l.kernel_w);  // vector operations
+  }
+  // Where every output channel reads the whole input (dense conv, fc, gemm), the input read once
+  // per output channel: the most any tiling re-reads it.
+  const bool dense = l.type == LayerType::Fc || l.type == LayerType::Gemm ||
+                     (l.type == LayerType::Conv && l.groups == 1);
+  const LD reread = dense ? in_elems * LD(batch) * LD(o.c) : 0;
+  const char* what = nullptr;
+  if (out_elems > LD(limits::kMaxElements) || in_elems * LD(batch) > LD(limits::kMaxElements))
+    what = "a tensor";
+  else if (macs > LD(limits::kMaxLayerMacs))
+    what = "the MAC count";
+  else if (params > LD(limits::kMaxElements))
+    what = "the weight tensor";
+  else if (reread > LD(limits::kMaxRereadElements))
+    what = "the input read once per output channel";
+  if (what) {
+    throw InputError(file, l.source_line, "layers." + l.name,
+                     std::string(what) + " is beyond fusim's size limits (see README)");
+  }
+  const LD add_ops = l.type == LayerType::Add ? out_elems * LD(l.inputs.size()) : 0;
+  return macs + add_ops;
+}
+
 }  // namespace
 
 Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput> inputs,
@@ -174,6 +221,7 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
   }
 
   // Shape inference in topological order.
+  long double total_ops = 0;
   for (Layer& l : layers_) {
     auto fail = [&](const std::string& msg) {
       throw InputError(file, l.source_line, "layers." + l.name, msg);
@@ -273,6 +321,12 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         l.out_shape = out;
         break;
       }
+    }
+    total_ops += check_size_limits(l, batch_, file);
+    if (total_ops > static_cast<long double>(limits::kMaxNetworkMacs)) {
+      throw InputError(file, l.source_line, "layers." + l.name,
+                       "the network's total MAC count reaches 2^60 here, beyond fusim's size "
+                       "limits (see README)");
     }
   }
 }

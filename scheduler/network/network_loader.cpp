@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <map>
 
-#include "common/checked.h"
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/yaml_reader.h"
 #include "network/network.h"
 
@@ -10,13 +10,10 @@ namespace fusim {
 
 namespace {
 
-// Limits that keep every byte and cycle count inside 64 bits (see README, "Rejected inputs").
-constexpr std::int64_t kMaxExtent = 1 << 16;    // height, width, kernel, stride, padding
-constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, features, m, n, k
-constexpr std::int64_t kMaxBatch = 1 << 12;
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;  // one tensor, whole batch
-constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;
-constexpr std::size_t kMaxLayers = 1 << 20;
+using limits::kMaxBatch;
+using limits::kMaxChannels;
+using limits::kMaxExtent;
+using limits::kMaxLayers;
 
 Activation parse_activation(YamlMap& m) {
   const std::string a = m.get_choice("activation", {"none", "relu", "relu6"}, "none");
@@ -54,10 +51,10 @@ Network load_network(const std::string& path) {
     if (!in.has("shape") || in.raw("shape").IsScalar()) {
       in.fail("shape", "expected [channels, height, width]");
     }
+    // Height and width up to 2^20 like channels: a gemm's output is [n, m, 1] with m up to
+    // 2^20, and a SCALE-Sim GEMM row's A operand is such an input ([K, M, 1]). The element
+    // limits of the layers that read an input bound its size.
     ni.shape = {shape[0], shape[1], shape[2]};
-    if (ni.shape.h > kMaxExtent || ni.shape.w > kMaxExtent) {
-      in.fail("shape", "height and width must be at most " + std::to_string(kMaxExtent));
-    }
     in.finish();
     if (!names.emplace(ni.name, Operand{true, static_cast<int>(inputs.size())}).second) {
       in.fail("name", "duplicate name '" + ni.name + "'");
@@ -142,41 +139,8 @@ Network load_network(const std::string& path) {
     layers.push_back(std::move(l));
   }
 
-  Network net(name, batch, std::move(inputs), std::move(layers), path);
-
-  // Size limits after shape inference, so no later product can overflow 64 bits. The products
-  // are formed in long double here because they may not fit an int64 yet.
-  for (const Layer& l : net.layers()) {
-    using LD = long double;
-    const Shape& o = l.out_shape;
-    const LD out_elems = LD(o.c) * LD(o.h) * LD(o.w) * LD(batch);
-    LD in_elems = 0;
-    for (const Shape& s : l.in_shapes) in_elems = std::max(in_elems, LD(s.c) * LD(s.h) * LD(s.w));
-    LD macs = 0, params = 0;
-    if (l.type == LayerType::Conv) {
-      const LD per_out = LD(l.in_shapes[0].c / l.groups) * LD(l.kernel_h) * LD(l.kernel_w);
-      macs = out_elems * per_out;
-      params = LD(l.out_channels) * per_out;
-    } else if (l.type == LayerType::Fc) {
-      params = in_elems * LD(l.out_channels);
-      macs = params * LD(batch);
-    } else if (l.type == LayerType::Gemm) {
-      macs = LD(l.m) * LD(l.n) * LD(l.k) * LD(batch);
-      params = LD(l.k) * LD(l.n);
-    }
-    const char* what = nullptr;
-    if (out_elems > LD(kMaxElements) || in_elems * LD(batch) > LD(kMaxElements))
-      what = "a tensor";
-    else if (macs > LD(kMaxLayerMacs))
-      what = "the MAC count";
-    else if (params > LD(kMaxElements))
-      what = "the weight tensor";
-    if (what) {
-      throw InputError(path, l.source_line, "layers." + l.name,
-                       std::string(what) + " is beyond fusim's size limits (see README)");
-    }
-  }
-  return net;
+  // The Network checks shapes and the size limits layer by layer as it infers them.
+  return Network(name, batch, std::move(inputs), std::move(layers), path);
 }
 
 }  // namespace fusim

@@ -68,6 +68,11 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
           CHECK(sim_macs == predicted_macs);
           CHECK(sim_macs >= pe_macs);
           if (std::string(algorithm) == "none") CHECK(sim_macs == pe_macs);
+          // The program-size guard counts at least the commands lowering emits.
+          std::size_t commands = 0;
+          for (const auto& core : run->program->cores) commands += core.size();
+          CHECK(static_cast<double>(commands) <=
+                fusim::estimate_program_commands(*run->net, *run->arch, run->program->schedule));
         }
       }
     }

@@ -1,0 +1,31 @@
+// The program loader (--schedule-in): any bytes give a checked Program or an InputError, and a
+// Program that loads simulates to the end or stops with an InputError (a deadlock), never a
+// crash or a hang. The network and arch are fixed: workloads/tiny_dag.yaml on
+// configs/systolic32.yaml with two cores (so that cores contend); fuzz/seeds/program/ holds
+// programs for them.
+#include <cstdint>
+#include <memory>
+
+#include "arch/arch.h"
+#include "common/error.h"
+#include "fuzz_util.h"
+#include "network/network.h"
+#include "schedule/program.h"
+#include "simulate.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace fusim;
+  static const Network net = load_network(FUSIM_SOURCE_DIR "/workloads/tiny_dag.yaml");
+  static const Arch arch =
+      load_arch(FUSIM_SOURCE_DIR "/configs/systolic32.yaml", {"cores.count=2"});
+  try {
+    const Program p = load_program(fuzz::write_input(data, size, "program.yaml"), net, arch);
+    (void)simulate(net, arch, p);
+    // What loads must write out to the same program.
+    const std::string text = program_to_yaml(p, net);
+    const Program again = load_program(fuzz::write_text(text, "program_written.yaml"), net, arch);
+    if (program_to_yaml(again, net) != text) fuzz::finding("program_to_yaml does not round-trip");
+  } catch (const InputError&) {
+  }
+  return 0;
+}
