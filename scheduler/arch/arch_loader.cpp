@@ -389,6 +389,9 @@ struct ArchBuilder {
       if (part.empty()) throw InputError(origin, 0, path, "empty key in the path");
       parts.push_back(part);
     }
+    // Arch keys are at most 4 deep; yaml-cpp's nested assignment below is quadratic in the depth
+    // (a 50,000-part path took minutes).
+    if (parts.size() > 8) throw InputError(origin, 0, "", "no arch key is that deeply nested");
     YAML::Node node = value;
     for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
       YAML::Node parent(YAML::NodeType::Map);

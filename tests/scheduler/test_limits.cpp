@@ -165,3 +165,10 @@ TEST_CASE("network totals stay inside 64 bits", "[limits]") {
   CHECK(f->key() == "layers.c");
   CHECK_THAT(f->message(), Catch::Contains("once per output channel"));
 }
+
+TEST_CASE("a -p key path of 50,000 parts is rejected at once", "[limits]") {
+  std::string path = "a";
+  for (int i = 0; i < 50000; ++i) path += ".a";
+  CHECK_THAT(message_of([&] { (void)fusim::load_arch(src("configs/mlu.yaml"), {path + "=1"}); }),
+             Catch::Contains("deeply nested"));
+}
