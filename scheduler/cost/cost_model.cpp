@@ -78,23 +78,25 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
     }
     const Traffic tr = slice_traffic(g, t, s, batch);
     c.traffic += tr;
-    // Compute: every tile of the slice, as the lowering cuts it.
+    // Compute: every tile of the slice, as the lowering cuts it. A tile's work depends on its
+    // rows only through their count, so the full row tiles are counted at once.
     std::int64_t cycles = 0;
     const std::int64_t cin = g.input_channel_count();
+    const std::int64_t h = t.rows_per_tile, full_rows = g.rows() / h, rest = g.rows() % h;
+    auto add = [&](const TileWork& w, std::int64_t times) {
+      cycles += mul_checked(compute_cycles(arch.core, w), times);
+      c.macs += mul_checked(mul_checked(w.macs(), batch), times);
+    };
     for (std::int64_t k0 = s.begin; k0 < s.end; k0 += t.channels_per_tile) {
       const std::int64_t k1 = std::min(k0 + t.channels_per_tile, s.end);
-      for (std::int64_t r = 0; r < g.rows(); r += t.rows_per_tile) {
-        const std::int64_t r1 = std::min(r + t.rows_per_tile, g.rows());
+      for (const auto& [rows, times] :
+           {std::pair{h, full_rows}, std::pair{rest, std::int64_t{1}}}) {
+        if (rows == 0 || times == 0) continue;
         if (t.in_channels_per_tile > 0) {
-          for (std::int64_t c0 = 0; c0 < cin; c0 += t.in_channels_per_tile) {
-            const TileWork w = g.work(r, r1, k0, k1, std::min(t.in_channels_per_tile, cin - c0));
-            cycles += compute_cycles(arch.core, w);
-            c.macs += w.macs() * batch;
-          }
+          for (std::int64_t c0 = 0; c0 < cin; c0 += t.in_channels_per_tile)
+            add(g.work(0, rows, k0, k1, std::min(t.in_channels_per_tile, cin - c0)), times);
         } else {
-          const TileWork w = g.work(r, r1, k0, k1);
-          cycles += compute_cycles(arch.core, w);
-          c.macs += w.macs() * batch;
+          add(g.work(0, rows, k0, k1), times);
         }
       }
     }

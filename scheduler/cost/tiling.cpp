@@ -250,8 +250,14 @@ Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice
     }
   } else if (t.weights_outer) {
     tr.weight = g.weight_bytes(s.begin, s.end);
-    for (std::int64_t k = s.begin; k < s.end; k += kc) {
-      tr.ifmap += batch * inputs_over_rows(k, std::min(k + kc, s.end));
+    if (g.input_independent_of_channels()) {
+      // Every channel chunk reads the same inputs: one sum over the rows, times the chunks.
+      tr.ifmap =
+          mul_checked(mul_checked(batch, inputs_over_rows(s.begin, s.begin + 1)), ceil_div(ks, kc));
+    } else {
+      for (std::int64_t k = s.begin; k < s.end; k += kc) {
+        tr.ifmap += batch * inputs_over_rows(k, std::min(k + kc, s.end));
+      }
     }
   } else {
     tr.weight = batch * n_row_tiles * g.weight_bytes(s.begin, s.end);
