@@ -113,8 +113,8 @@ TEST_CASE("a simulation past 2^52 cycles is an error, not a wrapped cycle count"
     (void)fusim::test::run(
         src("configs/mlu.yaml"), net,
         {"cores.count=1", "dram.model=simple", "dram.channels=1",
-         "dram.bytes_per_cycle_per_channel=0.001",
-         "interconnect.bytes_per_cycle=0.001", "cores.buffers.input.capacity_bytes=4294967295",
+         "dram.bytes_per_cycle_per_channel=0.001", "interconnect.bytes_per_cycle=0.001",
+         "cores.buffers.input.capacity_bytes=4294967295",
          "cores.buffers.output.capacity_bytes=4294967295"});
   });
   REQUIRE(e.has_value());
