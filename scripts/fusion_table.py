@@ -34,7 +34,7 @@ def run(fusim, net, kib, algorithm):
                "-p", f"cores.buffers.output.capacity_bytes={size // 4}"]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
-            return None, p.stderr.strip()
+            return None, p.stderr.strip().replace(ROOT + os.sep, "")
         with open(os.path.join(out, "report.json")) as f:
             r = json.load(f)
     return r, None
