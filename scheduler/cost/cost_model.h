@@ -64,8 +64,4 @@ class GroupCoster {
 // The cost of a scheduled group; throws InputError when it does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group);
 
-inline Traffic predict_group_traffic(const Network& net, const Arch& arch, const Group& group) {
-  return group_cost(net, arch, group).traffic;
-}
-
 }  // namespace fusim

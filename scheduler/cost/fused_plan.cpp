@@ -50,7 +50,6 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const std::int64_t w = g.weight_bytes(0, g.channels());
     weight_of_.push_back(w);
     weight_bytes_ += w;
-    max_layer_weight_bytes_ = std::max(max_layer_weight_bytes_, w);
   }
   if (!computes && unfusable_.empty()) unfusable_ = "a group of concats alone computes nothing";
   // Reads, and external nodes for the values read from outside the group.

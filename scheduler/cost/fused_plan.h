@@ -128,7 +128,7 @@ class FusedGroup {
   std::vector<std::vector<int>> effective_;     // per node: reads of it, through concats
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
-  std::int64_t weight_bytes_ = 0, max_layer_weight_bytes_ = 0;
+  std::int64_t weight_bytes_ = 0;
   std::string unfusable_;
 };
 
