@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, then configures and builds fusim (Release) in build/
 # (or in $FUSIM_BUILD_DIR). Quiet on success; on failure shows the compiler output.
+# scripts/build-sanitize.sh reuses it with FUSIM_CMAKE_ARGS (configure options replacing the
+# Release build type) and FUSIM_BUILD_WHAT (what the success line says was built).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,7 +12,8 @@ BUILD_DIR="${FUSIM_BUILD_DIR:-build}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-if ! cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$log" 2>&1; then
+read -r -a cmake_args <<<"${FUSIM_CMAKE_ARGS:--DCMAKE_BUILD_TYPE=Release}"
+if ! cmake -S . -B "$BUILD_DIR" "${cmake_args[@]}" >"$log" 2>&1; then
   cat "$log" >&2
   echo "build: cmake configure failed (see above)" >&2
   exit 1
@@ -22,4 +25,4 @@ if ! cmake --build "$BUILD_DIR" -j2 "$@" >"$log" 2>&1; then
   echo "build: compilation failed (see above)" >&2
   exit 1
 fi
-echo "build: fusim built (Release) in $BUILD_DIR/"
+echo "build: ${FUSIM_BUILD_WHAT:-fusim (Release)} built in $BUILD_DIR/"
