@@ -139,6 +139,26 @@ std::int64_t LayerGeometry::output_bytes(std::int64_t r0, std::int64_t r1, std::
   return mul_checked((r1 - r0) * width, (k1 - k0) * elem_);
 }
 
+namespace {
+// `len` of `total` elements per row: strided unless the slice is the whole row.
+TileLayout slice_layout(std::int64_t len, std::int64_t total, std::int64_t elem) {
+  if (len >= total) return {};
+  return {len * elem, total * elem};
+}
+}  // namespace
+
+TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
+                                       std::int64_t c_len) const {
+  const Layer& l = *layer_;
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return {};  // whole rows of A
+  const std::int64_t c = l.in_shapes[static_cast<std::size_t>(i)].c;
+  return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), c, elem_);
+}
+
+TileLayout LayerGeometry::output_layout(std::int64_t k0, std::int64_t k1) const {
+  return slice_layout(k1 - k0, channels_, elem_);
+}
+
 std::int64_t LayerGeometry::output_offset(std::int64_t r0, std::int64_t k0) const {
   const std::int64_t width =
       layer_->type == LayerType::Fc || layer_->type == LayerType::Gemm ? 1 : layer_->out_shape.w;

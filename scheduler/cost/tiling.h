@@ -11,6 +11,13 @@
 
 namespace fusim {
 
+// Where a tile lies in its tensor in DRAM: `piece_bytes`-byte pieces, `stride_bytes` apart, from
+// the tile's address. piece_bytes 0: one contiguous range.
+struct TileLayout {
+  std::int64_t piece_bytes = 0;
+  std::int64_t stride_bytes = 0;
+};
+
 // A layer seen as "rows x channels" of output per batch item, whatever its type:
 //   conv / pool / add: rows = output height (full width per row), channels = output channels
 //   fc:                rows = 1, channels = output features
@@ -37,6 +44,9 @@ class LayerGeometry {
                                std::int64_t c_len = 0) const;
   // Byte offset of that input range inside the operand's tensor of one batch item.
   std::int64_t input_offset(int i, std::int64_t r0, std::int64_t k0, std::int64_t c0 = 0) const;
+  // The DRAM layout of that input range: pieces of `piece_bytes`, `stride_bytes` apart (a channel
+  // slice of an NHWC feature map: one piece per pixel); piece 0 when it is contiguous.
+  TileLayout input_layout(int i, std::int64_t k0, std::int64_t k1, std::int64_t c_len = 0) const;
   // True when the input needed does not depend on the output channels (dense conv, fc, gemm).
   bool input_independent_of_channels() const;
   // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias), or for a gemm
@@ -46,6 +56,7 @@ class LayerGeometry {
   std::int64_t output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
                             std::int64_t k1) const;
   std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;
+  TileLayout output_layout(std::int64_t k0, std::int64_t k1) const;
   // The compute of a tile; c_len > 0 restricts a dense conv to that many input channels.
   TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
                 std::int64_t c_len = 0) const;

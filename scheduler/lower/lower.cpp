@@ -18,6 +18,14 @@ std::int64_t align_up(std::int64_t x) {
   return ceil_div(x, kAlign) * kAlign;
 }
 
+// A load or store in pieces: kept only when it really has more than one.
+void set_layout(Command& c, const TileLayout& t) {
+  if (t.piece_bytes > 0 && c.bytes > t.piece_bytes) {
+    c.piece_bytes = t.piece_bytes;
+    c.stride_bytes = t.stride_bytes;
+  }
+}
+
 // Emits the commands of one core's channel slice of one layer.
 class SliceEmitter {
  public:
@@ -116,6 +124,7 @@ class SliceEmitter {
       c.addr = map_.operand_base(l.inputs[static_cast<std::size_t>(i)]) +
                b * l.in_shapes[static_cast<std::size_t>(i)].elements() * elem_ +
                g_.input_offset(i, r0, k0);
+      set_layout(c, g_.input_layout(i, k0, k1));
       ids.push_back(push(std::move(c)));
     }
     return ids;
@@ -147,6 +156,7 @@ class SliceEmitter {
     st.bytes = g_.output_bytes(r0, r1, k0, k1);
     st.addr = map_.output_base[static_cast<std::size_t>(li_)] +
               b * net_.layer(li_).out_shape.elements() * elem_ + g_.output_offset(r0, k0);
+    set_layout(st, g_.output_layout(k0, k1));
     st.deps = {last};
     st.frees = {owner};
     push(std::move(st));
@@ -175,6 +185,7 @@ class SliceEmitter {
       in.bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
       in.addr = map_.operand_base(l.inputs[0]) + b * l.in_shapes[0].elements() * elem_ +
                 g_.input_offset(0, r0, k0, c0);
+      set_layout(in, g_.input_layout(0, k0, k1, c_len));
       const std::uint32_t load = push(std::move(in));
       Command c;
       c.op = CommandOp::Compute;

@@ -25,7 +25,8 @@ const char* to_string(BufferRole b);
 // Contract, per core list:
 //  - Load allocates `bytes` in `buffer` (waiting until they are free), then moves them from DRAM
 //    address `addr`. Compute allocates `bytes` for its output in the output buffer (0 = none),
-//    then runs `work`. Store moves `bytes` from the output buffer to DRAM at `addr`.
+//    then runs `work`. Store moves `bytes` from the output buffer to DRAM at `addr`. Loads and
+//    stores may be strided (piece_bytes, stride_bytes).
 //  - A command starts only after every command in `deps` has completed; loads, computes and
 //    stores each run in list order on their own engine, so they overlap each other.
 //  - When a command completes, the allocations made by the commands in `frees` are released.
@@ -39,6 +40,10 @@ struct Command {
   std::int32_t layer = -1;
   std::int64_t bytes = 0;
   std::int64_t addr = 0;
+  // A load's or store's layout in DRAM: `bytes` in pieces of `piece_bytes`, `stride_bytes` apart
+  // from `addr` (a channel slice of an NHWC tensor); piece_bytes 0 = one contiguous range.
+  std::int64_t piece_bytes = 0;
+  std::int64_t stride_bytes = 0;
   TileWork work;
   std::vector<std::uint32_t> deps;
   std::vector<std::uint32_t> frees;

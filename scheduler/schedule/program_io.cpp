@@ -84,6 +84,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
       if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
         os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
            << ", bytes: " << c.bytes << ", addr: " << c.addr;
+        if (c.piece_bytes > 0) os << ", piece: " << c.piece_bytes << ", stride: " << c.stride_bytes;
       } else if (c.op == CommandOp::Compute) {
         os << ", bytes: " << c.bytes;
         if (c.work.on_pe_array) {
@@ -235,6 +236,19 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
                    : buf == "weight" ? BufferRole::Weight
                                      : BufferRole::Output;
         c.addr = m.get_int("addr", 0, std::int64_t{1} << 48);
+        if (m.has("piece") || m.has("stride")) {
+          c.piece_bytes = m.get_int("piece", 1, std::max<std::int64_t>(1, c.bytes));
+          c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);
+          if (c.bytes % c.piece_bytes != 0) {
+            m.fail("piece", std::to_string(c.bytes) + " bytes are not a whole number of " +
+                                std::to_string(c.piece_bytes) + "-byte pieces");
+          }
+          // The last piece starts inside the 2^48-byte address space (divided: no overflow).
+          const std::int64_t room = (std::int64_t{1} << 48) - c.addr;
+          if (c.bytes / c.piece_bytes - 1 > room / c.stride_bytes) {
+            m.fail("stride", "the pieces reach past the 2^48-byte address space");
+          }
+        }
       } else if (c.op == CommandOp::Compute) {
         c.buffer = BufferRole::Output;
         c.work.on_pe_array = m.get_choice("unit", {"pe_array", "vector"}) == "pe_array";

@@ -86,7 +86,12 @@ void Core::transfer(const Command& c, std::size_t group) {
   t.set_streaming_width(static_cast<unsigned int>(c.bytes));
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   DmaExtension& dma = *dma_[write ? 1 : 0];
-  dma = DmaExtension{};  // a contiguous tile
+  dma = DmaExtension{};
+  if (c.piece_bytes > 0) {  // a strided tile; otherwise one contiguous range
+    dma.row_bytes = c.piece_bytes;
+    dma.rows = c.bytes / c.piece_bytes;
+    dma.stride_bytes = c.stride_bytes;
+  }
   dma.outstanding_bursts = setup_.params.dma.outstanding_bursts;
   dma.group = static_cast<std::int32_t>(group);
   const double now = now_cycles();

@@ -134,12 +134,20 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
   Stream& st = streams_[static_cast<std::size_t>(id)];
   const DramStream& s = st.spec;
   const std::int64_t a = s.addr + st.row * s.stride_bytes + st.offset;
-  const std::int64_t in_burst = a % burst_bytes_;
-  const std::int64_t len = std::min(burst_bytes_ - in_burst, s.row_bytes - st.offset);
-  st.offset += len;
-  if (st.offset >= s.row_bytes) {
+  const std::int64_t block_end = a - a % burst_bytes_ + burst_bytes_;
+  // One burst carries every piece of the tile that falls into its block (rows closer together
+  // than a burst share it), as a gathering DMA engine would fetch it once.
+  std::int64_t len = 0, taken_to = a;
+  for (;;) {
+    const std::int64_t at = s.addr + st.row * s.stride_bytes + st.offset;
+    if (at >= block_end || at < taken_to) break;  // past the block, or rows that overlap
+    const std::int64_t take = std::min(block_end - at, s.row_bytes - st.offset);
+    len += take;
+    taken_to = at + take;
+    st.offset += take;
+    if (st.offset < s.row_bytes) break;  // the rest of this row is in the next block
     st.offset = 0;
-    ++st.row;
+    if (++st.row >= s.rows) break;
   }
   const Location l = decode(a);
   Request r;

@@ -704,6 +704,28 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
                       {"100000", "weight buffer", "65536"});
   }
+  SECTION("a strided load whose pieces do not divide its bytes") {
+    const std::string text =
+        replace_once(good, "bytes: 10250, addr: ", "bytes: 10250, piece: 3, stride: 7, addr: ");
+    const std::string p = write_temp("prog_piece.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].piece";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
+                      {"10250 bytes", "3-byte pieces"});
+  }
+  SECTION("a strided load whose stride is shorter than its pieces") {
+    const std::string text =
+        replace_once(good, "bytes: 10250, addr: ", "bytes: 10250, piece: 10, stride: 5, addr: ");
+    const std::string p = write_temp("prog_stride.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].stride";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key, {"out of range"});
+  }
+  SECTION("a strided load past the address space") {
+    const std::string text = replace_once(
+        good, "bytes: 10250, addr: ", "bytes: 10250, piece: 1, stride: 1099511627776, addr: ");
+    const std::string p = write_temp("prog_stride_far.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].stride";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key, {"2^48"});
+  }
   SECTION("a program for another network") {
     const std::string text = replace_once(good, "network: \"tiny_chain\"", "network: \"vgg16\"");
     const std::string p = write_temp("prog_other_net.yaml", text);
