@@ -3,12 +3,14 @@
 
 For every workloads/*.yaml on every configs/*.yaml that names a dram.preset (those
 run the detailed model by default), and on variants of mlu.yaml with the other
-presets, runs fusim twice, as configured and with -p dram.model=simple, and
+presets, with the layer-by-layer schedule (none) and the default search
+(optimal), runs fusim twice, as configured and with -p dram.model=simple, and
 prints a Markdown table: cycles of each, the gap (detailed - simple) / simple,
 and the detailed model's achieved bandwidth and row-hit rate. Configs without a
-preset run the simple model only and are listed as such.
+preset run the simple model only and are listed as such. With --readme, the
+table replaces the one between the dram-gap markers in README.md.
 
-    scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py > gap.md
+    scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py [--readme]
 
 Standard library only; run with /usr/bin/python3.
 """
@@ -20,6 +22,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+from readme_table import replace_block
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,9 +52,12 @@ def has_preset(path):
     return False
 
 
-def run(fusim, arch, net, overrides):
+SCHEDULES = ["none", "optimal"]
+
+
+def run(fusim, arch, net, fusion, overrides):
     with tempfile.TemporaryDirectory() as out:
-        argv = [fusim, "--arch", arch, "--net", net, "--quiet", "--out", out]
+        argv = [fusim, "--arch", arch, "--net", net, "--fusion", fusion, "--quiet", "--out", out]
         for o in overrides:
             argv += ["-p", o]
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)
@@ -64,6 +71,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build-dir", default=os.environ.get("FUSIM_BUILD_DIR", "build"))
     ap.add_argument("--filter", default="", help="only rows whose 'workload config' contains this")
+    ap.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
     args = ap.parse_args()
     build = args.build_dir if os.path.isabs(args.build_dir) else os.path.join(REPO, args.build_dir)
     fusim = os.path.join(build, "app", "fusim")
@@ -77,24 +85,34 @@ def main():
     cases = [(stem(a), a, []) for a in archs if has_preset(a)] + VARIANTS
     simple_only = [stem(a) for a in archs if not has_preset(a)]
 
-    print("| workload | config | detailed cycles | simple cycles | gap | detailed GB/s | row-hit rate |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    lines = ["| workload | config | schedule | detailed cycles | simple cycles | gap | detailed GB/s "
+             "| row-hit rate |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    if not args.readme:
+        print("\n".join(lines))
     for label, arch, overrides in cases:
         for net in nets:
             if args.filter not in "%s %s" % (stem(net), label):
                 continue
-            d = run(fusim, arch, net, overrides)
-            s = run(fusim, arch, net, overrides + ["dram.model=simple"])
-            hits = sum(c["row_hits"] for c in d["dram_channels"])
-            total = hits + sum(c["row_misses"] + c["row_conflicts"] for c in d["dram_channels"])
-            nbytes = d["offchip_read_bytes"] + d["offchip_write_bytes"]
-            gbs = nbytes / d["seconds"] / 1e9 if d["seconds"] > 0 else 0.0
-            print("| %s | %s | %s | %s | %+.1f %% | %.1f | %s |" % (
-                stem(net), label, "{:,}".format(d["cycles"]), "{:,}".format(s["cycles"]),
-                100.0 * (d["cycles"] - s["cycles"]) / s["cycles"], gbs,
-                "%.1f %%" % (100.0 * hits / total) if total else "-"))
-            sys.stdout.flush()
+            for fusion in SCHEDULES:
+                d = run(fusim, arch, net, fusion, overrides)
+                s = run(fusim, arch, net, fusion, overrides + ["dram.model=simple"])
+                hits = sum(c["row_hits"] for c in d["dram_channels"])
+                total = hits + sum(c["row_misses"] + c["row_conflicts"] for c in d["dram_channels"])
+                nbytes = d["offchip_read_bytes"] + d["offchip_write_bytes"]
+                gbs = nbytes / d["seconds"] / 1e9 if d["seconds"] > 0 else 0.0
+                lines.append("| %s | %s | %s | %s | %s | %+.1f %% | %.1f | %s |" % (
+                    stem(net), label, fusion, "{:,}".format(d["cycles"]),
+                    "{:,}".format(s["cycles"]), 100.0 * (d["cycles"] - s["cycles"]) / s["cycles"],
+                    gbs, "%.1f %%" % (100.0 * hits / total) if total else "-"))
+                if not args.readme:
+                    print(lines[-1])
+                    sys.stdout.flush()
+    table = "\n".join(lines) + "\n"
     if simple_only:
+        table += "\nSimple model only (no dram.preset): %s.\n" % ", ".join(simple_only)
+    if args.readme:
+        replace_block("dram-gap-table", "scripts/dram_gap.py --readme", table)
+    elif simple_only:
         print("\nSimple model only (no dram.preset): %s." % ", ".join(simple_only))
     return 0
 

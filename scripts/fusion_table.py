@@ -15,12 +15,11 @@ import os
 import subprocess
 import sys
 import tempfile
+from readme_table import replace_block
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALGORITHMS = ["none", "dnnvm", "efficient-s", "online", "optimal"]
 SIZES_KIB = [64, 128, 256, 512, 1024, 2048]
-BEGIN = "<!-- fusion-table:begin (scripts/fusion_table.py --readme) -->"
-END = "<!-- fusion-table:end -->"
 
 
 def run(fusim, net, kib, algorithm):
@@ -99,15 +98,7 @@ def main():
     if not args.readme:
         sys.stdout.write(table)
         return 0
-    path = os.path.join(ROOT, "README.md")
-    with open(path) as f:
-        text = f.read()
-    if BEGIN not in text or END not in text:
-        sys.exit(f"{path}: the fusion-table markers are missing")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    with open(path, "w") as f:
-        f.write(head + BEGIN + "\n" + table + END + tail)
+    replace_block("fusion-table", "scripts/fusion_table.py --readme", table)
     return 0
 
 
