@@ -6,28 +6,180 @@
 
 namespace fusim {
 
-Interconnect::Interconnect(sc_core::sc_module_name name, const InterconnectParams& params)
-    : sc_module(name), cores("cores"), memory("memory"), params_(params) {
-  link_.bytes_per_cycle = params.bytes_per_cycle;
-  cores.register_b_transport(this, &Interconnect::b_transport);
+int FairShareLink::add(double start, double bytes, int port) {
+  Flow f;
+  f.start = std::max(start, t_);
+  f.bytes = std::max(bytes, 0.0);
+  f.port = port;
+  f.seq = seq_++;
+  if (free_ids_.empty()) {
+    f.id = next_id_++;
+  } else {
+    f.id = free_ids_.back();
+    free_ids_.pop_back();
+  }
+  pending_.push_back(f);
+  return f.id;
 }
 
-void Interconnect::b_transport(int /*port*/, tlm::tlm_generic_payload& trans,
-                               sc_core::sc_time& delay) {
+std::size_t FairShareLink::first_pending() const {
+  std::size_t best = pending_.size();
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (best == pending_.size() || pending_[i].start < pending_[best].start ||
+        (pending_[i].start == pending_[best].start && before(pending_[i], pending_[best])))
+      best = i;
+  }
+  return best;
+}
+
+double FairShareLink::next_completion() const {
+  if (active_.empty()) return kNone;
+  double tag = active_.front().bytes;
+  for (const Flow& f : active_) tag = std::min(tag, f.bytes);
+  // Every active transfer moves bytes_per_cycle / k: the one with the smallest tag ends first.
+  const double k = static_cast<double>(active_.size());
+  return t_ + std::max(tag - v_, 0.0) * k / bytes_per_cycle_;
+}
+
+double FairShareLink::next_event() const {
+  const std::size_t p = first_pending();
+  const double join = p == pending_.size() ? kNone : pending_[p].start;
+  return std::min(join, next_completion());
+}
+
+void FairShareLink::move_to(double t) {
+  if (t <= t_) return;
+  if (!active_.empty()) {
+    v_ += (t - t_) * bytes_per_cycle_ / static_cast<double>(active_.size());
+    busy_ += t - t_;
+  }
+  t_ = t;
+}
+
+void FairShareLink::complete() {
+  const double end = next_completion();
+  double tag = active_.front().bytes;
+  for (const Flow& f : active_) tag = std::min(tag, f.bytes);
+  if (end > t_) busy_ += end - t_;
+  t_ = std::max(t_, end);
+  v_ = std::max(v_, tag);  // exactly the tag: transfers with equal tags end together
+  // Done: every transfer whose tag the virtual clock has reached, in (port, arrival) order.
+  std::vector<Flow> done;
+  auto keep = active_.begin();
+  for (auto it = active_.begin(); it != active_.end(); ++it) {
+    if (it->bytes <= v_)
+      done.push_back(*it);
+    else
+      *keep++ = *it;
+  }
+  active_.erase(keep, active_.end());
+  std::sort(done.begin(), done.end(), before);
+  for (const Flow& f : done) completed_.emplace_back(f.id, t_);
+  if (active_.empty()) v_ = 0;  // idle: restart the virtual clock (keeps its precision)
+}
+
+void FairShareLink::join(std::size_t i) {
+  Flow f = pending_[i];
+  pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+  move_to(f.start);
+  f.bytes += v_;  // the finish tag
+  active_.push_back(f);
+}
+
+void FairShareLink::step() {
+  const std::size_t p = first_pending();
+  const double join_at = p == pending_.size() ? kNone : pending_[p].start;
+  const double complete_at = next_completion();
+  if (complete_at == kNone && join_at == kNone) return;
+  // A completion and a join at the same time: the completion first (either order gives the same
+  // times; this one keeps the reported order independent of it).
+  if (complete_at <= join_at)
+    complete();
+  else
+    join(p);
+}
+
+void FairShareLink::advance_to(double until) {
+  while (next_event() <= until) step();
+  move_to(until);
+}
+
+std::vector<std::pair<int, double>> FairShareLink::take_completed() {
+  std::vector<std::pair<int, double>> out;
+  out.swap(completed_);
+  for (const auto& c : out) free_ids_.push_back(c.first);
+  return out;
+}
+
+Interconnect::Interconnect(sc_core::sc_module_name name, const InterconnectParams& params)
+    : sc_module(name),
+      cores("cores"),
+      memory("memory"),
+      params_(params),
+      link_(params.bytes_per_cycle) {
+  cores.register_b_transport(this, &Interconnect::b_transport);
+  SC_HAS_PROCESS(Interconnect);
+  SC_THREAD(run);
+}
+
+void Interconnect::b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   // The request crosses the link, the memory serves it, the data streams through the link: the
   // link and the memory overlap (pipelined), so the transfer ends when the slower one is done.
   const double arrival = time_to_cycles(sc_core::sc_time_stamp() + delay);
   const double latency = static_cast<double>(params_.latency_cycles);
   if (DmaExtension* dma = trans.get_extension<DmaExtension>())
     dma->round_trip_cycles += 2 * latency;
+  // The link phase starts one latency after the arrival, shared with whatever else is on the
+  // link then or later; run() wakes this transfer when its link phase is done.
+  Waiter w;
+  const double start = arrival + latency;
+  const int id = link_.add(start, static_cast<double>(trans.get_data_length()), port);
+  if (static_cast<std::size_t>(id) >= waiting_.size())
+    waiting_.resize(static_cast<std::size_t>(id) + 1, nullptr);
+  waiting_[static_cast<std::size_t>(id)] = &w;
+  if (start < wake_at_ || wake_at_ == FairShareLink::kNone) kick_.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_time mem_delay = delay + cycles_to_time(latency);
   memory->b_transport(trans, mem_delay);
   // The memory may have waited (a blocking target): measure from the current time.
   const double mem_done = time_to_cycles(sc_core::sc_time_stamp() + mem_delay);
-  const double link_done =
-      link_.serve(arrival + latency, static_cast<double>(trans.get_data_length()));
-  const double done = std::max(mem_done, link_done) + latency;
-  delay = cycles_to_time(done) - sc_core::sc_time_stamp();
+  while (!w.done) wait(w.done_event);
+  const double done = std::max(mem_done, w.link_done) + latency;
+  delay = std::max(cycles_to_time(done), sc_core::sc_time_stamp()) - sc_core::sc_time_stamp();
+}
+
+void Interconnect::finish_completed() {
+  for (const auto& [id, t] : link_.take_completed()) {
+    Waiter*& w = waiting_[static_cast<std::size_t>(id)];
+    w->link_done = t;
+    w->done = true;
+    w->done_event.notify();
+    w = nullptr;
+  }
+}
+
+void Interconnect::run() {
+  // Every transfer added later starts no earlier than the time it is added, so the link's state
+  // up to the current time is final: advance to it, then sleep until the next join or completion
+  // (or until a transfer is added that may start before that).
+  for (;;) {
+    link_.advance_to(now_cycles());
+    finish_completed();
+    const double next = link_.next_event();
+    wake_at_ = next;
+    if (next == FairShareLink::kNone) {
+      wait(kick_);
+      continue;
+    }
+    const sc_core::sc_time at = cycles_to_time(next);
+    if (at <= sc_core::sc_time_stamp()) {
+      // Within a picosecond of now, or beyond the range of SystemC time (the simulation is then
+      // rejected, see kMaxSimCycles): process the event without waiting.
+      link_.step();
+      finish_completed();
+      continue;
+    }
+    wait(at - sc_core::sc_time_stamp(), kick_);
+  }
 }
 
 }  // namespace fusim
