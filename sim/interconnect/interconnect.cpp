@@ -18,21 +18,15 @@ int FairShareLink::add(double start, double bytes, int port) {
     f.id = free_ids_.back();
     free_ids_.pop_back();
   }
-  pending_.push_back(f);
+  const auto at =
+      std::upper_bound(pending_.begin(), pending_.end(), f, [](const Flow& x, const Flow& y) {
+        return x.start != y.start ? x.start < y.start : before(x, y);
+      });
+  pending_.insert(at, f);
   return f.id;
 }
 
-std::size_t FairShareLink::first_pending() const {
-  std::size_t best = pending_.size();
-  for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (best == pending_.size() || pending_[i].start < pending_[best].start ||
-        (pending_[i].start == pending_[best].start && before(pending_[i], pending_[best])))
-      best = i;
-  }
-  return best;
-}
-
-double FairShareLink::next_completion() const {
+double FairShareLink::active_completion() const {
   if (active_.empty()) return kNone;
   double tag = active_.front().bytes;
   for (const Flow& f : active_) tag = std::min(tag, f.bytes);
@@ -42,9 +36,25 @@ double FairShareLink::next_completion() const {
 }
 
 double FairShareLink::next_event() const {
-  const std::size_t p = first_pending();
-  const double join = p == pending_.size() ? kNone : pending_[p].start;
-  return std::min(join, next_completion());
+  return std::min(pending_.empty() ? kNone : pending_.front().start, active_completion());
+}
+
+double FairShareLink::next_completion() const {
+  // The joins before the first completion, replayed on a copy of the clocks, as step() would.
+  double t = t_, v = v_, tag = kNone;
+  double k = static_cast<double>(active_.size());
+  for (const Flow& f : active_) tag = std::min(tag, f.bytes);
+  for (const Flow& f : pending_) {
+    if (k > 0) {
+      const double end = t + std::max(tag - v, 0.0) * k / bytes_per_cycle_;
+      if (end <= f.start) return end;
+      v += (f.start - t) * bytes_per_cycle_ / k;
+    }
+    t = std::max(t, f.start);
+    k += 1;
+    tag = std::min(tag, v + f.bytes);
+  }
+  return k > 0 ? t + std::max(tag - v, 0.0) * k / bytes_per_cycle_ : kNone;
 }
 
 void FairShareLink::move_to(double t) {
@@ -57,7 +67,7 @@ void FairShareLink::move_to(double t) {
 }
 
 void FairShareLink::complete() {
-  const double end = next_completion();
+  const double end = active_completion();
   double tag = active_.front().bytes;
   for (const Flow& f : active_) tag = std::min(tag, f.bytes);
   if (end > t_) busy_ += end - t_;
@@ -78,25 +88,24 @@ void FairShareLink::complete() {
   if (active_.empty()) v_ = 0;  // idle: restart the virtual clock (keeps its precision)
 }
 
-void FairShareLink::join(std::size_t i) {
-  Flow f = pending_[i];
-  pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+void FairShareLink::join() {
+  Flow f = pending_.front();
+  pending_.erase(pending_.begin());
   move_to(f.start);
   f.bytes += v_;  // the finish tag
   active_.push_back(f);
 }
 
 void FairShareLink::step() {
-  const std::size_t p = first_pending();
-  const double join_at = p == pending_.size() ? kNone : pending_[p].start;
-  const double complete_at = next_completion();
+  const double join_at = pending_.empty() ? kNone : pending_.front().start;
+  const double complete_at = active_completion();
   if (complete_at == kNone && join_at == kNone) return;
   // A completion and a join at the same time: the completion first (either order gives the same
   // times; this one keeps the reported order independent of it).
   if (complete_at <= join_at)
     complete();
   else
-    join(p);
+    join();
 }
 
 void FairShareLink::advance_to(double until) {
@@ -137,7 +146,7 @@ void Interconnect::b_transport(int port, tlm::tlm_generic_payload& trans, sc_cor
   if (static_cast<std::size_t>(id) >= waiting_.size())
     waiting_.resize(static_cast<std::size_t>(id) + 1, nullptr);
   waiting_[static_cast<std::size_t>(id)] = &w;
-  if (start < wake_at_ || wake_at_ == FairShareLink::kNone) kick_.notify(sc_core::SC_ZERO_TIME);
+  wake_run_at(link_.next_completion());  // the new transfer may end first
   sc_core::sc_time mem_delay = delay + cycles_to_time(latency);
   memory->b_transport(trans, mem_delay);
   // The memory may have waited (a blocking target): measure from the current time.
@@ -147,38 +156,44 @@ void Interconnect::b_transport(int port, tlm::tlm_generic_payload& trans, sc_cor
   delay = std::max(cycles_to_time(done), sc_core::sc_time_stamp()) - sc_core::sc_time_stamp();
 }
 
-void Interconnect::finish_completed() {
-  for (const auto& [id, t] : link_.take_completed()) {
+bool Interconnect::finish_completed() {
+  const auto completed = link_.take_completed();
+  for (const auto& [id, t] : completed) {
     Waiter*& w = waiting_[static_cast<std::size_t>(id)];
     w->link_done = t;
     w->done = true;
     w->done_event.notify();
     w = nullptr;
   }
+  return !completed.empty();
+}
+
+void Interconnect::wake_run_at(double cycles) {
+  if (cycles >= wake_at_) return;  // run() is due by then anyway
+  wake_at_ = cycles;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  wake_.notify(std::max(cycles_to_time(cycles), now) - now);  // an earlier one overrides
 }
 
 void Interconnect::run() {
   // Every transfer added later starts no earlier than the time it is added, so the link's state
-  // up to the current time is final: advance to it, then sleep until the next join or completion
-  // (or until a transfer is added that may start before that).
+  // up to the current time is final: advance to it, wake the transfers that are done, then sleep
+  // until the next completion. b_transport moves that wake-up earlier when a transfer it adds
+  // ends first; a transfer that delays the next completion costs one wake-up that finds nothing.
   for (;;) {
     link_.advance_to(now_cycles());
     finish_completed();
-    const double next = link_.next_event();
-    wake_at_ = next;
-    if (next == FairShareLink::kNone) {
-      wait(kick_);
-      continue;
-    }
-    const sc_core::sc_time at = cycles_to_time(next);
-    if (at <= sc_core::sc_time_stamp()) {
+    const double next = link_.next_completion();
+    if (next != FairShareLink::kNone && cycles_to_time(next) <= sc_core::sc_time_stamp()) {
       // Within a picosecond of now, or beyond the range of SystemC time (the simulation is then
-      // rejected, see kMaxSimCycles): process the event without waiting.
-      link_.step();
-      finish_completed();
+      // rejected, see kMaxSimCycles): process it without waiting.
+      link_.advance_to(next);
+      while (!finish_completed()) link_.step();  // in case rounding left it a hair later
       continue;
     }
-    wait(at - sc_core::sc_time_stamp(), kick_);
+    wake_at_ = FairShareLink::kNone;
+    wake_run_at(next);
+    wait(wake_);
   }
 }
 

@@ -3,7 +3,7 @@
 //
 // The link is shared fairly: while k transfers are on it, each moves at bytes_per_cycle / k.
 // This is the fluid limit of round-robin arbitration per burst (each requester in turn sends one
-// burst): exact up to one burst per requester, which is small against the transfers. A small
+// burst): it differs from it by about a burst per requester, small against the transfers. A small
 // transfer that arrives while a large one streams is therefore not held back until the large one
 // is done (as first come first served at whole-transfer granularity would), it takes its share.
 // The link is computed per event (an arrival or a completion), never per burst.
@@ -47,6 +47,9 @@ class FairShareLink {
   void step();
   // The time of the next join or completion with the transfers added so far; kNone when idle.
   double next_event() const;
+  // The time of the next completion with the transfers added so far (joins before it
+  // included); kNone when nothing is on or waiting for the link.
+  double next_completion() const;
   // The transfers completed since the last call, with their completion times (cycles).
   std::vector<std::pair<int, double>> take_completed();
 
@@ -65,18 +68,18 @@ class FairShareLink {
   static bool before(const Flow& a, const Flow& b) {  // tie-break by port, then arrival order
     return a.port != b.port ? a.port < b.port : a.seq < b.seq;
   }
-  std::size_t first_pending() const;  // pending_.size() when none
-  double next_completion() const;
-  void move_to(double t);  // no event in between
+  double active_completion() const;  // of the active transfers only
+  void move_to(double t);            // no event in between
   void complete();
-  void join(std::size_t pending_index);
+  void join();  // the first pending transfer
 
   double bytes_per_cycle_;
   double t_ = 0;     // cycles: the link's state is known up to here
   double v_ = 0;     // virtual clock: bytes moved per active transfer since the link was idle
   double busy_ = 0;  // cycles with a transfer on the link
   std::uint64_t seq_ = 0;
-  std::vector<Flow> pending_, active_;
+  std::vector<Flow> pending_;  // by (start, port, arrival order)
+  std::vector<Flow> active_;
   std::vector<std::pair<int, double>> completed_;
   std::vector<int> free_ids_;
   int next_id_ = 0;
@@ -100,14 +103,15 @@ class Interconnect : public sc_core::sc_module {
   };
 
   void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void run();  // advances the link and wakes the transfers whose link phase is done
-  void finish_completed();
+  void run();               // advances the link and wakes the transfers whose link phase is done
+  bool finish_completed();  // false when none was
+  void wake_run_at(double cycles);  // no later than `cycles`
 
   InterconnectParams params_;
   FairShareLink link_;
   std::vector<Waiter*> waiting_;           // by link id; the waiters live in b_transport frames
-  sc_core::sc_event kick_;                 // a transfer was added
-  double wake_at_ = FairShareLink::kNone;  // when run() is due next (cycles), kNone: on a kick
+  sc_core::sc_event wake_;                 // run()'s only event, notified with a delay
+  double wake_at_ = FairShareLink::kNone;  // when wake_ is due (cycles); kNone: not pending
 };
 
 }  // namespace fusim
