@@ -9,6 +9,8 @@
 //   B and S (S < B) both at 0:   S done = 2L + 2S / bw,  B done = 2L + (B + S) / bw
 //   B at 0, S at d:              S done = d + 2L + 2S / bw (B still on the link), B as above
 // where first come first served would give S 2L + (B + S) / bw.
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -146,6 +148,59 @@ TEST_CASE("fair link: joins, idle gaps, and ties in port then arrival order", "[
   CHECK(done[3] == std::make_pair(p2, 34.0));
   CHECK(link.busy_cycles() == 16.0);  // 12 + 4: the gap is not busy
   CHECK(link.next_event() == FairShareLink::kNone);
+}
+
+TEST_CASE("fair link: the fluid limit of round-robin per burst", "[interconnect]") {
+  // Random transfers (sizes in bursts, starts in cycles) on a link of one burst per cycle, against
+  // a round-robin arbiter that sends one burst per cycle from the next port in turn with data:
+  // each transfer ends within a burst per transfer on the link of the round-robin end. And
+  // next_completion() predicts, across the joins before it, the first completion stepping finds.
+  std::uint64_t x = 42;
+  auto rnd = [&x](std::uint64_t n) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (x >> 33) % n;
+  };
+  for (int round = 0; round < 20; ++round) {
+    const int n = 2 + static_cast<int>(rnd(7));
+    std::vector<std::int64_t> start(static_cast<std::size_t>(n)), size(start);
+    FairShareLink link(1);
+    for (std::size_t i = 0; i < start.size(); ++i) {
+      start[i] = static_cast<std::int64_t>(rnd(200));
+      size[i] = 1 + static_cast<std::int64_t>(rnd(100));
+      link.add(static_cast<double>(start[i]), static_cast<double>(size[i]), static_cast<int>(i));
+    }
+    std::vector<double> fluid(start.size());
+    while (link.next_event() != FairShareLink::kNone) {
+      const double predicted = link.next_completion();
+      std::vector<std::pair<int, double>> done;
+      while (done.empty()) {
+        link.step();
+        done = link.take_completed();
+      }
+      CHECK(done.front().second == predicted);
+      for (const auto& [id, t] : done) fluid[static_cast<std::size_t>(id)] = t;
+    }
+    // Round robin: port i is the transfer added i-th (ids 0.. in order of add on a new link).
+    std::vector<std::int64_t> left = size, rr(start.size(), 0);
+    std::size_t last = start.size() - 1, remaining = start.size();
+    for (std::int64_t cycle = 0; remaining > 0; ++cycle) {
+      for (std::size_t k = 1; k <= start.size(); ++k) {
+        const std::size_t i = (last + k) % start.size();
+        if (start[i] <= cycle && left[i] > 0) {
+          if (--left[i] == 0) {
+            rr[i] = cycle + 1;
+            --remaining;
+          }
+          last = i;
+          break;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < start.size(); ++i) {
+      INFO("round " << round << " transfer " << i << " of " << n);
+      CHECK(std::abs(fluid[i] - static_cast<double>(rr[i])) <= n);
+    }
+  }
 }
 
 TEST_CASE("interconnect: one transfer alone takes what first come first served gave",
