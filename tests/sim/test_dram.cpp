@@ -9,11 +9,11 @@
 
 #include "arch/arch.h"
 #include "dram/detailed_dram.h"
-#include "dram/dma_extension.h"
 #include "dram/dram_controller.h"
 #include "interconnect/interconnect.h"
 #include "sim_context.h"
 #include "sim_time.h"
+#include "streamer.h"
 #include "test_util.h"
 
 using fusim::DramController;
@@ -216,37 +216,6 @@ TEST_CASE("a strided tile costs more than a contiguous one of the same bytes", "
 
 namespace {
 
-// A DMA initiator for the SystemC test: one read of `bytes` at `addr`, recording when it ends.
-class Streamer : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<Streamer> socket;
-  Streamer(sc_core::sc_module_name name, std::int64_t addr, std::int64_t bytes)
-      : sc_module(name), socket("socket"), addr_(addr), bytes_(bytes) {
-    SC_HAS_PROCESS(Streamer);
-    SC_THREAD(run);
-  }
-  double done = 0;
-
- private:
-  void run() {
-    tlm::tlm_generic_payload t;
-    auto* ext = new fusim::DmaExtension;  // owned by t
-    ext->outstanding_bursts = 32;
-    t.set_extension(ext);
-    t.set_command(tlm::TLM_READ_COMMAND);
-    t.set_address(static_cast<sc_dt::uint64>(addr_));
-    t.set_data_ptr(&data_);
-    t.set_data_length(static_cast<unsigned int>(bytes_));
-    t.set_streaming_width(static_cast<unsigned int>(bytes_));
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(t, delay);
-    wait(delay);
-    done = fusim::now_cycles();
-  }
-  std::int64_t addr_, bytes_;
-  unsigned char data_ = 0;
-};
-
 // N initiators each reading `bytes` from their own region at once; returns each one's time.
 std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spacing,
                                     const fusim::Arch& arch) {
@@ -256,10 +225,10 @@ std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spac
     fusim::DetailedDram dram("dram", arch.dram, arch.clock_mhz);
     fusim::Interconnect noc("noc", arch.interconnect);
     noc.memory.bind(dram.socket);
-    std::vector<std::unique_ptr<Streamer>> s;
+    std::vector<std::unique_ptr<fusim::test::Streamer>> s;
     for (int i = 0; i < n; ++i) {
-      s.push_back(std::make_unique<Streamer>(("s" + std::to_string(i)).c_str(),
-                                             std::int64_t{i} * spacing, bytes));
+      s.push_back(std::make_unique<fusim::test::Streamer>(("s" + std::to_string(i)).c_str(),
+                                                          std::int64_t{i} * spacing, bytes));
       s.back()->socket.bind(noc.cores);
     }
     sc_core::sc_start();
