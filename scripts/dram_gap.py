@@ -107,13 +107,11 @@ def main():
                 if not args.readme:
                     print(lines[-1])
                     sys.stdout.flush()
-    table = "\n".join(lines) + "\n"
-    if simple_only:
-        table += "\nSimple model only (no dram.preset): %s.\n" % ", ".join(simple_only)
+    tail = "\nSimple model only (no dram.preset): %s.\n" % ", ".join(simple_only) if simple_only else ""
     if args.readme:
-        replace_block("dram-gap-table", "scripts/dram_gap.py --readme", table)
-    elif simple_only:
-        print("\nSimple model only (no dram.preset): %s." % ", ".join(simple_only))
+        replace_block("dram-gap-table", "scripts/dram_gap.py --readme", "\n".join(lines) + "\n" + tail)
+    else:
+        sys.stdout.write(tail)
     return 0
 
 
