@@ -35,7 +35,11 @@ const char* to_string(PagePolicy p) {
 
 namespace {
 
-constexpr std::int64_t kMaxCount = 1 << 16;  // cores, rows, cols, lanes, channels, banks
+constexpr std::int64_t kMaxCount = 1 << 16;  // rows, cols, lanes, channels, banks
+// Each core is three SystemC threads with their own stacks. A sanitizer build runs out of memory
+// mappings (vm.max_map_count, 65,530 by default) between 8,192 and 12,000 cores; 4,096 keeps a
+// factor of two, and is a hundred times the core counts of the accelerators fusim models.
+constexpr std::int64_t kMaxCores = 1 << 12;
 // Any buffer capacity: one tile moves as one TLM transaction, whose length is 32 bits.
 constexpr std::int64_t kMaxBytes = (std::int64_t{1} << 32) - 1;
 constexpr std::int64_t kMaxCycles = std::int64_t{1} << 32;
@@ -231,7 +235,7 @@ struct ArchBuilder {
           [&] { arch.kernel_launch_cycles = root.get_int("kernel_launch_cycles", 0, kMaxCycles); });
     if (root.has("cores")) {
       YamlMap c = root.get_map("cores");
-      maybe(c, "count", [&] { arch.core_count = c.get_int("count", 1, kMaxCount); });
+      maybe(c, "count", [&] { arch.core_count = c.get_int("count", 1, kMaxCores); });
       if (c.has("pe_array")) {
         YamlMap p = c.get_map("pe_array");
         maybe(p, "rows", [&] { arch.core.pe_array.rows = p.get_int("rows", 1, kMaxCount); });

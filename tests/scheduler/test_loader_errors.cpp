@@ -575,6 +575,11 @@ TEST_CASE("arch: -p overrides", "[loader]") {
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"=3"}), "-p =3", 0, "", {"key.path=value"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=0"}), "-p cores.count=0", 0, "cores.count",
                     {"-p cores.count=0", "out of range"});
+  // Each core is three SystemC threads: 32,949 cores ran a sanitizer build out of memory
+  // mappings (fuzz/regressions/run/oom-32949-cores.yaml).
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=4097"}), "-p cores.count=4097", 0,
+                    "cores.count", {"out of range [1, 4096]"});
+  CHECK(fusim::load_arch(arch, {"cores.count=4096"}).core_count == 4096);
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores..count=2"}), "-p cores..count=2", 0,
                     "cores..count", {"empty key"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"base=x.yaml"}), "-p base=x.yaml", 0, "base",
