@@ -249,7 +249,9 @@ std::string report_json(const RunResult& r) {
     os << "    {\"compute_busy_cycles\": " << cs.compute_busy_cycles << ", \"loads\": " << cs.loads
        << ", \"computes\": " << cs.computes << ", \"stores\": " << cs.stores
        << ", \"bytes_loaded\": " << cs.bytes_loaded << ", \"bytes_stored\": " << cs.bytes_stored
-       << "}" << (c + 1 < s.cores.size() ? "," : "") << "\n";
+       << ", \"shared_bytes_loaded\": " << cs.shared_bytes_loaded
+       << ", \"shared_bytes_stored\": " << cs.shared_bytes_stored << "}"
+       << (c + 1 < s.cores.size() ? "," : "") << "\n";
   }
   os << "  ],\n  \"dram_model\": " << json_string(s.dram_model) << ",\n";
   os << "  \"dram_epoch_cycles\": " << s.dram_epoch_cycles << ",\n";
@@ -268,7 +270,17 @@ std::string report_json(const RunResult& r) {
       os << (e ? ", " : "") << ch.epoch_bytes[e];
     os << "]}" << (c + 1 < s.dram_channels.size() ? "," : "") << "\n";
   }
-  os << "  ],\n  \"interconnect_busy_cycles\": " << num(s.interconnect_busy_cycles) << "\n}\n";
+  os << "  ],\n  \"interconnect_busy_cycles\": " << num(s.interconnect_busy_cycles) << ",\n";
+  os << "  \"shared_buffer\": ";
+  if (const auto& sb = s.shared_buffer) {
+    os << "{\"banks\": " << sb->banks << ", \"word_bytes\": " << sb->word_bytes
+       << ", \"reads\": " << sb->reads << ", \"writes\": " << sb->writes
+       << ", \"bytes_read\": " << sb->bytes_read << ", \"bytes_written\": " << sb->bytes_written
+       << ", \"bank_busy_cycles\": " << num(sb->bank_busy_cycles)
+       << ", \"bank_conflict_cycles\": " << num(sb->bank_conflict_cycles) << "}\n}\n";
+  } else {
+    os << "null\n}\n";
+  }
   return os.str();
 }
 

@@ -5,6 +5,7 @@
 
 #include <systemc>
 
+#include "buffer/shared_buffer.h"
 #include "common/error.h"
 #include "controller/controller.h"
 #include "core/core.h"
@@ -28,6 +29,11 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
     } else {
       simple = std::make_unique<SimpleDram>("dram", arch.dram);
       noc.memory.bind(simple->socket);
+    }
+    std::unique_ptr<SharedBuffer> shared;
+    if (arch.shared_buffer) {
+      shared = std::make_unique<SharedBuffer>("shared_buffer", *arch.shared_buffer);
+      noc.shared.bind(shared->socket);
     }
     std::vector<std::unique_ptr<Core>> cores;
     std::vector<Core*> core_ptrs;
@@ -113,6 +119,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       r.dram_channels = simple->stats();
     }
     r.interconnect_busy_cycles = noc.busy_cycles();
+    if (shared) r.shared_buffer = shared->stats();
   }
   return r;
 }

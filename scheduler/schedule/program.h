@@ -17,6 +17,7 @@ struct Arch;
 enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync };
 enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap };
 enum class BufferRole : std::uint8_t { Input, Weight, Output };
+enum class MemoryLevel : std::uint8_t { Dram, Shared };
 
 const char* to_string(CommandOp o);
 const char* to_string(TensorKind k);
@@ -26,7 +27,8 @@ const char* to_string(BufferRole b);
 //  - Load allocates `bytes` in `buffer` (waiting until they are free), then moves them from DRAM
 //    address `addr`. Compute allocates `bytes` for its output in the output buffer (0 = none),
 //    then runs `work`. Store moves `bytes` from the output buffer to DRAM at `addr`. Loads and
-//    stores may be strided (piece_bytes, stride_bytes).
+//    stores may be strided (piece_bytes, stride_bytes), and may use the shared on-chip buffer
+//    instead of DRAM (`memory`).
 //  - A command starts only after every command in `deps` has completed; loads, computes and
 //    stores each run in list order on their own engine, so they overlap each other.
 //  - When a command completes, the allocations made by the commands in `frees` are released.
@@ -44,6 +46,10 @@ struct Command {
   // from `addr` (a channel slice of an NHWC tensor); piece_bytes 0 = one contiguous range.
   std::int64_t piece_bytes = 0;
   std::int64_t stride_bytes = 0;
+  // Where a load reads or a store writes: DRAM (off-chip) or the shared on-chip buffer, whose
+  // addresses then start at 0. The scheduler's searches use DRAM only, for now; programs given
+  // with --schedule-in may use the shared buffer.
+  MemoryLevel memory = MemoryLevel::Dram;
   TileWork work;
   std::vector<std::uint32_t> deps;
   std::vector<std::uint32_t> frees;

@@ -85,6 +85,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
         os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
            << ", bytes: " << c.bytes << ", addr: " << c.addr;
         if (c.piece_bytes > 0) os << ", piece: " << c.piece_bytes << ", stride: " << c.stride_bytes;
+        if (c.memory == MemoryLevel::Shared) os << ", memory: shared";
       } else if (c.op == CommandOp::Compute) {
         os << ", bytes: " << c.bytes;
         if (c.work.on_pe_array) {
@@ -247,6 +248,22 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           const std::int64_t room = (std::int64_t{1} << 48) - c.addr;
           if (c.bytes / c.piece_bytes - 1 > room / c.stride_bytes) {
             m.fail("stride", "the pieces reach past the 2^48-byte address space");
+          }
+        }
+        if (m.has("memory") && m.get_choice("memory", {"dram", "shared"}) == "shared") {
+          c.memory = MemoryLevel::Shared;
+          if (!arch.shared_buffer) m.fail("memory", "the arch has no shared_buffer");
+          // The last byte (of the last piece) inside the shared buffer; divided: no overflow.
+          const std::int64_t span_pieces = c.piece_bytes > 0 ? c.bytes / c.piece_bytes : 1;
+          const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : c.bytes;
+          const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
+          const bool fits =
+              c.addr <= capacity - piece &&
+              (span_pieces <= 1 || span_pieces - 1 <= (capacity - piece - c.addr) / c.stride_bytes);
+          if (!fits) {
+            m.fail("addr", "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
+                               " reaches past the shared buffer's " + std::to_string(capacity) +
+                               " bytes");
           }
         }
       } else if (c.op == CommandOp::Compute) {

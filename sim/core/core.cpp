@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "buffer/shared_buffer.h"
 #include "cost/pe_model.h"
 
 namespace fusim {
@@ -80,7 +81,8 @@ void Core::transfer(const Command& c, std::size_t group) {
   const bool write = c.op == CommandOp::Store;
   tlm::tlm_generic_payload& t = trans_[write ? 1 : 0];
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  t.set_address(static_cast<sc_dt::uint64>(c.addr));
+  const bool shared = c.memory == MemoryLevel::Shared;
+  t.set_address(static_cast<sc_dt::uint64>(c.addr) + (shared ? kSharedBufferBase : 0));
   t.set_data_ptr(&dummy_data_);  // timing only: no data moves
   t.set_data_length(static_cast<unsigned int>(c.bytes));
   t.set_streaming_width(static_cast<unsigned int>(c.bytes));
@@ -142,7 +144,10 @@ void Core::run_engine(CommandOp op) {
       layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
     } else {
       transfer(c, g);
-      if (op == CommandOp::Load) {
+      if (c.memory == MemoryLevel::Shared) {  // on chip: not off-chip traffic
+        (op == CommandOp::Load ? stats_.shared_bytes_loaded : stats_.shared_bytes_stored) +=
+            c.bytes;
+      } else if (op == CommandOp::Load) {
         ++stats_.loads;
         stats_.bytes_loaded += c.bytes;
         (c.kind == TensorKind::Weight ? group_traffic_[g].weight_read

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct GroupStats {
 struct CoreStats {
   std::int64_t compute_busy_cycles = 0;
   std::int64_t loads = 0, computes = 0, stores = 0;
-  std::int64_t bytes_loaded = 0, bytes_stored = 0;
+  std::int64_t bytes_loaded = 0, bytes_stored = 0;                // from and to DRAM
+  std::int64_t shared_bytes_loaded = 0, shared_bytes_stored = 0;  // the shared buffer
 };
 
 struct ChannelStats {
@@ -48,6 +50,15 @@ struct ChannelStats {
   std::vector<std::int64_t> epoch_bytes;  // bytes moved per epoch of SimResult::dram_epoch_cycles
 };
 
+// The shared on-chip buffer (present when the arch has one).
+struct SharedBufferStats {
+  std::int64_t banks = 0, word_bytes = 0;
+  std::int64_t reads = 0, writes = 0;  // transfers
+  std::int64_t bytes_read = 0, bytes_written = 0;
+  double bank_busy_cycles = 0;      // summed over the banks: cycles a bank's port moved data
+  double bank_conflict_cycles = 0;  // summed over the banks: cycles two or more transfers shared it
+};
+
 struct SimResult {
   double cycles = 0;  // end of the last group
   TrafficCounters traffic;
@@ -58,6 +69,7 @@ struct SimResult {
   std::string dram_model;  // "simple" or "detailed"
   std::int64_t dram_epoch_cycles = 0;
   double interconnect_busy_cycles = 0;
+  std::optional<SharedBufferStats> shared_buffer;
 };
 
 }  // namespace fusim
