@@ -1,5 +1,6 @@
-// A DMA initiator for the SystemC component tests (test_dram.cpp, test_interconnect.cpp): one
-// read of `bytes` at `addr`, issued at cycle `start`, recording the cycle it ends.
+// A DMA initiator for the SystemC component tests (test_dram.cpp, test_interconnect.cpp,
+// test_shared_buffer.cpp): one read of `bytes` at `addr`, issued at cycle `start`, recording the
+// cycle it ends; contiguous, or in pieces of `piece` bytes `stride` apart.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +17,15 @@ namespace fusim::test {
 class Streamer : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Streamer> socket;
-  Streamer(sc_core::sc_module_name name, std::int64_t addr, std::int64_t bytes, double start = 0)
-      : sc_module(name), socket("socket"), addr_(addr), bytes_(bytes), start_(start) {
+  Streamer(sc_core::sc_module_name name, std::int64_t addr, std::int64_t bytes, double start = 0,
+           std::int64_t piece = 0, std::int64_t stride = 0)
+      : sc_module(name),
+        socket("socket"),
+        addr_(addr),
+        bytes_(bytes),
+        start_(start),
+        piece_(piece),
+        stride_(stride) {
     SC_HAS_PROCESS(Streamer);
     SC_THREAD(run);
   }
@@ -29,6 +37,11 @@ class Streamer : public sc_core::sc_module {
     tlm::tlm_generic_payload t;
     auto* ext = new fusim::DmaExtension;  // owned by t
     ext->outstanding_bursts = 32;
+    if (piece_ > 0) {
+      ext->row_bytes = piece_;
+      ext->rows = bytes_ / piece_;
+      ext->stride_bytes = stride_;
+    }
     t.set_extension(ext);
     t.set_command(tlm::TLM_READ_COMMAND);
     t.set_address(static_cast<sc_dt::uint64>(addr_));
@@ -42,6 +55,7 @@ class Streamer : public sc_core::sc_module {
   }
   std::int64_t addr_, bytes_;
   double start_;
+  std::int64_t piece_, stride_;
   unsigned char data_ = 0;
 };
 
