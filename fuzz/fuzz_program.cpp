@@ -1,8 +1,9 @@
 // The program loader (--schedule-in): any bytes give a checked Program or an InputError, and a
 // Program that loads simulates to the end or stops with an InputError (a deadlock), never a
 // crash or a hang. The network and arch are fixed: workloads/tiny_dag.yaml on
-// configs/systolic32.yaml with two cores (so that cores contend); fuzz/seeds/program/ holds
-// programs for them.
+// configs/systolic32.yaml with two cores (so that cores contend) and a 64 KiB shared buffer in
+// 4 banks; fuzz/seeds/program/ holds programs for them (one with its feature maps in the shared
+// buffer).
 #include <cstdint>
 #include <memory>
 
@@ -16,8 +17,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace fusim;
   static const Network net = load_network(FUSIM_SOURCE_DIR "/workloads/tiny_dag.yaml");
-  static const Arch arch =
-      load_arch(FUSIM_SOURCE_DIR "/configs/systolic32.yaml", {"cores.count=2"});
+  static const Arch arch = load_arch(
+      FUSIM_SOURCE_DIR "/configs/systolic32.yaml",
+      {"cores.count=2", "shared_buffer={capacity_bytes: 65536, banks: 4, bytes_per_cycle: 64}"});
   try {
     const Program p = load_program(fuzz::write_input(data, size, "program.yaml"), net, arch);
     (void)simulate(net, arch, p);
