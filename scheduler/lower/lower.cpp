@@ -319,13 +319,24 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
       offset += l.in_shapes[j].elements() * batch * elem;
     }
   }
+  m.end = next;
   return m;
+}
+
+void check_address_space(const Network& net, const Arch& arch, const std::string& net_file) {
+  const std::int64_t end = plan_addresses(net, arch).end;
+  if (end > kDramAddressBytes) {
+    throw InputError(net_file, 0, "",
+                     "the network's inputs, weights and feature maps need " + std::to_string(end) +
+                         " bytes of DRAM, beyond fusim's 2^48-byte address space");
+  }
 }
 
 Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
   Program p;
   p.schedule = schedule;
   p.cores.assign(static_cast<std::size_t>(arch.core_count), {});
+  check_address_space(net, arch, "");
   const AddressMap map = plan_addresses(net, arch);
   for (std::size_t gi = 0; gi < schedule.groups.size(); ++gi) {
     Group& group = p.schedule.groups[gi];

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "arch/arch.h"
@@ -17,10 +18,15 @@ struct AddressMap {
   std::vector<std::int64_t> input_base;   // per network input
   std::vector<std::int64_t> weight_base;  // per layer
   std::vector<std::int64_t> output_base;  // per layer
+  std::int64_t end = 0;                   // bytes of address space used (at most ~2^61)
   std::int64_t operand_base(const Operand& op) const;
 };
 
 AddressMap plan_addresses(const Network& net, const Arch& arch);
+
+// Throws InputError (naming `net_file`) when the network's tensors need more than the
+// kDramAddressBytes of DRAM addresses.
+void check_address_space(const Network& net, const Arch& arch, const std::string& net_file);
 
 // Throws InputError for a group the lowering cannot build (one that does not fit the arch's
 // buffers; a group with more cores than the arch has). Fused groups given with tiles = 0 get

@@ -35,6 +35,9 @@ const char* to_string(BufferRole b);
 //  - deps and frees name earlier commands of the same core (indices into its list).
 //  - Sync ends a group: the core waits until all earlier commands are done and every core has
 //    reached the same sync; the next group then starts after the kernel launch overhead.
+// DRAM addresses are below 2^48 (the shared buffer's are mapped above them in the simulator).
+constexpr std::int64_t kDramAddressBytes = std::int64_t{1} << 48;
+
 struct Command {
   CommandOp op = CommandOp::Sync;
   TensorKind kind = TensorKind::Ifmap;

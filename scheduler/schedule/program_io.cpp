@@ -236,7 +236,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         c.buffer = buf == "input"    ? BufferRole::Input
                    : buf == "weight" ? BufferRole::Weight
                                      : BufferRole::Output;
-        c.addr = m.get_int("addr", 0, std::int64_t{1} << 48);
+        c.addr = m.get_int("addr", 0, kDramAddressBytes - 1);
         if (m.has("piece") || m.has("stride")) {
           c.piece_bytes = m.get_int("piece", 1, std::max<std::int64_t>(1, c.bytes));
           c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);
@@ -244,27 +244,24 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
             m.fail("piece", std::to_string(c.bytes) + " bytes are not a whole number of " +
                                 std::to_string(c.piece_bytes) + "-byte pieces");
           }
-          // The last piece starts inside the 2^48-byte address space (divided: no overflow).
-          const std::int64_t room = (std::int64_t{1} << 48) - c.addr;
-          if (c.bytes / c.piece_bytes - 1 > room / c.stride_bytes) {
-            m.fail("stride", "the pieces reach past the 2^48-byte address space");
-          }
         }
         if (m.has("memory") && m.get_choice("memory", {"dram", "shared"}) == "shared") {
           c.memory = MemoryLevel::Shared;
           if (!arch.shared_buffer) m.fail("memory", "the arch has no shared_buffer");
-          // The last byte (of the last piece) inside the shared buffer; divided: no overflow.
-          const std::int64_t span_pieces = c.piece_bytes > 0 ? c.bytes / c.piece_bytes : 1;
-          const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : c.bytes;
-          const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
-          const bool fits =
-              c.addr <= capacity - piece &&
-              (span_pieces <= 1 || span_pieces - 1 <= (capacity - piece - c.addr) / c.stride_bytes);
-          if (!fits) {
-            m.fail("addr", "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
-                               " reaches past the shared buffer's " + std::to_string(capacity) +
-                               " bytes");
-          }
+        }
+        // Every byte (of the last piece) inside the memory: the shared buffer's capacity, or
+        // DRAM's 2^48-byte address space. Divided: no overflow.
+        const std::int64_t pieces = c.piece_bytes > 0 ? c.bytes / c.piece_bytes : 1;
+        const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : c.bytes;
+        const bool shared = c.memory == MemoryLevel::Shared;
+        const std::int64_t limit = shared ? arch.shared_buffer->capacity_bytes : kDramAddressBytes;
+        if (c.addr > limit - piece ||
+            (pieces > 1 && pieces - 1 > (limit - piece - c.addr) / c.stride_bytes)) {
+          m.fail(pieces > 1 ? "stride" : "addr",
+                 "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
+                     " reaches past " +
+                     (shared ? "the shared buffer's " + std::to_string(limit) + " bytes"
+                             : std::string("the 2^48-byte DRAM address space")));
         }
       } else if (c.op == CommandOp::Compute) {
         c.buffer = BufferRole::Output;

@@ -100,6 +100,29 @@ TEST_CASE("a program too large for memory is rejected before lowering", "[limits
   CHECK_THAT(e->message(), Catch::Contains("commands") && Catch::Contains("16777216"));
 }
 
+TEST_CASE("a network beyond the 2^48-byte DRAM address space is rejected before lowering",
+          "[limits]") {
+  // 300 pooling layers of 2^40 bytes each: 2^48.2 bytes of tensors. On buffers of 4 GiB the
+  // program would be small enough (about 2^18 commands); its addresses would not fit. (DRAM
+  // addresses are below 2^48: the simulator maps the shared buffer above them.)
+  std::string text =
+      "name: huge\ninputs:\n  - name: x\n    shape: [1024, 1024, 1048576]\nlayers:\n";
+  std::string prev = "x";
+  for (int i = 0; i < 300; ++i) {
+    text += "  - {name: p" + std::to_string(i) + ", type: pool, mode: max, kernel: 1, inputs: [" +
+            prev + "]}\n";
+    prev = "p" + std::to_string(i);
+  }
+  const std::string net = write_temp("huge_addresses.yaml", text);
+  const std::vector<std::string> big = {"cores.buffers.input.capacity_bytes=4294967295",
+                                        "cores.buffers.output.capacity_bytes=4294967295"};
+  const auto e =
+      error_of([&] { (void)fusim::test::run(src("configs/systolic32.yaml"), net, big); });
+  REQUIRE(e.has_value());
+  CHECK(e->file() == net);
+  CHECK_THAT(e->message(), Catch::Contains("2^48-byte address space"));
+}
+
 TEST_CASE("a simulation past 2^52 cycles is an error, not a wrapped cycle count", "[limits]") {
   // 12 max pools over 2^40 elements through a 0.001 byte/cycle DRAM: about 2.6e16 cycles, beyond
   // SystemC's 64-bit picoseconds (this printed 9,224,580,010,612,560 cycles before the check).
