@@ -28,7 +28,7 @@ class FairShareServer : public sc_core::sc_module {
   // Puts `bytes` on link `link` from `start` (cycles, not before now) for `port`.
   void add(Ticket& ticket, int link, double start, double bytes, int port);
   // Blocks the calling thread until every part added to `ticket` is done; returns when the last
-  // one ended (cycles; the start of the ticket's parts when there were none).
+  // one ended (cycles; 0 when no part was added).
   double wait_done(Ticket& ticket);
 
   const FairShareLink& link(int i) const { return links_[static_cast<std::size_t>(i)]; }
