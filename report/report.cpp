@@ -154,8 +154,7 @@ std::string summary_text(const RunResult& r) {
   if (const auto& sb = s.shared_buffer; sb && sb->reads + sb->writes > 0) {
     os << "  shared buffer     " << with_commas(sb->bytes_read) << " B read, "
        << with_commas(sb->bytes_written) << " B written, "
-       << with_commas(std::llround(sb->bank_conflict_cycles))
-       << " bank-cycles in conflict\n";
+       << with_commas(std::llround(sb->bank_conflict_cycles)) << " bank-cycles in conflict\n";
   }
   os << "  groups            " << r.program->schedule.groups.size();
   if (r.program->schedule.groups_evaluated > 0) {
