@@ -255,9 +255,9 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : c.bytes;
         const bool shared = c.memory == MemoryLevel::Shared;
         const std::int64_t limit = shared ? arch.shared_buffer->capacity_bytes : kDramAddressBytes;
-        if (c.addr > limit - piece ||
-            (pieces > 1 && pieces - 1 > (limit - piece - c.addr) / c.stride_bytes)) {
-          m.fail(pieces > 1 ? "stride" : "addr",
+        const bool first_fits = c.addr <= limit - piece;
+        if (!first_fits || (pieces > 1 && pieces - 1 > (limit - piece - c.addr) / c.stride_bytes)) {
+          m.fail(first_fits ? "stride" : "addr",
                  "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
                      " reaches past " +
                      (shared ? "the shared buffer's " + std::to_string(limit) + " bytes"
