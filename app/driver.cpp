@@ -127,7 +127,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   } else {
     // A network whose layer-by-layer program cannot fit in memory is refused before a search
     // spends time on it; the chosen schedule is checked again below.
-    check_address_space(net, arch, o.net_path);
+    check_address_space(plan_addresses(net, arch), o.net_path);
     check_program_size(net, arch, schedule_layer_by_layer(net, arch), o.net_path);
     const Schedule schedule = search_schedule(net, arch, o.search);
     check_program_size(net, arch, schedule, o.net_path);

@@ -323,8 +323,8 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
   return m;
 }
 
-void check_address_space(const Network& net, const Arch& arch, const std::string& net_file) {
-  const std::int64_t end = plan_addresses(net, arch).end;
+void check_address_space(const AddressMap& map, const std::string& net_file) {
+  const std::int64_t end = map.end;
   if (end > kDramAddressBytes) {
     throw InputError(net_file, 0, "",
                      "the network's inputs, weights and feature maps need " + std::to_string(end) +
@@ -336,8 +336,8 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
   Program p;
   p.schedule = schedule;
   p.cores.assign(static_cast<std::size_t>(arch.core_count), {});
-  check_address_space(net, arch, "");
   const AddressMap map = plan_addresses(net, arch);
+  check_address_space(map, "");
   for (std::size_t gi = 0; gi < schedule.groups.size(); ++gi) {
     Group& group = p.schedule.groups[gi];
     if (group.cores < 1 || group.cores > arch.core_count) {

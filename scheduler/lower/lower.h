@@ -24,9 +24,9 @@ struct AddressMap {
 
 AddressMap plan_addresses(const Network& net, const Arch& arch);
 
-// Throws InputError (naming `net_file`) when the network's tensors need more than the
+// Throws InputError (naming `net_file`) when the map's tensors need more than the
 // kDramAddressBytes of DRAM addresses.
-void check_address_space(const Network& net, const Arch& arch, const std::string& net_file);
+void check_address_space(const AddressMap& map, const std::string& net_file);
 
 // Throws InputError for a group the lowering cannot build (one that does not fit the arch's
 // buffers; a group with more cores than the arch has). Fused groups given with tiles = 0 get

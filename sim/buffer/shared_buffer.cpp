@@ -89,7 +89,6 @@ std::vector<double> bank_rates(const BufferParams& p) {
 SharedBuffer::SharedBuffer(sc_core::sc_module_name name, const BufferParams& params)
     : sc_module(name),
       socket("socket"),
-      params_(params),
       word_(std::max<std::int64_t>(
           1, static_cast<std::int64_t>(
                  std::floor(params.bytes_per_cycle / static_cast<double>(params.banks))))),
@@ -108,7 +107,7 @@ void SharedBuffer::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
     stride = dma->stride_bytes;
   }
   const std::vector<std::int64_t> parts =
-      bank_bytes(addr, piece, pieces, stride, static_cast<int>(params_.banks), word_);
+      bank_bytes(addr, piece, pieces, stride, banks_.links(), word_);
   FairShareServer::Ticket ticket;
   for (std::size_t b = 0; b < parts.size(); ++b) {
     if (parts[b] > 0)
@@ -124,7 +123,7 @@ void SharedBuffer::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
 
 SharedBufferStats SharedBuffer::stats() const {
   SharedBufferStats s = stats_;
-  s.banks = params_.banks;
+  s.banks = banks_.links();
   s.word_bytes = word_;
   for (int b = 0; b < banks_.links(); ++b) {
     s.bank_busy_cycles += banks_.link(b).busy_cycles();

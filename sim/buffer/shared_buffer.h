@@ -42,7 +42,6 @@ class SharedBuffer : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
-  BufferParams params_;
   std::int64_t word_;
   FairShareServer banks_;  // one link per bank
   SharedBufferStats stats_;

@@ -2,6 +2,13 @@
 // bytes_per_cycle / k. This is the fluid limit of round-robin arbitration per burst (each
 // requester in turn sends one burst): it differs from it by about a burst per requester, small
 // against the transfers. Computed per event (an arrival or a completion), never per burst.
+//
+// Generalised processor sharing with equal weights: a virtual clock v counts the bytes each
+// active transfer has moved since the link was last idle (every active transfer moves the same),
+// advancing at bytes_per_cycle / k; a transfer that joins at virtual time v with b bytes is done
+// when v reaches its tag v + b. Transfers join in order of (start, port, arrival order);
+// completions at the same time are reported in order of (port, arrival order). Nothing depends
+// on addresses or hashing.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +18,6 @@
 
 namespace fusim {
 
-// The fair-share link as plain C++ (no SystemC), in cycles. Generalised processor sharing with
-// equal weights: a virtual clock v counts the bytes each active transfer has moved since the link
-// was last idle (every active transfer moves the same), advancing at bytes_per_cycle / k; a
-// transfer that joins at virtual time v with b bytes is done when v reaches its tag v + b.
-// Transfers join in order of (start, port, arrival order); completions at the same time are
-// reported in order of (port, arrival order). Nothing depends on addresses or hashing.
 class FairShareLink {
  public:
   static constexpr double kNone = std::numeric_limits<double>::infinity();

@@ -1,4 +1,4 @@
-// Fair-share links as a SystemC resource: any number of FairShareLinks (interconnect.h) advanced
+// Fair-share links as a SystemC resource: any number of FairShareLinks (fair_share_link.h) advanced
 // by one thread, and callers (TLM b_transport in an initiator's thread) that put a transfer on
 // one or more of them and wait until every part is done. The interconnect is one such link; the
 // shared buffer is one per bank.

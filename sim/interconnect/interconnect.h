@@ -3,9 +3,9 @@
 // kSharedBufferBase up go to the shared buffer (when one is bound), the others to the memory.
 //
 // The link is shared fairly: while k transfers are on it, each moves at bytes_per_cycle / k
-// (FairShareLink, fair_share_link.h). A small
-// transfer that arrives while a large one streams is therefore not held back until the large one
-// is done (as first come first served at whole-transfer granularity would), it takes its share.
+// (FairShareLink, fair_share_link.h). A small transfer that arrives while a large one streams is
+// therefore not held back until the large one is done (as first come first served at
+// whole-transfer granularity would), it takes its share.
 // The link is computed per event (an arrival or a completion), never per burst.
 #pragma once
 
@@ -15,7 +15,6 @@
 #include <tlm>
 
 #include "arch/arch.h"
-#include "interconnect/fair_share_link.h"
 #include "interconnect/fair_share_server.h"
 
 namespace fusim {
