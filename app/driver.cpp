@@ -4,11 +4,14 @@
 #include <iomanip>
 #include <sstream>
 
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
 #include "cost/tiling.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
+#include "network/network_io.h"
+#include "schedule/program_io.h"
 #include "search/search.h"
 #include "simulate.h"
 

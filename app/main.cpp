@@ -5,8 +5,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "driver.h"
+#include "network/network_io.h"
+#include "schedule/program_io.h"
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "fuzz_util.h"
 

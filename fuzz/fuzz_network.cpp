@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "fuzz_util.h"
 #include "network/network.h"
+#include "network/network_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace fusim;

@@ -8,10 +8,13 @@
 #include <memory>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "fuzz_util.h"
 #include "network/network.h"
+#include "network/network_io.h"
 #include "schedule/program.h"
+#include "schedule/program_io.h"
 #include "simulate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -12,6 +12,7 @@
 #include "common/yaml_reader.h"
 #include "driver.h"
 #include "fuzz_util.h"
+#include "network/network_io.h"
 #include "report.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "fuzz_util.h"
 #include "import/scalesim.h"

@@ -6,8 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "network/network_io.h"
+#include "schedule/program_io.h"
 
 namespace fusim {
 

@@ -7,49 +7,11 @@
 #include "common/error.h"
 #include "common/yaml_reader.h"
 #include "cost/cost_model.h"
-#include "cost/pe_model.h"
+#include "engines/pe_model.h"
 #include "network/network.h"
-#include "schedule/program.h"
+#include "schedule/program_io.h"
 
 namespace fusim {
-
-const char* to_string(CommandOp o) {
-  switch (o) {
-    case CommandOp::Load:
-      return "load";
-    case CommandOp::Compute:
-      return "compute";
-    case CommandOp::Store:
-      return "store";
-    case CommandOp::Sync:
-      return "sync";
-  }
-  return "?";
-}
-
-const char* to_string(TensorKind k) {
-  switch (k) {
-    case TensorKind::Weight:
-      return "weight";
-    case TensorKind::Ifmap:
-      return "ifmap";
-    case TensorKind::Ofmap:
-      return "ofmap";
-  }
-  return "?";
-}
-
-const char* to_string(BufferRole b) {
-  switch (b) {
-    case BufferRole::Input:
-      return "input";
-    case BufferRole::Weight:
-      return "weight";
-    case BufferRole::Output:
-      return "output";
-  }
-  return "?";
-}
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "driver.h"
+#include "schedule/program_io.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "test_util.h"
 
 using fusim::test::src;

@@ -2,8 +2,11 @@
 // oracle, and schedules that must be refused.
 #include <catch2/catch.hpp>
 
+#include "arch/arch_io.h"
 #include "cost/cost_model.h"
 #include "lower/lower.h"
+#include "network/network_io.h"
+#include "schedule/program_io.h"
 #include "search/search.h"
 #include "test_util.h"
 

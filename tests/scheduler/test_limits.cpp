@@ -6,9 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/yaml_reader.h"
 #include "import/scalesim.h"
 #include "network/network.h"
+#include "network/network_io.h"
 #include "test_util.h"
 
 using fusim::test::error_of;

@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "lower/lower.h"
 #include "network/network.h"
+#include "network/network_io.h"
 #include "schedule/program.h"
+#include "schedule/program_io.h"
 #include "search/search.h"
 #include "test_util.h"
 

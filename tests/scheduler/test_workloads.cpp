@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "network/network.h"
+#include "network/network_io.h"
 #include "test_util.h"
 
 using fusim::test::src;

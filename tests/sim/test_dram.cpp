@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "dram/detailed_dram.h"
 #include "dram/dram_controller.h"
 #include "interconnect/interconnect.h"

@@ -19,11 +19,13 @@
 #include <catch2/catch.hpp>
 
 #include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "buffer/shared_buffer.h"
 #include "common/error.h"
 #include "dram/simple_dram.h"
 #include "driver.h"
 #include "interconnect/interconnect.h"
+#include "schedule/program_io.h"
 #include "sim_context.h"
 #include "simulate.h"
 #include "streamer.h"

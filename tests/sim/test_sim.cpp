@@ -2,9 +2,11 @@
 // independent, buffers are never over-allocated, and a deadlocking program is reported.
 #include <catch2/catch.hpp>
 
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "driver.h"
 #include "lower/lower.h"
+#include "schedule/program_io.h"
 #include "search/search.h"
 #include "simulate.h"
 #include "test_util.h"

@@ -105,10 +105,4 @@ class Network {
   Graph graph_;
 };
 
-// Loads a network YAML file (format: README, "Network format").
-Network load_network(const std::string& path);
-
-// The network in that format, every key explicit; load_network reads it back to the same network.
-std::string network_to_yaml(const Network& net);
-
 }  // namespace fusim

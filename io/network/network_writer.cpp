@@ -1,7 +1,7 @@
 #include <sstream>
 
 #include "common/yaml_reader.h"
-#include "network/network.h"
+#include "network/network_io.h"
 
 namespace fusim {
 

@@ -4,7 +4,7 @@
 #include "common/error.h"
 #include "common/limits.h"
 #include "common/yaml_reader.h"
-#include "network/network.h"
+#include "network/network_io.h"
 
 namespace fusim {
 

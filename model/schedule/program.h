@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cost/pe_model.h"
+#include "engines/pe_model.h"
 #include "schedule/schedule.h"
 
 namespace fusim {
@@ -62,10 +62,5 @@ struct Program {
   Schedule schedule;                        // the groups this program implements
   std::vector<std::vector<Command>> cores;  // one list per core of the arch
 };
-
-// YAML round trip. Loading checks the program against the network and arch and throws
-// InputError naming the file, line and key of the first problem.
-std::string program_to_yaml(const Program& p, const Network& net);
-Program load_program(const std::string& path, const Network& net, const Arch& arch);
 
 }  // namespace fusim

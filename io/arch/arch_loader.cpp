@@ -6,32 +6,12 @@
 #include <set>
 #include <sstream>
 
-#include "arch/arch.h"
+#include "arch/arch_io.h"
 #include "common/error.h"
 #include "common/limits.h"
 #include "common/yaml_reader.h"
 
 namespace fusim {
-
-const char* to_string(Dataflow d) {
-  switch (d) {
-    case Dataflow::WeightStationary:
-      return "weight_stationary";
-    case Dataflow::OutputStationary:
-      return "output_stationary";
-    case Dataflow::InputStationary:
-      return "input_stationary";
-  }
-  return "?";
-}
-
-const char* to_string(DramModel m) {
-  return m == DramModel::Simple ? "simple" : "detailed";
-}
-
-const char* to_string(PagePolicy p) {
-  return p == PagePolicy::Open ? "open" : "closed";
-}
 
 namespace {
 

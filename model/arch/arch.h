@@ -1,4 +1,5 @@
-// The architecture: plain parameter structs, one per component, filled from YAML in arch_loader.
+// The architecture: plain parameter structs, one per component, filled from YAML by
+// io/arch (arch_io.h).
 #pragma once
 
 #include <cstdint>
@@ -112,12 +113,5 @@ struct Arch {
     return dram.bytes_per_cycle_per_channel * static_cast<double>(dram.channels);
   }
 };
-
-// Loads an arch YAML file (format: README, "Architecture format"), following `base:` files and
-// then applying `overrides` ("key.path=value", from -p) in order. Throws InputError.
-Arch load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
-
-// The resolved arch as YAML text in the input format, loadable again with load_arch.
-std::string arch_to_yaml(const Arch& arch);
 
 }  // namespace fusim

@@ -1,4 +1,4 @@
-#include "cost/pe_model.h"
+#include "engines/pe_model.h"
 
 #include "common/checked.h"
 

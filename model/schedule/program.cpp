@@ -1,0 +1,43 @@
+#include "schedule/program.h"
+
+namespace fusim {
+
+const char* to_string(CommandOp o) {
+  switch (o) {
+    case CommandOp::Load:
+      return "load";
+    case CommandOp::Compute:
+      return "compute";
+    case CommandOp::Store:
+      return "store";
+    case CommandOp::Sync:
+      return "sync";
+  }
+  return "?";
+}
+
+const char* to_string(TensorKind k) {
+  switch (k) {
+    case TensorKind::Weight:
+      return "weight";
+    case TensorKind::Ifmap:
+      return "ifmap";
+    case TensorKind::Ofmap:
+      return "ofmap";
+  }
+  return "?";
+}
+
+const char* to_string(BufferRole b) {
+  switch (b) {
+    case BufferRole::Input:
+      return "input";
+    case BufferRole::Weight:
+      return "weight";
+    case BufferRole::Output:
+      return "output";
+  }
+  return "?";
+}
+
+}  // namespace fusim
