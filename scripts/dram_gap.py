@@ -8,10 +8,10 @@ layer-by-layer schedule (none) and the default search
 (optimal), runs fusim twice, as configured and with -p dram.model=simple, and
 prints a Markdown table: cycles of each, the gap (detailed - simple) / simple,
 and the detailed model's achieved bandwidth and row-hit rate. Configs without a
-preset run the simple model only and are listed as such. With --readme, the
-table replaces the one between the dram-gap markers in README.md.
+preset run the simple model only and are listed as such. With --docs, the
+table replaces the one between the dram-gap markers in docs/dram.md.
 
-    scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py [--readme]
+    scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py [--docs]
 
 Standard library only; run with /usr/bin/python3.
 """
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from readme_table import replace_block
+from docs_table import replace_block
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,7 +75,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build-dir", default=os.environ.get("FUSIM_BUILD_DIR", "build"))
     ap.add_argument("--filter", default="", help="only rows whose 'workload config' contains this")
-    ap.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
+    ap.add_argument("--docs", action="store_true", help="rewrite the table in docs/dram.md")
     args = ap.parse_args()
     build = args.build_dir if os.path.isabs(args.build_dir) else os.path.join(REPO, args.build_dir)
     fusim = os.path.join(build, "app", "fusim")
@@ -91,7 +91,7 @@ def main():
 
     lines = ["| workload | config | schedule | detailed cycles | simple cycles | gap | detailed GB/s "
              "| row-hit rate |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    if not args.readme:
+    if not args.docs:
         print("\n".join(lines))
     for label, arch, overrides in cases:
         for net in nets:
@@ -108,12 +108,12 @@ def main():
                     stem(net), label, fusion, "{:,}".format(d["cycles"]),
                     "{:,}".format(s["cycles"]), 100.0 * (d["cycles"] - s["cycles"]) / s["cycles"],
                     gbs, "%.1f %%" % (100.0 * hits / total) if total else "-"))
-                if not args.readme:
+                if not args.docs:
                     print(lines[-1])
                     sys.stdout.flush()
     tail = "\nSimple model only (no dram.preset): %s.\n" % ", ".join(simple_only) if simple_only else ""
-    if args.readme:
-        replace_block("dram-gap-table", "scripts/dram_gap.py --readme", "\n".join(lines) + "\n" + tail)
+    if args.docs:
+        replace_block("docs/dram.md", "dram-gap-table", "scripts/dram_gap.py --docs", "\n".join(lines) + "\n" + tail)
     else:
         sys.stdout.write(tail)
     return 0

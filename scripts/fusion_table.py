@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Off-chip traffic of each fusion search on every shipped network, for on-chip buffers of
-64 KiB to 2 MiB, from real fusim runs; prints a Markdown table, or with --readme replaces the
-table between the fusion-table markers in README.md.
+64 KiB to 2 MiB, from real fusim runs; prints a Markdown table, or with --docs replaces the
+table between the fusion-table markers in docs/fusion.md.
 
 The arch is configs/mlu.yaml with one core (Optimus models one accelerator) and a total on-chip
 buffer of S bytes split input S/4, weight S/2, output S/4.
 
-    /usr/bin/python3 scripts/fusion_table.py [--fusim build/app/fusim] [--readme]
+    /usr/bin/python3 scripts/fusion_table.py [--fusim build/app/fusim] [--docs]
 """
 import argparse
 import concurrent.futures
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from readme_table import replace_block
+from docs_table import replace_block
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALGORITHMS = ["none", "dnnvm", "efficient-s", "online", "optimal"]
@@ -50,7 +50,7 @@ def reduction(optimal, other):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fusim", default=os.path.join(ROOT, "build/app/fusim"))
-    ap.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
+    ap.add_argument("--docs", action="store_true", help="rewrite the table in docs/fusion.md")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     nets = sorted(os.path.join(ROOT, "workloads", f) for f in os.listdir(os.path.join(ROOT, "workloads"))
@@ -95,10 +95,10 @@ def main():
     table += "\nFewer off-chip bytes with `optimal` than with: " + "; ".join(summary) + ".\n"
     if errors:
         table += "\nRuns that failed (n/a above):\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
-    if not args.readme:
+    if not args.docs:
         sys.stdout.write(table)
         return 0
-    replace_block("fusion-table", "scripts/fusion_table.py --readme", table)
+    replace_block("docs/fusion.md", "fusion-table", "scripts/fusion_table.py --docs", table)
     return 0
 
 

@@ -11,7 +11,7 @@
 # Output in $FUSIM_FUZZ_OUT (default build-asan/fuzz-out/): HARNESS/corpus/, HARNESS/artifacts/
 # (the inputs that failed: crash-*, timeout-*, oom-*, leak-*), HARNESS/log and HARNESS/cputime
 # (user and system CPU seconds of the run). Exit status 1 when any harness found something; a
-# finding is fixed and its input kept in fuzz/regressions/HARNESS/ (README, "Fuzzing").
+# finding is fixed and its input kept in fuzz/regressions/HARNESS/ (docs/limits-and-fuzzing.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=../fuzz/seeds.sh
@@ -25,7 +25,7 @@ while getopts "t:j:k" opt; do
     t) seconds=$OPTARG ;;
     j) parallel=$OPTARG ;;
     k) keep_going=1 ;;
-    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,14p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))

@@ -4,7 +4,7 @@
     /usr/bin/python3 scripts/scalesim_to_fusim.py --cfg scale.cfg --topology mobilenet.csv -o DIR
 
 writes DIR/arch.yaml and DIR/network.yaml. The reading is fusim's own (`fusim --convert-only`,
-scheduler/import/scalesim.cpp), so the YAML simulates exactly as the SCALE-Sim files do; this
+io/import/scalesim.cpp), so the YAML simulates exactly as the SCALE-Sim files do; this
 script only finds the binary and passes the options on.
 """
 import argparse

@@ -1,5 +1,5 @@
 // Inputs that would crash, hang or exhaust memory are rejected up front with one clear error
-// (README, "Rejected inputs").
+// (docs/limits-and-fuzzing.md, "Rejected inputs").
 #include <filesystem>
 #include <string>
 

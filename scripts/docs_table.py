@@ -1,0 +1,24 @@
+"""Replaces a generated block of a docs page: the text between the markers
+<!-- NAME:begin (COMMAND) --> and <!-- NAME:end -->, so the page says which command made the
+block. Used with --docs by the scripts that make the docs' tables (fusion_table.py writes
+docs/fusion.md, dram_gap.py docs/dram.md). Standard library only."""
+
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def replace_block(page, name, command, text):
+    """page: a path relative to the repository root, e.g. "docs/fusion.md"."""
+    begin = "<!-- %s:begin (%s) -->" % (name, command)
+    end = "<!-- %s:end -->" % name
+    path = os.path.join(ROOT, page)
+    with open(path, encoding="utf-8") as f:
+        doc = f.read()
+    if begin not in doc or end not in doc:
+        sys.exit("%s: the %s markers are missing" % (path, name))
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n" + text + end + tail)
