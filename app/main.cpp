@@ -1,108 +1,221 @@
 // fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "driver.h"
 #include "network/network_io.h"
 #include "schedule/program_io.h"
+#include "search/registry.h"
 
 namespace {
 
-const char* kUsage =
-    "usage: fusim --arch ARCH.yaml --net NET.yaml [options]\n"
-    "\n"
-    "Simulates NET on ARCH and prints cycles, off-chip traffic and the schedule.\n"
-    "\n"
-    "options:\n"
-    "  --arch FILE          architecture (configs/*.yaml, or a SCALE-Sim .cfg)\n"
-    "  --net FILE           network (workloads/*.yaml, or a SCALE-Sim topology .csv)\n"
-    "  --scalesim-depthwise SCALE-Sim rows with Num Filter 1 become depthwise convs\n"
-    "  -p KEY=VALUE         override an arch key, e.g. -p cores.count=16 (repeatable)\n"
-    "  --fusion NAME        fusion search: none (layer by layer), dnnvm,\n"
-    "                       efficient-s, optimal (the default), online, oracle\n"
-    "  --objective OBJ      what the search minimises first: bytes (off-chip, the default)\n"
-    "                       or cycles (the cost model's estimate)\n"
-    "  --max-group-layers N largest group optimal, dnnvm and efficient-s consider (16)\n"
-    "  --out DIR            write report.json, layers.csv, groups.csv, arch.yaml, schedule.yaml\n"
-    "  --schedule-out FILE  write the program (per-core commands) as YAML\n"
-    "  --schedule-in FILE   simulate this program instead of scheduling\n"
-    "  --quiet              no summary on stdout\n"
-    "  --convert-only       with --out: write the inputs as fusim YAML (arch.yaml and/or\n"
-    "                       network.yaml, e.g. from SCALE-Sim files) and simulate nothing\n"
-    "  --help, --version\n"
-    "\n"
-    "exit status: 0 success, 2 bad input (one line on stderr), 1 internal error\n";
+const char* kUsage = "usage: fusim --arch ARCH.yaml --net NET.yaml [options]";
+
+// --max-group-layers accepts 1 to this many layers.
+constexpr int kMaxGroupLayersLimit = 64;
+
+const std::vector<std::pair<std::string, fusim::Objective>> kObjectives = {
+    {"bytes", fusim::Objective::Bytes}, {"cycles", fusim::Objective::Cycles}};
+
+std::string objective_name(fusim::Objective o) {
+  for (const auto& [name, value] : kObjectives)
+    if (value == o) return name;
+  return "";
+}
+
+// The help text's layout: the usage line first, then "--arch FILE" and its line, then the
+// searches, examples and exit status (the footer).
+class HelpFormatter : public CLI::Formatter {
+ public:
+  HelpFormatter() { column_width(24); }
+  std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode mode) const override {
+    return std::string(kUsage) + "\n\n" + make_description(app) + make_groups(app, mode) + "\n" +
+           make_footer(app);
+  }
+  std::string make_option_name(const CLI::Option* opt, bool) const override {
+    std::string names = opt->get_name(false, true);  // "-h,--help"
+    for (std::size_t i = names.find(','); i != std::string::npos; i = names.find(',', i + 2))
+      names.replace(i, 1, ", ");
+    return names;
+  }
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    return opt->get_option_text().empty() ? "" : " " + opt->get_option_text();
+  }
+};
+
+// The searches (from the registry), examples and exit codes, after the options.
+std::string help_footer() {
+  std::string text = "searches (--fusion NAME):\n";
+  for (const fusim::SearchAlgorithm& a : fusim::search_algorithms()) {
+    std::string name = "  " + a.name;
+    name.resize(std::max<std::size_t>(name.size() + 1, 15), ' ');
+    text += name + a.description + "\n";
+  }
+  text +=
+      "\n"
+      "examples:\n"
+      "  MobileNetV2 on the MLU-like chip, fused by the default search:\n"
+      "    fusim --arch configs/mlu.yaml --net workloads/mobilenetv2.yaml\n"
+      "  one point of a sweep: 16 cores, chain-only fusion, no summary, all files in out/c16:\n"
+      "    fusim --arch configs/mlu.yaml --net workloads/mobilenetv2.yaml -p cores.count=16 \\\n"
+      "          --fusion dnnvm --quiet --out out/c16\n"
+      "  SCALE-Sim's own configuration and topology, layer by layer:\n"
+      "    fusim --arch=tests/data/scalesim/scale.cfg --net=tests/data/scalesim/mobilenet.csv \\\n"
+      "          --fusion none\n"
+      "\n"
+      "exit status: 0 success, 2 bad input (one line on stderr), 1 internal error\n";
+  return text;
+}
+
+// A CLI11 validator with fusim's message: `check` returns "" or what is wrong with the value.
+CLI::Validator validator(std::function<std::string(const std::string&)> check) {
+  return CLI::Validator([check](std::string& v) { return check(v); }, "");
+}
+
+// CLI11 reports an option's error as "NAME: what"; fusim's errors read "key 'NAME': what".
+std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
+  const std::string see = " (see fusim --help)";
+  std::vector<std::string> extras = app.remaining();
+  extras.erase(std::remove(extras.begin(), extras.end(), "--"), extras.end());
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !extras.empty()) {
+    const std::string arg = extras.front();
+    return arg.rfind('-', 0) == 0 ? "key '" + arg + "': unknown option" + see
+                                  : "unexpected argument '" + arg + "'" + see;
+  }
+  const std::string what = e.what();
+  const std::size_t colon = what.find(": ");
+  if (what.rfind('-', 0) != 0 || colon == std::string::npos) return what + see;
+  const std::string key = what.substr(0, colon);
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr)
+    return "key '" + key + "': expects a value";
+  return "key '" + key + "': " + what.substr(colon + 2);
+}
+
+// What the command line asks for.
+struct CommandLine {
+  fusim::RunOptions run;
+  std::string out_dir, schedule_out;
+  std::string objective;  // a name in kObjectives
+  bool quiet = false, convert_only = false;
+};
+
+// Every option, its help line and its check; parsing fills `cl`.
+void add_options(CLI::App& app, CommandLine& cl) {
+  const fusim::SearchOptions defaults;
+  cl.objective = objective_name(defaults.objective);
+  app.formatter(std::make_shared<HelpFormatter>());
+  app.footer(help_footer());
+  // Given twice, an option's last value counts (sweep scripts append to a base command).
+  app.option_defaults()->group("options")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_help_flag();
+
+  app.add_option("--arch", cl.run.arch_path, "architecture (configs/*.yaml, or a SCALE-Sim .cfg)")
+      ->option_text("FILE");
+  app.add_option("--net", cl.run.net_path,
+                 "network (workloads/*.yaml, or a SCALE-Sim topology .csv)")
+      ->option_text("FILE");
+  app.add_flag("--scalesim-depthwise", cl.run.scalesim_depthwise,
+               "SCALE-Sim rows with Num Filter 1 become depthwise convs");
+  app.add_option("-p", cl.run.overrides,
+                 "override an arch key (repeatable, in order), e.g. -p cores.count=16")
+      ->option_text("KEY=VALUE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  app.add_option("--fusion", cl.run.search.algorithm,
+                 "fusion search, one of those below (default: " + defaults.algorithm + ")")
+      ->option_text("NAME")
+      ->check(validator([](const std::string& v) {
+        try {
+          fusim::find_search_algorithm(v);
+          return std::string();
+        } catch (const fusim::InputError& e) {
+          return e.message();
+        }
+      }));
+  std::string objectives;
+  for (const auto& o : kObjectives) objectives += (objectives.empty() ? "" : " or ") + o.first;
+  app.add_option("--objective", cl.objective,
+                 "what the search minimises first: bytes (off-chip, then cycles) or\n"
+                 "cycles (the cost model's estimate, then bytes); default: " +
+                     objective_name(defaults.objective))
+      ->option_text("OBJ")
+      ->check(validator([objectives](const std::string& v) {
+        for (const auto& o : kObjectives)
+          if (o.first == v) return std::string();
+        return "expects " + objectives + ", not '" + v + "'";
+      }));
+  app.add_option("--max-group-layers", cl.run.search.max_group_layers,
+                 "largest group optimal, dnnvm, efficient-s consider (default: " +
+                     std::to_string(defaults.max_group_layers) + ")")
+      ->option_text("N")
+      ->check(validator([](const std::string& v) {
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1 || n > kMaxGroupLayersLimit) {
+          return "expects a whole number from 1 to " + std::to_string(kMaxGroupLayersLimit) +
+                 ", not '" + v + "'";
+        }
+        return std::string();
+      }));
+  app.add_option("--out", cl.out_dir,
+                 "write report.json, layers.csv, groups.csv, arch.yaml,\n"
+                 "network.yaml and schedule.yaml there")
+      ->option_text("DIR");
+  app.add_option("--schedule-out", cl.schedule_out, "write the program (per-core commands) as YAML")
+      ->option_text("FILE");
+  app.add_option("--schedule-in", cl.run.schedule_in, "simulate this program instead of scheduling")
+      ->option_text("FILE");
+  app.add_flag("--quiet", cl.quiet, "no summary on stdout");
+  app.add_flag("--convert-only", cl.convert_only,
+               "with --out: write the inputs as fusim YAML (arch.yaml and/or\n"
+               "network.yaml, e.g. from SCALE-Sim files) and simulate nothing");
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.set_version_flag("--version", "fusim " FUSIM_VERSION, "print the version and exit");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  fusim::RunOptions opt;
-  std::string out_dir, schedule_out;
-  bool quiet = false, convert_only = false;
+  CommandLine cl;
+  fusim::RunOptions& opt = cl.run;
+  CLI::App app("Simulates NET on ARCH and prints cycles, off-chip traffic and the schedule.",
+               "fusim");
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw fusim::InputError("", 0, a, "expects a value");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::cout << kUsage;
-        return 0;
-      } else if (a == "--version") {
-        std::cout << "fusim " << FUSIM_VERSION << "\n";
-        return 0;
-      } else if (a == "--arch") {
-        opt.arch_path = value();
-      } else if (a == "--net") {
-        opt.net_path = value();
-      } else if (a == "-p") {
-        opt.overrides.push_back(value());
-      } else if (a == "--fusion") {
-        opt.search.algorithm = value();
-      } else if (a == "--objective") {
-        const std::string v = value();
-        if (v != "bytes" && v != "cycles")
-          throw fusim::InputError("", 0, a, "expects bytes or cycles, not '" + v + "'");
-        opt.search.objective = v == "bytes" ? fusim::Objective::Bytes : fusim::Objective::Cycles;
-      } else if (a == "--max-group-layers") {
-        const std::string v = value();
-        char* end = nullptr;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 1 || n > 64)
-          throw fusim::InputError("", 0, a, "expects a whole number from 1 to 64, not '" + v + "'");
-        opt.search.max_group_layers = static_cast<int>(n);
-      } else if (a == "--out") {
-        out_dir = value();
-      } else if (a == "--schedule-out") {
-        schedule_out = value();
-      } else if (a == "--schedule-in") {
-        opt.schedule_in = value();
-      } else if (a == "--scalesim-depthwise") {
-        opt.scalesim_depthwise = true;
-      } else if (a == "--quiet") {
-        quiet = true;
-      } else if (a == "--convert-only") {
-        convert_only = true;
-      } else {
-        throw fusim::InputError("", 0, a, "unknown option (see fusim --help)");
-      }
-    }
-    if (convert_only) {
-      if (out_dir.empty()) throw fusim::InputError("", 0, "--convert-only", "needs --out DIR");
+    add_options(app, cl);
+  } catch (const std::exception& e) {
+    std::cerr << "fusim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  // No arguments: the user is asking what fusim is, not running it.
+  if (argc <= 1) {
+    std::cout << app.help();
+    return 0;
+  }
+  try {
+    app.parse(argc, argv);
+    for (const auto& o : kObjectives)
+      if (o.first == cl.objective) opt.search.objective = o.second;
+
+    if (cl.convert_only) {
+      if (cl.out_dir.empty()) throw fusim::InputError("", 0, "--convert-only", "needs --out DIR");
       if (opt.arch_path.empty() && opt.net_path.empty()) {
         throw fusim::InputError("", 0, "--convert-only", "needs --arch or --net");
       }
-      std::filesystem::create_directories(out_dir);
+      std::filesystem::create_directories(cl.out_dir);
       auto write = [&](const std::string& name, const std::string& text) {
-        std::ofstream f(out_dir + "/" + name, std::ios::binary);
+        std::ofstream f(cl.out_dir + "/" + name, std::ios::binary);
         f << text;
-        if (!f) throw fusim::InputError(out_dir + "/" + name, 0, "--out", "cannot write the file");
+        if (!f)
+          throw fusim::InputError(cl.out_dir + "/" + name, 0, "--out", "cannot write the file");
       };
       if (!opt.arch_path.empty())
         write("arch.yaml", fusim::arch_to_yaml(fusim::load_any_arch(opt)));
@@ -115,14 +228,24 @@ int main(int argc, char** argv) {
                               "is required (see fusim --help)");
     }
     auto run = fusim::run_fusim(opt);
-    if (!quiet) std::cout << fusim::summary_text(run->result);
-    if (!out_dir.empty()) fusim::write_outputs(run->result, out_dir);
-    if (!schedule_out.empty()) {
-      std::ofstream f(schedule_out, std::ios::binary);
+    if (!cl.quiet) std::cout << fusim::summary_text(run->result);
+    if (!cl.out_dir.empty()) fusim::write_outputs(run->result, cl.out_dir);
+    if (!cl.schedule_out.empty()) {
+      std::ofstream f(cl.schedule_out, std::ios::binary);
       f << fusim::program_to_yaml(*run->program, *run->net);
-      if (!f) throw fusim::InputError(schedule_out, 0, "--schedule-out", "cannot write the file");
+      if (!f)
+        throw fusim::InputError(cl.schedule_out, 0, "--schedule-out", "cannot write the file");
     }
     return 0;
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "fusim: error: " << parse_error_message(e, app) << "\n";
+    return 2;
   } catch (const fusim::InputError& e) {
     std::cerr << "fusim: error: " << e.what() << "\n";
     return 2;

@@ -244,6 +244,16 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
   return groups;
 }
 
+std::vector<Group> optimal_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                  const SearchOptions& o) {
+  return downset_search(net, eval, dag, o, false);
+}
+
+std::vector<Group> dnnvm_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                const SearchOptions& o) {
+  return downset_search(net, eval, dag, o, true);
+}
+
 std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o) {
   // Greedy: at the frontier, take the feasible group that saves the most against running its

@@ -1,11 +1,13 @@
-// The searches over the DAG's downsets (optimal, dnnvm), the greedy on-line search and the
-// exhaustive oracle. Internal to search/.
+// What the searches built on the cost model share: the DAG's shape tests, the walk over the
+// groups that may come next, and the runner that gives each search a GroupEvaluator. The
+// searches themselves are declared at the end. Internal to search/.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "arch/arch.h"
 #include "network/network.h"
 #include "schedule/schedule.h"
 #include "search/group_evaluator.h"
@@ -58,11 +60,45 @@ class DagIndex {
 void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layers,
                         const std::function<bool(const std::vector<int>&)>& visit);
 
+// A search over groups: the groups, in an order that respects the DAG, covering every layer
+// once. It asks `eval` for the best cores of each candidate group and throws InputError (key
+// "--fusion") when it cannot schedule the network.
+using GroupSearch = std::vector<Group> (*)(const Network& net, GroupEvaluator& eval,
+                                           const DagIndex& dag, const SearchOptions& options);
+
+// Runs `search` once every layer is known to fit a group on its own (else throws InputError
+// naming the arch key at fault); fills groups_evaluated and search_seconds, which counts the
+// check and the setup too.
+Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& options,
+                          GroupSearch search);
+
+// `search` with the signature of SearchAlgorithm::run, for the registry.
+template <GroupSearch search>
+Schedule group_search(const Network& net, const Arch& arch, const SearchOptions& options) {
+  return run_group_search(net, arch, options, search);
+}
+
+// Exact over connected convex groups of up to max_group_layers layers: a memoised search over
+// the DAG's downsets, so a group may start at several frontier layers at once (parallel
+// branches). With `paths_only` (dnnvm), a group is a path of the DAG and, fused, its weights
+// must fit on chip.
 std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                   const SearchOptions& o, bool paths_only);
+std::vector<Group> optimal_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                  const SearchOptions& o);
+std::vector<Group> dnnvm_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                const SearchOptions& o);
+// Greedy and fast: repeatedly takes, among the connected groups of up to online_group_layers
+// at the frontier, the one that saves the most against running its layers one by one.
 std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o);
+// Exhaustive: every partition into connected convex groups of any size, for networks of up to
+// oracle_max_layers layers.
 std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o);
+// Efficient-S (efficient_s.cpp): groups contiguous in the network's topological order, by
+// dynamic programming over the range ends; fused weights must fit on chip.
+std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+                                      const SearchOptions& o);
 
 }  // namespace fusim

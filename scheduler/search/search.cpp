@@ -6,6 +6,7 @@
 #include "cost/cost_model.h"
 #include "search/dag_search.h"
 #include "search/group_evaluator.h"
+#include "search/registry.h"
 
 namespace fusim {
 
@@ -58,12 +59,6 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   return memo_.emplace(layers, best).first->second;
 }
 
-const std::vector<std::string>& search_algorithms() {
-  static const std::vector<std::string> names = {"none",    "dnnvm",  "efficient-s",
-                                                 "optimal", "online", "oracle"};
-  return names;
-}
-
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch) {
   Schedule s;
   s.algorithm = "none";
@@ -73,61 +68,8 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch) {
   return s;
 }
 
-namespace {
-
-// Efficient-S: groups are ranges of the network's topological order, chosen by dynamic
-// programming over the range ends.
-std::vector<Group> efficient_s(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
-                               const SearchOptions& o) {
-  const int n = static_cast<int>(net.layers().size());
-  std::vector<Score> best(static_cast<std::size_t>(n) + 1);
-  std::vector<int> from(static_cast<std::size_t>(n) + 1, -1);
-  std::vector<GroupChoice> choice(static_cast<std::size_t>(n) + 1);
-  from[0] = 0;
-  for (int j = 1; j <= n; ++j) {
-    for (int i = std::max(0, j - o.max_group_layers); i < j; ++i) {
-      if (from[static_cast<std::size_t>(i)] < 0) continue;
-      std::vector<int> layers;
-      for (int k = i; k < j; ++k) layers.push_back(k);
-      if (!dag.connected(layers)) continue;
-      const GroupChoice& c = eval.best(layers);
-      if (!c.feasible || !c.weights_resident) continue;
-      const Score s = best[static_cast<std::size_t>(i)] + c.score;
-      if (from[static_cast<std::size_t>(j)] < 0 ||
-          eval.better(s, best[static_cast<std::size_t>(j)])) {
-        best[static_cast<std::size_t>(j)] = s;
-        from[static_cast<std::size_t>(j)] = i;
-        choice[static_cast<std::size_t>(j)] = c;
-      }
-    }
-    if (from[static_cast<std::size_t>(j)] < 0) {
-      throw InputError("", 0, "--fusion",
-                       "efficient-s: layer '" + net.layer(j - 1).name + "' fits in no group");
-    }
-  }
-  std::vector<Group> groups;
-  for (int j = n; j > 0; j = from[static_cast<std::size_t>(j)]) {
-    const int i = from[static_cast<std::size_t>(j)];
-    Group g;
-    for (int k = i; k < j; ++k) g.layers.push_back(k);
-    g.cores = choice[static_cast<std::size_t>(j)].cores;
-    g.tiles = choice[static_cast<std::size_t>(j)].tiles;
-    groups.insert(groups.begin(), std::move(g));
-  }
-  return groups;
-}
-
-}  // namespace
-
-Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {
-  const auto& names = search_algorithms();
-  if (std::find(names.begin(), names.end(), o.algorithm) == names.end()) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw InputError("", 0, "--fusion",
-                     "unknown algorithm '" + o.algorithm + "' (choose one of: " + list + ")");
-  }
-  if (o.algorithm == "none") return schedule_layer_by_layer(net, arch);
+Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
+                          GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
   GroupEvaluator eval(net, arch, o.objective);
   const DagIndex dag(net);
@@ -138,19 +80,16 @@ Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptio
     throw InputError(arch.file, 0, c.why_key.empty() ? "cores.buffers" : c.why_key, c.why);
   }
   Schedule s;
-  s.algorithm = o.algorithm;
-  if (o.algorithm == "efficient-s") {
-    s.groups = efficient_s(net, eval, dag, o);
-  } else if (o.algorithm == "online") {
-    s.groups = online_search(net, eval, dag, o);
-  } else if (o.algorithm == "oracle") {
-    s.groups = oracle_search(net, eval, dag, o);
-  } else {
-    s.groups = downset_search(net, eval, dag, o, o.algorithm == "dnnvm");
-  }
+  s.groups = search(net, eval, dag, o);
   s.groups_evaluated = eval.evaluated();
   s.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {
+  Schedule s = find_search_algorithm(o.algorithm).run(net, arch, o);
+  s.algorithm = o.algorithm;
   return s;
 }
 

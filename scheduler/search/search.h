@@ -1,17 +1,7 @@
 // Fusion searches: each partitions the network into groups (convex sets of layers, in an order
-// that respects the DAG) and picks the cores of every group, judged by the cost model.
-//
-//   none         one group per layer on all cores (the layer-by-layer baseline)
-//   dnnvm        chain-only fusion: a group is a path of the DAG; fused weights must fit on chip
-//   efficient-s  groups contiguous in the network's topological order (dynamic programming);
-//                fused weights must fit on chip
-//   optimal      exact over connected convex groups of up to max_group_layers layers: a
-//                memoised search over the DAG's downsets, so a group may start at several
-//                frontier layers at once (parallel branches)
-//   online       greedy and fast: repeatedly takes the group with the largest saving per layer
-//                among the connected groups of up to online_group_layers at the frontier
-//   oracle       exhaustive: every partition into connected convex groups of any size, for
-//                networks of up to oracle_max_layers layers
+// that respects the DAG) and picks the cores of every group, judged by the cost model. The
+// searches on offer, with a line each, are registered in search/registry.cpp; `fusim --help`
+// lists them from there.
 //
 // All minimise the objective summed over groups: off-chip bytes then cycles (`bytes`), or the
 // cycle estimate then bytes (`cycles`).
@@ -19,7 +9,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "arch/arch.h"
 #include "network/network.h"
@@ -29,10 +18,11 @@ namespace fusim {
 
 enum class Objective { Bytes, Cycles };
 
+// Every default is written here once; the command line and its help text read them from here.
 struct SearchOptions {
-  std::string algorithm = "optimal";
+  std::string algorithm = "optimal";  // a name in search_algorithms() (--fusion)
   Objective objective = Objective::Bytes;
-  int max_group_layers = 16;             // optimal, dnnvm, efficient-s
+  int max_group_layers = 16;             // optimal, dnnvm, efficient-s (--max-group-layers)
   int online_group_layers = 8;           // online
   int oracle_max_layers = 16;            // oracle refuses larger networks
   std::int64_t max_candidates = 200000;  // optimal and dnnvm refuse to enumerate more
@@ -41,12 +31,12 @@ struct SearchOptions {
   bool prune_infeasible = true;
 };
 
-const std::vector<std::string>& search_algorithms();
-
-// Runs the named search; fills the schedule's groups_evaluated and search_seconds. Throws
-// InputError (key "--fusion") for an unknown name or a network too large for the algorithm.
+// Runs the search named by options.algorithm; sets the schedule's algorithm to that name and
+// fills groups_evaluated and search_seconds. Throws InputError (key "--fusion") for an unknown
+// name or a network too large for the algorithm.
 Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& options);
 
+// One group per layer on all cores (search "none"): no cost model, nothing evaluated.
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch);
 
 }  // namespace fusim

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The command-line contract of fusim, checked on the real executable:
-#   - --help and --version exit 0; a good run exits 0, prints a "cycles" line and nothing on stderr;
+#   - --help, --version and no arguments at all exit 0; --help (and no arguments) print the usage,
+#     every registered search and examples that run; a good run exits 0, prints a "cycles" line
+#     and nothing on stderr; --opt=VALUE is --opt VALUE;
 #   - every bad input exits 2 and prints exactly one line on stderr, "fusim: error: ...", naming
 #     the file (or the option) at fault, and nothing on stdout;
 #   - --out writes its six files, --schedule-out / --schedule-in round-trip, runs are repeatable.
@@ -11,7 +13,7 @@ if [ $# -ne 2 ]; then
   echo "usage: $0 FUSIM_BINARY SOURCE_DIR" >&2
   exit 2
 fi
-FUSIM=$1
+FUSIM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") || exit 2  # absolute: examples run elsewhere
 SRC=$(cd "$2" && pwd) || exit 2  # absolute: temp arch files name a base file in it
 ARCH="$SRC/configs/mlu.yaml"
 NET="$SRC/workloads/mobilenetv2.yaml"
@@ -97,6 +99,76 @@ if [ "$rc" -eq 0 ] && grep -q -- '--arch' "$TMP/out" && [ ! -s "$TMP/err" ]; the
 else
   fail "--help exits 0 and prints the usage" "exit code $rc"
 fi
+cp "$TMP/out" "$TMP/help.txt"
+
+# Every option the usage has always offered is still there.
+for o in --arch --net --scalesim-depthwise -p --fusion --objective --max-group-layers --out \
+  --schedule-out --schedule-in --quiet --convert-only --help --version; do
+  if grep -Eq -- "^  (-h, )?$o( |$)" "$TMP/help.txt"; then
+    pass "--help lists $o"
+  else
+    fail "--help lists $o" "not at the start of a line in the options"
+  fi
+done
+
+# The searches --help lists are the ones --fusion accepts (the unknown-name error names them).
+run --arch "$ARCH" --net "$NET" --fusion magic
+searches=$(sed -n 's/.*choose one of: \(.*\))$/\1/p' "$TMP/err" | tr -d ',')
+if [ -n "$searches" ]; then
+  pass "the unknown --fusion error lists the searches ($searches)"
+else
+  fail "the unknown --fusion error lists the searches" "$(head -c 300 "$TMP/err")"
+fi
+for s in $searches; do
+  if grep -Eq "^  $s  " "$TMP/help.txt"; then
+    pass "--help describes the search $s"
+  else
+    fail "--help describes the search $s" "no line '  $s  ...'"
+  fi
+done
+
+# The examples in --help: the main command, a sweep point with -p and --out, a SCALE-Sim input.
+for e in "fusim --arch configs/mlu.yaml --net workloads/mobilenetv2.yaml" "-p cores.count=16" \
+  "--out " "scalesim/scale.cfg"; do
+  if grep -q -- "$e" "$TMP/help.txt"; then
+    pass "--help shows an example with '$e'"
+  else
+    fail "--help shows an example with '$e'" "not found"
+  fi
+done
+
+# ...and each runs as shown, from a folder that looks like the source tree.
+mkdir -p "$TMP/examples"
+for d in configs workloads tests; do ln -s "$SRC/$d" "$TMP/examples/$d"; done
+n=0
+# An example is a line "    fusim ...", continued by lines ending in a backslash.
+awk '/^    fusim / { cmd = $0; while (cmd ~ /\\$/ && (getline next_line) > 0) {
+       sub(/ *\\$/, "", cmd); sub(/^ +/, " ", next_line); cmd = cmd next_line }
+     sub(/^ +fusim /, "", cmd); print cmd }' "$TMP/help.txt" >"$TMP/examples.txt"
+while IFS= read -r args; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086  # the example's words, as a shell would split them
+  (cd "$TMP/examples" && "$FUSIM" $args >"$TMP/out" 2>"$TMP/err")
+  rc=$?
+  if [ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ]; then
+    pass "--help example $n runs: fusim $args"
+  else
+    fail "--help example $n runs: fusim $args" "exit code $rc, $(head -c 300 "$TMP/err")"
+  fi
+done <"$TMP/examples.txt"
+if [ "$n" -ge 3 ]; then
+  pass "--help shows $n examples"
+else
+  fail "--help shows at least 3 examples" "found $n"
+fi
+
+# No arguments: the same usage, on stdout, exit 0 (asking what fusim is, not a bad run).
+run
+if [ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ] && cmp -s "$TMP/out" "$TMP/help.txt"; then
+  pass "no arguments print the usage and exit 0"
+else
+  fail "no arguments print the usage and exit 0" "exit code $rc, stderr: $(head -c 300 "$TMP/err")"
+fi
 
 run --version
 if [ "$rc" -eq 0 ] && grep -Eq '^fusim [0-9]+\.[0-9]+' "$TMP/out" && [ ! -s "$TMP/err" ]; then
@@ -113,6 +185,13 @@ if [ -n "$main_cycles" ] && [[ "$main_cycles" =~ [0-9] ]]; then
   pass "main example prints a cycles line ($(echo "$main_cycles" | tr -s " "))"
 else
   fail "main example prints a cycles line" "stdout: $(head -c 300 "$TMP/out")"
+fi
+
+expect_ok "--arch=FILE --net=FILE exits 0" --arch="$ARCH" --net="$NET"
+if [ "$(cycles_line "$TMP/out")" = "$main_cycles" ]; then
+  pass "--arch=FILE --net=FILE gives the main example's cycles"
+else
+  fail "--arch=FILE --net=FILE gives the main example's cycles" "'$(cycles_line "$TMP/out")'"
 fi
 
 expect_ok "--quiet exits 0" --arch "$ARCH" --net "$NET" --quiet
@@ -254,7 +333,18 @@ expect_error "unknown option" "--bogus" --arch "$ARCH" --net "$NET" --bogus
 expect_error "missing --net" "--net" --arch "$ARCH"
 expect_error "missing --arch" "--arch" --net "$NET"
 expect_error "option without its value" "--net" --arch "$ARCH" --net
+expect_error "option=VALUE without its value" "--net" --arch "$ARCH" --net=
+expect_error "an argument that is no option" "'extra.yaml'" --arch "$ARCH" --net "$NET" extra.yaml
+expect_error "-p takes one KEY=VALUE" "'dram.channels=2'" \
+  --arch "$ARCH" --net "$NET" -p cores.count=16 dram.channels=2
 expect_error "unknown --fusion" "--fusion" --arch "$ARCH" --net "$NET" --fusion magic
+expect_error "unknown --fusion=NAME" "unknown algorithm 'magic'" --arch "$ARCH" --net "$NET" \
+  --fusion=magic
+expect_error "unknown --objective" "--objective" --arch "$ARCH" --net "$NET" --objective time
+expect_error "--max-group-layers 0" "--max-group-layers" --arch "$ARCH" --net "$NET" \
+  --max-group-layers 0
+expect_error "--max-group-layers not a number" "'4x'" --arch "$ARCH" --net "$NET" \
+  --max-group-layers 4x
 expect_error "-p with an unknown key" "-p cores.colums=4" \
   --arch "$ARCH" --net "$NET" -p cores.colums=4
 expect_error "-p without '='" "-p cores.count" --arch "$ARCH" --net "$NET" -p cores.count
