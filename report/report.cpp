@@ -6,41 +6,18 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
 #include "network/network_io.h"
 #include "schedule/program_io.h"
+#include "stats/derived.h"
 
 namespace fusim {
 
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(ch));
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // Fixed formatting so that output bytes do not depend on the locale or the platform.
 std::string num(double v, int decimals = 3) {
@@ -49,25 +26,10 @@ std::string num(double v, int decimals = 3) {
   return buf;
 }
 
-// A double for JSON: significant digits rather than fixed decimals, so that a small value (the
-// seconds of a short run at a fast clock, a tiny utilisation) is not printed as 0; never nan or
-// inf, which JSON cannot hold (callers avoid them; 0 is written should one slip through).
-std::string json_num(double v) {
-  if (!std::isfinite(v)) return "0";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-// Network MACs over cycles times the peak MACs per cycle; 0 for a run of 0 cycles (a network of
-// concats alone does no work).
-double utilisation(std::int64_t macs, std::int64_t cycles, double peak_per_cycle) {
-  if (cycles <= 0 || peak_per_cycle <= 0) return 0;
-  return static_cast<double>(macs) / (static_cast<double>(cycles) * peak_per_cycle);
-}
-
-std::int64_t whole_cycles(double c) {
-  return static_cast<std::int64_t>(std::ceil(c - 1e-9));
+// Ten significant digits: a small value (the seconds of a short run at a fast clock) is not
+// printed as 0.
+std::string sig10(double v) {
+  return format_real(v, significant(10));
 }
 
 std::string csv_field(const std::string& s) {
@@ -96,17 +58,249 @@ std::string with_commas(std::int64_t v) {
   return s;
 }
 
-// DRAM row-hit rate of a group, or -1 when the model does not classify requests (simple).
-double row_hit_rate(const GroupStats& g) {
-  const std::int64_t n = g.dram_row_hits + g.dram_row_misses + g.dram_row_conflicts;
-  return n > 0 ? static_cast<double>(g.dram_row_hits) / static_cast<double>(n) : -1.0;
-}
-
 // Off-chip bytes per second achieved over the group's time, in GB/s.
 double group_gbytes_per_s(const GroupStats& g, double clock_mhz) {
-  const double cycles = g.end - g.start;
-  const double bytes = static_cast<double>(g.traffic.read() + g.traffic.ofmap_write);
-  return cycles > 0 ? bytes / cycles * clock_mhz * 1e6 / 1e9 : 0.0;
+  return gbytes_per_s(static_cast<double>(g.traffic.read() + g.traffic.ofmap_write),
+                      g.end - g.start, clock_mhz);
+}
+
+const char* compute_unit(const Layer& l) {
+  return l.type == LayerType::Concat ? "none" : l.runs_on_pe_array() ? "pe_array" : "vector";
+}
+
+// One row of layers.csv and one entry of report.json's "layers": the network's layer joined
+// with what the simulation measured for it.
+struct LayerRow {
+  std::int64_t index = 0;
+  const Layer* layer = nullptr;
+  const LayerStats* stats = nullptr;
+  std::int64_t batch = 1;
+};
+
+const StatSchema<LayerRow>& layer_schema() {
+  static const StatSchema<LayerRow> s = [] {
+    using L = LayerRow;
+    StatSchema<L> r;
+    r.add("index", &L::index, "", "the layer's index in the network (topological order)", kCsv);
+    r.text("name", "the layer's name", [](const L& l) { return l.layer->name; });
+    r.text("type", "the operator", [](const L& l) { return to_string(l.layer->type); });
+    r.integers(
+        "output_shape", "elements", "the output feature map's [channels, height, width]",
+        [](const L& l) {
+          const auto& o = l.layer->out_shape;
+          return std::vector<std::int64_t>{o.c, o.h, o.w};
+        },
+        kJson);
+    r.integer(
+        "out_c", "channels", "output channels", [](const L& l) { return l.layer->out_shape.c; },
+        kCsv);
+    r.integer(
+        "out_h", "rows", "output height", [](const L& l) { return l.layer->out_shape.h; }, kCsv);
+    r.integer(
+        "out_w", "columns", "output width", [](const L& l) { return l.layer->out_shape.w; }, kCsv);
+    r.integer("macs", "MACs", "the layer's multiply-accumulates over the whole batch",
+              [](const L& l) { return l.layer->macs_per_item() * l.batch; });
+    r.integer("params", "parameters", "the layer's weights and biases",
+              [](const L& l) { return l.layer->params(); });
+    r.text("unit", "the compute unit that runs it: pe_array, vector or none (concat)",
+           [](const L& l) { return std::string(compute_unit(*l.layer)); });
+    r.include(LayerStats::schema(), [](const L& l) -> const LayerStats& { return *l.stats; });
+    return r;
+  }();
+  return s;
+}
+
+// One row of groups.csv and one entry of report.json's "groups": the schedule's group joined
+// with the simulation's measurements and the cost model's predictions.
+struct GroupRow {
+  std::int64_t index = 0;
+  const RunResult* run = nullptr;
+  std::size_t g = 0;
+  const Group& group() const { return run->program->schedule.groups[g]; }
+  const GroupStats& stats() const { return run->sim.groups[g]; }
+  const GroupCost& cost() const { return run->predicted_costs[g]; }
+  const Traffic& predicted() const { return run->predicted[g]; }
+};
+
+const StatSchema<GroupRow>& group_schema() {
+  static const StatSchema<GroupRow> s = [] {
+    using G = GroupRow;
+    StatSchema<G> r;
+    r.add("index", &G::index, "", "the group's index in the schedule (execution order)", kCsv);
+    r.texts("layers", "the group's layers in topological order (groups.csv: space-separated)",
+            [](const G& g) {
+              std::vector<std::string> names;
+              for (int li : g.group().layers) names.push_back(g.run->net->layer(li).name);
+              return names;
+            });
+    r.integer("cores", "cores", "cores the group is split across",
+              [](const G& g) { return g.group().cores; });
+    r.integer(
+        "tiles", "tiles", "row tiles of a fused group's output (0 for a single layer)",
+        [](const G& g) { return g.group().tiles; }, kJson);
+    r.include(GroupStats::schema(), [](const G& g) -> const GroupStats& { return g.stats(); });
+    r.after("offchip_write_bytes");
+    r.integer("predicted_offchip_read_bytes", "bytes",
+              "the cost model's DRAM read bytes for the group (the simulation must match them)",
+              [](const G& g) { return g.predicted().read(); });
+    r.integer("predicted_offchip_write_bytes", "bytes",
+              "the cost model's DRAM write bytes for the group",
+              [](const G& g) { return g.predicted().ofmap; });
+    r.integer(
+        "predicted_macs", "MACs", "the cost model's PE-array MACs, halo recompute included",
+        [](const G& g) { return g.cost().macs; }, kJson);
+    r.integer(
+        "predicted_buffer_read_bytes", "bytes", "the cost model's on-chip buffer read bytes",
+        [](const G& g) { return g.cost().buffer_reads; }, kJson);
+    r.integer(
+        "predicted_buffer_write_bytes", "bytes", "the cost model's on-chip buffer write bytes",
+        [](const G& g) { return g.cost().buffer_writes; }, kJson);
+    r.integer(
+        "predicted_cycles", "cycles",
+        "the cost model's estimate: max(compute, off-chip bytes at the DRAM peak) + launch",
+        [](const G& g) { return g.cost().est_cycles; }, kJson);
+    r.after("dram_row_conflicts");
+    r.real("dram_gbytes_per_s", decimals(3), "GB/s",
+           "off-chip bytes over the group's time at the clock (1e9 bytes per second)",
+           [](const G& g) { return group_gbytes_per_s(g.stats(), g.run->arch->clock_mhz); });
+    return r;
+  }();
+  return s;
+}
+
+// The whole of report.json: the run's identity, the network's and the schedule's figures, and
+// the simulation's tree with the layers and groups placed in it.
+const StatSchema<RunResult>& run_schema() {
+  static const StatSchema<RunResult> s = [] {
+    using R = RunResult;
+    StatSchema<R> r;
+    r.text("fusim_version", "the fusim that wrote the file",
+           [](const R&) { return std::string(FUSIM_VERSION); });
+    r.text("network", "the network's name", [](const R& x) { return x.net->name(); });
+    r.text("arch", "the architecture's name", [](const R& x) { return x.arch->name; });
+    r.integer("batch", "samples", "the network's batch size",
+              [](const R& x) { return x.net->batch(); });
+    r.text("algorithm", "the fusion search that made the schedule (none: layer by layer)",
+           [](const R& x) { return x.program->schedule.algorithm; });
+    // The search's wall time is on stdout only: this file is byte-identical across runs.
+    r.integer("search_groups_evaluated", "groups", "candidate groups the search costed",
+              [](const R& x) { return x.program->schedule.groups_evaluated; });
+    r.real("clock_mhz", significant(10), "MHz", "the accelerator clock",
+           [](const R& x) { return x.arch->clock_mhz; });
+    r.include(SimResult::schema(), [](const R& x) -> const SimResult& { return x.sim; });
+    r.after("cycles");
+    r.real("seconds", significant(10), "s", "cycles at the clock",
+           [](const R& x) { return seconds(whole_cycles(x.sim.cycles), x.arch->clock_mhz); });
+    r.integer("macs", "MACs", "the network's multiply-accumulates over the whole batch",
+              [](const R& x) { return x.net->total_macs(); });
+    r.integer("params", "parameters", "the network's weights and biases",
+              [](const R& x) { return x.net->total_params(); });
+    r.real("mac_utilisation", significant(10), "fraction",
+           "macs over cycles times the peak MACs per cycle (cores x PE rows x PE columns)",
+           [](const R& x) {
+             return mac_utilisation(x.net->total_macs(), whole_cycles(x.sim.cycles),
+                                    peak_macs_per_cycle(*x.arch));
+           });
+    r.after("offchip_ifmap_read_bytes");
+    r.integer("compulsory_offchip_bytes", "bytes",
+              "the off-chip floor: weights, network inputs and outputs, each moved once",
+              [](const R& x) { return compulsory_traffic(*x.net, *x.arch).total(); });
+    r.after("offchip_ofmap_write_bytes");
+    r.list("layers", "one entry per network layer, by index", layer_schema(), [](const R& x) {
+      std::vector<LayerRow> rows(x.net->layers().size());
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i] = LayerRow{static_cast<std::int64_t>(i), &x.net->layers()[i], &x.sim.layers[i],
+                           x.net->batch()};
+      return rows;
+    });
+    r.list("groups", "one entry per schedule group, in execution order", group_schema(),
+           [](const R& x) {
+             std::vector<GroupRow> rows(x.sim.groups.size());
+             for (std::size_t g = 0; g < rows.size(); ++g)
+               rows[g] = GroupRow{static_cast<std::int64_t>(g), &x, g};
+             return rows;
+           });
+    return r;
+  }();
+  return s;
+}
+
+nlohmann::ordered_json to_json(const StatNode& n) {
+  switch (n.kind) {
+    case StatKind::Int:
+      return n.integer;
+    case StatKind::Real:
+      return n.real;
+    case StatKind::Text:
+      return n.text;
+    case StatKind::IntList:
+      return n.integers;
+    case StatKind::TextList:
+      return n.texts;
+    case StatKind::Object: {
+      nlohmann::ordered_json o = nlohmann::ordered_json::object();
+      for (const StatNode& c : n.children)
+        if (c.info->outputs & kJson) o.emplace(c.info->name, to_json(c));
+      return o;
+    }
+    case StatKind::List: {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (const StatNode& c : n.children) a.push_back(to_json(c));
+      return a;
+    }
+    case StatKind::Null:
+      break;
+  }
+  return nullptr;
+}
+
+std::string csv_cell(const StatNode& n) {
+  switch (n.kind) {
+    case StatKind::Int:
+      return std::to_string(n.integer);
+    case StatKind::Real:
+      return format_real(n.real, n.info->rounding);
+    case StatKind::Text:
+      return csv_field(n.text);
+    case StatKind::IntList: {
+      std::string s;
+      for (std::int64_t v : n.integers) s += (s.empty() ? "" : " ") + std::to_string(v);
+      return s;
+    }
+    case StatKind::TextList: {
+      std::string s;
+      for (std::size_t i = 0; i < n.texts.size(); ++i) s += (i ? " " : "") + n.texts[i];
+      return csv_field(s);
+    }
+    default:
+      return "";
+  }
+}
+
+// A CSV of the list `rows` (elements described by `schema`): a header of the schema's CSV fields,
+// then one line per element.
+template <class Row>
+std::string csv(const StatNode& rows, const StatSchema<Row>& schema) {
+  std::vector<FieldDoc> columns;
+  schema.describe("", kCsv, columns);
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i].path;
+  out += "\n";
+  for (const StatNode& row : rows.children) {
+    bool first = true;
+    for (const StatNode& c : row.children) {
+      if (!(c.info->outputs & kCsv)) continue;
+      if (!first) out += ",";
+      out += csv_cell(c);
+      first = false;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string json_text(const StatNode& tree) {
+  return to_json(tree).dump(2) + "\n";
 }
 
 }  // namespace
@@ -116,21 +310,20 @@ std::string summary_text(const RunResult& r) {
   const Network& net = *r.net;
   const SimResult& s = r.sim;
   const std::int64_t cycles = whole_cycles(s.cycles);
-  const double seconds = static_cast<double>(cycles) / (a.clock_mhz * 1e6);
+  const double secs = seconds(cycles, a.clock_mhz);
   const std::int64_t macs = net.total_macs();
   std::ostringstream os;
   os << "fusim: " << net.name() << " (batch " << net.batch() << ") on " << a.name << ", "
-     << a.core_count << " cores at " << json_num(a.clock_mhz) << " MHz, schedule '"
+     << a.core_count << " cores at " << sig10(a.clock_mhz) << " MHz, schedule '"
      << r.program->schedule.algorithm << "'\n";
   os << "  cycles            " << with_commas(cycles) << "\n";
   // Milliseconds to 3 decimals, or to 10 significant digits when that would show 0.000.
-  os << "  time              "
-     << (seconds > 0 && seconds < 1e-6 ? json_num(seconds * 1e3) : num(seconds * 1e3, 3))
+  os << "  time              " << (secs > 0 && secs < 1e-6 ? sig10(secs * 1e3) : num(secs * 1e3, 3))
      << " ms\n";
   os << "  MACs              " << with_commas(macs) << "\n";
-  os << "  MAC utilisation   " << num(100.0 * utilisation(macs, cycles, peak_macs_per_cycle(a)), 2)
-     << " % of " << with_commas(static_cast<std::int64_t>(peak_macs_per_cycle(a)))
-     << " MACs/cycle\n";
+  os << "  MAC utilisation   "
+     << num(100.0 * mac_utilisation(macs, cycles, peak_macs_per_cycle(a)), 2) << " % of "
+     << with_commas(static_cast<std::int64_t>(peak_macs_per_cycle(a))) << " MACs/cycle\n";
   os << "  off-chip read     " << with_commas(s.traffic.read()) << " B  (weights "
      << with_commas(s.traffic.weight_read) << ", input fmaps " << with_commas(s.traffic.ifmap_read)
      << ")\n";
@@ -139,17 +332,18 @@ std::string summary_text(const RunResult& r) {
   os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
      << " B  (weights, network inputs and outputs, each once)\n";
   {
-    std::int64_t hits = 0, all = 0;
+    std::int64_t hits = 0, misses = 0, conflicts = 0;
     for (const ChannelStats& c : s.dram_channels) {
       hits += c.row_hits;
-      all += c.row_hits + c.row_misses + c.row_conflicts;
+      misses += c.row_misses;
+      conflicts += c.row_conflicts;
     }
     const double bytes = static_cast<double>(s.traffic.read() + s.traffic.ofmap_write);
     os << "  DRAM              " << s.dram_model << " model, "
-       << num(cycles > 0 ? bytes / static_cast<double>(cycles) * a.clock_mhz * 1e6 / 1e9 : 0.0, 2)
+       << num(gbytes_per_s(bytes, static_cast<double>(cycles), a.clock_mhz), 2)
        << " GB/s achieved of " << num(a.dram_peak_bytes_per_cycle() * a.clock_mhz * 1e6 / 1e9, 2)
        << " GB/s peak";
-    if (all > 0)
+    if (const std::int64_t all = hits + misses + conflicts; all > 0)
       os << ", row-hit rate "
          << num(100.0 * static_cast<double>(hits) / static_cast<double>(all), 1) << " %";
     os << "\n";
@@ -171,7 +365,7 @@ std::string summary_text(const RunResult& r) {
   os << line;
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupStats& gs = s.groups[g];
-    const double hit = row_hit_rate(gs);
+    const double hit = row_hit_rate(gs.dram.row_hits, gs.dram.row_misses, gs.dram.row_conflicts);
     std::snprintf(line, sizeof line, "  %-4zu %-28s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n",
                   g, group_name(r, g).substr(0, 28).c_str(),
                   static_cast<long long>(r.program->schedule.groups[g].cores),
@@ -185,150 +379,50 @@ std::string summary_text(const RunResult& r) {
   return os.str();
 }
 
+StatNode report_tree(const RunResult& r) {
+  return run_schema().snapshot(r);
+}
+
 std::string report_json(const RunResult& r) {
-  const Arch& a = *r.arch;
-  const Network& net = *r.net;
-  const SimResult& s = r.sim;
-  const std::int64_t cycles = whole_cycles(s.cycles);
-  std::ostringstream os;
-  os << "{\n";
-  os << "  \"fusim_version\": " << json_string(FUSIM_VERSION) << ",\n";
-  os << "  \"network\": " << json_string(net.name()) << ",\n";
-  os << "  \"arch\": " << json_string(a.name) << ",\n";
-  os << "  \"batch\": " << net.batch() << ",\n";
-  os << "  \"algorithm\": " << json_string(r.program->schedule.algorithm) << ",\n";
-  // The search's wall time is on stdout only: this file is byte-identical across runs.
-  os << "  \"search_groups_evaluated\": " << r.program->schedule.groups_evaluated << ",\n";
-  os << "  \"clock_mhz\": " << json_num(a.clock_mhz) << ",\n";
-  os << "  \"cycles\": " << cycles << ",\n";
-  os << "  \"seconds\": " << json_num(static_cast<double>(cycles) / (a.clock_mhz * 1e6)) << ",\n";
-  os << "  \"macs\": " << net.total_macs() << ",\n";
-  os << "  \"params\": " << net.total_params() << ",\n";
-  os << "  \"mac_utilisation\": "
-     << json_num(utilisation(net.total_macs(), cycles, peak_macs_per_cycle(a))) << ",\n";
-  os << "  \"offchip_read_bytes\": " << s.traffic.read() << ",\n";
-  os << "  \"offchip_write_bytes\": " << s.traffic.ofmap_write << ",\n";
-  os << "  \"offchip_weight_read_bytes\": " << s.traffic.weight_read << ",\n";
-  os << "  \"offchip_ifmap_read_bytes\": " << s.traffic.ifmap_read << ",\n";
-  os << "  \"compulsory_offchip_bytes\": " << compulsory_traffic(net, a).total() << ",\n";
-  os << "  \"offchip_ofmap_write_bytes\": " << s.traffic.ofmap_write << ",\n";
-  os << "  \"layers\": [\n";
-  for (std::size_t i = 0; i < net.layers().size(); ++i) {
-    const Layer& l = net.layers()[i];
-    const LayerStats& ls = s.layers[i];
-    os << "    {\"name\": " << json_string(l.name)
-       << ", \"type\": " << json_string(to_string(l.type)) << ", \"output_shape\": ["
-       << l.out_shape.c << ", " << l.out_shape.h << ", " << l.out_shape.w
-       << "], \"macs\": " << l.macs_per_item() * net.batch() << ", \"params\": " << l.params()
-       << ", \"unit\": "
-       << json_string(l.type == LayerType::Concat ? "none"
-                      : l.runs_on_pe_array()      ? "pe_array"
-                                                  : "vector")
-       << ", \"compute_cycles\": " << ls.compute_cycles << ", \"cycles\": " << ls.cycles() << "}"
-       << (i + 1 < net.layers().size() ? "," : "") << "\n";
-  }
-  os << "  ],\n  \"groups\": [\n";
-  for (std::size_t g = 0; g < s.groups.size(); ++g) {
-    const Group& grp = r.program->schedule.groups[g];
-    const GroupStats& gs = s.groups[g];
-    os << "    {\"layers\": [";
-    for (std::size_t j = 0; j < grp.layers.size(); ++j)
-      os << (j ? ", " : "") << json_string(net.layer(grp.layers[j]).name);
-    os << "], \"cores\": " << grp.cores << ", \"tiles\": " << grp.tiles
-       << ", \"cycles\": " << whole_cycles(gs.end) - whole_cycles(gs.start)
-       << ", \"offchip_read_bytes\": " << gs.traffic.read()
-       << ", \"offchip_write_bytes\": " << gs.traffic.ofmap_write
-       << ", \"predicted_offchip_read_bytes\": " << r.predicted[g].read()
-       << ", \"predicted_offchip_write_bytes\": " << r.predicted[g].ofmap
-       << ", \"predicted_macs\": " << r.predicted_costs[g].macs
-       << ", \"predicted_buffer_read_bytes\": " << r.predicted_costs[g].buffer_reads
-       << ", \"predicted_buffer_write_bytes\": " << r.predicted_costs[g].buffer_writes
-       << ", \"predicted_cycles\": " << r.predicted_costs[g].est_cycles
-       << ", \"dram_row_hits\": " << gs.dram_row_hits
-       << ", \"dram_row_misses\": " << gs.dram_row_misses
-       << ", \"dram_row_conflicts\": " << gs.dram_row_conflicts
-       << ", \"dram_gbytes_per_s\": " << num(group_gbytes_per_s(gs, a.clock_mhz), 3)
-       << ", \"memory_stall_cycles\": " << num(gs.memory_stall_cycles) << "}"
-       << (g + 1 < s.groups.size() ? "," : "") << "\n";
-  }
-  os << "  ],\n  \"cores\": [\n";
-  for (std::size_t c = 0; c < s.cores.size(); ++c) {
-    const CoreStats& cs = s.cores[c];
-    os << "    {\"compute_busy_cycles\": " << cs.compute_busy_cycles << ", \"loads\": " << cs.loads
-       << ", \"computes\": " << cs.computes << ", \"stores\": " << cs.stores
-       << ", \"bytes_loaded\": " << cs.bytes_loaded << ", \"bytes_stored\": " << cs.bytes_stored
-       << ", \"shared_bytes_loaded\": " << cs.shared_bytes_loaded
-       << ", \"shared_bytes_stored\": " << cs.shared_bytes_stored << "}"
-       << (c + 1 < s.cores.size() ? "," : "") << "\n";
-  }
-  os << "  ],\n  \"dram_model\": " << json_string(s.dram_model) << ",\n";
-  os << "  \"dram_epoch_cycles\": " << s.dram_epoch_cycles << ",\n";
-  os << "  \"dram_channels\": [\n";
-  for (std::size_t c = 0; c < s.dram_channels.size(); ++c) {
-    const ChannelStats& ch = s.dram_channels[c];
-    os << "    {\"bytes_read\": " << ch.bytes_read << ", \"bytes_written\": " << ch.bytes_written
-       << ", \"busy_cycles\": " << num(ch.busy_cycles) << ", \"utilisation\": "
-       << num(cycles > 0 ? ch.busy_cycles / static_cast<double>(cycles) : 0.0, 6)
-       << ", \"reads\": " << ch.reads << ", \"writes\": " << ch.writes
-       << ", \"row_hits\": " << ch.row_hits << ", \"row_misses\": " << ch.row_misses
-       << ", \"row_conflicts\": " << ch.row_conflicts << ", \"activates\": " << ch.activates
-       << ", \"precharges\": " << ch.precharges << ", \"refreshes\": " << ch.refreshes
-       << ", \"epoch_bytes\": [";
-    for (std::size_t e = 0; e < ch.epoch_bytes.size(); ++e)
-      os << (e ? ", " : "") << ch.epoch_bytes[e];
-    os << "]}" << (c + 1 < s.dram_channels.size() ? "," : "") << "\n";
-  }
-  os << "  ],\n  \"interconnect_busy_cycles\": " << num(s.interconnect_busy_cycles) << ",\n";
-  os << "  \"shared_buffer\": ";
-  if (const auto& sb = s.shared_buffer) {
-    os << "{\"banks\": " << sb->banks << ", \"word_bytes\": " << sb->word_bytes
-       << ", \"reads\": " << sb->reads << ", \"writes\": " << sb->writes
-       << ", \"bytes_read\": " << sb->bytes_read << ", \"bytes_written\": " << sb->bytes_written
-       << ", \"bank_busy_cycles\": " << num(sb->bank_busy_cycles)
-       << ", \"bank_conflict_cycles\": " << num(sb->bank_conflict_cycles) << "}\n}\n";
-  } else {
-    os << "null\n}\n";
-  }
-  return os.str();
+  return json_text(report_tree(r));
 }
 
 std::string layers_csv(const RunResult& r) {
-  std::ostringstream os;
-  os << "index,name,type,out_c,out_h,out_w,macs,params,unit,compute_cycles,cycles,start_cycle,end_"
-        "cycle\n";
-  for (std::size_t i = 0; i < r.net->layers().size(); ++i) {
-    const Layer& l = r.net->layers()[i];
-    const LayerStats& ls = r.sim.layers[i];
-    os << i << "," << csv_field(l.name) << "," << to_string(l.type) << "," << l.out_shape.c << ","
-       << l.out_shape.h << "," << l.out_shape.w << "," << l.macs_per_item() * r.net->batch() << ","
-       << l.params() << ","
-       << (l.type == LayerType::Concat ? "none"
-           : l.runs_on_pe_array()      ? "pe_array"
-                                       : "vector")
-       << "," << ls.compute_cycles << "," << ls.cycles() << ","
-       << num(std::max(0.0, ls.first_start)) << "," << num(std::max(0.0, ls.last_end)) << "\n";
-  }
-  return os.str();
+  return csv(report_tree(r)["layers"], layer_schema());
 }
 
 std::string groups_csv(const RunResult& r) {
+  return csv(report_tree(r)["groups"], group_schema());
+}
+
+std::string output_fields_markdown() {
+  struct Table {
+    const char* file;
+    unsigned outputs;
+    std::vector<FieldDoc> rows;
+  };
+  std::vector<Table> tables = {
+      {"report.json", kJson, {}}, {"layers.csv", kCsv, {}}, {"groups.csv", kCsv, {}}};
+  run_schema().describe("", kJson, tables[0].rows);
+  layer_schema().describe("", kCsv, tables[1].rows);
+  group_schema().describe("", kCsv, tables[2].rows);
+  auto cell = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
   std::ostringstream os;
-  os << "index,layers,cores,cycles,offchip_read_bytes,offchip_write_bytes,"
-        "predicted_offchip_read_bytes,predicted_offchip_write_bytes,weight_read_bytes,"
-        "ifmap_read_bytes,dram_row_hits,dram_row_misses,dram_row_conflicts,dram_gbytes_per_s,"
-        "memory_stall_cycles\n";
-  for (std::size_t g = 0; g < r.sim.groups.size(); ++g) {
-    const Group& grp = r.program->schedule.groups[g];
-    const GroupStats& gs = r.sim.groups[g];
-    std::string names;
-    for (int li : grp.layers) names += (names.empty() ? "" : " ") + r.net->layer(li).name;
-    os << g << "," << csv_field(names) << "," << grp.cores << ","
-       << whole_cycles(gs.end) - whole_cycles(gs.start) << "," << gs.traffic.read() << ","
-       << gs.traffic.ofmap_write << "," << r.predicted[g].read() << "," << r.predicted[g].ofmap
-       << "," << gs.traffic.weight_read << "," << gs.traffic.ifmap_read << "," << gs.dram_row_hits
-       << "," << gs.dram_row_misses << "," << gs.dram_row_conflicts << ","
-       << num(group_gbytes_per_s(gs, r.arch->clock_mhz), 3) << "," << num(gs.memory_stall_cycles)
-       << "\n";
+  os << "<!-- Generated by `build/report/fusim_output_fields > docs/reference/output-fields.md`; "
+        "do not edit. -->\n";
+  os << "# Output fields\n\n"
+        "Every field fusim writes with `--out DIR`, as registered in the code (each stats struct's "
+        "`schema()`, the report's views in report/report.cpp). A path `a[].b` is field `b` of each "
+        "entry of list `a`. Numbers are rounded as written (counts are exact). The CTest "
+        "`output_fields_doc` fails when this page and the code disagree.\n";
+  for (const Table& t : tables) {
+    os << "\n## " << t.file << "\n\n";
+    os << (t.outputs == kJson ? "| field | type | unit | description |\n"
+                              : "| column | type | unit | description |\n");
+    os << "|---|---|---|---|\n";
+    for (const FieldDoc& d : t.rows)
+      os << "| `" << d.path << "` | " << d.type << " | " << cell(d.unit) << " | " << d.description
+         << " |\n";
   }
   return os.str();
 }
@@ -343,9 +437,10 @@ void write_outputs(const RunResult& r, const std::string& dir) {
     f << text;
     if (!f) throw InputError(path, 0, "--out", "cannot write the file");
   };
-  write("report.json", report_json(r));
-  write("layers.csv", layers_csv(r));
-  write("groups.csv", groups_csv(r));
+  const StatNode tree = report_tree(r);
+  write("report.json", json_text(tree));
+  write("layers.csv", csv(tree["layers"], layer_schema()));
+  write("groups.csv", csv(tree["groups"], group_schema()));
   write("arch.yaml", arch_to_yaml(*r.arch));
   write("network.yaml", network_to_yaml(*r.net));
   write("schedule.yaml", program_to_yaml(*r.program, *r.net));

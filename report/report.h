@@ -12,6 +12,7 @@
 #include "network/network.h"
 #include "schedule/program.h"
 #include "stats/sim_stats.h"
+#include "stats/stats.h"
 
 namespace fusim {
 
@@ -27,9 +28,17 @@ struct RunResult {
 };
 
 std::string summary_text(const RunResult& r);
+
+// Everything report.json, layers.csv and groups.csv hold, as one tree of registered fields (the
+// schemas in report.cpp, which include the simulator's). The three files are walks of it.
+StatNode report_tree(const RunResult& r);
 std::string report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);
 std::string groups_csv(const RunResult& r);
+
+// The Markdown page docs/reference/output-fields.md: every field of the three files with its
+// type, unit and description, generated from the same registrations (fusim_output_fields).
+std::string output_fields_markdown();
 
 // Writes report.json, layers.csv, groups.csv, arch.yaml, network.yaml and schedule.yaml into `dir`
 // (created if missing). Throws InputError when the directory cannot be written.

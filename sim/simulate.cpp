@@ -92,29 +92,18 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
         t.last_end = std::max(t.last_end, s.last_end);
       }
       for (std::size_t g = 0; g < r.groups.size(); ++g) {
-        const TrafficCounters& c = core->group_traffic()[g];
-        r.groups[g].traffic.weight_read += c.weight_read;
-        r.groups[g].traffic.ifmap_read += c.ifmap_read;
-        r.groups[g].traffic.ofmap_write += c.ofmap_write;
+        r.groups[g].traffic += core->group_traffic()[g];
         r.groups[g].memory_stall_cycles =
             std::max(r.groups[g].memory_stall_cycles, core->group_memory_stalls()[g]);
       }
     }
-    for (const GroupStats& g : r.groups) {
-      r.traffic.weight_read += g.traffic.weight_read;
-      r.traffic.ifmap_read += g.traffic.ifmap_read;
-      r.traffic.ofmap_write += g.traffic.ofmap_write;
-    }
+    for (const GroupStats& g : r.groups) r.traffic += g.traffic;
     r.dram_model = to_string(arch.dram.model);
     if (detailed) {
       r.dram_channels = detailed->stats();
       r.dram_epoch_cycles = arch.dram.epoch_cycles;
       const auto& gs = detailed->group_stats();
-      for (std::size_t g = 0; g < r.groups.size() && g < gs.size(); ++g) {
-        r.groups[g].dram_row_hits = gs[g].row_hits;
-        r.groups[g].dram_row_misses = gs[g].row_misses;
-        r.groups[g].dram_row_conflicts = gs[g].row_conflicts;
-      }
+      for (std::size_t g = 0; g < r.groups.size() && g < gs.size(); ++g) r.groups[g].dram = gs[g];
     } else {
       r.dram_channels = simple->stats();
     }

@@ -17,8 +17,8 @@
 #include <tlm>
 
 #include "arch/arch.h"
+#include "buffer/shared_buffer_stats.h"
 #include "interconnect/fair_share_server.h"
-#include "stats/sim_stats.h"
 
 namespace fusim {
 

@@ -7,8 +7,8 @@
 
 #include <systemc>
 
+#include "controller/group_stats.h"
 #include "core/core.h"
-#include "stats/sim_stats.h"
 
 namespace fusim {
 

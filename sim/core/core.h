@@ -12,10 +12,10 @@
 #include <tlm>
 
 #include "arch/arch.h"
+#include "core/core_stats.h"
 #include "dram/dma_extension.h"
 #include "schedule/program.h"
 #include "sim_time.h"
-#include "stats/sim_stats.h"
 
 namespace fusim {
 

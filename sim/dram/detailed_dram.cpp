@@ -80,23 +80,8 @@ void DetailedDram::run() {
 
 std::vector<ChannelStats> DetailedDram::stats() {
   ctrl_.count_refreshes_until(static_cast<DramTick>(now_cycles() * ticks_per_cycle_));
-  std::vector<ChannelStats> out;
-  for (const DramChannelCounters& c : ctrl_.channel_counters()) {
-    ChannelStats s;
-    s.bytes_read = c.bytes_read;
-    s.bytes_written = c.bytes_written;
-    s.busy_cycles = to_cycles(c.busy_ticks);
-    s.reads = c.reads;
-    s.writes = c.writes;
-    s.row_hits = c.row_hits;
-    s.row_misses = c.row_misses;
-    s.row_conflicts = c.row_conflicts;
-    s.activates = c.activates;
-    s.precharges = c.precharges;
-    s.refreshes = c.refreshes;
-    s.epoch_bytes = c.epoch_bytes;
-    out.push_back(std::move(s));
-  }
+  std::vector<ChannelStats> out = ctrl_.channel_counters();
+  for (ChannelStats& s : out) s.busy_cycles = to_cycles(s.busy_ticks);
   return out;
 }
 

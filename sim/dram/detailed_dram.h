@@ -17,7 +17,7 @@
 
 #include "arch/arch.h"
 #include "dram/dram_controller.h"
-#include "stats/sim_stats.h"
+#include "dram/dram_stats.h"
 
 namespace fusim {
 

@@ -313,7 +313,7 @@ bool DramController::admit(Channel& ch, DramTick limit) {
 void DramController::refresh(Channel& ch, int c, int rank) {
   Rank& rk = ch.ranks[static_cast<std::size_t>(rank)];
   DramTick t = std::max(rk.refresh_due, ch.last_cmd + 1);
-  DramChannelCounters& n = counters_[static_cast<std::size_t>(c)];
+  ChannelStats& n = counters_[static_cast<std::size_t>(c)];
   // Precharge all open banks of the rank (PREA), then REF once every bank may be activated.
   DramTick prea = -1;
   for (const Bank& b : ch.banks) {
@@ -352,11 +352,10 @@ void DramController::execute(int c) {
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  DramChannelCounters& n = counters_[static_cast<std::size_t>(c)];
+  ChannelStats& n = counters_[static_cast<std::size_t>(c)];
   const DramTick t = e.time;
   ch.last_cmd = t;
-  auto classify = [&](std::int64_t DramChannelCounters::*chan,
-                      std::int64_t DramGroupCounters::*grp) {
+  auto classify = [&](std::int64_t ChannelStats::*chan, std::int64_t DramGroupCounters::*grp) {
     if (r.started) return;
     r.started = true;
     ++(n.*chan);
@@ -365,13 +364,13 @@ void DramController::execute(int c) {
   };
   switch (e.kind) {
     case Kind::Pre:
-      classify(&DramChannelCounters::row_conflicts, &DramGroupCounters::row_conflicts);
+      classify(&ChannelStats::row_conflicts, &DramGroupCounters::row_conflicts);
       b.open_row = -1;
       b.act_ok = std::max(b.act_ok, t + t_.tRP);
       ++n.precharges;
       return;
     case Kind::Act:
-      classify(&DramChannelCounters::row_misses, &DramGroupCounters::row_misses);
+      classify(&ChannelStats::row_misses, &DramGroupCounters::row_misses);
       b.open_row = r.row;
       b.col_ok = t + t_.tRCD;
       b.pre_ok = std::max(b.pre_ok, t + t_.tRAS);
@@ -386,7 +385,7 @@ void DramController::execute(int c) {
       break;
   }
   // Column command.
-  classify(&DramChannelCounters::row_hits, &DramGroupCounters::row_hits);
+  classify(&ChannelStats::row_hits, &DramGroupCounters::row_hits);
   const Request done = r;
   DramTick end;
   if (!done.write) {

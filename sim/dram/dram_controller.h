@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "dram/dram_stats.h"
 
 namespace fusim {
 
@@ -41,19 +42,6 @@ struct DramStream {
   std::int64_t outstanding = 64;  // bursts in flight at once (the DMA engine's limit)
   DramTick round_trip = 0;        // from a burst's completion to the arrival of its successor
   std::int32_t group = 0;         // the program group it belongs to, for statistics
-};
-
-struct DramChannelCounters {
-  std::int64_t reads = 0, writes = 0;                            // bursts
-  std::int64_t bytes_read = 0, bytes_written = 0;                // requested bytes
-  std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // by the request's first command
-  std::int64_t activates = 0, precharges = 0, refreshes = 0;
-  DramTick busy_ticks = 0;                // data bus busy
-  std::vector<std::int64_t> epoch_bytes;  // bytes whose data moved in each epoch
-};
-
-struct DramGroupCounters {
-  std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
 };
 
 class DramController {
@@ -84,7 +72,7 @@ class DramController {
   DramTick next_event();                     // kNever when there is none
   void count_refreshes_until(DramTick end);  // for the statistics at the end of a run
 
-  const std::vector<DramChannelCounters>& channel_counters() const { return counters_; }
+  const std::vector<ChannelStats>& channel_counters() const { return counters_; }
   const std::vector<DramGroupCounters>& group_counters() const { return groups_; }
   DramTick burst_ticks() const { return burst_ticks_; }  // BL / 2
   std::int64_t burst_bytes() const { return burst_bytes_; }
@@ -163,7 +151,7 @@ class DramController {
   std::vector<Stream> streams_;
   std::vector<int> free_streams_;
   std::vector<std::pair<int, DramTick>> completed_;
-  std::vector<DramChannelCounters> counters_;
+  std::vector<ChannelStats> counters_;
   std::vector<DramGroupCounters> groups_;
   std::uint64_t seq_ = 0;
   std::int64_t active_streams_ = 0;

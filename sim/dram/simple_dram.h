@@ -10,8 +10,8 @@
 #include <tlm>
 
 #include "arch/arch.h"
+#include "dram/dram_stats.h"
 #include "sim_time.h"
-#include "stats/sim_stats.h"
 
 namespace fusim {
 

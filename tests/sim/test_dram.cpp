@@ -336,6 +336,6 @@ TEST_CASE("the detailed model changes time, not bytes; its lookahead barely matt
   CHECK(d->result.sim.cycles != s->result.sim.cycles);
   CHECK(d->result.sim.cycles == Approx(exact->result.sim.cycles).epsilon(0.02));
   std::int64_t hits = 0;
-  for (const auto& g : d->result.sim.groups) hits += g.dram_row_hits;
+  for (const auto& g : d->result.sim.groups) hits += g.dram.row_hits;
   CHECK(hits > 0);
 }

@@ -1,0 +1,35 @@
+#include "controller/group_stats.h"
+
+#include "stats/derived.h"
+
+namespace fusim {
+
+const StatSchema<GroupStats>& GroupStats::schema() {
+  static const StatSchema<GroupStats> s = [] {
+    using G = GroupStats;
+    StatSchema<G> r;
+    r.integer("cycles", "cycles",
+              "the group's time, kernel launch included: its end minus its start, each rounded "
+              "up to whole cycles",
+              [](const G& g) { return whole_cycles(g.end) - whole_cycles(g.start); });
+    r.integer("offchip_read_bytes", "bytes", "bytes the group read from DRAM",
+              [](const G& g) { return g.traffic.read(); });
+    r.integer("offchip_write_bytes", "bytes", "bytes the group wrote to DRAM (output fmaps)",
+              [](const G& g) { return g.traffic.ofmap_write; });
+    r.integer(
+        "weight_read_bytes", "bytes", "weight bytes the group read from DRAM",
+        [](const G& g) { return g.traffic.weight_read; }, kCsv);
+    r.integer(
+        "ifmap_read_bytes", "bytes", "input feature-map bytes the group read from DRAM",
+        [](const G& g) { return g.traffic.ifmap_read; }, kCsv);
+    r.include(DramGroupCounters::schema(),
+              [](const G& g) -> const DramGroupCounters& { return g.dram; });
+    r.add("memory_stall_cycles", &G::memory_stall_cycles, decimals(3), "cycles",
+          "the most any core's compute engine waited in this group for its loads or for output "
+          "buffer space");
+    return r;
+  }();
+  return s;
+}
+
+}  // namespace fusim

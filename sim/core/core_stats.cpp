@@ -1,0 +1,48 @@
+#include "core/core_stats.h"
+
+#include <algorithm>
+
+namespace fusim {
+
+const StatSchema<LayerStats>& LayerStats::schema() {
+  static const StatSchema<LayerStats> s = [] {
+    using L = LayerStats;
+    StatSchema<L> r;
+    r.add("compute_cycles", &L::compute_cycles, "cycles",
+          "the busiest core's compute-engine busy cycles for this layer");
+    r.integer("cycles", "cycles",
+              "from the start of the layer's first command to the end of its last, rounded up "
+              "(0 when none ran)",
+              [](const L& l) { return l.cycles(); });
+    r.real(
+        "start_cycle", decimals(3), "cycles", "when the layer's first command started",
+        [](const L& l) { return std::max(0.0, l.first_start); }, kCsv);
+    r.real(
+        "end_cycle", decimals(3), "cycles", "when the layer's last command ended",
+        [](const L& l) { return std::max(0.0, l.last_end); }, kCsv);
+    return r;
+  }();
+  return s;
+}
+
+const StatSchema<CoreStats>& CoreStats::schema() {
+  static const StatSchema<CoreStats> s = [] {
+    using C = CoreStats;
+    StatSchema<C> r;
+    r.add("compute_busy_cycles", &C::compute_busy_cycles, "cycles",
+          "cycles the core's compute engine (PE array or vector unit) was busy");
+    r.add("loads", &C::loads, "commands", "load commands from DRAM the core completed");
+    r.add("computes", &C::computes, "commands", "compute commands the core completed");
+    r.add("stores", &C::stores, "commands", "store commands to DRAM the core completed");
+    r.add("bytes_loaded", &C::bytes_loaded, "bytes", "bytes the core loaded from DRAM");
+    r.add("bytes_stored", &C::bytes_stored, "bytes", "bytes the core stored to DRAM");
+    r.add("shared_bytes_loaded", &C::shared_bytes_loaded, "bytes",
+          "bytes the core loaded from the shared on-chip buffer");
+    r.add("shared_bytes_stored", &C::shared_bytes_stored, "bytes",
+          "bytes the core stored to the shared on-chip buffer");
+    return r;
+  }();
+  return s;
+}
+
+}  // namespace fusim

@@ -1,0 +1,45 @@
+// What a core counts: its engines' work, its traffic, and per layer and per group the figures the
+// simulation aggregates over cores (simulate.cpp). Registered in core_stats.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "stats/stats.h"
+
+namespace fusim {
+
+// Off-chip bytes by tensor kind.
+struct TrafficCounters {
+  std::int64_t weight_read = 0, ifmap_read = 0, ofmap_write = 0;
+  std::int64_t read() const { return weight_read + ifmap_read; }
+  TrafficCounters& operator+=(const TrafficCounters& o) {
+    weight_read += o.weight_read;
+    ifmap_read += o.ifmap_read;
+    ofmap_write += o.ofmap_write;
+    return *this;
+  }
+};
+
+struct LayerStats {
+  // MACs of the layer's compute commands (all cores). Not an output (the report shows the
+  // network's MACs); the end-to-end test holds the two equal.
+  std::int64_t macs = 0;
+  std::int64_t compute_cycles = 0;         // busiest core's compute-unit busy cycles for this layer
+  double first_start = -1, last_end = -1;  // cycles; -1: no command of the layer ran
+  std::int64_t cycles() const {
+    return first_start < 0 ? 0 : static_cast<std::int64_t>(last_end - first_start + 0.999999);
+  }
+
+  static const StatSchema<LayerStats>& schema();
+};
+
+struct CoreStats {
+  std::int64_t compute_busy_cycles = 0;
+  std::int64_t loads = 0, computes = 0, stores = 0;
+  std::int64_t bytes_loaded = 0, bytes_stored = 0;                // from and to DRAM
+  std::int64_t shared_bytes_loaded = 0, shared_bytes_stored = 0;  // the shared buffer
+
+  static const StatSchema<CoreStats>& schema();
+};
+
+}  // namespace fusim

@@ -1,0 +1,162 @@
+// The stats registry and the report that walks it: a schema's order, rounding and nesting; every
+// field report.json and the CSVs hold is registered (and so documented), and nothing else is.
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "report.h"
+#include "stats/stats.h"
+#include "test_util.h"
+
+namespace {
+
+struct Inner {
+  std::int64_t hits = 0;
+  static const fusim::StatSchema<Inner>& schema() {
+    static const fusim::StatSchema<Inner> s = [] {
+      fusim::StatSchema<Inner> r;
+      r.add("hits", &Inner::hits, "requests", "hits");
+      return r;
+    }();
+    return s;
+  }
+};
+
+struct Outer {
+  std::int64_t a = 0;
+  double b = 0;
+  Inner inner;
+  std::vector<Inner> items;
+};
+
+const fusim::StatSchema<Outer>& outer_schema() {
+  static const fusim::StatSchema<Outer> s = [] {
+    fusim::StatSchema<Outer> r;
+    r.add("a", &Outer::a, "bytes", "a count");
+    r.add("b", &Outer::b, fusim::decimals(3), "cycles", "a time");
+    r.include(Inner::schema(), [](const Outer& o) -> const Inner& { return o.inner; });
+    r.list("items", "a list", Inner::schema(),
+           [](const Outer& o) -> const std::vector<Inner>& { return o.items; });
+    r.after("a").integer(
+        "twice_a", "bytes", "derived", [](const Outer& o) { return 2 * o.a; }, fusim::kCsv);
+    return r;
+  }();
+  return s;
+}
+
+std::vector<std::string> names(const fusim::StatNode& n) {
+  std::vector<std::string> out;
+  for (const auto& c : n.children) out.push_back(c.info->name);
+  return out;
+}
+
+// Every key path of a parsed JSON value: "a", "a[].b", ... (the docs table's notation).
+void json_paths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      out.insert(prefix + k);
+      json_paths(v, prefix + k + ".", out);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (!v.is_object()) continue;
+      json_paths(v, prefix.substr(0, prefix.size() - 1) + "[].", out);
+    }
+  }
+}
+
+// The field paths of one table of docs/reference/output-fields.md ("## report.json", ...).
+std::set<std::string> documented(const std::string& markdown, const std::string& file) {
+  std::istringstream in(markdown);
+  std::set<std::string> out;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("## ", 0) == 0) inside = line == "## " + file;
+    if (inside && line.rfind("| `", 0) == 0) out.insert(line.substr(3, line.find('`', 3) - 3));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a schema keeps registration order, places fields after a named one, and nests",
+          "[report]") {
+  Outer o;
+  o.a = 3;
+  o.b = 1.23456;
+  o.inner.hits = 7;
+  o.items = {Inner{1}, Inner{2}};
+  const fusim::StatNode n = outer_schema().snapshot(o);
+  CHECK(names(n) == std::vector<std::string>{"a", "twice_a", "b", "hits", "items"});
+  CHECK(n["twice_a"].integer == 6);
+  CHECK(n["b"].real == 1.235);
+  CHECK(n["hits"].integer == 7);
+  REQUIRE(n["items"].children.size() == 2);
+  CHECK(n["items"].children[1]["hits"].integer == 2);
+  CHECK_THROWS_AS(n["nope"], std::out_of_range);
+
+  std::vector<fusim::FieldDoc> json, csv;
+  outer_schema().describe("", fusim::kJson, json);
+  outer_schema().describe("", fusim::kCsv, csv);
+  std::vector<std::string> json_paths;
+  for (const auto& d : json) json_paths.push_back(d.path);
+  CHECK(json_paths == std::vector<std::string>{"a", "b", "hits", "items", "items[].hits"});
+  CHECK(csv.size() == 4);  // a, twice_a, b, hits: lists are JSON only unless registered for CSV
+}
+
+TEST_CASE("reals are rounded as registered; NaN and infinity become 0", "[report]") {
+  CHECK(fusim::round_for_output(2.0 / 3.0, fusim::decimals(3)) == 0.667);
+  CHECK(fusim::round_for_output(1.0 / 3.0, fusim::significant(10)) == 0.3333333333);
+  CHECK(fusim::round_for_output(std::nan(""), fusim::decimals(3)) == 0);
+  CHECK(fusim::round_for_output(std::numeric_limits<double>::infinity(), fusim::significant(10)) ==
+        0);
+  CHECK(fusim::format_real(0.5, fusim::decimals(3)) == "0.500");
+}
+
+TEST_CASE("every field of report.json and the CSVs is registered and documented, and only those",
+          "[report]") {
+  // mlu: the detailed DRAM model and a shared buffer, so every optional part is present.
+  const auto run = fusim::test::run(fusim::test::src("configs/mlu.yaml"),
+                                    fusim::test::src("workloads/tiny_dag.yaml"), {}, "optimal");
+  const std::string md = fusim::output_fields_markdown();
+
+  const auto report = nlohmann::json::parse(fusim::report_json(run->result));
+  std::set<std::string> in_json;
+  json_paths(report, "", in_json);
+  CHECK(in_json == documented(md, "report.json"));
+  CHECK_FALSE(report["shared_buffer"].is_null());
+  CHECK(report["dram_model"] == "detailed");
+
+  auto header = [](const std::string& csv) {
+    std::set<std::string> cols;
+    std::istringstream line(csv.substr(0, csv.find('\n')));
+    for (std::string c; std::getline(line, c, ',');) cols.insert(c);
+    return cols;
+  };
+  CHECK(header(fusim::layers_csv(run->result)) == documented(md, "layers.csv"));
+  CHECK(header(fusim::groups_csv(run->result)) == documented(md, "groups.csv"));
+}
+
+TEST_CASE("the report tree carries the simulator's counters under their registered names",
+          "[report]") {
+  const auto run = fusim::test::run(fusim::test::src("configs/mlu.yaml"),
+                                    fusim::test::src("workloads/tiny_dag.yaml"));
+  const fusim::SimResult& s = run->result.sim;
+  const fusim::StatNode tree = fusim::report_tree(run->result);
+  CHECK(tree["offchip_weight_read_bytes"].integer == s.traffic.weight_read);
+  CHECK(tree["offchip_weight_read_bytes"].info->unit == "bytes");
+  REQUIRE(tree["dram_channels"].children.size() == s.dram_channels.size());
+  std::int64_t hits = 0, group_hits = 0;
+  for (const auto& ch : tree["dram_channels"].children) hits += ch["row_hits"].integer;
+  for (const auto& g : tree["groups"].children) group_hits += g["dram_row_hits"].integer;
+  CHECK(hits > 0);
+  CHECK(hits == group_hits);  // the same requests, by channel and by group
+  REQUIRE(tree["cores"].children.size() == s.cores.size());
+  CHECK(tree["cores"].children[0]["compute_busy_cycles"].integer == s.cores[0].compute_busy_cycles);
+}
