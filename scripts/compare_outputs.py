@@ -24,18 +24,33 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FUSIONS = ["none", "dnnvm", "efficient-s", "optimal", "online", "oracle"]
 OBJECTIVES = ["bytes", "cycles"]
 # Measured, not a result: left out of the comparison.
 VOLATILE_KEYS = {"search_seconds", "wall_seconds"}
 
 
-def cases():
+def registered_searches(fusim):
+    """The --fusion names, as `fusim --help` lists them (the search registry)."""
+    text = subprocess.run([fusim, "--help"], capture_output=True, text=True, check=True).stdout
+    names, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("searches (--fusion NAME):"):
+            inside = True
+        elif inside and line.strip():
+            names.append(line.split()[0])
+        elif inside:
+            break
+    if not names:
+        sys.exit(f"compare_outputs: no searches listed by {fusim} --help")
+    return names
+
+
+def cases(fusions):
     nets = sorted(f for f in os.listdir(os.path.join(REPO, "workloads")) if f.endswith(".yaml"))
     archs = sorted(f for f in os.listdir(os.path.join(REPO, "configs")) if f.endswith(".yaml"))
     for net in nets:
         for arch in archs:
-            for fusion in FUSIONS:
+            for fusion in fusions:
                 for objective in OBJECTIVES:
                     yield ("workloads/" + net, "configs/" + arch, fusion, objective)
     # SCALE-Sim's own files, read as SCALE-Sim reads them.
@@ -66,7 +81,8 @@ def run_case(fusim, root, case):
 def snapshot(args):
     fusim = os.path.abspath(args.fusim)
     os.makedirs(args.dir, exist_ok=True)
-    all_cases = list(cases())
+    fusions = args.fusions.split(",") if args.fusions else registered_searches(fusim)
+    all_cases = list(cases(fusions))
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for name, rc in pool.map(lambda c: run_case(fusim, args.dir, c), all_cases):
             print(f"{name}: exit {rc}", flush=True)
@@ -137,6 +153,8 @@ def main():
     s.add_argument("--fusim", default=os.path.join(REPO, "build", "app", "fusim"))
     s.add_argument("--dir", required=True)
     s.add_argument("-j", "--jobs", type=int, default=2)
+    s.add_argument("--fusions", help="comma-separated --fusion names (default: those `fusim "
+                   "--help` lists; give them for a binary older than the search registry)")
     c = sub.add_parser("compare", help="compare two snapshots")
     c.add_argument("before")
     c.add_argument("after")
