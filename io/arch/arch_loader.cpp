@@ -14,8 +14,7 @@ namespace fusim {
 
 namespace {
 
-// A file this one extends: read first, then overridden key by key. A loader feature, not a field.
-constexpr const char* kBase = "base";
+constexpr const char* kBase = kArchBaseKey;
 
 // A copy of `n` without source positions: a -p value is not a file, so errors in it must not
 // point at "line 1" of it.
@@ -84,9 +83,7 @@ struct ArchBuilder {
   std::map<std::string, Origin> seen;  // key paths set explicitly by some file or override
   std::string top_file;
 
-  std::string path_of(const void* field) const {
-    return param_path(arch_params(), &arch, field);
-  }
+  std::string path_of(const void* field) const { return param_path(arch_params(), &arch, field); }
   // The path of the map holding `field`, with its trailing dot ("dram.").
   std::string prefix_of(const void* field) const {
     const std::string p = path_of(field);
@@ -100,8 +97,8 @@ struct ArchBuilder {
       if (!m.has(p.key)) continue;
       switch (p.type) {
         case ParamType::Int:
-          *static_cast<std::int64_t*>(p.field(owner)) = m.get_int(
-              p.key, static_cast<std::int64_t>(p.min), static_cast<std::int64_t>(p.max));
+          *static_cast<std::int64_t*>(p.field(owner)) =
+              m.get_int(p.key, static_cast<std::int64_t>(p.min), static_cast<std::int64_t>(p.max));
           break;
         case ParamType::Real:
           *static_cast<double*>(p.field(owner)) = m.get_double(p.key, p.min, p.max);
@@ -123,8 +120,8 @@ struct ArchBuilder {
             std::size_t i = 0;
             while (i < p.choices.size() && p.choices[i] != name) ++i;
             if (i == p.choices.size()) {
-              m.fail(p.key, "unknown name '" + name + "' (expected some of: " +
-                                join_names(p.choices) + ")");
+              m.fail(p.key, "unknown name '" + name +
+                                "' (expected some of: " + join_names(p.choices) + ")");
             }
             if (set >> i & 1u) m.fail(p.key, "lists '" + name + "' twice");
             set |= 1u << i;
@@ -269,12 +266,11 @@ struct ArchBuilder {
       });
       if (declared.size() == 1) continue;
       const std::string key = path_of(&arch.core.engines);
-      const std::string msg =
-          declared.empty()
-              ? "no engine for " + std::string(to_string(kind)) + " work (" +
-                    join_names(runners) + " can run it)"
-              : join_names(declared) + " all run " + to_string(kind) +
-                    " work; a core has one engine per kind of work";
+      const std::string msg = declared.empty()
+                                  ? "no engine for " + std::string(to_string(kind)) + " work (" +
+                                        join_names(runners) + " can run it)"
+                                  : join_names(declared) + " all run " + to_string(kind) +
+                                        " work; a core has one engine per kind of work";
       const auto it = seen.find(key);
       if (it != seen.end()) fail_at(*it, msg);
       throw InputError(top_file, 0, key, msg);
@@ -327,13 +323,15 @@ void emit(YAML::Emitter& out, const ParamTable& t, const void* owner) {
     if (!p.written || !param_applies(t, p, owner)) continue;
     switch (p.type) {
       case ParamType::Int:
-        out << YAML::Key << p.key << YAML::Value << *static_cast<const std::int64_t*>(p.cfield(owner));
+        out << YAML::Key << p.key << YAML::Value
+            << *static_cast<const std::int64_t*>(p.cfield(owner));
         break;
       case ParamType::Real:
         out << YAML::Key << p.key << YAML::Value << *static_cast<const double*>(p.cfield(owner));
         break;
       case ParamType::Text:
-        out << YAML::Key << p.key << YAML::Value << *static_cast<const std::string*>(p.cfield(owner));
+        out << YAML::Key << p.key << YAML::Value
+            << *static_cast<const std::string*>(p.cfield(owner));
         break;
       case ParamType::Choice:
         out << YAML::Key << p.key << YAML::Value
@@ -350,8 +348,8 @@ void emit(YAML::Emitter& out, const ParamTable& t, const void* owner) {
       }
       case ParamType::Map:
       case ParamType::OptionalMap: {
-        const void* sub = p.type == ParamType::Map ? p.cfield(owner)
-                                                   : p.present(const_cast<void*>(owner));
+        const void* sub =
+            p.type == ParamType::Map ? p.cfield(owner) : p.present(const_cast<void*>(owner));
         if (!sub) break;
         out << YAML::Key << p.key << YAML::Value << YAML::BeginMap;
         emit(out, p.table(), sub);

@@ -119,8 +119,7 @@ std::vector<std::string> preset_names() {
 }
 
 std::string width_error(const void* owner) {
-  return static_cast<const Arch*>(owner)->data_width_bits % 8 != 0 ? "must be a multiple of 8"
-                                                                   : "";
+  return static_cast<const Arch*>(owner)->data_width_bits % 8 != 0 ? "must be a multiple of 8" : "";
 }
 
 std::string mapping_error(const void* owner) {
@@ -197,22 +196,22 @@ const ParamTable& arch_params() {
 const ParamTable& core_params() {
   static const ParamTable t = [] {
     ParamTable c{"cores", {}};
-    c.params.push_back(params::integer<&Arch::core_count>("count", 1, kMaxCores, "cores",
-                                                          "number of cores")
-                           .required());
+    c.params.push_back(
+        params::integer<&Arch::core_count>("count", 1, kMaxCores, "cores", "number of cores")
+            .required());
     std::vector<std::string> engine_names;
-    Engines::for_each([&](auto slot, int) { engine_names.push_back(decltype(slot)::Engine::kName); });
+    Engines::for_each(
+        [&](auto slot, int) { engine_names.push_back(decltype(slot)::Engine::kName); });
     c.params.push_back(params::names<&Arch::core, &CoreParams::engines>(
         "engines", engine_names,
         "the compute engines of each core; each kind of work runs on the one engine for it"));
     Engines::for_each([&](auto slot, int) {
       using S = decltype(slot);
-      c.params.push_back(params::map<&Arch::core, S::params>(S::Engine::kName,
-                                                             &S::Engine::params,
-                                                             S::Engine::kDescription)
-                             .only_when("engines", S::Engine::kName,
-                                        std::string("applies only when cores.engines lists ") +
-                                            S::Engine::kName));
+      c.params.push_back(
+          params::map<&Arch::core, S::params>(S::Engine::kName, &S::Engine::params,
+                                              S::Engine::kDescription)
+              .only_when("engines", S::Engine::kName,
+                         std::string("applies only when cores.engines lists ") + S::Engine::kName));
     });
     c.params.push_back(
         params::map<&Arch::core, &CoreParams::dma>("dma", &dma_params, "the DMA engines"));
@@ -228,8 +227,7 @@ const ParamTable& core_buffer_params() {
       {
           params::map<&Arch::core, &CoreParams::input_buffer>("input", &buffer_params,
                                                               "input feature maps"),
-          params::map<&Arch::core, &CoreParams::weight_buffer>("weight", &buffer_params,
-                                                               "weights"),
+          params::map<&Arch::core, &CoreParams::weight_buffer>("weight", &buffer_params, "weights"),
           params::map<&Arch::core, &CoreParams::output_buffer>(
               "output", &buffer_params, "output feature maps and partial sums"),
       }};
@@ -245,9 +243,9 @@ const ParamTable& buffer_params() {
               .required(),
           params::integer<&BufferParams::banks>("banks", 1, kMaxCount, "banks",
                                                 "banks the buffer is split into"),
-          params::real<&BufferParams::bytes_per_cycle>(
-              "bytes_per_cycle", 1e-3, kMaxBytesPerCycle, "bytes/cycle",
-              "fill and drain bandwidth seen by the DMA")
+          params::real<&BufferParams::bytes_per_cycle>("bytes_per_cycle", 1e-3, kMaxBytesPerCycle,
+                                                       "bytes/cycle",
+                                                       "fill and drain bandwidth seen by the DMA")
               .required(),
       }};
   return t;
@@ -268,9 +266,9 @@ const ParamTable& interconnect_params() {
   static const ParamTable t{
       "interconnect",
       {
-          params::real<&InterconnectParams::bytes_per_cycle>(
-              "bytes_per_cycle", 1e-3, kMaxBytesPerCycle, "bytes/cycle",
-              "bandwidth, shared by all cores")
+          params::real<&InterconnectParams::bytes_per_cycle>("bytes_per_cycle", 1e-3,
+                                                             kMaxBytesPerCycle, "bytes/cycle",
+                                                             "bandwidth, shared by all cores")
               .required(),
           params::integer<&InterconnectParams::latency_cycles>(
               "latency_cycles", 0, kMaxLatencyCycles, "cycles", "latency of a transfer"),
@@ -283,8 +281,8 @@ const ParamTable& dram_params() {
       "DRAM",
       {
           params::text<&DramParams::preset>("preset", preset_names(),
-                                            "a device whose organisation and timing fill the "
-                                            "keys marked 'preset' that are not given")
+                                            "a DRAM device (presets below) whose organisation "
+                                            "and timing fill the keys it gives that are not set")
               .names_the_preset()
               .not_written(),
           params::choice<&DramParams::model>(
@@ -300,9 +298,8 @@ const ParamTable& dram_params() {
                      "bandwidth of a channel")
                      .required_without_preset()
                      .with_default("the preset's peak, bus_bytes x 2 per tck_ps")),
-          simple(params::integer<&DramParams::latency_cycles>("latency_cycles", 0,
-                                                              kMaxLatencyCycles, "cycles",
-                                                              "latency of an access")
+          simple(params::integer<&DramParams::latency_cycles>(
+                     "latency_cycles", 0, kMaxLatencyCycles, "cycles", "latency of an access")
                      .with_default("0; with a preset its closed-page read latency, tRCD + tCL")),
           simple(params::integer<&DramParams::burst_bytes>("burst_bytes", 1, 1 << 16, "bytes",
                                                            "channel interleaving granularity")),
@@ -312,10 +309,10 @@ const ParamTable& dram_params() {
                                                          "data bus width of a channel")),
           device(params::integer<&DramParams::burst_length>(
               "burst_length", 1, 64, "beats", "BL; a burst moves bus_bytes x burst_length bytes")),
-          detailed(params::integer<&DramParams::ranks>("ranks", 1, 64, "ranks",
-                                                       "ranks per channel")),
-          detailed(params::integer<&DramParams::bank_groups>(
-                       "bank_groups", 1, 64, "bank groups", "1 for devices without bank groups")
+          detailed(
+              params::integer<&DramParams::ranks>("ranks", 1, 64, "ranks", "ranks per channel")),
+          detailed(params::integer<&DramParams::bank_groups>("bank_groups", 1, 64, "bank groups",
+                                                             "1 for devices without bank groups")
                        .filled_by_preset()),
           device(params::integer<&DramParams::banks_per_group>("banks_per_group", 1, 256, "banks",
                                                                "banks in each bank group")),
@@ -361,28 +358,26 @@ const ParamTable& dram_timing_params() {
           key(params::integer<&DramTiming::tCWL>(
               "tCWL", 0, kMax, "nCK", "write latency (CWL/WL): write command to the first data")),
           key(params::integer<&DramTiming::tRP>("tRP", 0, kMax, "nCK", "precharge")),
-          key(params::integer<&DramTiming::tRAS>("tRAS", 0, kMax, "nCK",
-                                                 "activate to precharge")),
+          key(params::integer<&DramTiming::tRAS>("tRAS", 0, kMax, "nCK", "activate to precharge")),
           key(params::integer<&DramTiming::tRC>("tRC", 0, kMax, "nCK",
                                                 "activate to activate, same bank")),
-          key(params::integer<&DramTiming::tCCD_S>(
-              "tCCD_S", 0, kMax, "nCK", "column to column, different bank group")),
+          key(params::integer<&DramTiming::tCCD_S>("tCCD_S", 0, kMax, "nCK",
+                                                   "column to column, different bank group")),
           key(params::integer<&DramTiming::tCCD_L>("tCCD_L", 0, kMax, "nCK",
                                                    "column to column, same bank group")),
-          key(params::integer<&DramTiming::tRRD_S>(
-              "tRRD_S", 0, kMax, "nCK", "activate to activate, different bank group")),
-          key(params::integer<&DramTiming::tRRD_L>(
-              "tRRD_L", 0, kMax, "nCK", "activate to activate, same bank group")),
+          key(params::integer<&DramTiming::tRRD_S>("tRRD_S", 0, kMax, "nCK",
+                                                   "activate to activate, different bank group")),
+          key(params::integer<&DramTiming::tRRD_L>("tRRD_L", 0, kMax, "nCK",
+                                                   "activate to activate, same bank group")),
           key(params::integer<&DramTiming::tFAW>("tFAW", 0, kMax, "nCK",
                                                  "window of four activates")),
           key(params::integer<&DramTiming::tWR>("tWR", 0, kMax, "nCK", "write recovery")),
-          key(params::integer<&DramTiming::tWTR_S>(
-              "tWTR_S", 0, kMax, "nCK", "write to read, different bank group")),
+          key(params::integer<&DramTiming::tWTR_S>("tWTR_S", 0, kMax, "nCK",
+                                                   "write to read, different bank group")),
           key(params::integer<&DramTiming::tWTR_L>("tWTR_L", 0, kMax, "nCK",
                                                    "write to read, same bank group")),
           key(params::integer<&DramTiming::tRTP>("tRTP", 0, kMax, "nCK", "read to precharge")),
-          key(params::integer<&DramTiming::tREFI>("tREFI", 0, kMax, "nCK",
-                                                  "refresh interval")),
+          key(params::integer<&DramTiming::tREFI>("tREFI", 0, kMax, "nCK", "refresh interval")),
           key(params::integer<&DramTiming::tRFC>("tRFC", 0, kMax, "nCK", "refresh cycle")),
       }};
   return t;

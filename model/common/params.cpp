@@ -49,6 +49,8 @@ std::string param_path(const ParamTable& table, const void* root, const void* fi
 }
 
 std::string format_real(double v) {
+  if (v == static_cast<double>(static_cast<std::int64_t>(v)) && v > -1e15 && v < 1e15)
+    return std::to_string(static_cast<std::int64_t>(v));
   char buf[32];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);

@@ -38,10 +38,10 @@ struct Param {
   Need need = Need::Default;
   const char* unit = "";
   const char* description = "";
-  double min = 0, max = 0;                   // Int, Real: the accepted range, inclusive
-  std::vector<std::string> choices;          // Choice, Names; Text: the accepted values, if any
-  const ParamTable& (*table)() = nullptr;    // Map, OptionalMap
-  std::string default_text;                  // docs: a default that is derived, not a value
+  double min = 0, max = 0;                 // Int, Real: the accepted range, inclusive
+  std::vector<std::string> choices;        // Choice, Names; Text: the accepted values, if any
+  const ParamTable& (*table)() = nullptr;  // Map, OptionalMap
+  std::string default_text;                // docs: a default that is derived, not a value
   // Applies only when the sibling key `only_key` has the value `only_value` (a Choice equal to
   // it, a Names set holding it); set while it does not apply it is refused with `only_error`.
   const char* only_key = nullptr;
@@ -49,11 +49,12 @@ struct Param {
   std::string only_error;
   bool from_preset = false;   // a preset fills it when it is not set
   bool names_preset = false;  // Text: the name of the preset of its table (empty: none)
-  bool written = true;       // false: resolved away, not in the resolved arch (e.g. the preset)
+  bool written = true;        // false: resolved away, not in the resolved arch (e.g. the preset)
   std::string (*check)(const void* owner) = nullptr;  // after reading: why it is refused, or ""
 
   // The field within its owner: int64/double/string/uint32 for Int/Real/Text/Names, the enum
-  // for Choice (read and written through get_choice/set_choice), the nested struct for Map. Made by the builders below from member pointers.
+  // for Choice (read and written through get_choice/set_choice), the nested struct for Map. Made by
+  // the builders below from member pointers.
   void* (*field)(void* owner) = nullptr;
   int (*get_choice)(const void* owner) = nullptr;  // Choice
   void (*set_choice)(void* owner, int index) = nullptr;
@@ -62,11 +63,15 @@ struct Param {
 
   // Modifiers for the table literals.
   Param required() && { return need = Need::Required, std::move(*this); }
-  Param required_without_preset() && { return need = Need::RequiredWithoutPreset, std::move(*this); }
+  Param required_without_preset() && {
+    return need = Need::RequiredWithoutPreset, std::move(*this);
+  }
   Param filled_by_preset() && { return from_preset = true, std::move(*this); }
   Param names_the_preset() && { return names_preset = true, std::move(*this); }
   Param not_written() && { return written = false, std::move(*this); }
-  Param with_default(std::string text) && { return default_text = std::move(text), std::move(*this); }
+  Param with_default(std::string text) && {
+    return default_text = std::move(text), std::move(*this);
+  }
   Param with_check(std::string (*f)(const void*)) && { return check = f, std::move(*this); }
   Param only_when(const char* selector, std::string value, std::string error) && {
     only_key = selector, only_value = std::move(value), only_error = std::move(error);
@@ -78,7 +83,7 @@ struct Param {
 };
 
 struct ParamTable {
-  const char* title;        // the struct, for the docs ("DRAM", "PE array")
+  const char* title;          // the struct, for the docs ("DRAM", "PE array")
   std::vector<Param> params;  // in reading and writing order
 
   const Param* find(const std::string& key) const;

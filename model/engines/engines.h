@@ -53,8 +53,8 @@ struct EngineList {
 };
 
 // The registration.
-using Engines = EngineList<Slot<PeArray, &CoreEngines::pe_array>,
-                           Slot<VectorUnit, &CoreEngines::vector_unit>>;
+using Engines =
+    EngineList<Slot<PeArray, &CoreEngines::pe_array>, Slot<VectorUnit, &CoreEngines::vector_unit>>;
 
 inline EngineSet default_engines() {
   return Engines::default_set();
@@ -63,8 +63,8 @@ inline EngineSet default_engines() {
 namespace engines_detail {
 
 template <class F, class... S, std::size_t... I>
-auto dispatch(EngineList<S...>, std::index_sequence<I...>, const CoreEngines& c,
-              const TileWork& w, F f) {
+auto dispatch(EngineList<S...>, std::index_sequence<I...>, const CoreEngines& c, const TileWork& w,
+              F f) {
   std::common_type_t<decltype(f(S{}, c.*S::params))...> result{};
   bool done = false;
   (void)((!done && (c.engines >> I & 1u) && S::Engine::runs(w.kind)

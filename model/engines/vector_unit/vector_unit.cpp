@@ -20,8 +20,8 @@ const ParamTable& VectorUnit::params() {
   static const ParamTable t{
       "vector unit",
       {
-          params::integer<&VectorUnitParams::lanes>("lanes", 1, limits::kMaxCount, "operations/cycle",
-                                                    "element operations per cycle")
+          params::integer<&VectorUnitParams::lanes>(
+              "lanes", 1, limits::kMaxCount, "operations/cycle", "element operations per cycle")
               .required(),
           params::integer<&VectorUnitParams::latency_cycles>(
               "latency_cycles", 0, limits::kMaxLatencyCycles, "cycles",
