@@ -252,19 +252,23 @@ struct ArchBuilder {
     }
   }
 
-  // Every kind of work has exactly one engine on the core.
+  // A core has at most one engine per kind of work, and one for every kind a default engine
+  // runs (the kinds every network is cut into; a kind only an optional engine runs, such as a
+  // fused block, may have none).
   void check_engines() {
     const EngineSet set = arch.core.engines;
     for (int k = 0; k < kWorkKinds; ++k) {
       const auto kind = static_cast<WorkKind>(k);
       std::vector<std::string> runners, declared;
+      bool needed = false;
       Engines::for_each([&](auto slot, int i) {
         using E = typename decltype(slot)::Engine;
         if (!E::runs(kind)) return;
         runners.push_back(E::kName);
+        needed |= E::kDefault;
         if (set >> i & 1u) declared.push_back(E::kName);
       });
-      if (declared.size() == 1) continue;
+      if (declared.size() == 1 || (declared.empty() && !needed)) continue;
       const std::string key = path_of(&arch.core.engines);
       const std::string msg = declared.empty()
                                   ? "no engine for " + std::string(to_string(kind)) + " work (" +

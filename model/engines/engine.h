@@ -24,7 +24,8 @@
 
 namespace fusim {
 
-// The kinds of work the scheduler cuts layers into. Each needs an engine on every core.
+// The kinds of work the scheduler cuts layers into. A core has one engine for each kind a
+// default engine runs (the arch loader checks it).
 enum class WorkKind : std::uint8_t {
   Gemm,         // `count` GEMMs of (m x k) * (k x n): convolution, fully connected, GEMM
   Elementwise,  // `ops` element operations: depthwise convolution, pooling, addition
