@@ -1,4 +1,5 @@
-// Reading and writing architecture YAML (the format: docs/arch-format.md).
+// Reading and writing architecture YAML, driven by the parameter tables of model/arch (every key:
+// docs/reference/arch-keys.md, generated from them by fusim_arch_keys).
 #pragma once
 
 #include <string>
