@@ -1,4 +1,5 @@
-// Reading and writing architecture YAML (the format: docs/arch-format.md).
+// Reading and writing architecture YAML, driven by the parameter tables of model/arch (every key:
+// docs/reference/arch-keys.md, generated from them by fusim_arch_keys).
 #pragma once
 
 #include <string>
@@ -8,11 +9,17 @@
 
 namespace fusim {
 
-// Loads an arch YAML file (format: README, "Architecture format"), following `base:` files and
+// The key naming a file an arch file extends (a loader feature, not a field of Arch).
+constexpr const char* kArchBaseKey = "base";
+
+// Loads an arch YAML file (keys: docs/reference/arch-keys.md), following `base:` files and
 // then applying `overrides` ("key.path=value", from -p) in order. Throws InputError.
 Arch load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // The resolved arch as YAML text in the input format, loadable again with load_arch.
 std::string arch_to_yaml(const Arch& arch);
+
+// The reference page of every arch key (docs/reference/arch-keys.md), from the tables.
+std::string arch_keys_markdown();
 
 }  // namespace fusim

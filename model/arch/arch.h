@@ -1,5 +1,6 @@
-// The architecture: plain parameter structs, one per component, filled from YAML by
-// io/arch (arch_io.h).
+// The architecture: plain parameter structs, one per component, each with its parameter table
+// (common/params.h) beside it. Filled from YAML by io/arch (arch_io.h); the keys, defaults and
+// ranges are the tables' (reference: docs/reference/arch-keys.md).
 #pragma once
 
 #include <cstdint>
@@ -7,23 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "common/params.h"
+#include "engines/engines.h"
+
 namespace fusim {
-
-enum class Dataflow { WeightStationary, OutputStationary, InputStationary };
-const char* to_string(Dataflow d);
-
-struct PeArrayParams {
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
-  Dataflow dataflow = Dataflow::OutputStationary;
-};
-
-// Depthwise convolution, pooling and element-wise work: `lanes` operations per cycle after a
-// pipeline latency paid once per tile.
-struct VectorUnitParams {
-  std::int64_t lanes = 0;
-  std::int64_t latency_cycles = 0;
-};
 
 struct BufferParams {
   std::int64_t capacity_bytes = 0;
@@ -38,9 +26,9 @@ struct DmaParams {
   std::int64_t outstanding_bursts = 64;
 };
 
-struct CoreParams {
-  PeArrayParams pe_array;
-  VectorUnitParams vector_unit;
+// A core: its compute engines (CoreEngines: which it has, and their parameters, e.g.
+// core.pe_array), its buffers and its DMA.
+struct CoreParams : CoreEngines {
   BufferParams input_buffer;
   BufferParams weight_buffer;
   BufferParams output_buffer;
@@ -96,6 +84,15 @@ struct DramParams {
   std::int64_t burst_bytes_detailed() const { return bus_bytes * burst_length; }
 };
 
+// A named DRAM device: the fields of DramParams it sets (device, organisation, timing) are those
+// whose table entries are filled_by_preset; the rest keep their defaults.
+struct DramPreset {
+  const char* name;
+  DramParams params;
+};
+const std::vector<DramPreset>& dram_presets();
+const DramPreset* find_dram_preset(const std::string& name);  // null when there is none
+
 struct Arch {
   std::string name;
   std::string file;  // where it was loaded from
@@ -113,5 +110,19 @@ struct Arch {
     return dram.bytes_per_cycle_per_channel * static_cast<double>(dram.channels);
   }
 };
+
+// The parameter tables, from the root: every key of the arch format.
+const ParamTable& arch_params();
+const ParamTable& core_params();         // under cores: (its fields are in Arch)
+const ParamTable& core_buffer_params();  // under cores.buffers:
+const ParamTable& buffer_params();
+const ParamTable& dma_params();
+const ParamTable& interconnect_params();
+const ParamTable& dram_params();
+const ParamTable& dram_timing_params();
+
+// An address mapping's fields (DramParams::address_mapping), most significant first.
+// Why `text` is not a valid mapping, or "" when it is.
+std::string address_mapping_error(const std::string& text);
 
 }  // namespace fusim

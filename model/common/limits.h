@@ -33,4 +33,15 @@ constexpr int kMaxYamlDepth = 500;
 // Nodes in one -p value, whose aliases could otherwise expand exponentially when it is copied.
 constexpr int kMaxOverrideNodes = 100000;
 
+// Architecture parameters (the parameter tables' ranges).
+constexpr std::int64_t kMaxCount = 1 << 16;  // rows, cols, lanes, channels, banks
+// Each core is three SystemC threads with their own stacks. A sanitizer build runs out of memory
+// mappings (vm.max_map_count, 65,530 by default) between 8,192 and 12,000 cores; 4,096 keeps a
+// factor of two, and is a hundred times the core counts of the accelerators fusim models.
+constexpr std::int64_t kMaxCores = 1 << 12;
+// Any buffer capacity: one tile moves as one TLM transaction, whose length is 32 bits.
+constexpr std::int64_t kMaxBufferBytes = (std::int64_t{1} << 32) - 1;
+constexpr std::int64_t kMaxLatencyCycles = std::int64_t{1} << 32;
+constexpr double kMaxBytesPerCycle = 1 << 20;
+
 }  // namespace fusim::limits

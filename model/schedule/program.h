@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "schedule/schedule.h"
 
 namespace fusim {

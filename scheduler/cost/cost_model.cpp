@@ -5,7 +5,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "cost/fused_plan.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 
 namespace fusim {
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "cost/tiling.h"
 #include "network/network.h"
 #include "schedule/program.h"

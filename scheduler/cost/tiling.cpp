@@ -173,7 +173,7 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
   switch (l.type) {
     case LayerType::Conv:
       if (l.is_depthwise()) {
-        w.on_pe_array = false;
+        w.kind = WorkKind::Elementwise;
         w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
       } else {
         const std::int64_t k_per_group = l.out_channels / l.groups;
@@ -196,15 +196,15 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.k = l.k;
       break;
     case LayerType::Pool:
-      w.on_pe_array = false;
+      w.kind = WorkKind::Elementwise;
       w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
       break;
     case LayerType::Add:
-      w.on_pe_array = false;
+      w.kind = WorkKind::Elementwise;
       w.ops = rows * l.out_shape.w * kc * static_cast<std::int64_t>(l.inputs.size() - 1);
       break;
     case LayerType::Concat:
-      w.on_pe_array = false;
+      w.kind = WorkKind::Elementwise;
       break;
   }
   return w;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "network/network.h"
 
 namespace fusim {

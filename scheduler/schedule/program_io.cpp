@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "common/yaml_reader.h"
 #include "cost/cost_model.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "network/network.h"
 #include "schedule/program_io.h"
 
@@ -50,7 +50,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
         if (c.memory == MemoryLevel::Shared) os << ", memory: shared";
       } else if (c.op == CommandOp::Compute) {
         os << ", bytes: " << c.bytes;
-        if (c.work.on_pe_array) {
+        if (c.work.kind == WorkKind::Gemm) {
           os << ", unit: pe_array, m: " << c.work.m << ", n: " << c.work.n << ", k: " << c.work.k
              << ", count: " << c.work.count;
         } else {
@@ -227,8 +227,10 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         }
       } else if (c.op == CommandOp::Compute) {
         c.buffer = BufferRole::Output;
-        c.work.on_pe_array = m.get_choice("unit", {"pe_array", "vector"}) == "pe_array";
-        if (c.work.on_pe_array) {
+        c.work.kind = m.get_choice("unit", {"pe_array", "vector"}) == "pe_array"
+                          ? WorkKind::Gemm
+                          : WorkKind::Elementwise;
+        if (c.work.kind == WorkKind::Gemm) {
           c.work.m = m.get_int("m", 1, 1 << 30);
           c.work.n = m.get_int("n", 1, 1 << 30);
           c.work.k = m.get_int("k", 1, 1 << 30);

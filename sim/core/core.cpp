@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "buffer/shared_buffer.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 
 namespace fusim {
 

@@ -542,6 +542,63 @@ TEST_CASE("arch: bad keys and values", "[loader]") {
   }
 }
 
+TEST_CASE("arch: cores.engines", "[loader]") {
+  {
+    const std::string text = arch_text("cores:\n  engines: [pe_array]\n");
+    const std::string p = write_temp("arch_no_vector.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "cores.engines",
+                      {"no engine for elementwise work", "vector_unit"});
+  }
+  {
+    const std::string text = arch_text("cores:\n  engines: [pe_array, tensor_core]\n");
+    const std::string p = write_temp("arch_bad_engine.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "cores.engines",
+                      {"'tensor_core'", "pe_array, vector_unit"});
+  }
+  {
+    const std::string text = arch_text("cores:\n  engines: [pe_array, vector_unit, pe_array]\n");
+    const std::string p = write_temp("arch_twice.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "cores.engines", {"'pe_array' twice"});
+  }
+  {
+    const std::string text = arch_text("cores:\n  engines: pe_array\n");
+    const std::string p = write_temp("arch_engines_scalar.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "cores.engines", {"list"});
+  }
+}
+
+TEST_CASE("arch: keys of the other DRAM model", "[loader]") {
+  {
+    const std::string text = arch_text("dram:\n  tck_ps: 625\n");
+    const std::string p = write_temp("arch_detailed_key.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 3, "dram.tck_ps", {"detailed DRAM model only"});
+  }
+  {
+    const std::string text = arch_text("dram:\n  model: simple\n  timing_ck: {tRCD: 3}\n");
+    const std::string p = write_temp("arch_detailed_map.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "dram.timing_ck.tRCD",
+                      {"detailed DRAM model only"});
+  }
+  {
+    // A preset makes the model detailed: the base file's simple-model key is refused there.
+    const std::string text = arch_text("dram:\n  preset: HBM2\n");
+    const std::string p = write_temp("arch_simple_key.yaml", text);
+    const std::string base = src("configs/systolic32.yaml");
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), base,
+                      line_of(read_text(base), "bytes_per_cycle_per_channel"),
+                      "dram.bytes_per_cycle_per_channel", {"simple DRAM model only"});
+  }
+  {
+    // The detailed model without a preset: the device keys not given are missing.
+    const std::string full = read_text(src("configs/systolic32.yaml"));
+    const std::string text =
+        replace_once(full, "  bytes_per_cycle_per_channel: 10\n  latency_cycles: 100\n",
+                     "  model: detailed\n  tck_ps: 625\n");
+    const std::string p = write_temp("arch_detailed_missing.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 0, "dram.bus_bytes", {"missing required key"});
+  }
+}
+
 TEST_CASE("arch: base files", "[loader]") {
   {
     const std::string text = "base: fusim_test_no_such_base.yaml\nclock_mhz: 500\n";

@@ -2,7 +2,7 @@
 // closed form of its pipeline.
 #include <catch2/catch.hpp>
 
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "driver.h"
 #include "test_util.h"
 

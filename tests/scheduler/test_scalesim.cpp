@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "engines/pe_model.h"
+#include "engines/engines.h"
 #include "driver.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"

@@ -1,0 +1,64 @@
+// The compute-engine interface: what a tile of work is, and what an engine reports about it.
+//
+// An engine is a struct with static members only (no instances, no virtual calls: the simulator
+// asks for the time of every compute command and the cost model for every tile):
+//
+//   struct MyEngine {
+//     using Params = MyEngineParams;          // plain struct; member initialisers are defaults
+//     static constexpr const char* kName;     // its key under `cores:` and in `cores.engines`
+//     static constexpr const char* kDescription;
+//     static constexpr bool kDefault;         // on every core unless cores.engines says otherwise
+//     static bool runs(WorkKind k);           // the kinds of work it executes
+//     static const ParamTable& params();      // its parameter table (common/params.h)
+//     // Cycles from the start of the tile to its last result, for work of a kind it runs.
+//     static std::int64_t cycles(const Params&, const TileWork&);
+//     // What it does for the tile, for the energy model: a pure function of (params, work).
+//     static EngineActions actions(const Params&, const TileWork&);
+//   };
+//
+// Engines live in their own folders (engines/pe_array/, engines/vector_unit/) and are registered
+// in engines/engines.h. A core runs each work item on the one engine it has for the item's kind.
+#pragma once
+
+#include <cstdint>
+
+namespace fusim {
+
+// The kinds of work the scheduler cuts layers into. A core has one engine for each kind a
+// default engine runs (the arch loader checks it).
+enum class WorkKind : std::uint8_t {
+  Gemm,         // `count` GEMMs of (m x k) * (k x n): convolution, fully connected, GEMM
+  Elementwise,  // `ops` element operations: depthwise convolution, pooling, addition
+};
+constexpr int kWorkKinds = 2;
+const char* to_string(WorkKind k);  // "gemm", "elementwise"
+
+// Work of one compute command, already in the form its engine takes.
+//   Gemm:        `count` independent GEMMs of (m x k) * (k x n): m output pixels (rows of the
+//                output matrix), n filters, k = reduction (in channels per group x kernel area).
+//   Elementwise: `ops` element operations.
+struct TileWork {
+  WorkKind kind = WorkKind::Gemm;
+  std::int64_t m = 0, n = 0, k = 0, count = 1;
+  std::int64_t ops = 0;
+
+  std::int64_t macs() const { return kind == WorkKind::Gemm ? m * n * k * count : 0; }
+};
+
+// Accesses of one buffer, in elements.
+struct BufferAccesses {
+  std::int64_t reads = 0;
+  std::int64_t writes = 0;
+  bool operator==(const BufferAccesses& o) const { return reads == o.reads && writes == o.writes; }
+};
+
+// What an engine does for a tile: arithmetic and the operand traffic between it and the core's
+// buffers. Loads into the buffers and stores out of them are the DMA's, not the engine's.
+struct EngineActions {
+  std::int64_t macs = 0;        // multiply-accumulates
+  std::int64_t adds = 0;        // additions outside a MAC (partial sums across folds)
+  std::int64_t vector_ops = 0;  // element operations of a vector unit (add, max, multiply)
+  BufferAccesses input, weight, output;
+};
+
+}  // namespace fusim

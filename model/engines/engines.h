@@ -1,0 +1,102 @@
+// The registered compute engines (the interface: engine.h) and how a core dispatches a tile of
+// work to the one it has for the work's kind.
+//
+// Adding an engine: its folder (engines/<name>/: its Params, its table, cycles, actions), its
+// include, a member for its parameters in CoreEngines and a Slot in Engines below. The arch
+// loader, the resolved arch and the reference page pick it up from here.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "engines/engine.h"
+#include "engines/pe_array/pe_array.h"
+#include "engines/vector_unit/vector_unit.h"
+
+namespace fusim {
+
+using EngineSet = std::uint32_t;  // bit i: the i-th engine of Engines
+inline EngineSet default_engines();
+
+// What a core has for computing: which engines (cores.engines) and the parameters of each
+// registered engine (those of engines it does not have are unused).
+struct CoreEngines {
+  EngineSet engines = default_engines();
+  PeArrayParams pe_array;
+  VectorUnitParams vector_unit;
+};
+
+// An engine and where its parameters are in CoreEngines.
+template <class E, auto P>
+struct Slot {
+  using Engine = E;
+  static constexpr auto params = P;
+};
+
+template <class... S>
+struct EngineList {
+  static constexpr int size = sizeof...(S);
+  // f(slot, index) for each engine, in registration order.
+  template <class F>
+  static void for_each(F&& f) {
+    int i = 0;
+    (f(S{}, i++), ...);
+  }
+  static constexpr EngineSet default_set() {
+    EngineSet set = 0, bit = 1;
+    ((set |= S::Engine::kDefault ? bit : 0, bit <<= 1), ...);
+    return set;
+  }
+};
+
+// The registration.
+using Engines =
+    EngineList<Slot<PeArray, &CoreEngines::pe_array>, Slot<VectorUnit, &CoreEngines::vector_unit>>;
+
+inline EngineSet default_engines() {
+  return Engines::default_set();
+}
+
+namespace engines_detail {
+
+template <class F, class... S, std::size_t... I>
+auto dispatch(EngineList<S...>, std::index_sequence<I...>, const CoreEngines& c, const TileWork& w,
+              F f) {
+  std::common_type_t<decltype(f(S{}, c.*S::params))...> result{};
+  bool done = false;
+  (void)((!done && (c.engines >> I & 1u) && S::Engine::runs(w.kind)
+              ? (result = f(S{}, c.*S::params), done = true)
+              : false),
+         ...);
+  if (!done) {
+    throw std::logic_error(std::string("the core has no engine for ") + to_string(w.kind) +
+                           " work");
+  }
+  return result;
+}
+
+template <class F>
+auto dispatch(const CoreEngines& c, const TileWork& w, F f) {
+  return dispatch(Engines{}, std::make_index_sequence<Engines::size>{}, c, w, f);
+}
+
+}  // namespace engines_detail
+
+// Cycles of a tile on the core's engine for its kind (the arch loader makes sure there is one).
+inline std::int64_t compute_cycles(const CoreEngines& core, const TileWork& w) {
+  return engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {
+    return decltype(slot)::Engine::cycles(params, w);
+  });
+}
+
+// Actions of a tile on the core's engine for its kind.
+inline EngineActions compute_actions(const CoreEngines& core, const TileWork& w) {
+  return engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {
+    return decltype(slot)::Engine::actions(params, w);
+  });
+}
+
+}  // namespace fusim

@@ -1,0 +1,69 @@
+// The systolic PE array: GEMM work on R x C processing elements, output-, weight- or
+// input-stationary.
+#pragma once
+
+#include <cstdint>
+
+#include "common/params.h"
+#include "engines/engine.h"
+
+namespace fusim {
+
+enum class Dataflow { WeightStationary, OutputStationary, InputStationary };
+const char* to_string(Dataflow d);  // its key value: "weight_stationary", ...
+
+struct PeArrayParams {
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  Dataflow dataflow = Dataflow::OutputStationary;
+};
+
+// Cycles of a GEMM on an R x C systolic array, counted as SCALE-Sim v2 counts them
+// (scalesim/compute/systolic_compute_{os,ws,is}.py). The operand matrices are folded onto the
+// array, ceil(Sr/R) * ceil(Sc/C) folds run one after the other, and each fold drains completely
+// before the next starts. SCALE-Sim builds one demand matrix per fold (one row per cycle) and,
+// with no memory stalls, reports the total number of rows as the layer's cycles
+// (memory/double_buffered_scratchpad_mem.py: the last OFMAP row's service cycle); nothing is
+// added for a final drain beyond the last fold's own. Rows per fold:
+//   output stationary: Sr = m, Sc = n, T = k. The IFMAP demand is T rows plus C - 1 rows for the
+//     outputs to drain, skewed over the R rows (+ R - 1): R + C + T - 2 cycles per fold (the
+//     FILTER demand, T + R - 1 skewed over C, and the OFMAP demand, T - 1 + R skewed over C,
+//     give the same). There is no separate R-cycle preload: the operands meet as they stream.
+//   weight stationary: Sr = k, Sc = n, T = m. R rows to load the weights, T rows of inputs,
+//     C - 1 to drain, skewed over R: 2R + C + T - 2 per fold.
+//   input stationary:  Sr = k, Sc = m, T = n. As weight stationary with the inputs held:
+//     2R + C + T - 2 per fold.
+// (The SCALE-Sim paper, arXiv:1811.02883, gives 2R + C + T - 2 for every dataflow; v2's output
+// stationary has no preload and is R cycles shorter per fold.)
+std::int64_t systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
+                             std::int64_t k);
+
+// Actions of one GEMM on the array, in elements, folded as systolic_cycles folds it. Every MAC
+// reads its operands from the PE's neighbour, so buffer reads count what enters the array:
+//   output stationary: each fold streams its rows of A (m x k) and columns of B (k x n) in once;
+//     A is re-read for each of ceil(n/C) column folds and B for each of ceil(m/R) row folds:
+//     input reads m k ceil(n/C), weight reads n k ceil(m/R), output writes m n.
+//   weight stationary: the weights are loaded once (k n reads); the inputs stream once per
+//     column fold (m k ceil(n/C)); each of the ceil(k/R) reduction folds writes m n partial
+//     sums, and every fold after the first reads the previous sums back and adds to them:
+//     output writes m n ceil(k/R), output reads and additions m n (ceil(k/R) - 1).
+//   input stationary: as weight stationary with A and B swapped: input reads m k, weight reads
+//     n k ceil(m/C), the same partial-sum traffic.
+// MACs are m n k in every dataflow.
+EngineActions systolic_actions(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
+                               std::int64_t k);
+
+struct PeArray {
+  using Params = PeArrayParams;
+  static constexpr const char* kName = "pe_array";
+  static constexpr const char* kDescription =
+      "systolic PE array: convolution, fully connected and GEMM work";
+  static constexpr bool kDefault = true;
+  static bool runs(WorkKind k) { return k == WorkKind::Gemm; }
+  static const ParamTable& params();
+  // `count` GEMMs one after the other.
+  static std::int64_t cycles(const Params& p, const TileWork& w);
+  static EngineActions actions(const Params& p, const TileWork& w);
+};
+
+}  // namespace fusim
