@@ -7,6 +7,8 @@
 
 #include <tlm>
 
+#include "arch/arch.h"
+
 namespace fusim {
 
 struct DmaExtension : tlm::tlm_extension<DmaExtension> {
@@ -15,7 +17,7 @@ struct DmaExtension : tlm::tlm_extension<DmaExtension> {
   std::int64_t row_bytes = 0;
   std::int64_t rows = 1;
   std::int64_t stride_bytes = 0;
-  std::int64_t outstanding_bursts = 64;
+  std::int64_t outstanding_bursts = DmaParams{}.outstanding_bursts;  // cores.dma's default
   // Accelerator cycles from a burst's completion at the memory to the arrival of the engine's
   // next burst there (response and request path); each hop on the way adds its share.
   double round_trip_cycles = 0;

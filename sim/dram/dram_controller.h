@@ -39,9 +39,10 @@ struct DramStream {
   std::int64_t rows = 1;
   std::int64_t stride_bytes = 0;
   bool write = false;
-  std::int64_t outstanding = 64;  // bursts in flight at once (the DMA engine's limit)
-  DramTick round_trip = 0;        // from a burst's completion to the arrival of its successor
-  std::int32_t group = 0;         // the program group it belongs to, for statistics
+  // Bursts in flight at once (the DMA engine's limit; cores.dma.outstanding_bursts).
+  std::int64_t outstanding = DmaParams{}.outstanding_bursts;
+  DramTick round_trip = 0;  // from a burst's completion to the arrival of its successor
+  std::int32_t group = 0;   // the program group it belongs to, for statistics
 };
 
 class DramController {
