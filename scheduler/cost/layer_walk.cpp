@@ -132,9 +132,10 @@ class LayerWalker {
                   hi, f);
   }
 
-  Id load(TensorKind kind, BufferRole buffer, ValueRef v, std::int64_t offset, TileLayout layout,
-          std::int64_t bytes, std::int64_t times) {
-    return sink_.load(kind, buffer, li_, DramRange{v, offset, layout}, bytes, times);
+  // Where a step's bytes lie, from `f`: each-step walks only (totals ignore it).
+  template <class F>
+  DramRange where(F&& f) const {
+    return runs_ ? DramRange{} : f();
   }
   static ValueRef value(const Operand& op) { return {op.from_network_input, op.index}; }
   std::int64_t item_offset(int input, std::int64_t b) const {
@@ -142,27 +143,37 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    return load(TensorKind::Weight, BufferRole::Weight, {false, li_}, g_.weight_bytes(0, k0), {},
-                g_.weight_bytes(k0, k1), times);
+    const DramRange from = where([&] {
+      return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
+    });
+    return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
+                      times);
   }
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
   Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    return load(TensorKind::Ifmap, BufferRole::Weight, value(l_.inputs[1]),
-                item_offset(1, b) + g_.weight_bytes(0, k0), {}, g_.weight_bytes(k0, k1), times);
+    const DramRange from = where([&] {
+      return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.weight_bytes(0, k0), {}};
+    });
+    return sink_.load(TensorKind::Ifmap, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
+                      times);
   }
 
-  // Loads every operand of rows [r0, r1) for channels [k0, k1) into `ids` (each step), adding
-  // their bytes to `bytes`.
+  // Loads every operand of rows [r0, r1) for channels [k0, k1), their ids into `ids` (each-step
+  // walks), their bytes added to `bytes`.
   void load_inputs(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
                    std::int64_t k1, std::int64_t times, std::vector<Id>& ids, std::int64_t& bytes) {
     ids.clear();
     for (int i = 0; i < g_.input_count(); ++i) {
       const std::int64_t n = g_.input_bytes(i, r0, r1, k0, k1);
       if (n == 0) continue;
-      ids.push_back(load(
-          TensorKind::Ifmap, BufferRole::Input, value(l_.inputs[static_cast<std::size_t>(i)]),
-          item_offset(i, b) + g_.input_offset(i, r0, k0), g_.input_layout(i, k0, k1), n, times));
+      const DramRange from = where([&] {
+        return DramRange{value(l_.inputs[static_cast<std::size_t>(i)]),
+                         item_offset(i, b) + g_.input_offset(i, r0, k0),
+                         g_.input_layout(i, k0, k1)};
+      });
+      const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
+      if (!runs_) ids.push_back(id);
       bytes += n;
     }
   }
@@ -189,9 +200,11 @@ class LayerWalker {
   // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
   void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
              Id last, Id owner, std::int64_t times) {
-    const DramRange to{{false, li_},
+    const DramRange to = where([&] {
+      return DramRange{{false, li_},
                        b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
                        g_.output_layout(k0, k1)};
+    });
     sink_.store(li_, to, g_.output_bytes(r0, r1, k0, k1), last, owner, times);
   }
 
@@ -215,9 +228,13 @@ class LayerWalker {
                   [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
                     const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
                     const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
-                    const Id piece = load(TensorKind::Ifmap, BufferRole::Input, value(l_.inputs[0]),
-                                          item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
-                                          g_.input_layout(0, k0, k1, c_len), bytes, m);
+                    const DramRange from = where([&] {
+                      return DramRange{value(l_.inputs[0]),
+                                       item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
+                                       g_.input_layout(0, k0, k1, c_len)};
+                    });
+                    const Id piece =
+                        sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
                     deps_.clear();
                     frees_.clear();
                     if (!runs_) {
