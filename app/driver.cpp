@@ -1,13 +1,11 @@
 #include "driver.h"
 
-#include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
-#include "cost/tiling.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
 #include "network/network_io.h"
@@ -29,80 +27,24 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 constexpr long double kMaxProgramCommands = 1 << 24;
 
 // A tensor within the size limits can still need more tiles than memory holds when the buffers
-// are small (a 2^38-element conv on 64 KiB buffers: billions of commands). Counts the commands
-// lowering will emit for `schedule`, from the same tiling, before anything is allocated, and
-// rejects the run when they exceed kMaxProgramCommands. Per layer, as the layer-by-layer
-// lowering emits them: per tile, a load and a compute per input-channel piece, a weight load
-// and a store; fused groups by their tiles.
-struct CommandEstimate {
-  long double total = 0, worst = 0;
-  int worst_layer = -1;
-};
-
-CommandEstimate estimate_commands(const Network& net, const Arch& arch, const Schedule& schedule) {
-  using LD = long double;
-  LD total = LD(schedule.groups.size()) * LD(arch.core_count);  // syncs
-  LD worst = 0;
-  int worst_layer = -1;
-  for (const Group& group : schedule.groups) {
-    if (group.layers.size() > 1) {
-      // A fused tile: per member at most a weight load, a compute and a store, per operand a
-      // load; plus each core's resident weights.
-      const std::int64_t tiles = group.tiles > 0 ? group.tiles : group_cost(net, arch, group).tiles;
-      LD per_tile = 0;
-      for (const int li : group.layers) per_tile += 3 + LD(net.layer(li).inputs.size());
-      const LD group_total =
-          LD(net.batch()) * LD(tiles) * per_tile + LD(group.cores) * LD(group.layers.size());
-      total += group_total;
-      if (group_total > worst) worst = group_total, worst_layer = group.layers.front();
-      continue;
-    }
-    for (const int li : group.layers) {
-      const Layer& l = net.layer(li);
-      if (l.type == LayerType::Concat) continue;
-      const LayerGeometry g(l, arch.element_bytes());
-      LD layer_total = 0;
-      for (std::int64_t c = 0; c < group.cores; ++c) {
-        const ChannelSlice s = channel_slice(g.channels(), group.cores, c);
-        if (s.end <= s.begin) continue;
-        const LayerTiling t = plan_layer_tiling(l, arch, s.end - s.begin, net.batch());
-        const LD row_tiles = std::ceil(LD(g.rows()) / LD(t.rows_per_tile));
-        const LD channel_tiles = std::ceil(LD(s.end - s.begin) / LD(t.channels_per_tile));
-        const LD pieces = t.in_channels_per_tile > 0
-                              ? std::ceil(LD(g.input_channel_count()) / LD(t.in_channels_per_tile))
-                              : 1;
-        layer_total += LD(net.batch()) * row_tiles * channel_tiles * (2 * pieces + 2);
-      }
-      total += layer_total;
-      if (layer_total > worst) {
-        worst = layer_total;
-        worst_layer = li;
-      }
-    }
-  }
-  return {total, worst, worst_layer};
-}
-
+// are small (a 2^38-element conv on 64 KiB buffers: billions of commands). Rejects the run when
+// lowering `schedule` would emit more than kMaxProgramCommands, counted before anything is built.
 void check_program_size(const Network& net, const Arch& arch, const Schedule& schedule,
                         const std::string& net_file) {
-  const auto [total, worst, worst_layer] = estimate_commands(net, arch, schedule);
-  if (total > kMaxProgramCommands) {
-    const Layer& l = net.layer(worst_layer);
+  const ProgramSize size = count_commands(net, arch, schedule);
+  if (size.commands > kMaxProgramCommands) {
+    const Layer& l = net.layer(size.largest_group_layer);
     std::ostringstream msg;
     msg << "the program for this network on this arch would have about " << std::setprecision(3)
-        << static_cast<double>(total) << " commands, beyond fusim's limit of "
+        << static_cast<double>(size.commands) << " commands, beyond fusim's limit of "
         << static_cast<std::int64_t>(kMaxProgramCommands) << " (about 2 GB of memory); layer '"
-        << l.name << "' alone needs " << static_cast<double>(worst)
+        << l.name << "' alone needs " << static_cast<double>(size.largest_group)
         << ": its tensors are too large for the buffers of '" << arch.name << "'";
     throw InputError(net_file, l.source_line, "layers." + l.name, msg.str());
   }
 }
 
 }  // namespace
-
-double estimate_program_commands(const Network& net, const Arch& arch, const Schedule& schedule) {
-  return static_cast<double>(estimate_commands(net, arch, schedule).total);
-}
 
 Arch load_any_arch(const RunOptions& o) {
   if (!ends_with(o.arch_path, ".cfg")) return load_arch(o.arch_path, o.overrides);

@@ -35,10 +35,6 @@ struct Run {
 
 std::unique_ptr<Run> run_fusim(const RunOptions& options);
 
-// The number of commands lowering `schedule` emits, at most (counted from the tiling before
-// anything is allocated). run_fusim rejects a run whose estimate exceeds 2^24 commands.
-double estimate_program_commands(const Network& net, const Arch& arch, const Schedule& schedule);
-
 // The inputs alone, by file type: YAML, or SCALE-Sim's .cfg and .csv.
 Arch load_any_arch(const RunOptions& options);
 Network load_any_network(const RunOptions& options);

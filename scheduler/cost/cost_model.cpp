@@ -5,52 +5,28 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "cost/fused_plan.h"
+#include "cost/layer_walk.h"
+#include "cost/tile_sink.h"
 #include "engines/engines.h"
 
 namespace fusim {
 
 namespace {
 
-// Sums what a walk moves and computes.
-class CostSink : public PlanSink {
- public:
-  explicit CostSink(const CoreParams& core) : core_(core) {}
-  bool wants_dependencies() const override { return false; }
-
-  std::uint32_t load(TensorKind kind, BufferRole, int, ValueRef, std::int64_t, std::int64_t,
-                     std::int64_t bytes) override {
-    (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += bytes;
-    buffer_writes += bytes;
-    return next_++;
-  }
-  std::uint32_t compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
-                        const std::vector<std::uint32_t>&) override {
-    macs += work.macs();
-    cycles += compute_cycles(core_, work);
-    buffer_writes += out_bytes;
-    buffer_reads += read_bytes;
-    return next_++;
-  }
-  void store(int, std::int64_t, std::int64_t, std::int64_t bytes, std::uint32_t,
-             std::uint32_t) override {
-    traffic.ofmap += bytes;
-    buffer_reads += bytes;
-  }
-  void add_frees(std::uint32_t, const std::vector<std::uint32_t>&) override {}
-
-  Traffic traffic;
-  std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
-
- private:
-  const CoreParams& core_;
-  std::uint32_t next_ = 0;
-};
-
 void finish(const Arch& arch, GroupCost& c) {
   const double dram =
       static_cast<double>(c.traffic.total()) / std::max(1e-9, arch.dram_peak_bytes_per_cycle());
   c.est_cycles =
       std::max(c.compute_cycles, static_cast<std::int64_t>(dram)) + arch.kernel_launch_cycles;
+}
+
+// Adds one core's sums; the group takes as long as its busiest core.
+void add_core(GroupCost& c, const CostSink& core) {
+  c.traffic += core.traffic;
+  c.macs += core.macs;
+  c.buffer_reads += core.buffer_reads;
+  c.buffer_writes += core.buffer_writes;
+  c.compute_cycles = std::max(c.compute_cycles, core.cycles);
 }
 
 // One layer split across cores by output channels, as the layer-by-layer schedule runs it.
@@ -62,47 +38,17 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   if (l.type == LayerType::Concat) {  // assembled in place by its producers: no kernel at all
     return c;
   }
-  const LayerGeometry g(l, arch.element_bytes());
-  const std::int64_t batch = net.batch();
   for (std::int64_t k = 0; k < cores; ++k) {
-    const ChannelSlice s = channel_slice(g.channels(), cores, k);
-    if (s.end <= s.begin) continue;
-    LayerTiling t;
+    CostSink sink(&arch.core);
     try {
-      t = plan_layer_tiling(l, arch, s.end - s.begin, batch);
+      walk_layer_core(net, arch, li, cores, k, sink);
     } catch (const InputError& e) {
       c.feasible = false;
       c.why = e.message();
       c.why_key = e.key();
       return c;
     }
-    const Traffic tr = slice_traffic(g, t, s, batch);
-    c.traffic += tr;
-    // Compute: every tile of the slice, as the lowering cuts it. A tile's work depends on its
-    // rows only through their count, so the full row tiles are counted at once.
-    std::int64_t cycles = 0;
-    const std::int64_t cin = g.input_channel_count();
-    const std::int64_t h = t.rows_per_tile, full_rows = g.rows() / h, rest = g.rows() % h;
-    auto add = [&](const TileWork& w, std::int64_t times) {
-      cycles += mul_checked(compute_cycles(arch.core, w), times);
-      c.macs += mul_checked(mul_checked(w.macs(), batch), times);
-    };
-    for (std::int64_t k0 = s.begin; k0 < s.end; k0 += t.channels_per_tile) {
-      const std::int64_t k1 = std::min(k0 + t.channels_per_tile, s.end);
-      for (const auto& [rows, times] :
-           {std::pair{h, full_rows}, std::pair{rest, std::int64_t{1}}}) {
-        if (rows == 0 || times == 0) continue;
-        if (t.in_channels_per_tile > 0) {
-          for (std::int64_t c0 = 0; c0 < cin; c0 += t.in_channels_per_tile)
-            add(g.work(0, rows, k0, k1, std::min(t.in_channels_per_tile, cin - c0)), times);
-        } else {
-          add(g.work(0, rows, k0, k1), times);
-        }
-      }
-    }
-    c.compute_cycles = std::max(c.compute_cycles, cycles * batch);
-    c.buffer_writes += tr.read() + g.output_bytes(0, g.rows(), s.begin, s.end) * batch;
-    c.buffer_reads += tr.read() + tr.ofmap;
+    add_core(c, sink);
   }
   finish(arch, c);
   return c;
@@ -117,7 +63,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   const std::vector<std::int64_t> p = fg.progress(tiles);
   c.feasible = true;
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(arch.core);
+    CostSink sink(&arch.core);
     const Footprint f = fg.walk(p, tiles, cores, k, sink);
     if (!fg.fits(f)) {
       c.feasible = false;
@@ -126,11 +72,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
               " bytes per core) does not fit the core's buffers";
       return c;
     }
-    c.traffic += sink.traffic;
-    c.macs += sink.macs;
-    c.buffer_reads += sink.buffer_reads;
-    c.buffer_writes += sink.buffer_writes;
-    c.compute_cycles = std::max(c.compute_cycles, sink.cycles);
+    add_core(c, sink);
   }
   finish(arch, c);
   return c;

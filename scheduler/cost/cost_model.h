@@ -3,8 +3,9 @@
 // The simulator must move exactly these bytes.
 //
 // A single-layer group is split across its cores by output channels (the layer-by-layer
-// tiling, cost/tiling.h). A group of several layers is fused (cost/fused_plan.h): split across
-// cores by bands of row tiles.
+// tiling, cost/tiling.h, walked by cost/layer_walk.h). A group of several layers is fused
+// (cost/fused_plan.h): split across cores by bands of row tiles. Both walks sum into a CostSink
+// (cost/tile_sink.h), the lowering's walks emit the same steps as commands.
 #pragma once
 
 #include <memory>

@@ -21,6 +21,11 @@ std::int64_t output_rows(const Layer& l) {
   return l.type == LayerType::Fc ? 1 : l.out_shape.h;
 }
 
+const Shape& shape_of(const Network& net, const ValueRef& v) {
+  return v.network_input ? net.inputs()[static_cast<std::size_t>(v.index)].shape
+                         : net.layer(v.index).out_shape;
+}
+
 }  // namespace
 
 FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers)
@@ -116,6 +121,11 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       }
     }
   }
+  for (Node& node : nodes_) {
+    const Shape& s = shape_of(net, node.value);
+    node.item_bytes = s.elements() * elem;
+    node.dram_row_bytes = s.w * s.c * elem;
+  }
   max_tiles_ = std::numeric_limits<std::int64_t>::max();
   for (int m = 0; m < members_; ++m) {
     const Node& n = nodes_[static_cast<std::size_t>(m)];
@@ -181,7 +191,7 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
 }
 
 Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t tiles,
-                           std::int64_t cores, std::int64_t core, PlanSink& sink) const {
+                           std::int64_t cores, std::int64_t core, TileSink& sink) const {
   const std::int64_t T = tiles;
   const std::int64_t t0 = T * core / cores, t1 = T * (core + 1) / cores;
   const std::size_t n = nodes_.size();
@@ -237,12 +247,18 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     peak.output = std::max(peak.output, live.output);
   };
   const bool resident = weights_resident();
-  const bool deps_wanted = sink.wants_dependencies();
+  // Totals: one item stands for all of them.
+  const bool runs = sink.takes_runs();
+  const bool deps_wanted = !runs;
   std::vector<std::uint32_t> frees, deps;
   std::vector<std::uint32_t> weight_id(static_cast<std::size_t>(members_), 0);
   const std::vector<std::int64_t>& weight_of = weight_of_;
-  const std::int64_t batch = net_->batch();
-  for (std::int64_t item = 0; item < batch; ++item) {
+  const std::int64_t items = runs ? 1 : net_->batch(), times = runs ? net_->batch() : 1;
+  auto at = [&](std::size_t v, std::int64_t item, std::int64_t row) {
+    const Node& node = nodes_[v];
+    return DramRange{node.value, item * node.item_bytes + row * node.dram_row_bytes, {}};
+  };
+  for (std::int64_t item = 0; item < items; ++item) {
     // Per node, its live chunks from index head[v] on (in creation order).
     std::vector<std::vector<Chunk>> chunks(n);
     std::vector<std::size_t> head(n, 0);
@@ -267,7 +283,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         const auto mi = static_cast<std::size_t>(m);
         if (weight_of[mi] == 0) continue;
         weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
-                                  nodes_[mi].value, item, 0, weight_of[mi]);
+                                  DramRange{nodes_[mi].value, 0, {}}, weight_of[mi], 1);
         live.weight += weight_of[mi];
       }
     }
@@ -279,8 +295,8 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         const int reader = layers_[static_cast<std::size_t>(
             reads_[static_cast<std::size_t>(nodes_[v].reads[0])].member)];
         const std::int64_t bytes = mul_checked(b - a, nodes_[v].row_bytes);
-        const std::uint32_t id = sink.load(TensorKind::Ifmap, BufferRole::Input, reader,
-                                           nodes_[v].value, item, a, bytes);
+        const std::uint32_t id =
+            sink.load(TensorKind::Ifmap, BufferRole::Input, reader, at(v, item, a), bytes, times);
         live.input += bytes;
         chunks[v].push_back({a, b, id, bytes, free_tile(v, b, t)});
       }
@@ -318,20 +334,20 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         if (weight_of[mi] > 0) {
           if (!resident) {
             weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, node.layer,
-                                      node.value, item, 0, weight_of[mi]);
+                                      DramRange{node.value, 0, {}}, weight_of[mi], times);
             live.weight += weight_of[mi];
           }
-          deps.push_back(weight_id[mi]);
+          if (deps_wanted) deps.push_back(weight_id[mi]);
         }
         std::sort(deps.begin(), deps.end());
         deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
         const std::int64_t out_bytes = g.output_bytes(a, b, 0, g.channels());
-        const std::uint32_t id =
-            sink.compute(node.layer, out_bytes, g.work(a, b, 0, g.channels()), read_bytes, deps);
+        const std::uint32_t id = sink.compute(node.layer, out_bytes, g.work(a, b, 0, g.channels()),
+                                              read_bytes, deps, times);
         live.output += out_bytes;
         note_peak();
         if (weight_of[mi] > 0 && !resident) {
-          sink.add_frees(id, {weight_id[mi]});
+          if (!runs) sink.add_frees(id, {weight_id[mi]});
           live.weight -= weight_of[mi];
         }
         chunks[mi].push_back({a, b, id, out_bytes, free_tile(mi, b, t)});
@@ -350,20 +366,20 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           // Rows below this band's first own row were stored by the previous core.
           const std::int64_t own = std::max(c.a, H(v, t0 - 1));
           if (node.store && own < c.b) {
-            sink.store(node.layer, item, own, mul_checked(c.b - own, node.row_bytes), last_compute,
-                       c.id);
+            sink.store(node.layer, at(v, item, own), mul_checked(c.b - own, node.row_bytes),
+                       last_compute, c.id, times);
           } else {
             frees.push_back(c.id);
           }
         }
       }
-      if (resident && item + 1 == batch && t + 1 == t1) {
+      if (resident && item + 1 == items && t + 1 == t1) {
         for (int m = 0; m < members_; ++m) {
           const auto mi = static_cast<std::size_t>(m);
           if (weight_of[mi] > 0) frees.push_back(weight_id[mi]), live.weight -= weight_of[mi];
         }
       }
-      if (!frees.empty()) sink.add_frees(last_compute, frees);
+      if (!runs && !frees.empty()) sink.add_frees(last_compute, frees);
     }
   }
   return peak;

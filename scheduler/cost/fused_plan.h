@@ -15,8 +15,11 @@
 // A concat inside the group is a view: its consumers read its producers' rows directly, and its
 // producers store into the concat's tensor (see AddressMap).
 //
-// One walk over the tiles serves both the cost model (it sums bytes and cycles) and the
-// lowering (it emits commands), so the two cannot disagree on what moves.
+// One walk over the tiles serves the cost model (it sums bytes and cycles), the lowering (it emits
+// commands) and the program-size guard (it counts them), so they cannot disagree on what moves
+// (cost/tile_sink.h). A sink that takes runs gets the batch items as one: every item walks the
+// same tiles, only the resident weights are loaded once for all of them. The cost model counts
+// what every compute reads: its operand rows and its weights, each time.
 #pragma once
 
 #include <cstdint>
@@ -25,41 +28,13 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "engines/engines.h"
+#include "cost/tile_sink.h"
 #include "cost/tiling.h"
+#include "engines/engines.h"
 #include "network/network.h"
 #include "schedule/program.h"
 
 namespace fusim {
-
-// A tensor the group reads or writes: a layer's output or a network input.
-struct ValueRef {
-  bool network_input = false;
-  int index = 0;
-};
-
-// Receives the steps of a walk in the order one core executes them. Ids returned by load() and
-// compute() name that step in later calls.
-class PlanSink {
- public:
-  virtual ~PlanSink() = default;
-  // False when the sink ignores compute dependencies (the walk then skips finding them).
-  virtual bool wants_dependencies() const { return true; }
-  // Moves `bytes` of `value` rows [row0, ...) of batch item `item` (or a layer's weights) into
-  // `buffer`. `layer` is the member the load serves.
-  virtual std::uint32_t load(TensorKind kind, BufferRole buffer, int layer, ValueRef value,
-                             std::int64_t item, std::int64_t row0, std::int64_t bytes) = 0;
-  // Computes `work` for `layer`, allocating `out_bytes` in the output buffer, after `deps`.
-  // `read_bytes` is what it reads from on-chip buffers (operands and weights).
-  virtual std::uint32_t compute(int layer, std::int64_t out_bytes, const TileWork& work,
-                                std::int64_t read_bytes,
-                                const std::vector<std::uint32_t>& deps) = 0;
-  // Stores `bytes` of `layer`'s output rows from row0 of `item`, after `dep`; frees `owner`.
-  virtual void store(int layer, std::int64_t item, std::int64_t row0, std::int64_t bytes,
-                     std::uint32_t dep, std::uint32_t owner) = 0;
-  // Step `id` (a compute) also releases the allocations of `frees` when it completes.
-  virtual void add_frees(std::uint32_t id, const std::vector<std::uint32_t>& frees) = 0;
-};
 
 // Peak bytes a walk keeps in each buffer of one core; a plan fits when every peak fits.
 struct Footprint {
@@ -83,9 +58,9 @@ class FusedGroup {
   // The same for every core; computed once per tile count.
   std::vector<std::int64_t> progress(std::int64_t tiles) const;
   // Walks core `core` of `cores` for a plan of `tiles` tiles (cores <= tiles <= max_tiles()),
-  // whose progress() is `p`, reporting every step to `sink`. Returns that core's peak footprint.
+  // whose progress() is `p`, reporting its steps to `sink`. Returns that core's peak footprint.
   Footprint walk(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
-                 std::int64_t core, PlanSink& sink) const;
+                 std::int64_t core, TileSink& sink) const;
 
   // True when every buffer holds the peak of `f`.
   bool fits(const Footprint& f) const;
@@ -109,7 +84,10 @@ class FusedGroup {
     bool store = false;          // members: the group must write it to DRAM
     std::int64_t rows = 0;       // rows of the tensor (per batch item)
     std::int64_t row_bytes = 0;  // bytes of one row, all channels
-    std::vector<int> reads;      // indices into reads_ of reads of this node
+    // Where its rows lie in DRAM (NHWC, full rows): row r of item b at b * item_bytes + r *
+    // dram_row_bytes from the tensor's start.
+    std::int64_t item_bytes = 0, dram_row_bytes = 0;
+    std::vector<int> reads;  // indices into reads_ of reads of this node
   };
 
   // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b).

@@ -4,6 +4,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "cost/layer_walk.h"
 
 namespace fusim {
 
@@ -59,6 +60,26 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
   }
   if (l.type == LayerType::Conv) return l.in_shapes[0].c;
   return k1 - k0;  // pool, add: channel for channel
+}
+
+std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_t h) const {
+  const Layer& l = *layer_;
+  const std::int64_t full = rows_ / h;
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return {0, full};  // no window
+  // Tile i reads input rows [i*h*s - pad, ((i+1)*h - 1)*s - pad + extent), clipped to [0, H).
+  const std::int64_t hs = mul_checked(h, l.stride_h);
+  const std::int64_t lo = ceil_div(std::max<std::int64_t>(0, l.pad_h), hs);
+  // Unclipped at the bottom while (i + 1) * h * s <= H - 1 + pad - (kernel - 1) * dilation + s.
+  const std::int64_t x =
+      l.in_shapes[0].h - 1 + l.pad_h - (l.kernel_h - 1) * l.dilation + l.stride_h;
+  const std::int64_t hi = std::min(full, x < 0 ? 0 : x / hs);
+  return {std::min(lo, hi), hi};
+}
+
+bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
+  const Layer& l = *layer_;
+  if (l.type != LayerType::Conv || l.groups == 1) return true;
+  return kc % (l.out_channels / l.groups) == 0;
 }
 
 bool LayerGeometry::splits_input_channels() const {
@@ -216,13 +237,6 @@ ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64
 
 namespace {
 
-std::int64_t all_inputs(const LayerGeometry& g, std::int64_t r0, std::int64_t r1, std::int64_t k0,
-                        std::int64_t k1) {
-  std::int64_t s = 0;
-  for (int i = 0; i < g.input_count(); ++i) s += g.input_bytes(i, r0, r1, k0, k1);
-  return s;
-}
-
 // The input buffer must hold every operand of a tile at once.
 std::int64_t all_inputs_worst(const LayerGeometry& g, std::int64_t rows, std::int64_t k0,
                               std::int64_t k1) {
@@ -247,45 +261,6 @@ std::int64_t largest_fitting(std::int64_t hi, F fits) {
 }
 
 }  // namespace
-
-Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
-                      std::int64_t batch) {
-  Traffic tr;
-  const std::int64_t ks = s.end - s.begin;
-  if (ks <= 0) return tr;
-  const std::int64_t h = t.rows_per_tile, kc = t.channels_per_tile;
-  const std::int64_t n_row_tiles = ceil_div(g.rows(), h);
-  // Input bytes of one batch item for channel range [k0, k1), summed over the row tiles.
-  auto inputs_over_rows = [&](std::int64_t k0, std::int64_t k1) {
-    std::int64_t sum = 0;
-    for (std::int64_t r = 0; r < g.rows(); r += h)
-      sum += all_inputs(g, r, std::min(r + h, g.rows()), k0, k1);
-    return sum;
-  };
-  if (g.b_is_activation()) {
-    // B changes with the batch item; weight-outer within each item.
-    for (std::int64_t k = s.begin; k < s.end; k += kc) {
-      const std::int64_t k1 = std::min(k + kc, s.end);
-      tr.ifmap += batch * (g.weight_bytes(k, k1) + inputs_over_rows(k, k1));
-    }
-  } else if (t.weights_outer) {
-    tr.weight = g.weight_bytes(s.begin, s.end);
-    if (g.input_independent_of_channels()) {
-      // Every channel chunk reads the same inputs: one sum over the rows, times the chunks.
-      tr.ifmap =
-          mul_checked(mul_checked(batch, inputs_over_rows(s.begin, s.begin + 1)), ceil_div(ks, kc));
-    } else {
-      for (std::int64_t k = s.begin; k < s.end; k += kc) {
-        tr.ifmap += batch * inputs_over_rows(k, std::min(k + kc, s.end));
-      }
-    }
-  } else {
-    tr.weight = batch * n_row_tiles * g.weight_bytes(s.begin, s.end);
-    tr.ifmap = batch * inputs_over_rows(s.begin, s.end);
-  }
-  tr.ofmap = batch * g.output_bytes(0, g.rows(), s.begin, s.end);
-  return tr;
-}
 
 LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
                               std::int64_t batch) {

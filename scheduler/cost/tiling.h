@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "arch/arch.h"
@@ -27,9 +28,19 @@ class LayerGeometry {
  public:
   LayerGeometry(const Layer& layer, std::int64_t element_bytes);
 
+  const Layer& layer() const { return *layer_; }
+  std::int64_t element_bytes() const { return elem_; }
   std::int64_t rows() const { return rows_; }
   std::int64_t channels() const { return channels_; }
   int input_count() const { return static_cast<int>(layer_->inputs.size()); }
+  // Full row tiles of `h` rows, [i * h, (i + 1) * h), with i in [lo, hi) read the same number of
+  // input rows (padding and the input's edge clip none of them): such tiles differ only in where
+  // they lie. Empty (lo == hi) when there are none.
+  std::pair<std::int64_t, std::int64_t> alike_row_tiles(std::int64_t h) const;
+  // True when chunks of `kc` output channels (from any first channel) read the same input bytes
+  // and do the same work: always, except for a grouped conv whose chunks straddle its groups
+  // differently.
+  bool channel_chunks_alike(std::int64_t kc) const;
 
   // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1). For a
   // dense conv split along its input channels, `c_len` > 0 is the input channels of the piece.
@@ -95,10 +106,6 @@ struct LayerTiling {
 LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
                               std::int64_t batch);
 
-}  // namespace fusim
-
-namespace fusim {
-
 // Off-chip bytes by tensor kind.
 struct Traffic {
   std::int64_t weight = 0, ifmap = 0, ofmap = 0;
@@ -111,11 +118,5 @@ struct Traffic {
     return *this;
   }
 };
-
-// Off-chip bytes of one core's channel slice of a layer under `tiling`, as closed-form sums over
-// the row tiles (halo rows between row tiles are re-fetched; nothing is kept across tiles except
-// what the loop order keeps resident). A gemm's activation B operand counts as ifmap.
-Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& tiling, ChannelSlice slice,
-                      std::int64_t batch);
 
 }  // namespace fusim

@@ -33,4 +33,14 @@ void check_address_space(const AddressMap& map, const std::string& net_file);
 // the fewest tiles that fit, recorded in the program's schedule.
 Program lower(const Network& net, const Arch& arch, const Schedule& schedule);
 
+// The size of the Program lower(net, arch, schedule) builds, counted by the same tile loops
+// (cost/tile_sink.h) without building it: in time proportional to the kinds of tiles, not their
+// number, so that a program far too large for memory is found before it is built.
+struct ProgramSize {
+  long double commands = 0;       // every command, syncs included
+  long double largest_group = 0;  // the commands of the largest group, syncs excluded
+  int largest_group_layer = -1;   // that group's first layer
+};
+ProgramSize count_commands(const Network& net, const Arch& arch, const Schedule& schedule);
+
 }  // namespace fusim

@@ -1,0 +1,296 @@
+#include "cost/layer_walk.h"
+
+#include <algorithm>
+
+#include "common/checked.h"
+
+namespace fusim {
+
+namespace {
+
+// Calls f(b0, b1, times) for the tiles [b0, b1) = [b, min(b + step, end)), b = begin, begin +
+// step, ..., numbered from 0: once per tile, or, with runs, once for all the tiles numbered in
+// [lo, hi) (alike but for their position: the first of them, times = hi - lo).
+template <class F>
+void for_each_tile(std::int64_t begin, std::int64_t end, std::int64_t step, bool runs,
+                   std::int64_t lo, std::int64_t hi, F&& f) {
+  const std::int64_t n = ceil_div(end - begin, step);
+  if (!runs || hi - lo < 2) lo = hi = n;
+  for (std::int64_t i = 0; i < n;) {
+    const std::int64_t b0 = begin + i * step, b1 = std::min(b0 + step, end);
+    if (i == lo) {
+      f(b0, b1, hi - lo);
+      i = hi;
+    } else {
+      f(b0, b1, std::int64_t{1});
+      ++i;
+    }
+  }
+}
+
+class LayerWalker {
+ public:
+  LayerWalker(const LayerGeometry& g, int li, const LayerTiling& t, ChannelSlice s,
+              std::int64_t batch, TileSink& sink)
+      : g_(g),
+        l_(g.layer()),
+        li_(li),
+        t_(t),
+        s_(s),
+        batch_(batch),
+        sink_(sink),
+        runs_(sink.takes_runs()),
+        elem_(g.element_bytes()),
+        alike_rows_(g.alike_row_tiles(t.rows_per_tile)),
+        chunks_alike_(g.channel_chunks_alike(t.channels_per_tile)) {}
+
+  void walk() {
+    const std::int64_t rows = g_.rows(), h = t_.rows_per_tile;
+    const bool has_weights = g_.weight_bytes(0, 1) > 0;
+    if (g_.b_is_activation()) {
+      items([&](std::int64_t b, std::int64_t tb) {
+        chunks(false, [&](std::int64_t k0, std::int64_t k1, std::int64_t tk) {
+          const std::int64_t m = mul_checked(tb, tk);
+          const Id wl = load_b_operand(b, k0, k1, m);
+          const std::int64_t w = g_.weight_bytes(k0, k1);
+          row_tiles(true, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
+            tile(b, r0, r1, k0, k1, Weights{true, wl, r0 == 0 ? w : 0}, r1 >= rows,
+                 mul_checked(m, tr));
+          });
+        });
+      });
+    } else if (t_.weights_outer) {
+      chunks(false, [&](std::int64_t k0, std::int64_t k1, std::int64_t tk) {
+        const Id wl = has_weights ? load_weights(k0, k1, tk) : 0;
+        const std::int64_t w = has_weights ? g_.weight_bytes(k0, k1) : 0;
+        // The chunk's first tile reads its weights: it stays alone.
+        items_from(has_weights ? 1 : 0, [&](std::int64_t b, std::int64_t tb) {
+          row_tiles(has_weights && b == 0, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
+            const Weights wt{has_weights, wl, b == 0 && r0 == 0 ? w : 0};
+            const bool last = b + 1 == batch_ && r0 + h >= rows;
+            const std::int64_t m = mul_checked(mul_checked(tk, tb), tr);
+            if (t_.in_channels_per_tile > 0) {
+              tile_in_channel_pieces(b, r0, r1, k0, k1, wt, last, m);
+            } else {
+              tile(b, r0, r1, k0, k1, wt, last, m);
+            }
+          });
+        });
+      });
+    } else {
+      items([&](std::int64_t b, std::int64_t tb) {
+        row_tiles(false, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
+          const std::int64_t m = mul_checked(tb, tr);
+          std::int64_t in_bytes = 0;
+          load_inputs(b, r0, r1, s_.begin, s_.end, m, in_, in_bytes);
+          // The first chunk reads the inputs: it stays alone.
+          chunks(true, [&](std::int64_t k0, std::int64_t k1, std::int64_t tk) {
+            const std::int64_t mk = mul_checked(m, tk);
+            const Id wl = load_weights(k0, k1, mk);
+            const std::int64_t read = g_.weight_bytes(k0, k1) + (k0 == s_.begin ? in_bytes : 0);
+            compute_and_store(b, r0, r1, k0, k1, in_, Weights{true, wl, 0}, read, true,
+                              k1 >= s_.end, mk);
+          });
+        });
+      });
+    }
+  }
+
+ private:
+  using Id = TileSink::Id;
+  // The weights (or B operand) a tile computes with: loaded as `id`; `read` bytes of them
+  // counted as read by this tile.
+  struct Weights {
+    bool loaded = false;
+    Id id = 0;
+    std::int64_t read = 0;
+  };
+
+  template <class F>
+  void items(F&& f) const {
+    items_from(0, f);
+  }
+  // Batch items; with runs, items [first_alone, batch) as one.
+  template <class F>
+  void items_from(std::int64_t first_alone, F&& f) const {
+    for_each_tile(0, batch_, 1, runs_, first_alone, batch_,
+                  [&](std::int64_t b, std::int64_t, std::int64_t times) { f(b, times); });
+  }
+  // Channel chunks of the slice; with runs, the alike ones as one, but for the first when
+  // `first_alone`. The last chunk may be shorter, so it is never in a run.
+  template <class F>
+  void chunks(bool first_alone, F&& f) const {
+    const std::int64_t kc = t_.channels_per_tile;
+    const std::int64_t full = chunks_alike_ ? (s_.end - s_.begin) / kc : 0;
+    for_each_tile(s_.begin, s_.end, kc, runs_, first_alone ? 1 : 0, full, f);
+  }
+  // Row tiles; with runs, the alike full ones as one, but for the first when `first_alone`.
+  template <class F>
+  void row_tiles(bool first_alone, F&& f) const {
+    const auto [lo, hi] = alike_rows_;
+    for_each_tile(0, g_.rows(), t_.rows_per_tile, runs_, std::max<std::int64_t>(lo, first_alone),
+                  hi, f);
+  }
+
+  // Where a step's bytes lie, from `f`: each-step walks only (totals ignore it).
+  template <class F>
+  DramRange where(F&& f) const {
+    return runs_ ? DramRange{} : f();
+  }
+  static ValueRef value(const Operand& op) { return {op.from_network_input, op.index}; }
+  std::int64_t item_offset(int input, std::int64_t b) const {
+    return b * l_.in_shapes[static_cast<std::size_t>(input)].elements() * elem_;
+  }
+
+  Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
+    const DramRange from = where([&] {
+      return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
+    });
+    return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
+                      times);
+  }
+
+  // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
+  Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
+    const DramRange from = where([&] {
+      return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.weight_bytes(0, k0), {}};
+    });
+    return sink_.load(TensorKind::Ifmap, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
+                      times);
+  }
+
+  // Loads every operand of rows [r0, r1) for channels [k0, k1), their ids into `ids` (each-step
+  // walks), their bytes added to `bytes`.
+  void load_inputs(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                   std::int64_t k1, std::int64_t times, std::vector<Id>& ids, std::int64_t& bytes) {
+    ids.clear();
+    for (int i = 0; i < g_.input_count(); ++i) {
+      const std::int64_t n = g_.input_bytes(i, r0, r1, k0, k1);
+      if (n == 0) continue;
+      const DramRange from = where([&] {
+        return DramRange{value(l_.inputs[static_cast<std::size_t>(i)]),
+                         item_offset(i, b) + g_.input_offset(i, r0, k0),
+                         g_.input_layout(i, k0, k1)};
+      });
+      const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
+      if (!runs_) ids.push_back(id);
+      bytes += n;
+    }
+  }
+
+  // Computes tile [r0, r1) x [k0, k1) of item b from operands `in` and weights `w`, then stores it.
+  void compute_and_store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                         std::int64_t k1, const std::vector<Id>& in, const Weights& w,
+                         std::int64_t read_bytes, bool free_weights, bool free_inputs,
+                         std::int64_t times) {
+    deps_.clear();
+    frees_.clear();
+    if (!runs_) {
+      deps_ = in;
+      if (w.loaded) deps_.push_back(w.id);
+      if (free_inputs) frees_ = in;
+      if (free_weights && w.loaded) frees_.push_back(w.id);
+    }
+    const Id comp = sink_.compute(li_, g_.output_bytes(r0, r1, k0, k1), g_.work(r0, r1, k0, k1),
+                                  read_bytes, deps_, times);
+    if (!frees_.empty()) sink_.add_frees(comp, frees_);
+    store(b, r0, r1, k0, k1, comp, comp, times);
+  }
+
+  // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
+  void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+             Id last, Id owner, std::int64_t times) {
+    const DramRange to = where([&] {
+      return DramRange{{false, li_},
+                       b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
+                       g_.output_layout(k0, k1)};
+    });
+    sink_.store(li_, to, g_.output_bytes(r0, r1, k0, k1), last, owner, times);
+  }
+
+  void tile(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+            const Weights& w, bool last_use_of_weights, std::int64_t times) {
+    std::int64_t in_bytes = 0;
+    load_inputs(b, r0, r1, k0, k1, times, in_, in_bytes);
+    compute_and_store(b, r0, r1, k0, k1, in_, w, in_bytes + w.read, last_use_of_weights, true,
+                      times);
+  }
+
+  // A dense conv tile whose input rows are loaded in pieces of input channels; every piece
+  // accumulates into the output allocation of the first piece's compute.
+  void tile_in_channel_pieces(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                              std::int64_t k1, const Weights& w, bool last_use_of_weights,
+                              std::int64_t times) {
+    const std::int64_t channels = g_.input_channel_count(), cc = t_.in_channels_per_tile;
+    Id owner = 0, prev = 0;
+    // The first piece allocates the output: it stays alone; the last may be shorter.
+    for_each_tile(0, channels, cc, runs_, 1, channels / cc,
+                  [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
+                    const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
+                    const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
+                    const DramRange from = where([&] {
+                      return DramRange{value(l_.inputs[0]),
+                                       item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
+                                       g_.input_layout(0, k0, k1, c_len)};
+                    });
+                    const Id piece =
+                        sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
+                    deps_.clear();
+                    frees_.clear();
+                    if (!runs_) {
+                      deps_ = {piece};
+                      if (w.loaded) deps_.push_back(w.id);
+                      if (c0 > 0) deps_.push_back(prev);
+                      frees_ = {piece};
+                      if (c1 >= channels && last_use_of_weights && w.loaded) frees_.push_back(w.id);
+                    }
+                    prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0,
+                                         g_.work(r0, r1, k0, k1, c_len),
+                                         bytes + (c0 == 0 ? w.read : 0), deps_, m);
+                    if (!frees_.empty()) sink_.add_frees(prev, frees_);
+                    if (c0 == 0) owner = prev;
+                  });
+    store(b, r0, r1, k0, k1, prev, owner, times);
+  }
+
+  const LayerGeometry& g_;
+  const Layer& l_;
+  int li_;
+  const LayerTiling& t_;
+  ChannelSlice s_;
+  std::int64_t batch_;
+  TileSink& sink_;
+  bool runs_;
+  std::int64_t elem_;
+  std::pair<std::int64_t, std::int64_t> alike_rows_;
+  bool chunks_alike_;
+  std::vector<Id> in_, deps_, frees_;  // scratch, reused across tiles
+};
+
+}  // namespace
+
+void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, ChannelSlice s,
+                std::int64_t batch, TileSink& sink) {
+  if (s.end <= s.begin) return;
+  LayerWalker(g, layer_index, t, s, batch, sink).walk();
+}
+
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
+                      std::int64_t batch) {
+  CostSink sink(nullptr);
+  walk_layer(g, -1, t, s, batch, sink);
+  return sink.traffic;
+}
+
+void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
+                     std::int64_t core, TileSink& sink) {
+  const Layer& l = net.layer(layer_index);
+  if (l.type == LayerType::Concat) return;
+  const LayerGeometry g(l, arch.element_bytes());
+  const ChannelSlice s = channel_slice(g.channels(), cores, core);
+  if (s.end <= s.begin) return;
+  walk_layer(g, layer_index, plan_layer_tiling(l, arch, s.end - s.begin, net.batch()), s,
+             net.batch(), sink);
+}
+
+}  // namespace fusim

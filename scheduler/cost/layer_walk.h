@@ -1,0 +1,39 @@
+// The tile loop of a single-layer group: one core's channel slice of a layer under its
+// LayerTiling (cost/tiling.h), in the order the core runs it. Loop orders:
+//   gemm with an activation B operand: per batch item, per channel chunk: load B, then per row
+//     tile: load A, compute, store;
+//   weights outer: per channel chunk: load its weights, then per item and row tile: load the
+//     inputs (or each input-channel piece, with a compute per piece accumulating into the first
+//     piece's output), compute, store;
+//   inputs outer: per item and row tile: load the inputs of the whole slice, then per channel
+//     chunk: load its weights, compute, store.
+// The cost model counts every loaded byte as read once from its buffer, by the first compute that
+// uses it (unlike a fused group, whose computes read their operands and weights every time).
+#pragma once
+
+#include <cstdint>
+
+#include "arch/arch.h"
+#include "cost/tile_sink.h"
+#include "cost/tiling.h"
+#include "network/network.h"
+
+namespace fusim {
+
+// Walks slice `s` of layer `layer_index` (geometry `g`) under `t` for `batch` items into `sink`.
+void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, ChannelSlice s,
+                std::int64_t batch, TileSink& sink);
+
+// Off-chip bytes of slice `s` under `t` (what walk_layer loads and stores). A gemm's activation
+// B operand counts as ifmap.
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
+                      std::int64_t batch);
+
+// Core `core` of `cores` running layer `layer_index` as a single-layer group (split by output
+// channels): plans its slice's tiling and walks it into `sink`. Nothing for a core without
+// channels or for a concat (its producers assemble it in place). Throws InputError naming the
+// arch key when no tile of the slice fits the core's buffers.
+void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
+                     std::int64_t core, TileSink& sink);
+
+}  // namespace fusim

@@ -1,0 +1,31 @@
+#include "cost/tile_sink.h"
+
+#include "common/checked.h"
+
+namespace fusim {
+
+TileSink::Id CostSink::load(TensorKind kind, BufferRole, int, const DramRange&, std::int64_t bytes,
+                            std::int64_t times) {
+  const std::int64_t b = mul_checked(bytes, times);
+  (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
+  buffer_writes += b;
+  return 0;
+}
+
+TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work,
+                               std::int64_t read_bytes, const std::vector<Id>&,
+                               std::int64_t times) {
+  macs += mul_checked(work.macs(), times);
+  if (core_ != nullptr) cycles += mul_checked(compute_cycles(*core_, work), times);
+  buffer_writes += mul_checked(out_bytes, times);
+  buffer_reads += mul_checked(read_bytes, times);
+  return 0;
+}
+
+void CostSink::store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) {
+  const std::int64_t b = mul_checked(bytes, times);
+  traffic.ofmap += b;
+  buffer_reads += b;
+}
+
+}  // namespace fusim

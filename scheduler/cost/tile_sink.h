@@ -1,0 +1,115 @@
+// What a tile loop reports, and the sinks that sum and count it. Every schedule group has one
+// tile loop: a fused group's FusedGroup::walk (cost/fused_plan.h), a single layer's walk_layer
+// (cost/layer_walk.h). The same loop drives the cost model (CostSink), the lowering (the command
+// emitter in lower/lower.cpp) and the program-size guard (CountSink), so the predicted bytes, the
+// commands the simulator runs and the guard's count cannot drift apart.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+#include "cost/tiling.h"
+#include "engines/engines.h"
+#include "schedule/program.h"
+
+namespace fusim {
+
+// A tensor a group reads or writes: a layer's output or a network input.
+struct ValueRef {
+  bool network_input = false;
+  int index = 0;
+};
+
+// Where a load reads or a store writes, relative to a tensor in DRAM; the lowering adds the
+// tensor's base address. For weight loads (TensorKind::Weight) the tensor is the weights of layer
+// `value.index`.
+struct DramRange {
+  ValueRef value;
+  std::int64_t offset = 0;  // bytes from the tensor's start (batch item 0)
+  TileLayout layout;        // one contiguous range, or pieces at a stride
+};
+
+// Receives the steps of a walk over one core's tiles.
+//
+// Each step: a walk calls sink.load/compute/store in the order the core executes them, with
+// times == 1; ids returned by load() and compute() name that step in later calls (deps, owner,
+// add_frees).
+//
+// Totals (takes_runs() true): the walk may report `times` alike steps in one call: the same
+// bytes, the same work, the range of the first of them; the alike steps may be spread over
+// several tiles and interleaved with other steps. Only sums over the calls are meaningful: the
+// order, the ranges, the ids (0), deps and frees (empty) are not. A walk then costs time in
+// proportion to the kinds of tiles, not their number (batch items, full row tiles, channel chunks
+// and input-channel pieces come as runs), so a layer of billions of tiles is summed at once.
+class TileSink {
+ public:
+  using Id = std::uint32_t;
+  virtual ~TileSink() = default;
+  virtual bool takes_runs() const = 0;
+  // Moves `bytes` from `from` into `buffer`; `layer` is the network layer the load serves.
+  virtual Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
+                  std::int64_t bytes, std::int64_t times) = 0;
+  // Computes `work` for `layer`, allocating `out_bytes` in the output buffer, after `deps`.
+  // `read_bytes` is what the cost model counts as read from on-chip buffers (the walk's
+  // contract says which).
+  virtual Id compute(int layer, std::int64_t out_bytes, const TileWork& work,
+                     std::int64_t read_bytes, const std::vector<Id>& deps, std::int64_t times) = 0;
+  // Stores `bytes` of `layer`'s output to `to`, after `dep`; frees the allocation of `owner`.
+  virtual void store(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
+                     std::int64_t times) = 0;
+  // Step `id` also releases the allocations of `frees` when it completes. Each-step walks only.
+  virtual void add_frees(Id id, const std::vector<Id>& frees) = 0;
+};
+
+// The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and
+// computed outputs are written, compute operands and stores are read), PE-array MACs and the
+// core's compute cycles (when given its core; otherwise bytes only).
+class CostSink : public TileSink {
+ public:
+  // `runs` false makes the walk report every step (slower; tests hold the two to each other).
+  explicit CostSink(const CoreParams* core, bool runs = true) : core_(core), runs_(runs) {}
+  bool takes_runs() const override { return runs_; }
+  Id load(TensorKind kind, BufferRole, int, const DramRange&, std::int64_t bytes,
+          std::int64_t times) override;
+  Id compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
+             const std::vector<Id>&, std::int64_t times) override;
+  void store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) override;
+  void add_frees(Id, const std::vector<Id>&) override {}
+
+  Traffic traffic;
+  std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
+
+ private:
+  const CoreParams* core_;
+  bool runs_;
+};
+
+// Counts the commands a walk would emit (loads, computes, stores), in long double so that a
+// count far beyond what memory holds is still a number.
+class CountSink : public TileSink {
+ public:
+  explicit CountSink(bool runs = true) : runs_(runs) {}
+  bool takes_runs() const override { return runs_; }
+  Id load(TensorKind, BufferRole, int, const DramRange&, std::int64_t,
+          std::int64_t times) override {
+    commands += static_cast<long double>(times);
+    return 0;
+  }
+  Id compute(int, std::int64_t, const TileWork&, std::int64_t, const std::vector<Id>&,
+             std::int64_t times) override {
+    commands += static_cast<long double>(times);
+    return 0;
+  }
+  void store(int, const DramRange&, std::int64_t, Id, Id, std::int64_t times) override {
+    commands += static_cast<long double>(times);
+  }
+  void add_frees(Id, const std::vector<Id>&) override {}
+
+  long double commands = 0;
+
+ private:
+  bool runs_;
+};
+
+}  // namespace fusim

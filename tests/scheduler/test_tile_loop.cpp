@@ -1,0 +1,306 @@
+// One tile loop per group, three sinks: what the cost model sums (CostSink), what the lowering
+// emits and what the program-size guard counts (CountSink) agree for every loop order of a single
+// layer and for fused groups; the run-length totals equal the step-by-step sums.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "arch/arch_io.h"
+#include "cost/cost_model.h"
+#include "cost/fused_plan.h"
+#include "cost/layer_walk.h"
+#include "cost/tile_sink.h"
+#include "lower/lower.h"
+#include "network/network_io.h"
+#include "test_util.h"
+
+using fusim::test::src;
+using fusim::test::write_temp;
+
+namespace {
+
+// What one core's commands move and compute.
+struct Emitted {
+  fusim::Traffic traffic;
+  std::int64_t out_bytes = 0, macs = 0, commands = 0;
+};
+
+Emitted emitted(const std::vector<fusim::Command>& core) {
+  Emitted e;
+  for (const fusim::Command& c : core) {
+    switch (c.op) {
+      case fusim::CommandOp::Load:
+        (c.kind == fusim::TensorKind::Weight ? e.traffic.weight : e.traffic.ifmap) += c.bytes;
+        break;
+      case fusim::CommandOp::Store:
+        e.traffic.ofmap += c.bytes;
+        break;
+      case fusim::CommandOp::Compute:
+        e.macs += c.work.macs();
+        e.out_bytes += c.bytes;
+        break;
+      case fusim::CommandOp::Sync:
+        continue;
+    }
+    ++e.commands;
+  }
+  return e;
+}
+
+// Walks core `core` of `group` (tiles resolved) into `sink`, as the lowering does.
+void walk_core(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& group,
+               std::int64_t core, fusim::TileSink& sink) {
+  if (group.layers.size() == 1) {
+    fusim::walk_layer_core(net, arch, group.layers.front(), group.cores, core, sink);
+    return;
+  }
+  const fusim::FusedGroup fg(net, arch, group.layers);
+  (void)fg.walk(fg.progress(group.tiles), group.tiles, group.cores, core, sink);
+}
+
+// Lowers `group` alone and holds the cost sink (run-length and step by step), the emitted
+// commands and the count sink to each other, core by core.
+void check_sinks_agree(const fusim::Network& net, const fusim::Arch& arch, fusim::Group group) {
+  fusim::Schedule schedule;
+  schedule.groups = {group};
+  const fusim::Program program = fusim::lower(net, arch, schedule);
+  group = program.schedule.groups.front();
+  std::int64_t commands = 0;
+  for (std::int64_t c = 0; c < group.cores; ++c) {
+    INFO("core " << c << " of " << group.cores);
+    fusim::CostSink totals(&arch.core), steps(&arch.core, false);
+    fusim::CountSink count;
+    walk_core(net, arch, group, c, totals);
+    walk_core(net, arch, group, c, steps);
+    walk_core(net, arch, group, c, count);
+    const Emitted e = emitted(program.cores[static_cast<std::size_t>(c)]);
+    // The cost model's bytes are the program's.
+    CHECK(totals.traffic.weight == e.traffic.weight);
+    CHECK(totals.traffic.ifmap == e.traffic.ifmap);
+    CHECK(totals.traffic.ofmap == e.traffic.ofmap);
+    CHECK(totals.macs == e.macs);
+    CHECK(totals.buffer_writes == e.traffic.read() + e.out_bytes);
+    // The guard counts the program's commands.
+    CHECK(count.commands == static_cast<long double>(e.commands));
+    // Runs of alike tiles sum to what the tiles sum to one by one.
+    CHECK(totals.traffic.weight == steps.traffic.weight);
+    CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
+    CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
+    CHECK(totals.macs == steps.macs);
+    CHECK(totals.cycles == steps.cycles);
+    CHECK(totals.buffer_reads == steps.buffer_reads);
+    CHECK(totals.buffer_writes == steps.buffer_writes);
+    // A single layer reads every loaded byte once, and every stored one.
+    if (group.layers.size() == 1) CHECK(totals.buffer_reads == totals.traffic.total());
+    commands += e.commands;
+  }
+  const auto size = fusim::count_commands(net, arch, schedule);
+  CHECK(size.commands == static_cast<long double>(commands + arch.core_count));
+  // And the cost model is these sums.
+  const fusim::GroupCost cost = fusim::group_cost(net, arch, group);
+  std::int64_t ifmap = 0;
+  for (std::int64_t c = 0; c < group.cores; ++c)
+    ifmap += emitted(program.cores[static_cast<std::size_t>(c)]).traffic.ifmap;
+  CHECK(cost.traffic.ifmap == ifmap);
+}
+
+struct Case {
+  const char* name;
+  const char* yaml;
+  std::vector<std::string> overrides;
+};
+
+fusim::Arch arch_with(const std::vector<std::string>& overrides) {
+  return fusim::load_arch(src("configs/systolic32.yaml"), overrides);
+}
+
+fusim::Group group_of(std::vector<int> layers, std::int64_t cores) {
+  fusim::Group g;
+  g.layers = std::move(layers);
+  g.cores = cores;
+  return g;
+}
+
+fusim::LayerTiling tiling_of(const fusim::Network& net, const fusim::Arch& arch, int layer) {
+  const fusim::Layer& l = net.layer(layer);
+  return fusim::plan_layer_tiling(l, arch, fusim::LayerGeometry(l, 1).channels(), net.batch());
+}
+
+}  // namespace
+
+TEST_CASE("a single layer's sinks agree in every loop order", "[tile_loop]") {
+  // Each case is one loop order; the last layer of each network is the one under test.
+  const std::vector<Case> cases = {
+      {"weights outer: a conv with halo rows, three items",
+       R"(name: wo
+batch: 3
+inputs: [{name: x, shape: [64, 64, 64]}]
+layers:
+  - {name: conv, type: conv, out_channels: 32, kernel: 3, padding: 1}
+)",
+       {}},
+      {"inputs outer: weights re-fetched per row tile",
+       R"(name: io
+batch: 2
+inputs: [{name: x, shape: [128, 20, 20]}]
+layers:
+  - {name: conv, type: conv, out_channels: 256, kernel: 3, padding: 1}
+)",
+       {}},
+      {"input-channel pieces: a row too wide for the input buffer",
+       R"(name: pieces
+batch: 2
+inputs: [{name: x, shape: [64, 40, 224]}]
+layers:
+  - {name: conv, type: conv, out_channels: 8, kernel: 3, padding: 1}
+)",
+       {"cores.buffers.input.capacity_bytes=40000"}},
+      {"gemm of two activations: B per item and channel chunk",
+       R"(name: attention
+batch: 2
+inputs: [{name: tokens, shape: [64, 128, 1]}]
+layers:
+  - {name: q, type: gemm, inputs: [tokens], m: 128, n: 64, k: 64}
+  - {name: k, type: gemm, inputs: [tokens], m: 128, n: 64, k: 64}
+  - {name: qk, type: gemm, inputs: [q, k], m: 128, n: 128, k: 64}
+)",
+       {"cores.buffers.input.capacity_bytes=2048", "cores.buffers.weight.capacity_bytes=4096"}},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      const fusim::Network net = fusim::load_network(write_temp("tile_loop.yaml", c.yaml));
+      const int li = static_cast<int>(net.layers().size()) - 1;
+      for (const std::int64_t cores : {1, 3}) {
+        INFO(c.name << ", " << cores << " cores");
+        std::vector<std::string> overrides = c.overrides;
+        overrides.push_back("cores.count=" + std::to_string(cores));
+        const fusim::Arch arch = arch_with(overrides);
+        const fusim::LayerTiling t = tiling_of(net, arch, li);
+        const std::string name = c.name;
+        if (name.rfind("weights outer", 0) == 0) {
+          CHECK(t.weights_outer);
+          CHECK(t.rows_per_tile < net.layer(li).out_shape.h);
+        } else if (name.rfind("inputs outer", 0) == 0) {
+          CHECK(!t.weights_outer);
+          CHECK(t.rows_per_tile < net.layer(li).out_shape.h);
+        } else if (name.rfind("input-channel", 0) == 0) {
+          CHECK(t.in_channels_per_tile > 0);
+          CHECK(64 % t.in_channels_per_tile != 0);  // a shorter last piece
+        } else {
+          CHECK(fusim::LayerGeometry(net.layer(li), 1).b_is_activation());
+          CHECK(t.channels_per_tile < 128);
+          CHECK(t.rows_per_tile < 128);
+        }
+        check_sinks_agree(net, arch, group_of({li}, cores));
+      }
+    }
+  }
+}
+
+TEST_CASE("sinks agree on every layer type, padding and channel split", "[tile_loop]") {
+  // Small buffers so that every layer is cut into many tiles; grouped convs whose channel chunks
+  // straddle groups differently; strides, dilation and ceil-mode pools that clip edge tiles.
+  const fusim::Network net = fusim::load_network(write_temp("tile_loop_types.yaml", R"(name: types
+batch: 2
+inputs: [{name: x, shape: [24, 30, 30]}]
+layers:
+  - {name: c1, type: conv, out_channels: 36, kernel: 5, stride: 2, padding: 2}
+  - {name: dw, type: conv, out_channels: 36, kernel: 3, padding: 1, groups: 36}
+  - {name: dm, type: conv, out_channels: 72, kernel: 3, padding: 1, groups: 36}
+  - {name: gc, type: conv, out_channels: 72, kernel: 3, padding: 2, dilation: 2, groups: 8}
+  - {name: p1, type: pool, mode: max, kernel: 3, stride: 2, ceil_mode: true}
+  - {name: c2, type: conv, out_channels: 72, kernel: 1}
+  - {name: add, type: add, inputs: [p1, c2]}
+  - {name: gp, type: pool, mode: avg, global: true}
+  - {name: fc, type: fc, out_features: 10}
+)"));
+  for (const int kib : {2, 6, 64}) {
+    const std::string b = std::to_string(kib * 1024);
+    const fusim::Arch arch = arch_with({"cores.count=4", "cores.buffers.input.capacity_bytes=" + b,
+                                        "cores.buffers.weight.capacity_bytes=" + b,
+                                        "cores.buffers.output.capacity_bytes=" + b});
+    for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+      for (const std::int64_t cores : {1, 3, 4}) {
+        INFO(net.layer(li).name << " on " << kib << " KiB buffers, " << cores << " cores");
+        check_sinks_agree(net, arch, group_of({li}, cores));
+      }
+    }
+  }
+}
+
+TEST_CASE("a fused group's sinks agree, weights resident or not, over batch items", "[tile_loop]") {
+  const fusim::Network net = fusim::load_network(write_temp("tile_loop_fused.yaml", R"(name: fused
+batch: 3
+inputs: [{name: x, shape: [8, 24, 24]}]
+layers:
+  - {name: c1, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: dw, type: conv, out_channels: 16, kernel: 3, stride: 2, padding: 1, groups: 16}
+  - {name: c2, type: conv, out_channels: 16, kernel: 1}
+  - {name: add, type: add, inputs: [dw, c2]}
+)"));
+  for (const char* weight_buffer : {"65536", "1200"}) {
+    const fusim::Arch arch = arch_with(
+        {"cores.count=2", std::string("cores.buffers.weight.capacity_bytes=") + weight_buffer});
+    for (const std::int64_t cores : {1, 2}) {
+      INFO("weight buffer " << weight_buffer << ", " << cores << " cores");
+      check_sinks_agree(net, arch, group_of({0, 1, 2, 3}, cores));
+    }
+  }
+}
+
+TEST_CASE("run-length totals equal step-by-step sums for any tiling", "[tile_loop]") {
+  // walk_layer takes any tiling, fitting or not: row tiles of every height against strides,
+  // padding and dilation; channel chunks against conv groups; slices that start mid-group.
+  const fusim::Network net = fusim::load_network(write_temp("tile_loop_any.yaml", R"(name: any
+batch: 2
+inputs: [{name: x, shape: [12, 29, 13]}]
+layers:
+  - {name: c1, type: conv, out_channels: 18, kernel: 5, stride: 2, padding: 3}
+  - {name: gc, type: conv, out_channels: 24, kernel: 3, padding: 2, dilation: 2, groups: 6}
+  - {name: dm, type: conv, out_channels: 48, kernel: 3, stride: 3, padding: 1, groups: 24}
+  - {name: p1, type: pool, mode: avg, kernel: 3, stride: 2, ceil_mode: true}
+  - {name: fc, type: fc, out_features: 7}
+)"));
+  const fusim::Arch arch = arch_with({});
+  for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+    const fusim::Layer& l = net.layer(li);
+    const fusim::LayerGeometry g(l, arch.element_bytes());
+    for (std::int64_t h = 1; h <= g.rows(); ++h) {
+      for (const std::int64_t kc : {1, 2, 3, 5, 7, 100}) {
+        for (const std::int64_t cc : {0, 5}) {
+          if (cc > 0 && !g.splits_input_channels()) continue;
+          for (const bool weights_outer : {true, false}) {
+            if (!weights_outer && (!g.input_independent_of_channels() || cc > 0)) continue;
+            for (const fusim::ChannelSlice s :
+                 {fusim::ChannelSlice{0, g.channels()}, fusim::ChannelSlice{1, g.channels() - 2}}) {
+              INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
+                          << " input channels per tile, weights outer " << weights_outer
+                          << ", slice " << s.begin << ".." << s.end);
+              fusim::LayerTiling t;
+              t.rows_per_tile = h;
+              t.channels_per_tile = kc;
+              t.in_channels_per_tile = cc;
+              t.weights_outer = weights_outer;
+              fusim::CostSink totals(&arch.core), steps(&arch.core, false);
+              fusim::CountSink count_totals, count_steps(false);
+              fusim::walk_layer(g, li, t, s, net.batch(), totals);
+              fusim::walk_layer(g, li, t, s, net.batch(), steps);
+              fusim::walk_layer(g, li, t, s, net.batch(), count_totals);
+              fusim::walk_layer(g, li, t, s, net.batch(), count_steps);
+              CHECK(totals.traffic.weight == steps.traffic.weight);
+              CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
+              CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
+              CHECK(totals.macs == steps.macs);
+              CHECK(totals.cycles == steps.cycles);
+              CHECK(totals.buffer_reads == steps.buffer_reads);
+              CHECK(totals.buffer_writes == steps.buffer_writes);
+              CHECK(count_totals.commands == count_steps.commands);
+            }
+          }
+        }
+      }
+    }
+  }
+}
