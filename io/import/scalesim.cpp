@@ -15,7 +15,7 @@ namespace fusim {
 
 namespace {
 
-// The limits of the network and arch loaders (README, "Rejected inputs").
+// The limits of the network and arch loaders (docs/limits-and-fuzzing.md).
 using limits::kMaxChannels;
 using limits::kMaxElements;
 using limits::kMaxExtent;
@@ -99,8 +99,9 @@ void check_size(const std::string& file, int line, const std::string& name, long
   else if (macs > static_cast<long double>(kMaxLayerMacs))
     what = "the MAC count";
   if (what) {
-    throw InputError(file, line, name,
-                     std::string(what) + " is beyond fusim's size limits (see README)");
+    throw InputError(
+        file, line, name,
+        std::string(what) + " is beyond fusim's size limits (see docs/limits-and-fuzzing.md)");
   }
 }
 

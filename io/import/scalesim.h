@@ -1,6 +1,6 @@
 // Readers for SCALE-Sim v2's own input files (scalesim-project/scale-sim-v2): the topology CSV
-// (convolution form or M, N, K form) and the architecture .cfg. Conventions: README, "SCALE-Sim
-// inputs". Errors are InputError naming the file, the 1-based line and the column or key.
+// (convolution form or M, N, K form) and the architecture .cfg. Conventions: docs/importers.md.
+// Errors are InputError naming the file, the 1-based line and the column or key.
 #pragma once
 
 #include <string>
@@ -19,7 +19,7 @@ namespace fusim {
 // contains "DP" is expanded per channel as SCALE-Sim does. M, N, K rows become gemm layers.
 Network load_scalesim_topology(const std::string& csv_path, bool true_depthwise);
 
-// The .cfg as a one-core Arch (mapping and assumptions: README, "SCALE-Sim inputs").
+// The .cfg as a one-core Arch (mapping and assumptions: docs/importers.md).
 Arch load_scalesim_config(const std::string& cfg_path);
 
 }  // namespace fusim

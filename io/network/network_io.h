@@ -7,7 +7,7 @@
 
 namespace fusim {
 
-// Loads a network YAML file (format: README, "Network format").
+// Loads a network YAML file (format: docs/network-format.md).
 Network load_network(const std::string& path);
 
 // The network in that format, every key explicit; load_network reads it back to the same network.

@@ -158,8 +158,9 @@ long double check_size_limits(const Layer& l, std::int64_t batch, const std::str
   else if (reread > LD(limits::kMaxRereadElements))
     what = "the input read once per output channel";
   if (what) {
-    throw InputError(file, l.source_line, "layers." + l.name,
-                     std::string(what) + " is beyond fusim's size limits (see README)");
+    throw InputError(
+        file, l.source_line, "layers." + l.name,
+        std::string(what) + " is beyond fusim's size limits (see docs/limits-and-fuzzing.md)");
   }
   const LD add_ops = l.type == LayerType::Add ? out_elems * LD(l.inputs.size()) : 0;
   return macs + add_ops;
@@ -326,7 +327,7 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     if (total_ops > static_cast<long double>(limits::kMaxNetworkMacs)) {
       throw InputError(file, l.source_line, "layers." + l.name,
                        "the network's total MAC count reaches 2^60 here, beyond fusim's size "
-                       "limits (see README)");
+                       "limits (see docs/limits-and-fuzzing.md)");
     }
   }
 }
