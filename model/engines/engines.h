@@ -67,10 +67,14 @@ auto dispatch(EngineList<S...>, std::index_sequence<I...>, const CoreEngines& c,
               F f) {
   std::common_type_t<decltype(f(S{}, c.*S::params))...> result{};
   bool done = false;
-  (void)((!done && (c.engines >> I & 1u) && S::Engine::runs(w.kind)
-              ? (result = f(S{}, c.*S::params), done = true)
-              : false),
-         ...);
+  // The first engine the core has that runs the work's kind, in registration order.
+  const auto try_engine = [&](auto slot, std::size_t index) {
+    using Slot = decltype(slot);
+    if (done || !(c.engines >> index & 1u) || !Slot::Engine::runs(w.kind)) return;
+    result = f(slot, c.*Slot::params);
+    done = true;
+  };
+  (try_engine(S{}, I), ...);
   if (!done) {
     throw std::logic_error(std::string("the core has no engine for ") + to_string(w.kind) +
                            " work");
