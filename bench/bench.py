@@ -9,6 +9,11 @@ MobileNetV2 on mlu.yaml (detailed DRAM model), median wall < 1 s and peak RSS
 same pair with -p dram.model=simple and prints the cost of the detailed model
 (wall-time ratio) and how far the two models' cycles are apart.
 
+Then the large networks (--large, on by default without --filter): a 10,000-layer chain and a
+2,000-layer DAG from scripts/gen_synthetic.py on mlu.yaml with --fusion none, online and
+optimal, median wall and peak RSS against the time bounds tests/scale/test_large_networks.sh
+does not judge (it checks results and memory only, which do not depend on the machine's load).
+
 Exit status: 0 when every fusim run succeeded (even if the target is missed:
 this is a report), 1 when a fusim run failed or the build is missing/not Release.
 
@@ -130,6 +135,54 @@ def measure(argv, runs, failed, net, arch):
     return walls, max(rss) / 1024.0, cycles, model
 
 
+# Large networks: (name, gen_synthetic.py arguments, {fusion: median wall bound in seconds}).
+# optimal finishes the chain and finishes or refuses the DAG with one line ("gives up").
+LARGE_NETS = [
+    ("chain_10000", ["chain", "--layers", "10000"], {"none": 20.0, "online": 20.0, "optimal": 30.0}),
+    ("dag_2000", ["dag", "--layers", "2000", "--branches", "6"],
+     {"none": 10.0, "online": 10.0, "optimal": 30.0}),
+]
+
+
+def large_networks(prefix, fusim, runs):
+    """Times the large synthetic networks; returns False when a run failed."""
+    print("\nlarge networks on mlu.yaml, median of %d (the bounds of tests/scale, measured here)"
+          % runs)
+    fmt = "%-12s %-8s %10s %10s %12s %10s"
+    print(fmt % ("network", "fusion", "median s", "max s", "peak RSS MB", "bound s"))
+    ok_all, ran = True, True
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, gen_args, bounds in LARGE_NETS:
+            net = os.path.join(tmp, name + ".yaml")
+            subprocess.run([sys.executable, os.path.join(REPO, "scripts", "gen_synthetic.py")]
+                           + gen_args + ["-o", net], check=True, stdout=subprocess.DEVNULL)
+            for fusion, bound in bounds.items():
+                argv = prefix + [fusim, "--arch", "configs/mlu.yaml", "--net", net,
+                                 "--fusion", fusion, "--quiet"]
+                walls, rss, refused = [], [], False
+                for _ in range(runs):
+                    code, wall, maxrss_kib, _, err = run_once(argv)
+                    refused = code != 0 and fusion == "optimal" and "gives up" in err
+                    if code != 0 and not refused:
+                        print("bench: %s --fusion %s failed: %s" % (name, fusion, err.strip()),
+                              file=sys.stderr)
+                        ran = False
+                        break
+                    walls.append(wall)
+                    rss.append(maxrss_kib / 1024.0)
+                if not walls:
+                    continue
+                med = statistics.median(walls)
+                ok = med < bound
+                ok_all = ok_all and ok
+                print(fmt % (name, fusion, "%.2f" % med, "%.2f" % max(walls), "%.0f" % max(rss),
+                             "%.0f" % bound) + ("  refused (gives up)" if refused else "")
+                      + ("" if ok else "  OVER"))
+                sys.stdout.flush()
+    print("%s  large networks within their time bounds" % ("PASS" if ok_all else "FAIL"))
+    return ran
+
+
 def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -140,6 +193,8 @@ def main():
     ap.add_argument("--filter", default="",
                     help="only pairs whose 'workload config' (file stems) contains SUBSTR")
     ap.add_argument("--csv", metavar="FILE", help="also write the table to FILE as CSV")
+    ap.add_argument("--large-runs", type=int, default=3,
+                    help="runs per large network and search (default 3; 0 skips them)")
     ap.add_argument("--build-dir", default=os.environ.get("FUSIM_BUILD_DIR", "build"),
                     help="build directory (default $FUSIM_BUILD_DIR or build)")
     args = ap.parse_args()
@@ -241,6 +296,9 @@ def main():
 
     if not args.filter and not search_times(prefix, fusim, archs, args.runs):
         failed.append(("(search)", "", 1, "optimal search failed"))
+    if not args.filter and args.large_runs > 0 and not large_networks(prefix, fusim,
+                                                                        args.large_runs):
+        failed.append(("(large networks)", "mlu", 1, "a large-network run failed"))
 
     for net, arch, code, err in failed:
         print("\nbench: fusim failed (exit %d): --arch %s --net %s\n%s"

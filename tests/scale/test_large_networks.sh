@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Large networks load, schedule and simulate within stated time and memory:
-#   a 10,000-layer chain of 3x3 convs and a 2,000-layer DAG of 6-branch blocks (concat and
-#   residual add), both from scripts/gen_synthetic.py, on configs/mlu.yaml (32 cores).
-# Bounds (Release build, one core of a small shared machine; measured ~2 s / 400 MB and
-# ~0.2 s / 60 MB with --fusion none, 1.4 s / 110 MB and 0.3 s / 30 MB with online): chain 20 s
-# and 1 GiB, DAG 10 s and 512 MiB; optimal 30 s, finished or refused. Under the sanitizers (third
-# argument "sanitize") the time bounds are 5x and the memory bounds 4x.
+# Large networks load, schedule and simulate, with every layer in the report, within stated
+# memory: a 10,000-layer chain of 3x3 convs and a 2,000-layer DAG of 6-branch blocks (concat and
+# residual add), both from scripts/gen_synthetic.py, on configs/mlu.yaml (32 cores).
+# Memory bounds (peak RSS, which does not depend on the machine's load): chain 1 GiB, DAG
+# 512 MiB; 4x under the sanitizers (third argument "sanitize"). optimal finishes the chain and
+# finishes or refuses the DAG with one line. Times are printed, not judged: a verdict that
+# depends on how busy the machine is would make a flaky test. The time bounds live in the
+# benchmark (bench/bench.py, "large networks"), measured as medians.
 # usage: test_large_networks.sh FUSIM_BINARY SOURCE_DIR [sanitize]
 set -u
 FUSIM=$1
 SRC=$2
-SLOW=1
+SANITIZED=0
 MEM=1
 if [ "${3:-}" = sanitize ]; then
-  SLOW=5
+  SANITIZED=1
   MEM=4
 fi
 
@@ -27,9 +28,9 @@ trap 'rm -rf "$TMP"' EXIT
   exit 1
 
 failed=0
-# check NAME NET MAX_SECONDS MAX_MIB
+# check NAME NET LAYERS MAX_MIB
 check() {
-  local name=$1 net=$2 max_s=$(($3 * SLOW)) max_mib=$(($4 * MEM))
+  local name=$1 net=$2 want_layers=$3 max_mib=$(($4 * MEM))
   for fusion in $FUSIONS; do
     local out="$TMP/out_${name}_$fusion"
     /usr/bin/time -f "%e %M" -o "$TMP/time" "$FUSIM" --arch "$SRC/configs/mlu.yaml" --net "$net" \
@@ -42,37 +43,31 @@ check() {
       failed=1
       continue
     fi
-    # The run's layers must all be in the report.
-    local layers
-    layers=$(grep -c '"name"' "$out/report.json")
-    if awk -v s="$secs" -v m="$max_s" 'BEGIN { exit !(s > m) }' || [ "$mib" -gt "$max_mib" ]; then
-      echo "FAIL  $name --fusion $fusion: ${secs} s, ${mib} MiB (bounds ${max_s} s, ${max_mib} MiB)"
+    # Every layer of the network must be in the per-layer CSV (a header line, then one a layer).
+    local layers=$(($(wc -l <"$out/layers.csv") - 1))
+    if [ "$mib" -gt "$max_mib" ] || [ "$layers" -ne "$want_layers" ]; then
+      echo "FAIL  $name --fusion $fusion: ${mib} MiB (bound ${max_mib} MiB), $layers of $want_layers layers reported; ${secs} s"
       failed=1
     else
-      echo "PASS  $name --fusion $fusion: ${secs} s, ${mib} MiB (bounds ${max_s} s, ${max_mib} MiB)"
+      echo "PASS  $name --fusion $fusion: ${mib} MiB (bound ${max_mib} MiB), $layers layers; ${secs} s"
     fi
-    [ "$layers" -ge 1 ] || { echo "FAIL  $name: empty report"; failed=1; }
   done
 }
-check chain_10000 "$TMP/chain.yaml" 20 1024
-check dag_2000 "$TMP/dag.yaml" 10 512
+check chain_10000 "$TMP/chain.yaml" 10000 1024
+check dag_2000 "$TMP/dag.yaml" 2000 512
 
 # optimal bounds itself: it finishes the chain, and on the wide DAG it either finishes or gives
 # up with one clear line (it stops after a fixed number of candidate groups), never for hours.
 # (Release only: under the sanitizers the same search code runs ~10x slower and adds nothing.)
-[ "$SLOW" -gt 1 ] && exit "$failed"
+[ "$SANITIZED" = 1 ] && exit "$failed"
 for name in chain dag; do
   /usr/bin/time -f "%e %M" -o "$TMP/time" "$FUSIM" --arch "$SRC/configs/mlu.yaml" \
     --net "$TMP/$name.yaml" --fusion optimal --quiet 2>"$TMP/err"
   rc=$?
   # time(1) puts "Command exited with non-zero status" first when the run fails.
   read -r secs kib < <(tail -n 1 "$TMP/time") 2>/dev/null || { secs=0; kib=0; }
-  max_s=$((30 * SLOW))
   if [ "$rc" -ne 0 ] && ! grep -q "optimal gives up: more than" "$TMP/err"; then
     echo "FAIL  $name --fusion optimal: exit $rc: $(head -c 300 "$TMP/err")"
-    failed=1
-  elif awk -v s="$secs" -v m="$max_s" 'BEGIN { exit !(s > m) }'; then
-    echo "FAIL  $name --fusion optimal: ${secs} s (bound ${max_s} s)"
     failed=1
   else
     echo "PASS  $name --fusion optimal: exit $rc in ${secs} s, $((kib / 1024)) MiB$([ "$rc" -ne 0 ] && echo ": $(head -c 120 "$TMP/err")")"
