@@ -4,6 +4,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "common/params.h"
 #include "cost/layer_walk.h"
 
 namespace fusim {
@@ -268,8 +269,11 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
   const CoreParams& core = arch.core;
   const std::int64_t ks = slice_channels;
   LayerTiling best;
-  std::string binding;  // the buffer that refused, for the error
+  std::string binding;  // the arch key of the buffer that refused, for the error
   std::int64_t needed = 0;
+  const auto key = [&](const BufferParams& buffer) {
+    return param_path(arch_params(), &arch, &buffer.capacity_bytes);
+  };
   for (const bool halves : {true, false}) {
     const std::int64_t div = halves ? 2 : 1;
     const std::int64_t bi = core.input_buffer.capacity_bytes / div;
@@ -281,7 +285,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       cc = largest_fitting(g.input_channel_count(),
                            [&](std::int64_t c) { return g.max_input_bytes(0, 1, 0, 1, c) <= bi; });
       if (cc == 0) {
-        binding = "cores.buffers.input.capacity_bytes", needed = g.max_input_bytes(0, 1, 0, 1, 1);
+        binding = key(core.input_buffer), needed = g.max_input_bytes(0, 1, 0, 1, 1);
         continue;
       }
     }
@@ -295,11 +299,11 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     });
     if (kc == 0) {
       if (g.weight_bytes(0, 1) > bw)
-        binding = "cores.buffers.weight.capacity_bytes", needed = g.weight_bytes(0, 1);
+        binding = key(core.weight_buffer), needed = g.weight_bytes(0, 1);
       else if (g.output_bytes(0, 1, 0, 1) > bo)
-        binding = "cores.buffers.output.capacity_bytes", needed = g.output_bytes(0, 1, 0, 1);
+        binding = key(core.output_buffer), needed = g.output_bytes(0, 1, 0, 1);
       else
-        binding = "cores.buffers.input.capacity_bytes", needed = all_inputs_worst(g, 1, 0, 1);
+        binding = key(core.input_buffer), needed = all_inputs_worst(g, 1, 0, 1);
       continue;
     }
     // Rows per tile: the largest row tile whose inputs and outputs fit.
