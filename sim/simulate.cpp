@@ -12,7 +12,7 @@
 #include "dram/detailed_dram.h"
 #include "dram/simple_dram.h"
 #include "interconnect/interconnect.h"
-#include "sim_context.h"
+#include "kernel/sim_context.h"
 
 namespace fusim {
 

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "dram/dma_extension.h"
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim {
 

@@ -16,9 +16,9 @@
 #include <systemc>
 #include <tlm>
 
+#include "arbiter/fair_share_server.h"
 #include "arch/arch.h"
 #include "buffer/shared_buffer_stats.h"
-#include "interconnect/fair_share_server.h"
 
 namespace fusim {
 

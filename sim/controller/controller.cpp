@@ -1,6 +1,6 @@
 #include "controller/controller.h"
 
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim {
 

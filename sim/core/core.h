@@ -14,8 +14,8 @@
 #include "arch/arch.h"
 #include "core/core_stats.h"
 #include "dram/dma_extension.h"
+#include "kernel/sim_time.h"
 #include "schedule/program.h"
-#include "sim_time.h"
 
 namespace fusim {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "dram/dma_extension.h"
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim {
 

@@ -11,7 +11,7 @@
 
 #include "arch/arch.h"
 #include "dram/dram_stats.h"
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim {
 

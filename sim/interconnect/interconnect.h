@@ -14,8 +14,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "arbiter/fair_share_server.h"
 #include "arch/arch.h"
-#include "interconnect/fair_share_server.h"
 
 namespace fusim {
 

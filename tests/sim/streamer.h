@@ -10,7 +10,7 @@
 #include <tlm>
 
 #include "dram/dma_extension.h"
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim::test {
 

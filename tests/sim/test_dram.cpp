@@ -12,8 +12,8 @@
 #include "dram/detailed_dram.h"
 #include "dram/dram_controller.h"
 #include "interconnect/interconnect.h"
-#include "sim_context.h"
-#include "sim_time.h"
+#include "kernel/sim_context.h"
+#include "kernel/sim_time.h"
 #include "streamer.h"
 #include "test_util.h"
 

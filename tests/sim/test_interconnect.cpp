@@ -21,8 +21,8 @@
 #include "arch/arch.h"
 #include "dram/simple_dram.h"
 #include "interconnect/interconnect.h"
-#include "sim_context.h"
-#include "sim_time.h"
+#include "kernel/sim_context.h"
+#include "kernel/sim_time.h"
 #include "streamer.h"
 
 using fusim::FairShareLink;

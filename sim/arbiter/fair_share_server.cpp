@@ -1,8 +1,8 @@
-#include "interconnect/fair_share_server.h"
+#include "arbiter/fair_share_server.h"
 
 #include <algorithm>
 
-#include "sim_time.h"
+#include "kernel/sim_time.h"
 
 namespace fusim {
 

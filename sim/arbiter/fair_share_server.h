@@ -9,7 +9,7 @@
 
 #include <systemc>
 
-#include "interconnect/fair_share_link.h"
+#include "arbiter/fair_share_link.h"
 
 namespace fusim {
 

@@ -1,4 +1,4 @@
-#include "interconnect/fair_share_link.h"
+#include "arbiter/fair_share_link.h"
 
 #include <algorithm>
 
