@@ -15,7 +15,7 @@ std::string pair(std::int64_t a, std::int64_t b) {
 
 std::string network_to_yaml(const Network& net) {
   std::ostringstream os;
-  os << "# fusim network (format: README, \"Network format\"), written by fusim\n";
+  os << "# fusim network (format: docs/network-format.md), written by fusim\n";
   os << "name: " << yaml_quoted(net.name()) << "\n";
   os << "batch: " << net.batch() << "\n";
   os << "inputs:\n";

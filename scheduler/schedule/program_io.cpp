@@ -25,7 +25,7 @@ void write_list(std::ostream& os, const std::vector<std::uint32_t>& v) {
 
 std::string program_to_yaml(const Program& p, const Network& net) {
   std::ostringstream os;
-  os << "# fusim program: per-core tile commands (format: README, \"Program format\")\n";
+  os << "# fusim program: per-core tile commands (format: docs/usage.md, \"Programs\")\n";
   os << "network: " << yaml_quoted(net.name()) << "\n";
   os << "algorithm: " << yaml_quoted(p.schedule.algorithm) << "\n";
   os << "groups:\n";
