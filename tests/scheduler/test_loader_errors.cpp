@@ -504,7 +504,29 @@ TEST_CASE("network: shape errors name the layers involved", "[loader]") {
         "    padding: 2\n");
     const std::string p = write_temp("pad_too_big.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: pool"), "layers.pool",
-                      {"padding"});
+                      {"padding 2", "kernel's height, 2", "kernel 2x2"});
+  }
+  {
+    // One padding on a [1, 7] kernel: the height is the dimension at fault, and the message
+    // points to the list form with the padding that was most likely meant.
+    const std::string text = net_text(
+        "  - name: c17\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: [1, 7]\n"
+        "    padding: 3\n");
+    const std::string p = write_temp("pad_one_by_seven.yaml", text);
+    CHECK_INPUT_ERROR(
+        fusim::load_network(p), p, line_of(text, "name: c17"), "layers.c17",
+        {"padding 3", "kernel's height, 1", "kernel 1x7", "[h, w]", "padding: [0, 3]"});
+    const std::string text_w = replace_once(text, "kernel: [1, 7]", "kernel: [7, 1]");
+    const std::string pw = write_temp("pad_seven_by_one.yaml", text_w);
+    CHECK_INPUT_ERROR(fusim::load_network(pw), pw, line_of(text_w, "name: c17"), "layers.c17",
+                      {"kernel's width, 1", "padding: [3, 0]"});
+    // The list form is accepted.
+    const std::string ok = replace_once(text, "padding: 3", "padding: [0, 3]");
+    const fusim::Network net = fusim::load_network(write_temp("pad_list.yaml", ok));
+    CHECK(net.layer(0).out_shape.w == 16);
   }
   {
     const std::string text = net_text(
