@@ -210,7 +210,12 @@ int main(int argc, char** argv) {
       if (opt.arch_path.empty() && opt.net_path.empty()) {
         throw fusim::InputError("", 0, "--convert-only", "needs --arch or --net");
       }
-      std::filesystem::create_directories(cl.out_dir);
+      std::error_code ec;
+      std::filesystem::create_directories(cl.out_dir, ec);
+      if (ec) {
+        throw fusim::InputError(cl.out_dir, 0, "--out",
+                                "cannot create the output directory: " + ec.message());
+      }
       auto write = [&](const std::string& name, const std::string& text) {
         std::ofstream f(cl.out_dir + "/" + name, std::ios::binary);
         f << text;

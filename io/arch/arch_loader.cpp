@@ -94,7 +94,10 @@ struct ArchBuilder {
   // Reads the keys of table `t` from `m` into `owner`.
   void read(YamlMap& m, const ParamTable& t, void* owner) {
     for (const Param& p : t.params) {
-      if (!m.has(p.key)) continue;
+      if (!m.has(p.key)) {
+        m.allow(p.key);
+        continue;
+      }
       switch (p.type) {
         case ParamType::Int:
           *static_cast<std::int64_t*>(p.field(owner)) =

@@ -1,5 +1,6 @@
 #include "common/yaml_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,46 @@ int line_of_node(const YAML::Node& n) {
   if (!n.IsDefined()) return 0;
   const YAML::Mark m = n.Mark();
   return m.line >= 0 ? m.line + 1 : 0;
+}
+
+// Edits (insertions, deletions, substitutions, swaps of neighbours) that turn `a` into `b`.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + sub});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Close enough to be a misspelling: one edit between short names, two when either has six
+// letters or more ("colums" for "cols"; "rows" and "cols" are two apart and both valid).
+bool looks_misspelt(const std::string& typed, const std::string& name) {
+  const std::size_t limit = std::max(typed.size(), name.size()) >= 6 ? 2 : 1;
+  return typed != name && edit_distance(typed, name) <= limit;
+}
+
+// The name in `names` nearest to `typed` that `typed` looks like a misspelling of, or "".
+std::string nearest_name(const std::string& typed, const std::set<std::string>& names) {
+  std::string best;
+  std::size_t best_d = 0;
+  for (const std::string& n : names) {
+    if (!looks_misspelt(typed, n)) continue;
+    const std::size_t d = edit_distance(typed, n);
+    if (best.empty() || d < best_d) best = n, best_d = d;
+  }
+  return best;
+}
+
+std::string unknown_key(const std::string& typed, const std::string& suggestion) {
+  return "unknown key '" + typed + "'" +
+         (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)");
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -176,10 +217,23 @@ void YamlMap::fail(const std::string& key, const std::string& message) const {
   throw InputError(file_, line_of(key), key.empty() ? path_ : path_of(key), message);
 }
 
+void YamlMap::fail_missing(const std::string& key) const {
+  // Only keys of three letters or more: a gemm's `n` is one edit from its missing `m`, and
+  // both are valid.
+  if (key.size() >= 3) {
+    for (const auto& kv : node_) {
+      const std::string k = kv.first.Scalar();
+      if (!used_.count(k) && k.size() >= 3 && looks_misspelt(k, key))
+        throw InputError(file_, line_of_node(kv.first), path_of(k), unknown_key(k, key));
+    }
+  }
+  fail(key, "missing required key");
+}
+
 YAML::Node YamlMap::value(const std::string& key) {
   used_.insert(key);
   const YAML::Node v = node_[key];
-  if (!v) fail(key, "missing required key");
+  if (!v) fail_missing(key);
   if (v.IsNull()) fail(key, "has no value");
   return v;
 }
@@ -328,7 +382,8 @@ void YamlMap::finish() const {
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();
     if (!used_.count(k)) {
-      throw InputError(file_, line_of_node(kv.first), path_of(k), "unknown key");
+      throw InputError(file_, line_of_node(kv.first), path_of(k),
+                       unknown_key(k, nearest_name(k, used_)));
     }
   }
 }

@@ -61,11 +61,19 @@ class YamlMap {
   // A list of maps, e.g. `layers:`; each element is returned as a reader with path key[i].
   std::vector<YamlMap> get_map_list(const std::string& key);
   YAML::Node raw(const std::string& key);  // marks the key used; no checks
+  // Names a key this map may hold that the caller does not read because it is absent (the arch
+  // loader reads only the keys present); finish() then suggests it for a misspelt key.
+  void allow(const std::string& key) { used_.insert(key); }
 
-  // Throws on the first key that was never read.
+  // Throws on the first key that was never read, naming the nearest key that was read or
+  // allowed when the unknown one looks like its misspelling.
   void finish() const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  // A required `key` is absent. When an unread key of the map looks like its misspelling
+  // (`out_channel` for `out_channels`), that key is reported as unknown, with the suggestion;
+  // otherwise `key` is reported missing.
+  [[noreturn]] void fail_missing(const std::string& key) const;
 
  private:
   YAML::Node value(const std::string& key);

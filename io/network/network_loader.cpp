@@ -24,7 +24,7 @@ Activation parse_activation(YamlMap& m) {
 
 void parse_window(YamlMap& m, Layer& l) {
   const auto kernel = m.get_int_or_list("kernel", 2, 1, kMaxExtent, 0);
-  if (kernel[0] == 0) m.fail("kernel", "missing required key");
+  if (kernel[0] == 0) m.fail_missing("kernel");
   const auto stride = m.get_int_or_list("stride", 2, 1, kMaxExtent, 1);
   const auto pad = m.get_int_or_list("padding", 2, 0, kMaxExtent, 0);
   l.kernel_h = kernel[0];

@@ -262,8 +262,23 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
           l.stride_h = l.stride_w = 1;
           l.pad_h = l.pad_w = 0;
         }
-        if (l.pad_h >= l.kernel_h * l.dilation || l.pad_w >= l.kernel_w * l.dilation) {
-          fail("padding must be smaller than the kernel");
+        const std::int64_t span_h = l.kernel_h * l.dilation, span_w = l.kernel_w * l.dilation;
+        if (l.pad_h >= span_h || l.pad_w >= span_w) {
+          // Name the dimension; when the other one is fine, the user most likely meant a
+          // different padding per dimension (`padding: 3` on a [1, 7] kernel): say how.
+          const bool h_bad = l.pad_h >= span_h, w_bad = l.pad_w >= span_w;
+          std::string msg =
+              "padding " + std::to_string(h_bad ? l.pad_h : l.pad_w) +
+              " must be smaller than the kernel's " +
+              (h_bad ? "height, " + std::to_string(span_h) : "width, " + std::to_string(span_w)) +
+              (l.dilation > 1 ? " with dilation" : "") + " (kernel " + std::to_string(l.kernel_h) +
+              "x" + std::to_string(l.kernel_w) + ")";
+          if (h_bad != w_bad) {
+            msg += "; padding takes [h, w] for height and width apart, e.g. padding: [" +
+                   std::to_string(std::min(l.pad_h, span_h - 1)) + ", " +
+                   std::to_string(std::min(l.pad_w, span_w - 1)) + "]";
+          }
+          fail(msg);
         }
         const bool pytorch_rule = l.type == LayerType::Pool;
         const std::int64_t e = out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation,

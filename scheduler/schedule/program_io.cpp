@@ -199,6 +199,9 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
                    : buf == "weight" ? BufferRole::Weight
                                      : BufferRole::Output;
         c.addr = m.get_int("addr", 0, kDramAddressBytes - 1);
+        m.allow("piece");  // optional: finish() then suggests them for a misspelling
+        m.allow("stride");
+        m.allow("memory");
         if (m.has("piece") || m.has("stride")) {
           c.piece_bytes = m.get_int("piece", 1, std::max<std::int64_t>(1, c.bytes));
           c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);

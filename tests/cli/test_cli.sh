@@ -228,6 +228,18 @@ else
   fail "--out arch.yaml reproduces the cycles" "'$(cycles_line "$TMP/out")' vs '$main_cycles'"
 fi
 
+# A bad --out (a path through a regular file) is bad input, exit 2, with one line naming the
+# path and the operating system's reason; with --convert-only too, which creates the directory
+# itself.
+: >"$TMP/a_file"
+expect_error "--out through a file" "$TMP/a_file/sub: key '--out': cannot create the output directory: " \
+  --arch "$SMALL_ARCH" --net "$SMALL_NET" --out "$TMP/a_file/sub" --quiet
+expect_error "--convert-only --out through a file" \
+  "$TMP/a_file/sub: key '--out': cannot create the output directory: " \
+  --arch "$SMALL_ARCH" --convert-only --out "$TMP/a_file/sub"
+expect_error "--convert-only --out names the reason" "Not a directory" \
+  --net "$SMALL_NET" --convert-only --out "$TMP/a_file/sub"
+
 # --- --schedule-out / --schedule-in ---------------------------------------------------------------
 
 expect_ok "--schedule-out exits 0" --arch "$ARCH" --net "$NET" --schedule-out "$TMP/prog.yaml"

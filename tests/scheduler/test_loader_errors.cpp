@@ -180,15 +180,49 @@ TEST_CASE("network: unknown keys", "[loader]") {
   CHECK_INPUT_ERROR(fusim::load_network(p2), p2, line_of(top_text, "outputs"), "outputs",
                     {"unknown key"});
 
-  // A misspelt required key: the required key is reported missing, at the layer.
+  // A misspelt optional key: unknown, with the nearest valid name.
+  CHECK_INPUT_ERROR(fusim::load_network(p1), p1, line_of(layer_text, "paddding"),
+                    "layers[1].paddding", {"unknown key 'paddding' (did you mean 'padding'?)"});
+
+  // A misspelt required key is reported where it is, as unknown, naming the required key; not
+  // as the required key missing.
   const std::string typo_text = net_text(
       "  - name: conv1\n"
       "    type: conv\n"
       "    out_channels: 8\n"
       "    kernal: 3\n");
   const std::string p3 = write_temp("typo_kernel.yaml", typo_text);
-  CHECK_INPUT_ERROR(fusim::load_network(p3), p3, line_of(typo_text, "name: conv1"),
-                    "layers[0].kernel", {"missing required key"});
+  CHECK_INPUT_ERROR(fusim::load_network(p3), p3, line_of(typo_text, "kernal"), "layers[0].kernal",
+                    {"unknown key 'kernal' (did you mean 'kernel'?)"});
+  const std::string oc_text = net_text(
+      "  - name: conv1\n"
+      "    type: conv\n"
+      "    out_channel: 8\n"
+      "    kernel: 3\n");
+  const std::string p4 = write_temp("typo_out_channels.yaml", oc_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p4), p4, line_of(oc_text, "out_channel"),
+                    "layers[0].out_channel",
+                    {"unknown key 'out_channel' (did you mean 'out_channels'?)"});
+  const std::string p5 =
+      write_temp("typo_top.yaml", replace_once(layer_text, "inputs:", "inptus:"));
+  CHECK_INPUT_ERROR(fusim::load_network(p5), p5, 2, "inptus",
+                    {"unknown key 'inptus' (did you mean 'inputs'?)"});
+  // A required key that is simply absent is still reported missing, and a far-off key is
+  // unknown with no suggestion.
+  const std::string none_text = replace_once(oc_text, "    out_channel: 8\n", "    colour: 8\n");
+  const std::string p6 = write_temp("no_out_channels.yaml", none_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p6), p6, line_of(none_text, "name: conv1"),
+                    "layers[0].out_channels", {"missing required key"});
+  // The short gemm keys m, n and k are one edit apart and all valid: a missing `m` next to `n`
+  // is missing, not a misspelt `n`.
+  const std::string gemm_text = net_text(
+      "  - name: g\n"
+      "    type: gemm\n"
+      "    n: 8\n"
+      "    k: 768\n");
+  const std::string p7 = write_temp("gemm_no_m.yaml", gemm_text);
+  CHECK_INPUT_ERROR(fusim::load_network(p7), p7, line_of(gemm_text, "name: g"), "layers[0].m",
+                    {"missing required key"});
 }
 
 TEST_CASE("network: wrong types and out-of-range values", "[loader]") {
@@ -470,7 +504,29 @@ TEST_CASE("network: shape errors name the layers involved", "[loader]") {
         "    padding: 2\n");
     const std::string p = write_temp("pad_too_big.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "name: pool"), "layers.pool",
-                      {"padding"});
+                      {"padding 2", "kernel's height, 2", "kernel 2x2"});
+  }
+  {
+    // One padding on a [1, 7] kernel: the height is the dimension at fault, and the message
+    // points to the list form with the padding that was most likely meant.
+    const std::string text = net_text(
+        "  - name: c17\n"
+        "    type: conv\n"
+        "    out_channels: 8\n"
+        "    kernel: [1, 7]\n"
+        "    padding: 3\n");
+    const std::string p = write_temp("pad_one_by_seven.yaml", text);
+    CHECK_INPUT_ERROR(
+        fusim::load_network(p), p, line_of(text, "name: c17"), "layers.c17",
+        {"padding 3", "kernel's height, 1", "kernel 1x7", "[h, w]", "padding: [0, 3]"});
+    const std::string text_w = replace_once(text, "kernel: [1, 7]", "kernel: [7, 1]");
+    const std::string pw = write_temp("pad_seven_by_one.yaml", text_w);
+    CHECK_INPUT_ERROR(fusim::load_network(pw), pw, line_of(text_w, "name: c17"), "layers.c17",
+                      {"kernel's width, 1", "padding: [3, 0]"});
+    // The list form is accepted.
+    const std::string ok = replace_once(text, "padding: 3", "padding: [0, 3]");
+    const fusim::Network net = fusim::load_network(write_temp("pad_list.yaml", ok));
+    CHECK(net.layer(0).out_shape.w == 16);
   }
   {
     const std::string text = net_text(
@@ -500,7 +556,8 @@ TEST_CASE("arch: bad keys and values", "[loader]") {
   {
     const std::string text = arch_text("cores:\n  pe_array:\n    colums: 64\n");
     const std::string p = write_temp("arch_unknown.yaml", text);
-    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "cores.pe_array.colums", {"unknown key"});
+    CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 4, "cores.pe_array.colums",
+                      {"unknown key 'colums' (did you mean 'cols'?)"});
   }
   {
     const std::string text = arch_text("memory: 1\n");
@@ -629,7 +686,8 @@ TEST_CASE("arch: base files", "[loader]") {
 TEST_CASE("arch: -p overrides", "[loader]") {
   const std::string arch = src("configs/systolic32.yaml");
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.pe_array.colums=3"}),
-                    "-p cores.pe_array.colums=3", 0, "cores.pe_array.colums", {"unknown key"});
+                    "-p cores.pe_array.colums=3", 0, "cores.pe_array.colums",
+                    {"unknown key 'colums' (did you mean 'cols'?)"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count"}), "-p cores.count", 0, "",
                     {"-p cores.count", "key.path=value"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"=3"}), "-p =3", 0, "", {"key.path=value"});
@@ -812,6 +870,21 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     const int line = line_of(text, "{op: sync, layer");
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line,
                       "cores[0].commands[" + std::to_string(line - cmd0) + "].layer",
-                      {"unknown key"});
+                      {"unknown key 'layer'"});
+  }
+  SECTION("a misspelt key in a command") {
+    // `memory` is optional: the reader is told it is valid, so it is suggested.
+    const std::string text =
+        replace_once(good, "bytes: 10250, addr: ", "bytes: 10250, memroy: shared, addr: ");
+    const std::string p = write_temp("prog_memroy.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].memroy";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
+                      {"unknown key 'memroy' (did you mean 'memory'?)"});
+    // A misspelt required key is reported as unknown, not as the required key missing.
+    const std::string text2 = replace_once(good, "bytes: 10250, addr: ", "bytes: 10250, adr: ");
+    const std::string p2 = write_temp("prog_adr.yaml", text2);
+    const std::string key2 = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].adr";
+    CHECK_INPUT_ERROR(fusim::load_program(p2, net, arch), p2, fc_load, key2,
+                      {"unknown key 'adr' (did you mean 'addr'?)"});
   }
 }
