@@ -78,10 +78,19 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     check_program_size(net, arch, schedule, o.net_path);
     run->program = std::make_unique<Program>(lower(net, arch, schedule));
   }
+  simulate_run(run, o.schedule_in);
+  return run;
+}
+
+void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in) {
+  const Network& net = *run->net;
+  const Arch& arch = *run->arch;
   RunResult& r = run->result;
   r.net = run->net.get();
   r.arch = run->arch.get();
   r.program = run->program.get();
+  r.predicted.clear();
+  r.predicted_costs.clear();
   for (const Group& g : run->program->schedule.groups) {
     const GroupCost c = group_cost(net, arch, g);
     r.predicted.push_back(c.traffic);
@@ -89,12 +98,15 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   }
   try {
     r.sim = simulate(net, arch, *run->program);
-  } catch (const InputError& e) {
-    // A program that deadlocks is a problem with the schedule file when one was given.
-    if (o.schedule_in.empty() || !e.file().empty()) throw;
-    throw InputError(o.schedule_in, 0, e.key(), e.message());
+  } catch (const Deadlock& e) {
+    // A program that deadlocks is a problem with the schedule file when one was given, and
+    // fusim's own when fusim made it.
+    if (schedule_in.empty()) {
+      throw InternalDeadlock(e.message() + "; fusim made this program, so the fault is fusim's",
+                             std::shared_ptr<Run>(std::move(run)));
+    }
+    throw InputError(schedule_in, 0, e.key(), e.message());
   }
-  return run;
 }
 
 }  // namespace fusim

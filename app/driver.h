@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,24 @@ struct Run {
   RunResult result;
 };
 
+// A program fusim made itself deadlocked in the simulator: a fault of fusim's scheduler, not of
+// the input. Carries the run, its program included, so that the program can still be written
+// out and inspected.
+class InternalDeadlock : public std::logic_error {
+ public:
+  InternalDeadlock(const std::string& what, std::shared_ptr<Run> deadlocked)
+      : std::logic_error(what), run(std::move(deadlocked)) {}
+  std::shared_ptr<Run> run;
+};
+
+// Throws InputError on bad input (a --schedule-in program that deadlocks included) and
+// InternalDeadlock when a program fusim made deadlocks.
 std::unique_ptr<Run> run_fusim(const RunOptions& options);
+
+// The last step of run_fusim: predicts every group's cost and simulates run->program, filling
+// run->result. `schedule_in` names the file the program came from, empty when fusim made it.
+// On InternalDeadlock the run has moved into the exception (run is then null).
+void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in);
 
 // The inputs alone, by file type: YAML, or SCALE-Sim's .cfg and .csv.
 Arch load_any_arch(const RunOptions& options);

@@ -182,6 +182,13 @@ void add_options(CLI::App& app, CommandLine& cl) {
   app.set_version_flag("--version", "fusim " FUSIM_VERSION, "print the version and exit");
 }
 
+// Writes the run's program as YAML (--schedule-out).
+void write_program(const fusim::Run& run, const std::string& path) {
+  std::ofstream f(path, std::ios::binary);
+  f << fusim::program_to_yaml(*run.program, *run.net);
+  if (!f) throw fusim::InputError(path, 0, "--schedule-out", "cannot write the file");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,12 +242,7 @@ int main(int argc, char** argv) {
     auto run = fusim::run_fusim(opt);
     if (!cl.quiet) std::cout << fusim::summary_text(run->result);
     if (!cl.out_dir.empty()) fusim::write_outputs(run->result, cl.out_dir);
-    if (!cl.schedule_out.empty()) {
-      std::ofstream f(cl.schedule_out, std::ios::binary);
-      f << fusim::program_to_yaml(*run->program, *run->net);
-      if (!f)
-        throw fusim::InputError(cl.schedule_out, 0, "--schedule-out", "cannot write the file");
-    }
+    if (!cl.schedule_out.empty()) write_program(*run, cl.schedule_out);
     return 0;
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help();
@@ -254,6 +256,19 @@ int main(int argc, char** argv) {
   } catch (const fusim::InputError& e) {
     std::cerr << "fusim: error: " << e.what() << "\n";
     return 2;
+  } catch (const fusim::InternalDeadlock& e) {
+    // Still a fault of fusim's: the program is written so that it can be inspected.
+    std::string written;
+    if (!cl.schedule_out.empty()) {
+      try {
+        write_program(*e.run, cl.schedule_out);
+        written = " (the program is in " + cl.schedule_out + ")";
+      } catch (const std::exception& w) {
+        written = " (and the program could not be written: " + std::string(w.what()) + ")";
+      }
+    }
+    std::cerr << "fusim: internal error: " << e.what() << written << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "fusim: internal error: " << e.what() << "\n";
     return 1;

@@ -70,12 +70,18 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
                        "network (check its bytes_per_cycle and latency_cycles)");
     }
 
+    // The stuck core is the one in the earliest group: the others wait at its end for it.
+    std::size_t stuck = cores.size();
     for (std::size_t i = 0; i < cores.size(); ++i) {
-      if (!cores[i]->all_done()) {
-        throw InputError("", 0, "",
-                         "the program deadlocks: core " + std::to_string(i) + " never completes " +
-                             cores[i]->stuck_at() + " (a buffer allocation that never fits?)");
+      if (!cores[i]->all_done() &&
+          (stuck == cores.size() || cores[i]->stuck_group() < cores[stuck]->stuck_group())) {
+        stuck = i;
       }
+    }
+    if (stuck < cores.size()) {
+      throw Deadlock("", 0, "",
+                     "the program deadlocks: core " + std::to_string(stuck) + " never completes " +
+                         cores[stuck]->stuck_at() + " (a buffer allocation that never fits?)");
     }
     r.groups = controller.groups();
     r.cycles = r.groups.empty() ? 0 : r.groups.back().end;

@@ -3,13 +3,22 @@
 #pragma once
 
 #include "arch/arch.h"
+#include "common/error.h"
 #include "network/network.h"
 #include "schedule/program.h"
 #include "stats/sim_stats.h"
 
 namespace fusim {
 
-// Throws InputError when the program deadlocks (a buffer never frees enough for an allocation).
+// A program that never finishes: a command waits for room in a buffer that nothing left to run
+// frees. Whether that is the user's fault (a --schedule-in program) or fusim's (a program it
+// made) is for the caller to say.
+class Deadlock : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// Throws Deadlock when the program deadlocks, InputError when it runs past simulated time.
 SimResult simulate(const Network& net, const Arch& arch, const Program& program);
 
 }  // namespace fusim

@@ -238,6 +238,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     std::uint32_t id;
     std::int64_t bytes;
     std::int64_t free_tile;
+    bool read = false;  // each-step walks: some compute depends on it (a load chunk)
   };
   Footprint peak;
   Footprint live;
@@ -288,10 +289,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
     }
     for (std::int64_t t = t0; t < t1; ++t) {
-      // The external rows this tile reads, loaded first.
+      // The external rows this tile reads, loaded first. An external value only a concat views
+      // and no member computes from (the concat's other inputs, when the concat is stored) is
+      // already in the concat's tensor in DRAM: nothing reads it here, so it is not loaded.
       for (std::size_t v = layers_.size(); v < n; ++v) {
         const std::int64_t a = first_row(v, t), b = H(v, t);
-        if (b <= a) continue;
+        if (b <= a || effective_[v].empty()) continue;
         const int reader = layers_[static_cast<std::size_t>(
             reads_[static_cast<std::size_t>(nodes_[v].reads[0])].member)];
         const std::int64_t bytes = mul_checked(b - a, nodes_[v].row_bytes);
@@ -326,8 +329,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
               for (int cr : member_reads_[v])
                 stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
             } else if (nodes_[v].layer < 0) {
-              for (std::size_t k = head[v]; k < chunks[v].size(); ++k)
-                if (const Chunk& c = chunks[v][k]; c.a < top && lo < c.b) deps.push_back(c.id);
+              for (std::size_t k = head[v]; k < chunks[v].size(); ++k) {
+                if (Chunk& c = chunks[v][k]; c.a < top && lo < c.b) {
+                  deps.push_back(c.id);
+                  c.read = true;
+                }
+              }
             }
           }
         }
@@ -362,6 +369,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         const Node& node = nodes_[v];
         while (head[v] < chunks[v].size() && chunks[v][head[v]].free_tile <= t) {
           const Chunk c = chunks[v][head[v]++];
+          // The simulator frees a load's bytes when the tile's last compute completes; only a
+          // compute that depends on the load is sure to come after it (else the bytes leak).
+          if (deps_wanted && node.layer < 0 && !c.read)
+            throw std::logic_error("a fused group loads rows that no compute reads");
           (node.layer < 0 ? live.input : live.output) -= c.bytes;
           // Rows below this band's first own row were stored by the previous core.
           const std::int64_t own = std::max(c.a, H(v, t0 - 1));

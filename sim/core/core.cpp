@@ -60,6 +60,13 @@ std::string Core::stuck_at() const {
   return "nothing";
 }
 
+std::size_t Core::stuck_group() const {
+  for (std::size_t i = 0; i < done_.size(); ++i) {
+    if (!done_[i]) return epoch_of_[i];
+  }
+  return setup_.group_count;
+}
+
 void Core::wait_released(std::size_t i) {
   while (released_ < static_cast<long>(epoch_of_[i])) wait(released_event_);
 }

@@ -40,6 +40,8 @@ class Core : public sc_core::sc_module {
 
   bool all_done() const;
   std::string stuck_at() const;  // first command not done, for the deadlock message
+  // The group (epoch) of the first command not done; past the last group when all are done.
+  std::size_t stuck_group() const;
 
   const CoreStats& stats() const { return stats_; }
   const std::vector<LayerStats>& layer_stats() const { return layers_; }

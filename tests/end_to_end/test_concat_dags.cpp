@@ -1,0 +1,147 @@
+// Concat DAGs (issue 13): a fused group that ends in a concat loads only the rows its computes
+// read, so fusim's own programs never deadlock on them; DenseNet-like dense blocks run on every
+// shipped config under every search and objective with the simulated bytes equal to the cost
+// model's; and a program that deadlocks is fusim's fault when fusim made it, the user's when it
+// came from --schedule-in, with the core that is stuck named.
+#include <algorithm>
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "cost/cost_model.h"
+#include "driver.h"
+#include "lower/lower.h"
+#include "search/registry.h"
+#include "search/search.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using fusim::test::src;
+
+namespace {
+
+std::vector<std::string> configs() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(src("configs")))
+    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every group's simulated off-chip bytes equal the cost model's.
+void check_bytes(const fusim::RunResult& r) {
+  REQUIRE(r.sim.groups.size() == r.predicted.size());
+  for (std::size_t g = 0; g < r.predicted.size(); ++g) {
+    INFO("group " << g);
+    CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
+    CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
+    CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a fused group ending in a concat loads only what its computes read", "[e2e][concat]") {
+  // Issue 13's network: conv c (input x, 128 x 28 x 28) fused with the concat of c and nine
+  // network inputs. One core keeps the halo rows, so x is loaded once: 128 * 28 * 28 bytes; the
+  // concat's other inputs are already in its tensor and are not loaded.
+  const auto run = fusim::test::run(src("configs/systolic32.yaml"), src("tests/data/dl_min.yaml"));
+  const fusim::Network& net = *run->net;
+  const std::vector<int> group = {net.find_layer("c"), net.find_layer("cat")};
+  const fusim::GroupCost c = fusim::evaluate_group(net, *run->arch, group, 1);
+  REQUIRE(c.feasible);
+  CHECK(c.traffic.ifmap == 128 * 28 * 28);
+  CHECK(c.traffic.weight == 32 * 128 * 3 * 3);
+  CHECK(c.traffic.ofmap == 32 * 28 * 28);  // c's rows, stored into the concat's tensor
+}
+
+TEST_CASE("concat DAGs run on every config under every search and objective", "[e2e][concat]") {
+  for (const std::string& arch : configs()) {
+    for (const char* net : {"tests/data/dl_min.yaml", "tests/data/densenet_mini.yaml"}) {
+      for (const fusim::SearchAlgorithm& a : fusim::search_algorithms()) {
+        for (const auto objective : {fusim::Objective::Bytes, fusim::Objective::Cycles}) {
+          DYNAMIC_SECTION(fs::path(arch).filename().string()
+                          << " x " << net << " x " << a.name << " x "
+                          << (objective == fusim::Objective::Bytes ? "bytes" : "cycles")) {
+            fusim::RunOptions o;
+            o.arch_path = arch;
+            o.net_path = src(net);
+            o.search.algorithm = a.name;
+            o.search.objective = objective;
+            const auto run = fusim::run_fusim(o);
+            check_bytes(run->result);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("every conv fused with the concat it ends in simulates the cost model's bytes",
+          "[e2e][concat]") {
+  // The searches need not pick these groups; force each one into the layer-by-layer schedule.
+  for (const std::string& arch : configs()) {
+    auto run = fusim::test::run(arch, src("tests/data/densenet_mini.yaml"));
+    const fusim::Network& net = *run->net;
+    for (int li = 0; li + 1 < static_cast<int>(net.layers().size()); ++li) {
+      const fusim::Layer& cat = net.layer(li + 1);
+      if (cat.type != fusim::LayerType::Concat || cat.inputs.size() < 2) continue;
+      DYNAMIC_SECTION(fs::path(arch).filename().string() << " x " << net.layer(li).name) {
+        fusim::Schedule s = fusim::schedule_layer_by_layer(net, *run->arch);
+        const auto at = std::find_if(s.groups.begin(), s.groups.end(),
+                                     [&](const auto& g) { return g.layers.front() == li; });
+        REQUIRE(at + 1 < s.groups.end());
+        fusim::Group fused;
+        fused.layers = {li, li + 1};
+        fused.cores = 1;
+        REQUIRE(fusim::evaluate_group(net, *run->arch, fused.layers, 1).feasible);
+        *at = fused;
+        s.groups.erase(at + 1);
+        run->program = std::make_unique<fusim::Program>(fusim::lower(net, *run->arch, s));
+        fusim::simulate_run(run, "");
+        check_bytes(run->result);
+        // On one core the conv's input is loaded once; the concat's other inputs not at all.
+        const fusim::Shape& in = net.layer(li).in_shapes[0];
+        const std::size_t gi = static_cast<std::size_t>(at - s.groups.begin());
+        CHECK(run->result.predicted[gi].ifmap ==
+              in.elements() * run->arch->element_bytes() * net.batch());
+      }
+    }
+  }
+}
+
+TEST_CASE("a deadlock is fusim's fault in its own program, the user's in --schedule-in",
+          "[e2e][deadlock]") {
+  // Two cores; core 1's commands lose their frees, so only core 1 runs out of buffer space.
+  // Core 0 finishes the group and waits at its end: the message must blame core 1.
+  auto run = fusim::test::run(src("configs/systolic32.yaml"), src("workloads/tiny_chain.yaml"),
+                              {"cores.count=2"});
+  fusim::Program& p = *run->program;
+  REQUIRE(p.cores.size() == 2);
+  for (auto& c : p.cores[1]) c.frees.clear();
+  for (auto& c : p.cores[1]) {
+    if (c.op == fusim::CommandOp::Load && c.buffer == fusim::BufferRole::Input) {
+      c.bytes = run->arch->core.input_buffer.capacity_bytes;
+      break;
+    }
+  }
+  const fusim::Program broken = p;
+
+  SECTION("a program fusim made: an internal error that still carries the program") {
+    try {
+      fusim::simulate_run(run, "");
+      FAIL("no deadlock");
+    } catch (const fusim::InternalDeadlock& e) {
+      CHECK_THAT(e.what(), Catch::Contains("the program deadlocks: core 1 never completes"));
+      CHECK_THAT(e.what(), Catch::Contains("fault is fusim's"));
+      REQUIRE(e.run);
+      CHECK(e.run->program->cores[1].size() == broken.cores[1].size());
+    }
+  }
+  SECTION("a --schedule-in program: bad input naming the file") {
+    const auto e = fusim::test::error_of([&] { fusim::simulate_run(run, "prog.yaml"); });
+    REQUIRE(e);
+    CHECK(e->file() == "prog.yaml");
+    CHECK_THAT(e->message(), Catch::Contains("the program deadlocks: core 1 never completes"));
+  }
+}
