@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include "common/error.h"
 #include "driver.h"
 
@@ -49,6 +51,18 @@ inline std::optional<InputError> error_of(const std::function<void()>& f) {
     return e;
   }
   return std::nullopt;
+}
+
+// Every group's simulated off-chip bytes equal the cost model's prediction (the contract of
+// docs/fusion.md). Call inside a Catch test case.
+inline void check_group_bytes(const RunResult& r) {
+  REQUIRE(r.sim.groups.size() == r.predicted.size());
+  for (std::size_t g = 0; g < r.predicted.size(); ++g) {
+    INFO("group " << g);
+    CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
+    CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
+    CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+  }
 }
 
 }  // namespace fusim::test

@@ -1,6 +1,6 @@
-// fusim's size limits on inputs (docs/limits-and-fuzzing.md, "Rejected inputs"). They keep every element, byte, MAC
-// and cycle count of a run inside 64 bits with room to spare, and stop absurd inputs before
-// anything is allocated for them. One place, so that the loaders agree.
+// fusim's size limits on inputs (docs/limits-and-fuzzing.md, "Rejected inputs"). They keep every
+// element, byte, MAC and cycle count of a run inside 64 bits with room to spare, and stop absurd
+// inputs before anything is allocated for them. One place, so that the loaders agree.
 #pragma once
 
 #include <cstddef>

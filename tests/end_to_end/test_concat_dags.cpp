@@ -28,17 +28,6 @@ std::vector<std::string> configs() {
   return out;
 }
 
-// Every group's simulated off-chip bytes equal the cost model's.
-void check_bytes(const fusim::RunResult& r) {
-  REQUIRE(r.sim.groups.size() == r.predicted.size());
-  for (std::size_t g = 0; g < r.predicted.size(); ++g) {
-    INFO("group " << g);
-    CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
-    CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
-    CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("a fused group ending in a concat loads only what its computes read", "[e2e][concat]") {
@@ -69,7 +58,7 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
             o.search.algorithm = a.name;
             o.search.objective = objective;
             const auto run = fusim::run_fusim(o);
-            check_bytes(run->result);
+            fusim::test::check_group_bytes(run->result);
           }
         }
       }
@@ -99,7 +88,7 @@ TEST_CASE("every conv fused with the concat it ends in simulates the cost model'
         s.groups.erase(at + 1);
         run->program = std::make_unique<fusim::Program>(fusim::lower(net, *run->arch, s));
         fusim::simulate_run(run, "");
-        check_bytes(run->result);
+        fusim::test::check_group_bytes(run->result);
         // On one core the conv's input is loaded once; the concat's other inputs not at all.
         const fusim::Shape& in = net.layer(li).in_shapes[0];
         const std::size_t gi = static_cast<std::size_t>(at - s.groups.begin());

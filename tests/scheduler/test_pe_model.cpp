@@ -2,8 +2,8 @@
 // closed form of its pipeline.
 #include <catch2/catch.hpp>
 
-#include "engines/engines.h"
 #include "driver.h"
+#include "engines/engines.h"
 #include "test_util.h"
 
 namespace {

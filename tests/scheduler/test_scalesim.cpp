@@ -11,8 +11,8 @@
 #include <string>
 
 #include "common/error.h"
-#include "engines/engines.h"
 #include "driver.h"
+#include "engines/engines.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
 #include "search/search.h"
