@@ -1,11 +1,13 @@
 // Helpers shared by the tests: paths into the source tree and temporary files.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -51,6 +53,16 @@ inline std::optional<InputError> error_of(const std::function<void()>& f) {
     return e;
   }
   return std::nullopt;
+}
+
+// The .yaml files of a folder of the source tree (configs, workloads), sorted by path.
+inline std::vector<std::string> yaml_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(src(dir))) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // Every group's simulated off-chip bytes equal the cost model's prediction (the contract of

@@ -18,18 +18,6 @@
 namespace fs = std::filesystem;
 using fusim::test::src;
 
-namespace {
-
-std::vector<std::string> configs() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(src("configs")))
-    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("a fused group ending in a concat loads only what its computes read", "[e2e][concat]") {
   // Issue 13's network: conv c (input x, 128 x 28 x 28) fused with the concat of c and nine
   // network inputs. One core keeps the halo rows, so x is loaded once: 128 * 28 * 28 bytes; the
@@ -45,7 +33,7 @@ TEST_CASE("a fused group ending in a concat loads only what its computes read", 
 }
 
 TEST_CASE("concat DAGs run on every config under every search and objective", "[e2e][concat]") {
-  for (const std::string& arch : configs()) {
+  for (const std::string& arch : fusim::test::yaml_files("configs")) {
     for (const char* net : {"tests/data/dl_min.yaml", "tests/data/densenet_mini.yaml"}) {
       for (const fusim::SearchAlgorithm& a : fusim::search_algorithms()) {
         for (const auto objective : {fusim::Objective::Bytes, fusim::Objective::Cycles}) {
@@ -69,7 +57,7 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
 TEST_CASE("every conv fused with the concat it ends in simulates the cost model's bytes",
           "[e2e][concat]") {
   // The searches need not pick these groups; force each one into the layer-by-layer schedule.
-  for (const std::string& arch : configs()) {
+  for (const std::string& arch : fusim::test::yaml_files("configs")) {
     auto run = fusim::test::run(arch, src("tests/data/densenet_mini.yaml"));
     const fusim::Network& net = *run->net;
     for (int li = 0; li + 1 < static_cast<int>(net.layers().size()); ++li) {

@@ -13,20 +13,9 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-std::vector<std::string> files(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(fusim::test::src(dir))) {
-    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-}  // namespace
-
 TEST_CASE("every workload on every config and search: simulation matches the cost model", "[e2e]") {
-  const auto archs = files("configs");
-  const auto nets = files("workloads");
+  const auto archs = fusim::test::yaml_files("configs");
+  const auto nets = fusim::test::yaml_files("workloads");
   REQUIRE(archs.size() >= 3);
   REQUIRE(nets.size() >= 9);
   for (const auto& arch : archs) {
