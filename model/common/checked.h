@@ -12,6 +12,12 @@ inline std::int64_t mul_checked(std::int64_t a, std::int64_t b) {
   return r;
 }
 
+inline std::int64_t add_checked(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) throw std::overflow_error("64-bit overflow in a sum");
+  return r;
+}
+
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return (a + b - 1) / b;
 }

@@ -37,10 +37,26 @@ const char* to_string(WorkKind k);  // "gemm", "elementwise"
 //   Gemm:        `count` independent GEMMs of (m x k) * (k x n): m output pixels (rows of the
 //                output matrix), n filters, k = reduction (in channels per group x kernel area).
 //   Elementwise: `ops` element operations.
+//
+// A Gemm tile may be part of a stream: a core's slice of a layer run alone (a single-layer
+// group), whose tiles the PE array runs as one sequence of folds, streaming across tile
+// boundaries (pe_array.h says how its cycles are counted then). `stream` is the slice's whole
+// GEMM set (count 0: the tile is not part of a stream) and `done` the MACs of the stream that
+// came before this tile, modulo the stream's MACs (tile_sink.h's StreamCursor sets it).
+struct GemmStream {
+  std::int64_t m = 0, n = 0, k = 0, count = 0;
+  std::int64_t done = 0;
+  bool same_stream(const GemmStream& o) const {
+    return m == o.m && n == o.n && k == o.k && count == o.count;
+  }
+  std::int64_t macs() const { return m * n * k * count; }
+};
+
 struct TileWork {
   WorkKind kind = WorkKind::Gemm;
   std::int64_t m = 0, n = 0, k = 0, count = 1;
   std::int64_t ops = 0;
+  GemmStream stream;
 
   std::int64_t macs() const { return kind == WorkKind::Gemm ? m * n * k * count : 0; }
 };

@@ -42,7 +42,15 @@ class LayerWalker {
         runs_(sink.takes_runs()),
         elem_(g.element_bytes()),
         alike_rows_(g.alike_row_tiles(t.rows_per_tile)),
-        chunks_alike_(g.channel_chunks_alike(t.channels_per_tile)) {}
+        chunks_alike_(g.channel_chunks_alike(t.channels_per_tile)) {
+    // The slice's whole work: its tiles' stream (engine.h), over every batch item unless each
+    // item has its own B operand (then one stream per item, run `batch` times).
+    const TileWork whole = g.work(0, g.rows(), s.begin, s.end);
+    if (whole.kind == WorkKind::Gemm) {
+      const std::int64_t items = g.b_is_activation() ? 1 : batch;
+      stream_ = GemmStream{mul_checked(whole.m, items), whole.n, whole.k, whole.count, 0};
+    }
+  }
 
   void walk() {
     const std::int64_t rows = g_.rows(), h = t_.rows_per_tile;
@@ -191,8 +199,8 @@ class LayerWalker {
       if (free_inputs) frees_ = in;
       if (free_weights && w.loaded) frees_.push_back(w.id);
     }
-    const Id comp = sink_.compute(li_, g_.output_bytes(r0, r1, k0, k1), g_.work(r0, r1, k0, k1),
-                                  read_bytes, deps_, times);
+    const Id comp = sink_.compute(li_, g_.output_bytes(r0, r1, k0, k1),
+                                  streamed(g_.work(r0, r1, k0, k1)), read_bytes, deps_, times);
     if (!frees_.empty()) sink_.add_frees(comp, frees_);
     store(b, r0, r1, k0, k1, comp, comp, times);
   }
@@ -245,12 +253,17 @@ class LayerWalker {
                       if (c1 >= channels && last_use_of_weights && w.loaded) frees_.push_back(w.id);
                     }
                     prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0,
-                                         g_.work(r0, r1, k0, k1, c_len),
+                                         streamed(g_.work(r0, r1, k0, k1, c_len)),
                                          bytes + (c0 == 0 ? w.read : 0), deps_, m);
                     if (!frees_.empty()) sink_.add_frees(prev, frees_);
                     if (c0 == 0) owner = prev;
                   });
     store(b, r0, r1, k0, k1, prev, owner, times);
+  }
+
+  TileWork streamed(TileWork w) const {
+    if (w.kind == WorkKind::Gemm) w.stream = stream_;
+    return w;
   }
 
   const LayerGeometry& g_;
@@ -264,6 +277,7 @@ class LayerWalker {
   std::int64_t elem_;
   std::pair<std::int64_t, std::int64_t> alike_rows_;
   bool chunks_alike_;
+  GemmStream stream_;
   std::vector<Id> in_, deps_, frees_;  // scratch, reused across tiles
 };
 

@@ -62,6 +62,19 @@ class TileSink {
   virtual void add_frees(Id id, const std::vector<Id>& frees) = 0;
 };
 
+// Where a walk is in its tiles' stream (engine.h's GemmStream): place() returns the work of the
+// next `times` alike tiles as one, with `count` times theirs, `stream.done` set to the MACs of
+// the stream reported before them, and advances. Work outside a stream passes unchanged. The emitter places each tile (times 1) in the order the core runs them;
+// the cost model places runs in its own order; both sum to the stream's cycles.
+class StreamCursor {
+ public:
+  TileWork place(const TileWork& w, std::int64_t times);
+
+ private:
+  GemmStream last_;
+  std::int64_t done_ = 0;
+};
+
 // The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and
 // computed outputs are written, compute operands and stores are read), PE-array MACs and the
 // core's compute cycles (when given its core; otherwise bytes only).
@@ -83,6 +96,7 @@ class CostSink : public TileSink {
  private:
   const CoreParams* core_;
   bool runs_;
+  StreamCursor stream_;
 };
 
 // Counts the commands a walk would emit (loads, computes, stores), in long double so that a

@@ -54,7 +54,7 @@ class CommandEmitter : public TileSink {
     c.buffer = BufferRole::Output;
     c.layer = layer;
     c.bytes = out_bytes;
-    c.work = work;
+    c.work = stream_.place(work, 1);
     c.deps = deps;
     return push(std::move(c));
   }
@@ -92,6 +92,7 @@ class CommandEmitter : public TileSink {
 
   std::vector<Command>& out_;
   const AddressMap& map_;
+  StreamCursor stream_;
 };
 
 // Walks every core of `group` (a fused group's tiles resolved) into sink_for(core).

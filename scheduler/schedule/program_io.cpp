@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "arch/arch.h"
+#include "common/checked.h"
 #include "common/error.h"
 #include "common/yaml_reader.h"
 #include "cost/cost_model.h"
@@ -53,6 +54,11 @@ std::string program_to_yaml(const Program& p, const Network& net) {
         if (c.work.kind == WorkKind::Gemm) {
           os << ", unit: pe_array, m: " << c.work.m << ", n: " << c.work.n << ", k: " << c.work.k
              << ", count: " << c.work.count;
+          const GemmStream& st = c.work.stream;
+          if (st.count > 0) {
+            os << ", stream: {m: " << st.m << ", n: " << st.n << ", k: " << st.k
+               << ", count: " << st.count << ", done: " << st.done << "}";
+          }
         } else {
           os << ", unit: vector, ops: " << c.work.ops;
         }
@@ -238,6 +244,32 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           c.work.n = m.get_int("n", 1, 1 << 30);
           c.work.k = m.get_int("k", 1, 1 << 30);
           c.work.count = m.get_int("count", 1, 1 << 20);
+          if (m.has("stream")) {
+            YamlMap sm = m.get_map("stream");
+            GemmStream& st = c.work.stream;
+            st.m = sm.get_int("m", 1, std::int64_t{1} << 40);
+            st.n = sm.get_int("n", 1, 1 << 30);
+            st.k = sm.get_int("k", 1, 1 << 30);
+            st.count = sm.get_int("count", 1, 1 << 20);
+            // The stream's MACs must be a number, and the tile a part of them.
+            std::int64_t stream_macs = -1;
+            try {
+              stream_macs = mul_checked(mul_checked(mul_checked(st.m, st.n), st.k), st.count);
+            } catch (const std::overflow_error&) {
+            }
+            if (stream_macs < 0) sm.fail("m", "the stream has more than 2^63 MACs");
+            st.done = sm.get_int("done", 0, stream_macs - 1);
+            sm.finish();
+            std::int64_t tile_macs = -1;
+            try {
+              tile_macs = mul_checked(
+                  mul_checked(mul_checked(c.work.m, c.work.n), c.work.k), c.work.count);
+            } catch (const std::overflow_error&) {
+            }
+            if (tile_macs < 0 || tile_macs > stream_macs) {
+              m.fail("stream", "the compute does more MACs than the stream it is part of");
+            }
+          }
         } else {
           c.work.ops = m.get_int("ops", 0, std::int64_t{1} << 44);
         }

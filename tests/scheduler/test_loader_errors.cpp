@@ -813,12 +813,36 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
                       {"out of range"});
   }
   SECTION("a compute too long to simulate") {
-    const std::string text = replace_once(good, "m: 256, n: 8, k: 27, count: 1",
-                                          "m: 1073741824, n: 1073741824, k: 1073741824, "
-                                          "count: 1048576");
+    const std::string text = replace_once(
+        good, "m: 256, n: 8, k: 27, count: 1, stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+        "m: 1073741824, n: 1073741824, k: 1073741824, count: 1048576");
     const std::string p = write_temp("prog_huge_compute.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2, "cores[0].commands[2]",
                       {"2^52 cycles"});
+  }
+  SECTION("a stream too long to simulate") {
+    const std::string text =
+        replace_once(good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+                     "stream: {m: 1099511627776, n: 1073741824, k: 1073741824, count: 1, done: 0}");
+    const std::string p = write_temp("prog_huge_stream.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2,
+                      "cores[0].commands[2].stream.m", {"2^63 MACs"});
+  }
+  SECTION("a compute larger than its stream") {
+    const std::string text = replace_once(
+        good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+        "stream: {m: 255, n: 8, k: 27, count: 1, done: 0}");
+    const std::string p = write_temp("prog_small_stream.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2,
+                      "cores[0].commands[2].stream", {"more MACs than the stream"});
+  }
+  SECTION("a stream position past its end") {
+    const std::string text = replace_once(
+        good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+        "stream: {m: 256, n: 8, k: 27, count: 1, done: 55296}");
+    const std::string p = write_temp("prog_stream_done.yaml", text);
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2,
+                      "cores[0].commands[2].stream.done", {"out of range"});
   }
   SECTION("a load bigger than the buffer") {
     const std::string text = replace_once(good, "bytes: 10250", "bytes: 100000");

@@ -94,7 +94,33 @@ const ParamTable& PeArray::params() {
   return t;
 }
 
+namespace {
+
+__extension__ typedef unsigned __int128 Wide;
+
+// Cycles of the first x MACs of a stream of `macs` MACs and `cycles` cycles.
+std::int64_t stream_prefix(std::int64_t x, std::int64_t macs, std::int64_t cycles) {
+  const std::int64_t q = x / macs, r = x % macs;
+  const Wide part = static_cast<Wide>(r) * static_cast<Wide>(cycles) / static_cast<Wide>(macs);
+  return add_checked(mul_checked(q, cycles), static_cast<std::int64_t>(part));
+}
+
+}  // namespace
+
+std::int64_t stream_cycles(const PeArrayParams& pe, const GemmStream& s, std::int64_t done,
+                           std::int64_t macs) {
+  const std::int64_t total_macs = mul_checked(mul_checked(mul_checked(s.m, s.n), s.k), s.count);
+  if (total_macs <= 0 || macs <= 0) return 0;
+  const std::int64_t total = mul_checked(s.count, systolic_cycles(pe, s.m, s.n, s.k));
+  return stream_prefix(add_checked(done, macs), total_macs, total) -
+         stream_prefix(done, total_macs, total);
+}
+
 std::int64_t PeArray::cycles(const Params& p, const TileWork& w) {
+  if (w.stream.count > 0) {
+    const std::int64_t macs = mul_checked(mul_checked(mul_checked(w.m, w.n), w.k), w.count);
+    return stream_cycles(p, w.stream, w.stream.done, macs);
+  }
   return mul_checked(w.count, systolic_cycles(p, w.m, w.n, w.k));
 }
 

@@ -53,6 +53,19 @@ std::int64_t systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64
 EngineActions systolic_actions(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
                                std::int64_t k);
 
+// A stream (engine.h: a core's slice of a layer run alone) costs what its whole GEMM set costs
+// as one piece of work, systolic_cycles of the slice: the array runs the slice's folds one after
+// the other, as SCALE-Sim runs a layer's, and a fold whose operands arrive in several tiles
+// streams across their boundary instead of paying its fill and drain once per tile. The tiles
+// only decide what is on chip when; the array stalls while a tile's operands are not there.
+// Each tile costs its share of the stream's cycles by MACs: with S the stream's cycles and W its
+// MACs, the MACs in [0, x) of the stream cost floor(x S / W), so a tile at `done` with w MACs
+// costs floor((done + w) S / W) - floor(done S / W) and the tiles of a stream sum to S exactly,
+// in any order and however they are cut. (Counting continues past W for a stream run several
+// times: x = q W + r costs q S + floor(r S / W).)
+std::int64_t stream_cycles(const PeArrayParams& pe, const GemmStream& s, std::int64_t done,
+                           std::int64_t macs);
+
 struct PeArray {
   using Params = PeArrayParams;
   static constexpr const char* kName = "pe_array";
@@ -61,7 +74,7 @@ struct PeArray {
   static constexpr bool kDefault = true;
   static bool runs(WorkKind k) { return k == WorkKind::Gemm; }
   static const ParamTable& params();
-  // `count` GEMMs one after the other.
+  // `count` GEMMs one after the other, or the tile's share of its stream.
   static std::int64_t cycles(const Params& p, const TileWork& w);
   static EngineActions actions(const Params& p, const TileWork& w);
 };
