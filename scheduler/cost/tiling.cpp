@@ -84,11 +84,27 @@ bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
 }
 
 bool LayerGeometry::splits_input_channels() const {
-  return layer_->type == LayerType::Conv && layer_->groups == 1;
+  switch (layer_->type) {
+    case LayerType::Conv:
+      return layer_->groups == 1;
+    case LayerType::Fc:
+      return true;
+    case LayerType::Gemm:
+      return !b_is_activation();
+    default:
+      return false;
+  }
 }
 
 std::int64_t LayerGeometry::input_channel_count() const {
-  return layer_->in_shapes[0].c;
+  switch (layer_->type) {
+    case LayerType::Fc:
+      return layer_->in_shapes[0].elements();
+    case LayerType::Gemm:
+      return layer_->k;
+    default:
+      return layer_->in_shapes[0].c;
+  }
 }
 
 std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
@@ -97,10 +113,11 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   switch (l.type) {
     case LayerType::Fc:
-      return mul_checked(in.elements(), elem_);
+      return mul_checked(c_len > 0 ? c_len : in.elements(), elem_);
     case LayerType::Gemm:
-      // A: rows [r0, r1) of an m x k matrix. B (second operand): handled as weight_bytes.
-      return i == 0 ? mul_checked((r1 - r0) * l.k, elem_) : 0;
+      // A: rows [r0, r1) of an m x k matrix (columns [c0, c0 + c_len) of them when split along
+      // k). B (second operand): handled as weight_bytes.
+      return i == 0 ? mul_checked((r1 - r0) * (c_len > 0 ? c_len : l.k), elem_) : 0;
     default:
       return mul_checked(
           mul_checked(input_rows(r0, r1) * in.w, c_len > 0 ? c_len : input_channels(k0, k1)),
@@ -111,7 +128,9 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
 std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
                                             std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return input_bytes(i, 0, rows, k0, k1);
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) {
+    return input_bytes(i, 0, rows, k0, k1, c_len);
+  }
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   const std::int64_t in_rows =
       std::min(in.h, (rows - 1) * l.stride_h + (l.kernel_h - 1) * l.dilation + 1);
@@ -127,9 +146,9 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   switch (l.type) {
     case LayerType::Fc:
-      return 0;
+      return c0 * elem_;
     case LayerType::Gemm:
-      return r0 * l.k * elem_;
+      return (r0 * l.k + c0) * elem_;
     default: {
       const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
       const std::int64_t c_first = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
@@ -172,7 +191,8 @@ TileLayout slice_layout(std::int64_t len, std::int64_t total, std::int64_t elem)
 TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
                                        std::int64_t c_len) const {
   const Layer& l = *layer_;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return {};  // whole rows of A
+  if (l.type == LayerType::Fc) return {};  // the flattened input, or a piece of it
+  if (l.type == LayerType::Gemm) return c_len > 0 ? slice_layout(c_len, l.k, elem_) : TileLayout{};
   const std::int64_t c = l.in_shapes[static_cast<std::size_t>(i)].c;
   return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), c, elem_);
 }
@@ -210,12 +230,12 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
     case LayerType::Fc:
       w.m = 1;
       w.n = kc;
-      w.k = l.in_shapes[0].elements();
+      w.k = c_len > 0 ? c_len : l.in_shapes[0].elements();
       break;
     case LayerType::Gemm:
       w.m = rows;
       w.n = kc;
-      w.k = l.k;
+      w.k = c_len > 0 ? c_len : l.k;
       break;
     case LayerType::Pool:
       w.kind = WorkKind::Elementwise;

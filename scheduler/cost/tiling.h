@@ -46,8 +46,11 @@ class LayerGeometry {
   // dense conv split along its input channels, `c_len` > 0 is the input channels of the piece.
   std::int64_t input_bytes(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
                            std::int64_t k1, std::int64_t c_len = 0) const;
-  // Dense conv: every output channel reads every input channel, so the input can be split
-  // along its channels with partial sums accumulated in the output buffer.
+  // Dense conv, fc and gemm (with weights as B): every output channel reads the whole reduction,
+  // so the input can be split along it (a conv's input channels, an fc's flattened input, a
+  // gemm's k columns of A) with partial sums accumulated in the output buffer. "Channels" below
+  // are those reduction elements: input_channel_count() is the conv's C, the fc's C H W, the
+  // gemm's k.
   bool splits_input_channels() const;
   std::int64_t input_channel_count() const;
   // The most input bytes any tile of `rows` output rows can need (an interior tile, no padding).
@@ -91,8 +94,9 @@ ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64
 struct LayerTiling {
   std::int64_t rows_per_tile = 1;      // output rows per tile
   std::int64_t channels_per_tile = 1;  // output channels per tile
-  // Input channels per tile for a dense conv whose input rows do not fit whole: the tile's
-  // partial sums stay in the output buffer across the input-channel pieces. 0 = all channels.
+  // Input channels per tile for a dense conv whose input rows do not fit whole (reduction
+  // elements for an fc or gemm whose input row does not): the tile's partial sums stay in the
+  // output buffer across the pieces. 0 = all of them.
   std::int64_t in_channels_per_tile = 0;
   // Weight-outer: weights of a channel chunk stay while all rows stream past (inputs re-fetched
   // per chunk). Input-outer: an input row tile stays while weight chunks stream past (weights
