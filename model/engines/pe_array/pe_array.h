@@ -38,6 +38,35 @@ struct PeArrayParams {
 std::int64_t systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
                              std::int64_t k);
 
+// `groups` independent GEMMs of one shape (a grouped convolution's groups), packed side by side
+// on the array with block-diagonal operands, p groups per fold:
+//   output stationary: p = floor(C / n) groups in the columns; their inputs stream one group
+//     after the other: ceil(m / R) folds of R + C + p k - 2 per p groups (the last fold holds
+//     the q = groups mod p left over, R + C + q k - 2);
+//   weight stationary: p = min(floor(R / k), floor(C / n)) weight blocks on the diagonal, every
+//     group's inputs streaming at once: ceil(groups / p) folds of 2R + C + m - 2;
+//   input stationary: p = floor(R / k) input blocks in the rows; their filters stream one group
+//     after the other: ceil(m / C) folds of 2R + C + p n - 2 per p groups (the last, q left
+//     over: 2R + C + q n - 2);
+// (p = 1: the groups one after the other, groups x systolic_cycles), or as the dense GEMM
+// (m, groups n, groups k) whose operand holds the blocks and zeros elsewhere, whichever is
+// fewer: a grouped conv is never slower than the dense conv of its shape. 1 group: the GEMM.
+std::int64_t grouped_systolic_cycles(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
+                                     std::int64_t k, std::int64_t groups);
+
+// SCALE-Sim's per-fold averages for one GEMM (its COMPUTE_REPORT.csv columns, as fractions):
+//   mapping efficiency: the mean over folds of the PEs a fold uses / (R C): Sr Sc / (folds R C);
+//   compute utilisation: the mean over folds of (PEs used x T) / (R C x the fold's span), with
+//     SCALE-Sim's span: its demand matrix's rows plus its columns less one, R + C + T - 2 for
+//     output stationary and 2R + 2C + T - 3 for weight and input stationary (one C - 1 more
+//     than the fold's cycles, as compute/systolic_compute_{ws,is}.py count it).
+struct SystolicFoldStats {
+  double mapping_efficiency = 0;
+  double compute_utilization = 0;
+};
+SystolicFoldStats systolic_fold_stats(const PeArrayParams& pe, std::int64_t m, std::int64_t n,
+                                      std::int64_t k);
+
 // Actions of one GEMM on the array, in elements, folded as systolic_cycles folds it. Every MAC
 // reads its operands from the PE's neighbour, so buffer reads count what enters the array:
 //   output stationary: each fold streams its rows of A (m x k) and columns of B (k x n) in once;
@@ -74,7 +103,8 @@ struct PeArray {
   static constexpr bool kDefault = true;
   static bool runs(WorkKind k) { return k == WorkKind::Gemm; }
   static const ParamTable& params();
-  // `count` GEMMs one after the other, or the tile's share of its stream.
+  // `count` GEMMs of one shape, packed (grouped_systolic_cycles), or the tile's share of its
+  // stream.
   static std::int64_t cycles(const Params& p, const TileWork& w);
   static EngineActions actions(const Params& p, const TileWork& w);
 };
