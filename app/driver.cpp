@@ -79,6 +79,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     run->program = std::make_unique<Program>(lower(net, arch, schedule));
   }
   simulate_run(run, o.schedule_in);
+  run->result.scalesim_inputs = ends_with(o.arch_path, ".cfg") || ends_with(o.net_path, ".csv");
   return run;
 }
 

@@ -22,3 +22,22 @@ def replace_block(page, name, command, text):
     _, tail = rest.split(end, 1)
     with open(path, "w", encoding="utf-8") as f:
         f.write(head + begin + "\n" + text + end + tail)
+
+
+def markdown_table(df, decimals=4):
+    """A pandas DataFrame as a Markdown table (pandas' own to_markdown needs tabulate, which
+    Debian 12 does not install with pandas): reals with `decimals` places, numbers right-aligned."""
+    def cell(v):
+        if isinstance(v, float):
+            return "%.*f" % (decimals, v)
+        return str(v)
+    numeric = [pd_is_number(df[c]) for c in df.columns]
+    lines = ["| " + " | ".join(str(c) for c in df.columns) + " |",
+             "| " + " | ".join("---:" if n else "---" for n in numeric) + " |"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def pd_is_number(series):
+    return series.dtype.kind in "iuf"
