@@ -224,8 +224,9 @@ class LayerWalker {
                       times);
   }
 
-  // A dense conv tile whose input rows are loaded in pieces of input channels; every piece
-  // accumulates into the output allocation of the first piece's compute.
+  // A dense conv, fc or gemm tile whose input comes in pieces along its reduction (input
+  // channels, flattened features, columns of A); every piece accumulates into the output
+  // allocation of the first piece's compute.
   void tile_in_channel_pieces(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0,
                               std::int64_t k1, const Weights& w, bool last_use_of_weights,
                               std::int64_t times) {

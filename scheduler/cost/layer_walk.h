@@ -9,6 +9,8 @@
 //     chunk: load its weights, compute, store.
 // The cost model counts every loaded byte as read once from its buffer, by the first compute that
 // uses it (unlike a fused group, whose computes read their operands and weights every time).
+// Every PE-array compute carries the slice's whole GEMM as its stream (engine.h), so the array's
+// cycles for the slice are the whole GEMM's, however the tiles cut it.
 #pragma once
 
 #include <cstdint>

@@ -3,11 +3,13 @@
 // output rounding, its compute-cycle counts for os/ws/is in closed form, and the errors.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "common/error.h"
@@ -15,6 +17,7 @@
 #include "engines/engines.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
+#include "report.h"
 #include "search/search.h"
 #include "simulate.h"
 #include "test_util.h"
@@ -283,6 +286,156 @@ TEST_CASE("fusim's compute cycles equal SCALE-Sim's closed form on a 32x32 array
   // The same numbers straight from the PE model.
   const fusim::PeArrayParams pe{32, 32, Dataflow::InputStationary};
   CHECK(fusim::systolic_cycles(pe, 12100, 1, 288) == 324045);
+}
+
+namespace {
+
+// The numbers of one line of a COMPUTE_REPORT.csv ("0, 34887, 0, 30.3, 100.0, 30.3,"); an
+// empty field is NaN.
+std::vector<double> report_row(const std::string& line) {
+  std::vector<double> v;
+  std::size_t p = 0;
+  while (p < line.size()) {
+    const std::size_t e = line.find(',', p);
+    const std::string f = line.substr(p, e == std::string::npos ? std::string::npos : e - p);
+    if (e == std::string::npos && f.find_first_not_of(" \r") == std::string::npos) break;
+    v.push_back(f.find_first_not_of(' ') == std::string::npos ? std::nan("") : std::stod(f));
+    if (e == std::string::npos) break;
+    p = e + 1;
+  }
+  return v;
+}
+
+std::vector<std::vector<double>> report_rows(std::istream& in) {
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    if (!line.empty()) rows.push_back(report_row(line));
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("SCALE-Sim's method on its files as given: every layer's compute cycles, 64 KiB SRAMs",
+          "[scalesim]") {
+  // SCALE-Sim v2's count, derived here from the topology rows alone (topology_utils.py and
+  // compute/systolic_compute_*.py), against fusim's simulation of the files as given: scale.cfg's
+  // 64 KiB SRAMs, so most layers take many tiles, which must not change the PE array's cycles.
+  //   conv row (H, W, R, S, C, N, stride): M = ceil((H - R + st) / st) * ceil((W - S + st) / st),
+  //     K = R S C;  gemm row: M, N, K as given.
+  //   os: Sr = M, Sc = N, T = K, R + C + T - 2 per fold; ws: Sr = K, Sc = N, T = M; is: Sr = K,
+  //   Sc = M, T = N, 2R + C + T - 2 per fold; ceil(Sr/32) * ceil(Sc/32) folds.
+  struct Gemm {
+    std::string name;
+    std::int64_t m, n, k;
+  };
+  const auto rows_of = [](const std::string& file) {
+    std::ifstream f(data(file));
+    std::string line;
+    std::getline(f, line);  // header
+    const bool mnk = line.rfind("Layer,", 0) == 0;
+    std::vector<Gemm> out;
+    while (std::getline(f, line)) {
+      std::vector<std::string> cells;
+      std::stringstream ss(line);
+      for (std::string c; std::getline(ss, c, ',');) {
+        const auto b = c.find_first_not_of(" \t\r"), e = c.find_last_not_of(" \t\r");
+        if (b != std::string::npos) cells.push_back(c.substr(b, e - b + 1));
+      }
+      if (cells.size() < 4) continue;
+      if (mnk) {
+        out.push_back({cells[0], std::stoll(cells[1]), std::stoll(cells[2]), std::stoll(cells[3])});
+        continue;
+      }
+      const std::int64_t h = std::stoll(cells[1]), w = std::stoll(cells[2]), r = std::stoll(cells[3]),
+                         s = std::stoll(cells[4]), c = std::stoll(cells[5]),
+                         n = std::stoll(cells[6]), st = std::stoll(cells[7]);
+      out.push_back({cells[0], scalesim_out(h, r, st) * scalesim_out(w, s, st), n, r * s * c});
+    }
+    return out;
+  };
+  const auto folds = [](std::int64_t a, std::int64_t b) { return (a + 31) / 32 * ((b + 31) / 32); };
+  for (const char* file : {"mobilenet.csv", "Resnet18.csv", "gpt2_mnk.csv"}) {
+    const auto gemms = rows_of(file);
+    const fusim::Network net = fusim::load_scalesim_topology(data(file), false);
+    REQUIRE(gemms.size() == net.layers().size());
+    for (const Dataflow df :
+         {Dataflow::OutputStationary, Dataflow::WeightStationary, Dataflow::InputStationary}) {
+      fusim::Arch arch = fusim::load_scalesim_config(data("scale.cfg"));  // SRAMs as given
+      arch.core.pe_array.dataflow = df;
+      const fusim::Program p =
+          fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
+      const fusim::SimResult sim = fusim::simulate(net, arch, p);
+      std::int64_t expected_total = 0, total = 0;
+      for (std::size_t i = 0; i < gemms.size(); ++i) {
+        const Gemm& g = gemms[i];
+        std::int64_t expected = 0;
+        if (df == Dataflow::OutputStationary) expected = folds(g.m, g.n) * (62 + g.k);
+        if (df == Dataflow::WeightStationary) expected = folds(g.k, g.n) * (94 + g.m);
+        if (df == Dataflow::InputStationary) expected = folds(g.k, g.m) * (94 + g.n);
+        INFO(file << " " << fusim::to_string(df) << " " << g.name);
+        CHECK(sim.layers[i].compute_cycles == expected);
+        expected_total += expected;
+        total += sim.layers[i].compute_cycles;
+      }
+      CHECK(total == expected_total);
+    }
+  }
+}
+
+TEST_CASE("SCALE-Sim's own reports: compute cycles, mapping efficiency and compute utilisation",
+          "[scalesim]") {
+  // tests/data/scalesim/reference/TOPOLOGY_DATAFLOW.csv are the COMPUTE_REPORT.csv files that
+  // SCALE-Sim v2 itself wrote for its topologies with scale.cfg in each dataflow
+  // (scripts/scalesim_compare.py --scalesim SRC --write-reference). SCALE-Sim's compute cycles
+  // are Total Cycles - Stall Cycles, the index of the layer's last cycle: fusim's count, the
+  // number of cycles, is one more, layer by layer, with the SRAMs of scale.cfg (64 KiB) as given.
+  // Mapping efficiency and compute utilisation are SCALE-Sim's per-fold means, in closed form.
+  const std::map<std::string, std::string> dataflows = {
+      {"os", "output_stationary"}, {"ws", "weight_stationary"}, {"is", "input_stationary"}};
+  std::string cfg_text;
+  {
+    std::ifstream f(data("scale.cfg"));
+    cfg_text.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  int compared = 0;
+  for (const char* topology : {"mobilenet", "Resnet18", "gpt2_mnk"}) {
+    for (const auto& [df, name] : dataflows) {
+      INFO(topology << " " << df);
+      std::ifstream ref(data("reference/" + std::string(topology) + "_" + df + ".csv"));
+      if (!ref) continue;  // the runs collected so far (docs/importers.md lists them)
+      ++compared;
+      const auto expected = report_rows(ref);
+
+      std::string cfg = cfg_text;
+      cfg.replace(cfg.find("Dataflow : os"), 13, "Dataflow : " + df);
+      fusim::RunOptions o;
+      o.arch_path = write_temp(std::string("scale_") + df + ".cfg", cfg);
+      o.net_path = data(std::string(topology) + ".csv");
+      const auto run = fusim::run_fusim(o);
+      REQUIRE(run->arch->core.pe_array.dataflow ==
+              (df == std::string("os")   ? Dataflow::OutputStationary
+               : df == std::string("ws") ? Dataflow::WeightStationary
+                                         : Dataflow::InputStationary));
+      std::istringstream mine(fusim::compute_report_csv(run->result));
+      const auto got = report_rows(mine);
+      REQUIRE(got.size() == expected.size());
+      REQUIRE(run->result.sim.layers.size() == expected.size());
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        INFO("layer " << i << " (" << run->net->layer(static_cast<int>(i)).name << ")");
+        REQUIRE(expected[i].size() == 6);
+        REQUIRE(got[i].size() == 6);
+        CHECK(got[i][0] == expected[i][0]);  // LayerID
+        const auto scalesim_compute = static_cast<std::int64_t>(expected[i][1] - expected[i][2]);
+        CHECK(run->result.sim.layers[i].compute_cycles == scalesim_compute + 1);
+        CHECK(got[i][4] == Approx(expected[i][4]).margin(1e-5));  // Mapping Efficiency %
+        CHECK(got[i][5] == Approx(expected[i][5]).margin(1e-5));  // Compute Util %
+      }
+    }
+  }
+  CHECK(compared >= 2);
 }
 
 TEST_CASE("fusim runs SCALE-Sim's files end to end", "[scalesim]") {
