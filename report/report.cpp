@@ -357,8 +357,10 @@ std::string summary_text(const RunResult& r) {
   }
   os << "  groups            " << r.program->schedule.groups.size();
   if (r.program->schedule.groups_evaluated > 0) {
-    os << "  (search: " << with_commas(r.program->schedule.groups_evaluated)
-       << " candidate groups evaluated in " << num(r.program->schedule.search_seconds, 3) << " s)";
+    os << "  (search: " << with_commas(r.program->schedule.groups_evaluated) << " candidate groups";
+    if (r.program->schedule.partitions_evaluated > 0)
+      os << " and " << with_commas(r.program->schedule.partitions_evaluated) << " partitions";
+    os << " evaluated in " << num(r.program->schedule.search_seconds, 3) << " s)";
   }
   os << "\n";
   char line[256];

@@ -20,6 +20,7 @@ struct Schedule {
   std::vector<Group> groups;
   // What the search did (not part of the schedule's meaning; not saved with the program).
   std::int64_t groups_evaluated = 0;
+  std::int64_t partitions_evaluated = 0;  // oracle only: the complete partitions it scored
   double search_seconds = 0;
 };
 

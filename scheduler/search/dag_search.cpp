@@ -61,6 +61,16 @@ int DagIndex::components(const std::vector<int>& layers) const {
   return count;
 }
 
+bool DagIndex::read_common_tensor(int a, int b) const {
+  auto common = [](const std::vector<int>& x, const std::vector<int>& y) {
+    for (int v : x)
+      if (std::find(y.begin(), y.end(), v) != y.end()) return true;
+    return false;
+  };
+  const auto ua = static_cast<std::size_t>(a), ub = static_cast<std::size_t>(b);
+  return common(preds_[ua], preds_[ub]) || common(inputs_read_[ua], inputs_read_[ub]);
+}
+
 bool DagIndex::is_path(const std::vector<int>& layers) const {
   std::size_t edges = 0;
   for (int a : layers) {
@@ -85,11 +95,12 @@ bool all_preds_in(const DagIndex& dag, int x, const LayerSet& done, const LayerS
 // addable through an earlier (lower-index) producer, so each set is built exactly once.
 void extend(const DagIndex& dag, const LayerSet& done, int max_layers, LayerSet& in_group,
             std::vector<int>& group, std::vector<int>& avail,
-            const std::function<bool(const std::vector<int>&)>& visit) {
+            const std::function<bool(const std::vector<int>&)>& visit, WalkWork* work) {
   const int last = group.empty() ? -1 : group.back();
   const std::vector<int> candidates = avail;
   for (int x : candidates) {
     if (x <= last) continue;
+    if (work && (work->steps += static_cast<std::int64_t>(group.size()) + 1, work->over())) return;
     group.push_back(x);
     in_group.add(x);
     // A set in two unconnected parts may still be joined by a later layer (two branches
@@ -107,7 +118,7 @@ void extend(const DagIndex& dag, const LayerSet& done, int max_layers, LayerSet&
         }
       }
       std::sort(avail.begin() + static_cast<long>(mark), avail.end());
-      extend(dag, done, max_layers, in_group, group, avail, visit);
+      extend(dag, done, max_layers, in_group, group, avail, visit, work);
       avail.resize(mark);
     }
     in_group.remove(x);
@@ -118,14 +129,15 @@ void extend(const DagIndex& dag, const LayerSet& done, int max_layers, LayerSet&
 }  // namespace
 
 void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layers,
-                        const std::function<bool(const std::vector<int>&)>& visit) {
+                        const std::function<bool(const std::vector<int>&)>& visit, WalkWork* work) {
+  if (work && (work->steps += dag.size(), work->over())) return;
   std::vector<int> frontier;
   const LayerSet none(static_cast<std::size_t>(dag.size()));
   for (int x = 0; x < dag.size(); ++x)
     if (!done.has(x) && all_preds_in(dag, x, done, none)) frontier.push_back(x);
   LayerSet in_group(static_cast<std::size_t>(dag.size()));
   std::vector<int> group;
-  extend(dag, done, max_layers, in_group, group, frontier, visit);
+  extend(dag, done, max_layers, in_group, group, frontier, visit, work);
 }
 
 namespace {
@@ -297,28 +309,129 @@ std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const
   return groups;
 }
 
-std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
+namespace {
+
+// The layers outside `part`: the state the oracle starts each part from.
+LayerSet all_but(const DagIndex& dag, const std::vector<int>& part) {
+  LayerSet s(static_cast<std::size_t>(dag.size()));
+  for (int i = 0; i < dag.size(); ++i) s.add(i);
+  for (int x : part) s.remove(x);
+  return s;
+}
+
+// log2 of a number of partitions the part has at least, from two families that oracle visits:
+// - cut the part's layers, in index order (a topological order), into ranges, where each two
+//   consecutive layers are linked (the second reads the first, or both read one tensor): every
+//   range is then connected and convex, and any cut of the links gives a partition;
+// - split chains, edges u -> v where v is u's only consumer and u v's only producer, at any of
+//   their edges, the other layers alone: every piece is a path, connected and convex.
+// Each family alone has 2^(links) members; the larger is returned.
+int log2_lower_bound(const DagIndex& dag, const std::vector<int>& part) {
+  int linked = 0, chained = 0;
+  for (std::size_t i = 0; i + 1 < part.size(); ++i) {
+    const int a = part[i], b = part[i + 1];
+    const auto& pb = dag.preds(b);
+    if (std::find(pb.begin(), pb.end(), a) != pb.end() || dag.read_common_tensor(a, b)) ++linked;
+  }
+  for (int u : part) {
+    const auto& s = dag.succs(u);
+    if (s.size() == 1 && dag.preds(s[0]).size() == 1) ++chained;
+  }
+  return std::max(linked, chained);
+}
+
+}  // namespace
+
+OracleCount count_partitions(const DagIndex& dag, std::int64_t stop_above) {
+  // The oracle's recursion below without the cost model: the partitions from a state depend on
+  // the state alone, so they are memoised (the oracle is not). Counts saturate at stop_above + 1:
+  // every state can be finished (one layer at a time), so a state reachable with more than that
+  // many partitions ahead of it puts the total over the limit too.
+  stop_above = std::min(stop_above, std::int64_t{1} << 60);  // sums of two counts stay in range
+  const std::int64_t over = stop_above + 1;
+  OracleCount result;
+  const std::vector<std::vector<int>> parts = dag.parts();
+  for (const std::vector<int>& part : parts) {
+    const int bits = log2_lower_bound(dag, part);
+    if (bits >= 62 || (std::int64_t{1} << bits) > stop_above) {
+      result.over_limit = true;
+      result.partitions = over;
+      return result;
+    }
+  }
+  WalkWork work;
+  work.max_steps = kOracleCountSteps;
+  for (const std::vector<int>& part : parts) {
+    if (static_cast<int>(part.size()) > kOracleCountLayers ||
+        (work.steps += dag.size(), work.over())) {
+      return OracleCount{0, false, true};
+    }
+    std::map<LayerSet, std::int64_t> memo;
+    std::function<std::int64_t(const LayerSet&, std::size_t)> count =
+        [&](const LayerSet& done, std::size_t scheduled) -> std::int64_t {
+      if (scheduled == part.size()) return 1;
+      const auto it = memo.find(done);
+      if (it != memo.end()) return it->second;
+      std::int64_t c = 0;
+      for_each_extension(
+          dag, done, dag.size(),
+          [&](const std::vector<int>& g) {
+            if (c >= over) return false;  // nothing more to learn: walk out cheaply
+            LayerSet next = done;
+            for (int x : g) next.add(x);
+            c = std::min(over, c + count(next, scheduled + g.size()));
+            return true;
+          },
+          &work);
+      memo.emplace(done, c);
+      return c;
+    };
+    const std::int64_t mine = count(all_but(dag, part), 0);
+    if (work.over()) return OracleCount{0, false, true};
+    result.partitions = std::min(over, result.partitions + mine);
+    if (result.partitions >= over) {
+      result.over_limit = true;
+      return result;
+    }
+  }
+  return result;
+}
+
+OracleCount count_oracle_partitions(const Network& net, std::int64_t stop_above) {
+  return count_partitions(DagIndex(net), stop_above);
+}
+
+std::vector<Group> oracle_search(const Network&, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o) {
-  const std::size_t n = net.layers().size();
-  if (static_cast<int>(n) > o.oracle_max_layers) {
+  const std::int64_t limit = o.oracle_max_partitions;
+  const OracleCount counted = count_partitions(dag, limit);
+  if (counted.over_limit) {
+    const std::int64_t seconds =
+        (limit + kOraclePartitionsPerSecond - 1) / kOraclePartitionsPerSecond;
     throw InputError("", 0, "--fusion",
-                     "oracle enumerates every partition and refuses networks of more than " +
-                         std::to_string(o.oracle_max_layers) + " layers (this one has " +
-                         std::to_string(n) + "); use --fusion optimal");
+                     "oracle scores every partition and refuses networks of more than " +
+                         std::to_string(limit) + " partitions, about " + std::to_string(seconds) +
+                         " s of search (this one has more); use --fusion optimal");
+  }
+  if (counted.too_costly) {
+    throw InputError("", 0, "--fusion",
+                     "oracle scores every partition and refuses networks whose partitions it "
+                     "cannot count within " +
+                         std::to_string(kOracleCountSteps) +
+                         " steps (or with a part of more than " +
+                         std::to_string(kOracleCountLayers) + " layers); use --fusion optimal");
   }
   // Every sequence of groups that covers each unconnected part of the network (no group spans
-  // two), with no memo: exhaustive by design.
+  // two), with no memo: exhaustive by design. count_partitions walks the same recursion.
   std::vector<Group> all;
   for (const std::vector<int>& part : dag.parts()) {
-    LayerSet start(n);
-    for (std::size_t i = 0; i < n; ++i) start.add(static_cast<int>(i));
-    for (int x : part) start.remove(x);
     std::vector<Group> current, best_groups;
     Score best_score;
     bool have = false;
     std::function<void(const LayerSet&, std::size_t, const Score&)> rec =
         [&](const LayerSet& done, std::size_t count, const Score& score) {
           if (count == part.size()) {
+            eval.count_partition();
             if (!have || eval.better(score, best_score)) {
               have = true;
               best_score = score;
@@ -326,7 +439,7 @@ std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const
             }
             return;
           }
-          for_each_extension(dag, done, static_cast<int>(n), [&](const std::vector<int>& g) {
+          for_each_extension(dag, done, dag.size(), [&](const std::vector<int>& g) {
             const GroupChoice& c = eval.best(g);
             if (!c.feasible) return true;
             LayerSet next = done;
@@ -337,7 +450,7 @@ std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const
             return true;
           });
         };
-    rec(start, 0, Score{});
+    rec(all_but(dag, part), 0, Score{});
     if (!have) throw InputError("", 0, "--fusion", "oracle: no schedule fits this arch");
     all.insert(all.end(), best_groups.begin(), best_groups.end());
   }

@@ -46,6 +46,8 @@ class DagIndex {
   std::vector<std::vector<int>> parts() const;
   // A path of the DAG: every member has at most one producer and one consumer in the group.
   bool is_path(const std::vector<int>& layers) const;
+  // `a` and `b` read a common tensor (a layer's output or a network input).
+  bool read_common_tensor(int a, int b) const;
 
  private:
   std::vector<std::vector<int>> preds_, succs_;
@@ -57,8 +59,15 @@ class DagIndex {
 // a downset (G convex), |G| <= max_layers, G connected, and G is built by adding layers in
 // index order through sets of at most two unconnected parts; groups come sorted. `visit`
 // returns false to stop extending that group further (its supersets are skipped).
+// With `work`, the walk adds the layers it examines to work->steps (the frontier scan, then the
+// size of every set it tries) and stops trying sets once steps passes work->max_steps.
+struct WalkWork {
+  std::int64_t steps = 0, max_steps = 0;
+  bool over() const { return steps > max_steps; }
+};
 void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layers,
-                        const std::function<bool(const std::vector<int>&)>& visit);
+                        const std::function<bool(const std::vector<int>&)>& visit,
+                        WalkWork* work = nullptr);
 
 // A search over groups: the groups, in an order that respects the DAG, covering every layer
 // once. It asks `eval` for the best cores of each candidate group and throws InputError (key
@@ -67,7 +76,8 @@ using GroupSearch = std::vector<Group> (*)(const Network& net, GroupEvaluator& e
                                            const DagIndex& dag, const SearchOptions& options);
 
 // Runs `search` once every layer is known to fit a group on its own (else throws InputError
-// naming the arch key at fault); fills groups_evaluated and search_seconds, which counts the
+// naming the arch key at fault); fills groups_evaluated, partitions_evaluated (the partitions
+// the search passed to GroupEvaluator::count_partition) and search_seconds, which counts the
 // check and the setup too.
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& options,
                           GroupSearch search);
@@ -92,10 +102,13 @@ std::vector<Group> dnnvm_search(const Network& net, GroupEvaluator& eval, const 
 // at the frontier, the one that saves the most against running its layers one by one.
 std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o);
-// Exhaustive: every partition into connected convex groups of any size, for networks of up to
-// oracle_max_layers layers.
+// Exhaustive: every partition into connected convex groups of any size, in every order the DAG
+// allows, without memo; refuses networks with more than oracle_max_partitions of them.
 std::vector<Group> oracle_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                  const SearchOptions& o);
+// The partitions oracle_search scores, counted without the cost model (count_oracle_partitions
+// in search.h, on the DAG).
+OracleCount count_partitions(const DagIndex& dag, std::int64_t stop_above);
 // Efficient-S (efficient_s.cpp): groups contiguous in the network's topological order, by
 // dynamic programming over the range ends; fused weights must fit on chip.
 std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,

@@ -39,6 +39,10 @@ class GroupEvaluator {
   const GroupChoice& best(const std::vector<int>& layers);
   bool better(const Score& a, const Score& b) const;  // strictly
   std::int64_t evaluated() const { return evaluated_; }
+  // A search that scores whole partitions (oracle) counts each here; run_group_search copies
+  // the count into the schedule.
+  void count_partition() { ++partitions_; }
+  std::int64_t partitions() const { return partitions_; }
 
  private:
   const Network& net_;
@@ -47,6 +51,7 @@ class GroupEvaluator {
   std::vector<std::int64_t> core_options_;
   std::map<std::vector<int>, GroupChoice> memo_;
   std::int64_t evaluated_ = 0;
+  std::int64_t partitions_ = 0;
 };
 
 }  // namespace fusim

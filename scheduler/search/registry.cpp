@@ -27,7 +27,7 @@ const std::vector<SearchAlgorithm>& search_algorithms() {
        group_search<optimal_search>},
       {"online", "greedy and fast: takes the frontier group that saves the most, repeatedly",
        group_search<online_search>},
-      {"oracle", "exhaustive over every partition into convex groups; small networks only",
+      {"oracle", "exhaustive over every partition into convex groups; few partitions only",
        group_search<oracle_search>},
   };
   return all;

@@ -82,6 +82,7 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
   Schedule s;
   s.groups = search(net, eval, dag, o);
   s.groups_evaluated = eval.evaluated();
+  s.partitions_evaluated = eval.partitions();
   s.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;

@@ -18,23 +18,47 @@ namespace fusim {
 
 enum class Objective { Bytes, Cycles };
 
+// oracle's limit on the partitions it scores, and the slowest rate it scored them at
+// (partitions counted a second; scripts/oracle_rate.py, docs/fusion.md): at the limit, about
+// 7 s of search. Its refusal says the time at that rate.
+constexpr std::int64_t kOracleMaxPartitions = 5000000;
+constexpr std::int64_t kOraclePartitionsPerSecond = 750000;
+
 // Every default is written here once; the command line and its help text read them from here.
 struct SearchOptions {
   std::string algorithm = "optimal";  // a name in search_algorithms() (--fusion)
   Objective objective = Objective::Bytes;
   int max_group_layers = 16;             // optimal, dnnvm, efficient-s (--max-group-layers)
   int online_group_layers = 8;           // online
-  int oracle_max_layers = 16;            // oracle refuses larger networks
   std::int64_t max_candidates = 200000;  // optimal and dnnvm refuse to enumerate more
+  // oracle refuses networks on which it would score more partitions (count_oracle_partitions)
+  std::int64_t oracle_max_partitions = kOracleMaxPartitions;
   // optimal and dnnvm: do not grow a group that does not fit (see dag_search.cpp). Off only to
   // check that the pruning loses nothing.
   bool prune_infeasible = true;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and
-// fills groups_evaluated and search_seconds. Throws InputError (key "--fusion") for an unknown
-// name or a network too large for the algorithm.
+// fills groups_evaluated and search_seconds (oracle partitions_evaluated too). Throws
+// InputError (key "--fusion") for an unknown name or a network too large for the algorithm.
 Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& options);
+
+// How many partitions `oracle` would score on `net`: the orders of connected convex groups
+// (any size) that cover each unconnected part of the network, summed over the parts, counted on
+// the DAG alone, without the cost model. A partition whose groups may run in several orders
+// counts once per order, as oracle visits it once per order. Exact when every group fits the
+// arch; oracle skips the groups that do not fit, so otherwise an upper bound.
+struct OracleCount {
+  std::int64_t partitions = 0;  // exact unless over_limit or too_costly
+  bool over_limit = false;      // more than stop_above (partitions is then stop_above + 1)
+  // Counting gave up before knowing: a part of more than kOracleCountLayers layers, or more
+  // than kOracleCountSteps steps of the walk (layers examined, see for_each_extension; about
+  // 0.5 s here). Partitions is then 0.
+  bool too_costly = false;
+};
+constexpr int kOracleCountLayers = 1000;
+constexpr std::int64_t kOracleCountSteps = 10000000;
+OracleCount count_oracle_partitions(const Network& net, std::int64_t stop_above);
 
 // One group per layer on all cores (search "none"): no cost model, nothing evaluated.
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch);

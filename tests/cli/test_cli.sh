@@ -352,6 +352,8 @@ expect_error "-p takes one KEY=VALUE" "'dram.channels=2'" \
 expect_error "unknown --fusion" "--fusion" --arch "$ARCH" --net "$NET" --fusion magic
 expect_error "unknown --fusion=NAME" "unknown algorithm 'magic'" --arch "$ARCH" --net "$NET" \
   --fusion=magic
+expect_error "--fusion oracle on too many partitions" "more than 5000000 partitions" \
+  --arch "$ARCH" --net "$NET" --fusion oracle
 expect_error "unknown --objective" "--objective" --arch "$ARCH" --net "$NET" --objective time
 expect_error "--max-group-layers 0" "--max-group-layers" --arch "$ARCH" --net "$NET" \
   --max-group-layers 0

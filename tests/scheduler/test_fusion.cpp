@@ -203,12 +203,181 @@ TEST_CASE("optimal equals the exhaustive oracle", "[fusion][oracle]") {
   }
 }
 
-TEST_CASE("the oracle refuses networks it cannot finish", "[fusion][oracle]") {
-  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
-  const auto e = fusim::test::error_of([&] { search(net, small_arch(64), "oracle"); });
-  REQUIRE(e);
-  CHECK(e->key() == "--fusion");
-  CHECK_THAT(e->message(), Catch::Contains("refuses networks of more than"));
+namespace {
+
+// A chain of n 3x3 convs.
+std::string chain_yaml(int n) {
+  std::string y = "name: chain" + std::to_string(n) +
+                  "\ninputs:\n  - {name: x, shape: [4, 8, 8]}\n"
+                  "layers:\n";
+  for (int i = 0; i < n; ++i)
+    y += "  - {name: c" + std::to_string(i) +
+         ", type: conv, out_channels: 4, kernel: 3, padding: 1}\n";
+  return y;
+}
+
+// One conv feeding two, joined by an add.
+const char* kDiamond = R"(name: diamond
+inputs:
+  - {name: x, shape: [4, 8, 8]}
+layers:
+  - {name: a, type: conv, out_channels: 4, kernel: 3, padding: 1}
+  - {name: b, type: conv, inputs: [a], out_channels: 4, kernel: 3, padding: 1}
+  - {name: c, type: conv, inputs: [a], out_channels: 4, kernel: 1}
+  - {name: d, type: add, inputs: [b, c]}
+)";
+
+// Two ladders (each layer reads the two before it), interleaved in the file and joined by an add
+// at the end: no two layers next to each other in the file are linked, and no edge is a chain.
+std::string ladders_yaml(int rungs) {
+  std::string y =
+      "name: ladders\ninputs:\n  - {name: x, shape: [4, 8, 8]}\n"
+      "  - {name: y, shape: [4, 8, 8]}\nlayers:\n";
+  for (int i = 0; i < rungs; ++i) {
+    for (const std::string side : {"a", "b"}) {
+      const std::string first = side == "a" ? "x" : "y";
+      std::string in = i == 0 ? first : side + std::to_string(i - 1);
+      if (i >= 2) in += ", " + side + std::to_string(i - 2);
+      y += "  - {name: " + side + std::to_string(i) + ", type: " + (i >= 2 ? "add" : "conv") +
+           ", inputs: [" + in + "]" + (i >= 2 ? "" : ", out_channels: 4, kernel: 1") + "}\n";
+    }
+  }
+  const std::string last = std::to_string(rungs - 1);
+  return y + "  - {name: join, type: add, inputs: [a" + last + ", b" + last + "]}\n";
+}
+
+// `n` layers that each read their own network input (a SCALE-Sim topology): n parts.
+std::string independent_yaml(int n) {
+  std::string y = "name: independent\ninputs:\n";
+  for (int i = 0; i < n; ++i) y += "  - {name: x" + std::to_string(i) + ", shape: [4, 8, 8]}\n";
+  y += "layers:\n";
+  for (int i = 0; i < n; ++i) {
+    y += "  - {name: c" + std::to_string(i) + ", type: conv, inputs: [x" + std::to_string(i) +
+         "], out_channels: 4, kernel: 3, padding: 1}\n";
+  }
+  return y;
+}
+
+std::int64_t oracle_count(const fusim::Network& net, std::int64_t limit = 1000000000) {
+  const fusim::OracleCount c = fusim::count_oracle_partitions(net, limit);
+  REQUIRE_FALSE(c.too_costly);
+  return c.over_limit ? -1 : c.partitions;
+}
+
+}  // namespace
+
+TEST_CASE("the oracle's partition count is the number of partitions it scores",
+          "[fusion][oracle]") {
+  // With 1 MiB buffers every group of these fits, so the count is exact.
+  const fusim::Arch big = small_arch(1024);
+  SECTION("a chain of n layers has 2^(n-1)") {
+    for (int n = 1; n <= 12; ++n) {
+      const fusim::Network net = net_from("chain" + std::to_string(n), chain_yaml(n));
+      const std::int64_t expected = std::int64_t{1} << (n - 1);
+      CHECK(oracle_count(net) == expected);
+      CHECK(search(net, big, "oracle").partitions_evaluated == expected);
+    }
+  }
+  SECTION("a diamond: 11 partitions, one of them in two orders") {
+    // a|b|c|d (twice: b or c first), abcd, a|bcd, abc|d, a|bc|d, ab|cd, ac|bd, ab|c|d, ac|b|d,
+    // a|b|cd, a|c|bd.
+    const fusim::Network net = net_from("diamond", kDiamond);
+    CHECK(oracle_count(net) == 12);
+    CHECK(search(net, big, "oracle").partitions_evaluated == 12);
+  }
+  SECTION("DAGs with concats and adds") {
+    for (const fusim::Network& net :
+         {net_from("inception", kInception), net_from("residual", kResidual),
+          fusim::load_network(src("workloads/tiny_dag.yaml")),
+          fusim::load_network(src("workloads/tiny_chain.yaml")),
+          net_from("ladders", ladders_yaml(4))}) {
+      INFO(net.name());
+      const std::int64_t n = oracle_count(net);
+      CHECK(n > 0);
+      CHECK(search(net, big, "oracle").partitions_evaluated == n);
+      // With small buffers the oracle skips groups that do not fit: the count is then a bound.
+      const auto small = fusim::test::error_of([&] { search(net, small_arch(2), "oracle"); });
+      if (!small) CHECK(search(net, small_arch(2), "oracle").partitions_evaluated <= n);
+    }
+  }
+  SECTION("independent parts add up") {
+    const fusim::Network net = net_from("independent", independent_yaml(5));
+    CHECK(oracle_count(net) == 5);
+    CHECK(search(net, big, "oracle").partitions_evaluated == 5);
+  }
+}
+
+TEST_CASE("the oracle refuses networks with too many partitions", "[fusion][oracle]") {
+  const fusim::Arch arch = small_arch(64);
+  auto refusal = [&](const fusim::Network& net, std::int64_t limit) {
+    fusim::SearchOptions o;
+    o.algorithm = "oracle";
+    o.oracle_max_partitions = limit;
+    const auto e = fusim::test::error_of([&] { fusim::search_schedule(net, arch, o); });
+    REQUIRE(e);
+    CHECK(e->key() == "--fusion");
+    CHECK_THAT(e->message(), Catch::Contains("refuses networks of more than " +
+                                             std::to_string(limit) + " partitions"));
+    CHECK_THAT(e->message(), Catch::Contains("use --fusion optimal"));
+  };
+  SECTION("a shipped network, at the default limit") {
+    const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+    CHECK(oracle_count(net, fusim::kOracleMaxPartitions) == -1);
+    refusal(net, fusim::kOracleMaxPartitions);
+    const auto e = fusim::test::error_of([&] { search(net, arch, "oracle"); });
+    REQUIRE(e);
+    CHECK(e->message() ==
+          "oracle scores every partition and refuses networks of more than 5000000 partitions, "
+          "about 7 s of search (this one has more); use --fusion optimal");
+  }
+  SECTION("a chain of 100 layers (2^99), refused without counting them one by one") {
+    refusal(net_from("chain100", chain_yaml(100)), fusim::SearchOptions{}.oracle_max_partitions);
+  }
+  SECTION("the diamond (12) at a limit of 11, and at 12 it runs") {
+    const fusim::Network net = net_from("diamond", kDiamond);
+    refusal(net, 11);
+    fusim::SearchOptions o;
+    o.algorithm = "oracle";
+    o.oracle_max_partitions = 12;
+    CHECK(fusim::search_schedule(net, arch, o).partitions_evaluated == 12);
+  }
+  SECTION("ladders whose count only the exact count shows to be over") {
+    const fusim::Network net = net_from("ladders", ladders_yaml(30));
+    refusal(net, fusim::SearchOptions{}.oracle_max_partitions);
+  }
+  SECTION("a part too large to count is refused too") {
+    const fusim::Network net = net_from("ladders", ladders_yaml(fusim::kOracleCountLayers / 2 + 1));
+    const fusim::OracleCount c = fusim::count_oracle_partitions(net, 1000000);
+    CHECK(c.too_costly);
+    const auto e = fusim::test::error_of([&] { search(net, arch, "oracle"); });
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("refuses networks whose partitions it cannot count"));
+    CHECK_THAT(e->message(), Catch::Contains("use --fusion optimal"));
+  }
+}
+
+TEST_CASE("the oracle takes networks of more than 16 layers with few partitions",
+          "[fusion][oracle]") {
+  const fusim::Arch arch = small_arch(64);
+  SECTION("40 layers that cannot fuse: 40 partitions") {
+    const fusim::Network net = net_from("independent", independent_yaml(40));
+    const fusim::Schedule s = search(net, arch, "oracle");
+    CHECK(s.partitions_evaluated == 40);
+    CHECK(s.groups.size() == 40);
+  }
+  SECTION("a chain of 18 layers, equal to optimal") {
+    const fusim::Network net = net_from("chain18", chain_yaml(18));
+    CHECK(oracle_count(net) == (std::int64_t{1} << 17));
+    const Total oracle = total(net, arch, search(net, arch, "oracle"));
+    // oracle's groups have any size: optimal's must reach 18 layers to match it.
+    fusim::SearchOptions o;
+    o.max_group_layers = 18;
+    const Total optimal = total(net, arch, fusim::search_schedule(net, arch, o));
+    CHECK(optimal.bytes == oracle.bytes);
+    CHECK(optimal.cycles == oracle.cycles);
+    o.max_group_layers = 16;
+    CHECK(total(net, arch, fusim::search_schedule(net, arch, o)).bytes > oracle.bytes);
+  }
 }
 
 TEST_CASE("pruning groups that do not fit loses nothing", "[fusion]") {
