@@ -115,7 +115,7 @@ def main():
     ap.add_argument("--docs", action="store_true", help="write the table into docs/importers.md")
     args = ap.parse_args()
 
-    rows = []
+    rows, missing = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for topology, kind in TOPOLOGIES:
             for dataflow in DATAFLOWS:
@@ -127,6 +127,9 @@ def main():
                     report = run_scalesim(args.scalesim, topology, kind, cfg, work)
                 else:
                     report = os.path.join(args.reports, name)
+                    if not os.path.exists(report):
+                        missing.append(name)
+                        continue
                 if args.write_reference:
                     dest = os.path.join(DATA, "reference")
                     os.makedirs(dest, exist_ok=True)
@@ -138,6 +141,8 @@ def main():
                 rows.append(row)
     table = pd.DataFrame(rows)
     text = markdown_table(table)
+    if missing:
+        text += "\nNo SCALE-Sim report yet for: " + ", ".join(missing) + ".\n"
     print(text)
     if args.docs:
         replace_block("docs/importers.md", "scalesim-compare", COMMAND, text)
