@@ -234,9 +234,10 @@ void DramController::switch_mode(Channel& ch) const {
     ch.write_mode = ch.drain > 0;
     return;
   }
+  // Reads wait while any is in the read queue or in a command queue.
   if (!ch.write_mode) {
-    if ((ch.reads.empty() && w > 0) || w >= high_watermark_) ch.write_mode = true;
-  } else if (w == 0 || (!ch.reads.empty() && w <= low_watermark_)) {
+    if ((no_read && w > 0) || w >= high_watermark_) ch.write_mode = true;
+  } else if (w == 0 || (!no_read && w <= low_watermark_)) {
     ch.write_mode = false;
   }
 }
