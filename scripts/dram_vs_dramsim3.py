@@ -69,7 +69,8 @@ WRITE_BASE = 1 << 32  # the mixes' write region: 4 GiB up, away from the read re
 # A stream: per core, a list of transfers {op: load|store, addr, bytes[, piece, stride]}; the
 # bursts of a core's transfers reach memory in list order; cores interleave transfer by
 # transfer. `chained`: each core's transfers run one after another (a store waits for the load
-# before it, a load for the store two before it), so a core's read:write mix holds over time.
+# before it, a load for the store before it, which is done once the write queue holds its
+# writes), so a core's read:write mix holds over time.
 # `spacing`: the unloaded stream, one single-burst read every `spacing` cycles.
 
 def xfer(op, addr, nbytes, piece=None, stride=None):
@@ -208,8 +209,8 @@ def fusim_program(stream):
             if stream.get("chained"):
                 if t["op"] == "store" and i >= 1:
                     deps.append(base + i - 1)
-                if t["op"] == "load" and i >= 3:
-                    deps.append(base + i - 3)  # the store before the previous load
+                if t["op"] == "load" and i >= 1:
+                    deps.append(base + i - 1)  # the store before it
             if deps:
                 c["deps"] = deps
             cmds.append(c)
