@@ -433,6 +433,15 @@ TEST_CASE("dram config: models, strict keys and the resolved YAML round trip", "
       error_of([&] { fusim::load_arch(mlu, {"dram.address_mapping=row:bank:column"}); });
   REQUIRE(e5);
   CHECK(e5->key() == "dram.address_mapping");
+  // The write drain: a known policy, and a low watermark not above the high one.
+  const auto e6 = error_of([&] { fusim::load_arch(mlu, {"dram.write_drain=fifo"}); });
+  REQUIRE(e6);
+  CHECK(e6->key() == "dram.write_drain");
+  const auto e7 = error_of([&] {
+    fusim::load_arch(mlu, {"dram.write_high_watermark=0.5", "dram.write_low_watermark=0.6"});
+  });
+  REQUIRE(e7);
+  CHECK(e7->key() == "dram.write_low_watermark");
   // Every preset and policy writes a resolved arch that loads back to the same text.
   for (const char* preset : {"DDR4-3200", "LPDDR4-3200", "HBM2"}) {
     for (const char* model : {"simple", "detailed"}) {
