@@ -186,28 +186,11 @@ void DramController::burst_done(int id, DramTick t) {
   }
 }
 
-[[gnu::always_inline]] inline DramTick DramController::act_time(const Channel& ch,
-                                                                const Request& r) const {
-  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
-  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  return std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW});
-}
-
-[[gnu::always_inline]] inline DramTick DramController::col_time(const Channel& ch,
-                                                                const Request& r) const {
-  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
-  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  if (!r.write) return std::max({b.col_ok, rk.rd_ok, g.rd_ok, ch.bus_free - t_.tCL});
-  const DramTick bus = ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0);
-  return std::max({b.col_ok, rk.wr_ok, g.wr_ok, bus - t_.tCWL});
-}
-
 void DramController::compute_next(Channel& ch) {
   ch.dirty = false;
   dispatch(ch);
   ch.next = next_command(ch);
+  ch.changed.clear();
   for (;;) {
     // Bursts that arrive before that command enter the queues first (while there is room) and
     // may change the choice. With empty queues, the earliest arrivals enter.
@@ -217,8 +200,18 @@ void DramController::compute_next(Channel& ch) {
       if (!ch.pending_writes.empty()) limit = std::min(limit, ch.pending_writes.front().arrival);
     }
     if (!admit(ch, limit)) return;
-    dispatch(ch);
-    ch.next = next_command(ch);
+    ch.changed.clear();
+    if (!dispatch(ch)) return;  // the command queues, and so the choice, are as they were
+    // New requests add candidates and can take away only a precharge (a new hit in its bank):
+    // look again at the banks that changed, unless the choice was such a precharge or nothing.
+    const bool full = ch.next.kind == Kind::None ||
+                      (ch.next.kind == Kind::Pre && std::find(ch.changed.begin(), ch.changed.end(),
+                                                              ch.next.index) != ch.changed.end());
+    if (full) {
+      ch.next = next_command(ch);
+    } else {
+      for (int b : ch.changed) consider_bank(ch, static_cast<std::size_t>(b), ch.next);
+    }
   }
 }
 
@@ -254,6 +247,7 @@ bool DramController::dispatch(Channel& ch) {
     });
     if (it == q.end()) return any;
     ch.commands[static_cast<std::size_t>(it->bank)].push_back(*it);
+    ch.changed.push_back(it->bank);
     ++ch.queued_commands;
     if (!it->write) ++ch.queued_read_commands;
     if (it->write && ch.drain > 0) --ch.drain;
@@ -271,55 +265,60 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  const auto rank_of = [](Kind k, bool urgent) {  // the tie order after refresh
-    return urgent ? (k == Kind::Act ? 0 : 1) : k == Kind::Col ? 2 : 3;
-  };
-  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
-    const std::vector<Request>& q = ch.commands[bi];
-    if (q.empty()) continue;
-    const Bank& b = ch.banks[bi];
-    // The row stays open while a request of the queue hits it, up to the cap: past it the head
-    // may close it (its precharge then competes with the hits).
-    bool hit_queued = false;
-    if (b.open_row >= 0) {
-      for (const Request& r : q) hit_queued = hit_queued || r.row == b.open_row;
-    }
-    const bool capped = p_.row_hit_cap > 0 && b.hits >= p_.row_hit_cap && b.open_row >= 0 &&
-                        q.front().row != b.open_row;
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      const Request& r = q[i];
-      Kind k;
-      DramTick t;
-      bool urgent = false;
-      if (b.open_row == r.row) {
-        k = Kind::Col;
-        t = col_time(ch, r);
-      } else if (b.open_row < 0) {
-        k = Kind::Act;
-        t = act_time(ch, r);
-      } else {
-        if (i != 0 || (hit_queued && !capped)) continue;
-        k = Kind::Pre;
-        t = b.pre_ok;
-        urgent = hit_queued;  // allowed by the cap
-      }
-      t = std::max({t, ch.last_cmd + 1, r.arrival});
-      if (k == Kind::Act) {
-        const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
-        urgent = t == rk.faw[rk.faw_pos] + t_.tFAW;
-      }
-      // First ready; then a refresh; then an activate held by tFAW (letting a column command
-      // go first would push it, and every later activate, back a cycle); then a precharge the
-      // cap allows; then a row hit; then the oldest.
-      bool better = t < best.time;
-      if (!better && t == best.time && best.kind != Kind::Refresh) {
-        const int a = rank_of(k, urgent), o = rank_of(best.kind, best.urgent);
-        better = a < o || (a == o && r.seq < best.seq);
-      }
-      if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), r.seq, urgent};
-    }
-  }
+  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) consider_bank(ch, bi, best);
   return best;
+}
+
+// Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
+// then a refresh; then an activate held by tFAW (letting a column command go first would push
+// it, and every later activate, back a cycle); then a precharge the cap allows; then a row hit;
+// then the oldest.
+void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& best) const {
+  const std::vector<Request>& q = ch.commands[bi];
+  if (q.empty()) return;
+  const Bank& b = ch.banks[bi];
+  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  const DramTick floor = ch.last_cmd + 1;
+  const auto offer = [&](Kind k, DramTick t, bool urgent, std::size_t i) {
+    const auto rank_of = [](Kind kind, bool u) {  // the tie order after refresh
+      return u ? (kind == Kind::Act ? 0 : 1) : kind == Kind::Col ? 2 : 3;
+    };
+    bool better = t < best.time;
+    if (!better && t == best.time && best.kind != Kind::Refresh) {
+      const int a = rank_of(k, urgent), o = rank_of(best.kind, best.urgent);
+      better = a < o || (a == o && q[i].seq < best.seq);
+    }
+    if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
+  };
+  if (b.open_row < 0) {
+    // Every request needs an activate, at the same time but for its arrival.
+    const DramTick act =
+        std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW, floor});
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const DramTick t = std::max(act, q[i].arrival);
+      offer(Kind::Act, t, t == rk.faw[rk.faw_pos] + t_.tFAW, i);
+    }
+    return;
+  }
+  // Row hits: a column command, at the same time for all reads and for all writes but for
+  // their arrivals.
+  const DramTick rd = std::max({b.col_ok, rk.rd_ok, g.rd_ok, ch.bus_free - t_.tCL, floor});
+  const DramTick wr =
+      std::max({b.col_ok, rk.wr_ok, g.wr_ok,
+                ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+  bool hit_queued = false;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (q[i].row != b.open_row) continue;
+    hit_queued = true;
+    offer(Kind::Col, std::max(q[i].write ? wr : rd, q[i].arrival), false, i);
+  }
+  // The head, for another row, may close this one while no request of the queue hits it, or
+  // once the row has served row_hit_cap column commands.
+  if (q.front().row == b.open_row) return;
+  const bool capped = p_.row_hit_cap > 0 && b.hits >= p_.row_hit_cap;
+  if (hit_queued && !capped) return;
+  offer(Kind::Pre, std::max({b.pre_ok, floor, q.front().arrival}), hit_queued, 0);
 }
 
 bool DramController::admit(Channel& ch, DramTick limit) {

@@ -136,7 +136,8 @@ class DramController {
     std::vector<std::vector<Request>> commands;          // per bank: its command queue
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
     std::int64_t queued_commands = 0, queued_read_commands = 0;
-    std::int64_t drain = 0;  // batch: writes still to send in this drain
+    std::int64_t drain = 0;    // batch: writes still to send in this drain
+    std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -153,14 +154,13 @@ class DramController {
   void compute_next(Channel& ch);
   void execute(int c);
   Event next_command(const Channel& ch) const;
+  void consider_bank(const Channel& ch, std::size_t bank, Event& best) const;
   void switch_mode(Channel& ch) const;
   bool dispatch(Channel& ch);  // moves requests to the command queues; false when none moved
   bool admit(Channel& ch, DramTick limit);  // false when nothing entered
   void refresh(Channel& ch, int c, int rank);
   void issue_next_burst(int stream, DramTick arrival);
   void burst_done(int stream, DramTick t);
-  DramTick col_time(const Channel& ch, const Request& r) const;
-  DramTick act_time(const Channel& ch, const Request& r) const;
 
   DramParams p_;
   DramTiming t_;
