@@ -1,7 +1,7 @@
 """Replaces a generated block of a docs page: the text between the markers
 <!-- NAME:begin (COMMAND) --> and <!-- NAME:end -->, so the page says which command made the
 block. Used with --docs by the scripts that make the docs' tables (fusion_table.py writes
-docs/fusion.md, dram_gap.py docs/dram.md). Standard library only."""
+docs/fusion.md, dram_gap.py and dram_vs_dramsim3.py docs/dram.md). Standard library only."""
 
 import os
 import sys

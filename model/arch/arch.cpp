@@ -18,6 +18,7 @@ using limits::kMaxLatencyCycles;
 // In the order of the enums.
 const std::vector<std::string> kDramModels = {"simple", "detailed"};
 const std::vector<std::string> kPagePolicies = {"open", "closed"};
+const std::vector<std::string> kWriteDrains = {"watermark", "batch"};
 
 const char* const kMappingFields[] = {"row", "rank", "bankgroup", "bank", "column", "channel"};
 
@@ -126,7 +127,19 @@ std::string mapping_error(const void* owner) {
   return address_mapping_error(static_cast<const DramParams*>(owner)->address_mapping);
 }
 
+std::string watermark_error(const void* owner) {
+  const auto* d = static_cast<const DramParams*>(owner);
+  return d->write_low_watermark > d->write_high_watermark
+             ? "must not exceed dram.write_high_watermark (" +
+                   format_real(d->write_high_watermark) + ")"
+             : "";
+}
+
 }  // namespace
+
+const char* to_string(WriteDrain w) {
+  return kWriteDrains[static_cast<std::size_t>(w)].c_str();
+}
 
 const char* to_string(DramModel m) {
   return kDramModels[static_cast<std::size_t>(m)].c_str();
@@ -332,7 +345,30 @@ const ParamTable& dram_params() {
                        .with_check(&mapping_error)),
           detailed(params::integer<&DramParams::queue_depth>(
               "queue_depth", 1, 1 << 16, "requests",
-              "read queue and write queue, each, per channel")),
+              "transaction queues: the read queue and the write queue, each, per channel")),
+          detailed(params::integer<&DramParams::command_queue_depth>(
+              "command_queue_depth", 1, 1 << 16, "requests",
+              "per-bank command queue, fed from the transaction queues; the scheduler picks "
+              "among the requests of these queues (DRAMSim3's cmd_queue_size)")),
+          detailed(params::integer<&DramParams::row_hit_cap>(
+              "row_hit_cap", 0, 1 << 16, "column commands",
+              "after this many column commands to a row since its activate, a request for "
+              "another row at the head of its bank's queue closes the row (the bank's later "
+              "hits wait); 0: no cap")),
+          detailed(params::choice<&DramParams::write_drain>(
+              "write_drain", kWriteDrains,
+              "watermark: the write queue drains from the high watermark down to the low one "
+              "while reads wait, and whenever no read waits; batch: when it reaches the high "
+              "watermark (or exceeds the low one with the command queues empty, or no read "
+              "waits) it sends the writes it holds, that many, then returns to reads")),
+          detailed(params::real<&DramParams::write_high_watermark>(
+              "write_high_watermark", 0, 1, "of queue_depth",
+              "write queue occupancy that starts a write drain")),
+          detailed(params::real<&DramParams::write_low_watermark>(
+                       "write_low_watermark", 0, 1, "of queue_depth",
+                       "watermark: occupancy that ends a write drain while reads wait; batch: "
+                       "occupancy above which an idle controller drains")
+                       .with_check(&watermark_error)),
           detailed(params::integer<&DramParams::lookahead_cycles>(
               "lookahead_cycles", 1, kMaxLatencyCycles, "cycles",
               "how far ahead the controller commits commands")),

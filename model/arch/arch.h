@@ -42,8 +42,12 @@ struct InterconnectParams {
 
 enum class DramModel { Simple, Detailed };
 enum class PagePolicy { Open, Closed };
+// When the detailed model's controller sends writes from its write queue to the banks
+// (docs/dram.md, "Write drain").
+enum class WriteDrain { Watermark, Batch };
 const char* to_string(DramModel m);
 const char* to_string(PagePolicy p);
+const char* to_string(WriteDrain w);
 
 // JEDEC timing parameters of the detailed model, in DRAM clock cycles (nCK, of dram.tck_ps).
 // tCL is the read latency (CL/RL) and tCWL the write latency (CWL/WL), both counted from the
@@ -77,7 +81,13 @@ struct DramParams {
   // Address fields from the most to the least significant, separated by ':', over the burst
   // offset: each of row, rank, bankgroup, bank, column, channel exactly once.
   std::string address_mapping = "row:bank:rank:column:bankgroup:channel";
-  std::int64_t queue_depth = 32;        // read queue and write queue, each, per channel
+  std::int64_t queue_depth =
+      32;  // transaction queues: read queue and write queue, each, per channel
+  std::int64_t command_queue_depth = 8;  // per-bank command queue, per bank
+  std::int64_t row_hit_cap = 4;          // 0: no cap
+  WriteDrain write_drain = WriteDrain::Watermark;
+  double write_high_watermark = 0.75;  // fractions of queue_depth
+  double write_low_watermark = 0.25;
   std::int64_t lookahead_cycles = 100;  // how far ahead the controller commits commands
   std::int64_t epoch_cycles = 10000;    // bandwidth-per-epoch statistics
 

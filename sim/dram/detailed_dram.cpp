@@ -81,7 +81,15 @@ void DetailedDram::run() {
 std::vector<ChannelStats> DetailedDram::stats() {
   ctrl_.count_refreshes_until(static_cast<DramTick>(now_cycles() * ticks_per_cycle_));
   std::vector<ChannelStats> out = ctrl_.channel_counters();
-  for (ChannelStats& s : out) s.busy_cycles = to_cycles(s.busy_ticks);
+  for (std::size_t c = 0; c < out.size(); ++c) {
+    ChannelStats& s = out[c];
+    s.busy_cycles = to_cycles(s.busy_ticks);
+    const DramController::Latency l = ctrl_.read_latency(static_cast<int>(c));
+    s.read_latency_mean = l.mean / ticks_per_cycle_;
+    s.read_latency_p50 = to_cycles(l.p50);
+    s.read_latency_p95 = to_cycles(l.p95);
+    s.read_latency_p99 = to_cycles(l.p99);
+  }
   return out;
 }
 

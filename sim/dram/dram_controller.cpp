@@ -29,9 +29,12 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
       epoch_ticks_(epoch_ticks),
       burst_bytes_(params.burst_bytes_detailed()),
       burst_ticks_(params.burst_length / 2 > 0 ? params.burst_length / 2 : 1) {
-  const auto depth = static_cast<std::size_t>(p_.queue_depth);
-  high_watermark_ = std::max<std::size_t>(1, depth * 3 / 4);
-  low_watermark_ = depth / 4;
+  const auto depth = static_cast<double>(p_.queue_depth);
+  // Rounded to the nearest request; a drain needs at least one write.
+  high_watermark_ = std::max<std::size_t>(
+      1, static_cast<std::size_t>(std::llround(p_.write_high_watermark * depth)));
+  low_watermark_ = std::min(high_watermark_ - 1,
+                            static_cast<std::size_t>(std::llround(p_.write_low_watermark * depth)));
   // Mapping: fields listed most significant first; store least significant first.
   std::vector<std::string> names;
   std::stringstream ss(p_.address_mapping);
@@ -47,10 +50,11 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
   }
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
+  latency_.resize(channels_.size());
   const auto nbanks = static_cast<std::size_t>(p_.ranks * p_.bank_groups * p_.banks_per_group);
   for (Channel& ch : channels_) {
     ch.banks.resize(nbanks);
-    ch.hit_pending.assign(nbanks, 0);
+    ch.commands.resize(nbanks);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
@@ -182,28 +186,11 @@ void DramController::burst_done(int id, DramTick t) {
   }
 }
 
-[[gnu::always_inline]] inline DramTick DramController::act_time(const Channel& ch,
-                                                                const Request& r) const {
-  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
-  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  return std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW});
-}
-
-[[gnu::always_inline]] inline DramTick DramController::col_time(const Channel& ch,
-                                                                const Request& r) const {
-  const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
-  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  if (!r.write) return std::max({b.col_ok, rk.rd_ok, g.rd_ok, ch.bus_free - t_.tCL});
-  const DramTick bus = ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0);
-  return std::max({b.col_ok, rk.wr_ok, g.wr_ok, bus - t_.tCWL});
-}
-
 void DramController::compute_next(Channel& ch) {
   ch.dirty = false;
-  switch_mode(ch);
-  ch.next = next_command(ch, 0);
+  dispatch(ch);
+  ch.next = next_command(ch);
+  ch.changed.clear();
   for (;;) {
     // Bursts that arrive before that command enter the queues first (while there is room) and
     // may change the choice. With empty queues, the earliest arrivals enter.
@@ -212,78 +199,126 @@ void DramController::compute_next(Channel& ch) {
       if (!ch.pending_reads.empty()) limit = ch.pending_reads.front().arrival;
       if (!ch.pending_writes.empty()) limit = std::min(limit, ch.pending_writes.front().arrival);
     }
-    const bool mode = ch.write_mode;
-    const std::size_t old_size = (mode ? ch.writes : ch.reads).size();
     if (!admit(ch, limit)) return;
-    // Only the new requests need a look, unless the mode or a row-closing choice changes.
-    switch_mode(ch);
-    const bool full =
-        mode != ch.write_mode || ch.next.kind == Kind::None || ch.next.kind == Kind::Pre;
-    ch.next = next_command(ch, full ? 0 : old_size);
+    ch.changed.clear();
+    if (!dispatch(ch)) return;  // the command queues, and so the choice, are as they were
+    // New requests add candidates and can take away only a precharge (a new hit in its bank):
+    // look again at the banks that changed, unless the choice was such a precharge or nothing.
+    const bool full = ch.next.kind == Kind::None ||
+                      (ch.next.kind == Kind::Pre && std::find(ch.changed.begin(), ch.changed.end(),
+                                                              ch.next.index) != ch.changed.end());
+    if (full) {
+      ch.next = next_command(ch);
+    } else {
+      for (int b : ch.changed) consider_bank(ch, static_cast<std::size_t>(b), ch.next);
+    }
   }
 }
 
 void DramController::switch_mode(Channel& ch) const {
-  // Write drain on the watermarks.
+  const std::size_t w = ch.writes.size();
+  const bool no_read = ch.reads.empty() && ch.queued_read_commands == 0;
+  if (p_.write_drain == WriteDrain::Batch) {
+    // DRAMSim3's: a drain sends the writes the queue holds when it starts, then reads resume.
+    if (ch.drain == 0 && w > 0 &&
+        (w >= high_watermark_ || (w > low_watermark_ && ch.queued_commands == 0) || no_read)) {
+      ch.drain = static_cast<std::int64_t>(w);
+    }
+    ch.write_mode = ch.drain > 0;
+    return;
+  }
+  // Reads wait while any is in the read queue or in a command queue.
   if (!ch.write_mode) {
-    if ((ch.reads.empty() && !ch.writes.empty()) || ch.writes.size() >= high_watermark_)
-      ch.write_mode = true;
-  } else if (ch.writes.empty() || (!ch.reads.empty() && ch.writes.size() <= low_watermark_)) {
+    if ((no_read && w > 0) || w >= high_watermark_) ch.write_mode = true;
+  } else if (w == 0 || (!no_read && w <= low_watermark_)) {
     ch.write_mode = false;
   }
 }
 
-// The next event among the active queue's requests from `first` on, and ch.next when `first`
-// > 0 (the choice among the earlier requests, which the new ones have not changed).
-DramController::Event DramController::next_command(Channel& ch, std::size_t first) {
-  const std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+bool DramController::dispatch(Channel& ch) {
+  const auto depth = static_cast<std::size_t>(p_.command_queue_depth);
+  bool any = false;
+  for (;;) {
+    switch_mode(ch);
+    std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+    // The oldest request whose bank's queue has room.
+    auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
+      return ch.commands[static_cast<std::size_t>(r.bank)].size() < depth;
+    });
+    if (it == q.end()) return any;
+    ch.commands[static_cast<std::size_t>(it->bank)].push_back(*it);
+    ch.changed.push_back(it->bank);
+    ++ch.queued_commands;
+    if (!it->write) ++ch.queued_read_commands;
+    if (it->write && ch.drain > 0) --ch.drain;
+    q.erase(it);
+    any = true;
+  }
+}
+
+// The next event: a refresh, or a command of a request in the command queues.
+DramController::Event DramController::next_command(const Channel& ch) const {
   Event best;
-  if (q.empty()) return best;
-  if (first > 0) {
-    best = ch.next;
-  } else {
-    // Refresh has priority once due.
-    for (std::size_t rk = 0; rk < ch.ranks.size(); ++rk) {
-      const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
-      if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), 0};
-    }
+  if (ch.queued_commands == 0) return best;
+  // Refresh has priority once due.
+  for (std::size_t rk = 0; rk < ch.ranks.size(); ++rk) {
+    const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
+    if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  bool hits_known = false;
-  for (std::size_t i = first; i < q.size(); ++i) {
-    const Request& r = q[i];
-    const Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-    Kind k;
-    DramTick t;
-    if (b.open_row == r.row) {
-      k = Kind::Col;
-      t = col_time(ch, r);
-    } else if (b.open_row < 0) {
-      k = Kind::Act;
-      t = act_time(ch, r);
-    } else {
-      // A row with a queued hit is not closed for a conflicting request. The banks with a queued
-      // hit are found once per call, when the first conflict shows up.
-      if (!hits_known) {
-        for (const Request& o : q) {
-          if (ch.banks[static_cast<std::size_t>(o.bank)].open_row == o.row)
-            ch.hit_pending[static_cast<std::size_t>(o.bank)] = 1;
-        }
-        hits_known = true;
-      }
-      if (ch.hit_pending[static_cast<std::size_t>(r.bank)]) continue;
-      k = Kind::Pre;
-      t = b.pre_ok;
-    }
-    t = std::max({t, ch.last_cmd + 1, r.arrival});
-    // First ready; then a refresh; then a row hit; then the oldest.
-    const bool better =
-        t < best.time || (t == best.time && best.kind != Kind::Refresh &&
-                          ((k == Kind::Col && best.kind != Kind::Col) ||
-                           ((k == Kind::Col) == (best.kind == Kind::Col) && r.seq < best.seq)));
-    if (better) best = Event{k, t, static_cast<int>(i), r.seq};
-  }
-  if (hits_known) std::fill(ch.hit_pending.begin(), ch.hit_pending.end(), 0);
+  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) consider_bank(ch, bi, best);
   return best;
+}
+
+// Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
+// then a refresh; then an activate held by tFAW (letting a column command go first would push
+// it, and every later activate, back a cycle); then a precharge the cap allows; then a row hit;
+// then the oldest.
+void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& best) const {
+  const std::vector<Request>& q = ch.commands[bi];
+  if (q.empty()) return;
+  const Bank& b = ch.banks[bi];
+  const Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  const DramTick floor = ch.last_cmd + 1;
+  const auto offer = [&](Kind k, DramTick t, bool urgent, std::size_t i) {
+    const auto rank_of = [](Kind kind, bool u) {  // the tie order after refresh
+      return u ? (kind == Kind::Act ? 0 : 1) : kind == Kind::Col ? 2 : 3;
+    };
+    bool better = t < best.time;
+    if (!better && t == best.time && best.kind != Kind::Refresh) {
+      const int a = rank_of(k, urgent), o = rank_of(best.kind, best.urgent);
+      better = a < o || (a == o && q[i].seq < best.seq);
+    }
+    if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
+  };
+  if (b.open_row < 0) {
+    // Every request needs an activate, at the same time but for its arrival.
+    const DramTick act =
+        std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW, floor});
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const DramTick t = std::max(act, q[i].arrival);
+      offer(Kind::Act, t, t == rk.faw[rk.faw_pos] + t_.tFAW, i);
+    }
+    return;
+  }
+  // Row hits: a column command, at the same time for all reads and for all writes but for
+  // their arrivals.
+  const DramTick rd = std::max({b.col_ok, rk.rd_ok, g.rd_ok, ch.bus_free - t_.tCL, floor});
+  const DramTick wr =
+      std::max({b.col_ok, rk.wr_ok, g.wr_ok,
+                ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+  bool hit_queued = false;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (q[i].row != b.open_row) continue;
+    hit_queued = true;
+    offer(Kind::Col, std::max(q[i].write ? wr : rd, q[i].arrival), false, i);
+  }
+  // The head, for another row, may close this one while no request of the queue hits it, or
+  // once the row has served row_hit_cap column commands.
+  if (q.front().row == b.open_row) return;
+  const bool capped = p_.row_hit_cap > 0 && b.hits >= p_.row_hit_cap;
+  if (hit_queued && !capped) return;
+  offer(Kind::Pre, std::max({b.pre_ok, floor, q.front().arrival}), hit_queued, 0);
 }
 
 bool DramController::admit(Channel& ch, DramTick limit) {
@@ -295,16 +330,18 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     std::pop_heap(ch.pending_reads.begin(), ch.pending_reads.end(), cmp);
     ch.reads.push_back(ch.pending_reads.back());
     ch.pending_reads.pop_back();
+    ch.reads.back().queued = std::max(ch.reads.back().arrival, ch.last_cmd);
     any = true;
   }
   while (!ch.pending_writes.empty() && ch.writes.size() < depth &&
          ch.pending_writes.front().arrival <= limit) {
     std::pop_heap(ch.pending_writes.begin(), ch.pending_writes.end(), cmp);
-    const Request r = ch.pending_writes.back();
+    Request r = ch.pending_writes.back();
     ch.pending_writes.pop_back();
+    r.queued = std::max(r.arrival, ch.last_cmd);
     ch.writes.push_back(r);
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
-    burst_done(r.stream, std::max(r.arrival, ch.last_cmd));
+    burst_done(r.stream, r.queued);
     any = true;
   }
   return any;
@@ -328,6 +365,7 @@ void DramController::refresh(Channel& ch, int c, int rank) {
     if (b.rank != rank) continue;
     if (b.open_row >= 0) ++n.precharges;
     b.open_row = -1;
+    b.hits = 0;
     ref = std::max(ref, b.act_ok);
   }
   ref = std::max(ref, ch.last_cmd + 1);
@@ -347,8 +385,8 @@ void DramController::execute(int c) {
     refresh(ch, c, e.index);
     return;
   }
-  std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
-  Request& r = q[static_cast<std::size_t>(e.index)];
+  std::vector<Request>& q = ch.commands[static_cast<std::size_t>(e.index)];
+  Request& r = q[static_cast<std::size_t>(e.pos)];
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
@@ -366,12 +404,14 @@ void DramController::execute(int c) {
     case Kind::Pre:
       classify(&ChannelStats::row_conflicts, &DramGroupCounters::row_conflicts);
       b.open_row = -1;
+      b.hits = 0;
       b.act_ok = std::max(b.act_ok, t + t_.tRP);
       ++n.precharges;
       return;
     case Kind::Act:
       classify(&ChannelStats::row_misses, &DramGroupCounters::row_misses);
       b.open_row = r.row;
+      b.hits = 0;
       b.col_ok = t + t_.tRCD;
       b.pre_ok = std::max(b.pre_ok, t + t_.tRAS);
       b.act_ok = t + t_.tRC;
@@ -387,6 +427,7 @@ void DramController::execute(int c) {
   // Column command.
   classify(&ChannelStats::row_hits, &DramGroupCounters::row_hits);
   const Request done = r;
+  ++b.hits;
   DramTick end;
   if (!done.write) {
     end = t + t_.tCL + burst_ticks_;
@@ -396,6 +437,10 @@ void DramController::execute(int c) {
     ch.bus_last_read = true;
     ++n.reads;
     n.bytes_read += done.bytes;
+    std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(c)];
+    const auto lat = static_cast<std::size_t>(end - done.queued);
+    if (hist.size() <= lat) hist.resize(lat + 1, 0);
+    ++hist[lat];
   } else {
     end = t + t_.tCWL + burst_ticks_;
     rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);
@@ -412,15 +457,18 @@ void DramController::execute(int c) {
   const auto epoch = static_cast<std::size_t>(static_cast<double>(end) / epoch_ticks_);
   if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
   n.epoch_bytes[epoch] += done.bytes;
-  q.erase(q.begin() + e.index);
+  q.erase(q.begin() + e.pos);
+  --ch.queued_commands;
+  if (!done.write) --ch.queued_read_commands;
   if (p_.page_policy == PagePolicy::Closed) {
     // Auto-precharge unless a queued request still hits this row.
     bool keep = false;
-    for (const auto* qq : {&ch.reads, &ch.writes}) {
+    for (const auto* qq : {&ch.reads, &ch.writes, &q}) {
       for (const Request& o : *qq) keep = keep || (o.bank == done.bank && o.row == done.row);
     }
     if (!keep) {
       b.open_row = -1;
+      b.hits = 0;
       b.act_ok = std::max(b.act_ok, b.pre_ok + t_.tRP);
       ++n.precharges;
     }
@@ -467,9 +515,35 @@ void DramController::release(int id) {
 bool DramController::busy() const {
   if (active_streams_ > 0) return true;
   for (const Channel& ch : channels_) {
-    if (!ch.writes.empty() || !ch.reads.empty()) return true;
+    if (!ch.writes.empty() || !ch.reads.empty() || ch.queued_commands > 0) return true;
   }
   return false;
+}
+
+DramController::Latency DramController::read_latency(int channel) const {
+  const std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(channel)];
+  Latency l;
+  std::int64_t n = 0;
+  double sum = 0;
+  for (std::size_t i = 0; i < hist.size(); ++i) {
+    n += hist[i];
+    sum += static_cast<double>(hist[i]) * static_cast<double>(i);
+  }
+  if (n == 0) return l;
+  l.mean = sum / static_cast<double>(n);
+  // Nearest rank: the smallest latency with at least ceil(q n) reads at or below it.
+  const auto rank = [n](std::int64_t pct) { return (pct * n + 99) / 100; };
+  const std::int64_t r50 = rank(50), r95 = rank(95), r99 = rank(99);
+  std::int64_t seen = 0;
+  for (std::size_t i = 0; i < hist.size(); ++i) {
+    const std::int64_t before = seen;
+    seen += hist[i];
+    const auto t = static_cast<DramTick>(i);
+    if (before < r50 && seen >= r50) l.p50 = t;
+    if (before < r95 && seen >= r95) l.p95 = t;
+    if (before < r99 && seen >= r99) l.p99 = t;
+  }
+  return l;
 }
 
 void DramController::count_refreshes_until(DramTick end) {

@@ -2,13 +2,19 @@
 // DetailedDram module drives them, and the component tests drive them directly and check the
 // exact cycle of each completion against JEDEC closed forms.
 //
-// Per channel: a read queue and a write queue of `queue_depth` bursts each, FR-FCFS among the
-// queued requests (the command that can issue first goes first; at equal times a row hit, then
-// the oldest request), open- or closed-page row buffers, per-bank state machines, rank and bank
-// group constraints (tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L), one command per DRAM cycle on the
-// command bus, the data bus, and all-bank refresh every tREFI per rank. Writes are posted: a
-// write burst is done when the write queue accepts it; the queue drains when it reaches 3/4 of
-// its depth or when no read is waiting, down to 1/4 while reads wait.
+// Per channel, as DRAMSim3's controller: a transaction queue (a read queue and a write queue of
+// `queue_depth` bursts each) feeding per-bank command queues of `command_queue_depth` requests.
+// Requests move from the transaction queue to their bank's queue oldest first, from the read
+// queue or, during a write drain (`write_drain`: watermark or batch), from the write queue. The
+// scheduler picks among the requests of the command queues, FR-FCFS: the command that can issue
+// first goes first; at equal times a refresh, then an activate the tFAW window holds back, then
+// a precharge the row-hit cap allows, then a row hit, then the oldest request. Only the request
+// at the head of a bank's queue may close the bank's row, and only when no request of that queue
+// hits the row or the row has served `row_hit_cap` column commands since its activate (its
+// precharge then competes with the hits). Open- or closed-page row buffers, per-bank state
+// machines, rank and bank group constraints (tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L), one command
+// per DRAM cycle on the command bus, the data bus, and all-bank refresh every tREFI per rank.
+// Writes are posted: a write burst is done when the write queue accepts it.
 //
 // Time is in DRAM clock cycles (ticks of dram.tck_ps). Commands are scheduled analytically: the
 // controller computes the earliest legal cycle of each candidate command from the bank, rank
@@ -74,6 +80,13 @@ class DramController {
   void count_refreshes_until(DramTick end);  // for the statistics at the end of a run
 
   const std::vector<ChannelStats>& channel_counters() const { return counters_; }
+  // Read latency of a channel, in ticks: from a read's entry into the read queue to the end of
+  // its data. Percentiles are nearest-rank. All 0 when the channel served no read.
+  struct Latency {
+    double mean = 0;
+    DramTick p50 = 0, p95 = 0, p99 = 0;
+  };
+  Latency read_latency(int channel) const;
   const std::vector<DramGroupCounters>& group_counters() const { return groups_; }
   DramTick burst_ticks() const { return burst_ticks_; }  // BL / 2
   std::int64_t burst_bytes() const { return burst_bytes_; }
@@ -81,6 +94,7 @@ class DramController {
  private:
   struct Request {
     DramTick arrival = 0;
+    DramTick queued = 0;  // entry into the read or write queue
     std::uint64_t seq = 0;
     std::int32_t stream = 0;
     std::int32_t bytes = 0;
@@ -91,6 +105,7 @@ class DramController {
   };
   struct Bank {
     std::int64_t open_row = -1;
+    std::int64_t hits = 0;  // column commands since the activate
     DramTick act_ok = 0, pre_ok = 0, col_ok = 0;
     std::int32_t rank = 0, group = 0;  // group: index into the channel's bank groups
   };
@@ -107,16 +122,22 @@ class DramController {
   struct Event {
     Kind kind = Kind::None;
     DramTick time = kNever;
-    int index = -1;         // request in the active queue, or rank to refresh
+    int index = -1;         // the request's bank, or the rank to refresh
+    int pos = -1;           // the request's place in its bank's queue
     std::uint64_t seq = 0;  // the request's age
+    // An activate at the end of its rank's tFAW window, or a precharge the row-hit cap allows.
+    bool urgent = false;
   };
   struct Channel {
     std::vector<Bank> banks;
     std::vector<Rank> ranks;
     std::vector<BankGroup> groups;
-    std::vector<Request> reads, writes;                  // the queues
+    std::vector<Request> reads, writes;                  // the transaction queues
+    std::vector<std::vector<Request>> commands;          // per bank: its command queue
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
-    std::vector<char> hit_pending;                       // scratch of next_command, per bank
+    std::int64_t queued_commands = 0, queued_read_commands = 0;
+    std::int64_t drain = 0;    // batch: writes still to send in this drain
+    std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -132,14 +153,14 @@ class DramController {
 
   void compute_next(Channel& ch);
   void execute(int c);
-  Event next_command(Channel& ch, std::size_t first);
+  Event next_command(const Channel& ch) const;
+  void consider_bank(const Channel& ch, std::size_t bank, Event& best) const;
   void switch_mode(Channel& ch) const;
+  bool dispatch(Channel& ch);  // moves requests to the command queues; false when none moved
   bool admit(Channel& ch, DramTick limit);  // false when nothing entered
   void refresh(Channel& ch, int c, int rank);
   void issue_next_burst(int stream, DramTick arrival);
   void burst_done(int stream, DramTick t);
-  DramTick col_time(const Channel& ch, const Request& r) const;
-  DramTick act_time(const Channel& ch, const Request& r) const;
 
   DramParams p_;
   DramTiming t_;
@@ -153,6 +174,7 @@ class DramController {
   std::vector<int> free_streams_;
   std::vector<std::pair<int, DramTick>> completed_;
   std::vector<ChannelStats> counters_;
+  std::vector<std::vector<std::int64_t>> latency_;  // per channel: reads by latency in ticks
   std::vector<DramGroupCounters> groups_;
   std::uint64_t seq_ = 0;
   std::int64_t active_streams_ = 0;

@@ -24,6 +24,15 @@ const StatSchema<ChannelStats>& ChannelStats::schema() {
           "precharges issued, refresh precharges included (detailed model)");
     r.add("refreshes", &C::refreshes, "commands",
           "all-bank refreshes up to the end of the run (detailed model)");
+    r.add("read_latency_mean", &C::read_latency_mean, decimals(3), "cycles",
+          "mean read latency, from a read burst's entry into the controller's read queue to the "
+          "end of its data (detailed model)");
+    r.add("read_latency_p50", &C::read_latency_p50, decimals(3), "cycles",
+          "median read latency (nearest rank; detailed model)");
+    r.add("read_latency_p95", &C::read_latency_p95, decimals(3), "cycles",
+          "95th percentile of the read latency (nearest rank; detailed model)");
+    r.add("read_latency_p99", &C::read_latency_p99, decimals(3), "cycles",
+          "99th percentile of the read latency (nearest rank; detailed model)");
     r.integers("epoch_bytes", "bytes",
                "bytes whose data moved in each epoch of dram_epoch_cycles (detailed model)",
                [](const C& c) { return c.epoch_bytes; });

@@ -16,6 +16,9 @@ struct ChannelStats {
   std::int64_t reads = 0, writes = 0;                            // bursts
   std::int64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // by the request's first command
   std::int64_t activates = 0, precharges = 0, refreshes = 0;
+  // Read latency, accelerator cycles, from a read burst's entry into the read queue to the end
+  // of its data: mean and nearest-rank percentiles.
+  double read_latency_mean = 0, read_latency_p50 = 0, read_latency_p95 = 0, read_latency_p99 = 0;
   std::vector<std::int64_t> epoch_bytes;  // bytes whose data moved in each epoch
   // Detailed model: the data bus's busy time in DRAM clock ticks, as counted; busy_cycles is
   // set from it when the run ends (DetailedDram::stats). Not an output itself.

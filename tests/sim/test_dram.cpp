@@ -198,6 +198,129 @@ TEST_CASE("random 64-byte reads reach the bandwidth that tFAW predicts", "[dram]
   CHECK(achieved == Approx(predicted).epsilon(0.05));
 }
 
+TEST_CASE("activate-bound reads reach the tFAW bound exactly without refresh", "[dram]") {
+  // Single-burst reads, each to a new row, cycling over the 16 banks (bank groups fastest): every
+  // read needs an activate, and four activates fit in each tFAW (4 tRRD_S = 16 < tFAW = 34; a
+  // bank comes back every 4 tFAW = 136 cycles > tRC = 74). Activate k then issues at
+  // (k / 4) tFAW + (k mod 4) tRRD_S, never a cycle later: no column command takes an activate's
+  // cycle at the end of the tFAW window.
+  const fusim::DramParams p = ddr4({"dram.timing_ck.tREFI=16777216"});  // no refresh in the run
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  const int n = 4000;
+  for (int k = 0; k < n; ++k) {
+    c.submit(burst(0, addr(p, k / 16, (k / 4) % 4, k % 4, 0)));
+  }
+  const auto done = run(c);
+  CHECK(c.channel_counters()[0].activates == n);
+  CHECK(c.channel_counters()[0].refreshes == 0);
+  const DramTick last_act = (n - 1) / 4 * t.tFAW + (n - 1) % 4 * t.tRRD_S;
+  CHECK(done[n - 1] == last_act + t.tRCD + t.tCL + p.burst_length / 2);
+}
+
+TEST_CASE("random single-burst reads: the tFAW bound, less refresh", "[dram]") {
+  // Uniformly random addresses (random banks and rows, every read a row miss or conflict).
+  // Without refresh the channel moves 4 bursts per tFAW; with refresh, tRFC of every tREFI
+  // goes, and a little more: the refresh first precharges every bank, and the activates after
+  // it start a new tFAW window.
+  std::uint64_t x = 99;
+  std::vector<std::int64_t> addrs;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    addrs.push_back(static_cast<std::int64_t>((x >> 20) % (std::uint64_t{1} << 33)) & ~63LL);
+  }
+  const auto bytes_per_cycle = [&](const fusim::DramParams& p) {
+    DramController c(p, 1e9);
+    for (std::int64_t a : addrs) c.submit(burst(0, a));
+    DramTick end = 0;
+    for (DramTick d : run(c)) end = std::max(end, d);
+    return 64.0 * static_cast<double>(addrs.size()) / static_cast<double>(end);
+  };
+  const fusim::DramParams on = ddr4();
+  const auto& t = on.timing;
+  const double bound = 4.0 * 64.0 / static_cast<double>(t.tFAW);
+  const double refresh = 1.0 - static_cast<double>(t.tRFC) / static_cast<double>(t.tREFI);
+  const double off = bytes_per_cycle(ddr4({"dram.timing_ck.tREFI=16777216"}));
+  INFO("no refresh: " << off << " B/cycle of the bound " << bound);
+  CHECK(off == Approx(bound).epsilon(0.002));  // the first activates' latency only
+  const double with = bytes_per_cycle(on);
+  INFO("refresh: " << with << " B/cycle, bound less refresh " << bound * refresh);
+  CHECK(with <= bound * refresh);
+  CHECK(with == Approx(bound * refresh).epsilon(0.01));
+}
+
+TEST_CASE("row-hit cap: a waiting conflict closes the row after N column commands", "[dram]") {
+  // Bank 1 of bank group 0 has row 9 open (one read, long before). At 1000 a read of row 10
+  // arrives, then six more reads of row 9, all in the bank's command queue with row 10's at the
+  // head. tCCD_L = 20 > tRTP = 12 leaves room for a precharge between two hits. Without a cap
+  // the hits go first (FR-FCFS), all six; with cap N the row is closed once it has served N
+  // column commands (the first read counts): after N - 1 of the six, the precharge goes tRTP
+  // after the last of them, then row 10's activate and read.
+  for (int cap : {0, 2, 4}) {
+    const fusim::DramParams p = ddr4({"dram.timing_ck.tCCD_L=20", "dram.timing_ck.tREFI=16777216",
+                                      "dram.row_hit_cap=" + std::to_string(cap)});
+    const auto& t = p.timing;
+    DramController c(p, 1e9);
+    c.submit(burst(0, addr(p, 9, 1, 0, 0)));
+    c.submit(burst(1000, addr(p, 10, 1, 0, 0)));
+    for (int i = 1; i <= 6; ++i) c.submit(burst(1000, addr(p, 9, 1, 0, i)));
+    const auto done = run(c);
+    const int hits_first = cap == 0 ? 6 : cap - 1;
+    const DramTick last_hit = 1000 + (hits_first - 1) * t.tCCD_L;
+    INFO("cap " << cap);
+    CHECK(done[1] == last_hit + t.tRTP + t.tRP + t.tRCD + t.tCL + p.burst_length / 2);
+    CHECK(done[static_cast<std::size_t>(1 + hits_first)] == last_hit + t.tCL + p.burst_length / 2);
+  }
+}
+
+TEST_CASE("write drain: watermark stops at the low watermark, batch sends the whole batch",
+          "[dram]") {
+  // A write queue of 8 (high watermark 0.75: 6 writes, low 0.25: 2) gets 6 writes at 0 beside
+  // a long read stream. Watermark: the writes drain from 6 down to 2 while reads wait, so 4 go
+  // before the reads; the last 2 wait until no read does. Batch: all 6 go, then the reads.
+  for (const char* policy : {"watermark", "batch"}) {
+    const fusim::DramParams p =
+        ddr4({"dram.queue_depth=8", std::string("dram.write_drain=") + policy});
+    DramController c(p, 1e9);
+    for (int i = 0; i < 6; ++i) c.submit(burst(0, addr(p, 100, 2, i % 4, i / 4), true));
+    DramStream reads;
+    reads.row_bytes = 64 * 1024;  // 1,024 bursts
+    c.submit(reads);
+    c.advance(800);  // writes first, then reads; the read queue is far from empty
+    const auto& n = c.channel_counters()[0];
+    INFO(policy);
+    REQUIRE(n.reads > 0);
+    REQUIRE(n.reads < 900);
+    CHECK(n.writes == (std::string(policy) == "watermark" ? 4 : 6));
+    run(c);
+    CHECK(c.channel_counters()[0].writes == 6);
+    CHECK(!c.busy());
+  }
+}
+
+TEST_CASE("read latency: an unloaded read takes tRCD + tCL + burst, at every percentile",
+          "[dram]") {
+  const fusim::DramParams p = ddr4();
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  c.submit(burst(100, 0));
+  run(c);
+  const DramController::Latency l = c.read_latency(0);
+  const DramTick miss = t.tRCD + t.tCL + p.burst_length / 2;
+  CHECK(l.mean == Approx(static_cast<double>(miss)));
+  CHECK(l.p50 == miss);
+  CHECK(l.p95 == miss);
+  CHECK(l.p99 == miss);
+  // A row hit long after: tCL + burst; the median is then the hit (nearest rank: 1 of 2).
+  c.submit(burst(5000, 64 * 4));
+  run(c);
+  const DramController::Latency m = c.read_latency(0);
+  const DramTick hit = t.tCL + p.burst_length / 2;
+  CHECK(m.mean == Approx(static_cast<double>(miss + hit) / 2));
+  CHECK(m.p50 == hit);
+  CHECK(m.p99 == miss);
+}
+
 TEST_CASE("a strided tile costs more than a contiguous one of the same bytes", "[dram]") {
   const fusim::DramParams p = ddr4();
   DramStream contiguous;
@@ -310,6 +433,15 @@ TEST_CASE("dram config: models, strict keys and the resolved YAML round trip", "
       error_of([&] { fusim::load_arch(mlu, {"dram.address_mapping=row:bank:column"}); });
   REQUIRE(e5);
   CHECK(e5->key() == "dram.address_mapping");
+  // The write drain: a known policy, and a low watermark not above the high one.
+  const auto e6 = error_of([&] { fusim::load_arch(mlu, {"dram.write_drain=fifo"}); });
+  REQUIRE(e6);
+  CHECK(e6->key() == "dram.write_drain");
+  const auto e7 = error_of([&] {
+    fusim::load_arch(mlu, {"dram.write_high_watermark=0.5", "dram.write_low_watermark=0.6"});
+  });
+  REQUIRE(e7);
+  CHECK(e7->key() == "dram.write_low_watermark");
   // Every preset and policy writes a resolved arch that loads back to the same text.
   for (const char* preset : {"DDR4-3200", "LPDDR4-3200", "HBM2"}) {
     for (const char* model : {"simple", "detailed"}) {
