@@ -95,9 +95,9 @@ def compare(fusim_layers, fusim_report, scalesim_report):
         "network %": (fu_compute.sum() - ss_compute.sum()) / ss_compute.sum() * 100,
         "worst layer %": layer_diff[worst],
         "worst layer": fusim_layers["name"].iloc[worst],
-        "mapping eff. max |diff| (points)": (fusim_report["Mapping Efficiency %"] -
+        "mapping eff. max abs diff (points)": (fusim_report["Mapping Efficiency %"] -
                                              scalesim_report["Mapping Efficiency %"]).abs().max(),
-        "compute util. max |diff| (points)": (fusim_report["Compute Util %"] -
+        "compute util. max abs diff (points)": (fusim_report["Compute Util %"] -
                                               scalesim_report["Compute Util %"]).abs().max(),
         "SCALE-Sim stall cycles": int(scalesim_report["Stall Cycles"].sum()),
         "fusim stall cycles": int(fusim_report["Stall Cycles"].sum()),

@@ -435,7 +435,7 @@ TEST_CASE("SCALE-Sim's own reports: compute cycles, mapping efficiency and compu
       }
     }
   }
-  CHECK(compared >= 2);
+  CHECK(compared >= 3);
 }
 
 TEST_CASE("fusim runs SCALE-Sim's files end to end", "[scalesim]") {
