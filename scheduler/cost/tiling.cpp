@@ -1,6 +1,7 @@
 #include "cost/tiling.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/checked.h"
 #include "common/error.h"
@@ -288,13 +289,14 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
   const LayerGeometry g(layer, arch.element_bytes());
   const CoreParams& core = arch.core;
   const std::int64_t ks = slice_channels;
-  LayerTiling best;
   std::string binding;  // the arch key of the buffer that refused, for the error
   std::int64_t needed = 0;
   const auto key = [&](const BufferParams& buffer) {
     return param_path(arch_params(), &arch, &buffer.capacity_bytes);
   };
-  for (const bool halves : {true, false}) {
+  // The tiling with every buffer halved (double-buffered) or whole; nothing when no tile fits.
+  const auto plan = [&](bool halves) -> std::optional<LayerTiling> {
+    LayerTiling best;
     const std::int64_t div = halves ? 2 : 1;
     const std::int64_t bi = core.input_buffer.capacity_bytes / div;
     const std::int64_t bw = core.weight_buffer.capacity_bytes / div;
@@ -306,7 +308,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
                            [&](std::int64_t c) { return g.max_input_bytes(0, 1, 0, 1, c) <= bi; });
       if (cc == 0) {
         binding = key(core.input_buffer), needed = g.max_input_bytes(0, 1, 0, 1, 1);
-        continue;
+        return std::nullopt;
       }
     }
     auto inputs_worst = [&](std::int64_t rows, std::int64_t k) {
@@ -324,13 +326,13 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
         binding = key(core.output_buffer), needed = g.output_bytes(0, 1, 0, 1);
       else
         binding = key(core.input_buffer), needed = all_inputs_worst(g, 1, 0, 1);
-      continue;
+      return std::nullopt;
     }
     // Rows per tile: the largest row tile whose inputs and outputs fit.
     const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
       return inputs_worst(r, kc) <= bi && g.output_bytes(0, r, 0, kc) <= bo;
     });
-    if (h == 0) continue;
+    if (h == 0) return std::nullopt;
     best.rows_per_tile = h;
     best.channels_per_tile = kc;
     best.double_buffered = halves;
@@ -345,7 +347,21 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       }
     }
     return best;
+  };
+  const std::optional<LayerTiling> halved = plan(true);
+  // Double buffering that needs the reduction split (and so, for a weight-bound fc, smaller
+  // channel chunks and the input re-read per chunk) may cost bytes that whole buffers avoid:
+  // then the plan that moves fewer off-chip bytes wins.
+  if (halved && halved->in_channels_per_tile > 0) {
+    const std::optional<LayerTiling> whole = plan(false);
+    if (whole && whole->in_channels_per_tile == 0) {
+      const ChannelSlice s{0, ks};
+      if (slice_traffic(g, *whole, s, batch).total() < slice_traffic(g, *halved, s, batch).total())
+        return *whole;
+    }
   }
+  if (halved) return *halved;
+  if (const std::optional<LayerTiling> whole = plan(false)) return *whole;
   throw InputError(arch.file, 0, binding,
                    "buffer too small for any tile of layer '" + layer.name +
                        "': it needs at least " + std::to_string(needed) + " bytes");
