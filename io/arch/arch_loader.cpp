@@ -182,6 +182,8 @@ struct ArchBuilder {
       if (part.empty()) throw InputError(origin, 0, path, "empty key in the path");
       parts.push_back(part);
     }
+    // getline drops the empty part after a trailing dot.
+    if (path.back() == '.') throw InputError(origin, 0, path, "empty key in the path");
     // Arch keys are at most 4 deep; yaml-cpp's nested assignment below is quadratic in the depth
     // (a 50,000-part path took minutes).
     if (parts.size() > 8) throw InputError(origin, 0, "", "no arch key is that deeply nested");

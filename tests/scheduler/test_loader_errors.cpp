@@ -700,6 +700,10 @@ TEST_CASE("arch: -p overrides", "[loader]") {
   CHECK(fusim::load_arch(arch, {"cores.count=4096"}).core_count == 4096);
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores..count=2"}), "-p cores..count=2", 0,
                     "cores..count", {"empty key"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count.=2"}), "-p cores.count.=2", 0,
+                    "cores.count.", {"empty key"});
+  CHECK_INPUT_ERROR(fusim::load_arch(arch, {".cores.count=2"}), "-p .cores.count=2", 0,
+                    ".cores.count", {"empty key"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"base=x.yaml"}), "-p base=x.yaml", 0, "base",
                     {"cannot be overridden"});
   CHECK_INPUT_ERROR(fusim::load_arch(arch, {"cores.count=[1"}), "-p cores.count=[1", 0, "",
@@ -719,6 +723,15 @@ TEST_CASE("a buffer too small for any tile names the buffer key and the arch fil
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
   CHECK_INPUT_ERROR(fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch)), arch_path,
                     0, "cores.buffers.weight.capacity_bytes", {"conv1", "buffer too small"});
+}
+
+TEST_CASE("an error line escapes the control characters of names, as JSON does", "[loader]") {
+  // A newline in a layer name must not split the one-line error, nor an escape drive the terminal.
+  const fusim::InputError e("dir\nname/net.yaml", 3, "layers.a\tb",
+                            "layer 'x\x1by' is \r bad");
+  const std::string w = e.what();
+  CHECK(w == "dir\\nname/net.yaml:3: key 'layers.a\\tb': layer 'x\\u001by' is \\r bad");
+  CHECK(w.find('\n') == std::string::npos);
 }
 
 // --- programs ----------------------------------------------------------------------------------
