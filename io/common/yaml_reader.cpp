@@ -190,6 +190,12 @@ YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
     if (!kv.first.IsScalar())
       throw InputError(file_, line_of_node(kv.first), path_, "keys must be plain names");
     const std::string k = kv.first.Scalar();
+    // yaml-cpp reads a merge key as a plain key named "<<", so the keys it should bring in would
+    // be reported missing: name it instead.
+    if (k == "<<") {
+      throw InputError(file_, line_of_node(kv.first), path_of(k),
+                       "YAML merge keys (<<) are not supported: write the keys out");
+    }
     if (!seen.insert(k).second) {
       throw InputError(file_, line_of_node(kv.first), path_of(k), "duplicate key");
     }

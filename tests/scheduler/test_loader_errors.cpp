@@ -133,6 +133,16 @@ TEST_CASE("the top level must be a mapping", "[loader]") {
   CHECK(std::string(e->what()).find("mapping at the top level") != std::string::npos);
 }
 
+TEST_CASE("a YAML merge key is named, not reported as the keys it would bring", "[loader]") {
+  const std::string text = net_text(
+      "  - name: conv1\n"
+      "    <<: {type: conv, kernel: 3}\n"
+      "    out_channels: 8\n");
+  const std::string p = write_temp("merge_key.yaml", text);
+  CHECK_INPUT_ERROR(fusim::load_network(p), p, line_of(text, "<<:"), "layers[0].<<",
+                    {"merge keys", "not supported"});
+}
+
 TEST_CASE("duplicate keys are rejected where the second one is", "[loader]") {
   const std::string top = "name: a\nbatch: 1\nname: b\n";
   const std::string p1 = write_temp("dupkey_top.yaml", top);
