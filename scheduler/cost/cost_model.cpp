@@ -4,6 +4,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "cost/concat_copy.h"
 #include "cost/fused_plan.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
@@ -35,9 +36,8 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   c.cores = cores;
   c.feasible = true;
   const Layer& l = net.layer(li);
-  if (l.type == LayerType::Concat) {  // assembled in place by its producers: no kernel at all
-    return c;
-  }
+  // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
+  if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core);
     try {
