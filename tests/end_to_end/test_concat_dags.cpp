@@ -49,6 +49,9 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
             o.search.objective = objective;
             const auto run = fusim::run_fusim(o);
             fusim::test::check_group_bytes(run->result);
+            const fusim::Traffic floor = fusim::compulsory_traffic(*run->net, *run->arch);
+            const auto& t = run->result.sim.traffic;
+            CHECK(t.read() + t.ofmap_write >= floor.total());  // issue 17
           }
         }
       }
