@@ -145,15 +145,29 @@ namespace {
 
 // The rows (or columns) of an operand `extent` long that a sliding window reads: taps
 // i * stride - pad + t * dilation for outputs i < out and taps t < kernel, inside the operand.
+// In time out + extent: each output's taps are marked as a run of step `dilation` in a
+// difference array, summed along each step.
 std::vector<char> window_reads(std::int64_t extent, std::int64_t out, std::int64_t kernel,
                                std::int64_t stride, std::int64_t pad, std::int64_t dilation) {
-  std::vector<char> read(static_cast<std::size_t>(extent), 0);
-  for (std::int64_t t = 0; t < kernel; ++t) {
-    for (std::int64_t i = 0; i < out; ++i) {
-      const std::int64_t r = i * stride - pad + t * dilation;
-      if (r >= extent) break;
-      if (r >= 0) read[static_cast<std::size_t>(r)] = 1;
+  const std::int64_t d = std::max<std::int64_t>(1, dilation);
+  std::vector<std::int64_t> diff(static_cast<std::size_t>(extent), 0);
+  for (std::int64_t i = 0; i < out; ++i) {
+    std::int64_t first = i * stride - pad, taps = kernel;
+    if (first < 0) {  // skip the taps in the padding above
+      const std::int64_t skip = (-first + d - 1) / d;
+      first += skip * d;
+      taps -= skip;
     }
+    if (taps <= 0 || first >= extent) continue;
+    ++diff[static_cast<std::size_t>(first)];
+    const std::int64_t end = first + taps * d;
+    if (end < extent) --diff[static_cast<std::size_t>(end)];
+  }
+  std::vector<char> read(static_cast<std::size_t>(extent), 0);
+  for (std::int64_t r = 0; r < extent; ++r) {
+    const auto ri = static_cast<std::size_t>(r);
+    if (r >= d) diff[ri] += diff[ri - static_cast<std::size_t>(d)];
+    read[ri] = diff[ri] > 0 ? 1 : 0;
   }
   return read;
 }
@@ -208,6 +222,10 @@ std::int64_t input_elements_read(const Network& net, int input) {
     } else {
       reads.push_back(all);
     }
+  }
+  // Some layer reads it whole (the usual case): no need to look row by row.
+  for (const RowsCols& rc : reads) {
+    if (rc == all) return s.elements();
   }
   std::sort(reads.begin(), reads.end());
   reads.erase(std::unique(reads.begin(), reads.end()), reads.end());

@@ -29,6 +29,15 @@ layers:
 - {name: c, type: conv, inputs: [x], out_channels: 8, kernel: 1, stride: 3}
 )";
 
+// conv 2x2 dilation 3 stride 4 over 1 x 10 x 10: outputs 0 and 1 read rows (and columns) 0, 3
+// and 4, 7: 4 of 10; 2 filters of 4 weights.
+const char* kDilated = R"(name: dilated
+inputs:
+- {name: x, shape: [1, 10, 10]}
+layers:
+- {name: c, type: conv, inputs: [x], out_channels: 2, kernel: 2, stride: 4, dilation: 3}
+)";
+
 // Input `unused` is declared and read by nobody.
 const char* kUnused = R"(name: unused
 inputs:
@@ -105,6 +114,11 @@ TEST_CASE("the floor counts only the rows and columns a strided window reads", "
   // Input: 4 channels x 4 rows x 4 columns read; weights 8 x 4; output 8 x 4 x 4.
   const std::int64_t floor = 4 * 4 * 4 + 8 * 4 + 8 * 4 * 4;
   every_schedule(fusim::test::write_temp("strided.yaml", kStrided), floor);
+}
+
+TEST_CASE("the floor counts only the taps of a dilated window", "[floor]") {
+  // Input 4 x 4 of 10 x 10 read; weights 2 x 4; output 2 x 2 x 2.
+  every_schedule(fusim::test::write_temp("dilated.yaml", kDilated), 4 * 4 + 2 * 4 + 2 * 2 * 2);
 }
 
 TEST_CASE("the floor counts nothing for an unused network input", "[floor]") {
