@@ -205,7 +205,8 @@ const StatSchema<RunResult>& run_schema() {
            });
     r.after("offchip_ifmap_read_bytes");
     r.integer("compulsory_offchip_bytes", "bytes",
-              "the off-chip floor: weights, network inputs and outputs, each moved once",
+              "the off-chip floor, the bytes that must move: weights, the network-input elements "
+              "layers read, network outputs, each once",
               [](const R& x) { return compulsory_traffic(*x.net, *x.arch).total(); });
     r.after("offchip_ofmap_write_bytes");
     r.list("layers", "one entry per network layer, by index", layer_schema(), [](const R& x) {
@@ -332,7 +333,7 @@ std::string summary_text(const RunResult& r) {
   os << "  off-chip write    " << with_commas(s.traffic.ofmap_write) << " B  (output fmaps "
      << with_commas(s.traffic.ofmap_write) << ")\n";
   os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
-     << " B  (weights, network inputs and outputs, each once)\n";
+     << " B  (weights, input elements read, outputs, each once)\n";
   {
     std::int64_t hits = 0, misses = 0, conflicts = 0;
     for (const ChannelStats& c : s.dram_channels) {

@@ -1,9 +1,11 @@
 #include "cost/cost_model.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "cost/concat_copy.h"
 #include "cost/fused_plan.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
@@ -35,9 +37,8 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   c.cores = cores;
   c.feasible = true;
   const Layer& l = net.layer(li);
-  if (l.type == LayerType::Concat) {  // assembled in place by its producers: no kernel at all
-    return c;
-  }
+  // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
+  if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core);
     try {
@@ -140,11 +141,126 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
   return best;
 }
 
+namespace {
+
+// The rows (or columns) of an operand `extent` long that a sliding window reads: taps
+// i * stride - pad + t * dilation for outputs i < out and taps t < kernel, inside the operand.
+// In time out + extent: each output's taps are marked as a run of step `dilation` in a
+// difference array, summed along each step.
+std::vector<char> window_reads(std::int64_t extent, std::int64_t out, std::int64_t kernel,
+                               std::int64_t stride, std::int64_t pad, std::int64_t dilation) {
+  const std::int64_t d = std::max<std::int64_t>(1, dilation);
+  std::vector<std::int64_t> diff(static_cast<std::size_t>(extent), 0);
+  for (std::int64_t i = 0; i < out; ++i) {
+    std::int64_t first = i * stride - pad, taps = kernel;
+    if (first < 0) {  // skip the taps in the padding above
+      const std::int64_t skip = (-first + d - 1) / d;
+      first += skip * d;
+      taps -= skip;
+    }
+    if (taps <= 0 || first >= extent) continue;
+    ++diff[static_cast<std::size_t>(first)];
+    const std::int64_t end = first + taps * d;
+    if (end < extent) --diff[static_cast<std::size_t>(end)];
+  }
+  std::vector<char> read(static_cast<std::size_t>(extent), 0);
+  for (std::int64_t r = 0; r < extent; ++r) {
+    const auto ri = static_cast<std::size_t>(r);
+    if (r >= d) diff[ri] += diff[ri - static_cast<std::size_t>(d)];
+    read[ri] = diff[ri] > 0 ? 1 : 0;
+  }
+  return read;
+}
+
+// What one layer reads of one operand (every channel of it): rows x columns.
+struct RowsCols {
+  std::vector<char> rows, cols;
+  bool operator<(const RowsCols& o) const {
+    return rows != o.rows ? rows < o.rows : cols < o.cols;
+  }
+  bool operator==(const RowsCols& o) const { return rows == o.rows && cols == o.cols; }
+};
+
+// The elements of network input `input` (per batch item) that some layer reads. A concat is a
+// view: what it reads is what its readers read of it, or all of it when it is a network output
+// (it is written, so read whole). Every layer reads every channel of its operands.
+std::int64_t input_elements_read(const Network& net, int input) {
+  const Shape& s = net.inputs()[static_cast<std::size_t>(input)].shape;
+  const std::size_t H = static_cast<std::size_t>(s.h), W = static_cast<std::size_t>(s.w);
+  const RowsCols all{std::vector<char>(H, 1), std::vector<char>(W, 1)};
+  std::vector<RowsCols> reads;
+  // The layers to visit: the network input's readers, then the readers of concats over it.
+  std::vector<int> stack;
+  auto readers_of = [&](bool network_input, int index) {
+    for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+      for (const Operand& op : net.layer(li).inputs) {
+        if (op.from_network_input == network_input && op.index == index) {
+          stack.push_back(li);
+          break;
+        }
+      }
+    }
+  };
+  readers_of(true, input);
+  std::vector<char> seen(net.layers().size(), 0);
+  while (!stack.empty()) {
+    const int li = stack.back();
+    stack.pop_back();
+    const Layer& l = net.layer(li);
+    if (l.type == LayerType::Concat) {
+      if (net.consumers(li).empty()) {
+        reads.push_back(all);
+      } else if (!seen[static_cast<std::size_t>(li)]) {
+        seen[static_cast<std::size_t>(li)] = 1;
+        readers_of(false, li);
+      }
+    } else if ((l.type == LayerType::Conv || l.type == LayerType::Pool) && !l.global_pool) {
+      reads.push_back({window_reads(s.h, l.out_shape.h, l.kernel_h, l.stride_h, l.pad_h,
+                                    l.dilation),
+                       window_reads(s.w, l.out_shape.w, l.kernel_w, l.stride_w, l.pad_w,
+                                    l.dilation)});
+    } else {
+      reads.push_back(all);
+    }
+  }
+  // Some layer reads it whole (the usual case): no need to look row by row.
+  for (const RowsCols& rc : reads) {
+    if (rc == all) return s.elements();
+  }
+  std::sort(reads.begin(), reads.end());
+  reads.erase(std::unique(reads.begin(), reads.end()), reads.end());
+  // Row by row: the columns any read of that row takes; rows read by the same reads alike.
+  std::map<std::vector<char>, std::int64_t> columns_of;  // by which reads take the row
+  std::int64_t elements = 0;
+  for (std::size_t r = 0; r < H; ++r) {
+    std::vector<char> who(reads.size(), 0);
+    bool any = false;
+    for (std::size_t k = 0; k < reads.size(); ++k) {
+      who[k] = reads[k].rows[r];
+      if (who[k] != 0) any = true;
+    }
+    if (!any) continue;
+    auto it = columns_of.find(who);
+    if (it == columns_of.end()) {
+      std::vector<char> cols(W, 0);
+      for (std::size_t k = 0; k < reads.size(); ++k) {
+        if (!who[k]) continue;
+        for (std::size_t c = 0; c < W; ++c) cols[c] |= reads[k].cols[c];
+      }
+      it = columns_of.emplace(who, std::count(cols.begin(), cols.end(), 1)).first;
+    }
+    elements += it->second;
+  }
+  return mul_checked(elements, s.c);
+}
+
+}  // namespace
+
 Traffic compulsory_traffic(const Network& net, const Arch& arch) {
   const std::int64_t elem = arch.element_bytes(), batch = net.batch();
   Traffic t;
-  for (const NetworkInput& in : net.inputs())
-    t.ifmap += mul_checked(mul_checked(in.shape.elements(), batch), elem);
+  for (int i = 0; i < static_cast<int>(net.inputs().size()); ++i)
+    t.ifmap += mul_checked(mul_checked(input_elements_read(net, i), batch), elem);
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
     const Layer& l = net.layer(i);
     t.weight += mul_checked(l.params(), elem);

@@ -39,8 +39,12 @@ struct GroupCost {
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0);
 
-// The compulsory off-chip traffic of a network: every weight, every network input and every
-// network output moved once. No schedule moves less.
+// The compulsory off-chip traffic of a network, the bytes that must move: every layer's
+// weights read once; the elements of each network input that some layer reads, read once (a
+// window whose stride exceeds its kernel skips rows and columns; an unused input reads nothing;
+// a concat is a view, read as its readers read it, or whole when it is a network output); every
+// network output written once (a concat of network inputs too: it is copied). No schedule
+// moves less.
 Traffic compulsory_traffic(const Network& net, const Arch& arch);
 
 class FusedGroup;

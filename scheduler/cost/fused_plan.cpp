@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/checked.h"
+#include "cost/concat_copy.h"
 #include "cost/tiling.h"
 
 namespace fusim {
@@ -104,6 +105,22 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
                      nodes_[static_cast<std::size_t>(cm)].store)) {
         n.store = true;
       }
+    }
+  }
+  // A concat that must be written copies its foreign operands after the tiles
+  // (cost/concat_copy.h): from DRAM, so not from a member, whose rows the group is still writing.
+  for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
+    const Node& n = nodes_[static_cast<std::size_t>(m)];
+    if (!n.concat || !concat_copies(net, n.layer)) continue;
+    const Layer& l = net.layer(n.layer);
+    for (std::size_t j = 0; j < l.inputs.size(); ++j) {
+      const Operand& op = l.inputs[j];
+      if (op.from_network_input || in_concat_tensor(net, n.layer, j) ||
+          member_index(op.index) < 0)
+        continue;
+      unfusable_ = "concat '" + l.name + "' copies the output of '" + net.layer(op.index).name +
+                   "', which the group computes";
+      break;
     }
   }
   // Consumers first: members backwards, then the external values.
@@ -291,7 +308,8 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     for (std::int64_t t = t0; t < t1; ++t) {
       // The external rows this tile reads, loaded first. An external value only a concat views
       // and no member computes from (the concat's other inputs, when the concat is stored) is
-      // already in the concat's tensor in DRAM: nothing reads it here, so it is not loaded.
+      // not loaded by the tiles: it is already in the concat's tensor in DRAM, or it is a
+      // foreign operand, copied there after the tiles when the tensor must be written.
       for (std::size_t v = layers_.size(); v < n; ++v) {
         const std::int64_t a = first_row(v, t), b = H(v, t);
         if (b <= a || effective_[v].empty()) continue;
@@ -392,6 +410,14 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       if (!runs && !frees.empty()) sink.add_frees(last_compute, frees);
     }
+  }
+  // Concats that must be written copy their foreign operands into their tensors, every item at
+  // once (such a concat is stored: a network output, or inside one).
+  for (int m = 0; m < members_; ++m) {
+    const Node& node = nodes_[static_cast<std::size_t>(m)];
+    if (!node.concat || !concat_copies(*net_, node.layer)) continue;
+    walk_concat_copy(*net_, *arch_, node.layer, cores, core, sink);
+    peak.output = std::max(peak.output, concat_copy_chunk_bytes(*arch_));
   }
   return peak;
 }

@@ -13,7 +13,9 @@
 // otherwise every tile loads each member's weights again before computing it.
 //
 // A concat inside the group is a view: its consumers read its producers' rows directly, and its
-// producers store into the concat's tensor (see AddressMap).
+// producers store into the concat's tensor (see AddressMap). A concat that is a network output
+// (or inside one) copies its foreign operands (network inputs, ...) into its tensor after the
+// tiles (cost/concat_copy.h); the group cannot be fused when one of them is a member.
 //
 // One walk over the tiles serves the cost model (it sums bytes and cycles), the lowering (it emits
 // commands) and the program-size guard (it counts them), so they cannot disagree on what moves

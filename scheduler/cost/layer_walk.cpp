@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/checked.h"
+#include "cost/concat_copy.h"
 
 namespace fusim {
 
@@ -300,7 +301,10 @@ Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice
 void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
                      std::int64_t core, TileSink& sink) {
   const Layer& l = net.layer(layer_index);
-  if (l.type == LayerType::Concat) return;
+  if (l.type == LayerType::Concat) {  // a view: only its foreign operands are copied
+    walk_concat_copy(net, arch, layer_index, cores, core, sink);
+    return;
+  }
   const LayerGeometry g(l, arch.element_bytes());
   const ChannelSlice s = channel_slice(g.channels(), cores, core);
   if (s.end <= s.begin) return;

@@ -33,7 +33,8 @@ Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice
 
 // Core `core` of `cores` running layer `layer_index` as a single-layer group (split by output
 // channels): plans its slice's tiling and walks it into `sink`. Nothing for a core without
-// channels or for a concat (its producers assemble it in place). Throws InputError naming the
+// channels. A concat's producers assemble it in place: its walk is the copy of its foreign
+// operands (cost/concat_copy.h), nothing when it has none. Throws InputError naming the
 // arch key when no tile of the slice fits the core's buffers.
 void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
                      std::int64_t core, TileSink& sink);

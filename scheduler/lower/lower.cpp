@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "cost/concat_copy.h"
 #include "cost/cost_model.h"
 #include "cost/fused_plan.h"
 #include "cost/layer_walk.h"
@@ -132,7 +133,7 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
   const std::size_t n = net.layers().size();
   m.output_base.assign(n, -1);
   // Reverse topological order: a concat is placed before its producers, which it then places
-  // inside itself.
+  // inside itself (its foreign operands are copied there instead: cost/concat_copy.h).
   for (std::size_t i = n; i-- > 0;) {
     const Layer& l = net.layers()[i];
     if (m.output_base[i] < 0) {
@@ -142,9 +143,9 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
     if (l.type != LayerType::Concat) continue;
     std::int64_t offset = 0;
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
-      const Operand& op = l.inputs[j];
-      if (!op.from_network_input && m.output_base[static_cast<std::size_t>(op.index)] < 0) {
-        m.output_base[static_cast<std::size_t>(op.index)] = m.output_base[i] + offset;
+      const int li = static_cast<int>(i);
+      if (in_concat_tensor(net, li, j)) {
+        m.output_base[static_cast<std::size_t>(l.inputs[j].index)] = m.output_base[i] + offset;
       }
       offset += l.in_shapes[j].elements() * batch * elem;
     }

@@ -13,7 +13,8 @@ namespace fusim {
 
 // Where every tensor lives in DRAM: network inputs, weights and outputs of each layer, in one
 // flat byte address space (4 KiB aligned). A concat's producers write straight into the
-// concat's tensor, so a concat moves no data.
+// concat's tensor, so a concat moves no data, but for a network output the copies of its
+// foreign operands (network inputs, outputs placed in another concat: cost/concat_copy.h).
 struct AddressMap {
   std::vector<std::int64_t> input_base;   // per network input
   std::vector<std::int64_t> weight_base;  // per layer

@@ -20,16 +20,18 @@ using fusim::test::src;
 
 TEST_CASE("a fused group ending in a concat loads only what its computes read", "[e2e][concat]") {
   // Issue 13's network: conv c (input x, 128 x 28 x 28) fused with the concat of c and nine
-  // network inputs. One core keeps the halo rows, so x is loaded once: 128 * 28 * 28 bytes; the
-  // concat's other inputs are already in its tensor and are not loaded.
+  // network inputs. One core keeps the halo rows, so the tiles load x once: 128 * 28 * 28
+  // bytes, and no tile loads the concat's other inputs; the concat is the network output, so
+  // after the tiles they are copied into its tensor (issue 17: read and written once each).
   const auto run = fusim::test::run(src("configs/systolic32.yaml"), src("tests/data/dl_min.yaml"));
   const fusim::Network& net = *run->net;
   const std::vector<int> group = {net.find_layer("c"), net.find_layer("cat")};
   const fusim::GroupCost c = fusim::evaluate_group(net, *run->arch, group, 1);
   REQUIRE(c.feasible);
-  CHECK(c.traffic.ifmap == 128 * 28 * 28);
+  const std::int64_t copied = (128 + 8 * 32) * 28 * 28;  // pool and f0..f7
+  CHECK(c.traffic.ifmap == 128 * 28 * 28 + copied);
   CHECK(c.traffic.weight == 32 * 128 * 3 * 3);
-  CHECK(c.traffic.ofmap == 32 * 28 * 28);  // c's rows, stored into the concat's tensor
+  CHECK(c.traffic.ofmap == 32 * 28 * 28 + copied);  // c's rows into the concat's tensor, and the copy
 }
 
 TEST_CASE("concat DAGs run on every config under every search and objective", "[e2e][concat]") {
@@ -47,6 +49,9 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
             o.search.objective = objective;
             const auto run = fusim::run_fusim(o);
             fusim::test::check_group_bytes(run->result);
+            const fusim::Traffic floor = fusim::compulsory_traffic(*run->net, *run->arch);
+            const auto& t = run->result.sim.traffic;
+            CHECK(t.read() + t.ofmap_write >= floor.total());  // issue 17
           }
         }
       }

@@ -1,11 +1,12 @@
 // Every shipped workload on every shipped config: the simulated off-chip bytes equal the cost
-// model's prediction group by group, the cycle count respects the DRAM and compute bounds, and
-// two runs give byte-identical reports.
+// model's prediction group by group and are no fewer than the floor, the cycle count respects
+// the DRAM and compute bounds, and two runs give byte-identical reports.
 #include <algorithm>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
 
+#include "cost/cost_model.h"
 #include "driver.h"
 #include "lower/lower.h"
 #include "schedule/program_io.h"
@@ -44,6 +45,11 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
             CHECK(static_cast<double>(r.predicted_costs[g].est_cycles) <=
                   r.sim.groups[g].end - r.sim.groups[g].start + 1.0);
           }
+          // No schedule moves less than the floor (kind by kind).
+          const fusim::Traffic floor = fusim::compulsory_traffic(*run->net, *run->arch);
+          CHECK(r.sim.traffic.weight_read >= floor.weight);
+          CHECK(r.sim.traffic.ifmap_read >= floor.ifmap);
+          CHECK(r.sim.traffic.ofmap_write >= floor.ofmap);
           // Lower bounds: the DRAM cannot move bytes faster than its peak, and no core computes
           // faster than its busy time.
           const double bytes =
