@@ -1,10 +1,15 @@
 // fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +18,7 @@
 #include "common/error.h"
 #include "driver.h"
 #include "network/network_io.h"
+#include "output_dir.h"
 #include "schedule/program_io.h"
 #include "search/registry.h"
 
@@ -182,16 +188,79 @@ void add_options(CLI::App& app, CommandLine& cl) {
   app.set_version_flag("--version", "fusim " FUSIM_VERSION, "print the version and exit");
 }
 
-// Writes the run's program as YAML (--schedule-out).
-void write_program(const fusim::Run& run, const std::string& path) {
-  std::ofstream f(path, std::ios::binary);
-  f << fusim::program_to_yaml(*run.program, *run.net);
-  if (!f) throw fusim::InputError(path, 0, "--schedule-out", "cannot write the file");
+// Writes `text` to standard output. A failed write (a full disk, a closed pipe, /dev/full) is
+// an error: a run whose summary was lost did not succeed.
+void write_stdout(const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw fusim::InputError("standard output", 0, "",
+                              std::string("cannot write: ") + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// The checks on the command line as a whole, before anything is read, simulated or written.
+void check_command_line(const CLI::App& app, const CommandLine& cl) {
+  const fusim::RunOptions& opt = cl.run;
+  // Options that name one input each: given twice, which one counts would be a guess.
+  for (const char* name : {"--arch", "--net", "--fusion"}) {
+    const std::vector<std::string> given = app.get_option(name)->results();
+    if (given.size() > 1) {
+      throw fusim::InputError("", 0, name,
+                              "given more than once ('" + given[given.size() - 2] + "', '" +
+                                  given.back() + "'); give it once");
+    }
+  }
+  // An empty path is a mistake (an unset shell variable), not "no file".
+  const std::vector<std::pair<const char*, const std::string*>> paths = {
+      {"--arch", &opt.arch_path},    {"--net", &opt.net_path},
+      {"--out", &cl.out_dir},        {"--schedule-out", &cl.schedule_out},
+      {"--schedule-in", &opt.schedule_in}};
+  for (const auto& [name, value] : paths) {
+    if (app.get_option(name)->count() > 0 && value->empty())
+      throw fusim::InputError("", 0, name, "expects a path, not an empty string");
+  }
+  if (!opt.schedule_in.empty() && app.get_option("--fusion")->count() > 0) {
+    throw fusim::InputError("", 0, "--fusion",
+                            "does not apply with --schedule-in (the program is simulated as "
+                            "it is, without a search)");
+  }
+  // An output must not replace an input.
+  const std::vector<std::pair<const char*, const std::string*>> inputs = {
+      {"--arch", &opt.arch_path}, {"--net", &opt.net_path}, {"--schedule-in", &opt.schedule_in}};
+  for (const auto& [name, input] : inputs) {
+    if (input->empty()) continue;
+    if (!cl.schedule_out.empty() && fusim::same_path(cl.schedule_out, *input)) {
+      throw fusim::InputError(cl.schedule_out, 0, "--schedule-out",
+                              std::string("is also the ") + name +
+                                  " input; the program would replace it: choose another file");
+    }
+    if (!cl.out_dir.empty() && (fusim::directly_inside(*input, cl.out_dir) ||
+                                fusim::same_path(*input, cl.out_dir))) {
+      throw fusim::InputError(cl.out_dir, 0, "--out",
+                              std::string("holds the ") + name + " input '" + *input +
+                                  "'; fusim replaces the whole directory: choose another one");
+    }
+  }
+  if (!cl.out_dir.empty() && !cl.schedule_out.empty() &&
+      (fusim::directly_inside(cl.schedule_out, cl.out_dir) ||
+       fusim::same_path(cl.schedule_out, cl.out_dir))) {
+    throw fusim::InputError(cl.schedule_out, 0, "--schedule-out",
+                            "is inside --out " + cl.out_dir +
+                                ", which fusim replaces as a whole: choose a file outside it");
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a size limit (ulimit -f), a write fails with EFBIG instead of killing fusim, so that
+  // the error is reported and the temporary files are removed.
+  signal(SIGXFSZ, SIG_IGN);
   CommandLine cl;
   fusim::RunOptions& opt = cl.run;
   CLI::App app("Simulates NET on ARCH and prints cycles, off-chip traffic and the schedule.",
@@ -202,53 +271,61 @@ int main(int argc, char** argv) {
     std::cerr << "fusim: internal error: " << e.what() << "\n";
     return 1;
   }
-  // No arguments: the user is asking what fusim is, not running it.
-  if (argc <= 1) {
-    std::cout << app.help();
-    return 0;
-  }
+  // Staged before the run, committed after it (output_dir.h); removed if never committed.
+  std::optional<fusim::StagedDirectory> out_dir;
+  std::optional<fusim::StagedFile> schedule_out;
   try {
-    app.parse(argc, argv);
+    // No arguments: the user is asking what fusim is, not running it.
+    if (argc <= 1) {
+      write_stdout(app.help());
+      return 0;
+    }
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+      write_stdout(app.help());
+      return 0;
+    } catch (const CLI::CallForVersion& e) {
+      write_stdout(std::string(e.what()) + "\n");
+      return 0;
+    }
     for (const auto& o : kObjectives)
       if (o.first == cl.objective) opt.search.objective = o.second;
+    check_command_line(app, cl);
 
     if (cl.convert_only) {
       if (cl.out_dir.empty()) throw fusim::InputError("", 0, "--convert-only", "needs --out DIR");
       if (opt.arch_path.empty() && opt.net_path.empty()) {
         throw fusim::InputError("", 0, "--convert-only", "needs --arch or --net");
       }
-      std::error_code ec;
-      std::filesystem::create_directories(cl.out_dir, ec);
-      if (ec) {
-        throw fusim::InputError(cl.out_dir, 0, "--out",
-                                "cannot create the output directory: " + ec.message());
+      out_dir.emplace(cl.out_dir, "--out");
+      std::vector<fusim::OutputFile> files;
+      if (!opt.arch_path.empty()) {
+        files.push_back({"arch.yaml", [&opt] { return fusim::arch_to_yaml(fusim::load_any_arch(opt)); }});
       }
-      auto write = [&](const std::string& name, const std::string& text) {
-        std::ofstream f(cl.out_dir + "/" + name, std::ios::binary);
-        f << text;
-        if (!f)
-          throw fusim::InputError(cl.out_dir + "/" + name, 0, "--out", "cannot write the file");
-      };
-      if (!opt.arch_path.empty())
-        write("arch.yaml", fusim::arch_to_yaml(fusim::load_any_arch(opt)));
-      if (!opt.net_path.empty())
-        write("network.yaml", fusim::network_to_yaml(fusim::load_any_network(opt)));
+      if (!opt.net_path.empty()) {
+        files.push_back(
+            {"network.yaml", [&opt] { return fusim::network_to_yaml(fusim::load_any_network(opt)); }});
+      }
+      // The inputs are read before anything is written.
+      for (fusim::OutputFile& f : files) {
+        auto text = std::make_shared<std::string>(f.text());
+        f.text = [text] { return *text; };
+      }
+      out_dir->commit(files);
       return 0;
     }
     if (opt.arch_path.empty() || opt.net_path.empty()) {
       throw fusim::InputError("", 0, opt.arch_path.empty() ? "--arch" : "--net",
                               "is required (see fusim --help)");
     }
+    // An output path that cannot be written fails here, before the search and the simulation.
+    if (!cl.out_dir.empty()) out_dir.emplace(cl.out_dir, "--out");
+    if (!cl.schedule_out.empty()) schedule_out.emplace(cl.schedule_out, "--schedule-out");
     auto run = fusim::run_fusim(opt);
-    if (!cl.quiet) std::cout << fusim::summary_text(run->result);
-    if (!cl.out_dir.empty()) fusim::write_outputs(run->result, cl.out_dir);
-    if (!cl.schedule_out.empty()) write_program(*run, cl.schedule_out);
-    return 0;
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::CallForVersion& e) {
-    std::cout << e.what() << "\n";
+    if (!cl.quiet) write_stdout(fusim::summary_text(run->result));
+    if (out_dir) out_dir->commit(fusim::output_files(run->result));
+    if (schedule_out) schedule_out->commit(fusim::program_to_yaml(*run->program, *run->net));
     return 0;
   } catch (const CLI::ParseError& e) {
     std::cerr << "fusim: error: " << parse_error_message(e, app) << "\n";
@@ -259,9 +336,9 @@ int main(int argc, char** argv) {
   } catch (const fusim::InternalDeadlock& e) {
     // Still a fault of fusim's: the program is written so that it can be inspected.
     std::string written;
-    if (!cl.schedule_out.empty()) {
+    if (schedule_out) {
       try {
-        write_program(*e.run, cl.schedule_out);
+        schedule_out->commit(fusim::program_to_yaml(*e.run->program, *e.run->net));
         written = " (the program is in " + cl.schedule_out + ")";
       } catch (const std::exception& w) {
         written = " (and the program could not be written: " + std::string(w.what()) + ")";

@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -500,24 +499,31 @@ std::string output_fields_markdown() {
   return os.str();
 }
 
-void write_outputs(const RunResult& r, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw InputError(dir, 0, "--out", "cannot create the output directory: " + ec.message());
-  auto write = [&](const std::string& name, const std::string& text) {
-    const std::string path = dir + "/" + name;
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    if (!f) throw InputError(path, 0, "--out", "cannot write the file");
+const std::vector<std::string>& output_file_names() {
+  static const std::vector<std::string> names = {"report.json",  "layers.csv",    "groups.csv",
+                                                 "arch.yaml",    "network.yaml",  "schedule.yaml",
+                                                 "COMPUTE_REPORT.csv"};
+  return names;
+}
+
+std::vector<OutputFile> output_files(const RunResult& r) {
+  // The report tree is built once, when the first of the three files that walk it is made.
+  auto tree = std::make_shared<std::unique_ptr<StatNode>>();
+  auto walk = [tree, &r]() -> const StatNode& {
+    if (!*tree) *tree = std::make_unique<StatNode>(report_tree(r));
+    return **tree;
   };
-  const StatNode tree = report_tree(r);
-  write("report.json", json_text(tree));
-  write("layers.csv", csv(tree["layers"], layer_schema()));
-  write("groups.csv", csv(tree["groups"], group_schema()));
-  write("arch.yaml", arch_to_yaml(*r.arch));
-  write("network.yaml", network_to_yaml(*r.net));
-  write("schedule.yaml", program_to_yaml(*r.program, *r.net));
-  if (r.scalesim_inputs) write("COMPUTE_REPORT.csv", compute_report_csv(r));
+  std::vector<OutputFile> files = {
+      {"report.json", [walk] { return json_text(walk()); }},
+      {"layers.csv", [walk] { return csv(walk()["layers"], layer_schema()); }},
+      {"groups.csv", [walk] { return csv(walk()["groups"], group_schema()); }},
+      {"arch.yaml", [&r] { return arch_to_yaml(*r.arch); }},
+      {"network.yaml", [&r] { return network_to_yaml(*r.net); }},
+      {"schedule.yaml", [&r] { return program_to_yaml(*r.program, *r.net); }},
+  };
+  if (r.scalesim_inputs)
+    files.push_back({"COMPUTE_REPORT.csv", [&r] { return compute_report_csv(r); }});
+  return files;
 }
 
 }  // namespace fusim

@@ -2,6 +2,7 @@
 // files written with --out.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,20 @@ const std::vector<ReportColumn>& compute_report_columns();
 // type, unit and description, generated from the same registrations (fusim_output_fields).
 std::string output_fields_markdown();
 
-// Writes report.json, layers.csv, groups.csv, arch.yaml, network.yaml and schedule.yaml into `dir`
-// (created if missing), and COMPUTE_REPORT.csv when the inputs were SCALE-Sim's. Throws InputError when the directory cannot be written.
-void write_outputs(const RunResult& r, const std::string& dir);
+// One file of --out DIR: its name in the directory and what makes its text (called once, when
+// the file is written, so that only one file's text is in memory at a time).
+struct OutputFile {
+  std::string name;
+  std::function<std::string()> text;
+};
+
+// The files of --out DIR for a run: report.json, layers.csv, groups.csv, arch.yaml, network.yaml
+// and schedule.yaml, and COMPUTE_REPORT.csv when the inputs were SCALE-Sim's. They refer to `r`,
+// which must outlive them. Writing them (atomically) is the caller's: app/output_dir.h.
+std::vector<OutputFile> output_files(const RunResult& r);
+
+// Every name output_files() can give: an existing --out directory that holds anything else is
+// not fusim's, and fusim will not replace it.
+const std::vector<std::string>& output_file_names();
 
 }  // namespace fusim

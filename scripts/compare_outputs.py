@@ -20,6 +20,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -69,10 +70,12 @@ def case_name(case):
 def run_case(fusim, root, case):
     net, arch, fusion, objective = case
     out = os.path.join(root, case_name(case))
-    os.makedirs(out, exist_ok=True)
+    # fusim replaces --out as a whole and refuses a directory holding other files (exit.txt).
+    shutil.rmtree(out, ignore_errors=True)
     cmd = [fusim, "--arch", arch, "--net", net, "--fusion", fusion, "--objective", objective,
            "--quiet", "--out", out]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "exit.txt"), "w", encoding="utf-8") as f:
         f.write(f"{proc.returncode}\n{proc.stderr}")
     return case_name(case), proc.returncode

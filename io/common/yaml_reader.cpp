@@ -82,7 +82,14 @@ std::string yaml_error_message(const YAML::Exception& e) {
 
 YAML::Node parse_checked(const std::string& text, const std::string& origin) {
   try {
-    return YAML::Load(text);
+    // A second document ("---") would be ignored by YAML::Load: which one counts is a guess.
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      throw InputError(origin, line_of_node(docs[1]), "",
+                       "holds " + std::to_string(docs.size()) +
+                           " YAML documents (separated by '---'); fusim reads one per file");
+    }
+    return docs.empty() ? YAML::Node() : docs.front();
   } catch (const YAML::Exception& e) {
     throw InputError(origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", yaml_error_message(e));
   }

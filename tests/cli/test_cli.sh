@@ -5,7 +5,10 @@
 #     and nothing on stderr; --opt=VALUE is --opt VALUE;
 #   - every bad input exits 2 and prints exactly one line on stderr, "fusim: error: ...", naming
 #     the file (or the option) at fault, and nothing on stdout;
-#   - --out writes its six files, --schedule-out / --schedule-in round-trip, runs are repeatable.
+#   - --out writes its six files, --schedule-out / --schedule-in round-trip, runs are repeatable;
+#   - --out is replaced as a whole or not at all, output paths are checked before inputs are read,
+#     empty paths, repeated --arch/--net/--fusion, an output that is an input, stdout write
+#     errors and multi-document YAML are refused (the kills and the full disk: test_out_atomic.sh).
 # usage: test_cli.sh FUSIM_BINARY SOURCE_DIR
 set -u
 
@@ -239,6 +242,139 @@ expect_error "--convert-only --out through a file" \
   --arch "$SMALL_ARCH" --convert-only --out "$TMP/a_file/sub"
 expect_error "--convert-only --out names the reason" "Not a directory" \
   --net "$SMALL_NET" --convert-only --out "$TMP/a_file/sub"
+
+# --out replaces the directory as a whole (docs/usage.md): a failed run leaves it untouched, a
+# directory with files fusim does not write is refused, and no temporary file stays behind.
+SA=(--arch "$SMALL_ARCH" --net "$SMALL_NET" --quiet)
+# same_dir NAME DIR REF: DIR holds exactly REF's files, byte for byte, and nothing fusim left.
+same_dir() {
+  if ! diff -r "$2" "$3" >/dev/null; then
+    fail "$1" "$2 differs from $3: $(diff -rq "$2" "$3" | head -n 2 | tr '\n' ';')"
+  elif [ -n "$(find "$(dirname "$2")" -maxdepth 1 -name '.*.fusim-*')" ]; then
+    fail "$1" "temporary files left beside $2"
+  else
+    pass "$1"
+  fi
+}
+expect_ok "--out small run" "${SA[@]}" --out "$TMP/small"
+cp -r "$TMP/small" "$TMP/small_ref"
+expect_error "a failed run" "-p cores.count=0" "${SA[@]}" --out "$TMP/small" -p cores.count=0 \
+  --fusion none
+same_dir "a failed run leaves --out untouched" "$TMP/small" "$TMP/small_ref"
+expect_ok "--out over a previous run" "${SA[@]}" --out "$TMP/small" --fusion none
+if [ -z "$(find "$TMP" -maxdepth 1 -name '.small.fusim-*')" ] && ! cmp -s \
+  "$TMP/small/report.json" "$TMP/small_ref/report.json"; then
+  pass "--out over a previous run replaces it and leaves no temporary directory"
+else
+  fail "--out over a previous run replaces it and leaves no temporary directory" "$(ls -A "$TMP")"
+fi
+cp -r "$TMP/small_ref" "$TMP/small_user"
+: >"$TMP/small_user/notes.txt"
+cp -r "$TMP/small_user" "$TMP/small_user_ref"
+expect_error "--out with a file fusim does not write" "holds 'notes.txt'" "${SA[@]}" \
+  --out "$TMP/small_user"
+same_dir "--out with a file fusim does not write is untouched" "$TMP/small_user" \
+  "$TMP/small_user_ref"
+cp -r "$TMP/small_ref" "$TMP/small_dir"
+rm "$TMP/small_dir/layers.csv" && mkdir "$TMP/small_dir/layers.csv"
+cp -r "$TMP/small_dir" "$TMP/small_dir_ref"
+expect_error "--out where layers.csv is a directory" "holds 'layers.csv', which is not a regular file" \
+  "${SA[@]}" --out "$TMP/small_dir"
+same_dir "--out where layers.csv is a directory is untouched" "$TMP/small_dir" "$TMP/small_dir_ref"
+# --convert-only replaces the directory too: no report of an earlier run beside the new YAML.
+cp -r "$TMP/small_ref" "$TMP/conv"
+expect_ok "--convert-only over a previous run" --net "$SMALL_NET" --convert-only --out "$TMP/conv"
+if [ "$(ls -A "$TMP/conv")" = network.yaml ]; then
+  pass "--convert-only over a previous run leaves network.yaml alone"
+else
+  fail "--convert-only over a previous run leaves network.yaml alone" "$(ls -A "$TMP/conv" | tr '\n' ' ')"
+fi
+
+# Output paths are checked before any input is read (so before the search and the simulation):
+# with an --out or --schedule-out that cannot be written and a --net that does not exist, the
+# error is the output's.
+expect_error "an unwritable --out fails before the inputs are read" "$TMP/a_file/sub: key '--out'" \
+  --arch "$SMALL_ARCH" --net "$TMP/no_such_net.yaml" --out "$TMP/a_file/sub"
+expect_error "an unwritable --schedule-out fails before the inputs are read" \
+  "$TMP/no_such_dir/p.yaml: key '--schedule-out'" \
+  --arch "$SMALL_ARCH" --net "$TMP/no_such_net.yaml" --schedule-out "$TMP/no_such_dir/p.yaml"
+expect_error "--schedule-out a directory" "$TMP/small: key '--schedule-out': is a directory" \
+  --arch "$SMALL_ARCH" --net "$TMP/no_such_net.yaml" --schedule-out "$TMP/small"
+if [ "$(id -u)" -ne 0 ]; then  # root writes anywhere
+  mkdir -p "$TMP/readonly" && chmod 555 "$TMP/readonly"
+  expect_error "a read-only --out parent fails before the inputs are read" \
+    "$TMP/readonly/out: key '--out'" \
+    --arch "$SMALL_ARCH" --net "$TMP/no_such_net.yaml" --out "$TMP/readonly/out"
+  chmod 755 "$TMP/readonly"
+fi
+
+# Standard output that cannot be written is an error.
+if [ -w /dev/full ]; then
+  "$FUSIM" "${SA[@]/--quiet/--fusion=none}" >/dev/full 2>"$TMP/err"
+  rc=$?
+  if [ "$rc" -eq 2 ] && [ "$(cat "$TMP/err")" = \
+    "fusim: error: standard output: cannot write: No space left on device" ]; then
+    pass "a summary written to /dev/full exits 2"
+  else
+    fail "a summary written to /dev/full exits 2" "exit $rc: $(head -c 300 "$TMP/err")"
+  fi
+  "$FUSIM" --help >/dev/full 2>"$TMP/err"
+  rc=$?
+  if [ "$rc" -eq 2 ] && grep -q "standard output" "$TMP/err"; then
+    pass "--help written to /dev/full exits 2"
+  else
+    fail "--help written to /dev/full exits 2" "exit $rc: $(head -c 300 "$TMP/err")"
+  fi
+fi
+
+# --- command-line rules ----------------------------------------------------------------------------
+
+for o in --out --schedule-out --schedule-in; do
+  expect_error "$o '' is refused" "key '$o': expects a path, not an empty string" \
+    "${SA[@]}" "$o" ""
+done
+expect_error "--arch '' is refused" "key '--arch': expects a path, not an empty string" \
+  --arch "" --net "$SMALL_NET"
+expect_error "--net '' is refused" "key '--net': expects a path, not an empty string" \
+  --arch "$SMALL_ARCH" --net ""
+expect_error "--arch twice" "key '--arch': given more than once" "${SA[@]}" --arch "$ARCH"
+expect_error "--net twice" "key '--net': given more than once" "${SA[@]}" --net "$NET"
+expect_error "--fusion twice" "key '--fusion': given more than once ('none', 'dnnvm')" \
+  "${SA[@]}" --fusion none --fusion dnnvm
+expect_error "--fusion with --schedule-in" "key '--fusion': does not apply with --schedule-in" \
+  "${SA[@]}" --fusion none --schedule-in "$TMP/no_such_prog.yaml"
+cp "$SMALL_NET" "$TMP/net_copy.yaml"
+expect_error "--schedule-out is the --net file" "key '--schedule-out': is also the --net input" \
+  --arch "$SMALL_ARCH" --net "$TMP/net_copy.yaml" --schedule-out "$TMP/net_copy.yaml"
+expect_error "--schedule-out is the --net file by another path" "is also the --net input" \
+  --arch "$SMALL_ARCH" --net "$TMP/net_copy.yaml" --schedule-out "$TMP/./small/../net_copy.yaml"
+ln "$TMP/net_copy.yaml" "$TMP/net_link.yaml"
+expect_error "--schedule-out is a hard link to the --net file" "is also the --net input" \
+  --arch "$SMALL_ARCH" --net "$TMP/net_copy.yaml" --schedule-out "$TMP/net_link.yaml"
+expect_error "--schedule-out is the --arch file" "is also the --arch input" \
+  --arch "$TMP/small/arch.yaml" --net "$SMALL_NET" --schedule-out "$TMP/small/arch.yaml"
+if cmp -s "$SMALL_NET" "$TMP/net_copy.yaml"; then
+  pass "a refused --schedule-out leaves the input alone"
+else
+  fail "a refused --schedule-out leaves the input alone" "$TMP/net_copy.yaml changed"
+fi
+expect_error "--out holds the --arch file" "$TMP/small: key '--out': holds the --arch input" \
+  --arch "$TMP/small/arch.yaml" --net "$SMALL_NET" --out "$TMP/small"
+expect_error "--schedule-out inside --out" "key '--schedule-out': is inside --out" \
+  "${SA[@]}" --out "$TMP/small" --schedule-out "$TMP/small/p.yaml"
+
+# A YAML file with several documents: fusim would read the first and ignore the rest.
+{ cat "$SMALL_NET"; echo "---"; cat "$SMALL_NET"; } >"$TMP/two_docs.yaml"
+expect_error "a network with two YAML documents" "$TMP/two_docs.yaml:" \
+  --arch "$SMALL_ARCH" --net "$TMP/two_docs.yaml"
+expect_error "two YAML documents are named" "holds 2 YAML documents" \
+  --arch "$SMALL_ARCH" --net "$TMP/two_docs.yaml"
+printf 'base: %s\n---\nname: other\n' "$SMALL_ARCH" >"$TMP/two_docs_arch.yaml"
+{ cat "$TMP/small/schedule.yaml"; echo "---"; } >"$TMP/two_docs_prog.yaml"
+expect_error "a program with two YAML documents" "$TMP/two_docs_prog.yaml" \
+  "${SA[@]}" --schedule-in "$TMP/two_docs_prog.yaml"
+expect_error "an arch with two YAML documents" "$TMP/two_docs_arch.yaml:3: holds 2 YAML documents" \
+  --arch "$TMP/two_docs_arch.yaml" --net "$SMALL_NET"
 
 # --- --schedule-out / --schedule-in ---------------------------------------------------------------
 
