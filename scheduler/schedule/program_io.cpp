@@ -108,7 +108,6 @@ std::vector<std::uint32_t> index_list(YamlMap& m, const std::string& key, std::s
   return out;
 }
 
-
 // The PE-array MACs and vector operations of each layer over a walk's tiles.
 class WorkSink : public TileSink {
  public:
@@ -117,8 +116,8 @@ class WorkSink : public TileSink {
   Id load(TensorKind, BufferRole, int, const DramRange&, std::int64_t, std::int64_t) override {
     return 0;
   }
-  Id compute(int layer, std::int64_t, const TileWork& work, std::int64_t,
-             const std::vector<Id>&, std::int64_t times) override {
+  Id compute(int layer, std::int64_t, const TileWork& work, std::int64_t, const std::vector<Id>&,
+             std::int64_t times) override {
     auto& sum = work.kind == WorkKind::Gemm ? macs : ops;
     const std::int64_t one = work.kind == WorkKind::Gemm ? work.macs() : work.ops;
     sum[static_cast<std::size_t>(layer)] += mul_checked(one, times);
@@ -162,7 +161,8 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
   const std::int64_t elem = arch.element_bytes();
   std::vector<int> group_of(layers, -1);
   for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi)
-    for (int l : p.schedule.groups[gi].layers) group_of[static_cast<std::size_t>(l)] = static_cast<int>(gi);
+    for (int l : p.schedule.groups[gi].layers)
+      group_of[static_cast<std::size_t>(l)] = static_cast<int>(gi);
 
   // Work: per layer, the computes of all cores do each MAC (or vector operation) of the layer
   // at least once, and at most as often as the cost model's tiles of its group do (a fused
@@ -229,9 +229,11 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         const int u = c.work.kind == WorkKind::Gemm ? 0 : 1;
         std::int64_t amount = -1;
         try {
-          amount = add_checked(done[u][l], u == 0 ? mul_checked(mul_checked(mul_checked(
-                                                        c.work.m, c.work.n), c.work.k), c.work.count)
-                                                  : c.work.ops);
+          amount = add_checked(
+              done[u][l], u == 0
+                              ? mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.k),
+                                            c.work.count)
+                              : c.work.ops);
         } catch (const std::overflow_error&) {
         }
         if (amount < 0 || amount > hi[u][l]) {
@@ -256,22 +258,24 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         if (layer.has_weights() && !has_w[i]) {
           m.fail("deps", "operand check: the compute of layer '" + layer.name +
                              "' depends on no load of its weights (a load with kind: weight, "
-                             "layer: '" + layer.name + "' among its deps)");
+                             "layer: '" +
+                             layer.name + "' among its deps)");
         }
         std::vector<int> src;
         for (const Operand& op : layer.inputs) sources(net, op, src);
         for (int s : src) {
           if (has_i[i]) break;
-          const bool member = s >= 0 && group_of[static_cast<std::size_t>(s)] ==
-                                            group_of[l];
+          const bool member = s >= 0 && group_of[static_cast<std::size_t>(s)] == group_of[l];
           if (member && seen_compute[static_cast<std::size_t>(s)] != SIZE_MAX) continue;
-          const std::string name = s >= 0 ? "layer '" + net.layer(s).name + "'"
-                                          : "network input '" +
-                                                net.inputs()[static_cast<std::size_t>(-1 - s)].name + "'";
-          m.fail("deps", "operand check: the compute of layer '" + layer.name + "' reads " + name +
-                             (member ? ", computed in this group but not earlier on this core,"
-                                     : ", from outside its group,") +
-                             " and depends on no ifmap load (a load with kind: ifmap among its deps)");
+          const std::string name =
+              s >= 0
+                  ? "layer '" + net.layer(s).name + "'"
+                  : "network input '" + net.inputs()[static_cast<std::size_t>(-1 - s)].name + "'";
+          m.fail("deps",
+                 "operand check: the compute of layer '" + layer.name + "' reads " + name +
+                     (member ? ", computed in this group but not earlier on this core,"
+                             : ", from outside its group,") +
+                     " and depends on no ifmap load (a load with kind: ifmap among its deps)");
         }
 
         // Its output fits the allocation it writes: its own, or (bytes 0, accumulating) the
@@ -279,9 +283,11 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         if (c.work.kind == WorkKind::Gemm) {
           const std::size_t a = c.bytes > 0 ? i : seen_alloc[l];
           if (a == SIZE_MAX) {
-            m.fail("bytes", "allocation check: the compute allocates nothing (bytes: 0) and no "
-                            "earlier compute of layer '" + layer.name +
-                                "' on this core in this group allocated an output to accumulate into");
+            m.fail("bytes",
+                   "allocation check: the compute allocates nothing (bytes: 0) and no "
+                   "earlier compute of layer '" +
+                       layer.name +
+                       "' on this core in this group allocated an output to accumulate into");
           }
           std::int64_t out = -1;
           try {
@@ -289,13 +295,12 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
           } catch (const std::overflow_error&) {
           }
           if (out < 0 || out > list[a].bytes) {
-            m.fail("bytes", "allocation check: the compute's output (m x n x count = " +
-                                with_commas(c.work.m * c.work.n) + " x " +
-                                std::to_string(c.work.count) + " elements of " +
-                                std::to_string(elem) + " bytes) does not fit the " +
-                                with_commas(list[a].bytes) + " bytes " +
-                                (a == i ? "it allocates"
-                                        : "command " + std::to_string(a) + " allocated"));
+            m.fail("bytes",
+                   "allocation check: the compute's output (m x n x count = " +
+                       std::to_string(c.work.m) + " x " + std::to_string(c.work.n) + " x " +
+                       std::to_string(c.work.count) + " elements of " + std::to_string(elem) +
+                       " bytes) does not fit the " + with_commas(list[a].bytes) + " bytes " +
+                       (a == i ? "it allocates" : "command " + std::to_string(a) + " allocated"));
           }
         }
         seen_compute[l] = i;
@@ -313,8 +318,9 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
           }
         }
         if (!named) {
-          m.fail("deps", "store check: the store names no allocation it moves (no command in "
-                         "its frees, no allocating compute in its deps)");
+          m.fail("deps",
+                 "store check: the store names no allocation it moves (no command in "
+                 "its frees, no allocating compute in its deps)");
         }
         if (c.bytes > held) {
           m.fail("bytes", "store check: the store moves " + with_commas(c.bytes) +
@@ -354,9 +360,11 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
     for (int s : src) {
       if (s < 0) continue;
       have += stored[static_cast<std::size_t>(s)];
-      if (last_store[static_cast<std::size_t>(s)].first != SIZE_MAX) at = last_store[static_cast<std::size_t>(s)];
+      if (last_store[static_cast<std::size_t>(s)].first != SIZE_MAX)
+        at = last_store[static_cast<std::size_t>(s)];
     }
-    const std::int64_t need = mul_checked(mul_checked(layer.out_shape.elements(), net.batch()), elem);
+    const std::int64_t need =
+        mul_checked(mul_checked(layer.out_shape.elements(), net.batch()), elem);
     if (have >= need) continue;
     const std::string msg = "output check: layer '" + layer.name +
                             "' is a network output, but the program stores " + with_commas(have) +
