@@ -202,7 +202,9 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
   };
   std::vector<std::int64_t> done[2];
   for (int u = 0; u < 2; ++u) done[u].assign(layers, 0);
-  std::vector<std::pair<std::size_t, std::size_t>> last_compute(layers, {SIZE_MAX, 0});
+  // Per unit and layer, the last compute (core, index): where too little work is reported.
+  std::vector<std::pair<std::size_t, std::size_t>> last_compute[2];
+  for (auto& v : last_compute) v.assign(layers, {SIZE_MAX, 0});
   std::vector<std::pair<std::size_t, std::size_t>> last_store(layers, {SIZE_MAX, 0});
   std::vector<std::int64_t> stored(layers, 0);  // bytes stored per layer (DRAM or shared)
 
@@ -241,7 +243,7 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
                                            " (more, with this compute)");
         }
         done[u][l] = amount;
-        last_compute[l] = {ci, i};
+        last_compute[u][l] = {ci, i};
 
         // Operands: weights loaded, inputs loaded or computed on this core in this group.
         for (std::uint32_t d : c.deps) {
@@ -340,31 +342,37 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
   for (std::size_t l = 0; l < layers; ++l) {
     for (int u = 0; u < 2; ++u) {
       if (done[u][l] >= lo[u][l]) continue;
-      const auto at = last_compute[l];
+      auto at = last_compute[u][l];
+      std::string key = u == 0 ? "m" : "ops";
+      if (at.first == SIZE_MAX) at = last_compute[1 - u][l], key = "unit";  // the other unit's
       if (at.first == SIZE_MAX) {
         groups[static_cast<std::size_t>(group_of[l])].fail("layers", work_message(l, u, 0));
       }
-      cmds[at.first][at.second].fail(u == 0 ? "m" : "ops", work_message(l, u, done[u][l]));
+      cmds[at.first][at.second].fail(key, work_message(l, u, done[u][l]));
     }
   }
 
-  // Network outputs: every byte of each network output is stored, to DRAM or the shared buffer
-  // (a concat's by the layers it joins).
+  // Network outputs: every byte of each network output is stored, to DRAM or the shared buffer.
+  // A concat's bytes are stored by the layers it joins; the parts it takes from network inputs
+  // are in place already (as the cost model counts them) and need no store.
   for (std::size_t l = 0; l < layers; ++l) {
     if (!net.consumers(static_cast<int>(l)).empty()) continue;
     const Layer& layer = net.layers()[l];
     std::vector<int> src;
     sources(net, Operand{false, static_cast<int>(l)}, src);
-    std::int64_t have = 0;
+    std::sort(src.begin(), src.end());
+    src.erase(std::unique(src.begin(), src.end()), src.end());
+    std::int64_t have = 0, need = 0;
     std::pair<std::size_t, std::size_t> at{SIZE_MAX, 0};
     for (int s : src) {
       if (s < 0) continue;
-      have += stored[static_cast<std::size_t>(s)];
-      if (last_store[static_cast<std::size_t>(s)].first != SIZE_MAX)
-        at = last_store[static_cast<std::size_t>(s)];
+      const auto si = static_cast<std::size_t>(s);
+      const std::int64_t bytes =
+          mul_checked(mul_checked(net.layers()[si].out_shape.elements(), net.batch()), elem);
+      need += bytes;
+      have += std::min(stored[si], bytes);
+      if (last_store[si].first != SIZE_MAX) at = last_store[si];
     }
-    const std::int64_t need =
-        mul_checked(mul_checked(layer.out_shape.elements(), net.batch()), elem);
     if (have >= need) continue;
     const std::string msg = "output check: layer '" + layer.name +
                             "' is a network output, but the program stores " + with_commas(have) +

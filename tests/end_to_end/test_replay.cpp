@@ -17,9 +17,12 @@ namespace fs = std::filesystem;
 
 TEST_CASE("every program fusim writes replays through --schedule-in's reader", "[e2e][replay]") {
   const auto archs = fusim::test::yaml_files("configs");
-  const auto nets = fusim::test::yaml_files("workloads");
+  auto nets = fusim::test::yaml_files("workloads");
   REQUIRE(archs.size() >= 3);
   REQUIRE(nets.size() >= 9);
+  // Concats of network inputs and of fused convs (tests/data: issue 13's and DenseNet's).
+  nets.push_back(fusim::test::src("tests/data/dl_min.yaml"));
+  nets.push_back(fusim::test::src("tests/data/densenet_mini.yaml"));
   for (const auto& arch : archs) {
     for (const auto& net : nets) {
 #ifdef FUSIM_SANITIZED

@@ -1088,3 +1088,28 @@ TEST_CASE("program: a fused group's halo recompute is accepted, more is not", "[
   CHECK_THAT(e->message(), Catch::Contains("work check") &&
                                Catch::Contains("with the halo rows its fused group recomputes"));
 }
+
+TEST_CASE("program: a concat output is stored by the layers it joins", "[loader][work]") {
+  // dl_min: cat joins nine network inputs (in place already) and the conv c.
+  const fusim::Network net = fusim::load_network(src("tests/data/dl_min.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::Program good = fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
+  CHECK_NOTHROW(fusim::load_program(write_temp("prog_cat.yaml", fusim::program_to_yaml(good, net)),
+                                    net, arch));
+  fusim::Program p = good;
+  const int c = net.find_layer("c");
+  REQUIRE(c >= 0);
+  for (auto& core : p.cores) {
+    for (auto& cmd : core) {
+      if (cmd.op == fusim::CommandOp::Store && cmd.layer == c) cmd.bytes /= 2;
+    }
+  }
+  const std::string text = fusim::program_to_yaml(p, net);
+  const std::string path = write_temp("prog_cat_half.yaml", text);
+  const std::int64_t c_bytes = net.layer(c).out_shape.elements() * arch.element_bytes();
+  const auto e = error_of([&] { fusim::load_program(path, net, arch); });
+  REQUIRE(e);
+  INFO(e->what());
+  CHECK_THAT(e->message(), Catch::Contains("output check: layer 'cat' is a network output") &&
+                               Catch::Contains("of its " + std::to_string(c_bytes / 1000) + ","));
+}
