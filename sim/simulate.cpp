@@ -16,6 +16,60 @@
 
 namespace fusim {
 
+namespace {
+
+std::string describe(const Network& net, const std::vector<Command>& list, std::size_t i) {
+  const Command& c = list[i];
+  return "command " + std::to_string(i) + " (" + to_string(c.op) + " of layer '" +
+         net.layer(c.layer).name + "')";
+}
+
+// Names each stuck core, the command it never completes and what that command waits for, then
+// the cores that wait at the group's end.
+std::string deadlock_message(const Network& net, const Program& program,
+                             const std::vector<Core*>& cores, std::size_t group) {
+  std::string msg = "the program deadlocks: ";
+  std::vector<std::size_t> waiting;
+  bool first = true;
+  for (std::size_t ci = 0; ci < cores.size(); ++ci) {
+    if (cores[ci]->stuck_group() != group) {
+      waiting.push_back(ci);
+      continue;
+    }
+    const std::vector<Command>& list = program.cores[ci];
+    const std::vector<Core::Wait> waits = cores[ci]->waits(group);
+    msg += std::string(first ? "" : "; ") + "core " + std::to_string(ci) + " never completes ";
+    first = false;
+    if (waits.empty()) {
+      msg += "group " + std::to_string(group);
+      continue;
+    }
+    for (std::size_t k = 0; k < waits.size(); ++k) {
+      const Core::Wait& w = waits[k];
+      msg += (k == 0 ? "" : ", nor ") + describe(net, list, w.command) + ", which waits for ";
+      if (w.what == Core::Wait::For::Dep) {
+        msg += describe(net, list, w.dep);
+      } else if (w.what == Core::Wait::For::Space) {
+        msg += std::to_string(w.bytes) + " bytes of the " + to_string(w.buffer) + " buffer (" +
+               std::to_string(w.used) + " of its " + std::to_string(w.capacity) +
+               " bytes in use: a buffer allocation that never fits)";
+      } else {
+        msg += "its group to start";
+      }
+    }
+  }
+  msg += " (group " + std::to_string(group);
+  if (!waiting.empty()) {
+    msg += waiting.size() == 1 ? "; core " : "; cores ";
+    for (std::size_t k = 0; k < waiting.size(); ++k)
+      msg += (k == 0 ? "" : k + 1 == waiting.size() ? " and " : ", ") + std::to_string(waiting[k]);
+    msg += waiting.size() == 1 ? " waits at its end" : " wait at its end";
+  }
+  return msg + ")";
+}
+
+}  // namespace
+
 SimResult simulate(const Network& net, const Arch& arch, const Program& program) {
   FreshSimContext context;
   SimResult r;
@@ -70,18 +124,12 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
                        "network (check its bytes_per_cycle and latency_cycles)");
     }
 
-    // The stuck core is the one in the earliest group: the others wait at its end for it.
-    std::size_t stuck = cores.size();
-    for (std::size_t i = 0; i < cores.size(); ++i) {
-      if (!cores[i]->all_done() &&
-          (stuck == cores.size() || cores[i]->stuck_group() < cores[stuck]->stuck_group())) {
-        stuck = i;
-      }
-    }
-    if (stuck < cores.size()) {
-      throw Deadlock("", 0, "",
-                     "the program deadlocks: core " + std::to_string(stuck) + " never completes " +
-                         cores[stuck]->stuck_at() + " (a buffer allocation that never fits?)");
+    // A deadlock: the cores still running the earliest unfinished group are the stuck ones;
+    // the others have finished it and wait at its end.
+    std::size_t group = program.schedule.groups.size();
+    for (const auto& core : cores) group = std::min(group, core->stuck_group());
+    if (group < program.schedule.groups.size()) {
+      throw Deadlock("", 0, "", deadlock_message(net, program, core_ptrs, group));
     }
     r.groups = controller.groups();
     r.cycles = r.groups.empty() ? 0 : r.groups.back().end;

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -8,6 +10,9 @@
 #include "common/error.h"
 #include "common/yaml_reader.h"
 #include "cost/cost_model.h"
+#include "cost/fused_plan.h"
+#include "cost/layer_walk.h"
+#include "cost/tile_sink.h"
 #include "engines/engines.h"
 #include "network/network.h"
 #include "schedule/program_io.h"
@@ -103,6 +108,280 @@ std::vector<std::uint32_t> index_list(YamlMap& m, const std::string& key, std::s
   return out;
 }
 
+// The PE-array MACs and vector operations of each layer over a walk's tiles.
+class WorkSink : public TileSink {
+ public:
+  explicit WorkSink(std::size_t layers) : macs(layers, 0), ops(layers, 0) {}
+  bool takes_runs() const override { return true; }
+  Id load(TensorKind, BufferRole, int, const DramRange&, std::int64_t, std::int64_t) override {
+    return 0;
+  }
+  Id compute(int layer, std::int64_t, const TileWork& work, std::int64_t, const std::vector<Id>&,
+             std::int64_t times) override {
+    auto& sum = work.kind == WorkKind::Gemm ? macs : ops;
+    const std::int64_t one = work.kind == WorkKind::Gemm ? work.macs() : work.ops;
+    sum[static_cast<std::size_t>(layer)] += mul_checked(one, times);
+    return 0;
+  }
+  void store(int, const DramRange&, std::int64_t, Id, Id, std::int64_t) override {}
+  void add_frees(Id, const std::vector<Id>&) override {}
+
+  std::vector<std::int64_t> macs, ops;
+};
+
+std::string with_commas(std::int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+// The layers (or network inputs: -1 - index) whose outputs operand `op` is, a concat seen
+// through to the tensors it joins.
+void sources(const Network& net, const Operand& op, std::vector<int>& out) {
+  if (op.from_network_input) {
+    out.push_back(-1 - op.index);
+    return;
+  }
+  const Layer& l = net.layer(op.index);
+  if (l.type != LayerType::Concat) {
+    out.push_back(op.index);
+    return;
+  }
+  for (const Operand& in : l.inputs) sources(net, in, out);
+}
+
+// What the program's commands do, checked against the network (docs/usage.md, "Programs"):
+// work, operands, allocations and stores, network outputs. `cmds` are the commands' YAML maps,
+// for the errors; `tiles` each group's row tiles as the cost model resolves them.
+void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
+                const std::vector<YamlMap>& groups, const std::vector<std::int64_t>& tiles,
+                const Network& net, const Arch& arch) {
+  const std::size_t layers = net.layers().size();
+  const std::int64_t elem = arch.element_bytes();
+  std::vector<int> group_of(layers, -1);
+  for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi)
+    for (int l : p.schedule.groups[gi].layers)
+      group_of[static_cast<std::size_t>(l)] = static_cast<int>(gi);
+
+  // Work: per layer, the computes of all cores do each MAC (or vector operation) of the layer
+  // at least once, and at most as often as the cost model's tiles of its group do (a fused
+  // group recomputes halo rows at tile and core boundaries).
+  WorkSink walked(layers);
+  for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
+    const Group& g = p.schedule.groups[gi];
+    if (g.layers.size() > 1) {
+      const FusedGroup fg(net, arch, g.layers);
+      const std::vector<std::int64_t> progress = fg.progress(tiles[gi]);
+      for (std::int64_t c = 0; c < g.cores; ++c) fg.walk(progress, tiles[gi], g.cores, c, walked);
+    } else {
+      for (std::int64_t c = 0; c < g.cores; ++c)
+        walk_layer_core(net, arch, g.layers.front(), g.cores, c, walked);
+    }
+  }
+  std::vector<std::int64_t> lo[2], hi[2];  // [0] PE-array MACs, [1] vector operations
+  for (int u = 0; u < 2; ++u) lo[u].assign(layers, 0), hi[u].assign(layers, 0);
+  for (std::size_t l = 0; l < layers; ++l) {
+    const Layer& layer = net.layers()[l];
+    const std::int64_t once[2] = {
+        layer.runs_on_pe_array() ? mul_checked(layer.macs_per_item(), net.batch()) : 0,
+        mul_checked(layer.vector_ops_per_item(), net.batch())};
+    const std::int64_t model[2] = {walked.macs[l], walked.ops[l]};
+    for (int u = 0; u < 2; ++u) {
+      lo[u][l] = std::min(once[u], model[u]);
+      hi[u][l] = std::max(once[u], model[u]);
+    }
+  }
+  const char* what[2] = {"MACs on the PE array", "operations on the vector unit"};
+  auto work_message = [&](std::size_t l, int u, std::int64_t done) {
+    std::string s = "work check: layer '" + net.layers()[l].name + "' gets " + with_commas(done) +
+                    " " + what[u] + " from the program's computes (all cores); it needs ";
+    if (lo[u][l] == hi[u][l]) return s + "exactly " + with_commas(lo[u][l]) + ", each once";
+    return s + with_commas(lo[u][l]) + ", each once, up to " + with_commas(hi[u][l]) +
+           " with the halo rows its fused group recomputes";
+  };
+  std::vector<std::int64_t> done[2];
+  for (int u = 0; u < 2; ++u) done[u].assign(layers, 0);
+  // Per unit and layer, the last compute (core, index): where too little work is reported.
+  std::vector<std::pair<std::size_t, std::size_t>> last_compute[2];
+  for (auto& v : last_compute) v.assign(layers, {SIZE_MAX, 0});
+  std::vector<std::pair<std::size_t, std::size_t>> last_store(layers, {SIZE_MAX, 0});
+  std::vector<std::int64_t> stored(layers, 0);  // bytes stored per layer (DRAM or shared)
+
+  for (std::size_t ci = 0; ci < p.cores.size(); ++ci) {
+    const std::vector<Command>& list = p.cores[ci];
+    // Per command: its group (segment), and for computes whether a weight load of its own layer
+    // and an ifmap load are among its dependencies (directly, or through a compute of its layer).
+    std::vector<std::size_t> seg(list.size(), 0);
+    std::vector<char> has_w(list.size(), 0), has_i(list.size(), 0);
+    // Per layer, in the current group on this core: the last compute, the last allocating one.
+    std::vector<std::size_t> seen_compute(layers, SIZE_MAX), seen_alloc(layers, SIZE_MAX);
+    std::size_t g = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Command& c = list[i];
+      const YamlMap& m = cmds[ci][i];
+      seg[i] = g;
+      if (c.op == CommandOp::Sync) {
+        ++g;
+        continue;
+      }
+      const auto l = static_cast<std::size_t>(c.layer);
+      const Layer& layer = net.layers()[l];
+      if (c.op == CommandOp::Compute) {
+        const int u = c.work.kind == WorkKind::Gemm ? 0 : 1;
+        std::int64_t amount = -1;
+        try {
+          amount = add_checked(
+              done[u][l], u == 0
+                              ? mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.k),
+                                            c.work.count)
+                              : c.work.ops);
+        } catch (const std::overflow_error&) {
+        }
+        if (amount < 0 || amount > hi[u][l]) {
+          m.fail(u == 0 ? "m" : "ops", work_message(l, u, amount < 0 ? INT64_MAX : amount) +
+                                           " (more, with this compute)");
+        }
+        done[u][l] = amount;
+        last_compute[u][l] = {ci, i};
+
+        // Operands: weights loaded, inputs loaded or computed on this core in this group.
+        for (std::uint32_t d : c.deps) {
+          const Command& dc = list[d];
+          if (seg[d] != g) continue;
+          if (dc.op == CommandOp::Load) {
+            if (dc.kind == TensorKind::Weight && dc.layer == c.layer) has_w[i] = 1;
+            if (dc.kind != TensorKind::Weight) has_i[i] = 1;
+          } else if (dc.op == CommandOp::Compute && dc.layer == c.layer) {
+            has_w[i] = static_cast<char>(has_w[i] | has_w[d]);
+            has_i[i] = static_cast<char>(has_i[i] | has_i[d]);
+          }
+        }
+        if (layer.has_weights() && !has_w[i]) {
+          m.fail("deps", "operand check: the compute of layer '" + layer.name +
+                             "' depends on no load of its weights (a load with kind: weight, "
+                             "layer: '" +
+                             layer.name + "' among its deps)");
+        }
+        std::vector<int> src;
+        for (const Operand& op : layer.inputs) sources(net, op, src);
+        for (int s : src) {
+          if (has_i[i]) break;
+          const bool member = s >= 0 && group_of[static_cast<std::size_t>(s)] == group_of[l];
+          if (member && seen_compute[static_cast<std::size_t>(s)] != SIZE_MAX) continue;
+          const std::string name =
+              s >= 0
+                  ? "layer '" + net.layer(s).name + "'"
+                  : "network input '" + net.inputs()[static_cast<std::size_t>(-1 - s)].name + "'";
+          m.fail("deps",
+                 "operand check: the compute of layer '" + layer.name + "' reads " + name +
+                     (member ? ", computed in this group but not earlier on this core,"
+                             : ", from outside its group,") +
+                     " and depends on no ifmap load (a load with kind: ifmap among its deps)");
+        }
+
+        // Its output fits the allocation it writes: its own, or (bytes 0, accumulating) the
+        // last one of its layer on this core in this group.
+        if (c.work.kind == WorkKind::Gemm) {
+          const std::size_t a = c.bytes > 0 ? i : seen_alloc[l];
+          if (a == SIZE_MAX) {
+            m.fail("bytes",
+                   "allocation check: the compute allocates nothing (bytes: 0) and no "
+                   "earlier compute of layer '" +
+                       layer.name +
+                       "' on this core in this group allocated an output to accumulate into");
+          }
+          std::int64_t out = -1;
+          try {
+            out = mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.count), elem);
+          } catch (const std::overflow_error&) {
+          }
+          if (out < 0 || out > list[a].bytes) {
+            m.fail("bytes",
+                   "allocation check: the compute's output (m x n x count = " +
+                       std::to_string(c.work.m) + " x " + std::to_string(c.work.n) + " x " +
+                       std::to_string(c.work.count) + " elements of " + std::to_string(elem) +
+                       " bytes) does not fit the " + with_commas(list[a].bytes) + " bytes " +
+                       (a == i ? "it allocates" : "command " + std::to_string(a) + " allocated"));
+          }
+        }
+        seen_compute[l] = i;
+        if (c.bytes > 0) seen_alloc[l] = i;
+      } else if (c.op == CommandOp::Store) {
+        // A store moves no more than the allocations it frees hold (or, freeing none, the
+        // largest output a compute among its deps allocated).
+        std::int64_t held = 0;
+        bool named = false;
+        for (std::uint32_t f : c.frees) held += list[f].bytes, named = true;
+        if (!named) {
+          for (std::uint32_t d : c.deps) {
+            if (list[d].op == CommandOp::Compute && list[d].bytes > 0)
+              held = std::max(held, list[d].bytes), named = true;
+          }
+        }
+        if (!named) {
+          m.fail("deps",
+                 "store check: the store names no allocation it moves (no command in "
+                 "its frees, no allocating compute in its deps)");
+        }
+        if (c.bytes > held) {
+          m.fail("bytes", "store check: the store moves " + with_commas(c.bytes) +
+                              " bytes, but the allocations it " +
+                              (c.frees.empty() ? "depends on hold " : "frees hold ") +
+                              with_commas(held));
+        }
+        stored[l] += c.bytes;
+        last_store[l] = {ci, i};
+      }
+      if (i + 1 == list.size() || list[i + 1].op == CommandOp::Sync) {
+        std::fill(seen_compute.begin(), seen_compute.end(), SIZE_MAX);
+        std::fill(seen_alloc.begin(), seen_alloc.end(), SIZE_MAX);
+      }
+    }
+  }
+  for (std::size_t l = 0; l < layers; ++l) {
+    for (int u = 0; u < 2; ++u) {
+      if (done[u][l] >= lo[u][l]) continue;
+      auto at = last_compute[u][l];
+      std::string key = u == 0 ? "m" : "ops";
+      if (at.first == SIZE_MAX) at = last_compute[1 - u][l], key = "unit";  // the other unit's
+      if (at.first == SIZE_MAX) {
+        groups[static_cast<std::size_t>(group_of[l])].fail("layers", work_message(l, u, 0));
+      }
+      cmds[at.first][at.second].fail(key, work_message(l, u, done[u][l]));
+    }
+  }
+
+  // Network outputs: every byte of each network output is stored, to DRAM or the shared buffer.
+  // A concat's bytes are stored by the layers it joins; the parts it takes from network inputs
+  // are in place already (as the cost model counts them) and need no store.
+  for (std::size_t l = 0; l < layers; ++l) {
+    if (!net.consumers(static_cast<int>(l)).empty()) continue;
+    const Layer& layer = net.layers()[l];
+    std::vector<int> src;
+    sources(net, Operand{false, static_cast<int>(l)}, src);
+    std::sort(src.begin(), src.end());
+    src.erase(std::unique(src.begin(), src.end()), src.end());
+    std::int64_t have = 0, need = 0;
+    std::pair<std::size_t, std::size_t> at{SIZE_MAX, 0};
+    for (int s : src) {
+      if (s < 0) continue;
+      const auto si = static_cast<std::size_t>(s);
+      const std::int64_t bytes =
+          mul_checked(mul_checked(net.layers()[si].out_shape.elements(), net.batch()), elem);
+      need += bytes;
+      have += std::min(stored[si], bytes);
+      if (last_store[si].first != SIZE_MAX) at = last_store[si];
+    }
+    if (have >= need) continue;
+    const std::string msg = "output check: layer '" + layer.name +
+                            "' is a network output, but the program stores " + with_commas(have) +
+                            " of its " + with_commas(need) + " bytes";
+    if (at.first == SIZE_MAX) groups[static_cast<std::size_t>(group_of[l])].fail("layers", msg);
+    cmds[at.first][at.second].fail("bytes", msg);
+  }
+}
+
 }  // namespace
 
 Program load_program(const std::string& path, const Network& net, const Arch& arch) {
@@ -164,10 +443,12 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   }
 
   // Every group must fit the arch's buffers (the cost model's footprint).
+  std::vector<std::int64_t> tiles;  // a fused group's row tiles, as the cost model resolves them
   for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
     const GroupCost c = evaluate_group(net, arch, p.schedule.groups[gi].layers,
                                        p.schedule.groups[gi].cores, p.schedule.groups[gi].tiles);
     if (!c.feasible) groups[gi].fail("", "the group cannot run on this arch: " + c.why);
+    tiles.push_back(c.tiles);
   }
   std::vector<YamlMap> cores = root.get_map_list("cores");
   root.finish();
@@ -175,9 +456,11 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     root.fail("cores", "the program has " + std::to_string(cores.size()) + " cores, the arch " +
                            std::to_string(arch.core_count));
   }
+  std::vector<std::vector<YamlMap>> core_cmds;  // kept for the checks of the program's work
   for (YamlMap& core : cores) {
     std::vector<Command> list;
-    std::vector<YamlMap> cmds = core.get_map_list("commands");
+    core_cmds.push_back(core.get_map_list("commands"));
+    std::vector<YamlMap>& cmds = core_cmds.back();
     core.finish();
     std::vector<bool> freed(cmds.size(), false);
     std::size_t syncs = 0;
@@ -193,6 +476,18 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         ++syncs;
       } else {
         c.layer = layer_by_name(m, "layer", net);
+        // Between a core's syncs k-1 and k, the commands of group k, for its layers only.
+        if (syncs >= p.schedule.groups.size()) {
+          m.fail("op", "the command comes after the core's last sync (one sync ends each of the " +
+                           std::to_string(p.schedule.groups.size()) + " groups)");
+        }
+        const int own = group_of[static_cast<std::size_t>(c.layer)];
+        if (static_cast<std::size_t>(own) != syncs) {
+          m.fail("layer", "layer '" + net.layer(c.layer).name + "' is in group " +
+                              std::to_string(own) + ", but the command is in group " +
+                              std::to_string(syncs) + " (after " + std::to_string(syncs) +
+                              " syncs of this core)");
+        }
         c.bytes = m.get_int("bytes", 0, std::int64_t{1} << 40);
       }
       if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
@@ -311,6 +606,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     }
     p.cores.push_back(std::move(list));
   }
+  check_work(p, core_cmds, groups, tiles, net, arch);
   return p;
 }
 

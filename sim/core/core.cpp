@@ -52,12 +52,15 @@ bool Core::all_done() const {
   return std::all_of(done_.begin(), done_.end(), [](char d) { return d != 0; });
 }
 
-std::string Core::stuck_at() const {
-  for (std::size_t i = 0; i < done_.size(); ++i) {
-    if (!done_[i])
-      return "command " + std::to_string(i) + " (" + to_string((*setup_.commands)[i].op) + ")";
+std::vector<Core::Wait> Core::waits(std::size_t epoch) const {
+  std::vector<Wait> out;
+  for (const Wait& w : waits_) {
+    if (w.what == Wait::For::Nothing || epoch_of_[w.command] != epoch || done_[w.command]) continue;
+    out.push_back(w);
   }
-  return "nothing";
+  std::sort(out.begin(), out.end(),
+            [](const Wait& a, const Wait& b) { return a.command < b.command; });
+  return out;
 }
 
 std::size_t Core::stuck_group() const {
@@ -68,18 +71,33 @@ std::size_t Core::stuck_group() const {
 }
 
 void Core::wait_released(std::size_t i) {
+  Wait& w = wait_of((*setup_.commands)[i].op);
+  w = Wait{};
+  w.command = i;
+  w.what = Wait::For::Release;
   while (released_ < static_cast<long>(epoch_of_[i])) wait(released_event_);
 }
 
 void Core::wait_deps(std::size_t i) {
+  Wait& w = wait_of((*setup_.commands)[i].op);
   for (std::uint32_t d : (*setup_.commands)[i].deps) {
+    w.what = Wait::For::Dep;
+    w.dep = d;
     while (!done_[d]) wait(progress_event_);
   }
 }
 
 void Core::allocate(std::size_t i, BufferRole role, std::int64_t bytes) {
   Buffer& b = buffer(role);
-  while (b.used + bytes > b.capacity) wait(b.freed);
+  Wait& w = wait_of((*setup_.commands)[i].op);
+  w.what = Wait::For::Space;
+  w.buffer = role;
+  w.bytes = bytes;
+  w.capacity = b.capacity;
+  while (b.used + bytes > b.capacity) {
+    w.used = b.used;
+    wait(b.freed);
+  }
   b.used += bytes;
   allocated_[i] = bytes;
 }
@@ -140,6 +158,7 @@ void Core::run_engine(CommandOp op) {
     const double ready = now_cycles();
     wait_deps(i);
     if (op == CommandOp::Load || op == CommandOp::Compute) allocate(i, c.buffer, c.bytes);
+    wait_of(op).what = Wait::For::Nothing;  // running: no longer waiting
     const double start = now_cycles();
     if (op == CommandOp::Compute) group_stalls_[g] += start - ready;
     if (op == CommandOp::Compute) {

@@ -39,9 +39,21 @@ class Core : public sc_core::sc_module {
   const sc_core::sc_event& finished_event() const { return finished_event_; }
 
   bool all_done() const;
-  std::string stuck_at() const;  // first command not done, for the deadlock message
   // The group (epoch) of the first command not done; past the last group when all are done.
   std::size_t stuck_group() const;
+
+  // What one engine (load, compute, store) waits for, for the deadlock message.
+  struct Wait {
+    enum class For : std::uint8_t { Nothing, Release, Dep, Space };
+    For what = For::Nothing;
+    std::size_t command = 0;  // the command the engine is at
+    std::uint32_t dep = 0;    // For::Dep: the dependency not done
+    // For::Space: the bytes it allocates in `buffer`, and the buffer's use and capacity.
+    BufferRole buffer = BufferRole::Input;
+    std::int64_t bytes = 0, used = 0, capacity = 0;
+  };
+  // The engines that wait at a command of group `epoch`, the first command not done first.
+  std::vector<Wait> waits(std::size_t epoch) const;
 
   const CoreStats& stats() const { return stats_; }
   const std::vector<LayerStats>& layer_stats() const { return layers_; }
@@ -66,7 +78,10 @@ class Core : public sc_core::sc_module {
   void complete(std::size_t i, double start);
   Buffer& buffer(BufferRole r) { return buffers_[static_cast<int>(r)]; }
 
+  Wait& wait_of(CommandOp op) { return waits_[static_cast<int>(op)]; }
+
   CoreSetup setup_;
+  Wait waits_[3];  // by engine: CommandOp Load, Compute, Store
   std::vector<std::size_t> epoch_of_;
   std::vector<char> done_;
   std::vector<std::int64_t> allocated_;

@@ -935,3 +935,204 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
                       {"unknown key 'adr' (did you mean 'addr'?)"});
   }
 }
+
+namespace {
+
+// Core 0's commands with `keep(i)` false removed, or with command `dup` copied right after
+// itself (freeing nothing); deps and frees renumbered (those naming a removed command dropped).
+std::vector<fusim::Command> edit_commands(const std::vector<fusim::Command>& list,
+                                          const std::function<bool(std::size_t)>& keep,
+                                          std::size_t dup = SIZE_MAX) {
+  std::vector<long> to(list.size(), -1);
+  std::vector<fusim::Command> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!keep(i)) continue;
+    to[i] = static_cast<long>(out.size());
+    out.push_back(list[i]);
+    if (i == dup) out.push_back(list[i]), out.back().frees.clear();
+  }
+  for (fusim::Command& c : out) {
+    for (auto* v : {&c.deps, &c.frees}) {
+      std::vector<std::uint32_t> w;
+      for (std::uint32_t d : *v)
+        if (to[d] >= 0) w.push_back(static_cast<std::uint32_t>(to[d]));
+      *v = w;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("program: a replayed program must do its layers' work", "[loader][work]") {
+  // tiny_chain layer by layer on systolic32: one core; conv1's commands are 0 (weight load),
+  // 1 (ifmap load), 2 (compute, m x n = 256 x 8 = 2,048 bytes of output), 3 (store), 4 (sync).
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::Program good = fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
+  const std::string good_text = fusim::program_to_yaml(good, net);
+  const int cmd0 = line_of(good_text, "- commands:") + 1;
+  REQUIRE(line_of(good_text,
+                  "{op: compute, layer: \"conv1\", bytes: 2048, unit: pe_array, m: 256, "
+                  "n: 8") == cmd0 + 2);
+  auto load = [&](const fusim::Program& p, const std::string& name) {
+    const std::string path = write_temp(name, fusim::program_to_yaml(p, net));
+    return std::make_pair(path, [&net, &arch, path] { fusim::load_program(path, net, arch); });
+  };
+  auto key = [](std::size_t i, const std::string& k) {
+    return "cores[0].commands[" + std::to_string(i) + "]." + k;
+  };
+  auto line = [&](std::size_t i) { return cmd0 + static_cast<int>(i); };
+
+  SECTION("every load deleted, every compute 1x1x1, every store 1 byte") {
+    fusim::Program p = good;
+    p.cores[0] = edit_commands(
+        p.cores[0], [&](std::size_t i) { return good.cores[0][i].op != fusim::CommandOp::Load; });
+    for (fusim::Command& c : p.cores[0]) {
+      if (c.op == fusim::CommandOp::Compute) c.work.m = c.work.n = c.work.k = 1, c.work.stream = {};
+      if (c.op == fusim::CommandOp::Store) c.bytes = 1;
+    }
+    const auto [path, f] = load(p, "prog_no_loads.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(0), key(0, "deps"),
+                      {"operand check", "conv1", "no load of its weights"});
+  }
+  SECTION("every compute 1x1x1 (loads kept)") {
+    fusim::Program p = good;
+    for (fusim::Command& c : p.cores[0])
+      if (c.op == fusim::CommandOp::Compute) c.work.m = c.work.n = c.work.k = 1, c.work.stream = {};
+    const auto [path, f] = load(p, "prog_1x1x1.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(2), key(2, "m"),
+                      {"work check", "layer 'conv1' gets 1 MACs", "exactly 55,296, each once"});
+  }
+  SECTION("a compute done twice") {
+    fusim::Program p = good;
+    p.cores[0] = edit_commands(
+        p.cores[0], [](std::size_t) { return true; }, 2);
+    const auto [path, f] = load(p, "prog_twice.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(3), key(3, "m"),
+                      {"work check", "gets 110,592 MACs", "exactly 55,296"});
+  }
+  SECTION("a compute on the wrong unit") {
+    fusim::Program p = good;
+    fusim::Command& c = p.cores[0][2];
+    c.work = fusim::TileWork{};
+    c.work.kind = fusim::WorkKind::Elementwise;
+    c.work.ops = 55296;
+    const auto [path, f] = load(p, "prog_unit.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(2), key(2, "ops"),
+                      {"work check", "operations on the vector unit", "exactly 0"});
+  }
+  SECTION("a compute whose input load was removed") {
+    fusim::Program p = good;
+    p.cores[0] = edit_commands(p.cores[0], [](std::size_t i) { return i != 1; });
+    const auto [path, f] = load(p, "prog_no_input.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(1), key(1, "deps"),
+                      {"operand check", "reads network input 'image'", "no ifmap load"});
+  }
+  SECTION("a compute that no longer depends on its weights") {
+    fusim::Program p = good;
+    p.cores[0][7].deps = {6};  // conv2's compute: its ifmap load only
+    const auto [path, f] = load(p, "prog_no_weight_dep.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(7), key(7, "deps"),
+                      {"operand check", "conv2", "no load of its weights"});
+  }
+  SECTION("a compute that allocates 1 byte for a 2,048-byte output") {
+    fusim::Program p = good;
+    p.cores[0][2].bytes = 1;
+    const auto [path, f] = load(p, "prog_small_alloc.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(2), key(2, "bytes"),
+                      {"allocation check", "256 x 8", "the 1 bytes it allocates"});
+  }
+  SECTION("a store of 60,000 bytes from a 2,048-byte allocation") {
+    fusim::Program p = good;
+    p.cores[0][3].bytes = 60000;
+    const auto [path, f] = load(p, "prog_big_store.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(3), key(3, "bytes"),
+                      {"store check", "moves 60,000 bytes", "frees hold 2,048"});
+  }
+  SECTION("a store that names no allocation") {
+    fusim::Program p = good;
+    p.cores[0][3].deps.clear();
+    p.cores[0][3].frees.clear();
+    const auto [path, f] = load(p, "prog_store_nothing.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(3), key(3, "deps"), {"store check", "names no allocation"});
+  }
+  SECTION("a network output stored in part") {
+    fusim::Program p = good;
+    p.cores[0][13].bytes = 5;
+    const auto [path, f] = load(p, "prog_half_output.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(13), key(13, "bytes"),
+                      {"output check", "'fc' is a network output", "stores 5 of its 10 bytes"});
+  }
+  SECTION("a network output never stored") {
+    fusim::Program p = good;
+    p.cores[0] = edit_commands(p.cores[0], [](std::size_t i) { return i != 13; });
+    const auto [path, f] = load(p, "prog_no_output.yaml");
+    const std::string text = fusim::program_to_yaml(p, net);
+    CHECK_INPUT_ERROR(f(), path, line_of(text, "layers: [\"fc\"]"), "groups[2].layers",
+                      {"output check", "stores 0 of its 10 bytes"});
+  }
+  SECTION("a command in another layer's group") {
+    fusim::Program p = good;
+    p.cores[0][5].layer = 0;  // conv2's weight load, tagged conv1
+    const auto [path, f] = load(p, "prog_wrong_group.yaml");
+    CHECK_INPUT_ERROR(f(), path, line(5), key(5, "layer"),
+                      {"layer 'conv1' is in group 0", "the command is in group 1"});
+  }
+}
+
+TEST_CASE("program: a fused group's halo recompute is accepted, more is not", "[loader][work]") {
+  // tiny_chain's conv1 and conv2 fused on 2 cores: each core recomputes conv1's halo rows.
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"), {"cores.count=2"});
+  fusim::Schedule s;
+  s.algorithm = "test";
+  s.groups.push_back({{0, 1}, 2, 0});
+  s.groups.push_back({{2}, 2, 0});
+  const fusim::Program good = fusim::lower(net, arch, s);
+  std::int64_t conv1_macs = 0;
+  for (const auto& core : good.cores)
+    for (const auto& c : core)
+      if (c.op == fusim::CommandOp::Compute && c.layer == 0) conv1_macs += c.work.macs();
+  REQUIRE(conv1_macs > net.layer(0).macs_per_item());  // the halo recompute
+  const std::string ok = write_temp("prog_fused.yaml", fusim::program_to_yaml(good, net));
+  CHECK_NOTHROW(fusim::load_program(ok, net, arch));
+  // Core 1 computes its first conv1 tile twice: beyond the cost model's recompute.
+  fusim::Program p = good;
+  std::size_t first = 0;
+  while (p.cores[1][first].op != fusim::CommandOp::Compute) ++first;
+  p.cores[1] = edit_commands(
+      p.cores[1], [](std::size_t) { return true; }, first);
+  const std::string path = write_temp("prog_fused_twice.yaml", fusim::program_to_yaml(p, net));
+  const auto e = error_of([&] { fusim::load_program(path, net, arch); });
+  REQUIRE(e);
+  INFO(e->what());
+  CHECK(e->key() == "cores[1].commands[" + std::to_string(first + 1) + "].m");
+  CHECK_THAT(e->message(), Catch::Contains("work check") &&
+                               Catch::Contains("with the halo rows its fused group recomputes"));
+}
+
+TEST_CASE("program: a concat output is stored by the layers it joins", "[loader][work]") {
+  // dl_min: cat joins nine network inputs (in place already) and the conv c.
+  const fusim::Network net = fusim::load_network(src("tests/data/dl_min.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::Program good = fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
+  CHECK_NOTHROW(fusim::load_program(write_temp("prog_cat.yaml", fusim::program_to_yaml(good, net)),
+                                    net, arch));
+  fusim::Program p = good;
+  const int c = net.find_layer("c");
+  REQUIRE(c >= 0);
+  for (auto& core : p.cores) {
+    for (auto& cmd : core) {
+      if (cmd.op == fusim::CommandOp::Store && cmd.layer == c) cmd.bytes /= 2;
+    }
+  }
+  const std::string text = fusim::program_to_yaml(p, net);
+  const std::string path = write_temp("prog_cat_half.yaml", text);
+  const std::int64_t c_bytes = net.layer(c).out_shape.elements() * arch.element_bytes();
+  const auto e = error_of([&] { fusim::load_program(path, net, arch); });
+  REQUIRE(e);
+  INFO(e->what());
+  CHECK_THAT(e->message(), Catch::Contains("output check: layer 'cat' is a network output") &&
+                               Catch::Contains("of its " + std::to_string(c_bytes / 1000) + ","));
+}

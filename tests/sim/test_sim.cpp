@@ -56,6 +56,56 @@ TEST_CASE("a program whose allocations never fit deadlocks with a clear error", 
   CHECK_THROWS_WITH(fusim::simulate(*a->net, *a->arch, p), Catch::Contains("deadlocks"));
 }
 
+TEST_CASE("a deadlock names the cores that are stuck and what each waits for", "[sim][deadlock]") {
+  // Two cores; a core whose commands lose their frees and whose first input load fills the
+  // input buffer cannot load its next input.
+  const auto a = fusim::test::run(src("configs/systolic32.yaml"), src("workloads/tiny_chain.yaml"),
+                                  {"cores.count=2"});
+  const std::int64_t cap = a->arch->core.input_buffer.capacity_bytes;
+  auto break_core = [&](fusim::Program& p, std::size_t core) {
+    for (auto& c : p.cores[core]) c.frees.clear();
+    for (auto& c : p.cores[core]) {
+      if (c.op == fusim::CommandOp::Load && c.buffer == fusim::BufferRole::Input) {
+        c.bytes = cap;
+        break;
+      }
+    }
+  };
+  auto message = [&](const fusim::Program& p) {
+    try {
+      (void)fusim::simulate(*a->net, *a->arch, p);
+    } catch (const fusim::Deadlock& e) {
+      return e.message();
+    }
+    FAIL("no deadlock");
+    return std::string();
+  };
+  SECTION("only core 1 is stuck: core 0 waits at the group's end") {
+    fusim::Program p = *a->program;
+    break_core(p, 1);
+    const std::string m = message(p);
+    INFO(m);
+    CHECK_THAT(m, Catch::StartsWith("the program deadlocks: core 1 never completes command "));
+    CHECK_THAT(m, Catch::Contains("(load of layer 'conv2'), which waits for 2048 bytes of the "
+                                  "input buffer (" +
+                                  std::to_string(cap) + " of its " + std::to_string(cap) +
+                                  " bytes in use"));
+    CHECK_THAT(m, Catch::Contains("(compute of layer 'conv2'), which waits for command "));
+    CHECK_THAT(m, Catch::EndsWith("(group 1; core 0 waits at its end)"));
+    CHECK_THAT(m, !Catch::Contains("core 0 never"));
+  }
+  SECTION("both cores stuck: both named") {
+    fusim::Program p = *a->program;
+    break_core(p, 0);
+    break_core(p, 1);
+    const std::string m = message(p);
+    INFO(m);
+    CHECK_THAT(m, Catch::StartsWith("the program deadlocks: core 0 never completes command "));
+    CHECK_THAT(m, Catch::Contains("; core 1 never completes command "));
+    CHECK_THAT(m, Catch::EndsWith("(group 1)"));
+  }
+}
+
 TEST_CASE("DRAM channel counters add up to the traffic the cores moved", "[sim]") {
   const auto a = run("configs/mlu.yaml", "workloads/resnet50.yaml");
   std::int64_t read = 0, written = 0;
