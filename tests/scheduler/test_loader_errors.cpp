@@ -992,7 +992,9 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
       if (c.op == fusim::CommandOp::Compute) c.work.m = c.work.n = c.work.k = 1, c.work.stream = {};
       if (c.op == fusim::CommandOp::Store) c.bytes = 1;
     }
-    const auto [path, f] = load(p, "prog_no_loads.yaml");
+    const auto loaded = load(p, "prog_no_loads.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(0), key(0, "deps"),
                       {"operand check", "conv1", "no load of its weights"});
   }
@@ -1000,7 +1002,9 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
     fusim::Program p = good;
     for (fusim::Command& c : p.cores[0])
       if (c.op == fusim::CommandOp::Compute) c.work.m = c.work.n = c.work.k = 1, c.work.stream = {};
-    const auto [path, f] = load(p, "prog_1x1x1.yaml");
+    const auto loaded = load(p, "prog_1x1x1.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(2), key(2, "m"),
                       {"work check", "layer 'conv1' gets 1 MACs", "exactly 55,296, each once"});
   }
@@ -1008,7 +1012,9 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
     fusim::Program p = good;
     p.cores[0] = edit_commands(
         p.cores[0], [](std::size_t) { return true; }, 2);
-    const auto [path, f] = load(p, "prog_twice.yaml");
+    const auto loaded = load(p, "prog_twice.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(3), key(3, "m"),
                       {"work check", "gets 110,592 MACs", "exactly 55,296"});
   }
@@ -1018,35 +1024,45 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
     c.work = fusim::TileWork{};
     c.work.kind = fusim::WorkKind::Elementwise;
     c.work.ops = 55296;
-    const auto [path, f] = load(p, "prog_unit.yaml");
+    const auto loaded = load(p, "prog_unit.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(2), key(2, "ops"),
                       {"work check", "operations on the vector unit", "exactly 0"});
   }
   SECTION("a compute whose input load was removed") {
     fusim::Program p = good;
     p.cores[0] = edit_commands(p.cores[0], [](std::size_t i) { return i != 1; });
-    const auto [path, f] = load(p, "prog_no_input.yaml");
+    const auto loaded = load(p, "prog_no_input.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(1), key(1, "deps"),
                       {"operand check", "reads network input 'image'", "no ifmap load"});
   }
   SECTION("a compute that no longer depends on its weights") {
     fusim::Program p = good;
     p.cores[0][7].deps = {6};  // conv2's compute: its ifmap load only
-    const auto [path, f] = load(p, "prog_no_weight_dep.yaml");
+    const auto loaded = load(p, "prog_no_weight_dep.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(7), key(7, "deps"),
                       {"operand check", "conv2", "no load of its weights"});
   }
   SECTION("a compute that allocates 1 byte for a 2,048-byte output") {
     fusim::Program p = good;
     p.cores[0][2].bytes = 1;
-    const auto [path, f] = load(p, "prog_small_alloc.yaml");
+    const auto loaded = load(p, "prog_small_alloc.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(2), key(2, "bytes"),
                       {"allocation check", "256 x 8", "the 1 bytes it allocates"});
   }
   SECTION("a store of 60,000 bytes from a 2,048-byte allocation") {
     fusim::Program p = good;
     p.cores[0][3].bytes = 60000;
-    const auto [path, f] = load(p, "prog_big_store.yaml");
+    const auto loaded = load(p, "prog_big_store.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(3), key(3, "bytes"),
                       {"store check", "moves 60,000 bytes", "frees hold 2,048"});
   }
@@ -1054,20 +1070,26 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
     fusim::Program p = good;
     p.cores[0][3].deps.clear();
     p.cores[0][3].frees.clear();
-    const auto [path, f] = load(p, "prog_store_nothing.yaml");
+    const auto loaded = load(p, "prog_store_nothing.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(3), key(3, "deps"), {"store check", "names no allocation"});
   }
   SECTION("a network output stored in part") {
     fusim::Program p = good;
     p.cores[0][13].bytes = 5;
-    const auto [path, f] = load(p, "prog_half_output.yaml");
+    const auto loaded = load(p, "prog_half_output.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(13), key(13, "bytes"),
                       {"output check", "'fc' is a network output", "stores 5 of its 10 bytes"});
   }
   SECTION("a network output never stored") {
     fusim::Program p = good;
     p.cores[0] = edit_commands(p.cores[0], [](std::size_t i) { return i != 13; });
-    const auto [path, f] = load(p, "prog_no_output.yaml");
+    const auto loaded = load(p, "prog_no_output.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     const std::string text = fusim::program_to_yaml(p, net);
     CHECK_INPUT_ERROR(f(), path, line_of(text, "layers: [\"fc\"]"), "groups[2].layers",
                       {"output check", "stores 0 of its 10 bytes"});
@@ -1075,7 +1097,9 @@ TEST_CASE("program: a replayed program must do its layers' work", "[loader][work
   SECTION("a command in another layer's group") {
     fusim::Program p = good;
     p.cores[0][5].layer = 0;  // conv2's weight load, tagged conv1
-    const auto [path, f] = load(p, "prog_wrong_group.yaml");
+    const auto loaded = load(p, "prog_wrong_group.yaml");
+    const std::string& path = loaded.first;
+    const auto& f = loaded.second;
     CHECK_INPUT_ERROR(f(), path, line(5), key(5, "layer"),
                       {"layer 'conv1' is in group 0", "the command is in group 1"});
   }
