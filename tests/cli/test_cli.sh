@@ -367,13 +367,13 @@ expect_error "--schedule-out inside --out" "key '--schedule-out': is inside --ou
 { cat "$SMALL_NET"; echo "---"; cat "$SMALL_NET"; } >"$TMP/two_docs.yaml"
 expect_error "a network with two YAML documents" "$TMP/two_docs.yaml:" \
   --arch "$SMALL_ARCH" --net "$TMP/two_docs.yaml"
-expect_error "two YAML documents are named" "holds 2 YAML documents" \
+expect_error "two YAML documents are named" "holds more than one YAML document" \
   --arch "$SMALL_ARCH" --net "$TMP/two_docs.yaml"
 printf 'base: %s\n---\nname: other\n' "$SMALL_ARCH" >"$TMP/two_docs_arch.yaml"
 { cat "$TMP/small/schedule.yaml"; echo "---"; } >"$TMP/two_docs_prog.yaml"
 expect_error "a program with two YAML documents" "$TMP/two_docs_prog.yaml" \
   "${SA[@]}" --schedule-in "$TMP/two_docs_prog.yaml"
-expect_error "an arch with two YAML documents" "$TMP/two_docs_arch.yaml:3: holds 2 YAML documents" \
+expect_error "an arch with two YAML documents" "$TMP/two_docs_arch.yaml:2: holds more than one YAML document" \
   --arch "$TMP/two_docs_arch.yaml" --net "$SMALL_NET"
 
 # --- --schedule-out / --schedule-in ---------------------------------------------------------------
