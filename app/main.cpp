@@ -1,6 +1,6 @@
 // fusim: a cycle-level simulator of multi-core DNN accelerators with a layer-fusion scheduler.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -217,8 +217,10 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
   }
   // An empty path is a mistake (an unset shell variable), not "no file".
   const std::vector<std::pair<const char*, const std::string*>> paths = {
-      {"--arch", &opt.arch_path},    {"--net", &opt.net_path},
-      {"--out", &cl.out_dir},        {"--schedule-out", &cl.schedule_out},
+      {"--arch", &opt.arch_path},
+      {"--net", &opt.net_path},
+      {"--out", &cl.out_dir},
+      {"--schedule-out", &cl.schedule_out},
       {"--schedule-in", &opt.schedule_in}};
   for (const auto& [name, value] : paths) {
     if (app.get_option(name)->count() > 0 && value->empty())
@@ -239,8 +241,8 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                               std::string("is also the ") + name +
                                   " input; the program would replace it: choose another file");
     }
-    if (!cl.out_dir.empty() && (fusim::directly_inside(*input, cl.out_dir) ||
-                                fusim::same_path(*input, cl.out_dir))) {
+    if (!cl.out_dir.empty() &&
+        (fusim::directly_inside(*input, cl.out_dir) || fusim::same_path(*input, cl.out_dir))) {
       throw fusim::InputError(cl.out_dir, 0, "--out",
                               std::string("holds the ") + name + " input '" + *input +
                                   "'; fusim replaces the whole directory: choose another one");
@@ -301,11 +303,12 @@ int main(int argc, char** argv) {
       out_dir.emplace(cl.out_dir, "--out");
       std::vector<fusim::OutputFile> files;
       if (!opt.arch_path.empty()) {
-        files.push_back({"arch.yaml", [&opt] { return fusim::arch_to_yaml(fusim::load_any_arch(opt)); }});
+        files.push_back(
+            {"arch.yaml", [&opt] { return fusim::arch_to_yaml(fusim::load_any_arch(opt)); }});
       }
       if (!opt.net_path.empty()) {
-        files.push_back(
-            {"network.yaml", [&opt] { return fusim::network_to_yaml(fusim::load_any_network(opt)); }});
+        files.push_back({"network.yaml",
+                         [&opt] { return fusim::network_to_yaml(fusim::load_any_network(opt)); }});
       }
       // The inputs are read before anything is written.
       for (fusim::OutputFile& f : files) {

@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string os_reason(int err) { return std::strerror(err); }
+std::string os_reason(int err) {
+  return std::strerror(err);
+}
 
 // Absolute, with "." and ".." and the symbolic links of the part that exists resolved, and no
 // trailing separator.
@@ -58,8 +60,8 @@ std::string temp_prefix(const fs::path& target) {
 // counter made unique by the clock (creating it with O_EXCL or mkdir settles any collision).
 std::string temp_name(const fs::path& target) {
   static std::atomic<unsigned long long> counter{0};
-  const auto now = static_cast<unsigned long long>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto now =
+      static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
   const unsigned long long n = (now ^ (counter.fetch_add(1) << 48)) % 1000000000000ULL;
   return (target.parent_path() /
           (temp_prefix(target) + std::to_string(getpid()) + "-" + std::to_string(n)))
@@ -91,8 +93,8 @@ void remove_stale_temps(const fs::path& target) {
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string rest = name.substr(prefix.size());
     const std::size_t dash = rest.find('-');
-    if (dash == 0 || dash == std::string::npos ||
-        rest.find_first_not_of("0123456789") != dash || dash > 9)
+    if (dash == 0 || dash == std::string::npos || rest.find_first_not_of("0123456789") != dash ||
+        dash > 9)
       continue;
     const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
     if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
@@ -160,8 +162,7 @@ StagedDirectory::StagedDirectory(const std::string& dir, const std::string& opti
     throw InputError(dir_, 0, option_, "is the root directory; fusim replaces --out as a whole");
   struct stat st {};
   if (stat(target_.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode))
-      throw InputError(dir_, 0, option_, "exists and is not a directory");
+    if (!S_ISDIR(st.st_mode)) throw InputError(dir_, 0, option_, "exists and is not a directory");
     if (access(target_.c_str(), W_OK) != 0)
       throw InputError(dir_, 0, option_, "cannot write in the directory: " + os_reason(errno));
     std::error_code ec;
@@ -254,14 +255,13 @@ void StagedDirectory::commit(const std::vector<OutputFile>& files) {
     }
     // The directory may have appeared or vanished meanwhile (another run): try again.
     if ((err != ENOTEMPTY && err != EEXIST && err != ENOENT) || attempt == 10) {
-      throw InputError(dir_, 0, option_,
-                       "cannot move the new files into place: " + os_reason(err));
+      throw InputError(dir_, 0, option_, "cannot move the new files into place: " + os_reason(err));
     }
   }
   sync_dir(fs::path(target_).parent_path().string());
   if (!previous.empty() && !remove_fusim_dir(previous)) {
-    std::cerr << "fusim: warning: the previous contents of " << dir_ << " are kept in "
-              << previous << " (it holds files fusim does not write)\n";
+    std::cerr << "fusim: warning: the previous contents of " << dir_ << " are kept in " << previous
+              << " (it holds files fusim does not write)\n";
   }
 }
 
@@ -270,7 +270,8 @@ StagedFile::StagedFile(const std::string& path, const std::string& option)
   struct stat st {};
   if (stat(target_.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) throw InputError(path_, 0, option_, "is a directory");
-    if (!S_ISREG(st.st_mode)) throw InputError(path_, 0, option_, "exists and is not a regular file");
+    if (!S_ISREG(st.st_mode))
+      throw InputError(path_, 0, option_, "exists and is not a regular file");
     if (access(target_.c_str(), W_OK) != 0)
       throw InputError(path_, 0, option_, "cannot write the file: " + os_reason(errno));
   } else if (errno != ENOENT) {

@@ -428,8 +428,7 @@ std::string compute_report_csv(const RunResult& r) {
     os << (&c == &compute_report_columns().front() ? "" : ", ") << c.name;
   os << ",\n";
   const double pes = static_cast<double>(a.core.pe_array.rows) *
-                     static_cast<double>(a.core.pe_array.cols) *
-                     static_cast<double>(a.core_count);
+                     static_cast<double>(a.core.pe_array.cols) * static_cast<double>(a.core_count);
   auto real = [](double v) {
     char b[64];
     std::snprintf(b, sizeof b, "%.6f", v);
@@ -440,8 +439,9 @@ std::string compute_report_csv(const RunResult& r) {
     const LayerStats& st = r.sim.layers[i];
     const std::int64_t total = st.cycles();
     const std::int64_t macs = l.macs_per_item() * r.net->batch();
-    os << i << ", " << total << ", " << std::max<std::int64_t>(0, total - st.compute_cycles)
-       << ", " << real(total > 0 ? 100.0 * static_cast<double>(macs) / (static_cast<double>(total) * pes) : 0.0)
+    os << i << ", " << total << ", " << std::max<std::int64_t>(0, total - st.compute_cycles) << ", "
+       << real(total > 0 ? 100.0 * static_cast<double>(macs) / (static_cast<double>(total) * pes)
+                         : 0.0)
        << ", ";
     if (l.runs_on_pe_array()) {
       const LayerGeometry g(l, a.element_bytes());
@@ -469,7 +469,9 @@ std::string output_fields_markdown() {
   run_schema().describe("", kJson, tables[0].rows);
   layer_schema().describe("", kCsv, tables[1].rows);
   group_schema().describe("", kCsv, tables[2].rows);
-  tables.push_back({"COMPUTE_REPORT.csv", kCsv, {},
+  tables.push_back({"COMPUTE_REPORT.csv",
+                    kCsv,
+                    {},
                     "Written only when the arch is a SCALE-Sim `.cfg` or the network a SCALE-Sim "
                     "topology `.csv`, in SCALE-Sim v2's layout (its header, `, ` between values, a "
                     "trailing comma), one row per layer.\n\n"});
@@ -500,9 +502,9 @@ std::string output_fields_markdown() {
 }
 
 const std::vector<std::string>& output_file_names() {
-  static const std::vector<std::string> names = {"report.json",  "layers.csv",    "groups.csv",
-                                                 "arch.yaml",    "network.yaml",  "schedule.yaml",
-                                                 "COMPUTE_REPORT.csv"};
+  static const std::vector<std::string> names = {
+      "report.json",  "layers.csv",    "groups.csv",        "arch.yaml",
+      "network.yaml", "schedule.yaml", "COMPUTE_REPORT.csv"};
   return names;
 }
 

@@ -43,8 +43,8 @@ std::int64_t concat_operand_offset(const Network& net, const Arch& arch, int con
   const Layer& l = net.layer(concat);
   std::int64_t offset = 0;
   for (std::size_t j = 0; j < operand; ++j)
-    offset += mul_checked(mul_checked(l.in_shapes[j].elements(), net.batch()),
-                          arch.element_bytes());
+    offset +=
+        mul_checked(mul_checked(l.in_shapes[j].elements(), net.batch()), arch.element_bytes());
   return offset;
 }
 

@@ -175,9 +175,7 @@ std::vector<char> window_reads(std::int64_t extent, std::int64_t out, std::int64
 // What one layer reads of one operand (every channel of it): rows x columns.
 struct RowsCols {
   std::vector<char> rows, cols;
-  bool operator<(const RowsCols& o) const {
-    return rows != o.rows ? rows < o.rows : cols < o.cols;
-  }
+  bool operator<(const RowsCols& o) const { return rows != o.rows ? rows < o.rows : cols < o.cols; }
   bool operator==(const RowsCols& o) const { return rows == o.rows && cols == o.cols; }
 };
 
@@ -215,10 +213,9 @@ std::int64_t input_elements_read(const Network& net, int input) {
         readers_of(false, li);
       }
     } else if ((l.type == LayerType::Conv || l.type == LayerType::Pool) && !l.global_pool) {
-      reads.push_back({window_reads(s.h, l.out_shape.h, l.kernel_h, l.stride_h, l.pad_h,
-                                    l.dilation),
-                       window_reads(s.w, l.out_shape.w, l.kernel_w, l.stride_w, l.pad_w,
-                                    l.dilation)});
+      reads.push_back(
+          {window_reads(s.h, l.out_shape.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation),
+           window_reads(s.w, l.out_shape.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation)});
     } else {
       reads.push_back(all);
     }

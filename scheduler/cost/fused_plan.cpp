@@ -115,8 +115,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const Layer& l = net.layer(n.layer);
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
       const Operand& op = l.inputs[j];
-      if (op.from_network_input || in_concat_tensor(net, n.layer, j) ||
-          member_index(op.index) < 0)
+      if (op.from_network_input || in_concat_tensor(net, n.layer, j) || member_index(op.index) < 0)
         continue;
       unfusable_ = "concat '" + l.name + "' copies the output of '" + net.layer(op.index).name +
                    "', which the group computes";

@@ -64,8 +64,9 @@ class TileSink {
 
 // Where a walk is in its tiles' stream (engine.h's GemmStream): place() returns the work of the
 // next `times` alike tiles as one, with `count` times theirs, `stream.done` set to the MACs of
-// the stream reported before them, and advances. Work outside a stream passes unchanged. The emitter places each tile (times 1) in the order the core runs them;
-// the cost model places runs in its own order; both sum to the stream's cycles.
+// the stream reported before them, and advances. Work outside a stream passes unchanged. The
+// emitter places each tile (times 1) in the order the core runs them; the cost model places runs in
+// its own order; both sum to the stream's cycles.
 class StreamCursor {
  public:
   TileWork place(const TileWork& w, std::int64_t times);

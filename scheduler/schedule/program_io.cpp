@@ -557,8 +557,8 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
             sm.finish();
             std::int64_t tile_macs = -1;
             try {
-              tile_macs = mul_checked(
-                  mul_checked(mul_checked(c.work.m, c.work.n), c.work.k), c.work.count);
+              tile_macs =
+                  mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.k), c.work.count);
             } catch (const std::overflow_error&) {
             }
             if (tile_macs < 0 || tile_macs > stream_macs) {

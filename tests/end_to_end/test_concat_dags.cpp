@@ -31,7 +31,8 @@ TEST_CASE("a fused group ending in a concat loads only what its computes read", 
   const std::int64_t copied = (128 + 8 * 32) * 28 * 28;  // pool and f0..f7
   CHECK(c.traffic.ifmap == 128 * 28 * 28 + copied);
   CHECK(c.traffic.weight == 32 * 128 * 3 * 3);
-  CHECK(c.traffic.ofmap == 32 * 28 * 28 + copied);  // c's rows into the concat's tensor, and the copy
+  CHECK(c.traffic.ofmap ==
+        32 * 28 * 28 + copied);  // c's rows into the concat's tensor, and the copy
 }
 
 TEST_CASE("concat DAGs run on every config under every search and objective", "[e2e][concat]") {

@@ -157,8 +157,8 @@ TEST_CASE("a concat of network inputs inside the network output is written", "[f
 
 TEST_CASE("a concat read only by layers is not copied", "[floor]") {
   // Its readers read its bytes wherever they lie: its tensor need not be written.
-  const auto run = fusim::test::run(src("configs/systolic32.yaml"),
-                                    src("tests/data/densenet_mini.yaml"));
+  const auto run =
+      fusim::test::run(src("configs/systolic32.yaml"), src("tests/data/densenet_mini.yaml"));
   const fusim::Network& net = *run->net;
   const int cat = net.find_layer("b0_cat0");  // stem is placed in b0_cat2, foreign here
   REQUIRE(cat >= 0);

@@ -737,8 +737,7 @@ TEST_CASE("a buffer too small for any tile names the buffer key and the arch fil
 
 TEST_CASE("an error line escapes the control characters of names, as JSON does", "[loader]") {
   // A newline in a layer name must not split the one-line error, nor an escape drive the terminal.
-  const fusim::InputError e("dir\nname/net.yaml", 3, "layers.a\tb",
-                            "layer 'x\x1by' is \r bad");
+  const fusim::InputError e("dir\nname/net.yaml", 3, "layers.a\tb", "layer 'x\x1by' is \r bad");
   const std::string w = e.what();
   CHECK(w == "dir\\nname/net.yaml:3: key 'layers.a\\tb': layer 'x\\u001by' is \\r bad");
   CHECK(w.find('\n') == std::string::npos);
@@ -852,17 +851,15 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
                       "cores[0].commands[2].stream.m", {"2^63 MACs"});
   }
   SECTION("a compute larger than its stream") {
-    const std::string text = replace_once(
-        good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
-        "stream: {m: 255, n: 8, k: 27, count: 1, done: 0}");
+    const std::string text = replace_once(good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+                                          "stream: {m: 255, n: 8, k: 27, count: 1, done: 0}");
     const std::string p = write_temp("prog_small_stream.yaml", text);
-    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2,
-                      "cores[0].commands[2].stream", {"more MACs than the stream"});
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2, "cores[0].commands[2].stream",
+                      {"more MACs than the stream"});
   }
   SECTION("a stream position past its end") {
-    const std::string text = replace_once(
-        good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
-        "stream: {m: 256, n: 8, k: 27, count: 1, done: 55296}");
+    const std::string text = replace_once(good, "stream: {m: 256, n: 8, k: 27, count: 1, done: 0}",
+                                          "stream: {m: 256, n: 8, k: 27, count: 1, done: 55296}");
     const std::string p = write_temp("prog_stream_done.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, cmd0 + 2,
                       "cores[0].commands[2].stream.done", {"out of range"});

@@ -349,9 +349,10 @@ TEST_CASE("SCALE-Sim's method on its files as given: every layer's compute cycle
         out.push_back({cells[0], std::stoll(cells[1]), std::stoll(cells[2]), std::stoll(cells[3])});
         continue;
       }
-      const std::int64_t h = std::stoll(cells[1]), w = std::stoll(cells[2]), r = std::stoll(cells[3]),
-                         s = std::stoll(cells[4]), c = std::stoll(cells[5]),
-                         n = std::stoll(cells[6]), st = std::stoll(cells[7]);
+      const std::int64_t h = std::stoll(cells[1]), w = std::stoll(cells[2]),
+                         r = std::stoll(cells[3]), s = std::stoll(cells[4]),
+                         c = std::stoll(cells[5]), n = std::stoll(cells[6]),
+                         st = std::stoll(cells[7]);
       out.push_back({cells[0], scalesim_out(h, r, st) * scalesim_out(w, s, st), n, r * s * c});
     }
     return out;
@@ -365,8 +366,7 @@ TEST_CASE("SCALE-Sim's method on its files as given: every layer's compute cycle
          {Dataflow::OutputStationary, Dataflow::WeightStationary, Dataflow::InputStationary}) {
       fusim::Arch arch = fusim::load_scalesim_config(data("scale.cfg"));  // SRAMs as given
       arch.core.pe_array.dataflow = df;
-      const fusim::Program p =
-          fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
+      const fusim::Program p = fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch));
       const fusim::SimResult sim = fusim::simulate(net, arch, p);
       std::int64_t expected_total = 0, total = 0;
       for (std::size_t i = 0; i < gemms.size(); ++i) {

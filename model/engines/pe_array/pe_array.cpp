@@ -70,8 +70,8 @@ std::int64_t grouped_systolic_cycles(const PeArrayParams& pe, std::int64_t m, st
       const std::int64_t p = std::max<std::int64_t>(1, C / n);
       packed = p == 1 ? mul_checked(groups, systolic_cycles(pe, m, n, k))
                       : mul_checked(ceil_div(m, R), folds_of(p, [&](std::int64_t q) {
-                          return R + C + mul_checked(q, k) - 2;
-                        }));
+                                      return R + C + mul_checked(q, k) - 2;
+                                    }));
       break;
     }
     case Dataflow::WeightStationary: {  // weight blocks on the diagonal; all inputs stream at once
@@ -84,8 +84,8 @@ std::int64_t grouped_systolic_cycles(const PeArrayParams& pe, std::int64_t m, st
       const std::int64_t p = std::max<std::int64_t>(1, R / k);
       packed = p == 1 ? mul_checked(groups, systolic_cycles(pe, m, n, k))
                       : mul_checked(ceil_div(m, C), folds_of(p, [&](std::int64_t q) {
-                          return 2 * R + C + mul_checked(q, n) - 2;
-                        }));
+                                      return 2 * R + C + mul_checked(q, n) - 2;
+                                    }));
       break;
     }
   }
@@ -100,14 +100,14 @@ SystolicFoldStats systolic_fold_stats(const PeArrayParams& pe, std::int64_t m, s
   if (m <= 0 || n <= 0 || k <= 0) return s;
   const double R = static_cast<double>(pe.rows), C = static_cast<double>(pe.cols);
   const FoldShape f = fold_shape(pe, m, n, k);
-  const double folds = static_cast<double>(ceil_div(f.sr, pe.rows)) *
-                       static_cast<double>(ceil_div(f.sc, pe.cols));
+  const double folds =
+      static_cast<double>(ceil_div(f.sr, pe.rows)) * static_cast<double>(ceil_div(f.sc, pe.cols));
   // Every fold's used PEs sum to Sr x Sc, whatever the edge folds leave idle.
   const double used = static_cast<double>(f.sr) * static_cast<double>(f.sc);
   s.mapping_efficiency = used / (folds * R * C);
-  const double fold_span = static_cast<double>(
-      f.preload == 0 ? f.preload + pe.rows + pe.cols + f.t - 2
-                     : f.preload + pe.rows + 2 * pe.cols + f.t - 3);
+  const double fold_span =
+      static_cast<double>(f.preload == 0 ? f.preload + pe.rows + pe.cols + f.t - 2
+                                         : f.preload + pe.rows + 2 * pe.cols + f.t - 3);
   s.compute_utilization = used * static_cast<double>(f.t) / (folds * R * C * fold_span);
   return s;
 }
