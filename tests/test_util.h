@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "driver.h"
+#include "schedule/program_io.h"
 
 namespace fusim::test {
 
@@ -75,6 +76,15 @@ inline void check_group_bytes(const RunResult& r) {
     CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
     CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
   }
+}
+
+// The run's program is one --schedule-in accepts: it round-trips through program_to_yaml and
+// load_program (whose checks of the work a program does, docs/usage.md "Programs", must hold
+// for fusim's own programs) to the same text. Call inside a Catch test case.
+inline void check_replays(const Run& run) {
+  const std::string text = program_to_yaml(*run.program, *run.net);
+  const std::string path = write_temp("replay.yaml", text);
+  CHECK(program_to_yaml(load_program(path, *run.net, *run.arch), *run.net) == text);
 }
 
 }  // namespace fusim::test

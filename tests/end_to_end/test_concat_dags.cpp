@@ -53,6 +53,8 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
             const fusim::Traffic floor = fusim::compulsory_traffic(*run->net, *run->arch);
             const auto& t = run->result.sim.traffic;
             CHECK(t.read() + t.ofmap_write >= floor.total());  // issue 17
+            if (a.name == std::string("optimal") || a.name == std::string("none"))
+              fusim::test::check_replays(*run);
           }
         }
       }

@@ -1,6 +1,7 @@
 // Every shipped workload on every shipped config: the simulated off-chip bytes equal the cost
 // model's prediction group by group and are no fewer than the floor, the cycle count respects
-// the DRAM and compute bounds, and two runs give byte-identical reports.
+// the DRAM and compute bounds, the program replays through --schedule-in's reader, and two runs
+// give byte-identical reports.
 #include <algorithm>
 #include <filesystem>
 
@@ -38,6 +39,14 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
           const auto run = fusim::run_fusim(o);
           const fusim::RunResult& r = run->result;
           fusim::test::check_group_bytes(r);
+          // Every program fusim writes replays through --schedule-in's reader: checked for the
+          // baseline and the default search (the others come from the same walks; parsing all of
+          // them would add minutes: tens of MB of YAML).
+#ifdef FUSIM_SANITIZED
+          if (algorithm == "optimal") fusim::test::check_replays(*run);
+#else
+          if (algorithm == "none" || algorithm == "optimal") fusim::test::check_replays(*run);
+#endif
           for (std::size_t g = 0; g < r.predicted.size(); ++g) {
             INFO("group " << g);
             // The cost model's cycle estimate is a bound: the busiest core's compute or the
