@@ -49,6 +49,9 @@ std::string deadlock_message(const Network& net, const Program& program,
       msg += (k == 0 ? "" : ", nor ") + describe(net, list, w.command) + ", which waits for ";
       if (w.what == Core::Wait::For::Dep) {
         msg += describe(net, list, w.dep);
+      } else if (w.what == Core::Wait::For::Peer) {
+        msg += "command " + std::to_string(w.dep) + " of core " + std::to_string(w.peer) +
+               " (the load it receives by multicast)";
       } else if (w.what == Core::Wait::For::Space) {
         msg += std::to_string(w.bytes) + " bytes of the " + to_string(w.buffer) + " buffer (" +
                std::to_string(w.used) + " of its " + std::to_string(w.capacity) +
@@ -113,6 +116,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       cores.back()->socket.bind(noc.cores);
       core_ptrs.push_back(cores.back().get());
     }
+    for (Core* c : core_ptrs) c->set_peers(&core_ptrs);
     Controller controller("controller", cs, core_ptrs);
 
     sc_core::sc_start();

@@ -53,6 +53,12 @@ struct Command {
   // addresses then start at 0. The scheduler's searches use DRAM only, for now; programs given
   // with --schedule-in may use the shared buffer.
   MemoryLevel memory = MemoryLevel::Dram;
+  // A load received by multicast: command `multicast_command` of core `multicast_core` (a load
+  // from DRAM of the same bytes, in the same group) reads them once, and the interconnect
+  // delivers them to this core too. This load allocates its bytes, waits until that load has
+  // completed, then writes them into its buffer; it moves no off-chip bytes. -1: a plain load.
+  std::int32_t multicast_core = -1;
+  std::uint32_t multicast_command = 0;
   TileWork work;
   std::vector<std::uint32_t> deps;
   std::vector<std::uint32_t> frees;

@@ -1,6 +1,7 @@
 #include "cost/cost_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "common/checked.h"
@@ -16,22 +17,56 @@ namespace fusim {
 namespace {
 
 void finish(const Arch& arch, GroupCost& c) {
-  const double dram =
-      static_cast<double>(c.traffic.total()) / std::max(1e-9, arch.dram_peak_bytes_per_cycle());
-  c.est_cycles =
-      std::max(c.compute_cycles, static_cast<std::int64_t>(dram)) + arch.kernel_launch_cycles;
+  const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
+  const double dram = static_cast<double>(c.traffic.total()) / peak;
+  // The cores start together and finish together: their first loads, and their last stores,
+  // share the DRAM; a core's pipeline counted them at its own full speed.
+  const double contention = std::max(0.0, static_cast<double>(c.lead_bytes) / peak - c.lead_cycles) +
+                            std::max(0.0, static_cast<double>(c.tail_bytes) / peak - c.tail_cycles);
+  c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max(
+                     {static_cast<double>(c.compute_cycles), dram, c.pipeline_cycles + contention}))) +
+                 arch.kernel_launch_cycles;
 }
 
 // Adds one core's sums; the group takes as long as its busiest core.
-void add_core(GroupCost& c, const CostSink& core) {
+void add_core(GroupCost& c, const CostSink& core, double dma_bpc) {
   c.traffic += core.traffic;
+  c.multicast_bytes += core.multicast;
   c.macs += core.macs;
   c.buffer_reads += core.buffer_reads;
   c.buffer_writes += core.buffer_writes;
   c.compute_cycles = std::max(c.compute_cycles, core.cycles);
+  c.pipeline_cycles = std::max(c.pipeline_cycles, core.pipeline_cycles());
+  c.lead_bytes += core.lead_bytes;
+  c.tail_bytes += core.tail_bytes;
+  c.lead_cycles = std::max(c.lead_cycles, static_cast<double>(core.lead_bytes) / dma_bpc);
+  c.tail_cycles = std::max(c.tail_cycles, static_cast<double>(core.tail_bytes) / dma_bpc);
 }
 
-// One layer split across cores by output channels, as the layer-by-layer schedule runs it.
+}  // namespace
+
+DmaTiming dma_timing(const Arch& arch) {
+  // A core alone streams at the DRAM peak, the interconnect or the buffer port it fills or
+  // drains, whichever is slowest. Contention between the cores is left to the group's DRAM
+  // term (all its bytes at the peak), so the estimate stays a bound from below.
+  const double share = std::min(arch.dram_peak_bytes_per_cycle(), arch.interconnect.bytes_per_cycle);
+  DmaTiming t;
+  t.input_bytes_per_cycle = std::min(share, arch.core.input_buffer.bytes_per_cycle);
+  t.weight_bytes_per_cycle = std::min(share, arch.core.weight_buffer.bytes_per_cycle);
+  t.output_bytes_per_cycle = std::min(share, arch.core.output_buffer.bytes_per_cycle);
+  // The interconnect both ways and the DRAM's read latency (a row hit).
+  double dram = static_cast<double>(arch.dram.latency_cycles);
+  if (arch.dram.model == DramModel::Detailed)
+    dram = static_cast<double>(arch.dram.timing.tCL + arch.dram.burst_length / 2) *
+           arch.dram.tck_ps * arch.clock_mhz * 1e-6;
+  t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
+  return t;
+}
+
+namespace {
+
+// One layer split across cores into a grid of row bands and channel slices (split_layer), as
+// the layer-by-layer schedule runs it.
 GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores) {
   GroupCost c;
   c.cores = cores;
@@ -39,8 +74,9 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   const Layer& l = net.layer(li);
   // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
   if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
+  const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core);
+    CostSink sink(&arch.core, true, &dma);
     try {
       walk_layer_core(net, arch, li, cores, k, sink);
     } catch (const InputError& e) {
@@ -49,7 +85,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
       c.why_key = e.key();
       return c;
     }
-    add_core(c, sink);
+    add_core(c, sink, dma.input_bytes_per_cycle);
   }
   finish(arch, c);
   return c;
@@ -63,8 +99,9 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.tiles = tiles;
   const std::vector<std::int64_t> p = fg.progress(tiles);
   c.feasible = true;
+  const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core);
+    CostSink sink(&arch.core, true, &dma);
     const Footprint f = fg.walk(p, tiles, cores, k, sink);
     if (!fg.fits(f)) {
       c.feasible = false;
@@ -73,7 +110,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
               " bytes per core) does not fit the core's buffers";
       return c;
     }
-    add_core(c, sink);
+    add_core(c, sink, dma.input_bytes_per_cycle);
   }
   finish(arch, c);
   return c;
@@ -87,6 +124,10 @@ GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> 
 }
 
 GroupCoster::~GroupCoster() = default;
+
+std::int64_t GroupCoster::max_tiles() const {
+  return fused_ ? fused_->max_tiles() : 0;
+}
 
 std::int64_t GroupCoster::weight_bytes() const {
   std::int64_t w = 0;

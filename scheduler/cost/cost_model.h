@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "cost/tile_sink.h"
 #include "cost/tiling.h"
 #include "network/network.h"
 #include "schedule/schedule.h"
@@ -26,10 +27,17 @@ struct GroupCost {
   std::int64_t cores = 1;
   std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
   Traffic traffic;
-  std::int64_t macs = 0;  // PE-array MACs, halo recompute included
+  std::int64_t multicast_bytes = 0;  // bytes cores received by multicast (not off chip)
+  std::int64_t macs = 0;             // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
-  // max(compute, off-chip bytes at the DRAM peak) + kernel launch: the search's cycle figure.
+  double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
+  // All cores' bytes loaded before their first compute and stored by their last store, and the
+  // longest time one core takes for its own at its DMA speed.
+  std::int64_t lead_bytes = 0, tail_bytes = 0;
+  double lead_cycles = 0, tail_cycles = 0;
+  // max(compute, pipeline, off-chip bytes at the DRAM peak) + kernel launch: the search's cycle
+  // figure.
   std::int64_t est_cycles = 0;
 };
 
@@ -49,12 +57,16 @@ Traffic compulsory_traffic(const Network& net, const Arch& arch);
 
 class FusedGroup;
 
+// How fast one core's DMA engines move bytes (cost/tile_sink.h), for the pipeline estimate.
+DmaTiming dma_timing(const Arch& arch);
+
 // The costs of one candidate group for several core counts, sharing the group's analysis.
 class GroupCoster {
  public:
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
+  std::int64_t max_tiles() const;  // fused groups: the most row tiles; 0 otherwise
   std::int64_t weight_bytes() const;
   // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`.
   GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0) const;

@@ -209,7 +209,9 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
 Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t tiles,
                            std::int64_t cores, std::int64_t core, TileSink& sink) const {
   const std::int64_t T = tiles;
-  const std::int64_t t0 = T * core / cores, t1 = T * (core + 1) / cores;
+  // Bands as even as can be, the first the largest.
+  const std::int64_t t0 = ceil_div(mul_checked(T, core), cores);
+  const std::int64_t t1 = ceil_div(mul_checked(T, core + 1), cores);
   const std::size_t n = nodes_.size();
   // hi[v * T + t]: rows [0, hi) of node v exist once tile t is done (see progress()).
   auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
@@ -295,15 +297,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       return f;
     };
-    if (resident && item == 0) {
-      for (int m = 0; m < members_; ++m) {
-        const auto mi = static_cast<std::size_t>(m);
-        if (weight_of[mi] == 0) continue;
-        weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
-                                  DramRange{nodes_[mi].value, 0, {}}, weight_of[mi], 1);
-        live.weight += weight_of[mi];
-      }
-    }
     for (std::int64_t t = t0; t < t1; ++t) {
       // The external rows this tile reads, loaded first. An external value only a concat views
       // and no member computes from (the concat's other inputs, when the concat is stored) is
@@ -325,6 +318,16 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       for (int m = 0; m < members_; ++m) {
         const auto mi = static_cast<std::size_t>(m);
         const Node& node = nodes_[mi];
+        // Resident weights: each member's are loaded once, in the band's first tile just before
+        // the member computes, so that the first computes wait for their own weights only.
+        // Every core loads them all, in the same order: core 0 reads them, the others receive
+        // them by multicast.
+        if (resident && item == 0 && t == t0 && weight_of[mi] > 0) {
+          weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
+                                    DramRange{nodes_[mi].value, 0, {}, core > 0 ? 0 : -1},
+                                    weight_of[mi], 1);
+          live.weight += weight_of[mi];
+        }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
         if (node.concat || b <= a) continue;
         const LayerGeometry& g = geometry_[mi];

@@ -31,22 +31,25 @@ void for_each_tile(std::int64_t begin, std::int64_t end, std::int64_t step, bool
 
 class LayerWalker {
  public:
-  LayerWalker(const LayerGeometry& g, int li, const LayerTiling& t, ChannelSlice s,
-              std::int64_t batch, TileSink& sink)
+  LayerWalker(const LayerGeometry& g, int li, const LayerTiling& t, LayerSlice s,
+              std::int64_t batch, LoadSources from, TileSink& sink)
       : g_(g),
         l_(g.layer()),
         li_(li),
         t_(t),
         s_(s),
+        r_begin_(s.row_begin),
+        r_end_(s.row_end < 0 ? g.rows() : s.row_end),
         batch_(batch),
+        from_(from),
         sink_(sink),
         runs_(sink.takes_runs()),
         elem_(g.element_bytes()),
-        alike_rows_(g.alike_row_tiles(t.rows_per_tile)),
+        alike_rows_(g.alike_row_tiles(t.rows_per_tile, r_begin_, r_end_)),
         chunks_alike_(g.channel_chunks_alike(t.channels_per_tile)) {
     // The slice's whole work: its tiles' stream (engine.h), over every batch item unless each
     // item has its own B operand (then one stream per item, run `batch` times).
-    const TileWork whole = g.work(0, g.rows(), s.begin, s.end);
+    const TileWork whole = g.work(r_begin_, r_end_, s.begin, s.end);
     if (whole.kind == WorkKind::Gemm) {
       const std::int64_t items = g.b_is_activation() ? 1 : batch;
       stream_ = GemmStream{mul_checked(whole.m, items), whole.n, whole.k, whole.count, 0};
@@ -54,7 +57,7 @@ class LayerWalker {
   }
 
   void walk() {
-    const std::int64_t rows = g_.rows(), h = t_.rows_per_tile;
+    const std::int64_t rows = r_end_, h = t_.rows_per_tile;
     const bool has_weights = g_.weight_bytes(0, 1) > 0;
     if (g_.b_is_activation()) {
       items([&](std::int64_t b, std::int64_t tb) {
@@ -63,7 +66,7 @@ class LayerWalker {
           const Id wl = load_b_operand(b, k0, k1, m);
           const std::int64_t w = g_.weight_bytes(k0, k1);
           row_tiles(true, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
-            tile(b, r0, r1, k0, k1, Weights{true, wl, r0 == 0 ? w : 0}, r1 >= rows,
+            tile(b, r0, r1, k0, k1, Weights{true, wl, r0 == r_begin_ ? w : 0}, r1 >= rows,
                  mul_checked(m, tr));
           });
         });
@@ -75,7 +78,7 @@ class LayerWalker {
         // The chunk's first tile reads its weights: it stays alone.
         items_from(has_weights ? 1 : 0, [&](std::int64_t b, std::int64_t tb) {
           row_tiles(has_weights && b == 0, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
-            const Weights wt{has_weights, wl, b == 0 && r0 == 0 ? w : 0};
+            const Weights wt{has_weights, wl, b == 0 && r0 == r_begin_ ? w : 0};
             const bool last = b + 1 == batch_ && r0 + h >= rows;
             const std::int64_t m = mul_checked(mul_checked(tk, tb), tr);
             if (t_.in_channels_per_tile > 0) {
@@ -137,8 +140,8 @@ class LayerWalker {
   template <class F>
   void row_tiles(bool first_alone, F&& f) const {
     const auto [lo, hi] = alike_rows_;
-    for_each_tile(0, g_.rows(), t_.rows_per_tile, runs_, std::max<std::int64_t>(lo, first_alone),
-                  hi, f);
+    for_each_tile(r_begin_, r_end_, t_.rows_per_tile, runs_,
+                  std::max<std::int64_t>(lo, first_alone), hi, f);
   }
 
   // Where a step's bytes lie, from `f`: each-step walks only (totals ignore it).
@@ -152,18 +155,20 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    const DramRange from = where([&] {
+    DramRange from = where([&] {
       return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
     });
+    from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
   }
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
   Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    const DramRange from = where([&] {
+    DramRange from = where([&] {
       return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.weight_bytes(0, k0), {}};
     });
+    from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Ifmap, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
   }
@@ -176,11 +181,12 @@ class LayerWalker {
     for (int i = 0; i < g_.input_count(); ++i) {
       const std::int64_t n = g_.input_bytes(i, r0, r1, k0, k1);
       if (n == 0) continue;
-      const DramRange from = where([&] {
+      DramRange from = where([&] {
         return DramRange{value(l_.inputs[static_cast<std::size_t>(i)]),
                          item_offset(i, b) + g_.input_offset(i, r0, k0),
                          g_.input_layout(i, k0, k1)};
       });
+      from.multicast_from = from_.inputs;
       const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
       if (!runs_) ids.push_back(id);
       bytes += n;
@@ -238,11 +244,12 @@ class LayerWalker {
                   [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
                     const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
                     const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
-                    const DramRange from = where([&] {
+                    DramRange from = where([&] {
                       return DramRange{value(l_.inputs[0]),
                                        item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
                                        g_.input_layout(0, k0, k1, c_len)};
                     });
+                    from.multicast_from = from_.inputs;
                     const Id piece =
                         sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
                     deps_.clear();
@@ -272,8 +279,10 @@ class LayerWalker {
   const Layer& l_;
   int li_;
   const LayerTiling& t_;
-  ChannelSlice s_;
+  LayerSlice s_;
+  std::int64_t r_begin_, r_end_;  // the slice's output rows
   std::int64_t batch_;
+  LoadSources from_;
   TileSink& sink_;
   bool runs_;
   std::int64_t elem_;
@@ -285,13 +294,14 @@ class LayerWalker {
 
 }  // namespace
 
-void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, ChannelSlice s,
-                std::int64_t batch, TileSink& sink) {
+void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, LayerSlice s,
+                std::int64_t batch, TileSink& sink, LoadSources from) {
   if (s.end <= s.begin) return;
-  LayerWalker(g, layer_index, t, s, batch, sink).walk();
+  if (s.row_end >= 0 && s.row_end <= s.row_begin) return;
+  LayerWalker(g, layer_index, t, s, batch, from, sink).walk();
 }
 
-Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, LayerSlice s,
                       std::int64_t batch) {
   CostSink sink(nullptr);
   walk_layer(g, -1, t, s, batch, sink);
@@ -306,10 +316,14 @@ void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std:
     return;
   }
   const LayerGeometry g(l, arch.element_bytes());
-  const ChannelSlice s = channel_slice(g.channels(), cores, core);
+  const LayerSplit split = split_layer(g, arch, cores);
+  const LayerSlice s = layer_slice(g, split, core);
   if (s.end <= s.begin) return;
-  walk_layer(g, layer_index, plan_layer_tiling(l, arch, s.end - s.begin, net.batch()), s,
-             net.batch(), sink);
+  // Every core of the grid tiles as the first does (the largest slice), so that the cores
+  // receiving a leader's loads by multicast load what it loads, in the same order.
+  const LayerSlice first = layer_slice(g, split, 0);
+  walk_layer(g, layer_index, plan_layer_tiling(l, arch, first.end - first.begin, net.batch()), s,
+             net.batch(), sink, load_sources(g, split, core));
 }
 
 }  // namespace fusim

@@ -22,17 +22,20 @@
 
 namespace fusim {
 
-// Walks slice `s` of layer `layer_index` (geometry `g`) under `t` for `batch` items into `sink`.
-void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, ChannelSlice s,
-                std::int64_t batch, TileSink& sink);
+// Walks slice `s` of layer `layer_index` (geometry `g`) under `t` for `batch` items into `sink`;
+// its loads into the weight buffer come from core `from.weights` by multicast, its input loads
+// from core `from.inputs` (-1: from DRAM).
+void walk_layer(const LayerGeometry& g, int layer_index, const LayerTiling& t, LayerSlice s,
+                std::int64_t batch, TileSink& sink, LoadSources from = {});
 
 // Off-chip bytes of slice `s` under `t` (what walk_layer loads and stores). A gemm's activation
 // B operand counts as ifmap.
-Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, ChannelSlice s,
+Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, LayerSlice s,
                       std::int64_t batch);
 
-// Core `core` of `cores` running layer `layer_index` as a single-layer group (split by output
-// channels): plans its slice's tiling and walks it into `sink`. Nothing for a core without
+// Core `core` of `cores` running layer `layer_index` as a single-layer group (split into a grid
+// of row bands and channel slices, split_layer): plans its slice's tiling and walks it into
+// `sink`. Nothing for a core without
 // channels. A concat's producers assemble it in place: its walk is the copy of its foreign
 // operands (cost/concat_copy.h), nothing when it has none. Throws InputError naming the
 // arch key when no tile of the slice fits the core's buffers.

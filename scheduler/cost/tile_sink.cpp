@@ -1,5 +1,7 @@
 #include "cost/tile_sink.h"
 
+#include <algorithm>
+
 #include "common/checked.h"
 
 namespace fusim {
@@ -17,10 +19,27 @@ TileWork StreamCursor::place(const TileWork& w, std::int64_t times) {
   return placed;
 }
 
-TileSink::Id CostSink::load(TensorKind kind, BufferRole, int, const DramRange&, std::int64_t bytes,
-                            std::int64_t times) {
+double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes) const {
+  const double bpc = buffer == BufferRole::Input    ? input_bytes_per_cycle
+                     : buffer == BufferRole::Weight ? weight_bytes_per_cycle
+                                                    : output_bytes_per_cycle;
+  return latency_cycles + static_cast<double>(bytes) / std::max(1e-9, bpc);
+}
+
+TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
+                            std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
+  if (dma_ != nullptr) {
+    const double t = dma_->cycles(buffer, bytes) * static_cast<double>(times);
+    load_time_ += t;
+    pending_ += t;
+  }
+  if (from.multicast_from >= 0) {
+    multicast += b;
+  } else {
+    (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
+    if (!computed_) lead_bytes += b;
+  }
   buffer_writes += b;
   return 0;
 }
@@ -29,9 +48,23 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
                                std::int64_t read_bytes, const std::vector<Id>&,
                                std::int64_t times) {
   macs += mul_checked(work.macs(), times);
+  computed_ = true;
   if (core_ != nullptr) {
-    cycles += work.stream.count > 0 ? compute_cycles(*core_, stream_.place(work, times))
-                                    : mul_checked(compute_cycles(*core_, work), times);
+    const std::int64_t c = work.stream.count > 0
+                               ? compute_cycles(*core_, stream_.place(work, times))
+                               : mul_checked(compute_cycles(*core_, work), times);
+    cycles += c;
+    if (dma_ != nullptr) {
+      // `times` alike tiles, each after its share of the loads reported since the last
+      // compute: the lead of loads over computes grows or shrinks linearly along the run, so
+      // it is largest at its first tile or its last.
+      const double n = static_cast<double>(times), per_load = pending_ / n;
+      const double per_compute = static_cast<double>(c) / n;
+      lag_ = std::max({lag_, load_time_ - (n - 1) * per_load - compute_time_,
+                       load_time_ - compute_time_ - (n - 1) * per_compute});
+      compute_time_ += static_cast<double>(c);
+      pending_ = 0;
+    }
   }
   buffer_writes += mul_checked(out_bytes, times);
   buffer_reads += mul_checked(read_bytes, times);
@@ -42,6 +75,15 @@ void CostSink::store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int
   const std::int64_t b = mul_checked(bytes, times);
   traffic.ofmap += b;
   buffer_reads += b;
+  tail_bytes = bytes;
+  if (dma_ != nullptr) {
+    last_store_ = dma_->cycles(BufferRole::Output, bytes);
+    store_time_ += last_store_ * static_cast<double>(times);
+  }
+}
+
+double CostSink::pipeline_cycles() const {
+  return std::max({lag_ + compute_time_ + last_store_, load_time_ + last_store_, store_time_});
 }
 
 }  // namespace fusim

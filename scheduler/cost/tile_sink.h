@@ -28,6 +28,10 @@ struct DramRange {
   ValueRef value;
   std::int64_t offset = 0;  // bytes from the tensor's start (batch item 0)
   TileLayout layout;        // one contiguous range, or pieces at a stride
+  // Loads: the core of the group whose load of the same bytes this core receives by multicast
+  // (the leader reads DRAM once and the interconnect delivers to every receiver), or -1 when
+  // this core reads DRAM itself. Set in every walk, runs included.
+  std::int64_t multicast_from = -1;
 };
 
 // Receives the steps of a walk over one core's tiles.
@@ -76,28 +80,56 @@ class StreamCursor {
   std::int64_t done_ = 0;
 };
 
+// How fast one core's DMA engines move bytes when every core of its group streams at once, for
+// the cost model's pipeline estimate (CostSink::pipeline_cycles); cost/cost_model.h derives it
+// from the arch.
+struct DmaTiming {
+  double input_bytes_per_cycle = 0, weight_bytes_per_cycle = 0, output_bytes_per_cycle = 0;
+  double latency_cycles = 0;  // from issuing a transfer to its first byte, each transfer
+  double cycles(BufferRole buffer, std::int64_t bytes) const;
+};
+
 // The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and
 // computed outputs are written, compute operands and stores are read), PE-array MACs and the
-// core's compute cycles (when given its core; otherwise bytes only).
+// core's compute cycles (when given its core; otherwise bytes only). A load received by
+// multicast moves no off-chip bytes: it counts in `multicast` and as a buffer write.
 class CostSink : public TileSink {
  public:
   // `runs` false makes the walk report every step (slower; tests hold the two to each other).
-  explicit CostSink(const CoreParams* core, bool runs = true) : core_(core), runs_(runs) {}
+  explicit CostSink(const CoreParams* core, bool runs = true, const DmaTiming* dma = nullptr)
+      : core_(core), runs_(runs), dma_(dma) {}
   bool takes_runs() const override { return runs_; }
-  Id load(TensorKind kind, BufferRole, int, const DramRange&, std::int64_t bytes,
+  Id load(TensorKind kind, BufferRole buffer, int, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
   Id compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
              const std::vector<Id>&, std::int64_t times) override;
   void store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) override;
   void add_frees(Id, const std::vector<Id>&) override {}
 
+  // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
+  // loads and computes as a two-stage flow shop in walk order (a compute starts when the loads
+  // reported before it are done and the compute before it is), then the last store; at least
+  // all the stores' time. Buffer capacity is not modelled: a lower bound on what the
+  // simulator's engines take, apart from DRAM contention.
+  double pipeline_cycles() const;
+
   Traffic traffic;
+  // Off-chip bytes loaded before the first compute (every core of a group loads them at once
+  // when it starts) and stored by the last store (all at once when they finish).
+  std::int64_t lead_bytes = 0, tail_bytes = 0;
+  std::int64_t multicast = 0;  // bytes received by multicast
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
 
  private:
   const CoreParams* core_;
   bool runs_;
+  const DmaTiming* dma_;
   StreamCursor stream_;
+  // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
+  // lead of loads over computes a compute waited for, the stores' time and the last store's.
+  bool computed_ = false;
+  double load_time_ = 0, compute_time_ = 0, pending_ = 0, lag_ = 0, store_time_ = 0,
+         last_store_ = 0;
 };
 
 // Counts the commands a walk would emit (loads, computes, stores), in long double so that a

@@ -64,17 +64,23 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
   return k1 - k0;  // pool, add: channel for channel
 }
 
-std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_t h) const {
+std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_t h,
+                                                                     std::int64_t first,
+                                                                     std::int64_t end) const {
   const Layer& l = *layer_;
-  const std::int64_t full = rows_ / h;
+  const std::int64_t full = (end - first) / h;
   if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return {0, full};  // no window
-  // Tile i reads input rows [i*h*s - pad, ((i+1)*h - 1)*s - pad + extent), clipped to [0, H).
+  // Tile i reads input rows [(first + i*h)*s - pad, (first + (i+1)*h - 1)*s - pad + extent),
+  // clipped to [0, H). Unclipped at the top once (first + i*h)*s >= pad.
   const std::int64_t hs = mul_checked(h, l.stride_h);
-  const std::int64_t lo = ceil_div(std::max<std::int64_t>(0, l.pad_h), hs);
-  // Unclipped at the bottom while (i + 1) * h * s <= H - 1 + pad - (kernel - 1) * dilation + s.
+  const std::int64_t lo =
+      ceil_div(std::max<std::int64_t>(0, l.pad_h - mul_checked(first, l.stride_h)), hs);
+  // Unclipped at the bottom while (first + (i + 1) * h) * s <= H - 1 + pad - (kernel - 1) *
+  // dilation + s = x, that is while first + (i + 1) * h <= x / s.
   const std::int64_t x =
       l.in_shapes[0].h - 1 + l.pad_h - (l.kernel_h - 1) * l.dilation + l.stride_h;
-  const std::int64_t hi = std::min(full, x < 0 ? 0 : x / hs);
+  const std::int64_t top = x < 0 ? -1 : x / l.stride_h - first;
+  const std::int64_t hi = std::min(full, top < 0 ? 0 : top / h);
   return {std::min(lo, hi), hi};
 }
 
@@ -253,8 +259,76 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
   return w;
 }
 
-ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64_t core) {
-  return {channels * core / cores, channels * (core + 1) / cores};
+namespace {
+
+// Part i of n of [0, total), the first parts the largest.
+std::int64_t part_begin(std::int64_t total, std::int64_t n, std::int64_t i) {
+  return ceil_div(mul_checked(total, i), n);
+}
+
+}  // namespace
+
+LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t cores) {
+  LayerSplit best;
+  if (cores <= 1) return best;
+  const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
+  const std::int64_t burst = std::max<std::int64_t>(1, arch.dram.burst_bytes);
+  // Bytes a strided range of `piece`-byte pieces costs the DRAM: whole bursts per piece.
+  const auto burst_bytes = [&](std::int64_t bytes, const TileLayout& t) {
+    if (t.piece_bytes <= 0 || t.piece_bytes >= burst) return static_cast<double>(bytes);
+    return static_cast<double>(bytes) * static_cast<double>(burst) /
+           static_cast<double>(t.piece_bytes);
+  };
+  double best_time = 0;
+  for (std::int64_t a = 1; a <= cores; ++a) {
+    if (cores % a != 0 || a > g.rows()) continue;
+    const std::int64_t b = std::min(cores / a, g.channels());
+    // The largest core's work: the first band of the first slice.
+    const std::int64_t rows = part_begin(g.rows(), a, 1), channels = part_begin(g.channels(), b, 1);
+    TileWork w = g.work(0, rows, 0, channels);
+    const double compute = static_cast<double>(compute_cycles(arch.core, w));
+    // Off-chip bytes with multicast: every band's input rows (its halo included) once, the
+    // weights once, the outputs once; a channel slice of an NHWC tensor moves in pieces.
+    double bytes = burst_bytes(g.weight_bytes(0, g.channels()), {});
+    for (std::int64_t i = 0; i < a; ++i) {
+      const std::int64_t r0 = part_begin(g.rows(), a, i), r1 = part_begin(g.rows(), a, i + 1);
+      for (int in = 0; in < g.input_count(); ++in) {
+        const std::int64_t n = g.input_independent_of_channels()
+                                   ? g.input_bytes(in, r0, r1, 0, channels)
+                                   : g.input_bytes(in, r0, r1, 0, g.channels());
+        bytes += burst_bytes(n, g.input_independent_of_channels()
+                                    ? g.input_layout(in, 0, g.channels())
+                                    : g.input_layout(in, 0, channels));
+      }
+      bytes += burst_bytes(g.output_bytes(r0, r1, 0, g.channels()), g.output_layout(0, channels));
+    }
+    const double time = std::max(compute, bytes / peak);
+    if (a == 1 || time <= best_time) {
+      best_time = time;
+      best = {a, b};
+    }
+  }
+  return best;
+}
+
+LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core) {
+  LayerSlice s;
+  const std::int64_t band = core / split.channel_parts, slice = core % split.channel_parts;
+  if (band >= split.row_parts) return s;
+  s.begin = part_begin(g.channels(), split.channel_parts, slice);
+  s.end = part_begin(g.channels(), split.channel_parts, slice + 1);
+  s.row_begin = part_begin(g.rows(), split.row_parts, band);
+  s.row_end = part_begin(g.rows(), split.row_parts, band + 1);
+  return s;
+}
+
+LoadSources load_sources(const LayerGeometry& g, const LayerSplit& split, std::int64_t core) {
+  LoadSources from;
+  const std::int64_t band = core / split.channel_parts, slice = core % split.channel_parts;
+  if (band >= split.row_parts) return from;
+  if (band > 0) from.weights = slice;
+  if (slice > 0 && g.input_independent_of_channels()) from.inputs = band * split.channel_parts;
+  return from;
 }
 
 namespace {
@@ -341,7 +415,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     if (g.input_independent_of_channels() && !g.b_is_activation() && kc < ks && cc == 0) {
       LayerTiling io = best;
       io.weights_outer = false;
-      const ChannelSlice s{0, ks};
+      const LayerSlice s{0, ks};
       if (slice_traffic(g, io, s, batch).total() < slice_traffic(g, best, s, batch).total()) {
         best.weights_outer = false;
       }
@@ -355,7 +429,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
   if (halved && halved->in_channels_per_tile > 0) {
     const std::optional<LayerTiling> whole = plan(false);
     if (whole && whole->in_channels_per_tile == 0) {
-      const ChannelSlice s{0, ks};
+      const LayerSlice s{0, ks};
       if (slice_traffic(g, *whole, s, batch).total() < slice_traffic(g, *halved, s, batch).total())
         return *whole;
     }

@@ -33,10 +33,11 @@ class LayerGeometry {
   std::int64_t rows() const { return rows_; }
   std::int64_t channels() const { return channels_; }
   int input_count() const { return static_cast<int>(layer_->inputs.size()); }
-  // Full row tiles of `h` rows, [i * h, (i + 1) * h), with i in [lo, hi) read the same number of
-  // input rows (padding and the input's edge clip none of them): such tiles differ only in where
-  // they lie. Empty (lo == hi) when there are none.
-  std::pair<std::int64_t, std::int64_t> alike_row_tiles(std::int64_t h) const;
+  // Full row tiles of `h` rows from row `first` to `end`, [first + i * h, first + (i + 1) * h),
+  // with i in [lo, hi) read the same number of input rows (padding and the input's edge clip
+  // none of them): such tiles differ only in where they lie. Empty (lo == hi) when there are none.
+  std::pair<std::int64_t, std::int64_t> alike_row_tiles(std::int64_t h, std::int64_t first,
+                                                        std::int64_t end) const;
   // True when chunks of `kc` output channels (from any first channel) read the same input bytes
   // and do the same work: always, except for a grouped conv whose chunks straddle its groups
   // differently.
@@ -84,12 +85,38 @@ class LayerGeometry {
   std::int64_t rows_ = 1, channels_ = 1;
 };
 
-// Output channels [begin, end) given to core `core` of `cores` when the layer is split by
-// output channels (the layer-by-layer split). Empty when there are more cores than channels.
-struct ChannelSlice {
+// The part of a layer one core computes in a single-layer group: output channels [begin, end)
+// of output rows [row_begin, row_end) (row_end -1: to the last row).
+struct LayerSlice {
   std::int64_t begin = 0, end = 0;
+  std::int64_t row_begin = 0, row_end = -1;
 };
-ChannelSlice channel_slice(std::int64_t channels, std::int64_t cores, std::int64_t core);
+
+// How a single-layer group cuts its layer over its cores: a grid of `row_parts` bands of output
+// rows by `channel_parts` slices of output channels; core c takes band c / channel_parts and
+// slice c % channel_parts (cores beyond the grid idle). Bands and slices are as even as can be,
+// the first ones the largest: the first core of a grid column is the one whose weight loads the
+// column's other cores receive by multicast, the first core of a grid row the one whose input
+// loads the row's other cores receive (when the input does not depend on the channels), so it
+// must load at least what each of them does (cost/layer_walk.h).
+struct LayerSplit {
+  std::int64_t row_parts = 1, channel_parts = 1;
+  std::int64_t cores() const { return row_parts * channel_parts; }
+};
+
+// The grid for `cores` cores: among row_parts dividing `cores` (at most the rows; the channel
+// parts at most the channels), the one whose largest core finishes its PE-array or vector work
+// soonest, with off-chip time (halo rows included, pieces rounded up to DRAM bursts) as its floor;
+// ties go to more row bands (contiguous stores).
+LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t cores);
+// Core `core`'s part under `split`; empty (begin == end) for an idle core.
+LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core);
+// Where core `core` gets its loads from under `split`: the grid-column leader for loads into
+// the weight buffer, the grid-row leader for input loads; -1 when it loads from DRAM itself.
+struct LoadSources {
+  std::int64_t weights = -1, inputs = -1;
+};
+LoadSources load_sources(const LayerGeometry& g, const LayerSplit& split, std::int64_t core);
 
 struct LayerTiling {
   std::int64_t rows_per_tile = 1;      // output rows per tile

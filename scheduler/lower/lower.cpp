@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <stdexcept>
+#include <tuple>
 
 #include "common/checked.h"
 #include "common/error.h"
@@ -33,7 +36,11 @@ void set_layout(Command& c, const TileLayout& t) {
 // Emits the steps of a walk as one core's commands.
 class CommandEmitter : public TileSink {
  public:
-  CommandEmitter(std::vector<Command>& out, const AddressMap& map) : out_(out), map_(map) {}
+  // `group`: the emitters of every core, for the loads this one receives by multicast (from a
+  // core of lower index, emitted before it).
+  CommandEmitter(std::vector<Command>& out, const AddressMap& map,
+                 const std::vector<CommandEmitter>& group)
+      : out_(out), map_(map), group_(group) {}
   bool takes_runs() const override { return false; }
 
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
@@ -46,7 +53,11 @@ class CommandEmitter : public TileSink {
     c.bytes = bytes;
     c.addr = address(kind, from);
     set_layout(c, from.layout);
-    return push(std::move(c));
+    std::vector<Id>& mine = loads_[{layer, static_cast<int>(kind), static_cast<int>(buffer)}];
+    if (from.multicast_from >= 0) multicast(c, from.multicast_from, mine.size());
+    const Id id = push(std::move(c));
+    mine.push_back(id);
+    return id;
   }
   Id compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t,
              const std::vector<Id>& deps, std::int64_t) override {
@@ -83,6 +94,20 @@ class CommandEmitter : public TileSink {
     out_.push_back(std::move(c));
     return static_cast<Id>(out_.size() - 1);
   }
+  // Makes `c`, this core's k-th load of its layer, kind and buffer, receive the k-th such load
+  // of core `leader`. The walks guarantee that the leader has it and loads the same bytes.
+  void multicast(Command& c, std::int64_t leader, std::size_t k) const {
+    const CommandEmitter& from = group_.at(static_cast<std::size_t>(leader));
+    const auto it = from.loads_.find({c.layer, static_cast<int>(c.kind), static_cast<int>(c.buffer)});
+    if (&from == this || it == from.loads_.end() || k >= it->second.size())
+      throw std::logic_error("a multicast load has no matching load on its leader core");
+    const Command& l = from.out_[it->second[k]];
+    if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
+        l.multicast_core >= 0)
+      throw std::logic_error("a multicast load differs from its leader core's load");
+    c.multicast_core = static_cast<std::int32_t>(leader);
+    c.multicast_command = it->second[k];
+  }
   std::int64_t address(TensorKind kind, const DramRange& r) const {
     const auto i = static_cast<std::size_t>(r.value.index);
     const std::int64_t base = kind == TensorKind::Weight ? map_.weight_base[i]
@@ -93,6 +118,9 @@ class CommandEmitter : public TileSink {
 
   std::vector<Command>& out_;
   const AddressMap& map_;
+  const std::vector<CommandEmitter>& group_;
+  // This core's loads of each (layer, kind, buffer), in order.
+  std::map<std::tuple<int, int, int>, std::vector<Id>> loads_;
   StreamCursor stream_;
 };
 
@@ -177,7 +205,8 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
     }
     if (group.layers.size() > 1) group.tiles = group_cost(net, arch, group).tiles;
     std::vector<CommandEmitter> emitters;
-    for (auto& core : p.cores) emitters.emplace_back(core, map);
+    emitters.reserve(p.cores.size());
+    for (auto& core : p.cores) emitters.emplace_back(core, map, emitters);
     walk_group(net, arch, group,
                [&](std::int64_t c) -> TileSink& { return emitters[static_cast<std::size_t>(c)]; });
     for (auto& core : p.cores) {

@@ -54,6 +54,10 @@ std::string program_to_yaml(const Program& p, const Network& net) {
            << ", bytes: " << c.bytes << ", addr: " << c.addr;
         if (c.piece_bytes > 0) os << ", piece: " << c.piece_bytes << ", stride: " << c.stride_bytes;
         if (c.memory == MemoryLevel::Shared) os << ", memory: shared";
+        if (c.multicast_core >= 0) {
+          os << ", multicast: {core: " << c.multicast_core << ", command: " << c.multicast_command
+             << "}";
+        }
       } else if (c.op == CommandOp::Compute) {
         os << ", bytes: " << c.bytes;
         if (c.work.kind == WorkKind::Gemm) {
@@ -149,6 +153,42 @@ void sources(const Network& net, const Operand& op, std::vector<int>& out) {
     return;
   }
   for (const Operand& in : l.inputs) sources(net, in, out);
+}
+
+// A multicast load names a load of another core, in the same group, that reads the same bytes
+// from DRAM itself.
+void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) {
+  std::vector<std::vector<std::size_t>> group_of(p.cores.size());
+  for (std::size_t ci = 0; ci < p.cores.size(); ++ci) {
+    std::size_t g = 0;
+    for (const Command& c : p.cores[ci]) {
+      group_of[ci].push_back(g);
+      if (c.op == CommandOp::Sync) ++g;
+    }
+  }
+  for (std::size_t ci = 0; ci < p.cores.size(); ++ci) {
+    for (std::size_t i = 0; i < p.cores[ci].size(); ++i) {
+      const Command& c = p.cores[ci][i];
+      if (c.multicast_core < 0) continue;
+      YamlMap mm = cmds[ci][i].get_map("multicast");
+      const auto lc = static_cast<std::size_t>(c.multicast_core);
+      const auto li = static_cast<std::size_t>(c.multicast_command);
+      if (li >= p.cores[lc].size())
+        mm.fail("command", "core " + std::to_string(lc) + " has no command " + std::to_string(li));
+      const Command& l = p.cores[lc][li];
+      std::string why;
+      if (l.op != CommandOp::Load || l.memory != MemoryLevel::Dram || l.multicast_core >= 0)
+        why = "is not a load from DRAM (a multicast reads DRAM once, on its leader core)";
+      else if (group_of[lc][li] != group_of[ci][i])
+        why = "is in another group";
+      else if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
+               l.stride_bytes != c.stride_bytes || l.kind != c.kind)
+        why = "does not load the same bytes (kind, addr, bytes, piece and stride must match)";
+      if (!why.empty())
+        mm.fail("command", "command " + std::to_string(li) + " of core " + std::to_string(lc) +
+                               " " + why);
+    }
+  }
 }
 
 // What the program's commands do, checked against the network (docs/usage.md, "Programs"):
@@ -503,6 +543,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         m.allow("piece");  // optional: finish() then suggests them for a misspelling
         m.allow("stride");
         m.allow("memory");
+        if (c.op == CommandOp::Load) m.allow("multicast");
         if (m.has("piece") || m.has("stride")) {
           c.piece_bytes = m.get_int("piece", 1, std::max<std::int64_t>(1, c.bytes));
           c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);
@@ -514,6 +555,18 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         if (m.has("memory") && m.get_choice("memory", {"dram", "shared"}) == "shared") {
           c.memory = MemoryLevel::Shared;
           if (!arch.shared_buffer) m.fail("memory", "the arch has no shared_buffer");
+        }
+        if (c.op == CommandOp::Load && m.has("multicast")) {
+          if (c.memory == MemoryLevel::Shared)
+            m.fail("multicast", "a load from the shared buffer cannot be multicast");
+          YamlMap mm = m.get_map("multicast");
+          c.multicast_core =
+              static_cast<std::int32_t>(mm.get_int("core", 0, arch.core_count - 1));
+          if (c.multicast_core == static_cast<std::int32_t>(core_cmds.size() - 1))
+            mm.fail("core", "a load cannot receive its own core's load");
+          c.multicast_command =
+              static_cast<std::uint32_t>(mm.get_int("command", 0, std::int64_t{1} << 31));
+          mm.finish();
         }
         // Every byte (of the last piece) inside the memory: the shared buffer's capacity, or
         // DRAM's 2^48-byte address space. Divided: no overflow.
@@ -606,6 +659,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     }
     p.cores.push_back(std::move(list));
   }
+  check_multicast(p, core_cmds);
   check_work(p, core_cmds, groups, tiles, net, arch);
   return p;
 }

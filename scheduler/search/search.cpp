@@ -28,6 +28,9 @@ bool GroupEvaluator::better(const Score& a, const Score& b) const {
   return a.cycles != b.cycles ? a.cycles < b.cycles : a.bytes < b.bytes;
 }
 
+// With the latency objective, fused groups also try 2, 4, ... times the fewest tiles that fit.
+constexpr std::int64_t kMaxTileFactor = 4;
+
 const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const auto it = memo_.find(layers);
   if (it != memo_.end()) return it->second;
@@ -44,12 +47,24 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     const GroupCost c = coster.cost(cores, 0, min_tiles);
     if (!c.feasible) continue;
     if (coster.fused()) min_tiles = c.tiles;
-    const Score s{c.traffic.total(), c.est_cycles};
-    if (!best.feasible || better(s, best.score)) {
-      best.feasible = true;
-      best.cores = cores;
-      best.tiles = c.tiles;
-      best.score = s;
+    const auto consider = [&](const GroupCost& g) {
+      if (!g.feasible) return;
+      const Score s{g.traffic.total(), g.est_cycles};
+      if (!best.feasible || better(s, best.score)) {
+        best.feasible = true;
+        best.cores = cores;
+        best.tiles = g.tiles;
+        best.score = s;
+      }
+    };
+    consider(c);
+    // Latency first: more tiles than the fewest that fit let each core overlap its next tile's
+    // loads with its current tile's computes, for some recomputed halo rows and more steps.
+    if (coster.fused() && objective_ == Objective::Cycles) {
+      for (std::int64_t t = c.tiles * 2; t <= c.tiles * kMaxTileFactor; t *= 2) {
+        if (t > coster.max_tiles()) break;
+        consider(coster.cost(cores, t));
+      }
     }
   }
   if (coster.fused()) {

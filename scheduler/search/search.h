@@ -27,7 +27,7 @@ constexpr std::int64_t kOraclePartitionsPerSecond = 750000;
 // Every default is written here once; the command line and its help text read them from here.
 struct SearchOptions {
   std::string algorithm = "optimal";  // a name in search_algorithms() (--fusion)
-  Objective objective = Objective::Bytes;
+  Objective objective = Objective::Cycles;  // latency first (--objective)
   int max_group_layers = 16;             // optimal, dnnvm, efficient-s (--max-group-layers)
   int online_group_layers = 8;           // online
   std::int64_t max_candidates = 200000;  // optimal and dnnvm refuse to enumerate more

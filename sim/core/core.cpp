@@ -130,6 +130,21 @@ void Core::transfer(const Command& c, std::size_t group) {
   wait(cycles_to_time(done) - sc_core::sc_time_stamp());
 }
 
+// A load received by multicast: once the leader's load has read the bytes, they stream into
+// this core's buffer through its port (the interconnect delivers them to every receiver at once).
+void Core::receive(std::size_t i) {
+  const Command& c = (*setup_.commands)[i];
+  const Core& leader = *peers_->at(static_cast<std::size_t>(c.multicast_core));
+  Wait& w = wait_of(CommandOp::Load);
+  w.what = Wait::For::Peer;
+  w.peer = c.multicast_core;
+  w.dep = c.multicast_command;
+  while (!leader.done(c.multicast_command)) wait(leader.progress_event());
+  w.what = Wait::For::Nothing;
+  const double done = buffer(c.buffer).port.serve(now_cycles(), static_cast<double>(c.bytes));
+  wait(cycles_to_time(done) - sc_core::sc_time_stamp());
+}
+
 void Core::complete(std::size_t i, double start) {
   const Command& c = (*setup_.commands)[i];
   for (std::uint32_t f : c.frees) {
@@ -168,6 +183,9 @@ void Core::run_engine(CommandOp op) {
       stats_.compute_busy_cycles += cycles;
       layers_[static_cast<std::size_t>(c.layer)].macs += c.work.macs();
       layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
+    } else if (c.multicast_core >= 0) {
+      receive(i);
+      stats_.multicast_bytes_received += c.bytes;
     } else {
       transfer(c, g);
       if (c.memory == MemoryLevel::Shared) {  // on chip: not off-chip traffic

@@ -38,16 +38,22 @@ class Core : public sc_core::sc_module {
   std::size_t remaining(std::size_t epoch) const { return remaining_[epoch]; }
   const sc_core::sc_event& finished_event() const { return finished_event_; }
 
+  // The group's cores, for the loads this core receives by multicast; set before the simulation.
+  void set_peers(const std::vector<Core*>* peers) { peers_ = peers; }
+  bool done(std::size_t command) const { return done_[command] != 0; }
+  const sc_core::sc_event& progress_event() const { return progress_event_; }
+
   bool all_done() const;
   // The group (epoch) of the first command not done; past the last group when all are done.
   std::size_t stuck_group() const;
 
   // What one engine (load, compute, store) waits for, for the deadlock message.
   struct Wait {
-    enum class For : std::uint8_t { Nothing, Release, Dep, Space };
+    enum class For : std::uint8_t { Nothing, Release, Dep, Space, Peer };
     For what = For::Nothing;
     std::size_t command = 0;  // the command the engine is at
-    std::uint32_t dep = 0;    // For::Dep: the dependency not done
+    std::uint32_t dep = 0;    // For::Dep: the dependency not done; For::Peer: the peer's command
+    int peer = -1;            // For::Peer: the core whose load a multicast load waits for
     // For::Space: the bytes it allocates in `buffer`, and the buffer's use and capacity.
     BufferRole buffer = BufferRole::Input;
     std::int64_t bytes = 0, used = 0, capacity = 0;
@@ -75,12 +81,14 @@ class Core : public sc_core::sc_module {
   void wait_deps(std::size_t i);
   void allocate(std::size_t i, BufferRole role, std::int64_t bytes);
   void transfer(const Command& c, std::size_t group);
+  void receive(std::size_t i);
   void complete(std::size_t i, double start);
   Buffer& buffer(BufferRole r) { return buffers_[static_cast<int>(r)]; }
 
   Wait& wait_of(CommandOp op) { return waits_[static_cast<int>(op)]; }
 
   CoreSetup setup_;
+  const std::vector<Core*>* peers_ = nullptr;
   Wait waits_[3];  // by engine: CommandOp Load, Compute, Store
   std::vector<std::size_t> epoch_of_;
   std::vector<char> done_;

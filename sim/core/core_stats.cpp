@@ -40,6 +40,9 @@ const StatSchema<CoreStats>& CoreStats::schema() {
           "bytes the core loaded from the shared on-chip buffer");
     r.add("shared_bytes_stored", &C::shared_bytes_stored, "bytes",
           "bytes the core stored to the shared on-chip buffer");
+    r.add("multicast_bytes_received", &C::multicast_bytes_received, "bytes",
+          "bytes the core received by multicast: loads another core of its group read from "
+          "DRAM once for both");
     return r;
   }();
   return s;

@@ -38,6 +38,7 @@ struct CoreStats {
   std::int64_t loads = 0, computes = 0, stores = 0;
   std::int64_t bytes_loaded = 0, bytes_stored = 0;                // from and to DRAM
   std::int64_t shared_bytes_loaded = 0, shared_bytes_stored = 0;  // the shared buffer
+  std::int64_t multicast_bytes_received = 0;  // loads another core read from DRAM
 
   static const StatSchema<CoreStats>& schema();
 };

@@ -273,8 +273,8 @@ layers:
           if (cc > 0 && !g.splits_input_channels()) continue;
           for (const bool weights_outer : {true, false}) {
             if (!weights_outer && (!g.input_independent_of_channels() || cc > 0)) continue;
-            for (const fusim::ChannelSlice s :
-                 {fusim::ChannelSlice{0, g.channels()}, fusim::ChannelSlice{1, g.channels() - 2}}) {
+            for (const fusim::LayerSlice s :
+                 {fusim::LayerSlice{0, g.channels()}, fusim::LayerSlice{1, g.channels() - 2}}) {
               INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
                           << " input channels per tile, weights outer " << weights_outer
                           << ", slice " << s.begin << ".." << s.end);
