@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <yaml-cpp/depthguard.h>
 
@@ -124,10 +125,11 @@ std::string read_input_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file");
   // Read at most one byte past the limit, so that /dev/zero or a pipe cannot exhaust memory.
+  // On the heap: 64 KiB would be a whole small stack (ulimit -s 64).
   std::string text;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
+  std::vector<char> buf(std::size_t{1} << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
     if (static_cast<std::int64_t>(text.size()) > limits::kMaxFileBytes)
       throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
   }
