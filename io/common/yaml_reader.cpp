@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -122,8 +123,13 @@ std::string read_input_file(const std::string& path) {
   const auto size = std::filesystem::file_size(path, ec);  // fails for a pipe or a device
   if (!ec && size > static_cast<std::uintmax_t>(limits::kMaxFileBytes))
     throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open file");
+  if (!in) {
+    const int err = errno;  // the operating system's reason, when the stream kept it
+    throw InputError(path, 0, "",
+                     "cannot open file" + (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+  }
   // Read at most one byte past the limit, so that /dev/zero or a pipe cannot exhaust memory.
   // On the heap: 64 KiB would be a whole small stack (ulimit -s 64).
   std::string text;
@@ -133,7 +139,11 @@ std::string read_input_file(const std::string& path) {
     if (static_cast<std::int64_t>(text.size()) > limits::kMaxFileBytes)
       throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
   }
-  if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+  if (in.bad()) {
+    const int err = errno;
+    throw InputError(path, 0, "",
+                     "cannot read file" + (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+  }
   return text;
 }
 

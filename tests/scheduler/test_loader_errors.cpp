@@ -93,7 +93,9 @@ std::string arch_text(const std::string& extra) {
 
 TEST_CASE("a missing file names the path", "[loader]") {
   const std::string path = "fusim_test_does_not_exist.yaml";
-  CHECK_INPUT_ERROR(fusim::load_network(path), path, 0, "", {path, "cannot open"});
+  // With the operating system's reason.
+  CHECK_INPUT_ERROR(fusim::load_network(path), path, 0, "",
+                    {path, "cannot open file: No such file or directory"});
   CHECK_INPUT_ERROR(fusim::load_arch(path, {}), path, 0, "", {path, "cannot open"});
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
@@ -671,7 +673,7 @@ TEST_CASE("arch: base files", "[loader]") {
     const std::string text = "base: fusim_test_no_such_base.yaml\nclock_mhz: 500\n";
     const std::string p = write_temp("arch_missing_base.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 1, "base",
-                      {"fusim_test_no_such_base.yaml", "cannot open"});
+                      {"fusim_test_no_such_base.yaml", "cannot open", "No such file or directory"});
   }
   {
     // An error in the base file names the base file.
