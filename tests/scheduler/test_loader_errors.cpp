@@ -881,6 +881,16 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
                       {"10250 bytes", "3-byte pieces"});
   }
+  SECTION("a strided store of zero bytes names bytes, not piece") {
+    const std::string store = "{op: store, layer: \"conv2\", kind: ofmap, buffer: output, ";
+    const std::string text =
+        replace_once(good, store + "bytes: 1024,", store + "bytes: 0, piece: 64, stride: 128,");
+    const std::string p = write_temp("prog_store_zero.yaml", text);
+    const int line = line_of(text, store);
+    const std::string key = "cores[0].commands[" + std::to_string(line - cmd0) + "].bytes";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key,
+                      {"a store in pieces", "at least one byte"});
+  }
   SECTION("a strided load whose stride is shorter than its pieces") {
     const std::string text =
         replace_once(good, "bytes: 10250, addr: ", "bytes: 10250, piece: 10, stride: 5, addr: ");
