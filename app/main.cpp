@@ -17,6 +17,7 @@
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "driver.h"
+#include "large_stack.h"
 #include "network/network_io.h"
 #include "output_dir.h"
 #include "schedule/program_io.h"
@@ -259,7 +260,7 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int fusim_main(int argc, char** argv) {
   // Past a size limit (ulimit -f), a write fails with EFBIG instead of killing fusim, so that
   // the error is reported and the temporary files are removed.
   signal(SIGXFSZ, SIG_IGN);
@@ -353,4 +354,9 @@ int main(int argc, char** argv) {
     std::cerr << "fusim: internal error: " << e.what() << "\n";
     return 1;
   }
+}
+
+// The run is on a stack of its own: the main thread's is as small as `ulimit -s` makes it.
+int main(int argc, char** argv) {
+  return fusim::run_on_large_stack(fusim_main, argc, argv);
 }

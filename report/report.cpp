@@ -34,7 +34,7 @@ std::string sig10(double v) {
 }
 
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
   return out + "\"";
@@ -128,7 +128,9 @@ const StatSchema<GroupRow>& group_schema() {
     using G = GroupRow;
     StatSchema<G> r;
     r.add("index", &G::index, "", "the group's index in the schedule (execution order)", kCsv);
-    r.texts("layers", "the group's layers in topological order (groups.csv: space-separated)",
+    r.texts("layers",
+            "the group's layers in topological order (groups.csv: separated by `;`, a `;` "
+            "or `\\` in a name written `\\;` or `\\\\`)",
             [](const G& g) {
               std::vector<std::string> names;
               for (int li : g.group().layers) names.push_back(g.run->net->layer(li).name);
@@ -270,8 +272,16 @@ std::string csv_cell(const StatNode& n) {
       return s;
     }
     case StatKind::TextList: {
+      // Separated by ';', a backslash before each ';' or backslash inside a text: a layer name
+      // may hold any character, a space or a ';' among them, and the cell still splits one way.
       std::string s;
-      for (std::size_t i = 0; i < n.texts.size(); ++i) s += (i ? " " : "") + n.texts[i];
+      for (std::size_t i = 0; i < n.texts.size(); ++i) {
+        if (i) s += ';';
+        for (char ch : n.texts[i]) {
+          if (ch == ';' || ch == '\\') s += '\\';
+          s += ch;
+        }
+      }
       return csv_field(s);
     }
     default:

@@ -1,6 +1,8 @@
 // The arch loader and writer, driven by the parameter tables of model/arch (arch_params() and the
 // tables below it): this file knows YAML and the rules between keys, the tables know the keys.
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -157,7 +159,12 @@ struct ArchBuilder {
       const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
       const std::string base_path = !base.empty() && base[0] == '/' ? base : dir + base;
       // Name the file and line that refer to a missing base, not just the missing path.
-      if (!std::ifstream(base_path)) root.fail(kBase, "cannot open base file '" + base_path + "'");
+      errno = 0;
+      if (!std::ifstream(base_path)) {
+        const int err = errno;
+        root.fail(kBase, "cannot open base file '" + base_path + "'" +
+                             (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+      }
       load_file(base_path, depth + 1);
     } else {
       root.raw(kBase);

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <yaml-cpp/depthguard.h>
 
@@ -121,17 +123,27 @@ std::string read_input_file(const std::string& path) {
   const auto size = std::filesystem::file_size(path, ec);  // fails for a pipe or a device
   if (!ec && size > static_cast<std::uintmax_t>(limits::kMaxFileBytes))
     throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open file");
+  if (!in) {
+    const int err = errno;  // the operating system's reason, when the stream kept it
+    throw InputError(path, 0, "",
+                     "cannot open file" + (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+  }
   // Read at most one byte past the limit, so that /dev/zero or a pipe cannot exhaust memory.
+  // On the heap: 64 KiB would be a whole small stack (ulimit -s 64).
   std::string text;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
+  std::vector<char> buf(std::size_t{1} << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
     if (static_cast<std::int64_t>(text.size()) > limits::kMaxFileBytes)
       throw InputError(path, 0, "", file_too_large(limits::kMaxFileBytes + 1));
   }
-  if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+  if (in.bad()) {
+    const int err = errno;
+    throw InputError(path, 0, "",
+                     "cannot read file" + (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+  }
   return text;
 }
 

@@ -545,7 +545,12 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         m.allow("memory");
         if (c.op == CommandOp::Load) m.allow("multicast");
         if (m.has("piece") || m.has("stride")) {
-          c.piece_bytes = m.get_int("piece", 1, std::max<std::int64_t>(1, c.bytes));
+          // Pieces of at least one byte: zero bytes have none (named here, not as `piece`'s range).
+          if (c.bytes == 0) {
+            m.fail("bytes", std::string("a ") + (c.op == CommandOp::Load ? "load" : "store") +
+                                " in pieces (piece, stride) moves at least one byte");
+          }
+          c.piece_bytes = m.get_int("piece", 1, c.bytes);
           c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);
           if (c.bytes % c.piece_bytes != 0) {
             m.fail("piece", std::to_string(c.bytes) + " bytes are not a whole number of " +

@@ -1,6 +1,8 @@
 // The stats registry and the report that walks it: a schema's order, rounding and nesting; every
 // field report.json and the CSVs hold is registered (and so documented), and nothing else is.
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -159,4 +161,29 @@ TEST_CASE("the report tree carries the simulator's counters under their register
   CHECK(hits == group_hits);  // the same requests, by channel and by group
   REQUIRE(tree["cores"].children.size() == s.cores.size());
   CHECK(tree["cores"].children[0]["compute_busy_cycles"].integer == s.cores[0].compute_busy_cycles);
+}
+
+TEST_CASE("groups.csv's layer list splits one way, whatever the layer names hold", "[report]") {
+  // tiny_chain with names holding a space, a ';', a ',' and a backslash; optimal fuses all three.
+  std::ifstream in(fusim::test::src("workloads/tiny_chain.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto rename = [&text](const std::string& from, const std::string& to) {
+    const std::size_t at = text.find("name: " + from + "\n");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size() + 6, "name: " + to);
+  };
+  rename("conv1", "\"conv 1\"");
+  rename("conv2", "\"conv;2\"");
+  rename("fc", "\"f,c\\\\x\"");  // YAML "f,c\\x": the name f,c\x
+  const std::string net = fusim::test::write_temp("names_with_separators.yaml", text);
+  const auto run = fusim::test::run(fusim::test::src("configs/mlu.yaml"), net, {}, "optimal");
+  REQUIRE(run->result.program->schedule.groups.size() == 1);
+  const std::string csv = fusim::groups_csv(run->result);
+  const std::string row = csv.substr(csv.find('\n') + 1);
+  // A ';' and a backslash inside a name are escaped with a backslash; the ',' makes the cell
+  // a quoted CSV field.
+  CHECK(row.rfind("0,\"conv 1;conv\\;2;f,c\\\\x\",1,", 0) == 0);
+  // report.json keeps the names as they are, in a list.
+  const auto report = nlohmann::json::parse(fusim::report_json(run->result));
+  CHECK(report["groups"][0]["layers"] == nlohmann::json::array({"conv 1", "conv;2", "f,c\\x"}));
 }

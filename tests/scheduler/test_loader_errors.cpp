@@ -93,7 +93,9 @@ std::string arch_text(const std::string& extra) {
 
 TEST_CASE("a missing file names the path", "[loader]") {
   const std::string path = "fusim_test_does_not_exist.yaml";
-  CHECK_INPUT_ERROR(fusim::load_network(path), path, 0, "", {path, "cannot open"});
+  // With the operating system's reason.
+  CHECK_INPUT_ERROR(fusim::load_network(path), path, 0, "",
+                    {path, "cannot open file: No such file or directory"});
   CHECK_INPUT_ERROR(fusim::load_arch(path, {}), path, 0, "", {path, "cannot open"});
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
@@ -671,7 +673,7 @@ TEST_CASE("arch: base files", "[loader]") {
     const std::string text = "base: fusim_test_no_such_base.yaml\nclock_mhz: 500\n";
     const std::string p = write_temp("arch_missing_base.yaml", text);
     CHECK_INPUT_ERROR(fusim::load_arch(p, {}), p, 1, "base",
-                      {"fusim_test_no_such_base.yaml", "cannot open"});
+                      {"fusim_test_no_such_base.yaml", "cannot open", "No such file or directory"});
   }
   {
     // An error in the base file names the base file.
@@ -878,6 +880,16 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].piece";
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
                       {"10250 bytes", "3-byte pieces"});
+  }
+  SECTION("a strided store of zero bytes names bytes, not piece") {
+    const std::string store = "{op: store, layer: \"conv2\", kind: ofmap, buffer: output, ";
+    const std::string text =
+        replace_once(good, store + "bytes: 1024,", store + "bytes: 0, piece: 64, stride: 128,");
+    const std::string p = write_temp("prog_store_zero.yaml", text);
+    const int line = line_of(text, store);
+    const std::string key = "cores[0].commands[" + std::to_string(line - cmd0) + "].bytes";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key,
+                      {"a store in pieces", "at least one byte"});
   }
   SECTION("a strided load whose stride is shorter than its pieces") {
     const std::string text =
