@@ -437,10 +437,7 @@ void DramController::execute(int c) {
     ch.bus_last_read = true;
     ++n.reads;
     n.bytes_read += done.bytes;
-    std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(c)];
-    const auto lat = static_cast<std::size_t>(end - done.queued);
-    if (hist.size() <= lat) hist.resize(lat + 1, 0);
-    ++hist[lat];
+    latency_[static_cast<std::size_t>(c)].add(end - done.queued);
   } else {
     end = t + t_.tCWL + burst_ticks_;
     rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);
@@ -520,29 +517,46 @@ bool DramController::busy() const {
   return false;
 }
 
+void DramController::LatencyHistogram::add(DramTick latency) {
+  const auto lat = static_cast<std::size_t>(latency);
+  if (lat >= kDenseTicks) {
+    ++tail[latency];
+    return;
+  }
+  if (dense.size() <= lat) dense.resize(lat + 1, 0);
+  ++dense[lat];
+}
+
+template <class F>
+void DramController::LatencyHistogram::for_each(F f) const {
+  for (std::size_t i = 0; i < dense.size(); ++i) {
+    if (dense[i] != 0) f(static_cast<DramTick>(i), dense[i]);
+  }
+  for (const auto& [lat, reads] : tail) f(lat, reads);
+}
+
 DramController::Latency DramController::read_latency(int channel) const {
-  const std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(channel)];
+  const LatencyHistogram& hist = latency_[static_cast<std::size_t>(channel)];
   Latency l;
   std::int64_t n = 0;
   double sum = 0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
-    n += hist[i];
-    sum += static_cast<double>(hist[i]) * static_cast<double>(i);
-  }
+  hist.for_each([&](DramTick t, std::int64_t reads) {
+    n += reads;
+    sum += static_cast<double>(reads) * static_cast<double>(t);
+  });
   if (n == 0) return l;
   l.mean = sum / static_cast<double>(n);
   // Nearest rank: the smallest latency with at least ceil(q n) reads at or below it.
   const auto rank = [n](std::int64_t pct) { return (pct * n + 99) / 100; };
   const std::int64_t r50 = rank(50), r95 = rank(95), r99 = rank(99);
   std::int64_t seen = 0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
+  hist.for_each([&](DramTick t, std::int64_t reads) {
     const std::int64_t before = seen;
-    seen += hist[i];
-    const auto t = static_cast<DramTick>(i);
+    seen += reads;
     if (before < r50 && seen >= r50) l.p50 = t;
     if (before < r95 && seen >= r95) l.p95 = t;
     if (before < r99 && seen >= r99) l.p99 = t;
-  }
+  });
   return l;
 }
 

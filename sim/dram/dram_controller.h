@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -174,7 +175,18 @@ class DramController {
   std::vector<int> free_streams_;
   std::vector<std::pair<int, DramTick>> completed_;
   std::vector<ChannelStats> counters_;
-  std::vector<std::vector<std::int64_t>> latency_;  // per channel: reads by latency in ticks
+  // Reads by latency in ticks, one per channel: a dense count per tick up to kDenseTicks, and
+  // the rare longer latencies (a read starved behind other streams) by value, so that memory
+  // stays bounded by the distinct long latencies seen, not by the longest one.
+  struct LatencyHistogram {
+    static constexpr std::size_t kDenseTicks = 4096;
+    std::vector<std::int64_t> dense;
+    std::map<DramTick, std::int64_t> tail;
+    void add(DramTick latency);
+    template <class F>
+    void for_each(F f) const;  // f(latency, reads) in increasing latency, nonzero counts only
+  };
+  std::vector<LatencyHistogram> latency_;
   std::vector<DramGroupCounters> groups_;
   std::uint64_t seq_ = 0;
   std::int64_t active_streams_ = 0;
