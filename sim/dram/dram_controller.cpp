@@ -55,6 +55,7 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
   for (Channel& ch : channels_) {
     ch.banks.resize(nbanks);
     ch.commands.resize(nbanks);
+    ch.full.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
@@ -240,13 +241,20 @@ bool DramController::dispatch(Channel& ch) {
   bool any = false;
   for (;;) {
     switch_mode(ch);
+    if (ch.full_queues == ch.commands.size()) return any;  // no room anywhere: skip the walk
     std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
     auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
-      return ch.commands[static_cast<std::size_t>(r.bank)].size() < depth;
+      return ch.full[static_cast<std::size_t>(r.bank)] == 0;
     });
     if (it == q.end()) return any;
-    ch.commands[static_cast<std::size_t>(it->bank)].push_back(*it);
+    std::vector<Request>& to = ch.commands[static_cast<std::size_t>(it->bank)];
+    to.push_back(*it);
+    if (to.size() == depth) {
+      ++ch.full_queues;
+      ch.full[static_cast<std::size_t>(it->bank)] = 1;
+    }
+    ch.banks[static_cast<std::size_t>(it->bank)].stale = true;
     ch.changed.push_back(it->bank);
     ++ch.queued_commands;
     if (!it->write) ++ch.queued_read_commands;
@@ -291,10 +299,35 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
     }
     if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
   };
+  if (b.stale) {
+    QueueSummary& sm = b.summary;
+    sm = QueueSummary{};
+    const auto take = [&](int& oldest, DramTick& latest, std::size_t i) {
+      if (oldest < 0 || q[i].seq < q[static_cast<std::size_t>(oldest)].seq)
+        oldest = static_cast<int>(i);
+      latest = std::max(latest, q[i].arrival);
+    };
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      take(sm.oldest, sm.latest, i);
+      if (b.open_row < 0 || q[i].row != b.open_row) continue;
+      if (q[i].write) {
+        take(sm.oldest_write_hit, sm.latest_write_hit, i);
+      } else {
+        take(sm.oldest_read_hit, sm.latest_read_hit, i);
+      }
+    }
+    b.stale = false;
+  }
+  const QueueSummary& sm = b.summary;
   if (b.open_row < 0) {
     // Every request needs an activate, at the same time but for its arrival.
     const DramTick act =
         std::max({b.act_ok, rk.act_ok, g.act_ok, rk.faw[rk.faw_pos] + t_.tFAW, floor});
+    if (sm.latest <= act) {  // all at `act`: the oldest goes first
+      offer(Kind::Act, act, act == rk.faw[rk.faw_pos] + t_.tFAW,
+            static_cast<std::size_t>(sm.oldest));
+      return;
+    }
     for (std::size_t i = 0; i < q.size(); ++i) {
       const DramTick t = std::max(act, q[i].arrival);
       offer(Kind::Act, t, t == rk.faw[rk.faw_pos] + t_.tFAW, i);
@@ -307,12 +340,20 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
   const DramTick wr =
       std::max({b.col_ok, rk.wr_ok, g.wr_ok,
                 ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
-  bool hit_queued = false;
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    if (q[i].row != b.open_row) continue;
-    hit_queued = true;
-    offer(Kind::Col, std::max(q[i].write ? wr : rd, q[i].arrival), false, i);
-  }
+  const bool hit_queued = sm.oldest_read_hit >= 0 || sm.oldest_write_hit >= 0;
+  const auto hits = [&](bool write, int oldest, DramTick latest, DramTick at) {
+    if (oldest < 0) return;
+    if (latest <= at) {  // all at `at`: the oldest goes first
+      offer(Kind::Col, at, false, static_cast<std::size_t>(oldest));
+      return;
+    }
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      if (q[i].row != b.open_row || q[i].write != write) continue;
+      offer(Kind::Col, std::max(at, q[i].arrival), false, i);
+    }
+  };
+  hits(false, sm.oldest_read_hit, sm.latest_read_hit, rd);
+  hits(true, sm.oldest_write_hit, sm.latest_write_hit, wr);
   // The head, for another row, may close this one while no request of the queue hits it, or
   // once the row has served row_hit_cap column commands.
   if (q.front().row == b.open_row) return;
@@ -363,6 +404,7 @@ void DramController::refresh(Channel& ch, int c, int rank) {
   }
   for (Bank& b : ch.banks) {
     if (b.rank != rank) continue;
+    b.stale = true;
     if (b.open_row >= 0) ++n.precharges;
     b.open_row = -1;
     b.hits = 0;
@@ -388,6 +430,7 @@ void DramController::execute(int c) {
   std::vector<Request>& q = ch.commands[static_cast<std::size_t>(e.index)];
   Request& r = q[static_cast<std::size_t>(e.pos)];
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
+  b.stale = true;  // every command changes its queue or its open row
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   ChannelStats& n = counters_[static_cast<std::size_t>(c)];
@@ -437,10 +480,7 @@ void DramController::execute(int c) {
     ch.bus_last_read = true;
     ++n.reads;
     n.bytes_read += done.bytes;
-    std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(c)];
-    const auto lat = static_cast<std::size_t>(end - done.queued);
-    if (hist.size() <= lat) hist.resize(lat + 1, 0);
-    ++hist[lat];
+    latency_[static_cast<std::size_t>(c)].add(end - done.queued);
   } else {
     end = t + t_.tCWL + burst_ticks_;
     rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);
@@ -457,6 +497,10 @@ void DramController::execute(int c) {
   const auto epoch = static_cast<std::size_t>(static_cast<double>(end) / epoch_ticks_);
   if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
   n.epoch_bytes[epoch] += done.bytes;
+  if (q.size() == static_cast<std::size_t>(p_.command_queue_depth)) {
+    --ch.full_queues;
+    ch.full[static_cast<std::size_t>(e.index)] = 0;
+  }
   q.erase(q.begin() + e.pos);
   --ch.queued_commands;
   if (!done.write) --ch.queued_read_commands;
@@ -520,29 +564,46 @@ bool DramController::busy() const {
   return false;
 }
 
+void DramController::LatencyHistogram::add(DramTick latency) {
+  const auto lat = static_cast<std::size_t>(latency);
+  if (lat >= kDenseTicks) {
+    ++tail[latency];
+    return;
+  }
+  if (dense.size() <= lat) dense.resize(lat + 1, 0);
+  ++dense[lat];
+}
+
+template <class F>
+void DramController::LatencyHistogram::for_each(F f) const {
+  for (std::size_t i = 0; i < dense.size(); ++i) {
+    if (dense[i] != 0) f(static_cast<DramTick>(i), dense[i]);
+  }
+  for (const auto& [lat, reads] : tail) f(lat, reads);
+}
+
 DramController::Latency DramController::read_latency(int channel) const {
-  const std::vector<std::int64_t>& hist = latency_[static_cast<std::size_t>(channel)];
+  const LatencyHistogram& hist = latency_[static_cast<std::size_t>(channel)];
   Latency l;
   std::int64_t n = 0;
   double sum = 0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
-    n += hist[i];
-    sum += static_cast<double>(hist[i]) * static_cast<double>(i);
-  }
+  hist.for_each([&](DramTick t, std::int64_t reads) {
+    n += reads;
+    sum += static_cast<double>(reads) * static_cast<double>(t);
+  });
   if (n == 0) return l;
   l.mean = sum / static_cast<double>(n);
   // Nearest rank: the smallest latency with at least ceil(q n) reads at or below it.
   const auto rank = [n](std::int64_t pct) { return (pct * n + 99) / 100; };
   const std::int64_t r50 = rank(50), r95 = rank(95), r99 = rank(99);
   std::int64_t seen = 0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
+  hist.for_each([&](DramTick t, std::int64_t reads) {
     const std::int64_t before = seen;
-    seen += hist[i];
-    const auto t = static_cast<DramTick>(i);
+    seen += reads;
     if (before < r50 && seen >= r50) l.p50 = t;
     if (before < r95 && seen >= r95) l.p95 = t;
     if (before < r99 && seen >= r99) l.p99 = t;
-  }
+  });
   return l;
 }
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -103,11 +104,23 @@ class DramController {
     bool started = false;  // its first command has issued (it is classified)
     std::int64_t row = 0;
   };
+  // What the scheduler needs of a bank's command queue for its open row (or, closed, of every
+  // request): per class (read hits, write hits, all requests) the oldest request's place and the
+  // latest arrival. When no request of a class arrives after the class's command time, the
+  // oldest of the class is its candidate, so the queue need not be walked per command.
+  struct QueueSummary {
+    int oldest_read_hit = -1, oldest_write_hit = -1, oldest = -1;
+    DramTick latest_read_hit = -kNever, latest_write_hit = -kNever, latest = -kNever;
+  };
   struct Bank {
     std::int64_t open_row = -1;
     std::int64_t hits = 0;  // column commands since the activate
     DramTick act_ok = 0, pre_ok = 0, col_ok = 0;
     std::int32_t rank = 0, group = 0;  // group: index into the channel's bank groups
+    // A cache of the bank's queue and open row, rebuilt by consider_bank once either changed
+    // (stale = true); mutable because it changes no result.
+    mutable QueueSummary summary;
+    mutable bool stale = true;
   };
   struct Rank {
     DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
@@ -136,8 +149,10 @@ class DramController {
     std::vector<std::vector<Request>> commands;          // per bank: its command queue
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
     std::int64_t queued_commands = 0, queued_read_commands = 0;
-    std::int64_t drain = 0;    // batch: writes still to send in this drain
-    std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
+    std::size_t full_queues = 0;  // command queues holding command_queue_depth requests
+    std::vector<char> full;       // per bank: its command queue is full (dispatch's walk)
+    std::int64_t drain = 0;       // batch: writes still to send in this drain
+    std::vector<int> changed;     // scratch of compute_next: banks dispatch added requests to
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -174,7 +189,18 @@ class DramController {
   std::vector<int> free_streams_;
   std::vector<std::pair<int, DramTick>> completed_;
   std::vector<ChannelStats> counters_;
-  std::vector<std::vector<std::int64_t>> latency_;  // per channel: reads by latency in ticks
+  // Reads by latency in ticks, one per channel: a dense count per tick up to kDenseTicks, and
+  // the rare longer latencies (a read starved behind other streams) by value, so that memory
+  // stays bounded by the distinct long latencies seen, not by the longest one.
+  struct LatencyHistogram {
+    static constexpr std::size_t kDenseTicks = 4096;
+    std::vector<std::int64_t> dense;
+    std::map<DramTick, std::int64_t> tail;
+    void add(DramTick latency);
+    template <class F>
+    void for_each(F f) const;  // f(latency, reads) in increasing latency, nonzero counts only
+  };
+  std::vector<LatencyHistogram> latency_;
   std::vector<DramGroupCounters> groups_;
   std::uint64_t seq_ = 0;
   std::int64_t active_streams_ = 0;

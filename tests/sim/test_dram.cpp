@@ -321,6 +321,27 @@ TEST_CASE("read latency: an unloaded read takes tRCD + tCL + burst, at every per
   CHECK(m.p99 == miss);
 }
 
+TEST_CASE("read latency: latencies beyond the dense histogram count the same", "[dram]") {
+  // The histogram counts latencies under 4096 ticks per tick and longer ones by value: a miss
+  // with tRCD 6000 lands beyond, the later row hit within.
+  fusim::DramParams p = ddr4();
+  p.timing.tRCD = 6000;
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  c.submit(burst(100, 0));
+  run(c);
+  const DramTick miss = t.tRCD + t.tCL + p.burst_length / 2;
+  CHECK(c.read_latency(0).p50 == miss);
+  c.submit(burst(7000, 64 * 4));  // after the miss, before the first refresh
+  run(c);
+  const DramController::Latency m = c.read_latency(0);
+  const DramTick hit = t.tCL + p.burst_length / 2;
+  CHECK(m.mean == Approx(static_cast<double>(miss + hit) / 2));
+  CHECK(m.p50 == hit);
+  CHECK(m.p95 == miss);
+  CHECK(m.p99 == miss);
+}
+
 TEST_CASE("a strided tile costs more than a contiguous one of the same bytes", "[dram]") {
   const fusim::DramParams p = ddr4();
   DramStream contiguous;
