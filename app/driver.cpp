@@ -70,6 +70,11 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   if (!o.schedule_in.empty()) {
     run->program = std::make_unique<Program>(load_program(o.schedule_in, net, arch));
   } else {
+    if (o.search.cores > arch.core_count) {
+      throw InputError("", 0, "--cores",
+                       std::to_string(o.search.cores) + " cores asked for, but the arch has " +
+                           std::to_string(arch.core_count));
+    }
     // A network whose layer-by-layer program cannot fit in memory is refused before a search
     // spends time on it; the chosen schedule is checked again below.
     check_address_space(plan_addresses(net, arch), o.net_path);

@@ -112,6 +112,7 @@ struct CommandLine {
   fusim::RunOptions run;
   std::string out_dir, schedule_out;
   std::string objective;  // a name in kObjectives
+  std::string cores;      // --cores: "", "auto" or a number
   bool quiet = false, convert_only = false;
 };
 
@@ -159,6 +160,19 @@ void add_options(CLI::App& app, CommandLine& cl) {
         for (const auto& o : kObjectives)
           if (o.first == v) return std::string();
         return "expects " + objectives + ", not '" + v + "'";
+      }));
+  app.add_option("--cores", cl.cores,
+                 "cores per group: auto (the search chooses per group; with --fusion none,\n"
+                 "per layer) or a number N (every group on N cores); default: auto, and\n"
+                 "all cores for --fusion none (the layer-by-layer baseline)")
+      ->option_text("N|auto")
+      ->check(validator([](const std::string& v) {
+        if (v == "auto") return std::string();
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1 || n > (1L << 20))
+          return "expects auto or a whole number of cores, not '" + v + "'";
+        return std::string();
       }));
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
@@ -294,6 +308,10 @@ static int fusim_main(int argc, char** argv) {
     }
     for (const auto& o : kObjectives)
       if (o.first == cl.objective) opt.search.objective = o.second;
+    if (cl.cores == "auto")
+      opt.search.cores = fusim::kCoresAuto;
+    else if (!cl.cores.empty())
+      opt.search.cores = std::strtol(cl.cores.c_str(), nullptr, 10);
     check_command_line(app, cl);
 
     if (cl.convert_only) {

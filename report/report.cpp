@@ -52,6 +52,15 @@ double peak_macs_per_cycle(const Arch& a) {
          static_cast<double>(a.core.pe_array.cols);
 }
 
+// The roofline bound: the off-chip floor at the DRAM peak, or the network's MACs at the PE
+// arrays' peak, whichever is longer (vector work, latencies and launches not counted).
+double roofline_cycles(const Network& net, const Arch& a) {
+  const double bytes = static_cast<double>(compulsory_traffic(net, a).total());
+  return std::max(bytes / std::max(1e-9, a.dram_peak_bytes_per_cycle()),
+                  static_cast<double>(net.total_macs()) / std::max(1.0, peak_macs_per_cycle(a)));
+}
+
+
 std::string with_commas(std::int64_t v) {
   std::string s = std::to_string(v);
   for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3)
@@ -210,6 +219,15 @@ const StatSchema<RunResult>& run_schema() {
               "layers read, network outputs, each once",
               [](const R& x) { return compulsory_traffic(*x.net, *x.arch).total(); });
     r.after("offchip_ofmap_write_bytes");
+    r.real("roofline_cycles", significant(10), "cycles",
+           "the roofline bound: the off-chip floor at the DRAM peak or the MACs at the PE arrays' "
+           "peak, whichever is longer",
+           [](const R& x) { return roofline_cycles(*x.net, *x.arch); });
+    r.real("x_of_roofline", significant(10), "ratio", "cycles over roofline_cycles",
+           [](const R& x) {
+             return static_cast<double>(whole_cycles(x.sim.cycles)) /
+                    std::max(1.0, roofline_cycles(*x.net, *x.arch));
+           });
     r.list("layers", "one entry per network layer, by index", layer_schema(), [](const R& x) {
       std::vector<LayerRow> rows(x.net->layers().size());
       for (std::size_t i = 0; i < rows.size(); ++i)
@@ -343,6 +361,12 @@ std::string summary_text(const RunResult& r) {
      << with_commas(s.traffic.ofmap_write) << ")\n";
   os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
      << " B  (weights, input elements read, outputs, each once)\n";
+  {
+    const double roof = roofline_cycles(net, a);
+    os << "  roofline          " << with_commas(static_cast<std::int64_t>(std::ceil(roof)))
+       << " cycles (floor at the DRAM peak, or MACs at the PE peak); this run "
+       << num(static_cast<double>(cycles) / std::max(1.0, roof), 2) << "x of roofline\n";
+  }
   {
     std::int64_t hits = 0, misses = 0, conflicts = 0;
     for (const ChannelStats& c : s.dram_channels) {

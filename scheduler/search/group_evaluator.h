@@ -32,10 +32,12 @@ struct GroupChoice {
 
 class GroupEvaluator {
  public:
-  GroupEvaluator(const Network& net, const Arch& arch, Objective objective);
+  // `cores`: SearchOptions::cores.
+  GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
+                 std::int64_t cores = kCoresDefault);
 
   // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
-  // the arch's count.
+  // the arch's count, or only the count --cores fixes.
   const GroupChoice& best(const std::vector<int>& layers);
   bool better(const Score& a, const Score& b) const;  // strictly
   std::int64_t evaluated() const { return evaluated_; }

@@ -7,8 +7,8 @@ namespace fusim {
 
 namespace {
 
-Schedule layer_by_layer(const Network& net, const Arch& arch, const SearchOptions&) {
-  return schedule_layer_by_layer(net, arch);
+Schedule layer_by_layer(const Network& net, const Arch& arch, const SearchOptions& o) {
+  return schedule_layer_by_layer(net, arch, o);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "search/search.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include "common/error.h"
 #include "cost/cost_model.h"
@@ -15,8 +17,13 @@ Score operator+(Score a, const Score& b) {
   return a;
 }
 
-GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective)
+GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
+                               std::int64_t cores)
     : net_(net), arch_(arch), objective_(objective) {
+  if (cores > 0) {
+    core_options_.push_back(std::min(cores, arch.core_count));
+    return;
+  }
   for (std::int64_t c = 1; c < arch.core_count; c *= 2) core_options_.push_back(c);
   core_options_.push_back(arch.core_count);
 }
@@ -74,11 +81,24 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   return memo_.emplace(layers, best).first->second;
 }
 
-Schedule schedule_layer_by_layer(const Network& net, const Arch& arch) {
+Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const SearchOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
   Schedule s;
   s.algorithm = "none";
+  std::unique_ptr<GroupEvaluator> eval;
+  if (o.cores == kCoresAuto) eval = std::make_unique<GroupEvaluator>(net, arch, o.objective);
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
-    s.groups.push_back(Group{{i}, arch.core_count, 0});
+    std::int64_t cores = o.cores > 0 ? std::min(o.cores, arch.core_count) : arch.core_count;
+    if (eval) {
+      const GroupChoice& c = eval->best({i});
+      if (c.feasible) cores = c.cores;
+    }
+    s.groups.push_back(Group{{i}, cores, 0});
+  }
+  if (eval) {
+    s.groups_evaluated = eval->evaluated();
+    s.search_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return s;
 }
@@ -86,7 +106,7 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch) {
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
-  GroupEvaluator eval(net, arch, o.objective);
+  GroupEvaluator eval(net, arch, o.objective, o.cores);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {

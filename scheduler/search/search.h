@@ -18,6 +18,9 @@ namespace fusim {
 
 enum class Objective { Bytes, Cycles };
 
+constexpr std::int64_t kCoresDefault = -1;
+constexpr std::int64_t kCoresAuto = 0;
+
 // oracle's limit on the partitions it scores, and the slowest rate it scored them at
 // (partitions counted a second; scripts/oracle_rate.py, docs/fusion.md): at the limit, about
 // 7 s of search. Its refusal says the time at that rate.
@@ -29,6 +32,10 @@ struct SearchOptions {
   std::string algorithm = "optimal";  // a name in search_algorithms() (--fusion)
   Objective objective = Objective::Cycles;  // latency first (--objective)
   int max_group_layers = 16;             // optimal, dnnvm, efficient-s (--max-group-layers)
+  // Cores per group (--cores): kCoresDefault lets the fusion searches choose per group (1, 2, 4,
+  // ... and all) and runs `none` on all cores, the layer-by-layer baseline; kCoresAuto lets
+  // `none` choose per layer too; N > 0 runs every group on N cores.
+  std::int64_t cores = kCoresDefault;
   int online_group_layers = 8;           // online
   std::int64_t max_candidates = 200000;  // optimal and dnnvm refuse to enumerate more
   // oracle refuses networks on which it would score more partitions (count_oracle_partitions)
@@ -60,7 +67,10 @@ constexpr int kOracleCountLayers = 1000;
 constexpr std::int64_t kOracleCountSteps = 10000000;
 OracleCount count_oracle_partitions(const Network& net, std::int64_t stop_above);
 
-// One group per layer on all cores (search "none"): no cost model, nothing evaluated.
-Schedule schedule_layer_by_layer(const Network& net, const Arch& arch);
+// One group per layer (search "none") on all cores: no cost model, nothing evaluated. With
+// options.cores kCoresAuto, each layer on the core count the cost model likes best (the
+// objective's); with N > 0, on N cores.
+Schedule schedule_layer_by_layer(const Network& net, const Arch& arch,
+                                 const SearchOptions& options = {});
 
 }  // namespace fusim

@@ -136,11 +136,13 @@ TEST_CASE("halo rows are reused across tiles and refetched across cores", "[fusi
   }
   SECTION("two cores, one tile each: the second core starts two input rows early") {
     // Core 1 makes c2 rows [8, 16): c1 rows [7, 16), input rows [6, 16). Core 0 makes c2 rows
-    // [0, 8): c1 rows [0, 9), input rows [0, 10). Each core loads all weights.
+    // [0, 8): c1 rows [0, 9), input rows [0, 10). Each core holds all weights: core 0 reads
+    // them from DRAM, core 1 receives them by multicast.
     const fusim::GroupCost c = fusim::evaluate_group(net, small_arch(64, 2), {0, 1}, 2, 2);
     REQUIRE(c.feasible);
     CHECK(c.traffic.ifmap == (10 + 10) * row);
-    CHECK(c.traffic.weight == 2 * (2 * 8 * 8 * 9));
+    CHECK(c.traffic.weight == 2 * 8 * 8 * 9);
+    CHECK(c.multicast_bytes == 2 * 8 * 8 * 9);
     CHECK(c.traffic.ofmap == 16 * row);
     CHECK(c.macs == (9 + 9 + 8 + 8) * 16 * 8 * 8 * 9);  // c1 rows 9 + 9, c2 rows 8 + 8
   }

@@ -25,6 +25,7 @@ namespace {
 struct Emitted {
   fusim::Traffic traffic;
   std::int64_t out_bytes = 0, macs = 0, commands = 0;
+  std::int64_t multicast = 0;  // bytes of loads received by multicast (not off chip)
 };
 
 Emitted emitted(const std::vector<fusim::Command>& core) {
@@ -32,7 +33,10 @@ Emitted emitted(const std::vector<fusim::Command>& core) {
   for (const fusim::Command& c : core) {
     switch (c.op) {
       case fusim::CommandOp::Load:
-        (c.kind == fusim::TensorKind::Weight ? e.traffic.weight : e.traffic.ifmap) += c.bytes;
+        if (c.multicast_core >= 0)
+          e.multicast += c.bytes;
+        else
+          (c.kind == fusim::TensorKind::Weight ? e.traffic.weight : e.traffic.ifmap) += c.bytes;
         break;
       case fusim::CommandOp::Store:
         e.traffic.ofmap += c.bytes;
@@ -81,7 +85,8 @@ void check_sinks_agree(const fusim::Network& net, const fusim::Arch& arch, fusim
     CHECK(totals.traffic.ifmap == e.traffic.ifmap);
     CHECK(totals.traffic.ofmap == e.traffic.ofmap);
     CHECK(totals.macs == e.macs);
-    CHECK(totals.buffer_writes == e.traffic.read() + e.out_bytes);
+    CHECK(totals.multicast == e.multicast);
+    CHECK(totals.buffer_writes == e.traffic.read() + e.multicast + e.out_bytes);
     // The guard counts the program's commands.
     CHECK(count.commands == static_cast<long double>(e.commands));
     // Runs of alike tiles sum to what the tiles sum to one by one.
@@ -92,8 +97,10 @@ void check_sinks_agree(const fusim::Network& net, const fusim::Arch& arch, fusim
     CHECK(totals.cycles == steps.cycles);
     CHECK(totals.buffer_reads == steps.buffer_reads);
     CHECK(totals.buffer_writes == steps.buffer_writes);
+    CHECK(totals.multicast == steps.multicast);
     // A single layer reads every loaded byte once, and every stored one.
-    if (group.layers.size() == 1) CHECK(totals.buffer_reads == totals.traffic.total());
+    if (group.layers.size() == 1)
+      CHECK(totals.buffer_reads == totals.traffic.total() + totals.multicast);
     commands += e.commands;
   }
   const auto size = fusim::count_commands(net, arch, schedule);

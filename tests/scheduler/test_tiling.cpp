@@ -46,13 +46,44 @@ TEST_CASE("layer-by-layer DRAM bytes: halo rows between row tiles are re-fetched
   CHECK(r->result.sim.traffic.ofmap_write == 131072);
 }
 
-TEST_CASE("layer-by-layer DRAM bytes: every core of an output-channel split reads the input",
+TEST_CASE("layer-by-layer DRAM bytes: a row split reads each band's halo, weights once",
           "[tiling]") {
-  // Four cores with 8 output channels each; every core streams the whole input (same 84 rows).
+  // Four cores: four bands of 16 output rows (split_layer prefers rows: the same compute, no
+  // strided pieces), each cut into tiles of 6, 6 and 4 rows. Input rows read: band 0 7 + 8 + 6,
+  // bands 1 and 2 8 + 8 + 6, band 3 8 + 8 + 5: 86 rows of 4,096 B. The weights are read once, by
+  // core 0; the other three cores receive them by multicast.
   const auto r = run(fusim::test::write_temp("halo.yaml", kHaloNet), {"cores.count=4"});
-  CHECK(r->result.sim.traffic.ifmap_read == 4 * 84 * 4096);
+  const fusim::LayerGeometry g(r->net->layer(0), r->arch->element_bytes());
+  const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, 4);
+  CHECK(split.row_parts == 4);
+  CHECK(split.channel_parts == 1);
+  CHECK(r->result.sim.traffic.ifmap_read == 86 * 4096);
   CHECK(r->result.sim.traffic.weight_read == 18432);
   CHECK(r->result.sim.traffic.ofmap_write == 131072);
+  std::int64_t received = 0;
+  for (const auto& c : r->result.sim.cores) received += c.multicast_bytes_received;
+  CHECK(received == 3 * 18432);
+}
+
+TEST_CASE("layer-by-layer DRAM bytes: a channel split reads the input once, by multicast",
+          "[tiling]") {
+  // An fc has one output row: four cores take 250 output features each and load their own
+  // weights; core 0 reads the 4,096-byte input and the others receive it.
+  const std::string net = fusim::test::write_temp("fc4.yaml", R"(name: fc4
+inputs: [{name: x, shape: [4096, 1, 1]}]
+layers:
+  - {name: fc, type: fc, out_features: 1000, bias: true}
+)");
+  const auto r = run(net, {"cores.count=4"});
+  const fusim::LayerGeometry g(r->net->layer(0), r->arch->element_bytes());
+  const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, 4);
+  CHECK(split.row_parts == 1);
+  CHECK(split.channel_parts == 4);
+  CHECK(r->result.sim.traffic.ifmap_read == 4096);
+  CHECK(r->result.sim.traffic.weight_read == 1000 * 4097);
+  std::int64_t received = 0;
+  for (const auto& c : r->result.sim.cores) received += c.multicast_bytes_received;
+  CHECK(received == 3 * 4096);
 }
 
 TEST_CASE("a dense conv too wide for the input buffer is split along input channels", "[tiling]") {

@@ -86,10 +86,9 @@ TEST_CASE("a deadlock names the cores that are stuck and what each waits for", "
     const std::string m = message(p);
     INFO(m);
     CHECK_THAT(m, Catch::StartsWith("the program deadlocks: core 1 never completes command "));
-    CHECK_THAT(m, Catch::Contains("(load of layer 'conv2'), which waits for 2048 bytes of the "
-                                  "input buffer (" +
-                                  std::to_string(cap) + " of its " + std::to_string(cap) +
-                                  " bytes in use"));
+    CHECK_THAT(m, Catch::Contains("(load of layer 'conv2'), which waits for "));
+    CHECK_THAT(m, Catch::Contains(" bytes of the input buffer (" + std::to_string(cap) + " of its " +
+                                  std::to_string(cap) + " bytes in use"));
     CHECK_THAT(m, Catch::Contains("(compute of layer 'conv2'), which waits for command "));
     CHECK_THAT(m, Catch::EndsWith("(group 1; core 0 waits at its end)"));
     CHECK_THAT(m, !Catch::Contains("core 0 never"));
@@ -119,10 +118,11 @@ TEST_CASE("DRAM channel counters add up to the traffic the cores moved", "[sim]"
 }
 
 TEST_CASE("a channel slice of an NHWC tensor is a strided tile, and costs more in DRAM", "[sim]") {
-  // A depthwise 3x3 over 64 channels of 32x32, split by channels over 4 cores: each core reads
-  // and writes 16 of every pixel's 64 channels, 16-byte pieces 64 bytes apart (int8).
+  // A depthwise 3x3 over 64 channels of one row of 32 pixels: no row bands to split, so 4 cores
+  // split the channels: each core reads and writes 16 of every pixel's 64 channels, 16-byte
+  // pieces 64 bytes apart (int8).
   const std::string net = fusim::test::write_temp("dw.yaml", R"(name: dw
-inputs: [{name: x, shape: [64, 32, 32]}]
+inputs: [{name: x, shape: [64, 1, 32]}]
 layers:
   - {name: dw, type: conv, out_channels: 64, kernel: 3, padding: 1, groups: 64}
 )");

@@ -1,0 +1,79 @@
+// Multi-core mapping: a layer split over more cores is never slower than on one (the grid of row
+// bands and channel slices, with multicast), and the split conserves the work and the bytes.
+#include <catch2/catch.hpp>
+
+#include "cost/cost_model.h"
+#include "cost/layer_walk.h"
+#include "cost/tiling.h"
+#include "driver.h"
+#include "test_util.h"
+
+using fusim::test::src;
+
+TEST_CASE("--fusion none on all of mlu.yaml's cores is no slower than on one", "[multicore]") {
+  for (const std::string& net : fusim::test::yaml_files("workloads")) {
+#ifdef FUSIM_SANITIZED
+    // The sanitized build runs the small networks only (CI's time); Release runs all of them.
+    if (net.find("vgg16") != std::string::npos || net.find("alexnet") != std::string::npos ||
+        net.find("resnet50") != std::string::npos || net.find("googlenet") != std::string::npos)
+      continue;
+#endif
+    INFO(net);
+    const auto all = fusim::test::run(src("configs/mlu.yaml"), net);
+    const auto one = fusim::test::run(src("configs/mlu.yaml"), net, {"cores.count=1"});
+    CHECK(all->result.sim.cycles <= one->result.sim.cycles);
+    // The baseline uses every core.
+    for (const fusim::Group& g : all->program->schedule.groups) CHECK(g.cores == 32);
+  }
+}
+
+TEST_CASE("splitting a layer over n cores conserves its MACs and output bytes", "[multicore]") {
+  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+    const fusim::GroupCost one = fusim::evaluate_group(net, arch, {li}, 1);
+    REQUIRE(one.feasible);
+    for (std::int64_t n : {2, 3, 4, 7, 8, 16, 32}) {
+      INFO(net.layer(li).name << " on " << n << " cores");
+      const fusim::GroupCost c = fusim::evaluate_group(net, arch, {li}, n);
+      REQUIRE(c.feasible);
+      CHECK(c.macs == one.macs);
+      CHECK(c.traffic.ofmap == one.traffic.ofmap);
+      // Weights are read once whatever the split: the cores of a grid column share them.
+      CHECK(c.traffic.weight == one.traffic.weight);
+      // The slices of the grid cover the layer's rows and channels exactly once.
+      const fusim::LayerGeometry g(net.layer(li), arch.element_bytes());
+      const fusim::LayerSplit split = fusim::split_layer(g, arch, n);
+      CHECK(split.cores() <= n);
+      std::int64_t cells = 0;
+      for (std::int64_t k = 0; k < n; ++k) {
+        const fusim::LayerSlice s = fusim::layer_slice(g, split, k);
+        if (s.end > s.begin) cells += (s.end - s.begin) * (s.row_end - s.row_begin);
+      }
+      CHECK(cells == g.rows() * g.channels());
+    }
+  }
+}
+
+TEST_CASE("a fused group on n cores reads its resident weights once, by multicast",
+          "[multicore]") {
+  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  // The first inverted bottleneck after the stem: expand, depthwise, project.
+  std::vector<int> layers;
+  for (int li = 0; li < static_cast<int>(net.layers().size()) && layers.size() < 3; ++li) {
+    if (net.layer(li).name.rfind("b1_", 0) == 0) layers.push_back(li);
+  }
+  REQUIRE(layers.size() == 3);
+  std::int64_t weights = 0;
+  for (int li : layers) weights += net.layer(li).params() * arch.element_bytes();
+  for (std::int64_t n : {1, 2, 4, 8}) {
+    INFO(n << " cores");
+    const fusim::GroupCost c = fusim::evaluate_group(net, arch, layers, n);
+    REQUIRE(c.feasible);
+    CHECK(c.traffic.weight == weights);
+    CHECK(c.multicast_bytes == (n - 1) * weights);
+  }
+}
