@@ -57,6 +57,11 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       best.cores = cores;
       best.tiles = c.tiles;
       best.score = s;
+    } else if (coster.fused()) {
+      // A fused group's estimate falls with the cores while its work divides and rises once
+      // halos, weight loads and the launch dominate: the first count that does no better ends
+      // the scan (a fused group on 32 cores costs 32 walks).
+      break;
     }
   }
   if (coster.fused()) {
