@@ -24,7 +24,10 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
     for (const auto& net : nets) {
       // The oracle only on the networks it accepts (the tiny ones); it refuses the others.
 #ifdef FUSIM_SANITIZED
-      std::vector<std::string> algorithms = {"none", "optimal"};  // see tests/CMakeLists.txt
+      // See tests/CMakeLists.txt. GoogLeNet's optimal search tries every core count for each of
+      // its 24,000 candidate groups (about 5 s in Release): the Release suite runs it.
+      std::vector<std::string> algorithms = {"none"};
+      if (fs::path(net).filename().string() != "googlenet.yaml") algorithms.push_back("optimal");
 #else
       std::vector<std::string> algorithms = {"none", "dnnvm", "efficient-s", "online", "optimal"};
 #endif
@@ -100,7 +103,12 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
 }
 
 TEST_CASE("same inputs, same bytes out", "[e2e]") {
+#ifdef FUSIM_SANITIZED
+  // A DAG with branches and a chain; GoogLeNet's search takes minutes under the sanitizers.
+  for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/squeezenet.yaml"}) {
+#else
   for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/googlenet.yaml"}) {
+#endif
     fusim::RunOptions o;
     o.arch_path = fusim::test::src("configs/mlu.yaml");
     o.net_path = fusim::test::src(net);
