@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "arch/arch_io.h"
+#include "common/yaml_reader.h"
 #include "cost/cost_model.h"
 #include "dlfusion/dlfusion_table.h"
 #include "network/network_io.h"
