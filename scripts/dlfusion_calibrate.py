@@ -28,6 +28,7 @@ import concurrent.futures
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -83,19 +84,24 @@ def cell_networks(macs, c):
     return nets
 
 
-def run_fusim(fusim, arch, net_text, args):
-    """report.json of one run, or None when fusim refused it."""
+def run_fusim(fusim, arch, net_text, args, quiet=True):
+    """report.json of one run, or None when fusim refused it; without `quiet`, with the search's
+    seconds from the summary (report.json does not hold them) as "search_seconds"."""
     with tempfile.TemporaryDirectory() as tmp:
         net = os.path.join(tmp, "net.yaml")
         with open(net, "w") as f:
             f.write(net_text)
         out = os.path.join(tmp, "out")
-        r = subprocess.run([fusim, "--arch", arch, "--net", net, "--out", out, "--quiet"] + args,
-                           capture_output=True, text=True)
+        r = subprocess.run([fusim, "--arch", arch, "--net", net, "--out", out] +
+                           (["--quiet"] if quiet else []) + args, capture_output=True, text=True)
         if r.returncode != 0:
             return None
         with open(os.path.join(out, "report.json")) as f:
-            return json.load(f)
+            rep = json.load(f)
+        if not quiet:
+            m = re.search(r"evaluated in ([0-9.]+) s", r.stdout)
+            rep["search_seconds"] = float(m.group(1)) if m else 0.0
+        return rep
 
 
 def measure(fusim, arch, cores, kind, text):
@@ -184,7 +190,7 @@ def docs_table(fusim, jobs):
         with open(os.path.join(ROOT, "workloads", net + ".yaml")) as f:
             text = f.read()
         start = time.monotonic()
-        rep = run_fusim(fusim, arch, text, ["--fusion", fusion])
+        rep = run_fusim(fusim, arch, text, ["--fusion", fusion], quiet=False)
         wall = time.monotonic() - start
         if rep is None:
             sys.exit(f"dlfusion_calibrate: {net} --fusion {fusion} failed")

@@ -63,7 +63,7 @@ TEST_CASE("dlfusion's schedule simulates and moves the cost model's bytes", "[se
   }
 }
 
-TEST_CASE("--cores N puts every dlfusion group on N cores", "[search][dlfusion]") {
+TEST_CASE("dlfusion puts every group on N cores under --cores N", "[search][dlfusion]") {
   const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
   const fusim::Network net = fusim::load_network(src("workloads/mobilenetv1.yaml"));
   fusim::SearchOptions o;
