@@ -60,7 +60,6 @@ double roofline_cycles(const Network& net, const Arch& a) {
                   static_cast<double>(net.total_macs()) / std::max(1.0, peak_macs_per_cycle(a)));
 }
 
-
 std::string with_commas(std::int64_t v) {
   std::string s = std::to_string(v);
   for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3)

@@ -21,11 +21,13 @@ void finish(const Arch& arch, GroupCost& c) {
   const double dram = static_cast<double>(c.traffic.total()) / peak;
   // The cores start together and finish together: their first loads, and their last stores,
   // share the DRAM; a core's pipeline counted them at its own full speed.
-  const double contention = std::max(0.0, static_cast<double>(c.lead_bytes) / peak - c.lead_cycles) +
-                            std::max(0.0, static_cast<double>(c.tail_bytes) / peak - c.tail_cycles);
-  c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max(
-                     {static_cast<double>(c.compute_cycles), dram, c.pipeline_cycles + contention}))) +
-                 arch.kernel_launch_cycles;
+  const double contention =
+      std::max(0.0, static_cast<double>(c.lead_bytes) / peak - c.lead_cycles) +
+      std::max(0.0, static_cast<double>(c.tail_bytes) / peak - c.tail_cycles);
+  c.est_cycles =
+      static_cast<std::int64_t>(std::ceil(std::max(
+          {static_cast<double>(c.compute_cycles), dram, c.pipeline_cycles + contention}))) +
+      arch.kernel_launch_cycles;
 }
 
 // Adds one core's sums; the group takes as long as its busiest core.
@@ -49,7 +51,8 @@ DmaTiming dma_timing(const Arch& arch) {
   // A core alone streams at the DRAM peak, the interconnect or the buffer port it fills or
   // drains, whichever is slowest. Contention between the cores is left to the group's DRAM
   // term (all its bytes at the peak), so the estimate stays a bound from below.
-  const double share = std::min(arch.dram_peak_bytes_per_cycle(), arch.interconnect.bytes_per_cycle);
+  const double share =
+      std::min(arch.dram_peak_bytes_per_cycle(), arch.interconnect.bytes_per_cycle);
   DmaTiming t;
   t.input_bytes_per_cycle = std::min(share, arch.core.input_buffer.bytes_per_cycle);
   t.weight_bytes_per_cycle = std::min(share, arch.core.weight_buffer.bytes_per_cycle);
@@ -124,10 +127,6 @@ GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> 
 }
 
 GroupCoster::~GroupCoster() = default;
-
-std::int64_t GroupCoster::max_tiles() const {
-  return fused_ ? fused_->max_tiles() : 0;
-}
 
 std::int64_t GroupCoster::weight_bytes() const {
   std::int64_t w = 0;

@@ -66,7 +66,6 @@ class GroupCoster {
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
-  std::int64_t max_tiles() const;  // fused groups: the most row tiles; 0 otherwise
   std::int64_t weight_bytes() const;
   // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`.
   GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0) const;

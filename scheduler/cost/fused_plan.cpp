@@ -323,9 +323,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         // Every core loads them all, in the same order: core 0 reads them, the others receive
         // them by multicast.
         if (resident && item == 0 && t == t0 && weight_of[mi] > 0) {
-          weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
-                                    DramRange{nodes_[mi].value, 0, {}, core > 0 ? 0 : -1},
-                                    weight_of[mi], 1);
+          weight_id[mi] =
+              sink.load(TensorKind::Weight, BufferRole::Weight, layers_[mi],
+                        DramRange{nodes_[mi].value, 0, {}, core > 0 ? 0 : -1}, weight_of[mi], 1);
           live.weight += weight_of[mi];
         }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);

@@ -155,9 +155,7 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where([&] {
-      return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
-    });
+    DramRange from = where([&] { return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}}; });
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);

@@ -296,9 +296,9 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
         const std::int64_t n = g.input_independent_of_channels()
                                    ? g.input_bytes(in, r0, r1, 0, channels)
                                    : g.input_bytes(in, r0, r1, 0, g.channels());
-        bytes += burst_bytes(n, g.input_independent_of_channels()
-                                    ? g.input_layout(in, 0, g.channels())
-                                    : g.input_layout(in, 0, channels));
+        bytes +=
+            burst_bytes(n, g.input_independent_of_channels() ? g.input_layout(in, 0, g.channels())
+                                                             : g.input_layout(in, 0, channels));
       }
       bytes += burst_bytes(g.output_bytes(r0, r1, 0, g.channels()), g.output_layout(0, channels));
     }

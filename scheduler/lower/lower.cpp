@@ -98,7 +98,8 @@ class CommandEmitter : public TileSink {
   // of core `leader`. The walks guarantee that the leader has it and loads the same bytes.
   void multicast(Command& c, std::int64_t leader, std::size_t k) const {
     const CommandEmitter& from = group_.at(static_cast<std::size_t>(leader));
-    const auto it = from.loads_.find({c.layer, static_cast<int>(c.kind), static_cast<int>(c.buffer)});
+    const auto it =
+        from.loads_.find({c.layer, static_cast<int>(c.kind), static_cast<int>(c.buffer)});
     if (&from == this || it == from.loads_.end() || k >= it->second.size())
       throw std::logic_error("a multicast load has no matching load on its leader core");
     const Command& l = from.out_[it->second[k]];

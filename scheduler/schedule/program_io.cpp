@@ -185,8 +185,8 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
                l.stride_bytes != c.stride_bytes || l.kind != c.kind)
         why = "does not load the same bytes (kind, addr, bytes, piece and stride must match)";
       if (!why.empty())
-        mm.fail("command", "command " + std::to_string(li) + " of core " + std::to_string(lc) +
-                               " " + why);
+        mm.fail("command",
+                "command " + std::to_string(li) + " of core " + std::to_string(lc) + " " + why);
     }
   }
 }
@@ -565,8 +565,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           if (c.memory == MemoryLevel::Shared)
             m.fail("multicast", "a load from the shared buffer cannot be multicast");
           YamlMap mm = m.get_map("multicast");
-          c.multicast_core =
-              static_cast<std::int32_t>(mm.get_int("core", 0, arch.core_count - 1));
+          c.multicast_core = static_cast<std::int32_t>(mm.get_int("core", 0, arch.core_count - 1));
           if (c.multicast_core == static_cast<std::int32_t>(core_cmds.size() - 1))
             mm.fail("core", "a load cannot receive its own core's load");
           c.multicast_command =

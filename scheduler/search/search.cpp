@@ -35,9 +35,6 @@ bool GroupEvaluator::better(const Score& a, const Score& b) const {
   return a.cycles != b.cycles ? a.cycles < b.cycles : a.bytes < b.bytes;
 }
 
-// With the latency objective, fused groups also try 2, 4, ... times the fewest tiles that fit.
-constexpr std::int64_t kMaxTileFactor = 4;
-
 const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const auto it = memo_.find(layers);
   if (it != memo_.end()) return it->second;
@@ -47,31 +44,24 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const bool weights = coster.weight_bytes() > 0;
   std::int64_t min_tiles = 0;
   for (std::int64_t cores : core_options_) {
-    // A fused group on more cores loads its weights once per core and its halos once per band,
-    // with at least as many tiles: never fewer bytes than on one core, so when bytes come first
-    // a group with weights only needs one core evaluated.
+    // A fused group on more cores loads its halos once per band (and weights that do not stay
+    // resident once per core), with at least as many tiles: never fewer bytes than on one core,
+    // so when bytes come first a group with weights only needs one core evaluated.
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
     const GroupCost c = coster.cost(cores, 0, min_tiles);
     if (!c.feasible) continue;
     if (coster.fused()) min_tiles = c.tiles;
-    const auto consider = [&](const GroupCost& g) {
-      if (!g.feasible) return;
-      const Score s{g.traffic.total(), g.est_cycles};
-      if (!best.feasible || better(s, best.score)) {
-        best.feasible = true;
-        best.cores = cores;
-        best.tiles = g.tiles;
-        best.score = s;
-      }
-    };
-    consider(c);
-    // Latency first: more tiles than the fewest that fit let each core overlap its next tile's
-    // loads with its current tile's computes, for some recomputed halo rows and more steps.
-    if (coster.fused() && objective_ == Objective::Cycles) {
-      for (std::int64_t t = c.tiles * 2; t <= c.tiles * kMaxTileFactor; t *= 2) {
-        if (t > coster.max_tiles()) break;
-        consider(coster.cost(cores, t));
-      }
+    const Score s{c.traffic.total(), c.est_cycles};
+    if (!best.feasible || better(s, best.score)) {
+      best.feasible = true;
+      best.cores = cores;
+      best.tiles = c.tiles;
+      best.score = s;
+    } else if (coster.fused()) {
+      // A fused group's estimate falls with the cores while its work divides and rises once
+      // halos, weight loads and the launch dominate: the first count that does no better ends
+      // the scan (a fused group on 32 cores costs 32 walks).
+      break;
     }
   }
   if (coster.fused()) {

@@ -29,9 +29,9 @@ constexpr std::int64_t kOraclePartitionsPerSecond = 750000;
 
 // Every default is written here once; the command line and its help text read them from here.
 struct SearchOptions {
-  std::string algorithm = "optimal";  // a name in search_algorithms() (--fusion)
+  std::string algorithm = "optimal";        // a name in search_algorithms() (--fusion)
   Objective objective = Objective::Cycles;  // latency first (--objective)
-  int max_group_layers = 16;             // optimal, dnnvm, efficient-s (--max-group-layers)
+  int max_group_layers = 16;                // optimal, dnnvm, efficient-s (--max-group-layers)
   // Cores per group (--cores): kCoresDefault lets the fusion searches choose per group (1, 2, 4,
   // ... and all) and runs `none` on all cores, the layer-by-layer baseline; kCoresAuto lets
   // `none` choose per layer too; N > 0 runs every group on N cores.

@@ -10,7 +10,8 @@
 
 using fusim::test::src;
 
-TEST_CASE("--fusion none on all of mlu.yaml's cores is no slower than on one", "[multicore]") {
+TEST_CASE("layer by layer (--fusion none) on all of mlu.yaml's cores is no slower than on one",
+          "[multicore]") {
   for (const std::string& net : fusim::test::yaml_files("workloads")) {
 #ifdef FUSIM_SANITIZED
     // The sanitized build runs the small networks only (CI's time); Release runs all of them.
@@ -56,8 +57,7 @@ TEST_CASE("splitting a layer over n cores conserves its MACs and output bytes", 
   }
 }
 
-TEST_CASE("a fused group on n cores reads its resident weights once, by multicast",
-          "[multicore]") {
+TEST_CASE("a fused group on n cores reads its resident weights once, by multicast", "[multicore]") {
   const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
   const fusim::Network& net = *r->net;
   const fusim::Arch& arch = *r->arch;

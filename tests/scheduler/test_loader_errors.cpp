@@ -973,6 +973,52 @@ std::vector<fusim::Command> edit_commands(const std::vector<fusim::Command>& lis
 
 }  // namespace
 
+TEST_CASE("program: a multicast load names a load of another core with the same bytes",
+          "[loader]") {
+  // tiny_chain layer by layer on 2 cores: conv1 splits into two row bands, core 1 receiving
+  // conv1's weights from core 0's first load.
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"), {"cores.count=2"});
+  const std::string good = fusim::program_to_yaml(
+      fusim::lower(net, arch, fusim::schedule_layer_by_layer(net, arch)), net);
+  const std::string mc = "multicast: {core: 0, command: 0}";
+  const int line = line_of(good, mc);
+  REQUIRE(line > 0);
+  // The line of core 1's "- commands:": the second one.
+  const int core0 = line_of(good, "- commands:");
+  const int core1 = core0 + line_of(good.substr(good.find("- commands:") + 1), "- commands:") - 1;
+  REQUIRE(core1 > core0);
+  const std::string key = "cores[1].commands[" + std::to_string(line - core1 - 1) + "].multicast";
+  {
+    const std::string p = write_temp("prog_mc_good.yaml", good);
+    const fusim::Program prog = fusim::load_program(p, net, arch);
+    CHECK(fusim::program_to_yaml(prog, net) == good);
+  }
+  SECTION("its own core") {
+    const std::string p =
+        write_temp("prog_mc_self.yaml", replace_once(good, mc, "multicast: {core: 1, command: 0}"));
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key + ".core", {"own core"});
+  }
+  SECTION("a command the leader does not have") {
+    const std::string p = write_temp("prog_mc_none.yaml",
+                                     replace_once(good, mc, "multicast: {core: 0, command: 9999}"));
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key + ".command",
+                      {"no command 9999"});
+  }
+  SECTION("a load of other bytes") {
+    const std::string p = write_temp("prog_mc_other.yaml",
+                                     replace_once(good, mc, "multicast: {core: 0, command: 1}"));
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key + ".command",
+                      {"command 1 of core 0", "same bytes"});
+  }
+  SECTION("a command that is not a load") {
+    const std::string p = write_temp("prog_mc_compute.yaml",
+                                     replace_once(good, mc, "multicast: {core: 0, command: 2}"));
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key + ".command",
+                      {"not a load from DRAM"});
+  }
+}
+
 TEST_CASE("program: a replayed program must do its layers' work", "[loader][work]") {
   // tiny_chain layer by layer on systolic32: one core; conv1's commands are 0 (weight load),
   // 1 (ifmap load), 2 (compute, m x n = 256 x 8 = 2,048 bytes of output), 3 (store), 4 (sync).

@@ -87,8 +87,8 @@ TEST_CASE("a deadlock names the cores that are stuck and what each waits for", "
     INFO(m);
     CHECK_THAT(m, Catch::StartsWith("the program deadlocks: core 1 never completes command "));
     CHECK_THAT(m, Catch::Contains("(load of layer 'conv2'), which waits for "));
-    CHECK_THAT(m, Catch::Contains(" bytes of the input buffer (" + std::to_string(cap) + " of its " +
-                                  std::to_string(cap) + " bytes in use"));
+    CHECK_THAT(m, Catch::Contains(" bytes of the input buffer (" + std::to_string(cap) +
+                                  " of its " + std::to_string(cap) + " bytes in use"));
     CHECK_THAT(m, Catch::Contains("(compute of layer 'conv2'), which waits for command "));
     CHECK_THAT(m, Catch::EndsWith("(group 1; core 0 waits at its end)"));
     CHECK_THAT(m, !Catch::Contains("core 0 never"));
