@@ -130,6 +130,9 @@ DlfusionTable load_dlfusion_table(const std::string& path, const std::string& ar
   t.channels_edges = int_list(root, "channels_edges", 1, 1LL << 40, false);
   check_ascending(root, "channels_edges", t.channels_edges);
   t.layer = cells(root, "layer", t, false);
+  t.depthwise = cells(root, "depthwise", t, false);
+  t.pool = cells(root, "pool", t, false);
+  t.eltwise = cells(root, "eltwise", t, false);
   t.conv_conv = cells(root, "conv_conv", t, true);
   t.bottleneck = cells(root, "bottleneck", t, true);
   root.finish();

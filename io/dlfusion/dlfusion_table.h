@@ -13,11 +13,11 @@ namespace fusim {
 // below the first edge fall in bucket 0); channel buckets likewise.
 struct DlfusionCell {
   int macs_bucket = 0, channels_bucket = 0;
-  // The core count with the fewest cycles: of the single layer (`layer`), of the fused chain
-  // (`conv_conv`, `bottleneck`); 0 when a chain never fused.
+  // The core count with the fewest cycles: of the single layer (`layer`, `depthwise`, `pool`,
+  // `eltwise`), of the fused chain (`conv_conv`, `bottleneck`); 0 when a chain never fused.
   std::int64_t best_cores = 0;
-  // Per DlfusionTable::core_counts, 0 where not measured: the layer's cycles (`layer`) or the
-  // fused chain's (`conv_conv`, `bottleneck`).
+  // Per DlfusionTable::core_counts, 0 where not measured (for a chain: or not fused as one
+  // group on that count): the single layer's cycles or the fused chain's.
   std::vector<std::int64_t> cycles;
   std::int64_t unfused_cycles = 0;  // chains: each layer alone, on its best core count
   bool fuse = false;                // chains: fused, on best_cores, beat unfused_cycles
@@ -28,7 +28,9 @@ struct DlfusionTable {
   std::string arch;                                      // the arch's name it was measured on
   std::vector<std::int64_t> core_counts;                 // ascending
   std::vector<std::int64_t> macs_edges, channels_edges;  // ascending
-  std::vector<DlfusionCell> layer, conv_conv, bottleneck;
+  // Single layers by kind: dense convs and the rest (`layer`), depthwise convs, pooling and
+  // element-wise adds; then the fused chains.
+  std::vector<DlfusionCell> layer, depthwise, pool, eltwise, conv_conv, bottleneck;
 
   int macs_bucket(std::int64_t macs) const;
   int channels_bucket(std::int64_t channels) const;

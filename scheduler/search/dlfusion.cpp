@@ -130,11 +130,22 @@ class Tuner {
     return false;
   }
 
+  // The single-layer table of layer i's kind: depthwise convs, pooling and element-wise adds
+  // have their own; dense convs and the rest use `layer`.
+  const std::vector<DlfusionCell>& layer_cells(int i) const {
+    const Layer& l = net_.layer(i);
+    if (l.is_depthwise()) return table_.depthwise;
+    if (l.type == LayerType::Pool) return table_.pool;
+    if (l.type == LayerType::Add) return table_.eltwise;
+    return table_.layer;
+  }
+
   Group single(int i) {
     Group g;
     g.layers = {i};
-    const DlfusionCell* c = DlfusionTable::find(table_.layer, table_.macs_bucket(ops(i)),
-                                                table_.channels_bucket(channels(i)));
+    const int m = table_.macs_bucket(ops(i)), ch = table_.channels_bucket(channels(i));
+    const DlfusionCell* c = DlfusionTable::find(layer_cells(i), m, ch);
+    if (!c) c = DlfusionTable::find(table_.layer, m, ch);  // no cell of its kind at ch
     if (!fit(g, order(c ? &c->cycles : nullptr))) {
       const GroupCost cost = evaluate_group(net_, arch_, {i}, arch_.core_count);
       throw InputError(arch_.file, 0, cost.why_key.empty() ? "cores.buffers" : cost.why_key,

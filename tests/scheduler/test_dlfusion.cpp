@@ -100,8 +100,10 @@ TEST_CASE("the shipped dlfusion calibrations parse", "[search][dlfusion]") {
     CHECK(t.arch == arch.name);
     REQUIRE(!t.core_counts.empty());
     CHECK(t.core_counts.back() == arch.core_count);
-    CHECK(!t.layer.empty());
-    for (const fusim::DlfusionCell& c : t.layer) CHECK(c.cycles.size() == t.core_counts.size());
+    for (const auto* kind : {&t.layer, &t.depthwise, &t.pool, &t.eltwise}) {
+      CHECK(!kind->empty());
+      for (const fusim::DlfusionCell& c : *kind) CHECK(c.cycles.size() == t.core_counts.size());
+    }
   }
   const fusim::DlfusionTable t =
       fusim::load_dlfusion_table(src("configs/dlfusion/mlu100.yaml"), src("configs/mlu.yaml"));
@@ -116,7 +118,7 @@ TEST_CASE("a malformed dlfusion calibration names the file, line and key", "[sea
       "bad_dlfusion.yaml",
       "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 4]\nchannels_edges: [16]\n"
       "layer:\n  - {macs_bucket: 0, channels_bucket: 0, best_cores: 3, cycles: [5, 4]}\n"
-      "conv_conv: []\nbottleneck: []\n");
+      "depthwise: []\npool: []\neltwise: []\nconv_conv: []\nbottleneck: []\n");
   const auto e = fusim::test::error_of([&] { fusim::load_dlfusion_table(path, "a.yaml"); });
   REQUIRE(e);
   CHECK(e->file() == path);
