@@ -99,8 +99,10 @@ class Tuner {
     return c && c->fuse;
   }
 
-  // A fused group's core counts to try: the calibrated chain's, at the group's operation count
-  // per layer and its widest output.
+  // A fused group's core counts to try: those on which the calibrated chain, at the group's
+  // operation count per layer and its widest output, ran fused faster than layer by layer,
+  // fewest fused cycles first (under --cores N, N alone). Empty when fusing pays on none: a
+  // group that fits only on a count where fusing loses is not made.
   std::vector<std::int64_t> cores_of_group(const std::vector<int>& layers) const {
     std::int64_t total = 0, widest = 0;
     bool depthwise = false;
@@ -113,7 +115,16 @@ class Tuner {
         DlfusionTable::find(depthwise ? table_.bottleneck : table_.conv_conv,
                             table_.macs_bucket(total / static_cast<std::int64_t>(layers.size())),
                             table_.channels_bucket(widest));
-    return order(c && c->best_cores > 0 ? &c->cycles : nullptr);
+    if (o_.cores > 0) return allowed_;
+    if (!c || c->best_cores == 0) return {};
+    std::vector<std::int64_t> out;
+    for (std::int64_t n : order(&c->cycles)) {
+      const auto it = std::find(table_.core_counts.begin(), table_.core_counts.end(), n);
+      if (it == table_.core_counts.end()) continue;
+      const std::int64_t cy = c->cycles[static_cast<std::size_t>(it - table_.core_counts.begin())];
+      if (cy > 0 && cy < c->unfused_cycles) out.push_back(n);
+    }
+    return out;
   }
 
   // The first of `cores` on which the group fits; false when it fits on none.
