@@ -113,5 +113,9 @@ OracleCount count_partitions(const DagIndex& dag, std::int64_t stop_above);
 // dynamic programming over the range ends; fused weights must fit on chip.
 std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                       const SearchOptions& o);
+// The DLFusion tuner (dlfusion.cpp): greedy fusion along the topological order and a core count
+// per group, both from the arch's calibration table; the cost model only checks that groups fit.
+// Throws InputError naming the calibration file when it is missing or malformed.
+Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o);
 
 }  // namespace fusim

@@ -43,6 +43,9 @@ struct SearchOptions {
   // optimal and dnnvm: do not grow a group that does not fit (see dag_search.cpp). Off only to
   // check that the pruning loses nothing.
   bool prune_infeasible = true;
+  // dlfusion: its calibration file; empty for dlfusion/<arch name>.yaml in the arch file's
+  // folder (docs/dlfusion.md).
+  std::string dlfusion_table;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and
