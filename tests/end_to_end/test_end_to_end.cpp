@@ -58,13 +58,12 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
             // pipeline and is not a bound: scripts/multicore_table.py tabulates how close it
             // comes. A concat assembled in place by its producers launches no kernel: 0.
             const fusim::GroupCost& c = r.predicted_costs[g];
-            const double bound =
-                c.est_cycles == 0
-                    ? 0.0
-                    : std::max(static_cast<double>(c.compute_cycles),
-                               static_cast<double>(c.traffic.read()) /
-                                   run->arch->dram_peak_bytes_per_cycle()) +
-                          static_cast<double>(run->arch->kernel_launch_cycles);
+            const double bound = c.est_cycles == 0
+                                     ? 0.0
+                                     : std::max(static_cast<double>(c.compute_cycles),
+                                                static_cast<double>(c.traffic.read()) /
+                                                    run->arch->dram_peak_bytes_per_cycle()) +
+                                           static_cast<double>(run->arch->kernel_launch_cycles);
             CHECK(bound <= r.sim.groups[g].end - r.sim.groups[g].start + 1.0);
           }
           // No schedule moves less than the floor (kind by kind).
