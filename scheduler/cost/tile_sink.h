@@ -80,9 +80,9 @@ class StreamCursor {
   std::int64_t done_ = 0;
 };
 
-// How fast one core's DMA engines move bytes when every core of its group streams at once, for
-// the cost model's pipeline estimate (CostSink::pipeline_cycles); cost/cost_model.h derives it
-// from the arch.
+// How fast one core's DMA engines move bytes on their own (contention between the cores is the
+// group's DRAM term), for the cost model's pipeline estimate (CostSink::pipeline_cycles);
+// cost/cost_model.h derives it from the arch.
 struct DmaTiming {
   double input_bytes_per_cycle = 0, weight_bytes_per_cycle = 0, output_bytes_per_cycle = 0;
   double latency_cycles = 0;  // from issuing a transfer to its first byte, each transfer
