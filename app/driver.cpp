@@ -1,5 +1,6 @@
 #include "driver.h"
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -26,6 +27,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // 2 GB. The 10,000-layer chain of tests/scale has 1.3 million on configs/mlu.yaml.
 constexpr long double kMaxProgramCommands = 1 << 24;
 
+// What simulation_judge scores a group it cannot run: 2^52 cycles, the end of simulated time.
+constexpr std::int64_t kUnrunnable = std::int64_t{1} << 52;
+
 // A tensor within the size limits can still need more tiles than memory holds when the buffers
 // are small (a 2^38-element conv on 64 KiB buffers: billions of commands). Rejects the run when
 // lowering `schedule` would emit more than kMaxProgramCommands, counted before anything is built.
@@ -45,6 +49,22 @@ void check_program_size(const Network& net, const Arch& arch, const Schedule& sc
 }
 
 }  // namespace
+
+GroupJudge simulation_judge(const Network& net, const Arch& arch) {
+  return [&net, &arch](const Group& group) -> std::int64_t {
+    Schedule one;
+    one.groups.push_back(group);
+    if (count_commands(net, arch, one).commands > kMaxProgramCommands) return kUnrunnable;
+    try {
+      return static_cast<std::int64_t>(
+          std::ceil(simulate(net, arch, lower(net, arch, one)).cycles));
+    } catch (const Deadlock& e) {
+      throw std::logic_error(e.message() +
+                             " (judging a group by simulation; fusim made this "
+                             "program, so the fault is fusim's)");
+    }
+  };
+}
 
 Arch load_any_arch(const RunOptions& o) {
   if (!ends_with(o.arch_path, ".cfg")) return load_arch(o.arch_path, o.overrides);
@@ -79,7 +99,10 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     // spends time on it; the chosen schedule is checked again below.
     check_address_space(plan_addresses(net, arch), o.net_path);
     check_program_size(net, arch, schedule_layer_by_layer(net, arch), o.net_path);
-    const Schedule schedule = search_schedule(net, arch, o.search);
+    SearchOptions search = o.search;
+    if (o.judge_by_simulation) search.judge = simulation_judge(net, arch);
+    Schedule schedule = search_schedule(net, arch, search);
+    if (schedule.groups_evaluated > 0) schedule.judge = search.judge ? "simulation" : "cost";
     check_program_size(net, arch, schedule, o.net_path);
     run->program = std::make_unique<Program>(lower(net, arch, schedule));
   }

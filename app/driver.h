@@ -24,6 +24,9 @@ struct RunOptions {
   // SCALE-Sim topologies (--net x.csv): rows with Num Filter 1 become real depthwise convs
   // instead of one-filter dense convs (--scalesim-depthwise).
   bool scalesim_depthwise = false;
+  // --judge simulation: the search scores each candidate group by simulating it alone
+  // (simulation_judge) instead of by the cost model's estimate.
+  bool judge_by_simulation = false;
 };
 
 // Owns everything a RunResult points to.
@@ -52,6 +55,12 @@ std::unique_ptr<Run> run_fusim(const RunOptions& options);
 // run->result. `schedule_in` names the file the program came from, empty when fusim made it.
 // On InternalDeadlock the run has moved into the exception (run is then null).
 void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in);
+
+// Simulates one group alone (a program of that group only) and returns its cycles, launch
+// included: the judge of --judge simulation. A group whose program would pass fusim's command
+// limit scores 2^52 cycles (never chosen); a program that deadlocks is fusim's fault and
+// throws std::logic_error.
+GroupJudge simulation_judge(const Network& net, const Arch& arch);
 
 // The inputs alone, by file type: YAML, or SCALE-Sim's .cfg and .csv.
 Arch load_any_arch(const RunOptions& options);

@@ -111,8 +111,9 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
 struct CommandLine {
   fusim::RunOptions run;
   std::string out_dir, schedule_out;
-  std::string objective;  // a name in kObjectives
-  std::string cores;      // --cores: "", "auto" or a number
+  std::string objective;       // a name in kObjectives
+  std::string cores;           // --cores: "", "auto" or a number
+  std::string judge = "cost";  // --judge: cost or simulation
   bool quiet = false, convert_only = false;
 };
 
@@ -173,6 +174,15 @@ void add_options(CLI::App& app, CommandLine& cl) {
         if (v.empty() || *end != '\0' || n < 1 || n > (1L << 20))
           return "expects auto or a whole number of cores, not '" + v + "'";
         return std::string();
+      }));
+  app.add_option("--judge", cl.judge,
+                 "what scores a candidate group: cost (the cost model's estimate; the\n"
+                 "default) or simulation (each group and core count simulated alone:\n"
+                 "the oracle, slow)")
+      ->option_text("cost|simulation")
+      ->check(validator([](const std::string& v) {
+        if (v == "cost" || v == "simulation") return std::string();
+        return "expects cost or simulation, not '" + v + "'";
       }));
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
@@ -246,6 +256,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                             "does not apply with --schedule-in (the program is simulated as "
                             "it is, without a search)");
   }
+  if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
+    throw fusim::InputError("", 0, "--judge",
+                            "does not apply with --schedule-in (the program is simulated as "
+                            "it is, without a search)");
+  }
   // An output must not replace an input.
   const std::vector<std::pair<const char*, const std::string*>> inputs = {
       {"--arch", &opt.arch_path}, {"--net", &opt.net_path}, {"--schedule-in", &opt.schedule_in}};
@@ -312,6 +327,7 @@ static int fusim_main(int argc, char** argv) {
       opt.search.cores = fusim::kCoresAuto;
     else if (!cl.cores.empty())
       opt.search.cores = std::strtol(cl.cores.c_str(), nullptr, 10);
+    opt.judge_by_simulation = cl.judge == "simulation";
     check_command_line(app, cl);
 
     if (cl.convert_only) {

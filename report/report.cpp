@@ -196,6 +196,11 @@ const StatSchema<RunResult>& run_schema() {
     // The search's wall time is on stdout only: this file is byte-identical across runs.
     r.integer("search_groups_evaluated", "groups", "candidate groups the search costed",
               [](const R& x) { return x.program->schedule.groups_evaluated; });
+    r.text("search_judge",
+           "what scored the search's candidate groups: cost (the cost model's estimate), "
+           "simulation (each simulated alone, --judge simulation) or none (no search scored "
+           "any: --fusion none, a --schedule-in program)",
+           [](const R& x) { return x.program->schedule.judge; });
     r.real("clock_mhz", significant(10), "MHz", "the accelerator clock",
            [](const R& x) { return x.arch->clock_mhz; });
     r.include(SimResult::schema(), [](const R& x) -> const SimResult& { return x.sim; });
@@ -393,7 +398,8 @@ std::string summary_text(const RunResult& r) {
     os << "  (search: " << with_commas(r.program->schedule.groups_evaluated) << " candidate groups";
     if (r.program->schedule.partitions_evaluated > 0)
       os << " and " << with_commas(r.program->schedule.partitions_evaluated) << " partitions";
-    os << " evaluated in " << num(r.program->schedule.search_seconds, 3) << " s)";
+    os << (r.program->schedule.judge == "simulation" ? " simulated" : " evaluated") << " in "
+       << num(r.program->schedule.search_seconds, 3) << " s)";
   }
   os << "\n";
   char line[256];

@@ -21,6 +21,9 @@ struct Schedule {
   // What the search did (not part of the schedule's meaning; not saved with the program).
   std::int64_t groups_evaluated = 0;
   std::int64_t partitions_evaluated = 0;  // oracle only: the complete partitions it scored
+  // What scored the candidate groups: "cost" (the cost model), "simulation" (--judge
+  // simulation), or "none" (nothing was scored: a program read back, --fusion none).
+  std::string judge = "none";
   double search_seconds = 0;
 };
 

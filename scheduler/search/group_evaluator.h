@@ -32,9 +32,9 @@ struct GroupChoice {
 
 class GroupEvaluator {
  public:
-  // `cores`: SearchOptions::cores.
+  // `cores`: SearchOptions::cores; `judge`: SearchOptions::judge (empty: the cost model).
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
-                 std::int64_t cores = kCoresDefault);
+                 std::int64_t cores = kCoresDefault, GroupJudge judge = {});
 
   // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
   // the arch's count, or only the count --cores fixes.
@@ -51,6 +51,7 @@ class GroupEvaluator {
   const Arch& arch_;
   Objective objective_;
   std::vector<std::int64_t> core_options_;
+  GroupJudge judge_;
   std::map<std::vector<int>, GroupChoice> memo_;
   std::int64_t evaluated_ = 0;
   std::int64_t partitions_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include "common/error.h"
 #include "cost/cost_model.h"
@@ -18,8 +19,8 @@ Score operator+(Score a, const Score& b) {
 }
 
 GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
-                               std::int64_t cores)
-    : net_(net), arch_(arch), objective_(objective) {
+                               std::int64_t cores, GroupJudge judge)
+    : net_(net), arch_(arch), objective_(objective), judge_(std::move(judge)) {
   if (cores > 0) {
     core_options_.push_back(std::min(cores, arch.core_count));
     return;
@@ -51,16 +52,16 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     const GroupCost c = coster.cost(cores, 0, min_tiles);
     if (!c.feasible) continue;
     if (coster.fused()) min_tiles = c.tiles;
-    const Score s{c.traffic.total(), c.est_cycles};
+    const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
     if (!best.feasible || better(s, best.score)) {
       best.feasible = true;
       best.cores = cores;
       best.tiles = c.tiles;
       best.score = s;
-    } else if (coster.fused()) {
+    } else if (coster.fused() && !judge_) {
       // A fused group's estimate falls with the cores while its work divides and rises once
       // halos, weight loads and the launch dominate: the first count that does no better ends
-      // the scan (a fused group on 32 cores costs 32 walks).
+      // the scan (a fused group on 32 cores costs 32 walks). A judge sees every count.
       break;
     }
   }
@@ -76,7 +77,8 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
   Schedule s;
   s.algorithm = "none";
   std::unique_ptr<GroupEvaluator> eval;
-  if (o.cores == kCoresAuto) eval = std::make_unique<GroupEvaluator>(net, arch, o.objective);
+  if (o.cores == kCoresAuto)
+    eval = std::make_unique<GroupEvaluator>(net, arch, o.objective, kCoresDefault, o.judge);
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
     std::int64_t cores = o.cores > 0 ? std::min(o.cores, arch.core_count) : arch.core_count;
     if (eval) {
@@ -96,7 +98,7 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
-  GroupEvaluator eval(net, arch, o.objective, o.cores);
+  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "arch/arch.h"
@@ -17,6 +18,12 @@
 namespace fusim {
 
 enum class Objective { Bytes, Cycles };
+
+// Judges one group by running it instead of estimating it: the cycles of `group` (its layers,
+// cores and tiles as the cost model sized them) run alone, from its kernel launch to its last
+// store. The app sets it for --judge simulation (app/driver.cpp); the scheduler cannot see the
+// simulator.
+using GroupJudge = std::function<std::int64_t(const Group& group)>;
 
 constexpr std::int64_t kCoresDefault = -1;
 constexpr std::int64_t kCoresAuto = 0;
@@ -46,6 +53,11 @@ struct SearchOptions {
   // dlfusion: its calibration file; empty for dlfusion/<arch name>.yaml in the arch file's
   // folder (docs/dlfusion.md).
   std::string dlfusion_table;
+  // Empty: the searches score groups by the cost model's cycle estimate. Set: by this judge's
+  // cycles (off-chip bytes stay the cost model's, which the simulator moves exactly), every
+  // core count tried; the searches are then exact over what they enumerate, at one simulation
+  // per candidate group and core count (docs/multicore.md, "The oracle").
+  GroupJudge judge;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and
