@@ -3,19 +3,23 @@
 
 For each network: the cycles of the layer-by-layer baseline on all cores (--fusion none), the
 best core count per layer without fusion (--fusion none --cores auto), fusion on all cores
-without core tuning (--cores 32), fusion with a core count per group (the default search), and
-Optimus's memory-first objective (--objective bytes); speed-ups over the baseline, how far the
-default is from the roofline bound, and its wall time. A second table gives how close the cost
-model's cycle estimate comes to the simulated cycles, group by group, over every run made.
+without core tuning (--cores 32), the DLFusion tuner (--fusion dlfusion), fusion with a core
+count per group (the default search), Optimus's memory-first objective (--objective bytes), and
+the reduced oracle (the default search judged by simulation, --judge simulation); speed-ups
+over the baseline, the tuner's and the default's gap to the oracle, how far the default is from
+the roofline bound, and the search times (the summary's). A second table gives how close the
+cost model's cycle estimate comes to the simulated cycles, group by group, over every run made.
 
-    /usr/bin/python3 scripts/multicore_table.py [--fusim build/app/fusim] [--docs]
+    /usr/bin/python3 scripts/multicore_table.py [--fusim build/app/fusim] [--docs] [--nets a,b]
 
---docs replaces the tables between the multicore markers of docs/multicore.md.
+--docs replaces the tables between the multicore markers of docs/multicore.md. The oracle
+simulates every candidate group on every core count: about 20 minutes for the seven networks.
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,37 +34,46 @@ RUNS = [  # column, extra options
     ("baseline", ["--fusion", "none"]),
     ("none, cores auto", ["--fusion", "none", "--cores", "auto"]),
     ("fused, 32 cores", ["--cores", "32"]),
+    ("dlfusion", ["--fusion", "dlfusion"]),
     ("fused, cores auto", []),
     ("fused, objective bytes", ["--objective", "bytes"]),
+    ("oracle", ["--judge", "simulation"]),
 ]
+SEARCH_TIME = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s\)")
 
 
 def run(fusim, net, extra):
+    """report.json, the wall time of the whole run and the search's own time (the summary's)."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"),
-                        "--net", os.path.join(ROOT, "workloads", net + ".yaml"),
-                        "--quiet", "--out", os.path.join(out, "r")] + extra,
-                       check=True, stdin=subprocess.DEVNULL)
+        p = subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"),
+                            "--net", os.path.join(ROOT, "workloads", net + ".yaml"),
+                            "--out", os.path.join(out, "r")] + extra,
+                           check=True, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         wall = time.perf_counter() - start
+        m = SEARCH_TIME.search(p.stdout)
         with open(os.path.join(out, "r", "report.json")) as f:
-            return json.load(f), wall
+            return json.load(f), wall, float(m.group(1)) if m else 0.0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fusim", default=os.path.join(ROOT, "build/app/fusim"))
     ap.add_argument("--docs", action="store_true")
+    ap.add_argument("--nets", default=",".join(NETS), help="comma-separated workload names")
     a = ap.parse_args()
     rows, ratios = [], []
-    for net in NETS:
+    for net in a.nets.split(","):
         row = {"network": net}
         for name, extra in RUNS:
-            rep, wall = run(a.fusim, net, extra)
+            rep, wall, search = run(a.fusim, net, extra)
             row[name] = rep["cycles"]
             if name == "fused, cores auto":
                 row["x of roofline"] = rep["x_of_roofline"]
                 row["wall s"] = wall
+                row["search s"] = search
+            elif name in ("dlfusion", "oracle"):
+                row[name + " search s"] = search
             for g in rep["groups"]:
                 if g["predicted_cycles"] == 0:  # a concat assembled in place: no kernel
                     continue
@@ -69,17 +82,30 @@ def main():
         base = row["baseline"]
         row["speed-up none auto"] = base / row["none, cores auto"]
         row["speed-up fused auto"] = base / row["fused, cores auto"]
+        row["speed-up dlfusion"] = base / row["dlfusion"]
+        row["speed-up oracle"] = base / row["oracle"]
+        # How much slower than the oracle, in per cent (negative: faster, see docs).
+        row["dlfusion vs oracle %"] = 100.0 * (row["dlfusion"] / row["oracle"] - 1)
+        row["default vs oracle %"] = 100.0 * (row["fused, cores auto"] / row["oracle"] - 1)
         rows.append(row)
         print(net, "done", file=sys.stderr)
-    df = pd.DataFrame(rows)[["network", "baseline", "none, cores auto", "fused, 32 cores",
-                             "fused, cores auto", "fused, objective bytes", "speed-up none auto",
-                             "speed-up fused auto", "x of roofline", "wall s"]]
+    df = pd.DataFrame(rows)
+    cycles = df[["network", "baseline", "none, cores auto", "fused, 32 cores", "dlfusion",
+                 "fused, cores auto", "fused, objective bytes", "oracle", "x of roofline"]]
+    compare = df[["network", "speed-up none auto", "speed-up dlfusion", "speed-up fused auto",
+                  "speed-up oracle", "dlfusion vs oracle %", "default vs oracle %",
+                  "dlfusion search s", "search s", "oracle search s", "wall s"]].rename(
+        columns={"search s": "default search s", "wall s": "default wall s"})
     r = pd.DataFrame(ratios)
     acc = r.groupby("run", sort=False)["ratio"].agg(
         groups="count", median="median",
         p10=lambda s: s.quantile(0.1), p90=lambda s: s.quantile(0.9),
         within_10pct=lambda s: ((s - 1).abs() <= 0.1).mean()).reset_index()
-    text = ("Cycles on configs/mlu.yaml (batch 1, detailed DRAM):\n\n" + markdown_table(df, 2) +
+    text = ("Cycles on configs/mlu.yaml (batch 1, detailed DRAM):\n\n" +
+            markdown_table(cycles, 2) +
+            "\nSpeed-ups over the baseline, gaps to the oracle and search times (seconds, as "
+            "the summary prints them; wall: the whole default run):\n\n" +
+            markdown_table(compare, 2) +
             "\nSimulated over predicted cycles per group (`cycles` / `predicted_cycles` in "
             "report.json), over the runs above:\n\n" + markdown_table(acc, 2))
     print(text)

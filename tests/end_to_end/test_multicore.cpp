@@ -2,6 +2,8 @@
 // bands and channel slices, with multicast), and the split conserves the work and the bytes.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "cost/cost_model.h"
 #include "cost/layer_walk.h"
 #include "cost/tiling.h"
@@ -113,6 +115,12 @@ layers:
   // The search is exact over its candidates and the judge's cycles add up: the schedule it
   // finds simulates, group by group, no slower than the cost model's choice.
   CHECK(total(by_sim->program->schedule) <= total(by_cost->program->schedule));
+  // Groups are separated by a barrier, so the whole run is the sum of its groups alone, up to
+  // the DRAM state (open rows, refresh) one group leaves to the next.
+  const double whole = by_sim->result.sim.cycles;
+  const auto sum = static_cast<double>(total(by_sim->program->schedule));
+  INFO("whole run " << whole << ", groups alone " << sum);
+  CHECK(std::abs(whole - sum) <= 0.01 * whole);
   // Each group's cores are the fastest simulated of the counts tried (a fused group's tiles
   // never fewer than on fewer cores, as the search sizes them).
   for (const fusim::Group& g : by_sim->program->schedule.groups) {
