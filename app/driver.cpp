@@ -1,6 +1,7 @@
 #include "driver.h"
 
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <sstream>
 
@@ -66,19 +67,39 @@ GroupJudge simulation_judge(const Network& net, const Arch& arch) {
   };
 }
 
+std::string install_data_dir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path data = exe.parent_path() / FUSIM_DATA_FROM_BINDIR;
+  return std::filesystem::is_directory(data / "configs", ec) ? data.lexically_normal().string()
+                                                             : "";
+}
+
+std::string find_input(const std::string& path, const std::string& data_dir) {
+  std::error_code ec;
+  if (data_dir.empty() || path.empty() || std::filesystem::path(path).is_absolute() ||
+      std::filesystem::exists(path, ec))
+    return path;
+  const std::filesystem::path installed = std::filesystem::path(data_dir) / path;
+  return std::filesystem::is_regular_file(installed, ec) ? installed.string() : path;
+}
+
 Arch load_any_arch(const RunOptions& o) {
-  if (!ends_with(o.arch_path, ".cfg")) return load_arch(o.arch_path, o.overrides);
+  const std::string path = find_input(o.arch_path, o.data_dir);
+  if (!ends_with(path, ".cfg")) return load_arch(path, o.overrides);
   if (!o.overrides.empty()) {
     throw InputError("", 0, "-p",
-                     "overrides apply to YAML arch files, not to a SCALE-Sim .cfg (" + o.arch_path +
+                     "overrides apply to YAML arch files, not to a SCALE-Sim .cfg (" + path +
                          "); run it once with --out DIR and override DIR/arch.yaml");
   }
-  return load_scalesim_config(o.arch_path);
+  return load_scalesim_config(path);
 }
 
 Network load_any_network(const RunOptions& o) {
-  return ends_with(o.net_path, ".csv") ? load_scalesim_topology(o.net_path, o.scalesim_depthwise)
-                                       : load_network(o.net_path);
+  const std::string path = find_input(o.net_path, o.data_dir);
+  return ends_with(path, ".csv") ? load_scalesim_topology(path, o.scalesim_depthwise)
+                                 : load_network(path);
 }
 
 std::unique_ptr<Run> run_fusim(const RunOptions& o) {
@@ -106,6 +127,19 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     check_program_size(net, arch, schedule, o.net_path);
     run->program = std::make_unique<Program>(lower(net, arch, schedule));
   }
+  RunInputs& in = run->result.inputs;
+  in.arch_file = o.arch_path;
+  in.net_file = o.net_path;
+  in.schedule_in = o.schedule_in;
+  in.overrides = o.overrides;
+  in.fusion = o.search.algorithm;
+  in.objective = o.search.objective == Objective::Bytes ? "bytes" : "cycles";
+  in.cores = o.search.cores == kCoresDefault ? "default"
+             : o.search.cores == kCoresAuto  ? "auto"
+                                             : std::to_string(o.search.cores);
+  in.judge = o.judge_by_simulation ? "simulation" : "cost";
+  in.max_group_layers = o.search.max_group_layers;
+  in.scalesim_depthwise = o.scalesim_depthwise;
   simulate_run(run, o.schedule_in);
   run->result.scalesim_inputs = ends_with(o.arch_path, ".cfg") || ends_with(o.net_path, ".csv");
   return run;

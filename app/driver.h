@@ -27,7 +27,18 @@ struct RunOptions {
   // --judge simulation: the search scores each candidate group by simulating it alone
   // (simulation_judge) instead of by the cost model's estimate.
   bool judge_by_simulation = false;
+  // An installed fusim's data directory (configs/, workloads/; install_data_dir()), or empty:
+  // a relative --arch or --net that names no file is looked up there too (find_input).
+  std::string data_dir;
 };
+
+// `<prefix>/share/fusim` when this executable runs from `<prefix>/bin` of an install that has
+// it (cmake --install), else empty (a build tree).
+std::string install_data_dir();
+
+// `path` as given when it names a file, or is absolute, or data_dir is empty; else data_dir/path
+// when that names a file; else `path` (whose error then names it as given).
+std::string find_input(const std::string& path, const std::string& data_dir);
 
 // Owns everything a RunResult points to.
 struct Run {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arch/arch_io.h"
+#include "build_info.h"
 #include "common/error.h"
 #include "driver.h"
 #include "large_stack.h"
@@ -210,7 +211,8 @@ void add_options(CLI::App& app, CommandLine& cl) {
                "with --out: write the inputs as fusim YAML (arch.yaml and/or\n"
                "network.yaml, e.g. from SCALE-Sim files) and simulate nothing");
   app.set_help_flag("-h,--help", "print this help and exit");
-  app.set_version_flag("--version", "fusim " FUSIM_VERSION, "print the version and exit");
+  app.set_version_flag("--version", "fusim " FUSIM_VERSION " (commit " FUSIM_GIT_COMMIT ")",
+                       "print the version and the git commit built from, and exit");
 }
 
 // Writes `text` to standard output. A failed write (a full disk, a closed pipe, /dev/full) is
@@ -328,6 +330,7 @@ static int fusim_main(int argc, char** argv) {
     else if (!cl.cores.empty())
       opt.search.cores = std::strtol(cl.cores.c_str(), nullptr, 10);
     opt.judge_by_simulation = cl.judge == "simulation";
+    opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 
     if (cl.convert_only) {

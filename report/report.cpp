@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "build_info.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -181,12 +183,42 @@ const StatSchema<GroupRow>& group_schema() {
 
 // The whole of report.json: the run's identity, the network's and the schedule's figures, and
 // the simulation's tree with the layers and groups placed in it.
+const StatSchema<RunInputs>& inputs_schema() {
+  static const StatSchema<RunInputs> s = [] {
+    using I = RunInputs;
+    StatSchema<I> r;
+    r.text("arch", "--arch, the file name as given", [](const I& x) { return x.arch_file; });
+    r.text("net", "--net, the file name as given", [](const I& x) { return x.net_file; });
+    r.text("schedule_in", "--schedule-in, the file name as given (empty: a search ran)",
+           [](const I& x) { return x.schedule_in; });
+    r.texts("overrides", "the -p KEY=VALUE overrides, in order",
+            [](const I& x) { return x.overrides; });
+    r.text("fusion", "--fusion (not used with schedule_in)", [](const I& x) { return x.fusion; });
+    r.text("objective", "--objective", [](const I& x) { return x.objective; });
+    r.text("cores", "--cores: auto, a number, or default (auto; all cores for none)",
+           [](const I& x) { return x.cores; });
+    r.text("judge", "--judge: cost or simulation", [](const I& x) { return x.judge; });
+    r.integer("max_group_layers", "layers", "--max-group-layers",
+              [](const I& x) { return x.max_group_layers; });
+    r.text("scalesim_depthwise", "--scalesim-depthwise: true or false",
+           [](const I& x) { return std::string(x.scalesim_depthwise ? "true" : "false"); });
+    return r;
+  }();
+  return s;
+}
+
 const StatSchema<RunResult>& run_schema() {
   static const StatSchema<RunResult> s = [] {
     using R = RunResult;
     StatSchema<R> r;
     r.text("fusim_version", "the fusim that wrote the file",
            [](const R&) { return std::string(FUSIM_VERSION); });
+    r.text("fusim_commit",
+           "the git commit fusim was built from (-dirty: with uncommitted changes; unknown: "
+           "built outside a git checkout)",
+           [](const R&) { return std::string(FUSIM_GIT_COMMIT); });
+    r.object("options", "what produced the run, as the command line gave it", inputs_schema(),
+             [](const R& x) { return &x.inputs; });
     r.text("network", "the network's name", [](const R& x) { return x.net->name(); });
     r.text("arch", "the architecture's name", [](const R& x) { return x.arch->name; });
     r.integer("batch", "samples", "the network's batch size",

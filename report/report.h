@@ -17,6 +17,17 @@
 
 namespace fusim {
 
+// What produced a run, as the command line gave it (report.json's `options`): the input file
+// names and every option that shapes the result; not the output paths, so that the same run
+// written to two directories stays byte-identical.
+struct RunInputs {
+  std::string arch_file, net_file, schedule_in;
+  std::vector<std::string> overrides;  // -p, in order
+  std::string fusion, objective, cores, judge;
+  std::int64_t max_group_layers = 0;
+  bool scalesim_depthwise = false;
+};
+
 struct RunResult {
   const Network* net = nullptr;
   const Arch* arch = nullptr;
@@ -28,6 +39,7 @@ struct RunResult {
   SimResult sim;
   // An input was SCALE-Sim's (a .cfg arch or a .csv topology): --out adds COMPUTE_REPORT.csv.
   bool scalesim_inputs = false;
+  RunInputs inputs;
 };
 
 std::string summary_text(const RunResult& r);

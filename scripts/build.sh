@@ -13,7 +13,8 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 read -r -a cmake_args <<<"${FUSIM_CMAKE_ARGS:--DCMAKE_BUILD_TYPE=Release}"
-if ! cmake -S . -B "$BUILD_DIR" "${cmake_args[@]}" >"$log" 2>&1; then
+# Warnings are errors here and in CI (FUSIM_WERROR is off by default, for users' compilers).
+if ! cmake -S . -B "$BUILD_DIR" "${cmake_args[@]}" -DFUSIM_WERROR=ON >"$log" 2>&1; then
   cat "$log" >&2
   echo "build: cmake configure failed (see above)" >&2
   exit 1

@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fusim needs (build + Python scripts).
 # Idempotent: when everything is already installed it only runs dpkg-query.
+#
+#   scripts/install-deps.sh           install what is missing (as root, or through sudo)
+#   scripts/install-deps.sh --check   only list what is missing; exit 1 when anything is
+#
+# When it cannot install (not root and no sudo, or no apt-get: not Debian), it lists the missing
+# packages and exits 1 without trying; docs/install.md gives the build without root or Debian.
 set -euo pipefail
+
+check_only=0
+case "${1:-}" in
+  --check) check_only=1 ;;
+  "") ;;
+  *) echo "install-deps: unknown argument '$1' (expected --check or nothing)" >&2; exit 2 ;;
+esac
 
 BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-cpp-dev catch2
             nlohmann-json3-dev libcli11-dev)
@@ -21,15 +34,25 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
+cannot() {
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-deps: $1" >&2
+  exit 1
+}
+if [ "$check_only" -eq 1 ]; then
+  cannot "run scripts/install-deps.sh without --check to install them"
+fi
 if [ "$(id -u)" -eq 0 ]; then
   SUDO=()
 elif command -v sudo >/dev/null 2>&1; then
   SUDO=(sudo)
 else
-  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
-  echo "install-deps: not root and sudo is not available; install them as root with:" >&2
-  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
-  exit 1
+  cannot "not root and sudo is not available; install them as root with:
+  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}
+or build without root as docs/install.md says"
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  cannot "no apt-get here (not Debian?): install the equivalents with your package manager, or build without root as docs/install.md says"
 fi
 
 echo "install-deps: installing ${#missing[@]} missing package(s): ${missing[*]}"
