@@ -211,7 +211,11 @@ void DramController::compute_next(Channel& ch) {
     if (full) {
       ch.next = next_command(ch);
     } else {
-      for (int b : ch.changed) consider_bank(ch, static_cast<std::size_t>(b), ch.next);
+      rank_terms(ch, ch.terms);
+      for (int b : ch.changed) {
+        const auto bi = static_cast<std::size_t>(b);
+        offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], ch.next);
+      }
     }
   }
 }
@@ -273,8 +277,116 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) consider_bank(ch, bi, best);
+  rank_terms(ch, ch.terms);
+  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
+    if (ch.commands[bi].empty()) continue;
+    offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
+  }
   return best;
+}
+
+void DramController::rank_terms(const Channel& ch, std::vector<RankTerms>& out) const {
+  const DramTick floor = ch.last_cmd + 1;
+  out.resize(ch.ranks.size());
+  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+    const Rank& rk = ch.ranks[r];
+    RankTerms& t = out[r];
+    t.faw = rk.faw[rk.faw_pos] + t_.tFAW;
+    t.act = std::max({rk.act_ok, t.faw, floor});
+    t.rd = std::max({rk.rd_ok, ch.bus_free - t_.tCL, floor});
+    t.wr = std::max(
+        {rk.wr_ok, ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+  }
+}
+
+namespace {
+
+// The tie order after refresh: an urgent activate, an urgent precharge, a row hit, the rest.
+int tie_rank(bool urgent, bool act, bool col) {
+  return urgent ? (act ? 0 : 1) : col ? 2 : 3;
+}
+
+}  // namespace
+
+// consider_bank's choice for bank `bi`, from its summary and the rank's terms: the same event,
+// without walking the queue unless a request of the chosen class arrives after its command time.
+void DramController::offer_bank(const Channel& ch, std::size_t bi, const RankTerms& rt,
+                                Event& best) const {
+  const Bank& b = ch.banks[bi];
+  if (b.stale) summarize(ch, bi);
+  const QueueSummary& sm = b.summary;
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  const auto offer = [&](Kind k, DramTick t, bool urgent, int pos, std::uint64_t seq) {
+    bool better = t < best.time;
+    if (!better && t == best.time && best.kind != Kind::Refresh) {
+      const int a = tie_rank(urgent, k == Kind::Act, k == Kind::Col);
+      const int o = tie_rank(best.urgent, best.kind == Kind::Act, best.kind == Kind::Col);
+      better = a < o || (a == o && seq < best.seq);
+    }
+    if (better) best = Event{k, t, static_cast<int>(bi), pos, seq, urgent};
+  };
+  if (b.open_row < 0) {
+    const DramTick act = std::max({b.act_ok, g.act_ok, rt.act});
+    if (sm.latest > act) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Act, act, act == rt.faw, sm.oldest, sm.seq_oldest);
+    return;
+  }
+  if (sm.oldest_read_hit >= 0) {
+    const DramTick rd = std::max({b.col_ok, g.rd_ok, rt.rd});
+    if (sm.latest_read_hit > rd) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, rd, false, sm.oldest_read_hit, sm.seq_read_hit);
+  }
+  if (sm.oldest_write_hit >= 0) {
+    const DramTick wr = std::max({b.col_ok, g.wr_ok, rt.wr});
+    if (sm.latest_write_hit > wr) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, wr, false, sm.oldest_write_hit, sm.seq_write_hit);
+  }
+  if (sm.pre) offer(Kind::Pre, std::max(sm.pre_at, ch.last_cmd + 1), sm.pre_urgent, 0, sm.seq_head);
+}
+
+void DramController::summarize(const Channel& ch, std::size_t bi) const {
+  const std::vector<Request>& q = ch.commands[bi];
+  const Bank& b = ch.banks[bi];
+  QueueSummary& sm = b.summary;
+  sm = QueueSummary{};
+  const auto take = [&](int& oldest, DramTick& latest, std::size_t i) {
+    if (oldest < 0 || q[i].seq < q[static_cast<std::size_t>(oldest)].seq)
+      oldest = static_cast<int>(i);
+    latest = std::max(latest, q[i].arrival);
+  };
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    take(sm.oldest, sm.latest, i);
+    if (b.open_row < 0 || q[i].row != b.open_row) continue;
+    if (q[i].write) {
+      take(sm.oldest_write_hit, sm.latest_write_hit, i);
+    } else {
+      take(sm.oldest_read_hit, sm.latest_read_hit, i);
+    }
+  }
+  const auto seq_of = [&](int i) { return i < 0 ? 0 : q[static_cast<std::size_t>(i)].seq; };
+  sm.seq_oldest = seq_of(sm.oldest);
+  sm.seq_read_hit = seq_of(sm.oldest_read_hit);
+  sm.seq_write_hit = seq_of(sm.oldest_write_hit);
+  // The head, for another row, may close this one while no request of the queue hits it, or
+  // once the row has served row_hit_cap column commands.
+  if (b.open_row >= 0 && !q.empty() && q.front().row != b.open_row) {
+    const bool hit_queued = sm.oldest_read_hit >= 0 || sm.oldest_write_hit >= 0;
+    const bool capped = p_.row_hit_cap > 0 && b.hits >= p_.row_hit_cap;
+    sm.pre = !hit_queued || capped;
+    sm.pre_urgent = hit_queued;
+    sm.pre_at = std::max(b.pre_ok, q.front().arrival);
+    sm.seq_head = q.front().seq;
+  }
+  b.stale = false;
 }
 
 // Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
@@ -289,35 +401,15 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
   const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   const DramTick floor = ch.last_cmd + 1;
   const auto offer = [&](Kind k, DramTick t, bool urgent, std::size_t i) {
-    const auto rank_of = [](Kind kind, bool u) {  // the tie order after refresh
-      return u ? (kind == Kind::Act ? 0 : 1) : kind == Kind::Col ? 2 : 3;
-    };
     bool better = t < best.time;
     if (!better && t == best.time && best.kind != Kind::Refresh) {
-      const int a = rank_of(k, urgent), o = rank_of(best.kind, best.urgent);
+      const int a = tie_rank(urgent, k == Kind::Act, k == Kind::Col);
+      const int o = tie_rank(best.urgent, best.kind == Kind::Act, best.kind == Kind::Col);
       better = a < o || (a == o && q[i].seq < best.seq);
     }
     if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
   };
-  if (b.stale) {
-    QueueSummary& sm = b.summary;
-    sm = QueueSummary{};
-    const auto take = [&](int& oldest, DramTick& latest, std::size_t i) {
-      if (oldest < 0 || q[i].seq < q[static_cast<std::size_t>(oldest)].seq)
-        oldest = static_cast<int>(i);
-      latest = std::max(latest, q[i].arrival);
-    };
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      take(sm.oldest, sm.latest, i);
-      if (b.open_row < 0 || q[i].row != b.open_row) continue;
-      if (q[i].write) {
-        take(sm.oldest_write_hit, sm.latest_write_hit, i);
-      } else {
-        take(sm.oldest_read_hit, sm.latest_read_hit, i);
-      }
-    }
-    b.stale = false;
-  }
+  if (b.stale) summarize(ch, bi);
   const QueueSummary& sm = b.summary;
   if (b.open_row < 0) {
     // Every request needs an activate, at the same time but for its arrival.
