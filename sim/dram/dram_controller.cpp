@@ -48,6 +48,16 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     if (n == "column") mapping_.emplace_back(kColumn, p_.row_bytes / burst_bytes_);
     if (n == "channel") mapping_.emplace_back(kChannel, p_.channels);
   }
+  const auto pow2 = [](std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; };
+  bit_fields_ = pow2(burst_bytes_);
+  if (bit_fields_) burst_shift_ = __builtin_ctzll(static_cast<unsigned long long>(burst_bytes_));
+  int shift = 0;
+  for (const auto& [field, count] : mapping_) {
+    if (!pow2(count)) bit_fields_ = false;
+    if (!bit_fields_) break;
+    fields_[field] = BitField{shift, count - 1};
+    shift += __builtin_ctzll(static_cast<unsigned long long>(count));
+  }
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
   latency_.resize(channels_.size());
@@ -56,6 +66,8 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     ch.banks.resize(nbanks);
     ch.commands.resize(nbanks);
     ch.full.assign(nbanks, 0);
+    ch.waiting_reads.assign(nbanks, 0);
+    ch.waiting_writes.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
@@ -73,6 +85,17 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
 
 DramController::Location DramController::decode(std::int64_t addr) const {
   Location l;
+  if (bit_fields_) {
+    const std::int64_t x = addr >> burst_shift_;
+    const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
+    l.row = get(kRow);
+    l.rank = static_cast<int>(get(kRank));
+    l.bankgroup = static_cast<int>(get(kBankGroup));
+    l.bank = static_cast<int>(get(kBank));
+    l.column = get(kColumn);
+    l.channel = static_cast<int>(get(kChannel));
+    return l;
+  }
   std::int64_t x = addr / burst_bytes_;
   for (const auto& [field, count] : mapping_) {
     std::int64_t v;
@@ -245,18 +268,22 @@ bool DramController::dispatch(Channel& ch) {
   bool any = false;
   for (;;) {
     switch_mode(ch);
-    if (ch.full_queues == ch.commands.size()) return any;  // no room anywhere: skip the walk
+    if ((ch.write_mode ? ch.movable_writes : ch.movable_reads) == 0) return any;
     std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
     auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
       return ch.full[static_cast<std::size_t>(r.bank)] == 0;
     });
     if (it == q.end()) return any;
-    std::vector<Request>& to = ch.commands[static_cast<std::size_t>(it->bank)];
+    const auto bank = static_cast<std::size_t>(it->bank);
+    std::vector<Request>& to = ch.commands[bank];
     to.push_back(*it);
+    --(it->write ? ch.waiting_writes : ch.waiting_reads)[bank];
+    --(it->write ? ch.movable_writes : ch.movable_reads);
     if (to.size() == depth) {
-      ++ch.full_queues;
-      ch.full[static_cast<std::size_t>(it->bank)] = 1;
+      ch.full[bank] = 1;
+      ch.movable_reads -= ch.waiting_reads[bank];
+      ch.movable_writes -= ch.waiting_writes[bank];
     }
     ch.banks[static_cast<std::size_t>(it->bank)].stale = true;
     ch.changed.push_back(it->bank);
@@ -463,6 +490,9 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     std::pop_heap(ch.pending_reads.begin(), ch.pending_reads.end(), cmp);
     ch.reads.push_back(ch.pending_reads.back());
     ch.pending_reads.pop_back();
+    const auto bank = static_cast<std::size_t>(ch.reads.back().bank);
+    ++ch.waiting_reads[bank];
+    if (ch.full[bank] == 0) ++ch.movable_reads;
     ch.reads.back().queued = std::max(ch.reads.back().arrival, ch.last_cmd);
     any = true;
   }
@@ -473,6 +503,8 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     ch.pending_writes.pop_back();
     r.queued = std::max(r.arrival, ch.last_cmd);
     ch.writes.push_back(r);
+    ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
+    if (ch.full[static_cast<std::size_t>(r.bank)] == 0) ++ch.movable_writes;
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
     burst_done(r.stream, r.queued);
     any = true;
@@ -590,8 +622,9 @@ void DramController::execute(int c) {
   if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
   n.epoch_bytes[epoch] += done.bytes;
   if (q.size() == static_cast<std::size_t>(p_.command_queue_depth)) {
-    --ch.full_queues;
     ch.full[static_cast<std::size_t>(e.index)] = 0;
+    ch.movable_reads += ch.waiting_reads[static_cast<std::size_t>(e.index)];
+    ch.movable_writes += ch.waiting_writes[static_cast<std::size_t>(e.index)];
   }
   q.erase(q.begin() + e.pos);
   --ch.queued_commands;

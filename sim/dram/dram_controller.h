@@ -160,10 +160,13 @@ class DramController {
     std::vector<std::vector<Request>> commands;          // per bank: its command queue
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
     std::int64_t queued_commands = 0, queued_read_commands = 0;
-    std::size_t full_queues = 0;  // command queues holding command_queue_depth requests
-    std::vector<char> full;       // per bank: its command queue is full (dispatch's walk)
-    std::int64_t drain = 0;       // batch: writes still to send in this drain
-    std::vector<int> changed;     // scratch of compute_next: banks dispatch added requests to
+    std::vector<char> full;  // per bank: its command queue is full (dispatch's walk)
+    // Per bank: its requests in the read and in the write queue; and those of banks whose command
+    // queue has room, so that dispatch walks a transaction queue only when one can move.
+    std::vector<std::int32_t> waiting_reads, waiting_writes;
+    std::int64_t movable_reads = 0, movable_writes = 0;
+    std::int64_t drain = 0;    // batch: writes still to send in this drain
+    std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
     mutable std::vector<RankTerms> terms;  // scratch of next_command, per rank
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
@@ -202,6 +205,15 @@ class DramController {
   DramTick burst_ticks_;
   std::size_t high_watermark_, low_watermark_;
   std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
+  // The same as bit ranges of the address, when the burst size and every count are powers of
+  // two (the usual case); by the fields' enum (row, rank, bank group, bank, column, channel).
+  struct BitField {
+    int shift = 0;
+    std::int64_t mask = 0;
+  };
+  bool bit_fields_ = false;
+  int burst_shift_ = 0;
+  BitField fields_[6];
   std::vector<Channel> channels_;
   std::vector<Stream> streams_;
   std::vector<int> free_streams_;
