@@ -295,6 +295,62 @@ bool DramController::dispatch(Channel& ch) {
   }
 }
 
+namespace {
+
+// The order at equal times as one key, smallest first: a refresh (0), then an urgent activate,
+// an urgent precharge, a row hit, the rest; within each, the oldest request.
+std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
+  const std::uint64_t rank = urgent ? (act ? 1 : 2) : col ? 3 : 4;
+  return rank << 59 | seq;
+}
+
+}  // namespace
+
+// consider_bank's choice for bank `bi`, from its summary and the rank's terms: the same event,
+// without walking the queue unless a request of the chosen class arrives after its command time.
+[[gnu::always_inline]] inline void DramController::offer_bank(const Channel& ch, std::size_t bi,
+                                                              const RankTerms& rt,
+                                                              Event& best) const {
+  const Bank& b = ch.banks[bi];
+  if (b.stale) summarize(ch, bi);
+  const QueueSummary& sm = b.summary;
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int pos) {
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, static_cast<int>(bi), pos, key, urgent};
+  };
+  if (b.open_row < 0) {
+    const DramTick act = std::max({b.act_ok, g.act_ok, rt.act});
+    if (sm.latest > act) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    const bool urgent = act == rt.faw;
+    offer(Kind::Act, act, tie_key(urgent, true, false, sm.seq_oldest), urgent, sm.oldest);
+    return;
+  }
+  if (sm.oldest_read_hit >= 0) {
+    const DramTick rd = std::max({b.col_ok, g.rd_ok, rt.rd});
+    if (sm.latest_read_hit > rd) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, rd, tie_key(false, false, true, sm.seq_read_hit), false, sm.oldest_read_hit);
+  }
+  if (sm.oldest_write_hit >= 0) {
+    const DramTick wr = std::max({b.col_ok, g.wr_ok, rt.wr});
+    if (sm.latest_write_hit > wr) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, wr, tie_key(false, false, true, sm.seq_write_hit), false, sm.oldest_write_hit);
+  }
+  if (sm.pre) {
+    offer(Kind::Pre, std::max(sm.pre_at, ch.last_cmd + 1),
+          tie_key(sm.pre_urgent, false, false, sm.seq_head), sm.pre_urgent, 0);
+  }
+}
+
 // The next event: a refresh, or a command of a request in the command queues.
 DramController::Event DramController::next_command(const Channel& ch) const {
   Event best;
@@ -306,8 +362,8 @@ DramController::Event DramController::next_command(const Channel& ch) const {
   }
   rank_terms(ch, ch.terms);
   for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
-    if (ch.commands[bi].empty()) continue;
-    offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
+    if (!ch.commands[bi].empty())
+      offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
   }
   return best;
 }
@@ -326,83 +382,40 @@ void DramController::rank_terms(const Channel& ch, std::vector<RankTerms>& out) 
   }
 }
 
-namespace {
-
-// The tie order after refresh: an urgent activate, an urgent precharge, a row hit, the rest.
-int tie_rank(bool urgent, bool act, bool col) {
-  return urgent ? (act ? 0 : 1) : col ? 2 : 3;
-}
-
-}  // namespace
-
-// consider_bank's choice for bank `bi`, from its summary and the rank's terms: the same event,
-// without walking the queue unless a request of the chosen class arrives after its command time.
-void DramController::offer_bank(const Channel& ch, std::size_t bi, const RankTerms& rt,
-                                Event& best) const {
-  const Bank& b = ch.banks[bi];
-  if (b.stale) summarize(ch, bi);
-  const QueueSummary& sm = b.summary;
-  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
-  const auto offer = [&](Kind k, DramTick t, bool urgent, int pos, std::uint64_t seq) {
-    bool better = t < best.time;
-    if (!better && t == best.time && best.kind != Kind::Refresh) {
-      const int a = tie_rank(urgent, k == Kind::Act, k == Kind::Col);
-      const int o = tie_rank(best.urgent, best.kind == Kind::Act, best.kind == Kind::Col);
-      better = a < o || (a == o && seq < best.seq);
-    }
-    if (better) best = Event{k, t, static_cast<int>(bi), pos, seq, urgent};
-  };
-  if (b.open_row < 0) {
-    const DramTick act = std::max({b.act_ok, g.act_ok, rt.act});
-    if (sm.latest > act) {
-      consider_bank(ch, bi, best);
-      return;
-    }
-    offer(Kind::Act, act, act == rt.faw, sm.oldest, sm.seq_oldest);
-    return;
-  }
-  if (sm.oldest_read_hit >= 0) {
-    const DramTick rd = std::max({b.col_ok, g.rd_ok, rt.rd});
-    if (sm.latest_read_hit > rd) {
-      consider_bank(ch, bi, best);
-      return;
-    }
-    offer(Kind::Col, rd, false, sm.oldest_read_hit, sm.seq_read_hit);
-  }
-  if (sm.oldest_write_hit >= 0) {
-    const DramTick wr = std::max({b.col_ok, g.wr_ok, rt.wr});
-    if (sm.latest_write_hit > wr) {
-      consider_bank(ch, bi, best);
-      return;
-    }
-    offer(Kind::Col, wr, false, sm.oldest_write_hit, sm.seq_write_hit);
-  }
-  if (sm.pre) offer(Kind::Pre, std::max(sm.pre_at, ch.last_cmd + 1), sm.pre_urgent, 0, sm.seq_head);
-}
-
 void DramController::summarize(const Channel& ch, std::size_t bi) const {
   const std::vector<Request>& q = ch.commands[bi];
   const Bank& b = ch.banks[bi];
   QueueSummary& sm = b.summary;
   sm = QueueSummary{};
-  const auto take = [&](int& oldest, DramTick& latest, std::size_t i) {
-    if (oldest < 0 || q[i].seq < q[static_cast<std::size_t>(oldest)].seq)
-      oldest = static_cast<int>(i);
-    latest = std::max(latest, q[i].arrival);
-  };
+  // Oldest (smallest seq) and latest arrival of every request, of the read hits and of the
+  // write hits (rows are never negative, so a closed bank has no hits).
+  constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t seq = kNone, seq_rd = kNone, seq_wr = kNone;
   for (std::size_t i = 0; i < q.size(); ++i) {
-    take(sm.oldest, sm.latest, i);
-    if (b.open_row < 0 || q[i].row != b.open_row) continue;
-    if (q[i].write) {
-      take(sm.oldest_write_hit, sm.latest_write_hit, i);
+    const Request& r = q[i];
+    if (r.seq < seq) {
+      seq = r.seq;
+      sm.oldest = static_cast<int>(i);
+    }
+    sm.latest = std::max(sm.latest, r.arrival);
+    if (r.row != b.open_row) continue;
+    if (r.write) {
+      if (r.seq < seq_wr) {
+        seq_wr = r.seq;
+        sm.oldest_write_hit = static_cast<int>(i);
+      }
+      sm.latest_write_hit = std::max(sm.latest_write_hit, r.arrival);
     } else {
-      take(sm.oldest_read_hit, sm.latest_read_hit, i);
+      if (r.seq < seq_rd) {
+        seq_rd = r.seq;
+        sm.oldest_read_hit = static_cast<int>(i);
+      }
+      sm.latest_read_hit = std::max(sm.latest_read_hit, r.arrival);
     }
   }
-  const auto seq_of = [&](int i) { return i < 0 ? 0 : q[static_cast<std::size_t>(i)].seq; };
-  sm.seq_oldest = seq_of(sm.oldest);
-  sm.seq_read_hit = seq_of(sm.oldest_read_hit);
-  sm.seq_write_hit = seq_of(sm.oldest_write_hit);
+  sm.seq_oldest = seq;
+  sm.seq_read_hit = seq_rd;
+  sm.seq_write_hit = seq_wr;
   // The head, for another row, may close this one while no request of the queue hits it, or
   // once the row has served row_hit_cap column commands.
   if (b.open_row >= 0 && !q.empty() && q.front().row != b.open_row) {
@@ -428,13 +441,9 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
   const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   const DramTick floor = ch.last_cmd + 1;
   const auto offer = [&](Kind k, DramTick t, bool urgent, std::size_t i) {
-    bool better = t < best.time;
-    if (!better && t == best.time && best.kind != Kind::Refresh) {
-      const int a = tie_rank(urgent, k == Kind::Act, k == Kind::Col);
-      const int o = tie_rank(best.urgent, best.kind == Kind::Act, best.kind == Kind::Col);
-      better = a < o || (a == o && q[i].seq < best.seq);
-    }
-    if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
+    const std::uint64_t key = tie_key(urgent, k == Kind::Act, k == Kind::Col, q[i].seq);
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), key, urgent};
   };
   if (b.stale) summarize(ch, bi);
   const QueueSummary& sm = b.summary;

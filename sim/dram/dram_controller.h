@@ -142,9 +142,11 @@ class DramController {
   struct Event {
     Kind kind = Kind::None;
     DramTick time = kNever;
-    int index = -1;         // the request's bank, or the rank to refresh
-    int pos = -1;           // the request's place in its bank's queue
-    std::uint64_t seq = 0;  // the request's age
+    int index = -1;  // the request's bank, or the rank to refresh
+    int pos = -1;    // the request's place in its bank's queue
+    // The order among events at the same time (tie_key): a refresh first (0), then by the kind
+    // of command, then the oldest request.
+    std::uint64_t key = 0;
     // An activate at the end of its rank's tFAW window, or a precharge the row-hit cap allows.
     bool urgent = false;
   };
