@@ -298,7 +298,8 @@ bool DramController::dispatch(Channel& ch) {
 namespace {
 
 // The order at equal times as one key, smallest first: a refresh (0), then an urgent activate,
-// an urgent precharge, a row hit, the rest; within each, the oldest request.
+// an urgent precharge, a row hit, the rest; within each, the oldest request. `seq` counts the
+// bursts of a run, far below 2^59 (a run that long would take years).
 std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
   const std::uint64_t rank = urgent ? (act ? 1 : 2) : col ? 3 : 4;
   return rank << 59 | seq;
