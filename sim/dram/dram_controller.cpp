@@ -48,6 +48,16 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     if (n == "column") mapping_.emplace_back(kColumn, p_.row_bytes / burst_bytes_);
     if (n == "channel") mapping_.emplace_back(kChannel, p_.channels);
   }
+  const auto pow2 = [](std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; };
+  bit_fields_ = pow2(burst_bytes_);
+  if (bit_fields_) burst_shift_ = __builtin_ctzll(static_cast<unsigned long long>(burst_bytes_));
+  int shift = 0;
+  for (const auto& [field, count] : mapping_) {
+    if (!pow2(count)) bit_fields_ = false;
+    if (!bit_fields_) break;
+    fields_[field] = BitField{shift, count - 1};
+    shift += __builtin_ctzll(static_cast<unsigned long long>(count));
+  }
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
   latency_.resize(channels_.size());
@@ -56,6 +66,8 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     ch.banks.resize(nbanks);
     ch.commands.resize(nbanks);
     ch.full.assign(nbanks, 0);
+    ch.waiting_reads.assign(nbanks, 0);
+    ch.waiting_writes.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
@@ -73,6 +85,17 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
 
 DramController::Location DramController::decode(std::int64_t addr) const {
   Location l;
+  if (bit_fields_) {
+    const std::int64_t x = addr >> burst_shift_;
+    const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
+    l.row = get(kRow);
+    l.rank = static_cast<int>(get(kRank));
+    l.bankgroup = static_cast<int>(get(kBankGroup));
+    l.bank = static_cast<int>(get(kBank));
+    l.column = get(kColumn);
+    l.channel = static_cast<int>(get(kChannel));
+    return l;
+  }
   std::int64_t x = addr / burst_bytes_;
   for (const auto& [field, count] : mapping_) {
     std::int64_t v;
@@ -211,7 +234,11 @@ void DramController::compute_next(Channel& ch) {
     if (full) {
       ch.next = next_command(ch);
     } else {
-      for (int b : ch.changed) consider_bank(ch, static_cast<std::size_t>(b), ch.next);
+      rank_terms(ch, ch.terms);
+      for (int b : ch.changed) {
+        const auto bi = static_cast<std::size_t>(b);
+        offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], ch.next);
+      }
     }
   }
 }
@@ -241,18 +268,22 @@ bool DramController::dispatch(Channel& ch) {
   bool any = false;
   for (;;) {
     switch_mode(ch);
-    if (ch.full_queues == ch.commands.size()) return any;  // no room anywhere: skip the walk
+    if ((ch.write_mode ? ch.movable_writes : ch.movable_reads) == 0) return any;
     std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
     auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
       return ch.full[static_cast<std::size_t>(r.bank)] == 0;
     });
     if (it == q.end()) return any;
-    std::vector<Request>& to = ch.commands[static_cast<std::size_t>(it->bank)];
+    const auto bank = static_cast<std::size_t>(it->bank);
+    std::vector<Request>& to = ch.commands[bank];
     to.push_back(*it);
+    --(it->write ? ch.waiting_writes : ch.waiting_reads)[bank];
+    --(it->write ? ch.movable_writes : ch.movable_reads);
     if (to.size() == depth) {
-      ++ch.full_queues;
-      ch.full[static_cast<std::size_t>(it->bank)] = 1;
+      ch.full[bank] = 1;
+      ch.movable_reads -= ch.waiting_reads[bank];
+      ch.movable_writes -= ch.waiting_writes[bank];
     }
     ch.banks[static_cast<std::size_t>(it->bank)].stale = true;
     ch.changed.push_back(it->bank);
@@ -261,6 +292,63 @@ bool DramController::dispatch(Channel& ch) {
     if (it->write && ch.drain > 0) --ch.drain;
     q.erase(it);
     any = true;
+  }
+}
+
+namespace {
+
+// The order at equal times as one key, smallest first: a refresh (0), then an urgent activate,
+// an urgent precharge, a row hit, the rest; within each, the oldest request. `seq` counts the
+// bursts of a run, far below 2^59 (a run that long would take years).
+std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
+  const std::uint64_t rank = urgent ? (act ? 1 : 2) : col ? 3 : 4;
+  return rank << 59 | seq;
+}
+
+}  // namespace
+
+// consider_bank's choice for bank `bi`, from its summary and the rank's terms: the same event,
+// without walking the queue unless a request of the chosen class arrives after its command time.
+[[gnu::always_inline]] inline void DramController::offer_bank(const Channel& ch, std::size_t bi,
+                                                              const RankTerms& rt,
+                                                              Event& best) const {
+  const Bank& b = ch.banks[bi];
+  if (b.stale) summarize(ch, bi);
+  const QueueSummary& sm = b.summary;
+  const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
+  const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int pos) {
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, static_cast<int>(bi), pos, key, urgent};
+  };
+  if (b.open_row < 0) {
+    const DramTick act = std::max({b.act_ok, g.act_ok, rt.act});
+    if (sm.latest > act) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    const bool urgent = act == rt.faw;
+    offer(Kind::Act, act, tie_key(urgent, true, false, sm.seq_oldest), urgent, sm.oldest);
+    return;
+  }
+  if (sm.oldest_read_hit >= 0) {
+    const DramTick rd = std::max({b.col_ok, g.rd_ok, rt.rd});
+    if (sm.latest_read_hit > rd) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, rd, tie_key(false, false, true, sm.seq_read_hit), false, sm.oldest_read_hit);
+  }
+  if (sm.oldest_write_hit >= 0) {
+    const DramTick wr = std::max({b.col_ok, g.wr_ok, rt.wr});
+    if (sm.latest_write_hit > wr) {
+      consider_bank(ch, bi, best);
+      return;
+    }
+    offer(Kind::Col, wr, tie_key(false, false, true, sm.seq_write_hit), false, sm.oldest_write_hit);
+  }
+  if (sm.pre) {
+    offer(Kind::Pre, std::max(sm.pre_at, ch.last_cmd + 1),
+          tie_key(sm.pre_urgent, false, false, sm.seq_head), sm.pre_urgent, 0);
   }
 }
 
@@ -273,8 +361,73 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) consider_bank(ch, bi, best);
+  rank_terms(ch, ch.terms);
+  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
+    if (!ch.commands[bi].empty())
+      offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
+  }
   return best;
+}
+
+void DramController::rank_terms(const Channel& ch, std::vector<RankTerms>& out) const {
+  const DramTick floor = ch.last_cmd + 1;
+  out.resize(ch.ranks.size());
+  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+    const Rank& rk = ch.ranks[r];
+    RankTerms& t = out[r];
+    t.faw = rk.faw[rk.faw_pos] + t_.tFAW;
+    t.act = std::max({rk.act_ok, t.faw, floor});
+    t.rd = std::max({rk.rd_ok, ch.bus_free - t_.tCL, floor});
+    t.wr = std::max(
+        {rk.wr_ok, ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+  }
+}
+
+void DramController::summarize(const Channel& ch, std::size_t bi) const {
+  const std::vector<Request>& q = ch.commands[bi];
+  const Bank& b = ch.banks[bi];
+  QueueSummary& sm = b.summary;
+  sm = QueueSummary{};
+  // Oldest (smallest seq) and latest arrival of every request, of the read hits and of the
+  // write hits (rows are never negative, so a closed bank has no hits).
+  constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t seq = kNone, seq_rd = kNone, seq_wr = kNone;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const Request& r = q[i];
+    if (r.seq < seq) {
+      seq = r.seq;
+      sm.oldest = static_cast<int>(i);
+    }
+    sm.latest = std::max(sm.latest, r.arrival);
+    if (r.row != b.open_row) continue;
+    if (r.write) {
+      if (r.seq < seq_wr) {
+        seq_wr = r.seq;
+        sm.oldest_write_hit = static_cast<int>(i);
+      }
+      sm.latest_write_hit = std::max(sm.latest_write_hit, r.arrival);
+    } else {
+      if (r.seq < seq_rd) {
+        seq_rd = r.seq;
+        sm.oldest_read_hit = static_cast<int>(i);
+      }
+      sm.latest_read_hit = std::max(sm.latest_read_hit, r.arrival);
+    }
+  }
+  sm.seq_oldest = seq;
+  sm.seq_read_hit = seq_rd;
+  sm.seq_write_hit = seq_wr;
+  // The head, for another row, may close this one while no request of the queue hits it, or
+  // once the row has served row_hit_cap column commands.
+  if (b.open_row >= 0 && !q.empty() && q.front().row != b.open_row) {
+    const bool hit_queued = sm.oldest_read_hit >= 0 || sm.oldest_write_hit >= 0;
+    const bool capped = p_.row_hit_cap > 0 && b.hits >= p_.row_hit_cap;
+    sm.pre = !hit_queued || capped;
+    sm.pre_urgent = hit_queued;
+    sm.pre_at = std::max(b.pre_ok, q.front().arrival);
+    sm.seq_head = q.front().seq;
+  }
+  b.stale = false;
 }
 
 // Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
@@ -289,35 +442,11 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
   const BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   const DramTick floor = ch.last_cmd + 1;
   const auto offer = [&](Kind k, DramTick t, bool urgent, std::size_t i) {
-    const auto rank_of = [](Kind kind, bool u) {  // the tie order after refresh
-      return u ? (kind == Kind::Act ? 0 : 1) : kind == Kind::Col ? 2 : 3;
-    };
-    bool better = t < best.time;
-    if (!better && t == best.time && best.kind != Kind::Refresh) {
-      const int a = rank_of(k, urgent), o = rank_of(best.kind, best.urgent);
-      better = a < o || (a == o && q[i].seq < best.seq);
-    }
-    if (better) best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), q[i].seq, urgent};
+    const std::uint64_t key = tie_key(urgent, k == Kind::Act, k == Kind::Col, q[i].seq);
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, static_cast<int>(bi), static_cast<int>(i), key, urgent};
   };
-  if (b.stale) {
-    QueueSummary& sm = b.summary;
-    sm = QueueSummary{};
-    const auto take = [&](int& oldest, DramTick& latest, std::size_t i) {
-      if (oldest < 0 || q[i].seq < q[static_cast<std::size_t>(oldest)].seq)
-        oldest = static_cast<int>(i);
-      latest = std::max(latest, q[i].arrival);
-    };
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      take(sm.oldest, sm.latest, i);
-      if (b.open_row < 0 || q[i].row != b.open_row) continue;
-      if (q[i].write) {
-        take(sm.oldest_write_hit, sm.latest_write_hit, i);
-      } else {
-        take(sm.oldest_read_hit, sm.latest_read_hit, i);
-      }
-    }
-    b.stale = false;
-  }
+  if (b.stale) summarize(ch, bi);
   const QueueSummary& sm = b.summary;
   if (b.open_row < 0) {
     // Every request needs an activate, at the same time but for its arrival.
@@ -371,6 +500,9 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     std::pop_heap(ch.pending_reads.begin(), ch.pending_reads.end(), cmp);
     ch.reads.push_back(ch.pending_reads.back());
     ch.pending_reads.pop_back();
+    const auto bank = static_cast<std::size_t>(ch.reads.back().bank);
+    ++ch.waiting_reads[bank];
+    if (ch.full[bank] == 0) ++ch.movable_reads;
     ch.reads.back().queued = std::max(ch.reads.back().arrival, ch.last_cmd);
     any = true;
   }
@@ -381,6 +513,8 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     ch.pending_writes.pop_back();
     r.queued = std::max(r.arrival, ch.last_cmd);
     ch.writes.push_back(r);
+    ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
+    if (ch.full[static_cast<std::size_t>(r.bank)] == 0) ++ch.movable_writes;
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
     burst_done(r.stream, r.queued);
     any = true;
@@ -498,8 +632,9 @@ void DramController::execute(int c) {
   if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
   n.epoch_bytes[epoch] += done.bytes;
   if (q.size() == static_cast<std::size_t>(p_.command_queue_depth)) {
-    --ch.full_queues;
     ch.full[static_cast<std::size_t>(e.index)] = 0;
+    ch.movable_reads += ch.waiting_reads[static_cast<std::size_t>(e.index)];
+    ch.movable_writes += ch.waiting_writes[static_cast<std::size_t>(e.index)];
   }
   q.erase(q.begin() + e.pos);
   --ch.queued_commands;

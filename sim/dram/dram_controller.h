@@ -108,16 +108,23 @@ class DramController {
   // request): per class (read hits, write hits, all requests) the oldest request's place and the
   // latest arrival. When no request of a class arrives after the class's command time, the
   // oldest of the class is its candidate, so the queue need not be walked per command.
+  // With them, the bank's own part of each candidate's time, so that next_command's scan over
+  // the banks only adds the rank's and the bus's constraints.
   struct QueueSummary {
     int oldest_read_hit = -1, oldest_write_hit = -1, oldest = -1;
     DramTick latest_read_hit = -kNever, latest_write_hit = -kNever, latest = -kNever;
+    std::uint64_t seq_read_hit = 0, seq_write_hit = 0, seq_oldest = 0;
+    bool pre = false;         // the head may close the open row
+    bool pre_urgent = false;  // ... because the row-hit cap allows it although hits are queued
+    DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
+    std::uint64_t seq_head = 0;
   };
   struct Bank {
     std::int64_t open_row = -1;
     std::int64_t hits = 0;  // column commands since the activate
     DramTick act_ok = 0, pre_ok = 0, col_ok = 0;
     std::int32_t rank = 0, group = 0;  // group: index into the channel's bank groups
-    // A cache of the bank's queue and open row, rebuilt by consider_bank once either changed
+    // A cache of the bank's queue and open row, rebuilt by summarize once either changed
     // (stale = true); mutable because it changes no result.
     mutable QueueSummary summary;
     mutable bool stale = true;
@@ -135,11 +142,17 @@ class DramController {
   struct Event {
     Kind kind = Kind::None;
     DramTick time = kNever;
-    int index = -1;         // the request's bank, or the rank to refresh
-    int pos = -1;           // the request's place in its bank's queue
-    std::uint64_t seq = 0;  // the request's age
+    int index = -1;  // the request's bank, or the rank to refresh
+    int pos = -1;    // the request's place in its bank's queue
+    // The order among events at the same time (tie_key): a refresh first (0), then by the kind
+    // of command, then the oldest request.
+    std::uint64_t key = 0;
     // An activate at the end of its rank's tFAW window, or a precharge the row-hit cap allows.
     bool urgent = false;
+  };
+  // The rank's and the bus's part of the candidates' times, the same for every bank of a rank.
+  struct RankTerms {
+    DramTick act = 0, faw = 0, rd = 0, wr = 0;
   };
   struct Channel {
     std::vector<Bank> banks;
@@ -149,10 +162,14 @@ class DramController {
     std::vector<std::vector<Request>> commands;          // per bank: its command queue
     std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
     std::int64_t queued_commands = 0, queued_read_commands = 0;
-    std::size_t full_queues = 0;  // command queues holding command_queue_depth requests
-    std::vector<char> full;       // per bank: its command queue is full (dispatch's walk)
-    std::int64_t drain = 0;       // batch: writes still to send in this drain
-    std::vector<int> changed;     // scratch of compute_next: banks dispatch added requests to
+    std::vector<char> full;  // per bank: its command queue is full (dispatch's walk)
+    // Per bank: its requests in the read and in the write queue; and those of banks whose command
+    // queue has room, so that dispatch walks a transaction queue only when one can move.
+    std::vector<std::int32_t> waiting_reads, waiting_writes;
+    std::int64_t movable_reads = 0, movable_writes = 0;
+    std::int64_t drain = 0;    // batch: writes still to send in this drain
+    std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
+    mutable std::vector<RankTerms> terms;  // scratch of next_command, per rank
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -166,6 +183,12 @@ class DramController {
     bool finished = false;
   };
 
+  void rank_terms(const Channel& ch, std::vector<RankTerms>& out) const;
+  void summarize(const Channel& ch, std::size_t bank) const;
+  // Both replace `best` by the command of `bank`'s queue that goes before it: consider_bank
+  // walks the queue; offer_bank takes it from the summary and falls back to consider_bank when a
+  // request of the chosen class arrives after its command time.
+  void offer_bank(const Channel& ch, std::size_t bank, const RankTerms& rt, Event& best) const;
   void compute_next(Channel& ch);
   void execute(int c);
   Event next_command(const Channel& ch) const;
@@ -184,6 +207,15 @@ class DramController {
   DramTick burst_ticks_;
   std::size_t high_watermark_, low_watermark_;
   std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
+  // The same as bit ranges of the address, when the burst size and every count are powers of
+  // two (the usual case); by the fields' enum (row, rank, bank group, bank, column, channel).
+  struct BitField {
+    int shift = 0;
+    std::int64_t mask = 0;
+  };
+  bool bit_fields_ = false;
+  int burst_shift_ = 0;
+  BitField fields_[6];
   std::vector<Channel> channels_;
   std::vector<Stream> streams_;
   std::vector<int> free_streams_;
