@@ -8,25 +8,21 @@ MLU100.
   dlfusion_calibrate.py --fusim build/app/fusim --docs      # the table of docs/dlfusion.md
 
 The grid: per layer, its operation count (PE-array MACs, or vector-unit operations for
-depthwise, pooling and element-wise layers) in buckets of factor 4 and its output channels in
-buckets of factor 2 (the `*_edges` lists: bucket i holds [edge i, edge i+1), the last one is
-open; values below the first edge fall in bucket 0). For every cell, at twice the bucket's lower
-edge of operations and the bucket's channel count C:
-  - single layers, one kind each, run with `--fusion none --cores N` for every N of
-    `core_counts` (the cycles per core count and the best): `layer`, a 3x3 conv C->C (padding 1;
-    1x1 when a 3x3 would need less than one pixel); `depthwise`, a 3x3 depthwise conv; `pool`, a
-    3x3 stride-2 max pool; `eltwise`, an add of two CxHxW inputs. The tuner picks the row of a
-    layer's kind (dense convs, FC and the rest take `layer`).
-  - `conv_conv`: two 3x3 (or 1x1) convs one after the other; `bottleneck`: a 1x1 expand C->4C, a
-    3x3 depthwise and a 1x1 project 4C->C (the cell's MACs are those per layer, on average). Each
-    chain is run unfused (`--fusion none --cores N`; its best is the sum over layers of each
-    layer's best core count) and fused (`--fusion optimal --cores N --max-group-layers K` under
-    the default cycles objective; fused at N only when report.json's groups are one group of the
-    whole chain on N cores, else null at N), and the cell says whether the fused chain, on its
-    best core count, beat the unfused one.
-A cell whose layer cannot be built (fewer MACs than one pixel of the channels, or an input over
-MAX_SIDE pixels a side or MAX_ELEMENTS elements, an fc of over MAX_FC_WEIGHTS weights) or whose every run failed is left out; the tuner takes the nearest cell
-of the same channel bucket. Needs yaml (python3-yaml).
+depthwise, pooling and element-wise layers) in buckets of factor 4 and its channels in buckets of
+factor 2 (the `*_edges` lists: bucket i holds [edge i, edge i+1), the last one is open; values
+below the first edge fall in bucket 0). For every cell, at twice the bucket's lower edge of
+operations and the bucket's channel count C, one synthesised layer of each kind and a chain of
+CHAIN such layers (cell_networks: `layer` a 3x3 conv C->C, `pointwise` a 1x1 conv C->C,
+`depthwise` a 3x3 depthwise conv, `pool` a 3x3 max pool, `eltwise` an add, `fc` ops/C inputs to C
+outputs, which has no chain):
+  - each single layer runs with `--fusion none --cores N` for every N of `core_counts`;
+  - each chain with `--fusion optimal --cores N --max-group-layers CHAIN` (the default cycles
+    objective), kept at N only when report.json's groups are one group of the whole chain on N
+    cores, else null at N.
+A cell whose layer cannot be built (fewer operations than one pixel of the channels, an input
+over MAX_SIDE pixels a side or MAX_ELEMENTS elements, an fc of over MAX_FC_WEIGHTS weights) or
+whose every run failed is left out; the tuner interpolates between the measured cells. Needs
+yaml (python3-yaml).
 """
 import argparse
 import concurrent.futures

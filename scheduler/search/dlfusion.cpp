@@ -40,8 +40,11 @@ class Tuner {
     for (std::size_t i = 0; i < n; ++i) {
       const Shape& out = net.layer(static_cast<int>(i)).out_shape;
       for (std::size_t k = 0; k < a; ++k) {
-        single_[i][k] = single_cycles(static_cast<int>(i), allowed_[k]);
-        member_[i][k] = member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
+        // A concat has no operations: it costs nothing, alone or fused (fusim places its
+        // inputs side by side).
+        const bool concat = net.layer(static_cast<int>(i)).type == LayerType::Concat;
+        single_[i][k] = concat ? 0 : single_cycles(static_cast<int>(i), allowed_[k]);
+        member_[i][k] = concat ? 0 : member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
         out_io_[i][k] =
             io_cycles(static_cast<double>(out.elements()), static_cast<double>(out.c), allowed_[k]);
       }
@@ -134,17 +137,16 @@ class Tuner {
       case LayerType::Pool:
         return DlfusionKind::Pool;
       case LayerType::Add:
-      case LayerType::Concat:
+      case LayerType::Concat:  // costs nothing (see the constructor)
         return DlfusionKind::Eltwise;
     }
     return DlfusionKind::Layer;
   }
 
   // A layer's operation count: PE-array MACs, or vector-unit operations (depthwise, pooling,
-  // element-wise) for the layers that have none; a concat's, its output's elements.
+  // element-wise) for the layers that have none.
   double ops(int i) const {
     const Layer& l = net_.layer(i);
-    if (l.type == LayerType::Concat) return static_cast<double>(l.out_shape.elements());
     return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
   }
   // A layer's channel count: a dense conv's the geometric mean of its input and output
