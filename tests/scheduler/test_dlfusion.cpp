@@ -24,25 +24,26 @@ fusim::Schedule dlfusion(const fusim::Network& net, const fusim::Arch& arch) {
 
 }  // namespace
 
-TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped workload",
+TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped workload and arch",
           "[search][dlfusion]") {
-  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
-  for (const std::string& path : fusim::test::yaml_files("workloads")) {
-    INFO(path);
-    const fusim::Network net = fusim::load_network(path);
-    const fusim::Schedule s = dlfusion(net, arch);
-    CHECK(s.algorithm == "dlfusion");
-    std::vector<int> seen;
-    for (const fusim::Group& g : s.groups) {
-      CHECK(g.cores >= 1);
-      CHECK(g.cores <= arch.core_count);
-      CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
-      seen.insert(seen.end(), g.layers.begin(), g.layers.end());
+  for (const std::string& arch_path : fusim::test::yaml_files("configs"))
+    for (const std::string& path : fusim::test::yaml_files("workloads")) {
+      INFO(arch_path << " " << path);
+      const fusim::Arch arch = fusim::load_arch(arch_path, {});
+      const fusim::Network net = fusim::load_network(path);
+      const fusim::Schedule s = dlfusion(net, arch);
+      CHECK(s.algorithm == "dlfusion");
+      std::vector<int> seen;
+      for (const fusim::Group& g : s.groups) {
+        CHECK(g.cores >= 1);
+        CHECK(g.cores <= arch.core_count);
+        CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+        seen.insert(seen.end(), g.layers.begin(), g.layers.end());
+      }
+      std::vector<int> all(net.layers().size());
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+      CHECK(seen == all);  // each layer once, in the topological order
     }
-    std::vector<int> all(net.layers().size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-    CHECK(seen == all);  // each layer once, in the topological order
-  }
 }
 
 TEST_CASE("dlfusion asks about fewer than half the groups optimal evaluates",
@@ -215,4 +216,19 @@ TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only 
   const fusim::Schedule dear =
       dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"));
   CHECK(dear.groups.size() == 3);
+}
+
+TEST_CASE("dlfusion keeps to the core counts -p cores.count allows, and its groups fit",
+          "[search][dlfusion]") {
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {"cores.count=8"});
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+  const fusim::Schedule s = dlfusion(net, arch);
+  bool fused = false;
+  for (const fusim::Group& g : s.groups) {
+    CHECK(g.cores >= 1);
+    CHECK(g.cores <= 8);
+    CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+    fused = fused || g.layers.size() > 1;
+  }
+  CHECK(fused);  // the tuner fuses on MobileNetV2
 }
