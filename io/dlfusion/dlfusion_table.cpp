@@ -1,6 +1,7 @@
 #include "dlfusion/dlfusion_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -39,8 +40,7 @@ void check_ascending(YamlMap& m, const std::string& key, const std::vector<std::
     if (v[i] <= v[i - 1]) m.fail(key, "expected strictly ascending values");
 }
 
-std::vector<DlfusionCell> cells(YamlMap& root, const std::string& key, const DlfusionTable& t,
-                                bool chain) {
+std::vector<DlfusionCell> cells(YamlMap& root, const std::string& key, const DlfusionTable& t) {
   std::vector<DlfusionCell> out;
   const std::int64_t most = 1LL << 62;
   for (YamlMap& m : root.get_map_list(key)) {
@@ -49,29 +49,15 @@ std::vector<DlfusionCell> cells(YamlMap& root, const std::string& key, const Dlf
         m.get_int("macs_bucket", 0, static_cast<std::int64_t>(t.macs_edges.size()) - 1));
     c.channels_bucket = static_cast<int>(
         m.get_int("channels_bucket", 0, static_cast<std::int64_t>(t.channels_edges.size()) - 1));
-    if (chain) {
-      const YAML::Node b = m.has("best_cores") ? m.raw("best_cores") : YAML::Node();
-      if (!m.has("best_cores")) m.fail_missing("best_cores");
-      if (!b.IsNull()) {
-        std::int64_t x = 0;
-        if (!b.IsScalar() || !YAML::convert<std::int64_t>::decode(b, x) ||
-            std::find(t.core_counts.begin(), t.core_counts.end(), x) == t.core_counts.end())
-          m.fail("best_cores", "expected one of core_counts or null");
-        c.best_cores = x;
-      }
-      c.unfused_cycles = m.get_int("unfused_cycles", 1, most);
-      c.cycles = int_list(m, "fused_cycles", 1, most, true);
-      c.fuse = m.get_bool("fuse", false);
-      if (c.fuse && c.best_cores == 0) m.fail("fuse", "true needs a best_cores");
-    } else {
-      c.best_cores = m.get_int("best_cores", 1, most);
-      if (std::find(t.core_counts.begin(), t.core_counts.end(), c.best_cores) ==
-          t.core_counts.end())
-        m.fail("best_cores", "expected one of core_counts");
-      c.cycles = int_list(m, "cycles", 1, most, true);
-    }
+    c.ops = m.get_int("ops", 1, most);
+    c.best_cores = m.get_int("best_cores", 1, most);
+    const auto best = std::find(t.core_counts.begin(), t.core_counts.end(), c.best_cores);
+    if (best == t.core_counts.end()) m.fail("best_cores", "expected one of core_counts");
+    c.cycles = int_list(m, "cycles", 1, most, true);
     if (c.cycles.size() != t.core_counts.size())
-      m.fail(chain ? "fused_cycles" : "cycles", "expected one entry per core_counts entry");
+      m.fail("cycles", "expected one entry per core_counts entry");
+    if (c.cycles[static_cast<std::size_t>(best - t.core_counts.begin())] == 0)
+      m.fail("best_cores", "expected a core count with measured cycles");
     m.finish();
     out.push_back(std::move(c));
   }
@@ -84,6 +70,24 @@ int bucket(const std::vector<std::int64_t>& edges, std::int64_t x) {
 }
 
 }  // namespace
+
+const char* dlfusion_kind_key(DlfusionKind k) {
+  switch (k) {
+    case DlfusionKind::Layer:
+      return "layer";
+    case DlfusionKind::Pointwise:
+      return "pointwise";
+    case DlfusionKind::Depthwise:
+      return "depthwise";
+    case DlfusionKind::Pool:
+      return "pool";
+    case DlfusionKind::Eltwise:
+      return "eltwise";
+    case DlfusionKind::Fc:
+      return "fc";
+  }
+  return "layer";
+}
 
 int DlfusionTable::macs_bucket(std::int64_t macs) const {
   return bucket(macs_edges, macs);
@@ -103,6 +107,65 @@ const DlfusionCell* DlfusionTable::find(const std::vector<DlfusionCell>& cells, 
       best = &cell;
   }
   return best;
+}
+
+namespace {
+
+// Cycles of the cells of channel bucket c on core count index k at `ops`; negative when none
+// of them was measured there.
+double bucket_cycles(const std::vector<DlfusionCell>& cells, int c, std::size_t k, double ops,
+                     double floor) {
+  const DlfusionCell *below = nullptr, *above = nullptr;
+  for (const DlfusionCell& cell : cells) {
+    if (cell.channels_bucket != c || cell.cycles[k] == 0) continue;
+    const double x = static_cast<double>(cell.ops);
+    if (x <= ops && (!below || x > static_cast<double>(below->ops))) below = &cell;
+    if (x >= ops && (!above || x < static_cast<double>(above->ops))) above = &cell;
+  }
+  if (below && above) {
+    const double x0 = static_cast<double>(below->ops), x1 = static_cast<double>(above->ops);
+    const double y0 = static_cast<double>(below->cycles[k]);
+    const double y1 = static_cast<double>(above->cycles[k]);
+    return x1 > x0 ? y0 + (y1 - y0) * (ops - x0) / (x1 - x0) : y0;
+  }
+  if (above) return static_cast<double>(above->cycles[k]);
+  if (below) {
+    const double y = static_cast<double>(below->cycles[k]);
+    return floor + std::max(0.0, y - floor) * ops / static_cast<double>(below->ops);
+  }
+  return -1;
+}
+
+}  // namespace
+
+double DlfusionTable::cycles_at(const std::vector<DlfusionCell>& cells, std::int64_t cores,
+                                double ops, double channels, double floor) const {
+  const auto it = std::find(core_counts.begin(), core_counts.end(), cores);
+  if (it == core_counts.end() || channels_edges.empty()) return -1;
+  const auto k = static_cast<std::size_t>(it - core_counts.begin());
+  const int n = static_cast<int>(channels_edges.size());
+  const int b = channels_bucket(static_cast<std::int64_t>(channels));
+  // The position of `channels` between the edges of bucket b and b + 1, in log2.
+  double t = 0;
+  if (b + 1 < n && channels > static_cast<double>(channels_edges[b])) {
+    t = std::log2(channels / static_cast<double>(channels_edges[b])) /
+        std::log2(static_cast<double>(channels_edges[b + 1]) /
+                  static_cast<double>(channels_edges[b]));
+  }
+  const double lo = bucket_cycles(cells, b, k, ops, floor);
+  const double hi = b + 1 < n && t > 0 ? bucket_cycles(cells, b + 1, k, ops, floor) : -1;
+  if (lo >= 0 && hi >= 0) return (1 - t) * lo + t * hi;
+  if (lo >= 0) return lo;
+  if (hi >= 0) return hi;
+  // The nearest bucket measured on this count, the lower on a tie.
+  for (int d = 1; d < n; ++d) {
+    for (int c : {b - d, b + 1 + d}) {
+      if (c < 0 || c >= n) continue;
+      const double y = bucket_cycles(cells, c, k, ops, floor);
+      if (y >= 0) return y;
+    }
+  }
+  return -1;
 }
 
 std::string dlfusion_table_path(const std::string& arch_file, const std::string& arch_name) {
@@ -129,12 +192,13 @@ DlfusionTable load_dlfusion_table(const std::string& path, const std::string& ar
   check_ascending(root, "macs_edges", t.macs_edges);
   t.channels_edges = int_list(root, "channels_edges", 1, 1LL << 40, false);
   check_ascending(root, "channels_edges", t.channels_edges);
-  t.layer = cells(root, "layer", t, false);
-  t.depthwise = cells(root, "depthwise", t, false);
-  t.pool = cells(root, "pool", t, false);
-  t.eltwise = cells(root, "eltwise", t, false);
-  t.conv_conv = cells(root, "conv_conv", t, true);
-  t.bottleneck = cells(root, "bottleneck", t, true);
+  t.chain_layers = root.get_int("chain_layers", 1, 1 << 20);
+  for (int k = 0; k < kDlfusionKinds; ++k) {
+    const std::string key = dlfusion_kind_key(static_cast<DlfusionKind>(k));
+    t.single[static_cast<std::size_t>(k)] = cells(root, key, t);
+    if (static_cast<DlfusionKind>(k) != DlfusionKind::Fc)
+      t.fused[static_cast<std::size_t>(k)] = cells(root, "fused_" + key, t);
+  }
   root.finish();
   return t;
 }

@@ -1,8 +1,10 @@
-// The DLFusion tuner's calibration table (--fusion dlfusion, docs/dlfusion.md): per cell of
-// (operation count, channel count), the cycles fusim measured for synthesised layers and chains
-// on each core count. Written by scripts/dlfusion_calibrate.py, one file per arch, read here.
+// The DLFusion tuner's calibration table (--fusion dlfusion, docs/dlfusion.md): per kind of
+// layer and cell of (operation count, channel count), the cycles fusim measured for a
+// synthesised layer, and for a fused chain of such layers, on each core count. Written by
+// scripts/dlfusion_calibrate.py, one file per arch, read here.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,30 +15,43 @@ namespace fusim {
 // below the first edge fall in bucket 0); channel buckets likewise.
 struct DlfusionCell {
   int macs_bucket = 0, channels_bucket = 0;
-  // The core count with the fewest cycles: of the single layer (`layer`, `depthwise`, `pool`,
-  // `eltwise`), of the fused chain (`conv_conv`, `bottleneck`); 0 when a chain never fused.
-  std::int64_t best_cores = 0;
+  std::int64_t ops = 0;         // the synthesised layer's operation count (per layer of a chain)
+  std::int64_t best_cores = 0;  // the core count with the fewest cycles
   // Per DlfusionTable::core_counts, 0 where not measured (for a chain: or not fused as one
-  // group on that count): the single layer's cycles or the fused chain's.
+  // group on that count): the single layer's cycles or the whole fused chain's.
   std::vector<std::int64_t> cycles;
-  std::int64_t unfused_cycles = 0;  // chains: each layer alone, on its best core count
-  bool fuse = false;                // chains: fused, on best_cores, beat unfused_cycles
 };
+
+// The kinds of layer the calibration tells apart: dense 3x3 (and other) convs, 1x1 convs,
+// depthwise convs, pooling, element-wise adds (and concats), fully connected layers.
+enum class DlfusionKind { Layer, Pointwise, Depthwise, Pool, Eltwise, Fc };
+constexpr int kDlfusionKinds = 6;
+// The kind's key in the file: `layer`, `pointwise`, ...; its fused chain's is `fused_<key>`.
+const char* dlfusion_kind_key(DlfusionKind k);
 
 struct DlfusionTable {
   std::string file;                                      // where it was loaded from
   std::string arch;                                      // the arch's name it was measured on
   std::vector<std::int64_t> core_counts;                 // ascending
   std::vector<std::int64_t> macs_edges, channels_edges;  // ascending
-  // Single layers by kind: dense convs and the rest (`layer`), depthwise convs, pooling and
-  // element-wise adds; then the fused chains.
-  std::vector<DlfusionCell> layer, depthwise, pool, eltwise, conv_conv, bottleneck;
+  std::int64_t chain_layers = 0;                         // layers of each fused chain
+  // Per kind: the single layers, and the fused chains of chain_layers such layers (none for
+  // fc: its list is empty).
+  std::array<std::vector<DlfusionCell>, kDlfusionKinds> single, fused;
 
   int macs_bucket(std::int64_t macs) const;
   int channels_bucket(std::int64_t channels) const;
   // The cell of `cells` at (macs bucket m, channel bucket c) or, when it was not measured, the
   // measured one of bucket c nearest to m (the lower on a tie); null when c has none.
   static const DlfusionCell* find(const std::vector<DlfusionCell>& cells, int m, int c);
+  // The cycles of `cells` on core count `cores` (one of core_counts) at `ops` operations and
+  // `channels` channels: linear in the operation count between the two measured cells of a
+  // channel bucket around it (beyond the largest, scaled from it above `floor` cycles; below
+  // the smallest, the smallest's), then linear in log2 of the channels between the two buckets
+  // around it (or the nearest bucket measured on that count). Negative when nothing was
+  // measured on that count.
+  double cycles_at(const std::vector<DlfusionCell>& cells, std::int64_t cores, double ops,
+                   double channels, double floor) const;
 };
 
 // Where the calibration of an arch lives: dlfusion/<arch name>.yaml in the arch file's folder

@@ -1,9 +1,12 @@
 // The DLFusion tuner (after Liu, Leng, Guo et al., 2020; docs/dlfusion.md): a fusion scheme and a
 // core count per fused kernel chosen from two features of each layer, its operation count and
 // its output channel count, looked up in a calibration table that fusim measured on synthesised
-// layers (scripts/dlfusion_calibrate.py). The cost model is asked only whether a group fits.
+// layers and fused chains (scripts/dlfusion_calibrate.py). The cost model is asked only whether
+// a group fits.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <memory>
 
 #include "common/error.h"
@@ -28,141 +31,226 @@ class Tuner {
       if (allowed_.empty() || allowed_.back() != arch.core_count)
         allowed_.push_back(arch.core_count);
     }
+    launch_ = static_cast<double>(arch.kernel_launch_cycles);
+    const std::size_t n = net.layers().size(), a = allowed_.size();
+    single_.assign(n, std::vector<double>(a));
+    member_.assign(n, std::vector<double>(a));
+    out_io_.assign(n, std::vector<double>(a));
+    last_use_.assign(n, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Shape& out = net.layer(static_cast<int>(i)).out_shape;
+      for (std::size_t k = 0; k < a; ++k) {
+        // A concat has no operations: it costs nothing, alone or fused (fusim places its
+        // inputs side by side).
+        const bool concat = net.layer(static_cast<int>(i)).type == LayerType::Concat;
+        single_[i][k] = concat ? 0 : single_cycles(static_cast<int>(i), allowed_[k]);
+        member_[i][k] = concat ? 0 : member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
+        out_io_[i][k] =
+            io_cycles(static_cast<double>(out.elements()), static_cast<double>(out.c), allowed_[k]);
+      }
+      for (int c : net.consumers(static_cast<int>(i))) last_use_[i] = std::max(last_use_[i], c);
+      if (last_use_[i] < 0) last_use_[i] = static_cast<int>(n);  // a network output
+    }
+    for (std::size_t x = 0; x < net.inputs().size(); ++x) {
+      const Shape& s = net.inputs()[x].shape;
+      std::vector<double> io(a);
+      for (std::size_t k = 0; k < a; ++k)
+        io[k] = io_cycles(static_cast<double>(s.elements()), static_cast<double>(s.c), allowed_[k]);
+      input_io_.push_back(io);
+    }
   }
 
+  // Over the layers in topological order, the split into runs of consecutive layers (each
+  // connected, within --max-group-layers, fitting on some core count) and the core count per
+  // run with the fewest calibrated cycles in all: a run's cycles on n cores are one launch plus
+  // each member's share of its kind's fused chain on n cores (a single layer: its kind's
+  // calibrated cycles on n). Runs are tried cheapest first and asked to fit only while they
+  // could still beat the best split found.
   std::vector<Group> run() {
     const int n = static_cast<int>(net_.layers().size());
-    std::vector<Group> groups;
-    if (n == 0) return groups;
-    Group cur = single(0);
-    for (int j = 1; j < n; ++j) {
-      std::vector<int> cand = cur.layers;
-      cand.push_back(j);
-      if (static_cast<int>(cand.size()) <= o_.max_group_layers && pays(j) && dag_.connected(cand)) {
-        Group g;
-        g.layers = cand;
-        if (fit(g, cores_of_group(cand))) {
-          cur = std::move(g);
-          continue;
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<double> best(static_cast<std::size_t>(n) + 1, inf);
+    std::vector<Group> last(static_cast<std::size_t>(n) + 1);
+    std::vector<int> from(static_cast<std::size_t>(n) + 1, -1);
+    best[0] = 0;
+    const std::size_t a = allowed_.size();
+    for (int j = 0; j < n; ++j) {
+      std::vector<double> sum(a, 0.0);
+      for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
+        for (std::size_t k = 0; k < a; ++k) sum[k] += member_[static_cast<std::size_t>(i)][k];
+        if (best[static_cast<std::size_t>(i)] == inf) continue;
+        std::vector<int> layers(static_cast<std::size_t>(j - i + 1));
+        for (int x = i; x <= j; ++x) layers[static_cast<std::size_t>(x - i)] = x;
+        if (layers.size() > 1 && !dag_.connected(layers)) continue;
+        std::vector<double> io(a, 0.0);
+        if (i < j) boundary_io(i, j, io);
+        std::vector<std::pair<double, std::size_t>> est(a);
+        for (std::size_t k = 0; k < a; ++k) {
+          est[k] = {i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k};
+        }
+        std::sort(est.begin(), est.end());
+        std::unique_ptr<GroupCoster> coster;
+        for (const auto& [cy, k] : est) {
+          const double total = best[static_cast<std::size_t>(i)] + cy;
+          if (total >= best[static_cast<std::size_t>(j) + 1]) break;
+          if (!coster) {
+            coster = std::make_unique<GroupCoster>(net_, arch_, layers);
+            ++evaluated_;
+          }
+          const GroupCost cost = coster->cost(allowed_[k]);
+          if (!cost.feasible) continue;
+          best[static_cast<std::size_t>(j) + 1] = total;
+          from[static_cast<std::size_t>(j) + 1] = i;
+          Group& g = last[static_cast<std::size_t>(j) + 1];
+          g.layers = layers;
+          g.cores = allowed_[k];
+          g.tiles = coster->fused() ? cost.tiles : 0;
+          break;
         }
       }
-      groups.push_back(std::move(cur));
-      cur = single(j);
+      if (best[static_cast<std::size_t>(j) + 1] == inf) {  // nothing ending at j fits
+        const GroupCost cost = evaluate_group(net_, arch_, {j}, arch_.core_count);
+        throw InputError(arch_.file, 0, cost.why_key.empty() ? "cores.buffers" : cost.why_key,
+                         cost.why);
+      }
     }
-    groups.push_back(std::move(cur));
+    std::vector<Group> groups;
+    for (int j = n; j > 0; j = from[static_cast<std::size_t>(j)])
+      groups.push_back(last[static_cast<std::size_t>(j)]);
+    std::reverse(groups.begin(), groups.end());
     return groups;
   }
 
   std::int64_t evaluated() const { return evaluated_; }
 
  private:
+  // A layer's kind in the calibration.
+  DlfusionKind kind(int i) const {
+    const Layer& l = net_.layer(i);
+    switch (l.type) {
+      case LayerType::Conv:
+        if (l.is_depthwise()) return DlfusionKind::Depthwise;
+        return l.kernel_h == 1 && l.kernel_w == 1 ? DlfusionKind::Pointwise : DlfusionKind::Layer;
+      case LayerType::Fc:
+      case LayerType::Gemm:
+        return DlfusionKind::Fc;
+      case LayerType::Pool:
+        return DlfusionKind::Pool;
+      case LayerType::Add:
+      case LayerType::Concat:  // costs nothing (see the constructor)
+        return DlfusionKind::Eltwise;
+    }
+    return DlfusionKind::Layer;
+  }
+
   // A layer's operation count: PE-array MACs, or vector-unit operations (depthwise, pooling,
   // element-wise) for the layers that have none.
-  std::int64_t ops(int i) const {
+  double ops(int i) const {
     const Layer& l = net_.layer(i);
-    return std::max(l.macs_per_item(), l.vector_ops_per_item());
+    return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
   }
-  std::int64_t channels(int i) const { return net_.layer(i).out_shape.c; }
-
-  // The allowed core counts, fewest measured cycles of `cycles` first; unmeasured ones last,
-  // more cores first.
-  std::vector<std::int64_t> order(const std::vector<std::int64_t>* cycles) const {
-    auto measured = [&](std::int64_t c) -> std::int64_t {
-      if (!cycles) return 0;
-      const auto it = std::find(table_.core_counts.begin(), table_.core_counts.end(), c);
-      if (it == table_.core_counts.end()) return 0;
-      return (*cycles)[static_cast<std::size_t>(it - table_.core_counts.begin())];
-    };
-    std::vector<std::int64_t> out = allowed_;
-    std::stable_sort(out.begin(), out.end(), [&](std::int64_t a, std::int64_t b) {
-      const std::int64_t ma = measured(a), mb = measured(b);
-      if ((ma > 0) != (mb > 0)) return ma > 0;
-      if (ma > 0) return ma < mb;
-      return a > b;
-    });
-    return out;
-  }
-
-  // The chain table that describes fusing layer i onto what precedes it: the inverted
-  // bottleneck's for 1x1 and depthwise convs, the conv->conv one otherwise.
-  const std::vector<DlfusionCell>& chain_cells(int i) const {
+  // A layer's channel count: a dense conv's the geometric mean of its input and output
+  // channels (so that its weights, and its MACs per pixel, are those of the synthesised C->C
+  // conv of the calibration); any other layer's, its output channels.
+  double channels(int i) const {
     const Layer& l = net_.layer(i);
-    const bool pointwise = l.type == LayerType::Conv && l.kernel_h == 1 && l.kernel_w == 1;
-    return l.is_depthwise() || pointwise ? table_.bottleneck : table_.conv_conv;
+    const double out = static_cast<double>(l.out_shape.c);
+    if (l.type != LayerType::Conv || l.is_depthwise() || l.in_shapes.empty()) return out;
+    return std::sqrt(static_cast<double>(l.in_shapes[0].c) * out);
   }
 
-  // Fusing layer j onto the group before it pays when the calibrated chain of j's operation
-  // count and channel count ran faster fused than layer by layer.
-  bool pays(int j) const {
-    const DlfusionCell* c = DlfusionTable::find(chain_cells(j), table_.macs_bucket(ops(j)),
-                                                table_.channels_bucket(channels(j)));
-    return c && c->fuse;
-  }
-
-  // A fused group's core counts to try: those on which the calibrated chain, at the group's
-  // operation count per layer and its widest output, ran fused faster than layer by layer,
-  // fewest fused cycles first (under --cores N, N alone). Empty when fusing pays on none: a
-  // group that fits only on a count where fusing loses is not made.
-  std::vector<std::int64_t> cores_of_group(const std::vector<int>& layers) const {
-    std::int64_t total = 0, widest = 0;
-    bool depthwise = false;
-    for (int i : layers) {
-      total += ops(i);
-      widest = std::max(widest, channels(i));
-      depthwise = depthwise || net_.layer(i).is_depthwise();
+  // Layer i alone on n cores: its kind's calibrated cycles (a dense conv's when its kind has
+  // none measured on n).
+  double single_cycles(int i, std::int64_t n) const {
+    const auto k = static_cast<std::size_t>(kind(i));
+    double cy = table_.cycles_at(table_.single[k], n, ops(i), channels(i), launch_);
+    if (cy < 0) {
+      cy = table_.cycles_at(table_.single[static_cast<std::size_t>(DlfusionKind::Layer)], n, ops(i),
+                            channels(i), launch_);
     }
-    const DlfusionCell* c =
-        DlfusionTable::find(depthwise ? table_.bottleneck : table_.conv_conv,
-                            table_.macs_bucket(total / static_cast<std::int64_t>(layers.size())),
-                            table_.channels_bucket(widest));
-    if (o_.cores > 0) return allowed_;
-    if (!c || c->best_cores == 0) return {};
-    std::vector<std::int64_t> out;
-    for (std::int64_t n : order(&c->cycles)) {
-      const auto it = std::find(table_.core_counts.begin(), table_.core_counts.end(), n);
-      if (it == table_.core_counts.end()) continue;
-      const std::int64_t cy = c->cycles[static_cast<std::size_t>(it - table_.core_counts.begin())];
-      if (cy > 0 && cy < c->unfused_cycles) out.push_back(n);
-    }
-    return out;
+    return cy < 0 ? 1e15 : cy;  // nothing measured: the last resort
   }
 
-  // The first of `cores` on which the group fits; false when it fits on none.
-  bool fit(Group& g, const std::vector<std::int64_t>& cores) {
-    const GroupCoster coster(net_, arch_, g.layers);
-    for (std::int64_t c : cores) {
-      ++evaluated_;
-      const GroupCost cost = coster.cost(c);
-      if (!cost.feasible) continue;
-      g.cores = c;
-      g.tiles = coster.fused() ? cost.tiles : 0;
-      return true;
-    }
-    return false;
+  // Moving a tensor of `elements` elements of `channels` channels to or from DRAM on n cores:
+  // a third of the calibrated element-wise add of that many elements (two such inputs read,
+  // one output written), less its launch.
+  double io_cycles(double elements, double channels, std::int64_t n) const {
+    const double cy =
+        table_.cycles_at(table_.single[static_cast<std::size_t>(DlfusionKind::Eltwise)], n,
+                         elements, channels, launch_);
+    return cy < 0 ? 0.0 : std::max(0.0, cy - launch_) / 3;
   }
 
-  // The single-layer table of layer i's kind: depthwise convs, pooling and element-wise adds
-  // have their own; dense convs and the rest use `layer`.
-  const std::vector<DlfusionCell>& layer_cells(int i) const {
-    const Layer& l = net_.layer(i);
-    if (l.is_depthwise()) return table_.depthwise;
-    if (l.type == LayerType::Pool) return table_.pool;
-    if (l.type == LayerType::Add) return table_.eltwise;
-    return table_.layer;
+  // The tensors run [i, j] reads from outside it (each once) and those it leaves for later
+  // layers or as the network's outputs: their DRAM cycles per allowed core count, added to io.
+  void boundary_io(int i, int j, std::vector<double>& io) const {
+    std::vector<int> seen_layers, seen_inputs;
+    for (int x = i; x <= j; ++x) {
+      for (const Operand& op : net_.layer(x).inputs) {
+        if (op.from_network_input) {
+          if (std::find(seen_inputs.begin(), seen_inputs.end(), op.index) != seen_inputs.end())
+            continue;
+          seen_inputs.push_back(op.index);
+          const auto& v = input_io_[static_cast<std::size_t>(op.index)];
+          for (std::size_t k = 0; k < io.size(); ++k) io[k] += v[k];
+        } else if (op.index < i) {
+          if (std::find(seen_layers.begin(), seen_layers.end(), op.index) != seen_layers.end())
+            continue;
+          seen_layers.push_back(op.index);
+          const auto& v = out_io_[static_cast<std::size_t>(op.index)];
+          for (std::size_t k = 0; k < io.size(); ++k) io[k] += v[k];
+        }
+      }
+      if (last_use_[static_cast<std::size_t>(x)] > j) {
+        const auto& v = out_io_[static_cast<std::size_t>(x)];
+        for (std::size_t k = 0; k < io.size(); ++k) io[k] += v[k];
+      }
+    }
   }
 
-  Group single(int i) {
-    Group g;
-    g.layers = {i};
-    const int m = table_.macs_bucket(ops(i)), ch = table_.channels_bucket(channels(i));
-    const DlfusionCell* c = DlfusionTable::find(layer_cells(i), m, ch);
-    if (!c) c = DlfusionTable::find(table_.layer, m, ch);  // no cell of its kind at ch
-    if (!fit(g, order(c ? &c->cycles : nullptr))) {
-      const GroupCost cost = evaluate_group(net_, arch_, {i}, arch_.core_count);
-      throw InputError(arch_.file, 0, cost.why_key.empty() ? "cores.buffers" : cost.why_key,
-                       cost.why);
+  // The elements of the input (and of the output) of one layer of the calibrated chain of
+  // layer i's kind, at layer i's operation count and channels.
+  double chain_elements(int i) const {
+    const double c = std::max(1.0, channels(i));
+    switch (kind(i)) {
+      case DlfusionKind::Layer:
+        return ops(i) / (9 * c);
+      case DlfusionKind::Pointwise:
+        return ops(i) / c;
+      case DlfusionKind::Depthwise:
+      case DlfusionKind::Pool:
+        return ops(i) / 9;
+      default:
+        return ops(i);
     }
-    return g;
+  }
+
+  // Layer i's share of a fused group on n cores: its kind's fused chain on n cores, less the
+  // launch, over the chain's layers; for fc, which has no chain, the layer alone less the
+  // launch. Infinite (layer i joins no group on n) when, in both channel buckets around the
+  // layer's channels, the chain's cell nearest to the layer's operation count did not run fused
+  // on n: the calibration says a chain of such layers does not fuse there (it did not fit, or
+  // the cost model's search split it).
+  double member_cycles(int i, std::int64_t n, double alone) const {
+    const auto k = static_cast<std::size_t>(kind(i));
+    if (kind(i) == DlfusionKind::Fc) return std::max(0.0, alone - launch_);
+    const double inf = std::numeric_limits<double>::infinity();
+    const auto at = std::find(table_.core_counts.begin(), table_.core_counts.end(), n);
+    if (at == table_.core_counts.end()) return inf;
+    const auto ki = static_cast<std::size_t>(at - table_.core_counts.begin());
+    const int m = table_.macs_bucket(static_cast<std::int64_t>(ops(i)));
+    const int b = table_.channels_bucket(static_cast<std::int64_t>(channels(i)));
+    bool fused = false;
+    for (int c : {b, b + 1}) {
+      const DlfusionCell* cell = DlfusionTable::find(table_.fused[k], m, c);
+      fused = fused || (cell && cell->cycles[ki] > 0);
+    }
+    if (!fused) return inf;
+    const double cy = table_.cycles_at(table_.fused[k], n, ops(i), channels(i), launch_);
+    if (cy < 0) return inf;
+    // Less the chain's own input and output, which a group pays at its boundary.
+    const double io = 2 * io_cycles(chain_elements(i), channels(i), n);
+    return std::max(0.0, cy - launch_ - io) / static_cast<double>(table_.chain_layers);
   }
 
   const Network& net_;
@@ -171,7 +259,13 @@ class Tuner {
   const SearchOptions& o_;
   DagIndex dag_;
   std::vector<std::int64_t> allowed_;
-  std::int64_t evaluated_ = 0;
+  double launch_ = 0;
+  // Per layer, per allowed core count: alone, as a member of a fused group (its boundary
+  // tensors apart), and moving its output to or from DRAM.
+  std::vector<std::vector<double>> single_, member_, out_io_;
+  std::vector<std::vector<double>> input_io_;  // per network input, per allowed core count
+  std::vector<int> last_use_;   // per layer, its last consumer (the layer count: an output)
+  std::int64_t evaluated_ = 0;  // the groups asked whether they fit
 };
 
 }  // namespace

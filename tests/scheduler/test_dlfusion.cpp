@@ -24,33 +24,35 @@ fusim::Schedule dlfusion(const fusim::Network& net, const fusim::Arch& arch) {
 
 }  // namespace
 
-TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped workload",
+TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped workload and arch",
           "[search][dlfusion]") {
-  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
-  for (const std::string& path : fusim::test::yaml_files("workloads")) {
-    INFO(path);
-    const fusim::Network net = fusim::load_network(path);
-    const fusim::Schedule s = dlfusion(net, arch);
-    CHECK(s.algorithm == "dlfusion");
-    std::vector<int> seen;
-    for (const fusim::Group& g : s.groups) {
-      CHECK(g.cores >= 1);
-      CHECK(g.cores <= arch.core_count);
-      CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
-      seen.insert(seen.end(), g.layers.begin(), g.layers.end());
+  for (const std::string& arch_path : fusim::test::yaml_files("configs"))
+    for (const std::string& path : fusim::test::yaml_files("workloads")) {
+      INFO(arch_path << " " << path);
+      const fusim::Arch arch = fusim::load_arch(arch_path, {});
+      const fusim::Network net = fusim::load_network(path);
+      const fusim::Schedule s = dlfusion(net, arch);
+      CHECK(s.algorithm == "dlfusion");
+      std::vector<int> seen;
+      for (const fusim::Group& g : s.groups) {
+        CHECK(g.cores >= 1);
+        CHECK(g.cores <= arch.core_count);
+        CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+        seen.insert(seen.end(), g.layers.begin(), g.layers.end());
+      }
+      std::vector<int> all(net.layers().size());
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+      CHECK(seen == all);  // each layer once, in the topological order
     }
-    std::vector<int> all(net.layers().size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-    CHECK(seen == all);  // each layer once, in the topological order
-  }
 }
 
-TEST_CASE("dlfusion evaluates far fewer groups than optimal", "[search][dlfusion]") {
+TEST_CASE("dlfusion asks about fewer than half the groups optimal evaluates",
+          "[search][dlfusion]") {
   const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
   const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
   fusim::SearchOptions o;
   const std::int64_t optimal = fusim::search_schedule(net, arch, o).groups_evaluated;
-  CHECK(dlfusion(net, arch).groups_evaluated * 10 < optimal);
+  CHECK(dlfusion(net, arch).groups_evaluated * 2 < optimal);
 }
 
 TEST_CASE("dlfusion's schedule simulates and moves the cost model's bytes", "[search][dlfusion]") {
@@ -100,9 +102,15 @@ TEST_CASE("the shipped dlfusion calibrations parse", "[search][dlfusion]") {
     CHECK(t.arch == arch.name);
     REQUIRE(!t.core_counts.empty());
     CHECK(t.core_counts.back() == arch.core_count);
-    for (const auto* kind : {&t.layer, &t.depthwise, &t.pool, &t.eltwise}) {
-      CHECK(!kind->empty());
-      for (const fusim::DlfusionCell& c : *kind) CHECK(c.cycles.size() == t.core_counts.size());
+    CHECK(t.chain_layers >= 2);
+    for (int k = 0; k < fusim::kDlfusionKinds; ++k) {
+      INFO(fusim::dlfusion_kind_key(static_cast<fusim::DlfusionKind>(k)));
+      CHECK(!t.single[static_cast<std::size_t>(k)].empty());
+      if (static_cast<fusim::DlfusionKind>(k) != fusim::DlfusionKind::Fc)
+        CHECK(!t.fused[static_cast<std::size_t>(k)].empty());
+      for (const auto* cells :
+           {&t.single[static_cast<std::size_t>(k)], &t.fused[static_cast<std::size_t>(k)]})
+        for (const fusim::DlfusionCell& c : *cells) CHECK(c.cycles.size() == t.core_counts.size());
     }
   }
   const fusim::DlfusionTable t =
@@ -116,12 +124,111 @@ TEST_CASE("the shipped dlfusion calibrations parse", "[search][dlfusion]") {
 TEST_CASE("a malformed dlfusion calibration names the file, line and key", "[search][dlfusion]") {
   const std::string path = fusim::test::write_temp(
       "bad_dlfusion.yaml",
-      "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 4]\nchannels_edges: [16]\n"
-      "layer:\n  - {macs_bucket: 0, channels_bucket: 0, best_cores: 3, cycles: [5, 4]}\n"
-      "depthwise: []\npool: []\neltwise: []\nconv_conv: []\nbottleneck: []\n");
+      "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 4]\nchannels_edges: [16]\nchain_layers: 3\n"
+      "layer:\n  - {macs_bucket: 0, channels_bucket: 0, ops: 9, best_cores: 3, cycles: [5, 4]}\n"
+      "pointwise: []\ndepthwise: []\npool: []\neltwise: []\nfc: []\nfused_layer: []\n"
+      "fused_pointwise: []\nfused_depthwise: []\nfused_pool: []\nfused_eltwise: []\n");
   const auto e = fusim::test::error_of([&] { fusim::load_dlfusion_table(path, "a.yaml"); });
   REQUIRE(e);
   CHECK(e->file() == path);
-  CHECK(e->line() == 6);
+  CHECK(e->line() == 7);
   CHECK(e->key() == "layer[0].best_cores");
+}
+
+namespace {
+
+// A calibration for configs/mlu.yaml (cores 1 and 32) with one cell per kind: the single
+// layers' cycles on 1 and 32 cores, dense and 1x1 convs apart, and every fused chain's.
+std::string tiny_table(const std::string& layer, const std::string& pointwise,
+                       const std::string& fused) {
+  std::string t =
+      "arch: mlu100\ncore_counts: [1, 32]\nmacs_edges: [1]\nchannels_edges: [1]\n"
+      "chain_layers: 3\n";
+  auto cell = [](const std::string& cycles) {
+    return "  - {macs_bucket: 0, channels_bucket: 0, ops: 1000000, best_cores: 1, cycles: " +
+           cycles + "}\n";
+  };
+  t += "layer:\n" + cell(layer) + "pointwise:\n" + cell(pointwise);
+  for (const char* k : {"depthwise", "pool", "eltwise", "fc"})
+    t += std::string(k) + ":\n" + cell("[10000, 10000]");
+  for (const char* k : {"layer", "pointwise", "depthwise", "pool", "eltwise"})
+    t += std::string("fused_") + k + ":\n" + cell(fused);
+  return t;
+}
+
+fusim::Schedule dlfusion_with(const fusim::Network& net, const std::string& table) {
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
+  fusim::SearchOptions o;
+  o.algorithm = "dlfusion";
+  o.dlfusion_table = fusim::test::write_temp("dlfusion_tiny.yaml", table);
+  return fusim::search_schedule(net, arch, o);
+}
+
+}  // namespace
+
+TEST_CASE("dlfusion interpolates its calibration in operations and channels",
+          "[search][dlfusion]") {
+  const std::string path = fusim::test::write_temp(
+      "dlfusion_interp.yaml",
+      "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 1000]\nchannels_edges: [16, 64]\n"
+      "chain_layers: 3\nlayer:\n"
+      "  - {macs_bucket: 0, channels_bucket: 0, ops: 100, best_cores: 1, cycles: [1000, null]}\n"
+      "  - {macs_bucket: 1, channels_bucket: 0, ops: 300, best_cores: 1, cycles: [3000, 9]}\n"
+      "  - {macs_bucket: 0, channels_bucket: 1, ops: 100, best_cores: 1, cycles: [5000, 7]}\n"
+      "pointwise: []\ndepthwise: []\npool: []\neltwise: []\nfc: []\nfused_layer: []\n"
+      "fused_pointwise: []\nfused_depthwise: []\nfused_pool: []\nfused_eltwise: []\n");
+  const fusim::DlfusionTable t = fusim::load_dlfusion_table(path, "a.yaml");
+  const auto& cells = t.single[0];
+  CHECK(t.cycles_at(cells, 1, 200, 16, 0) == Approx(2000));    // between two cells
+  CHECK(t.cycles_at(cells, 1, 50, 16, 0) == Approx(1000));     // below the smallest
+  CHECK(t.cycles_at(cells, 1, 600, 16, 0) == Approx(6000));    // scaled beyond the largest
+  CHECK(t.cycles_at(cells, 1, 600, 16, 600) == Approx(5400));  // ... above the floor
+  CHECK(t.cycles_at(cells, 1, 100, 32, 0) == Approx(3000));    // halfway in log2 channels
+  CHECK(t.cycles_at(cells, 1, 100, 64, 0) == Approx(5000));
+  CHECK(t.cycles_at(cells, 2, 100, 16, 0) == Approx(9));  // the only cell measured on 2
+  CHECK(t.cycles_at(cells, 4, 100, 16, 0) < 0);           // not a calibrated count
+  CHECK(t.cycles_at(t.single[1], 1, 100, 16, 0) < 0);     // nothing measured
+}
+
+TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the dense conv's",
+          "[search][dlfusion]") {
+  const fusim::Network net = fusim::load_network(fusim::test::write_temp(
+      "dlfusion_pw.yaml",
+      "name: pw\ninputs:\n  - {name: x, shape: [64, 28, 28]}\nlayers:\n"
+      "  - {name: pw, type: conv, out_channels: 64, kernel: 1, bias: false}\n"));
+  const std::string fused = "[90000, 90000]";
+  const fusim::Schedule one = dlfusion_with(net, tiny_table("[9000, 3000]", "[3000, 9000]", fused));
+  REQUIRE(one.groups.size() == 1);
+  CHECK(one.groups[0].cores == 1);
+  const fusim::Schedule all = dlfusion_with(net, tiny_table("[3000, 9000]", "[9000, 3000]", fused));
+  REQUIRE(all.groups.size() == 1);
+  CHECK(all.groups[0].cores == 32);
+}
+
+TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only there",
+          "[search][dlfusion]") {
+  const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  // Alone, each layer 10,000 cycles; fused, each member 1,000 (a 3-layer chain of 5,000 with its
+  // 2,000-cycle launch), or 20,000.
+  const fusim::Schedule cheap =
+      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]"));
+  CHECK(cheap.groups.size() == 1);
+  const fusim::Schedule dear =
+      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"));
+  CHECK(dear.groups.size() == 3);
+}
+
+TEST_CASE("dlfusion keeps to the core counts -p cores.count allows, and its groups fit",
+          "[search][dlfusion]") {
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {"cores.count=8"});
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+  const fusim::Schedule s = dlfusion(net, arch);
+  bool fused = false;
+  for (const fusim::Group& g : s.groups) {
+    CHECK(g.cores >= 1);
+    CHECK(g.cores <= 8);
+    CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+    fused = fused || g.layers.size() > 1;
+  }
+  CHECK(fused);  // the tuner fuses on MobileNetV2
 }
