@@ -4,6 +4,7 @@
 
 #include "buffer/shared_buffer.h"
 #include "engines/engines.h"
+#include "kernel/sim_context.h"
 
 namespace fusim {
 
@@ -39,8 +40,11 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   }
   SC_HAS_PROCESS(Core);
   SC_THREAD(load_thread);
+  set_stack_size(kThreadStackBytes);
   SC_THREAD(compute_thread);
+  set_stack_size(kThreadStackBytes);
   SC_THREAD(store_thread);
+  set_stack_size(kThreadStackBytes);
 }
 
 void Core::release(std::size_t epoch) {

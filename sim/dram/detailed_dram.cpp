@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dram/dma_extension.h"
+#include "kernel/sim_context.h"
 #include "kernel/sim_time.h"
 
 namespace fusim {
@@ -23,6 +24,7 @@ DetailedDram::DetailedDram(sc_core::sc_module_name name, const DramParams& param
   socket.register_b_transport(this, &DetailedDram::b_transport);
   SC_HAS_PROCESS(DetailedDram);
   SC_THREAD(run);
+  set_stack_size(kThreadStackBytes);
 }
 
 DramTick DetailedDram::to_tick(double cycles) const {

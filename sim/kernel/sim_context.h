@@ -21,6 +21,13 @@
 
 namespace fusim {
 
+// The stack of each SC_THREAD that does a component's work (a core's engines, the DRAM model):
+// its calls reach the DRAM controller's command choice through the interconnect and the
+// memory's b_transport, whose frames under AddressSanitizer outgrow libsystemc's default
+// coroutine stack (the sanitized suite overflowed it now and then). Only the pages touched are
+// backed by memory.
+constexpr std::size_t kThreadStackBytes = std::size_t{1} << 20;
+
 // AddressSanitizer builds only. libsystemc tells ASan about its coroutine stack switches
 // (__sanitizer_start_switch_fiber, weak symbols), but it does not know the bounds of the
 // thread's own stack, so when it switches back to it it declares an empty stack. ASan then
