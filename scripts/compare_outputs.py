@@ -10,7 +10,8 @@ before the change and one after:
 
 Each run writes `--out DIR/<net>@<arch>@<fusion>@<objective>/` plus the exit code and stderr.
 `compare` holds report.json equal as parsed JSON (a JSON library may print a number
-differently, the value may not change; the search's wall time is left out, it is measured),
+differently, the value may not change; the search's wall time is left out, it is measured, and so is
+the commit the binary was built from),
 and every other file (layers.csv, groups.csv, schedule.yaml, arch.yaml, exit code, stderr)
 byte-identical. It prints one line per difference and exits 1 when there is any.
 Standard library only.
@@ -26,8 +27,9 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OBJECTIVES = ["bytes", "cycles"]
-# Measured, not a result: left out of the comparison.
-VOLATILE_KEYS = {"search_seconds", "wall_seconds"}
+# Measured, not a result, or the build's own identity (two builds compared differ in it by
+# definition): left out of the comparison.
+VOLATILE_KEYS = {"search_seconds", "wall_seconds", "fusim_commit"}
 
 
 def registered_searches(fusim):

@@ -218,8 +218,33 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
   };
   const std::vector<std::size_t>& order = order_;
+  struct Chunk {
+    std::int64_t a, b;
+    std::uint32_t id;
+    std::int64_t bytes;
+    std::int64_t free_tile;
+    bool read = false;  // each-step walks: some compute depends on it (a load chunk)
+  };
+  // The bookkeeping, kept between walks (a search walks thousands of groups) so that
+  // it is not allocated again per walk; a walk started from within a walk gets its own.
+  struct Scratch {
+    std::vector<std::vector<Chunk>> chunks;
+    std::vector<std::size_t> head;
+    std::vector<std::int64_t> ptr, last, start;
+    std::vector<std::uint32_t> frees, deps, weight_id;
+    bool in_use = false;
+  };
+  thread_local Scratch shared_scratch;
+  Scratch own_scratch;
+  Scratch& scratch = shared_scratch.in_use ? own_scratch : shared_scratch;
+  scratch.in_use = true;
+  struct Release {
+    Scratch& s;
+    ~Release() { s.in_use = false; }
+  } release{scratch};
   // Where this core's band starts: everything its first tile needs, computed from scratch.
-  std::vector<std::int64_t> start(n, 0);
+  std::vector<std::int64_t>& start = scratch.start;
+  start.assign(n, 0);
   if (t0 > 0) {
     for (std::size_t v : order) {
       const Node& node = nodes_[v];
@@ -251,13 +276,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     return lo;
   };
 
-  struct Chunk {
-    std::int64_t a, b;
-    std::uint32_t id;
-    std::int64_t bytes;
-    std::int64_t free_tile;
-    bool read = false;  // each-step walks: some compute depends on it (a load chunk)
-  };
   Footprint peak;
   Footprint live;
   auto note_peak = [&] {
@@ -269,8 +287,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // Totals: one item stands for all of them.
   const bool runs = sink.takes_runs();
   const bool deps_wanted = !runs;
-  std::vector<std::uint32_t> frees, deps;
-  std::vector<std::uint32_t> weight_id(static_cast<std::size_t>(members_), 0);
+  std::vector<std::uint32_t>& frees = scratch.frees;
+  std::vector<std::uint32_t>& deps = scratch.deps;
+  std::vector<std::uint32_t>& weight_id = scratch.weight_id;
+  weight_id.assign(static_cast<std::size_t>(members_), 0);
   const std::vector<std::int64_t>& weight_of = weight_of_;
   const std::int64_t items = runs ? 1 : net_->batch(), times = runs ? net_->batch() : 1;
   auto at = [&](std::size_t v, std::int64_t item, std::int64_t row) {
@@ -279,9 +299,15 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   };
   for (std::int64_t item = 0; item < items; ++item) {
     // Per node, its live chunks from index head[v] on (in creation order).
-    std::vector<std::vector<Chunk>> chunks(n);
-    std::vector<std::size_t> head(n, 0);
-    std::vector<std::int64_t> ptr(reads_.size(), t0), last(reads_.size(), -1);
+    std::vector<std::vector<Chunk>>& chunks = scratch.chunks;
+    if (chunks.size() < n) chunks.resize(n);
+    for (std::size_t v = 0; v < n; ++v) chunks[v].clear();
+    std::vector<std::size_t>& head = scratch.head;
+    head.assign(n, 0);
+    std::vector<std::int64_t>& ptr = scratch.ptr;
+    std::vector<std::int64_t>& last = scratch.last;
+    ptr.assign(reads_.size(), t0);
+    last.assign(reads_.size(), -1);
     // The last tile a chunk [a, b) of node v is read in (at least `t`).
     auto free_tile = [&](std::size_t v, std::int64_t b, std::int64_t t) {
       std::int64_t f = t;
@@ -402,6 +428,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           } else {
             frees.push_back(c.id);
           }
+        }
+        if (head[v] == chunks[v].size()) {  // none live: start the node's list again
+          chunks[v].clear();
+          head[v] = 0;
         }
       }
       if (resident && item + 1 == items && t + 1 == t1) {

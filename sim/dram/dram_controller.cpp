@@ -11,7 +11,7 @@ namespace {
 
 enum Field { kRow, kRank, kBankGroup, kBank, kColumn, kChannel };
 
-// Earliest first; equal arrivals in submission order. std heaps keep the largest on top.
+// Earliest first; equal arrivals in submission order.
 template <class R>
 bool later(const R& a, const R& b) {
   return a.arrival != b.arrival ? a.arrival > b.arrival : a.seq > b.seq;
@@ -188,10 +188,12 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
   r.write = s.write;
   r.row = l.row;
   Channel& ch = channels_[static_cast<std::size_t>(l.channel)];
-  auto& heap = r.write ? ch.pending_writes : ch.pending_reads;
-  heap.push_back(r);
-  std::push_heap(heap.begin(), heap.end(),
-                 [](const Request& x, const Request& y) { return later(x, y); });
+  // Arrivals come nearly in order (a burst's successor arrives one round trip after its
+  // completion), so the place is found from the back in a step or two.
+  auto& pending = r.write ? ch.pending_writes : ch.pending_reads;
+  auto at = pending.end();
+  while (at != pending.begin() && later(*(at - 1), r)) --at;
+  pending.insert(at, r);
   // It can change the channel's next command only if it arrives by then.
   if (ch.next.kind == Kind::None || arrival <= ch.next.time) ch.dirty = true;
   ++st.in_flight;
@@ -493,13 +495,11 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
 
 bool DramController::admit(Channel& ch, DramTick limit) {
   const auto depth = static_cast<std::size_t>(p_.queue_depth);
-  const auto cmp = [](const Request& x, const Request& y) { return later(x, y); };
   bool any = false;
   while (!ch.pending_reads.empty() && ch.reads.size() < depth &&
          ch.pending_reads.front().arrival <= limit) {
-    std::pop_heap(ch.pending_reads.begin(), ch.pending_reads.end(), cmp);
-    ch.reads.push_back(ch.pending_reads.back());
-    ch.pending_reads.pop_back();
+    ch.reads.push_back(ch.pending_reads.front());
+    ch.pending_reads.pop_front();
     const auto bank = static_cast<std::size_t>(ch.reads.back().bank);
     ++ch.waiting_reads[bank];
     if (ch.full[bank] == 0) ++ch.movable_reads;
@@ -508,9 +508,8 @@ bool DramController::admit(Channel& ch, DramTick limit) {
   }
   while (!ch.pending_writes.empty() && ch.writes.size() < depth &&
          ch.pending_writes.front().arrival <= limit) {
-    std::pop_heap(ch.pending_writes.begin(), ch.pending_writes.end(), cmp);
-    Request r = ch.pending_writes.back();
-    ch.pending_writes.pop_back();
+    Request r = ch.pending_writes.front();
+    ch.pending_writes.pop_front();
     r.queued = std::max(r.arrival, ch.last_cmd);
     ch.writes.push_back(r);
     ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
@@ -642,9 +641,12 @@ void DramController::execute(int c) {
   if (p_.page_policy == PagePolicy::Closed) {
     // Auto-precharge unless a queued request still hits this row.
     bool keep = false;
-    for (const auto* qq : {&ch.reads, &ch.writes, &q}) {
-      for (const Request& o : *qq) keep = keep || (o.bank == done.bank && o.row == done.row);
-    }
+    const auto hits_row = [&](const auto& queue) {
+      for (const Request& o : queue) keep = keep || (o.bank == done.bank && o.row == done.row);
+    };
+    hits_row(ch.reads);
+    hits_row(ch.writes);
+    hits_row(q);
     if (!keep) {
       b.open_row = -1;
       b.hits = 0;

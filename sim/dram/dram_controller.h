@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <map>
 #include <optional>
@@ -158,9 +159,9 @@ class DramController {
     std::vector<Bank> banks;
     std::vector<Rank> ranks;
     std::vector<BankGroup> groups;
-    std::vector<Request> reads, writes;                  // the transaction queues
-    std::vector<std::vector<Request>> commands;          // per bank: its command queue
-    std::vector<Request> pending_reads, pending_writes;  // heaps by (arrival, seq)
+    std::vector<Request> reads, writes;                 // the transaction queues, oldest first
+    std::vector<std::vector<Request>> commands;         // per bank: its command queue
+    std::deque<Request> pending_reads, pending_writes;  // not yet arrived, by (arrival, seq)
     std::int64_t queued_commands = 0, queued_read_commands = 0;
     std::vector<char> full;  // per bank: its command queue is full (dispatch's walk)
     // Per bank: its requests in the read and in the write queue; and those of banks whose command
