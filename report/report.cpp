@@ -420,6 +420,28 @@ std::string summary_text(const RunResult& r) {
          << num(100.0 * static_cast<double>(hits) / static_cast<double>(all), 1) << " %";
     os << "\n";
   }
+  {
+    // Total energy, average power, and the three largest consumers.
+    const EnergyStats& e = s.energy;
+    std::vector<std::pair<double, const char*>> parts = {{e.dram, "DRAM"},
+                                                         {e.pe_array, "PE arrays"},
+                                                         {e.vector_unit, "vector units"},
+                                                         {e.input_buffer, "input buffers"},
+                                                         {e.weight_buffer, "weight buffers"},
+                                                         {e.output_buffer, "output buffers"},
+                                                         {e.shared_buffer, "shared buffer"},
+                                                         {e.interconnect, "interconnect"},
+                                                         {e.leakage, "leakage"}};
+    std::stable_sort(parts.begin(), parts.end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    os << "  energy            " << num(e.total * 1e-6, 3) << " uJ (" << e.table << ", "
+       << num(e.average_power_mw() * 1e-3, 3) << " W average)";
+    for (std::size_t i = 0; i < 3 && e.total > 0 && parts[i].first > 0; ++i) {
+      os << (i == 0 ? ": " : ", ") << parts[i].second << " "
+         << num(100.0 * parts[i].first / e.total, 1) << " %";
+    }
+    os << "\n";
+  }
   if (const auto& sb = s.shared_buffer; sb && sb->reads + sb->writes > 0) {
     os << "  shared buffer     " << with_commas(sb->bytes_read) << " B read, "
        << with_commas(sb->bytes_written) << " B written, "

@@ -105,6 +105,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       setup.commands = &program.cores[i];
       setup.layer_count = net.layers().size();
       setup.group_count = cs.group_count;
+      setup.element_bytes = arch.element_bytes();
       std::size_t g = 0;
       for (const Command& c : program.cores[i]) {
         if (c.op == CommandOp::Sync)
@@ -144,6 +145,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
         const LayerStats& s = core->layer_stats()[l];
         LayerStats& t = r.layers[l];
         t.macs += s.macs;
+        t.actions += s.actions;
         t.compute_cycles = std::max(t.compute_cycles, s.compute_cycles);
         if (s.first_start >= 0 && (t.first_start < 0 || s.first_start < t.first_start))
           t.first_start = s.first_start;
@@ -151,6 +153,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       }
       for (std::size_t g = 0; g < r.groups.size(); ++g) {
         r.groups[g].traffic += core->group_traffic()[g];
+        r.groups[g].actions += core->group_actions()[g];
         r.groups[g].memory_stall_cycles =
             std::max(r.groups[g].memory_stall_cycles, core->group_memory_stalls()[g]);
       }
@@ -168,6 +171,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
     r.interconnect_busy_cycles = noc.busy_cycles();
     if (shared) r.shared_buffer = shared->stats();
   }
+  compute_energy(arch, r);
   return r;
 }
 

@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "arch/arch_io.h"
+#include "arch/energy_tables.h"
+#include "stats/stats.h"
 
 namespace fusim {
 
@@ -150,24 +152,43 @@ std::string arch_keys_markdown() {
   for (const Param& p : dt.params) {
     if (p.from_preset && !p.is_map()) cols.push_back({p.key, &p});
   }
-  for (const auto& c : cols) os << ' ' << c.first << " |";
-  os << " timing_ck (nCK) |\n|---|";
-  for (std::size_t i = 0; i <= cols.size(); ++i) os << "---|";
-  os << "\n";
-  const Param* timing = nullptr;
+  // The nested tables a preset fills (timing_ck, power): a column each, "key value, ...".
+  std::vector<const Param*> maps;
   for (const Param& p : dt.params) {
-    if (p.type == ParamType::Map) timing = &p;
+    if (p.type == ParamType::Map) maps.push_back(&p);
   }
+  for (const auto& c : cols) os << ' ' << c.first << " |";
+  for (const Param* m : maps) os << ' ' << m->key << " |";
+  os << "\n|---|";
+  for (std::size_t i = 0; i < cols.size() + maps.size(); ++i) os << "---|";
+  os << "\n";
   for (const DramPreset& preset : dram_presets()) {
     os << "| " << preset.name << " |";
     for (const auto& c : cols) os << ' ' << value_of(*c.second, &preset.params) << " |";
-    std::string t;
-    if (timing) {
-      const void* tt = timing->cfield(&preset.params);
-      for (const Param& p : timing->table().params)
+    for (const Param* m : maps) {
+      std::string t;
+      const void* tt = m->cfield(&preset.params);
+      for (const Param& p : m->table().params)
         t += (t.empty() ? "" : ", ") + std::string(p.key) + " " + value_of(p, tt);
+      os << ' ' << t << " |";
     }
-    os << ' ' << t << " |\n";
+    os << "\n";
+  }
+  os << "\n## Energy tables\n\n"
+        "`energy.table` names a table; its figures fill the `energy` entries not set, at the "
+        "arch's data width, and each buffer's from its capacity by the table's SRAM rule "
+        "([energy.md](../energy.md)). At 8-bit data and the buffer sizes named:\n\n"
+        "| table | mac_pj | add_pj | vector_op_pj | SRAM pJ/byte at 8 KiB, 64 KiB, 1 MiB | "
+        "interconnect_pj_per_byte | dram_pj_per_bit | core_leakage_mw | source |\n"
+        "|---|---|---|---|---|---|---|---|---|\n";
+  for (const EnergyTable& t : energy_tables()) {
+    const EnergyParams e = table_entries(t, 8);
+    const auto v = [](double x) { return format_real(x, significant(4)); };
+    os << "| " << t.name << " | " << v(e.mac_pj) << " | " << v(e.add_pj) << " | "
+       << v(e.vector_op_pj) << " | " << v(sram_pj_per_byte(t, 8 << 10)) << ", "
+       << v(sram_pj_per_byte(t, 64 << 10)) << ", " << v(sram_pj_per_byte(t, 1 << 20)) << " | "
+       << v(e.interconnect_pj_per_byte) << " | " << v(e.dram_pj_per_bit) << " | "
+       << v(e.core_leakage_mw) << " | " << t.source << " |\n";
   }
   return os.str();
 }

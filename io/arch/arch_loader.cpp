@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "arch/arch_io.h"
+#include "arch/energy_tables.h"
 #include "common/error.h"
 #include "common/limits.h"
 #include "common/yaml_reader.h"
@@ -293,6 +294,27 @@ struct ArchBuilder {
     }
   }
 
+  // The energy table fills the entries not set: its figures at the data width, and each
+  // buffer's from the buffer's capacity (the table's SRAM rule).
+  void resolve_energy() {
+    EnergyParams& e = arch.energy;
+    const EnergyTable* table = find_energy_table(e.table);  // the key's choices are the tables
+    const EnergyParams base = table_entries(*table, arch.data_width_bits);
+    for (double EnergyParams::*entry :
+         {&EnergyParams::mac_pj, &EnergyParams::add_pj, &EnergyParams::vector_op_pj,
+          &EnergyParams::interconnect_pj_per_byte, &EnergyParams::dram_pj_per_bit,
+          &EnergyParams::core_leakage_mw}) {
+      if (!was_set(&(e.*entry))) e.*entry = base.*entry;
+    }
+    const auto sram = [&](double& entry, std::int64_t capacity) {
+      if (!was_set(&entry)) entry = sram_pj_per_byte(*table, capacity);
+    };
+    sram(e.input_buffer_pj_per_byte, arch.core.input_buffer.capacity_bytes);
+    sram(e.weight_buffer_pj_per_byte, arch.core.weight_buffer.capacity_bytes);
+    sram(e.output_buffer_pj_per_byte, arch.core.output_buffer.capacity_bytes);
+    if (arch.shared_buffer) sram(e.shared_buffer_pj_per_byte, arch.shared_buffer->capacity_bytes);
+  }
+
   void resolve() {
     check_engines();
     DramParams& d = arch.dram;
@@ -302,6 +324,7 @@ struct ArchBuilder {
     if (preset) fill(dram_params(), &d, &preset->params, prefix_of(&d.channels));
     refuse_inapplicable(arch_params(), &arch, "");
     require_all(arch_params(), &arch, "", false);
+    resolve_energy();
     if (d.model == DramModel::Simple) {
       if (preset) {
         // Peak bandwidth and closed-page read latency (tRCD + tCL) of the preset's device.

@@ -1,5 +1,7 @@
 #include "arch/arch.h"
 
+#include "arch/energy_tables.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -65,6 +67,8 @@ DramPreset ddr4_3200() {
   t.tRCD = 22, t.tCL = 22, t.tCWL = 16, t.tRP = 22, t.tRAS = 52, t.tRC = 74;
   t.tCCD_S = 4, t.tCCD_L = 8, t.tRRD_S = 4, t.tRRD_L = 8, t.tFAW = 34;
   t.tWR = 24, t.tWTR_S = 4, t.tWTR_L = 12, t.tRTP = 12, t.tREFI = 12480, t.tRFC = 560;
+  // DRAMSim3's configs/DDR4_8Gb_x8_3200.ini [power], per device; 8 x8 devices on 64 bits.
+  d.power = DramPower{1.2, 57, 37, 52, 168, 150, 250, 8};
   return p;
 }
 
@@ -88,6 +92,9 @@ DramPreset lpddr4_3200() {
   t.tRCD = 29, t.tCL = 28, t.tCWL = 14, t.tRP = 29, t.tRAS = 68, t.tRC = 102;
   t.tCCD_S = 8, t.tCCD_L = 8, t.tRRD_S = 16, t.tRRD_L = 16, t.tFAW = 64;
   t.tWR = 29, t.tWTR_S = 16, t.tWTR_L = 16, t.tRTP = 12, t.tREFI = 6246, t.tRFC = 448;
+  // DRAMSim3 has no LPDDR4-3200 file: its configs/LPDDR4_8Gb_x16_2400.ini [power] (one VDD of
+  // 1.2 V standing for LPDDR4's VDD1/VDD2/VDDQ, as DRAMSim3 has it); one x16 die per channel.
+  d.power = DramPower{1.2, 80, 34, 47, 243, 228, 280, 1};
   return p;
 }
 
@@ -110,6 +117,8 @@ DramPreset hbm2() {
   t.tRCD = 14, t.tCL = 14, t.tCWL = 4, t.tRP = 14, t.tRAS = 34, t.tRC = 48;
   t.tCCD_S = 2, t.tCCD_L = 4, t.tRRD_S = 4, t.tRRD_L = 6, t.tFAW = 30;
   t.tWR = 16, t.tWTR_S = 6, t.tWTR_L = 8, t.tRTP = 4, t.tREFI = 3900, t.tRFC = 260;
+  // DRAMSim3's configs/HBM2_8Gb_x128.ini [power]; the 128-bit channel is one device.
+  d.power = DramPower{1.2, 65, 40, 55, 390, 500, 250, 1};
   return p;
 }
 
@@ -202,6 +211,8 @@ const ParamTable& arch_params() {
           params::map<&Arch::interconnect>("interconnect", &interconnect_params,
                                            "the link between the cores and DRAM"),
           params::map<&Arch::dram>("dram", &dram_params, "off-chip memory"),
+          params::map<&Arch::energy>("energy", &energy_params,
+                                     "energy per action: a named table and overrides"),
       }};
   return t;
 }
@@ -378,6 +389,77 @@ const ParamTable& dram_params() {
           detailed(params::map<&DramParams::timing>(
               "timing_ck", &dram_timing_params,
               "JEDEC timing in DRAM clock cycles (nCK of tck_ps)")),
+          detailed(params::map<&DramParams::power>(
+              "power", &dram_power_params,
+              "datasheet supply voltage and currents of one device, for DRAM energy")),
+      }};
+  return t;
+}
+
+const ParamTable& dram_power_params() {
+  auto key = [](Param p) { return std::move(p).filled_by_preset().with_default("0 (unknown)"); };
+  static const ParamTable t{
+      "DRAM power",
+      {
+          key(params::real<&DramPower::vdd>("vdd", 0, 10, "V", "supply voltage (VDD)")),
+          key(params::real<&DramPower::idd0>("idd0", 0, 1e5, "mA",
+                                             "one bank activate-precharge current (IDD0)")),
+          key(params::real<&DramPower::idd2n>(
+              "idd2n", 0, 1e5, "mA", "precharge standby current, all banks closed (IDD2N)")),
+          key(params::real<&DramPower::idd3n>("idd3n", 0, 1e5, "mA",
+                                              "active standby current, a bank open (IDD3N)")),
+          key(params::real<&DramPower::idd4r>("idd4r", 0, 1e5, "mA", "burst read current (IDD4R)")),
+          key(params::real<&DramPower::idd4w>("idd4w", 0, 1e5, "mA",
+                                              "burst write current (IDD4W)")),
+          key(params::real<&DramPower::idd5b>("idd5b", 0, 1e5, "mA",
+                                              "burst refresh current (IDD5B)")),
+          key(params::integer<&DramPower::devices>("devices", 0, 1024, "devices",
+                                                   "devices of a rank that the currents are "
+                                                   "per (a 64-bit rank of x8 devices: 8)")),
+      }};
+  return t;
+}
+
+const ParamTable& energy_params() {
+  auto key = [](Param p) { return std::move(p).with_default("the table's"); };
+  auto sram = [](Param p) {
+    return std::move(p).with_default("from the buffer's capacity by the table's SRAM rule");
+  };
+  constexpr double kMax = 1e9;
+  static const ParamTable t{
+      "energy",
+      {
+          params::text<&EnergyParams::table>(
+              "table", energy_table_names(),
+              "the energy table (tables below) whose figures fill the entries not set"),
+          key(params::real<&EnergyParams::mac_pj>("mac_pj", 0, kMax, "pJ",
+                                                  "one multiply-accumulate at the data width")),
+          key(params::real<&EnergyParams::add_pj>(
+              "add_pj", 0, kMax, "pJ",
+              "one accumulator addition outside a MAC (partial sums across folds)")),
+          key(params::real<&EnergyParams::vector_op_pj>(
+              "vector_op_pj", 0, kMax, "pJ", "one element operation of the vector unit")),
+          sram(params::real<&EnergyParams::input_buffer_pj_per_byte>(
+              "input_buffer_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte read from or written to a core's input buffer")),
+          sram(params::real<&EnergyParams::weight_buffer_pj_per_byte>(
+              "weight_buffer_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte read from or written to a core's weight buffer")),
+          sram(params::real<&EnergyParams::output_buffer_pj_per_byte>(
+              "output_buffer_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte read from or written to a core's output buffer")),
+          sram(params::real<&EnergyParams::shared_buffer_pj_per_byte>(
+              "shared_buffer_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte read from or written to the shared buffer")),
+          key(params::real<&EnergyParams::interconnect_pj_per_byte>(
+              "interconnect_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte moved between a core and DRAM or the shared buffer")),
+          key(params::real<&EnergyParams::dram_pj_per_bit>(
+              "dram_pj_per_bit", 0, kMax, "pJ/bit",
+              "a bit read from or written to DRAM: the simple model, and the detailed one "
+              "without dram.power")),
+          key(params::real<&EnergyParams::core_leakage_mw>(
+              "core_leakage_mw", 0, kMax, "mW", "static power of one core, all the run long")),
       }};
   return t;
 }

@@ -58,6 +58,17 @@ struct DramTiming {
   std::int64_t tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tREFI = 0, tRFC = 0;
 };
 
+// A DRAM device's datasheet supply voltage and currents (IDD, per device), which the energy
+// model turns into the energy of the detailed model's commands and background the way DRAMPower
+// and DRAMSim3 do (docs/energy.md). All 0: unknown, and DRAM energy is energy.dram_pj_per_bit.
+struct DramPower {
+  double vdd = 0;                          // V
+  double idd0 = 0, idd2n = 0, idd3n = 0;   // mA: activate-precharge, idle closed, open
+  double idd4r = 0, idd4w = 0, idd5b = 0;  // mA: burst read, burst write, refresh
+  std::int64_t devices = 0;                // devices per rank sharing the channel
+  bool known() const { return vdd > 0 && devices > 0; }
+};
+
 struct DramParams {
   DramModel model = DramModel::Simple;
   std::string preset;  // empty when none was named
@@ -76,6 +87,7 @@ struct DramParams {
   std::int64_t rows = 0;       // per bank
   std::int64_t row_bytes = 0;  // page size of a rank (all devices of the rank together)
   DramTiming timing;
+  DramPower power;
   // Detailed model: controller.
   PagePolicy page_policy = PagePolicy::Open;
   // Address fields from the most to the least significant, separated by ':', over the burst
@@ -103,6 +115,23 @@ struct DramPreset {
 const std::vector<DramPreset>& dram_presets();
 const DramPreset* find_dram_preset(const std::string& name);  // null when there is none
 
+// Energy per action in pJ, from a named table (energy.table, model/arch/energy_tables.h) that
+// fills the entries not set. Buffer entries left unset follow from the buffer's capacity by the
+// table's SRAM rule. docs/energy.md says where each figure comes from.
+struct EnergyParams {
+  std::string table = "horowitz-45nm";
+  double mac_pj = 0;                    // one multiply-accumulate at the data width
+  double add_pj = 0;                    // one accumulator addition outside a MAC
+  double vector_op_pj = 0;              // one element operation of the vector unit
+  double input_buffer_pj_per_byte = 0;  // read or write, per byte
+  double weight_buffer_pj_per_byte = 0;
+  double output_buffer_pj_per_byte = 0;
+  double shared_buffer_pj_per_byte = 0;
+  double interconnect_pj_per_byte = 0;
+  double dram_pj_per_bit = 0;  // the simple model, and the detailed one without dram.power
+  double core_leakage_mw = 0;  // static power of one core (engines and buffers)
+};
+
 struct Arch {
   std::string name;
   std::string file;  // where it was loaded from
@@ -113,6 +142,7 @@ struct Arch {
   std::optional<BufferParams> shared_buffer;
   InterconnectParams interconnect;
   DramParams dram;
+  EnergyParams energy;
   std::int64_t kernel_launch_cycles = 0;
 
   std::int64_t element_bytes() const { return data_width_bits / 8; }
@@ -130,6 +160,8 @@ const ParamTable& dma_params();
 const ParamTable& interconnect_params();
 const ParamTable& dram_params();
 const ParamTable& dram_timing_params();
+const ParamTable& dram_power_params();
+const ParamTable& energy_params();
 
 // An address mapping's fields (DramParams::address_mapping), most significant first.
 // Why `text` is not a valid mapping, or "" when it is.

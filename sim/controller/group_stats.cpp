@@ -27,6 +27,9 @@ const StatSchema<GroupStats>& GroupStats::schema() {
     r.add("memory_stall_cycles", &G::memory_stall_cycles, decimals(3), "cycles",
           "the most any core's compute engine waited in this group for its loads or for output "
           "buffer space");
+    r.add("energy_pj", &G::energy_pj, significant(10), "pJ",
+          "the group's energy: its cores' actions, DRAM energy in proportion to its DRAM bytes, "
+          "and leakage over its duration");
     return r;
   }();
   return s;

@@ -16,6 +16,8 @@ struct GroupStats {
   // The most any core's compute engine waited in this group for its loads to arrive or for
   // output buffer space that stores had to free.
   double memory_stall_cycles = 0;
+  ActionCounts actions;  // all cores
+  double energy_pj = 0;  // set from `actions` by the energy model
 
   static const StatSchema<GroupStats>& schema();
 };

@@ -34,6 +34,7 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   layers_.resize(setup_.layer_count);
   group_traffic_.resize(setup_.group_count);
   group_stalls_.assign(setup_.group_count, 0.0);
+  group_actions_.resize(setup_.group_count);
   for (int e = 0; e < 2; ++e) {
     dma_[e] = new DmaExtension;
     trans_[e].set_extension(dma_[e]);
@@ -167,6 +168,36 @@ void Core::complete(std::size_t i, double start) {
   if (--remaining_[epoch_of_[i]] == 0) finished_event_.notify();
 }
 
+void Core::count_actions(const Command& c, std::size_t g) {
+  ActionCounts a;
+  const auto bytes_of = [&](BufferRole role) -> std::int64_t& {
+    return role == BufferRole::Input    ? a.input_buffer_bytes
+           : role == BufferRole::Weight ? a.weight_buffer_bytes
+                                        : a.output_buffer_bytes;
+  };
+  if (c.op == CommandOp::Compute) {
+    const EngineActions e = compute_actions(setup_.params, c.work);
+    a.macs = e.macs;
+    a.adds = e.adds;
+    a.vector_ops = e.vector_ops;
+    const std::int64_t eb = setup_.element_bytes;
+    a.input_buffer_bytes = (e.input.reads + e.input.writes) * eb;
+    a.weight_buffer_bytes = (e.weight.reads + e.weight.writes) * eb;
+    a.output_buffer_bytes = (e.output.reads + e.output.writes) * eb;
+  } else {
+    // A load fills its buffer, a store drains one; a multicast crosses the interconnect once,
+    // counted with the core that reads it.
+    bytes_of(c.buffer) += c.bytes;
+    if (c.multicast_core < 0) {
+      a.interconnect_bytes = c.bytes;
+      (c.memory == MemoryLevel::Shared ? a.shared_buffer_bytes : a.dram_bytes) = c.bytes;
+    }
+  }
+  stats_.actions += a;
+  layers_[static_cast<std::size_t>(c.layer)].actions += a;
+  group_actions_[g] += a;
+}
+
 void Core::run_engine(CommandOp op) {
   const auto& cmds = *setup_.commands;
   for (std::size_t i = 0; i < cmds.size(); ++i) {
@@ -206,6 +237,7 @@ void Core::run_engine(CommandOp op) {
         group_traffic_[g].ofmap_write += c.bytes;
       }
     }
+    count_actions(c, g);
     complete(i, start);
   }
 }

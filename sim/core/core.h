@@ -25,6 +25,7 @@ struct CoreSetup {
   const std::vector<Command>* commands = nullptr;  // owned by the Program, outlives the core
   std::size_t layer_count = 0;
   std::size_t group_count = 0;
+  std::int64_t element_bytes = 1;  // the engines count operands in elements
 };
 
 class Core : public sc_core::sc_module {
@@ -65,6 +66,7 @@ class Core : public sc_core::sc_module {
   const std::vector<LayerStats>& layer_stats() const { return layers_; }
   const std::vector<TrafficCounters>& group_traffic() const { return group_traffic_; }
   const std::vector<double>& group_memory_stalls() const { return group_stalls_; }
+  const std::vector<ActionCounts>& group_actions() const { return group_actions_; }
 
  private:
   struct Buffer {
@@ -82,6 +84,8 @@ class Core : public sc_core::sc_module {
   void allocate(std::size_t i, BufferRole role, std::int64_t bytes);
   void transfer(const Command& c, std::size_t group);
   void receive(std::size_t i);
+  // Adds what command `i` of group `g` made the core's components do (ActionCounts).
+  void count_actions(const Command& c, std::size_t g);
   void complete(std::size_t i, double start);
   Buffer& buffer(BufferRole r) { return buffers_[static_cast<int>(r)]; }
 
@@ -105,6 +109,7 @@ class Core : public sc_core::sc_module {
   std::vector<LayerStats> layers_;
   std::vector<TrafficCounters> group_traffic_;
   std::vector<double> group_stalls_;  // compute engine waiting on loads or output space
+  std::vector<ActionCounts> group_actions_;
 };
 
 }  // namespace fusim

@@ -20,6 +20,33 @@ const StatSchema<LayerStats>& LayerStats::schema() {
     r.real(
         "end_cycle", decimals(3), "cycles", "when the layer's last command ended",
         [](const L& l) { return std::max(0.0, l.last_end); }, kCsv);
+    r.add("energy_pj", &L::energy_pj, significant(10), "pJ",
+          "the layer's energy: its cores' actions and DRAM energy in proportion to its DRAM "
+          "bytes (leakage is counted with the groups, not the layers)");
+    return r;
+  }();
+  return s;
+}
+
+const StatSchema<ActionCounts>& ActionCounts::schema() {
+  static const StatSchema<ActionCounts> s = [] {
+    using A = ActionCounts;
+    StatSchema<A> r;
+    r.add("macs", &A::macs, "MACs", "multiply-accumulates of the PE array", kJson);
+    r.add("adds", &A::adds, "additions", "partial-sum additions outside a MAC", kJson);
+    r.add("vector_ops", &A::vector_ops, "operations", "vector-unit element operations", kJson);
+    r.add("input_buffer_bytes", &A::input_buffer_bytes, "bytes",
+          "bytes read from and written to the input buffer (operands, fills, drains)", kJson);
+    r.add("weight_buffer_bytes", &A::weight_buffer_bytes, "bytes",
+          "bytes read from and written to the weight buffer", kJson);
+    r.add("output_buffer_bytes", &A::output_buffer_bytes, "bytes",
+          "bytes read from and written to the output buffer", kJson);
+    r.add("interconnect_bytes", &A::interconnect_bytes, "bytes",
+          "bytes the core moved over the interconnect (a multicast once)", kJson);
+    r.add("dram_bytes", &A::dram_bytes, "bytes", "bytes the core read from and wrote to DRAM",
+          kJson);
+    r.add("shared_buffer_bytes", &A::shared_buffer_bytes, "bytes",
+          "bytes the core read from and wrote to the shared buffer", kJson);
     return r;
   }();
   return s;
@@ -43,6 +70,8 @@ const StatSchema<CoreStats>& CoreStats::schema() {
     r.add("multicast_bytes_received", &C::multicast_bytes_received, "bytes",
           "bytes the core received by multicast: loads another core of its group read from "
           "DRAM once for both");
+    r.object("actions", "what the core's components did, for the energy model",
+             ActionCounts::schema(), [](const C& c) -> const ActionCounts* { return &c.actions; });
     return r;
   }();
   return s;

@@ -20,11 +20,39 @@ struct TrafficCounters {
   }
 };
 
+// What a core's components did, for the energy model (sim/stats/energy.h): its engines'
+// arithmetic, its buffers' traffic in bytes (the engines' operand reads and writes, from
+// EngineActions, and the DMA's fills and drains), the bytes it moved over the interconnect (a
+// multicast once, by the core that reads it) and its DRAM and shared-buffer bytes.
+struct ActionCounts {
+  std::int64_t macs = 0, adds = 0, vector_ops = 0;
+  std::int64_t input_buffer_bytes = 0, weight_buffer_bytes = 0, output_buffer_bytes = 0;
+  std::int64_t interconnect_bytes = 0;
+  std::int64_t dram_bytes = 0;  // requested bytes read and written
+  std::int64_t shared_buffer_bytes = 0;
+  ActionCounts& operator+=(const ActionCounts& o) {
+    macs += o.macs;
+    adds += o.adds;
+    vector_ops += o.vector_ops;
+    input_buffer_bytes += o.input_buffer_bytes;
+    weight_buffer_bytes += o.weight_buffer_bytes;
+    output_buffer_bytes += o.output_buffer_bytes;
+    interconnect_bytes += o.interconnect_bytes;
+    dram_bytes += o.dram_bytes;
+    shared_buffer_bytes += o.shared_buffer_bytes;
+    return *this;
+  }
+
+  static const StatSchema<ActionCounts>& schema();
+};
+
 struct LayerStats {
   // MACs of the layer's compute commands (all cores). Not an output (the report shows the
   // network's MACs); the end-to-end test holds the two equal.
   std::int64_t macs = 0;
   std::int64_t compute_cycles = 0;         // busiest core's compute-unit busy cycles for this layer
+  ActionCounts actions;                    // all cores
+  double energy_pj = 0;                    // set from `actions` by the energy model
   double first_start = -1, last_end = -1;  // cycles; -1: no command of the layer ran
   std::int64_t cycles() const {
     return first_start < 0 ? 0 : static_cast<std::int64_t>(last_end - first_start + 0.999999);
@@ -39,6 +67,7 @@ struct CoreStats {
   std::int64_t bytes_loaded = 0, bytes_stored = 0;                // from and to DRAM
   std::int64_t shared_bytes_loaded = 0, shared_bytes_stored = 0;  // the shared buffer
   std::int64_t multicast_bytes_received = 0;  // loads another core read from DRAM
+  ActionCounts actions;
 
   static const StatSchema<CoreStats>& schema();
 };

@@ -81,10 +81,12 @@ void DetailedDram::run() {
 }
 
 std::vector<ChannelStats> DetailedDram::stats() {
-  ctrl_.count_refreshes_until(static_cast<DramTick>(now_cycles() * ticks_per_cycle_));
+  const auto end = static_cast<DramTick>(now_cycles() * ticks_per_cycle_);
+  ctrl_.count_refreshes_until(end);
   std::vector<ChannelStats> out = ctrl_.channel_counters();
   for (std::size_t c = 0; c < out.size(); ++c) {
     ChannelStats& s = out[c];
+    s.run_ticks = end;
     s.busy_cycles = to_cycles(s.busy_ticks);
     const DramController::Latency l = ctrl_.read_latency(static_cast<int>(c));
     s.read_latency_mean = l.mean / ticks_per_cycle_;

@@ -521,6 +521,15 @@ bool DramController::admit(Channel& ch, DramTick limit) {
   return any;
 }
 
+void DramController::bank_opened(Rank& rk, DramTick t) {
+  if (rk.open_banks++ == 0) rk.open_since = t;
+}
+
+void DramController::bank_closed(Rank& rk, int c, DramTick t) {
+  if (--rk.open_banks == 0)
+    counters_[static_cast<std::size_t>(c)].active_ticks += t - rk.open_since;
+}
+
 void DramController::refresh(Channel& ch, int c, int rank) {
   Rank& rk = ch.ranks[static_cast<std::size_t>(rank)];
   DramTick t = std::max(rk.refresh_due, ch.last_cmd + 1);
@@ -538,7 +547,7 @@ void DramController::refresh(Channel& ch, int c, int rank) {
   for (Bank& b : ch.banks) {
     if (b.rank != rank) continue;
     b.stale = true;
-    if (b.open_row >= 0) ++n.precharges;
+    if (b.open_row >= 0) ++n.precharges, bank_closed(rk, c, prea);
     b.open_row = -1;
     b.hits = 0;
     ref = std::max(ref, b.act_ok);
@@ -579,6 +588,7 @@ void DramController::execute(int c) {
   switch (e.kind) {
     case Kind::Pre:
       classify(&ChannelStats::row_conflicts, &DramGroupCounters::row_conflicts);
+      bank_closed(rk, c, t);
       b.open_row = -1;
       b.hits = 0;
       b.act_ok = std::max(b.act_ok, t + t_.tRP);
@@ -586,6 +596,7 @@ void DramController::execute(int c) {
       return;
     case Kind::Act:
       classify(&ChannelStats::row_misses, &DramGroupCounters::row_misses);
+      bank_opened(rk, t);
       b.open_row = r.row;
       b.hits = 0;
       b.col_ok = t + t_.tRCD;
@@ -648,6 +659,7 @@ void DramController::execute(int c) {
     hits_row(ch.writes);
     hits_row(q);
     if (!keep) {
+      bank_closed(rk, c, t);
       b.open_row = -1;
       b.hits = 0;
       b.act_ok = std::max(b.act_ok, b.pre_ok + t_.tRP);
@@ -749,6 +761,12 @@ void DramController::count_refreshes_until(DramTick end) {
     Channel& ch = channels_[c];
     for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
       while (ch.ranks[r].refresh_due <= end) refresh(ch, static_cast<int>(c), static_cast<int>(r));
+      // Banks still open at the end were open until then.
+      Rank& rk = ch.ranks[r];
+      if (rk.open_banks > 0 && end > rk.open_since) {
+        counters_[c].active_ticks += end - rk.open_since;
+        rk.open_since = end;
+      }
     }
     ch.dirty = true;
   }

@@ -135,6 +135,9 @@ class DramController {
     DramTick faw[4] = {-kNever, -kNever, -kNever, -kNever};
     int faw_pos = 0;
     DramTick refresh_due = 0;
+    // Banks open, and since when one has been (active standby, for the energy model).
+    int open_banks = 0;
+    DramTick open_since = 0;
   };
   struct BankGroup {
     DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
@@ -198,6 +201,9 @@ class DramController {
   bool dispatch(Channel& ch);  // moves requests to the command queues; false when none moved
   bool admit(Channel& ch, DramTick limit);  // false when nothing entered
   void refresh(Channel& ch, int c, int rank);
+  // A bank of `rank` opens or closes at `t`: the rank's active-standby time (ChannelStats).
+  void bank_opened(Rank& rk, DramTick t);
+  void bank_closed(Rank& rk, int c, DramTick t);
   void issue_next_burst(int stream, DramTick arrival);
   void burst_done(int stream, DramTick t);
 

@@ -23,6 +23,10 @@ struct ChannelStats {
   // Detailed model: the data bus's busy time in DRAM clock ticks, as counted; busy_cycles is
   // set from it when the run ends (DetailedDram::stats). Not an output itself.
   std::int64_t busy_ticks = 0;
+  // Detailed model: DRAM clock ticks during which a rank had a bank open (active standby),
+  // summed over the channel's ranks; and the run's length in ticks. For the energy model.
+  std::int64_t active_ticks = 0;
+  std::int64_t run_ticks = 0;
 
   static const StatSchema<ChannelStats>& schema();
 };

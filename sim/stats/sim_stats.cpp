@@ -59,6 +59,8 @@ const StatSchema<SimResult>& SimResult::schema() {
            });
     r.add("interconnect_busy_cycles", &S::interconnect_busy_cycles, decimals(3), "cycles",
           "cycles the core-memory link moved data (overlapping transfers count once)");
+    r.object("energy", "the run's energy by component (docs/energy.md)", EnergyStats::schema(),
+             [](const S& x) -> const EnergyStats* { return &x.energy; });
     r.object("shared_buffer", "the shared on-chip buffer; null when the arch has none",
              SharedBufferStats::schema(), [](const S& x) -> const SharedBufferStats* {
                return x.shared_buffer ? &*x.shared_buffer : nullptr;

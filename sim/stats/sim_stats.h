@@ -13,6 +13,7 @@
 #include "controller/group_stats.h"
 #include "core/core_stats.h"
 #include "dram/dram_stats.h"
+#include "stats/energy.h"
 #include "stats/stats.h"
 
 namespace fusim {
@@ -28,6 +29,7 @@ struct SimResult {
   std::int64_t dram_epoch_cycles = 0;
   double interconnect_busy_cycles = 0;
   std::optional<SharedBufferStats> shared_buffer;
+  EnergyStats energy;  // compute_energy (stats/energy.h)
 
   // The run-level figures, cores, DRAM channels, interconnect and shared buffer. Layers and
   // groups are placed by the report, which joins them with the network and the schedule.
