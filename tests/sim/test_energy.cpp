@@ -1,0 +1,161 @@
+// The energy model (sim/stats/energy.h, docs/energy.md): energy is action counts times table
+// entries, component by component; DRAM energy from the datasheet currents matches the
+// DRAMPower/DRAMSim3 formulas computed by hand; fewer DRAM bytes give less DRAM energy.
+#include <catch2/catch.hpp>
+
+#include "arch/arch_io.h"
+#include "arch/energy_tables.h"
+#include "dram/dram_controller.h"
+#include "driver.h"
+#include "stats/energy.h"
+#include "stats/sim_stats.h"
+#include "test_util.h"
+
+using fusim::test::src;
+
+TEST_CASE("the tables' figures at a data width and a buffer size", "[energy]") {
+  const fusim::EnergyTable* h = fusim::find_energy_table("horowitz-45nm");
+  REQUIRE(h);
+  // Horowitz ISSCC'14, 45 nm: an 8-bit multiply 0.2 pJ plus a 32-bit accumulate 0.1 pJ; a 32-bit
+  // multiply 3.1 pJ; 16 bits halfway on log-log axes, sqrt(0.2 x 3.1).
+  CHECK(fusim::table_entries(*h, 8).mac_pj == Approx(0.3));
+  CHECK(fusim::table_entries(*h, 32).mac_pj == Approx(3.2));
+  CHECK(fusim::table_entries(*h, 16).mac_pj == Approx(std::sqrt(0.2 * 3.1) + 0.1));
+  CHECK(fusim::table_entries(*h, 16).vector_op_pj == Approx(0.05));
+  // SRAM per 64-bit access: 10 pJ at 8 KB, 20 at 32 KB, 100 at 1 MB; per byte an eighth.
+  CHECK(fusim::sram_pj_per_byte(*h, 8 << 10) == Approx(10.0 / 8));
+  CHECK(fusim::sram_pj_per_byte(*h, 32 << 10) == Approx(20.0 / 8));
+  CHECK(fusim::sram_pj_per_byte(*h, 1 << 20) == Approx(100.0 / 8));
+  CHECK(fusim::sram_pj_per_byte(*h, 16 << 10) == Approx(std::sqrt(10.0 * 20.0) / 8));
+  const fusim::EnergyTable* a = fusim::find_energy_table("archon-ics21");
+  REQUIRE(a);
+  CHECK(fusim::table_entries(*a, 16).mac_pj == Approx(2.2));
+  CHECK(fusim::sram_pj_per_byte(*a, 100 << 10) == Approx(49.35 / 8));
+  CHECK(fusim::table_entries(*a, 16).dram_pj_per_bit == Approx(8));
+}
+
+TEST_CASE("an arch's energy entries: the table's, overrides, buffers by capacity", "[energy]") {
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {"energy.mac_pj=1.5"});
+  const fusim::EnergyTable& h = *fusim::find_energy_table("horowitz-45nm");
+  CHECK(arch.energy.mac_pj == 1.5);
+  CHECK(arch.energy.add_pj == Approx(0.1));
+  CHECK(arch.energy.weight_buffer_pj_per_byte ==
+        Approx(fusim::sram_pj_per_byte(h, arch.core.weight_buffer.capacity_bytes)));
+  const fusim::Arch b =
+      fusim::load_arch(src("configs/mlu.yaml"),
+                       {"energy.table=archon-ics21", "energy.input_buffer_pj_per_byte=0.5"});
+  CHECK(b.energy.mac_pj == Approx(2.2));
+  CHECK(b.energy.input_buffer_pj_per_byte == 0.5);
+}
+
+TEST_CASE("the energy is the action counts times the entries, component by component", "[energy]") {
+  for (const char* fusion : {"none", "optimal"}) {
+    INFO(fusion);
+    const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"),
+                                    {"energy.core_leakage_mw=10"}, fusion);
+    const fusim::SimResult& s = r->result.sim;
+    const fusim::EnergyParams& e = r->arch->energy;
+    fusim::ActionCounts a;
+    for (const fusim::CoreStats& c : s.cores) a += c.actions;
+    const auto n = [](std::int64_t x) { return static_cast<double>(x); };
+    CHECK(s.energy.pe_array == Approx(n(a.macs) * e.mac_pj + n(a.adds) * e.add_pj));
+    CHECK(s.energy.vector_unit == Approx(n(a.vector_ops) * e.vector_op_pj));
+    CHECK(s.energy.input_buffer == Approx(n(a.input_buffer_bytes) * e.input_buffer_pj_per_byte));
+    CHECK(s.energy.weight_buffer == Approx(n(a.weight_buffer_bytes) * e.weight_buffer_pj_per_byte));
+    CHECK(s.energy.output_buffer == Approx(n(a.output_buffer_bytes) * e.output_buffer_pj_per_byte));
+    CHECK(s.energy.leakage == Approx(10e-3 * 32 * s.cycles / (r->arch->clock_mhz * 1e6) * 1e12));
+    CHECK(s.energy.total ==
+          Approx(s.energy.pe_array + s.energy.vector_unit + s.energy.input_buffer +
+                 s.energy.weight_buffer + s.energy.output_buffer + s.energy.shared_buffer +
+                 s.energy.interconnect + s.energy.dram + s.energy.leakage));
+    // Every MAC and vector operation of the run is counted once, on the core that ran it; the
+    // DRAM bytes are the off-chip traffic.
+    std::int64_t layer_macs = 0, layer_dram = 0;
+    for (const fusim::LayerStats& l : s.layers) {
+      layer_macs += l.actions.macs;
+      layer_dram += l.actions.dram_bytes;
+    }
+    CHECK(layer_macs == a.macs);
+    CHECK(a.dram_bytes == s.traffic.read() + s.traffic.ofmap_write);
+    CHECK(layer_dram == a.dram_bytes);
+    // The groups' energies add up to the run's.
+    double groups = 0;
+    for (const fusim::GroupStats& g : s.groups) groups += g.energy_pj;
+    CHECK(groups == Approx(s.energy.total).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("DRAM energy from the currents: the DRAMPower/DRAMSim3 formulas by hand", "[energy]") {
+  // DDR4-3200 (DRAMSim3's DDR4_8Gb_x8_3200.ini): VDD 1.2 V, IDD0 57, IDD2N 37, IDD3N 52,
+  // IDD4R 168, IDD4W 150, IDD5B 250 mA; 8 devices; tCK 0.625 ns; tRC 74, tRAS 52, tRP 22,
+  // tRFC 560 nCK, BL8 (4 nCK a burst). Per device, mA x V x ns = pJ:
+  //   activate: 1.2 x (57 x 74 - (52 x 52 + 37 x 22)) x 0.625 x 8 = 4200 pJ
+  //   read burst: 1.2 x (168 - 52) x 4 x 0.625 x 8 = 2784 pJ; write: 1.2 x 98 x 4 x 5 = 2352
+  //   refresh: 1.2 x (250 - 52) x 560 x 5 = 665280 pJ
+  //   background: 1.2 x 5 x (52 per active tick + 37 per precharged tick)
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {"dram.channels=1"});
+  fusim::SimResult r;
+  fusim::ChannelStats c;
+  c.activates = 3;
+  c.reads = 10;
+  c.writes = 4;
+  c.refreshes = 2;
+  c.active_ticks = 1000;
+  c.run_ticks = 5000;
+  r.dram_channels.push_back(c);
+  r.cycles = 5000 * 0.625;  // 1 GHz
+  fusim::compute_energy(arch, r);
+  CHECK(r.energy.dram_from == "currents");
+  CHECK(r.energy.dram_activate == Approx(3 * 4200.0));
+  CHECK(r.energy.dram_read == Approx(10 * 2784.0));
+  CHECK(r.energy.dram_write == Approx(4 * 2352.0));
+  CHECK(r.energy.dram_refresh == Approx(2 * 665280.0));
+  CHECK(r.energy.dram_background == Approx(6.0 * (52 * 1000 + 37 * 4000)));
+  CHECK(r.energy.dram == Approx(12600 + 27840 + 9408 + 1330560 + 6.0 * (52000 + 148000)));
+  // The simple model: bits times the table's figure (Horowitz: 1.3 nJ per 64 bits).
+  const fusim::Arch simple =
+      fusim::load_arch(src("configs/mlu.yaml"), {"dram.channels=1", "dram.model=simple"});
+  fusim::SimResult s;
+  fusim::ChannelStats sc;
+  sc.bytes_read = 640;
+  sc.bytes_written = 64;
+  s.dram_channels.push_back(sc);
+  fusim::compute_energy(simple, s);
+  CHECK(s.energy.dram_from == "per_bit");
+  CHECK(s.energy.dram == Approx(704 * 8 * 1300.0 / 64));
+}
+
+TEST_CASE("the controller counts a rank's active-standby time from activate to precharge",
+          "[energy]") {
+  const fusim::DramParams p = fusim::load_arch(src("configs/mlu.yaml"), {"dram.channels=1"}).dram;
+  fusim::DramController c(p, 1e9);
+  fusim::DramStream s;
+  s.arrival = 100;
+  s.row_bytes = 64;
+  c.submit(s);  // bank 0, row 0: activate at 100, the row stays open (open page)
+  s.arrival = 1000;
+  s.addr = std::int64_t{1} << 30;  // another row of the same bank: precharge, activate
+  c.submit(s);
+  c.advance(fusim::kNever);
+  c.count_refreshes_until(3000);
+  const fusim::ChannelStats& n = c.channel_counters()[0];
+  CHECK(n.activates == 2);
+  CHECK(n.precharges == 1);
+  // Open from the first activate to the end, except tRP around the conflict's precharge.
+  CHECK(n.active_ticks == 3000 - 100 - p.timing.tRP);
+}
+
+TEST_CASE("a schedule that moves fewer DRAM bytes spends less DRAM energy", "[energy]") {
+  const auto none =
+      fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "none");
+  const auto fused =
+      fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "optimal");
+  const auto bytes = [](const fusim::SimResult& s) {
+    return s.traffic.read() + s.traffic.ofmap_write;
+  };
+  REQUIRE(bytes(fused->result.sim) < bytes(none->result.sim));
+  CHECK(fused->result.sim.energy.dram < none->result.sim.energy.dram);
+  CHECK(fused->result.sim.energy.dram_read + fused->result.sim.energy.dram_write <
+        none->result.sim.energy.dram_read + none->result.sim.energy.dram_write);
+  CHECK(fused->result.sim.energy.total < none->result.sim.energy.total);
+}
