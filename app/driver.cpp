@@ -140,12 +140,12 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   in.judge = o.judge_by_simulation ? "simulation" : "cost";
   in.max_group_layers = o.search.max_group_layers;
   in.scalesim_depthwise = o.scalesim_depthwise;
-  simulate_run(run, o.schedule_in);
+  simulate_run(run, o.schedule_in, o.trace);
   run->result.scalesim_inputs = ends_with(o.arch_path, ".cfg") || ends_with(o.net_path, ".csv");
   return run;
 }
 
-void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in) {
+void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, bool trace) {
   const Network& net = *run->net;
   const Arch& arch = *run->arch;
   RunResult& r = run->result;
@@ -160,7 +160,7 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in) {
     r.predicted_costs.push_back(c);
   }
   try {
-    r.sim = simulate(net, arch, *run->program);
+    r.sim = simulate(net, arch, *run->program, trace);
   } catch (const Deadlock& e) {
     // A program that deadlocks is a problem with the schedule file when one was given, and
     // fusim's own when fusim made it.

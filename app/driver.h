@@ -30,6 +30,8 @@ struct RunOptions {
   // An installed fusim's data directory (configs/, workloads/; install_data_dir()), or empty:
   // a relative --arch or --net that names no file is looked up there too (find_input).
   std::string data_dir;
+  // --trace: the simulation records its timeline (SimResult::trace).
+  bool trace = false;
 };
 
 // `<prefix>/share/fusim` when this executable runs from `<prefix>/bin` of an install that has
@@ -64,8 +66,9 @@ std::unique_ptr<Run> run_fusim(const RunOptions& options);
 
 // The last step of run_fusim: predicts every group's cost and simulates run->program, filling
 // run->result. `schedule_in` names the file the program came from, empty when fusim made it.
-// On InternalDeadlock the run has moved into the exception (run is then null).
-void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in);
+// On InternalDeadlock the run has moved into the exception (run is then null). With `trace`,
+// the simulation records its timeline (--trace).
+void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, bool trace = false);
 
 // Simulates one group alone (a program of that group only) and returns its cycles, launch
 // included: the judge of --judge simulation. A group whose program would pass fusim's command

@@ -23,6 +23,7 @@
 #include "output_dir.h"
 #include "schedule/program_io.h"
 #include "search/registry.h"
+#include "trace.h"
 
 namespace {
 
@@ -111,7 +112,7 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
 // What the command line asks for.
 struct CommandLine {
   fusim::RunOptions run;
-  std::string out_dir, schedule_out;
+  std::string out_dir, schedule_out, trace;
   std::string objective;       // a name in kObjectives
   std::string cores;           // --cores: "", "auto" or a number
   std::string judge = "cost";  // --judge: cost or simulation
@@ -206,6 +207,10 @@ void add_options(CLI::App& app, CommandLine& cl) {
       ->option_text("FILE");
   app.add_option("--schedule-in", cl.run.schedule_in, "simulate this program instead of scheduling")
       ->option_text("FILE");
+  app.add_option("--trace", cl.trace,
+                 "write the run's timeline as Chrome trace-event JSON\n"
+                 "(Perfetto, chrome://tracing): core engines, DRAM, groups")
+      ->option_text("FILE");
   app.add_flag("--quiet", cl.quiet, "no summary on stdout");
   app.add_flag("--convert-only", cl.convert_only,
                "with --out: write the inputs as fusim YAML (arch.yaml and/or\n"
@@ -244,11 +249,9 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
   }
   // An empty path is a mistake (an unset shell variable), not "no file".
   const std::vector<std::pair<const char*, const std::string*>> paths = {
-      {"--arch", &opt.arch_path},
-      {"--net", &opt.net_path},
-      {"--out", &cl.out_dir},
-      {"--schedule-out", &cl.schedule_out},
-      {"--schedule-in", &opt.schedule_in}};
+      {"--arch", &opt.arch_path}, {"--net", &opt.net_path},
+      {"--out", &cl.out_dir},     {"--schedule-out", &cl.schedule_out},
+      {"--trace", &cl.trace},     {"--schedule-in", &opt.schedule_in}};
   for (const auto& [name, value] : paths) {
     if (app.get_option(name)->count() > 0 && value->empty())
       throw fusim::InputError("", 0, name, "expects a path, not an empty string");
@@ -273,6 +276,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                               std::string("is also the ") + name +
                                   " input; the program would replace it: choose another file");
     }
+    if (!cl.trace.empty() && fusim::same_path(cl.trace, *input)) {
+      throw fusim::InputError(cl.trace, 0, "--trace",
+                              std::string("is also the ") + name +
+                                  " input; the trace would replace it: choose another file");
+    }
     if (!cl.out_dir.empty() &&
         (fusim::directly_inside(*input, cl.out_dir) || fusim::same_path(*input, cl.out_dir))) {
       throw fusim::InputError(cl.out_dir, 0, "--out",
@@ -280,13 +288,18 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                                   "'; fusim replaces the whole directory: choose another one");
     }
   }
-  if (!cl.out_dir.empty() && !cl.schedule_out.empty() &&
-      (fusim::directly_inside(cl.schedule_out, cl.out_dir) ||
-       fusim::same_path(cl.schedule_out, cl.out_dir))) {
-    throw fusim::InputError(cl.schedule_out, 0, "--schedule-out",
-                            "is inside --out " + cl.out_dir +
-                                ", which fusim replaces as a whole: choose a file outside it");
+  for (const auto& [name, file] :
+       {std::pair<const char*, const std::string*>{"--schedule-out", &cl.schedule_out},
+        {"--trace", &cl.trace}}) {
+    if (!cl.out_dir.empty() && !file->empty() &&
+        (fusim::directly_inside(*file, cl.out_dir) || fusim::same_path(*file, cl.out_dir))) {
+      throw fusim::InputError(*file, 0, name,
+                              "is inside --out " + cl.out_dir +
+                                  ", which fusim replaces as a whole: choose a file outside it");
+    }
   }
+  if (!cl.trace.empty() && !cl.schedule_out.empty() && fusim::same_path(cl.trace, cl.schedule_out))
+    throw fusim::InputError(cl.trace, 0, "--trace", "is also --schedule-out: choose another file");
 }
 
 }  // namespace
@@ -308,6 +321,7 @@ static int fusim_main(int argc, char** argv) {
   // Staged before the run, committed after it (output_dir.h); removed if never committed.
   std::optional<fusim::StagedDirectory> out_dir;
   std::optional<fusim::StagedFile> schedule_out;
+  std::optional<fusim::StagedFile> trace;
   try {
     // No arguments: the user is asking what fusim is, not running it.
     if (argc <= 1) {
@@ -363,10 +377,13 @@ static int fusim_main(int argc, char** argv) {
     // An output path that cannot be written fails here, before the search and the simulation.
     if (!cl.out_dir.empty()) out_dir.emplace(cl.out_dir, "--out");
     if (!cl.schedule_out.empty()) schedule_out.emplace(cl.schedule_out, "--schedule-out");
+    if (!cl.trace.empty()) trace.emplace(cl.trace, "--trace");
+    opt.trace = !cl.trace.empty();
     auto run = fusim::run_fusim(opt);
     if (!cl.quiet) write_stdout(fusim::summary_text(run->result));
     if (out_dir) out_dir->commit(fusim::output_files(run->result));
     if (schedule_out) schedule_out->commit(fusim::program_to_yaml(*run->program, *run->net));
+    if (trace) trace->commit(fusim::trace_json(run->result));
     return 0;
   } catch (const CLI::ParseError& e) {
     std::cerr << "fusim: error: " << parse_error_message(e, app) << "\n";

@@ -73,9 +73,31 @@ std::string deadlock_message(const Network& net, const Program& program,
 
 }  // namespace
 
-SimResult simulate(const Network& net, const Arch& arch, const Program& program) {
+SimResult simulate(const Network& net, const Arch& arch, const Program& program, bool trace) {
   FreshSimContext context;
   SimResult r;
+  std::shared_ptr<SimTrace> tr;
+  if (trace) {
+    // Each engine's track records runs of consecutive commands as one span when it has more
+    // commands than a track may hold spans.
+    tr = std::make_shared<SimTrace>();
+    tr->epoch_cycles = arch.dram.epoch_cycles;
+    tr->tracks.resize(program.cores.size() * 3);
+    for (std::size_t i = 0; i < program.cores.size(); ++i) {
+      std::int64_t n[3] = {0, 0, 0};
+      for (const Command& c : program.cores[i]) {
+        if (c.op == CommandOp::Load) ++n[0];
+        if (c.op == CommandOp::Compute) ++n[1];
+        if (c.op == CommandOp::Store) ++n[2];
+      }
+      for (int op = 0; op < 3; ++op) {
+        TraceTrack& t = tr->track(static_cast<int>(i), op);
+        t.core = static_cast<int>(i);
+        t.op = op;
+        t.per_span = std::max<std::int64_t>(1, (n[op] + kMaxSpansPerTrack - 1) / kMaxSpansPerTrack);
+      }
+    }
+  }
   {
     std::unique_ptr<SimpleDram> simple;
     std::unique_ptr<DetailedDram> detailed;
@@ -83,6 +105,11 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
     if (arch.dram.model == DramModel::Detailed) {
       detailed = std::make_unique<DetailedDram>("dram", arch.dram, arch.clock_mhz);
       noc.memory.bind(detailed->socket);
+      if (tr) {
+        tr->dram.resize(static_cast<std::size_t>(arch.dram.channels));
+        tr->dram_ticks_per_cycle = detailed->dram_ticks_per_cycle();
+        detailed->record_busy(&tr->dram);
+      }
     } else {
       simple = std::make_unique<SimpleDram>("dram", arch.dram);
       noc.memory.bind(simple->socket);
@@ -106,6 +133,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
       setup.layer_count = net.layers().size();
       setup.group_count = cs.group_count;
       setup.element_bytes = arch.element_bytes();
+      setup.trace = tr.get();
       std::size_t g = 0;
       for (const Command& c : program.cores[i]) {
         if (c.op == CommandOp::Sync)
@@ -172,6 +200,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program)
     if (shared) r.shared_buffer = shared->stats();
   }
   compute_energy(arch, r);
+  r.trace = tr;
   return r;
 }
 

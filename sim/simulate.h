@@ -19,6 +19,8 @@ class Deadlock : public InputError {
 };
 
 // Throws Deadlock when the program deadlocks, InputError when it runs past simulated time.
-SimResult simulate(const Network& net, const Arch& arch, const Program& program);
+// With `trace`, the result also holds what --trace shows (SimResult::trace).
+SimResult simulate(const Network& net, const Arch& arch, const Program& program,
+                   bool trace = false);
 
 }  // namespace fusim

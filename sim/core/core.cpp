@@ -238,6 +238,20 @@ void Core::run_engine(CommandOp op) {
       }
     }
     count_actions(c, g);
+    if (SimTrace* t = setup_.trace) {
+      const int index = op == CommandOp::Load ? 0 : op == CommandOp::Compute ? 1 : 2;
+      const bool moves = op != CommandOp::Compute;
+      t->track(setup_.index, index)
+          .add(start, now_cycles(), c.layer, static_cast<std::int32_t>(g), moves ? c.bytes : 0);
+      // Bytes over the interconnect, in the epoch its transfer ended (a multicast is counted
+      // with the load that read it).
+      if (moves && c.multicast_core < 0) {
+        const auto e =
+            static_cast<std::size_t>(now_cycles() / static_cast<double>(t->epoch_cycles));
+        if (t->interconnect_epoch_bytes.size() <= e) t->interconnect_epoch_bytes.resize(e + 1, 0);
+        t->interconnect_epoch_bytes[e] += c.bytes;
+      }
+    }
     complete(i, start);
   }
 }

@@ -16,6 +16,7 @@
 #include "dram/dma_extension.h"
 #include "kernel/sim_time.h"
 #include "schedule/program.h"
+#include "trace/trace.h"
 
 namespace fusim {
 
@@ -26,6 +27,7 @@ struct CoreSetup {
   std::size_t layer_count = 0;
   std::size_t group_count = 0;
   std::int64_t element_bytes = 1;  // the engines count operands in elements
+  SimTrace* trace = nullptr;       // --trace: where the core records its commands
 };
 
 class Core : public sc_core::sc_module {

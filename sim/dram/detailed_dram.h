@@ -30,6 +30,9 @@ class DetailedDram : public sc_core::sc_module {
 
   // Per channel, at the end of a run (counts the refreshes up to now).
   std::vector<ChannelStats> stats();
+  // --trace: the channels' busy periods go to `out` (one per channel), in DRAM ticks.
+  void record_busy(std::vector<BusyPeriods>* out) { ctrl_.record_busy(out); }
+  double dram_ticks_per_cycle() const { return ticks_per_cycle_; }
   const std::vector<DramGroupCounters>& group_stats() const { return ctrl_.group_counters(); }
 
  private:

@@ -638,6 +638,7 @@ void DramController::execute(int c) {
   }
   ch.bus_free = end;
   n.busy_ticks += burst_ticks_;
+  if (busy_) (*busy_)[static_cast<std::size_t>(c)].add(end - burst_ticks_, end);
   const auto epoch = static_cast<std::size_t>(static_cast<double>(end) / epoch_ticks_);
   if (n.epoch_bytes.size() <= epoch) n.epoch_bytes.resize(epoch + 1, 0);
   n.epoch_bytes[epoch] += done.bytes;

@@ -31,6 +31,7 @@
 
 #include "arch/arch.h"
 #include "dram/dram_stats.h"
+#include "trace/trace.h"
 
 namespace fusim {
 
@@ -91,6 +92,8 @@ class DramController {
   Latency read_latency(int channel) const;
   const std::vector<DramGroupCounters>& group_counters() const { return groups_; }
   DramTick burst_ticks() const { return burst_ticks_; }  // BL / 2
+  // --trace: each data burst's time on the bus goes to (*out)[channel].
+  void record_busy(std::vector<BusyPeriods>* out) { busy_ = out; }
   std::int64_t burst_bytes() const { return burst_bytes_; }
 
  private:
@@ -243,6 +246,7 @@ class DramController {
   std::vector<DramGroupCounters> groups_;
   std::uint64_t seq_ = 0;
   std::int64_t active_streams_ = 0;
+  std::vector<BusyPeriods>* busy_ = nullptr;
 };
 
 }  // namespace fusim

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "dram/dram_stats.h"
 #include "stats/energy.h"
 #include "stats/stats.h"
+#include "trace/trace.h"
 
 namespace fusim {
 
@@ -29,7 +31,8 @@ struct SimResult {
   std::int64_t dram_epoch_cycles = 0;
   double interconnect_busy_cycles = 0;
   std::optional<SharedBufferStats> shared_buffer;
-  EnergyStats energy;  // compute_energy (stats/energy.h)
+  EnergyStats energy;                     // compute_energy (stats/energy.h)
+  std::shared_ptr<const SimTrace> trace;  // simulate(..., trace = true) only
 
   // The run-level figures, cores, DRAM channels, interconnect and shared buffer. Layers and
   // groups are placed by the report, which joins them with the network and the schedule.

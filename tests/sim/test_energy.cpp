@@ -10,6 +10,7 @@
 #include "stats/energy.h"
 #include "stats/sim_stats.h"
 #include "test_util.h"
+#include "trace/trace.h"
 
 using fusim::test::src;
 
@@ -158,4 +159,28 @@ TEST_CASE("a schedule that moves fewer DRAM bytes spends less DRAM energy", "[en
   CHECK(fused->result.sim.energy.dram_read + fused->result.sim.energy.dram_write <
         none->result.sim.energy.dram_read + none->result.sim.energy.dram_write);
   CHECK(fused->result.sim.energy.total < none->result.sim.energy.total);
+}
+
+TEST_CASE("a trace stays bounded: runs of commands, merged DRAM periods", "[trace]") {
+  fusim::TraceTrack t;
+  t.per_span = 3;
+  for (int i = 0; i < 7; ++i) t.add(10.0 * i, 10.0 * i + 5, i, 0, 100);
+  t.add(70, 75, 7, 1, 100);  // another group starts a span of its own
+  REQUIRE(t.spans.size() == 4);
+  CHECK(t.spans[0].commands == 3);
+  CHECK(t.spans[0].start == 0);
+  CHECK(t.spans[0].end == 25);
+  CHECK(t.spans[0].first_layer == 0);
+  CHECK(t.spans[0].last_layer == 2);
+  CHECK(t.spans[0].bytes == 300);
+  CHECK(t.spans[2].commands == 1);
+  CHECK(t.spans[3].group == 1);
+  fusim::BusyPeriods b;
+  for (std::int64_t i = 0; i < 3 * fusim::kMaxBusyPeriods; ++i) b.add(10 * i, 10 * i + 4);
+  CHECK(static_cast<std::int64_t>(b.periods.size()) <= fusim::kMaxBusyPeriods);
+  CHECK(b.merge_gap > 0);
+  CHECK(b.periods.front().first == 0);
+  CHECK(b.periods.back().second == 10 * (3 * fusim::kMaxBusyPeriods - 1) + 4);
+  for (std::size_t i = 1; i < b.periods.size(); ++i)
+    CHECK(b.periods[i].first > b.periods[i - 1].second);
 }
