@@ -379,7 +379,8 @@ def plot_bandwidth(runs, to):
         ax.axhline(peak / r.arch["dram"]["channels"], color="grey", ls=":", lw=0.8,
                    label="peak, one channel")
         ax.set_ylabel("GB/s (10^9 B/s)")
-        ax.set_title("%s: epochs of %s cycles" % (r.label, "{:,}".format(r.report["dram_epoch_cycles"])),
+        ax.set_title("%s: epochs of %s cycles (the last one cut at the run's end)"
+                     % (r.label, "{:,}".format(r.report["dram_epoch_cycles"])),
                      fontsize=9, loc="left")
     axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     axes[-1, 0].set_xlabel("time (µs)")
