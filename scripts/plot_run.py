@@ -181,7 +181,7 @@ def plot_energy_groups(runs, to):
         ax.set_xlim(-0.6, most - 0.4)
         joules(ax)
         ax.set_ylabel("energy")
-        ax.set_title("%s: %d groups, %s in all" % (r.label, len(t), EngFormatter(unit="J", places=1)(
+        ax.set_title("%s: %d groups, %s in all" % (r.label, len(t), EngFormatter(unit="J", places=2)(
             r.report["energy"]["total_pj"] * 1e-12)), fontsize=9, loc="left")
     axes[-1, 0].set_xlabel("group, in execution order (first layer, ..+N more layers)")
     fig.suptitle("Energy per group, %s: each group's total (its cores' actions, its share of the "
@@ -390,13 +390,14 @@ def plot_bandwidth(runs, to):
 
 
 def summary(runs):
-    """Cycles, bytes and energy per run; energy relative to the first run (its ratio over each)."""
-    first = runs[0].report["energy"]["total_pj"]
+    """Cycles, bytes and energy per run, and energy ratios: the first run's over each (with the
+    baseline first, each run's energy-efficiency gain) and each over the lowest."""
+    energy = [r.report["energy"]["total_pj"] for r in runs]
     t = pd.DataFrame([{
         "run": r.label, "cycles": r.report["cycles"],
         "offchip_bytes": r.report["offchip_read_bytes"] + r.report["offchip_write_bytes"],
-        "energy_uj": r.report["energy"]["total_pj"] * 1e-6,
-        "first_run_energy_over_this": first / r.report["energy"]["total_pj"]} for r in runs])
+        "energy_uj": e * 1e-6, "first_run_energy_over_this": energy[0] / e,
+        "energy_over_lowest": e / min(energy)} for r, e in zip(runs, energy)])
     return t.to_string(index=False, float_format=lambda v: "%.3f" % v)
 
 
