@@ -170,10 +170,10 @@ void Core::complete(std::size_t i, double start) {
 
 void Core::count_actions(const Command& c, std::size_t g) {
   ActionCounts a;
-  const auto bytes_of = [&](BufferRole role) -> std::int64_t& {
-    return role == BufferRole::Input    ? a.input_buffer_bytes
-           : role == BufferRole::Weight ? a.weight_buffer_bytes
-                                        : a.output_buffer_bytes;
+  const auto buffer_of = [&](BufferRole role) -> BufferBytes& {
+    return role == BufferRole::Input    ? a.input_buffer
+           : role == BufferRole::Weight ? a.weight_buffer
+                                        : a.output_buffer;
   };
   if (c.op == CommandOp::Compute) {
     const EngineActions e = compute_actions(setup_.params, c.work);
@@ -181,16 +181,20 @@ void Core::count_actions(const Command& c, std::size_t g) {
     a.adds = e.adds;
     a.vector_ops = e.vector_ops;
     const std::int64_t eb = setup_.element_bytes;
-    a.input_buffer_bytes = (e.input.reads + e.input.writes) * eb;
-    a.weight_buffer_bytes = (e.weight.reads + e.weight.writes) * eb;
-    a.output_buffer_bytes = (e.output.reads + e.output.writes) * eb;
+    a.input_buffer = BufferBytes{e.input.reads * eb, e.input.writes * eb};
+    a.weight_buffer = BufferBytes{e.weight.reads * eb, e.weight.writes * eb};
+    a.output_buffer = BufferBytes{e.output.reads * eb, e.output.writes * eb};
   } else {
     // A load fills its buffer, a store drains one; a multicast crosses the interconnect once,
     // counted with the core that reads it.
-    bytes_of(c.buffer) += c.bytes;
+    const bool load = c.op == CommandOp::Load;
+    (load ? buffer_of(c.buffer).write : buffer_of(c.buffer).read) += c.bytes;
     if (c.multicast_core < 0) {
       a.interconnect_bytes = c.bytes;
-      (c.memory == MemoryLevel::Shared ? a.shared_buffer_bytes : a.dram_bytes) = c.bytes;
+      if (c.memory == MemoryLevel::Shared)
+        (load ? a.shared_buffer.read : a.shared_buffer.write) = c.bytes;
+      else
+        a.dram_bytes = c.bytes;
     }
   }
   stats_.actions += a;

@@ -35,18 +35,27 @@ const StatSchema<ActionCounts>& ActionCounts::schema() {
     r.add("macs", &A::macs, "MACs", "multiply-accumulates of the PE array", kJson);
     r.add("adds", &A::adds, "additions", "partial-sum additions outside a MAC", kJson);
     r.add("vector_ops", &A::vector_ops, "operations", "vector-unit element operations", kJson);
-    r.add("input_buffer_bytes", &A::input_buffer_bytes, "bytes",
-          "bytes read from and written to the input buffer (operands, fills, drains)", kJson);
-    r.add("weight_buffer_bytes", &A::weight_buffer_bytes, "bytes",
-          "bytes read from and written to the weight buffer", kJson);
-    r.add("output_buffer_bytes", &A::output_buffer_bytes, "bytes",
-          "bytes read from and written to the output buffer", kJson);
+    const auto buffer = [&r](const char* read, const char* write, BufferBytes A::*m,
+                             const char* what) {
+      r.integer(
+          read, "bytes", (std::string("bytes read from ") + what).c_str(),
+          [m](const A& x) { return (x.*m).read; }, kJson);
+      r.integer(
+          write, "bytes", (std::string("bytes written to ") + what).c_str(),
+          [m](const A& x) { return (x.*m).write; }, kJson);
+    };
+    buffer("input_buffer_read_bytes", "input_buffer_write_bytes", &A::input_buffer,
+           "the input buffer (engine operands; loads write, stores read)");
+    buffer("weight_buffer_read_bytes", "weight_buffer_write_bytes", &A::weight_buffer,
+           "the weight buffer");
+    buffer("output_buffer_read_bytes", "output_buffer_write_bytes", &A::output_buffer,
+           "the output buffer");
     r.add("interconnect_bytes", &A::interconnect_bytes, "bytes",
           "bytes the core moved over the interconnect (a multicast once)", kJson);
     r.add("dram_bytes", &A::dram_bytes, "bytes", "bytes the core read from and wrote to DRAM",
           kJson);
-    r.add("shared_buffer_bytes", &A::shared_buffer_bytes, "bytes",
-          "bytes the core read from and wrote to the shared buffer", kJson);
+    buffer("shared_buffer_read_bytes", "shared_buffer_write_bytes", &A::shared_buffer,
+           "the shared buffer by the core's loads and stores");
     return r;
   }();
   return s;

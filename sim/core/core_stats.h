@@ -24,22 +24,32 @@ struct TrafficCounters {
 // arithmetic, its buffers' traffic in bytes (the engines' operand reads and writes, from
 // EngineActions, and the DMA's fills and drains), the bytes it moved over the interconnect (a
 // multicast once, by the core that reads it) and its DRAM and shared-buffer bytes.
+struct BufferBytes {
+  std::int64_t read = 0, write = 0;
+  std::int64_t total() const { return read + write; }
+  BufferBytes& operator+=(const BufferBytes& o) {
+    read += o.read;
+    write += o.write;
+    return *this;
+  }
+};
+
 struct ActionCounts {
   std::int64_t macs = 0, adds = 0, vector_ops = 0;
-  std::int64_t input_buffer_bytes = 0, weight_buffer_bytes = 0, output_buffer_bytes = 0;
+  BufferBytes input_buffer, weight_buffer, output_buffer;
   std::int64_t interconnect_bytes = 0;
   std::int64_t dram_bytes = 0;  // requested bytes read and written
-  std::int64_t shared_buffer_bytes = 0;
+  BufferBytes shared_buffer;
   ActionCounts& operator+=(const ActionCounts& o) {
     macs += o.macs;
     adds += o.adds;
     vector_ops += o.vector_ops;
-    input_buffer_bytes += o.input_buffer_bytes;
-    weight_buffer_bytes += o.weight_buffer_bytes;
-    output_buffer_bytes += o.output_buffer_bytes;
+    input_buffer += o.input_buffer;
+    weight_buffer += o.weight_buffer;
+    output_buffer += o.output_buffer;
     interconnect_bytes += o.interconnect_bytes;
     dram_bytes += o.dram_bytes;
-    shared_buffer_bytes += o.shared_buffer_bytes;
+    shared_buffer += o.shared_buffer;
     return *this;
   }
 

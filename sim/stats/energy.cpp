@@ -12,10 +12,10 @@ namespace {
 double on_chip(const EnergyParams& e, const ActionCounts& a) {
   return static_cast<double>(a.macs) * e.mac_pj + static_cast<double>(a.adds) * e.add_pj +
          static_cast<double>(a.vector_ops) * e.vector_op_pj +
-         static_cast<double>(a.input_buffer_bytes) * e.input_buffer_pj_per_byte +
-         static_cast<double>(a.weight_buffer_bytes) * e.weight_buffer_pj_per_byte +
-         static_cast<double>(a.output_buffer_bytes) * e.output_buffer_pj_per_byte +
-         static_cast<double>(a.shared_buffer_bytes) * e.shared_buffer_pj_per_byte +
+         static_cast<double>(a.input_buffer.total()) * e.input_buffer_pj_per_byte +
+         static_cast<double>(a.weight_buffer.total()) * e.weight_buffer_pj_per_byte +
+         static_cast<double>(a.output_buffer.total()) * e.output_buffer_pj_per_byte +
+         static_cast<double>(a.shared_buffer.total()) * e.shared_buffer_pj_per_byte +
          static_cast<double>(a.interconnect_bytes) * e.interconnect_pj_per_byte;
 }
 
@@ -31,10 +31,11 @@ void compute_energy(const Arch& arch, SimResult& r) {
   const auto pj = [](std::int64_t n, double each) { return static_cast<double>(n) * each; };
   s.pe_array = pj(all.macs, e.mac_pj) + pj(all.adds, e.add_pj);
   s.vector_unit = pj(all.vector_ops, e.vector_op_pj);
-  s.input_buffer = pj(all.input_buffer_bytes, e.input_buffer_pj_per_byte);
-  s.weight_buffer = pj(all.weight_buffer_bytes, e.weight_buffer_pj_per_byte);
-  s.output_buffer = pj(all.output_buffer_bytes, e.output_buffer_pj_per_byte);
-  s.shared_buffer = pj(all.shared_buffer_bytes, e.shared_buffer_pj_per_byte);
+  // A byte written costs what a byte read does (both tables give one figure per access).
+  s.input_buffer = pj(all.input_buffer.total(), e.input_buffer_pj_per_byte);
+  s.weight_buffer = pj(all.weight_buffer.total(), e.weight_buffer_pj_per_byte);
+  s.output_buffer = pj(all.output_buffer.total(), e.output_buffer_pj_per_byte);
+  s.shared_buffer = pj(all.shared_buffer.total(), e.shared_buffer_pj_per_byte);
   s.interconnect = pj(all.interconnect_bytes, e.interconnect_pj_per_byte);
 
   const DramParams& d = arch.dram;
