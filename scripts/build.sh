@@ -12,7 +12,7 @@ BUILD_DIR="${FUSIM_BUILD_DIR:-build}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-read -r -a cmake_args <<<"${FUSIM_CMAKE_ARGS:--DCMAKE_BUILD_TYPE=Release}"
+read -r -a cmake_args <<<"${FUSIM_CMAKE_ARGS:--DCMAKE_BUILD_TYPE=Release -DFUSIM_PYTHON=ON}"
 # Warnings are errors here and in CI (FUSIM_WERROR is off by default, for users' compilers).
 if ! cmake -S . -B "$BUILD_DIR" "${cmake_args[@]}" -DFUSIM_WERROR=ON >"$log" 2>&1; then
   cat "$log" >&2

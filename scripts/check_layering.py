@@ -2,7 +2,7 @@
 """Checks that the source folders include each other one way only.
 
 Reads every #include "..." of the libraries' sources (model/, io/, scheduler/, sim/, report/,
-app/), resolves it the way the build does (each library sees its own folder and those of the
+app/, python/), resolves it the way the build does (each library sees its own folder and those of the
 libraries it links), and fails when
   - an include resolves to no file a library may see (it would reach past its layer), or
   - the folders (model/arch, scheduler/cost, sim/dram, ...) include each other in a cycle.
@@ -21,6 +21,7 @@ SEES = {
     "sim": ["sim", "model"],
     "report": ["report", "scheduler", "sim", "io", "model"],
     "app": ["app", "report", "scheduler", "sim", "io", "model"],
+    "python": ["python", "app", "report", "scheduler", "sim", "io", "model"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 

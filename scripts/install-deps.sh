@@ -17,7 +17,7 @@ case "${1:-}" in
 esac
 
 BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-cpp-dev catch2
-            nlohmann-json3-dev libcli11-dev)
+            nlohmann-json3-dev libcli11-dev python3-dev python3-pybind11)
 # The sanitizer build and the fuzzers: clang 14 and its runtimes (ASan, UBSan, libFuzzer).
 SANITIZE_PKGS=(clang-14 libclang-rt-14-dev time)
 SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm python3-onnx)
