@@ -1,5 +1,6 @@
 // The arch loader and writer, driven by the parameter tables of model/arch (arch_params() and the
 // tables below it): this file knows YAML and the rules between keys, the tables know the keys.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "common/error.h"
 #include "common/limits.h"
 #include "common/yaml_reader.h"
+#include "stats/stats.h"
 
 namespace fusim {
 
@@ -315,6 +317,45 @@ struct ArchBuilder {
     if (arch.shared_buffer) sram(e.shared_buffer_pj_per_byte, arch.shared_buffer->capacity_bytes);
   }
 
+  // dram.power: all of it or none (a part would price commands at 0 mA), and currents that give
+  // no negative energy (each burst and refresh current above the active standby one, and an
+  // activate's IDD0 x tRC above the standby it replaces).
+  void check_power(const DramParams& d) {
+    const DramPower& p = d.power;
+    const auto fail = [&](const void* field, const std::string& msg) {
+      const std::string key = path_of(field);
+      const auto it = seen.find(key);
+      if (it != seen.end()) fail_at(*it, msg);
+      throw InputError(top_file, 0, key, msg);
+    };
+    const std::vector<std::pair<const void*, double>> all = {
+        {&p.vdd, p.vdd},     {&p.idd0, p.idd0},
+        {&p.idd2n, p.idd2n}, {&p.idd3n, p.idd3n},
+        {&p.idd4r, p.idd4r}, {&p.idd4w, p.idd4w},
+        {&p.idd5b, p.idd5b}, {&p.devices, static_cast<double>(p.devices)}};
+    const bool any =
+        std::any_of(all.begin(), all.end(), [](const auto& f) { return f.second > 0; });
+    if (!any) return;
+    for (const auto& [field, value] : all) {
+      if (value <= 0)
+        fail(field,
+             "is needed with the rest of dram.power (give all of vdd, idd0, idd2n, idd3n, "
+             "idd4r, idd4w, idd5b and devices, or none)");
+    }
+    for (const auto* f : {&p.idd4r, &p.idd4w, &p.idd5b}) {
+      if (*f < p.idd3n)
+        fail(f, "is below idd3n (" + format_real(p.idd3n, significant(6)) +
+                    " mA): a burst or refresh current includes the active standby current");
+    }
+    const DramTiming& t = d.timing;
+    if (p.idd0 * static_cast<double>(t.tRC) <
+        p.idd3n * static_cast<double>(t.tRAS) + p.idd2n * static_cast<double>(t.tRP)) {
+      fail(&p.idd0,
+           "x tRC is below idd3n x tRAS + idd2n x tRP: an activate would cost negative "
+           "energy");
+    }
+  }
+
   void resolve() {
     check_engines();
     DramParams& d = arch.dram;
@@ -341,6 +382,7 @@ struct ArchBuilder {
       }
       return;
     }
+    check_power(d);
     const std::int64_t burst = d.burst_bytes_detailed();
     if (d.row_bytes % burst != 0) {
       const std::string key = path_of(&d.row_bytes);

@@ -196,3 +196,14 @@ TEST_CASE("a trace stays bounded: runs of commands, merged DRAM periods", "[trac
   for (std::size_t i = 1; i < b.periods.size(); ++i)
     CHECK(b.periods[i].first > b.periods[i - 1].second);
 }
+
+TEST_CASE("dram.power that would price a command below zero is refused", "[energy]") {
+  const auto e1 = fusim::test::error_of(
+      [] { fusim::load_arch(src("configs/mlu.yaml"), {"dram.power.idd4r=10"}); });
+  REQUIRE(e1);
+  CHECK(e1->key() == "dram.power.idd4r");
+  const auto e2 = fusim::test::error_of(
+      [] { fusim::load_arch(src("configs/mlu.yaml"), {"dram.power.idd0=1"}); });
+  REQUIRE(e2);
+  CHECK(e2->key() == "dram.power.idd0");
+}
