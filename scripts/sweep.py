@@ -306,7 +306,6 @@ def run_all(spec, out, fusim, args):
     table = Table(spec, out)
     todo = [p for p in spec["points"] if not table.done(p["id"])]
     skipped = len(spec["points"]) - len(todo)
-    write_axes(spec, out)
     finished = 0
 
     def record(row, bar):
@@ -319,25 +318,27 @@ def run_all(spec, out, fusim, args):
             # Test hook: die as a killed sweep would, right after a table write.
             os.kill(os.getpid(), signal.SIGKILL)
 
+    client = cluster = None
+    if args.dask or args.dask_local:
+        try:
+            import distributed
+        except ImportError:
+            raise SpecError("--dask needs Python's distributed (Debian: python3-distributed; "
+                            "scripts/install-deps.sh)")
+        if args.dask_local:
+            cluster = distributed.LocalCluster(
+                n_workers=args.dask_local, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None)
+            client = distributed.Client(cluster)
+        else:
+            try:
+                client = distributed.Client(args.dask, timeout="10s")
+            except (OSError, ValueError) as e:
+                raise SpecError("--dask %s: cannot connect: %s" % (args.dask, e))
+    write_axes(spec, out)
     bar = tqdm(total=len(todo), desc="points", unit="pt", file=sys.stderr)
     with bar:
-        if args.dask or args.dask_local:
-            try:
-                import distributed
-            except ImportError:
-                raise SpecError("--dask needs Python's distributed (Debian: python3-distributed; "
-                                "scripts/install-deps.sh)")
-            if args.dask_local:
-                cluster = distributed.LocalCluster(
-                    n_workers=args.dask_local, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None)
-                client = distributed.Client(cluster)
-            else:
-                cluster = None
-                try:
-                    client = distributed.Client(args.dask, timeout="10s")
-                except (OSError, ValueError) as e:
-                    raise SpecError("--dask %s: cannot connect: %s" % (args.dask, e))
+        if client is not None:
             try:
                 futures = [client.submit(run_point, fusim, p, os.path.abspath(out), pure=False,
                                          key="point-" + p["id"]) for p in todo]
@@ -348,10 +349,14 @@ def run_all(spec, out, fusim, args):
                 if cluster is not None:
                     cluster.close()
         else:
-            with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as pool:
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.j)
+            try:
                 futures = [pool.submit(run_point, fusim, p, out) for p in todo]
                 for f in concurrent.futures.as_completed(futures):
                     record(f.result(), bar)
+            finally:
+                # On Ctrl-C, start no more points (fusim gets the SIGINT too).
+                pool.shutdown(wait=True, cancel_futures=True)
     table.write()
     return table, skipped
 
@@ -473,6 +478,10 @@ def main():
     except SpecError as e:
         print("sweep: error: %s" % e, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("sweep: interrupted; results.csv holds the points finished so far (re-run the "
+              "same command to go on)", file=sys.stderr)
+        return 130
     statuses = [r["status"] for r in table.rows.values()]
     failed = sum(s != "ok" for s in statuses)
     missing = len(spec["points"]) - len(statuses)
