@@ -22,7 +22,8 @@ The spec (YAML; paths in it are relative to the spec file's directory):
 Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points/ID` in a
 subprocess; ID is a short hash of the point's own parameters, so it does not change when the spec
 gains values. DIR/results.csv gets one row per finished point, sorted by id, rewritten atomically
-after each point; a re-run skips the points whose row says ok and runs the others again.
+as points finish (at most every half second, and at the end); a re-run skips the points whose row
+says ok and runs the others again.
 docs/sweeps.md says all of it. Exit status: 0 every point ok, 1 some point failed (its row has
 fusim's error line), 2 a bad spec or option (one line on stderr).
 """
@@ -38,6 +39,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import yaml
@@ -55,6 +57,7 @@ RESULT_COLUMNS = ["net", "fusion", "status", "cycles", "seconds", "offchip_read_
 REPORT_FIELDS = ["cycles", "seconds", "offchip_read_bytes", "offchip_write_bytes",
                  "mac_utilisation"]
 # The search's wall time is only in the summary on stdout, not in report.json.
+WRITE_SECONDS = 0.5  # results.csv is rewritten after a finished point at most this often
 SEARCH_RE = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s")
 
 
@@ -307,14 +310,20 @@ def run_all(spec, out, fusim, args):
     todo = [p for p in spec["points"] if not table.done(p["id"])]
     skipped = len(spec["points"]) - len(todo)
     finished = 0
+    last_write = 0.0
 
     def record(row, bar):
-        nonlocal finished
+        nonlocal finished, last_write
         table.add(row)
-        table.write()
-        bar.update(1)
         finished += 1
-        if args.stop_after is not None and finished >= args.stop_after:
+        stop = args.stop_after is not None and finished >= args.stop_after
+        # The table is rewritten whole: at most every WRITE_SECONDS, so that a sweep of
+        # thousands of quick points does not spend its time rewriting it.
+        if time.monotonic() - last_write >= WRITE_SECONDS or stop:
+            table.write()
+            last_write = time.monotonic()
+        bar.update(1)
+        if stop:
             # Test hook: die as a killed sweep would, right after a table write.
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -336,28 +345,30 @@ def run_all(spec, out, fusim, args):
             except (OSError, ValueError) as e:
                 raise SpecError("--dask %s: cannot connect: %s" % (args.dask, e))
     write_axes(spec, out)
-    bar = tqdm(total=len(todo), desc="points", unit="pt", file=sys.stderr)
-    with bar:
-        if client is not None:
-            try:
-                futures = [client.submit(run_point, fusim, p, os.path.abspath(out), pure=False,
-                                         key="point-" + p["id"]) for p in todo]
-                for f in distributed.as_completed(futures):
-                    record(f.result(), bar)
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-        else:
-            pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.j)
-            try:
-                futures = [pool.submit(run_point, fusim, p, out) for p in todo]
-                for f in concurrent.futures.as_completed(futures):
-                    record(f.result(), bar)
-            finally:
-                # On Ctrl-C, start no more points (fusim gets the SIGINT too).
-                pool.shutdown(wait=True, cancel_futures=True)
-    table.write()
+    try:
+        bar = tqdm(total=len(todo), desc="points", unit="pt", file=sys.stderr)
+        with bar:
+            if client is not None:
+                try:
+                    futures = [client.submit(run_point, fusim, p, os.path.abspath(out),
+                                             pure=False, key="point-" + p["id"]) for p in todo]
+                    for f in distributed.as_completed(futures):
+                        record(f.result(), bar)
+                finally:
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+            else:
+                pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.j)
+                try:
+                    futures = [pool.submit(run_point, fusim, p, out) for p in todo]
+                    for f in concurrent.futures.as_completed(futures):
+                        record(f.result(), bar)
+                finally:
+                    # On Ctrl-C, start no more points (fusim gets the SIGINT too).
+                    pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        table.write()  # also on Ctrl-C: the rows recorded since the last write
     return table, skipped
 
 
