@@ -3,13 +3,14 @@
 
     /usr/bin/python3 bench/sweep_bench.py [--runs 3] [--fusim PATH]
 
-Three sweeps, each run --runs times into a fresh directory, the median wall time quoted:
-  - configs/sweeps/mlu_cores.yaml (MobileNetV2 on mlu.yaml, 48 points) with -j 1 and -j 2;
+Each case run --runs times (a sweep into a fresh directory), the median wall time quoted:
+  - configs/sweeps/mlu_cores.yaml (MobileNetV2 on mlu.yaml, 48 points) with -j 1, -j 2 and
+    --dask-local 2 (the cluster's start included);
   - a sweep of 200 tiny_chain points on mlu.yaml (cores.count 1..5 x kernel_launch_cycles
-    1000..1019 x none, optimal), -j 1,
-    against the same 200 fusim commands run one after the other by this script (fusim alone):
-    the difference over 200 is the runner's overhead per point;
-  - the same sweep re-run with every point done (nothing to run): the runner's fixed cost
+    1000..1019 x none, optimal), -j 1;
+  - the points of both, fusim alone, run one after the other by this script: the tiny sweep's
+    time over fusim alone, over 200, is the runner's overhead per point;
+  - the tiny sweep re-run with every point done (nothing to run): the runner's fixed cost
     (Python, pandas, the spec, the table).
 A measurement of the machine it runs on; run it on an otherwise idle machine.
 """
@@ -56,31 +57,35 @@ def main():
         mlu = os.path.join(ROOT, "configs", "sweeps", "mlu_cores.yaml")
         cases = [("mobilenetv2 mlu_cores, -j 1", mlu, ["-j", "1"]),
                  ("mobilenetv2 mlu_cores, -j 2", mlu, ["-j", "2"]),
+                 ("mobilenetv2 mlu_cores, --dask-local 2", mlu, ["--dask-local", "2"]),
                  ("tiny_chain x 200, -j 1", tiny, ["-j", "1"])]
-        for name, spec, extra in cases:
+        for c, (name, spec, extra) in enumerate(cases):
             n = len(sweep.load_spec(spec)["points"])
             times = []
             for i in range(args.runs):
-                out = os.path.join(tmp, "out-%d-%s" % (i, extra[1]) + os.path.basename(spec))
+                out = os.path.join(tmp, "out-%d-%d" % (c, i))
                 times.append(wall(runner + [spec, "--out", out, "--fusim", fusim] + extra))
             t = statistics.median(times)
             rows.append({"what": "sweep.py: " + name, "points": n, "median s": t,
                          "points/s": n / t, "ms/point": 1000 * t / n})
-        # The same tiny points, fusim alone, one after the other.
-        points = sweep.load_spec(tiny)["points"]
-        times = []
-        for i in range(args.runs):
-            t0 = time.perf_counter()
-            for p in points:
-                subprocess.run([fusim] + p["args"] + ["--out", os.path.join(tmp, "alone", p["id"])],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            times.append(time.perf_counter() - t0)
-        t = statistics.median(times)
-        rows.append({"what": "fusim alone: tiny_chain x 200, one after the other",
-                     "points": len(points), "median s": t, "points/s": len(points) / t,
-                     "ms/point": 1000 * t / len(points)})
+        # The same points, fusim alone, one after the other.
+        for name, spec in (("mobilenetv2 mlu_cores", mlu), ("tiny_chain x 200", tiny)):
+            points = sweep.load_spec(spec)["points"]
+            times = []
+            for i in range(args.runs):
+                t0 = time.perf_counter()
+                for p in points:
+                    subprocess.run([fusim] + p["args"] +
+                                   ["--out", os.path.join(tmp, "alone", p["id"])],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   check=True)
+                times.append(time.perf_counter() - t0)
+            t = statistics.median(times)
+            rows.append({"what": "fusim alone: %s, one after the other" % name,
+                         "points": len(points), "median s": t, "points/s": len(points) / t,
+                         "ms/point": 1000 * t / len(points)})
         # Nothing to run: every point of the last tiny sweep is ok already.
-        done = os.path.join(tmp, "out-0-1tiny.yaml")
+        done = os.path.join(tmp, "out-%d-0" % (len(cases) - 1))
         t = statistics.median(wall(runner + [tiny, "--out", done, "--fusim", fusim])
                               for _ in range(args.runs))
         rows.append({"what": "sweep.py: tiny_chain x 200 re-run, every point done",
@@ -89,11 +94,12 @@ def main():
     df = pd.DataFrame(rows)
     print(re.sub(r"\| nan(?= \|)", "|  ", markdown_table(df, decimals=2)))
     sweep_tiny = df.loc[df["what"] == "sweep.py: tiny_chain x 200, -j 1", "median s"].iloc[0]
-    alone = df.loc[df["what"].str.startswith("fusim alone"), "median s"].iloc[0]
+    alone = df.loc[df["what"] == "fusim alone: tiny_chain x 200, one after the other",
+                   "median s"].iloc[0]
     fixed = df["median s"].iloc[-1]
-    print("\nrunner overhead: %.1f ms per point over fusim alone (%.2f s for 200 points, of "
-          "which %.2f s is the fixed cost of a run with nothing to do)"
-          % (1000 * (sweep_tiny - alone) / 200, sweep_tiny - alone, fixed))
+    print("\nrunner: %.2f s fixed per run (nothing to do); %.1f ms per point over fusim alone "
+          "(the tiny sweep's %.2f s, less the fixed cost, against fusim alone's %.2f s, over 200)"
+          % (fixed, 1000 * (sweep_tiny - fixed - alone) / 200, sweep_tiny, alone))
 
 
 if __name__ == "__main__":
