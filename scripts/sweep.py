@@ -61,6 +61,13 @@ WRITE_SECONDS = 0.5  # results.csv is rewritten after a finished point at most t
 SEARCH_RE = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's errors as one line (no usage block), exit 2."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
+
+
 class SpecError(Exception):
     """A bad spec or option: one line, exit 2."""
 
@@ -441,8 +448,8 @@ def merge(spec, out):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
+    ap = OneLineParser(
+        prog="sweep", description=__doc__.split("\n\n")[0],
         epilog="exit status: 0 every point ok, 1 some point failed or has no row, "
                "2 a bad spec or option")
     ap.add_argument("spec", help="the sweep spec (YAML)")

@@ -37,6 +37,13 @@ plt.rcParams.update({"svg.hashsalt": "fusim-sweep-plots", "svg.fonttype": "none"
 MARKERS = "osD^v<>pX*"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's errors as one line (no usage block), exit 2."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
+
+
 class SweepError(Exception):
     """A directory that is not a finished sweep's."""
 
@@ -203,7 +210,7 @@ def by_axis(df, axes, to):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="sweep_plots", description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", help="a sweep's --out directory")
     ap.add_argument("--to", help="where the figures go (default: DIR/figures)")
     args = ap.parse_args()
