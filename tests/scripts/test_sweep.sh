@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/sweep.py on a tiny sweep (tiny_chain on mlu, cores.count 1, 2 and 0 x fusion none and
 # optimal: 6 points, the two with 0 cores refused by fusim): -j 2 and --dask-local 2 write the
-# same table; a sweep killed after two points and re-run completes with each id once; the refused
+# same table; a sweep killed after two points (a test hook), or by SIGKILL once its first row is
+# written, and re-run completes with each id once; the refused
 # points carry fusim's error line and the others complete; the Slurm job array passes bash -n and
 # its tasks run locally, then merged, give the same table; bad specs exit 2 with one line; the
 # figures of scripts/sweep_plots.py are written. Tables are compared without search_seconds (the
@@ -66,6 +67,26 @@ check "  and completes: the same table as -j 2" same_table "$tmp/j2/results.csv"
 check "  each id once" test -z "$(cut -d, -f1 "$tmp/killed/results.csv" | sort | uniq -d)"
 sweep "$spec" --out "$tmp/killed" -j 2 >"$tmp/rerun.log" 2>/dev/null
 check "a third run reruns the failed points only" grep -q '4 ok, 2 failed (4 ok already' "$tmp/rerun.log"
+
+# A real kill at a moment the test does not choose: SIGKILL once the first row is in the table.
+sed 's/cores.count: \[1, 2, 0\]/cores.count: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]/' \
+  "$spec" >"$tmp/spec/many.yaml"
+sweep "$tmp/spec/many.yaml" --out "$tmp/many" -j 1 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  [ "$(cat "$tmp/many/results.csv" 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.02
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+rows=$(($(wc -l <"$tmp/many/results.csv") - 1))
+check "a sweep killed (SIGKILL) after its first row left a valid table ($rows of 32 rows)" \
+  eval 'test "$rows" -ge 1 -a "$rows" -lt 32 && strip "$tmp/many/results.csv" >/dev/null'
+sleep 0.2  # the fusim it was waiting for ends on its own
+sweep "$tmp/spec/many.yaml" --out "$tmp/many" -j 2 >/dev/null 2>&1
+check "  a re-run completes: 32 rows, each id once" \
+  eval 'test "$(cut -d, -f1 "$tmp/many/results.csv" | tail -n +2 | sort -u | wc -l)" -eq 32 -a \
+    "$(wc -l <"$tmp/many/results.csv")" -eq 33'
 
 sweep "$spec" --out "$tmp/slurm_out" --emit-slurm "$tmp/slurm" >/dev/null
 check "--emit-slurm: an array of 6 tasks" grep -qx '#SBATCH --array=0-5' "$tmp/slurm/sweep.sbatch"
