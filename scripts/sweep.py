@@ -23,8 +23,7 @@ Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points
 subprocess; ID is a short hash of the point's own parameters, so it does not change when the spec
 gains values. DIR/results.csv gets one row per finished point, sorted by id, rewritten atomically
 as points finish (at most every half second, and at the end); a re-run skips the points whose row
-says ok and runs the others again.
-docs/sweeps.md says all of it. Exit status: 0 every point ok, 1 some point failed (its row has
+says ok and runs the others again. docs/sweeps.md says all of it. Exit status: 0 every point ok, 1 some point failed (its row has
 fusim's error line), 2 a bad spec or option (one line on stderr).
 """
 
@@ -56,8 +55,8 @@ RESULT_COLUMNS = ["net", "fusion", "status", "cycles", "seconds", "offchip_read_
                   "offchip_write_bytes", "mac_utilisation", "search_seconds", "energy_pj", "out"]
 REPORT_FIELDS = ["cycles", "seconds", "offchip_read_bytes", "offchip_write_bytes",
                  "mac_utilisation"]
-# The search's wall time is only in the summary on stdout, not in report.json.
 WRITE_SECONDS = 0.5  # results.csv is rewritten after a finished point at most this often
+# The search's wall time is only in the summary on stdout, not in report.json.
 SEARCH_RE = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s")
 
 
