@@ -20,7 +20,8 @@ BUILD_PKGS=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev libyaml-
             nlohmann-json3-dev libcli11-dev python3-dev python3-pybind11)
 # The sanitizer build and the fuzzers: clang 14 and its runtimes (ASan, UBSan, libFuzzer).
 SANITIZE_PKGS=(clang-14 libclang-rt-14-dev time)
-SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm python3-onnx)
+SCRIPT_PKGS=(python3 python3-yaml python3-numpy python3-matplotlib python3-pandas python3-tqdm python3-onnx
+             python3-distributed)
 
 missing=()
 for pkg in "${BUILD_PKGS[@]}" "${SANITIZE_PKGS[@]}" "${SCRIPT_PKGS[@]}"; do
