@@ -5,6 +5,7 @@
     /usr/bin/python3 scripts/sweep.py SPEC.yaml --out DIR --emit-slurm SLURM_DIR
     /usr/bin/python3 scripts/sweep.py SPEC.yaml --out DIR --point-index I     (one point: Slurm)
     /usr/bin/python3 scripts/sweep.py SPEC.yaml --out DIR --merge             (after --point-index)
+    /usr/bin/python3 scripts/sweep.py SPEC.yaml --out DIR --in-process        (the Python module)
 
 The spec (YAML; paths in it are relative to the spec file's directory):
 
@@ -260,6 +261,65 @@ def run_point(fusim, point, out_root):
     return row
 
 
+def in_process_call(point):
+    """fusim.run's arguments for a point (the options make_points writes), or SpecError for an
+    option the Python API does not take."""
+    kw = {"overrides": {}}
+    args = point["args"]
+    i = 0
+    while i < len(args):
+        opt, val = args[i], args[i + 1] if i + 1 < len(args) else None
+        if opt == "-p" and val is not None and "=" in val:
+            k, v = val.split("=", 1)
+            kw["overrides"][k] = v
+        elif opt in ("--arch", "--net", "--fusion", "--objective", "--cores") and val is not None:
+            kw[opt[2:]] = val
+        else:
+            raise SpecError("--in-process: fusim's option %s has no place in the Python API; "
+                            "run without --in-process" % opt)
+        i += 2
+    return kw
+
+
+def run_point_in_process(module, point, out_root):
+    """run_point's row, through the Python API in this process (fusim.run): the same values, but
+    no search_seconds (the report does not have it) and only report.json in the point's
+    directory."""
+    rel = os.path.join("points", point["id"])
+    row = {"id": point["id"], **point["params"], "net": point["net"], "fusion": point["fusion"]}
+    row.update({c: "" for c in RESULT_COLUMNS[2:]})
+    kw = in_process_call(point)
+    try:
+        report = module.run(kw.pop("arch"), kw.pop("net"), **kw)
+    except module.InputError as e:
+        row["status"] = "fusim: error: %s" % e
+        return row
+    except Exception as e:  # noqa: BLE001 - fusim's internal errors, as the binary prints them
+        row["status"] = "fusim: internal error: %s" % e
+        return row
+    os.makedirs(os.path.join(out_root, rel), exist_ok=True)
+    with open(os.path.join(out_root, rel, "report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    for k in REPORT_FIELDS:
+        row[k] = json.dumps(report[k])
+    row["energy_pj"] = json.dumps(report["energy"]["total_pj"])
+    row["status"] = "ok"
+    row["out"] = rel
+    return row
+
+
+def load_module(fusim):
+    """The fusim Python module beside the binary's build (BUILD/python), or SpecError."""
+    build = os.path.dirname(os.path.dirname(os.path.abspath(fusim)))
+    sys.path.insert(0, os.path.join(build, "python"))
+    try:
+        import fusim as module  # noqa: PLC0415 - only this mode needs it
+    except ImportError as e:
+        raise SpecError("--in-process: no fusim Python module in %s/python (scripts/build.sh "
+                        "builds it): %s" % (build, e))
+    return module
+
+
 class Table:
     """DIR/results.csv: the spec's rows by id, rewritten whole (a temporary file, os.replace)."""
 
@@ -350,11 +410,16 @@ def run_all(spec, out, fusim, args):
                 client = distributed.Client(args.dask, timeout="10s")
             except (OSError, ValueError) as e:
                 raise SpecError("--dask %s: cannot connect: %s" % (args.dask, e))
+    module = load_module(fusim) if args.in_process else None
     write_axes(spec, out)
     try:
         bar = tqdm(total=len(todo), desc="points", unit="pt", file=sys.stderr)
         with bar:
-            if client is not None:
+            if module is not None:
+                # One point at a time: the module runs in this process and holds its lock.
+                for p in todo:
+                    record(run_point_in_process(module, p, out), bar)
+            elif client is not None:
                 try:
                     futures = [client.submit(run_point, fusim, p, os.path.abspath(out),
                                              pure=False, key="point-" + p["id"]) for p in todo]
@@ -467,6 +532,9 @@ def main():
                       help="run point I only, its row into DIR/parts/ (a Slurm array task)")
     mode.add_argument("--merge", action="store_true",
                       help="build results.csv from DIR/parts/ (after --point-index runs)")
+    mode.add_argument("--in-process", action="store_true",
+                      help="run the points one by one in this process through fusim's Python "
+                           "module (BUILD/python) instead of a fusim process each")
     ap.add_argument("--stop-after", type=int, metavar="N", help=argparse.SUPPRESS)  # test hook
     args = ap.parse_args()
     try:

@@ -58,6 +58,16 @@ sweep "$spec" --out "$tmp/dask" --dask-local 2 >/dev/null 2>&1
 check "--dask-local 2: exit 1" test $? -eq 1
 check "  the same table as -j 2" same_table "$tmp/j2/results.csv" "$tmp/dask/results.csv"
 
+# In process, through the Python module beside the binary (built by scripts/build.sh).
+if ls "$(dirname "$(dirname "$fusim")")"/python/fusim*.so >/dev/null 2>&1; then
+  sweep "$spec" --out "$tmp/inproc" --in-process >/dev/null 2>&1
+  check "--in-process: exit 1" test $? -eq 1
+  check "  the same table as -j 2" same_table "$tmp/j2/results.csv" "$tmp/inproc/results.csv"
+else
+  echo "FAIL  --in-process: no Python module beside $fusim (scripts/build.sh builds it)"
+  fail=$((fail + 1))
+fi
+
 sweep "$spec" --out "$tmp/killed" -j 1 --stop-after 2 >/dev/null 2>&1
 check "a sweep killed after two points (SIGKILL)" test $? -eq 137
 check "  left a table of two rows" test "$(strip "$tmp/killed/results.csv" | wc -l)" -eq 3
