@@ -264,6 +264,20 @@ const StatSchema<RunResult>& run_schema() {
              return static_cast<double>(whole_cycles(x.sim.cycles)) /
                     std::max(1.0, roofline_cycles(*x.net, *x.arch));
            });
+    // An area proxy for design-space plots (scripts/sweep_plots.py): what the arch spends
+    // silicon on, counted, not an area model.
+    r.integer("pe_count", "PEs", "processing elements: cores x PE rows x PE columns",
+              [](const R& x) { return static_cast<std::int64_t>(peak_macs_per_cycle(*x.arch)); });
+    r.integer("sram_bytes", "bytes",
+              "on-chip SRAM: cores x (input + weight + output buffer), plus the shared buffer",
+              [](const R& x) {
+                const Arch& a = *x.arch;
+                const std::int64_t core = a.core.input_buffer.capacity_bytes +
+                                          a.core.weight_buffer.capacity_bytes +
+                                          a.core.output_buffer.capacity_bytes;
+                return mul_checked(a.core_count, core) +
+                       (a.shared_buffer ? a.shared_buffer->capacity_bytes : 0);
+              });
     r.list("layers", "one entry per network layer, by index", layer_schema(), [](const R& x) {
       std::vector<LayerRow> rows(x.net->layers().size());
       for (std::size_t i = 0; i < rows.size(); ++i)

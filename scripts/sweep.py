@@ -53,9 +53,10 @@ RUNNER_OPTIONS = ("--arch", "--net", "--fusion", "--out", "--quiet", "-p", "--ob
                   "--version", "-h")
 # results.csv's columns after the varied keys (report.json's fields, energy.total_pj as energy_pj).
 RESULT_COLUMNS = ["net", "fusion", "status", "cycles", "seconds", "offchip_read_bytes",
-                  "offchip_write_bytes", "mac_utilisation", "search_seconds", "energy_pj", "out"]
+                  "offchip_write_bytes", "mac_utilisation", "search_seconds", "energy_pj",
+                  "pe_count", "sram_bytes", "out"]
 REPORT_FIELDS = ["cycles", "seconds", "offchip_read_bytes", "offchip_write_bytes",
-                 "mac_utilisation"]
+                 "mac_utilisation", "pe_count", "sram_bytes"]
 WRITE_SECONDS = 0.5  # results.csv is rewritten after a finished point at most this often
 # The search's wall time is only in the summary on stdout, not in report.json.
 SEARCH_RE = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s")

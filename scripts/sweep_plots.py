@@ -7,6 +7,8 @@ Writes each figure as PNG and SVG, and the table it is drawn from as CSV, into F
     pareto_bytes    cycles against off-chip bytes (read + written), a panel per network, a marker
                     per search; the Pareto front (no other point has both fewer) joined by a line
     pareto_energy   the same against energy (report.json energy.total_pj)
+    pareto_sram     the same against on-chip SRAM bytes, an area proxy (report.json sram_bytes)
+    pareto_pes      the same against processing elements, an area proxy (report.json pe_count)
     heatmap         cycles over the two swept axes, a panel per network and search (when the
                     sweep has exactly two axes of more than one value; a zip group is one axis)
     speedup         cycles of fusion none over fusion optimal against the swept buffer size (an
@@ -223,6 +225,11 @@ def main():
     os.makedirs(to, exist_ok=True)
     pareto(df, axes, to, "offchip_bytes", "off-chip bytes (read + written)", "pareto_bytes")
     pareto(df, axes, to, "energy_pj", "energy (pJ)", "pareto_energy")
+    # Area proxies: what the design spends silicon on (report.json pe_count, sram_bytes).
+    pareto(df, axes, to, "sram_bytes", "on-chip SRAM (bytes, all cores and the shared buffer)",
+           "pareto_sram")
+    pareto(df, axes, to, "pe_count", "processing elements (cores x PE rows x columns)",
+           "pareto_pes")
     if len(axes) == 2:
         heatmap(df, axes, to)
     if len(axes) == 1:

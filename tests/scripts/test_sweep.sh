@@ -131,7 +131,7 @@ check "  and no sweep directory made" test ! -e "$tmp/bad"
 
 /usr/bin/python3 "$src/scripts/sweep_plots.py" "$tmp/j2" --to "$tmp/fig" >/dev/null
 check "sweep_plots.py: exit 0" test $? -eq 0
-for stem in pareto_bytes pareto_energy by_axis; do
+for stem in pareto_bytes pareto_energy pareto_sram pareto_pes by_axis; do
   for ext in png svg csv; do
     check "  $stem.$ext is written and not empty" test -s "$tmp/fig/$stem.$ext"
   done
