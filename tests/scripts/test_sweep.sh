@@ -64,8 +64,9 @@ if ls "$(dirname "$(dirname "$fusim")")"/python/fusim*.so >/dev/null 2>&1; then
   check "--in-process: exit 1" test $? -eq 1
   check "  the same table as -j 2" same_table "$tmp/j2/results.csv" "$tmp/inproc/results.csv"
 else
-  echo "FAIL  --in-process: no Python module beside $fusim (scripts/build.sh builds it)"
-  fail=$((fail + 1))
+  # The sanitized build has none (an ASan module would need the runtime preloaded into
+  # Python); scripts/build.sh's Release build always has it, and python_api tests it there.
+  echo "skip  --in-process: this build has no Python module"
 fi
 
 sweep "$spec" --out "$tmp/killed" -j 1 --stop-after 2 >/dev/null 2>&1
