@@ -3,11 +3,13 @@
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
+#include <memory>
 #include <sstream>
 
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/shared_fmaps.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
 #include "network/network_io.h"
@@ -51,10 +53,14 @@ void check_program_size(const Network& net, const Arch& arch, const Schedule& sc
 
 }  // namespace
 
-GroupJudge simulation_judge(const Network& net, const Arch& arch) {
-  return [&net, &arch](const Group& group) -> std::int64_t {
+GroupJudge simulation_judge(const Network& net, const Arch& arch, bool shared_fmaps) {
+  // A group alone reads and writes its maps where the cost model assumes they are.
+  auto candidates = std::make_shared<const std::vector<std::int64_t>>(
+      shared_fmaps ? shared_fmap_candidates(net, arch) : std::vector<std::int64_t>{});
+  return [&net, &arch, candidates](const Group& group) -> std::int64_t {
     Schedule one;
     one.groups.push_back(group);
+    one.shared_fmaps = *candidates;
     if (count_commands(net, arch, one).commands > kMaxProgramCommands) return kUnrunnable;
     try {
       return static_cast<std::int64_t>(
@@ -121,7 +127,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     check_address_space(plan_addresses(net, arch), o.net_path);
     check_program_size(net, arch, schedule_layer_by_layer(net, arch), o.net_path);
     SearchOptions search = o.search;
-    if (o.judge_by_simulation) search.judge = simulation_judge(net, arch);
+    if (o.judge_by_simulation) search.judge = simulation_judge(net, arch, search.shared_fmaps);
     Schedule schedule = search_schedule(net, arch, search);
     if (schedule.groups_evaluated > 0) schedule.judge = search.judge ? "simulation" : "cost";
     check_program_size(net, arch, schedule, o.net_path);
@@ -155,7 +161,7 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, boo
   r.predicted.clear();
   r.predicted_costs.clear();
   for (const Group& g : run->program->schedule.groups) {
-    const GroupCost c = group_cost(net, arch, g);
+    const GroupCost c = group_cost(net, arch, g, &run->program->schedule.shared_fmaps);
     r.predicted.push_back(c.traffic);
     r.predicted_costs.push_back(c);
   }

@@ -74,7 +74,8 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, boo
 // included: the judge of --judge simulation. A group whose program would pass fusim's command
 // limit scores 2^52 cycles (never chosen); a program that deadlocks is fusim's fault and
 // throws std::logic_error.
-GroupJudge simulation_judge(const Network& net, const Arch& arch);
+// `shared_fmaps`: SearchOptions::shared_fmaps (the group's maps where the searches assume them).
+GroupJudge simulation_judge(const Network& net, const Arch& arch, bool shared_fmaps = true);
 
 // The inputs alone, by file type: YAML, or SCALE-Sim's .cfg and .csv.
 Arch load_any_arch(const RunOptions& options);

@@ -113,9 +113,10 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
 struct CommandLine {
   fusim::RunOptions run;
   std::string out_dir, schedule_out, trace;
-  std::string objective;       // a name in kObjectives
-  std::string cores;           // --cores: "", "auto" or a number
-  std::string judge = "cost";  // --judge: cost or simulation
+  std::string objective;            // a name in kObjectives
+  std::string cores;                // --cores: "", "auto" or a number
+  std::string judge = "cost";       // --judge: cost or simulation
+  std::string shared_fmaps = "on";  // --shared-fmaps: on or off
   bool quiet = false, convert_only = false;
 };
 
@@ -185,6 +186,14 @@ void add_options(CLI::App& app, CommandLine& cl) {
       ->check(validator([](const std::string& v) {
         if (v == "cost" || v == "simulation") return std::string();
         return "expects cost or simulation, not '" + v + "'";
+      }));
+  app.add_option("--shared-fmaps", cl.shared_fmaps,
+                 "on (the default): feature maps between groups stay in the arch's\n"
+                 "shared buffer where they fit; off: every one goes through DRAM")
+      ->option_text("on|off")
+      ->check(validator([](const std::string& v) {
+        if (v == "on" || v == "off") return std::string();
+        return "expects on or off, not '" + v + "'";
       }));
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
@@ -260,6 +269,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
     throw fusim::InputError("", 0, "--fusion",
                             "does not apply with --schedule-in (the program is simulated as "
                             "it is, without a search)");
+  }
+  if (!opt.schedule_in.empty() && app.get_option("--shared-fmaps")->count() > 0) {
+    throw fusim::InputError("", 0, "--shared-fmaps",
+                            "does not apply with --schedule-in (the program's loads and stores "
+                            "say where each feature map is)");
   }
   if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
     throw fusim::InputError("", 0, "--judge",
@@ -344,6 +358,7 @@ static int fusim_main(int argc, char** argv) {
     else if (!cl.cores.empty())
       opt.search.cores = std::strtol(cl.cores.c_str(), nullptr, 10);
     opt.judge_by_simulation = cl.judge == "simulation";
+    opt.search.shared_fmaps = cl.shared_fmaps == "on";
     opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 

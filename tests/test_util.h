@@ -34,15 +34,17 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
 }
 
 // One whole fusim run (load, schedule, simulate) of `net` on `arch`, both full paths; layer by
-// layer unless another search is named.
+// layer unless another search is named; feature maps in the shared buffer unless
+// `shared_fmaps` is false (--shared-fmaps off).
 inline std::unique_ptr<Run> run(const std::string& arch, const std::string& net,
                                 std::vector<std::string> overrides = {},
-                                const std::string& fusion = "none") {
+                                const std::string& fusion = "none", bool shared_fmaps = true) {
   RunOptions o;
   o.arch_path = arch;
   o.net_path = net;
   o.overrides = std::move(overrides);
   o.search.algorithm = fusion;
+  o.search.shared_fmaps = shared_fmaps;
   return run_fusim(o);
 }
 
@@ -75,6 +77,9 @@ inline void check_group_bytes(const RunResult& r) {
     CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
     CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
     CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+    // Feature maps kept in the shared buffer: on chip, and just as exact.
+    CHECK(r.sim.groups[g].actions.shared_buffer.read == r.predicted_costs[g].shared_read_bytes);
+    CHECK(r.sim.groups[g].actions.shared_buffer.write == r.predicted_costs[g].shared_write_bytes);
   }
 }
 

@@ -18,6 +18,11 @@ struct Group {
 struct Schedule {
   std::string algorithm;  // which search produced it ("none" = layer by layer)
   std::vector<Group> groups;
+  // Where each layer's output lives between the groups: its byte address in the shared on-chip
+  // buffer, where its producer stores it and its consumers load it, or -1 for DRAM. Empty: every
+  // feature map in DRAM. Weights and network inputs are always in DRAM. Chosen after the search
+  // (cost/shared_fmaps.h); a program read back takes it from its stores.
+  std::vector<std::int64_t> shared_fmaps;
   // What the search did (not part of the schedule's meaning; not saved with the program).
   std::int64_t groups_evaluated = 0;
   std::int64_t partitions_evaluated = 0;  // oracle only: the complete partitions it scored

@@ -18,22 +18,34 @@ namespace {
 
 void finish(const Arch& arch, GroupCost& c) {
   const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
-  const double dram = static_cast<double>(c.traffic.total()) / peak;
+  const double link = std::max(1e-9, arch.interconnect.bytes_per_cycle);
+  const double shared_port =
+      arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle) : 1.0;
+  // The time `dram` off-chip bytes and `shared` shared-buffer bytes take together: the DRAM at
+  // its peak, the shared buffer at its ports, and all of them over the one interconnect link.
+  auto memory_time = [&](std::int64_t dram, std::int64_t shared) {
+    return std::max({static_cast<double>(dram) / peak, static_cast<double>(shared) / shared_port,
+                     static_cast<double>(dram + shared) / link});
+  };
+  const double memory = memory_time(c.traffic.total(), c.shared_read_bytes + c.shared_write_bytes);
   // The cores start together and finish together: their first loads, and their last stores,
-  // share the DRAM; a core's pipeline counted them at its own full speed.
+  // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
+  // full speed.
   const double contention =
-      std::max(0.0, static_cast<double>(c.lead_bytes) / peak - c.lead_cycles) +
-      std::max(0.0, static_cast<double>(c.tail_bytes) / peak - c.tail_cycles);
+      std::max(0.0, memory_time(c.lead_bytes, c.lead_shared_bytes) - c.lead_cycles) +
+      std::max(0.0, memory_time(c.tail_bytes, c.tail_shared_bytes) - c.tail_cycles);
   c.est_cycles =
       static_cast<std::int64_t>(std::ceil(std::max(
-          {static_cast<double>(c.compute_cycles), dram, c.pipeline_cycles + contention}))) +
+          {static_cast<double>(c.compute_cycles), memory, c.pipeline_cycles + contention}))) +
       arch.kernel_launch_cycles;
 }
 
 // Adds one core's sums; the group takes as long as its busiest core.
-void add_core(GroupCost& c, const CostSink& core, double dma_bpc) {
+void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma) {
   c.traffic += core.traffic;
   c.multicast_bytes += core.multicast;
+  c.shared_read_bytes += core.shared_read;
+  c.shared_write_bytes += core.shared_write;
   c.macs += core.macs;
   c.buffer_reads += core.buffer_reads;
   c.buffer_writes += core.buffer_writes;
@@ -41,8 +53,14 @@ void add_core(GroupCost& c, const CostSink& core, double dma_bpc) {
   c.pipeline_cycles = std::max(c.pipeline_cycles, core.pipeline_cycles());
   c.lead_bytes += core.lead_bytes;
   c.tail_bytes += core.tail_bytes;
-  c.lead_cycles = std::max(c.lead_cycles, static_cast<double>(core.lead_bytes) / dma_bpc);
-  c.tail_cycles = std::max(c.tail_cycles, static_cast<double>(core.tail_bytes) / dma_bpc);
+  c.lead_shared_bytes += core.lead_shared_bytes;
+  c.tail_shared_bytes += core.tail_shared_bytes;
+  auto alone = [&](std::int64_t dram, std::int64_t shared) {
+    return static_cast<double>(dram) / std::max(1e-9, dma.input_bytes_per_cycle) +
+           (shared > 0 ? static_cast<double>(shared) / dma.shared_input_bytes_per_cycle : 0.0);
+  };
+  c.lead_cycles = std::max(c.lead_cycles, alone(core.lead_bytes, core.lead_shared_bytes));
+  c.tail_cycles = std::max(c.tail_cycles, alone(core.tail_bytes, core.tail_shared_bytes));
 }
 
 }  // namespace
@@ -63,6 +81,15 @@ DmaTiming dma_timing(const Arch& arch) {
     dram = static_cast<double>(arch.dram.timing.tCL + arch.dram.burst_length / 2) *
            arch.dram.tck_ps * arch.clock_mhz * 1e-6;
   t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
+  // From or to the shared buffer: its ports, the interconnect and the core's buffer port, and
+  // the interconnect's latency both ways.
+  if (arch.shared_buffer) {
+    const double on_chip =
+        std::min(arch.shared_buffer->bytes_per_cycle, arch.interconnect.bytes_per_cycle);
+    t.shared_input_bytes_per_cycle = std::min(on_chip, arch.core.input_buffer.bytes_per_cycle);
+    t.shared_output_bytes_per_cycle = std::min(on_chip, arch.core.output_buffer.bytes_per_cycle);
+    t.shared_latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles);
+  }
   return t;
 }
 
@@ -70,7 +97,8 @@ namespace {
 
 // One layer split across cores into a grid of row bands and channel slices (split_layer), as
 // the layer-by-layer schedule runs it.
-GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores) {
+GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores,
+                       const std::vector<std::int64_t>* shared_fmaps) {
   GroupCost c;
   c.cores = cores;
   c.feasible = true;
@@ -79,7 +107,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core, true, &dma);
+    CostSink sink(&arch.core, true, &dma, shared_fmaps);
     try {
       walk_layer_core(net, arch, li, cores, k, sink);
     } catch (const InputError& e) {
@@ -88,7 +116,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
       c.why_key = e.key();
       return c;
     }
-    add_core(c, sink, dma.input_bytes_per_cycle);
+    add_core(c, sink, dma);
   }
   finish(arch, c);
   return c;
@@ -96,7 +124,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
 
 // Walks every core of a fused plan; feasible when every core's footprint fits.
 GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
-                           std::int64_t tiles) {
+                           std::int64_t tiles, const std::vector<std::int64_t>* shared_fmaps) {
   GroupCost c;
   c.cores = cores;
   c.tiles = tiles;
@@ -104,7 +132,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.feasible = true;
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core, true, &dma);
+    CostSink sink(&arch.core, true, &dma, shared_fmaps);
     const Footprint f = fg.walk(p, tiles, cores, k, sink);
     if (!fg.fits(f)) {
       c.feasible = false;
@@ -113,7 +141,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
               " bytes per core) does not fit the core's buffers";
       return c;
     }
-    add_core(c, sink, dma.input_bytes_per_cycle);
+    add_core(c, sink, dma);
   }
   finish(arch, c);
   return c;
@@ -121,8 +149,9 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 
 }  // namespace
 
-GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers)
-    : net_(net), arch_(arch), layers_(std::move(layers)) {
+GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
+                         const std::vector<std::int64_t>* shared_fmaps)
+    : net_(net), arch_(arch), layers_(std::move(layers)), shared_fmaps_(shared_fmaps) {
   if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_);
 }
 
@@ -135,7 +164,7 @@ std::int64_t GroupCoster::weight_bytes() const {
 }
 
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
-  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores);
+  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_);
   const FusedGroup& fg = *fused_;
   GroupCost c;
   c.cores = cores;
@@ -154,23 +183,23 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
               ") and the output rows (" + std::to_string(fg.max_tiles()) + ")";
       return c;
     }
-    return fused_with_tiles(fg, arch_, cores, tiles);
+    return fused_with_tiles(fg, arch_, cores, tiles, shared_fmaps_);
   }
   // The fewest tiles that fit (the footprint shrinks as tiles get smaller). A walk costs time
   // in proportion to its tiles, so the count doubles from the smallest until one fits, then
   // bisects between the last that did not and the first that did.
   std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles());
-  GroupCost best = fused_with_tiles(fg, arch_, cores, lo);
+  GroupCost best = fused_with_tiles(fg, arch_, cores, lo, shared_fmaps_);
   std::int64_t hi = lo;
   while (!best.feasible) {
     if (hi == fg.max_tiles()) return best;
     lo = hi + 1;
     hi = std::min(fg.max_tiles(), hi * 2);
-    best = fused_with_tiles(fg, arch_, cores, hi);
+    best = fused_with_tiles(fg, arch_, cores, hi, shared_fmaps_);
   }
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    GroupCost c2 = fused_with_tiles(fg, arch_, cores, mid);
+    GroupCost c2 = fused_with_tiles(fg, arch_, cores, mid, shared_fmaps_);
     if (c2.feasible) {
       hi = mid;
       best = std::move(c2);
@@ -308,12 +337,14 @@ Traffic compulsory_traffic(const Network& net, const Arch& arch) {
 }
 
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                         std::int64_t cores, std::int64_t tiles) {
-  return GroupCoster(net, arch, layers).cost(cores, tiles);
+                         std::int64_t cores, std::int64_t tiles,
+                         const std::vector<std::int64_t>* shared_fmaps) {
+  return GroupCoster(net, arch, layers, shared_fmaps).cost(cores, tiles);
 }
 
-GroupCost group_cost(const Network& net, const Arch& arch, const Group& group) {
-  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles);
+GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
+                     const std::vector<std::int64_t>* shared_fmaps) {
+  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps);
   if (!c.feasible) {
     std::string names;
     for (int li : group.layers) names += (names.empty() ? "" : ", ") + net.layer(li).name;

@@ -28,24 +28,30 @@ struct GroupCost {
   std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
   Traffic traffic;
   std::int64_t multicast_bytes = 0;  // bytes cores received by multicast (not off chip)
-  std::int64_t macs = 0;             // PE-array MACs, halo recompute included
+  // Feature-map bytes loaded from and stored to the shared buffer (not off chip).
+  std::int64_t shared_read_bytes = 0, shared_write_bytes = 0;
+  std::int64_t macs = 0;  // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
   double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
   // All cores' bytes loaded before their first compute and stored by their last store, and the
   // longest time one core takes for its own at its DMA speed.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
+  std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer
   double lead_cycles = 0, tail_cycles = 0;
-  // max(compute, pipeline, off-chip bytes at the DRAM peak) + kernel launch: the search's cycle
-  // figure.
+  // max(compute, pipeline, off-chip bytes at the DRAM peak, shared-buffer bytes at its
+  // bandwidth) + kernel launch: the search's cycle figure.
   std::int64_t est_cycles = 0;
 };
 
 // The cost of `layers` (topological order, convex) on `cores` cores. Fused groups use `tiles`
 // row tiles, or when `tiles` is 0 the fewest tiles that fit. Infeasible groups come back with
-// feasible = false and the reason; nothing throws for a group that does not fit.
+// feasible = false and the reason; nothing throws for a group that does not fit. The feature
+// maps `shared_fmaps` places (Schedule::shared_fmaps; null: none) move to and from the shared
+// buffer instead of DRAM.
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                         std::int64_t cores, std::int64_t tiles = 0);
+                         std::int64_t cores, std::int64_t tiles = 0,
+                         const std::vector<std::int64_t>* shared_fmaps = nullptr);
 
 // The compulsory off-chip traffic of a network, the bytes that must move: every layer's
 // weights read once; the elements of each network input that some layer reads, read once (a
@@ -63,7 +69,8 @@ DmaTiming dma_timing(const Arch& arch);
 // The costs of one candidate group for several core counts, sharing the group's analysis.
 class GroupCoster {
  public:
-  GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers);
+  GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
+              const std::vector<std::int64_t>* shared_fmaps = nullptr);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
   std::int64_t weight_bytes() const;
@@ -74,10 +81,12 @@ class GroupCoster {
   const Network& net_;
   const Arch& arch_;
   std::vector<int> layers_;
+  const std::vector<std::int64_t>* shared_fmaps_;
   std::unique_ptr<FusedGroup> fused_;
 };
 
 // The cost of a scheduled group; throws InputError when it does not fit.
-GroupCost group_cost(const Network& net, const Arch& arch, const Group& group);
+GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
+                     const std::vector<std::int64_t>* shared_fmaps = nullptr);
 
 }  // namespace fusim

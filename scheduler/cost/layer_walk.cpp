@@ -144,10 +144,11 @@ class LayerWalker {
                   std::max<std::int64_t>(lo, first_alone), hi, f);
   }
 
-  // Where a step's bytes lie, from `f`: each-step walks only (totals ignore it).
+  // Where a step's bytes lie, from `f`: each-step walks only. Totals need only the tensor
+  // (`v`: whether it is in the shared buffer), not the range.
   template <class F>
-  DramRange where(F&& f) const {
-    return runs_ ? DramRange{} : f();
+  DramRange where(const ValueRef& v, F&& f) const {
+    return runs_ ? DramRange{v, 0, {}} : f();
   }
   static ValueRef value(const Operand& op) { return {op.from_network_input, op.index}; }
   std::int64_t item_offset(int input, std::int64_t b) const {
@@ -155,7 +156,9 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where([&] { return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}}; });
+    DramRange from = where({false, li_}, [&] {
+      return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
+    });
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
@@ -163,7 +166,7 @@ class LayerWalker {
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
   Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where([&] {
+    DramRange from = where(value(l_.inputs[1]), [&] {
       return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.weight_bytes(0, k0), {}};
     });
     from.multicast_from = from_.weights;
@@ -179,9 +182,9 @@ class LayerWalker {
     for (int i = 0; i < g_.input_count(); ++i) {
       const std::int64_t n = g_.input_bytes(i, r0, r1, k0, k1);
       if (n == 0) continue;
-      DramRange from = where([&] {
-        return DramRange{value(l_.inputs[static_cast<std::size_t>(i)]),
-                         item_offset(i, b) + g_.input_offset(i, r0, k0),
+      const ValueRef v = value(l_.inputs[static_cast<std::size_t>(i)]);
+      DramRange from = where(v, [&] {
+        return DramRange{v, item_offset(i, b) + g_.input_offset(i, r0, k0),
                          g_.input_layout(i, k0, k1)};
       });
       from.multicast_from = from_.inputs;
@@ -213,7 +216,7 @@ class LayerWalker {
   // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
   void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
              Id last, Id owner, std::int64_t times) {
-    const DramRange to = where([&] {
+    const DramRange to = where({false, li_}, [&] {
       return DramRange{{false, li_},
                        b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
                        g_.output_layout(k0, k1)};
@@ -242,7 +245,7 @@ class LayerWalker {
                   [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
                     const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
                     const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
-                    DramRange from = where([&] {
+                    DramRange from = where(value(l_.inputs[0]), [&] {
                       return DramRange{value(l_.inputs[0]),
                                        item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
                                        g_.input_layout(0, k0, k1, c_len)};

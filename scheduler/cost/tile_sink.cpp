@@ -19,7 +19,12 @@ TileWork StreamCursor::place(const TileWork& w, std::int64_t times) {
   return placed;
 }
 
-double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes) const {
+double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) const {
+  if (shared) {
+    const double bpc =
+        buffer == BufferRole::Output ? shared_output_bytes_per_cycle : shared_input_bytes_per_cycle;
+    return shared_latency_cycles + static_cast<double>(bytes) / std::max(1e-9, bpc);
+  }
   const double bpc = buffer == BufferRole::Input    ? input_bytes_per_cycle
                      : buffer == BufferRole::Weight ? weight_bytes_per_cycle
                                                     : output_bytes_per_cycle;
@@ -29,13 +34,17 @@ double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes) const {
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
+  const bool shared = kind != TensorKind::Weight && shared_address(shared_fmaps_, from.value) >= 0;
   if (dma_ != nullptr) {
-    const double t = dma_->cycles(buffer, bytes) * static_cast<double>(times);
+    const double t = dma_->cycles(buffer, bytes, shared) * static_cast<double>(times);
     load_time_ += t;
     pending_ += t;
   }
   if (from.multicast_from >= 0) {
     multicast += b;
+  } else if (shared) {
+    shared_read += b;
+    if (!computed_) lead_shared_bytes += b;
   } else {
     (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
     if (!computed_) lead_bytes += b;
@@ -71,13 +80,15 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   return 0;
 }
 
-void CostSink::store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) {
+void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  traffic.ofmap += b;
+  const bool shared = shared_address(shared_fmaps_, to.value) >= 0;
+  (shared ? shared_write : traffic.ofmap) += b;
   buffer_reads += b;
-  tail_bytes = bytes;
+  tail_bytes = shared ? 0 : bytes;
+  tail_shared_bytes = shared ? bytes : 0;
   if (dma_ != nullptr) {
-    last_store_ = dma_->cycles(BufferRole::Output, bytes);
+    last_store_ = dma_->cycles(BufferRole::Output, bytes, shared);
     store_time_ += last_store_ * static_cast<double>(times);
   }
 }

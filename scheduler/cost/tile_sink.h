@@ -34,6 +34,14 @@ struct DramRange {
   std::int64_t multicast_from = -1;
 };
 
+// The shared-buffer address of feature map `v` under `shared_fmaps` (Schedule::shared_fmaps), or
+// -1 when it is in DRAM (always for a network input; weights never ask).
+inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps,
+                                   const ValueRef& v) {
+  if (shared_fmaps == nullptr || shared_fmaps->empty() || v.network_input) return -1;
+  return (*shared_fmaps)[static_cast<std::size_t>(v.index)];
+}
+
 // Receives the steps of a walk over one core's tiles.
 //
 // Each step: a walk calls sink.load/compute/store in the order the core executes them, with
@@ -86,18 +94,24 @@ class StreamCursor {
 struct DmaTiming {
   double input_bytes_per_cycle = 0, weight_bytes_per_cycle = 0, output_bytes_per_cycle = 0;
   double latency_cycles = 0;  // from issuing a transfer to its first byte, each transfer
-  double cycles(BufferRole buffer, std::int64_t bytes) const;
+  // The same for transfers between the shared buffer and the core's input or output buffer.
+  double shared_input_bytes_per_cycle = 0, shared_output_bytes_per_cycle = 0;
+  double shared_latency_cycles = 0;
+  double cycles(BufferRole buffer, std::int64_t bytes, bool shared = false) const;
 };
 
 // The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and
 // computed outputs are written, compute operands and stores are read), PE-array MACs and the
 // core's compute cycles (when given its core; otherwise bytes only). A load received by
-// multicast moves no off-chip bytes: it counts in `multicast` and as a buffer write.
+// multicast moves no off-chip bytes: it counts in `multicast` and as a buffer write. Feature
+// maps placed in the shared buffer (`shared_fmaps`, Schedule::shared_fmaps) are loaded and
+// stored there: `shared_read` and `shared_write`, not off-chip traffic.
 class CostSink : public TileSink {
  public:
   // `runs` false makes the walk report every step (slower; tests hold the two to each other).
-  explicit CostSink(const CoreParams* core, bool runs = true, const DmaTiming* dma = nullptr)
-      : core_(core), runs_(runs), dma_(dma) {}
+  explicit CostSink(const CoreParams* core, bool runs = true, const DmaTiming* dma = nullptr,
+                    const std::vector<std::int64_t>* shared_fmaps = nullptr)
+      : core_(core), runs_(runs), dma_(dma), shared_fmaps_(shared_fmaps) {}
   bool takes_runs() const override { return runs_; }
   Id load(TensorKind kind, BufferRole buffer, int, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
@@ -117,13 +131,17 @@ class CostSink : public TileSink {
   // Off-chip bytes loaded before the first compute (every core of a group loads them at once
   // when it starts) and stored by the last store (all at once when they finish).
   std::int64_t lead_bytes = 0, tail_bytes = 0;
-  std::int64_t multicast = 0;  // bytes received by multicast
+  std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
+  std::int64_t multicast = 0;                                 // bytes received by multicast
+  std::int64_t shared_read = 0,
+               shared_write = 0;  // feature-map bytes to and from the shared buffer
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
 
  private:
   const CoreParams* core_;
   bool runs_;
   const DmaTiming* dma_;
+  const std::vector<std::int64_t>* shared_fmaps_;
   StreamCursor stream_;
   // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
   // lead of loads over computes a compute waited for, the stores' time and the last store's.

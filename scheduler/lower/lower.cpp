@@ -38,9 +38,11 @@ class CommandEmitter : public TileSink {
  public:
   // `group`: the emitters of every core, for the loads this one receives by multicast (from a
   // core of lower index, emitted before it).
+  // `shared_fmaps`: the schedule's feature maps in the shared buffer (Schedule::shared_fmaps).
   CommandEmitter(std::vector<Command>& out, const AddressMap& map,
+                 const std::vector<std::int64_t>& shared_fmaps,
                  const std::vector<CommandEmitter>& group)
-      : out_(out), map_(map), group_(group) {}
+      : out_(out), map_(map), shared_fmaps_(shared_fmaps), group_(group) {}
   bool takes_runs() const override { return false; }
 
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
@@ -51,7 +53,7 @@ class CommandEmitter : public TileSink {
     c.buffer = buffer;
     c.layer = layer;
     c.bytes = bytes;
-    c.addr = address(kind, from);
+    place(c, from);
     set_layout(c, from.layout);
     std::vector<Id>& mine = loads_[{layer, static_cast<int>(kind), static_cast<int>(buffer)}];
     if (from.multicast_from >= 0) multicast(c, from.multicast_from, mine.size());
@@ -78,7 +80,7 @@ class CommandEmitter : public TileSink {
     c.buffer = BufferRole::Output;
     c.layer = layer;
     c.bytes = bytes;
-    c.addr = address(TensorKind::Ofmap, to);
+    place(c, to);
     set_layout(c, to.layout);
     c.deps = {dep};
     c.frees = {owner};
@@ -104,21 +106,31 @@ class CommandEmitter : public TileSink {
       throw std::logic_error("a multicast load has no matching load on its leader core");
     const Command& l = from.out_[it->second[k]];
     if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-        l.multicast_core >= 0)
+        l.memory != c.memory || l.multicast_core >= 0)
       throw std::logic_error("a multicast load differs from its leader core's load");
     c.multicast_core = static_cast<std::int32_t>(leader);
     c.multicast_command = it->second[k];
   }
-  std::int64_t address(TensorKind kind, const DramRange& r) const {
+  // The memory and address of `c`'s range `r`: a feature map in the shared buffer there, the
+  // rest in DRAM.
+  void place(Command& c, const DramRange& r) const {
     const auto i = static_cast<std::size_t>(r.value.index);
-    const std::int64_t base = kind == TensorKind::Weight ? map_.weight_base[i]
-                              : r.value.network_input    ? map_.input_base[i]
-                                                         : map_.output_base[i];
-    return base + r.offset;
+    const std::int64_t shared =
+        c.kind == TensorKind::Weight ? -1 : shared_address(&shared_fmaps_, r.value);
+    if (shared >= 0) {
+      c.memory = MemoryLevel::Shared;
+      c.addr = shared + r.offset;
+      return;
+    }
+    const std::int64_t base = c.kind == TensorKind::Weight ? map_.weight_base[i]
+                              : r.value.network_input      ? map_.input_base[i]
+                                                           : map_.output_base[i];
+    c.addr = base + r.offset;
   }
 
   std::vector<Command>& out_;
   const AddressMap& map_;
+  const std::vector<std::int64_t>& shared_fmaps_;
   const std::vector<CommandEmitter>& group_;
   // This core's loads of each (layer, kind, buffer), in order.
   std::map<std::tuple<int, int, int>, std::vector<Id>> loads_;
@@ -207,7 +219,7 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
     if (group.layers.size() > 1) group.tiles = group_cost(net, arch, group).tiles;
     std::vector<CommandEmitter> emitters;
     emitters.reserve(p.cores.size());
-    for (auto& core : p.cores) emitters.emplace_back(core, map, emitters);
+    for (auto& core : p.cores) emitters.emplace_back(core, map, schedule.shared_fmaps, emitters);
     walk_group(net, arch, group,
                [&](std::int64_t c) -> TileSink& { return emitters[static_cast<std::size_t>(c)]; });
     for (auto& core : p.cores) {

@@ -177,18 +177,45 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
         mm.fail("command", "core " + std::to_string(lc) + " has no command " + std::to_string(li));
       const Command& l = p.cores[lc][li];
       std::string why;
-      if (l.op != CommandOp::Load || l.memory != MemoryLevel::Dram || l.multicast_core >= 0)
-        why = "is not a load from DRAM (a multicast reads DRAM once, on its leader core)";
+      if (l.op != CommandOp::Load || l.multicast_core >= 0)
+        why = "is not a load from memory (a multicast reads its bytes once, on its leader core)";
       else if (group_of[lc][li] != group_of[ci][i])
         why = "is in another group";
       else if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-               l.stride_bytes != c.stride_bytes || l.kind != c.kind)
-        why = "does not load the same bytes (kind, addr, bytes, piece and stride must match)";
+               l.stride_bytes != c.stride_bytes || l.kind != c.kind || l.memory != c.memory)
+        why =
+            "does not load the same bytes (kind, memory, addr, bytes, piece and stride must "
+            "match)";
       if (!why.empty())
         mm.fail("command",
                 "command " + std::to_string(li) + " of core " + std::to_string(lc) + " " + why);
     }
   }
+}
+
+// The feature maps the program keeps in the shared buffer (Schedule::shared_fmaps): a layer's
+// output whose stores all go there, at the lowest address they write; empty when there is none.
+std::vector<std::int64_t> shared_fmaps_of(const Program& p, const Network& net) {
+  const std::size_t layers = net.layers().size();
+  std::vector<std::int64_t> at(layers, -1);
+  std::vector<char> in_dram(layers, 0);
+  for (const std::vector<Command>& list : p.cores) {
+    for (const Command& c : list) {
+      if (c.op != CommandOp::Store) continue;
+      const auto l = static_cast<std::size_t>(c.layer);
+      if (c.memory != MemoryLevel::Shared)
+        in_dram[l] = 1;
+      else
+        at[l] = at[l] < 0 ? c.addr : std::min(at[l], c.addr);
+    }
+  }
+  bool any = false;
+  for (std::size_t l = 0; l < layers; ++l) {
+    if (in_dram[l]) at[l] = -1;
+    any = any || at[l] >= 0;
+  }
+  if (!any) at.clear();
+  return at;
 }
 
 // What the program's commands do, checked against the network (docs/usage.md, "Programs"):
@@ -562,8 +589,6 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           if (!arch.shared_buffer) m.fail("memory", "the arch has no shared_buffer");
         }
         if (c.op == CommandOp::Load && m.has("multicast")) {
-          if (c.memory == MemoryLevel::Shared)
-            m.fail("multicast", "a load from the shared buffer cannot be multicast");
           YamlMap mm = m.get_map("multicast");
           c.multicast_core = static_cast<std::int32_t>(mm.get_int("core", 0, arch.core_count - 1));
           if (c.multicast_core == static_cast<std::int32_t>(core_cmds.size() - 1))
@@ -665,6 +690,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   }
   check_multicast(p, core_cmds);
   check_work(p, core_cmds, groups, tiles, net, arch);
+  p.schedule.shared_fmaps = shared_fmaps_of(p, net);
   return p;
 }
 

@@ -32,9 +32,12 @@ struct GroupChoice {
 
 class GroupEvaluator {
  public:
-  // `cores`: SearchOptions::cores; `judge`: SearchOptions::judge (empty: the cost model).
+  // `cores`: SearchOptions::cores; `judge`: SearchOptions::judge (empty: the cost model);
+  // `shared_fmaps`: SearchOptions::shared_fmaps (groups costed with every map that can be in
+  // the shared buffer there).
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
-                 std::int64_t cores = kCoresDefault, GroupJudge judge = {});
+                 std::int64_t cores = kCoresDefault, GroupJudge judge = {},
+                 bool shared_fmaps = false);
 
   // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
   // the arch's count, or only the count --cores fixes.
@@ -52,6 +55,7 @@ class GroupEvaluator {
   Objective objective_;
   std::vector<std::int64_t> core_options_;
   GroupJudge judge_;
+  std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty
   std::map<std::vector<int>, GroupChoice> memo_;
   std::int64_t evaluated_ = 0;
   std::int64_t partitions_ = 0;

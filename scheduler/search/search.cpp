@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/shared_fmaps.h"
 #include "search/dag_search.h"
 #include "search/group_evaluator.h"
 #include "search/registry.h"
@@ -19,8 +20,13 @@ Score operator+(Score a, const Score& b) {
 }
 
 GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
-                               std::int64_t cores, GroupJudge judge)
-    : net_(net), arch_(arch), objective_(objective), judge_(std::move(judge)) {
+                               std::int64_t cores, GroupJudge judge, bool shared_fmaps)
+    : net_(net),
+      arch_(arch),
+      objective_(objective),
+      judge_(std::move(judge)),
+      shared_fmaps_(shared_fmaps ? shared_fmap_candidates(net, arch)
+                                 : std::vector<std::int64_t>{}) {
   if (cores > 0) {
     core_options_.push_back(std::min(cores, arch.core_count));
     return;
@@ -41,7 +47,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   if (it != memo_.end()) return it->second;
   ++evaluated_;
   GroupChoice best;
-  const GroupCoster coster(net_, arch_, layers);
+  const GroupCoster coster(net_, arch_, layers, &shared_fmaps_);
   const bool weights = coster.weight_bytes() > 0;
   std::int64_t min_tiles = 0;
   for (std::int64_t cores : core_options_) {
@@ -78,7 +84,8 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
   s.algorithm = "none";
   std::unique_ptr<GroupEvaluator> eval;
   if (o.cores == kCoresAuto)
-    eval = std::make_unique<GroupEvaluator>(net, arch, o.objective, kCoresDefault, o.judge);
+    eval = std::make_unique<GroupEvaluator>(net, arch, o.objective, kCoresDefault, o.judge,
+                                            o.shared_fmaps);
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
     std::int64_t cores = o.cores > 0 ? std::min(o.cores, arch.core_count) : arch.core_count;
     if (eval) {
@@ -98,7 +105,7 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
-  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge);
+  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
@@ -118,6 +125,7 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
 Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {
   Schedule s = find_search_algorithm(o.algorithm).run(net, arch, o);
   s.algorithm = o.algorithm;
+  if (o.shared_fmaps) s.shared_fmaps = plan_shared_fmaps(net, arch, s);
   return s;
 }
 

@@ -58,6 +58,10 @@ struct SearchOptions {
   // core count tried; the searches are then exact over what they enumerate, at one simulation
   // per candidate group and core count (docs/multicore.md, "The oracle").
   GroupJudge judge;
+  // Feature maps between groups kept in the arch's shared buffer where they fit
+  // (--shared-fmaps; cost/shared_fmaps.h): the searches score groups as if every map that can
+  // be there is, and search_schedule() places the chosen schedule's maps.
+  bool shared_fmaps = true;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and

@@ -1015,7 +1015,7 @@ TEST_CASE("program: a multicast load names a load of another core with the same 
     const std::string p = write_temp("prog_mc_compute.yaml",
                                      replace_once(good, mc, "multicast: {core: 0, command: 2}"));
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, line, key + ".command",
-                      {"not a load from DRAM"});
+                      {"not a load from memory"});
   }
 }
 

@@ -166,7 +166,8 @@ TEST_CASE("a program's loads from the shared buffer are on-chip traffic", "[shar
   const std::string arch = fusim::test::src("configs/systolic32.yaml");
   const std::vector<std::string> with_shared = {
       "shared_buffer={capacity_bytes: 1048576, banks: 8, bytes_per_cycle: 256}"};
-  const auto a = fusim::test::run(arch, fusim::test::src("workloads/tiny_chain.yaml"), with_shared);
+  const auto a = fusim::test::run(arch, fusim::test::src("workloads/tiny_chain.yaml"), with_shared,
+                                  "none", false);
   fusim::Program p = *a->program;
   std::int64_t moved = 0;
   for (auto& core : p.cores) {

@@ -1,0 +1,102 @@
+#include "cost/shared_fmaps.h"
+
+#include <algorithm>
+
+#include "common/checked.h"
+#include "cost/concat_copy.h"
+
+namespace fusim {
+
+namespace {
+
+// Per layer: the bytes of its output when it can live in the shared buffer, else 0.
+std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
+  const std::size_t n = net.layers().size();
+  std::vector<std::int64_t> bytes(n, 0);
+  if (!arch.shared_buffer) return bytes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Layer& l = net.layers()[i];
+    if (l.type == LayerType::Concat || net.consumers(static_cast<int>(i)).empty()) continue;
+    bytes[i] = mul_checked(mul_checked(l.out_shape.elements(), net.batch()), arch.element_bytes());
+    if (bytes[i] > arch.shared_buffer->capacity_bytes) bytes[i] = 0;
+  }
+  // Written straight into a concat's tensor in DRAM.
+  for (std::size_t c = 0; c < n; ++c) {
+    const Layer& l = net.layers()[c];
+    if (l.type != LayerType::Concat) continue;
+    for (std::size_t j = 0; j < l.inputs.size(); ++j) {
+      if (in_concat_tensor(net, static_cast<int>(c), j))
+        bytes[static_cast<std::size_t>(l.inputs[j].index)] = 0;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch& arch) {
+  if (!arch.shared_buffer) return {};
+  const std::vector<std::int64_t> bytes = eligible_bytes(net, arch);
+  std::vector<std::int64_t> at(bytes.size(), -1);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] > 0) at[i] = 0;
+  }
+  return at;
+}
+
+std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch,
+                                            const Schedule& schedule) {
+  if (!arch.shared_buffer) return {};
+  const std::vector<std::int64_t> bytes = eligible_bytes(net, arch);
+  const std::size_t n = bytes.size();
+  std::vector<int> group_of(n, -1);
+  for (std::size_t g = 0; g < schedule.groups.size(); ++g) {
+    for (int li : schedule.groups[g].layers)
+      group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
+  }
+  // The maps that leave their group, with the groups that store and last load them.
+  struct Map {
+    int first = 0, last = 0;
+    std::size_t layer = 0;
+  };
+  std::vector<Map> maps;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bytes[i] == 0 || group_of[i] < 0) continue;
+    int last = group_of[i];
+    for (int c : net.consumers(static_cast<int>(i)))
+      last = std::max(last, group_of[static_cast<std::size_t>(c)]);
+    if (last > group_of[i]) maps.push_back({group_of[i], last, i});
+  }
+  std::stable_sort(maps.begin(), maps.end(),
+                   [](const Map& a, const Map& b) { return a.first < b.first; });
+  std::vector<std::int64_t> at(n, -1);
+  struct Placed {
+    std::int64_t begin = 0, end = 0;
+    int last = 0;
+  };
+  std::vector<Placed> live;  // by address
+  const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
+  for (const Map& m : maps) {
+    // Maps last read before this one is stored are gone (a group's loads precede its stores
+    // only within it, so a map read by group p is still live while group p stores).
+    live.erase(
+        std::remove_if(live.begin(), live.end(), [&](const Placed& p) { return p.last < m.first; }),
+        live.end());
+    std::int64_t addr = 0;
+    for (const Placed& p : live) {
+      if (addr + bytes[m.layer] <= p.begin) break;
+      addr = std::max(addr, ceil_div(p.end, kSharedFmapAlign) * kSharedFmapAlign);
+    }
+    if (addr + bytes[m.layer] > capacity) continue;  // no room: stays in DRAM
+    at[m.layer] = addr;
+    const Placed p{addr, addr + bytes[m.layer], m.last};
+    live.insert(
+        std::upper_bound(live.begin(), live.end(), p,
+                         [](const Placed& a, const Placed& b) { return a.begin < b.begin; }),
+        p);
+  }
+  if (std::all_of(at.begin(), at.end(), [](std::int64_t a) { return a < 0; })) at.clear();
+  return at;
+}
+
+}  // namespace fusim

@@ -1,0 +1,36 @@
+// Feature maps kept in the shared on-chip buffer between groups (docs/multicore.md): a layer's
+// output that a later group reads is stored to the shared buffer and loaded from it, instead of
+// going to DRAM and back, when it fits beside the other maps live at the same time.
+//
+// Which maps can: every layer output that some layer reads and that fits the shared buffer
+// alone, except a concat's tensor and the outputs written straight into one (a concat is a view
+// of its producers' outputs in DRAM: cost/concat_copy.h). Network outputs and inputs stay in
+// DRAM, as do weights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+#include "network/network.h"
+#include "schedule/schedule.h"
+
+namespace fusim {
+
+// Bytes between the starts of two maps in the shared buffer.
+constexpr std::int64_t kSharedFmapAlign = 256;
+
+// What the searches assume while the groups are not known yet: every map that can live in the
+// shared buffer does, at address 0 (the cost model reads only whether a map is there). Empty
+// when the arch has no shared buffer.
+std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch& arch);
+
+// The placement of `schedule`'s maps (Schedule::shared_fmaps): groups run one after another, and
+// a map stored by group p and last read by group q occupies its bytes from p to q. In group
+// order (then layer order), each map that can live in the shared buffer takes the lowest
+// address where it overlaps no map live at the same time, or stays in DRAM when none is free.
+// Empty when no map is placed.
+std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch,
+                                            const Schedule& schedule);
+
+}  // namespace fusim
