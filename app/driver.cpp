@@ -144,6 +144,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
              : o.search.cores == kCoresAuto  ? "auto"
                                              : std::to_string(o.search.cores);
   in.judge = o.judge_by_simulation ? "simulation" : "cost";
+  in.shared_fmaps = o.search.shared_fmaps ? "on" : "off";
   in.max_group_layers = o.search.max_group_layers;
   in.scalesim_depthwise = o.scalesim_depthwise;
   simulate_run(run, o.schedule_in, o.trace);

@@ -160,6 +160,13 @@ const StatSchema<GroupRow>& group_schema() {
               "the cost model's DRAM write bytes for the group",
               [](const G& g) { return g.predicted().ofmap; });
     r.integer(
+        "predicted_shared_read_bytes", "bytes",
+        "the cost model's shared-buffer load bytes for the group (the simulation must match them)",
+        [](const G& g) { return g.cost().shared_read_bytes; }, kJson);
+    r.integer(
+        "predicted_shared_write_bytes", "bytes", "the cost model's shared-buffer store bytes",
+        [](const G& g) { return g.cost().shared_write_bytes; }, kJson);
+    r.integer(
         "predicted_macs", "MACs", "the cost model's PE-array MACs, halo recompute included",
         [](const G& g) { return g.cost().macs; }, kJson);
     r.integer(
@@ -170,7 +177,9 @@ const StatSchema<GroupRow>& group_schema() {
         [](const G& g) { return g.cost().buffer_writes; }, kJson);
     r.integer(
         "predicted_cycles", "cycles",
-        "the cost model's estimate: max(compute, off-chip bytes at the DRAM peak) + launch",
+        "the cost model's estimate: the longest of the busiest core's compute, the memory time "
+        "(off-chip bytes at the DRAM peak, shared-buffer bytes at its ports, all over the "
+        "interconnect) and the slowest core's load-compute-store pipeline, plus the launch",
         [](const G& g) { return g.cost().est_cycles; }, kJson);
     r.after("dram_row_conflicts");
     r.real("dram_gbytes_per_s", decimals(3), "GB/s",
@@ -198,6 +207,9 @@ const StatSchema<RunInputs>& inputs_schema() {
     r.text("cores", "--cores: auto, a number, or default (auto; all cores for none)",
            [](const I& x) { return x.cores; });
     r.text("judge", "--judge: cost or simulation", [](const I& x) { return x.judge; });
+    r.text("shared_fmaps",
+           "--shared-fmaps: on or off (feature maps between groups in the shared buffer)",
+           [](const I& x) { return x.shared_fmaps; });
     r.integer("max_group_layers", "layers", "--max-group-layers",
               [](const I& x) { return x.max_group_layers; });
     r.text("scalesim_depthwise", "--scalesim-depthwise: true or false",

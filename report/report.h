@@ -24,6 +24,7 @@ struct RunInputs {
   std::string arch_file, net_file, schedule_in;
   std::vector<std::string> overrides;  // -p, in order
   std::string fusion, objective, cores, judge;
+  std::string shared_fmaps = "on";
   std::int64_t max_group_layers = 0;
   bool scalesim_depthwise = false;
 };

@@ -29,7 +29,7 @@ def markdown_table(df, decimals=4):
     Debian 12 does not install with pandas): reals with `decimals` places, numbers right-aligned."""
     def cell(v):
         if isinstance(v, float):
-            return "%.*f" % (decimals, v)
+            return "-" if v != v else "%.*f" % (decimals, v)  # NaN: not measured
         return str(v)
     numeric = [pd_is_number(df[c]) for c in df.columns]
     lines = ["| " + " | ".join(str(c) for c in df.columns) + " |",

@@ -4,13 +4,15 @@
 For each network: the cycles of the layer-by-layer baseline on all cores (--fusion none), the
 best core count per layer without fusion (--fusion none --cores auto), fusion on all cores
 without core tuning (--cores 32), the DLFusion tuner (--fusion dlfusion), fusion with a core
-count per group (the default search), Optimus's memory-first objective (--objective bytes), and
+count per group (the default search), the same with every feature map through DRAM
+(--shared-fmaps off), Optimus's memory-first objective (--objective bytes), and
 the reduced oracle (the default search judged by simulation, --judge simulation); speed-ups
 over the baseline, the tuner's and the default's gap to the oracle, how far the default is from
 the roofline bound, and the search times (the summary's). A second table gives how close the
 cost model's cycle estimate comes to the simulated cycles, group by group, over every run made.
 
     /usr/bin/python3 scripts/multicore_table.py [--fusim build/app/fusim] [--docs] [--nets a,b]
+        [--oracle-seconds S]
 
 --docs replaces the tables between the multicore markers of docs/multicore.md. The oracle
 simulates every candidate group on every core count: about an hour for the seven networks on
@@ -41,20 +43,26 @@ RUNS = [  # column, extra options
     ("fused, 32 cores", ["--cores", "32"]),
     ("dlfusion", ["--fusion", "dlfusion"]),
     ("fused, cores auto", []),
+    ("fused, fmaps via DRAM", ["--shared-fmaps", "off"]),
     ("fused, objective bytes", ["--objective", "bytes"]),
     ("oracle", ["--judge", "simulation"]),
 ]
 SEARCH_TIME = re.compile(r"(?:evaluated|simulated) in ([0-9.]+) s\)")
 
 
-def run(fusim, net, extra):
-    """report.json, the wall time of the whole run and the search's own time (the summary's)."""
+def run(fusim, net, extra, timeout=None):
+    """report.json, the wall time of the whole run and the search's own time (the summary's);
+    None when the run took longer than `timeout` seconds."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        p = subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"),
-                            "--net", os.path.join(ROOT, "workloads", net + ".yaml"),
-                            "--out", os.path.join(out, "r")] + extra,
-                           check=True, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        try:
+            p = subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"),
+                                "--net", os.path.join(ROOT, "workloads", net + ".yaml"),
+                                "--out", os.path.join(out, "r")] + extra,
+                               check=True, stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
         wall = time.perf_counter() - start
         m = SEARCH_TIME.search(p.stdout)
         with open(os.path.join(out, "r", "report.json")) as f:
@@ -82,7 +90,10 @@ def main():
     ap.add_argument("--nets", default=",".join(NETS), help="comma-separated workload names")
     ap.add_argument("--reuse-oracle", action="store_true",
                     help="the oracle's figures from docs/multicore.md (checked, see above)")
+    ap.add_argument("--oracle-seconds", type=float, default=None,
+                    help="stop an oracle run after this many seconds (its cells are then -)")
     a = ap.parse_args()
+    unfinished = []
     if a.reuse_oracle:
         old_cycles, old_compare = previous_tables()
     rows, ratios = [], []
@@ -97,7 +108,12 @@ def main():
                 row["oracle"] = int(old_cycles.loc[net, "oracle"])
                 row["oracle search s"] = float(old_compare.loc[net, "oracle search s"])
                 continue
-            rep, wall, search = run(a.fusim, net, extra)
+            got = run(a.fusim, net, extra, a.oracle_seconds if name == "oracle" else None)
+            if got is None:
+                unfinished.append(net)
+                row["oracle"] = row["oracle search s"] = float("nan")
+                continue
+            rep, wall, search = got
             row[name] = rep["cycles"]
             if name == "fused, cores auto":
                 row["x of roofline"] = rep["x_of_roofline"]
@@ -122,7 +138,8 @@ def main():
         print(net, "done", file=sys.stderr)
     df = pd.DataFrame(rows)
     cycles = df[["network", "baseline", "none, cores auto", "fused, 32 cores", "dlfusion",
-                 "fused, cores auto", "fused, objective bytes", "oracle", "x of roofline"]]
+                 "fused, cores auto", "fused, fmaps via DRAM", "fused, objective bytes",
+                 "oracle", "x of roofline"]]
     compare = df[["network", "speed-up none auto", "speed-up dlfusion", "speed-up fused auto",
                   "speed-up oracle", "dlfusion vs oracle %", "default vs oracle %",
                   "dlfusion search s", "search s", "oracle search s", "wall s"]].rename(
@@ -135,7 +152,11 @@ def main():
     reused = ("The oracle's cycles and search times are those of the previous full run "
               "(`--reuse-oracle`: the default search's cycles are unchanged since).\n\n"
               if a.reuse_oracle else "")
-    text = (reused + "Cycles on configs/mlu.yaml (batch 1, detailed DRAM):\n\n" +
+    if unfinished:
+        reused += ("The oracle did not finish within %g s (`--oracle-seconds`) on %s: its cells "
+                   "are -.\n\n" % (a.oracle_seconds, ", ".join(unfinished)))
+    text = (reused + "Cycles on configs/mlu.yaml (batch 1, detailed DRAM; fmaps via DRAM: "
+            "`--shared-fmaps off`):\n\n" +
             markdown_table(cycles, 2) +
             "\nSpeed-ups over the baseline, gaps to the oracle and search times (seconds, as "
             "the summary prints them; wall: the whole default run):\n\n" +

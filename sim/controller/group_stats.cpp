@@ -16,6 +16,12 @@ const StatSchema<GroupStats>& GroupStats::schema() {
               [](const G& g) { return g.traffic.read(); });
     r.integer("offchip_write_bytes", "bytes", "bytes the group wrote to DRAM (output fmaps)",
               [](const G& g) { return g.traffic.ofmap_write; });
+    r.integer("shared_read_bytes", "bytes",
+              "feature-map bytes the group loaded from the shared buffer (on chip)",
+              [](const G& g) { return g.actions.shared_buffer.read; });
+    r.integer("shared_write_bytes", "bytes",
+              "feature-map bytes the group stored to the shared buffer (on chip)",
+              [](const G& g) { return g.actions.shared_buffer.write; });
     r.integer(
         "weight_read_bytes", "bytes", "weight bytes the group read from DRAM",
         [](const G& g) { return g.traffic.weight_read; }, kCsv);
