@@ -4,8 +4,9 @@
 table between the fusion-table markers in docs/fusion.md.
 
 The arch is configs/mlu.yaml with one core (Optimus models one accelerator) and a total on-chip
-buffer of S bytes split input S/4, weight S/2, output S/4; the searches minimise off-chip bytes
-(--objective bytes, Optimus's memory-optimal objective).
+buffer of S bytes split input S/4, weight S/2, output S/4, and no feature maps kept in the
+shared buffer (--shared-fmaps off: Optimus's accelerator has only those buffers); the searches
+minimise off-chip bytes (--objective bytes, Optimus's memory-optimal objective).
 
     /usr/bin/python3 scripts/fusion_table.py [--fusim build/app/fusim] [--docs]
 """
@@ -27,7 +28,8 @@ def run(fusim, net, kib, algorithm):
     size = kib * 1024
     with tempfile.TemporaryDirectory() as out:
         cmd = [fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"), "--net", net,
-               "--fusion", algorithm, "--objective", "bytes", "--quiet", "--out", out,
+               "--fusion", algorithm, "--objective", "bytes", "--shared-fmaps", "off",
+               "--quiet", "--out", out,
                "-p", "cores.count=1",
                "-p", f"cores.buffers.input.capacity_bytes={size // 4}",
                "-p", f"cores.buffers.weight.capacity_bytes={size // 2}",
