@@ -16,9 +16,10 @@ CHAIN such layers (cell_networks: `layer` a 3x3 conv C->C, `pointwise` a 1x1 con
 `depthwise` a 3x3 depthwise conv, `pool` a 3x3 max pool, `eltwise` an add, `fc` ops/C inputs to C
 outputs, which has no chain):
   - each single layer runs with `--fusion none --cores N` for every N of `core_counts`;
-  - each chain with `--fusion optimal --cores N --max-group-layers CHAIN` (the default cycles
-    objective), kept at N only when report.json's groups are one group of the whole chain on N
-    cores, else null at N.
+  - each chain with `--fusion optimal --cores N --max-group-layers CHAIN --shared-fmaps off`
+    (the default cycles objective), kept at N only when report.json's groups are one group of
+    the whole chain on N cores, else null at N. With its maps through DRAM, as the tuner's
+    charge for a group's boundary maps assumes (docs/dlfusion.md says why).
 A cell whose layer cannot be built (fewer operations than one pixel of the channels, an input
 over MAX_SIDE pixels a side or MAX_ELEMENTS elements, an fc of over MAX_FC_WEIGHTS weights) or
 whose every run failed is left out; the tuner interpolates between the measured cells. Needs
@@ -154,9 +155,9 @@ def run_fusim(fusim, arch, net_text, args, quiet=True, timeout=None):
 
 def measure(fusim, arch, cores, kind, text):
     """Cycles per core count: a single layer's with `--fusion none --cores N`; a chain's fused
-    with `--fusion optimal --cores N --max-group-layers CHAIN` (the default cycles objective),
-    kept at N only when the search made one group of the whole chain on N cores (fusim has no
-    "fuse these" switch)."""
+    with `--fusion optimal --cores N --max-group-layers CHAIN --shared-fmaps off` (the default
+    cycles objective), kept at N only when the search made one group of the whole chain on N
+    cores (fusim has no "fuse these" switch)."""
     out = {}
     for n in cores:
         if kind in SINGLES:
@@ -165,7 +166,8 @@ def measure(fusim, arch, cores, kind, text):
                 out[n] = rep["cycles"]
         else:
             rep = run_fusim(fusim, arch, text, ["--fusion", "optimal", "--cores", str(n),
-                                                "--max-group-layers", str(CHAIN)])
+                                                "--max-group-layers", str(CHAIN),
+                                                "--shared-fmaps", "off"])
             g = rep["groups"] if rep is not None else []
             if len(g) == 1 and len(g[0]["layers"]) == CHAIN and g[0]["cores"] == n:
                 out[n] = rep["cycles"]
