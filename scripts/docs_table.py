@@ -28,6 +28,8 @@ def markdown_table(df, decimals=4):
     """A pandas DataFrame as a Markdown table (pandas' own to_markdown needs tabulate, which
     Debian 12 does not install with pandas): reals with `decimals` places, numbers right-aligned."""
     def cell(v):
+        if v is None or type(v).__name__ == "NAType":  # pandas' missing value
+            return "-"
         if isinstance(v, float):
             return "-" if v != v else "%.*f" % (decimals, v)  # NaN: not measured
         return str(v)

@@ -137,6 +137,7 @@ def main():
         rows.append(row)
         print(net, "done", file=sys.stderr)
     df = pd.DataFrame(rows)
+    df["oracle"] = df["oracle"].astype("Int64")  # whole cycles, - where it did not finish
     cycles = df[["network", "baseline", "none, cores auto", "fused, 32 cores", "dlfusion",
                  "fused, cores auto", "fused, fmaps via DRAM", "fused, objective bytes",
                  "oracle", "x of roofline"]]
