@@ -137,6 +137,12 @@ class Tuner {
       case LayerType::Pool:
         return DlfusionKind::Pool;
       case LayerType::Add:
+      case LayerType::Sub:
+      case LayerType::Mul:
+      case LayerType::Div:
+      case LayerType::Max:
+      case LayerType::Min:
+      case LayerType::Activation:
       case LayerType::Concat:  // costs nothing (see the constructor)
         return DlfusionKind::Eltwise;
     }
