@@ -19,7 +19,7 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
   const auto archs = fusim::test::yaml_files("configs");
   const auto nets = fusim::test::yaml_files("workloads");
   REQUIRE(archs.size() >= 3);
-  REQUIRE(nets.size() >= 9);
+  REQUIRE(nets.size() >= 11);
   for (const auto& arch : archs) {
     for (const auto& net : nets) {
       // The oracle only on the networks it accepts (the tiny ones); it refuses the others.
