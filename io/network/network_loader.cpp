@@ -41,6 +41,9 @@ void parse_activation(YamlMap& m, Layer& l, bool required) {
     m.fail("activation", "an activation layer needs a function other than none");
   constexpr double kBound = 1e30;
   if (l.activation == Activation::Clip) {
+    // Both keys are valid here: neither is reported as a misspelling of the other when absent.
+    m.allow("clip_min");
+    m.allow("clip_max");
     l.clip_min = m.get_double("clip_min", -kBound, kBound);
     l.clip_max = m.get_double("clip_max", -kBound, kBound);
     if (!(l.clip_min < l.clip_max)) {

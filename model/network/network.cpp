@@ -341,7 +341,9 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     const std::size_t arity = l.inputs.size();
     auto need_inputs = [&](std::size_t lo, std::size_t hi) {
       if (arity < lo || arity > hi) {
-        fail(std::string("a ") + to_string(l.type) + " layer takes " +
+        const std::string type = to_string(l.type);
+        fail(std::string(type == "activation" || type == "add" ? "an " : "a ") + type +
+             " layer takes " +
              (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
              " input(s), got " + std::to_string(arity));
       }
