@@ -143,6 +143,23 @@ class Net:
     def mul(self, name, inputs):
         return self.add_layer(name, "mul", inputs)
 
+    def inverted_residual(self, p, x, cin, hidden, cout, kernel, stride, act, se=None):
+        """MobileNetV2's block, also MobileNetV3's and EfficientNet's: a 1x1 expansion to
+        `hidden` channels (when it differs from `cin`), a depthwise kernel x kernel conv, both
+        with `act`; squeeze-excitation when `se` = (squeeze channels, inner activation, gate
+        activation); a linear 1x1 projection; a residual add when the shape is kept."""
+        block_in = x
+        if hidden != cin:
+            x = self.conv(p + "expand", hidden, 1, activation=act, inputs=x)
+        x = self.conv(p + "dw", hidden, kernel, stride=stride, padding=kernel // 2,
+                      groups=hidden, activation=act, inputs=x)
+        if se:
+            x = self.squeeze_excite(p, x, *se)
+        x = self.conv(p + "project", cout, 1, inputs=x)
+        if stride == 1 and cin == cout:
+            x = self.add(p + "add", [block_in, x])
+        return x
+
     def squeeze_excite(self, prefix, x, squeeze, inner, gate):
         """Squeeze-and-excitation on x: global average pool, 1x1 conv to `squeeze` channels
         with bias and `inner` activation, 1x1 conv back with bias and the `gate` activation,
@@ -237,17 +254,7 @@ def mobilenetv2():
     for t, c, n, s in cfg:
         for i in range(n):
             stride = s if i == 0 else 1
-            hidden = cin * t
-            p = "b%d_" % b
-            x = prev
-            if t != 1:
-                x = net.conv(p + "expand", hidden, 1, activation="relu6", inputs=x)
-            x = net.conv(p + "dw", hidden, 3, stride=stride, padding=1, groups=hidden,
-                         activation="relu6", inputs=x)
-            x = net.conv(p + "project", c, 1, inputs=x)
-            if stride == 1 and cin == c:
-                x = net.add(p + "add", [prev, x])
-            prev = x
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, stride, "relu6")
             cin = c
             b += 1
     net.conv("conv_last", 1280, 1, activation="relu6", inputs=prev)
@@ -577,18 +584,8 @@ def efficientnet_b0():
     for t, k, s, c, n in cfg:
         for i in range(n):
             stride = s if i == 0 else 1
-            hidden = cin * t
-            p = "b%d_" % b
-            x = prev
-            if t != 1:
-                x = net.conv(p + "expand", hidden, 1, activation="silu", inputs=x)
-            x = net.conv(p + "dw", hidden, k, stride=stride, padding=k // 2, groups=hidden,
-                         activation="silu", inputs=x)
-            x = net.squeeze_excite(p, x, max(1, cin // 4), "silu", "sigmoid")
-            x = net.conv(p + "project", c, 1, inputs=x)
-            if stride == 1 and cin == c:
-                x = net.add(p + "add", [prev, x])
-            prev = x
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, k, stride, "silu",
+                                         (max(1, cin // 4), "silu", "sigmoid"))
             cin = c
             b += 1
     net.conv("head", 1280, 1, activation="silu", inputs=prev)
@@ -639,18 +636,8 @@ def mobilenetv3_large():
     cin = 16
     prev = "stem"
     for b, (k, exp, c, se, act, stride) in enumerate(cfg):
-        p = "b%d_" % b
-        x = prev
-        if exp != cin:
-            x = net.conv(p + "expand", exp, 1, activation=act, inputs=x)
-        x = net.conv(p + "dw", exp, k, stride=stride, padding=k // 2, groups=exp,
-                     activation=act, inputs=x)
-        if se:
-            x = net.squeeze_excite(p, x, _make_divisible(exp // 4), "relu", "hardsigmoid")
-        x = net.conv(p + "project", c, 1, inputs=x)
-        if stride == 1 and cin == c:
-            x = net.add(p + "add", [prev, x])
-        prev = x
+        gate = (_make_divisible(exp // 4), "relu", "hardsigmoid") if se else None
+        prev = net.inverted_residual("b%d_" % b, prev, cin, exp, c, k, stride, act, gate)
         cin = c
     net.conv("head", 960, 1, activation="hardswish", inputs=prev)
     net.pool("avgpool", "avg", global_=True)

@@ -28,6 +28,8 @@ Supported operators (default ONNX domain):
   Mul(x, HardSigmoid(x))       -> activation hardswish (alpha 1/6, beta 0.5)
   Div(x, s) -> Erf -> Add(1) ->
   Mul(x, .) -> Mul(0.5)        -> activation gelu (the Erf form; the Mul factors in any order)
+  Clip(x + 3, 0, 6) / 6        -> activation hardsigmoid (/ 6 or * 1/6)
+  x * Clip(x + 3, 0, 6) / 6    -> activation hardswish (the / 6 before or after the x *)
   ReduceMean over H and W      -> pool avg global (keepdims 0 or 1)
   BatchNormalization           -> folded into the preceding conv (bias: true)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
@@ -330,6 +332,12 @@ class Importer:
             try:
                 if node.domain not in ("", "ai.onnx"):
                     raise Unsupported("operator domain '%s' is not supported" % node.domain)
+                if id(node) in self.pattern_of:  # the last node of a matched pattern
+                    act, x, readers = self.pattern_of[id(node)]
+                    self.apply_activation(node, index, x, node.output[0], act, readers=readers)
+                    continue
+                if id(node) in self.in_pattern:
+                    continue
                 handler = getattr(self, "op_" + node.op_type, None)
                 if handler is None:
                     raise Unsupported("unsupported operator")
@@ -489,8 +497,7 @@ class Importer:
         mul = readers[0]
         if mul.op_type != "Mul" or sorted(mul.input) != sorted([x, y]) or x == y:
             return None
-        self.pattern_of[id(mul)] = (act, x, [node, mul])
-        self.in_pattern.add(id(node))
+        self.match(act, x, [node, mul])
         return mul
 
     def op_Sigmoid(self, node, index):
@@ -550,22 +557,74 @@ class Importer:
                 return False
         else:
             return False
-        self.pattern_of[id(m2)] = ("gelu", x, [div, erf, add, m1, m2])
-        for n in (erf, add, m1):
-            self.in_pattern.add(id(n))
+        self.match("gelu", x, [div, erf, add, m1, m2])
         return True
 
+    def match(self, act, x, nodes):
+        """nodes (in graph order) compute activation `act` of tensor x: the last one applies it
+        (run()), the others do nothing."""
+        readers = sum(1 for n in nodes for t in n.input if t == x)
+        self.pattern_of[id(nodes[-1])] = (act, x, readers)
+        self.in_pattern.update(id(n) for n in nodes[:-1])
+
+    def clip_bounds(self, node):
+        """Clip's (min, max), from attributes (opset < 11) or constant inputs; None when
+        absent or not constant."""
+        a = attrs_of(node)
+        lo, hi = a.get("min"), a.get("max")
+        for i, name in ((1, "lo"), (2, "hi")):
+            if len(node.input) > i and node.input[i]:
+                v = self.scalar(node.input[i])
+                if v is None:
+                    return None, None
+                lo, hi = (v, hi) if name == "lo" else (lo, v)
+        return lo, hi
+
+    def sixth(self, node, t):
+        """True when node divides t by 6 or multiplies it by 1/6."""
+        k = self.const_operand(node, t)
+        if k is None or node.input[0] != t and node.op_type == "Div":
+            return False
+        return (node.op_type == "Div" and abs(k - 6) < 1e-6) or \
+            (node.op_type == "Mul" and abs(k - 1 / 6) < 1e-6)
+
+    def match_hard(self, add):
+        """hardsigmoid(x) = clip(x + 3, 0, 6) / 6 and hardswish(x) = x * that (the division
+        before or after the multiply; / 6 or * 1/6), as other exporters write them. `add` is
+        the Add(x, 3)."""
+        x = [t for t in add.input if t not in self.consts]
+        if len(x) != 1 or len(add.input) != 2 or \
+                abs((self.const_operand(add, x[0]) or 0) - 3) > 1e-6:
+            return False
+        x = x[0]
+        clip = self.only_reader(add.output[0], "Clip")
+        if not clip or self.clip_bounds(clip) != (0, 6):
+            return False
+        c = clip.output[0]
+        readers = self.readers.get(c, [])
+        if len(readers) != 1 or self.consumers.get(c, 0) != 1:
+            return False
+        nxt = readers[0]
+        if nxt.op_type in ("Div", "Mul") and self.sixth(nxt, c):  # clip(x + 3, 0, 6) / 6
+            h = nxt.output[0]
+            mul = self.only_reader(h, "Mul")
+            if mul and sorted(mul.input) == sorted([x, h]):
+                self.match("hardswish", x, [add, clip, nxt, mul])
+            else:
+                self.match("hardsigmoid", x, [add, clip, nxt])
+            return True
+        if nxt.op_type == "Mul" and sorted(nxt.input) == sorted([x, c]):  # x * clip(...), / 6
+            last = self.readers.get(nxt.output[0], [])
+            if len(last) == 1 and self.consumers.get(nxt.output[0], 0) == 1 and \
+                    last[0].op_type in ("Div", "Mul") and self.sixth(last[0], nxt.output[0]):
+                self.match("hardswish", x, [add, clip, nxt, last[0]])
+                return True
+        return False
+
     def op_Erf(self, node, index):
-        if id(node) not in self.in_pattern:
-            raise Unsupported("Erf outside the GELU pattern x * 0.5 * (1 + erf(x / sqrt(2)))")
+        raise Unsupported("Erf outside the GELU pattern x * 0.5 * (1 + erf(x / sqrt(2)))")
 
     def op_Mul(self, node, index):
-        if id(node) in self.pattern_of:
-            act, x, _ = self.pattern_of[id(node)]
-            self.apply_activation(node, index, x, node.output[0], act, readers=2)
-            return
-        if id(node) in self.in_pattern:
-            return
         self.binary(node, index, "mul")
 
     def op_Sub(self, node, index):
@@ -622,9 +681,9 @@ class Importer:
         self.apply_activation(node, index, node.input[0], node.output[0], act, params)
 
     def op_Add(self, node, index):
-        if id(node) in self.in_pattern:
-            return
         x, y = node.input[0], node.input[1]
+        if self.match_hard(node):
+            return
         if (x in self.consts) != (y in self.consts):
             t, b = (y, x) if x in self.consts else (x, y)
             self.fold_bias(t, self.consts[b], node.output[0])

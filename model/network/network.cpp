@@ -84,6 +84,10 @@ bool is_elementwise_binary(LayerType t) {
   }
 }
 
+bool is_pointwise(LayerType t) {
+  return is_elementwise_binary(t) || t == LayerType::Activation;
+}
+
 std::int64_t activation_ops_per_element(Activation a) {
   switch (a) {
     case Activation::None:
@@ -162,6 +166,8 @@ std::int64_t Layer::params() const {
 }
 
 std::int64_t Layer::vector_ops_per_item() const {
+  if (is_pointwise(type))
+    return out_shape.elements() * pointwise_ops_per_element() + activation_ops_per_item();
   switch (type) {
     case LayerType::Conv:
       return (is_depthwise() ? macs_per_item() : 0) + activation_ops_per_item();
@@ -169,14 +175,6 @@ std::int64_t Layer::vector_ops_per_item() const {
       return (global_pool ? in_shapes.at(0).elements()
                           : out_shape.elements() * kernel_h * kernel_w) +
              activation_ops_per_item();
-    case LayerType::Add:
-    case LayerType::Sub:
-    case LayerType::Mul:
-    case LayerType::Div:
-    case LayerType::Max:
-    case LayerType::Min:
-    case LayerType::Activation:
-      return out_shape.elements() * pointwise_ops_per_element() + activation_ops_per_item();
     case LayerType::Concat:
       return 0;
     default:

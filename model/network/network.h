@@ -31,6 +31,9 @@ const char* to_string(LayerType t);
 const char* to_string(Activation a);
 // True for the element-wise layers with broadcasting (add, sub, mul, div, max, min).
 bool is_elementwise_binary(LayerType t);
+// True for those and activation layers: each output element is computed from the same element
+// of each input (or element 0 along a dimension the input broadcasts), on the vector unit.
+bool is_pointwise(LayerType t);
 
 // Vector-unit operations per element of an activation function (docs/network-format.md,
 // "Activations"): sigmoid and tanh are one table lookup; silu and gelu a lookup and a multiply;

@@ -138,7 +138,7 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
 }
 
 bool LayerGeometry::reads_pointwise() const {
-  return is_elementwise_binary(layer_->type) || layer_->type == LayerType::Activation;
+  return is_pointwise(layer_->type);
 }
 
 std::int64_t LayerGeometry::pointwise_rows(int i, std::int64_t r0, std::int64_t r1) const {
@@ -273,20 +273,13 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.kind = WorkKind::Elementwise;
       w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
       break;
-    case LayerType::Add:
-    case LayerType::Sub:
-    case LayerType::Mul:
-    case LayerType::Div:
-    case LayerType::Max:
-    case LayerType::Min:
-    case LayerType::Activation: {
-      w.kind = WorkKind::Elementwise;
-      w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());
-      break;
-    }
     case LayerType::Concat:
       w.kind = WorkKind::Elementwise;
       return w;
+    default:  // element-wise and activation layers (is_pointwise)
+      w.kind = WorkKind::Elementwise;
+      w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());
+      break;
   }
   // The activation attribute: in an Elementwise tile's operations, or a Gemm tile's epilogue.
   const std::int64_t act = activation_ops_per_element(l.activation, l.type);

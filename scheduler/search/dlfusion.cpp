@@ -136,14 +136,8 @@ class Tuner {
         return DlfusionKind::Fc;
       case LayerType::Pool:
         return DlfusionKind::Pool;
-      case LayerType::Add:
-      case LayerType::Sub:
-      case LayerType::Mul:
-      case LayerType::Div:
-      case LayerType::Max:
-      case LayerType::Min:
-      case LayerType::Activation:
-      case LayerType::Concat:  // costs nothing (see the constructor)
+      default:  // element-wise and activation layers; concat, which costs nothing (see the
+                // constructor)
         return DlfusionKind::Eltwise;
     }
     return DlfusionKind::Layer;

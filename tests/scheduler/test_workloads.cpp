@@ -57,3 +57,35 @@ TEST_CASE("MobileNetV2 shapes and layer kinds", "[workloads]") {
   CHECK(adds == 10);       // residual connections where stride 1 and channels match
   CHECK(net.layers().back().out_shape == fusim::Shape{1000, 1, 1});
 }
+
+TEST_CASE("EfficientNet-B0 and MobileNetV3-Large: squeeze-excitation blocks", "[workloads]") {
+  struct Expect {
+    const char* file;
+    int se_blocks;
+    fusim::Activation gate;
+  };
+  for (const Expect& e :
+       {Expect{"workloads/efficientnet_b0.yaml", 16, fusim::Activation::Sigmoid},
+        Expect{"workloads/mobilenetv3_large.yaml", 8, fusim::Activation::HardSigmoid}}) {
+    INFO(e.file);
+    const fusim::Network net = fusim::load_network(src(e.file));
+    int gates = 0;
+    for (const auto& l : net.layers()) {
+      if (l.type != fusim::LayerType::Mul) continue;
+      ++gates;
+      // The block's map times its [C, 1, 1] gate, a 1x1 conv with the gate's function whose
+      // input comes from the global average pool of that same map.
+      REQUIRE(l.inputs.size() == 2);
+      const fusim::Layer& map = net.layer(l.inputs[0].index);
+      const fusim::Layer& gate = net.layer(l.inputs[1].index);
+      CHECK(gate.out_shape == fusim::Shape{map.out_shape.c, 1, 1});
+      CHECK(gate.activation == e.gate);
+      const fusim::Layer& pool = net.layer(net.layer(gate.inputs[0].index).inputs[0].index);
+      CHECK(pool.global_pool);
+      CHECK(pool.inputs[0].index == l.inputs[0].index);
+      CHECK(l.out_shape == map.out_shape);
+      CHECK(l.vector_ops_per_item() == map.out_shape.elements());
+    }
+    CHECK(gates == e.se_blocks);
+  }
+}

@@ -221,17 +221,23 @@ class OnnxImportTest(unittest.TestCase):
             self.assertEqual(got[name], exp[name], name)
         return exp
 
-    def run_fusim(self, yaml_path, exp):
+    def fusim_report(self, yaml_path):
+        """fusim's report.json for the network, or None without FUSIM_BIN."""
         fusim = os.environ.get("FUSIM_BIN")
         if not fusim:
-            self.skipTest("FUSIM_BIN not set")
+            return None
         out = os.path.join(self.tmp, "out")
         p = subprocess.run([fusim, "--arch", ARCH, "--net", yaml_path, "--out", out, "--quiet"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, cwd=ROOT)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(os.path.join(out, "report.json")) as f:
-            report = json.load(f)
+            return json.load(f)
+
+    def run_fusim(self, yaml_path, exp):
+        report = self.fusim_report(yaml_path)
+        if report is None:
+            self.skipTest("FUSIM_BIN not set")
         self.assertEqual(report["macs"], sum(e[2] for e in exp.values()))
         self.assertEqual(report["params"], sum(e[3] for e in exp.values()))
         layers = {l["name"]: l for l in report["layers"]}
@@ -400,8 +406,9 @@ class OperatorImportTest(unittest.TestCase):
     setUp = OnnxImportTest.setUp
     tearDown = OnnxImportTest.tearDown
     import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
 
-    def check(self, model, expected, opset_model=True):
+    def check(self, model, expected):
         """Imports `model`; `expected`: layer name -> (type, activation, [C, H, W], macs,
         params, vector operations). Checks the YAML, then fusim's report.json."""
         net, path, _ = self.import_ok(model)
@@ -412,16 +419,9 @@ class OperatorImportTest(unittest.TestCase):
             self.assertEqual([by[name]["type"], by[name].get("activation", "none")], [kind, act],
                              name)
             self.assertEqual(shapes[name], [kind, shape, macs, params], name)
-        fusim = os.environ.get("FUSIM_BIN")
-        if not fusim:
+        report = self.fusim_report(path)
+        if report is None:
             return net
-        out = os.path.join(self.tmp, "out")
-        p = subprocess.run([fusim, "--arch", ARCH, "--net", path, "--out", out, "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True, cwd=ROOT)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        with open(os.path.join(out, "report.json")) as f:
-            report = json.load(f)
         layers = {l["name"]: l for l in report["layers"]}
         for name, (kind, _, shape, macs, params, ops) in expected.items():
             got = layers[name]
@@ -515,6 +515,39 @@ class OperatorImportTest(unittest.TestCase):
             "project": ("conv", "none", [8, 4, 4], 8 * 16 * 24, 8 * 24, 0),
             "shared_hs": ("activation", "hardswish", [8, 4, 4], 0, 0,
                           self.act_ops("hardswish", 8 * 16, layer=True)),
+        })
+
+    def test_hardswish_decomposed_forms(self):
+        """HardSwish and HardSigmoid as other exporters write them: x * clip(x + 3, 0, 6) / 6
+        with the division first (folds into its conv) or last, by 6 or times 1/6 (on a network
+        input: a layer); clip(x + 3, 0, 6) / 6 as an SE gate (folds into its conv)."""
+        N = helper.make_node
+        c = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)  # noqa: E731
+        inits = [init("w", [8, 8, 1, 1], 1), init("w2", [8, 8, 1, 1], 2), c("three", 3.0),
+                 c("zero", 0.0), c("six", 6.0), c("sixth", 1.0 / 6)]
+        nodes = [N("Conv", ["x", "w"], ["h"], name="conv", kernel_shape=[1, 1]),
+                 N("Add", ["h", "three"], ["h1"], name="a1"),
+                 N("Clip", ["h1", "zero", "six"], ["h2"], name="c1"),
+                 N("Div", ["h2", "six"], ["h3"], name="d1"),
+                 N("Mul", ["h", "h3"], ["y"], name="hs1"),
+                 N("Add", ["three", "x"], ["x1"], name="a2"),
+                 N("Clip", ["x1", "zero", "six"], ["x2"], name="c2"),
+                 N("Mul", ["x2", "x"], ["x3"], name="m2"),
+                 N("Mul", ["x3", "sixth"], ["z"], name="hs2"),
+                 N("Conv", ["y", "w2"], ["g"], name="gate_conv", kernel_shape=[1, 1]),
+                 N("Add", ["g", "three"], ["g1"], name="a3"),
+                 N("Clip", ["g1", "zero", "six"], ["g2"], name="c3"),
+                 N("Div", ["g2", "six"], ["g3"], name="d3"),
+                 N("Mul", ["z", "g3"], ["o"], name="gated")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])], [vinfo("o", [1, 8, 4, 4])], inits)
+        e = 8 * 16
+        self.check(model, {
+            "conv": ("conv", "hardswish", [8, 4, 4], e * 8, 64, self.act_ops("hardswish", e)),
+            "hs2": ("activation", "hardswish", [8, 4, 4], 0, 0,
+                    self.act_ops("hardswish", e, True)),
+            "gate_conv": ("conv", "hardsigmoid", [8, 4, 4], e * 8, 64,
+                          self.act_ops("hardsigmoid", e)),
+            "gated": ("mul", "none", [8, 4, 4], 0, 0, e),
         })
 
     def test_gelu_erf_forms(self):
