@@ -168,6 +168,12 @@ Network load_network(const std::string& path) {
       if (l.bias && l.inputs.size() == 2) m.fail("bias", "a gemm of two activations has no bias");
     } else if (type == "concat") {
       l.type = LayerType::Concat;
+      // A concat is a view its producers write into: it computes nothing to run a function on.
+      if (activation_ops_per_element(l.activation, l.type) > 0) {
+        m.fail("activation", std::string("a concat computes nothing: ") + to_string(l.activation) +
+                                 " needs an activation layer reading it (relu, relu6 and clip "
+                                 "are free as attributes)");
+      }
     } else {
       static const std::vector<std::pair<std::string, LayerType>> kOthers = {
           {"add", LayerType::Add},

@@ -29,7 +29,8 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
       std::vector<std::string> algorithms = {"none"};
       if (fs::path(net).filename().string() != "googlenet.yaml") algorithms.push_back("optimal");
 #else
-      std::vector<std::string> algorithms = {"none", "dnnvm", "efficient-s", "online", "optimal"};
+      std::vector<std::string> algorithms = {"none",   "dnnvm",   "efficient-s",
+                                             "online", "optimal", "dlfusion"};
 #endif
       if (fs::path(net).filename().string().rfind("tiny_", 0) == 0) algorithms.push_back("oracle");
       for (const std::string& algorithm : algorithms) {

@@ -232,6 +232,8 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
       {"{name: a, type: mul, inputs: [x, y]}", "layers.a", "each dimension must be equal or 1"},
       {"{name: a, type: sub, inputs: [x, x, x]}", "layers.a", "takes 2 input(s), got 3"},
       {"{name: a, type: div, inputs: [x]}", "layers.a", "takes 2 input(s), got 1"},
+      {"{name: a, type: concat, inputs: [x, y], activation: sigmoid}", "layers[0].activation",
+       "needs an activation layer"},
       {"{name: a, type: activation, activation: tanh, inputs: [x, x]}", "layers.a",
        "an activation layer takes 1 input(s), got 2"},
   };
