@@ -40,8 +40,9 @@ Supported operators (default ONNX domain):
 Folding (batch norm, bias) is done only when the tensor being folded is read by that one node
 alone (and every pass-through on the way from the layer as well); otherwise the node is
 reported. An activation that cannot be folded becomes an activation layer. HardSigmoid's alpha
-and beta are not kept (the cost does not depend on them). Every operator or attribute fusim cannot express is listed on stderr (op
-type and node name) and the script exits with status 2 without writing a file.
+and beta are not kept (the cost does not depend on them). Every operator or attribute fusim
+cannot express is listed on stderr (op type and node name) and the script exits with status 2
+without writing a file.
 
 Exit status: 0 written; 2 unsupported model or bad input; 1 internal error.
 """
@@ -148,7 +149,8 @@ class Importer:
         self.batch = None
         self.batch_override = batch_override
         # Nodes matched as part of a pattern, by id(): the pattern's last node applies it, the
-        # others do nothing. id(last node) -> (activation, x tensor, pattern nodes).
+        # others do nothing. id(last node) -> (activation, x tensor, how many of the pattern's
+        # nodes read x).
         self.pattern_of = {}
         self.in_pattern = set()
 
