@@ -69,6 +69,7 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     ch.waiting_reads.assign(nbanks, 0);
     ch.waiting_writes.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
+    ch.listed.resize(static_cast<std::size_t>(p_.ranks * kClasses));
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
       ch.banks[b].group =
@@ -287,7 +288,7 @@ bool DramController::dispatch(Channel& ch) {
       ch.movable_reads -= ch.waiting_reads[bank];
       ch.movable_writes -= ch.waiting_writes[bank];
     }
-    ch.banks[static_cast<std::size_t>(it->bank)].stale = true;
+    mark_stale(ch, bank);
     ch.changed.push_back(it->bank);
     ++ch.queued_commands;
     if (!it->write) ++ch.queued_read_commands;
@@ -354,7 +355,9 @@ std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
   }
 }
 
-// The next event: a refresh, or a command of a request in the command queues.
+// The next event: a refresh, or a command of a request in the command queues. The same as
+// offering every bank (offer_bank), but each class's list is walked only until a candidate goes
+// at its rank's part of the time: the later ones go no earlier and have larger keys.
 DramController::Event DramController::next_command(const Channel& ch) const {
   Event best;
   if (ch.queued_commands == 0) return best;
@@ -363,10 +366,62 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
+  for (int bi : ch.stale) {
+    if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
+  }
+  ch.stale.clear();
   rank_terms(ch, ch.terms);
-  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
-    if (!ch.commands[bi].empty())
-      offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
+  const DramTick floor = ch.last_cmd + 1;
+  const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int bank, int pos) {
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, bank, pos, key, urgent};
+  };
+  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+    const RankTerms& rt = ch.terms[r];
+    const std::vector<Listed>* lists = &ch.listed[r * kClasses];
+    for (const Listed& e : lists[kReadHit]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].rd_ok, rt.rd});
+      if (b.summary.latest_read_hit > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
+            b.summary.oldest_read_hit);
+      if (t == rt.rd) break;
+    }
+    for (const Listed& e : lists[kWriteHit]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].wr_ok, rt.wr});
+      if (b.summary.latest_write_hit > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
+            b.summary.oldest_write_hit);
+      if (t == rt.wr) break;
+    }
+    // Activates at the same time are all held by tFAW or none is, so their keys go by seq.
+    for (const Listed& e : lists[kAct]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.act_ok, ch.groups[static_cast<std::size_t>(b.group)].act_ok, rt.act});
+      if (b.summary.latest > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      const bool urgent = t == rt.faw;
+      offer(Kind::Act, t, tie_key(urgent, true, false, e.key), urgent, e.bank, b.summary.oldest);
+      if (t == rt.act) break;
+    }
+    for (const Listed& e : lists[kPre]) {
+      const QueueSummary& sm = ch.banks[static_cast<std::size_t>(e.bank)].summary;
+      const DramTick t = std::max(sm.pre_at, floor);
+      offer(Kind::Pre, t, e.key, sm.pre_urgent, e.bank, 0);
+      if (t == floor) break;
+    }
   }
   return best;
 }
@@ -430,6 +485,43 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
     sm.seq_head = q.front().seq;
   }
   b.stale = false;
+  const bool open = b.open_row >= 0;
+  relist(ch, bi, kReadHit, open ? seq_rd : kUnlisted);
+  relist(ch, bi, kWriteHit, open ? seq_wr : kUnlisted);
+  relist(ch, bi, kAct, open ? kUnlisted : seq);
+  relist(ch, bi, kPre, sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted);
+}
+
+void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uint64_t key) const {
+  const Bank& b = ch.banks[bi];
+  std::uint64_t& listed = b.listed[cls];
+  if (listed == key) return;
+  std::vector<Listed>& list =
+      ch.listed[static_cast<std::size_t>(b.rank) * kClasses + static_cast<std::size_t>(cls)];
+  // The entry moves to its new place by shifting the ones in between (a list holds at most a
+  // rank's banks, and a bank's key mostly grows by a few places).
+  std::size_t at;
+  if (listed == kUnlisted) {
+    at = list.size();
+    list.push_back(Listed{key, static_cast<int>(bi)});
+  } else {
+    at = 0;
+    while (list[at].bank != static_cast<int>(bi)) ++at;
+  }
+  listed = key;
+  if (key == kUnlisted) {
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(at));
+    return;
+  }
+  const Listed moved{key, static_cast<int>(bi)};
+  for (; at > 0 && list[at - 1].key > key; --at) list[at] = list[at - 1];
+  for (; at + 1 < list.size() && list[at + 1].key < key; ++at) list[at] = list[at + 1];
+  list[at] = moved;
+}
+
+void DramController::mark_stale(Channel& ch, std::size_t bi) const {
+  ch.banks[bi].stale = true;
+  ch.stale.push_back(static_cast<int>(bi));
 }
 
 // Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
@@ -544,9 +636,10 @@ void DramController::refresh(Channel& ch, int c, int rank) {
     ch.last_cmd = prea;
     ref = prea + t_.tRP;
   }
-  for (Bank& b : ch.banks) {
+  for (std::size_t bi = 0; bi < ch.banks.size(); ++bi) {
+    Bank& b = ch.banks[bi];
     if (b.rank != rank) continue;
-    b.stale = true;
+    mark_stale(ch, bi);
     if (b.open_row >= 0) ++n.precharges, bank_closed(rk, c, prea);
     b.open_row = -1;
     b.hits = 0;
@@ -572,7 +665,7 @@ void DramController::execute(int c) {
   std::vector<Request>& q = ch.commands[static_cast<std::size_t>(e.index)];
   Request& r = q[static_cast<std::size_t>(e.pos)];
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  b.stale = true;  // every command changes its queue or its open row
+  mark_stale(ch, static_cast<std::size_t>(e.index));  // every command changes its queue or row
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   ChannelStats& n = counters_[static_cast<std::size_t>(c)];

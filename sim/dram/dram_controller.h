@@ -123,6 +123,9 @@ class DramController {
     DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
     std::uint64_t seq_head = 0;
   };
+  // The classes of candidate commands a bank's summary holds (next_command's lists).
+  enum Class { kReadHit, kWriteHit, kAct, kPre, kClasses };
+  static constexpr std::uint64_t kUnlisted = std::numeric_limits<std::uint64_t>::max();
   struct Bank {
     std::int64_t open_row = -1;
     std::int64_t hits = 0;  // column commands since the activate
@@ -132,6 +135,8 @@ class DramController {
     // (stale = true); mutable because it changes no result.
     mutable QueueSummary summary;
     mutable bool stale = true;
+    // The order key it has in the channel's list of each class (Channel::listed), or kUnlisted.
+    mutable std::uint64_t listed[kClasses] = {kUnlisted, kUnlisted, kUnlisted, kUnlisted};
   };
   struct Rank {
     DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
@@ -161,6 +166,10 @@ class DramController {
   struct RankTerms {
     DramTick act = 0, faw = 0, rd = 0, wr = 0;
   };
+  struct Listed {
+    std::uint64_t key;  // the order of the bank's candidates of the class: their key or seq
+    int bank;
+  };
   struct Channel {
     std::vector<Bank> banks;
     std::vector<Rank> ranks;
@@ -177,6 +186,13 @@ class DramController {
     std::int64_t drain = 0;    // batch: writes still to send in this drain
     std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
     mutable std::vector<RankTerms> terms;  // scratch of next_command, per rank
+    // Per rank and class (index rank * kClasses + class): the banks with a candidate of that
+    // class, in the order of the oldest's key; kept by summarize. A candidate's time is the
+    // later of its bank's part and its rank's, so once one goes at its rank's part, no later
+    // one of the list can go before it, and next_command's walk stops there.
+    mutable std::vector<std::vector<Listed>> listed;
+    // Banks marked stale since next_command last summarized them (with repeats).
+    mutable std::vector<int> stale;
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -192,6 +208,9 @@ class DramController {
 
   void rank_terms(const Channel& ch, std::vector<RankTerms>& out) const;
   void summarize(const Channel& ch, std::size_t bank) const;
+  // Moves `bank`'s entry in the list of `cls` to order key `key` (kUnlisted: out of the list).
+  void relist(const Channel& ch, std::size_t bank, int cls, std::uint64_t key) const;
+  void mark_stale(Channel& ch, std::size_t bank) const;
   // Both replace `best` by the command of `bank`'s queue that goes before it: consider_bank
   // walks the queue; offer_bank takes it from the summary and falls back to consider_bank when a
   // request of the chosen class arrives after its command time.
