@@ -189,15 +189,29 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
   r.write = s.write;
   r.row = l.row;
   Channel& ch = channels_[static_cast<std::size_t>(l.channel)];
-  // Arrivals come nearly in order (a burst's successor arrives one round trip after its
-  // completion), so the place is found from the back in a step or two.
-  auto& pending = r.write ? ch.pending_writes : ch.pending_reads;
-  auto at = pending.end();
-  while (at != pending.begin() && later(*(at - 1), r)) --at;
-  pending.insert(at, r);
+  (r.write ? ch.pending_writes : ch.pending_reads).insert(r);
   // It can change the channel's next command only if it arrives by then.
   if (ch.next.kind == Kind::None || arrival <= ch.next.time) ch.dirty = true;
   ++st.in_flight;
+}
+
+// Arrivals come nearly in order (a burst's successor arrives one round trip after its
+// completion), so the place is found from the back in a step or two.
+void DramController::Pending::insert(const Request& r) {
+  v_.push_back(r);
+  std::size_t at = v_.size() - 1;
+  for (; at > head_ && later(v_[at - 1], r); --at) v_[at] = v_[at - 1];
+  v_[at] = r;
+}
+
+void DramController::Pending::pop_front() {
+  if (++head_ == v_.size()) {
+    v_.clear();
+    head_ = 0;
+  } else if (head_ >= 64 && 2 * head_ >= v_.size()) {
+    v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 void DramController::burst_done(int id, DramTick t) {
@@ -272,17 +286,19 @@ bool DramController::dispatch(Channel& ch) {
   for (;;) {
     switch_mode(ch);
     if ((ch.write_mode ? ch.movable_writes : ch.movable_reads) == 0) return any;
-    std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+    std::vector<Channel::Queued>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
-    auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
+    auto it = std::find_if(q.begin(), q.end(), [&](const Channel::Queued& r) {
       return ch.full[static_cast<std::size_t>(r.bank)] == 0;
     });
     if (it == q.end()) return any;
     const auto bank = static_cast<std::size_t>(it->bank);
     std::vector<Request>& to = ch.commands[bank];
-    to.push_back(*it);
-    --(it->write ? ch.waiting_writes : ch.waiting_reads)[bank];
-    --(it->write ? ch.movable_writes : ch.movable_reads);
+    const Request& r = ch.slots[static_cast<std::size_t>(it->slot)];
+    to.push_back(r);
+    ch.free_slots.push_back(it->slot);
+    --(r.write ? ch.waiting_writes : ch.waiting_reads)[bank];
+    --(r.write ? ch.movable_writes : ch.movable_reads);
     if (to.size() == depth) {
       ch.full[bank] = 1;
       ch.movable_reads -= ch.waiting_reads[bank];
@@ -291,8 +307,8 @@ bool DramController::dispatch(Channel& ch) {
     mark_stale(ch, bank);
     ch.changed.push_back(it->bank);
     ++ch.queued_commands;
-    if (!it->write) ++ch.queued_read_commands;
-    if (it->write && ch.drain > 0) --ch.drain;
+    if (!r.write) ++ch.queued_read_commands;
+    if (r.write && ch.drain > 0) --ch.drain;
     q.erase(it);
     any = true;
   }
@@ -486,16 +502,17 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
   }
   b.stale = false;
   const bool open = b.open_row >= 0;
-  relist(ch, bi, kReadHit, open ? seq_rd : kUnlisted);
-  relist(ch, bi, kWriteHit, open ? seq_wr : kUnlisted);
-  relist(ch, bi, kAct, open ? kUnlisted : seq);
-  relist(ch, bi, kPre, sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted);
+  const std::uint64_t keys[kClasses] = {
+      open ? seq_rd : kUnlisted, open ? seq_wr : kUnlisted, open ? kUnlisted : seq,
+      sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted};
+  for (int c = 0; c < kClasses; ++c) {
+    if (b.listed[c] != keys[c]) relist(ch, bi, c, keys[c]);
+  }
 }
 
 void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uint64_t key) const {
   const Bank& b = ch.banks[bi];
   std::uint64_t& listed = b.listed[cls];
-  if (listed == key) return;
   std::vector<Listed>& list =
       ch.listed[static_cast<std::size_t>(b.rank) * kClasses + static_cast<std::size_t>(cls)];
   // The entry moves to its new place by shifting the ones in between (a list holds at most a
@@ -590,12 +607,13 @@ bool DramController::admit(Channel& ch, DramTick limit) {
   bool any = false;
   while (!ch.pending_reads.empty() && ch.reads.size() < depth &&
          ch.pending_reads.front().arrival <= limit) {
-    ch.reads.push_back(ch.pending_reads.front());
+    Request r = ch.pending_reads.front();
     ch.pending_reads.pop_front();
-    const auto bank = static_cast<std::size_t>(ch.reads.back().bank);
+    r.queued = std::max(r.arrival, ch.last_cmd);
+    enqueue(ch, ch.reads, r);
+    const auto bank = static_cast<std::size_t>(r.bank);
     ++ch.waiting_reads[bank];
     if (ch.full[bank] == 0) ++ch.movable_reads;
-    ch.reads.back().queued = std::max(ch.reads.back().arrival, ch.last_cmd);
     any = true;
   }
   while (!ch.pending_writes.empty() && ch.writes.size() < depth &&
@@ -603,7 +621,7 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     Request r = ch.pending_writes.front();
     ch.pending_writes.pop_front();
     r.queued = std::max(r.arrival, ch.last_cmd);
-    ch.writes.push_back(r);
+    enqueue(ch, ch.writes, r);
     ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
     if (ch.full[static_cast<std::size_t>(r.bank)] == 0) ++ch.movable_writes;
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
@@ -611,6 +629,19 @@ bool DramController::admit(Channel& ch, DramTick limit) {
     any = true;
   }
   return any;
+}
+
+void DramController::enqueue(Channel& ch, std::vector<Channel::Queued>& q, const Request& r) const {
+  std::int32_t slot;
+  if (!ch.free_slots.empty()) {
+    slot = ch.free_slots.back();
+    ch.free_slots.pop_back();
+    ch.slots[static_cast<std::size_t>(slot)] = r;
+  } else {
+    slot = static_cast<std::int32_t>(ch.slots.size());
+    ch.slots.push_back(r);
+  }
+  q.push_back(Channel::Queued{slot, r.bank});
 }
 
 void DramController::bank_opened(Rank& rk, DramTick t) {
@@ -746,12 +777,12 @@ void DramController::execute(int c) {
   if (p_.page_policy == PagePolicy::Closed) {
     // Auto-precharge unless a queued request still hits this row.
     bool keep = false;
-    const auto hits_row = [&](const auto& queue) {
-      for (const Request& o : queue) keep = keep || (o.bank == done.bank && o.row == done.row);
-    };
-    hits_row(ch.reads);
-    hits_row(ch.writes);
-    hits_row(q);
+    const auto hits = [&](const Request& o) { return o.bank == done.bank && o.row == done.row; };
+    for (const auto* queue : {&ch.reads, &ch.writes}) {
+      for (const Channel::Queued& o : *queue)
+        keep = keep || hits(ch.slots[static_cast<std::size_t>(o.slot)]);
+    }
+    for (const Request& o : q) keep = keep || hits(o);
     if (!keep) {
       bank_closed(rk, c, t);
       b.open_row = -1;

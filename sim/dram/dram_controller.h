@@ -22,7 +22,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <map>
 #include <optional>
@@ -123,6 +122,19 @@ class DramController {
     DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
     std::uint64_t seq_head = 0;
   };
+  // Requests by (arrival, seq), taken from the front: a vector whose taken prefix is dropped once
+  // it is half of it (cheaper than a deque's iterators; an insert moves a few from the back).
+  class Pending {
+   public:
+    bool empty() const { return head_ == v_.size(); }
+    const Request& front() const { return v_[head_]; }
+    void pop_front();
+    void insert(const Request& r);  // in its place by (arrival, seq), searched from the back
+
+   private:
+    std::vector<Request> v_;
+    std::size_t head_ = 0;
+  };
   // The classes of candidate commands a bank's summary holds (next_command's lists).
   enum Class { kReadHit, kWriteHit, kAct, kPre, kClasses };
   static constexpr std::uint64_t kUnlisted = std::numeric_limits<std::uint64_t>::max();
@@ -174,9 +186,16 @@ class DramController {
     std::vector<Bank> banks;
     std::vector<Rank> ranks;
     std::vector<BankGroup> groups;
-    std::vector<Request> reads, writes;                 // the transaction queues, oldest first
-    std::vector<std::vector<Request>> commands;         // per bank: its command queue
-    std::deque<Request> pending_reads, pending_writes;  // not yet arrived, by (arrival, seq)
+    // The transaction queues, oldest first, as each request's place in `slots` and its bank:
+    // dispatch's walk reads only these, and its erase moves little.
+    struct Queued {
+      std::int32_t slot, bank;
+    };
+    std::vector<Queued> reads, writes;
+    std::vector<Request> slots;
+    std::vector<std::int32_t> free_slots;
+    std::vector<std::vector<Request>> commands;  // per bank: its command queue
+    Pending pending_reads, pending_writes;       // not yet admitted
     std::int64_t queued_commands = 0, queued_read_commands = 0;
     std::vector<char> full;  // per bank: its command queue is full (dispatch's walk)
     // Per bank: its requests in the read and in the write queue; and those of banks whose command
@@ -208,7 +227,7 @@ class DramController {
 
   void rank_terms(const Channel& ch, std::vector<RankTerms>& out) const;
   void summarize(const Channel& ch, std::size_t bank) const;
-  // Moves `bank`'s entry in the list of `cls` to order key `key` (kUnlisted: out of the list).
+  // Moves `bank`'s entry in the list of `cls` to a new order key `key` (kUnlisted: out of it).
   void relist(const Channel& ch, std::size_t bank, int cls, std::uint64_t key) const;
   void mark_stale(Channel& ch, std::size_t bank) const;
   // Both replace `best` by the command of `bank`'s queue that goes before it: consider_bank
@@ -222,6 +241,8 @@ class DramController {
   void switch_mode(Channel& ch) const;
   bool dispatch(Channel& ch);  // moves requests to the command queues; false when none moved
   bool admit(Channel& ch, DramTick limit);  // false when nothing entered
+  // Enters `r` into a transaction queue: `q` is ch.reads or ch.writes.
+  void enqueue(Channel& ch, std::vector<Channel::Queued>& q, const Request& r) const;
   void refresh(Channel& ch, int c, int rank);
   // A bank of `rank` opens or closes at `t`: the rank's active-standby time (ChannelStats).
   void bank_opened(Rank& rk, DramTick t);
