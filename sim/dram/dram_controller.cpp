@@ -70,6 +70,7 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     ch.waiting_writes.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
     ch.listed.resize(static_cast<std::size_t>(p_.ranks * kClasses));
+    ch.terms.resize(ch.ranks.size());
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
       ch.banks[b].group =
@@ -198,20 +199,15 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
 // Arrivals come nearly in order (a burst's successor arrives one round trip after its
 // completion), so the place is found from the back in a step or two.
 void DramController::Pending::insert(const Request& r) {
-  v_.push_back(r);
-  std::size_t at = v_.size() - 1;
-  for (; at > head_ && later(v_[at - 1], r); --at) v_[at] = v_[at - 1];
-  v_[at] = r;
-}
-
-void DramController::Pending::pop_front() {
-  if (++head_ == v_.size()) {
-    v_.clear();
-    head_ = 0;
-  } else if (head_ >= 64 && 2 * head_ >= v_.size()) {
-    v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+  if (size_ == ring_.size()) {
+    std::vector<Request> grown(std::max<std::size_t>(16, 2 * ring_.size()));
+    for (std::size_t i = 0; i < size_; ++i) grown[i] = at(i);
+    ring_.swap(grown);
     head_ = 0;
   }
+  std::size_t i = size_++;
+  for (; i > 0 && later(at(i - 1), r); --i) at(i) = at(i - 1);
+  at(i) = r;
 }
 
 void DramController::burst_done(int id, DramTick t) {
@@ -251,7 +247,7 @@ void DramController::compute_next(Channel& ch) {
     if (full) {
       ch.next = next_command(ch);
     } else {
-      rank_terms(ch, ch.terms);
+      rank_terms(ch);
       for (int b : ch.changed) {
         const auto bi = static_cast<std::size_t>(b);
         offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], ch.next);
@@ -386,7 +382,7 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
   }
   ch.stale.clear();
-  rank_terms(ch, ch.terms);
+  rank_terms(ch);
   const DramTick floor = ch.last_cmd + 1;
   const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int bank, int pos) {
     if (t < best.time || (t == best.time && key < best.key))
@@ -442,17 +438,19 @@ DramController::Event DramController::next_command(const Channel& ch) const {
   return best;
 }
 
-void DramController::rank_terms(const Channel& ch, std::vector<RankTerms>& out) const {
+void DramController::rank_terms(const Channel& ch) const {
   const DramTick floor = ch.last_cmd + 1;
-  out.resize(ch.ranks.size());
+  const DramTick rd_bus = std::max(ch.bus_free - t_.tCL, floor);
+  const DramTick wr_bus =
+      std::max(ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor);
+  const DramTick faw = t_.tFAW;
   for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
     const Rank& rk = ch.ranks[r];
-    RankTerms& t = out[r];
-    t.faw = rk.faw[rk.faw_pos] + t_.tFAW;
+    RankTerms& t = ch.terms[r];
+    t.faw = rk.faw[rk.faw_pos] + faw;
     t.act = std::max({rk.act_ok, t.faw, floor});
-    t.rd = std::max({rk.rd_ok, ch.bus_free - t_.tCL, floor});
-    t.wr = std::max(
-        {rk.wr_ok, ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+    t.rd = std::max(rk.rd_ok, rd_bus);
+    t.wr = std::max(rk.wr_ok, wr_bus);
   }
 }
 
@@ -609,7 +607,7 @@ bool DramController::admit(Channel& ch, DramTick limit) {
          ch.pending_reads.front().arrival <= limit) {
     Request r = ch.pending_reads.front();
     ch.pending_reads.pop_front();
-    r.queued = std::max(r.arrival, ch.last_cmd);
+    r.arrival = std::max(r.arrival, ch.last_cmd);
     enqueue(ch, ch.reads, r);
     const auto bank = static_cast<std::size_t>(r.bank);
     ++ch.waiting_reads[bank];
@@ -620,12 +618,12 @@ bool DramController::admit(Channel& ch, DramTick limit) {
          ch.pending_writes.front().arrival <= limit) {
     Request r = ch.pending_writes.front();
     ch.pending_writes.pop_front();
-    r.queued = std::max(r.arrival, ch.last_cmd);
+    r.arrival = std::max(r.arrival, ch.last_cmd);
     enqueue(ch, ch.writes, r);
     ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
     if (ch.full[static_cast<std::size_t>(r.bank)] == 0) ++ch.movable_writes;
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
-    burst_done(r.stream, r.queued);
+    burst_done(r.stream, r.arrival);
     any = true;
   }
   return any;
@@ -748,7 +746,7 @@ void DramController::execute(int c) {
     ch.bus_last_read = true;
     ++n.reads;
     n.bytes_read += done.bytes;
-    latency_[static_cast<std::size_t>(c)].add(end - done.queued);
+    latency_[static_cast<std::size_t>(c)].add(end - done.arrival);
   } else {
     end = t + t_.tCWL + burst_ticks_;
     rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);

@@ -97,8 +97,11 @@ class DramController {
 
  private:
   struct Request {
+    // Its arrival; from its entry into the read or write queue on, the time of that entry (for
+    // the read latency). They differ only when it entered later than it arrived (it waited for
+    // room, or the channel had passed it), and then both are at or before the channel's last
+    // command, earlier than any command to come: no command's time or choice changes.
     DramTick arrival = 0;
-    DramTick queued = 0;  // entry into the read or write queue
     std::uint64_t seq = 0;
     std::int32_t stream = 0;
     std::int32_t bytes = 0;
@@ -122,18 +125,22 @@ class DramController {
     DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
     std::uint64_t seq_head = 0;
   };
-  // Requests by (arrival, seq), taken from the front: a vector whose taken prefix is dropped once
-  // it is half of it (cheaper than a deque's iterators; an insert moves a few from the back).
+  // Requests by (arrival, seq), taken from the front: a ring of a power-of-two size (cheaper
+  // than a deque's iterators; an insert moves a few from the back).
   class Pending {
    public:
-    bool empty() const { return head_ == v_.size(); }
-    const Request& front() const { return v_[head_]; }
-    void pop_front();
+    bool empty() const { return size_ == 0; }
+    const Request& front() const { return ring_[head_]; }
+    void pop_front() {
+      head_ = (head_ + 1) & (ring_.size() - 1);
+      --size_;
+    }
     void insert(const Request& r);  // in its place by (arrival, seq), searched from the back
 
    private:
-    std::vector<Request> v_;
-    std::size_t head_ = 0;
+    Request& at(std::size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    std::vector<Request> ring_;
+    std::size_t head_ = 0, size_ = 0;
   };
   // The classes of candidate commands a bank's summary holds (next_command's lists).
   enum Class { kReadHit, kWriteHit, kAct, kPre, kClasses };
@@ -225,7 +232,7 @@ class DramController {
     bool finished = false;
   };
 
-  void rank_terms(const Channel& ch, std::vector<RankTerms>& out) const;
+  void rank_terms(const Channel& ch) const;  // into ch.terms
   void summarize(const Channel& ch, std::size_t bank) const;
   // Moves `bank`'s entry in the list of `cls` to a new order key `key` (kUnlisted: out of it).
   void relist(const Channel& ch, std::size_t bank, int cls, std::uint64_t key) const;
