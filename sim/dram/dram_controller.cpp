@@ -459,17 +459,21 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
   const Bank& b = ch.banks[bi];
   QueueSummary& sm = b.summary;
   sm = QueueSummary{};
-  // Oldest (smallest seq) and latest arrival of every request, of the read hits and of the
-  // write hits (rows are never negative, so a closed bank has no hits).
+  // Closed, the oldest (smallest seq) and latest arrival of every request; open, those of the
+  // read hits and of the write hits (only these have candidates).
   constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t seq = kNone, seq_rd = kNone, seq_wr = kNone;
-  for (std::size_t i = 0; i < q.size(); ++i) {
+  const bool open = b.open_row >= 0;
+  for (std::size_t i = 0; i < q.size() && !open; ++i) {
     const Request& r = q[i];
     if (r.seq < seq) {
       seq = r.seq;
       sm.oldest = static_cast<int>(i);
     }
     sm.latest = std::max(sm.latest, r.arrival);
+  }
+  for (std::size_t i = 0; i < q.size() && open; ++i) {
+    const Request& r = q[i];
     if (r.row != b.open_row) continue;
     if (r.write) {
       if (r.seq < seq_wr) {
@@ -499,7 +503,6 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
     sm.seq_head = q.front().seq;
   }
   b.stale = false;
-  const bool open = b.open_row >= 0;
   const std::uint64_t keys[kClasses] = {
       open ? seq_rd : kUnlisted, open ? seq_wr : kUnlisted, open ? kUnlisted : seq,
       sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted};
