@@ -284,9 +284,11 @@ bool DramController::dispatch(Channel& ch) {
     if ((ch.write_mode ? ch.movable_writes : ch.movable_reads) == 0) return any;
     std::vector<Channel::Queued>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
-    auto it = std::find_if(q.begin(), q.end(), [&](const Channel::Queued& r) {
-      return ch.full[static_cast<std::size_t>(r.bank)] == 0;
-    });
+    std::size_t& skip = ch.write_mode ? ch.full_writes : ch.full_reads;
+    auto it = std::find_if(
+        q.begin() + static_cast<std::ptrdiff_t>(skip), q.end(),
+        [&](const Channel::Queued& r) { return ch.full[static_cast<std::size_t>(r.bank)] == 0; });
+    skip = static_cast<std::size_t>(it - q.begin());
     if (it == q.end()) return any;
     const auto bank = static_cast<std::size_t>(it->bank);
     std::vector<Request>& to = ch.commands[bank];
@@ -769,6 +771,7 @@ void DramController::execute(int c) {
   n.epoch_bytes[epoch] += done.bytes;
   if (q.size() == static_cast<std::size_t>(p_.command_queue_depth)) {
     ch.full[static_cast<std::size_t>(e.index)] = 0;
+    ch.full_reads = ch.full_writes = 0;
     ch.movable_reads += ch.waiting_reads[static_cast<std::size_t>(e.index)];
     ch.movable_writes += ch.waiting_writes[static_cast<std::size_t>(e.index)];
   }

@@ -199,6 +199,9 @@ class DramController {
       std::int32_t slot, bank;
     };
     std::vector<Queued> reads, writes;
+    // How many requests at the front of each are known to be for banks whose queue is full,
+    // so that dispatch's walk starts after them.
+    std::size_t full_reads = 0, full_writes = 0;
     std::vector<Request> slots;
     std::vector<std::int32_t> free_slots;
     std::vector<std::vector<Request>> commands;  // per bank: its command queue
