@@ -114,8 +114,7 @@ class DramController {
   // request): per class (open: read hits and write hits; closed: all requests) the oldest
   // request's place and the latest arrival. When no request of a class arrives after the class's
   // command time, the oldest of the class is its candidate, so the queue need not be walked per
-  // command. With them, the bank's own part of each candidate's time, so that next_command's scan
-  // over the banks only adds the rank's and the bus's constraints.
+  // command. With them, the bank's own part of a precharge's time.
   struct QueueSummary {
     int oldest_read_hit = -1, oldest_write_hit = -1, oldest = -1;
     DramTick latest_read_hit = -kNever, latest_write_hit = -kNever, latest = -kNever;
