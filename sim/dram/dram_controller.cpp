@@ -373,6 +373,10 @@ std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
 // offering every bank (offer_bank), but each class's list is walked only until a candidate goes
 // at its rank's part of the time: the later ones go no earlier and have larger keys.
 DramController::Event DramController::next_command(const Channel& ch) const {
+  for (int bi : ch.stale) {
+    if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
+  }
+  ch.stale.clear();
   Event best;
   if (ch.queued_commands == 0) return best;
   // Refresh has priority once due.
@@ -380,10 +384,6 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  for (int bi : ch.stale) {
-    if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
-  }
-  ch.stale.clear();
   rank_terms(ch);
   const DramTick floor = ch.last_cmd + 1;
   const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int bank, int pos) {
@@ -800,18 +800,17 @@ void DramController::execute(int c) {
 
 void DramController::advance(DramTick until) {
   for (;;) {
-    int best = -1;
+    const Channel* best = nullptr;
     DramTick best_time = kNever;
-    for (std::size_t c = 0; c < channels_.size(); ++c) {
-      Channel& ch = channels_[c];
+    for (Channel& ch : channels_) {
       if (ch.dirty) compute_next(ch);
       if (ch.next.kind != Kind::None && ch.next.time < best_time) {
         best_time = ch.next.time;
-        best = static_cast<int>(c);
+        best = &ch;
       }
     }
-    if (best < 0 || best_time > until) return;
-    execute(best);
+    if (best == nullptr || best_time > until) return;
+    execute(static_cast<int>(best - channels_.data()));
   }
 }
 
