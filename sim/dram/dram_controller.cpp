@@ -256,7 +256,7 @@ void DramController::compute_next(Channel& ch) {
   }
 }
 
-void DramController::switch_mode(Channel& ch) const {
+[[gnu::always_inline]] inline void DramController::switch_mode(Channel& ch) const {
   const std::size_t w = ch.writes.size();
   const bool no_read = ch.reads.empty() && ch.queued_read_commands == 0;
   if (p_.write_drain == WriteDrain::Batch) {
