@@ -113,6 +113,10 @@ const StatSchema<LayerRow>& layer_schema() {
               [](const L& l) { return l.layer->macs_per_item() * l.batch; });
     r.integer("params", "parameters", "the layer's weights and biases",
               [](const L& l) { return l.layer->params(); });
+    r.integer("vector_ops", "operations",
+              "the layer's vector-unit element operations over the whole batch, each once "
+              "(docs/network-format.md gives them per layer type and activation)",
+              [](const L& l) { return l.layer->vector_ops_per_item() * l.batch; });
     r.text("unit", "the compute unit that runs it: pe_array, vector or none (concat)",
            [](const L& l) { return std::string(compute_unit(*l.layer)); });
     r.include(LayerStats::schema(), [](const L& l) -> const LayerStats& { return *l.stats; });

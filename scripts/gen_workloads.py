@@ -9,7 +9,8 @@ lists), so the output is byte-for-byte deterministic.
 
 Network format (see the fusim docs): a network has `name`, optional `batch`,
 `inputs` (name + [C, H, W] shape) and `layers`.  Layer types: conv, fc, gemm,
-pool, add, concat.  A layer whose `inputs` key is omitted reads the previous
+pool, add, sub, mul, div, max, min (element-wise, broadcasting), activation,
+concat.  A layer whose `inputs` key is omitted reads the previous
 layer (the first layer reads the first network input); this script omits
 `inputs` exactly in that case so the default path is exercised, and writes it
 explicitly everywhere else.
@@ -33,7 +34,7 @@ _KEY_ORDER = [
     "out_channels", "out_features", "m", "n", "k",
     "mode", "global",
     "kernel", "stride", "padding", "dilation", "groups", "ceil_mode",
-    "bias", "activation",
+    "bias", "activation", "clip_min", "clip_max", "negative_slope",
 ]
 
 # Words a YAML 1.1 loader would turn into something other than a string.
@@ -71,6 +72,7 @@ class Net:
         self.inputs = [(_check_name(n), list(s)) for n, s in inputs]
         self.layers = []
         self._names = set(n for n, _ in self.inputs)
+        self._channels = {}  # conv layers' output channels (for squeeze_excite)
 
     def _prev(self):
         return self.layers[-1]["name"] if self.layers else self.inputs[0][0]
@@ -98,6 +100,8 @@ class Net:
             layer[k] = v
         self.layers.append(layer)
         self._names.add(name)
+        if ltype == "conv":
+            self._channels[name] = attrs["out_channels"]
         return name
 
     # Convenience wrappers -------------------------------------------------
@@ -135,6 +139,36 @@ class Net:
 
     def concat(self, name, inputs):
         return self.add_layer(name, "concat", inputs)
+
+    def mul(self, name, inputs):
+        return self.add_layer(name, "mul", inputs)
+
+    def inverted_residual(self, p, x, cin, hidden, cout, kernel, stride, act, se=None):
+        """MobileNetV2's block, also MobileNetV3's and EfficientNet's: a 1x1 expansion to
+        `hidden` channels (when it differs from `cin`), a depthwise kernel x kernel conv, both
+        with `act`; squeeze-excitation when `se` = (squeeze channels, inner activation, gate
+        activation); a linear 1x1 projection; a residual add when the shape is kept."""
+        block_in = x
+        if hidden != cin:
+            x = self.conv(p + "expand", hidden, 1, activation=act, inputs=x)
+        x = self.conv(p + "dw", hidden, kernel, stride=stride, padding=kernel // 2,
+                      groups=hidden, activation=act, inputs=x)
+        if se:
+            x = self.squeeze_excite(p, x, *se)
+        x = self.conv(p + "project", cout, 1, inputs=x)
+        if stride == 1 and cin == cout:
+            x = self.add(p + "add", [block_in, x])
+        return x
+
+    def squeeze_excite(self, prefix, x, squeeze, inner, gate):
+        """Squeeze-and-excitation on x: global average pool, 1x1 conv to `squeeze` channels
+        with bias and `inner` activation, 1x1 conv back with bias and the `gate` activation,
+        then x times the [C, 1, 1] gate (broadcast over H and W)."""
+        channels = self._channels[x]
+        self.pool(prefix + "se_pool", "avg", global_=True, inputs=x)
+        self.conv(prefix + "se_reduce", squeeze, 1, bias=True, activation=inner)
+        g = self.conv(prefix + "se_expand", channels, 1, bias=True, activation=gate)
+        return self.mul(prefix + "se_scale", [x, g])
 
     # Output ------------------------------------------------------------------
     def to_yaml(self):
@@ -220,17 +254,7 @@ def mobilenetv2():
     for t, c, n, s in cfg:
         for i in range(n):
             stride = s if i == 0 else 1
-            hidden = cin * t
-            p = "b%d_" % b
-            x = prev
-            if t != 1:
-                x = net.conv(p + "expand", hidden, 1, activation="relu6", inputs=x)
-            x = net.conv(p + "dw", hidden, 3, stride=stride, padding=1, groups=hidden,
-                         activation="relu6", inputs=x)
-            x = net.conv(p + "project", c, 1, inputs=x)
-            if stride == 1 and cin == c:
-                x = net.add(p + "add", [prev, x])
-            prev = x
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, stride, "relu6")
             cin = c
             b += 1
     net.conv("conv_last", 1280, 1, activation="relu6", inputs=prev)
@@ -529,6 +553,99 @@ def tiny_dag():
     return net
 
 
+# ---------------------------------------------------------------------------
+# EfficientNet-B0
+# ---------------------------------------------------------------------------
+def efficientnet_b0():
+    net = Net("efficientnet_b0", _header(
+        "EfficientNet-B0",
+        "Tan & Le, 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks', "
+        "ICML 2019, Table 1 (stages: operator, resolution, channels, layers); block details as "
+        "in torchvision efficientnet_b0 (MBConv with squeeze-excitation, SE squeeze channels = "
+        "block input channels / 4).",
+        "224x224 input, SiLU after the stem, expansion and depthwise convs, SE gate 1x1 convs "
+        "with bias (SiLU, then sigmoid), linear projection, residual add when stride 1 and in "
+        "== out channels, final 1x1 conv 1280 with SiLU, global avg pool, fc 1000 with bias. "
+        "Dropout and stochastic depth omitted.",
+        "conv weights (BN folded, not counted; the SE convs have biases) + fc weights and bias.",
+        "torchvision's 5,288,548 params include 42,016 BN scale/shift params (21,008 channels) "
+        "the workload does not count (-0.79%); the paper's 0.39B FLOPS are multiply-adds given "
+        "to 2 significant digits.",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("stem", 32, 3, stride=2, padding=1, activation="silu")
+    cfg = [  # expand ratio, kernel, stride, out channels, layers
+        (1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
+        (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1),
+    ]
+    cin = 32
+    prev = "stem"
+    b = 0
+    for t, k, s, c, n in cfg:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, k, stride, "silu",
+                                         (max(1, cin // 4), "silu", "sigmoid"))
+            cin = c
+            b += 1
+    net.conv("head", 1280, 1, activation="silu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
+def _make_divisible(v, divisor=8):
+    """torchvision's _make_divisible: round to a multiple of `divisor`, never 10% below."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+# ---------------------------------------------------------------------------
+# MobileNetV3-Large 1.0-224
+# ---------------------------------------------------------------------------
+def mobilenetv3_large():
+    net = Net("mobilenetv3_large", _header(
+        "MobileNetV3-Large 1.0-224",
+        "Howard et al., 'Searching for MobileNetV3', ICCV 2019, Table 1 (input, operator, exp "
+        "size, #out, SE, NL, s); block details as in torchvision mobilenet_v3_large (SE "
+        "squeeze channels = make_divisible(exp / 4, 8)).",
+        "width 1.0, 224x224 input, hardswish stem, bneck blocks with ReLU or hardswish (NL), "
+        "SE gate 1x1 convs with bias (ReLU, then hardsigmoid), linear projection, residual add "
+        "when stride 1 and in == out channels, 1x1 conv 960 with hardswish, global avg pool, "
+        "fc 1280 with bias and hardswish, fc 1000 with bias. Dropout omitted.",
+        "conv weights (BN folded, not counted; the SE convs have biases) + fc weights and "
+        "biases.",
+        "torchvision's 5,483,032 params include 24,400 BN scale/shift params (-0.45%) the workload does "
+        "not count (the paper's 5.4M is 2 significant digits); TF-slim's README gives 217M "
+        "MACs (-0.19%), the paper 219M MAdds (+1.1%).",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("stem", 16, 3, stride=2, padding=1, activation="hardswish")
+    cfg = [  # kernel, expanded, out, SE, activation, stride
+        (3, 16, 16, False, "relu", 1), (3, 64, 24, False, "relu", 2),
+        (3, 72, 24, False, "relu", 1), (5, 72, 40, True, "relu", 2),
+        (5, 120, 40, True, "relu", 1), (5, 120, 40, True, "relu", 1),
+        (3, 240, 80, False, "hardswish", 2), (3, 200, 80, False, "hardswish", 1),
+        (3, 184, 80, False, "hardswish", 1), (3, 184, 80, False, "hardswish", 1),
+        (3, 480, 112, True, "hardswish", 1), (3, 672, 112, True, "hardswish", 1),
+        (5, 672, 160, True, "hardswish", 2), (5, 960, 160, True, "hardswish", 1),
+        (5, 960, 160, True, "hardswish", 1),
+    ]
+    cin = 16
+    prev = "stem"
+    for b, (k, exp, c, se, act, stride) in enumerate(cfg):
+        gate = (_make_divisible(exp // 4), "relu", "hardsigmoid") if se else None
+        prev = net.inverted_residual("b%d_" % b, prev, cin, exp, c, k, stride, act, gate)
+        cin = c
+    net.conv("head", 960, 1, activation="hardswish", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc1", 1280, bias=True, activation="hardswish")
+    net.fc("fc2", 1000, bias=True)
+    return net
+
+
 NETWORKS = [
     ("mobilenetv2.yaml", mobilenetv2),
     ("resnet50.yaml", resnet50),
@@ -537,6 +654,8 @@ NETWORKS = [
     ("mobilenetv1.yaml", mobilenetv1),
     ("googlenet.yaml", googlenet),
     ("squeezenet.yaml", squeezenet),
+    ("efficientnet_b0.yaml", efficientnet_b0),
+    ("mobilenetv3_large.yaml", mobilenetv3_large),
     ("tiny_chain.yaml", tiny_chain),
     ("tiny_dag.yaml", tiny_dag),
 ]

@@ -11,19 +11,38 @@ Supported operators (default ONNX domain):
                                   gemm with two inputs (MatMul of two activations)
   MaxPool, AveragePool         -> pool (kernel_shape, strides, symmetric pads, ceil_mode)
   GlobalAveragePool/MaxPool    -> pool global
-  Add, Sum                     -> add (activations of identical shape)
+  Add, Sum, Sub, Mul, Div,
+  Max, Min                     -> add / sub / mul / div / max / min of two or more activations
+                                  with numpy-style broadcasting (each of C, H, W equal or 1:
+                                  an SE gate [N, C, 1, 1] times [N, C, H, W]); operands of the
+                                  same rank
   Concat                       -> concat (axis 1 only)
-  Relu, Clip(0, 6), Clip(0,)   -> activation relu / relu6 / relu of the producing layer
+  Relu, Clip(0, 6), Clip(0,),
+  Clip(lo, hi), Sigmoid, Tanh,
+  LeakyRelu, HardSigmoid,
+  HardSwish                    -> activation relu / relu6 / relu / clip (clip_min, clip_max) /
+                                  sigmoid / tanh / leaky_relu (negative_slope) / hardsigmoid /
+                                  hardswish: the producing layer's attribute when the tensor
+                                  is its output alone, else an activation layer
+  Mul(x, Sigmoid(x))           -> activation silu (SiLU / swish as exporters write it)
+  Mul(x, HardSigmoid(x))       -> activation hardswish (alpha 1/6, beta 0.5)
+  Div(x, s) -> Erf -> Add(1) ->
+  Mul(x, .) -> Mul(0.5)        -> activation gelu (the Erf form; the Mul factors in any order)
+  Clip(x + 3, 0, 6) / 6        -> activation hardsigmoid (/ 6 or * 1/6)
+  x * Clip(x + 3, 0, 6) / 6    -> activation hardswish (the / 6 before or after the x *)
+  ReduceMean over H and W      -> pool avg global (keepdims 0 or 1)
   BatchNormalization           -> folded into the preceding conv (bias: true)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
   Constant                     -> constant operand (no layer)
 
-Folding (activation, batch norm, bias) is done only when the tensor being folded is read by
-that one node alone (and every pass-through on the way from the layer as well); otherwise the
-node is reported. Every operator or attribute fusim cannot express is listed on stderr (op
-type and node name) and the script exits with status 2 without writing a file.
+Folding (batch norm, bias) is done only when the tensor being folded is read by that one node
+alone (and every pass-through on the way from the layer as well); otherwise the node is
+reported. An activation that cannot be folded becomes an activation layer. HardSigmoid's alpha
+and beta are not kept (the cost does not depend on them). Every operator or attribute fusim
+cannot express is listed on stderr (op type and node name) and the script exits with status 2
+without writing a file.
 
 Exit status: 0 written; 2 unsupported model or bad input; 1 internal error.
 """
@@ -94,6 +113,11 @@ def chw_of(onnx_shape):
                       % len(onnx_shape))
 
 
+def f32(v):
+    """A float32 value (ONNX attributes and tensors) as the shortest decimal that is it."""
+    return float(str(np.float32(v)))
+
+
 def prod(xs):
     p = 1
     for x in xs:
@@ -124,6 +148,11 @@ class Importer:
         self.inputs = []  # (name, (C, H, W))
         self.batch = None
         self.batch_override = batch_override
+        # Nodes matched as part of a pattern, by id(): the pattern's last node applies it, the
+        # others do nothing. id(last node) -> (activation, x tensor, how many of the pattern's
+        # nodes read x).
+        self.pattern_of = {}
+        self.in_pattern = set()
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -178,12 +207,15 @@ class Importer:
             if all(d.HasField("dim_value") and d.dim_value > 0 for d in dims) and \
                     vi.name not in self.shapes:
                 self.shapes[vi.name] = tuple(int(d.dim_value) for d in dims)
-        # Consumers of every tensor (graph outputs count as one consumer each).
+        # Consumers of every tensor (graph outputs count as one consumer each), and the nodes
+        # reading it.
         self.consumers = {}
+        self.readers = {}
         for node in g.node:
             for t in node.input:
                 if t:
                     self.consumers[t] = self.consumers.get(t, 0) + 1
+                    self.readers.setdefault(t, []).append(node)
         for o in g.output:
             self.consumers[o.name] = self.consumers.get(o.name, 0) + 1
         for vi in real_inputs:
@@ -269,13 +301,24 @@ class Importer:
         self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
                                        exclusive, info.layer)
 
-    def set_activation(self, t, out, act):
-        info = self.foldable(t, act)
-        if info.layer.get("activation", "none") != "none":
-            raise Unsupported("layer '%s' already has activation %s"
-                              % (info.fusim_name, info.layer["activation"]))
-        info.layer["activation"] = act
-        self.alias(t, out)
+    def apply_activation(self, node, index, t, out, act, params=None, readers=1):
+        """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
+        that layer's output alone, read by `readers` nodes (those of the activation's pattern),
+        else an activation layer."""
+        info = self.act(t)
+        params = params or {}
+        if info.layer is not None and info.exclusive and self.consumers.get(t, 0) == readers \
+                and info.layer.get("activation", "none") == "none" \
+                and info.layer["type"] != "concat":
+            info.layer["activation"] = act
+            info.layer.update(params)
+            self.alias(t, out)
+            self.tensors[out].exclusive = info.exclusive and self.consumers.get(t, 0) == readers
+            return
+        x = self.spatial(t, rank4=False)
+        layer = {"type": "activation", "inputs": [x.fusim_name], "activation": act}
+        layer.update(params)
+        self.add_layer(node, index, layer, x.fusim_shape, out)
 
     # -- operators -------------------------------------------------------------------------
 
@@ -291,6 +334,12 @@ class Importer:
             try:
                 if node.domain not in ("", "ai.onnx"):
                     raise Unsupported("operator domain '%s' is not supported" % node.domain)
+                if id(node) in self.pattern_of:  # the last node of a matched pattern
+                    act, x, readers = self.pattern_of[id(node)]
+                    self.apply_activation(node, index, x, node.output[0], act, readers=readers)
+                    continue
+                if id(node) in self.in_pattern:
+                    continue
                 handler = getattr(self, "op_" + node.op_type, None)
                 if handler is None:
                     raise Unsupported("unsupported operator")
@@ -427,7 +476,189 @@ class Importer:
         self.alias(node.input[0], node.output[0])
 
     def op_Relu(self, node, index):
-        self.set_activation(node.input[0], node.output[0], "relu")
+        self.apply_activation(node, index, node.input[0], node.output[0], "relu")
+
+    def op_Tanh(self, node, index):
+        self.apply_activation(node, index, node.input[0], node.output[0], "tanh")
+
+    def op_HardSwish(self, node, index):
+        self.apply_activation(node, index, node.input[0], node.output[0], "hardswish")
+
+    def op_LeakyRelu(self, node, index):
+        slope = f32(attrs_of(node).get("alpha", 0.01))
+        self.apply_activation(node, index, node.input[0], node.output[0], "leaky_relu",
+                              {"negative_slope": slope})
+
+    def gate_pattern(self, node, act):
+        """When node's output y is read by one Mul(x, y) alone, x being node's input, the Mul
+        is x * f(x), activation `act` of x. Returns the Mul."""
+        x, y = node.input[0], node.output[0]
+        readers = self.readers.get(y, [])
+        if len(readers) != 1 or self.consumers.get(y, 0) != 1:
+            return None
+        mul = readers[0]
+        if mul.op_type != "Mul" or sorted(mul.input) != sorted([x, y]) or x == y:
+            return None
+        self.match(act, x, [node, mul])
+        return mul
+
+    def op_Sigmoid(self, node, index):
+        if self.gate_pattern(node, "silu") is None:
+            self.apply_activation(node, index, node.input[0], node.output[0], "sigmoid")
+
+    def op_HardSigmoid(self, node, index):
+        a = attrs_of(node)
+        alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
+        is_hardswish_gate = abs(alpha - 1 / 6) < 1e-6 and abs(beta - 0.5) < 1e-6
+        if not is_hardswish_gate or self.gate_pattern(node, "hardswish") is None:
+            self.apply_activation(node, index, node.input[0], node.output[0], "hardsigmoid")
+
+    def scalar(self, t):
+        """The value of a one-element constant, or None."""
+        if t not in self.consts or np.asarray(self.consts[t]).size != 1:
+            return None
+        return float(np.asarray(self.consts[t]).reshape(-1)[0])
+
+    def only_reader(self, t, op_type):
+        readers = self.readers.get(t, [])
+        if len(readers) == 1 and self.consumers.get(t, 0) == 1 and readers[0].op_type == op_type:
+            return readers[0]
+        return None
+
+    def const_operand(self, node, t):
+        """The other operand of binary `node` when it is a one-element constant, else None."""
+        others = [i for i in node.input if i != t]
+        return self.scalar(others[0]) if len(others) == 1 else None
+
+    def op_Div(self, node, index):
+        # GELU as torch exports it: x / sqrt(2) -> Erf -> + 1 -> x * . -> * 0.5 (the last two
+        # Muls in either order).
+        x = node.input[0]
+        if self.match_gelu(node, x):
+            return
+        self.binary(node, index, "div")
+
+    def match_gelu(self, div, x):
+        if self.scalar(div.input[1]) is None or abs(self.scalar(div.input[1]) - 2 ** 0.5) > 1e-3:
+            return False
+        erf = self.only_reader(div.output[0], "Erf")
+        add = erf and self.only_reader(erf.output[0], "Add")
+        if not add or abs((self.const_operand(add, erf.output[0]) or 0) - 1) > 1e-6:
+            return False
+        m1 = self.only_reader(add.output[0], "Mul")
+        if not m1:
+            return False
+        half = self.const_operand(m1, add.output[0])
+        if half is not None and abs(half - 0.5) < 1e-6:  # (1 + erf) * 0.5, then x * .
+            m2 = self.only_reader(m1.output[0], "Mul")
+            if not m2 or sorted(m2.input) != sorted([x, m1.output[0]]):
+                return False
+        elif sorted(m1.input) == sorted([x, add.output[0]]):  # x * (1 + erf), then * 0.5
+            m2 = self.only_reader(m1.output[0], "Mul")
+            if not m2 or abs((self.const_operand(m2, m1.output[0]) or 0) - 0.5) > 1e-6:
+                return False
+        else:
+            return False
+        self.match("gelu", x, [div, erf, add, m1, m2])
+        return True
+
+    def match(self, act, x, nodes):
+        """nodes (in graph order) compute activation `act` of tensor x: the last one applies it
+        (run()), the others do nothing."""
+        readers = sum(1 for n in nodes for t in n.input if t == x)
+        self.pattern_of[id(nodes[-1])] = (act, x, readers)
+        self.in_pattern.update(id(n) for n in nodes[:-1])
+
+    def clip_bounds(self, node):
+        """Clip's (min, max), from attributes (opset < 11) or constant inputs; None when
+        absent or not constant."""
+        a = attrs_of(node)
+        lo, hi = a.get("min"), a.get("max")
+        for i, name in ((1, "lo"), (2, "hi")):
+            if len(node.input) > i and node.input[i]:
+                v = self.scalar(node.input[i])
+                if v is None:
+                    return None, None
+                lo, hi = (v, hi) if name == "lo" else (lo, v)
+        return lo, hi
+
+    def sixth(self, node, t):
+        """True when node divides t by 6 or multiplies it by 1/6."""
+        k = self.const_operand(node, t)
+        if k is None or node.input[0] != t and node.op_type == "Div":
+            return False
+        return (node.op_type == "Div" and abs(k - 6) < 1e-6) or \
+            (node.op_type == "Mul" and abs(k - 1 / 6) < 1e-6)
+
+    def match_hard(self, add):
+        """hardsigmoid(x) = clip(x + 3, 0, 6) / 6 and hardswish(x) = x * that (the division
+        before or after the multiply; / 6 or * 1/6), as other exporters write them. `add` is
+        the Add(x, 3)."""
+        x = [t for t in add.input if t not in self.consts]
+        if len(x) != 1 or len(add.input) != 2 or \
+                abs((self.const_operand(add, x[0]) or 0) - 3) > 1e-6:
+            return False
+        x = x[0]
+        clip = self.only_reader(add.output[0], "Clip")
+        if not clip or self.clip_bounds(clip) != (0, 6):
+            return False
+        c = clip.output[0]
+        readers = self.readers.get(c, [])
+        if len(readers) != 1 or self.consumers.get(c, 0) != 1:
+            return False
+        nxt = readers[0]
+        if nxt.op_type in ("Div", "Mul") and self.sixth(nxt, c):  # clip(x + 3, 0, 6) / 6
+            h = nxt.output[0]
+            mul = self.only_reader(h, "Mul")
+            if mul and sorted(mul.input) == sorted([x, h]):
+                self.match("hardswish", x, [add, clip, nxt, mul])
+            else:
+                self.match("hardsigmoid", x, [add, clip, nxt])
+            return True
+        if nxt.op_type == "Mul" and sorted(nxt.input) == sorted([x, c]):  # x * clip(...), / 6
+            last = self.readers.get(nxt.output[0], [])
+            if len(last) == 1 and self.consumers.get(nxt.output[0], 0) == 1 and \
+                    last[0].op_type in ("Div", "Mul") and self.sixth(last[0], nxt.output[0]):
+                self.match("hardswish", x, [add, clip, nxt, last[0]])
+                return True
+        return False
+
+    def op_Erf(self, node, index):
+        raise Unsupported("Erf outside the GELU pattern x * 0.5 * (1 + erf(x / sqrt(2)))")
+
+    def op_Mul(self, node, index):
+        self.binary(node, index, "mul")
+
+    def op_Sub(self, node, index):
+        self.binary(node, index, "sub")
+
+    def op_Max(self, node, index):
+        self.binary(node, index, "max")
+
+    def op_Min(self, node, index):
+        self.binary(node, index, "min")
+
+    def binary(self, node, index, kind):
+        operands = [t for t in node.input if t]
+        consts = [t for t in operands if t in self.consts]
+        if consts:
+            raise Unsupported("%s with a constant operand ('%s'); fusim's element-wise layers "
+                              "take activations" % (node.op_type, consts[0]))
+        self.elementwise(node, index, operands, kind)
+
+    def op_ReduceMean(self, node, index):
+        a = attrs_of(node)
+        axes = a.get("axes")
+        if len(node.input) > 1 and node.input[1]:  # opset 18: axes as an input
+            axes = [int(v) for v in np.asarray(self.const(node.input[1], "ReduceMean axes"))
+                    .reshape(-1)]
+        shape = self.shape(node.input[0])
+        rank = len(shape)
+        axes = sorted(int(v) + rank if int(v) < 0 else int(v) for v in (axes or []))
+        if rank != 4 or axes != [2, 3]:
+            raise Unsupported("ReduceMean over axes %s of a rank-%d tensor; fusim reduces H and W "
+                              "of [batch, C, H, W] (a global average pool)" % (axes, rank))
+        self.global_pool(node, index, "avg")
 
     def op_Clip(self, node, index):
         a = attrs_of(node)
@@ -437,36 +668,50 @@ class Importer:
             lo = float(np.asarray(self.const(node.input[1], "Clip min")).reshape(-1)[0])
         if len(node.input) > 2 and node.input[2]:
             hi = float(np.asarray(self.const(node.input[2], "Clip max")).reshape(-1)[0])
+        params = {}
         if lo == 0 and hi == 6:
             act = "relu6"
         elif lo == 0 and (hi is None or hi == float("inf")):
             act = "relu"
+        elif lo is not None and hi is not None and abs(lo) <= 1e30 and abs(hi) <= 1e30 \
+                and lo < hi:
+            act = "clip"
+            params = {"clip_min": f32(lo), "clip_max": f32(hi)}
         else:
-            raise Unsupported("Clip(%s, %s): only Clip(0, 6) (relu6) and Clip(0) (relu) are "
-                              "supported" % (lo, hi))
-        self.set_activation(node.input[0], node.output[0], act)
+            raise Unsupported("Clip(%s, %s): fusim clips to finite bounds min < max, or to "
+                              "[0, inf) (relu)" % (lo, hi))
+        self.apply_activation(node, index, node.input[0], node.output[0], act, params)
 
     def op_Add(self, node, index):
         x, y = node.input[0], node.input[1]
+        if self.match_hard(node):
+            return
         if (x in self.consts) != (y in self.consts):
             t, b = (y, x) if x in self.consts else (x, y)
             self.fold_bias(t, self.consts[b], node.output[0])
             return
-        self.elementwise(node, index, [x, y])
+        self.elementwise(node, index, [x, y], "add")
 
     def op_Sum(self, node, index):
-        self.elementwise(node, index, list(node.input))
+        self.elementwise(node, index, list(node.input), "add")
 
-    def elementwise(self, node, index, operands):
+    def elementwise(self, node, index, operands, kind):
         infos = [self.spatial(t, rank4=False) for t in operands]
         shapes = [self.shape(t) for t in operands]
-        if any(s != shapes[0] for s in shapes):
-            raise Unsupported("broadcasting add of shapes %s; fusim adds identical shapes only"
-                              % [list(s) for s in shapes])
         if len(infos) < 2:
-            raise Unsupported("an add needs two or more activations")
-        layer = {"type": "add", "inputs": [i.fusim_name for i in infos]}
-        self.add_layer(node, index, layer, infos[0].fusim_shape, node.output[0])
+            raise Unsupported("%s needs two or more activations" % node.op_type)
+        if any(len(s) != len(shapes[0]) or s[0] != self.batch for s in shapes):
+            raise Unsupported("%s of shapes %s: fusim broadcasts operands of the same rank with "
+                              "the batch first" % (node.op_type, [list(s) for s in shapes]))
+        out = []
+        for d in range(3):
+            sizes = set(i.fusim_shape[d] for i in infos) - {1}
+            if len(sizes) > 1:
+                raise Unsupported("%s of shapes %s do not broadcast"
+                                  % (node.op_type, [list(s) for s in shapes]))
+            out.append(sizes.pop() if sizes else 1)
+        layer = {"type": kind, "inputs": [i.fusim_name for i in infos]}
+        self.add_layer(node, index, layer, tuple(out), node.output[0])
 
     def fold_bias(self, t, b, out):
         info = self.foldable(t, "bias")
@@ -603,6 +848,8 @@ def yaml_value(v):
         return "true" if v else "false"
     if isinstance(v, (int, np.integer)):
         return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
     if isinstance(v, str):
         return yaml_str(v)
     if isinstance(v, (list, tuple)):

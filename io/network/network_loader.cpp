@@ -15,11 +15,45 @@ using limits::kMaxChannels;
 using limits::kMaxExtent;
 using limits::kMaxLayers;
 
-Activation parse_activation(YamlMap& m) {
-  const std::string a = m.get_choice("activation", {"none", "relu", "relu6"}, "none");
-  if (a == "relu") return Activation::Relu;
-  if (a == "relu6") return Activation::Relu6;
-  return Activation::None;
+// The activation key and the keys of its function's parameters (clip_min and clip_max for clip,
+// negative_slope for leaky_relu; those of another function are unknown keys). An activation
+// layer needs a function.
+void parse_activation(YamlMap& m, Layer& l, bool required) {
+  static const std::vector<std::pair<std::string, Activation>> kFunctions = {
+      {"none", Activation::None},
+      {"relu", Activation::Relu},
+      {"relu6", Activation::Relu6},
+      {"clip", Activation::Clip},
+      {"leaky_relu", Activation::LeakyRelu},
+      {"sigmoid", Activation::Sigmoid},
+      {"silu", Activation::Silu},
+      {"hardsigmoid", Activation::HardSigmoid},
+      {"hardswish", Activation::HardSwish},
+      {"gelu", Activation::Gelu},
+      {"tanh", Activation::Tanh}};
+  std::vector<std::string> names;
+  for (const auto& f : kFunctions) names.push_back(f.first);
+  if (required && !m.has("activation")) m.fail_missing("activation");
+  const std::string a = m.get_choice("activation", names, "none");
+  for (const auto& f : kFunctions)
+    if (f.first == a) l.activation = f.second;
+  if (required && l.activation == Activation::None)
+    m.fail("activation", "an activation layer needs a function other than none");
+  constexpr double kBound = 1e30;
+  if (l.activation == Activation::Clip) {
+    // Both keys are valid here: neither is reported as a misspelling of the other when absent.
+    m.allow("clip_min");
+    m.allow("clip_max");
+    l.clip_min = m.get_double("clip_min", -kBound, kBound);
+    l.clip_max = m.get_double("clip_max", -kBound, kBound);
+    if (!(l.clip_min < l.clip_max)) {
+      m.fail("clip_max", "clip_max (" + std::to_string(l.clip_max) +
+                             ") must be greater than clip_min (" + std::to_string(l.clip_min) +
+                             ")");
+    }
+  } else if (l.activation == Activation::LeakyRelu) {
+    l.negative_slope = m.get_double("negative_slope", -kBound, kBound, 0.01);
+  }
 }
 
 void parse_window(YamlMap& m, Layer& l) {
@@ -84,7 +118,9 @@ Network load_network(const std::string& path) {
     Layer l;
     l.name = m.get_string("name");
     l.source_line = m.line();
-    const std::string type = m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat"});
+    const std::string type =
+        m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
+                              "max", "min", "activation"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -98,7 +134,7 @@ Network load_network(const std::string& path) {
       m.raw("inputs");
       l.inputs.push_back(i == 0 ? Operand{true, 0} : Operand{false, static_cast<int>(i - 1)});
     }
-    l.activation = parse_activation(m);
+    parse_activation(m, l, type == "activation");
     if (type == "conv") {
       l.type = LayerType::Conv;
       l.out_channels = m.get_int("out_channels", 1, kMaxChannels);
@@ -130,10 +166,25 @@ Network load_network(const std::string& path) {
       l.k = m.get_int("k", 1, kMaxChannels);
       l.bias = m.get_bool("bias", false);
       if (l.bias && l.inputs.size() == 2) m.fail("bias", "a gemm of two activations has no bias");
-    } else if (type == "add") {
-      l.type = LayerType::Add;
-    } else {
+    } else if (type == "concat") {
       l.type = LayerType::Concat;
+      // A concat is a view its producers write into: it computes nothing to run a function on.
+      if (activation_ops_per_element(l.activation, l.type) > 0) {
+        m.fail("activation", std::string("a concat computes nothing: ") + to_string(l.activation) +
+                                 " needs an activation layer reading it (relu, relu6 and clip "
+                                 "are free as attributes)");
+      }
+    } else {
+      static const std::vector<std::pair<std::string, LayerType>> kOthers = {
+          {"add", LayerType::Add},
+          {"sub", LayerType::Sub},
+          {"mul", LayerType::Mul},
+          {"div", LayerType::Div},
+          {"max", LayerType::Max},
+          {"min", LayerType::Min},
+          {"activation", LayerType::Activation}};
+      for (const auto& t : kOthers)
+        if (t.first == type) l.type = t.second;
     }
     m.finish();
     layers.push_back(std::move(l));

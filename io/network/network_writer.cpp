@@ -1,3 +1,5 @@
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/yaml_reader.h"
@@ -9,6 +11,16 @@ namespace {
 
 std::string pair(std::int64_t a, std::int64_t b) {
   return a == b ? std::to_string(a) : "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+}
+
+// The shortest decimal form of `v` that reads back as exactly `v`.
+std::string number(double v) {
+  char b[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(b, sizeof b, "%.*g", digits, v);
+    if (std::strtod(b, nullptr) == v) break;
+  }
+  return b;
 }
 
 }  // namespace
@@ -54,6 +66,10 @@ std::string network_to_yaml(const Network& net) {
     if (l.type == LayerType::Gemm) os << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
     if (l.bias) os << ", bias: true";
     if (l.activation != Activation::None) os << ", activation: " << to_string(l.activation);
+    if (l.activation == Activation::Clip)
+      os << ", clip_min: " << number(l.clip_min) << ", clip_max: " << number(l.clip_max);
+    if (l.activation == Activation::LeakyRelu)
+      os << ", negative_slope: " << number(l.negative_slope);
     os << "}\n";
   }
   return os.str();

@@ -52,10 +52,15 @@ struct GemmStream {
   std::int64_t macs() const { return m * n * k * count; }
 };
 
+// A Gemm tile may carry an epilogue: `epilogue_ops` element operations of its layer's
+// activation function on the tile's outputs, run by the core's Elementwise engine once the GEMM
+// is done (compute_cycles in engines.h adds the two). Elementwise work counts its activation in
+// `ops` and has no epilogue.
 struct TileWork {
   WorkKind kind = WorkKind::Gemm;
   std::int64_t m = 0, n = 0, k = 0, count = 1;
   std::int64_t ops = 0;
+  std::int64_t epilogue_ops = 0;
   GemmStream stream;
 
   std::int64_t macs() const { return kind == WorkKind::Gemm ? m * n * k * count : 0; }

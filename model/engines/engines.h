@@ -89,18 +89,35 @@ auto dispatch(const CoreEngines& c, const TileWork& w, F f) {
 
 }  // namespace engines_detail
 
-// Cycles of a tile on the core's engine for its kind (the arch loader makes sure there is one).
-inline std::int64_t compute_cycles(const CoreEngines& core, const TileWork& w) {
-  return engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {
-    return decltype(slot)::Engine::cycles(params, w);
+// Cycles of a Gemm tile's epilogue (engine.h) on the core's engine for Elementwise work; 0
+// without one.
+inline std::int64_t epilogue_cycles(const CoreEngines& core, const TileWork& w) {
+  if (w.epilogue_ops <= 0) return 0;
+  TileWork e;
+  e.kind = WorkKind::Elementwise;
+  e.ops = w.epilogue_ops;
+  return engines_detail::dispatch(core, e, [&](auto slot, const auto& params) {
+    return decltype(slot)::Engine::cycles(params, e);
   });
 }
 
-// Actions of a tile on the core's engine for its kind.
+// Cycles of a tile on the core's engine for its kind (the arch loader makes sure there is one),
+// then of its epilogue.
+inline std::int64_t compute_cycles(const CoreEngines& core, const TileWork& w) {
+  return engines_detail::dispatch(core, w,
+                                  [&](auto slot, const auto& params) {
+                                    return decltype(slot)::Engine::cycles(params, w);
+                                  }) +
+         epilogue_cycles(core, w);
+}
+
+// Actions of a tile on the core's engine for its kind, its epilogue's vector operations added.
 inline EngineActions compute_actions(const CoreEngines& core, const TileWork& w) {
-  return engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {
+  EngineActions a = engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {
     return decltype(slot)::Engine::actions(params, w);
   });
+  if (w.epilogue_ops > 0) a.vector_ops += w.epilogue_ops;
+  return a;
 }
 
 }  // namespace fusim

@@ -26,6 +26,18 @@ const char* to_string(LayerType t) {
       return "add";
     case LayerType::Concat:
       return "concat";
+    case LayerType::Sub:
+      return "sub";
+    case LayerType::Mul:
+      return "mul";
+    case LayerType::Div:
+      return "div";
+    case LayerType::Max:
+      return "max";
+    case LayerType::Min:
+      return "min";
+    case LayerType::Activation:
+      return "activation";
   }
   return "?";
 }
@@ -38,9 +50,80 @@ const char* to_string(Activation a) {
       return "relu";
     case Activation::Relu6:
       return "relu6";
+    case Activation::Clip:
+      return "clip";
+    case Activation::LeakyRelu:
+      return "leaky_relu";
+    case Activation::Sigmoid:
+      return "sigmoid";
+    case Activation::Silu:
+      return "silu";
+    case Activation::HardSigmoid:
+      return "hardsigmoid";
+    case Activation::HardSwish:
+      return "hardswish";
+    case Activation::Gelu:
+      return "gelu";
+    case Activation::Tanh:
+      return "tanh";
   }
   return "?";
 }
+
+bool is_elementwise_binary(LayerType t) {
+  switch (t) {
+    case LayerType::Add:
+    case LayerType::Sub:
+    case LayerType::Mul:
+    case LayerType::Div:
+    case LayerType::Max:
+    case LayerType::Min:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_pointwise(LayerType t) {
+  return is_elementwise_binary(t) || t == LayerType::Activation;
+}
+
+std::int64_t activation_ops_per_element(Activation a) {
+  switch (a) {
+    case Activation::None:
+      return 0;
+    case Activation::Relu:     // max(x, 0)
+    case Activation::Sigmoid:  // one table lookup
+    case Activation::Tanh:     // one table lookup
+      return 1;
+    case Activation::Relu6:      // max, min
+    case Activation::Clip:       // max, min
+    case Activation::LeakyRelu:  // multiply, max
+    case Activation::Silu:       // sigmoid lookup, multiply
+    case Activation::Gelu:       // lookup of the normal CDF, multiply
+      return 2;
+    case Activation::HardSigmoid:  // multiply-add, max, min
+      return 3;
+    case Activation::HardSwish:  // hardsigmoid, multiply
+      return 4;
+  }
+  return 0;
+}
+
+std::int64_t activation_ops_per_element(Activation a, LayerType producer) {
+  const bool clamp = a == Activation::Relu || a == Activation::Relu6 || a == Activation::Clip;
+  return clamp && producer != LayerType::Activation ? 0 : activation_ops_per_element(a);
+}
+
+namespace {
+
+// Vector-unit operations per output element and per operand beyond the first of an element-wise
+// layer: one, but a division's two (a reciprocal lookup and a multiply).
+std::int64_t binary_ops_per_element(LayerType t) {
+  return t == LayerType::Div ? 2 : 1;
+}
+
+}  // namespace
 
 std::string to_string(const Shape& s) {
   return "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
@@ -83,16 +166,31 @@ std::int64_t Layer::params() const {
 }
 
 std::int64_t Layer::vector_ops_per_item() const {
+  if (is_pointwise(type))
+    return out_shape.elements() * pointwise_ops_per_element() + activation_ops_per_item();
   switch (type) {
     case LayerType::Conv:
-      return is_depthwise() ? macs_per_item() : 0;
+      return (is_depthwise() ? macs_per_item() : 0) + activation_ops_per_item();
     case LayerType::Pool:
-      return global_pool ? in_shapes.at(0).elements() : out_shape.elements() * kernel_h * kernel_w;
-    case LayerType::Add:
-      return out_shape.elements() * static_cast<std::int64_t>(inputs.size() - 1);
-    default:
+      return (global_pool ? in_shapes.at(0).elements()
+                          : out_shape.elements() * kernel_h * kernel_w) +
+             activation_ops_per_item();
+    case LayerType::Concat:
       return 0;
+    default:
+      return activation_ops_per_item();
   }
+}
+
+std::int64_t Layer::pointwise_ops_per_element() const {
+  if (type == LayerType::Activation) return activation_ops_per_element(activation, type);
+  if (!is_elementwise_binary(type)) return 0;
+  return static_cast<std::int64_t>(inputs.size() - 1) * binary_ops_per_element(type);
+}
+
+std::int64_t Layer::activation_ops_per_item() const {
+  if (type == LayerType::Activation) return 0;
+  return out_shape.elements() * activation_ops_per_element(activation, type);
 }
 
 namespace {
@@ -162,8 +260,9 @@ long double check_size_limits(const Layer& l, std::int64_t batch, const std::str
         file, l.source_line, "layers." + l.name,
         std::string(what) + " is beyond fusim's size limits (see docs/limits-and-fuzzing.md)");
   }
-  const LD add_ops = l.type == LayerType::Add ? out_elems * LD(l.inputs.size()) : 0;
-  return macs + add_ops;
+  const LD add_ops = is_elementwise_binary(l.type) ? out_elems * LD(l.inputs.size()) : 0;
+  const LD act_ops = out_elems * LD(activation_ops_per_element(l.activation));
+  return macs + add_ops + act_ops;
 }
 
 }  // namespace
@@ -240,7 +339,9 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     const std::size_t arity = l.inputs.size();
     auto need_inputs = [&](std::size_t lo, std::size_t hi) {
       if (arity < lo || arity > hi) {
-        fail(std::string("a ") + to_string(l.type) + " layer takes " +
+        const std::string type = to_string(l.type);
+        fail(std::string(type == "activation" || type == "add" ? "an " : "a ") + type +
+             " layer takes " +
              (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
              " input(s), got " + std::to_string(arity));
       }
@@ -313,14 +414,33 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         break;
       }
       case LayerType::Add:
-        need_inputs(2, 64);
+      case LayerType::Sub:
+      case LayerType::Mul:
+      case LayerType::Div:
+      case LayerType::Max:
+      case LayerType::Min: {
+        const bool two = l.type == LayerType::Sub || l.type == LayerType::Div;
+        need_inputs(2, two ? 2 : 64);
+        // Numpy-style broadcasting: per dimension, the operands' extents are equal or 1.
+        Shape out = l.in_shapes[0];
         for (std::size_t i = 1; i < arity; ++i) {
-          if (!(l.in_shapes[i] == l.in_shapes[0])) {
+          const Shape& s = l.in_shapes[i];
+          const auto join = [](std::int64_t a, std::int64_t b) {
+            return a == b || b == 1 ? a : a == 1 ? b : -1;
+          };
+          const Shape j{join(out.c, s.c), join(out.h, s.h), join(out.w, s.w)};
+          if (j.c < 0 || j.h < 0 || j.w < 0) {
             fail("shape mismatch: '" + operand_name(l.inputs[0]) + "' is " +
                  to_string(l.in_shapes[0]) + " but '" + operand_name(l.inputs[i]) + "' is " +
-                 to_string(l.in_shapes[i]));
+                 to_string(s) + " (each dimension must be equal or 1 in one of them)");
           }
+          out = j;
         }
+        l.out_shape = out;
+        break;
+      }
+      case LayerType::Activation:
+        need_inputs(1, 1);
         l.out_shape = l.in_shapes[0];
         break;
       case LayerType::Concat: {

@@ -9,12 +9,42 @@
 
 namespace fusim {
 
-enum class LayerType { Conv, Fc, Gemm, Pool, Add, Concat };
-enum class Activation { None, Relu, Relu6 };
+// Add, Sub, Mul, Div, Max and Min are element-wise with numpy-style broadcasting;
+// Activation applies the layer's `activation` function alone (the activation layer).
+enum class LayerType { Conv, Fc, Gemm, Pool, Add, Concat, Sub, Mul, Div, Max, Min, Activation };
+enum class Activation {
+  None,
+  Relu,
+  Relu6,
+  Clip,
+  LeakyRelu,
+  Sigmoid,
+  Silu,
+  HardSigmoid,
+  HardSwish,
+  Gelu,
+  Tanh
+};
 enum class PoolMode { Max, Avg };
 
 const char* to_string(LayerType t);
 const char* to_string(Activation a);
+// True for the element-wise layers with broadcasting (add, sub, mul, div, max, min).
+bool is_elementwise_binary(LayerType t);
+// True for those and activation layers: each output element is computed from the same element
+// of each input (or element 0 along a dimension the input broadcasts), on the vector unit.
+bool is_pointwise(LayerType t);
+
+// Vector-unit operations per element of an activation function (docs/network-format.md,
+// "Activations"): sigmoid and tanh are one table lookup; silu and gelu a lookup and a multiply;
+// the others arithmetic (relu: max; relu6, clip: max, min; leaky_relu: multiply, max;
+// hardsigmoid: multiply-add, max, min; hardswish: hardsigmoid and a multiply).
+std::int64_t activation_ops_per_element(Activation a);
+// The same for an activation attribute of a layer of type `producer`: relu, relu6 and clip are
+// clamps the producer's output stage applies on the way to its buffer, free (as fusim always
+// modelled relu); the others run on the vector unit after the producer's tile. An activation
+// layer pays every function, clamps included.
+std::int64_t activation_ops_per_element(Activation a, LayerType producer);
 
 // A feature map of one batch item: channels x height x width, in elements.
 struct Shape {
@@ -35,6 +65,8 @@ struct Layer {
   std::string name;
   LayerType type = LayerType::Conv;
   Activation activation = Activation::None;
+  double clip_min = 0, clip_max = 0;  // activation clip: the bounds
+  double negative_slope = 0.01;       // activation leaky_relu: the slope below 0
   std::vector<Operand> inputs;
   int source_line = 0;  // where the layer is defined, for error messages
 
@@ -56,9 +88,17 @@ struct Layer {
   // Per batch item.
   std::int64_t macs_per_item() const;
   std::int64_t params() const;
-  // Element operations on the vector unit per batch item (pool compares/adds, element-wise adds,
-  // depthwise MACs); 0 for layers on the PE array.
+  // Element operations on the vector unit per batch item (pool compares/adds, element-wise
+  // operations, depthwise MACs, activation functions; those of a PE-array layer's activation
+  // attribute included).
   std::int64_t vector_ops_per_item() const;
+  // Element-wise and activation layers: vector-unit operations per output element (one per
+  // operand beyond the first, two for a division; the function's for an activation layer),
+  // the activation attribute's not included. 0 for other layers.
+  std::int64_t pointwise_ops_per_element() const;
+  // Of those, the activation attribute's: activation_ops_per_element(activation, type) per
+  // output element (0 for an activation layer, whose function is its work).
+  std::int64_t activation_ops_per_item() const;
   // True when every output channel reads exactly one input channel (depthwise conv), so the
   // layer runs on the vector unit rather than the PE array.
   bool is_depthwise() const;

@@ -80,7 +80,9 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       }
       Read rd{node, m, static_cast<int>(i)};
       rd.rows = l.in_shapes[i].h;
-      if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool) {
+      // An operand broadcast along rows ([C, 1, 1], an SE gate): its one row for every row.
+      const bool row_broadcast = is_elementwise_binary(l.type) && rd.rows < l.out_shape.h;
+      if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool || row_broadcast) {
         rd.map = RowMap::All;
       } else if (l.type == LayerType::Conv || l.type == LayerType::Pool) {
         rd.map = RowMap::Window;

@@ -240,8 +240,10 @@ class LayerWalker {
                               std::int64_t times) {
     const std::int64_t channels = g_.input_channel_count(), cc = t_.in_channels_per_tile;
     Id owner = 0, prev = 0;
-    // The first piece allocates the output: it stays alone; the last may be shorter.
-    for_each_tile(0, channels, cc, runs_, 1, channels / cc,
+    // The first piece allocates the output: it stays alone; the last may be shorter, or runs
+    // the activation epilogue: then it stays alone too.
+    const bool epilogue = g_.work(r0, r1, k0, k1).epilogue_ops > 0;
+    for_each_tile(0, channels, cc, runs_, 1, epilogue ? (channels - 1) / cc : channels / cc,
                   [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
                     const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
                     const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
@@ -262,8 +264,10 @@ class LayerWalker {
                       frees_ = {piece};
                       if (c1 >= channels && last_use_of_weights && w.loaded) frees_.push_back(w.id);
                     }
-                    prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0,
-                                         streamed(g_.work(r0, r1, k0, k1, c_len)),
+                    // The activation epilogue runs once, after the last piece.
+                    TileWork work = streamed(g_.work(r0, r1, k0, k1, c_len));
+                    if (c1 < channels) work.epilogue_ops = 0;
+                    prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0, work,
                                          bytes + (c0 == 0 ? w.read : 0), deps_, m);
                     if (!frees_.empty()) sink_.add_frees(prev, frees_);
                     if (c0 == 0) owner = prev;

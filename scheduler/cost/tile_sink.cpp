@@ -59,9 +59,13 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   macs += mul_checked(work.macs(), times);
   computed_ = true;
   if (core_ != nullptr) {
-    const std::int64_t c = work.stream.count > 0
-                               ? compute_cycles(*core_, stream_.place(work, times))
-                               : mul_checked(compute_cycles(*core_, work), times);
+    // A stream's `times` tiles placed as one, each with its own epilogue.
+    TileWork placed = work.stream.count > 0 ? stream_.place(work, times) : work;
+    placed.epilogue_ops = 0;
+    const std::int64_t c =
+        add_checked(work.stream.count > 0 ? compute_cycles(*core_, placed)
+                                          : mul_checked(compute_cycles(*core_, placed), times),
+                    mul_checked(epilogue_cycles(*core_, work), times));
     cycles += c;
     if (dma_ != nullptr) {
       // `times` alike tiles, each after its share of the loads reported since the last

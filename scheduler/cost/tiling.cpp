@@ -69,7 +69,8 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
                                                                      std::int64_t end) const {
   const Layer& l = *layer_;
   const std::int64_t full = (end - first) / h;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) return {0, full};  // no window
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || reads_pointwise())
+    return {0, full};  // no window
   // Tile i reads input rows [(first + i*h)*s - pad, (first + (i+1)*h - 1)*s - pad + extent),
   // clipped to [0, H). Unclipped at the top once (first + i*h)*s >= pad.
   const std::int64_t hs = mul_checked(h, l.stride_h);
@@ -126,16 +127,34 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
       // k). B (second operand): handled as weight_bytes.
       return i == 0 ? mul_checked((r1 - r0) * (c_len > 0 ? c_len : l.k), elem_) : 0;
     default:
+      if (reads_pointwise()) {
+        return mul_checked(
+            mul_checked(pointwise_rows(i, r0, r1) * in.w, pointwise_channels(i, k0, k1)), elem_);
+      }
       return mul_checked(
           mul_checked(input_rows(r0, r1) * in.w, c_len > 0 ? c_len : input_channels(k0, k1)),
           elem_);
   }
 }
 
+bool LayerGeometry::reads_pointwise() const {
+  return is_pointwise(layer_->type);
+}
+
+std::int64_t LayerGeometry::pointwise_rows(int i, std::int64_t r0, std::int64_t r1) const {
+  const Layer& l = *layer_;
+  return l.in_shapes[static_cast<std::size_t>(i)].h == l.out_shape.h ? r1 - r0 : 1;
+}
+
+std::int64_t LayerGeometry::pointwise_channels(int i, std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  return l.in_shapes[static_cast<std::size_t>(i)].c == l.out_shape.c ? k1 - k0 : 1;
+}
+
 std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
                                             std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm) {
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || reads_pointwise()) {
     return input_bytes(i, 0, rows, k0, k1, c_len);
   }
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
@@ -157,6 +176,11 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
     case LayerType::Gemm:
       return (r0 * l.k + c0) * elem_;
     default: {
+      if (reads_pointwise()) {  // a broadcast dimension is read from its start
+        const std::int64_t row = in.h == l.out_shape.h ? r0 : 0;
+        const std::int64_t c = in.c == l.out_shape.c ? k0 : 0;
+        return (row * in.w * in.c + c) * elem_;
+      }
       const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
       const std::int64_t c_first = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
       return (row * in.w * in.c + (splits_input_channels() ? c0 : c_first)) * elem_;
@@ -201,6 +225,7 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
   if (l.type == LayerType::Fc) return {};  // the flattened input, or a piece of it
   if (l.type == LayerType::Gemm) return c_len > 0 ? slice_layout(c_len, l.k, elem_) : TileLayout{};
   const std::int64_t c = l.in_shapes[static_cast<std::size_t>(i)].c;
+  if (reads_pointwise()) return slice_layout(pointwise_channels(i, k0, k1), c, elem_);
   return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), c, elem_);
 }
 
@@ -248,13 +273,22 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.kind = WorkKind::Elementwise;
       w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
       break;
-    case LayerType::Add:
-      w.kind = WorkKind::Elementwise;
-      w.ops = rows * l.out_shape.w * kc * static_cast<std::int64_t>(l.inputs.size() - 1);
-      break;
     case LayerType::Concat:
       w.kind = WorkKind::Elementwise;
+      return w;
+    default:  // element-wise and activation layers (is_pointwise)
+      w.kind = WorkKind::Elementwise;
+      w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());
       break;
+  }
+  // The activation attribute: in an Elementwise tile's operations, or a Gemm tile's epilogue.
+  const std::int64_t act = activation_ops_per_element(l.activation, l.type);
+  if (act > 0) {
+    const std::int64_t out = output_bytes(r0, r1, k0, k1) / elem_;
+    if (w.kind == WorkKind::Gemm)
+      w.epilogue_ops = mul_checked(out, act);
+    else
+      w.ops = add_checked(w.ops, mul_checked(out, act));
   }
   return w;
 }

@@ -20,7 +20,8 @@ struct TileLayout {
 };
 
 // A layer seen as "rows x channels" of output per batch item, whatever its type:
-//   conv / pool / add: rows = output height (full width per row), channels = output channels
+//   conv / pool / element-wise / activation: rows = output height (full width per row),
+//                      channels = output channels
 //   fc:                rows = 1, channels = output features
 //   gemm:              rows = m, channels = n
 // and the bytes of each operand as a function of a tile's row and channel ranges.
@@ -72,12 +73,22 @@ class LayerGeometry {
                             std::int64_t k1) const;
   std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;
   TileLayout output_layout(std::int64_t k0, std::int64_t k1) const;
-  // The compute of a tile; c_len > 0 restricts a dense conv to that many input channels.
+  // The compute of a tile; c_len > 0 restricts a dense conv to that many input channels. A layer
+  // with an activation attribute adds its operations (an epilogue for a Gemm tile).
   TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
                 std::int64_t c_len = 0) const;
 
+  // Element-wise and activation layers: every output element reads the same element of each
+  // operand, or element 0 along an operand's broadcast dimensions (extent 1 where the output's
+  // is larger). An operand broadcast along rows ([C, 1, 1], an SE gate) is read whole for
+  // every tile that needs it (its channels of the tile).
+  bool reads_pointwise() const;
+
  private:
   std::int64_t input_rows(std::int64_t r0, std::int64_t r1) const;
+  // Rows and channels of operand `i` a pointwise tile reads: the tile's, or 1 when broadcast.
+  std::int64_t pointwise_rows(int i, std::int64_t r0, std::int64_t r1) const;
+  std::int64_t pointwise_channels(int i, std::int64_t k0, std::int64_t k1) const;
   std::int64_t input_channels(std::int64_t k0, std::int64_t k1) const;
 
   const Layer* layer_;

@@ -68,6 +68,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
             os << ", stream: {m: " << st.m << ", n: " << st.n << ", k: " << st.k
                << ", count: " << st.count << ", done: " << st.done << "}";
           }
+          if (c.work.epilogue_ops > 0) os << ", epilogue_ops: " << c.work.epilogue_ops;
         } else {
           os << ", unit: vector, ops: " << c.work.ops;
         }
@@ -125,6 +126,7 @@ class WorkSink : public TileSink {
     auto& sum = work.kind == WorkKind::Gemm ? macs : ops;
     const std::int64_t one = work.kind == WorkKind::Gemm ? work.macs() : work.ops;
     sum[static_cast<std::size_t>(layer)] += mul_checked(one, times);
+    ops[static_cast<std::size_t>(layer)] += mul_checked(work.epilogue_ops, times);
     return 0;
   }
   void store(int, const DramRange&, std::int64_t, Id, Id, std::int64_t) override {}
@@ -311,6 +313,19 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         }
         done[u][l] = amount;
         last_compute[u][l] = {ci, i};
+        if (c.work.epilogue_ops > 0) {  // a PE-array tile's activation, on the vector unit
+          std::int64_t ops = -1;
+          try {
+            ops = add_checked(done[1][l], c.work.epilogue_ops);
+          } catch (const std::overflow_error&) {
+          }
+          if (ops < 0 || ops > hi[1][l]) {
+            m.fail("epilogue_ops",
+                   work_message(l, 1, ops < 0 ? INT64_MAX : ops) + " (more, with this compute)");
+          }
+          done[1][l] = ops;
+          last_compute[1][l] = {ci, i};
+        }
 
         // Operands: weights loaded, inputs loaded or computed on this core in this group.
         for (std::uint32_t d : c.deps) {
@@ -647,6 +662,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
               m.fail("stream", "the compute does more MACs than the stream it is part of");
             }
           }
+          c.work.epilogue_ops = m.get_int("epilogue_ops", 0, std::int64_t{1} << 44, 0);
         } else {
           c.work.ops = m.get_int("ops", 0, std::int64_t{1} << 44);
         }

@@ -136,8 +136,8 @@ class Tuner {
         return DlfusionKind::Fc;
       case LayerType::Pool:
         return DlfusionKind::Pool;
-      case LayerType::Add:
-      case LayerType::Concat:  // costs nothing (see the constructor)
+      default:  // element-wise and activation layers; concat, which costs nothing (see the
+                // constructor)
         return DlfusionKind::Eltwise;
     }
     return DlfusionKind::Layer;

@@ -69,6 +69,8 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     ch.waiting_reads.assign(nbanks, 0);
     ch.waiting_writes.assign(nbanks, 0);
     ch.ranks.resize(static_cast<std::size_t>(p_.ranks));
+    ch.listed.resize(static_cast<std::size_t>(p_.ranks * kClasses));
+    ch.terms.resize(ch.ranks.size());
     ch.groups.resize(static_cast<std::size_t>(p_.ranks * p_.bank_groups));
     for (std::size_t b = 0; b < nbanks; ++b) {
       ch.banks[b].group =
@@ -188,15 +190,24 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
   r.write = s.write;
   r.row = l.row;
   Channel& ch = channels_[static_cast<std::size_t>(l.channel)];
-  // Arrivals come nearly in order (a burst's successor arrives one round trip after its
-  // completion), so the place is found from the back in a step or two.
-  auto& pending = r.write ? ch.pending_writes : ch.pending_reads;
-  auto at = pending.end();
-  while (at != pending.begin() && later(*(at - 1), r)) --at;
-  pending.insert(at, r);
+  (r.write ? ch.pending_writes : ch.pending_reads).insert(r);
   // It can change the channel's next command only if it arrives by then.
   if (ch.next.kind == Kind::None || arrival <= ch.next.time) ch.dirty = true;
   ++st.in_flight;
+}
+
+// Arrivals come nearly in order (a burst's successor arrives one round trip after its
+// completion), so the place is found from the back in a step or two.
+void DramController::Pending::insert(const Request& r) {
+  if (size_ == ring_.size()) {
+    std::vector<Request> grown(std::max<std::size_t>(16, 2 * ring_.size()));
+    for (std::size_t i = 0; i < size_; ++i) grown[i] = at(i);
+    ring_.swap(grown);
+    head_ = 0;
+  }
+  std::size_t i = size_++;
+  for (; i > 0 && later(at(i - 1), r); --i) at(i) = at(i - 1);
+  at(i) = r;
 }
 
 void DramController::burst_done(int id, DramTick t) {
@@ -236,7 +247,7 @@ void DramController::compute_next(Channel& ch) {
     if (full) {
       ch.next = next_command(ch);
     } else {
-      rank_terms(ch, ch.terms);
+      rank_terms(ch);
       for (int b : ch.changed) {
         const auto bi = static_cast<std::size_t>(b);
         offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], ch.next);
@@ -245,7 +256,7 @@ void DramController::compute_next(Channel& ch) {
   }
 }
 
-void DramController::switch_mode(Channel& ch) const {
+[[gnu::always_inline]] inline void DramController::switch_mode(Channel& ch) const {
   const std::size_t w = ch.writes.size();
   const bool no_read = ch.reads.empty() && ch.queued_read_commands == 0;
   if (p_.write_drain == WriteDrain::Batch) {
@@ -271,27 +282,31 @@ bool DramController::dispatch(Channel& ch) {
   for (;;) {
     switch_mode(ch);
     if ((ch.write_mode ? ch.movable_writes : ch.movable_reads) == 0) return any;
-    std::vector<Request>& q = ch.write_mode ? ch.writes : ch.reads;
+    std::vector<Channel::Queued>& q = ch.write_mode ? ch.writes : ch.reads;
     // The oldest request whose bank's queue has room.
-    auto it = std::find_if(q.begin(), q.end(), [&](const Request& r) {
-      return ch.full[static_cast<std::size_t>(r.bank)] == 0;
-    });
+    std::size_t& skip = ch.write_mode ? ch.full_writes : ch.full_reads;
+    auto it = std::find_if(
+        q.begin() + static_cast<std::ptrdiff_t>(skip), q.end(),
+        [&](const Channel::Queued& r) { return ch.full[static_cast<std::size_t>(r.bank)] == 0; });
+    skip = static_cast<std::size_t>(it - q.begin());
     if (it == q.end()) return any;
     const auto bank = static_cast<std::size_t>(it->bank);
     std::vector<Request>& to = ch.commands[bank];
-    to.push_back(*it);
-    --(it->write ? ch.waiting_writes : ch.waiting_reads)[bank];
-    --(it->write ? ch.movable_writes : ch.movable_reads);
+    const Request& r = ch.slots[static_cast<std::size_t>(it->slot)];
+    to.push_back(r);
+    ch.free_slots.push_back(it->slot);
+    --(r.write ? ch.waiting_writes : ch.waiting_reads)[bank];
+    --(r.write ? ch.movable_writes : ch.movable_reads);
     if (to.size() == depth) {
       ch.full[bank] = 1;
       ch.movable_reads -= ch.waiting_reads[bank];
       ch.movable_writes -= ch.waiting_writes[bank];
     }
-    ch.banks[static_cast<std::size_t>(it->bank)].stale = true;
+    mark_stale(ch, bank);
     ch.changed.push_back(it->bank);
     ++ch.queued_commands;
-    if (!it->write) ++ch.queued_read_commands;
-    if (it->write && ch.drain > 0) --ch.drain;
+    if (!r.write) ++ch.queued_read_commands;
+    if (r.write && ch.drain > 0) --ch.drain;
     q.erase(it);
     any = true;
   }
@@ -354,8 +369,14 @@ std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
   }
 }
 
-// The next event: a refresh, or a command of a request in the command queues.
+// The next event: a refresh, or a command of a request in the command queues. The same as
+// offering every bank (offer_bank), but each class's list is walked only until a candidate goes
+// at its rank's part of the time: the later ones go no earlier and have larger keys.
 DramController::Event DramController::next_command(const Channel& ch) const {
+  for (int bi : ch.stale) {
+    if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
+  }
+  ch.stale.clear();
   Event best;
   if (ch.queued_commands == 0) return best;
   // Refresh has priority once due.
@@ -363,25 +384,75 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
-  rank_terms(ch, ch.terms);
-  for (std::size_t bi = 0; bi < ch.commands.size(); ++bi) {
-    if (!ch.commands[bi].empty())
-      offer_bank(ch, bi, ch.terms[static_cast<std::size_t>(ch.banks[bi].rank)], best);
+  rank_terms(ch);
+  const DramTick floor = ch.last_cmd + 1;
+  const auto offer = [&](Kind k, DramTick t, std::uint64_t key, bool urgent, int bank, int pos) {
+    if (t < best.time || (t == best.time && key < best.key))
+      best = Event{k, t, bank, pos, key, urgent};
+  };
+  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+    const RankTerms& rt = ch.terms[r];
+    const std::vector<Listed>* lists = &ch.listed[r * kClasses];
+    for (const Listed& e : lists[kReadHit]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].rd_ok, rt.rd});
+      if (b.summary.latest_read_hit > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
+            b.summary.oldest_read_hit);
+      if (t == rt.rd) break;
+    }
+    for (const Listed& e : lists[kWriteHit]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].wr_ok, rt.wr});
+      if (b.summary.latest_write_hit > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
+            b.summary.oldest_write_hit);
+      if (t == rt.wr) break;
+    }
+    // Activates at the same time are all held by tFAW or none is, so their keys go by seq.
+    for (const Listed& e : lists[kAct]) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.act_ok, ch.groups[static_cast<std::size_t>(b.group)].act_ok, rt.act});
+      if (b.summary.latest > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      const bool urgent = t == rt.faw;
+      offer(Kind::Act, t, tie_key(urgent, true, false, e.key), urgent, e.bank, b.summary.oldest);
+      if (t == rt.act) break;
+    }
+    for (const Listed& e : lists[kPre]) {
+      const QueueSummary& sm = ch.banks[static_cast<std::size_t>(e.bank)].summary;
+      const DramTick t = std::max(sm.pre_at, floor);
+      offer(Kind::Pre, t, e.key, sm.pre_urgent, e.bank, 0);
+      if (t == floor) break;
+    }
   }
   return best;
 }
 
-void DramController::rank_terms(const Channel& ch, std::vector<RankTerms>& out) const {
+void DramController::rank_terms(const Channel& ch) const {
   const DramTick floor = ch.last_cmd + 1;
-  out.resize(ch.ranks.size());
+  const DramTick rd_bus = std::max(ch.bus_free - t_.tCL, floor);
+  const DramTick wr_bus =
+      std::max(ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor);
+  const DramTick faw = t_.tFAW;
   for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
     const Rank& rk = ch.ranks[r];
-    RankTerms& t = out[r];
-    t.faw = rk.faw[rk.faw_pos] + t_.tFAW;
+    RankTerms& t = ch.terms[r];
+    t.faw = rk.faw[rk.faw_pos] + faw;
     t.act = std::max({rk.act_ok, t.faw, floor});
-    t.rd = std::max({rk.rd_ok, ch.bus_free - t_.tCL, floor});
-    t.wr = std::max(
-        {rk.wr_ok, ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor});
+    t.rd = std::max(rk.rd_ok, rd_bus);
+    t.wr = std::max(rk.wr_ok, wr_bus);
   }
 }
 
@@ -390,17 +461,21 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
   const Bank& b = ch.banks[bi];
   QueueSummary& sm = b.summary;
   sm = QueueSummary{};
-  // Oldest (smallest seq) and latest arrival of every request, of the read hits and of the
-  // write hits (rows are never negative, so a closed bank has no hits).
+  // Closed, the oldest (smallest seq) and latest arrival of every request; open, those of the
+  // read hits and of the write hits (only these have candidates).
   constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t seq = kNone, seq_rd = kNone, seq_wr = kNone;
-  for (std::size_t i = 0; i < q.size(); ++i) {
+  const bool open = b.open_row >= 0;
+  for (std::size_t i = 0; i < q.size() && !open; ++i) {
     const Request& r = q[i];
     if (r.seq < seq) {
       seq = r.seq;
       sm.oldest = static_cast<int>(i);
     }
     sm.latest = std::max(sm.latest, r.arrival);
+  }
+  for (std::size_t i = 0; i < q.size() && open; ++i) {
+    const Request& r = q[i];
     if (r.row != b.open_row) continue;
     if (r.write) {
       if (r.seq < seq_wr) {
@@ -430,6 +505,43 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
     sm.seq_head = q.front().seq;
   }
   b.stale = false;
+  const std::uint64_t keys[kClasses] = {
+      open ? seq_rd : kUnlisted, open ? seq_wr : kUnlisted, open ? kUnlisted : seq,
+      sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted};
+  for (int c = 0; c < kClasses; ++c) {
+    if (b.listed[c] != keys[c]) relist(ch, bi, c, keys[c]);
+  }
+}
+
+void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uint64_t key) const {
+  const Bank& b = ch.banks[bi];
+  std::uint64_t& listed = b.listed[cls];
+  std::vector<Listed>& list =
+      ch.listed[static_cast<std::size_t>(b.rank) * kClasses + static_cast<std::size_t>(cls)];
+  // The entry moves to its new place by shifting the ones in between (a list holds at most a
+  // rank's banks, and a bank's key mostly grows by a few places).
+  std::size_t at;
+  if (listed == kUnlisted) {
+    at = list.size();
+    list.push_back(Listed{key, static_cast<int>(bi)});
+  } else {
+    at = 0;
+    while (list[at].bank != static_cast<int>(bi)) ++at;
+  }
+  listed = key;
+  if (key == kUnlisted) {
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(at));
+    return;
+  }
+  const Listed moved{key, static_cast<int>(bi)};
+  for (; at > 0 && list[at - 1].key > key; --at) list[at] = list[at - 1];
+  for (; at + 1 < list.size() && list[at + 1].key < key; ++at) list[at] = list[at + 1];
+  list[at] = moved;
+}
+
+void DramController::mark_stale(Channel& ch, std::size_t bi) const {
+  ch.banks[bi].stale = true;
+  ch.stale.push_back(static_cast<int>(bi));
 }
 
 // Replaces `best` by a command of bank `bi`'s queue that goes before it. The order: first ready;
@@ -498,27 +610,41 @@ bool DramController::admit(Channel& ch, DramTick limit) {
   bool any = false;
   while (!ch.pending_reads.empty() && ch.reads.size() < depth &&
          ch.pending_reads.front().arrival <= limit) {
-    ch.reads.push_back(ch.pending_reads.front());
+    Request r = ch.pending_reads.front();
     ch.pending_reads.pop_front();
-    const auto bank = static_cast<std::size_t>(ch.reads.back().bank);
+    r.arrival = std::max(r.arrival, ch.last_cmd);
+    enqueue(ch, ch.reads, r);
+    const auto bank = static_cast<std::size_t>(r.bank);
     ++ch.waiting_reads[bank];
     if (ch.full[bank] == 0) ++ch.movable_reads;
-    ch.reads.back().queued = std::max(ch.reads.back().arrival, ch.last_cmd);
     any = true;
   }
   while (!ch.pending_writes.empty() && ch.writes.size() < depth &&
          ch.pending_writes.front().arrival <= limit) {
     Request r = ch.pending_writes.front();
     ch.pending_writes.pop_front();
-    r.queued = std::max(r.arrival, ch.last_cmd);
-    ch.writes.push_back(r);
+    r.arrival = std::max(r.arrival, ch.last_cmd);
+    enqueue(ch, ch.writes, r);
     ++ch.waiting_writes[static_cast<std::size_t>(r.bank)];
     if (ch.full[static_cast<std::size_t>(r.bank)] == 0) ++ch.movable_writes;
     // A posted write is done once the queue holds it: at its arrival, or when a slot freed.
-    burst_done(r.stream, r.queued);
+    burst_done(r.stream, r.arrival);
     any = true;
   }
   return any;
+}
+
+void DramController::enqueue(Channel& ch, std::vector<Channel::Queued>& q, const Request& r) const {
+  std::int32_t slot;
+  if (!ch.free_slots.empty()) {
+    slot = ch.free_slots.back();
+    ch.free_slots.pop_back();
+    ch.slots[static_cast<std::size_t>(slot)] = r;
+  } else {
+    slot = static_cast<std::int32_t>(ch.slots.size());
+    ch.slots.push_back(r);
+  }
+  q.push_back(Channel::Queued{slot, r.bank});
 }
 
 void DramController::bank_opened(Rank& rk, DramTick t) {
@@ -544,9 +670,10 @@ void DramController::refresh(Channel& ch, int c, int rank) {
     ch.last_cmd = prea;
     ref = prea + t_.tRP;
   }
-  for (Bank& b : ch.banks) {
+  for (std::size_t bi = 0; bi < ch.banks.size(); ++bi) {
+    Bank& b = ch.banks[bi];
     if (b.rank != rank) continue;
-    b.stale = true;
+    mark_stale(ch, bi);
     if (b.open_row >= 0) ++n.precharges, bank_closed(rk, c, prea);
     b.open_row = -1;
     b.hits = 0;
@@ -572,7 +699,7 @@ void DramController::execute(int c) {
   std::vector<Request>& q = ch.commands[static_cast<std::size_t>(e.index)];
   Request& r = q[static_cast<std::size_t>(e.pos)];
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  b.stale = true;  // every command changes its queue or its open row
+  mark_stale(ch, static_cast<std::size_t>(e.index));  // every command changes its queue or row
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   ChannelStats& n = counters_[static_cast<std::size_t>(c)];
@@ -624,7 +751,7 @@ void DramController::execute(int c) {
     ch.bus_last_read = true;
     ++n.reads;
     n.bytes_read += done.bytes;
-    latency_[static_cast<std::size_t>(c)].add(end - done.queued);
+    latency_[static_cast<std::size_t>(c)].add(end - done.arrival);
   } else {
     end = t + t_.tCWL + burst_ticks_;
     rk.wr_ok = std::max(rk.wr_ok, t + t_.tCCD_S);
@@ -644,6 +771,7 @@ void DramController::execute(int c) {
   n.epoch_bytes[epoch] += done.bytes;
   if (q.size() == static_cast<std::size_t>(p_.command_queue_depth)) {
     ch.full[static_cast<std::size_t>(e.index)] = 0;
+    ch.full_reads = ch.full_writes = 0;
     ch.movable_reads += ch.waiting_reads[static_cast<std::size_t>(e.index)];
     ch.movable_writes += ch.waiting_writes[static_cast<std::size_t>(e.index)];
   }
@@ -653,12 +781,12 @@ void DramController::execute(int c) {
   if (p_.page_policy == PagePolicy::Closed) {
     // Auto-precharge unless a queued request still hits this row.
     bool keep = false;
-    const auto hits_row = [&](const auto& queue) {
-      for (const Request& o : queue) keep = keep || (o.bank == done.bank && o.row == done.row);
-    };
-    hits_row(ch.reads);
-    hits_row(ch.writes);
-    hits_row(q);
+    const auto hits = [&](const Request& o) { return o.bank == done.bank && o.row == done.row; };
+    for (const auto* queue : {&ch.reads, &ch.writes}) {
+      for (const Channel::Queued& o : *queue)
+        keep = keep || hits(ch.slots[static_cast<std::size_t>(o.slot)]);
+    }
+    for (const Request& o : q) keep = keep || hits(o);
     if (!keep) {
       bank_closed(rk, c, t);
       b.open_row = -1;
@@ -672,18 +800,17 @@ void DramController::execute(int c) {
 
 void DramController::advance(DramTick until) {
   for (;;) {
-    int best = -1;
+    const Channel* best = nullptr;
     DramTick best_time = kNever;
-    for (std::size_t c = 0; c < channels_.size(); ++c) {
-      Channel& ch = channels_[c];
+    for (Channel& ch : channels_) {
       if (ch.dirty) compute_next(ch);
       if (ch.next.kind != Kind::None && ch.next.time < best_time) {
         best_time = ch.next.time;
-        best = static_cast<int>(c);
+        best = &ch;
       }
     }
-    if (best < 0 || best_time > until) return;
-    execute(best);
+    if (best == nullptr || best_time > until) return;
+    execute(static_cast<int>(best - channels_.data()));
   }
 }
 

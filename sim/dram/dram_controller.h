@@ -22,7 +22,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <map>
 #include <optional>
@@ -98,8 +97,11 @@ class DramController {
 
  private:
   struct Request {
+    // Its arrival; from its entry into the read or write queue on, the time of that entry (for
+    // the read latency). They differ only when it entered later than it arrived (it waited for
+    // room, or the channel had passed it), and then both are at or before the channel's last
+    // command, earlier than any command to come: no command's time or choice changes.
     DramTick arrival = 0;
-    DramTick queued = 0;  // entry into the read or write queue
     std::uint64_t seq = 0;
     std::int32_t stream = 0;
     std::int32_t bytes = 0;
@@ -109,11 +111,10 @@ class DramController {
     std::int64_t row = 0;
   };
   // What the scheduler needs of a bank's command queue for its open row (or, closed, of every
-  // request): per class (read hits, write hits, all requests) the oldest request's place and the
-  // latest arrival. When no request of a class arrives after the class's command time, the
-  // oldest of the class is its candidate, so the queue need not be walked per command.
-  // With them, the bank's own part of each candidate's time, so that next_command's scan over
-  // the banks only adds the rank's and the bus's constraints.
+  // request): per class (open: read hits and write hits; closed: all requests) the oldest
+  // request's place and the latest arrival. When no request of a class arrives after the class's
+  // command time, the oldest of the class is its candidate, so the queue need not be walked per
+  // command. With them, the bank's own part of a precharge's time.
   struct QueueSummary {
     int oldest_read_hit = -1, oldest_write_hit = -1, oldest = -1;
     DramTick latest_read_hit = -kNever, latest_write_hit = -kNever, latest = -kNever;
@@ -123,6 +124,26 @@ class DramController {
     DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
     std::uint64_t seq_head = 0;
   };
+  // Requests by (arrival, seq), taken from the front: a ring of a power-of-two size (cheaper
+  // than a deque's iterators; an insert moves a few from the back).
+  class Pending {
+   public:
+    bool empty() const { return size_ == 0; }
+    const Request& front() const { return ring_[head_]; }
+    void pop_front() {
+      head_ = (head_ + 1) & (ring_.size() - 1);
+      --size_;
+    }
+    void insert(const Request& r);  // in its place by (arrival, seq), searched from the back
+
+   private:
+    Request& at(std::size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    std::vector<Request> ring_;
+    std::size_t head_ = 0, size_ = 0;
+  };
+  // The classes of candidate commands a bank's summary holds (next_command's lists).
+  enum Class { kReadHit, kWriteHit, kAct, kPre, kClasses };
+  static constexpr std::uint64_t kUnlisted = std::numeric_limits<std::uint64_t>::max();
   struct Bank {
     std::int64_t open_row = -1;
     std::int64_t hits = 0;  // column commands since the activate
@@ -132,6 +153,8 @@ class DramController {
     // (stale = true); mutable because it changes no result.
     mutable QueueSummary summary;
     mutable bool stale = true;
+    // The order key it has in the channel's list of each class (Channel::listed), or kUnlisted.
+    mutable std::uint64_t listed[kClasses] = {kUnlisted, kUnlisted, kUnlisted, kUnlisted};
   };
   struct Rank {
     DramTick act_ok = 0, rd_ok = 0, wr_ok = 0;
@@ -161,13 +184,27 @@ class DramController {
   struct RankTerms {
     DramTick act = 0, faw = 0, rd = 0, wr = 0;
   };
+  struct Listed {
+    std::uint64_t key;  // the order of the bank's candidates of the class: their key or seq
+    int bank;
+  };
   struct Channel {
     std::vector<Bank> banks;
     std::vector<Rank> ranks;
     std::vector<BankGroup> groups;
-    std::vector<Request> reads, writes;                 // the transaction queues, oldest first
-    std::vector<std::vector<Request>> commands;         // per bank: its command queue
-    std::deque<Request> pending_reads, pending_writes;  // not yet arrived, by (arrival, seq)
+    // The transaction queues, oldest first, as each request's place in `slots` and its bank:
+    // dispatch's walk reads only these, and its erase moves little.
+    struct Queued {
+      std::int32_t slot, bank;
+    };
+    std::vector<Queued> reads, writes;
+    // How many requests at the front of each are known to be for banks whose queue is full,
+    // so that dispatch's walk starts after them.
+    std::size_t full_reads = 0, full_writes = 0;
+    std::vector<Request> slots;
+    std::vector<std::int32_t> free_slots;
+    std::vector<std::vector<Request>> commands;  // per bank: its command queue
+    Pending pending_reads, pending_writes;       // not yet admitted
     std::int64_t queued_commands = 0, queued_read_commands = 0;
     std::vector<char> full;  // per bank: its command queue is full (dispatch's walk)
     // Per bank: its requests in the read and in the write queue; and those of banks whose command
@@ -177,6 +214,13 @@ class DramController {
     std::int64_t drain = 0;    // batch: writes still to send in this drain
     std::vector<int> changed;  // scratch of compute_next: banks dispatch added requests to
     mutable std::vector<RankTerms> terms;  // scratch of next_command, per rank
+    // Per rank and class (index rank * kClasses + class): the banks with a candidate of that
+    // class, in the order of the oldest's key; kept by summarize. A candidate's time is the
+    // later of its bank's part and its rank's, so once one goes at its rank's part, no later
+    // one of the list can go before it, and next_command's walk stops there.
+    mutable std::vector<std::vector<Listed>> listed;
+    // Banks marked stale since next_command last summarized them (with repeats).
+    mutable std::vector<int> stale;
     DramTick last_cmd = -1, bus_free = 0;
     bool bus_last_read = true, write_mode = false;
     bool dirty = true;
@@ -190,8 +234,11 @@ class DramController {
     bool finished = false;
   };
 
-  void rank_terms(const Channel& ch, std::vector<RankTerms>& out) const;
+  void rank_terms(const Channel& ch) const;  // into ch.terms
   void summarize(const Channel& ch, std::size_t bank) const;
+  // Moves `bank`'s entry in the list of `cls` to a new order key `key` (kUnlisted: out of it).
+  void relist(const Channel& ch, std::size_t bank, int cls, std::uint64_t key) const;
+  void mark_stale(Channel& ch, std::size_t bank) const;
   // Both replace `best` by the command of `bank`'s queue that goes before it: consider_bank
   // walks the queue; offer_bank takes it from the summary and falls back to consider_bank when a
   // request of the chosen class arrives after its command time.
@@ -203,6 +250,8 @@ class DramController {
   void switch_mode(Channel& ch) const;
   bool dispatch(Channel& ch);  // moves requests to the command queues; false when none moved
   bool admit(Channel& ch, DramTick limit);  // false when nothing entered
+  // Enters `r` into a transaction queue: `q` is ch.reads or ch.writes.
+  void enqueue(Channel& ch, std::vector<Channel::Queued>& q, const Request& r) const;
   void refresh(Channel& ch, int c, int rank);
   // A bank of `rank` opens or closes at `t`: the rank's active-standby time (ChannelStats).
   void bank_opened(Rank& rk, DramTick t);

@@ -19,7 +19,7 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
   const auto archs = fusim::test::yaml_files("configs");
   const auto nets = fusim::test::yaml_files("workloads");
   REQUIRE(archs.size() >= 3);
-  REQUIRE(nets.size() >= 9);
+  REQUIRE(nets.size() >= 11);
   for (const auto& arch : archs) {
     for (const auto& net : nets) {
       // The oracle only on the networks it accepts (the tiny ones); it refuses the others.
@@ -29,7 +29,8 @@ TEST_CASE("every workload on every config and search: simulation matches the cos
       std::vector<std::string> algorithms = {"none"};
       if (fs::path(net).filename().string() != "googlenet.yaml") algorithms.push_back("optimal");
 #else
-      std::vector<std::string> algorithms = {"none", "dnnvm", "efficient-s", "online", "optimal"};
+      std::vector<std::string> algorithms = {"none",   "dnnvm",   "efficient-s",
+                                             "online", "optimal", "dlfusion"};
 #endif
       if (fs::path(net).filename().string().rfind("tiny_", 0) == 0) algorithms.push_back("oracle");
       for (const std::string& algorithm : algorithms) {

@@ -72,8 +72,9 @@ layers:
 
 TEST_CASE("network_to_yaml writes every network back loadable and identical", "[network]") {
   std::vector<std::string> paths;
-  for (const char* w : {"mobilenetv2", "resnet50", "vgg16", "alexnet", "mobilenetv1", "googlenet",
-                        "squeezenet", "tiny_chain", "tiny_dag"}) {
+  for (const char* w :
+       {"mobilenetv2", "resnet50", "vgg16", "alexnet", "mobilenetv1", "googlenet", "squeezenet",
+        "tiny_chain", "tiny_dag", "efficientnet_b0", "mobilenetv3_large"}) {
     paths.push_back(fusim::test::src(std::string("workloads/") + w + ".yaml"));
   }
   for (const std::string& p : paths) {

@@ -53,6 +53,18 @@ Emitted emitted(const std::vector<fusim::Command>& core) {
   return e;
 }
 
+// A run-length walk's sums and a step-by-step walk's are the same.
+void check_same_sums(const fusim::CostSink& totals, const fusim::CostSink& steps) {
+  CHECK(totals.traffic.weight == steps.traffic.weight);
+  CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
+  CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
+  CHECK(totals.macs == steps.macs);
+  CHECK(totals.cycles == steps.cycles);
+  CHECK(totals.buffer_reads == steps.buffer_reads);
+  CHECK(totals.buffer_writes == steps.buffer_writes);
+  CHECK(totals.multicast == steps.multicast);
+}
+
 // Walks core `core` of `group` (tiles resolved) into `sink`, as the lowering does.
 void walk_core(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& group,
                std::int64_t core, fusim::TileSink& sink) {
@@ -90,14 +102,7 @@ void check_sinks_agree(const fusim::Network& net, const fusim::Arch& arch, fusim
     // The guard counts the program's commands.
     CHECK(count.commands == static_cast<long double>(e.commands));
     // Runs of alike tiles sum to what the tiles sum to one by one.
-    CHECK(totals.traffic.weight == steps.traffic.weight);
-    CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
-    CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
-    CHECK(totals.macs == steps.macs);
-    CHECK(totals.cycles == steps.cycles);
-    CHECK(totals.buffer_reads == steps.buffer_reads);
-    CHECK(totals.buffer_writes == steps.buffer_writes);
-    CHECK(totals.multicast == steps.multicast);
+    check_same_sums(totals, steps);
     // A single layer reads every loaded byte once, and every stored one.
     if (group.layers.size() == 1)
       CHECK(totals.buffer_reads == totals.traffic.total() + totals.multicast);
@@ -133,6 +138,46 @@ fusim::Group group_of(std::vector<int> layers, std::int64_t cores) {
 fusim::LayerTiling tiling_of(const fusim::Network& net, const fusim::Arch& arch, int layer) {
   const fusim::Layer& l = net.layer(layer);
   return fusim::plan_layer_tiling(l, arch, fusim::LayerGeometry(l, 1).channels(), net.batch());
+}
+
+// walk_layer takes any tiling, fitting or not: for every layer of `net`, row tiles of every
+// height against strides, padding and dilation; channel chunks against conv groups; slices that
+// start mid-group. The run-length totals must equal the step-by-step sums.
+void check_runs_equal_steps(const fusim::Network& net) {
+  const fusim::Arch arch = arch_with({});
+  for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+    const fusim::Layer& l = net.layer(li);
+    const fusim::LayerGeometry g(l, arch.element_bytes());
+    for (std::int64_t h = 1; h <= g.rows(); ++h) {
+      for (const std::int64_t kc : {1, 2, 3, 5, 7, 100}) {
+        for (const std::int64_t cc : {0, 5}) {
+          if (cc > 0 && !g.splits_input_channels()) continue;
+          for (const bool weights_outer : {true, false}) {
+            if (!weights_outer && (!g.input_independent_of_channels() || cc > 0)) continue;
+            for (const fusim::LayerSlice s :
+                 {fusim::LayerSlice{0, g.channels()}, fusim::LayerSlice{1, g.channels() - 2}}) {
+              INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
+                          << " input channels per tile, weights outer " << weights_outer
+                          << ", slice " << s.begin << ".." << s.end);
+              fusim::LayerTiling t;
+              t.rows_per_tile = h;
+              t.channels_per_tile = kc;
+              t.in_channels_per_tile = cc;
+              t.weights_outer = weights_outer;
+              fusim::CostSink totals(&arch.core), steps(&arch.core, false);
+              fusim::CountSink count_totals, count_steps(false);
+              fusim::walk_layer(g, li, t, s, net.batch(), totals);
+              fusim::walk_layer(g, li, t, s, net.batch(), steps);
+              fusim::walk_layer(g, li, t, s, net.batch(), count_totals);
+              fusim::walk_layer(g, li, t, s, net.batch(), count_steps);
+              check_same_sums(totals, steps);
+              CHECK(count_totals.commands == count_steps.commands);
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -270,44 +315,36 @@ layers:
   - {name: p1, type: pool, mode: avg, kernel: 3, stride: 2, ceil_mode: true}
   - {name: fc, type: fc, out_features: 7}
 )"));
-  const fusim::Arch arch = arch_with({});
-  for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
-    const fusim::Layer& l = net.layer(li);
-    const fusim::LayerGeometry g(l, arch.element_bytes());
-    for (std::int64_t h = 1; h <= g.rows(); ++h) {
-      for (const std::int64_t kc : {1, 2, 3, 5, 7, 100}) {
-        for (const std::int64_t cc : {0, 5}) {
-          if (cc > 0 && !g.splits_input_channels()) continue;
-          for (const bool weights_outer : {true, false}) {
-            if (!weights_outer && (!g.input_independent_of_channels() || cc > 0)) continue;
-            for (const fusim::LayerSlice s :
-                 {fusim::LayerSlice{0, g.channels()}, fusim::LayerSlice{1, g.channels() - 2}}) {
-              INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
-                          << " input channels per tile, weights outer " << weights_outer
-                          << ", slice " << s.begin << ".." << s.end);
-              fusim::LayerTiling t;
-              t.rows_per_tile = h;
-              t.channels_per_tile = kc;
-              t.in_channels_per_tile = cc;
-              t.weights_outer = weights_outer;
-              fusim::CostSink totals(&arch.core), steps(&arch.core, false);
-              fusim::CountSink count_totals, count_steps(false);
-              fusim::walk_layer(g, li, t, s, net.batch(), totals);
-              fusim::walk_layer(g, li, t, s, net.batch(), steps);
-              fusim::walk_layer(g, li, t, s, net.batch(), count_totals);
-              fusim::walk_layer(g, li, t, s, net.batch(), count_steps);
-              CHECK(totals.traffic.weight == steps.traffic.weight);
-              CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
-              CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
-              CHECK(totals.macs == steps.macs);
-              CHECK(totals.cycles == steps.cycles);
-              CHECK(totals.buffer_reads == steps.buffer_reads);
-              CHECK(totals.buffer_writes == steps.buffer_writes);
-              CHECK(count_totals.commands == count_steps.commands);
-            }
-          }
-        }
-      }
+  check_runs_equal_steps(net);
+}
+
+TEST_CASE("run-length totals equal step-by-step sums: element-wise layers and activations",
+          "[tile_loop]") {
+  // A PE-array epilogue (hardswish) also when the input comes in channel pieces and the tiles
+  // are a stream; a broadcast gate and a single-channel map; an activation layer.
+  const fusim::Network net = fusim::load_network(write_temp("tile_loop_pointwise.yaml", R"(name: pw
+batch: 2
+inputs: [{name: x, shape: [15, 29, 13]}, {name: g, shape: [18, 1, 1]}]
+layers:
+  - {name: c1, type: conv, out_channels: 18, kernel: 5, stride: 2, padding: 3, activation: hardswish}
+  - {name: dw, type: conv, out_channels: 18, kernel: 3, padding: 1, groups: 18, activation: silu}
+  - {name: gate, type: mul, inputs: [dw, g]}
+  - {name: m1, type: conv, out_channels: 1, kernel: 1, activation: sigmoid}
+  - {name: sub, type: sub, inputs: [gate, m1], activation: gelu}
+  - {name: act, type: activation, activation: tanh}
+  - {name: fc, type: fc, out_features: 7, activation: leaky_relu, negative_slope: 0.2}
+)"));
+  check_runs_equal_steps(net);
+  // And the emitted program, the cost model and the guard, alone and fused, on several cores.
+  const fusim::Arch small = arch_with({"cores.count=3", "cores.buffers.input.capacity_bytes=4096",
+                                       "cores.buffers.weight.capacity_bytes=4096",
+                                       "cores.buffers.output.capacity_bytes=4096"});
+  for (const std::int64_t cores : {1, 3}) {
+    for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
+      INFO(net.layer(li).name << " on " << cores << " cores");
+      check_sinks_agree(net, small, group_of({li}, cores));
     }
+    INFO("fused, " << cores << " cores");
+    check_sinks_agree(net, arch_with({"cores.count=3"}), group_of({1, 2, 3, 4, 5}, cores));
   }
 }

@@ -178,7 +178,9 @@ def yaml_shapes(net):
             macs = l["m"] * l["n"] * l["k"]
             if len(l["inputs"]) == 1:
                 params = l["k"] * l["n"] + (l["n"] if l.get("bias") else 0)
-        elif t == "add":
+        elif t in ("add", "sub", "mul", "div", "max", "min"):
+            shape = [max(s[d] for s in ins) for d in range(3)]
+        elif t == "activation":
             shape = list(ins[0])
         elif t == "concat":
             shape = [sum(s[0] for s in ins), h, w]
@@ -219,17 +221,23 @@ class OnnxImportTest(unittest.TestCase):
             self.assertEqual(got[name], exp[name], name)
         return exp
 
-    def run_fusim(self, yaml_path, exp):
+    def fusim_report(self, yaml_path):
+        """fusim's report.json for the network, or None without FUSIM_BIN."""
         fusim = os.environ.get("FUSIM_BIN")
         if not fusim:
-            self.skipTest("FUSIM_BIN not set")
+            return None
         out = os.path.join(self.tmp, "out")
         p = subprocess.run([fusim, "--arch", ARCH, "--net", yaml_path, "--out", out, "--quiet"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, cwd=ROOT)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(os.path.join(out, "report.json")) as f:
-            report = json.load(f)
+            return json.load(f)
+
+    def run_fusim(self, yaml_path, exp):
+        report = self.fusim_report(yaml_path)
+        if report is None:
+            self.skipTest("FUSIM_BIN not set")
         self.assertEqual(report["macs"], sum(e[2] for e in exp.values()))
         self.assertEqual(report["params"], sum(e[3] for e in exp.values()))
         layers = {l["name"]: l for l in report["layers"]}
@@ -284,7 +292,7 @@ class OnnxImportTest(unittest.TestCase):
             N("Flatten", ["x"], ["f"], name="flat"),
             N("Gemm", ["f", "w"], ["y"], name="fc", transB=1),
             N("Softmax", ["y"], ["s"], name="my_softmax", axis=1),
-            N("Sigmoid", ["y"], ["z"], name="my_sigmoid"),
+            N("Erf", ["y"], ["z"], name="my_erf"),
         ]
         model = make_model(nodes, [vinfo("x", [1, 4, 2, 2])],
                            [vinfo("s", [1, 5]), vinfo("z", [1, 5])], [init("w", [5, 16], 1)])
@@ -292,8 +300,8 @@ class OnnxImportTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("Softmax", p.stderr)
         self.assertIn("my_softmax", p.stderr)
-        self.assertIn("Sigmoid", p.stderr)
-        self.assertIn("my_sigmoid", p.stderr)
+        self.assertIn("Erf", p.stderr)
+        self.assertIn("my_erf", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
     def test_asymmetric_pads_and_unfoldable_relu(self):
@@ -310,8 +318,18 @@ class OnnxImportTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("asym", p.stderr)
         self.assertIn("asymmetric", p.stderr)
-        self.assertIn("shared_relu", p.stderr)
+        self.assertNotIn("shared_relu", p.stderr)  # an activation layer (below)
         self.assertFalse(os.path.exists(dst))
+        # Without the asymmetric conv: the relu of a tensor read twice is a layer of its own.
+        model = make_model(nodes[1:], [vinfo("x", [1, 2, 6, 6])],
+                           [vinfo("d", [1, 2, 6, 6]), vinfo("r", [1, 2, 6, 6])],
+                           [init("w", [2, 2, 3, 3], 1)])
+        net, _, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["ok"].get("activation", "none"), "none")
+        self.assertEqual(by["shared_relu"],
+                         {"name": "shared_relu", "type": "activation", "inputs": ["ok"],
+                          "activation": "relu"})
 
     # (d) Clip(0, 6) -> relu6 (attributes or inputs); MatMul of two activations -> gemm
     def test_clip_relu6_and_matmul(self):
@@ -366,6 +384,257 @@ class OnnxImportTest(unittest.TestCase):
         net, _, _ = self.import_ok(model, ["--batch", "4"])
         self.assertEqual(net["batch"], 4)
         self.assertEqual(net["layers"][0]["stride"], 2)
+
+
+# Vector-unit operations per element of each activation function (docs/network-format.md); as
+# an attribute, relu, relu6 and clip are free.
+ACT_OPS = {"relu": 1, "relu6": 2, "clip": 2, "leaky_relu": 2, "sigmoid": 1, "tanh": 1, "silu": 2,
+           "gelu": 2, "hardsigmoid": 3, "hardswish": 4}
+CLAMPS = ("relu", "relu6", "clip")
+
+
+def silu(N, x, out, name):
+    """SiLU as torch.onnx writes it: x * Sigmoid(x)."""
+    return [N("Sigmoid", [x], [out + "_sig"], name=name + "_sigmoid"),
+            N("Mul", [x, out + "_sig"], [out], name=name)]
+
+
+class OperatorImportTest(unittest.TestCase):
+    """Squeeze-excitation, SiLU, HardSwish, GELU, Clip, LeakyRelu, Tanh, element-wise layers
+    with broadcasting and ReduceMean, as exporters write them."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+
+    def check(self, model, expected):
+        """Imports `model`; `expected`: layer name -> (type, activation, [C, H, W], macs,
+        params, vector operations). Checks the YAML, then fusim's report.json."""
+        net, path, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(sorted(by), sorted(expected))
+        shapes = yaml_shapes(net)
+        for name, (kind, act, shape, macs, params, _) in expected.items():
+            self.assertEqual([by[name]["type"], by[name].get("activation", "none")], [kind, act],
+                             name)
+            self.assertEqual(shapes[name], [kind, shape, macs, params], name)
+        report = self.fusim_report(path)
+        if report is None:
+            return net
+        layers = {l["name"]: l for l in report["layers"]}
+        for name, (kind, _, shape, macs, params, ops) in expected.items():
+            got = layers[name]
+            self.assertEqual([got["type"], got["output_shape"], got["macs"], got["params"],
+                              got["vector_ops"]], [kind, shape, macs, params, ops], name)
+        self.assertEqual(report["macs"], sum(e[3] for e in expected.values()))
+        return net
+
+    @staticmethod
+    def act_ops(act, elements, layer=False):
+        if act == "none" or (act in CLAMPS and not layer):
+            return 0
+        return ACT_OPS[act] * elements
+
+    def test_se_block_with_silu(self):
+        """EfficientNet's MBConv: 1x1 expand + BN + SiLU, depthwise + SiLU, SE (global pool,
+        1x1 + SiLU, 1x1 + Sigmoid, gate Mul), 1x1 project, residual Add."""
+        N = helper.make_node
+        inits = [init("ew", [32, 8, 1, 1], 1), init("bn_s", [32], 2), init("bn_b", [32], 3),
+                 init("bn_m", [32], 4), init("bn_v", [32], 5), init("dww", [32, 1, 3, 3], 6),
+                 init("rw", [8, 32, 1, 1], 7), init("rb", [8], 8), init("xw", [32, 8, 1, 1], 9),
+                 init("xb", [32], 10), init("pw", [8, 32, 1, 1], 11)]
+        nodes = [N("Conv", ["x", "ew"], ["e"], name="expand", kernel_shape=[1, 1]),
+                 N("BatchNormalization", ["e", "bn_s", "bn_b", "bn_m", "bn_v"], ["eb"],
+                   name="bn")]
+        nodes += silu(N, "eb", "ea", "expand_silu")
+        nodes += [N("Conv", ["ea", "dww"], ["d"], name="dw", kernel_shape=[3, 3],
+                    pads=[1, 1, 1, 1], group=32)]
+        nodes += silu(N, "d", "da", "dw_silu")
+        nodes += [N("GlobalAveragePool", ["da"], ["p"], name="squeeze"),
+                  N("Conv", ["p", "rw", "rb"], ["r"], name="se_reduce", kernel_shape=[1, 1])]
+        nodes += silu(N, "r", "ra", "se_reduce_silu")
+        nodes += [N("Conv", ["ra", "xw", "xb"], ["g"], name="se_expand", kernel_shape=[1, 1]),
+                  N("Sigmoid", ["g"], ["gs"], name="gate"),
+                  N("Mul", ["da", "gs"], ["s"], name="se_scale"),
+                  N("Conv", ["s", "pw"], ["o"], name="project", kernel_shape=[1, 1]),
+                  N("Add", ["x", "o"], ["y"], name="residual")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 8, 8])], [vinfo("y", [1, 8, 8, 8])], inits)
+        px = 64
+        self.check(model, {
+            "expand": ("conv", "silu", [32, 8, 8], 32 * px * 8, 32 * 8 + 32,
+                       self.act_ops("silu", 32 * px)),
+            "dw": ("conv", "silu", [32, 8, 8], 32 * px * 9, 32 * 9,
+                   32 * px * 9 + self.act_ops("silu", 32 * px)),
+            "squeeze": ("pool", "none", [32, 1, 1], 0, 0, 32 * px),
+            "se_reduce": ("conv", "silu", [8, 1, 1], 8 * 32, 8 * 32 + 8, self.act_ops("silu", 8)),
+            "se_expand": ("conv", "sigmoid", [32, 1, 1], 32 * 8, 32 * 8 + 32,
+                          self.act_ops("sigmoid", 32)),
+            "se_scale": ("mul", "none", [32, 8, 8], 0, 0, 32 * px),
+            "project": ("conv", "none", [8, 8, 8], 8 * px * 32, 8 * 32, 0),
+            "residual": ("add", "none", [8, 8, 8], 0, 0, 8 * px),
+        })
+
+    def test_mobilenetv3_block_hardswish(self):
+        """MobileNetV3's bneck at opset 14: HardSwish ops, an SE gate with Relu and
+        HardSigmoid; the older export x * HardSigmoid(x); a HardSwish of a tensor read twice."""
+        N = helper.make_node
+        inits = [init("ew", [24, 8, 1, 1], 1), init("dww", [24, 1, 5, 5], 2),
+                 init("rw", [8, 24, 1, 1], 3), init("rb", [8], 4), init("xw", [24, 8, 1, 1], 5),
+                 init("xb", [24], 6), init("pw", [8, 24, 1, 1], 7)]
+        hs = dict(alpha=1.0 / 6, beta=0.5)
+        nodes = [N("Conv", ["x", "ew"], ["e"], name="expand", kernel_shape=[1, 1]),
+                 N("HardSwish", ["e"], ["ea"], name="expand_hs"),
+                 N("Conv", ["ea", "dww"], ["d"], name="dw", kernel_shape=[5, 5],
+                   pads=[2, 2, 2, 2], strides=[2, 2], group=24),
+                 N("HardSigmoid", ["d"], ["dh"], name="dw_hsig", **hs),
+                 N("Mul", ["d", "dh"], ["da"], name="dw_hs"),
+                 N("GlobalAveragePool", ["da"], ["p"], name="squeeze"),
+                 N("Conv", ["p", "rw", "rb"], ["r"], name="se_reduce", kernel_shape=[1, 1]),
+                 N("Relu", ["r"], ["ra"], name="se_relu"),
+                 N("Conv", ["ra", "xw", "xb"], ["g"], name="se_expand", kernel_shape=[1, 1]),
+                 N("HardSigmoid", ["g"], ["gs"], name="gate", **hs),
+                 N("Mul", ["gs", "da"], ["s"], name="se_scale"),
+                 N("Conv", ["s", "pw"], ["o"], name="project", kernel_shape=[1, 1]),
+                 N("HardSwish", ["o"], ["oh"], name="shared_hs")]
+        graph = helper.make_graph(nodes, "g", [vinfo("x", [1, 8, 8, 8])],
+                                  [vinfo("o", [1, 8, 4, 4]), vinfo("oh", [1, 8, 4, 4])],
+                                  initializer=inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+        onnx.checker.check_model(model)
+        self.check(model, {
+            "expand": ("conv", "hardswish", [24, 8, 8], 24 * 64 * 8, 24 * 8,
+                       self.act_ops("hardswish", 24 * 64)),
+            "dw": ("conv", "hardswish", [24, 4, 4], 24 * 16 * 25, 24 * 25,
+                   24 * 16 * 25 + self.act_ops("hardswish", 24 * 16)),
+            "squeeze": ("pool", "none", [24, 1, 1], 0, 0, 24 * 16),
+            "se_reduce": ("conv", "relu", [8, 1, 1], 8 * 24, 8 * 24 + 8, 0),
+            "se_expand": ("conv", "hardsigmoid", [24, 1, 1], 24 * 8, 24 * 8 + 24,
+                          self.act_ops("hardsigmoid", 24)),
+            "se_scale": ("mul", "none", [24, 4, 4], 0, 0, 24 * 16),
+            "project": ("conv", "none", [8, 4, 4], 8 * 16 * 24, 8 * 24, 0),
+            "shared_hs": ("activation", "hardswish", [8, 4, 4], 0, 0,
+                          self.act_ops("hardswish", 8 * 16, layer=True)),
+        })
+
+    def test_hardswish_decomposed_forms(self):
+        """HardSwish and HardSigmoid as other exporters write them: x * clip(x + 3, 0, 6) / 6
+        with the division first (folds into its conv) or last, by 6 or times 1/6 (on a network
+        input: a layer); clip(x + 3, 0, 6) / 6 as an SE gate (folds into its conv)."""
+        N = helper.make_node
+        c = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)  # noqa: E731
+        inits = [init("w", [8, 8, 1, 1], 1), init("w2", [8, 8, 1, 1], 2), c("three", 3.0),
+                 c("zero", 0.0), c("six", 6.0), c("sixth", 1.0 / 6)]
+        nodes = [N("Conv", ["x", "w"], ["h"], name="conv", kernel_shape=[1, 1]),
+                 N("Add", ["h", "three"], ["h1"], name="a1"),
+                 N("Clip", ["h1", "zero", "six"], ["h2"], name="c1"),
+                 N("Div", ["h2", "six"], ["h3"], name="d1"),
+                 N("Mul", ["h", "h3"], ["y"], name="hs1"),
+                 N("Add", ["three", "x"], ["x1"], name="a2"),
+                 N("Clip", ["x1", "zero", "six"], ["x2"], name="c2"),
+                 N("Mul", ["x2", "x"], ["x3"], name="m2"),
+                 N("Mul", ["x3", "sixth"], ["z"], name="hs2"),
+                 N("Conv", ["y", "w2"], ["g"], name="gate_conv", kernel_shape=[1, 1]),
+                 N("Add", ["g", "three"], ["g1"], name="a3"),
+                 N("Clip", ["g1", "zero", "six"], ["g2"], name="c3"),
+                 N("Div", ["g2", "six"], ["g3"], name="d3"),
+                 N("Mul", ["z", "g3"], ["o"], name="gated")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])], [vinfo("o", [1, 8, 4, 4])], inits)
+        e = 8 * 16
+        self.check(model, {
+            "conv": ("conv", "hardswish", [8, 4, 4], e * 8, 64, self.act_ops("hardswish", e)),
+            "hs2": ("activation", "hardswish", [8, 4, 4], 0, 0,
+                    self.act_ops("hardswish", e, True)),
+            "gate_conv": ("conv", "hardsigmoid", [8, 4, 4], e * 8, 64,
+                          self.act_ops("hardsigmoid", e)),
+            "gated": ("mul", "none", [8, 4, 4], 0, 0, e),
+        })
+
+    def test_gelu_erf_forms(self):
+        """GELU as torch.onnx writes it, x * 0.5 * (1 + erf(x / sqrt(2))), with the two Muls
+        in either order; the first folds into its conv, the second reads a network input."""
+        N = helper.make_node
+        c = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)  # noqa: E731
+        inits = [init("w", [16, 8, 1, 1], 1), c("sqrt2", 2 ** 0.5), c("one", 1.0),
+                 c("half", 0.5)]
+        nodes = [N("Conv", ["x", "w"], ["h"], name="conv", kernel_shape=[1, 1]),
+                 N("Div", ["h", "sqrt2"], ["h1"], name="g1_div"),
+                 N("Erf", ["h1"], ["h2"], name="g1_erf"),
+                 N("Add", ["h2", "one"], ["h3"], name="g1_add"),
+                 N("Mul", ["h", "h3"], ["h4"], name="g1_mul"),
+                 N("Mul", ["h4", "half"], ["y"], name="gelu1"),
+                 N("Div", ["x", "sqrt2"], ["x1"], name="g2_div"),
+                 N("Erf", ["x1"], ["x2"], name="g2_erf"),
+                 N("Add", ["one", "x2"], ["x3"], name="g2_add"),
+                 N("Mul", ["x3", "half"], ["x4"], name="g2_half"),
+                 N("Mul", ["x", "x4"], ["z"], name="gelu2")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])],
+                           [vinfo("y", [1, 16, 4, 4]), vinfo("z", [1, 8, 4, 4])], inits)
+        self.check(model, {
+            "conv": ("conv", "gelu", [16, 4, 4], 16 * 16 * 8, 16 * 8,
+                     self.act_ops("gelu", 16 * 16)),
+            "gelu2": ("activation", "gelu", [8, 4, 4], 0, 0, self.act_ops("gelu", 128, True)),
+        })
+
+    def test_clip_leaky_tanh_elementwise_reducemean(self):
+        """Clip(-1, 2) and LeakyRelu fold into convs; Tanh of a network input is a layer; Sub,
+        Div, Max, Min of activations broadcast [1, 1, H, W] and [1, C, 1, 1]; ReduceMean over H
+        and W is a global average pool."""
+        N = helper.make_node
+        lo = numpy_helper.from_array(np.array(-1, dtype=np.float32), "lo")
+        hi = numpy_helper.from_array(np.array(2, dtype=np.float32), "hi")
+        inits = [init("w", [8, 4, 3, 3], 1), init("w1", [1, 4, 1, 1], 2), lo, hi]
+        nodes = [N("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                 N("Clip", ["c", "lo", "hi"], ["cc"], name="clip"),
+                 N("Conv", ["x", "w1"], ["m"], name="mask", kernel_shape=[1, 1]),
+                 N("LeakyRelu", ["m"], ["ml"], name="leaky", alpha=0.1),
+                 N("Tanh", ["x"], ["t"], name="tanh"),
+                 N("ReduceMean", ["cc"], ["cm"], name="mean", axes=[2, 3], keepdims=1),
+                 N("Sub", ["cc", "ml"], ["d"], name="sub"),
+                 N("Div", ["d", "cm"], ["q"], name="div"),
+                 N("Max", ["q", "cm"], ["mx"], name="max"),
+                 N("Min", ["mx", "ml", "cc"], ["mn"], name="min"),
+                 N("ReduceMean", ["t"], ["tm"], name="mean2", axes=[-1, -2], keepdims=0)]
+        model = make_model(nodes, [vinfo("x", [1, 4, 6, 6])],
+                           [vinfo("mn", [1, 8, 6, 6]), vinfo("tm", [1, 4])], inits)
+        net = self.check(model, {
+            "conv": ("conv", "clip", [8, 6, 6], 8 * 36 * 36, 8 * 36, 0),
+            "mask": ("conv", "leaky_relu", [1, 6, 6], 36 * 4, 4, self.act_ops("leaky_relu", 36)),
+            "tanh": ("activation", "tanh", [4, 6, 6], 0, 0, self.act_ops("tanh", 144, True)),
+            "mean": ("pool", "none", [8, 1, 1], 0, 0, 8 * 36),
+            "sub": ("sub", "none", [8, 6, 6], 0, 0, 288),
+            "div": ("div", "none", [8, 6, 6], 0, 0, 2 * 288),
+            "max": ("max", "none", [8, 6, 6], 0, 0, 288),
+            "min": ("min", "none", [8, 6, 6], 0, 0, 2 * 288),
+            "mean2": ("pool", "none", [4, 1, 1], 0, 0, 144),
+        })
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual([by["conv"]["clip_min"], by["conv"]["clip_max"]], [-1.0, 2.0])
+        self.assertEqual(by["mask"]["negative_slope"], 0.1)
+        self.assertEqual(by["min"]["inputs"], ["max", "mask", "conv"])
+
+    def test_refused_operands(self):
+        """Still refused, each named: Mul by a constant, Sub of different ranks, Erf alone,
+        ReduceMean over channels, a one-sided Clip."""
+        N = helper.make_node
+        k = numpy_helper.from_array(np.array(3, dtype=np.float32), "k")
+        lo = numpy_helper.from_array(np.array(-1, dtype=np.float32), "lo")
+        nodes = [N("Mul", ["x", "k"], ["a"], name="scale_by_const"),
+                 N("Sub", ["x", "v"], ["b"], name="rank_mismatch"),
+                 N("Erf", ["x"], ["c"], name="lone_erf"),
+                 N("ReduceMean", ["x"], ["d"], name="channel_mean", axes=[1]),
+                 N("Clip", ["x", "lo"], ["e"], name="one_sided")]
+        model = make_model(nodes, [vinfo("x", [1, 4, 3, 3]), vinfo("v", [1, 3])],
+                           [vinfo("a", [1, 4, 3, 3]), vinfo("b", [1, 4, 3, 3]),
+                            vinfo("c", [1, 4, 3, 3]), vinfo("d", [1, 1, 3, 3]),
+                            vinfo("e", [1, 4, 3, 3])], [k, lo])
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        for name in ("scale_by_const", "rank_mismatch", "lone_erf", "channel_mean", "one_sided"):
+            self.assertIn(name, p.stderr)
+        self.assertIn("constant operand", p.stderr)
+        self.assertIn("same rank", p.stderr)
+        self.assertFalse(os.path.exists(dst))
 
 
 if __name__ == "__main__":

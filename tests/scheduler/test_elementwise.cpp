@@ -1,0 +1,258 @@
+// Element-wise layers with broadcasting and activation functions (docs/network-format.md):
+// shapes, vector operations, bytes and cycles against closed forms; the loader's errors.
+#include <catch2/catch.hpp>
+
+#include "arch/arch_io.h"
+#include "common/checked.h"
+#include "cost/fused_plan.h"
+#include "cost/tiling.h"
+#include "network/network.h"
+#include "network/network_io.h"
+#include "test_util.h"
+
+namespace {
+
+using fusim::Activation;
+using fusim::LayerType;
+using fusim::test::error_of;
+using fusim::test::src;
+using fusim::test::write_temp;
+
+fusim::Network load(const std::string& name, const std::string& text) {
+  return fusim::load_network(write_temp(name, text));
+}
+
+std::unique_ptr<fusim::Run> run(const std::string& name, const std::string& text,
+                                const std::string& fusion = "none") {
+  return fusim::test::run(src("configs/systolic32.yaml"), write_temp(name, text), {}, fusion);
+}
+
+// An SE-style gate: x [64, 32, 32] times g [64, 1, 1], int8 on systolic32 (one core, 32-lane
+// vector unit with 4 cycles of latency, 64 KiB buffers used in halves).
+const char* kGate = R"(name: gate
+inputs: [{name: x, shape: [64, 32, 32]}, {name: g, shape: [64, 1, 1]}]
+layers:
+  - {name: scale, type: mul, inputs: [x, g]}
+)";
+
+}  // namespace
+
+TEST_CASE("activation functions: vector operations per element", "[elementwise]") {
+  // Lookup tables: sigmoid, tanh (1); a lookup and a multiply: silu, gelu (2); arithmetic:
+  // relu (max), relu6 and clip (max, min), leaky_relu (multiply, max), hardsigmoid
+  // (multiply-add, max, min), hardswish (hardsigmoid, multiply).
+  const std::vector<std::pair<Activation, std::int64_t>> table = {
+      {Activation::None, 0}, {Activation::Relu, 1},        {Activation::Relu6, 2},
+      {Activation::Clip, 2}, {Activation::LeakyRelu, 2},   {Activation::Sigmoid, 1},
+      {Activation::Silu, 2}, {Activation::HardSigmoid, 3}, {Activation::HardSwish, 4},
+      {Activation::Gelu, 2}, {Activation::Tanh, 1}};
+  for (const auto& [a, ops] : table) {
+    INFO(fusim::to_string(a));
+    CHECK(fusim::activation_ops_per_element(a) == ops);
+    CHECK(fusim::activation_ops_per_element(a, LayerType::Activation) == ops);
+    // As an attribute the clamps are free (the producer's output stage applies them).
+    const bool clamp = a == Activation::Relu || a == Activation::Relu6 || a == Activation::Clip;
+    CHECK(fusim::activation_ops_per_element(a, LayerType::Conv) == (clamp ? 0 : ops));
+  }
+}
+
+TEST_CASE("activation layers and attributes: vector operations of a layer", "[elementwise]") {
+  const fusim::Network net = load("acts.yaml", R"(name: acts
+inputs: [{name: x, shape: [16, 8, 8]}]
+layers:
+  - {name: hs, type: activation, activation: hardswish}
+  - {name: r, type: activation, activation: relu}
+  - {name: c, type: activation, activation: clip, clip_min: -1.5, clip_max: 2.25}
+  - {name: lr, type: activation, activation: leaky_relu, negative_slope: 0.2}
+  - {name: conv, type: conv, out_channels: 32, kernel: 1, activation: silu}
+  - {name: conv_relu, type: conv, out_channels: 32, kernel: 1, activation: relu}
+  - {name: dw, type: conv, out_channels: 32, kernel: 3, padding: 1, groups: 32, activation: gelu}
+)");
+  const std::int64_t e = 16 * 8 * 8, e2 = 32 * 8 * 8;
+  CHECK(net.layer(0).vector_ops_per_item() == 4 * e);
+  CHECK(net.layer(1).vector_ops_per_item() == 1 * e);
+  CHECK(net.layer(2).vector_ops_per_item() == 2 * e);
+  CHECK(net.layer(2).clip_min == -1.5);
+  CHECK(net.layer(2).clip_max == 2.25);
+  CHECK(net.layer(3).negative_slope == 0.2);
+  CHECK(net.layer(4).vector_ops_per_item() == 2 * e2);  // silu after the PE array
+  CHECK(net.layer(4).runs_on_pe_array());
+  CHECK(net.layer(5).vector_ops_per_item() == 0);                // relu: free
+  CHECK(net.layer(6).vector_ops_per_item() == e2 * 9 + 2 * e2);  // depthwise MACs + gelu
+  for (int i = 0; i < 4; ++i) CHECK(net.layer(i).params() == 0);
+  CHECK(net.total_macs() == 32 * 16 * 8 * 8 + 32 * 32 * 8 * 8 + 32 * 9 * 8 * 8);
+  // The writer keeps every function and its parameters.
+  const std::string text = fusim::network_to_yaml(net);
+  const fusim::Network back = load("acts_back.yaml", text);
+  CHECK(fusim::network_to_yaml(back) == text);
+  CHECK(back.layer(2).clip_min == -1.5);
+  CHECK(back.layer(3).negative_slope == 0.2);
+}
+
+TEST_CASE("element-wise layers broadcast numpy-style", "[elementwise]") {
+  const fusim::Network net = load("bcast.yaml", R"(name: bcast
+inputs: [{name: x, shape: [64, 14, 14]}, {name: g, shape: [64, 1, 1]}, {name: s, shape: [1, 14, 14]}]
+layers:
+  - {name: m, type: mul, inputs: [x, g]}
+  - {name: m2, type: mul, inputs: [g, x]}
+  - {name: a, type: add, inputs: [s, g]}
+  - {name: d, type: div, inputs: [x, s]}
+  - {name: mx, type: max, inputs: [x, g, s]}
+  - {name: sb, type: sub, inputs: [x, x], activation: sigmoid}
+)");
+  const fusim::Shape full{64, 14, 14};
+  for (int i = 0; i < 6; ++i) CHECK(net.layer(i).out_shape == full);
+  const std::int64_t e = full.elements();
+  CHECK(net.layer(0).vector_ops_per_item() == e);
+  CHECK(net.layer(2).vector_ops_per_item() == e);      // [1,14,14] + [64,1,1]
+  CHECK(net.layer(3).vector_ops_per_item() == 2 * e);  // reciprocal lookup and multiply
+  CHECK(net.layer(4).vector_ops_per_item() == 2 * e);  // three operands: two maxima
+  CHECK(net.layer(5).vector_ops_per_item() == e + e);  // the sub, then the sigmoid lookup
+  for (const auto& l : net.layers()) CHECK(l.macs_per_item() == 0);
+
+  // Bytes of a tile of rows [2, 7) and channels [8, 24), int8: the map's rows and channels, the
+  // gate's channels once, the [1, H, W] operand's rows of its one channel.
+  const fusim::LayerGeometry m(net.layer(0), 1), a(net.layer(2), 1);
+  CHECK(m.input_bytes(0, 2, 7, 8, 24) == 5 * 14 * 16);
+  CHECK(m.input_bytes(1, 2, 7, 8, 24) == 16);
+  CHECK(a.input_bytes(0, 2, 7, 8, 24) == 5 * 14);
+  CHECK(a.input_bytes(1, 2, 7, 8, 24) == 16);
+  // Where they lie (NHWC): the gate's channel 8, the single-channel map's row 2.
+  CHECK(m.input_offset(1, 2, 8) == 8);
+  CHECK(a.input_offset(0, 2, 8) == 2 * 14);
+  CHECK(m.input_offset(0, 2, 8) == (2 * 14 * 64 + 8));
+  CHECK(a.input_layout(0, 8, 24).piece_bytes == 0);  // one channel: contiguous rows
+  CHECK(m.input_layout(0, 8, 24).piece_bytes == 16);
+}
+
+TEST_CASE("a broadcast gate is read once per row tile; cycles per tile", "[elementwise]") {
+  // A tile of h rows holds 2,048 h bytes of x and 64 of g in half the 64 KiB input buffer:
+  // h = 15, so 3 row tiles (15, 15, 2 rows) of all 64 channels.
+  const auto r = run("gate.yaml", kGate);
+  const fusim::LayerTiling t =
+      fusim::plan_layer_tiling(r->net->layer(0), *r->arch, 64, r->net->batch());
+  REQUIRE(t.rows_per_tile == 15);
+  REQUIRE(t.channels_per_tile == 64);
+  CHECK(r->result.sim.traffic.ifmap_read == 64 * 32 * 32 + 3 * 64);
+  CHECK(r->result.sim.traffic.ofmap_write == 64 * 32 * 32);
+  fusim::test::check_group_bytes(r->result);
+  // One operation per element, 32 lanes, 4 cycles of latency per tile.
+  const std::int64_t per_row = 32 * 64;
+  CHECK(r->result.sim.cores[0].compute_busy_cycles ==
+        2 * (15 * per_row / 32 + 4) + (2 * per_row / 32 + 4));
+}
+
+TEST_CASE("a PE-array layer's activation runs after each tile on the vector unit",
+          "[elementwise]") {
+  const std::string base = R"(name: epi
+inputs: [{name: x, shape: [64, 32, 32]}]
+layers:
+  - {name: conv, type: conv, out_channels: 64, kernel: 1)";
+  const auto plain = run("epi_none.yaml", base + "}\n");
+  const auto relu = run("epi_relu.yaml", base + ", activation: relu}\n");
+  const auto hs = run("epi_hs.yaml", base + ", activation: hardswish}\n");
+  const auto busy = [](const fusim::Run& r) { return r.result.sim.cores[0].compute_busy_cycles; };
+  CHECK(busy(*relu) == busy(*plain));  // a clamp in the output stage
+  // Hardswish: 4 operations per output element of every tile, 32 lanes, 4 cycles of latency.
+  const fusim::Layer& l = hs->net->layer(0);
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(l, *hs->arch, 64, 1);
+  REQUIRE(t.in_channels_per_tile == 0);
+  std::int64_t epilogue = 0;
+  for (std::int64_t r0 = 0; r0 < 32; r0 += t.rows_per_tile) {
+    for (std::int64_t k0 = 0; k0 < 64; k0 += t.channels_per_tile) {
+      const std::int64_t rows = std::min<std::int64_t>(t.rows_per_tile, 32 - r0);
+      const std::int64_t kc = std::min<std::int64_t>(t.channels_per_tile, 64 - k0);
+      epilogue += fusim::ceil_div(4 * rows * 32 * kc, 32) + 4;
+    }
+  }
+  CHECK(busy(*hs) == busy(*plain) + epilogue);
+  CHECK(hs->result.sim.cores[0].actions.vector_ops == 4 * 64 * 32 * 32);
+  fusim::test::check_group_bytes(hs->result);
+  fusim::test::check_replays(*hs);
+}
+
+TEST_CASE("a squeeze-excitation block fuses; cost model and simulator agree", "[elementwise]") {
+  const std::string text = R"(name: se
+inputs: [{name: x, shape: [32, 16, 16]}]
+layers:
+  - {name: dw, type: conv, out_channels: 32, kernel: 3, padding: 1, groups: 32, activation: silu}
+  - {name: pool, type: pool, mode: avg, global: true}
+  - {name: reduce, type: conv, out_channels: 8, kernel: 1, bias: true, activation: silu}
+  - {name: expand, type: conv, out_channels: 32, kernel: 1, bias: true, activation: sigmoid}
+  - {name: scale, type: mul, inputs: [dw, expand]}
+  - {name: project, type: conv, out_channels: 16, kernel: 1}
+)";
+  // The whole block as one group: the gate needs every row of dw (the global pool is a barrier),
+  // so the first tile computes dw whole and the gate; the mul reads the gate's one row in every
+  // tile.
+  const fusim::Network net = load("se.yaml", text);
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {0, 1, 2, 3, 4, 5});
+  REQUIRE(g.unfusable_reason().empty());
+  const std::int64_t tiles = 4;
+  const std::vector<std::int64_t> p = g.progress(tiles);
+  // progress(): node 0 (dw) has all 16 rows after tile 0; the mul (node 4) a quarter.
+  CHECK(p[0 * tiles + 0] == 16);
+  CHECK(p[4 * tiles + 0] == 4);
+  fusim::CostSink sink(&arch.core);
+  g.walk(p, tiles, 1, 0, sink);
+  // Off-chip: the input once, the weights once, only project's output stored.
+  CHECK(sink.traffic.ifmap == 32 * 16 * 16);
+  CHECK(sink.traffic.ofmap == 16 * 16 * 16);
+  CHECK(sink.traffic.weight ==
+        32 * 9 + (8 * 32 + 8) + (32 * 8 + 32) + 16 * 32);  // dw, reduce, expand, project
+  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto r = run("se_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(r->result);
+    fusim::test::check_replays(*r);
+  }
+}
+
+TEST_CASE("element-wise and activation keys: errors name file, line and key", "[elementwise]") {
+  struct Case {
+    const char* layer;
+    const char* key;
+    const char* mention;
+  };
+  const std::vector<Case> cases = {
+      {"{name: a, type: activation}", "layers[0].activation", "missing required key"},
+      {"{name: a, type: activation, activation: none}", "layers[0].activation", "needs a function"},
+      {"{name: a, type: activation, activation: swish}", "layers[0].activation", "hardswish"},
+      {"{name: a, type: activation, activation: clip, clip_max: 6}", "layers[0].clip_min",
+       "missing required key"},
+      {"{name: a, type: activation, activation: clip, clip_min: 6, clip_max: 6}",
+       "layers[0].clip_max", "greater than clip_min"},
+      {"{name: a, type: activation, activation: clip, clip_min: x, clip_max: 6}",
+       "layers[0].clip_min", "expected a number"},
+      {"{name: a, type: activation, activation: relu, negative_slope: 0.1}",
+       "layers[0].negative_slope", "unknown key"},
+      {"{name: a, type: conv, out_channels: 4, kernel: 1, activation: relu, clip_min: 0}",
+       "layers[0].clip_min", "unknown key"},
+      {"{name: a, type: mul, inputs: [x, y]}", "layers.a", "each dimension must be equal or 1"},
+      {"{name: a, type: sub, inputs: [x, x, x]}", "layers.a", "takes 2 input(s), got 3"},
+      {"{name: a, type: div, inputs: [x]}", "layers.a", "takes 2 input(s), got 1"},
+      {"{name: a, type: concat, inputs: [x, y], activation: sigmoid}", "layers[0].activation",
+       "needs an activation layer"},
+      {"{name: a, type: activation, activation: tanh, inputs: [x, x]}", "layers.a",
+       "an activation layer takes 1 input(s), got 2"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.layer);
+    const std::string text = std::string(
+                                 "name: t\n"
+                                 "inputs: [{name: x, shape: [8, 4, 4]}, {name: y, shape: [4, 4, "
+                                 "4]}]\n"
+                                 "layers:\n  - ") +
+                             c.layer + "\n";
+    const std::string path = write_temp("elementwise_error.yaml", text);
+    const auto e = error_of([&] { fusim::load_network(path); });
+    REQUIRE(e.has_value());
+    INFO(e->what());
+    CHECK(e->file() == path);
+    CHECK(e->line() == 4);
+    const std::string key = e->key();
+    CHECK(key.rfind(c.key, 0) == 0);
+    CHECK(std::string(e->what()).find(c.mention) != std::string::npos);
+  }
+}
