@@ -133,8 +133,8 @@ class CostSink : public TileSink {
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
   std::int64_t multicast = 0;                                 // bytes received by multicast
-  std::int64_t shared_read = 0,
-               shared_write = 0;  // feature-map bytes to and from the shared buffer
+  // Feature-map bytes to and from the shared buffer.
+  std::int64_t shared_read = 0, shared_write = 0;
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
 
  private:
