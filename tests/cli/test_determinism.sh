@@ -4,16 +4,30 @@
 # --out and --schedule-out; report.json, the schedule and every other file written must be
 # byte-identical between the two runs. (The end-to-end Catch test checks the same within one
 # process; this catches anything that depends on addresses, the environment or the clock.)
-# usage: test_determinism.sh FUSIM_BINARY SOURCE_DIR
+# usage: test_determinism.sh FUSIM_BINARY SOURCE_DIR [sanitize]
+# With `sanitize` (the ASan + UBSan build) the largest networks on the 32-core mlu.yaml are left
+# out (CI's time: their searches take tens of seconds under the sanitizers); Release runs all.
 set -u
 FUSIM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$2" && pwd) || exit 2
+MODE=${3:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fusim_determinism.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
 pairs=()
+skipped=0
 for arch in "$SRC"/configs/*.yaml; do
-  for net in "$SRC"/workloads/*.yaml; do pairs+=("$arch|$net"); done
+  for net in "$SRC"/workloads/*.yaml; do
+    if [ "$MODE" = sanitize ] && [ "$(basename "$arch")" = mlu.yaml ]; then
+      case "$(basename "$net")" in
+        alexnet.yaml | googlenet.yaml | resnet50.yaml | vgg16.yaml)
+          skipped=$((skipped + 1))
+          continue
+          ;;
+      esac
+    fi
+    pairs+=("$arch|$net")
+  done
 done
 for net in "$SRC"/tests/data/scalesim/*.csv; do pairs+=("$SRC/tests/data/scalesim/scale.cfg|$net"); done
 
@@ -53,4 +67,5 @@ for pair in "${pairs[@]}"; do
   rm -rf "$TMP/run1" "$TMP/run2"
 done
 echo "determinism: $n of ${#pairs[@]} runs byte-identical (report.json, schedule, all --out files, stdout but the search's wall time)"
+[ "$skipped" -gt 0 ] && echo "determinism: $skipped large network x mlu.yaml pairs left to the Release suite"
 exit "$failed"
