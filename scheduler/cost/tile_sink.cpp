@@ -34,7 +34,7 @@ double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) con
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = kind != TensorKind::Weight && shared_address(shared_fmaps_, from.value) >= 0;
+  const bool shared = shared_address(shared_fmaps_, kind, from) >= 0;
   if (dma_ != nullptr) {
     const double t = dma_->cycles(buffer, bytes, shared) * static_cast<double>(times);
     load_time_ += t;
@@ -86,7 +86,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
 
 void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = shared_address(shared_fmaps_, to.value) >= 0;
+  const bool shared = shared_address(shared_fmaps_, TensorKind::Ofmap, to) >= 0;
   (shared ? shared_write : traffic.ofmap) += b;
   buffer_reads += b;
   tail_bytes = shared ? 0 : bytes;

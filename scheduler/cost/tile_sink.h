@@ -34,12 +34,15 @@ struct DramRange {
   std::int64_t multicast_from = -1;
 };
 
-// The shared-buffer address of feature map `v` under `shared_fmaps` (Schedule::shared_fmaps), or
-// -1 when it is in DRAM (always for a network input; weights never ask).
-inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps,
-                                   const ValueRef& v) {
-  if (shared_fmaps == nullptr || shared_fmaps->empty() || v.network_input) return -1;
-  return (*shared_fmaps)[static_cast<std::size_t>(v.index)];
+// The shared-buffer address of the tensor a load or store of `kind` moves from or to `r`, under
+// `shared_fmaps` (Schedule::shared_fmaps), or -1 when it is in DRAM (always for weights and
+// network inputs).
+inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps, TensorKind kind,
+                                   const DramRange& r) {
+  if (shared_fmaps == nullptr || shared_fmaps->empty() || kind == TensorKind::Weight ||
+      r.value.network_input)
+    return -1;
+  return (*shared_fmaps)[static_cast<std::size_t>(r.value.index)];
 }
 
 // Receives the steps of a walk over one core's tiles.

@@ -115,8 +115,7 @@ class CommandEmitter : public TileSink {
   // rest in DRAM.
   void place(Command& c, const DramRange& r) const {
     const auto i = static_cast<std::size_t>(r.value.index);
-    const std::int64_t shared =
-        c.kind == TensorKind::Weight ? -1 : shared_address(&shared_fmaps_, r.value);
+    const std::int64_t shared = shared_address(&shared_fmaps_, c.kind, r);
     if (shared >= 0) {
       c.memory = MemoryLevel::Shared;
       c.addr = shared + r.offset;

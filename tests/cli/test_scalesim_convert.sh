@@ -6,13 +6,8 @@ fusim=$1
 src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {  # name, command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=../check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 d=$src/tests/data/scalesim
 for topo in mobilenet Resnet18 gpt2_mnk; do
   for dw in "" "--depthwise"; do
@@ -26,5 +21,4 @@ for topo in mobilenet Resnet18 gpt2_mnk; do
     check "$topo$dw: converted YAML gives the same cycles and bytes" test -n "$direct" -a "$direct" = "$converted"
   done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_summary

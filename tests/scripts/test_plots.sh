@@ -9,13 +9,8 @@ src=$(cd "${2:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export MPLBACKEND=Agg MPLCONFIGDIR="$tmp/mpl"  # headless; no writes to the user's config
-pass=0
-fail=0
-check() {  # name, command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=../check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 for search in none optimal; do
   "$fusim" --arch "$src/configs/mlu.yaml" --net "$src/workloads/tiny_chain.yaml" --fusion "$search" \
     --quiet --out "$tmp/$search" || { echo "FAIL fusim --fusion $search"; exit 1; }
@@ -38,5 +33,4 @@ check "a missing directory: exit 2" test $? -eq 2
 check "  with one line naming it" test "$(wc -l <"$tmp/err")" -eq 1 -a -n "$(grep -F "$tmp/missing" "$tmp/err")"
 /usr/bin/python3 "$plot" "$tmp" --to "$tmp/fig4" 2>/dev/null
 check "a directory without report.json: exit 2" test $? -eq 2
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_summary

@@ -15,13 +15,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export MPLBACKEND=Agg MPLCONFIGDIR="$tmp/mpl"
 sweep() { /usr/bin/python3 "$src/scripts/sweep.py" "$@" --fusim "$fusim"; }
-pass=0
-fail=0
-check() {  # name, command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=../check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 # A results.csv without its wall-time column, rows as they are (already sorted by id).
 strip() {
   /usr/bin/python3 -c 'import sys, pandas as pd
@@ -141,5 +136,4 @@ done
 rc=$?
 check "  a directory that is not a sweep's: exit 2, one line" \
   eval 'test $rc -eq 2 && one_line "$tmp/err"'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_summary
