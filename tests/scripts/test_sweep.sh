@@ -77,7 +77,10 @@ check "a third run reruns the failed points only" grep -q '4 ok, 2 failed (4 ok 
 # A real kill at a moment the test does not choose: SIGKILL once the first row is in the table.
 sed 's/cores.count: \[1, 2, 0\]/cores.count: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]/' \
   "$spec" >"$tmp/spec/many.yaml"
-sweep "$tmp/spec/many.yaml" --out "$tmp/many" -j 1 >/dev/null 2>&1 &
+# exec: $! is then the sweep's own process (a function run with & would be a subshell, and
+# SIGKILL would leave the sweep running on behind it).
+(exec /usr/bin/python3 "$src/scripts/sweep.py" "$tmp/spec/many.yaml" --out "$tmp/many" -j 1 \
+  --fusim "$fusim" >/dev/null 2>&1) &
 pid=$!
 for _ in $(seq 200); do
   [ "$(cat "$tmp/many/results.csv" 2>/dev/null | wc -l)" -ge 2 ] && break
@@ -88,6 +91,7 @@ wait "$pid" 2>/dev/null
 rows=$(($(wc -l <"$tmp/many/results.csv") - 1))
 check "a sweep killed (SIGKILL) after its first row left a valid table ($rows of 32 rows)" \
   eval 'test "$rows" -ge 1 -a "$rows" -lt 32 && strip "$tmp/many/results.csv" >/dev/null'
+check "  and the sweep is gone" eval '! pgrep -f "sweep.py $tmp/spec/many.yaml" >/dev/null'
 sleep 0.2  # the fusim it was waiting for ends on its own
 sweep "$tmp/spec/many.yaml" --out "$tmp/many" -j 2 >/dev/null 2>&1
 check "  a re-run completes: 32 rows, each id once" \
