@@ -117,6 +117,15 @@ const StatSchema<LayerRow>& layer_schema() {
               "the layer's vector-unit element operations over the whole batch, each once "
               "(docs/network-format.md gives them per layer type and activation)",
               [](const L& l) { return l.layer->vector_ops_per_item() * l.batch; });
+    r.integer("multiplications", "operations",
+              "the layer's multiplications over the whole batch: one per MAC, plus those of "
+              "average pools, mul and div, and activation functions (docs/network-format.md, "
+              "\"Counting\")",
+              [](const L& l) { return l.layer->arithmetic_per_item().multiplications * l.batch; });
+    r.integer("additions", "operations",
+              "the layer's additions over the whole batch: one per MAC, plus those of average "
+              "pools, add and sub, and activation functions",
+              [](const L& l) { return l.layer->arithmetic_per_item().additions * l.batch; });
     r.text("unit", "the compute unit that runs it: pe_array, vector or none (concat)",
            [](const L& l) { return std::string(compute_unit(*l.layer)); });
     r.include(LayerStats::schema(), [](const L& l) -> const LayerStats& { return *l.stats; });
@@ -257,6 +266,13 @@ const StatSchema<RunResult>& run_schema() {
            [](const R& x) { return seconds(whole_cycles(x.sim.cycles), x.arch->clock_mhz); });
     r.integer("macs", "MACs", "the network's multiply-accumulates over the whole batch",
               [](const R& x) { return x.net->total_macs(); });
+    r.integer("multiplications", "operations",
+              "the network's multiplications over the whole batch, a MAC counting one (the "
+              "layers' sum)",
+              [](const R& x) { return x.net->total_arithmetic().multiplications; });
+    r.integer("additions", "operations",
+              "the network's additions over the whole batch, a MAC counting one (the layers' sum)",
+              [](const R& x) { return x.net->total_arithmetic().additions; });
     r.integer("params", "parameters", "the network's weights and biases",
               [](const R& x) { return x.net->total_params(); });
     r.real("mac_utilisation", significant(10), "fraction",

@@ -115,6 +115,21 @@ std::int64_t activation_ops_per_element(Activation a, LayerType producer) {
   return clamp && producer != LayerType::Activation ? 0 : activation_ops_per_element(a);
 }
 
+Arithmetic activation_arithmetic_per_element(Activation a) {
+  switch (a) {
+    case Activation::LeakyRelu:  // negative_slope x
+    case Activation::Silu:       // x sigmoid(x)
+    case Activation::Gelu:       // x Phi(x)
+      return {1, 0};
+    case Activation::HardSigmoid:  // x / 6 + 1/2
+      return {1, 1};
+    case Activation::HardSwish:  // x hardsigmoid(x)
+      return {2, 1};
+    default:
+      return {};
+  }
+}
+
 namespace {
 
 // Vector-unit operations per output element and per operand beyond the first of an element-wise
@@ -180,6 +195,28 @@ std::int64_t Layer::vector_ops_per_item() const {
     default:
       return activation_ops_per_item();
   }
+}
+
+Arithmetic Layer::arithmetic_per_item() const {
+  Arithmetic a;
+  const std::int64_t macs = macs_per_item();
+  a.multiplications = a.additions = macs;
+  const std::int64_t out = out_shape.elements();
+  if (type == LayerType::Pool && pool_mode == PoolMode::Avg) {
+    a.additions += global_pool ? in_shapes.at(0).elements() : out * kernel_h * kernel_w;
+    a.multiplications += out;
+  } else if (is_elementwise_binary(type)) {
+    const auto elems = out * static_cast<std::int64_t>(inputs.size() - 1);
+    if (type == LayerType::Add || type == LayerType::Sub) a.additions += elems;
+    if (type == LayerType::Mul || type == LayerType::Div) a.multiplications += elems;
+  }
+  // The activation layer's function, or the attribute's where it is not a free clamp.
+  if (type == LayerType::Activation || activation_ops_per_element(activation, type) > 0) {
+    const Arithmetic f = activation_arithmetic_per_element(activation);
+    a.multiplications += out * f.multiplications;
+    a.additions += out * f.additions;
+  }
+  return a;
 }
 
 std::int64_t Layer::pointwise_ops_per_element() const {
@@ -497,6 +534,14 @@ std::int64_t Network::total_macs() const {
   std::int64_t s = 0;
   for (const Layer& l : layers_) s += l.macs_per_item();
   return s * batch_;
+}
+
+Arithmetic Network::total_arithmetic() const {
+  Arithmetic s;
+  for (const Layer& l : layers_) s += l.arithmetic_per_item();
+  s.multiplications *= batch_;
+  s.additions *= batch_;
+  return s;
 }
 
 std::int64_t Network::total_params() const {

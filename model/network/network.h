@@ -46,6 +46,23 @@ std::int64_t activation_ops_per_element(Activation a);
 // layer pays every function, clamps included.
 std::int64_t activation_ops_per_element(Activation a, LayerType producer);
 
+// Multiplications and additions, counted apart (report.json's `multiplications` and `additions`):
+// a MAC is one of each; comparisons (max, min, relu) and table lookups are neither.
+struct Arithmetic {
+  std::int64_t multiplications = 0, additions = 0;
+  Arithmetic& operator+=(const Arithmetic& o) {
+    multiplications += o.multiplications;
+    additions += o.additions;
+    return *this;
+  }
+};
+
+// Per element of an activation function (the table of docs/network-format.md, "Activations"):
+// leaky_relu, silu and gelu one multiplication; hardsigmoid one of each (its multiply-add);
+// hardswish two multiplications and an addition; relu, relu6, clip (comparisons), sigmoid and
+// tanh (lookups) none.
+Arithmetic activation_arithmetic_per_element(Activation a);
+
 // A feature map of one batch item: channels x height x width, in elements.
 struct Shape {
   std::int64_t c = 0, h = 0, w = 0;
@@ -99,6 +116,12 @@ struct Layer {
   // Of those, the activation attribute's: activation_ops_per_element(activation, type) per
   // output element (0 for an activation layer, whose function is its work).
   std::int64_t activation_ops_per_item() const;
+  // Multiplications and additions per batch item: a MAC (conv, depthwise included, fc, gemm)
+  // is one of each; an average pool adds each window element and multiplies each output by
+  // 1 / window; element-wise add and sub add, mul and div multiply (div's reciprocal is a
+  // lookup), max and min compare; the activation's per element (attribute or layer) as
+  // activation_ops_per_element counts it (a free clamp is none). Concat: none.
+  Arithmetic arithmetic_per_item() const;
   // True when every output channel reads exactly one input channel (depthwise conv), so the
   // layer runs on the vector unit rather than the PE array.
   bool is_depthwise() const;
@@ -134,7 +157,8 @@ class Network {
   // True when there is a path from layer `from` to layer `to` (from != to).
   bool reaches(int from, int to) const;
 
-  std::int64_t total_macs() const;  // whole batch
+  std::int64_t total_macs() const;      // whole batch
+  Arithmetic total_arithmetic() const;  // whole batch
   std::int64_t total_params() const;
 
  private:
