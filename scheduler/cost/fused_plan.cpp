@@ -111,9 +111,13 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
   // A concat that must be written copies its foreign operands after the tiles
   // (cost/concat_copy.h): from DRAM, so not from a member, whose rows the group is still writing.
+  for (int m = 0; m < members_; ++m) {
+    Node& n = nodes_[static_cast<std::size_t>(m)];
+    n.copies = n.concat && concat_copies(net, n.layer);
+  }
   for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
     const Node& n = nodes_[static_cast<std::size_t>(m)];
-    if (!n.concat || !concat_copies(net, n.layer)) continue;
+    if (!n.copies) continue;
     const Layer& l = net.layer(n.layer);
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
       const Operand& op = l.inputs[j];
@@ -159,23 +163,6 @@ bool FusedGroup::fits(const Footprint& f) const {
   const CoreParams& c = arch_->core;
   return f.input <= c.input_buffer.capacity_bytes && f.weight <= c.weight_buffer.capacity_bytes &&
          f.output <= c.output_buffer.capacity_bytes;
-}
-
-void FusedGroup::input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                            std::int64_t& hi) {
-  switch (rd.map) {
-    case RowMap::Window:
-      lo = std::max<std::int64_t>(0, a * rd.stride - rd.pad);
-      hi = std::min(rd.rows, (b - 1) * rd.stride - rd.pad + rd.extent);
-      break;
-    case RowMap::All:
-      lo = 0, hi = rd.rows;
-      break;
-    case RowMap::Same:
-      lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
-      break;
-  }
-  if (hi < lo) hi = lo;
 }
 
 std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
@@ -449,7 +436,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // once (such a concat is stored: a network output, or inside one).
   for (int m = 0; m < members_; ++m) {
     const Node& node = nodes_[static_cast<std::size_t>(m)];
-    if (!node.concat || !concat_copies(*net_, node.layer)) continue;
+    if (!node.copies) continue;
     walk_concat_copy(*net_, *arch_, node.layer, cores, core, sink);
     peak.output = std::max(peak.output, concat_copy_chunk_bytes(*arch_));
   }

@@ -24,6 +24,7 @@
 // what every compute reads: its operand rows and its weights, each time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -83,6 +84,7 @@ class FusedGroup {
     ValueRef value;
     int layer = -1;              // members: the network layer
     bool concat = false;         // a view onto its inputs
+    bool copies = false;         // a concat that copies foreign operands (concat_copies)
     bool store = false;          // members: the group must write it to DRAM
     std::int64_t rows = 0;       // rows of the tensor (per batch item)
     std::int64_t row_bytes = 0;  // bytes of one row, all channels
@@ -92,9 +94,24 @@ class FusedGroup {
     std::vector<int> reads;  // indices into reads_ of reads of this node
   };
 
-  // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b).
+  // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b). Inline: the walks
+  // call it for every read of every tile.
   static void input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                         std::int64_t& hi);
+                         std::int64_t& hi) {
+    switch (rd.map) {
+      case RowMap::Window:
+        lo = std::max<std::int64_t>(0, a * rd.stride - rd.pad);
+        hi = std::min(rd.rows, (b - 1) * rd.stride - rd.pad + rd.extent);
+        break;
+      case RowMap::All:
+        lo = 0, hi = rd.rows;
+        break;
+      case RowMap::Same:
+        lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
+        break;
+    }
+    if (hi < lo) hi = lo;
+  }
 
   const Network* net_;
   const Arch* arch_;
