@@ -155,6 +155,19 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
 }
 
+const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64_t rows) const {
+  if (rows_work_.empty()) rows_work_.resize(static_cast<std::size_t>(members_));
+  std::vector<RowsWork>& by_rows = rows_work_[member];
+  if (by_rows.empty()) by_rows.resize(static_cast<std::size_t>(nodes_[member].rows) + 1);
+  RowsWork& w = by_rows[static_cast<std::size_t>(rows)];
+  if (w.out_bytes < 0) {
+    const LayerGeometry& g = geometry_[member];
+    w.work = g.work(0, rows, 0, g.channels());
+    w.out_bytes = g.output_bytes(0, rows, 0, g.channels());
+  }
+  return w;
+}
+
 bool FusedGroup::weights_resident() const {
   return weight_bytes_ <= arch_->core.weight_buffer.capacity_bytes;
 }
@@ -345,7 +358,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
         if (node.concat || b <= a) continue;
-        const LayerGeometry& g = geometry_[mi];
         deps.clear();
         std::int64_t read_bytes = weight_of[mi];
         // Operands: external chunks are dependencies; member rows were computed earlier on
@@ -383,9 +395,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         }
         std::sort(deps.begin(), deps.end());
         deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-        const std::int64_t out_bytes = g.output_bytes(a, b, 0, g.channels());
-        const std::uint32_t id = sink.compute(node.layer, out_bytes, g.work(a, b, 0, g.channels()),
-                                              read_bytes, deps, times);
+        const RowsWork& rw = rows_work(mi, b - a);
+        const std::int64_t out_bytes = rw.out_bytes;
+        const std::uint32_t id =
+            sink.compute(node.layer, out_bytes, rw.work, read_bytes, deps, times);
         live.output += out_bytes;
         note_peak();
         if (weight_of[mi] > 0 && !resident) {

@@ -113,16 +113,25 @@ class FusedGroup {
     if (hi < lo) hi = lo;
   }
 
+  // Output bytes and work of a member's compute of `rows` rows (every channel): memoised, since
+  // the tiles of a walk share few heights and a search walks one group many times.
+  struct RowsWork {
+    std::int64_t out_bytes = -1;  // -1: not computed yet
+    TileWork work;
+  };
+  const RowsWork& rows_work(std::size_t member, std::int64_t rows) const;
+
   const Network* net_;
   const Arch* arch_;
   std::vector<int> layers_;
   std::vector<Node> nodes_;
   std::vector<Read> reads_;
-  std::vector<std::vector<int>> member_reads_;  // per member: its reads, operand order
-  std::vector<LayerGeometry> geometry_;         // per member
-  std::vector<std::int64_t> weight_of_;         // per member: weight bytes
-  std::vector<std::size_t> order_;              // nodes, consumers before producers
-  std::vector<std::vector<int>> effective_;     // per node: reads of it, through concats
+  std::vector<std::vector<int>> member_reads_;            // per member: its reads, operand order
+  std::vector<LayerGeometry> geometry_;                   // per member
+  std::vector<std::int64_t> weight_of_;                   // per member: weight bytes
+  std::vector<std::size_t> order_;                        // nodes, consumers before producers
+  std::vector<std::vector<int>> effective_;               // per node: reads of it, through concats
+  mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, by rows (0..rows)
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;
