@@ -123,10 +123,11 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
 }
 
 // Walks every core of a fused plan of `tiles` tiles, whose FusedGroup::progress is `p`;
-// feasible when every core's footprint fits.
+// feasible when every core's footprint fits. Without `explain`, a core's walk stops where its
+// footprint stops fitting, and the reason gives the footprint up to there.
 GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
                            std::int64_t tiles, const std::vector<std::int64_t>& p,
-                           const std::vector<std::int64_t>* shared_fmaps) {
+                           const std::vector<std::int64_t>* shared_fmaps, bool explain) {
   GroupCost c;
   c.cores = cores;
   c.tiles = tiles;
@@ -134,7 +135,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps);
-    const Footprint f = fg.walk(p, tiles, cores, k, sink);
+    const Footprint f = fg.walk(p, tiles, cores, k, sink, !explain);
     if (!fg.fits(f)) {
       c.feasible = false;
       c.why = "its footprint (input " + std::to_string(f.input) + ", weight " +
@@ -167,10 +168,14 @@ std::int64_t GroupCoster::weight_bytes() const {
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
   if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_);
   const FusedGroup& fg = *fused_;
+  // A plan that does not fit is returned, with its footprint as the reason, for given tiles or
+  // at the most tiles; the search's other probes that do not fit are dropped, so their walks
+  // stop where they stop fitting.
   auto with_tiles = [&](std::int64_t t) {
     auto it = progress_.find(t);
     if (it == progress_.end()) it = progress_.emplace(t, fg.progress(t)).first;
-    return fused_with_tiles(fg, arch_, cores, t, it->second, shared_fmaps_);
+    const bool explain = tiles > 0 || t == fg.max_tiles();
+    return fused_with_tiles(fg, arch_, cores, t, it->second, shared_fmaps_, explain);
   };
   GroupCost c;
   c.cores = cores;

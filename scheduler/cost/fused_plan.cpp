@@ -209,7 +209,8 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
 }
 
 Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t tiles,
-                           std::int64_t cores, std::int64_t core, TileSink& sink) const {
+                           std::int64_t cores, std::int64_t core, TileSink& sink,
+                           bool stop_unfit) const {
   const std::int64_t T = tiles;
   // Bands as even as can be, the first the largest.
   const std::int64_t t0 = ceil_div(mul_checked(T, core), cores);
@@ -280,10 +281,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
 
   Footprint peak;
   Footprint live;
+  // True when the walk is to stop: the peak no longer fits and `stop_unfit` asks for no more.
   auto note_peak = [&] {
     peak.input = std::max(peak.input, live.input);
     peak.weight = std::max(peak.weight, live.weight);
     peak.output = std::max(peak.output, live.output);
+    return stop_unfit && !fits(peak);
   };
   const bool resident = weights_resident();
   // Totals: one item stands for all of them.
@@ -400,7 +403,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         const std::uint32_t id =
             sink.compute(node.layer, out_bytes, rw.work, read_bytes, deps, times);
         live.output += out_bytes;
-        note_peak();
+        if (note_peak()) return peak;
         if (weight_of[mi] > 0 && !resident) {
           if (!runs) sink.add_frees(id, {weight_id[mi]});
           live.weight -= weight_of[mi];
@@ -409,7 +412,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         computed = true;
         last_compute = id;
       }
-      note_peak();
+      if (note_peak()) return peak;
       if (!computed) throw std::logic_error("fused group tile computes nothing");
       // End of the tile: release what no later tile reads; store finished output rows.
       frees.clear();

@@ -62,8 +62,11 @@ class FusedGroup {
   std::vector<std::int64_t> progress(std::int64_t tiles) const;
   // Walks core `core` of `cores` for a plan of `tiles` tiles (cores <= tiles <= max_tiles()),
   // whose progress() is `p`, reporting its steps to `sink`. Returns that core's peak footprint.
+  // With `stop_unfit`, stops as soon as the peak does not fit (fits() false): it then returns
+  // the peak so far, and the sink has seen only the steps before it (a search's probe that only
+  // asks whether a tile count fits).
   Footprint walk(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
-                 std::int64_t core, TileSink& sink) const;
+                 std::int64_t core, TileSink& sink, bool stop_unfit = false) const;
 
   // True when every buffer holds the peak of `f`.
   bool fits(const Footprint& f) const;
