@@ -122,18 +122,20 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   return c;
 }
 
-// Walks every core of a fused plan; feasible when every core's footprint fits.
+// Walks every core of a fused plan of `tiles` tiles, whose FusedGroup::progress is `p`;
+// feasible when every core's footprint fits. Without `explain`, a core's walk stops where its
+// footprint stops fitting, and the reason gives the footprint up to there.
 GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
-                           std::int64_t tiles, const std::vector<std::int64_t>* shared_fmaps) {
+                           std::int64_t tiles, const std::vector<std::int64_t>& p,
+                           const std::vector<std::int64_t>* shared_fmaps, bool explain) {
   GroupCost c;
   c.cores = cores;
   c.tiles = tiles;
-  const std::vector<std::int64_t> p = fg.progress(tiles);
   c.feasible = true;
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps);
-    const Footprint f = fg.walk(p, tiles, cores, k, sink);
+    const Footprint f = fg.walk(p, tiles, cores, k, sink, !explain);
     if (!fg.fits(f)) {
       c.feasible = false;
       c.why = "its footprint (input " + std::to_string(f.input) + ", weight " +
@@ -166,6 +168,15 @@ std::int64_t GroupCoster::weight_bytes() const {
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
   if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_);
   const FusedGroup& fg = *fused_;
+  // A plan that does not fit is returned, with its footprint as the reason, for given tiles or
+  // at the most tiles; the search's other probes that do not fit are dropped, so their walks
+  // stop where they stop fitting.
+  auto with_tiles = [&](std::int64_t t) {
+    auto it = progress_.find(t);
+    if (it == progress_.end()) it = progress_.emplace(t, fg.progress(t)).first;
+    const bool explain = tiles > 0 || t == fg.max_tiles();
+    return fused_with_tiles(fg, arch_, cores, t, it->second, shared_fmaps_, explain);
+  };
   GroupCost c;
   c.cores = cores;
   if (!fg.unfusable_reason().empty()) {
@@ -183,23 +194,23 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
               ") and the output rows (" + std::to_string(fg.max_tiles()) + ")";
       return c;
     }
-    return fused_with_tiles(fg, arch_, cores, tiles, shared_fmaps_);
+    return with_tiles(tiles);
   }
   // The fewest tiles that fit (the footprint shrinks as tiles get smaller). A walk costs time
   // in proportion to its tiles, so the count doubles from the smallest until one fits, then
   // bisects between the last that did not and the first that did.
   std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles());
-  GroupCost best = fused_with_tiles(fg, arch_, cores, lo, shared_fmaps_);
+  GroupCost best = with_tiles(lo);
   std::int64_t hi = lo;
   while (!best.feasible) {
     if (hi == fg.max_tiles()) return best;
     lo = hi + 1;
     hi = std::min(fg.max_tiles(), hi * 2);
-    best = fused_with_tiles(fg, arch_, cores, hi, shared_fmaps_);
+    best = with_tiles(hi);
   }
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    GroupCost c2 = fused_with_tiles(fg, arch_, cores, mid, shared_fmaps_);
+    GroupCost c2 = with_tiles(mid);
     if (c2.feasible) {
       hi = mid;
       best = std::move(c2);

@@ -8,6 +8,7 @@
 // (cost/tile_sink.h), the lowering's walks emit the same steps as commands.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,9 @@ class GroupCoster {
   std::vector<int> layers_;
   const std::vector<std::int64_t>* shared_fmaps_;
   std::unique_ptr<FusedGroup> fused_;
+  // FusedGroup::progress by tile count: the same for every core count, and a search probes a
+  // count again on more cores (it starts from the tiles the fewer cores needed).
+  mutable std::map<std::int64_t, std::vector<std::int64_t>> progress_;
 };
 
 // The cost of a scheduled group; throws InputError when it does not fit.

@@ -111,9 +111,13 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
   // A concat that must be written copies its foreign operands after the tiles
   // (cost/concat_copy.h): from DRAM, so not from a member, whose rows the group is still writing.
+  for (int m = 0; m < members_; ++m) {
+    Node& n = nodes_[static_cast<std::size_t>(m)];
+    n.copies = n.concat && concat_copies(net, n.layer);
+  }
   for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
     const Node& n = nodes_[static_cast<std::size_t>(m)];
-    if (!n.concat || !concat_copies(net, n.layer)) continue;
+    if (!n.copies) continue;
     const Layer& l = net.layer(n.layer);
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
       const Operand& op = l.inputs[j];
@@ -151,6 +155,19 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
 }
 
+const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64_t rows) const {
+  if (rows_work_.empty()) rows_work_.resize(static_cast<std::size_t>(members_));
+  std::vector<RowsWork>& by_rows = rows_work_[member];
+  if (by_rows.empty()) by_rows.resize(static_cast<std::size_t>(nodes_[member].rows) + 1);
+  RowsWork& w = by_rows[static_cast<std::size_t>(rows)];
+  if (w.out_bytes < 0) {
+    const LayerGeometry& g = geometry_[member];
+    w.work = g.work(0, rows, 0, g.channels());
+    w.out_bytes = g.output_bytes(0, rows, 0, g.channels());
+  }
+  return w;
+}
+
 bool FusedGroup::weights_resident() const {
   return weight_bytes_ <= arch_->core.weight_buffer.capacity_bytes;
 }
@@ -159,23 +176,6 @@ bool FusedGroup::fits(const Footprint& f) const {
   const CoreParams& c = arch_->core;
   return f.input <= c.input_buffer.capacity_bytes && f.weight <= c.weight_buffer.capacity_bytes &&
          f.output <= c.output_buffer.capacity_bytes;
-}
-
-void FusedGroup::input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                            std::int64_t& hi) {
-  switch (rd.map) {
-    case RowMap::Window:
-      lo = std::max<std::int64_t>(0, a * rd.stride - rd.pad);
-      hi = std::min(rd.rows, (b - 1) * rd.stride - rd.pad + rd.extent);
-      break;
-    case RowMap::All:
-      lo = 0, hi = rd.rows;
-      break;
-    case RowMap::Same:
-      lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
-      break;
-  }
-  if (hi < lo) hi = lo;
 }
 
 std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
@@ -209,7 +209,8 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
 }
 
 Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t tiles,
-                           std::int64_t cores, std::int64_t core, TileSink& sink) const {
+                           std::int64_t cores, std::int64_t core, TileSink& sink,
+                           bool stop_unfit) const {
   const std::int64_t T = tiles;
   // Bands as even as can be, the first the largest.
   const std::int64_t t0 = ceil_div(mul_checked(T, core), cores);
@@ -280,10 +281,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
 
   Footprint peak;
   Footprint live;
+  // True when the walk is to stop: the peak no longer fits and `stop_unfit` asks for no more.
   auto note_peak = [&] {
     peak.input = std::max(peak.input, live.input);
     peak.weight = std::max(peak.weight, live.weight);
     peak.output = std::max(peak.output, live.output);
+    return stop_unfit && !fits(peak);
   };
   const bool resident = weights_resident();
   // Totals: one item stands for all of them.
@@ -358,7 +361,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
         if (node.concat || b <= a) continue;
-        const LayerGeometry& g = geometry_[mi];
         deps.clear();
         std::int64_t read_bytes = weight_of[mi];
         // Operands: external chunks are dependencies; member rows were computed earlier on
@@ -396,11 +398,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         }
         std::sort(deps.begin(), deps.end());
         deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-        const std::int64_t out_bytes = g.output_bytes(a, b, 0, g.channels());
-        const std::uint32_t id = sink.compute(node.layer, out_bytes, g.work(a, b, 0, g.channels()),
-                                              read_bytes, deps, times);
+        const RowsWork& rw = rows_work(mi, b - a);
+        const std::int64_t out_bytes = rw.out_bytes;
+        const std::uint32_t id =
+            sink.compute(node.layer, out_bytes, rw.work, read_bytes, deps, times);
         live.output += out_bytes;
-        note_peak();
+        if (note_peak()) return peak;
         if (weight_of[mi] > 0 && !resident) {
           if (!runs) sink.add_frees(id, {weight_id[mi]});
           live.weight -= weight_of[mi];
@@ -409,7 +412,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         computed = true;
         last_compute = id;
       }
-      note_peak();
+      if (note_peak()) return peak;
       if (!computed) throw std::logic_error("fused group tile computes nothing");
       // End of the tile: release what no later tile reads; store finished output rows.
       frees.clear();
@@ -449,7 +452,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // once (such a concat is stored: a network output, or inside one).
   for (int m = 0; m < members_; ++m) {
     const Node& node = nodes_[static_cast<std::size_t>(m)];
-    if (!node.concat || !concat_copies(*net_, node.layer)) continue;
+    if (!node.copies) continue;
     walk_concat_copy(*net_, *arch_, node.layer, cores, core, sink);
     peak.output = std::max(peak.output, concat_copy_chunk_bytes(*arch_));
   }

@@ -24,6 +24,7 @@
 // what every compute reads: its operand rows and its weights, each time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -61,8 +62,11 @@ class FusedGroup {
   std::vector<std::int64_t> progress(std::int64_t tiles) const;
   // Walks core `core` of `cores` for a plan of `tiles` tiles (cores <= tiles <= max_tiles()),
   // whose progress() is `p`, reporting its steps to `sink`. Returns that core's peak footprint.
+  // With `stop_unfit`, stops as soon as the peak does not fit (fits() false): it then returns
+  // the peak so far, and the sink has seen only the steps before it (a search's probe that only
+  // asks whether a tile count fits).
   Footprint walk(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
-                 std::int64_t core, TileSink& sink) const;
+                 std::int64_t core, TileSink& sink, bool stop_unfit = false) const;
 
   // True when every buffer holds the peak of `f`.
   bool fits(const Footprint& f) const;
@@ -83,6 +87,7 @@ class FusedGroup {
     ValueRef value;
     int layer = -1;              // members: the network layer
     bool concat = false;         // a view onto its inputs
+    bool copies = false;         // a concat that copies foreign operands (concat_copies)
     bool store = false;          // members: the group must write it to DRAM
     std::int64_t rows = 0;       // rows of the tensor (per batch item)
     std::int64_t row_bytes = 0;  // bytes of one row, all channels
@@ -92,20 +97,44 @@ class FusedGroup {
     std::vector<int> reads;  // indices into reads_ of reads of this node
   };
 
-  // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b).
+  // Input rows [lo, hi) read `rd` needs for its member's output rows [a, b). Inline: the walks
+  // call it for every read of every tile.
   static void input_rows(const Read& rd, std::int64_t a, std::int64_t b, std::int64_t& lo,
-                         std::int64_t& hi);
+                         std::int64_t& hi) {
+    switch (rd.map) {
+      case RowMap::Window:
+        lo = std::max<std::int64_t>(0, a * rd.stride - rd.pad);
+        hi = std::min(rd.rows, (b - 1) * rd.stride - rd.pad + rd.extent);
+        break;
+      case RowMap::All:
+        lo = 0, hi = rd.rows;
+        break;
+      case RowMap::Same:
+        lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
+        break;
+    }
+    if (hi < lo) hi = lo;
+  }
+
+  // Output bytes and work of a member's compute of `rows` rows (every channel): memoised, since
+  // the tiles of a walk share few heights and a search walks one group many times.
+  struct RowsWork {
+    std::int64_t out_bytes = -1;  // -1: not computed yet
+    TileWork work;
+  };
+  const RowsWork& rows_work(std::size_t member, std::int64_t rows) const;
 
   const Network* net_;
   const Arch* arch_;
   std::vector<int> layers_;
   std::vector<Node> nodes_;
   std::vector<Read> reads_;
-  std::vector<std::vector<int>> member_reads_;  // per member: its reads, operand order
-  std::vector<LayerGeometry> geometry_;         // per member
-  std::vector<std::int64_t> weight_of_;         // per member: weight bytes
-  std::vector<std::size_t> order_;              // nodes, consumers before producers
-  std::vector<std::vector<int>> effective_;     // per node: reads of it, through concats
+  std::vector<std::vector<int>> member_reads_;            // per member: its reads, operand order
+  std::vector<LayerGeometry> geometry_;                   // per member
+  std::vector<std::int64_t> weight_of_;                   // per member: weight bytes
+  std::vector<std::size_t> order_;                        // nodes, consumers before producers
+  std::vector<std::vector<int>> effective_;               // per node: reads of it, through concats
+  mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, by rows (0..rows)
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;

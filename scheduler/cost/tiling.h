@@ -74,7 +74,9 @@ class LayerGeometry {
   std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;
   TileLayout output_layout(std::int64_t k0, std::int64_t k1) const;
   // The compute of a tile; c_len > 0 restricts a dense conv to that many input channels. A layer
-  // with an activation attribute adds its operations (an epilogue for a Gemm tile).
+  // with an activation attribute adds its operations (an epilogue for a Gemm tile). Like
+  // output_bytes, it depends on the rows' count r1 - r0, not on where they are (fused walks
+  // memoise both by it).
   TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
                 std::int64_t c_len = 0) const;
 
