@@ -27,7 +27,7 @@ void finish(const Arch& arch, GroupCost& c) {
     return std::max({static_cast<double>(dram) / peak, static_cast<double>(shared) / shared_port,
                      static_cast<double>(dram + shared) / link});
   };
-  const double memory = memory_time(c.traffic.total(), c.shared_read_bytes + c.shared_write_bytes);
+  const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
   // The cores start together and finish together: their first loads, and their last stores,
   // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
   // full speed.
@@ -43,6 +43,7 @@ void finish(const Arch& arch, GroupCost& c) {
 // Adds one core's sums; the group takes as long as its busiest core.
 void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma) {
   c.traffic += core.traffic;
+  c.dram_bytes += core.dram_bytes;
   c.multicast_bytes += core.multicast;
   c.shared_read_bytes += core.shared_read;
   c.shared_write_bytes += core.shared_write;
@@ -81,6 +82,7 @@ DmaTiming dma_timing(const Arch& arch) {
     dram = static_cast<double>(arch.dram.timing.tCL + arch.dram.burst_length / 2) *
            arch.dram.tck_ps * arch.clock_mhz * 1e-6;
   t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
+  if (arch.dram.model == DramModel::Detailed) t.burst_bytes = arch.dram.burst_bytes_detailed();
   // From or to the shared buffer: its ports, the interconnect and the core's buffer port, and
   // the interconnect's latency both ways.
   if (arch.shared_buffer) {
@@ -105,6 +107,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   const Layer& l = net.layer(li);
   // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
   if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
+  if (l.is_view()) return c;  // a view: its consumers read its input's tensor
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps);

@@ -27,6 +27,9 @@ struct GroupCost {
   std::int64_t cores = 1;
   std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
   Traffic traffic;
+  // The off-chip bytes as the DRAM moves them: traffic.total(), but the whole bursts of the
+  // pieces of reads through a slice under the detailed DRAM model (DmaTiming::dram_bytes).
+  std::int64_t dram_bytes = 0;
   std::int64_t multicast_bytes = 0;  // bytes cores received by multicast (not off chip)
   // Feature-map bytes loaded from and stored to the shared buffer (not off chip).
   std::int64_t shared_read_bytes = 0, shared_write_bytes = 0;

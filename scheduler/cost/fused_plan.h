@@ -82,13 +82,14 @@ class FusedGroup {
   struct Node {
     ValueRef value;
     int layer = -1;              // members: the network layer
-    bool concat = false;         // a view onto its inputs
+    bool view = false;           // a view onto its inputs (concat, slice)
     bool store = false;          // members: the group must write it to DRAM
     std::int64_t rows = 0;       // rows of the tensor (per batch item)
     std::int64_t row_bytes = 0;  // bytes of one row, all channels
     // Where its rows lie in DRAM (NHWC, full rows): row r of item b at b * item_bytes + r *
     // dram_row_bytes from the tensor's start.
     std::int64_t item_bytes = 0, dram_row_bytes = 0;
+    TileLayout layout;       // pieces at a stride for a slice read from outside the group
     std::vector<int> reads;  // indices into reads_ of reads of this node
   };
 
