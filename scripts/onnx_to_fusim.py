@@ -38,6 +38,11 @@ Supported operators (default ONNX domain):
   ReduceMean over H and W      -> pool avg global (keepdims 0 or 1)
   BatchNormalization           -> folded into the preceding conv (bias: true)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
+  Reshape [N,C,H,W] ->
+  [N,g,C/g,H,W], Transpose
+  perm [0,2,1,3,4], Reshape
+  [N,C,H,W]                    -> shuffle groups g (a channel shuffle as torch.onnx exports
+                                  ShuffleNet's channel_shuffle)
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
   Constant                     -> constant operand (no layer)
@@ -314,7 +319,7 @@ class Importer:
         params = params or {}
         if info.layer is not None and info.exclusive and self.consumers.get(t, 0) == readers \
                 and info.layer.get("activation", "none") == "none" \
-                and info.layer["type"] not in ("concat", "slice"):
+                and info.layer["type"] not in ("concat", "slice", "shuffle"):
             info.layer["activation"] = act
             info.layer.update(params)
             self.alias(t, out)
@@ -840,7 +845,33 @@ class Importer:
         self.passthrough(node, index)
 
     def op_Reshape(self, node, index):
+        if self.match_shuffle(node, index):
+            return
         self.passthrough(node, index)
+
+    def match_shuffle(self, node, index):
+        """Reshape [N, C, H, W] -> [N, g, C/g, H, W] -> Transpose perm [0, 2, 1, 3, 4] ->
+        Reshape [N, C, H, W], each the only reader of the tensor before it: one shuffle layer
+        (the last Reshape names it). False when the nodes are not that pattern."""
+        x, mid = node.input[0], node.output[0]
+        if x not in self.shapes or mid not in self.shapes:
+            return False
+        src, five = self.shape(x), self.shape(mid)
+        if len(src) != 4 or len(five) != 5 or five[0] != src[0] or five[3:] != src[2:] or \
+                five[1] * five[2] != src[1]:
+            return False
+        transpose = self.only_reader(mid, "Transpose")
+        if transpose is None or list(attrs_of(transpose).get("perm", [])) != [0, 2, 1, 3, 4]:
+            return False
+        back = self.only_reader(transpose.output[0], "Reshape")
+        if back is None or self.shapes.get(back.output[0]) != src:
+            return False
+        info = self.spatial(x)
+        groups = int(five[1])
+        self.in_pattern.update((id(transpose), id(back)))
+        self.add_layer(back, index, {"type": "shuffle", "inputs": [info.fusim_name],
+                                     "groups": groups}, info.fusim_shape, back.output[0])
+        return True
 
     def op_Identity(self, node, index):
         self.passthrough(node, index)

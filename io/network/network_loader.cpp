@@ -120,7 +120,7 @@ Network load_network(const std::string& path) {
     l.source_line = m.line();
     const std::string type =
         m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
-                              "max", "min", "activation", "slice"});
+                              "max", "min", "activation", "slice", "shuffle"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -188,6 +188,13 @@ Network load_network(const std::string& path) {
       l.slice_end = ch[1];
       if (l.activation != Activation::None) {
         m.fail("activation", std::string("a slice is a view and computes nothing: ") +
+                                 to_string(l.activation) + " needs an activation layer reading it");
+      }
+    } else if (type == "shuffle") {
+      l.type = LayerType::Shuffle;
+      l.groups = m.get_int("groups", 1, kMaxChannels);
+      if (l.activation != Activation::None) {
+        m.fail("activation", std::string("a shuffle moves channels and computes nothing: ") +
                                  to_string(l.activation) + " needs an activation layer reading it");
       }
     } else {

@@ -40,6 +40,8 @@ const char* to_string(LayerType t) {
       return "activation";
     case LayerType::Slice:
       return "slice";
+    case LayerType::Shuffle:
+      return "shuffle";
   }
   return "?";
 }
@@ -180,9 +182,20 @@ std::int64_t Layer::vector_ops_per_item() const {
     case LayerType::Concat:
     case LayerType::Slice:
       return 0;
+    case LayerType::Shuffle:  // a copy moves every element once through the vector unit
+      return is_view() ? 0 : out_shape.elements();
     default:
       return activation_ops_per_item();
   }
+}
+
+Layer::ShuffleRuns Layer::shuffle_input_runs(std::int64_t k0, std::int64_t k1) const {
+  // Output channels j in [k0, k1) read input channels b * (C / g) + j / g, b = j % g: in each
+  // of the g groups the channels [k0 / g, ceil(k1 / g)) (all g of them once the tile spans g
+  // channels; a tile that does not start and end on a multiple of g reads a few more).
+  const std::int64_t g = groups;
+  const std::int64_t first = k0 / g, end = (k1 + g - 1) / g;
+  return {first, end - first};
 }
 
 std::int64_t Layer::pointwise_ops_per_element() const {
@@ -483,8 +496,26 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         l.out_shape = {l.slice_end - l.slice_begin, in.h, in.w};
         break;
       }
+      case LayerType::Shuffle: {
+        need_inputs(1, 1);
+        const Shape in = l.in_shapes[0];
+        if (in.c % l.groups != 0) {
+          fail("groups (" + std::to_string(l.groups) + ") must divide the input channels of '" +
+               operand_name(l.inputs[0]) + "' (" + std::to_string(in.c) + ")");
+        }
+        l.out_shape = in;
+        // A view when every consumer is a dense conv (it reads every channel of a pixel, and
+        // its weights absorb the permutation).
+        const std::vector<int> readers = consumers(static_cast<int>(&l - layers_.data()));
+        l.shuffle_view =
+            !readers.empty() && std::all_of(readers.begin(), readers.end(), [&](int c) {
+              const Layer& r = layers_[static_cast<std::size_t>(c)];
+              return r.type == LayerType::Conv && r.groups == 1;
+            });
+        break;
+      }
     }
-    l.out_pixel_channels = l.type == LayerType::Slice ? l.in_pixel_channels[0] : l.out_shape.c;
+    l.out_pixel_channels = l.is_view() ? l.in_pixel_channels[0] : l.out_shape.c;
     total_ops += check_size_limits(l, batch_, file);
     if (total_ops > static_cast<long double>(limits::kMaxNetworkMacs)) {
       throw InputError(file, l.source_line, "layers." + l.name,

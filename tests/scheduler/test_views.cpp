@@ -253,3 +253,143 @@ layers:
   CHECK(e2->line() == 5);
   CHECK(std::string(e2->what()).find("is a channel slice") != std::string::npos);
 }
+
+namespace {
+
+// ShuffleNetV2's stride-1 unit with its channel shuffle, then the next unit's split and a head:
+// the first shuffle feeds slices (a copy), the second a dense conv (a view).
+const char* kShuffleUnit = R"(name: shuffle_unit
+inputs: [{name: x, shape: [64, 16, 16]}]
+layers:
+  - {name: x1, type: slice, channels: [0, 32]}
+  - {name: x2, type: slice, inputs: [x], channels: [32, 64]}
+  - {name: pw1, type: conv, out_channels: 32, kernel: 1, activation: relu}
+  - {name: dw, type: conv, out_channels: 32, kernel: 3, padding: 1, groups: 32}
+  - {name: pw2, type: conv, out_channels: 32, kernel: 1, activation: relu}
+  - {name: cat, type: concat, inputs: [x1, pw2]}
+  - {name: shuffle, type: shuffle, groups: 2}
+  - {name: y1, type: slice, channels: [0, 32]}
+  - {name: y2, type: slice, inputs: [shuffle], channels: [32, 64]}
+  - {name: pw3, type: conv, out_channels: 32, kernel: 1, activation: relu}
+  - {name: cat2, type: concat, inputs: [y1, pw3]}
+  - {name: shuffle2, type: shuffle, groups: 2}
+  - {name: head, type: conv, out_channels: 16, kernel: 1}
+)";
+
+}  // namespace
+
+TEST_CASE("a channel shuffle: a permutation, a view for dense convs, else a copy", "[views]") {
+  const fusim::Network net = load("shuffle_unit.yaml", kShuffleUnit);
+  const fusim::Layer& s1 = net.layer(net.find_layer("shuffle"));
+  const fusim::Layer& s2 = net.layer(net.find_layer("shuffle2"));
+  CHECK(s1.type == LayerType::Shuffle);
+  CHECK(s1.out_shape == fusim::Shape{64, 16, 16});
+  CHECK_FALSE(s1.is_view());  // read by slices: copied
+  CHECK(s1.vector_ops_per_item() == 64 * 16 * 16);
+  CHECK(s2.is_view());  // read by a dense conv: its weights take the permutation
+  CHECK(s2.vector_ops_per_item() == 0);
+  CHECK(s1.params() == 0);
+  CHECK(s1.macs_per_item() == 0);
+  // The head reads the concat's tensor through the view: its pixels.
+  CHECK(net.layer(net.find_layer("head")).in_pixel_channels == std::vector<std::int64_t>{64});
+  const std::string text = fusim::network_to_yaml(net);
+  CHECK(text.find(R"(type: shuffle, inputs: ["cat"], groups: 2)") != std::string::npos);
+  CHECK(fusim::network_to_yaml(load("shuffle_back.yaml", text)) == text);
+
+  // Output channel j reads input channel (j % g) * (C / g) + j / g: channels [k0, k1) read,
+  // in each group, channels [k0 / g, ceil(k1 / g)).
+  const auto runs = s1.shuffle_input_runs(8, 16);
+  CHECK(runs.first == 4);
+  CHECK(runs.run == 4);
+  CHECK(s1.shuffle_input_runs(9, 15).first == 4);
+  CHECK(s1.shuffle_input_runs(9, 15).run == 4);  // 8 channels for 6: whole runs
+  const fusim::LayerGeometry g(s1, 1);
+  // Rows [0, 2) of output channels [8, 16): 8 input channels, 4 in each half, int8: pieces
+  // of 4 bytes every 32 (C / g), from channel 4.
+  CHECK(g.input_bytes(0, 0, 2, 8, 16) == 2 * 16 * 8);
+  CHECK(g.input_layout(0, 8, 16).piece_bytes == 4);
+  CHECK(g.input_layout(0, 8, 16).stride_bytes == 32);
+  CHECK(g.input_offset(0, 1, 8) == 16 * 64 + 4);
+  // All channels: the whole tensor, contiguous; a copy on the vector unit, one move per element.
+  CHECK(g.input_bytes(0, 0, 2, 0, 64) == 2 * 16 * 64);
+  CHECK(g.input_layout(0, 0, 64).piece_bytes == 0);
+  CHECK(g.input_offset(0, 1, 0) == 16 * 64);
+  CHECK(g.work(0, 2, 0, 64).ops == 2 * 16 * 64);
+  CHECK(g.work(0, 2, 0, 64).kind == fusim::WorkKind::Elementwise);
+  CHECK(g.channel_chunks_alike(8));
+  CHECK_FALSE(g.channel_chunks_alike(7));
+
+  const std::string bad = write_temp("shuffle_bad.yaml", R"(name: t
+inputs: [{name: x, shape: [6, 4, 4]}]
+layers:
+  - {name: s, type: shuffle, groups: 4}
+)");
+  const auto e = error_of([&] { fusim::load_network(bad); });
+  REQUIRE(e.has_value());
+  CHECK(e->line() == 4);
+  CHECK(e->key() == "layers.s");
+  CHECK(std::string(e->what()).find("groups (4) must divide the input channels") !=
+        std::string::npos);
+  const std::string act = write_temp("shuffle_act.yaml", R"(name: t
+inputs: [{name: x, shape: [6, 4, 4]}]
+layers:
+  - {name: s, type: shuffle, groups: 2, activation: relu}
+)");
+  const auto e2 = error_of([&] { fusim::load_network(act); });
+  REQUIRE(e2.has_value());
+  CHECK(e2->key() == "layers[0].activation");
+}
+
+TEST_CASE("a copied shuffle: bytes and vector cycles against closed forms", "[views]") {
+  // Alone on systolic32 (one core, int8, 32 lanes, 4 cycles of latency per tile): the map in
+  // and out once; tiles of h rows x 64 channels with h the largest whose 1,024 h bytes fit
+  // half the 64 KiB input and output buffers (32), so one tile of 16 rows.
+  const auto r =
+      fusim::test::run(src("configs/systolic32.yaml"), write_temp("shuffle_alone.yaml", R"(name: s
+inputs: [{name: x, shape: [64, 16, 16]}]
+layers:
+  - {name: s, type: shuffle, groups: 4}
+)"));
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(r->net->layer(0), *r->arch, 64, 1);
+  REQUIRE(t.rows_per_tile == 16);
+  REQUIRE(t.channels_per_tile == 64);
+  CHECK(r->result.sim.traffic.ifmap_read == 64 * 16 * 16);
+  CHECK(r->result.sim.traffic.ofmap_write == 64 * 16 * 16);
+  CHECK(r->result.sim.cores[0].compute_busy_cycles == 64 * 16 * 16 / 32 + 4);
+  CHECK(r->result.sim.cores[0].actions.vector_ops == 64 * 16 * 16);
+  fusim::test::check_group_bytes(r->result);
+  fusim::test::check_replays(*r);
+  // On mlu.yaml's cores (feature maps in DRAM) the grid may split the channels: each core
+  // reads its channels' runs in pieces; the cost model and the simulator agree on them.
+  const auto m =
+      fusim::test::run(src("configs/mlu.yaml"), write_temp("shuffle_alone.yaml", R"(name: s
+inputs: [{name: x, shape: [64, 16, 16]}]
+layers:
+  - {name: s, type: shuffle, groups: 4}
+)"),
+                       {}, "none", false);
+  fusim::test::check_group_bytes(m->result);
+  CHECK(m->result.sim.traffic.ifmap_read == 64 * 16 * 16);
+}
+
+TEST_CASE("shuffle units: bytes exact on every config and search", "[views]") {
+  // Layer by layer on systolic32: the copied shuffle reads the concat and writes its map; the
+  // viewed one is no kernel, and the head reads the concat under it.
+  const auto r =
+      fusim::test::run(src("configs/systolic32.yaml"), write_temp("su.yaml", kShuffleUnit));
+  const std::int64_t px = 16 * 16;
+  // Reads: pw1 (x2), dw, pw2, the shuffle (cat), pw3 (y2), head (cat2).
+  CHECK(r->result.sim.traffic.ifmap_read == px * (32 + 32 + 32 + 64 + 32 + 64));
+  // Writes: pw1, dw, pw2 (into cat), the shuffle, pw3 (into cat2), head.
+  CHECK(r->result.sim.traffic.ofmap_write == px * (32 + 32 + 32 + 64 + 32 + 16));
+  fusim::test::check_group_bytes(r->result);
+  fusim::test::check_replays(*r);
+  for (const std::string& arch : fusim::test::yaml_files("configs")) {
+    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+      INFO(arch << " " << fusion);
+      const auto f = fusim::test::run(arch, write_temp("su.yaml", kShuffleUnit), {}, fusion);
+      fusim::test::check_group_bytes(f->result);
+      fusim::test::check_replays(*f);
+    }
+  }
+}
