@@ -90,8 +90,7 @@ TEST_CASE("EfficientNet-B0 and MobileNetV3-Large: squeeze-excitation blocks", "[
   }
 }
 
-TEST_CASE("ShuffleNetV2: channel splits as slice views, shuffles copied or viewed",
-          "[workloads]") {
+TEST_CASE("ShuffleNetV2: channel splits as slice views, shuffles copied or viewed", "[workloads]") {
   const fusim::Network net = fusim::load_network(src("workloads/shufflenetv2.yaml"));
   int slices = 0, copies = 0, views = 0;
   for (const auto& l : net.layers()) {
