@@ -59,7 +59,8 @@ GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector
 // The compulsory off-chip traffic of a network, the bytes that must move: every layer's
 // weights read once; the elements of each network input that some layer reads, read once (a
 // window whose stride exceeds its kernel skips rows and columns; an unused input reads nothing;
-// a concat is a view, read as its readers read it, or whole when it is a network output); every
+// a concat is a view, read as its readers read it, or whole when it is a network output; a slice
+// a view of some channels, read as its readers read it); every
 // network output written once (a concat of network inputs too: it is copied). No schedule
 // moves less.
 Traffic compulsory_traffic(const Network& net, const Arch& arch);

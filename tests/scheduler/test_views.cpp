@@ -393,3 +393,34 @@ TEST_CASE("shuffle units: bytes exact on every config and search", "[views]") {
     }
   }
 }
+
+TEST_CASE("the off-chip floor counts only the channels slices read of a network input", "[views]") {
+  // x [16, 8, 8]: a 3x3 conv reads channels [0, 4) through a slice (every pixel), a 1x1
+  // stride-2 conv channels [2, 6) through a slice of a slice (every other row and column);
+  // channels [6, 16) are never read.
+  const fusim::Network net = load("floor.yaml", R"(name: floor
+inputs: [{name: x, shape: [16, 8, 8]}]
+layers:
+  - {name: a, type: slice, channels: [0, 8]}
+  - {name: b, type: slice, inputs: [a], channels: [0, 4]}
+  - {name: c, type: conv, inputs: [b], out_channels: 4, kernel: 3, padding: 1}
+  - {name: d, type: slice, inputs: [a], channels: [2, 6]}
+  - {name: e, type: conv, inputs: [d], out_channels: 4, kernel: 1, stride: 2}
+)");
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::Traffic floor = fusim::compulsory_traffic(net, arch);
+  // Channels [0, 2): all 64 pixels; [2, 4): all 64 (c); [4, 6): the 16 e reads.
+  CHECK(floor.ifmap == 2 * 64 + 2 * 64 + 2 * 16);
+  const auto r =
+      fusim::test::run(src("configs/systolic32.yaml"), write_temp("floor.yaml", R"(name: floor
+inputs: [{name: x, shape: [16, 8, 8]}]
+layers:
+  - {name: a, type: slice, channels: [0, 8]}
+  - {name: b, type: slice, inputs: [a], channels: [0, 4]}
+  - {name: c, type: conv, inputs: [b], out_channels: 4, kernel: 3, padding: 1}
+  - {name: d, type: slice, inputs: [a], channels: [2, 6]}
+  - {name: e, type: conv, inputs: [d], out_channels: 4, kernel: 1, stride: 2}
+)"));
+  fusim::test::check_group_bytes(r->result);
+  CHECK(r->result.sim.traffic.ifmap_read >= floor.ifmap);
+}
