@@ -76,7 +76,9 @@ double group_gbytes_per_s(const GroupStats& g, double clock_mhz) {
 }
 
 const char* compute_unit(const Layer& l) {
-  return l.type == LayerType::Concat ? "none" : l.runs_on_pe_array() ? "pe_array" : "vector";
+  return l.type == LayerType::Concat || l.is_view() ? "none"
+         : l.runs_on_pe_array()                     ? "pe_array"
+                                                    : "vector";
 }
 
 // One row of layers.csv and one entry of report.json's "layers": the network's layer joined

@@ -25,6 +25,9 @@ Counting rules (the fusim network format):
          per-dimension maximum; sub and div take two inputs, the others two or more
   activation (a layer applying its `activation` function) and add ... concat: no MACs, no params
   activation clip takes clip_min < clip_max, leaky_relu an optional negative_slope
+  slice  channels [begin, end) of its one input (0 <= begin < end <= C): out [end-begin, H, W]
+  shuffle  a permutation of its one input's channels in `groups` groups (groups divides C):
+         out = in; slice and shuffle: no MACs, no params
 """
 
 import glob
@@ -154,6 +157,32 @@ PUBLISHED += [
                 "torchvision's params include 24,400 BN scale/shift params (12,200 channels) the "
                 "workload does not count (-0.45%); the 5.4M of TF-slim and the paper is 2 s.f.",
     },
+    {
+        "workload": "resnet18.yaml",
+        "macs": 1_810_000_000,
+        "macs_unit": 10_000_000,
+        "params": 11_689_512,
+        "source": "torchvision docs, ResNet18_Weights.IMAGENET1K_V1: num_params 11,689,512, "
+                  "GFLOPS 1.81",
+        "note": "GFLOPS in torchvision docs are conv+linear multiply-accumulates, given to 3 s.f. "
+                "(macs_unit); the exact count (1,814,073,344) is +0.23% from 1.81 G itself. "
+                "torchvision's params include 9,600 BN scale/shift params (4,800 channels) the "
+                "workload (BN folded) does not count (-0.08%); without them the count is exact.",
+    },
+    {
+        "workload": "shufflenetv2.yaml",
+        "macs": 146_000_000,
+        "macs_unit": 1_000_000,
+        "params": 2_278_604,
+        "source": "MACs: Ma et al., 'ShuffleNet V2', ECCV 2018, Table 5 (ShuffleNet v2 1x: 146M "
+                  "FLOPs, which the paper counts as multiply-adds); params: torchvision docs, "
+                  "ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 num_params 2,278,604",
+        "note": "The paper's 146M is 3 s.f. (macs_unit); the exact conv+fc count (144,907,992) is "
+                "-0.75% from 146M itself. torchvision's params include 16,180 BN scale/shift "
+                "params (8,090 channels) the workload (BN folded) does not count (-0.71%); "
+                "without them the count is exact. Channel split (slice views), concat and "
+                "channel shuffle have no MACs.",
+    },
 ]
 
 # Synthetic networks: exact expected totals (batch 1), derived by hand in the
@@ -183,6 +212,8 @@ TYPE_KEYS = {
     "min": set(),
     "activation": set(),
     "concat": set(),
+    "slice": {"channels"},
+    "shuffle": {"groups"},
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -415,6 +446,19 @@ def analyse(path):
             if any(s[1:] != in_shapes[0][1:] for s in in_shapes):
                 raise WorkloadError("%s: concat H/W differ: %s" % (name, in_shapes))
             out = (sum(s[0] for s in in_shapes),) + in_shapes[0][1:]
+        elif t == "slice":
+            ch = L.get("channels")
+            if len(srcs) != 1 or not isinstance(ch, list) or len(ch) != 2 or \
+                    not all(_is_int(v) for v in ch) or not 0 <= ch[0] < ch[1] <= in_shapes[0][0]:
+                raise WorkloadError("%s: slice needs one input and channels [begin, end) within "
+                                    "its %s" % (name, in_shapes))
+            out = (ch[1] - ch[0],) + in_shapes[0][1:]
+        elif t == "shuffle":
+            g = _pos_int(L.get("groups"), name + ".groups")
+            if len(srcs) != 1 or in_shapes[0][0] % g != 0:
+                raise WorkloadError("%s: shuffle needs one input whose channels groups divides"
+                                    % name)
+            out = in_shapes[0]
         shapes[name] = out
         prev = name
         total_macs += macs

@@ -10,7 +10,7 @@ lists), so the output is byte-for-byte deterministic.
 Network format (see the fusim docs): a network has `name`, optional `batch`,
 `inputs` (name + [C, H, W] shape) and `layers`.  Layer types: conv, fc, gemm,
 pool, add, sub, mul, div, max, min (element-wise, broadcasting), activation,
-concat.  A layer whose `inputs` key is omitted reads the previous
+concat, slice (a view of channels), shuffle (a channel shuffle).  A layer whose `inputs` key is omitted reads the previous
 layer (the first layer reads the first network input); this script omits
 `inputs` exactly in that case so the default path is exercised, and writes it
 explicitly everywhere else.
@@ -32,7 +32,7 @@ import sys
 _KEY_ORDER = [
     "name", "type", "inputs",
     "out_channels", "out_features", "m", "n", "k",
-    "mode", "global",
+    "mode", "global", "channels",
     "kernel", "stride", "padding", "dilation", "groups", "ceil_mode",
     "bias", "activation", "clip_min", "clip_max", "negative_slope",
 ]
@@ -142,6 +142,12 @@ class Net:
 
     def mul(self, name, inputs):
         return self.add_layer(name, "mul", inputs)
+
+    def slice(self, name, begin, end, inputs):
+        return self.add_layer(name, "slice", inputs, channels=[begin, end])
+
+    def shuffle(self, name, groups, inputs=None):
+        return self.add_layer(name, "shuffle", inputs, groups=groups)
 
     def inverted_residual(self, p, x, cin, hidden, cout, kernel, stride, act, se=None):
         """MobileNetV2's block, also MobileNetV3's and EfficientNet's: a 1x1 expansion to
@@ -646,6 +652,93 @@ def mobilenetv3_large():
     return net
 
 
+# ---------------------------------------------------------------------------
+# ResNet-18
+# ---------------------------------------------------------------------------
+def resnet18():
+    net = Net("resnet18", _header(
+        "ResNet-18",
+        "He et al., 'Deep Residual Learning for Image Recognition', CVPR 2016, Table 1 "
+        "(18-layer column); layer details as in torchvision resnet18.",
+        "224x224 input, 7x7/2 stem, 3x3/2 max pool (pad 1), [2, 2, 2, 2] basic blocks (two 3x3 "
+        "convs, ReLU after the first and after the add), 1x1 stride-2 projection shortcut on "
+        "the first block of stages 2-4, global avg pool, fc 1000 with bias.",
+        "conv weights only (BN folded, not counted, convs have no bias) + fc weights and bias.",
+        "torchvision's 11,689,512 params include 9,600 BN scale/shift params (4,800 channels) "
+        "the workload does not count (-0.08%); torchvision's 1.81 GFLOPS is conv+fc MACs "
+        "given to 3 significant digits.",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("conv1", 64, 7, stride=2, padding=3, activation="relu")
+    prev = net.pool("maxpool", "max", kernel=3, stride=2, padding=1)
+    cin = 64
+    for stage, (width, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
+        for i in range(2):
+            s = stride if i == 0 else 1
+            p = "layer%d_%d_" % (stage, i)
+            x = net.conv(p + "conv1", width, 3, stride=s, padding=1, activation="relu",
+                         inputs=prev)
+            x = net.conv(p + "conv2", width, 3, padding=1, inputs=x)
+            if s != 1 or cin != width:
+                sc = net.conv(p + "downsample", width, 1, stride=s, inputs=prev)
+            else:
+                sc = prev
+            prev = net.add(p + "add", [x, sc], activation="relu")
+            cin = width
+    net.pool("avgpool", "avg", global_=True, inputs=prev)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
+# ---------------------------------------------------------------------------
+# ShuffleNetV2 1.0x
+# ---------------------------------------------------------------------------
+def shufflenetv2():
+    net = Net("shufflenetv2", _header(
+        "ShuffleNetV2 1.0x",
+        "Ma et al., 'ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture "
+        "Design', ECCV 2018, Table 5 (1.0x: 24, 116, 232, 464, 1024 channels; 4, 8, 4 units); "
+        "unit details as in torchvision shufflenet_v2_x1_0 (InvertedResidual).",
+        "224x224 input, 3x3/2 conv 24 with ReLU, 3x3/2 max pool (pad 1); each stage's first "
+        "unit (stride 2) joins two branches on the whole input (depthwise 3x3/2 -> 1x1 + ReLU; "
+        "1x1 + ReLU -> depthwise 3x3/2 -> 1x1 + ReLU), the others split the channels in two "
+        "halves (slice views), pass the first and run the second through 1x1 + ReLU -> "
+        "depthwise 3x3 -> 1x1 + ReLU; concat, then a channel shuffle of 2 groups; 1x1 conv "
+        "1024 with ReLU, global avg pool, fc 1000 with bias.",
+        "conv weights only (BN folded, not counted, convs have no bias) + fc weights and bias.",
+        "torchvision's 2,278,604 params include 16,180 BN scale/shift params (8,090 channels) "
+        "the workload does not count (-0.71%); without them the count is exact. The paper's "
+        "146M FLOPs are multiply-adds given to 3 significant digits (-0.75%).",
+    ), [("image", [3, 224, 224])])
+
+    net.conv("conv1", 24, 3, stride=2, padding=1, activation="relu")
+    prev = net.pool("maxpool", "max", kernel=3, stride=2, padding=1)
+    cin = 24
+    for stage, (cout, units) in enumerate([(116, 4), (232, 8), (464, 4)], start=2):
+        half = cout // 2
+        for i in range(units):
+            p = "stage%d_%d_" % (stage, i)
+            if i == 0:
+                b1 = net.conv(p + "b1_dw", cin, 3, stride=2, padding=1, groups=cin, inputs=prev)
+                b1 = net.conv(p + "b1_pw", half, 1, activation="relu", inputs=b1)
+                x = net.conv(p + "b2_pw1", half, 1, activation="relu", inputs=prev)
+                stride = 2
+            else:
+                b1 = net.slice(p + "x1", 0, half, inputs=prev)
+                x = net.slice(p + "x2", half, cout, inputs=prev)
+                x = net.conv(p + "b2_pw1", half, 1, activation="relu", inputs=x)
+                stride = 1
+            x = net.conv(p + "b2_dw", half, 3, stride=stride, padding=1, groups=half, inputs=x)
+            x = net.conv(p + "b2_pw2", half, 1, activation="relu", inputs=x)
+            net.concat(p + "cat", [b1, x])
+            prev = net.shuffle(p + "shuffle", 2)
+            cin = cout
+    net.conv("conv5", 1024, 1, activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 1000, bias=True)
+    return net
+
+
 NETWORKS = [
     ("mobilenetv2.yaml", mobilenetv2),
     ("resnet50.yaml", resnet50),
@@ -656,6 +749,8 @@ NETWORKS = [
     ("squeezenet.yaml", squeezenet),
     ("efficientnet_b0.yaml", efficientnet_b0),
     ("mobilenetv3_large.yaml", mobilenetv3_large),
+    ("resnet18.yaml", resnet18),
+    ("shufflenetv2.yaml", shufflenetv2),
     ("tiny_chain.yaml", tiny_chain),
     ("tiny_dag.yaml", tiny_dag),
 ]

@@ -17,6 +17,11 @@ Supported operators (default ONNX domain):
                                   an SE gate [N, C, 1, 1] times [N, C, H, W]); operands of the
                                   same rank
   Concat                       -> concat (axis 1 only)
+  Split, Slice (axis 1)        -> slice channels [begin, end) of the input, a view (Split: one
+                                  per output read by a node; split sizes as an attribute,
+                                  opset < 13, or an input, or num_outputs, opset 18; Slice:
+                                  starts/ends/axes/steps as attributes, opset < 10, or
+                                  constant inputs, step 1, on channels only)
   Relu, Clip(0, 6), Clip(0,),
   Clip(lo, hi), Sigmoid, Tanh,
   LeakyRelu, HardSigmoid,
@@ -33,6 +38,11 @@ Supported operators (default ONNX domain):
   ReduceMean over H and W      -> pool avg global (keepdims 0 or 1)
   BatchNormalization           -> folded into the preceding conv (bias: true)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
+  Reshape [N,C,H,W] ->
+  [N,g,C/g,H,W], Transpose
+  perm [0,2,1,3,4], Reshape
+  [N,C,H,W]                    -> shuffle groups g (a channel shuffle as torch.onnx exports
+                                  ShuffleNet's channel_shuffle)
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
   Constant                     -> constant operand (no layer)
@@ -309,7 +319,7 @@ class Importer:
         params = params or {}
         if info.layer is not None and info.exclusive and self.consumers.get(t, 0) == readers \
                 and info.layer.get("activation", "none") == "none" \
-                and info.layer["type"] != "concat":
+                and info.layer["type"] not in ("concat", "slice", "shuffle"):
             info.layer["activation"] = act
             info.layer.update(params)
             self.alias(t, out)
@@ -747,6 +757,80 @@ class Importer:
         layer = {"type": "concat", "inputs": [i.fusim_name for i in infos]}
         self.add_layer(node, index, layer, (c,) + infos[0].fusim_shape[1:], node.output[0])
 
+    def channel_slice(self, node, index, x, begin, end, out):
+        """Output tensor `out` as channels [begin, end) of operand x (a fusim slice view)."""
+        if out in (o.name for o in self.graph.output):
+            raise Unsupported("output '%s' is a graph output; fusim's slice is a view and "
+                              "cannot be a network output" % out)
+        c = x.fusim_shape[0]
+        if not 0 <= begin < end <= c:
+            raise Unsupported("channels [%d, %d) of a %d-channel tensor" % (begin, end, c))
+        layer = {"type": "slice", "inputs": [x.fusim_name], "channels": [begin, end]}
+        self.add_layer(node, index, layer, (end - begin,) + tuple(x.fusim_shape[1:]), out)
+
+    def channel_axis(self, node, t, axis):
+        rank = len(self.shape(t))
+        if axis < 0:
+            axis += rank
+        if axis != 1:
+            raise Unsupported("%s along axis %d; fusim slices channels (axis 1) only"
+                              % (node.op_type, axis))
+
+    def op_Split(self, node, index):
+        a = attrs_of(node)
+        x = self.spatial(node.input[0], rank4=False)
+        self.channel_axis(node, node.input[0], int(a.get("axis", 0)))
+        c = x.fusim_shape[0]
+        outs = list(node.output)
+        if len(node.input) > 1 and node.input[1]:
+            sizes = [int(v) for v in np.asarray(self.const(node.input[1], "split")).reshape(-1)]
+        elif "split" in a:
+            sizes = [int(v) for v in a["split"]]
+        else:  # equal parts (num_outputs at opset 18: the last one may be smaller)
+            n = int(a.get("num_outputs", len(outs)))
+            part = -(-c // n)
+            sizes = [min(part, c - k * part) for k in range(n)]
+        if len(sizes) != len(outs) or sum(sizes) != c or min(sizes) < 1:
+            raise Unsupported("split sizes %s do not cut %d channels into %d outputs"
+                              % (sizes, c, len(outs)))
+        begin = 0
+        for out, size in zip(outs, sizes):
+            if out and self.consumers.get(out, 0) > 0:
+                self.channel_slice(node, index, x, begin, begin + size, out)
+            begin += size
+
+    def op_Slice(self, node, index):
+        a = attrs_of(node)
+        x = self.spatial(node.input[0], rank4=False)
+        if len(node.input) > 1:  # opset 10+: starts, ends[, axes[, steps]] as inputs
+            def vals(k, what):
+                if len(node.input) <= k or not node.input[k]:
+                    return None
+                return [int(v) for v in np.asarray(self.const(node.input[k], what)).reshape(-1)]
+            starts, ends = vals(1, "starts"), vals(2, "ends")
+            axes, steps = vals(3, "axes"), vals(4, "steps")
+        else:
+            starts, ends = list(a.get("starts", [])), list(a.get("ends", []))
+            axes, steps = a.get("axes"), None
+        axes = list(range(len(starts))) if axes is None else list(axes)
+        steps = [1] * len(starts) if steps is None else steps
+        if len(axes) != 1 or len(starts) != 1 or len(ends) != 1:
+            raise Unsupported("Slice over axes %s; fusim slices channels (axis 1) only" % axes)
+        self.channel_axis(node, node.input[0], axes[0])
+        if steps[0] != 1:
+            raise Unsupported("Slice with step %d; fusim slices contiguous channels" % steps[0])
+        c = x.fusim_shape[0]
+
+        def clamp(v):
+            if v < 0:
+                v += c
+            return max(0, min(c, v))
+        begin, end = clamp(int(starts[0])), clamp(int(ends[0]))
+        if begin == 0 and end == c:
+            self.alias(node.input[0], node.output[0])
+            return
+        self.channel_slice(node, index, x, begin, end, node.output[0])
+
     def passthrough(self, node, index):
         info = self.act(node.input[0])
         out = self.shape(node.output[0])
@@ -761,7 +845,33 @@ class Importer:
         self.passthrough(node, index)
 
     def op_Reshape(self, node, index):
+        if self.match_shuffle(node, index):
+            return
         self.passthrough(node, index)
+
+    def match_shuffle(self, node, index):
+        """Reshape [N, C, H, W] -> [N, g, C/g, H, W] -> Transpose perm [0, 2, 1, 3, 4] ->
+        Reshape [N, C, H, W], each the only reader of the tensor before it: one shuffle layer
+        (the last Reshape names it). False when the nodes are not that pattern."""
+        x, mid = node.input[0], node.output[0]
+        if x not in self.shapes or mid not in self.shapes:
+            return False
+        src, five = self.shape(x), self.shape(mid)
+        if len(src) != 4 or len(five) != 5 or five[0] != src[0] or five[3:] != src[2:] or \
+                five[1] * five[2] != src[1]:
+            return False
+        transpose = self.only_reader(mid, "Transpose")
+        if transpose is None or list(attrs_of(transpose).get("perm", [])) != [0, 2, 1, 3, 4]:
+            return False
+        back = self.only_reader(transpose.output[0], "Reshape")
+        if back is None or self.shapes.get(back.output[0]) != src:
+            return False
+        info = self.spatial(x)
+        groups = int(five[1])
+        self.in_pattern.update((id(transpose), id(back)))
+        self.add_layer(back, index, {"type": "shuffle", "inputs": [info.fusim_name],
+                                     "groups": groups}, info.fusim_shape, back.output[0])
+        return True
 
     def op_Identity(self, node, index):
         self.passthrough(node, index)

@@ -120,7 +120,7 @@ Network load_network(const std::string& path) {
     l.source_line = m.line();
     const std::string type =
         m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
-                              "max", "min", "activation"});
+                              "max", "min", "activation", "slice", "shuffle"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -173,6 +173,29 @@ Network load_network(const std::string& path) {
         m.fail("activation", std::string("a concat computes nothing: ") + to_string(l.activation) +
                                  " needs an activation layer reading it (relu, relu6 and clip "
                                  "are free as attributes)");
+      }
+    } else if (type == "slice") {
+      l.type = LayerType::Slice;
+      // channels: [begin, end), both required; the Network checks end against the input.
+      if (!m.has("channels")) m.fail_missing("channels");
+      if (m.raw("channels").IsScalar()) m.fail("channels", "expected [begin, end]");
+      const auto ch = m.get_int_or_list("channels", 2, 0, kMaxChannels, 0);
+      if (ch[0] >= ch[1]) {
+        m.fail("channels", "a slice's channels [" + std::to_string(ch[0]) + ", " +
+                               std::to_string(ch[1]) + ") must not be empty (begin < end)");
+      }
+      l.slice_begin = ch[0];
+      l.slice_end = ch[1];
+      if (l.activation != Activation::None) {
+        m.fail("activation", std::string("a slice is a view and computes nothing: ") +
+                                 to_string(l.activation) + " needs an activation layer reading it");
+      }
+    } else if (type == "shuffle") {
+      l.type = LayerType::Shuffle;
+      l.groups = m.get_int("groups", 1, kMaxChannels);
+      if (l.activation != Activation::None) {
+        m.fail("activation", std::string("a shuffle moves channels and computes nothing: ") +
+                                 to_string(l.activation) + " needs an activation layer reading it");
       }
     } else {
       static const std::vector<std::pair<std::string, LayerType>> kOthers = {

@@ -63,6 +63,9 @@ std::string network_to_yaml(const Network& net) {
       if (l.groups != 1) os << ", groups: " << l.groups;
     }
     if (l.type == LayerType::Fc) os << ", out_features: " << l.out_channels;
+    if (l.type == LayerType::Shuffle) os << ", groups: " << l.groups;
+    if (l.type == LayerType::Slice)
+      os << ", channels: [" << l.slice_begin << ", " << l.slice_end << "]";
     if (l.type == LayerType::Gemm) os << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
     if (l.bias) os << ", bias: true";
     if (l.activation != Activation::None) os << ", activation: " << to_string(l.activation);

@@ -38,6 +38,10 @@ const char* to_string(LayerType t) {
       return "min";
     case LayerType::Activation:
       return "activation";
+    case LayerType::Slice:
+      return "slice";
+    case LayerType::Shuffle:
+      return "shuffle";
   }
   return "?";
 }
@@ -191,7 +195,10 @@ std::int64_t Layer::vector_ops_per_item() const {
                           : out_shape.elements() * kernel_h * kernel_w) +
              activation_ops_per_item();
     case LayerType::Concat:
+    case LayerType::Slice:
       return 0;
+    case LayerType::Shuffle:  // a copy moves every element once through the vector unit
+      return is_view() ? 0 : out_shape.elements();
     default:
       return activation_ops_per_item();
   }
@@ -217,6 +224,15 @@ Arithmetic Layer::arithmetic_per_item() const {
     a.additions += out * f.additions;
   }
   return a;
+}
+
+Layer::ShuffleRuns Layer::shuffle_input_runs(std::int64_t k0, std::int64_t k1) const {
+  // Output channels j in [k0, k1) read input channels b * (C / g) + j / g, b = j % g: in each
+  // of the g groups the channels [k0 / g, ceil(k1 / g)) (all g of them once the tile spans g
+  // channels; a tile that does not start and end on a multiple of g reads a few more).
+  const std::int64_t g = groups;
+  const std::int64_t first = k0 / g, end = (k1 + g - 1) / g;
+  return {first, end - first};
 }
 
 std::int64_t Layer::pointwise_ops_per_element() const {
@@ -368,12 +384,24 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
                                    : layers_[static_cast<std::size_t>(op.index)].name;
     };
     l.in_shapes.clear();
+    l.in_pixel_channels.clear();
     for (const Operand& op : l.inputs) {
       l.in_shapes.push_back(op.from_network_input
                                 ? inputs_[static_cast<std::size_t>(op.index)].shape
                                 : layers_[static_cast<std::size_t>(op.index)].out_shape);
+      l.in_pixel_channels.push_back(
+          op.from_network_input ? l.in_shapes.back().c
+                                : layers_[static_cast<std::size_t>(op.index)].out_pixel_channels);
     }
     const std::size_t arity = l.inputs.size();
+    if (l.type == LayerType::Fc || l.type == LayerType::Gemm) {
+      for (std::size_t i = 0; i < arity; ++i) {
+        if (l.in_pixel_channels[i] == l.in_shapes[i].c) continue;
+        fail(std::string("a") + (l.type == LayerType::Fc ? "n fc" : " gemm") +
+             " reads its operand as one flat block, but '" + operand_name(l.inputs[i]) +
+             "' is a channel slice of a larger tensor (a strided view); put a layer between them");
+      }
+    }
     auto need_inputs = [&](std::size_t lo, std::size_t hi) {
       if (arity < lo || arity > hi) {
         const std::string type = to_string(l.type);
@@ -494,12 +522,51 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         l.out_shape = out;
         break;
       }
+      case LayerType::Slice: {
+        need_inputs(1, 1);
+        const Shape in = l.in_shapes[0];
+        if (l.slice_end > in.c) {
+          fail("channels [" + std::to_string(l.slice_begin) + ", " + std::to_string(l.slice_end) +
+               ") go past the " + std::to_string(in.c) + " channels of '" +
+               operand_name(l.inputs[0]) + "'");
+        }
+        l.out_shape = {l.slice_end - l.slice_begin, in.h, in.w};
+        break;
+      }
+      case LayerType::Shuffle: {
+        need_inputs(1, 1);
+        const Shape in = l.in_shapes[0];
+        if (in.c % l.groups != 0) {
+          fail("groups (" + std::to_string(l.groups) + ") must divide the input channels of '" +
+               operand_name(l.inputs[0]) + "' (" + std::to_string(in.c) + ")");
+        }
+        l.out_shape = in;
+        // A view when every consumer is a dense conv (it reads every channel of a pixel, and
+        // its weights absorb the permutation).
+        const std::vector<int> readers = consumers(static_cast<int>(&l - layers_.data()));
+        l.shuffle_view =
+            !readers.empty() && std::all_of(readers.begin(), readers.end(), [&](int c) {
+              const Layer& r = layers_[static_cast<std::size_t>(c)];
+              return r.type == LayerType::Conv && r.groups == 1;
+            });
+        break;
+      }
     }
+    l.out_pixel_channels = l.is_view() ? l.in_pixel_channels[0] : l.out_shape.c;
     total_ops += check_size_limits(l, batch_, file);
     if (total_ops > static_cast<long double>(limits::kMaxNetworkMacs)) {
       throw InputError(file, l.source_line, "layers." + l.name,
                        "the network's total MAC count reaches 2^60 here, beyond fusim's size "
                        "limits (see docs/limits-and-fuzzing.md)");
+    }
+  }
+  // A slice is a view of its input's tensor: it has no tensor of its own to be an output.
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
+    if (l.type == LayerType::Slice && consumers(static_cast<int>(i)).empty()) {
+      throw InputError(
+          file, l.source_line, "layers." + l.name,
+          "a slice is a view and cannot be a network output: nothing reads '" + l.name + "'");
     }
   }
 }

@@ -10,8 +10,25 @@
 namespace fusim {
 
 // Add, Sub, Mul, Div, Max and Min are element-wise with numpy-style broadcasting;
-// Activation applies the layer's `activation` function alone (the activation layer).
-enum class LayerType { Conv, Fc, Gemm, Pool, Add, Concat, Sub, Mul, Div, Max, Min, Activation };
+// Activation applies the layer's `activation` function alone (the activation layer); Slice is
+// a view of channels [slice_begin, slice_end) of its input (ONNX Split and Slice on channels);
+// Shuffle permutes its input's channels in `groups` groups (ShuffleNet's channel shuffle).
+enum class LayerType {
+  Conv,
+  Fc,
+  Gemm,
+  Pool,
+  Add,
+  Concat,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Activation,
+  Slice,
+  Shuffle
+};
 enum class Activation {
   None,
   Relu,
@@ -97,10 +114,23 @@ struct Layer {
   std::int64_t out_channels = 0;
   std::int64_t m = 0, n = 0, k = 0;
   bool bias = false;
+  // slice: the input channels [slice_begin, slice_end) it views.
+  std::int64_t slice_begin = 0, slice_end = 0;
+  // shuffle: output channel j is input channel (j % groups) * (C / groups) + j / groups (a
+  // reshape to [groups, C / groups], a transpose, a flatten); `groups` is the key above.
+  // Inferred: a view (shuffle_view) when every consumer is a dense conv, which reads all the
+  // channels of each pixel and takes the permutation into its weights; otherwise a copy.
+  bool shuffle_view = false;
 
   // Inferred by the loader.
   std::vector<Shape> in_shapes;
   Shape out_shape;
+  // Per operand, the channels of one pixel of the tensor in memory the operand is read from
+  // (NHWC): the operand's own channels, or, when it is a slice (a view), those of the tensor
+  // the slice views, so that a channel slice is read as one piece per pixel at that stride.
+  std::vector<std::int64_t> in_pixel_channels;
+  // The same for this layer's output: out_shape.c, or the viewed tensor's for a slice.
+  std::int64_t out_pixel_channels = 0;
 
   // Per batch item.
   std::int64_t macs_per_item() const;
@@ -126,6 +156,17 @@ struct Layer {
   // layer runs on the vector unit rather than the PE array.
   bool is_depthwise() const;
   bool has_weights() const { return params() > 0; }
+  // True for a slice and a shuffle read only by dense convs: it computes and stores nothing; its
+  // consumers read the channels it views in its input's tensor.
+  bool is_view() const {
+    return type == LayerType::Slice || (type == LayerType::Shuffle && shuffle_view);
+  }
+  // Shuffle: the input channels a tile of output channels [k0, k1) reads (see
+  // shuffle_input_runs), in `groups` runs of `run` channels starting at `first` in each group.
+  struct ShuffleRuns {
+    std::int64_t first = 0, run = 0;
+  };
+  ShuffleRuns shuffle_input_runs(std::int64_t k0, std::int64_t k1) const;
   bool runs_on_pe_array() const;
 };
 

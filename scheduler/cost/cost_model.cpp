@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "common/checked.h"
 #include "common/error.h"
@@ -27,7 +29,7 @@ void finish(const Arch& arch, GroupCost& c) {
     return std::max({static_cast<double>(dram) / peak, static_cast<double>(shared) / shared_port,
                      static_cast<double>(dram + shared) / link});
   };
-  const double memory = memory_time(c.traffic.total(), c.shared_read_bytes + c.shared_write_bytes);
+  const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
   // The cores start together and finish together: their first loads, and their last stores,
   // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
   // full speed.
@@ -43,6 +45,7 @@ void finish(const Arch& arch, GroupCost& c) {
 // Adds one core's sums; the group takes as long as its busiest core.
 void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma) {
   c.traffic += core.traffic;
+  c.dram_bytes += core.dram_bytes;
   c.multicast_bytes += core.multicast;
   c.shared_read_bytes += core.shared_read;
   c.shared_write_bytes += core.shared_write;
@@ -81,6 +84,7 @@ DmaTiming dma_timing(const Arch& arch) {
     dram = static_cast<double>(arch.dram.timing.tCL + arch.dram.burst_length / 2) *
            arch.dram.tck_ps * arch.clock_mhz * 1e-6;
   t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
+  if (arch.dram.model == DramModel::Detailed) t.burst_bytes = arch.dram.burst_bytes_detailed();
   // From or to the shared buffer: its ports, the interconnect and the core's buffer port, and
   // the interconnect's latency both ways.
   if (arch.shared_buffer) {
@@ -105,6 +109,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   const Layer& l = net.layer(li);
   // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
   if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
+  if (l.is_view()) return c;  // a view: its consumers read its input's tensor
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps);
@@ -261,74 +266,117 @@ struct RowsCols {
 
 // The elements of network input `input` (per batch item) that some layer reads. A concat is a
 // view: what it reads is what its readers read of it, or all of it when it is a network output
-// (it is written, so read whole). Every layer reads every channel of its operands.
+// (it is written, so read whole). A slice is a view of some of its operand's channels, and a
+// shuffle read by dense convs a view of all of them: what their readers read. Every other
+// layer reads every channel of its operands.
 std::int64_t input_elements_read(const Network& net, int input) {
   const Shape& s = net.inputs()[static_cast<std::size_t>(input)].shape;
   const std::size_t H = static_cast<std::size_t>(s.h), W = static_cast<std::size_t>(s.w);
   const RowsCols all{std::vector<char>(H, 1), std::vector<char>(W, 1)};
-  std::vector<RowsCols> reads;
-  // The layers to visit: the network input's readers, then the readers of concats over it.
-  std::vector<int> stack;
-  auto readers_of = [&](bool network_input, int index) {
+  // A read of the input's channels [lo, hi).
+  struct Read {
+    RowsCols rc;
+    std::int64_t lo = 0, hi = 0;
+  };
+  std::vector<Read> reads;
+  // The layers to visit, each with where the tensor it reads lies in the input's channels: its
+  // channel x is the input's channel base + x, and it sees the input's channels [lo, hi).
+  struct Visit {
+    int layer;
+    std::int64_t base, lo, hi;
+  };
+  std::vector<Visit> stack;
+  auto readers_of = [&](bool network_input, int index, std::int64_t base, std::int64_t lo,
+                        std::int64_t hi) {
     for (int li = 0; li < static_cast<int>(net.layers().size()); ++li) {
-      for (const Operand& op : net.layer(li).inputs) {
+      const Layer& l = net.layer(li);
+      std::int64_t offset = 0;  // a concat's operand: its channels' place in the concat
+      for (std::size_t j = 0; j < l.inputs.size(); ++j) {
+        const Operand& op = l.inputs[j];
         if (op.from_network_input == network_input && op.index == index) {
-          stack.push_back(li);
-          break;
+          stack.push_back({li, base - offset, lo, hi});
+          if (l.type != LayerType::Concat) break;
         }
+        offset += l.in_shapes[j].c;
       }
     }
   };
-  readers_of(true, input);
-  std::vector<char> seen(net.layers().size(), 0);
+  readers_of(true, input, 0, 0, s.c);
+  std::set<std::tuple<int, std::int64_t, std::int64_t, std::int64_t>> seen;
   while (!stack.empty()) {
-    const int li = stack.back();
+    const Visit v = stack.back();
     stack.pop_back();
-    const Layer& l = net.layer(li);
-    if (l.type == LayerType::Concat) {
-      if (net.consumers(li).empty()) {
-        reads.push_back(all);
-      } else if (!seen[static_cast<std::size_t>(li)]) {
-        seen[static_cast<std::size_t>(li)] = 1;
-        readers_of(false, li);
+    const Layer& l = net.layer(v.layer);
+    if (l.type == LayerType::Concat || l.is_view()) {
+      std::int64_t base = v.base, lo = v.lo, hi = v.hi;
+      if (l.type == LayerType::Slice) {
+        base = v.base + l.slice_begin;
+        lo = std::max(v.lo, base);
+        hi = std::min(v.hi, v.base + l.slice_end);
+        if (lo >= hi) continue;  // none of the input's channels
+      }
+      if (l.type == LayerType::Concat && net.consumers(v.layer).empty()) {
+        reads.push_back({all, lo, hi});
+      } else if (seen.insert({v.layer, base, lo, hi}).second) {
+        readers_of(false, v.layer, base, lo, hi);
       }
     } else if ((l.type == LayerType::Conv || l.type == LayerType::Pool) && !l.global_pool) {
       reads.push_back(
-          {window_reads(s.h, l.out_shape.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation),
-           window_reads(s.w, l.out_shape.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation)});
+          {{window_reads(s.h, l.out_shape.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation),
+            window_reads(s.w, l.out_shape.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation)},
+           v.lo,
+           v.hi});
     } else {
-      reads.push_back(all);
+      reads.push_back({all, v.lo, v.hi});
     }
   }
-  // Some layer reads it whole (the usual case): no need to look row by row.
-  for (const RowsCols& rc : reads) {
-    if (rc == all) return s.elements();
-  }
-  std::sort(reads.begin(), reads.end());
-  reads.erase(std::unique(reads.begin(), reads.end()), reads.end());
-  // Row by row: the columns any read of that row takes; rows read by the same reads alike.
-  std::map<std::vector<char>, std::int64_t> columns_of;  // by which reads take the row
-  std::int64_t elements = 0;
-  for (std::size_t r = 0; r < H; ++r) {
-    std::vector<char> who(reads.size(), 0);
-    bool any = false;
-    for (std::size_t k = 0; k < reads.size(); ++k) {
-      who[k] = reads[k].rows[r];
-      if (who[k] != 0) any = true;
+  // The pixels (row, column) some of `rcs` reads.
+  auto pixels_read = [&](std::vector<RowsCols> rcs) -> std::int64_t {
+    if (rcs.empty()) return 0;
+    // Some layer reads it whole (the usual case): no need to look row by row.
+    for (const RowsCols& rc : rcs) {
+      if (rc == all) return s.h * s.w;
     }
-    if (!any) continue;
-    auto it = columns_of.find(who);
-    if (it == columns_of.end()) {
-      std::vector<char> cols(W, 0);
-      for (std::size_t k = 0; k < reads.size(); ++k) {
-        if (!who[k]) continue;
-        for (std::size_t c = 0; c < W; ++c) cols[c] |= reads[k].cols[c];
+    std::sort(rcs.begin(), rcs.end());
+    rcs.erase(std::unique(rcs.begin(), rcs.end()), rcs.end());
+    // Row by row: the columns any read of that row takes; rows read by the same reads alike.
+    std::map<std::vector<char>, std::int64_t> columns_of;  // by which reads take the row
+    std::int64_t pixels = 0;
+    for (std::size_t r = 0; r < H; ++r) {
+      std::vector<char> who(rcs.size(), 0);
+      bool any = false;
+      for (std::size_t k = 0; k < rcs.size(); ++k) {
+        who[k] = rcs[k].rows[r];
+        if (who[k] != 0) any = true;
       }
-      it = columns_of.emplace(who, std::count(cols.begin(), cols.end(), 1)).first;
+      if (!any) continue;
+      auto it = columns_of.find(who);
+      if (it == columns_of.end()) {
+        std::vector<char> cols(W, 0);
+        for (std::size_t k = 0; k < rcs.size(); ++k) {
+          if (!who[k]) continue;
+          for (std::size_t c = 0; c < W; ++c) cols[c] |= rcs[k].cols[c];
+        }
+        it = columns_of.emplace(who, std::count(cols.begin(), cols.end(), 1)).first;
+      }
+      pixels += it->second;
     }
-    elements += it->second;
+    return pixels;
+  };
+  // Channel by channel range: between two consecutive bounds of the reads' ranges, the same
+  // reads take every channel.
+  std::vector<std::int64_t> bounds{0, s.c};
+  for (const Read& r : reads) bounds.push_back(r.lo), bounds.push_back(r.hi);
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  std::int64_t elements = 0;
+  for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
+    std::vector<RowsCols> rcs;
+    for (const Read& r : reads)
+      if (r.lo <= bounds[b] && bounds[b + 1] <= r.hi) rcs.push_back(r.rc);
+    elements = add_checked(elements, mul_checked(pixels_read(rcs), bounds[b + 1] - bounds[b]));
   }
-  return mul_checked(elements, s.c);
+  return elements;
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct GroupCost {
   std::int64_t cores = 1;
   std::int64_t tiles = 0;  // fused groups: row tiles of the group's output
   Traffic traffic;
+  // The off-chip bytes as the DRAM moves them: traffic.total(), but the whole bursts of the
+  // pieces of reads through a slice under the detailed DRAM model (DmaTiming::dram_bytes).
+  std::int64_t dram_bytes = 0;
   std::int64_t multicast_bytes = 0;  // bytes cores received by multicast (not off chip)
   // Feature-map bytes loaded from and stored to the shared buffer (not off chip).
   std::int64_t shared_read_bytes = 0, shared_write_bytes = 0;
@@ -57,7 +60,8 @@ GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector
 // The compulsory off-chip traffic of a network, the bytes that must move: every layer's
 // weights read once; the elements of each network input that some layer reads, read once (a
 // window whose stride exceeds its kernel skips rows and columns; an unused input reads nothing;
-// a concat is a view, read as its readers read it, or whole when it is a network output); every
+// a concat is a view, read as its readers read it, or whole when it is a network output; a slice
+// a view of some channels, read as its readers read it); every
 // network output written once (a concat of network inputs too: it is copied). No schedule
 // moves less.
 Traffic compulsory_traffic(const Network& net, const Arch& arch);

@@ -27,6 +27,13 @@ const Shape& shape_of(const Network& net, const ValueRef& v) {
                          : net.layer(v.index).out_shape;
 }
 
+// Channels of one pixel of the tensor in memory a value is read from (a slice's: the viewed
+// tensor's).
+std::int64_t pixel_channels_of(const Network& net, const ValueRef& v) {
+  return v.network_input ? net.inputs()[static_cast<std::size_t>(v.index)].shape.c
+                         : net.layer(v.index).out_pixel_channels;
+}
+
 }  // namespace
 
 FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers)
@@ -45,19 +52,35 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     Node& n = nodes_[static_cast<std::size_t>(m)];
     n.value = {false, layers_[static_cast<std::size_t>(m)]};
     n.layer = n.value.index;
-    n.concat = l.type == LayerType::Concat;
+    n.view = l.type == LayerType::Concat || l.is_view();
     n.rows = output_rows(l);
     geometry_.emplace_back(l, elem);
     const LayerGeometry& g = geometry_.back();
     n.row_bytes = g.output_bytes(0, 1, 0, g.channels());
-    computes = computes || !n.concat;
+    computes = computes || !n.view;
     if (l.type == LayerType::Gemm && unfusable_.empty())
       unfusable_ = "layer '" + l.name + "' is a gemm, which is not fused";
     const std::int64_t w = g.weight_bytes(0, g.channels());
     weight_of_.push_back(w);
     weight_bytes_ += w;
   }
-  if (!computes && unfusable_.empty()) unfusable_ = "a group of concats alone computes nothing";
+  if (!computes && unfusable_.empty()) {
+    const bool slices = std::any_of(layers_.begin(), layers_.end(),
+                                    [&](int li) { return net.layer(li).is_view(); });
+    unfusable_ = slices ? "a group of views (concats and slices) alone computes nothing"
+                        : "a group of concats alone computes nothing";
+  }
+  // A slice's consumers in the group read the rows its input's member computes; a slice of a
+  // tensor from outside the group is loaded by its consumers as a strided external value.
+  for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
+    const Layer& l = net.layer(layers_[static_cast<std::size_t>(m)]);
+    if (!l.is_view()) continue;
+    const Operand& op = l.inputs[0];
+    if (!op.from_network_input && member_index(op.index) >= 0) continue;
+    unfusable_ = "slice '" + l.name +
+                 "' views a tensor from outside the group (its consumers "
+                 "load its channels there)";
+  }
   // Reads, and external nodes for the values read from outside the group.
   member_reads_.resize(layers_.size());
   for (int m = 0; m < members_; ++m) {
@@ -101,9 +124,12 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     Node& n = nodes_[static_cast<std::size_t>(m)];
     const std::vector<int> consumers = net.consumers(n.layer);
     n.store = consumers.empty();
+    // A slice is read where it lies, in its input's tensor: a stored concat does not store it
+    // (it is a foreign operand), but a slice read outside the group stores its input.
+    const bool slice = net.layer(n.layer).is_view();
     for (int c : consumers) {
       const int cm = member_index(c);
-      if (cm < 0 || (nodes_[static_cast<std::size_t>(cm)].concat &&
+      if (cm < 0 || (!slice && nodes_[static_cast<std::size_t>(cm)].view &&
                      nodes_[static_cast<std::size_t>(cm)].store)) {
         n.store = true;
       }
@@ -113,7 +139,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   // (cost/concat_copy.h): from DRAM, so not from a member, whose rows the group is still writing.
   for (int m = 0; m < members_; ++m) {
     Node& n = nodes_[static_cast<std::size_t>(m)];
-    n.copies = n.concat && concat_copies(net, n.layer);
+    n.copies = n.view && concat_copies(net, n.layer);
   }
   for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
     const Node& n = nodes_[static_cast<std::size_t>(m)];
@@ -136,7 +162,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   for (std::size_t v : order_) {
     for (int r : nodes_[v].reads) {
       const auto m = static_cast<std::size_t>(reads_[static_cast<std::size_t>(r)].member);
-      if (nodes_[m].concat) {
+      if (nodes_[m].view) {
         effective_[v].insert(effective_[v].end(), effective_[m].begin(), effective_[m].end());
       } else {
         effective_[v].push_back(r);
@@ -145,8 +171,11 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
   for (Node& node : nodes_) {
     const Shape& s = shape_of(net, node.value);
-    node.item_bytes = s.elements() * elem;
-    node.dram_row_bytes = s.w * s.c * elem;
+    const std::int64_t pc = pixel_channels_of(net, node.value);
+    node.item_bytes = s.h * s.w * pc * elem;
+    node.dram_row_bytes = s.w * pc * elem;
+    // An external slice: one piece of its channels per pixel of the tensor it views.
+    if (pc > s.c) node.layout = {s.c * elem, pc * elem, true};
   }
   max_tiles_ = std::numeric_limits<std::int64_t>::max();
   for (int m = 0; m < members_; ++m) {
@@ -300,7 +329,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   const std::int64_t items = runs ? 1 : net_->batch(), times = runs ? net_->batch() : 1;
   auto at = [&](std::size_t v, std::int64_t item, std::int64_t row) {
     const Node& node = nodes_[v];
-    return DramRange{node.value, item * node.item_bytes + row * node.dram_row_bytes, {}};
+    return DramRange{node.value, item * node.item_bytes + row * node.dram_row_bytes, node.layout};
   };
   for (std::int64_t item = 0; item < items; ++item) {
     // Per node, its live chunks from index head[v] on (in creation order).
@@ -360,7 +389,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           live.weight += weight_of[mi];
         }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
-        if (node.concat || b <= a) continue;
+        if (node.view || b <= a) continue;
         deps.clear();
         std::int64_t read_bytes = weight_of[mi];
         // Operands: external chunks are dependencies; member rows were computed earlier on
@@ -375,7 +404,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           while (!stack.empty()) {
             const auto v = static_cast<std::size_t>(stack.back());
             stack.pop_back();
-            if (nodes_[v].concat) {
+            if (nodes_[v].view) {
               for (int cr : member_reads_[v])
                 stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
             } else if (nodes_[v].layer < 0) {

@@ -86,7 +86,7 @@ class FusedGroup {
   struct Node {
     ValueRef value;
     int layer = -1;              // members: the network layer
-    bool concat = false;         // a view onto its inputs
+    bool view = false;           // a view onto its inputs (concat, slice)
     bool copies = false;         // a concat that copies foreign operands (concat_copies)
     bool store = false;          // members: the group must write it to DRAM
     std::int64_t rows = 0;       // rows of the tensor (per batch item)
@@ -94,6 +94,7 @@ class FusedGroup {
     // Where its rows lie in DRAM (NHWC, full rows): row r of item b at b * item_bytes + r *
     // dram_row_bytes from the tensor's start.
     std::int64_t item_bytes = 0, dram_row_bytes = 0;
+    TileLayout layout;       // pieces at a stride for a slice read from outside the group
     std::vector<int> reads;  // indices into reads_ of reads of this node
   };
 

@@ -145,14 +145,14 @@ class LayerWalker {
   }
 
   // Where a step's bytes lie, from `f`: each-step walks only. Totals need only the tensor
-  // (`v`: whether it is in the shared buffer), not the range.
+  // (`v`: whether it is in the shared buffer) and, for loads, the layout, not the range.
   template <class F>
   DramRange where(const ValueRef& v, F&& f) const {
     return runs_ ? DramRange{v, 0, {}} : f();
   }
   static ValueRef value(const Operand& op) { return {op.from_network_input, op.index}; }
   std::int64_t item_offset(int input, std::int64_t b) const {
-    return b * l_.in_shapes[static_cast<std::size_t>(input)].elements() * elem_;
+    return b * g_.input_item_bytes(input);
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
@@ -187,6 +187,7 @@ class LayerWalker {
         return DramRange{v, item_offset(i, b) + g_.input_offset(i, r0, k0),
                          g_.input_layout(i, k0, k1)};
       });
+      if (runs_) from.layout = g_.input_layout(i, k0, k1);  // the cost model's bursts need it
       from.multicast_from = from_.inputs;
       const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
       if (!runs_) ids.push_back(id);
@@ -252,6 +253,7 @@ class LayerWalker {
                                        item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
                                        g_.input_layout(0, k0, k1, c_len)};
                     });
+                    if (runs_) from.layout = g_.input_layout(0, k0, k1, c_len);
                     from.multicast_from = from_.inputs;
                     const Id piece =
                         sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
@@ -320,6 +322,7 @@ void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std:
     walk_concat_copy(net, arch, layer_index, cores, core, sink);
     return;
   }
+  if (l.is_view()) return;  // a view: its consumers read its input's tensor
   const LayerGeometry g(l, arch.element_bytes());
   const LayerSplit split = split_layer(g, arch, cores);
   const LayerSlice s = layer_slice(g, split, core);

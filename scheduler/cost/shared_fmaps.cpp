@@ -16,13 +16,17 @@ std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
   if (!arch.shared_buffer) return bytes;
   for (std::size_t i = 0; i < n; ++i) {
     const Layer& l = net.layers()[i];
-    if (l.type == LayerType::Concat || net.consumers(static_cast<int>(i)).empty()) continue;
+    if (l.type == LayerType::Concat || l.is_view() || net.consumers(static_cast<int>(i)).empty())
+      continue;
     bytes[i] = mul_checked(mul_checked(l.out_shape.elements(), net.batch()), arch.element_bytes());
     if (bytes[i] > arch.shared_buffer->capacity_bytes) bytes[i] = 0;
   }
-  // Written straight into a concat's tensor in DRAM.
+  // Written straight into a concat's tensor in DRAM; or viewed by a slice, whose readers read
+  // it in DRAM (a slice of a map in the shared buffer is not modelled).
   for (std::size_t c = 0; c < n; ++c) {
     const Layer& l = net.layers()[c];
+    if (l.is_view() && !l.inputs[0].from_network_input)
+      bytes[static_cast<std::size_t>(l.inputs[0].index)] = 0;
     if (l.type != LayerType::Concat) continue;
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
       if (in_concat_tensor(net, static_cast<int>(c), j))

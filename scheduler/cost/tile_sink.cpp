@@ -31,12 +31,24 @@ double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) con
   return latency_cycles + static_cast<double>(bytes) / std::max(1e-9, bpc);
 }
 
+std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t) const {
+  if (burst_bytes <= 0 || !t.whole_bursts || t.piece_bytes <= 0 || t.piece_bytes >= burst_bytes ||
+      bytes <= t.piece_bytes)
+    return bytes;
+  const std::int64_t pieces = ceil_div(bytes, t.piece_bytes);
+  if (t.stride_bytes >= burst_bytes) return mul_checked(pieces, burst_bytes);
+  const std::int64_t span = mul_checked(pieces - 1, t.stride_bytes) + t.piece_bytes;
+  return std::max(bytes, mul_checked(ceil_div(span, burst_bytes), burst_bytes));
+}
+
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, kind, from) >= 0;
+  const bool dram = from.multicast_from < 0 && !shared;
+  const std::int64_t moved = dma_ != nullptr && dram ? dma_->dram_bytes(bytes, from.layout) : bytes;
   if (dma_ != nullptr) {
-    const double t = dma_->cycles(buffer, bytes, shared) * static_cast<double>(times);
+    const double t = dma_->cycles(buffer, moved, shared) * static_cast<double>(times);
     load_time_ += t;
     pending_ += t;
   }
@@ -47,6 +59,7 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramR
     if (!computed_) lead_shared_bytes += b;
   } else {
     (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
+    dram_bytes += mul_checked(moved, times);
     if (!computed_) lead_bytes += b;
   }
   buffer_writes += b;
@@ -88,6 +101,8 @@ void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, TensorKind::Ofmap, to) >= 0;
   (shared ? shared_write : traffic.ofmap) += b;
+  if (!shared)
+    dram_bytes += dma_ != nullptr ? mul_checked(dma_->dram_bytes(bytes, to.layout), times) : b;
   buffer_reads += b;
   tail_bytes = shared ? 0 : bytes;
   tail_shared_bytes = shared ? bytes : 0;

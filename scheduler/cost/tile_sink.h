@@ -100,7 +100,14 @@ struct DmaTiming {
   // The same for transfers between the shared buffer and the core's input or output buffer.
   double shared_input_bytes_per_cycle = 0, shared_output_bytes_per_cycle = 0;
   double shared_latency_cycles = 0;
+  // The detailed DRAM model's burst (bytes); 0 for the simple model, which moves bytes at its
+  // rate whatever their layout.
+  std::int64_t burst_bytes = 0;
   double cycles(BufferRole buffer, std::int64_t bytes, bool shared = false) const;
+  // Bytes the DRAM moves for `bytes` laid out as `t`: whole bursts for pieces the cost model
+  // charges so (TileLayout::whole_bursts) when pieces are smaller than a burst, apart by at
+  // least one (one burst per piece) or closer (the bursts the span touches); `bytes` otherwise.
+  std::int64_t dram_bytes(std::int64_t bytes, const TileLayout& t) const;
 };
 
 // The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and
@@ -139,6 +146,9 @@ class CostSink : public TileSink {
   // Feature-map bytes to and from the shared buffer.
   std::int64_t shared_read = 0, shared_write = 0;
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
+  // The off-chip bytes as the DRAM moves them (DmaTiming::dram_bytes; without a DmaTiming,
+  // the traffic's bytes).
+  std::int64_t dram_bytes = 0;
 
  private:
   const CoreParams* core_;

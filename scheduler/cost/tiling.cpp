@@ -61,6 +61,12 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
     return (ceil_div(k1, k_per_group) - k0 / k_per_group) * c_per_group;
   }
   if (l.type == LayerType::Conv) return l.in_shapes[0].c;
+  if (l.type == LayerType::Shuffle) {
+    // g runs of the permuted channels; all channels when the input is itself a slice, whose
+    // pixels hold other channels between the runs.
+    if (pixel_channels(0) != l.in_shapes[0].c) return l.in_shapes[0].c;
+    return l.groups * l.shuffle_input_runs(k0, k1).run;
+  }
   return k1 - k0;  // pool, add: channel for channel
 }
 
@@ -87,6 +93,8 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
 
 bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
   const Layer& l = *layer_;
+  // A shuffle's chunks read alike runs when they keep their place among the groups.
+  if (l.type == LayerType::Shuffle) return kc % l.groups == 0;
   if (l.type != LayerType::Conv || l.groups == 1) return true;
   return kc % (l.out_channels / l.groups) == 0;
 }
@@ -176,16 +184,36 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
     case LayerType::Gemm:
       return (r0 * l.k + c0) * elem_;
     default: {
+      // A pixel of the tensor in memory holds `pc` channels (more than in.c for a slice).
+      const std::int64_t pc = pixel_channels(i);
       if (reads_pointwise()) {  // a broadcast dimension is read from its start
         const std::int64_t row = in.h == l.out_shape.h ? r0 : 0;
         const std::int64_t c = in.c == l.out_shape.c ? k0 : 0;
-        return (row * in.w * in.c + c) * elem_;
+        return (row * in.w * pc + c) * elem_;
       }
       const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+      if (l.type == LayerType::Shuffle) {  // the first run's first channel
+        const std::int64_t c =
+            input_channels(k0, k0 + 1) == in.c ? 0 : l.shuffle_input_runs(k0, k0 + 1).first;
+        return (row * in.w * pc + c) * elem_;
+      }
       const std::int64_t c_first = input_channels(0, k0 + 1) - input_channels(k0, k0 + 1);
-      return (row * in.w * in.c + (splits_input_channels() ? c0 : c_first)) * elem_;
+      return (row * in.w * pc + (splits_input_channels() ? c0 : c_first)) * elem_;
     }
   }
+}
+
+std::int64_t LayerGeometry::pixel_channels(int i) const {
+  const Layer& l = *layer_;
+  const auto u = static_cast<std::size_t>(i);
+  return u < l.in_pixel_channels.size() ? l.in_pixel_channels[u] : l.in_shapes[u].c;
+}
+
+std::int64_t LayerGeometry::input_item_bytes(int i) const {
+  const Shape& in = layer_->in_shapes[static_cast<std::size_t>(i)];
+  if (layer_->type == LayerType::Fc || layer_->type == LayerType::Gemm)
+    return mul_checked(in.elements(), elem_);
+  return mul_checked(mul_checked(in.h * in.w, pixel_channels(i)), elem_);
 }
 
 std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const {
@@ -224,9 +252,17 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
   const Layer& l = *layer_;
   if (l.type == LayerType::Fc) return {};  // the flattened input, or a piece of it
   if (l.type == LayerType::Gemm) return c_len > 0 ? slice_layout(c_len, l.k, elem_) : TileLayout{};
-  const std::int64_t c = l.in_shapes[static_cast<std::size_t>(i)].c;
-  if (reads_pointwise()) return slice_layout(pointwise_channels(i, k0, k1), c, elem_);
-  return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), c, elem_);
+  const std::int64_t c = pixel_channels(i);
+  if (l.type == LayerType::Shuffle && input_channels(k0, k1) < l.in_shapes[0].c) {
+    // g runs per pixel, each the same channels of its group: one piece every C / g channels.
+    return {l.shuffle_input_runs(k0, k1).run * elem_, l.in_shapes[0].c / l.groups * elem_};
+  }
+  TileLayout t = slice_layout(reads_pointwise() ? pointwise_channels(i, k0, k1)
+                              : c_len > 0       ? c_len
+                                                : input_channels(k0, k1),
+                              c, elem_);
+  t.whole_bursts = c > l.in_shapes[static_cast<std::size_t>(i)].c;  // through a slice
+  return t;
 }
 
 TileLayout LayerGeometry::output_layout(std::int64_t k0, std::int64_t k1) const {
@@ -274,7 +310,12 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.ops = rows * l.out_shape.w * kc * l.kernel_h * l.kernel_w;
       break;
     case LayerType::Concat:
+    case LayerType::Slice:
       w.kind = WorkKind::Elementwise;
+      return w;
+    case LayerType::Shuffle:  // a copy: one vector-unit move per element
+      w.kind = WorkKind::Elementwise;
+      w.ops = l.is_view() ? 0 : rows * l.out_shape.w * kc;
       return w;
     default:  // element-wise and activation layers (is_pointwise)
       w.kind = WorkKind::Elementwise;

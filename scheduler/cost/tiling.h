@@ -17,6 +17,10 @@ namespace fusim {
 struct TileLayout {
   std::int64_t piece_bytes = 0;
   std::int64_t stride_bytes = 0;
+  // The cost model charges the pieces the whole DRAM bursts they take (DmaTiming::dram_bytes):
+  // set for reads through a slice (a view). The pieces of a grid's channel slices and of input
+  // channel splits are charged their bytes, as before (docs/fusion.md, "Not modelled yet").
+  bool whole_bursts = false;
 };
 
 // A layer seen as "rows x channels" of output per batch item, whatever its type:
@@ -63,6 +67,11 @@ class LayerGeometry {
   // The DRAM layout of that input range: pieces of `piece_bytes`, `stride_bytes` apart (a channel
   // slice of an NHWC feature map: one piece per pixel); piece 0 when it is contiguous.
   TileLayout input_layout(int i, std::int64_t k0, std::int64_t k1, std::int64_t c_len = 0) const;
+  // Channels of one pixel of operand `i`'s tensor in memory: its own, or for a slice (a view)
+  // those of the tensor it views (Layer::in_pixel_channels).
+  std::int64_t pixel_channels(int i) const;
+  // Bytes from one batch item of operand `i`'s tensor in memory to the next.
+  std::int64_t input_item_bytes(int i) const;
   // True when the input needed does not depend on the output channels (dense conv, fc, gemm).
   bool input_independent_of_channels() const;
   // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias), or for a gemm

@@ -176,7 +176,7 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
   // inside itself (its foreign operands are copied there instead: cost/concat_copy.h).
   for (std::size_t i = n; i-- > 0;) {
     const Layer& l = net.layers()[i];
-    if (m.output_base[i] < 0) {
+    if (m.output_base[i] < 0 && !l.is_view()) {
       m.output_base[i] = next;
       next = align_up(next + l.out_shape.elements() * batch * elem);
     }
@@ -189,6 +189,13 @@ AddressMap plan_addresses(const Network& net, const Arch& arch) {
       }
       offset += l.in_shapes[j].elements() * batch * elem;
     }
+  }
+  // A slice is a view: its channels start `slice_begin` elements into each pixel of the tensor
+  // it views (placed above; a slice of a slice after it, in topological order).
+  for (std::size_t i = 0; i < n; ++i) {
+    const Layer& l = net.layers()[i];
+    if (!l.is_view()) continue;
+    m.output_base[i] = m.operand_base(l.inputs[0]) + l.slice_begin * elem;
   }
   m.end = next;
   return m;

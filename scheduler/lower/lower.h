@@ -15,6 +15,7 @@ namespace fusim {
 // flat byte address space (4 KiB aligned). A concat's producers write straight into the
 // concat's tensor, so a concat moves no data, but for a network output the copies of its
 // foreign operands (network inputs, outputs placed in another concat: cost/concat_copy.h).
+// A slice's base is its first channel in the tensor it views (its pixels are that tensor's).
 struct AddressMap {
   std::vector<std::int64_t> input_base;   // per network input
   std::vector<std::int64_t> weight_base;  // per layer

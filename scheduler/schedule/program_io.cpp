@@ -150,7 +150,7 @@ void sources(const Network& net, const Operand& op, std::vector<int>& out) {
     return;
   }
   const Layer& l = net.layer(op.index);
-  if (l.type != LayerType::Concat) {
+  if (l.type != LayerType::Concat && !l.is_view()) {
     out.push_back(op.index);
     return;
   }

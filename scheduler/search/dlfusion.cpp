@@ -40,9 +40,10 @@ class Tuner {
     for (std::size_t i = 0; i < n; ++i) {
       const Shape& out = net.layer(static_cast<int>(i)).out_shape;
       for (std::size_t k = 0; k < a; ++k) {
-        // A concat has no operations: it costs nothing, alone or fused (fusim places its
-        // inputs side by side).
-        const bool concat = net.layer(static_cast<int>(i)).type == LayerType::Concat;
+        // A concat or a view has no operations: it costs nothing, alone or fused (fusim places
+        // a concat's inputs side by side; a view's consumers read the tensor it views).
+        const Layer& layer = net.layer(static_cast<int>(i));
+        const bool concat = layer.type == LayerType::Concat || layer.is_view();
         single_[i][k] = concat ? 0 : single_cycles(static_cast<int>(i), allowed_[k]);
         member_[i][k] = concat ? 0 : member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
         out_io_[i][k] =

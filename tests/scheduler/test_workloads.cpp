@@ -34,7 +34,7 @@ TEST_CASE("real workloads match their published MAC and parameter counts", "[wor
     }
     ++checked;
   }
-  CHECK(checked == 9);
+  CHECK(checked == 11);
 }
 
 TEST_CASE("tiny chain: exact counts from its closed form", "[workloads]") {
@@ -88,4 +88,43 @@ TEST_CASE("EfficientNet-B0 and MobileNetV3-Large: squeeze-excitation blocks", "[
     }
     CHECK(gates == e.se_blocks);
   }
+}
+
+TEST_CASE("ShuffleNetV2: channel splits as slice views, shuffles copied or viewed", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/shufflenetv2.yaml"));
+  int slices = 0, copies = 0, views = 0;
+  for (const auto& l : net.layers()) {
+    if (l.type == fusim::LayerType::Slice) {
+      ++slices;
+      // Each half of a stride-1 unit's input, viewed in the previous shuffle's copy.
+      const fusim::Layer& in = net.layer(l.inputs[0].index);
+      CHECK(in.type == fusim::LayerType::Shuffle);
+      CHECK(2 * l.out_shape.c == in.out_shape.c);
+      CHECK(l.in_pixel_channels[0] == in.out_shape.c);
+    }
+    if (l.type != fusim::LayerType::Shuffle) continue;
+    CHECK(l.groups == 2);
+    CHECK(net.layer(l.inputs[0].index).type == fusim::LayerType::Concat);
+    (l.is_view() ? views : copies) += 1;
+  }
+  // 13 stride-1 units split their input in two; 16 units end in a shuffle, all copied but the
+  // last, which only conv5 (a dense 1x1) reads.
+  CHECK(slices == 26);
+  CHECK(copies == 15);
+  CHECK(views == 1);
+  CHECK(net.layer(net.find_layer("stage4_3_shuffle")).is_view());
+  CHECK(net.layer(net.find_layer("conv5")).in_shapes[0] == fusim::Shape{464, 7, 7});
+  CHECK(net.layer(net.find_layer("fc")).out_shape == fusim::Shape{1000, 1, 1});
+}
+
+TEST_CASE("ResNet-18: basic blocks with projection shortcuts", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/resnet18.yaml"));
+  int adds = 0, projections = 0;
+  for (const auto& l : net.layers()) {
+    if (l.type == fusim::LayerType::Add) ++adds;
+    if (l.name.find("downsample") != std::string::npos) ++projections;
+  }
+  CHECK(adds == 8);
+  CHECK(projections == 3);
+  CHECK(net.layer(net.find_layer("layer4_1_add")).out_shape == fusim::Shape{512, 7, 7});
 }

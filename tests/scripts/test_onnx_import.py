@@ -184,6 +184,10 @@ def yaml_shapes(net):
             shape = list(ins[0])
         elif t == "concat":
             shape = [sum(s[0] for s in ins), h, w]
+        elif t == "slice":
+            shape = [l["channels"][1] - l["channels"][0], h, w]
+        elif t == "shuffle":
+            shape = list(ins[0])
         shapes[l["name"]] = shape
         out[l["name"]] = [t, shape, macs, params]
     return out
@@ -634,6 +638,211 @@ class OperatorImportTest(unittest.TestCase):
             self.assertIn(name, p.stderr)
         self.assertIn("constant operand", p.stderr)
         self.assertIn("same rank", p.stderr)
+        self.assertFalse(os.path.exists(dst))
+
+
+def int64s(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+class ViewImportTest(unittest.TestCase):
+    """Channel Split and Slice as torch.onnx writes them (chunk, x[:, a:b]): slice views."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+
+    def fusim_layer_by_layer(self, yaml_path):
+        """report.json of a layer-by-layer run on systolic32 (one core), or None."""
+        fusim = os.environ.get("FUSIM_BIN")
+        if not fusim:
+            return None
+        out = os.path.join(self.tmp, "out")
+        p = subprocess.run([fusim, "--arch", ARCH, "--net", yaml_path, "--out", out, "--quiet",
+                            "--fusion", "none"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, cwd=ROOT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "report.json")) as f:
+            return json.load(f)
+
+    def test_split_and_slice(self):
+        """conv 16 -> Split [8, 8] (opset 13: sizes as an input) -> 1x1 conv on the second
+        half; Slice [0, 4) (constant inputs, ends past the end) and Slice [4, big) of the first
+        half, concatenated with the conv."""
+        N = helper.make_node
+        inits = [init("w0", [16, 4, 1, 1], 1), init("w1", [8, 8, 1, 1], 2),
+                 init("w1h", [8, 16, 1, 1], 3), int64s("sizes", [8, 8]), int64s("s0", [0]),
+                 int64s("e0", [4]), int64s("s1", [4]), int64s("e1", [2 ** 62]),
+                 int64s("ax", [1])]
+        nodes = [N("Conv", ["x", "w0"], ["a"], name="stem", kernel_shape=[1, 1]),
+                 N("Split", ["a", "sizes"], ["h0", "h1"], name="split", axis=1),
+                 N("Conv", ["h1", "w1"], ["b"], name="pw", kernel_shape=[1, 1]),
+                 N("Slice", ["h0", "s0", "e0", "ax"], ["q0"], name="first"),
+                 N("Slice", ["h0", "s1", "e1", "ax"], ["q1"], name="second"),
+                 N("Concat", ["q1", "b", "q0"], ["y"], name="cat", axis=1),
+                 N("Conv", ["y", "w1h"], ["z"], name="head", kernel_shape=[1, 1])]
+        model = make_model(nodes, [vinfo("x", [1, 4, 6, 6])], [vinfo("z", [1, 8, 6, 6])], inits)
+        net, path, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(sorted(by), ["cat", "first", "head", "pw", "second", "split",
+                                      "split_2", "stem"])
+        self.assertEqual([by["split"]["type"], by["split"]["inputs"], by["split"]["channels"]],
+                         ["slice", ["stem"], [0, 8]])
+        self.assertEqual(by["split_2"]["channels"], [8, 16])
+        self.assertEqual(by["pw"]["inputs"], ["split_2"])
+        self.assertEqual([by["first"]["inputs"], by["first"]["channels"]], [["split"], [0, 4]])
+        self.assertEqual(by["second"]["channels"], [4, 8])
+        self.assertEqual(by["cat"]["inputs"], ["second", "pw", "first"])
+        shapes = yaml_shapes(net)
+        self.assertEqual(shapes["split_2"], ["slice", [8, 6, 6], 0, 0])
+        self.assertEqual(shapes["cat"], ["concat", [16, 6, 6], 0, 0])
+        report = self.fusim_layer_by_layer(path)
+        if report is None:
+            self.skipTest("FUSIM_BIN not set")
+        self.assertEqual(report["macs"], 36 * (16 * 4 + 8 * 8 + 8 * 16))
+        layers = {l["name"]: l for l in report["layers"]}
+        self.assertEqual([layers["split_2"]["output_shape"], layers["split_2"]["unit"],
+                          layers["split_2"]["vector_ops"]], [[8, 6, 6], "none", 0])
+        # Bytes, int8, layer by layer: the input, pw's 8 channels of the stem, and the head's
+        # concat (16 channels); stores: the stem, pw (into the concat), the head. The concat's
+        # slices are foreign operands, read in its tensor.
+        self.assertEqual(report["offchip_ifmap_read_bytes"], 36 * (4 + 8 + 16))
+        self.assertEqual(report["offchip_ofmap_write_bytes"], 36 * (16 + 8 + 8))
+        for g in report["groups"]:
+            self.assertEqual(g["offchip_read_bytes"], g["predicted_offchip_read_bytes"])
+            self.assertEqual(g["offchip_write_bytes"], g["predicted_offchip_write_bytes"])
+
+    def test_split_opset11_attribute_and_refusals(self):
+        """Opset 11: split sizes as an attribute; refused, each named: a Split along H, a Slice
+        with a step, a slice that is a graph output."""
+        N = helper.make_node
+        nodes = [N("Split", ["x"], ["a", "b"], name="halves", axis=1, split=[2, 6]),
+                 N("Relu", ["a"], ["ra"], name="ra"), N("Relu", ["b"], ["rb"], name="rb"),
+                 N("Split", ["x"], ["h0", "h1"], name="rows", axis=2),
+                 N("Slice", ["x", "st", "en", "ax", "sp"], ["s"], name="stepped"),
+                 N("Split", ["x"], ["o0", "o1"], name="to_output", axis=1)]
+        graph = helper.make_graph(
+            nodes, "g", [vinfo("x", [1, 8, 4, 4])],
+            [vinfo("ra", [1, 2, 4, 4]), vinfo("rb", [1, 6, 4, 4]), vinfo("h0", [1, 8, 2, 4]),
+             vinfo("h1", [1, 8, 2, 4]), vinfo("s", [1, 4, 4, 4]), vinfo("o0", [1, 4, 4, 4]),
+             vinfo("o1", [1, 4, 4, 4])],
+            initializer=[int64s("st", [0]), int64s("en", [8]), int64s("ax", [1]),
+                         int64s("sp", [2])])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Split node 'rows': Split along axis 2", p.stderr)
+        self.assertIn("Slice node 'stepped': Slice with step 2", p.stderr)
+        self.assertIn("Split node 'to_output'", p.stderr)
+        self.assertIn("cannot be a network output", p.stderr)
+        self.assertNotIn("'halves'", p.stderr)
+        self.assertFalse(os.path.exists(dst))
+        # Without the refused nodes it imports: an activation layer on each slice (a view takes
+        # no activation attribute).
+        del model.graph.node[3:]
+        del model.graph.output[2:]
+        net, _, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["halves"]["channels"], [0, 2])
+        self.assertEqual(by["halves_2"]["channels"], [2, 8])
+        self.assertEqual([by["ra"]["type"], by["ra"]["inputs"]], ["activation", ["halves"]])
+
+    @staticmethod
+    def shufflenet_unit(N, p, x, c, hw, seed):
+        """torchvision's InvertedResidual at stride 1 as torch.onnx writes it at opset 11:
+        Split (attribute) of x into halves, 1x1 + BN + ReLU, depthwise 3x3 + BN, 1x1 + BN +
+        ReLU on the second, Concat, then channel_shuffle(2) as Reshape -> Transpose ->
+        Reshape with constant shapes. Returns (nodes, initializers, output tensor)."""
+        h = c // 2
+        inits = [int64s(p + "shape5", [1, 2, h, hw, hw]), int64s(p + "shape4", [1, c, hw, hw])]
+        nodes = [N("Split", [x], [p + "x1", p + "x2"], name=p + "split", axis=1, split=[h, h])]
+        t = p + "x2"
+        for k, (kind, group, relu) in enumerate([("pw1", 1, True), ("dw", h, False),
+                                                 ("pw2", 1, True)]):
+            kh = 3 if kind == "dw" else 1
+            inits += [init(p + kind + "_w", [h, h // group, kh, kh], seed + 6 * k),
+                      init(p + kind + "_s", [h], seed + 6 * k + 1),
+                      init(p + kind + "_b", [h], seed + 6 * k + 2),
+                      init(p + kind + "_m", [h], seed + 6 * k + 3),
+                      numpy_helper.from_array(np.ones(h, dtype=np.float32), p + kind + "_v")]
+            nodes += [N("Conv", [t, p + kind + "_w"], [p + kind], name=p + kind,
+                        kernel_shape=[kh, kh], pads=[kh // 2] * 4, group=group),
+                      N("BatchNormalization", [p + kind] + [p + kind + s for s in
+                                                            ("_s", "_b", "_m", "_v")],
+                        [p + kind + "_bn"], name=p + kind + "_bn")]
+            t = p + kind + "_bn"
+            if relu:
+                nodes.append(N("Relu", [t], [p + kind + "_relu"], name=p + kind + "_relu"))
+                t = p + kind + "_relu"
+        nodes += [N("Concat", [p + "x1", t], [p + "cat"], name=p + "cat", axis=1),
+                  N("Reshape", [p + "cat", p + "shape5"], [p + "r5"], name=p + "view"),
+                  N("Transpose", [p + "r5"], [p + "tr"], name=p + "transpose",
+                    perm=[0, 2, 1, 3, 4]),
+                  N("Reshape", [p + "tr", p + "shape4"], [p + "out"], name=p + "shuffle")]
+        return nodes, inits, p + "out"
+
+    def test_shufflenet_units(self):
+        """Two ShuffleNetV2 units and a 1x1 head: the units' Splits become slices, each
+        Reshape/Transpose/Reshape one shuffle layer (copied: the next unit's slices read it;
+        a view: the head, a dense conv, reads it); shapes, MACs, vector operations and bytes."""
+        N = helper.make_node
+        c, hw = 16, 8
+        n1, i1, o1 = self.shufflenet_unit(N, "u1_", "x", c, hw, 1)
+        n2, i2, o2 = self.shufflenet_unit(N, "u2_", o1, c, hw, 30)
+        nodes = n1 + n2 + [N("Conv", [o2, "head_w"], ["y"], name="head", kernel_shape=[1, 1])]
+        inits = i1 + i2 + [init("head_w", [8, c, 1, 1], 60)]
+        graph = helper.make_graph(nodes, "g", [vinfo("x", [1, c, hw, hw])],
+                                  [vinfo("y", [1, 8, hw, hw])], initializer=inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+        onnx.checker.check_model(model)
+        net, path, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        h, px = c // 2, hw * hw
+        self.assertEqual(sorted(by), sorted(
+            ["head"] + [u + n for u in ("u1_", "u2_") for n in
+                        ("split", "split_2", "pw1", "dw", "pw2", "cat", "shuffle")]))
+        self.assertEqual([by["u1_shuffle"]["type"], by["u1_shuffle"]["groups"],
+                          by["u1_shuffle"]["inputs"]], ["shuffle", 2, ["u1_cat"]])
+        self.assertEqual(by["u1_cat"]["inputs"], ["u1_split", "u1_pw2"])
+        self.assertEqual([by["u2_split"]["inputs"], by["u2_split"]["channels"]],
+                         [["u1_shuffle"], [0, h]])
+        self.assertEqual(by["u2_split_2"]["channels"], [h, c])
+        self.assertEqual(by["u1_pw1"]["inputs"], ["u1_split_2"])
+        self.assertTrue(by["u1_pw1"]["bias"])  # batch norm folded
+        self.assertEqual(by["u1_pw2"]["activation"], "relu")
+        self.assertEqual(by["head"]["inputs"], ["u2_shuffle"])
+        shapes = yaml_shapes(net)
+        self.assertEqual(shapes["u2_shuffle"], ["shuffle", [c, hw, hw], 0, 0])
+        unit_macs = px * (h * h + 9 * h + h * h)
+        report = self.fusim_layer_by_layer(path)
+        if report is None:
+            self.skipTest("FUSIM_BIN not set")
+        self.assertEqual(report["macs"], 2 * unit_macs + px * c * 8)
+        self.assertEqual(report["params"], 2 * (2 * (h * h + h) + 9 * h + h) + 8 * c)
+        layers = {l["name"]: l for l in report["layers"]}
+        self.assertEqual([layers["u1_shuffle"]["unit"], layers["u1_shuffle"]["vector_ops"]],
+                         ["vector", c * px])  # copied: the next unit's slices read it
+        self.assertEqual([layers["u2_shuffle"]["unit"], layers["u2_shuffle"]["vector_ops"]],
+                         ["none", 0])  # a view: the head reads the concat under it
+        # Bytes, int8, layer by layer: per unit pw1 reads its half, dw and pw2 theirs; u1's
+        # shuffle reads u1's concat and writes its copy; the head reads u2's concat.
+        self.assertEqual(report["offchip_ifmap_read_bytes"], px * (2 * 3 * h + c + c))
+        self.assertEqual(report["offchip_ofmap_write_bytes"], px * (2 * 3 * h + c + 8))
+        for g in report["groups"]:
+            self.assertEqual(g["offchip_read_bytes"], g["predicted_offchip_read_bytes"])
+            self.assertEqual(g["offchip_write_bytes"], g["predicted_offchip_write_bytes"])
+
+    def test_reshape_transpose_not_a_shuffle(self):
+        """A Transpose with another perm is not a shuffle: it is refused, named."""
+        N = helper.make_node
+        nodes = [N("Reshape", ["x", "s5"], ["r"], name="view"),
+                 N("Transpose", ["r"], ["t"], name="swap_hw", perm=[0, 1, 2, 4, 3]),
+                 N("Reshape", ["t", "s4"], ["y"], name="back")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])], [vinfo("y", [1, 8, 4, 4])],
+                           [int64s("s5", [1, 2, 4, 4, 4]), int64s("s4", [1, 8, 4, 4])])
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Transpose node 'swap_hw'", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
 
