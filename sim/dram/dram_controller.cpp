@@ -597,22 +597,19 @@ void DramController::served(Channel& ch, std::size_t bi, int pos, bool write) co
   if (oldest > pos) {
     --oldest;
   } else if (oldest == pos) {
-    // It was the oldest hit of its kind. In a queue in seq order the next one of the kind is
-    // the oldest left; otherwise the queue is walked.
-    if (!b.sorted) {
-      mark_stale(ch, bi);
-      return;
-    }
+    // It was the oldest hit of its kind: the oldest left of that kind is looked up, in a queue
+    // in seq order as the next one of the kind after it, else over the whole queue.
     const std::vector<Request>& q = ch.commands[bi];
     std::uint64_t& seq = write ? sm.seq_write_hit : sm.seq_read_hit;
     oldest = -1;
     seq = kUnlisted;
-    for (std::size_t i = static_cast<std::size_t>(pos), n = q.size(); i < n; ++i) {
-      if (q[i].row == b.open_row && q[i].write == write) {
-        oldest = static_cast<int>(i);
-        seq = q[i].seq;
-        break;
-      }
+    const std::size_t n = q.size();
+    for (std::size_t i = b.sorted ? static_cast<std::size_t>(pos) : 0; i < n; ++i) {
+      const Request& r = q[i];
+      if (r.row != b.open_row || r.write != write || r.seq >= seq) continue;
+      oldest = static_cast<int>(i);
+      seq = r.seq;
+      if (b.sorted) break;
     }
     // The latest arrival stays a bound from above: the served request arrived by its command,
     // before any later command's time, so no comparison with a later time changes.
