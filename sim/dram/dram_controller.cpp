@@ -179,35 +179,47 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
     st.offset = 0;
     if (++st.row >= s.rows) break;
   }
-  const Location l = decode(a);
   Request r;
   r.arrival = arrival;
   r.seq = seq_++;
   r.stream = id;
   r.bytes = static_cast<std::int32_t>(len);
-  r.bank = static_cast<std::int32_t>((l.rank * p_.bank_groups + l.bankgroup) * p_.banks_per_group +
-                                     l.bank);
   r.write = s.write;
-  r.row = l.row;
-  Channel& ch = channels_[static_cast<std::size_t>(l.channel)];
+  std::int64_t channel;
+  if (bit_fields_) {  // decode's bit fields, inline: only what a request needs
+    const std::int64_t x = a >> burst_shift_;
+    const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
+    r.bank = static_cast<std::int32_t>(
+        (get(kRank) * p_.bank_groups + get(kBankGroup)) * p_.banks_per_group + get(kBank));
+    r.row = get(kRow);
+    channel = get(kChannel);
+  } else {
+    const Location l = decode(a);
+    r.bank = static_cast<std::int32_t>(
+        (l.rank * p_.bank_groups + l.bankgroup) * p_.banks_per_group + l.bank);
+    r.row = l.row;
+    channel = l.channel;
+  }
+  Channel& ch = channels_[static_cast<std::size_t>(channel)];
   (r.write ? ch.pending_writes : ch.pending_reads).insert(r);
   // It can change the channel's next command only if it arrives by then.
   if (ch.next.kind == Kind::None || arrival <= ch.next.time) ch.dirty = true;
   ++st.in_flight;
 }
 
-// Arrivals come nearly in order (a burst's successor arrives one round trip after its
-// completion), so the place is found from the back in a step or two.
 void DramController::Pending::insert(const Request& r) {
-  if (size_ == ring_.size()) {
-    std::vector<Request> grown(std::max<std::size_t>(16, 2 * ring_.size()));
-    for (std::size_t i = 0; i < size_; ++i) grown[i] = at(i);
-    ring_.swap(grown);
+  if (head_ >= 64 && 2 * head_ >= buf_.size()) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
-  std::size_t i = size_++;
-  for (; i > 0 && later(at(i - 1), r); --i) at(i) = at(i - 1);
-  at(i) = r;
+  if (empty() || !later(buf_.back(), r)) {
+    buf_.push_back(r);
+    return;
+  }
+  // Before the first that comes after it (keys are unique: seq is).
+  const auto at = std::upper_bound(buf_.begin() + static_cast<std::ptrdiff_t>(head_), buf_.end(), r,
+                                   [](const Request& v, const Request& e) { return later(e, v); });
+  buf_.insert(at, r);
 }
 
 void DramController::burst_done(int id, DramTick t) {
@@ -293,6 +305,8 @@ bool DramController::dispatch(Channel& ch) {
     const auto bank = static_cast<std::size_t>(it->bank);
     std::vector<Request>& to = ch.commands[bank];
     const Request& r = ch.slots[static_cast<std::size_t>(it->slot)];
+    Bank& b = ch.banks[bank];
+    b.sorted = b.sorted && (to.empty() || to.back().seq < r.seq);
     to.push_back(r);
     ch.free_slots.push_back(it->slot);
     --(r.write ? ch.waiting_writes : ch.waiting_reads)[bank];
@@ -302,7 +316,7 @@ bool DramController::dispatch(Channel& ch) {
       ch.movable_reads -= ch.waiting_reads[bank];
       ch.movable_writes -= ch.waiting_writes[bank];
     }
-    mark_stale(ch, bank);
+    pushed(ch, bank);
     ch.changed.push_back(it->bank);
     ++ch.queued_commands;
     if (!r.write) ++ch.queued_read_commands;
@@ -323,6 +337,23 @@ std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
 }
 
 }  // namespace
+
+[[gnu::always_inline]] inline void DramController::rank_terms(const Channel& ch) const {
+  const DramTick floor = ch.last_cmd + 1;
+  const DramTick rd_bus = std::max(ch.bus_free - t_.tCL, floor);
+  const DramTick wr_bus =
+      std::max(ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor);
+  const DramTick faw = t_.tFAW;
+  const std::size_t nranks = ch.ranks.size();
+  for (std::size_t r = 0; r < nranks; ++r) {
+    const Rank& rk = ch.ranks[r];
+    RankTerms& t = ch.terms[r];
+    t.faw = rk.faw[rk.faw_pos] + faw;
+    t.act = std::max({rk.act_ok, t.faw, floor});
+    t.rd = std::max(rk.rd_ok, rd_bus);
+    t.wr = std::max(rk.wr_ok, wr_bus);
+  }
+}
 
 // consider_bank's choice for bank `bi`, from its summary and the rank's terms: the same event,
 // without walking the queue unless a request of the chosen class arrives after its command time.
@@ -380,7 +411,8 @@ DramController::Event DramController::next_command(const Channel& ch) const {
   Event best;
   if (ch.queued_commands == 0) return best;
   // Refresh has priority once due.
-  for (std::size_t rk = 0; rk < ch.ranks.size(); ++rk) {
+  const std::size_t nranks = ch.ranks.size();
+  for (std::size_t rk = 0; rk < nranks; ++rk) {
     const DramTick due = std::max(ch.ranks[rk].refresh_due, ch.last_cmd + 1);
     if (due < best.time) best = Event{Kind::Refresh, due, static_cast<int>(rk), -1, 0, false};
   }
@@ -390,7 +422,7 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     if (t < best.time || (t == best.time && key < best.key))
       best = Event{k, t, bank, pos, key, urgent};
   };
-  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
+  for (std::size_t r = 0; r < nranks; ++r) {
     const RankTerms& rt = ch.terms[r];
     const std::vector<Listed>* lists = &ch.listed[r * kClasses];
     for (const Listed& e : lists[kReadHit]) {
@@ -440,60 +472,68 @@ DramController::Event DramController::next_command(const Channel& ch) const {
   return best;
 }
 
-void DramController::rank_terms(const Channel& ch) const {
-  const DramTick floor = ch.last_cmd + 1;
-  const DramTick rd_bus = std::max(ch.bus_free - t_.tCL, floor);
-  const DramTick wr_bus =
-      std::max(ch.bus_free + (ch.bus_last_read ? kReadToWriteBusGap : 0) - t_.tCWL, floor);
-  const DramTick faw = t_.tFAW;
-  for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
-    const Rank& rk = ch.ranks[r];
-    RankTerms& t = ch.terms[r];
-    t.faw = rk.faw[rk.faw_pos] + faw;
-    t.act = std::max({rk.act_ok, t.faw, floor});
-    t.rd = std::max(rk.rd_ok, rd_bus);
-    t.wr = std::max(rk.wr_ok, wr_bus);
-  }
-}
-
 void DramController::summarize(const Channel& ch, std::size_t bi) const {
   const std::vector<Request>& q = ch.commands[bi];
   const Bank& b = ch.banks[bi];
   QueueSummary& sm = b.summary;
-  sm = QueueSummary{};
   // Closed, the oldest (smallest seq) and latest arrival of every request; open, those of the
   // read hits and of the write hits (only these have candidates).
-  constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
-  std::uint64_t seq = kNone, seq_rd = kNone, seq_wr = kNone;
-  const bool open = b.open_row >= 0;
-  for (std::size_t i = 0; i < q.size() && !open; ++i) {
-    const Request& r = q[i];
-    if (r.seq < seq) {
-      seq = r.seq;
-      sm.oldest = static_cast<int>(i);
-    }
-    sm.latest = std::max(sm.latest, r.arrival);
-  }
-  for (std::size_t i = 0; i < q.size() && open; ++i) {
-    const Request& r = q[i];
-    if (r.row != b.open_row) continue;
-    if (r.write) {
-      if (r.seq < seq_wr) {
-        seq_wr = r.seq;
-        sm.oldest_write_hit = static_cast<int>(i);
+  const Request* const rq = q.data();
+  const auto n = static_cast<int>(q.size());
+  const std::int64_t row = b.open_row;
+  if (row < 0) {
+    std::uint64_t seq = kUnlisted;
+    int oldest = -1;
+    DramTick latest = -kNever;
+    for (int i = 0; i < n; ++i) {
+      if (rq[i].seq < seq) {
+        seq = rq[i].seq;
+        oldest = i;
       }
-      sm.latest_write_hit = std::max(sm.latest_write_hit, r.arrival);
-    } else {
-      if (r.seq < seq_rd) {
-        seq_rd = r.seq;
-        sm.oldest_read_hit = static_cast<int>(i);
-      }
-      sm.latest_read_hit = std::max(sm.latest_read_hit, r.arrival);
+      latest = std::max(latest, rq[i].arrival);
     }
+    sm.oldest_read_hit = sm.oldest_write_hit = -1;
+    sm.latest_read_hit = sm.latest_write_hit = -kNever;
+    sm.seq_read_hit = sm.seq_write_hit = kUnlisted;
+    sm.oldest = oldest;
+    sm.latest = latest;
+    sm.seq_oldest = seq;
+  } else {
+    // Per kind (0 reads, 1 writes): the oldest hit's seq and place, and the latest arrival.
+    std::uint64_t seq[2] = {kUnlisted, kUnlisted};
+    int oldest[2] = {-1, -1};
+    DramTick latest[2] = {-kNever, -kNever};
+    for (int i = 0; i < n; ++i) {
+      const Request& r = rq[i];
+      if (r.row != row) continue;
+      const int w = r.write ? 1 : 0;
+      if (r.seq < seq[w]) {
+        seq[w] = r.seq;
+        oldest[w] = i;
+      }
+      latest[w] = std::max(latest[w], r.arrival);
+    }
+    sm.oldest_read_hit = oldest[0];
+    sm.oldest_write_hit = oldest[1];
+    sm.latest_read_hit = latest[0];
+    sm.latest_write_hit = latest[1];
+    sm.seq_read_hit = seq[0];
+    sm.seq_write_hit = seq[1];
+    sm.oldest = -1;
+    sm.latest = -kNever;
+    sm.seq_oldest = kUnlisted;
   }
-  sm.seq_oldest = seq;
-  sm.seq_read_hit = seq_rd;
-  sm.seq_write_hit = seq_wr;
+  finish_summary(ch, bi);
+}
+
+void DramController::finish_summary(const Channel& ch, std::size_t bi) const {
+  const std::vector<Request>& q = ch.commands[bi];
+  const Bank& b = ch.banks[bi];
+  QueueSummary& sm = b.summary;
+  sm.pre = sm.pre_urgent = false;
+  sm.pre_at = 0;
+  sm.seq_head = 0;
+  std::uint64_t keys[kClasses] = {sm.seq_read_hit, sm.seq_write_hit, sm.seq_oldest, kUnlisted};
   // The head, for another row, may close this one while no request of the queue hits it, or
   // once the row has served row_hit_cap column commands.
   if (b.open_row >= 0 && !q.empty() && q.front().row != b.open_row) {
@@ -503,14 +543,79 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
     sm.pre_urgent = hit_queued;
     sm.pre_at = std::max(b.pre_ok, q.front().arrival);
     sm.seq_head = q.front().seq;
+    if (sm.pre) keys[kPre] = tie_key(sm.pre_urgent, false, false, sm.seq_head);
   }
   b.stale = false;
-  const std::uint64_t keys[kClasses] = {
-      open ? seq_rd : kUnlisted, open ? seq_wr : kUnlisted, open ? kUnlisted : seq,
-      sm.pre ? tie_key(sm.pre_urgent, false, false, sm.seq_head) : kUnlisted};
   for (int c = 0; c < kClasses; ++c) {
     if (b.listed[c] != keys[c]) relist(ch, bi, c, keys[c]);
   }
+}
+
+void DramController::pushed(Channel& ch, std::size_t bi) const {
+  const Bank& b = ch.banks[bi];
+  if (b.stale) {  // summarize rebuilds it from the queue (a bank starts stale, unlisted)
+    mark_stale(ch, bi);
+    return;
+  }
+  const std::vector<Request>& q = ch.commands[bi];
+  const Request& r = q.back();
+  const int pos = static_cast<int>(q.size()) - 1;
+  QueueSummary& sm = b.summary;
+  // Only a new head (its precharge) or a new oldest of a class (a key; a first hit also takes
+  // away the head's precharge) changes more than a latest arrival.
+  bool changed = pos == 0;
+  if (b.open_row < 0) {
+    if (r.seq < sm.seq_oldest) {
+      sm.seq_oldest = r.seq;
+      sm.oldest = pos;
+      changed = true;
+    }
+    sm.latest = std::max(sm.latest, r.arrival);
+  } else if (r.row == b.open_row) {
+    std::uint64_t& seq = r.write ? sm.seq_write_hit : sm.seq_read_hit;
+    if (r.seq < seq) {
+      seq = r.seq;
+      (r.write ? sm.oldest_write_hit : sm.oldest_read_hit) = pos;
+      changed = true;
+    }
+    DramTick& latest = r.write ? sm.latest_write_hit : sm.latest_read_hit;
+    latest = std::max(latest, r.arrival);
+  }
+  if (changed) finish_summary(ch, bi);
+}
+
+void DramController::served(Channel& ch, std::size_t bi, int pos, bool write) const {
+  const Bank& b = ch.banks[bi];
+  if (b.stale) {
+    mark_stale(ch, bi);
+    return;
+  }
+  QueueSummary& sm = b.summary;
+  int& oldest = write ? sm.oldest_write_hit : sm.oldest_read_hit;
+  int& other = write ? sm.oldest_read_hit : sm.oldest_write_hit;
+  if (other > pos) --other;
+  if (oldest > pos) {
+    --oldest;
+  } else if (oldest == pos) {
+    // It was the oldest hit of its kind: the oldest left of that kind is looked up, in a queue
+    // in seq order as the next one of the kind after it, else over the whole queue.
+    const std::vector<Request>& q = ch.commands[bi];
+    std::uint64_t& seq = write ? sm.seq_write_hit : sm.seq_read_hit;
+    oldest = -1;
+    seq = kUnlisted;
+    const std::size_t n = q.size();
+    for (std::size_t i = b.sorted ? static_cast<std::size_t>(pos) : 0; i < n; ++i) {
+      const Request& r = q[i];
+      if (r.row != b.open_row || r.write != write || r.seq >= seq) continue;
+      oldest = static_cast<int>(i);
+      seq = r.seq;
+      if (b.sorted) break;
+    }
+    // The latest arrival stays a bound from above: the served request arrived by its command,
+    // before any later command's time, so no comparison with a later time changes.
+    if (oldest < 0) (write ? sm.latest_write_hit : sm.latest_read_hit) = -kNever;
+  }
+  finish_summary(ch, bi);
 }
 
 void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uint64_t key) const {
@@ -535,7 +640,8 @@ void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uin
   }
   const Listed moved{key, static_cast<int>(bi)};
   for (; at > 0 && list[at - 1].key > key; --at) list[at] = list[at - 1];
-  for (; at + 1 < list.size() && list[at + 1].key < key; ++at) list[at] = list[at + 1];
+  const std::size_t n = list.size();
+  for (; at + 1 < n && list[at + 1].key < key; ++at) list[at] = list[at + 1];
   list[at] = moved;
 }
 
@@ -699,7 +805,6 @@ void DramController::execute(int c) {
   std::vector<Request>& q = ch.commands[static_cast<std::size_t>(e.index)];
   Request& r = q[static_cast<std::size_t>(e.pos)];
   Bank& b = ch.banks[static_cast<std::size_t>(r.bank)];
-  mark_stale(ch, static_cast<std::size_t>(e.index));  // every command changes its queue or row
   Rank& rk = ch.ranks[static_cast<std::size_t>(b.rank)];
   BankGroup& g = ch.groups[static_cast<std::size_t>(b.group)];
   ChannelStats& n = counters_[static_cast<std::size_t>(c)];
@@ -714,6 +819,7 @@ void DramController::execute(int c) {
   };
   switch (e.kind) {
     case Kind::Pre:
+      mark_stale(ch, static_cast<std::size_t>(e.index));  // its row changes
       classify(&ChannelStats::row_conflicts, &DramGroupCounters::row_conflicts);
       bank_closed(rk, c, t);
       b.open_row = -1;
@@ -722,6 +828,7 @@ void DramController::execute(int c) {
       ++n.precharges;
       return;
     case Kind::Act:
+      mark_stale(ch, static_cast<std::size_t>(e.index));
       classify(&ChannelStats::row_misses, &DramGroupCounters::row_misses);
       bank_opened(rk, t);
       b.open_row = r.row;
@@ -776,6 +883,8 @@ void DramController::execute(int c) {
     ch.movable_writes += ch.waiting_writes[static_cast<std::size_t>(e.index)];
   }
   q.erase(q.begin() + e.pos);
+  if (q.empty()) b.sorted = true;
+  served(ch, static_cast<std::size_t>(e.index), e.pos, done.write);
   --ch.queued_commands;
   if (!done.write) --ch.queued_read_commands;
   if (p_.page_policy == PagePolicy::Closed) {
@@ -788,6 +897,7 @@ void DramController::execute(int c) {
     }
     for (const Request& o : q) keep = keep || hits(o);
     if (!keep) {
+      mark_stale(ch, static_cast<std::size_t>(e.index));
       bank_closed(rk, c, t);
       b.open_row = -1;
       b.hits = 0;

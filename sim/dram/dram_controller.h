@@ -124,22 +124,25 @@ class DramController {
     DramTick pre_at = 0;      // max(pre_ok, the head's arrival)
     std::uint64_t seq_head = 0;
   };
-  // Requests by (arrival, seq), taken from the front: a ring of a power-of-two size (cheaper
-  // than a deque's iterators; an insert moves a few from the back).
+  // Requests by (arrival, seq), taken from the front. Most arrive last (a burst's successor
+  // arrives one round trip after its completion) and are appended; the others (a transfer's
+  // first bursts, behind its window of later arrivals) find their place by binary search and
+  // move the later ones in one block.
   class Pending {
    public:
-    bool empty() const { return size_ == 0; }
-    const Request& front() const { return ring_[head_]; }
+    bool empty() const { return head_ == buf_.size(); }
+    const Request& front() const { return buf_[head_]; }
     void pop_front() {
-      head_ = (head_ + 1) & (ring_.size() - 1);
-      --size_;
+      if (++head_ == buf_.size()) {
+        buf_.clear();
+        head_ = 0;
+      }
     }
-    void insert(const Request& r);  // in its place by (arrival, seq), searched from the back
+    void insert(const Request& r);
 
    private:
-    Request& at(std::size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
-    std::vector<Request> ring_;
-    std::size_t head_ = 0, size_ = 0;
+    std::vector<Request> buf_;  // taken from head_ on; the front is dropped now and then
+    std::size_t head_ = 0;
   };
   // The classes of candidate commands a bank's summary holds (next_command's lists).
   enum Class { kReadHit, kWriteHit, kAct, kPre, kClasses };
@@ -153,6 +156,7 @@ class DramController {
     // (stale = true); mutable because it changes no result.
     mutable QueueSummary summary;
     mutable bool stale = true;
+    bool sorted = true;  // its queue's requests are in seq order, front to back
     // The order key it has in the channel's list of each class (Channel::listed), or kUnlisted.
     mutable std::uint64_t listed[kClasses] = {kUnlisted, kUnlisted, kUnlisted, kUnlisted};
   };
@@ -236,6 +240,14 @@ class DramController {
 
   void rank_terms(const Channel& ch) const;  // into ch.terms
   void summarize(const Channel& ch, std::size_t bank) const;
+  // The rest of a summary once its hit (open) or request (closed) fields are set: the head's
+  // precharge and the list keys.
+  void finish_summary(const Channel& ch, std::size_t bank) const;
+  // Keep a bank's summary without walking its queue: after a request was appended to it, and
+  // after the column command of the request at `pos` removed it (marks it stale when only a
+  // walk can tell).
+  void pushed(Channel& ch, std::size_t bank) const;
+  void served(Channel& ch, std::size_t bank, int pos, bool write) const;
   // Moves `bank`'s entry in the list of `cls` to a new order key `key` (kUnlisted: out of it).
   void relist(const Channel& ch, std::size_t bank, int cls, std::uint64_t key) const;
   void mark_stale(Channel& ch, std::size_t bank) const;
