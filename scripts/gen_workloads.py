@@ -739,6 +739,91 @@ def shufflenetv2():
     return net
 
 
+# ---------------------------------------------------------------------------
+# CIFAR-10 networks of the ARCHON study (Olyaiy, Ng and Lis, ICS 2021)
+# ---------------------------------------------------------------------------
+def mobilenetv2_cifar():
+    net = Net("mobilenetv2_cifar", _header(
+        "MobileNetV2 for CIFAR-10 (32x32), as trained in the ARCHON study",
+        "compstruct/fusion-ml-models, cifar10/mobilenet/baseline/vanilla/mobilenet.py "
+        "(build_model, InvertedBottleneck): the networks of Olyaiy, Ng and Lis, 'Accelerating "
+        "DNNs inference with predictive layer fusion', ICS 2021.",
+        "32x32x3 input; conv 3x3 3->32 stride 1 with ReLU; 17 inverted-residual blocks "
+        "(expansion 1 for the first, which keeps its 1x1 expansion conv 32->32, 6 for the rest; ReLU after the expansion and the "
+        "depthwise conv, linear projection; residual add when stride 1 and in == out "
+        "channels) with channels 16, 24 x2, 32 x3, 64 x4 (the first stride 2), 96 x3, 160 x3 "
+        "(the first stride 2), 320; conv 1x1 320->1280 with ReLU, global average pool, fc 10 "
+        "with bias. Unlike ImageNet's MobileNetV2 only two blocks downsample (32 -> 16 -> 8).",
+        "conv weights only (BN folded, convs without bias) + fc weights and bias.",
+        "no published MAC or parameter count for this CIFAR variant: the counts are those of "
+        "the authors' Keras definition (checked layer by layer in tests/scheduler/"
+        "test_workloads.cpp).",
+    ), [("image", [3, 32, 32])])
+    net.conv("conv1", 32, 3, padding=1, activation="relu")
+    # The authors' first block keeps its 1x1 expansion at expansion 1 (32 -> 32).
+    net.conv("b0_expand", 32, 1, activation="relu")
+    net.conv("b0_dw", 32, 3, padding=1, groups=32, activation="relu")
+    net.conv("b0_project", 16, 1)
+    cfg = [  # t, c, n, s
+        (6, 24, 2, 1), (6, 32, 3, 1), (6, 64, 4, 2),
+        (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
+    ]
+    cin, prev, b = 16, "b0_project", 1
+    for t, c, n, s in cfg:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, stride, "relu")
+            cin = c
+            b += 1
+    net.conv("conv_last", 1280, 1, activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
+# FusioNet's blocks: (in channels, out channels, expansion, stride, residual add), from the
+# authors' cifar10/fusionet definition; scripts/archon_functional.py's FUSIONET has the same.
+FUSIONET_BLOCKS = [(32, 32, 74, 1, False), (32, 32, 74, 1, True), (32, 32, 74, 1, True),
+                   (32, 64, 74, 2, False), (64, 64, 37, 1, True), (64, 64, 37, 1, True),
+                   (64, 64, 37, 1, True), (64, 96, 37, 2, False)] + \
+    [(96, 96, 36, 1, True)] * 7 + [(96, 160, 36, 1, False)]
+
+
+def fusionet():
+    net = Net("fusionet", _header(
+        "FusioNet for CIFAR-10 (32x32), the network ARCHON's predictive fusion was trained for",
+        "compstruct/fusion-ml-models, cifar10/fusionet/vanilla/fusionet.py (build_model, "
+        "ShuffleUnit, group_conv, ch_shuffle): Olyaiy, Ng and Lis, 'Accelerating DNNs "
+        "inference with predictive layer fusion', ICS 2021.",
+        "32x32x3 input; head: conv 3x3 3->32 with ReLU, 1x1 conv 32->32 in 4 groups with ReLU, "
+        "channel shuffle (4 groups), depthwise 3x3 (linear); 16 shuffle units, each a 1x1 "
+        "expansion C -> K = C x 74, 37 or 36 in 4 groups with ReLU, a depthwise 3x3 with ReLU, "
+        "a linear 1x1 projection K -> M in 4 groups, a channel shuffle (4 groups), and a "
+        "residual add where the authors have one (stride 1, C = M, not the first unit nor the "
+        "last); tail: 1x1 conv 160->960 in 4 groups with ReLU, global average pool, fc 10 with "
+        "bias. Stride 2 in units 4 and 8 (32 -> 16 -> 8).",
+        "conv weights only (BN folded, convs without bias) + fc weights and bias.",
+        "no published MAC or parameter count: the counts are those of the authors' Keras "
+        "definition.",
+    ), [("image", [3, 32, 32])])
+    net.conv("conv1", 32, 3, padding=1, activation="relu")
+    net.conv("head_pw", 32, 1, groups=4, activation="relu")
+    net.add_layer("head_shuffle", "shuffle", groups=4)
+    prev = net.conv("head_dw", 32, 3, padding=1, groups=32)
+    for i, (c, m, e, s, residual) in enumerate(FUSIONET_BLOCKS, 1):
+        p = "b%d_" % i
+        k = c * e
+        net.conv(p + "expand", k, 1, groups=4, activation="relu", inputs=prev)
+        net.conv(p + "dw", k, 3, stride=s, padding=1, groups=k, activation="relu")
+        net.conv(p + "project", m, 1, groups=4)
+        x = net.add_layer(p + "shuffle", "shuffle", groups=4)
+        prev = net.add(p + "add", [prev, x]) if residual else x
+    net.conv("tail_pw", 960, 1, groups=4, activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
 NETWORKS = [
     ("mobilenetv2.yaml", mobilenetv2),
     ("resnet50.yaml", resnet50),
@@ -751,6 +836,8 @@ NETWORKS = [
     ("mobilenetv3_large.yaml", mobilenetv3_large),
     ("resnet18.yaml", resnet18),
     ("shufflenetv2.yaml", shufflenetv2),
+    ("mobilenetv2_cifar.yaml", mobilenetv2_cifar),
+    ("fusionet.yaml", fusionet),
     ("tiny_chain.yaml", tiny_chain),
     ("tiny_dag.yaml", tiny_dag),
 ]

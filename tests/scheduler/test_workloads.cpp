@@ -128,3 +128,40 @@ TEST_CASE("ResNet-18: basic blocks with projection shortcuts", "[workloads]") {
   CHECK(projections == 3);
   CHECK(net.layer(net.find_layer("layer4_1_add")).out_shape == fusim::Shape{512, 7, 7});
 }
+
+TEST_CASE("MobileNetV2 for CIFAR-10 (the ARCHON study's): shapes and layer kinds", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2_cifar.yaml"));
+  int depthwise = 0, adds = 0;
+  for (const auto& l : net.layers()) {
+    depthwise += l.is_depthwise() ? 1 : 0;
+    adds += l.type == fusim::LayerType::Add ? 1 : 0;
+  }
+  CHECK(depthwise == 17);
+  CHECK(adds == 10);
+  // Two blocks downsample: 32 -> 16 -> 8.
+  CHECK(net.layer(net.find_layer("conv_last")).out_shape == fusim::Shape{1280, 8, 8});
+  // The first block keeps its expansion conv at expansion 1.
+  CHECK(net.layer(net.find_layer("b0_expand")).out_shape == fusim::Shape{32, 32, 32});
+  CHECK(net.layers().back().out_shape == fusim::Shape{10, 1, 1});
+}
+
+TEST_CASE("FusioNet: shapes and layer kinds", "[workloads]") {
+  const fusim::Network net = fusim::load_network(src("workloads/fusionet.yaml"));
+  int depthwise = 0, adds = 0, shuffles = 0;
+  for (const auto& l : net.layers()) {
+    depthwise += l.is_depthwise() ? 1 : 0;
+    adds += l.type == fusim::LayerType::Add ? 1 : 0;
+    shuffles += l.type == fusim::LayerType::Shuffle ? 1 : 0;
+  }
+  CHECK(depthwise == 17);  // the head's and one per unit
+  CHECK(shuffles == 17);
+  CHECK(adds == 12);  // units 2-3, 5-7, 9-15
+  // Expansions of 74, 37 and 36 times the unit's input channels, 1x1 convs in 4 groups.
+  const auto& b1 = net.layer(net.find_layer("b1_expand"));
+  CHECK(b1.out_shape == fusim::Shape{2368, 32, 32});
+  CHECK(b1.groups == 4);
+  CHECK(net.layer(net.find_layer("b8_expand")).out_shape == fusim::Shape{2368, 16, 16});
+  CHECK(net.layer(net.find_layer("b16_expand")).out_shape == fusim::Shape{3456, 8, 8});
+  CHECK(net.layer(net.find_layer("b16_project")).out_shape == fusim::Shape{160, 8, 8});
+  CHECK(net.layers().back().out_shape == fusim::Shape{10, 1, 1});
+}

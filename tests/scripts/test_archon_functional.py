@@ -106,6 +106,24 @@ class ShadowPath(unittest.TestCase):
             self.assertLess(row[key], 0.35)
 
 
+class Workload(unittest.TestCase):
+    def test_fusionet_yaml_has_the_closed_forms_blocks(self):
+        # workloads/fusionet.yaml (scripts/gen_workloads.py) against FUSIONET here: each unit's
+        # C, M, expansion, stride and input size from the layers themselves.
+        import yaml  # noqa: PLC0415
+        with open(os.path.join(ROOT, "workloads", "fusionet.yaml"), encoding="utf-8") as f:
+            layers = {l["name"]: l for l in yaml.safe_load(f)["layers"]}
+        size, c = 32, 32
+        for i, (bc, bm, e, s, bsize) in enumerate(af.FUSIONET, 1):
+            expand, dw = layers["b%d_expand" % i], layers["b%d_dw" % i]
+            project = layers["b%d_project" % i]
+            self.assertEqual((c, size), (bc, bsize), "unit %d's input" % i)
+            self.assertEqual(expand["out_channels"], bc * e)
+            self.assertEqual(dw.get("stride", 1), s)
+            self.assertEqual(project["out_channels"], bm)
+            c, size = bm, size // s
+
+
 class Cli(unittest.TestCase):
     def run_cli(self, *args):
         return subprocess.run(["/usr/bin/python3", SCRIPT, *args], capture_output=True,
