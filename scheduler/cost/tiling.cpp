@@ -91,6 +91,17 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
   return {std::min(lo, hi), hi};
 }
 
+std::int64_t LayerGeometry::channels_per_group() const {
+  const Layer& l = *layer_;
+  if (l.type != LayerType::Conv || l.groups == 1 || l.is_depthwise()) return 0;
+  return l.out_channels / l.groups;
+}
+
+bool LayerGeometry::channel_range_exact(std::int64_t k0, std::int64_t k1) const {
+  const std::int64_t g = channels_per_group();
+  return g == 0 || k1 <= k0 || k0 / g == (k1 - 1) / g || (k0 % g == 0 && k1 % g == 0);
+}
+
 bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
   const Layer& l = *layer_;
   // A shuffle's chunks read alike runs when they keep their place among the groups.
@@ -357,7 +368,14 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
   double best_time = 0;
   for (std::int64_t a = 1; a <= cores; ++a) {
     if (cores % a != 0 || a > g.rows()) continue;
-    const std::int64_t b = std::min(cores / a, g.channels());
+    std::int64_t b = std::min(cores / a, g.channels());
+    // A grouped conv's channel slices must each lie inside a group or cover whole groups (its
+    // work is uniform GEMMs); a count of slices that cuts groups unevenly is not used.
+    for (std::int64_t i = 0; i < b && b > 1; ++i) {
+      if (!g.channel_range_exact(part_begin(g.channels(), b, i),
+                                 part_begin(g.channels(), b, i + 1)))
+        b = 1;
+    }
     // The largest core's work: the first band of the first slice.
     const std::int64_t rows = part_begin(g.rows(), a, 1), channels = part_begin(g.channels(), b, 1);
     TileWork w = g.work(0, rows, 0, channels);
@@ -464,7 +482,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       return cc > 0 ? g.max_input_bytes(0, rows, 0, k, cc) : all_inputs_worst(g, rows, 0, k);
     };
     // Channels per tile: weights and one output row must fit; per-channel inputs must fit.
-    const std::int64_t kc = largest_fitting(ks, [&](std::int64_t k) {
+    std::int64_t kc = largest_fitting(ks, [&](std::int64_t k) {
       return g.weight_bytes(0, k) <= bw && g.output_bytes(0, 1, 0, k) <= bo &&
              inputs_worst(1, k) <= bi;
     });
@@ -476,6 +494,15 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       else
         binding = key(core.input_buffer), needed = all_inputs_worst(g, 1, 0, 1);
       return std::nullopt;
+    }
+    // A grouped conv's chunks of a slice of whole groups (split_layer's slices lie inside one
+    // group or cover whole groups) must too: whole groups, or a divisor of a group's channels.
+    if (const std::int64_t cg = g.channels_per_group(); cg > 0 && ks > cg && kc < ks) {
+      if (kc >= cg) {
+        kc -= kc % cg;
+      } else {
+        while (cg % kc != 0) --kc;
+      }
     }
     // Rows per tile: the largest row tile whose inputs and outputs fit.
     const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {

@@ -47,6 +47,12 @@ class LayerGeometry {
   // and do the same work: always, except for a grouped conv whose chunks straddle its groups
   // differently.
   bool channel_chunks_alike(std::int64_t kc) const;
+  // Output channels per group of a grouped (not depthwise) conv, whose work a range of output
+  // channels describes exactly (as `count` GEMMs of `n` channels) only when it lies inside one
+  // group or covers whole groups; 0 for every other layer.
+  std::int64_t channels_per_group() const;
+  // True when work(.., k0, k1) is exact for that range (see channels_per_group).
+  bool channel_range_exact(std::int64_t k0, std::int64_t k1) const;
 
   // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1). For a
   // dense conv split along its input channels, `c_len` > 0 is the input channels of the piece.

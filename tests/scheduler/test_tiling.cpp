@@ -145,3 +145,36 @@ layers:
   // OS: Sr = 16, Sc = 32 -> 1 fold of 32 + 32 + 4,096 - 2.
   CHECK(q->result.sim.layers[0].compute_cycles == 32 + 32 + 4096 - 2);
 }
+
+TEST_CASE("a grouped conv's channel chunks and slices lie inside a group or cover whole groups",
+          "[tiling]") {
+  // FusioNet's first expansion: 32 -> 2368 channels in 4 groups of 592 on 32x32 (int8). One
+  // output row of all channels (75,776 B) does not fit systolic32's 32 KiB output half, so the
+  // tile takes a chunk of channels; a chunk that cut a group (2,048 channels: 3 groups and 272
+  // channels of the fourth) used to be counted as 4 whole groups, 13.5 % MACs too many.
+  const std::string net = fusim::test::write_temp("grouped.yaml", R"(name: grouped
+inputs: [{name: x, shape: [32, 32, 32]}]
+layers:
+  - {name: expand, type: conv, out_channels: 2368, kernel: 1, groups: 4}
+)");
+  for (const std::int64_t cores : {1, 2, 4, 8, 16}) {
+    INFO(cores << " cores");
+    const auto r = run(net, {"cores.count=" + std::to_string(cores)});
+    const fusim::Layer& l = r->net->layer(0);
+    const fusim::LayerGeometry g(l, r->arch->element_bytes());
+    CHECK(g.channels_per_group() == 592);
+    const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, cores);
+    for (std::int64_t c = 0; c < split.cores(); ++c) {
+      const fusim::LayerSlice s = fusim::layer_slice(g, split, c);
+      CHECK(g.channel_range_exact(s.begin, s.end));
+      const fusim::LayerTiling t = fusim::plan_layer_tiling(l, *r->arch, s.end - s.begin, 1);
+      const std::int64_t kc = t.channels_per_tile;
+      for (std::int64_t k0 = s.begin; k0 < s.end; k0 += kc)
+        CHECK(g.channel_range_exact(k0, std::min(k0 + kc, s.end)));
+    }
+    // The PE arrays do the layer's MACs exactly once.
+    std::int64_t macs = 0;
+    for (const auto& core : r->result.sim.cores) macs += core.actions.macs;
+    CHECK(macs == l.macs_per_item());
+  }
+}
