@@ -231,6 +231,20 @@ def _wrap(lines, width=96):
     return out
 
 
+def _inverted_residuals(net, prev, cin, cfg, act, first=0):
+    """MobileNetV2's body: for each (t, c, n, s) of `cfg`, n inverted-residual blocks of
+    expansion t to c channels, the first with stride s; blocks named b<first>_, b<first+1>_...
+    after `prev` (cin channels). Returns the last block's output."""
+    b = first
+    for t, c, n, s in cfg:
+        for i in range(n):
+            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, s if i == 0 else 1,
+                                         act)
+            cin = c
+            b += 1
+    return prev
+
+
 # ---------------------------------------------------------------------------
 # MobileNetV2 1.0-224
 # ---------------------------------------------------------------------------
@@ -254,15 +268,7 @@ def mobilenetv2():
         (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
         (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
     ]
-    cin = 32
-    prev = "conv1"
-    b = 0
-    for t, c, n, s in cfg:
-        for i in range(n):
-            stride = s if i == 0 else 1
-            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, stride, "relu6")
-            cin = c
-            b += 1
+    prev = _inverted_residuals(net, "conv1", 32, cfg, "relu6")
     net.conv("conv_last", 1280, 1, activation="relu6", inputs=prev)
     net.pool("avgpool", "avg", global_=True)
     net.fc("fc", 1000, bias=True)
@@ -768,13 +774,7 @@ def mobilenetv2_cifar():
         (6, 24, 2, 1), (6, 32, 3, 1), (6, 64, 4, 2),
         (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
     ]
-    cin, prev, b = 16, "b0_project", 1
-    for t, c, n, s in cfg:
-        for i in range(n):
-            stride = s if i == 0 else 1
-            prev = net.inverted_residual("b%d_" % b, prev, cin, cin * t, c, 3, stride, "relu")
-            cin = c
-            b += 1
+    prev = _inverted_residuals(net, "b0_project", 16, cfg, "relu", first=1)
     net.conv("conv_last", 1280, 1, activation="relu", inputs=prev)
     net.pool("avgpool", "avg", global_=True)
     net.fc("fc", 10, bias=True)
