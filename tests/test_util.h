@@ -58,6 +58,18 @@ inline std::optional<InputError> error_of(const std::function<void()>& f) {
   return std::nullopt;
 }
 
+// `e` is an error naming the file `path`, line `line`, a key that starts with `key`, and a
+// message that holds `mention`.
+inline void check_error(const std::optional<InputError>& e, const std::string& path, int line,
+                        const std::string& key, const std::string& mention) {
+  REQUIRE(e.has_value());
+  INFO(e->what());
+  CHECK(e->file() == path);
+  CHECK(e->line() == line);
+  CHECK(std::string(e->key()).rfind(key, 0) == 0);
+  CHECK(std::string(e->what()).find(mention) != std::string::npos);
+}
+
 // The .yaml files of a folder of the source tree (configs, workloads), sorted by path.
 inline std::vector<std::string> yaml_files(const std::string& dir) {
   std::vector<std::string> out;

@@ -246,13 +246,7 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
                                  "layers:\n  - ") +
                              c.layer + "\n";
     const std::string path = write_temp("elementwise_error.yaml", text);
-    const auto e = error_of([&] { fusim::load_network(path); });
-    REQUIRE(e.has_value());
-    INFO(e->what());
-    CHECK(e->file() == path);
-    CHECK(e->line() == 4);
-    const std::string key = e->key();
-    CHECK(key.rfind(c.key, 0) == 0);
-    CHECK(std::string(e->what()).find(c.mention) != std::string::npos);
+    fusim::test::check_error(error_of([&] { fusim::load_network(path); }), path, 4, c.key,
+                             c.mention);
   }
 }

@@ -222,13 +222,8 @@ TEST_CASE("slice keys: errors name file, line and key", "[views]") {
                                  "layers:\n  - ") +
                              c.layer + "\n  - {name: z, type: pool, mode: max, kernel: 1}\n";
     const std::string path = write_temp("slice_error.yaml", text);
-    const auto e = error_of([&] { fusim::load_network(path); });
-    REQUIRE(e.has_value());
-    INFO(e->what());
-    CHECK(e->file() == path);
-    CHECK(e->line() == 4);
-    CHECK(std::string(e->key()).rfind(c.key, 0) == 0);
-    CHECK(std::string(e->what()).find(c.mention) != std::string::npos);
+    fusim::test::check_error(error_of([&] { fusim::load_network(path); }), path, 4, c.key,
+                             c.mention);
   }
   // A slice nothing reads (a network output), and an fc reading a slice.
   const std::string out = write_temp("slice_out.yaml", R"(name: t
