@@ -422,33 +422,30 @@ DramController::Event DramController::next_command(const Channel& ch) const {
     if (t < best.time || (t == best.time && key < best.key))
       best = Event{k, t, bank, pos, key, urgent};
   };
+  // Row hits of one direction: `group_ok` and `rank_ok` the bank group's and the rank's earliest
+  // column command of it, `latest` and `oldest` the bank summary's hits of it.
+  const auto hits = [&](const std::vector<Listed>& list, DramTick BankGroup::*group_ok,
+                        DramTick rank_ok, DramTick QueueSummary::*latest,
+                        int QueueSummary::*oldest) {
+    for (const Listed& e : list) {
+      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
+      const DramTick t =
+          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].*group_ok, rank_ok});
+      if (b.summary.*latest > t) {
+        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
+        continue;
+      }
+      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank, b.summary.*oldest);
+      if (t == rank_ok) break;
+    }
+  };
   for (std::size_t r = 0; r < nranks; ++r) {
     const RankTerms& rt = ch.terms[r];
     const std::vector<Listed>* lists = &ch.listed[r * kClasses];
-    for (const Listed& e : lists[kReadHit]) {
-      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
-      const DramTick t =
-          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].rd_ok, rt.rd});
-      if (b.summary.latest_read_hit > t) {
-        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
-        continue;
-      }
-      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
-            b.summary.oldest_read_hit);
-      if (t == rt.rd) break;
-    }
-    for (const Listed& e : lists[kWriteHit]) {
-      const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
-      const DramTick t =
-          std::max({b.col_ok, ch.groups[static_cast<std::size_t>(b.group)].wr_ok, rt.wr});
-      if (b.summary.latest_write_hit > t) {
-        consider_bank(ch, static_cast<std::size_t>(e.bank), best);
-        continue;
-      }
-      offer(Kind::Col, t, tie_key(false, false, true, e.key), false, e.bank,
-            b.summary.oldest_write_hit);
-      if (t == rt.wr) break;
-    }
+    hits(lists[kReadHit], &BankGroup::rd_ok, rt.rd, &QueueSummary::latest_read_hit,
+         &QueueSummary::oldest_read_hit);
+    hits(lists[kWriteHit], &BankGroup::wr_ok, rt.wr, &QueueSummary::latest_write_hit,
+         &QueueSummary::oldest_write_hit);
     // Activates at the same time are all held by tFAW or none is, so their keys go by seq.
     for (const Listed& e : lists[kAct]) {
       const Bank& b = ch.banks[static_cast<std::size_t>(e.bank)];
