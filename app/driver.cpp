@@ -9,6 +9,7 @@
 #include "arch/arch_io.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/prefetch.h"
 #include "cost/shared_fmaps.h"
 #include "import/scalesim.h"
 #include "lower/lower.h"
@@ -145,6 +146,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
                                              : std::to_string(o.search.cores);
   in.judge = o.judge_by_simulation ? "simulation" : "cost";
   in.shared_fmaps = o.search.shared_fmaps ? "on" : "off";
+  in.prefetch_weights = o.search.prefetch_weights ? "on" : "off";
   in.max_group_layers = o.search.max_group_layers;
   in.scalesim_depthwise = o.scalesim_depthwise;
   simulate_run(run, o.schedule_in, o.trace);
@@ -161,8 +163,11 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, boo
   r.program = run->program.get();
   r.predicted.clear();
   r.predicted_costs.clear();
+  const std::vector<std::int64_t> prefetch = prefetch_bytes_by_group(run->program->schedule);
   for (const Group& g : run->program->schedule.groups) {
-    const GroupCost c = group_cost(net, arch, g, &run->program->schedule.shared_fmaps);
+    const Schedule& s = run->program->schedule;
+    GroupCost c = group_cost(net, arch, g, &s.shared_fmaps, &s.shared_weights);
+    add_prefetch(arch, prefetch[static_cast<std::size_t>(&g - s.groups.data())], c);
     r.predicted.push_back(c.traffic);
     r.predicted_costs.push_back(c);
   }

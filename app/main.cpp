@@ -117,6 +117,7 @@ struct CommandLine {
   std::string cores;                // --cores: "", "auto" or a number
   std::string judge = "cost";       // --judge: cost or simulation
   std::string shared_fmaps = "on";  // --shared-fmaps: on or off
+  std::string prefetch_weights = "on";  // --prefetch-weights: on or off
   bool quiet = false, convert_only = false;
 };
 
@@ -190,6 +191,15 @@ void add_options(CLI::App& app, CommandLine& cl) {
   app.add_option("--shared-fmaps", cl.shared_fmaps,
                  "on (the default): feature maps between groups stay in the arch's\n"
                  "shared buffer where they fit; off: every one goes through DRAM")
+      ->option_text("on|off")
+      ->check(validator([](const std::string& v) {
+        if (v == "on" || v == "off") return std::string();
+        return "expects on or off, not '" + v + "'";
+      }));
+  app.add_option("--prefetch-weights", cl.prefetch_weights,
+                 "on (the default): a group with DRAM time to spare copies later groups'\n"
+                 "weights into the arch's shared buffer; off: each group loads its own\n"
+                 "weights from DRAM")
       ->option_text("on|off")
       ->check(validator([](const std::string& v) {
         if (v == "on" || v == "off") return std::string();
@@ -275,6 +285,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                             "does not apply with --schedule-in (the program's loads and stores "
                             "say where each feature map is)");
   }
+  if (!opt.schedule_in.empty() && app.get_option("--prefetch-weights")->count() > 0) {
+    throw fusim::InputError("", 0, "--prefetch-weights",
+                            "does not apply with --schedule-in (the program's prefetches say "
+                            "which weights are in the shared buffer)");
+  }
   if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
     throw fusim::InputError("", 0, "--judge",
                             "does not apply with --schedule-in (the program is simulated as "
@@ -359,6 +374,7 @@ static int fusim_main(int argc, char** argv) {
       opt.search.cores = std::strtol(cl.cores.c_str(), nullptr, 10);
     opt.judge_by_simulation = cl.judge == "simulation";
     opt.search.shared_fmaps = cl.shared_fmaps == "on";
+    opt.search.prefetch_weights = cl.prefetch_weights == "on";
     opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 

@@ -225,6 +225,10 @@ const StatSchema<RunInputs>& inputs_schema() {
     r.text("shared_fmaps",
            "--shared-fmaps: on or off (feature maps between groups in the shared buffer)",
            [](const I& x) { return x.shared_fmaps; });
+    r.text("prefetch_weights",
+           "--prefetch-weights: on or off (weights prefetched into the shared buffer by earlier "
+           "groups)",
+           [](const I& x) { return x.prefetch_weights; });
     r.integer("max_group_layers", "layers", "--max-group-layers",
               [](const I& x) { return x.max_group_layers; });
     r.text("scalesim_depthwise", "--scalesim-depthwise: true or false",

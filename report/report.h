@@ -25,6 +25,7 @@ struct RunInputs {
   std::vector<std::string> overrides;  // -p, in order
   std::string fusion, objective, cores, judge;
   std::string shared_fmaps = "on";
+  std::string prefetch_weights = "on";
   std::int64_t max_group_layers = 0;
   bool scalesim_depthwise = false;
 };

@@ -282,6 +282,10 @@ const ParamTable& dma_params() {
           params::integer<&DmaParams::outstanding_bursts>(
               "outstanding_bursts", 1, 1 << 16, "bursts",
               "DRAM bursts in flight at once per DMA engine (detailed DRAM model)"),
+          params::integer<&DmaParams::prefetch_engines>(
+              "prefetch_engines", 0, kMaxCount, "engines",
+              "cores (the last ones) whose fourth DMA engine copies later groups' weights from "
+              "DRAM into the shared buffer (0: no weight prefetch)"),
       }};
   return t;
 }

@@ -24,6 +24,10 @@ struct BufferParams {
 // Used by the detailed DRAM model; the simple model moves a tile as one stream.
 struct DmaParams {
   std::int64_t outstanding_bursts = 64;
+  // How many cores (the last ones) have a fourth DMA engine that copies later groups' weights
+  // from DRAM into the shared buffer (cost/prefetch.h); 0: no weight prefetch. Few, so that the
+  // prefetch streams do not crowd the running group's own loads out of the DRAM queues.
+  std::int64_t prefetch_engines = 2;
 };
 
 // A core: its compute engines (CoreEngines: which it has, and their parameters, e.g.

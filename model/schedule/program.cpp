@@ -12,6 +12,8 @@ const char* to_string(CommandOp o) {
       return "store";
     case CommandOp::Sync:
       return "sync";
+    case CommandOp::Prefetch:
+      return "prefetch";
   }
   return "?";
 }

@@ -14,7 +14,7 @@ namespace fusim {
 class Network;
 struct Arch;
 
-enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync };
+enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync, Prefetch };
 enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap };
 enum class BufferRole : std::uint8_t { Input, Weight, Output };
 enum class MemoryLevel : std::uint8_t { Dram, Shared };
@@ -35,6 +35,10 @@ const char* to_string(BufferRole b);
 //  - deps and frees name earlier commands of the same core (indices into its list).
 //  - Sync ends a group: the core waits until all earlier commands are done and every core has
 //    reached the same sync; the next group then starts after the kernel launch overhead.
+//  - Prefetch copies `bytes` of a layer's weights from DRAM address `addr` to shared-buffer
+//    address `to`, for a later group, whose weight loads then read the shared buffer. It runs on
+//    the core's fourth DMA engine, in list order among the core's prefetches, beside the
+//    group's own loads, computes and stores; the group's sync waits for it.
 // DRAM addresses are below 2^48 (the shared buffer's are mapped above them in the simulator).
 constexpr std::int64_t kDramAddressBytes = std::int64_t{1} << 48;
 
@@ -59,6 +63,7 @@ struct Command {
   // completed, then writes them into its buffer; it moves no off-chip bytes. -1: a plain load.
   std::int32_t multicast_core = -1;
   std::uint32_t multicast_command = 0;
+  std::int64_t to = 0;  // Prefetch: the shared-buffer address the bytes go to
   TileWork work;
   std::vector<std::uint32_t> deps;
   std::vector<std::uint32_t> frees;

@@ -20,9 +20,21 @@ struct Schedule {
   std::vector<Group> groups;
   // Where each layer's output lives between the groups: its byte address in the shared on-chip
   // buffer, where its producer stores it and its consumers load it, or -1 for DRAM. Empty: every
-  // feature map in DRAM. Weights and network inputs are always in DRAM. Chosen after the search
+  // feature map in DRAM. Network inputs are always in DRAM. Chosen after the search
   // (cost/shared_fmaps.h); a program read back takes it from its stores.
   std::vector<std::int64_t> shared_fmaps;
+  // Weights prefetched into the shared buffer (cost/prefetch.h): per layer, the byte address of
+  // its weights there, or -1 for DRAM (empty: every weight in DRAM, loaded by its own group), and
+  // the prefetches that copy them, each a range of one layer's weights copied during an earlier
+  // group than the layer's own. A program read back takes them from its prefetch commands.
+  std::vector<std::int64_t> shared_weights;
+  struct Prefetch {
+    int layer = 0;
+    int group = 0;              // the group during which the bytes are copied
+    std::int64_t offset = 0;    // bytes into the layer's weights
+    std::int64_t bytes = 0;
+  };
+  std::vector<Prefetch> prefetches;
   // What the search did (not part of the schedule's meaning; not saved with the program).
   std::int64_t groups_evaluated = 0;
   std::int64_t partitions_evaluated = 0;  // oracle only: the complete partitions it scored

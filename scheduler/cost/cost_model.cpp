@@ -91,6 +91,7 @@ DmaTiming dma_timing(const Arch& arch) {
     const double on_chip =
         std::min(arch.shared_buffer->bytes_per_cycle, arch.interconnect.bytes_per_cycle);
     t.shared_input_bytes_per_cycle = std::min(on_chip, arch.core.input_buffer.bytes_per_cycle);
+    t.shared_weight_bytes_per_cycle = std::min(on_chip, arch.core.weight_buffer.bytes_per_cycle);
     t.shared_output_bytes_per_cycle = std::min(on_chip, arch.core.output_buffer.bytes_per_cycle);
     t.shared_latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles);
   }
@@ -102,7 +103,8 @@ namespace {
 // One layer split across cores into a grid of row bands and channel slices (split_layer), as
 // the layer-by-layer schedule runs it.
 GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores,
-                       const std::vector<std::int64_t>* shared_fmaps) {
+                       const std::vector<std::int64_t>* shared_fmaps,
+                       const std::vector<std::int64_t>* shared_weights) {
   GroupCost c;
   c.cores = cores;
   c.feasible = true;
@@ -112,7 +114,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   if (l.is_view()) return c;  // a view: its consumers read its input's tensor
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core, true, &dma, shared_fmaps);
+    CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     try {
       walk_layer_core(net, arch, li, cores, k, sink);
     } catch (const InputError& e) {
@@ -132,14 +134,15 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
 // footprint stops fitting, and the reason gives the footprint up to there.
 GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
                            std::int64_t tiles, const std::vector<std::int64_t>& p,
-                           const std::vector<std::int64_t>* shared_fmaps, bool explain) {
+                           const std::vector<std::int64_t>* shared_fmaps,
+                           const std::vector<std::int64_t>* shared_weights, bool explain) {
   GroupCost c;
   c.cores = cores;
   c.tiles = tiles;
   c.feasible = true;
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
-    CostSink sink(&arch.core, true, &dma, shared_fmaps);
+    CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     const Footprint f = fg.walk(p, tiles, cores, k, sink, !explain);
     if (!fg.fits(f)) {
       c.feasible = false;
@@ -157,8 +160,13 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 }  // namespace
 
 GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
-                         const std::vector<std::int64_t>* shared_fmaps)
-    : net_(net), arch_(arch), layers_(std::move(layers)), shared_fmaps_(shared_fmaps) {
+                         const std::vector<std::int64_t>* shared_fmaps,
+                         const std::vector<std::int64_t>* shared_weights)
+    : net_(net),
+      arch_(arch),
+      layers_(std::move(layers)),
+      shared_fmaps_(shared_fmaps),
+      shared_weights_(shared_weights) {
   if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_);
 }
 
@@ -171,7 +179,7 @@ std::int64_t GroupCoster::weight_bytes() const {
 }
 
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
-  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_);
+  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_, shared_weights_);
   const FusedGroup& fg = *fused_;
   // A plan that does not fit is returned, with its footprint as the reason, for given tiles or
   // at the most tiles; the search's other probes that do not fit are dropped, so their walks
@@ -180,7 +188,8 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
     auto it = progress_.find(t);
     if (it == progress_.end()) it = progress_.emplace(t, fg.progress(t)).first;
     const bool explain = tiles > 0 || t == fg.max_tiles();
-    return fused_with_tiles(fg, arch_, cores, t, it->second, shared_fmaps_, explain);
+    return fused_with_tiles(fg, arch_, cores, t, it->second, shared_fmaps_, shared_weights_,
+                            explain);
   };
   GroupCost c;
   c.cores = cores;
@@ -397,13 +406,25 @@ Traffic compulsory_traffic(const Network& net, const Arch& arch) {
 
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles,
-                         const std::vector<std::int64_t>* shared_fmaps) {
-  return GroupCoster(net, arch, layers, shared_fmaps).cost(cores, tiles);
+                         const std::vector<std::int64_t>* shared_fmaps,
+                         const std::vector<std::int64_t>* shared_weights) {
+  return GroupCoster(net, arch, layers, shared_fmaps, shared_weights).cost(cores, tiles);
+}
+
+void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c) {
+  if (bytes <= 0) return;
+  c.prefetch_bytes += bytes;
+  c.traffic.weight += bytes;
+  c.dram_bytes += bytes;
+  c.shared_write_bytes += bytes;
+  finish(arch, c);
 }
 
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
-                     const std::vector<std::int64_t>* shared_fmaps) {
-  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps);
+                     const std::vector<std::int64_t>* shared_fmaps,
+                     const std::vector<std::int64_t>* shared_weights) {
+  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
+                               shared_weights);
   if (!c.feasible) {
     std::string names;
     for (int li : group.layers) names += (names.empty() ? "" : ", ") + net.layer(li).name;

@@ -32,8 +32,12 @@ struct GroupCost {
   // pieces of reads through a slice under the detailed DRAM model (DmaTiming::dram_bytes).
   std::int64_t dram_bytes = 0;
   std::int64_t multicast_bytes = 0;  // bytes cores received by multicast (not off chip)
-  // Feature-map bytes loaded from and stored to the shared buffer (not off chip).
+  // Bytes loaded from and stored to the shared buffer (not off chip): feature maps, weights
+  // prefetched there, and the prefetches' writes.
   std::int64_t shared_read_bytes = 0, shared_write_bytes = 0;
+  // Later groups' weights this group copies from DRAM to the shared buffer (add_prefetch);
+  // counted in traffic.weight and dram_bytes too.
+  std::int64_t prefetch_bytes = 0;
   std::int64_t macs = 0;  // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
@@ -52,10 +56,17 @@ struct GroupCost {
 // row tiles, or when `tiles` is 0 the fewest tiles that fit. Infeasible groups come back with
 // feasible = false and the reason; nothing throws for a group that does not fit. The feature
 // maps `shared_fmaps` places (Schedule::shared_fmaps; null: none) move to and from the shared
-// buffer instead of DRAM.
+// buffer instead of DRAM, and the weights `shared_weights` places (Schedule::shared_weights)
+// are loaded from it.
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0,
-                         const std::vector<std::int64_t>* shared_fmaps = nullptr);
+                         const std::vector<std::int64_t>* shared_fmaps = nullptr,
+                         const std::vector<std::int64_t>* shared_weights = nullptr);
+
+// Adds to `c` the prefetch of `bytes` of later groups' weights during its group
+// (cost/prefetch.h): read from DRAM and written to the shared buffer beside the group's own
+// traffic, so they count in its off-chip bytes and in its memory time.
+void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c);
 
 // The compulsory off-chip traffic of a network, the bytes that must move: every layer's
 // weights read once; the elements of each network input that some layer reads, read once (a
@@ -75,7 +86,8 @@ DmaTiming dma_timing(const Arch& arch);
 class GroupCoster {
  public:
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
-              const std::vector<std::int64_t>* shared_fmaps = nullptr);
+              const std::vector<std::int64_t>* shared_fmaps = nullptr,
+              const std::vector<std::int64_t>* shared_weights = nullptr);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
   std::int64_t weight_bytes() const;
@@ -87,6 +99,7 @@ class GroupCoster {
   const Arch& arch_;
   std::vector<int> layers_;
   const std::vector<std::int64_t>* shared_fmaps_;
+  const std::vector<std::int64_t>* shared_weights_;
   std::unique_ptr<FusedGroup> fused_;
   // FusedGroup::progress by tile count: the same for every core count, and a search probes a
   // count again on more cores (it starts from the tiles the fewer cores needed).
@@ -95,6 +108,7 @@ class GroupCoster {
 
 // The cost of a scheduled group; throws InputError when it does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
-                     const std::vector<std::int64_t>* shared_fmaps = nullptr);
+                     const std::vector<std::int64_t>* shared_fmaps = nullptr,
+                     const std::vector<std::int64_t>* shared_weights = nullptr);
 
 }  // namespace fusim

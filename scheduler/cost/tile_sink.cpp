@@ -21,8 +21,9 @@ TileWork StreamCursor::place(const TileWork& w, std::int64_t times) {
 
 double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) const {
   if (shared) {
-    const double bpc =
-        buffer == BufferRole::Output ? shared_output_bytes_per_cycle : shared_input_bytes_per_cycle;
+    const double bpc = buffer == BufferRole::Input    ? shared_input_bytes_per_cycle
+                       : buffer == BufferRole::Weight ? shared_weight_bytes_per_cycle
+                                                      : shared_output_bytes_per_cycle;
     return shared_latency_cycles + static_cast<double>(bytes) / std::max(1e-9, bpc);
   }
   const double bpc = buffer == BufferRole::Input    ? input_bytes_per_cycle
@@ -44,7 +45,7 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t) cons
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = shared_address(shared_fmaps_, kind, from) >= 0;
+  const bool shared = shared_address(shared_fmaps_, shared_weights_, kind, from) >= 0;
   const bool dram = from.multicast_from < 0 && !shared;
   const std::int64_t moved = dma_ != nullptr && dram ? dma_->dram_bytes(bytes, from.layout) : bytes;
   if (dma_ != nullptr) {
@@ -99,7 +100,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
 
 void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = shared_address(shared_fmaps_, TensorKind::Ofmap, to) >= 0;
+  const bool shared = shared_address(shared_fmaps_, nullptr, TensorKind::Ofmap, to) >= 0;
   (shared ? shared_write : traffic.ofmap) += b;
   if (!shared)
     dram_bytes += dma_ != nullptr ? mul_checked(dma_->dram_bytes(bytes, to.layout), times) : b;

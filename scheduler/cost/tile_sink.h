@@ -34,15 +34,16 @@ struct DramRange {
   std::int64_t multicast_from = -1;
 };
 
-// The shared-buffer address of the tensor a load or store of `kind` moves from or to `r`, under
-// `shared_fmaps` (Schedule::shared_fmaps), or -1 when it is in DRAM (always for weights and
+// The shared-buffer address of the tensor a load or store of `kind` moves from or to `r`: a
+// feature map under `shared_fmaps` (Schedule::shared_fmaps), weights under `shared_weights`
+// (Schedule::shared_weights; either may be null or empty), or -1 when it is in DRAM (always for
 // network inputs).
-inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps, TensorKind kind,
-                                   const DramRange& r) {
-  if (shared_fmaps == nullptr || shared_fmaps->empty() || kind == TensorKind::Weight ||
-      r.value.network_input)
-    return -1;
-  return (*shared_fmaps)[static_cast<std::size_t>(r.value.index)];
+inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps,
+                                   const std::vector<std::int64_t>* shared_weights,
+                                   TensorKind kind, const DramRange& r) {
+  const std::vector<std::int64_t>* at = kind == TensorKind::Weight ? shared_weights : shared_fmaps;
+  if (at == nullptr || at->empty() || r.value.network_input) return -1;
+  return (*at)[static_cast<std::size_t>(r.value.index)];
 }
 
 // Receives the steps of a walk over one core's tiles.
@@ -98,7 +99,8 @@ struct DmaTiming {
   double input_bytes_per_cycle = 0, weight_bytes_per_cycle = 0, output_bytes_per_cycle = 0;
   double latency_cycles = 0;  // from issuing a transfer to its first byte, each transfer
   // The same for transfers between the shared buffer and the core's input or output buffer.
-  double shared_input_bytes_per_cycle = 0, shared_output_bytes_per_cycle = 0;
+  double shared_input_bytes_per_cycle = 0, shared_weight_bytes_per_cycle = 0,
+         shared_output_bytes_per_cycle = 0;
   double shared_latency_cycles = 0;
   // The detailed DRAM model's burst (bytes); 0 for the simple model, which moves bytes at its
   // rate whatever their layout.
@@ -115,13 +117,19 @@ struct DmaTiming {
 // core's compute cycles (when given its core; otherwise bytes only). A load received by
 // multicast moves no off-chip bytes: it counts in `multicast` and as a buffer write. Feature
 // maps placed in the shared buffer (`shared_fmaps`, Schedule::shared_fmaps) are loaded and
-// stored there: `shared_read` and `shared_write`, not off-chip traffic.
+// stored there, and weights prefetched there (`shared_weights`, Schedule::shared_weights) are
+// loaded from it: `shared_read` and `shared_write`, not off-chip traffic.
 class CostSink : public TileSink {
  public:
   // `runs` false makes the walk report every step (slower; tests hold the two to each other).
   explicit CostSink(const CoreParams* core, bool runs = true, const DmaTiming* dma = nullptr,
-                    const std::vector<std::int64_t>* shared_fmaps = nullptr)
-      : core_(core), runs_(runs), dma_(dma), shared_fmaps_(shared_fmaps) {}
+                    const std::vector<std::int64_t>* shared_fmaps = nullptr,
+                    const std::vector<std::int64_t>* shared_weights = nullptr)
+      : core_(core),
+        runs_(runs),
+        dma_(dma),
+        shared_fmaps_(shared_fmaps),
+        shared_weights_(shared_weights) {}
   bool takes_runs() const override { return runs_; }
   Id load(TensorKind kind, BufferRole buffer, int, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
@@ -155,6 +163,7 @@ class CostSink : public TileSink {
   bool runs_;
   const DmaTiming* dma_;
   const std::vector<std::int64_t>* shared_fmaps_;
+  const std::vector<std::int64_t>* shared_weights_;
   StreamCursor stream_;
   // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
   // lead of loads over computes a compute waited for, the stores' time and the last store's.

@@ -38,11 +38,11 @@ class CommandEmitter : public TileSink {
  public:
   // `group`: the emitters of every core, for the loads this one receives by multicast (from a
   // core of lower index, emitted before it).
-  // `shared_fmaps`: the schedule's feature maps in the shared buffer (Schedule::shared_fmaps).
-  CommandEmitter(std::vector<Command>& out, const AddressMap& map,
-                 const std::vector<std::int64_t>& shared_fmaps,
+  // `schedule`: its feature maps and weights in the shared buffer (Schedule::shared_fmaps,
+  // Schedule::shared_weights).
+  CommandEmitter(std::vector<Command>& out, const AddressMap& map, const Schedule& schedule,
                  const std::vector<CommandEmitter>& group)
-      : out_(out), map_(map), shared_fmaps_(shared_fmaps), group_(group) {}
+      : out_(out), map_(map), schedule_(schedule), group_(group) {}
   bool takes_runs() const override { return false; }
 
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
@@ -115,7 +115,8 @@ class CommandEmitter : public TileSink {
   // rest in DRAM.
   void place(Command& c, const DramRange& r) const {
     const auto i = static_cast<std::size_t>(r.value.index);
-    const std::int64_t shared = shared_address(&shared_fmaps_, c.kind, r);
+    const std::int64_t shared =
+        shared_address(&schedule_.shared_fmaps, &schedule_.shared_weights, c.kind, r);
     if (shared >= 0) {
       c.memory = MemoryLevel::Shared;
       c.addr = shared + r.offset;
@@ -129,12 +130,49 @@ class CommandEmitter : public TileSink {
 
   std::vector<Command>& out_;
   const AddressMap& map_;
-  const std::vector<std::int64_t>& shared_fmaps_;
+  const Schedule& schedule_;
   const std::vector<CommandEmitter>& group_;
   // This core's loads of each (layer, kind, buffer), in order.
   std::map<std::tuple<int, int, int>, std::vector<Id>> loads_;
   StreamCursor stream_;
 };
+
+// The prefetches of group `g` (Schedule::prefetches): each range split evenly over the arch's
+// prefetch engines (the last cores), in pieces of whole 64-byte lines but the last.
+constexpr std::int64_t kPrefetchLine = 64;
+
+template <typename Emit>
+void for_each_prefetch(const Arch& arch, const Schedule& schedule, std::size_t g, Emit emit) {
+  const std::int64_t engines = std::clamp<std::int64_t>(arch.core.dma.prefetch_engines, 1,
+                                                        arch.core_count);
+  for (const Schedule::Prefetch& f : schedule.prefetches) {
+    if (f.group != static_cast<int>(g)) continue;
+    const std::int64_t piece = ceil_div(ceil_div(f.bytes, engines), kPrefetchLine) * kPrefetchLine;
+    for (std::int64_t k = 0; k < engines; ++k) {
+      const std::int64_t begin = std::min(f.bytes, k * piece);
+      const std::int64_t end = std::min(f.bytes, begin + piece);
+      if (end > begin) emit(arch.core_count - 1 - k, f, f.offset + begin, end - begin);
+    }
+  }
+}
+
+void emit_prefetches(const Arch& arch, const Schedule& schedule, const AddressMap& map,
+                     std::size_t g, std::vector<std::vector<Command>>& out) {
+  for_each_prefetch(arch, schedule, g,
+                    [&](std::int64_t k, const Schedule::Prefetch& f, std::int64_t offset,
+                        std::int64_t bytes) {
+                      const auto l = static_cast<std::size_t>(f.layer);
+                      Command c;
+                      c.op = CommandOp::Prefetch;
+                      c.kind = TensorKind::Weight;
+                      c.buffer = BufferRole::Weight;
+                      c.layer = f.layer;
+                      c.bytes = bytes;
+                      c.addr = map.weight_base[l] + offset;
+                      c.to = schedule.shared_weights[l] + offset;
+                      out[static_cast<std::size_t>(k)].push_back(std::move(c));
+                    });
+}
 
 // Walks every core of `group` (a fused group's tiles resolved) into sink_for(core).
 void walk_group(const Network& net, const Arch& arch, const Group& group,
@@ -225,9 +263,10 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
     if (group.layers.size() > 1) group.tiles = group_cost(net, arch, group).tiles;
     std::vector<CommandEmitter> emitters;
     emitters.reserve(p.cores.size());
-    for (auto& core : p.cores) emitters.emplace_back(core, map, schedule.shared_fmaps, emitters);
+    for (auto& core : p.cores) emitters.emplace_back(core, map, schedule, emitters);
     walk_group(net, arch, group,
                [&](std::int64_t c) -> TileSink& { return emitters[static_cast<std::size_t>(c)]; });
+    emit_prefetches(arch, schedule, map, gi, p.cores);
     for (auto& core : p.cores) {
       Command sync;
       sync.op = CommandOp::Sync;
@@ -246,6 +285,10 @@ ProgramSize count_commands(const Network& net, const Arch& arch, const Schedule&
     CountSink sink;
     walk_group(net, arch, group, [&](std::int64_t) -> TileSink& { return sink; });
     size.commands += sink.commands + static_cast<long double>(arch.core_count);  // + the syncs
+    for_each_prefetch(arch, schedule, static_cast<std::size_t>(&g - schedule.groups.data()),
+                      [&](std::int64_t, const Schedule::Prefetch&, std::int64_t, std::int64_t) {
+                        size.commands += 1;
+                      });
     if (sink.commands > size.largest_group) {
       size.largest_group = sink.commands;
       size.largest_group_layer = group.layers.front();

@@ -49,7 +49,9 @@ std::string program_to_yaml(const Program& p, const Network& net) {
     for (const Command& c : core) {
       os << "      - {op: " << to_string(c.op);
       if (c.op != CommandOp::Sync) os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
-      if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
+      if (c.op == CommandOp::Prefetch) {
+        os << ", bytes: " << c.bytes << ", addr: " << c.addr << ", to: " << c.to;
+      } else if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
         os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
            << ", bytes: " << c.bytes << ", addr: " << c.addr;
         if (c.piece_bytes > 0) os << ", piece: " << c.piece_bytes << ", stride: " << c.stride_bytes;
@@ -218,6 +220,76 @@ std::vector<std::int64_t> shared_fmaps_of(const Program& p, const Network& net) 
   }
   if (!any) at.clear();
   return at;
+}
+
+// Per layer, the shared-buffer ranges its prefetches fill, with the group of each, in order.
+struct Prefetched {
+  std::int64_t begin = 0, end = 0;
+  std::size_t group = 0;
+};
+
+std::vector<std::vector<Prefetched>> prefetched_ranges(const Program& p, const Network& net) {
+  std::vector<std::vector<Prefetched>> at(net.layers().size());
+  for (const std::vector<Command>& list : p.cores) {
+    std::size_t g = 0;
+    for (const Command& c : list) {
+      if (c.op == CommandOp::Sync) ++g;
+      if (c.op != CommandOp::Prefetch) continue;
+      at[static_cast<std::size_t>(c.layer)].push_back({c.to, c.to + c.bytes, g});
+    }
+  }
+  for (auto& v : at) {
+    std::sort(v.begin(), v.end(),
+              [](const Prefetched& a, const Prefetched& b) { return a.begin < b.begin; });
+  }
+  return at;
+}
+
+// A weight load from the shared buffer reads bytes its layer's prefetches of earlier groups
+// wrote there (contiguous ranges, joined).
+void check_prefetched(const Program& p, std::vector<std::vector<YamlMap>>& cmds,
+                      const Network& net) {
+  const auto ranges = prefetched_ranges(p, net);
+  for (std::size_t ci = 0; ci < p.cores.size(); ++ci) {
+    std::size_t g = 0;
+    for (std::size_t i = 0; i < p.cores[ci].size(); ++i) {
+      const Command& c = p.cores[ci][i];
+      if (c.op == CommandOp::Sync) ++g;
+      if (c.op != CommandOp::Load || c.kind != TensorKind::Weight ||
+          c.memory != MemoryLevel::Shared || c.multicast_core >= 0)
+        continue;
+      const std::int64_t extent =
+          c.piece_bytes > 0 ? (c.bytes / c.piece_bytes - 1) * c.stride_bytes + c.piece_bytes
+                            : c.bytes;
+      std::int64_t covered = c.addr;  // the reach of the earlier prefetches joined from addr
+      for (const Prefetched& r : ranges[static_cast<std::size_t>(c.layer)]) {
+        if (r.group < g && r.begin <= covered && r.end > covered) covered = r.end;
+      }
+      if (covered < c.addr + extent) {
+        cmds[ci][i].fail("memory",
+                         "a weight load from the shared buffer reads bytes " +
+                             std::to_string(covered) + ".." + std::to_string(c.addr + extent) +
+                             " there that no prefetch of layer '" + net.layer(c.layer).name +
+                             "' in an earlier group wrote");
+      }
+    }
+  }
+}
+
+// The program's prefetches as the schedule's (Schedule::shared_weights, Schedule::prefetches):
+// a layer's weights at the lowest address its prefetches write, and per group the bytes copied.
+void set_prefetches(Program& p, const Network& net) {
+  const auto ranges = prefetched_ranges(p, net);
+  std::vector<std::int64_t> at(ranges.size(), -1);
+  for (std::size_t l = 0; l < ranges.size(); ++l) {
+    if (ranges[l].empty()) continue;
+    at[l] = ranges[l].front().begin;
+    for (const Prefetched& r : ranges[l]) {
+      p.schedule.prefetches.push_back({static_cast<int>(l), static_cast<int>(r.group),
+                                       r.begin - at[l], r.end - r.begin});
+    }
+  }
+  if (!p.schedule.prefetches.empty()) p.schedule.shared_weights = std::move(at);
 }
 
 // What the program's commands do, checked against the network (docs/usage.md, "Programs"):
@@ -549,11 +621,13 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       YamlMap& m = cmds[i];
       Command c;
-      const std::string op = m.get_choice("op", {"load", "compute", "store", "sync"});
-      c.op = op == "load"      ? CommandOp::Load
-             : op == "compute" ? CommandOp::Compute
-             : op == "store"   ? CommandOp::Store
-                               : CommandOp::Sync;
+      const std::string op =
+          m.get_choice("op", {"load", "compute", "store", "sync", "prefetch"});
+      c.op = op == "load"       ? CommandOp::Load
+             : op == "compute"  ? CommandOp::Compute
+             : op == "store"    ? CommandOp::Store
+             : op == "prefetch" ? CommandOp::Prefetch
+                                : CommandOp::Sync;
       if (c.op == CommandOp::Sync) {
         ++syncs;
       } else {
@@ -564,7 +638,13 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
                            std::to_string(p.schedule.groups.size()) + " groups)");
         }
         const int own = group_of[static_cast<std::size_t>(c.layer)];
-        if (static_cast<std::size_t>(own) != syncs) {
+        if (c.op == CommandOp::Prefetch && static_cast<std::size_t>(own) <= syncs) {
+          m.fail("layer", "a prefetch copies weights for a later group: layer '" +
+                              net.layer(c.layer).name + "' is in group " + std::to_string(own) +
+                              ", and the prefetch in group " + std::to_string(syncs) +
+                              " (after " + std::to_string(syncs) + " syncs of this core)");
+        }
+        if (c.op != CommandOp::Prefetch && static_cast<std::size_t>(own) != syncs) {
           m.fail("layer", "layer '" + net.layer(c.layer).name + "' is in group " +
                               std::to_string(own) + ", but the command is in group " +
                               std::to_string(syncs) + " (after " + std::to_string(syncs) +
@@ -572,7 +652,23 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         }
         c.bytes = m.get_int("bytes", 0, std::int64_t{1} << 40);
       }
-      if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
+      if (c.op == CommandOp::Prefetch) {
+        c.kind = TensorKind::Weight;
+        c.buffer = BufferRole::Weight;
+        if (!arch.shared_buffer) m.fail("op", "a prefetch needs a shared_buffer, and the arch has none");
+        const std::int64_t core_index = static_cast<std::int64_t>(core_cmds.size()) - 1;
+        if (core_index < arch.core_count - arch.core.dma.prefetch_engines) {
+          m.fail("op", "core " + std::to_string(core_index) +
+                           " has no prefetch engine (cores.dma.prefetch_engines: " +
+                           std::to_string(arch.core.dma.prefetch_engines) +
+                           ", the last cores of " + std::to_string(arch.core_count) + ")");
+        }
+        if (!net.layer(c.layer).has_weights())
+          m.fail("layer", "layer '" + net.layer(c.layer).name + "' has no weights to prefetch");
+        if (c.bytes == 0) m.fail("bytes", "a prefetch copies at least one byte");
+        c.addr = m.get_int("addr", 0, kDramAddressBytes - c.bytes);
+        c.to = m.get_int("to", 0, arch.shared_buffer->capacity_bytes - c.bytes);
+      } else if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
         const std::string kind = m.get_choice("kind", {"weight", "ifmap", "ofmap"});
         c.kind = kind == "weight"  ? TensorKind::Weight
                  : kind == "ifmap" ? TensorKind::Ifmap
@@ -676,7 +772,8 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
           m.fail("", "this compute takes more than 2^52 cycles on the arch's PE array");
         }
       }
-      if (c.op != CommandOp::Sync) {  // no tile is larger than the buffer it lives in
+      // No tile is larger than the buffer it lives in (a prefetch's bytes go to the shared one).
+      if (c.op != CommandOp::Sync && c.op != CommandOp::Prefetch) {
         const BufferParams& b = c.buffer == BufferRole::Input    ? arch.core.input_buffer
                                 : c.buffer == BufferRole::Weight ? arch.core.weight_buffer
                                                                  : arch.core.output_buffer;
@@ -707,6 +804,8 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   check_multicast(p, core_cmds);
   check_work(p, core_cmds, groups, tiles, net, arch);
   p.schedule.shared_fmaps = shared_fmaps_of(p, net);
+  check_prefetched(p, core_cmds, net);
+  set_prefetches(p, net);
   return p;
 }
 

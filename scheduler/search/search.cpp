@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/prefetch.h"
 #include "cost/shared_fmaps.h"
 #include "search/dag_search.h"
 #include "search/group_evaluator.h"
@@ -126,6 +127,7 @@ Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptio
   Schedule s = find_search_algorithm(o.algorithm).run(net, arch, o);
   s.algorithm = o.algorithm;
   if (o.shared_fmaps) s.shared_fmaps = plan_shared_fmaps(net, arch, s);
+  if (o.prefetch_weights) plan_weight_prefetch(net, arch, s);
   return s;
 }
 

@@ -62,6 +62,9 @@ struct SearchOptions {
   // (--shared-fmaps; cost/shared_fmaps.h): the searches score groups as if every map that can
   // be there is, and search_schedule() places the chosen schedule's maps.
   bool shared_fmaps = true;
+  // Weights prefetched into the shared buffer during earlier groups with DRAM time to spare
+  // (--prefetch-weights; cost/prefetch.h), planned by search_schedule() after the maps.
+  bool prefetch_weights = true;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and

@@ -35,7 +35,7 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   group_traffic_.resize(setup_.group_count);
   group_stalls_.assign(setup_.group_count, 0.0);
   group_actions_.resize(setup_.group_count);
-  for (int e = 0; e < 2; ++e) {
+  for (int e = 0; e < 3; ++e) {
     dma_[e] = new DmaExtension;
     trans_[e].set_extension(dma_[e]);
   }
@@ -45,6 +45,8 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   SC_THREAD(compute_thread);
   set_stack_size(kThreadStackBytes);
   SC_THREAD(store_thread);
+  set_stack_size(kThreadStackBytes);
+  SC_THREAD(prefetch_thread);
   set_stack_size(kThreadStackBytes);
 }
 
@@ -107,17 +109,15 @@ void Core::allocate(std::size_t i, BufferRole role, std::int64_t bytes) {
   allocated_[i] = bytes;
 }
 
-void Core::transfer(const Command& c, std::size_t group) {
-  const bool write = c.op == CommandOp::Store;
-  tlm::tlm_generic_payload& t = trans_[write ? 1 : 0];
+double Core::issue(int e, bool write, std::uint64_t addr, const Command& c, std::size_t group) {
+  tlm::tlm_generic_payload& t = trans_[e];
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  const bool shared = c.memory == MemoryLevel::Shared;
-  t.set_address(static_cast<sc_dt::uint64>(c.addr) + (shared ? kSharedBufferBase : 0));
+  t.set_address(addr);
   t.set_data_ptr(&dummy_data_);  // timing only: no data moves
   t.set_data_length(static_cast<unsigned int>(c.bytes));
   t.set_streaming_width(static_cast<unsigned int>(c.bytes));
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  DmaExtension& dma = *dma_[write ? 1 : 0];
+  DmaExtension& dma = *dma_[e];
   dma = DmaExtension{};
   if (c.piece_bytes > 0) {  // a strided tile; otherwise one contiguous range
     dma.row_bytes = c.piece_bytes;
@@ -126,12 +126,28 @@ void Core::transfer(const Command& c, std::size_t group) {
   }
   dma.outstanding_bursts = setup_.params.dma.outstanding_bursts;
   dma.group = static_cast<std::int32_t>(group);
-  const double now = now_cycles();
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   socket->b_transport(t, delay);  // may wait (the detailed DRAM model blocks until done)
+  return time_to_cycles(sc_core::sc_time_stamp() + delay);
+}
+
+void Core::transfer(const Command& c, std::size_t group) {
+  const bool write = c.op == CommandOp::Store;
+  const bool shared = c.memory == MemoryLevel::Shared;
+  const double now = now_cycles();
+  const double end = issue(write ? 1 : 0, write,
+                           static_cast<sc_dt::uint64>(c.addr) + (shared ? kSharedBufferBase : 0),
+                           c, group);
   // The buffer port streams alongside the interconnect; the transfer ends with the slower one.
   const double port_done = buffer(c.buffer).port.serve(now, static_cast<double>(c.bytes));
-  const double done = std::max(time_to_cycles(sc_core::sc_time_stamp() + delay), port_done);
+  const double done = std::max(end, port_done);
+  wait(cycles_to_time(done) - sc_core::sc_time_stamp());
+}
+
+void Core::prefetch(const Command& c, std::size_t group) {
+  double done = issue(2, false, static_cast<sc_dt::uint64>(c.addr), c, group);
+  wait(cycles_to_time(done) - sc_core::sc_time_stamp());
+  done = issue(2, true, static_cast<sc_dt::uint64>(c.to) + kSharedBufferBase, c, group);
   wait(cycles_to_time(done) - sc_core::sc_time_stamp());
 }
 
@@ -160,10 +176,12 @@ void Core::complete(std::size_t i, double start) {
     b.freed.notify();
   }
   done_[i] = 1;
-  LayerStats& ls = layers_[static_cast<std::size_t>(c.layer)];
-  const double end = now_cycles();
-  if (ls.first_start < 0 || start < ls.first_start) ls.first_start = start;
-  ls.last_end = std::max(ls.last_end, end);
+  if (c.op != CommandOp::Prefetch) {  // a layer's time is its own group's
+    LayerStats& ls = layers_[static_cast<std::size_t>(c.layer)];
+    const double end = now_cycles();
+    if (ls.first_start < 0 || start < ls.first_start) ls.first_start = start;
+    ls.last_end = std::max(ls.last_end, end);
+  }
   progress_event_.notify();
   if (--remaining_[epoch_of_[i]] == 0) finished_event_.notify();
 }
@@ -175,7 +193,11 @@ void Core::count_actions(const Command& c, std::size_t g) {
            : role == BufferRole::Weight ? a.weight_buffer
                                         : a.output_buffer;
   };
-  if (c.op == CommandOp::Compute) {
+  if (c.op == CommandOp::Prefetch) {  // DRAM to the core's DMA engine to the shared buffer
+    a.interconnect_bytes = 2 * c.bytes;
+    a.dram_bytes = c.bytes;
+    a.shared_buffer.write = c.bytes;
+  } else if (c.op == CommandOp::Compute) {
     const EngineActions e = compute_actions(setup_.params, c.work);
     a.macs = e.macs;
     a.adds = e.adds;
@@ -222,6 +244,13 @@ void Core::run_engine(CommandOp op) {
       stats_.compute_busy_cycles += cycles;
       layers_[static_cast<std::size_t>(c.layer)].macs += c.work.macs();
       layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
+    } else if (op == CommandOp::Prefetch) {
+      prefetch(c, g);
+      ++stats_.prefetches;
+      stats_.bytes_loaded += c.bytes;
+      stats_.shared_bytes_stored += c.bytes;
+      group_traffic_[g].weight_read += c.bytes;
+      group_traffic_[g].weight_prefetch += c.bytes;
     } else if (c.multicast_core >= 0) {
       receive(i);
       stats_.multicast_bytes_received += c.bytes;
@@ -242,7 +271,7 @@ void Core::run_engine(CommandOp op) {
       }
     }
     count_actions(c, g);
-    if (SimTrace* t = setup_.trace) {
+    if (SimTrace* t = setup_.trace; t != nullptr && op != CommandOp::Prefetch) {
       const int index = op == CommandOp::Load ? 0 : op == CommandOp::Compute ? 1 : 2;
       const bool moves = op != CommandOp::Compute;
       t->track(setup_.index, index)

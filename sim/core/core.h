@@ -1,5 +1,6 @@
-// One accelerator core: a load DMA engine, a compute engine (PE array and vector unit) and a
-// store DMA engine, each walking its commands of the core's list in order, and three local
+// One accelerator core: a load DMA engine, a compute engine (PE array and vector unit), a
+// store DMA engine and a prefetch DMA engine (DRAM to the shared buffer, for later groups), each
+// walking its commands of the core's list in order, and three local
 // buffers whose capacity is enforced (an allocation waits until earlier frees make room).
 #pragma once
 
@@ -80,12 +81,18 @@ class Core : public sc_core::sc_module {
   void load_thread() { run_engine(CommandOp::Load); }
   void compute_thread() { run_engine(CommandOp::Compute); }
   void store_thread() { run_engine(CommandOp::Store); }
+  void prefetch_thread() { run_engine(CommandOp::Prefetch); }
   void run_engine(CommandOp op);
   void wait_released(std::size_t i);
   void wait_deps(std::size_t i);
   void allocate(std::size_t i, BufferRole role, std::int64_t bytes);
   void transfer(const Command& c, std::size_t group);
   void receive(std::size_t i);
+  // A prefetch: reads its bytes from DRAM, then writes them to the shared buffer.
+  void prefetch(const Command& c, std::size_t group);
+  // Sets up transaction `e` (0 load, 1 store, 2 prefetch) for `bytes` at `addr` (a DMA of
+  // `c`'s layout in DRAM) and runs it; returns when the target's delay ends, in cycles.
+  double issue(int e, bool write, std::uint64_t addr, const Command& c, std::size_t group);
   // Adds what command `i` of group `g` made the core's components do (ActionCounts).
   void count_actions(const Command& c, std::size_t g);
   void complete(std::size_t i, double start);
@@ -95,7 +102,7 @@ class Core : public sc_core::sc_module {
 
   CoreSetup setup_;
   const std::vector<Core*>* peers_ = nullptr;
-  Wait waits_[3];  // by engine: CommandOp Load, Compute, Store
+  Wait waits_[5];  // by engine: CommandOp Load, Compute, Store, (Sync: none), Prefetch
   std::vector<std::size_t> epoch_of_;
   std::vector<char> done_;
   std::vector<std::int64_t> allocated_;
@@ -103,8 +110,8 @@ class Core : public sc_core::sc_module {
   long released_ = -1;
   Buffer buffers_[3];
   sc_core::sc_event released_event_, progress_event_, finished_event_;
-  tlm::tlm_generic_payload trans_[2];          // one per DMA engine (load, store)
-  DmaExtension* dma_[2] = {nullptr, nullptr};  // owned by trans_ (TLM frees extensions)
+  tlm::tlm_generic_payload trans_[3];                   // one per DMA engine: load, store, prefetch
+  DmaExtension* dma_[3] = {nullptr, nullptr, nullptr};  // owned by trans_ (TLM frees extensions)
   unsigned char dummy_data_ = 0;
 
   CoreStats stats_;

@@ -11,9 +11,12 @@ namespace fusim {
 // Off-chip bytes by tensor kind.
 struct TrafficCounters {
   std::int64_t weight_read = 0, ifmap_read = 0, ofmap_write = 0;
+  // Of weight_read: the bytes prefetched to the shared buffer for later groups.
+  std::int64_t weight_prefetch = 0;
   std::int64_t read() const { return weight_read + ifmap_read; }
   TrafficCounters& operator+=(const TrafficCounters& o) {
     weight_read += o.weight_read;
+    weight_prefetch += o.weight_prefetch;
     ifmap_read += o.ifmap_read;
     ofmap_write += o.ofmap_write;
     return *this;
@@ -73,7 +76,7 @@ struct LayerStats {
 
 struct CoreStats {
   std::int64_t compute_busy_cycles = 0;
-  std::int64_t loads = 0, computes = 0, stores = 0;
+  std::int64_t loads = 0, computes = 0, stores = 0, prefetches = 0;
   std::int64_t bytes_loaded = 0, bytes_stored = 0;                // from and to DRAM
   std::int64_t shared_bytes_loaded = 0, shared_bytes_stored = 0;  // the shared buffer
   std::int64_t multicast_bytes_received = 0;  // loads another core read from DRAM

@@ -1,0 +1,116 @@
+#include "cost/prefetch.h"
+
+#include <algorithm>
+
+#include "common/checked.h"
+#include "cost/cost_model.h"
+#include "cost/shared_fmaps.h"
+
+namespace fusim {
+
+namespace {
+
+// A range of the shared buffer in use from the start of group `first` to the end of `last`.
+struct Span {
+  std::int64_t begin = 0, end = 0;
+  int first = 0, last = 0;
+};
+
+// The lowest address, in steps of kSharedFmapAlign, where `bytes` overlap no span of `spans`
+// live during any of groups first..last; -1 when none is below `capacity`.
+std::int64_t lowest_free(const std::vector<Span>& spans, std::int64_t bytes, int first, int last,
+                         std::int64_t capacity) {
+  std::vector<const Span*> live;
+  for (const Span& s : spans) {
+    if (s.first <= last && first <= s.last) live.push_back(&s);
+  }
+  std::sort(live.begin(), live.end(), [](const Span* a, const Span* b) { return a->begin < b->begin; });
+  std::int64_t addr = 0;
+  for (const Span* s : live) {
+    if (addr + bytes <= s->begin) break;
+    addr = std::max(addr, ceil_div(s->end, kSharedFmapAlign) * kSharedFmapAlign);
+  }
+  return addr + bytes <= capacity ? addr : -1;
+}
+
+std::int64_t weight_bytes(const Network& net, const Arch& arch, int layer) {
+  return mul_checked(net.layer(layer).params(), arch.element_bytes());
+}
+
+}  // namespace
+
+void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
+  s.shared_weights.clear();
+  s.prefetches.clear();
+  if (!arch.shared_buffer || arch.core.dma.prefetch_engines == 0 || s.groups.size() < 2) return;
+  const std::size_t n = net.layers().size();
+  const std::int64_t elem = arch.element_bytes();
+  std::vector<int> group_of(n, -1);
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    for (int li : s.groups[g].layers) group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
+  }
+  // The feature maps' spans: from the group that stores a map to the last that reads it.
+  std::vector<Span> spans;
+  for (std::size_t i = 0; i < s.shared_fmaps.size(); ++i) {
+    if (s.shared_fmaps[i] < 0) continue;
+    const Layer& l = net.layers()[i];
+    int last = group_of[i];
+    for (int c : net.consumers(static_cast<int>(i)))
+      last = std::max(last, group_of[static_cast<std::size_t>(c)]);
+    spans.push_back({s.shared_fmaps[i],
+                     s.shared_fmaps[i] + mul_checked(mul_checked(l.out_shape.elements(), net.batch()), elem),
+                     group_of[i], last});
+  }
+  // Each group's room for prefetches: DRAM bytes it could move beside its own.
+  const double peak = arch.dram_peak_bytes_per_cycle();
+  std::vector<double> room(s.groups.size(), 0.0);
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    const GroupCost c = group_cost(net, arch, s.groups[g], &s.shared_fmaps);
+    const double busy = static_cast<double>(c.est_cycles - arch.kernel_launch_cycles);
+    room[g] = kPrefetchDramShare * busy * peak - static_cast<double>(c.dram_bytes);
+  }
+  std::vector<std::int64_t> at(n, -1);
+  std::vector<Schedule::Prefetch> prefetches;
+  const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
+  for (std::size_t q = 1; q < s.groups.size(); ++q) {
+    for (int li : s.groups[q].layers) {
+      const std::int64_t w = weight_bytes(net, arch, li);
+      if (w == 0) continue;
+      // The latest groups whose room holds the weights together, with what each copies.
+      std::vector<std::pair<std::size_t, std::int64_t>> takes;
+      std::int64_t left = w;
+      for (std::size_t p = q; p-- > 0 && left > 0;) {
+        const auto take = std::min(left, static_cast<std::int64_t>(std::max(0.0, room[p])));
+        if (take < kSharedFmapAlign && take < left) continue;  // too little room to bother
+        takes.emplace_back(p, take);
+        left -= take;
+      }
+      if (left > 0) continue;
+      const int first = static_cast<int>(takes.back().first);
+      const std::int64_t addr = lowest_free(spans, w, first, static_cast<int>(q), capacity);
+      if (addr < 0) continue;
+      spans.push_back({addr, addr + w, first, static_cast<int>(q)});
+      at[static_cast<std::size_t>(li)] = addr;
+      std::int64_t offset = 0;
+      for (const auto& [p, take] : takes) {
+        room[p] -= static_cast<double>(take);
+        prefetches.push_back({li, static_cast<int>(p), offset, take});
+        offset += take;
+      }
+    }
+  }
+  if (prefetches.empty()) return;
+  s.shared_weights = std::move(at);
+  s.prefetches = std::move(prefetches);
+}
+
+std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& s) {
+  std::vector<std::int64_t> bytes(s.groups.size(), 0);
+  for (const Schedule::Prefetch& p : s.prefetches) {
+    if (p.group >= 0 && static_cast<std::size_t>(p.group) < bytes.size())
+      bytes[static_cast<std::size_t>(p.group)] += p.bytes;
+  }
+  return bytes;
+}
+
+}  // namespace fusim

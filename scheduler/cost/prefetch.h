@@ -1,0 +1,41 @@
+// Weights prefetched into the shared on-chip buffer by an earlier group (docs/multicore.md,
+// "Weight prefetch"). Groups run one after another and most of them leave the DRAM idle for part
+// of their time (the early groups of a CNN compute much and load little), while later groups wait
+// for their weights. After the search, a layer's weights may be copied from DRAM to the shared
+// buffer during an earlier group whose predicted DRAM time has room for them; the layer's own
+// group then loads them from the shared buffer, over the interconnect, instead of from DRAM.
+// Each weight byte still crosses the DRAM once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+#include "network/network.h"
+#include "schedule/schedule.h"
+
+namespace fusim {
+
+// The share of a group's DRAM peak bandwidth over its predicted time (launch excluded) that the
+// planner lets the group's own bytes and its prefetches use together. Below 1: the cost model's
+// estimate is not exact (docs/multicore.md gives the distribution of simulated over predicted
+// cycles) and streams seldom reach the peak, and a prefetch that outlasts its group delays it.
+constexpr double kPrefetchDramShare = 0.9;
+
+// Sets `schedule`'s shared_weights and prefetches (Schedule). Each group's room is
+// kPrefetchDramShare x its predicted cycles without the launch x the DRAM peak, minus its
+// predicted off-chip bytes. In group order, then layer order, the weights of each layer in a
+// group after the first are copied during the latest earlier groups with room, in consecutive
+// ranges (the nearest group the first bytes, as much as its room holds, then the one before),
+// and take the lowest shared-buffer address (in steps of 256 bytes) free from the start of the
+// earliest of those groups to the end of the layer's own, beside the schedule's feature maps
+// there (Schedule::shared_fmaps, placed first) and the weights placed before. A layer whose
+// weights the rooms of all earlier groups cannot hold, or for which no address is free, keeps
+// them in DRAM. Leaves both empty when the arch has no shared buffer or no prefetch engine
+// (cores.dma.prefetch_engines), or nothing is prefetched.
+void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& schedule);
+
+// Per group, the weight bytes it prefetches for later groups (all 0 without prefetches).
+std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& schedule);
+
+}  // namespace fusim
