@@ -92,6 +92,8 @@ inline void check_group_bytes(const RunResult& r) {
     // Feature maps kept in the shared buffer: on chip, and just as exact.
     CHECK(r.sim.groups[g].actions.shared_buffer.read == r.predicted_costs[g].shared_read_bytes);
     CHECK(r.sim.groups[g].actions.shared_buffer.write == r.predicted_costs[g].shared_write_bytes);
+    // Weights prefetched for later groups: part of the weight bytes, as planned.
+    CHECK(r.sim.groups[g].traffic.weight_prefetch == r.predicted_costs[g].prefetch_bytes);
   }
 }
 

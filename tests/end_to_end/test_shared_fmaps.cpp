@@ -1,13 +1,15 @@
-// Feature maps kept in the shared buffer between groups (cost/shared_fmaps.h): the placement
-// fits the buffer and never overlaps two maps live at once; every load and store of the
-// program stays inside a map live in its group; the cost model's shared-buffer bytes are the
-// simulator's; and a program read back keeps the placement.
+// Feature maps kept in the shared buffer between groups (cost/shared_fmaps.h) and weights
+// prefetched there (cost/prefetch.h): the placement fits the buffer and never overlaps two
+// tensors live at once; every load, store and prefetch of the program stays inside a tensor live
+// in its group; the cost model's shared-buffer bytes are the simulator's; and a program read
+// back keeps the placement.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
 #include "arch/arch_io.h"
 #include "cost/cost_model.h"
+#include "cost/prefetch.h"
 #include "cost/shared_fmaps.h"
 #include "driver.h"
 #include "network/network_io.h"
@@ -20,7 +22,8 @@ namespace {
 
 struct Live {
   std::int64_t begin = 0, end = 0;  // bytes in the shared buffer
-  int first = 0, last = 0;          // groups: stored from, read until
+  int first = 0, last = 0;          // groups: stored (or prefetched) from, read until
+  bool weights = false;             // a layer's prefetched weights, not a feature map
 };
 
 // The maps `run` keeps in the shared buffer, checked against the network and the buffer.
@@ -50,7 +53,30 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
     CHECK(m.last > m.first);  // read by a later group
     maps.push_back(m);
   }
-  // Two maps live in the same group lie apart.
+  // Prefetched weights: from the first group that copies some of them to their layer's group.
+  for (std::size_t li = 0; li < s.shared_weights.size(); ++li) {
+    const std::int64_t at = s.shared_weights[li];
+    if (at < 0) continue;
+    const fusim::Layer& l = net.layers()[li];
+    INFO("weights of layer " << l.name);
+    Live m;
+    m.weights = true;
+    m.begin = at;
+    m.end = at + l.params() * arch.element_bytes();
+    CHECK(m.end <= arch.shared_buffer->capacity_bytes);
+    m.last = group_of[li];
+    m.first = m.last;
+    std::int64_t copied = 0;
+    for (const fusim::Schedule::Prefetch& f : s.prefetches) {
+      if (f.layer != static_cast<int>(li)) continue;
+      m.first = std::min(m.first, f.group);
+      copied += f.bytes;
+    }
+    CHECK(m.first < m.last);                 // copied by an earlier group
+    CHECK(copied == m.end - m.begin);        // all of them, once
+    maps.push_back(m);
+  }
+  // Two tensors live in the same group lie apart.
   for (std::size_t a = 0; a < maps.size(); ++a) {
     for (std::size_t b = a + 1; b < maps.size(); ++b) {
       const bool together = maps[a].first <= maps[b].last && maps[b].first <= maps[a].last;
@@ -68,17 +94,20 @@ std::int64_t check_commands(const fusim::Run& run, const std::vector<Live>& maps
     int g = 0;
     for (const fusim::Command& c : core) {
       if (c.op == fusim::CommandOp::Sync) ++g;
-      if (c.memory != fusim::MemoryLevel::Shared) continue;
+      const bool prefetch = c.op == fusim::CommandOp::Prefetch;
+      if (c.memory != fusim::MemoryLevel::Shared && !prefetch) continue;
       ++shared;
       const std::int64_t pieces = c.piece_bytes > 0 ? c.bytes / c.piece_bytes : 1;
+      const std::int64_t addr = prefetch ? c.to : c.addr;
       const std::int64_t last =
-          c.addr + (pieces - 1) * c.stride_bytes + (c.piece_bytes > 0 ? c.piece_bytes : c.bytes);
+          addr + (pieces - 1) * c.stride_bytes + (c.piece_bytes > 0 ? c.piece_bytes : c.bytes);
+      const bool weights = c.kind == fusim::TensorKind::Weight;
       const bool inside = std::any_of(maps.begin(), maps.end(), [&](const Live& m) {
-        return m.first <= g && g <= m.last && m.begin <= c.addr && last <= m.end;
+        return m.weights == weights && m.first <= g && g <= m.last && m.begin <= addr &&
+               last <= m.end;
       });
-      INFO("group " << g << ", layer " << run.net->layer(c.layer).name << ", addr " << c.addr);
+      INFO("group " << g << ", layer " << run.net->layer(c.layer).name << ", addr " << addr);
       CHECK(inside);
-      CHECK(c.kind != fusim::TensorKind::Weight);
     }
   }
   return shared;
@@ -114,15 +143,21 @@ TEST_CASE(
       const fusim::Program back = fusim::load_program(
           fusim::test::write_temp("shared_fmaps.yaml", text), *r->net, *r->arch);
       CHECK(back.schedule.shared_fmaps == r->program->schedule.shared_fmaps);
+      CHECK(back.schedule.shared_weights == r->program->schedule.shared_weights);
+      CHECK(fusim::prefetch_bytes_by_group(back.schedule) ==
+            fusim::prefetch_bytes_by_group(r->program->schedule));
     }
   }
 }
 
 TEST_CASE("layer by layer with every map on chip writes only the network's outputs to DRAM",
           "[shared_fmaps]") {
-  const auto on = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
-  const auto off = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {},
-                                    "none", false);
+  // Without weight prefetch: only the maps move on chip.
+  const std::vector<std::string> no_prefetch = {"cores.dma.prefetch_engines=0"};
+  const auto on =
+      fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), no_prefetch);
+  const auto off = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"),
+                                    no_prefetch, "none", false);
   // MobileNetV2's maps at batch 1 are at most 1.2 MB: all of them fit the 8 MiB buffer, so only
   // the network's output is written to DRAM.
   CHECK(on->result.sim.traffic.ofmap_write == fusim::compulsory_traffic(*on->net, *on->arch).ofmap);

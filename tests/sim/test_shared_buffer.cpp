@@ -165,7 +165,8 @@ TEST_CASE("a program's loads from the shared buffer are on-chip traffic", "[shar
   // tiny_chain on systolic32 with a shared buffer: its ifmap loads moved to the shared buffer.
   const std::string arch = fusim::test::src("configs/systolic32.yaml");
   const std::vector<std::string> with_shared = {
-      "shared_buffer={capacity_bytes: 1048576, banks: 8, bytes_per_cycle: 256}"};
+      "shared_buffer={capacity_bytes: 1048576, banks: 8, bytes_per_cycle: 256}",
+      "cores.dma.prefetch_engines=0"};
   const auto a = fusim::test::run(arch, fusim::test::src("workloads/tiny_chain.yaml"), with_shared,
                                   "none", false);
   fusim::Program p = *a->program;
@@ -206,12 +207,13 @@ TEST_CASE("a program's shared-buffer commands are checked against the arch", "[s
   const std::string arch_path = fusim::test::src("configs/systolic32.yaml");
   const auto a = fusim::test::run(arch_path, fusim::test::src("workloads/tiny_chain.yaml"),
                                   {"shared_buffer={capacity_bytes: 4096, banks: 2, "
-                                   "bytes_per_cycle: 64}"});
+                                   "bytes_per_cycle: 64}",
+                                   "cores.dma.prefetch_engines=0"});
   auto with_load = [&](std::int64_t addr, std::int64_t bytes, std::int64_t piece,
                        std::int64_t stride) {
     fusim::Program p = *a->program;
     for (fusim::Command& c : p.cores[0]) {
-      if (c.op == fusim::CommandOp::Load) {
+      if (c.op == fusim::CommandOp::Load && c.kind != fusim::TensorKind::Weight) {
         c.memory = fusim::MemoryLevel::Shared;
         c.addr = addr;
         c.bytes = bytes;

@@ -1,0 +1,207 @@
+// Weights prefetched into the shared buffer by earlier groups (cost/prefetch.h): every weight
+// byte still crosses the DRAM once, each group moves the cost model's bytes, the program's
+// prefetches are checked, and the main networks get faster for it.
+#include <catch2/catch.hpp>
+
+#include "arch/arch_io.h"
+#include "cost/prefetch.h"
+#include "driver.h"
+#include "schedule/program_io.h"
+#include "simulate.h"
+#include "test_util.h"
+
+using fusim::test::src;
+
+namespace {
+
+const std::vector<std::string> kNoPrefetch = {"cores.dma.prefetch_engines=0"};
+
+std::int64_t prefetched(const fusim::Program& p) {
+  std::int64_t bytes = 0;
+  for (const auto& core : p.cores)
+    for (const fusim::Command& c : core)
+      if (c.op == fusim::CommandOp::Prefetch) bytes += c.bytes;
+  return bytes;
+}
+
+// Inserts `c` at `pos` of core `k`'s list and renumbers the references to the commands after it.
+void insert_command(fusim::Program& p, std::size_t k, std::size_t pos, const fusim::Command& c) {
+  const auto shift = [&](std::uint32_t& i) {
+    if (i >= pos) ++i;
+  };
+  for (fusim::Command& cmd : p.cores[k]) {
+    for (auto& d : cmd.deps) shift(d);
+    for (auto& f : cmd.frees) shift(f);
+  }
+  for (auto& list : p.cores)
+    for (fusim::Command& cmd : list)
+      if (cmd.multicast_core == static_cast<std::int32_t>(k)) shift(cmd.multicast_command);
+  p.cores[k].insert(p.cores[k].begin() + static_cast<std::ptrdiff_t>(pos), c);
+}
+
+// `e` names `path`, some line of it, a key starting with `key`, and says `mention`.
+void check_error(const std::optional<fusim::InputError>& e, const std::string& path,
+                 const std::string& key, const std::string& mention) {
+  REQUIRE(e.has_value());
+  INFO(e->what());
+  CHECK(e->file() == path);
+  CHECK(e->line() > 0);
+  CHECK(std::string(e->key()).rfind(key, 0) == 0);
+  CHECK(std::string(e->what()).find(mention) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("prefetched weights cross the DRAM once, and every group moves the cost model's bytes",
+          "[prefetch]") {
+  for (const char* net : {"mobilenetv2", "resnet18", "squeezenet"}) {
+    INFO(net);
+    const std::string path = src(std::string("workloads/") + net + ".yaml");
+    const auto on = fusim::test::run(src("configs/mlu.yaml"), path, {}, "optimal");
+    const auto off = fusim::test::run(src("configs/mlu.yaml"), path, kNoPrefetch, "optimal");
+    // The same groups; some weights prefetched, all of them by the last two cores.
+    REQUIRE(on->program->schedule.groups.size() == off->program->schedule.groups.size());
+    const std::int64_t bytes = prefetched(*on->program);
+    CHECK(bytes > 0);
+    CHECK(prefetched(*off->program) == 0);
+    for (std::size_t k = 0; k + 2 < on->program->cores.size(); ++k)
+      for (const fusim::Command& c : on->program->cores[k]) CHECK(c.op != fusim::CommandOp::Prefetch);
+    // Off chip: the same weight bytes; on chip, the prefetched ones written once and read by
+    // their own groups (once per core that loads them, or more when a layer reloads them).
+    CHECK(on->result.sim.traffic.weight_read == off->result.sim.traffic.weight_read);
+    CHECK(on->result.sim.traffic.read() == off->result.sim.traffic.read());
+    std::int64_t sim_prefetch = 0;
+    for (const auto& g : on->result.sim.groups) sim_prefetch += g.traffic.weight_prefetch;
+    CHECK(sim_prefetch == bytes);
+    fusim::test::check_group_bytes(on->result);
+    fusim::test::check_replays(*on);
+    // Faster: the prefetches ran while earlier groups left the DRAM idle.
+    CHECK(on->result.sim.cycles < off->result.sim.cycles);
+  }
+}
+
+TEST_CASE("the planner copies a layer's weights during earlier groups with DRAM time to spare",
+          "[prefetch]") {
+  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {},
+                                  "optimal");
+  const fusim::Schedule& s = r->program->schedule;
+  std::vector<int> group_of(r->net->layers().size(), -1);
+  for (std::size_t g = 0; g < s.groups.size(); ++g)
+    for (int li : s.groups[g].layers) group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
+  // The ranges of each layer tile its weights, each copied before the layer's group.
+  std::vector<std::int64_t> next(r->net->layers().size(), 0);
+  for (const fusim::Schedule::Prefetch& f : s.prefetches) {
+    const auto l = static_cast<std::size_t>(f.layer);
+    CHECK(f.group < group_of[l]);
+    CHECK(f.offset == next[l]);
+    next[l] += f.bytes;
+  }
+  for (std::size_t l = 0; l < next.size(); ++l) {
+    const std::int64_t w = r->net->layers()[l].params() * r->arch->element_bytes();
+    CHECK((next[l] == 0 || next[l] == w));
+    CHECK((s.shared_weights[l] >= 0) == (next[l] > 0));
+  }
+  // Each group's prefetches fit the room the planner gives it.
+  const std::vector<std::int64_t> by_group = fusim::prefetch_bytes_by_group(s);
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    INFO("group " << g);
+    const fusim::GroupCost& c = r->result.predicted_costs[g];
+    const double busy = static_cast<double>(c.est_cycles - r->arch->kernel_launch_cycles);
+    CHECK(static_cast<double>(c.dram_bytes) <=
+          std::max(static_cast<double>(c.dram_bytes - by_group[g]),
+                   fusim::kPrefetchDramShare * busy * r->arch->dram_peak_bytes_per_cycle()) +
+              1.0);
+  }
+  // The last group (fc, 1.28 MB of weights) loads all of them from the shared buffer.
+  const int fc = r->net->find_layer("fc");
+  CHECK(s.shared_weights[static_cast<std::size_t>(fc)] >= 0);
+  CHECK(r->result.sim.groups.back().traffic.weight_read == 0);
+}
+
+TEST_CASE("a program's prefetches are checked", "[prefetch]") {
+  // A program without prefetches, read back on mlu.yaml with its two prefetch engines.
+  const auto r =
+      fusim::test::run(src("configs/mlu.yaml"), src("workloads/tiny_chain.yaml"), kNoPrefetch);
+  REQUIRE(r->program->schedule.groups.size() == 3);
+  REQUIRE(r->program->schedule.prefetches.empty());
+  const fusim::Program base = *r->program;
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
+  auto error_with = [&](const std::function<void(fusim::Program&)>& edit) {
+    fusim::Program p = base;
+    edit(p);
+    const std::string path =
+        fusim::test::write_temp("prefetch_prog.yaml", fusim::program_to_yaml(p, *r->net));
+    return std::make_pair(path, fusim::test::error_of([&] {
+                            fusim::load_program(path, *r->net, arch);
+                          }));
+  };
+  // A prefetch of conv2's weights in group 0, on the last core, then conv2's weight loads from
+  // the shared buffer.
+  const int conv2 = r->program->schedule.groups[1].layers.front();
+  auto prefetch = [&](std::size_t core, int layer, std::int64_t bytes) {
+    fusim::Command c;
+    c.op = fusim::CommandOp::Prefetch;
+    c.kind = fusim::TensorKind::Weight;
+    c.buffer = fusim::BufferRole::Weight;
+    c.layer = layer;
+    c.bytes = bytes;
+    c.to = 0;
+    return std::make_pair(core, c);
+  };
+  const std::int64_t w2 = r->net->layer(conv2).params() * arch.element_bytes();
+  // A valid one: conv2's weights copied to address 0 in group 0, and its weight loads then read
+  // them there (at their offsets into the weights).
+  {
+    fusim::Program p = base;
+    const std::size_t last = p.cores.size() - 1;
+    std::int64_t base_addr = INT64_MAX;
+    for (const auto& list : p.cores)
+      for (const fusim::Command& c : list)
+        if (c.op == fusim::CommandOp::Load && c.kind == fusim::TensorKind::Weight &&
+            c.layer == conv2)
+          base_addr = std::min(base_addr, c.addr);
+    for (auto& list : p.cores)
+      for (fusim::Command& c : list)
+        if (c.op == fusim::CommandOp::Load && c.kind == fusim::TensorKind::Weight &&
+            c.layer == conv2) {
+          c.memory = fusim::MemoryLevel::Shared;
+          c.addr -= base_addr;
+        }
+    fusim::Command f = prefetch(last, conv2, w2).second;
+    f.addr = base_addr;
+    insert_command(p, last, 0, f);
+    const std::string path =
+        fusim::test::write_temp("prefetch_ok.yaml", fusim::program_to_yaml(p, *r->net));
+    const fusim::Program back = fusim::load_program(path, *r->net, arch);
+    CHECK(back.schedule.shared_weights[static_cast<std::size_t>(conv2)] == 0);
+    CHECK(fusim::prefetch_bytes_by_group(back.schedule) == std::vector<std::int64_t>{w2, 0, 0});
+    const fusim::SimResult sim = fusim::simulate(*r->net, arch, back);
+    CHECK(sim.groups[0].traffic.weight_prefetch == w2);
+    CHECK(sim.groups[1].traffic.weight_read == 0);
+    CHECK(sim.traffic.weight_read == r->result.sim.traffic.weight_read);
+  }
+  // The prefetch on a core without a prefetch engine.
+  auto [p1, e1] = error_with([&](fusim::Program& p) {
+    p.cores[0].insert(p.cores[0].begin(), prefetch(0, conv2, w2).second);
+  });
+  check_error(e1, p1, "cores[0].commands[0].op", "has no prefetch engine");
+  // For a layer of the prefetch's own group.
+  const std::size_t last = base.cores.size() - 1;
+  const int conv1 = r->program->schedule.groups[0].layers.front();
+  auto [p2, e2] = error_with([&](fusim::Program& p) {
+    p.cores[last].insert(p.cores[last].begin(), prefetch(last, conv1, 16).second);
+  });
+  check_error(e2, p2, "cores[" + std::to_string(last) + "].commands[0].layer",
+              "a prefetch copies weights for a later group");
+  // Weight loads from the shared buffer that no prefetch filled.
+  auto [p3, e3] = error_with([&](fusim::Program& p) {
+    for (auto& list : p.cores)
+      for (auto& cmd : list)
+        if (cmd.op == fusim::CommandOp::Load && cmd.kind == fusim::TensorKind::Weight &&
+            cmd.layer == conv2) {
+          cmd.memory = fusim::MemoryLevel::Shared;
+          cmd.addr = 0;
+        }
+  });
+  check_error(e3, p3, "cores[", "that no prefetch of layer");
+}
