@@ -17,14 +17,21 @@ const StatSchema<GroupStats>& GroupStats::schema() {
     r.integer("offchip_write_bytes", "bytes", "bytes the group wrote to DRAM (output fmaps)",
               [](const G& g) { return g.traffic.ofmap_write; });
     r.integer("shared_read_bytes", "bytes",
-              "feature-map bytes the group loaded from the shared buffer (on chip)",
+              "bytes the group loaded from the shared buffer (on chip): feature maps, and "
+              "weights earlier groups prefetched there",
               [](const G& g) { return g.actions.shared_buffer.read; });
     r.integer("shared_write_bytes", "bytes",
-              "feature-map bytes the group stored to the shared buffer (on chip)",
+              "bytes the group wrote to the shared buffer (on chip): feature maps it stored, "
+              "and the weights it prefetched",
               [](const G& g) { return g.actions.shared_buffer.write; });
     r.integer(
         "weight_read_bytes", "bytes", "weight bytes the group read from DRAM",
         [](const G& g) { return g.traffic.weight_read; }, kCsv);
+    r.integer(
+        "weight_prefetch_bytes", "bytes",
+        "of weight_read_bytes, the later groups' weights the group prefetched into the shared "
+        "buffer",
+        [](const G& g) { return g.traffic.weight_prefetch; }, kCsv);
     r.integer(
         "ifmap_read_bytes", "bytes", "input feature-map bytes the group read from DRAM",
         [](const G& g) { return g.traffic.ifmap_read; }, kCsv);
