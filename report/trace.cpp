@@ -15,7 +15,7 @@ namespace {
 
 // Process ids of the trace's sections; within the cores, a thread per core engine.
 constexpr int kGroupsPid = 1, kCoresPid = 2, kDramPid = 3, kInterconnectPid = 4;
-const char* const kEngines[] = {"load", "compute", "store"};
+const char* const kEngines[] = {"load", "compute", "store", "prefetch"};
 
 std::string quoted(const std::string& s) {
   return nlohmann::json(s).dump();
@@ -102,7 +102,8 @@ std::string trace_json(const RunResult& r) {
   w.name(kCoresPid, 0, "process_name", "cores", 1);
   bool aggregated = false;
   for (const TraceTrack& track : t.tracks) {
-    const int tid = track.core * 3 + track.op;
+    if (track.op == 3 && track.spans.empty()) continue;  // a core without prefetches
+    const int tid = track.core * SimTrace::kEnginesPerCore + track.op;
     w.name(kCoresPid, tid, "thread_name",
            "core " + std::to_string(track.core) + " " + kEngines[track.op], tid);
     aggregated = aggregated || track.per_span > 1;

@@ -5,7 +5,8 @@ For each network: the cycles of the layer-by-layer baseline on all cores (--fusi
 best core count per layer without fusion (--fusion none --cores auto), fusion on all cores
 without core tuning (--cores 32), the DLFusion tuner (--fusion dlfusion), fusion with a core
 count per group (the default search), the same with every feature map through DRAM
-(--shared-fmaps off), Optimus's memory-first objective (--objective bytes), and
+(--shared-fmaps off), the same without weight prefetch (--prefetch-weights off), Optimus's
+memory-first objective (--objective bytes), and
 the reduced oracle (the default search judged by simulation, --judge simulation); speed-ups
 over the baseline, the tuner's and the default's gap to the oracle, how far the default is from
 the roofline bound, and the search times (the summary's). A second table gives how close the
@@ -44,6 +45,7 @@ RUNS = [  # column, extra options
     ("dlfusion", ["--fusion", "dlfusion"]),
     ("fused, cores auto", []),
     ("fused, fmaps via DRAM", ["--shared-fmaps", "off"]),
+    ("fused, no weight prefetch", ["--prefetch-weights", "off"]),
     ("fused, objective bytes", ["--objective", "bytes"]),
     ("oracle", ["--judge", "simulation"]),
 ]
@@ -105,6 +107,10 @@ def main():
                     sys.exit("--reuse-oracle: %s's default search gives %d cycles, the tables "
                              "%s: the oracle must run again" %
                              (net, row["fused, cores auto"], old_cycles.loc[net, "fused, cores auto"]))
+                if old_cycles.loc[net, "oracle"] == "-":  # it did not finish last time either
+                    unfinished.append(net)
+                    row["oracle"] = row["oracle search s"] = float("nan")
+                    continue
                 row["oracle"] = int(old_cycles.loc[net, "oracle"])
                 row["oracle search s"] = float(old_compare.loc[net, "oracle search s"])
                 continue
@@ -139,7 +145,8 @@ def main():
     df = pd.DataFrame(rows)
     df["oracle"] = df["oracle"].astype("Int64")  # whole cycles, - where it did not finish
     cycles = df[["network", "baseline", "none, cores auto", "fused, 32 cores", "dlfusion",
-                 "fused, cores auto", "fused, fmaps via DRAM", "fused, objective bytes",
+                 "fused, cores auto", "fused, fmaps via DRAM", "fused, no weight prefetch",
+                 "fused, objective bytes",
                  "oracle", "x of roofline"]]
     compare = df[["network", "speed-up none auto", "speed-up dlfusion", "speed-up fused auto",
                   "speed-up oracle", "dlfusion vs oracle %", "default vs oracle %",
@@ -154,10 +161,12 @@ def main():
               "(`--reuse-oracle`: the default search's cycles are unchanged since).\n\n"
               if a.reuse_oracle else "")
     if unfinished:
-        reused += ("The oracle did not finish within %g s (`--oracle-seconds`) on %s: its cells "
-                   "are -.\n\n" % (a.oracle_seconds, ", ".join(unfinished)))
+        limit = ("%g s (`--oracle-seconds`)" % a.oracle_seconds if a.oracle_seconds
+                 else "the previous full run's time limit")
+        reused += ("The oracle did not finish within %s on %s: its cells are -.\n\n" %
+                   (limit, ", ".join(unfinished)))
     text = (reused + "Cycles on configs/mlu.yaml (batch 1, detailed DRAM; fmaps via DRAM: "
-            "`--shared-fmaps off`):\n\n" +
+            "`--shared-fmaps off`; no weight prefetch: `--prefetch-weights off`):\n\n" +
             markdown_table(cycles, 2) +
             "\nSpeed-ups over the baseline, gaps to the oracle and search times (seconds, as "
             "the summary prints them; wall: the whole default run):\n\n" +

@@ -82,15 +82,16 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program,
     // commands than a track may hold spans.
     tr = std::make_shared<SimTrace>();
     tr->epoch_cycles = arch.dram.epoch_cycles;
-    tr->tracks.resize(program.cores.size() * 3);
+    tr->tracks.resize(program.cores.size() * SimTrace::kEnginesPerCore);
     for (std::size_t i = 0; i < program.cores.size(); ++i) {
-      std::int64_t n[3] = {0, 0, 0};
+      std::int64_t n[SimTrace::kEnginesPerCore] = {0, 0, 0, 0};
       for (const Command& c : program.cores[i]) {
         if (c.op == CommandOp::Load) ++n[0];
         if (c.op == CommandOp::Compute) ++n[1];
         if (c.op == CommandOp::Store) ++n[2];
+        if (c.op == CommandOp::Prefetch) ++n[3];
       }
-      for (int op = 0; op < 3; ++op) {
+      for (int op = 0; op < SimTrace::kEnginesPerCore; ++op) {
         TraceTrack& t = tr->track(static_cast<int>(i), op);
         t.core = static_cast<int>(i);
         t.op = op;

@@ -271,8 +271,11 @@ void Core::run_engine(CommandOp op) {
       }
     }
     count_actions(c, g);
-    if (SimTrace* t = setup_.trace; t != nullptr && op != CommandOp::Prefetch) {
-      const int index = op == CommandOp::Load ? 0 : op == CommandOp::Compute ? 1 : 2;
+    if (SimTrace* t = setup_.trace) {
+      const int index = op == CommandOp::Load      ? 0
+                        : op == CommandOp::Compute ? 1
+                        : op == CommandOp::Store   ? 2
+                                                   : 3;
       const bool moves = op != CommandOp::Compute;
       t->track(setup_.index, index)
           .add(start, now_cycles(), c.layer, static_cast<std::int32_t>(g), moves ? c.bytes : 0);
@@ -282,7 +285,8 @@ void Core::run_engine(CommandOp op) {
         const auto e =
             static_cast<std::size_t>(now_cycles() / static_cast<double>(t->epoch_cycles));
         if (t->interconnect_epoch_bytes.size() <= e) t->interconnect_epoch_bytes.resize(e + 1, 0);
-        t->interconnect_epoch_bytes[e] += c.bytes;
+        // A prefetch crosses twice: from DRAM, then to the shared buffer.
+        t->interconnect_epoch_bytes[e] += op == CommandOp::Prefetch ? 2 * c.bytes : c.bytes;
       }
     }
     complete(i, start);

@@ -21,8 +21,8 @@ struct TraceSpan {
   std::int64_t commands = 0, bytes = 0;
 };
 
-// One engine of one core (op: 0 load, 1 compute, 2 store): consecutive commands, `per_span` to
-// a span.
+// One engine of one core (op: 0 load, 1 compute, 2 store, 3 prefetch): consecutive commands,
+// `per_span` to a span.
 struct TraceTrack {
   int core = 0;
   int op = 0;
@@ -39,12 +39,15 @@ struct BusyPeriods {
 };
 
 struct SimTrace {
-  std::vector<TraceTrack> tracks;  // 3 per core: load, compute, store
+  std::vector<TraceTrack> tracks;  // kEnginesPerCore per core: load, compute, store, prefetch
   std::vector<BusyPeriods> dram;   // per channel; empty with the simple model
   double dram_ticks_per_cycle = 1;
   std::int64_t epoch_cycles = 10000;
   std::vector<std::int64_t> interconnect_epoch_bytes;  // bytes whose transfer ended in the epoch
-  TraceTrack& track(int core, int op) { return tracks[static_cast<std::size_t>(core * 3 + op)]; }
+  static constexpr int kEnginesPerCore = 4;
+  TraceTrack& track(int core, int op) {
+    return tracks[static_cast<std::size_t>(core * kEnginesPerCore + op)];
+  }
 };
 
 }  // namespace fusim

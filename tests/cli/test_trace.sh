@@ -31,7 +31,8 @@ import json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
 names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"].endswith("_name")}
 need = {"groups", "cores", "DRAM", "interconnect", "core 0 load", "core 31 compute",
-        "core 31 store", "channel 3 data bus"}
+        "core 31 store", "core 31 prefetch", "core 30 prefetch", "channel 3 data bus"}
+assert "core 29 prefetch" not in names  # mlu.yaml: two prefetch engines
 assert need <= names, need - names
 assert any(e["ph"] == "C" and e["name"] == "channel 0 GB/s" for e in ev)
 assert any(e["ph"] == "C" and e["name"] == "interconnect GB/s" for e in ev)
