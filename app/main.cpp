@@ -113,10 +113,10 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
 struct CommandLine {
   fusim::RunOptions run;
   std::string out_dir, schedule_out, trace;
-  std::string objective;            // a name in kObjectives
-  std::string cores;                // --cores: "", "auto" or a number
-  std::string judge = "cost";       // --judge: cost or simulation
-  std::string shared_fmaps = "on";  // --shared-fmaps: on or off
+  std::string objective;                // a name in kObjectives
+  std::string cores;                    // --cores: "", "auto" or a number
+  std::string judge = "cost";           // --judge: cost or simulation
+  std::string shared_fmaps = "on";      // --shared-fmaps: on or off
   std::string prefetch_weights = "on";  // --prefetch-weights: on or off
   bool quiet = false, convert_only = false;
 };
@@ -179,32 +179,30 @@ void add_options(CLI::App& app, CommandLine& cl) {
           return "expects auto or a whole number of cores, not '" + v + "'";
         return std::string();
       }));
-  app.add_option("--judge", cl.judge,
-                 "what scores a candidate group: cost (the cost model's estimate; the\n"
-                 "default) or simulation (each group and core count simulated alone:\n"
-                 "the oracle, slow)")
-      ->option_text("cost|simulation")
-      ->check(validator([](const std::string& v) {
-        if (v == "cost" || v == "simulation") return std::string();
-        return "expects cost or simulation, not '" + v + "'";
-      }));
-  app.add_option("--shared-fmaps", cl.shared_fmaps,
-                 "on (the default): feature maps between groups stay in the arch's\n"
-                 "shared buffer where they fit; off: every one goes through DRAM")
-      ->option_text("on|off")
-      ->check(validator([](const std::string& v) {
-        if (v == "on" || v == "off") return std::string();
-        return "expects on or off, not '" + v + "'";
-      }));
-  app.add_option("--prefetch-weights", cl.prefetch_weights,
-                 "on (the default): a group with DRAM time to spare copies later groups'\n"
-                 "weights into the arch's shared buffer; off: each group loads its own\n"
-                 "weights from DRAM")
-      ->option_text("on|off")
-      ->check(validator([](const std::string& v) {
-        if (v == "on" || v == "off") return std::string();
-        return "expects on or off, not '" + v + "'";
-      }));
+  // An option whose value is one of two words.
+  auto one_of_two = [&](const std::string& name, std::string& value, const std::string& help,
+                        const std::string& a, const std::string& b) {
+    app.add_option(name, value, help)
+        ->option_text(a + "|" + b)
+        ->check(validator([a, b](const std::string& v) {
+          if (v == a || v == b) return std::string();
+          return "expects " + a + " or " + b + ", not '" + v + "'";
+        }));
+  };
+  one_of_two("--judge", cl.judge,
+             "what scores a candidate group: cost (the cost model's estimate; the\n"
+             "default) or simulation (each group and core count simulated alone:\n"
+             "the oracle, slow)",
+             "cost", "simulation");
+  one_of_two("--shared-fmaps", cl.shared_fmaps,
+             "on (the default): feature maps between groups stay in the arch's\n"
+             "shared buffer where they fit; off: every one goes through DRAM",
+             "on", "off");
+  one_of_two("--prefetch-weights", cl.prefetch_weights,
+             "on (the default): a group with DRAM time to spare copies later groups'\n"
+             "weights into the arch's shared buffer; off: each group loads its own\n"
+             "weights from DRAM",
+             "on", "off");
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
                      std::to_string(defaults.max_group_layers) + ")")

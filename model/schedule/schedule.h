@@ -30,8 +30,8 @@ struct Schedule {
   std::vector<std::int64_t> shared_weights;
   struct Prefetch {
     int layer = 0;
-    int group = 0;              // the group during which the bytes are copied
-    std::int64_t offset = 0;    // bytes into the layer's weights
+    int group = 0;            // the group during which the bytes are copied
+    std::int64_t offset = 0;  // bytes into the layer's weights
     std::int64_t bytes = 0;
   };
   std::vector<Prefetch> prefetches;

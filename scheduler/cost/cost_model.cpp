@@ -179,7 +179,8 @@ std::int64_t GroupCoster::weight_bytes() const {
 }
 
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
-  if (!fused_) return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_, shared_weights_);
+  if (!fused_)
+    return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_, shared_weights_);
   const FusedGroup& fg = *fused_;
   // A plan that does not fit is returned, with its footprint as the reason, for given tiles or
   // at the most tiles; the search's other probes that do not fit are dropped, so their walks

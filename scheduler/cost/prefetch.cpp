@@ -24,7 +24,8 @@ std::int64_t lowest_free(const std::vector<Span>& spans, std::int64_t bytes, int
   for (const Span& s : spans) {
     if (s.first <= last && first <= s.last) live.push_back(&s);
   }
-  std::sort(live.begin(), live.end(), [](const Span* a, const Span* b) { return a->begin < b->begin; });
+  std::sort(live.begin(), live.end(),
+            [](const Span* a, const Span* b) { return a->begin < b->begin; });
   std::int64_t addr = 0;
   for (const Span* s : live) {
     if (addr + bytes <= s->begin) break;
@@ -57,9 +58,10 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
     int last = group_of[i];
     for (int c : net.consumers(static_cast<int>(i)))
       last = std::max(last, group_of[static_cast<std::size_t>(c)]);
-    spans.push_back({s.shared_fmaps[i],
-                     s.shared_fmaps[i] + mul_checked(mul_checked(l.out_shape.elements(), net.batch()), elem),
-                     group_of[i], last});
+    spans.push_back(
+        {s.shared_fmaps[i],
+         s.shared_fmaps[i] + mul_checked(mul_checked(l.out_shape.elements(), net.batch()), elem),
+         group_of[i], last});
   }
   // Each group's room for prefetches: DRAM bytes it could move beside its own.
   const double peak = arch.dram_peak_bytes_per_cycle();

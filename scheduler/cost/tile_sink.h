@@ -39,8 +39,8 @@ struct DramRange {
 // (Schedule::shared_weights; either may be null or empty), or -1 when it is in DRAM (always for
 // network inputs).
 inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps,
-                                   const std::vector<std::int64_t>* shared_weights,
-                                   TensorKind kind, const DramRange& r) {
+                                   const std::vector<std::int64_t>* shared_weights, TensorKind kind,
+                                   const DramRange& r) {
   const std::vector<std::int64_t>* at = kind == TensorKind::Weight ? shared_weights : shared_fmaps;
   if (at == nullptr || at->empty() || r.value.network_input) return -1;
   return (*at)[static_cast<std::size_t>(r.value.index)];

@@ -143,8 +143,8 @@ constexpr std::int64_t kPrefetchLine = 64;
 
 template <typename Emit>
 void for_each_prefetch(const Arch& arch, const Schedule& schedule, std::size_t g, Emit emit) {
-  const std::int64_t engines = std::clamp<std::int64_t>(arch.core.dma.prefetch_engines, 1,
-                                                        arch.core_count);
+  const std::int64_t engines =
+      std::clamp<std::int64_t>(arch.core.dma.prefetch_engines, 1, arch.core_count);
   for (const Schedule::Prefetch& f : schedule.prefetches) {
     if (f.group != static_cast<int>(g)) continue;
     const std::int64_t piece = ceil_div(ceil_div(f.bytes, engines), kPrefetchLine) * kPrefetchLine;
@@ -158,20 +158,20 @@ void for_each_prefetch(const Arch& arch, const Schedule& schedule, std::size_t g
 
 void emit_prefetches(const Arch& arch, const Schedule& schedule, const AddressMap& map,
                      std::size_t g, std::vector<std::vector<Command>>& out) {
-  for_each_prefetch(arch, schedule, g,
-                    [&](std::int64_t k, const Schedule::Prefetch& f, std::int64_t offset,
-                        std::int64_t bytes) {
-                      const auto l = static_cast<std::size_t>(f.layer);
-                      Command c;
-                      c.op = CommandOp::Prefetch;
-                      c.kind = TensorKind::Weight;
-                      c.buffer = BufferRole::Weight;
-                      c.layer = f.layer;
-                      c.bytes = bytes;
-                      c.addr = map.weight_base[l] + offset;
-                      c.to = schedule.shared_weights[l] + offset;
-                      out[static_cast<std::size_t>(k)].push_back(std::move(c));
-                    });
+  for_each_prefetch(
+      arch, schedule, g,
+      [&](std::int64_t k, const Schedule::Prefetch& f, std::int64_t offset, std::int64_t bytes) {
+        const auto l = static_cast<std::size_t>(f.layer);
+        Command c;
+        c.op = CommandOp::Prefetch;
+        c.kind = TensorKind::Weight;
+        c.buffer = BufferRole::Weight;
+        c.layer = f.layer;
+        c.bytes = bytes;
+        c.addr = map.weight_base[l] + offset;
+        c.to = schedule.shared_weights[l] + offset;
+        out[static_cast<std::size_t>(k)].push_back(std::move(c));
+      });
 }
 
 // Walks every core of `group` (a fused group's tiles resolved) into sink_for(core).

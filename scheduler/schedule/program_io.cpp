@@ -266,11 +266,11 @@ void check_prefetched(const Program& p, std::vector<std::vector<YamlMap>>& cmds,
         if (r.group < g && r.begin <= covered && r.end > covered) covered = r.end;
       }
       if (covered < c.addr + extent) {
-        cmds[ci][i].fail("memory",
-                         "a weight load from the shared buffer reads bytes " +
-                             std::to_string(covered) + ".." + std::to_string(c.addr + extent) +
-                             " there that no prefetch of layer '" + net.layer(c.layer).name +
-                             "' in an earlier group wrote");
+        cmds[ci][i].fail("memory", "a weight load from the shared buffer reads bytes " +
+                                       std::to_string(covered) + ".." +
+                                       std::to_string(c.addr + extent) +
+                                       " there that no prefetch of layer '" +
+                                       net.layer(c.layer).name + "' in an earlier group wrote");
       }
     }
   }
@@ -285,8 +285,8 @@ void set_prefetches(Program& p, const Network& net) {
     if (ranges[l].empty()) continue;
     at[l] = ranges[l].front().begin;
     for (const Prefetched& r : ranges[l]) {
-      p.schedule.prefetches.push_back({static_cast<int>(l), static_cast<int>(r.group),
-                                       r.begin - at[l], r.end - r.begin});
+      p.schedule.prefetches.push_back(
+          {static_cast<int>(l), static_cast<int>(r.group), r.begin - at[l], r.end - r.begin});
     }
   }
   if (!p.schedule.prefetches.empty()) p.schedule.shared_weights = std::move(at);
@@ -621,8 +621,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       YamlMap& m = cmds[i];
       Command c;
-      const std::string op =
-          m.get_choice("op", {"load", "compute", "store", "sync", "prefetch"});
+      const std::string op = m.get_choice("op", {"load", "compute", "store", "sync", "prefetch"});
       c.op = op == "load"       ? CommandOp::Load
              : op == "compute"  ? CommandOp::Compute
              : op == "store"    ? CommandOp::Store
@@ -641,8 +640,8 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         if (c.op == CommandOp::Prefetch && static_cast<std::size_t>(own) <= syncs) {
           m.fail("layer", "a prefetch copies weights for a later group: layer '" +
                               net.layer(c.layer).name + "' is in group " + std::to_string(own) +
-                              ", and the prefetch in group " + std::to_string(syncs) +
-                              " (after " + std::to_string(syncs) + " syncs of this core)");
+                              ", and the prefetch in group " + std::to_string(syncs) + " (after " +
+                              std::to_string(syncs) + " syncs of this core)");
         }
         if (c.op != CommandOp::Prefetch && static_cast<std::size_t>(own) != syncs) {
           m.fail("layer", "layer '" + net.layer(c.layer).name + "' is in group " +
@@ -655,13 +654,14 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
       if (c.op == CommandOp::Prefetch) {
         c.kind = TensorKind::Weight;
         c.buffer = BufferRole::Weight;
-        if (!arch.shared_buffer) m.fail("op", "a prefetch needs a shared_buffer, and the arch has none");
+        if (!arch.shared_buffer)
+          m.fail("op", "a prefetch needs a shared_buffer, and the arch has none");
         const std::int64_t core_index = static_cast<std::int64_t>(core_cmds.size()) - 1;
         if (core_index < arch.core_count - arch.core.dma.prefetch_engines) {
           m.fail("op", "core " + std::to_string(core_index) +
                            " has no prefetch engine (cores.dma.prefetch_engines: " +
-                           std::to_string(arch.core.dma.prefetch_engines) +
-                           ", the last cores of " + std::to_string(arch.core_count) + ")");
+                           std::to_string(arch.core.dma.prefetch_engines) + ", the last cores of " +
+                           std::to_string(arch.core_count) + ")");
         }
         if (!net.layer(c.layer).has_weights())
           m.fail("layer", "layer '" + net.layer(c.layer).name + "' has no weights to prefetch");

@@ -135,9 +135,9 @@ void Core::transfer(const Command& c, std::size_t group) {
   const bool write = c.op == CommandOp::Store;
   const bool shared = c.memory == MemoryLevel::Shared;
   const double now = now_cycles();
-  const double end = issue(write ? 1 : 0, write,
-                           static_cast<sc_dt::uint64>(c.addr) + (shared ? kSharedBufferBase : 0),
-                           c, group);
+  const double end =
+      issue(write ? 1 : 0, write,
+            static_cast<sc_dt::uint64>(c.addr) + (shared ? kSharedBufferBase : 0), c, group);
   // The buffer port streams alongside the interconnect; the transfer ends with the slower one.
   const double port_done = buffer(c.buffer).port.serve(now, static_cast<double>(c.bytes));
   const double done = std::max(end, port_done);

@@ -65,7 +65,8 @@ TEST_CASE("prefetched weights cross the DRAM once, and every group moves the cos
     CHECK(bytes > 0);
     CHECK(prefetched(*off->program) == 0);
     for (std::size_t k = 0; k + 2 < on->program->cores.size(); ++k)
-      for (const fusim::Command& c : on->program->cores[k]) CHECK(c.op != fusim::CommandOp::Prefetch);
+      for (const fusim::Command& c : on->program->cores[k])
+        CHECK(c.op != fusim::CommandOp::Prefetch);
     // Off chip: the same weight bytes; on chip, the prefetched ones written once and read by
     // their own groups (once per core that loads them, or more when a layer reloads them).
     CHECK(on->result.sim.traffic.weight_read == off->result.sim.traffic.weight_read);
@@ -82,8 +83,8 @@ TEST_CASE("prefetched weights cross the DRAM once, and every group moves the cos
 
 TEST_CASE("the planner copies a layer's weights during earlier groups with DRAM time to spare",
           "[prefetch]") {
-  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {},
-                                  "optimal");
+  const auto r =
+      fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "optimal");
   const fusim::Schedule& s = r->program->schedule;
   std::vector<int> group_of(r->net->layers().size(), -1);
   for (std::size_t g = 0; g < s.groups.size(); ++g)
@@ -131,9 +132,8 @@ TEST_CASE("a program's prefetches are checked", "[prefetch]") {
     edit(p);
     const std::string path =
         fusim::test::write_temp("prefetch_prog.yaml", fusim::program_to_yaml(p, *r->net));
-    return std::make_pair(path, fusim::test::error_of([&] {
-                            fusim::load_program(path, *r->net, arch);
-                          }));
+    return std::make_pair(path,
+                          fusim::test::error_of([&] { fusim::load_program(path, *r->net, arch); }));
   };
   // A prefetch of conv2's weights in group 0, on the last core, then conv2's weight loads from
   // the shared buffer.

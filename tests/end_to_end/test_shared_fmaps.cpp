@@ -72,8 +72,8 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
       m.first = std::min(m.first, f.group);
       copied += f.bytes;
     }
-    CHECK(m.first < m.last);                 // copied by an earlier group
-    CHECK(copied == m.end - m.begin);        // all of them, once
+    CHECK(m.first < m.last);           // copied by an earlier group
+    CHECK(copied == m.end - m.begin);  // all of them, once
     maps.push_back(m);
   }
   // Two tensors live in the same group lie apart.
