@@ -172,6 +172,10 @@ GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> 
 
 GroupCoster::~GroupCoster() = default;
 
+std::int64_t GroupCoster::max_tiles() const {
+  return fused_ ? fused_->max_tiles() : 0;
+}
+
 std::int64_t GroupCoster::weight_bytes() const {
   std::int64_t w = 0;
   for (int li : layers_) w += mul_checked(net_.layer(li).params(), arch_.element_bytes());

@@ -90,6 +90,8 @@ class GroupCoster {
               const std::vector<std::int64_t>* shared_weights = nullptr);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
+  // A fused group's most row tiles (its output's rows): at most one band per core.
+  std::int64_t max_tiles() const;
   std::int64_t weight_bytes() const;
   // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`.
   GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0) const;

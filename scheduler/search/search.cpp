@@ -51,7 +51,16 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const GroupCoster coster(net_, arch_, layers, &shared_fmaps_);
   const bool weights = coster.weight_bytes() > 0;
   std::int64_t min_tiles = 0;
-  for (std::int64_t cores : core_options_) {
+  // A fused group whose output has fewer rows than the arch has cores can also run one row
+  // band per core on as many cores as it has rows (7 for a 7 x 7 map, where the powers of two
+  // stop at 4).
+  std::vector<std::int64_t> options = core_options_;
+  if (coster.fused() && core_options_.size() > 1 && coster.max_tiles() < arch_.core_count &&
+      std::find(options.begin(), options.end(), coster.max_tiles()) == options.end()) {
+    options.insert(std::upper_bound(options.begin(), options.end(), coster.max_tiles()),
+                   coster.max_tiles());
+  }
+  for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
     // resident once per core), with at least as many tiles: never fewer bytes than on one core,
     // so when bytes come first a group with weights only needs one core evaluated.
