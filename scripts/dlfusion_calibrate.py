@@ -11,15 +11,19 @@ The grid: per layer, its operation count (PE-array MACs, or vector-unit operatio
 depthwise, pooling and element-wise layers) in buckets of factor 4 and its channels in buckets of
 factor 2 (the `*_edges` lists: bucket i holds [edge i, edge i+1), the last one is open; values
 below the first edge fall in bucket 0). For every cell, at twice the bucket's lower edge of
-operations and the bucket's channel count C, one synthesised layer of each kind and a chain of
-CHAIN such layers (cell_networks: `layer` a 3x3 conv C->C, `pointwise` a 1x1 conv C->C,
-`depthwise` a 3x3 depthwise conv, `pool` a 3x3 max pool, `eltwise` an add, `fc` ops/C inputs to C
-outputs, which has no chain):
+operations and the bucket's channel count C, one synthesised layer of each kind (cell_networks:
+`layer` a 3x3 conv C->C, `pointwise` a 1x1 conv C->C, `depthwise` a 3x3 depthwise conv, `pool` a
+3x3 max pool, `eltwise` an add, `fc` ops/C inputs to C outputs) and its fused cell (none for fc):
+for `pointwise` and `eltwise` a chain of CHAIN such layers; for the kinds with a 3x3 window
+(`layer`, `depthwise`, `pool`, stride 1) the layer followed by a 1x1 conv C->C/RATIO, as it leads
+a bottleneck's group, measured against that 1x1 conv alone on the same input:
   - each single layer runs with `--fusion none --cores N` for every N of `core_counts`;
-  - each chain with `--fusion optimal --cores N --max-group-layers CHAIN --shared-fmaps off`
-    (the default cycles objective), kept at N only when report.json's groups are one group of
-    the whole chain on N cores, else null at N. With its maps through DRAM, as the tuner's
-    charge for a group's boundary maps assumes (docs/dlfusion.md says why).
+  - each fused cell with `--fusion optimal --cores N --max-group-layers CHAIN --shared-fmaps
+    off` (the default cycles objective), kept at N only when report.json's groups are one group
+    of all its layers on N cores, else null at N; a window layer's cell holds the group's cycles
+    less the 1x1 conv's alone (its marginal cycles, at least 1), null unless both ran as one
+    group on N. With the maps through DRAM, as the tuner's charge for a group's boundary maps
+    assumes (docs/dlfusion.md says why).
 A cell whose layer cannot be built (fewer operations than one pixel of the channels, an input
 over MAX_SIDE pixels a side or MAX_ELEMENTS elements, an fc of over MAX_FC_WEIGHTS weights) or
 whose every run failed is left out; the tuner interpolates between the measured cells. Needs
@@ -45,6 +49,7 @@ MAX_SIDE = 512
 MAX_ELEMENTS = 1 << 22  # per input tensor (VGG's largest map is 64x224x224 = 3.2 M)
 MAX_FC_WEIGHTS = 1 << 27  # per fc layer (VGG's fc6 has 102.8 M; larger ones take minutes each)
 CHAIN = 3  # layers of a fused chain
+RATIO = 4  # the 1x1 conv after a 3x3 layer's fused cell narrows C to C/RATIO channels
 SINGLES = ["layer", "pointwise", "depthwise", "pool", "eltwise", "fc"]  # single-layer kinds
 FUSED = ["fused_layer", "fused_pointwise", "fused_depthwise", "fused_pool", "fused_eltwise"]
 DOC_NETS = ["mobilenetv2", "resnet50", "vgg16", "alexnet", "googlenet", "mobilenetv1",
@@ -86,11 +91,21 @@ def cell_networks(macs, c):
         chain = [make(k, "l%d" % (k - 1) if k else "x") for k in range(CHAIN)]
         nets["fused_" + kind] = (network("cal_fused_" + kind, shape, chain), ops)
 
+    def leading(kind, side, ops, layer):
+        """The fused kind of a layer with a 3x3 window: `layer` (named l0) followed by a 1x1
+        conv C -> C/RATIO in one group, as it leads a bottleneck's group, and the 1x1 conv
+        alone, the base its marginal cycles are measured against (same input and output)."""
+        nets[kind] = (network("cal_" + kind, [c, side, side], [layer]), ops)
+        pw = ("  - {name: l1, type: conv, out_channels: %d, kernel: 1, bias: false, "
+              "activation: relu}" % max(1, c // RATIO))
+        shape = [c, side, side]
+        nets["fused_" + kind] = (network("cal_fused_" + kind, shape, [layer, pw]), ops,
+                                 network("cal_base_" + kind, shape, [pw.replace("l1", "l0")]))
+
     # 3x3 conv C->C, padding 1: 9C^2 MACs per pixel.
     side = side_for(macs, 9 * c * c)
     if side is not None:
-        both("layer", [c, side, side], 9 * c * c * side * side,
-             lambda k, i: conv("l%d" % k, c, 3))
+        leading("layer", side, 9 * c * c * side * side, conv("l0", c, 3))
     # 1x1 conv C->C: C^2 MACs per pixel.
     side = side_for(macs, c * c)
     if side is not None:
@@ -99,17 +114,15 @@ def cell_networks(macs, c):
     # 3x3 depthwise, stride 1: 9C operations per pixel.
     side = side_for(macs, 9 * c)
     if side is not None:
-        both("depthwise", [c, side, side], 9 * c * side * side,
-             lambda k, i: conv("l%d" % k, c, 3, groups=c))
+        leading("depthwise", side, 9 * c * side * side, conv("l0", c, 3, groups=c))
     # 3x3 max pool, stride 2, padding 1: 9C operations per output pixel, the input twice as
-    # wide; fused, stride 1 (a chain of equal pools).
+    # wide; fused, stride 1 (the map keeps its size).
     if side is not None and 2 * side <= MAX_SIDE:
+        leading("pool", side, 9 * c * side * side,
+                "  - {name: l0, type: pool, mode: max, kernel: 3, stride: 1, padding: 1}")
         nets["pool"] = (network("cal_pool", [c, 2 * side, 2 * side], [
             "  - {name: l0, type: pool, mode: max, kernel: 3, stride: 2, padding: 1}"]),
             9 * c * side * side)
-        nets["fused_pool"] = (network("cal_fused_pool", [c, side, side], [
-            "  - {name: l%d, type: pool, mode: max, kernel: 3, stride: 1, padding: 1}" % k
-            for k in range(CHAIN)]), 9 * c * side * side)
     # Element-wise add of two inputs: C operations per pixel; fused, each adds y to the last.
     side = side_for(macs, c)
     if side is not None:
@@ -125,7 +138,7 @@ def cell_networks(macs, c):
     if inputs >= 1 and inputs * c <= MAX_FC_WEIGHTS:
         nets["fc"] = (network("cal_fc", [inputs, 1, 1], [
             "  - {name: l0, type: fc, out_features: %d, bias: false}" % c]), inputs * c)
-    return {kind: v for kind, v in nets.items() if v[0] is not None}
+    return {kind: v for kind, v in nets.items() if all(x is not None for x in v)}
 
 
 def run_fusim(fusim, arch, net_text, args, quiet=True, timeout=None):
@@ -153,24 +166,36 @@ def run_fusim(fusim, arch, net_text, args, quiet=True, timeout=None):
         return rep
 
 
-def measure(fusim, arch, cores, kind, text):
+def fused_cycles(fusim, arch, n, text):
+    """The cycles of the chain `text` when the search (`--fusion optimal --cores N
+    --max-group-layers CHAIN --shared-fmaps off`, the default cycles objective) ran it as one
+    group of all its layers on n cores, else None (fusim has no "fuse these" switch)."""
+    rep = run_fusim(fusim, arch, text, ["--fusion", "optimal", "--cores", str(n),
+                                        "--max-group-layers", str(CHAIN),
+                                        "--shared-fmaps", "off"])
+    layers = text.count("- {name:")
+    g = rep["groups"] if rep is not None else []
+    if len(g) == 1 and len(g[0]["layers"]) == layers and g[0]["cores"] == n:
+        return rep["cycles"]
+    return None
+
+
+def measure(fusim, arch, cores, kind, text, base=None):
     """Cycles per core count: a single layer's with `--fusion none --cores N`; a chain's fused
-    with `--fusion optimal --cores N --max-group-layers CHAIN --shared-fmaps off` (the default
-    cycles objective), kept at N only when the search made one group of the whole chain on N
-    cores (fusim has no "fuse these" switch)."""
+    (fused_cycles); with a `base` chain, the chain's less the base's, both fused (at least 1)."""
     out = {}
     for n in cores:
         if kind in SINGLES:
             rep = run_fusim(fusim, arch, text, ["--fusion", "none", "--cores", str(n)])
             if rep is not None:
                 out[n] = rep["cycles"]
-        else:
-            rep = run_fusim(fusim, arch, text, ["--fusion", "optimal", "--cores", str(n),
-                                                "--max-group-layers", str(CHAIN),
-                                                "--shared-fmaps", "off"])
-            g = rep["groups"] if rep is not None else []
-            if len(g) == 1 and len(g[0]["layers"]) == CHAIN and g[0]["cores"] == n:
-                out[n] = rep["cycles"]
+            continue
+        cy = fused_cycles(fusim, arch, n, text)
+        if cy is not None and base is not None:
+            b = fused_cycles(fusim, arch, n, base)
+            cy = None if b is None else max(1, cy - b)
+        if cy is not None:
+            out[n] = cy
     return out
 
 
@@ -182,12 +207,12 @@ def calibrate(fusim, arch, jobs, macs_buckets=None):
     work = []
     for mi, m in enumerate(MACS_EDGES[:macs_buckets]):
         for ci, c in enumerate(CHANNEL_EDGES):
-            for kind, (text, ops) in cell_networks(2 * m, c).items():
-                work.append((mi, ci, kind, text, ops))
+            for kind, (text, ops, *base) in cell_networks(2 * m, c).items():
+                work.append((mi, ci, kind, text, ops, base[0] if base else None))
     cells = {}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(measure, fusim, arch, cores, kind, text): (mi, ci, kind, ops)
-                   for mi, ci, kind, text, ops in work}
+        futures = {pool.submit(measure, fusim, arch, cores, kind, text, base): (mi, ci, kind, ops)
+                   for mi, ci, kind, text, ops, base in work}
         for fut in concurrent.futures.as_completed(futures):
             mi, ci, kind, ops = futures[fut]
             cycles = fut.result()
@@ -204,7 +229,7 @@ def calibrate(fusim, arch, jobs, macs_buckets=None):
 
 def write_table(path, command, name, cores, cells):
     table = {"arch": name, "core_counts": cores, "macs_edges": MACS_EDGES,
-             "channels_edges": CHANNEL_EDGES, "chain_layers": CHAIN}
+             "channels_edges": CHANNEL_EDGES, "chain_layers": CHAIN, "bottleneck_ratio": RATIO}
     for kind in SINGLES + FUSED:
         table[kind] = cells.get(kind, [])
     header = ("# DLFusion calibration of arch '%s' (docs/dlfusion.md): synthesised layers and\n"

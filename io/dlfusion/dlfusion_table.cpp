@@ -114,7 +114,7 @@ namespace {
 // Cycles of the cells of channel bucket c on core count index k at `ops`; negative when none
 // of them was measured there.
 double bucket_cycles(const std::vector<DlfusionCell>& cells, int c, std::size_t k, double ops,
-                     double floor) {
+                     double floor, bool scale_below) {
   const DlfusionCell *below = nullptr, *above = nullptr;
   for (const DlfusionCell& cell : cells) {
     if (cell.channels_bucket != c || cell.cycles[k] == 0) continue;
@@ -128,6 +128,10 @@ double bucket_cycles(const std::vector<DlfusionCell>& cells, int c, std::size_t 
     const double y1 = static_cast<double>(above->cycles[k]);
     return x1 > x0 ? y0 + (y1 - y0) * (ops - x0) / (x1 - x0) : y0;
   }
+  if (above && scale_below) {
+    const double y = static_cast<double>(above->cycles[k]);
+    return floor + std::max(0.0, y - floor) * ops / static_cast<double>(above->ops);
+  }
   if (above) return static_cast<double>(above->cycles[k]);
   if (below) {
     const double y = static_cast<double>(below->cycles[k]);
@@ -139,7 +143,7 @@ double bucket_cycles(const std::vector<DlfusionCell>& cells, int c, std::size_t 
 }  // namespace
 
 double DlfusionTable::cycles_at(const std::vector<DlfusionCell>& cells, std::int64_t cores,
-                                double ops, double channels, double floor) const {
+                                double ops, double channels, double floor, bool scale_below) const {
   const auto it = std::find(core_counts.begin(), core_counts.end(), cores);
   if (it == core_counts.end() || channels_edges.empty()) return -1;
   const auto k = static_cast<std::size_t>(it - core_counts.begin());
@@ -152,8 +156,9 @@ double DlfusionTable::cycles_at(const std::vector<DlfusionCell>& cells, std::int
         std::log2(static_cast<double>(channels_edges[b + 1]) /
                   static_cast<double>(channels_edges[b]));
   }
-  const double lo = bucket_cycles(cells, b, k, ops, floor);
-  const double hi = b + 1 < n && t > 0 ? bucket_cycles(cells, b + 1, k, ops, floor) : -1;
+  const double lo = bucket_cycles(cells, b, k, ops, floor, scale_below);
+  const double hi =
+      b + 1 < n && t > 0 ? bucket_cycles(cells, b + 1, k, ops, floor, scale_below) : -1;
   if (lo >= 0 && hi >= 0) return (1 - t) * lo + t * hi;
   if (lo >= 0) return lo;
   if (hi >= 0) return hi;
@@ -161,7 +166,7 @@ double DlfusionTable::cycles_at(const std::vector<DlfusionCell>& cells, std::int
   for (int d = 1; d < n; ++d) {
     for (int c : {b - d, b + 1 + d}) {
       if (c < 0 || c >= n) continue;
-      const double y = bucket_cycles(cells, c, k, ops, floor);
+      const double y = bucket_cycles(cells, c, k, ops, floor, scale_below);
       if (y >= 0) return y;
     }
   }
@@ -193,6 +198,7 @@ DlfusionTable load_dlfusion_table(const std::string& path, const std::string& ar
   t.channels_edges = int_list(root, "channels_edges", 1, 1LL << 40, false);
   check_ascending(root, "channels_edges", t.channels_edges);
   t.chain_layers = root.get_int("chain_layers", 1, 1 << 20);
+  t.bottleneck_ratio = root.get_int("bottleneck_ratio", 1, 1 << 20);
   for (int k = 0; k < kDlfusionKinds; ++k) {
     const std::string key = dlfusion_kind_key(static_cast<DlfusionKind>(k));
     t.single[static_cast<std::size_t>(k)] = cells(root, key, t);

@@ -34,10 +34,19 @@ struct DlfusionTable {
   std::string arch;                                      // the arch's name it was measured on
   std::vector<std::int64_t> core_counts;                 // ascending
   std::vector<std::int64_t> macs_edges, channels_edges;  // ascending
-  std::int64_t chain_layers = 0;                         // layers of each fused chain
-  // Per kind: the single layers, and the fused chains of chain_layers such layers (none for
-  // fc: its list is empty).
+  std::int64_t chain_layers = 0;                         // layers of each fused chain of one kind
+  std::int64_t bottleneck_ratio = 0;  // C over the channels of the 1x1 conv after a 3x3 layer
+  // Per kind: the single layers, and the fused ones (none for fc: its list is empty). For
+  // pointwise and eltwise, a fused cell is a chain of chain_layers such layers, its cycles the
+  // whole chain's. For the kinds with a window over several rows (layer, depthwise, pool), one
+  // such layer (C channels) fused with a 1x1 conv C -> C/bottleneck_ratio after it, as it leads
+  // a bottleneck's group, its cycles the group's less those of the 1x1 conv alone on the same
+  // input: the layer's marginal cycles leading a fused group.
   std::array<std::vector<DlfusionCell>, kDlfusionKinds> single, fused;
+  // Whether the fused cells of kind k hold a layer's marginal cycles (above), not a chain's.
+  static bool fused_marginal(DlfusionKind k) {
+    return k == DlfusionKind::Layer || k == DlfusionKind::Depthwise || k == DlfusionKind::Pool;
+  }
 
   int macs_bucket(std::int64_t macs) const;
   int channels_bucket(std::int64_t channels) const;
@@ -47,11 +56,11 @@ struct DlfusionTable {
   // The cycles of `cells` on core count `cores` (one of core_counts) at `ops` operations and
   // `channels` channels: linear in the operation count between the two measured cells of a
   // channel bucket around it (beyond the largest, scaled from it above `floor` cycles; below
-  // the smallest, the smallest's), then linear in log2 of the channels between the two buckets
-  // around it (or the nearest bucket measured on that count). Negative when nothing was
-  // measured on that count.
+  // the smallest, the smallest's, or with `scale_below` scaled down to it above `floor`), then
+  // linear in log2 of the channels between the two buckets around it (or the nearest bucket
+  // measured on that count). Negative when nothing was measured on that count.
   double cycles_at(const std::vector<DlfusionCell>& cells, std::int64_t cores, double ops,
-                   double channels, double floor) const;
+                   double channels, double floor, bool scale_below = false) const;
 };
 
 // Where the calibration of an arch lives: dlfusion/<arch name>.yaml in the arch file's folder

@@ -62,11 +62,13 @@ class Tuner {
   }
 
   // Over the layers in topological order, the split into runs of consecutive layers (each
-  // connected, within --max-group-layers, fitting on some core count) and the core count per
-  // run with the fewest calibrated cycles in all: a run's cycles on n cores are one launch plus
-  // each member's share of its kind's fused chain on n cores (a single layer: its kind's
-  // calibrated cycles on n). Runs are tried cheapest first and asked to fit only while they
-  // could still beat the best split found.
+  // connected, within --max-group-layers, fitting on some core count, a fused run's weights
+  // within a core's weight buffer) and the core count per run with the fewest calibrated
+  // cycles in all: a run's cycles on n cores are one launch plus each member's share of a
+  // fused group on n cores (times its halo factor) plus the DRAM time of the tensors it reads
+  // from outside and leaves for later (a single layer: its kind's calibrated cycles on n). Runs
+  // are tried cheapest first and asked to fit only while they could still beat the best split
+  // found.
   std::vector<Group> run() {
     const int n = static_cast<int>(net_.layers().size());
     const double inf = std::numeric_limits<double>::infinity();
@@ -77,8 +79,19 @@ class Tuner {
     const std::size_t a = allowed_.size();
     for (int j = 0; j < n; ++j) {
       std::vector<double> sum(a, 0.0);
+      double weight_bytes = 0;
+      int windows = 0;  // layers in (i, j] with a window over several rows
       for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
-        for (std::size_t k = 0; k < a; ++k) sum[k] += member_[static_cast<std::size_t>(i)][k];
+        const Layer& layer = net_.layer(i);
+        // A fused group keeps its weights in each core's weight buffer: a longer run would
+        // reload them per tile, which no calibrated cell measured.
+        weight_bytes += static_cast<double>(layer.params() * arch_.element_bytes());
+        if (i < j && weight_bytes > static_cast<double>(arch_.core.weight_buffer.capacity_bytes))
+          break;
+        for (std::size_t k = 0; k < a; ++k) {
+          sum[k] += member_[static_cast<std::size_t>(i)][k] * halo_factor(i, windows, allowed_[k]);
+        }
+        if (has_window(layer)) ++windows;
         if (best[static_cast<std::size_t>(i)] == inf) continue;
         std::vector<int> layers(static_cast<std::size_t>(j - i + 1));
         for (int x = i; x <= j; ++x) layers[static_cast<std::size_t>(x - i)] = x;
@@ -125,6 +138,23 @@ class Tuner {
   std::int64_t evaluated() const { return evaluated_; }
 
  private:
+  // Whether a layer reads a window of several rows of its input (a 3x3 conv, a pool), so that
+  // in a fused group the layers before it compute halo rows beyond their band.
+  static bool has_window(const Layer& l) {
+    return (l.type == LayerType::Conv || l.type == LayerType::Pool) && l.kernel_h > 1;
+  }
+
+  // The factor on layer i's share in a fused group on n cores when `windows` layers after it
+  // in the group have a window: each adds a row above and below the band of output rows each
+  // core computes (its rows over n), which layer i computes too. The calibrated shares hold no
+  // such rows (a window layer's is measured leading its group, a 1x1 conv's and an element-wise
+  // layer's in chains of their own kind).
+  double halo_factor(int i, int windows, std::int64_t n) const {
+    if (windows == 0) return 1;
+    const double rows = static_cast<double>(std::max<std::int64_t>(1, net_.layer(i).out_shape.h));
+    return 1 + 2.0 * windows / std::max(1.0, rows / static_cast<double>(n));
+  }
+
   // A layer's kind in the calibration.
   DlfusionKind kind(int i) const {
     const Layer& l = net_.layer(i);
@@ -174,11 +204,12 @@ class Tuner {
 
   // Moving a tensor of `elements` elements of `channels` channels to or from DRAM on n cores:
   // a third of the calibrated element-wise add of that many elements (two such inputs read,
-  // one output written), less its launch.
+  // one output written), less its launch; below the smallest add measured, scaled down with
+  // the elements.
   double io_cycles(double elements, double channels, std::int64_t n) const {
     const double cy =
         table_.cycles_at(table_.single[static_cast<std::size_t>(DlfusionKind::Eltwise)], n,
-                         elements, channels, launch_);
+                         elements, channels, launch_, true);
     return cy < 0 ? 0.0 : std::max(0.0, cy - launch_) / 3;
   }
 
@@ -210,31 +241,26 @@ class Tuner {
   }
 
   // The elements of the input (and of the output) of one layer of the calibrated chain of
-  // layer i's kind, at layer i's operation count and channels.
+  // layer i's kind (1x1 convs and element-wise layers), at layer i's operation count and
+  // channels.
   double chain_elements(int i) const {
-    const double c = std::max(1.0, channels(i));
-    switch (kind(i)) {
-      case DlfusionKind::Layer:
-        return ops(i) / (9 * c);
-      case DlfusionKind::Pointwise:
-        return ops(i) / c;
-      case DlfusionKind::Depthwise:
-      case DlfusionKind::Pool:
-        return ops(i) / 9;
-      default:
-        return ops(i);
-    }
+    return kind(i) == DlfusionKind::Pointwise ? ops(i) / std::max(1.0, channels(i)) : ops(i);
   }
 
-  // Layer i's share of a fused group on n cores: its kind's fused chain on n cores, less the
-  // launch, over the chain's layers; for fc, which has no chain, the layer alone less the
-  // launch. Infinite (layer i joins no group on n) when, in both channel buckets around the
-  // layer's channels, the chain's cell nearest to the layer's operation count did not run fused
-  // on n: the calibration says a chain of such layers does not fuse there (it did not fit, or
-  // the cost model's search split it).
+  // Layer i's share of a fused group on n cores, from its kind's fused cells on n cores: for a
+  // layer with a 3x3 window, its marginal cycles leading a group before a 1x1 conv, as
+  // measured; for a 1x1 conv or an element-wise layer, its kind's chain less the launch and
+  // less the chain's own input and output (which a group pays at its boundary), over the
+  // chain's layers; for fc, which has no fused cells, the layer alone less the launch. Below the
+  // smallest measured cell, scaled down with the operation count (a 12,544-element add is not a
+  // 131,072-element one). Infinite (layer i joins no group on n) when, in both channel buckets
+  // around the layer's channels, the cell nearest to the layer's operation count did not run
+  // fused on n: the calibration says such a layer does not fuse there (it did not fit, or the
+  // cost model's search split it).
   double member_cycles(int i, std::int64_t n, double alone) const {
-    const auto k = static_cast<std::size_t>(kind(i));
-    if (kind(i) == DlfusionKind::Fc) return std::max(0.0, alone - launch_);
+    const DlfusionKind kd = kind(i);
+    const auto k = static_cast<std::size_t>(kd);
+    if (kd == DlfusionKind::Fc) return std::max(0.0, alone - launch_);
     const double inf = std::numeric_limits<double>::infinity();
     const auto at = std::find(table_.core_counts.begin(), table_.core_counts.end(), n);
     if (at == table_.core_counts.end()) return inf;
@@ -247,11 +273,30 @@ class Tuner {
       fused = fused || (cell && cell->cycles[ki] > 0);
     }
     if (!fused) return inf;
-    const double cy = table_.cycles_at(table_.fused[k], n, ops(i), channels(i), launch_);
-    if (cy < 0) return inf;
-    // Less the chain's own input and output, which a group pays at its boundary.
-    const double io = 2 * io_cycles(chain_elements(i), channels(i), n);
-    return std::max(0.0, cy - launch_ - io) / static_cast<double>(table_.chain_layers);
+    double share = 0;
+    if (DlfusionTable::fused_marginal(kd)) {
+      const double cy = table_.cycles_at(table_.fused[k], n, ops(i), channels(i), 0, true);
+      if (cy < 0) return inf;
+      share = cy;
+    } else {
+      const double cy = table_.cycles_at(table_.fused[k], n, ops(i), channels(i), launch_, true);
+      if (cy < 0) return inf;
+      const double io = 2 * io_cycles(chain_elements(i), channels(i), n);
+      share = std::max(0.0, cy - launch_ - io) / static_cast<double>(table_.chain_layers);
+    }
+    // One of the two channel buckets around the layer's channels did not run fused on n: the
+    // share moves toward the layer's cycles alone (no gain from fusing) as the channels near
+    // that bucket.
+    if (b + 1 < static_cast<int>(table_.channels_edges.size())) {
+      const double e0 = static_cast<double>(table_.channels_edges[static_cast<std::size_t>(b)]);
+      const double e1 = static_cast<double>(table_.channels_edges[static_cast<std::size_t>(b) + 1]);
+      const double t = std::clamp(std::log2(channels(i) / e0) / std::log2(e1 / e0), 0.0, 1.0);
+      const DlfusionCell* lo = DlfusionTable::find(table_.fused[k], m, b);
+      const DlfusionCell* hi = DlfusionTable::find(table_.fused[k], m, b + 1);
+      const double w = lo && lo->cycles[ki] == 0 ? 1 - t : hi && hi->cycles[ki] == 0 ? t : 0;
+      share = (1 - w) * share + w * std::max(share, alone - launch_);
+    }
+    return share;
   }
 
   const Network& net_;

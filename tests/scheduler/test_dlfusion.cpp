@@ -38,6 +38,11 @@ TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped wo
         CHECK(g.cores >= 1);
         CHECK(g.cores <= arch.core_count);
         CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+        if (g.layers.size() > 1) {  // a fused group's weights stay in each core's buffer
+          std::int64_t weights = 0;
+          for (int l : g.layers) weights += net.layer(l).params() * arch.element_bytes();
+          CHECK(weights <= arch.core.weight_buffer.capacity_bytes);
+        }
         seen.insert(seen.end(), g.layers.begin(), g.layers.end());
       }
       std::vector<int> all(net.layers().size());
@@ -124,35 +129,38 @@ TEST_CASE("the shipped dlfusion calibrations parse", "[search][dlfusion]") {
 TEST_CASE("a malformed dlfusion calibration names the file, line and key", "[search][dlfusion]") {
   const std::string path = fusim::test::write_temp(
       "bad_dlfusion.yaml",
-      "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 4]\nchannels_edges: [16]\nchain_layers: 3\n"
+      "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 4]\nchannels_edges: [16]\nchain_layers: "
+      "3\nbottleneck_ratio: 4\n"
       "layer:\n  - {macs_bucket: 0, channels_bucket: 0, ops: 9, best_cores: 3, cycles: [5, 4]}\n"
       "pointwise: []\ndepthwise: []\npool: []\neltwise: []\nfc: []\nfused_layer: []\n"
       "fused_pointwise: []\nfused_depthwise: []\nfused_pool: []\nfused_eltwise: []\n");
   const auto e = fusim::test::error_of([&] { fusim::load_dlfusion_table(path, "a.yaml"); });
   REQUIRE(e);
   CHECK(e->file() == path);
-  CHECK(e->line() == 7);
+  CHECK(e->line() == 8);
   CHECK(e->key() == "layer[0].best_cores");
 }
 
 namespace {
 
 // A calibration for configs/mlu.yaml (cores 1 and 32) with one cell per kind: the single
-// layers' cycles on 1 and 32 cores, dense and 1x1 convs apart, and every fused chain's.
+// layers' cycles on 1 and 32 cores, dense and 1x1 convs apart, at 1,000,000 operations, and
+// every fused cell's at 50,000 (about tiny_chain's convs: a fused share is scaled down below
+// the smallest cell).
 std::string tiny_table(const std::string& layer, const std::string& pointwise,
                        const std::string& fused) {
   std::string t =
       "arch: mlu100\ncore_counts: [1, 32]\nmacs_edges: [1]\nchannels_edges: [1]\n"
-      "chain_layers: 3\n";
-  auto cell = [](const std::string& cycles) {
-    return "  - {macs_bucket: 0, channels_bucket: 0, ops: 1000000, best_cores: 1, cycles: " +
-           cycles + "}\n";
+      "chain_layers: 3\nbottleneck_ratio: 4\n";
+  auto cell = [](const std::string& cycles, const char* ops = "1000000") {
+    return std::string("  - {macs_bucket: 0, channels_bucket: 0, ops: ") + ops +
+           ", best_cores: 1, cycles: " + cycles + "}\n";
   };
   t += "layer:\n" + cell(layer) + "pointwise:\n" + cell(pointwise);
   for (const char* k : {"depthwise", "pool", "eltwise", "fc"})
     t += std::string(k) + ":\n" + cell("[10000, 10000]");
   for (const char* k : {"layer", "pointwise", "depthwise", "pool", "eltwise"})
-    t += std::string("fused_") + k + ":\n" + cell(fused);
+    t += std::string("fused_") + k + ":\n" + cell(fused, "50000");
   return t;
 }
 
@@ -171,7 +179,7 @@ TEST_CASE("dlfusion interpolates its calibration in operations and channels",
   const std::string path = fusim::test::write_temp(
       "dlfusion_interp.yaml",
       "arch: x\ncore_counts: [1, 2]\nmacs_edges: [1, 1000]\nchannels_edges: [16, 64]\n"
-      "chain_layers: 3\nlayer:\n"
+      "chain_layers: 3\nbottleneck_ratio: 4\nlayer:\n"
       "  - {macs_bucket: 0, channels_bucket: 0, ops: 100, best_cores: 1, cycles: [1000, null]}\n"
       "  - {macs_bucket: 1, channels_bucket: 0, ops: 300, best_cores: 1, cycles: [3000, 9]}\n"
       "  - {macs_bucket: 0, channels_bucket: 1, ops: 100, best_cores: 1, cycles: [5000, 7]}\n"
@@ -208,8 +216,8 @@ TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the den
 TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only there",
           "[search][dlfusion]") {
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
-  // Alone, each layer 10,000 cycles; fused, each member 1,000 (a 3-layer chain of 5,000 with its
-  // 2,000-cycle launch), or 20,000.
+  // Alone, each layer 10,000 cycles; fused, each 3x3 conv 5,000 (its marginal cycles between
+  // two 1x1 convs) and the fc 8,000 (alone, less the 2,000-cycle launch); or each conv 62,000.
   const fusim::Schedule cheap =
       dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]"));
   CHECK(cheap.groups.size() == 1);
