@@ -17,12 +17,9 @@ namespace {
 using fusim::LayerType;
 using fusim::Shape;
 using fusim::test::error_of;
+using fusim::test::load_text;
 using fusim::test::src;
 using fusim::test::write_temp;
-
-fusim::Network load(const std::string& name, const std::string& text) {
-  return fusim::load_network(write_temp(name, text));
-}
 
 std::unique_ptr<fusim::Run> run(const std::string& name, const std::string& text,
                                 const std::string& fusion = "none",
@@ -50,7 +47,7 @@ layers:
 }  // namespace
 
 TEST_CASE("reductions over channels: shapes, vector operations and arithmetic", "[transformer]") {
-  const fusim::Network net = load("reductions.yaml", R"(name: r
+  const fusim::Network net = load_text("reductions.yaml", R"(name: r
 inputs: [{name: x, shape: [1536, 128, 1]}, {name: h, shape: [768, 128, 1]}]
 layers:
   - {name: sm, type: softmax, inputs: [x], groups: 12, scale: 0.125}
@@ -93,7 +90,7 @@ layers:
 }
 
 TEST_CASE("gemm with heads: shapes, MACs, no parameters", "[transformer]") {
-  const fusim::Network net = load("attention.yaml", kAttention);
+  const fusim::Network net = load_text("attention.yaml", kAttention);
   const fusim::Layer& scores = net.layer(net.find_layer("scores"));
   CHECK(scores.out_shape == Shape{4 * 16, 16, 1});
   CHECK(scores.macs_per_item() == 4 * 16 * 16 * 8);
@@ -103,7 +100,7 @@ TEST_CASE("gemm with heads: shapes, MACs, no parameters", "[transformer]") {
   CHECK(ctx.macs_per_item() == 4 * 16 * 8 * 16);
   CHECK(net.layer(net.find_layer("mean")).out_shape == Shape{1, 16, 1});
   // The written network loads back with the same layers.
-  const fusim::Network back = load("attention_back.yaml", fusim::network_to_yaml(net));
+  const fusim::Network back = load_text("attention_back.yaml", fusim::network_to_yaml(net));
   for (std::size_t i = 0; i < net.layers().size(); ++i) {
     const fusim::Layer& a = net.layer(static_cast<int>(i));
     const fusim::Layer& b = back.layer(static_cast<int>(i));
@@ -117,7 +114,7 @@ TEST_CASE("gemm with heads: shapes, MACs, no parameters", "[transformer]") {
 }
 
 TEST_CASE("gemm with heads: each chunk reads its heads' columns of A and of B", "[transformer]") {
-  const fusim::Network net = load("attention.yaml", kAttention);
+  const fusim::Network net = load_text("attention.yaml", kAttention);
   const fusim::LayerGeometry s(net.layer(net.find_layer("scores")), 1);
   CHECK(s.channels() == 64);
   CHECK(s.channels_per_group() == 16);
@@ -239,7 +236,7 @@ layers:
   - {name: sm, type: softmax, groups: 2}
   - {name: tokens, type: pool, mode: avg, global: true}
 )";
-  const fusim::Network net = load("fuse.yaml", text);
+  const fusim::Network net = load_text("fuse.yaml", text);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   // Add, layer norm, softmax: row tile t of each needs row tile t of the one before only.
   const fusim::FusedGroup g(net, arch, {0, 1, 2});
@@ -259,63 +256,41 @@ layers:
   const std::vector<std::int64_t> pb = b.progress(1);
   CHECK(pb[1] == 32);
   CHECK(b.max_tiles() == 1);
-  for (const std::string& a : fusim::test::yaml_files("configs")) {
-    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-      INFO(a << " " << fusion);
-      const auto r = fusim::test::run(a, write_temp("fuse_run.yaml", text), {}, fusion);
-      fusim::test::check_group_bytes(r->result);
-    }
-  }
+  fusim::test::on_every_config_and_search(
+      text, [](const fusim::Run& r) { fusim::test::check_group_bytes(r.result); });
 }
 
 TEST_CASE("an attention block: bytes exact on every config and search", "[transformer]") {
-  for (const std::string& a : fusim::test::yaml_files("configs")) {
-    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-      INFO(a << " " << fusion);
-      const auto r = fusim::test::run(a, write_temp("attn_run.yaml", kAttention), {}, fusion);
-      fusim::test::check_group_bytes(r->result);
-      fusim::test::check_replays(*r);
-      std::int64_t macs = 0;
-      for (const auto& l : r->result.sim.layers) macs += l.macs;
-      CHECK(macs == r->net->total_macs());
-    }
-  }
+  fusim::test::on_every_config_and_search(kAttention, [](const fusim::Run& r) {
+    fusim::test::check_group_bytes(r.result);
+    fusim::test::check_replays(r);
+    std::int64_t macs = 0;
+    for (const auto& l : r.result.sim.layers) macs += l.macs;
+    CHECK(macs == r.net->total_macs());
+  });
 }
 
 TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
-  struct Case {
-    const char* layer;
-    const char* key;
-    const char* mention;
-  };
-  const std::vector<Case> cases = {
-      {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, heads: 4}", "layers[0].heads",
-       "two activations"},
-      {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, transpose_b: true}",
-       "layers[0].transpose_b", "two activations"},
-      {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 8, k: 8, heads: 4}", "layers.a",
-       "need [32, 8, 1] ([heads * n, k, 1])"},
-      {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 8, transpose_b: true}",
-       "layers.a", "operand A from 'q' is [32, 16, 1], but 8 heads"},
-      {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 0}", "layers[0].heads",
-       ""},
-      {"{name: a, type: softmax, inputs: [q], groups: 5}", "layers.a",
-       "groups (5) must divide the input channels"},
-      {"{name: a, type: softmax, inputs: [q], scale: x}", "layers[0].scale", "expected a number"},
-      {"{name: a, type: softmax, inputs: [q, q]}", "layers.a", "takes 1 input(s), got 2"},
-      {"{name: a, type: layernorm, inputs: [q], groups: 2}", "layers[0].groups", "unknown key"},
-      {"{name: a, type: reduce, inputs: [q]}", "layers[0].mode", "missing required key"},
-      {"{name: a, type: reduce, inputs: [q], mode: max}", "layers[0].mode", "mean"},
-  };
-  for (const Case& c : cases) {
-    INFO(c.layer);
-    const std::string text = std::string(
-                                 "name: t\n"
-                                 "inputs: [{name: q, shape: [32, 16, 1]}]\n"
-                                 "layers:\n  - ") +
-                             c.layer + "\n";
-    const std::string path = write_temp("transformer_error.yaml", text);
-    fusim::test::check_error(error_of([&] { fusim::load_network(path); }), path, 4, c.key,
-                             c.mention);
-  }
+  fusim::test::check_layer_errors(
+      "[{name: q, shape: [32, 16, 1]}]",
+      {
+          {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, heads: 4}", "layers[0].heads",
+           "two activations"},
+          {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, transpose_b: true}",
+           "layers[0].transpose_b", "two activations"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 8, k: 8, heads: 4}", "layers.a",
+           "need [32, 8, 1] ([heads * n, k, 1])"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 8, transpose_b: true}",
+           "layers.a", "operand A from 'q' is [32, 16, 1], but 8 heads"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 0}", "layers[0].heads",
+           ""},
+          {"{name: a, type: softmax, inputs: [q], groups: 5}", "layers.a",
+           "groups (5) must divide the input channels"},
+          {"{name: a, type: softmax, inputs: [q], scale: x}", "layers[0].scale",
+           "expected a number"},
+          {"{name: a, type: softmax, inputs: [q, q]}", "layers.a", "takes 1 input(s), got 2"},
+          {"{name: a, type: layernorm, inputs: [q], groups: 2}", "layers[0].groups", "unknown key"},
+          {"{name: a, type: reduce, inputs: [q]}", "layers[0].mode", "missing required key"},
+          {"{name: a, type: reduce, inputs: [q], mode: max}", "layers[0].mode", "mean"},
+      });
 }
