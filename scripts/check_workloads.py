@@ -183,6 +183,29 @@ PUBLISHED += [
                 "without them the count is exact. Channel split (slice views), concat and "
                 "channel shuffle have no MACs.",
     },
+    {
+        "workload": "bert_base.yaml",
+        "macs": 12 * (12 * 128 * 768 ** 2 + 2 * 128 ** 2 * 768),
+        "params": 12 * (12 * 768 ** 2 + 13 * 768),
+        "source": "BERT-base (Devlin et al. 2019: L=12, H=768, A=12, FFN 4H) at sequence s=128: "
+                  "per layer MACs 12 s H^2 + 2 s^2 H (Q, K, V, output projections 4 s H^2, FFN "
+                  "8 s H^2, Q K^T and P V 2 s^2 H) = 931,135,488, params 12 H^2 + 13 H "
+                  "(projections 4 (H^2 + H), FFN 8 H^2 + 5 H, two layer norms 4 H) = 7,087,872; "
+                  "times 12",
+        "note": "Encoder only: Hugging Face bert-base-uncased's 109,482,240 parameters less the "
+                "embeddings ((30,522 + 512 + 2) x 768 + 2 x 768 = 23,837,184) and the pooler "
+                "(590,592) are exactly these 85,054,464. MACs are the usual 11.2 G (22.3 GFLOPs) "
+                "for 128 tokens; softmax, layer norm, GELU and the residual adds are vector-unit "
+                "work, not MACs.",
+    },
+    {
+        "workload": "bert_base_layer.yaml",
+        "macs": 12 * 128 * 768 ** 2 + 2 * 128 ** 2 * 768,
+        "params": 12 * 768 ** 2 + 13 * 768,
+        "source": "one BERT-base encoder layer at sequence 128: the per-layer figures of "
+                  "bert_base.yaml (12 s H^2 + 2 s^2 H MACs, 12 H^2 + 13 H params)",
+        "note": "A twelfth of bert_base.yaml's figures, exactly.",
+    },
 ]
 
 # Synthetic networks: exact expected totals (batch 1), derived by hand in the
@@ -202,7 +225,7 @@ TYPE_KEYS = {
     "conv": {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias",
              "ceil_mode"},
     "fc": {"out_features", "bias"},
-    "gemm": {"m", "n", "k", "bias"},
+    "gemm": {"m", "n", "k", "bias", "heads", "transpose_b"},
     "pool": {"mode", "global", "kernel", "stride", "padding", "ceil_mode"},
     "add": set(),
     "sub": set(),
@@ -214,6 +237,9 @@ TYPE_KEYS = {
     "concat": set(),
     "slice": {"channels"},
     "shuffle": {"groups"},
+    "softmax": {"groups", "scale"},
+    "layernorm": {"bias"},
+    "reduce": {"mode"},
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -228,6 +254,10 @@ class WorkloadError(Exception):
 
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _prod(shape):
+    return shape[0] * shape[1] * shape[2]
 
 
 def _pos_int(v, what):
@@ -401,6 +431,25 @@ def analyse(path):
             macs = batch * nin * nout
             params = nin * nout + (nout if bias else 0)
             desc = "%d -> %d" % (nin, nout)
+        elif t == "gemm" and (L.get("heads", 1) != 1 or L.get("transpose_b", False)):
+            # Attention: `heads` GEMMs of two activations; A [heads*k, m, 1], B [heads*n, k, 1]
+            # or, with transpose_b, [heads*k, n, 1]; out [heads*n, m, 1]; no parameters.
+            m = _pos_int(L.get("m"), name + ".m")
+            n = _pos_int(L.get("n"), name + ".n")
+            k = _pos_int(L.get("k"), name + ".k")
+            h = _pos_int(L.get("heads", 1), name + ".heads")
+            tb = _bool(L.get("transpose_b", False), name + ".transpose_b")
+            if len(srcs) != 2 or "bias" in L:
+                raise WorkloadError("%s: heads / transpose_b need two inputs and no bias" % name)
+            want_b = (h * k, n, 1) if tb else (h * n, k, 1)
+            if h > 1 and (in_shapes[0] != (h * k, m, 1) or in_shapes[1] != want_b):
+                raise WorkloadError("%s: operands %s, expected %s and %s"
+                                    % (name, in_shapes, (h * k, m, 1), want_b))
+            if h == 1 and (_prod(in_shapes[0]) != m * k or _prod(in_shapes[1]) != k * n):
+                raise WorkloadError("%s: operands %s do not hold m*k and k*n" % (name, in_shapes))
+            out = (h * n, m, 1)
+            macs = batch * h * m * n * k
+            desc = "%d heads m%d n%d k%d%s" % (h, m, n, k, " B^T" if tb else "")
         elif t == "gemm":
             m = _pos_int(L.get("m"), name + ".m")
             n = _pos_int(L.get("n"), name + ".n")
@@ -459,6 +508,23 @@ def analyse(path):
                 raise WorkloadError("%s: shuffle needs one input whose channels groups divides"
                                     % name)
             out = in_shapes[0]
+        elif t in ("softmax", "layernorm", "reduce"):
+            if len(srcs) != 1:
+                raise WorkloadError("%s: %s takes exactly one input" % (name, t))
+            C, H, W = in_shapes[0]
+            out = in_shapes[0]
+            if t == "softmax":
+                g = _pos_int(L.get("groups", 1), name + ".groups")
+                if C % g:
+                    raise WorkloadError("%s: groups %d does not divide C=%d" % (name, g, C))
+                desc = "%d runs of %d channels" % (g, C // g)
+            elif t == "layernorm":
+                params = C * (2 if _bool(L.get("bias", False), name + ".bias") else 1)
+            else:
+                if L.get("mode") not in ("mean", "sum"):
+                    raise WorkloadError("%s: reduce mode must be mean|sum" % name)
+                out = (1, H, W)
+                desc = L["mode"]
         shapes[name] = out
         prev = name
         total_macs += macs

@@ -10,7 +10,8 @@ lists), so the output is byte-for-byte deterministic.
 Network format (see the fusim docs): a network has `name`, optional `batch`,
 `inputs` (name + [C, H, W] shape) and `layers`.  Layer types: conv, fc, gemm,
 pool, add, sub, mul, div, max, min (element-wise, broadcasting), activation,
-concat, slice (a view of channels), shuffle (a channel shuffle).  A layer whose `inputs` key is omitted reads the previous
+concat, slice (a view of channels), shuffle (a channel shuffle), softmax, layernorm and
+reduce (reductions over channels).  A layer whose `inputs` key is omitted reads the previous
 layer (the first layer reads the first network input); this script omits
 `inputs` exactly in that case so the default path is exercised, and writes it
 explicitly everywhere else.
@@ -31,9 +32,9 @@ import sys
 # Key order used when writing a layer (unknown keys are a bug here).
 _KEY_ORDER = [
     "name", "type", "inputs",
-    "out_channels", "out_features", "m", "n", "k",
+    "out_channels", "out_features", "m", "n", "k", "heads", "transpose_b",
     "mode", "global", "channels",
-    "kernel", "stride", "padding", "dilation", "groups", "ceil_mode",
+    "kernel", "stride", "padding", "dilation", "groups", "ceil_mode", "scale",
     "bias", "activation", "clip_min", "clip_max", "negative_slope",
 ]
 
@@ -55,6 +56,8 @@ def _scalar(v):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, float):
+        return repr(v)
     if isinstance(v, str):
         return v
     if isinstance(v, (list, tuple)):
@@ -697,6 +700,66 @@ def resnet18():
 
 
 # ---------------------------------------------------------------------------
+# BERT-base encoder
+# ---------------------------------------------------------------------------
+BERT_BASE = {"hidden": 768, "heads": 12, "ffn": 3072, "seq": 128}
+
+
+def _bert_layer(net, p, x, hidden, heads, ffn, seq):
+    """One post-LN encoder layer of BERT on x ([hidden, seq, 1]: a token's features are its
+    channels): Q, K, V projections; per head QK^T (K read transposed, as attention stores it)
+    and a softmax over the keys scaled by 1/sqrt(d); probabilities times V; the output
+    projection, residual add and layer norm; the GELU feed-forward block, residual add and
+    layer norm. The head reshapes and transposes are views: head h of Q, K, V and of the
+    context is channels [h d, (h + 1) d) of each token's row."""
+    d = hidden // heads
+    q = net.add_layer(p + "query", "gemm", [x], m=seq, n=hidden, k=hidden, bias=True)
+    k = net.add_layer(p + "key", "gemm", [x], m=seq, n=hidden, k=hidden, bias=True)
+    v = net.add_layer(p + "value", "gemm", [x], m=seq, n=hidden, k=hidden, bias=True)
+    net.add_layer(p + "scores", "gemm", [q, k], m=seq, n=seq, k=d, heads=heads,
+                  transpose_b=True)
+    probs = net.add_layer(p + "softmax", "softmax", groups=heads, scale=1 / d ** 0.5)
+    net.add_layer(p + "context", "gemm", [probs, v], m=seq, n=d, k=seq, heads=heads)
+    net.add_layer(p + "attn_out", "gemm", m=seq, n=hidden, k=hidden, bias=True)
+    net.add(p + "attn_add", [p + "attn_out", x])
+    h = net.add_layer(p + "attn_norm", "layernorm", bias=True)
+    net.add_layer(p + "ffn_in", "gemm", m=seq, n=ffn, k=hidden, bias=True, activation="gelu")
+    net.add_layer(p + "ffn_out", "gemm", m=seq, n=hidden, k=ffn, bias=True)
+    net.add(p + "ffn_add", [p + "ffn_out", h])
+    return net.add_layer(p + "ffn_norm", "layernorm", bias=True)
+
+
+def _bert(name, title, layers):
+    c = BERT_BASE
+    net = Net(name, _header(
+        title,
+        "Devlin et al., 'BERT: Pre-training of Deep Bidirectional Transformers for Language "
+        "Understanding', NAACL 2019 (BERT-base: L=12, H=768, A=12, FFN 4H = 3072); layer "
+        "details as in Hugging Face transformers' BertLayer (post-LN, GELU, biases everywhere).",
+        "Encoder only, sequence 128, %d layer(s); the input is the embeddings' output "
+        "[768, 128, 1] (the embedding lookups, their layer norm and the pooler are not "
+        "modelled). Attention: Q K^T and softmax(.) V per head (gemm heads: 12), no mask." % layers,
+        "per layer: Q, K, V and output projections 4 (H^2 + H), FFN 2 H 4H + 4H + H, two layer "
+        "norms 2 (2H) = 12 H^2 + 13 H = 7,087,872.",
+        "none: MACs 12 s H^2 + 2 s^2 H = 931,135,488 per layer at s = 128 (projections 4 s H^2, "
+        "FFN 8 s H^2, attention 2 s^2 H); params 7,087,872 per layer, the encoder part of "
+        "BERT-base's 110 M (embeddings 23.8 M and the pooler 0.6 M are the rest).",
+    ), [("embeddings", [c["hidden"], c["seq"], 1])])
+    x = "embeddings"
+    for i in range(layers):
+        x = _bert_layer(net, "l%d_" % i, x, c["hidden"], c["heads"], c["ffn"], c["seq"])
+    return net
+
+
+def bert_base_layer():
+    return _bert("bert_base_layer", "BERT-base encoder, one layer (sequence 128)", 1)
+
+
+def bert_base():
+    return _bert("bert_base", "BERT-base encoder, 12 layers (sequence 128)", 12)
+
+
+# ---------------------------------------------------------------------------
 # ShuffleNetV2 1.0x
 # ---------------------------------------------------------------------------
 def shufflenetv2():
@@ -838,6 +901,8 @@ NETWORKS = [
     ("shufflenetv2.yaml", shufflenetv2),
     ("mobilenetv2_cifar.yaml", mobilenetv2_cifar),
     ("fusionet.yaml", fusionet),
+    ("bert_base_layer.yaml", bert_base_layer),
+    ("bert_base.yaml", bert_base),
     ("tiny_chain.yaml", tiny_chain),
     ("tiny_dag.yaml", tiny_dag),
 ]

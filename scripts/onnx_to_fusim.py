@@ -36,6 +36,18 @@ Supported operators (default ONNX domain):
   Clip(x + 3, 0, 6) / 6        -> activation hardsigmoid (/ 6 or * 1/6)
   x * Clip(x + 3, 0, 6) / 6    -> activation hardswish (the / 6 before or after the x *)
   ReduceMean over H and W      -> pool avg global (keepdims 0 or 1)
+  ReduceMean, ReduceSum over
+  the last axis of [N, S, D]   -> reduce mean / sum (keepdims 1)
+  Softmax over the last axis   -> softmax (groups = the heads of a [N, heads, S, S'] tensor; a
+                                  Div or Mul by a constant just before it is its `scale`)
+  LayerNormalization (axis -1),
+  and its decomposed form      -> layernorm (bias: true when it has one); the decomposed form:
+                                  ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, then
+                                  optionally Mul scale and Add bias
+  Reshape [N, S, D] ->
+  [N, S, heads, d], Transpose  -> views of the heads (no layer) read by MatMul (gemm with
+                                  heads, transpose_b for K^T) and Softmax; the context's
+                                  Transpose and Reshape back to [N, S, D] are views too
   BatchNormalization           -> folded into the preceding conv (bias: true)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
   Reshape [N,C,H,W] ->
@@ -102,21 +114,30 @@ class TensorInfo:
     layer       the fusim layer dict (None for a network input)
     """
 
-    def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer):
+    def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer, heads=None,
+                 scale=1.0):
         self.fusim_name = fusim_name
         self.fusim_shape = tuple(fusim_shape)
         self.onnx_shape = tuple(onnx_shape)
         self.exclusive = exclusive
         self.layer = layer
+        # A view of attention heads over the fusim tensor [heads * d, S, 1]: (order, heads, d)
+        # with order "shd" ([N, S, heads, d]), "hsd" ([N, heads, S, d]) or "hds" ([N, heads, d,
+        # S]); "hds" with heads 1 is a transposed sequence [N, D, S]. None: not a view.
+        self.heads = heads
+        # A constant factor a Softmax reading this tensor applies (Div / Mul by a constant).
+        self.scale = scale
 
 
 def chw_of(onnx_shape):
-    """fusim (C, H, W) for an ONNX activation shape (batch first)."""
+    """fusim (C, H, W) for an ONNX activation shape (batch first). A rank-3 tensor is a
+    sequence [batch, tokens, features]: fusim holds it as [features, tokens, 1] (a token's
+    features are its channels), as a gemm's [M, N] result is [N, M, 1]."""
     per = list(onnx_shape[1:])
     if len(per) == 3:
         return tuple(per)
     if len(per) == 2:
-        return (per[0], per[1], 1)
+        return (per[1], per[0], 1)
     if len(per) == 1:
         return (per[0], 1, 1)
     raise Unsupported("tensor of rank %d (fusim tensors are [batch, C, H, W] at most)"
@@ -163,6 +184,9 @@ class Importer:
         # nodes read x).
         self.pattern_of = {}
         self.in_pattern = set()
+        # Patterns that become a layer of their own (the decomposed layer norm): id(last node)
+        # -> function(index) that adds it.
+        self.pattern_layer = {}
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -203,6 +227,8 @@ class Importer:
         if len(batches) != 1:
             raise BadInput("graph inputs disagree on the batch size: %s" % sorted(batches))
         self.batch = batches.pop()
+        self.opset = max([o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")]
+                         or [1])
         try:
             inferred = shape_inference.infer_shapes(self.model)
         except Exception as e:  # noqa: BLE001 - report any inference failure as bad input
@@ -304,12 +330,13 @@ class Importer:
         self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
         return layer
 
-    def alias(self, src, dst):
-        """dst is src (a pass-through or a fold): same fusim producer."""
+    def alias(self, src, dst, heads=None, scale=1.0):
+        """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`: see
+        TensorInfo."""
         info = self.tensors[src]
         exclusive = info.exclusive and self.consumers.get(src, 0) == 1
         self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
-                                       exclusive, info.layer)
+                                       exclusive, info.layer, heads, scale)
 
     def apply_activation(self, node, index, t, out, act, params=None, readers=1):
         """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
@@ -344,6 +371,9 @@ class Importer:
             try:
                 if node.domain not in ("", "ai.onnx"):
                     raise Unsupported("operator domain '%s' is not supported" % node.domain)
+                if id(node) in self.pattern_layer:
+                    self.pattern_layer[id(node)](index)
+                    continue
                 if id(node) in self.pattern_of:  # the last node of a matched pattern
                     act, x, readers = self.pattern_of[id(node)]
                     self.apply_activation(node, index, x, node.output[0], act, readers=readers)
@@ -546,6 +576,8 @@ class Importer:
         x = node.input[0]
         if self.match_gelu(node, x):
             return
+        if self.softmax_scale(node, divide=True):
+            return
         self.binary(node, index, "div")
 
     def match_gelu(self, div, x):
@@ -637,7 +669,22 @@ class Importer:
         raise Unsupported("Erf outside the GELU pattern x * 0.5 * (1 + erf(x / sqrt(2)))")
 
     def op_Mul(self, node, index):
+        if self.softmax_scale(node, divide=False):
+            return
         self.binary(node, index, "mul")
+
+    def softmax_scale(self, node, divide):
+        """x / c or x * c (c a one-element constant) read only by a Softmax: the softmax's
+        scale (attention's 1 / sqrt(d)); the tensor passes through."""
+        x = [t for t in node.input if t not in self.consts]
+        if len(x) != 1 or len(node.input) != 2 or (divide and node.input[0] != x[0]):
+            return False
+        c = self.const_operand(node, x[0])
+        if c is None or c == 0 or self.only_reader(node.output[0], "Softmax") is None:
+            return False
+        info = self.act(x[0])
+        self.alias(x[0], node.output[0], info.heads, info.scale * (1 / c if divide else c))
+        return True
 
     def op_Sub(self, node, index):
         self.binary(node, index, "sub")
@@ -665,10 +712,154 @@ class Importer:
         shape = self.shape(node.input[0])
         rank = len(shape)
         axes = sorted(int(v) + rank if int(v) < 0 else int(v) for v in (axes or []))
+        if rank == 3 and axes == [2]:
+            if self.match_layernorm(node):
+                return
+            self.reduce_features(node, index, "mean")
+            return
         if rank != 4 or axes != [2, 3]:
             raise Unsupported("ReduceMean over axes %s of a rank-%d tensor; fusim reduces H and W "
-                              "of [batch, C, H, W] (a global average pool)" % (axes, rank))
+                              "of [batch, C, H, W] (a global average pool) or the features of "
+                              "[batch, S, D]" % (axes, rank))
         self.global_pool(node, index, "avg")
+
+    def reduce_axes(self, node):
+        """The axes of a Reduce* node (attribute, or input at opset 13 for ReduceSum and 18 for
+        the others), non-negative, sorted; None for all axes."""
+        axes = attrs_of(node).get("axes")
+        if len(node.input) > 1 and node.input[1]:
+            axes = [int(v) for v in np.asarray(self.const(node.input[1], "axes")).reshape(-1)]
+        if axes is None:
+            return None
+        rank = len(self.shape(node.input[0]))
+        return sorted(int(v) + rank if int(v) < 0 else int(v) for v in axes)
+
+    def op_ReduceSum(self, node, index):
+        if len(self.shape(node.input[0])) != 3 or self.reduce_axes(node) != [2]:
+            raise Unsupported("ReduceSum over axes %s; fusim sums the features (the last axis) "
+                              "of [batch, S, D]" % self.reduce_axes(node))
+        self.reduce_features(node, index, "sum")
+
+    def reduce_features(self, node, index, mode):
+        """The mean or sum of the features of each token of a sequence [N, S, D]."""
+        if int(attrs_of(node).get("keepdims", 1)) != 1:
+            raise Unsupported("%s with keepdims 0; fusim keeps the reduced axis (keepdims 1)"
+                              % node.op_type)
+        x = self.spatial(node.input[0], rank4=False)
+        layer = {"type": "reduce", "inputs": [x.fusim_name], "mode": mode}
+        self.add_layer(node, index, layer, (1,) + tuple(x.fusim_shape[1:]), node.output[0])
+
+    def match_layernorm(self, mean):
+        """The layer norm torch.onnx writes below opset 17: mean = ReduceMean(x), d = Sub(x,
+        mean), ReduceMean(Pow(d, 2)), Add eps, Sqrt, Div(d, .), then optionally Mul by a
+        per-feature scale and Add a per-feature bias. `mean` is the first ReduceMean; False
+        when the nodes are not that pattern."""
+        x = mean.input[0]
+
+        def last_axis_mean(n):
+            return n is not None and n.op_type == "ReduceMean" and self.reduce_axes(n) == [2] \
+                and int(attrs_of(n).get("keepdims", 1)) == 1
+        sub = self.only_reader(mean.output[0], "Sub")
+        if not sub or list(sub.input) != [x, mean.output[0]]:
+            return False
+        d = sub.output[0]
+        readers = self.readers.get(d, [])
+        pow_ = [n for n in readers if n.op_type == "Pow"]
+        div = [n for n in readers if n.op_type == "Div"]
+        if len(readers) != 2 or self.consumers.get(d, 0) != 2 or len(pow_) != 1 or len(div) != 1:
+            return False
+        pow_, div = pow_[0], div[0]
+        if pow_.input[0] != d or self.scalar(pow_.input[1]) != 2.0:
+            return False
+        var = self.only_reader(pow_.output[0], "ReduceMean")
+        if not last_axis_mean(var):
+            return False
+        eps = self.only_reader(var.output[0], "Add")
+        if not eps or self.const_operand(eps, var.output[0]) is None:
+            return False
+        sqrt = self.only_reader(eps.output[0], "Sqrt")
+        if not sqrt or list(div.input) != [d, sqrt.output[0]] or \
+                self.consumers.get(sqrt.output[0], 0) != 1:
+            return False
+        nodes, last = [mean, sub, pow_, var, eps, sqrt, div], div
+        features = self.shape(x)[-1]
+
+        def per_feature(n, t):
+            others = [i for i in n.input if i != t]
+            return len(others) == 1 and others[0] in self.consts and \
+                np.asarray(self.consts[others[0]]).size == features
+        bias = False
+        mul = self.only_reader(last.output[0], "Mul")
+        if mul and per_feature(mul, last.output[0]):
+            nodes.append(mul)
+            last = mul
+            add = self.only_reader(mul.output[0], "Add")
+            if add and per_feature(add, mul.output[0]):
+                nodes.append(add)
+                last, bias = add, True
+        self.in_pattern.update(id(n) for n in nodes[:-1])
+        self.pattern_layer[id(last)] = \
+            lambda index: self.layernorm(last, index, x, bias, last.output[0])
+        return True
+
+    def layernorm(self, node, index, x, bias, out):
+        """A layer norm over the features of sequence x, written to tensor out."""
+        if len(self.shape(x)) != 3:
+            raise Unsupported("a layer norm of a rank-%d tensor; fusim normalises the features "
+                              "of [batch, S, D]" % len(self.shape(x)))
+        info = self.spatial(x, rank4=False)
+        layer = {"type": "layernorm", "inputs": [info.fusim_name], "bias": bias}
+        self.add_layer(node, index, layer, info.fusim_shape, out)
+
+    def op_LayerNormalization(self, node, index):
+        rank = len(self.shape(node.input[0]))
+        axis = int(attrs_of(node).get("axis", -1))
+        if axis < 0:
+            axis += rank
+        if axis != rank - 1:
+            raise Unsupported("LayerNormalization over axis %d; fusim normalises the last axis"
+                              % axis)
+        if len([o for o in node.output if o]) > 1:
+            raise Unsupported("LayerNormalization with mean or inverse deviation outputs")
+        features = self.shape(node.input[0])[-1]
+        for i in (1, 2):
+            if len(node.input) > i and node.input[i] and \
+                    np.asarray(self.const(node.input[i], "LayerNormalization scale or bias")).size \
+                    != features:
+                raise Unsupported("a LayerNormalization scale or bias that is not per feature")
+        bias = len(node.input) > 2 and node.input[2] != ""
+        self.layernorm(node, index, node.input[0], bias, node.output[0])
+
+    def op_Softmax(self, node, index):
+        t = node.input[0]
+        rank = len(self.shape(t))
+        axis = int(attrs_of(node).get("axis", -1 if self.opset >= 13 else 1))
+        if axis < 0:
+            axis += rank
+        info = self.act(t)
+        heads = 1
+        if info.heads is not None:
+            order, heads, _ = info.heads
+            if order == "hds" or axis != rank - 1:
+                raise Unsupported("Softmax over the tokens of a transposed view; fusim "
+                                  "normalises the features of each token")
+        else:
+            # fusim normalises channels: the features of [N, K] and [N, S, D], the channels of
+            # [N, C, H, W] (opset 13's single axis; before it, axis 1 spans C, H and W).
+            channel_axis = 1 if rank in (2, 4) else 2
+            if axis != channel_axis or (rank == 4 and self.opset < 13):
+                raise Unsupported("Softmax over axis %d of a rank-%d tensor; fusim normalises "
+                                  "the channels (the features of a sequence)" % (axis, rank))
+            self.spatial(t, rank4=False)
+        layer = {"type": "softmax", "inputs": [info.fusim_name]}
+        if heads != 1:
+            layer["groups"] = heads
+        if info.scale != 1:
+            layer["scale"] = f32(info.scale)
+        self.add_layer(node, index, layer, info.fusim_shape, node.output[0],
+                       same_count_only=info.heads is not None)
+        if info.heads is not None:
+            self.tensors[node.output[0]].heads = info.heads
 
     def op_Clip(self, node, index):
         a = attrs_of(node)
@@ -847,7 +1038,58 @@ class Importer:
     def op_Reshape(self, node, index):
         if self.match_shuffle(node, index):
             return
+        if self.heads_reshape(node):
+            return
         self.passthrough(node, index)
+
+    def heads_reshape(self, node):
+        """[N, S, D] -> [N, S, heads, D / heads] (the heads of attention, a view) and [N, S,
+        heads, d] -> [N, S, heads d] back; False for other reshapes."""
+        t = node.input[0]
+        if t not in self.tensors or node.output[0] not in self.shapes:
+            return False
+        info, src, dst = self.tensors[t], self.shape(t), self.shape(node.output[0])
+        if info.heads is None and len(src) == 3 and len(dst) == 4 and dst[:2] == src[:2] and \
+                dst[2] * dst[3] == src[2]:
+            self.spatial(t, rank4=False)
+            self.alias(t, node.output[0], ("shd", int(dst[2]), int(dst[3])))
+            return True
+        if info.heads is not None and info.heads[0] == "shd" and len(dst) == 3 and \
+                dst[:2] == src[:2] and dst[2] == src[2] * src[3]:
+            self.alias(t, node.output[0])
+            return True
+        if info.heads is not None:
+            raise Unsupported("a reshape %s -> %s of attention heads; fusim takes [N, S, heads, "
+                              "d] back to [N, S, heads d]" % (list(src), list(dst)))
+        return False
+
+    # How Transpose moves a view of heads: (order, perm) -> new order.
+    _HEAD_TRANSPOSES = {
+        ("shd", (0, 2, 1, 3)): "hsd", ("shd", (0, 2, 3, 1)): "hds",
+        ("hsd", (0, 2, 1, 3)): "shd", ("hsd", (0, 1, 3, 2)): "hds",
+        ("hds", (0, 1, 3, 2)): "hsd", ("hds", (0, 3, 1, 2)): "shd",
+    }
+
+    def op_Transpose(self, node, index):
+        t = node.input[0]
+        info = self.act(t)
+        perm = tuple(int(p) for p in attrs_of(node).get("perm", []))
+        if info.heads is None and len(self.shape(t)) == 3 and perm == (0, 2, 1):
+            self.spatial(t, rank4=False)  # [N, S, D] -> [N, D, S]: B^T of a MatMul
+            self.alias(t, node.output[0], ("hds", 1, int(self.shape(t)[2])))
+            return
+        if info.heads is not None and info.heads[1] == 1 and len(self.shape(t)) == 3 and \
+                perm == (0, 2, 1):
+            self.alias(t, node.output[0], ("hsd" if info.heads[0] == "hds" else "hds",)
+                       + info.heads[1:])
+            return
+        order = info.heads and self._HEAD_TRANSPOSES.get((info.heads[0], perm))
+        if not order:
+            raise Unsupported("Transpose perm %s of %s; fusim transposes the heads of attention "
+                              "([N, S, heads, d] <-> [N, heads, S, d] <-> [N, heads, d, S]) and "
+                              "the last two axes of [N, S, D]"
+                              % (list(perm), list(self.shape(t))))
+        self.alias(t, node.output[0], (order,) + info.heads[1:])
 
     def match_shuffle(self, node, index):
         """Reshape [N, C, H, W] -> [N, g, C/g, H, W] -> Transpose perm [0, 2, 1, 3, 4] ->
@@ -907,6 +1149,9 @@ class Importer:
             return
         A, B = self.act(node.input[0]), self.act(node.input[1])
         sa, sb = self.shape(node.input[0]), self.shape(node.input[1])
+        if A.heads is not None or B.heads is not None:
+            self.matmul_heads(node, index, A, B, sa, sb)
+            return
         if len(sa) < 3 or len(sb) < 3 or sa[0] != self.batch or sb[0] != self.batch or \
                 any(d != 1 for d in list(sa[1:-2]) + list(sb[1:-2])):
             raise Unsupported("MatMul of activations %s x %s; fusim needs [batch, M, K] x "
@@ -920,6 +1165,35 @@ class Importer:
                                   % (what, prod(info.fusim_shape), want))
         layer = {"type": "gemm", "inputs": [A.fusim_name, B.fusim_name], "m": m, "n": n, "k": k}
         self.add_layer(node, index, layer, (n, m, 1), node.output[0], same_count_only=True)
+
+    def matmul_heads(self, node, index, A, B, sa, sb):
+        """MatMul of attention heads: A [N, heads, M, K] (a "hsd" view: each head's K features
+        of each of M tokens) times B [N, heads, K, N'] ("hsd": the values, stored [heads N', K];
+        "hds": the keys transposed, stored [heads K, N']): a gemm with heads (and transpose_b),
+        whose output [N, heads, M, N'] is a "hsd" view of it."""
+        def order(info, shape):
+            if info.heads is not None:
+                return info.heads[0], info.heads[1]
+            if len(shape) == 3:  # a sequence: one head
+                return "hsd", 1
+            raise Unsupported("MatMul operand %s is neither a sequence nor a view of attention "
+                              "heads" % list(shape))
+        (oa, ha), (ob, hb) = order(A, sa), order(B, sb)
+        if oa != "hsd" or ob == "shd" or ha != hb:
+            raise Unsupported("MatMul of %s x %s: fusim multiplies [N, heads, M, K] by [N, heads, "
+                              "K, N'] with the heads' reshape and transpose as torch writes them"
+                              % (list(sa), list(sb)))
+        m, k, n = int(sa[-2]), int(sa[-1]), int(sb[-1])
+        if int(sb[-2]) != k:
+            raise Unsupported("MatMul inner dimensions differ: %s x %s" % (list(sa), list(sb)))
+        layer = {"type": "gemm", "inputs": [A.fusim_name, B.fusim_name], "m": m, "n": n, "k": k}
+        if ha != 1:
+            layer["heads"] = ha
+        if ob == "hds":
+            layer["transpose_b"] = True
+        self.add_layer(node, index, layer, (ha * n, m, 1), node.output[0], same_count_only=True)
+        if len(sa) == 4:
+            self.tensors[node.output[0]].heads = ("hsd", ha, n)
 
     def matmul_const(self, node, index, k, n, bias):
         A = self.act(node.input[0])

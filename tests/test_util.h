@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "driver.h"
+#include "network/network_io.h"
 #include "schedule/program_io.h"
 
 namespace fusim::test {
@@ -70,6 +71,33 @@ inline void check_error(const std::optional<InputError>& e, const std::string& p
   CHECK(std::string(e->what()).find(mention) != std::string::npos);
 }
 
+// The network of YAML `text`, written to the temporary file `name`.
+inline Network load_text(const std::string& name, const std::string& text) {
+  return load_network(write_temp(name, text));
+}
+
+// A loader-error case: one layer (a YAML flow mapping), the key its error must name and what
+// its message must hold.
+struct LayerError {
+  const char* layer;
+  const char* key;
+  const char* mention;
+};
+
+// Each case's layer as the first of a network whose `inputs:` line is `inputs`, followed by
+// the layers of `after` (each "  - {...}\n"): loading it fails on line 4, naming the case's key
+// and holding its mention.
+inline void check_layer_errors(const std::string& inputs, const std::vector<LayerError>& cases,
+                               const std::string& after = "") {
+  for (const LayerError& c : cases) {
+    INFO(c.layer);
+    const std::string path =
+        write_temp("layer_error.yaml",
+                   "name: t\ninputs: " + inputs + "\nlayers:\n  - " + c.layer + "\n" + after);
+    check_error(error_of([&] { load_network(path); }), path, 4, c.key, c.mention);
+  }
+}
+
 // The .yaml files of a folder of the source tree (configs, workloads), sorted by path.
 inline std::vector<std::string> yaml_files(const std::string& dir) {
   std::vector<std::string> out;
@@ -78,6 +106,19 @@ inline std::vector<std::string> yaml_files(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Runs the network of YAML `text` on every shipped config under every search but the oracle,
+// and checks each run with `check(const Run&)` (inside an INFO naming the config and search).
+template <class F>
+void on_every_config_and_search(const std::string& text, F check) {
+  const std::string net = write_temp("every_search.yaml", text);
+  for (const std::string& arch : yaml_files("configs")) {
+    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+      INFO(arch << " " << fusion);
+      check(*run(arch, net, {}, fusion));
+    }
+  }
 }
 
 // Every group's simulated off-chip bytes equal the cost model's prediction (the contract of

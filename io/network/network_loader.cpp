@@ -118,9 +118,9 @@ Network load_network(const std::string& path) {
     Layer l;
     l.name = m.get_string("name");
     l.source_line = m.line();
-    const std::string type =
-        m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
-                              "max", "min", "activation", "slice", "shuffle"});
+    const std::string type = m.get_choice(
+        "type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div", "max", "min",
+                 "activation", "slice", "shuffle", "softmax", "layernorm", "reduce"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -166,6 +166,24 @@ Network load_network(const std::string& path) {
       l.k = m.get_int("k", 1, kMaxChannels);
       l.bias = m.get_bool("bias", false);
       if (l.bias && l.inputs.size() == 2) m.fail("bias", "a gemm of two activations has no bias");
+      l.heads = m.get_int("heads", 1, kMaxChannels, 1);
+      l.transpose_b = m.get_bool("transpose_b", false);
+      for (const char* key : {"heads", "transpose_b"}) {
+        if (m.has(key) && l.inputs.size() != 2 && (l.heads > 1 || l.transpose_b))
+          m.fail(key, "only a gemm of two activations (two inputs) takes heads or transpose_b");
+      }
+    } else if (type == "softmax") {
+      l.type = LayerType::Softmax;
+      l.groups = m.get_int("groups", 1, kMaxChannels, 1);
+      constexpr double kBound = 1e30;
+      l.scale = m.get_double("scale", -kBound, kBound, 1);
+    } else if (type == "layernorm") {
+      l.type = LayerType::LayerNorm;
+      l.bias = m.get_bool("bias", false);
+    } else if (type == "reduce") {
+      l.type = LayerType::Reduce;
+      l.reduce_mode =
+          m.get_choice("mode", {"mean", "sum"}) == "mean" ? ReduceMode::Mean : ReduceMode::Sum;
     } else if (type == "concat") {
       l.type = LayerType::Concat;
       // A concat is a view its producers write into: it computes nothing to run a function on.

@@ -66,7 +66,17 @@ std::string network_to_yaml(const Network& net) {
     if (l.type == LayerType::Shuffle) os << ", groups: " << l.groups;
     if (l.type == LayerType::Slice)
       os << ", channels: [" << l.slice_begin << ", " << l.slice_end << "]";
-    if (l.type == LayerType::Gemm) os << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
+    if (l.type == LayerType::Gemm) {
+      os << ", m: " << l.m << ", n: " << l.n << ", k: " << l.k;
+      if (l.heads != 1) os << ", heads: " << l.heads;
+      if (l.transpose_b) os << ", transpose_b: true";
+    }
+    if (l.type == LayerType::Softmax) {
+      if (l.groups != 1) os << ", groups: " << l.groups;
+      if (l.scale != 1) os << ", scale: " << number(l.scale);
+    }
+    if (l.type == LayerType::Reduce)
+      os << ", mode: " << (l.reduce_mode == ReduceMode::Mean ? "mean" : "sum");
     if (l.bias) os << ", bias: true";
     if (l.activation != Activation::None) os << ", activation: " << to_string(l.activation);
     if (l.activation == Activation::Clip)

@@ -42,6 +42,12 @@ const char* to_string(LayerType t) {
       return "slice";
     case LayerType::Shuffle:
       return "shuffle";
+    case LayerType::Softmax:
+      return "softmax";
+    case LayerType::LayerNorm:
+      return "layernorm";
+    case LayerType::Reduce:
+      return "reduce";
   }
   return "?";
 }
@@ -86,6 +92,10 @@ bool is_elementwise_binary(LayerType t) {
     default:
       return false;
   }
+}
+
+bool reduces_channels(LayerType t) {
+  return t == LayerType::Softmax || t == LayerType::LayerNorm || t == LayerType::Reduce;
 }
 
 bool is_pointwise(LayerType t) {
@@ -164,7 +174,7 @@ std::int64_t Layer::macs_per_item() const {
     case LayerType::Fc:
       return in_shapes.at(0).elements() * out_channels;
     case LayerType::Gemm:
-      return m * n * k;
+      return heads * m * n * k;
     default:
       return 0;
   }
@@ -179,12 +189,42 @@ std::int64_t Layer::params() const {
       return in_shapes.at(0).elements() * out_channels + (bias ? out_channels : 0);
     case LayerType::Gemm:
       return inputs.size() == 1 ? k * n + (bias ? n : 0) : 0;
+    case LayerType::LayerNorm:  // the per-channel scale, and bias
+      return out_shape.c * (bias ? 2 : 1);
+    default:
+      return 0;
+  }
+}
+
+std::int64_t Layer::reduction_run() const {
+  switch (type) {
+    case LayerType::Softmax:
+      return out_shape.c / groups;
+    case LayerType::LayerNorm:
+      return out_shape.c;
+    case LayerType::Reduce:
+      return in_shapes.at(0).c;
+    default:
+      return 0;
+  }
+}
+
+std::int64_t Layer::reduction_ops(std::int64_t pixels, std::int64_t channels) const {
+  switch (type) {
+    case LayerType::Softmax:
+      return pixels * (5 * channels + channels / reduction_run());
+    case LayerType::LayerNorm:
+      return pixels * (6 * channels + 3);
+    case LayerType::Reduce:
+      return pixels * (in_shapes.at(0).c + (reduce_mode == ReduceMode::Mean ? 1 : 0));
     default:
       return 0;
   }
 }
 
 std::int64_t Layer::vector_ops_per_item() const {
+  if (reduces_channels(type))
+    return reduction_ops(out_shape.h * out_shape.w, out_shape.c) + activation_ops_per_item();
   if (is_pointwise(type))
     return out_shape.elements() * pointwise_ops_per_element() + activation_ops_per_item();
   switch (type) {
@@ -216,6 +256,20 @@ Arithmetic Layer::arithmetic_per_item() const {
     const auto elems = out * static_cast<std::int64_t>(inputs.size() - 1);
     if (type == LayerType::Add || type == LayerType::Sub) a.additions += elems;
     if (type == LayerType::Mul || type == LayerType::Div) a.multiplications += elems;
+  } else if (type == LayerType::Softmax) {
+    // Subtract the max and accumulate; multiply by the reciprocal, and by the scale.
+    a.additions += 2 * out;
+    a.multiplications += out * (scale != 1 ? 2 : 1);
+  } else if (type == LayerType::LayerNorm) {
+    // Per element: accumulate, subtract the mean, accumulate the square, (add the bias);
+    // square, times 1 / sigma, times the scale. Per pixel: mean and variance times 1 / C,
+    // the variance plus epsilon.
+    const std::int64_t pixels = out_shape.h * out_shape.w;
+    a.additions += out * (bias ? 4 : 3) + pixels;
+    a.multiplications += 3 * out + 2 * pixels;
+  } else if (type == LayerType::Reduce) {
+    a.additions += in_shapes.at(0).elements();
+    if (reduce_mode == ReduceMode::Mean) a.multiplications += out;
   }
   // The activation layer's function, or the attribute's where it is not a free clamp.
   if (type == LayerType::Activation || activation_ops_per_element(activation, type) > 0) {
@@ -289,7 +343,7 @@ long double check_size_limits(const Layer& l, std::int64_t batch, const std::str
     params = in_elems * LD(l.out_channels);
     macs = params * LD(batch);
   } else if (l.type == LayerType::Gemm) {
-    macs = LD(l.m) * LD(l.n) * LD(l.k) * LD(batch);
+    macs = LD(l.heads) * LD(l.m) * LD(l.n) * LD(l.k) * LD(batch);
     params = LD(l.k) * LD(l.n);
   } else if (l.type == LayerType::Pool) {
     macs = out_elems * LD(l.kernel_h) * LD(l.kernel_w);  // vector operations
@@ -465,6 +519,25 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         break;
       case LayerType::Gemm: {
         need_inputs(1, 2);
+        if (l.heads > 1) {
+          // Each head reads its run of channels of every row: the shapes are exact.
+          const Shape a{l.heads * l.k, l.m, 1};
+          const Shape b =
+              l.transpose_b ? Shape{l.heads * l.k, l.n, 1} : Shape{l.heads * l.n, l.k, 1};
+          for (std::size_t i = 0; i < arity; ++i) {
+            const Shape& want = i == 0 ? a : b;
+            if (l.in_shapes[i] == want) continue;
+            fail(std::string("operand ") + (i == 0 ? "A" : "B") + " from '" +
+                 operand_name(l.inputs[i]) + "' is " + to_string(l.in_shapes[i]) + ", but " +
+                 std::to_string(l.heads) + " heads of m = " + std::to_string(l.m) + ", n = " +
+                 std::to_string(l.n) + ", k = " + std::to_string(l.k) + " need " + to_string(want) +
+                 (i == 0          ? " ([heads * k, m, 1])"
+                  : l.transpose_b ? " ([heads * k, n, 1] with transpose_b)"
+                                  : " ([heads * n, k, 1])"));
+          }
+          l.out_shape = {l.heads * l.n, l.m, 1};
+          break;
+        }
         if (l.in_shapes[0].elements() != l.m * l.k) {
           fail("operand A from '" + operand_name(l.inputs[0]) + "' has " +
                std::to_string(l.in_shapes[0].elements()) +
@@ -505,8 +578,21 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         break;
       }
       case LayerType::Activation:
+      case LayerType::LayerNorm:
         need_inputs(1, 1);
         l.out_shape = l.in_shapes[0];
+        break;
+      case LayerType::Softmax:
+        need_inputs(1, 1);
+        if (l.in_shapes[0].c % l.groups != 0) {
+          fail("groups (" + std::to_string(l.groups) + ") must divide the input channels of '" +
+               operand_name(l.inputs[0]) + "' (" + std::to_string(l.in_shapes[0].c) + ")");
+        }
+        l.out_shape = l.in_shapes[0];
+        break;
+      case LayerType::Reduce:
+        need_inputs(1, 1);
+        l.out_shape = {1, l.in_shapes[0].h, l.in_shapes[0].w};
         break;
       case LayerType::Concat: {
         need_inputs(1, 64);

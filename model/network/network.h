@@ -13,6 +13,10 @@ namespace fusim {
 // Activation applies the layer's `activation` function alone (the activation layer); Slice is
 // a view of channels [slice_begin, slice_end) of its input (ONNX Split and Slice on channels);
 // Shuffle permutes its input's channels in `groups` groups (ShuffleNet's channel shuffle).
+// Softmax, LayerNorm and Reduce reduce over channels (a sequence [features, tokens, 1] holds
+// a token's features as its channels): Softmax normalises each of `groups` runs of C / groups
+// channels (attention heads), LayerNorm normalises all C channels of a pixel and applies its
+// learned per-channel scale (and bias), Reduce sums or averages them into one channel.
 enum class LayerType {
   Conv,
   Fc,
@@ -27,7 +31,10 @@ enum class LayerType {
   Min,
   Activation,
   Slice,
-  Shuffle
+  Shuffle,
+  Softmax,
+  LayerNorm,
+  Reduce
 };
 enum class Activation {
   None,
@@ -43,11 +50,16 @@ enum class Activation {
   Tanh
 };
 enum class PoolMode { Max, Avg };
+enum class ReduceMode { Mean, Sum };
 
 const char* to_string(LayerType t);
 const char* to_string(Activation a);
 // True for the element-wise layers with broadcasting (add, sub, mul, div, max, min).
 bool is_elementwise_binary(LayerType t);
+// True for softmax, layernorm and reduce: each output element depends on every channel of its
+// pixel (of its run of C / groups channels, for a softmax), so a tile holds whole runs of
+// channels; rows stay independent (a reduction over channels fuses with row tiling).
+bool reduces_channels(LayerType t);
 // True for those and activation layers: each output element is computed from the same element
 // of each input (or element 0 along a dimension the input broadcasts), on the vector unit.
 bool is_pointwise(LayerType t);
@@ -113,7 +125,18 @@ struct Layer {
   // conv: out channels; fc: out features; gemm: m, n, k per batch item
   std::int64_t out_channels = 0;
   std::int64_t m = 0, n = 0, k = 0;
+  // gemm of two activations: `heads` independent GEMMs (attention heads). A is [heads * k, m,
+  // 1] (head h reads channels [h k, (h + 1) k) of every row), B is [heads * n, k, 1], or
+  // [heads * k, n, 1] with transpose_b (B^T stored, as the keys of attention are); the output
+  // is [heads * n, m, 1], head h at channels [h n, (h + 1) n).
+  std::int64_t heads = 1;
+  bool transpose_b = false;
   bool bias = false;
+  // softmax: the input is multiplied by `scale` before the exponent (attention's 1 / sqrt(d));
+  // the runs it normalises are `groups` (the key above) runs of C / groups channels.
+  double scale = 1;
+  // reduce: mean or sum over the channels.
+  ReduceMode reduce_mode = ReduceMode::Mean;
   // slice: the input channels [slice_begin, slice_end) it views.
   std::int64_t slice_begin = 0, slice_end = 0;
   // shuffle: output channel j is input channel (j % groups) * (C / groups) + j / groups (a
@@ -143,6 +166,19 @@ struct Layer {
   // operand beyond the first, two for a division; the function's for an activation layer),
   // the activation attribute's not included. 0 for other layers.
   std::int64_t pointwise_ops_per_element() const;
+  // Softmax, layernorm and reduce: vector-unit operations over `pixels` pixels of `channels`
+  // output channels (whole runs of reduction_run(); a reduce's one output channel reads every
+  // input channel), the activation attribute's not included (docs/network-format.md,
+  // "Reductions"): softmax 5 per element (max, subtract with the scale folded in, exponent
+  // lookup, accumulate, multiply by the reciprocal) and 1 per run (the reciprocal lookup);
+  // layernorm 6 per element (accumulate, subtract the mean, square, accumulate, multiply by
+  // 1 / sigma, multiply-add of scale and bias) and 3 per pixel (mean and variance scaled by
+  // 1 / C, the inverse square root lookup); reduce 1 per input element (accumulate) and, for
+  // a mean, 1 per output element (times 1 / C). 0 for other layers.
+  std::int64_t reduction_ops(std::int64_t pixels, std::int64_t channels) const;
+  // The channels a reduction over channels needs together: C / groups for a softmax, C for a
+  // layernorm and a reduce; 0 for other layers.
+  std::int64_t reduction_run() const;
   // Of those, the activation attribute's: activation_ops_per_element(activation, type) per
   // output element (0 for an activation layer, whose function is its work).
   std::int64_t activation_ops_per_item() const;

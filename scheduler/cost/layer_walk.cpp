@@ -167,7 +167,8 @@ class LayerWalker {
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
   Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
     DramRange from = where(value(l_.inputs[1]), [&] {
-      return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.weight_bytes(0, k0), {}};
+      return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.b_offset(k0),
+                       g_.b_layout(k0, k1)};
     });
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Ifmap, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),

@@ -19,7 +19,7 @@ LayerGeometry::LayerGeometry(const Layer& layer, std::int64_t element_bytes)
       break;
     case LayerType::Gemm:
       rows_ = layer.m;
-      channels_ = layer.n;
+      channels_ = layer.heads * layer.n;
       break;
     default:
       rows_ = layer.out_shape.h;
@@ -35,8 +35,9 @@ bool LayerGeometry::b_is_activation() const {
 bool LayerGeometry::input_independent_of_channels() const {
   switch (layer_->type) {
     case LayerType::Fc:
-    case LayerType::Gemm:
       return true;
+    case LayerType::Gemm:  // with heads, a chunk reads its heads' columns of A
+      return layer_->heads == 1;
     case LayerType::Conv:
       return layer_->groups == 1;
     default:
@@ -60,7 +61,10 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
     const std::int64_t c_per_group = l.in_shapes[0].c / l.groups;
     return (ceil_div(k1, k_per_group) - k0 / k_per_group) * c_per_group;
   }
-  if (l.type == LayerType::Conv) return l.in_shapes[0].c;
+  if (l.type == LayerType::Conv || l.type == LayerType::Reduce) return l.in_shapes[0].c;
+  if (l.type == LayerType::Gemm) {  // A's columns: those of the heads the tile spans
+    return l.heads == 1 ? l.k : (ceil_div(k1, l.n) - k0 / l.n) * l.k;
+  }
   if (l.type == LayerType::Shuffle) {
     // g runs of the permuted channels; all channels when the input is itself a slice, whose
     // pixels hold other channels between the runs.
@@ -93,17 +97,26 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
 
 std::int64_t LayerGeometry::channels_per_group() const {
   const Layer& l = *layer_;
+  if (l.type == LayerType::Gemm && l.heads > 1) return l.n;
   if (l.type != LayerType::Conv || l.groups == 1 || l.is_depthwise()) return 0;
   return l.out_channels / l.groups;
 }
 
+std::int64_t LayerGeometry::channel_run() const {
+  const Layer& l = *layer_;
+  return l.type == LayerType::Softmax || l.type == LayerType::LayerNorm ? l.reduction_run() : 0;
+}
+
 bool LayerGeometry::channel_range_exact(std::int64_t k0, std::int64_t k1) const {
+  if (const std::int64_t r = channel_run(); r > 0 && k1 > k0) return k0 % r == 0 && k1 % r == 0;
   const std::int64_t g = channels_per_group();
   return g == 0 || k1 <= k0 || k0 / g == (k1 - 1) / g || (k0 % g == 0 && k1 % g == 0);
 }
 
 bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
   const Layer& l = *layer_;
+  // A heads gemm's chunks read alike operands when they hold whole heads.
+  if (l.type == LayerType::Gemm && l.heads > 1) return kc % l.n == 0;
   // A shuffle's chunks read alike runs when they keep their place among the groups.
   if (l.type == LayerType::Shuffle) return kc % l.groups == 0;
   if (l.type != LayerType::Conv || l.groups == 1) return true;
@@ -144,7 +157,8 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
     case LayerType::Gemm:
       // A: rows [r0, r1) of an m x k matrix (columns [c0, c0 + c_len) of them when split along
       // k). B (second operand): handled as weight_bytes.
-      return i == 0 ? mul_checked((r1 - r0) * (c_len > 0 ? c_len : l.k), elem_) : 0;
+      return i == 0 ? mul_checked((r1 - r0) * (c_len > 0 ? c_len : input_channels(k0, k1)), elem_)
+                    : 0;
     default:
       if (reads_pointwise()) {
         return mul_checked(
@@ -192,8 +206,8 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
   switch (l.type) {
     case LayerType::Fc:
       return c0 * elem_;
-    case LayerType::Gemm:
-      return (r0 * l.k + c0) * elem_;
+    case LayerType::Gemm:  // row r0 of A ([heads * k, m, 1]), from the tile's first head
+      return (r0 * l.heads * l.k + (l.heads == 1 ? 0 : k0 / l.n * l.k) + c0) * elem_;
     default: {
       // A pixel of the tensor in memory holds `pc` channels (more than in.c for a slice).
       const std::int64_t pc = pixel_channels(i);
@@ -238,6 +252,8 @@ std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const
       return mul_checked(kc * (l.in_shapes[0].elements() + (l.bias ? 1 : 0)), elem_);
     case LayerType::Gemm:
       return mul_checked(kc * (l.k + (l.bias ? 1 : 0)), elem_);
+    case LayerType::LayerNorm:  // its per-channel scale, and bias
+      return mul_checked(kc * (l.bias ? 2 : 1), elem_);
     default:
       return 0;
   }
@@ -262,7 +278,9 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
                                        std::int64_t c_len) const {
   const Layer& l = *layer_;
   if (l.type == LayerType::Fc) return {};  // the flattened input, or a piece of it
-  if (l.type == LayerType::Gemm) return c_len > 0 ? slice_layout(c_len, l.k, elem_) : TileLayout{};
+  if (l.type == LayerType::Gemm) {
+    return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), l.heads * l.k, elem_);
+  }
   const std::int64_t c = pixel_channels(i);
   if (l.type == LayerType::Shuffle && input_channels(k0, k1) < l.in_shapes[0].c) {
     // g runs per pixel, each the same channels of its group: one piece every C / g channels.
@@ -274,6 +292,21 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
                               c, elem_);
   t.whole_bursts = c > l.in_shapes[static_cast<std::size_t>(i)].c;  // through a slice
   return t;
+}
+
+std::int64_t LayerGeometry::b_offset(std::int64_t k0) const {
+  const Layer& l = *layer_;
+  if (!l.transpose_b) return mul_checked(k0, elem_);  // B's channels k0.. of its first row
+  // B^T: output channel h n + j is row j, channels [h k, (h + 1) k); a chunk of whole heads
+  // starts at row 0.
+  const std::int64_t h = k0 / l.n, j = k0 % l.n;
+  return mul_checked(j * l.heads * l.k + h * l.k, elem_);
+}
+
+TileLayout LayerGeometry::b_layout(std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  if (!l.transpose_b) return slice_layout(k1 - k0, l.heads * l.n, elem_);
+  return slice_layout(input_channels(k0, k1), l.heads * l.k, elem_);
 }
 
 TileLayout LayerGeometry::output_layout(std::int64_t k0, std::int64_t k1) const {
@@ -315,6 +348,16 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.m = rows;
       w.n = kc;
       w.k = c_len > 0 ? c_len : l.k;
+      if (l.heads > 1) {  // one GEMM per head the chunk spans
+        w.count = ceil_div(k1, l.n) - k0 / l.n;
+        w.n = std::min(kc, l.n);
+      }
+      break;
+    case LayerType::Softmax:
+    case LayerType::LayerNorm:
+    case LayerType::Reduce:
+      w.kind = WorkKind::Elementwise;
+      w.ops = l.reduction_ops(rows * l.out_shape.w, kc);
       break;
     case LayerType::Pool:
       w.kind = WorkKind::Elementwise;
@@ -502,6 +545,16 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
         kc -= kc % cg;
       } else {
         while (cg % kc != 0) --kc;
+      }
+    }
+    // A reduction over channels (softmax, layernorm) takes whole runs of channels per tile.
+    if (const std::int64_t run = g.channel_run(); run > 0 && kc < ks) {
+      kc -= kc % run;
+      if (kc == 0) {
+        const bool out = g.output_bytes(0, 1, 0, run) > bo;
+        binding = key(out ? core.output_buffer : core.input_buffer);
+        needed = out ? g.output_bytes(0, 1, 0, run) : inputs_worst(1, run);
+        return std::nullopt;
       }
     }
     // Rows per tile: the largest row tile whose inputs and outputs fit.

@@ -27,7 +27,10 @@ struct TileLayout {
 //   conv / pool / element-wise / activation: rows = output height (full width per row),
 //                      channels = output channels
 //   fc:                rows = 1, channels = output features
-//   gemm:              rows = m, channels = n
+//   gemm:              rows = m, channels = n (heads * n: head h's at [h n, (h + 1) n))
+//   softmax, layernorm: rows = output height, channels = output channels, in whole runs of
+//                      the channels they normalise together
+//   reduce:            rows = output height, one channel (it reads every input channel)
 // and the bytes of each operand as a function of a tile's row and channel ranges.
 class LayerGeometry {
  public:
@@ -47,11 +50,15 @@ class LayerGeometry {
   // and do the same work: always, except for a grouped conv whose chunks straddle its groups
   // differently.
   bool channel_chunks_alike(std::int64_t kc) const;
-  // Output channels per group of a grouped (not depthwise) conv, whose work a range of output
-  // channels describes exactly (as `count` GEMMs of `n` channels) only when it lies inside one
-  // group or covers whole groups; 0 for every other layer.
+  // Output channels per group of a grouped (not depthwise) conv, or per head of a gemm with
+  // heads, whose work a range of output channels describes exactly (as `count` GEMMs of `n`
+  // channels) only when it lies inside one group or covers whole groups; 0 for every other layer.
   std::int64_t channels_per_group() const;
-  // True when work(.., k0, k1) is exact for that range (see channels_per_group).
+  // The channels a softmax or a layernorm normalises together (Layer::reduction_run): a tile's
+  // channel range must hold whole runs of them. 0 for every other layer.
+  std::int64_t channel_run() const;
+  // True when work(.., k0, k1) is exact for that range (see channels_per_group), and, for a
+  // reduction over channels, holds whole runs (see channel_run).
   bool channel_range_exact(std::int64_t k0, std::int64_t k1) const;
 
   // Bytes of input operand `i` needed for output rows [r0, r1) and channels [k0, k1). For a
@@ -78,12 +85,20 @@ class LayerGeometry {
   std::int64_t pixel_channels(int i) const;
   // Bytes from one batch item of operand `i`'s tensor in memory to the next.
   std::int64_t input_item_bytes(int i) const;
-  // True when the input needed does not depend on the output channels (dense conv, fc, gemm).
+  // True when the input needed does not depend on the output channels (dense conv, fc, gemm
+  // without heads).
   bool input_independent_of_channels() const;
-  // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias), or for a gemm
-  // of two activations the B operand slice of one batch item (see b_is_activation()).
+  // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias; a layernorm's
+  // scale and bias), or for a gemm of two activations the B operand slice of one batch item
+  // (see b_is_activation()).
   std::int64_t weight_bytes(std::int64_t k0, std::int64_t k1) const;
   bool b_is_activation() const;
+  // That B operand's part for output channels [k0, k1) (whole heads, or inside one head), one
+  // batch item: its byte offset in B's tensor and its layout there. B is [heads * n, k, 1]:
+  // channels [k0, k1) of each of its k rows; with transpose_b, [heads * k, n, 1]: the k
+  // channels of each head spanned, in the rows of the chunk's columns.
+  std::int64_t b_offset(std::int64_t k0) const;
+  TileLayout b_layout(std::int64_t k0, std::int64_t k1) const;
   std::int64_t output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
                             std::int64_t k1) const;
   std::int64_t output_offset(std::int64_t r0, std::int64_t k0) const;

@@ -40,6 +40,14 @@ void check_every_workload(const std::vector<std::string>& algorithms_for_all, bo
         algorithms.erase(std::remove(algorithms.begin(), algorithms.end(), "optimal"),
                          algorithms.end());
 #endif
+#ifdef FUSIM_SANITIZED
+      // BERT-base's 12 encoder layers are bert_base_layer.yaml's, which runs here: the
+      // sanitizers' minutes go to the networks whose groups differ.
+      if (fs::path(net).filename().string() == "bert_base.yaml") algorithms.clear();
+#endif
+      // BERT-base's programs (29 MB of YAML on eyeriss, about 20 s to parse) are those of
+      // bert_base_layer.yaml twelve times over: that file's programs are replayed instead.
+      const bool replay = fs::path(net).filename().string() != "bert_base.yaml";
       if (with_oracle && fs::path(net).filename().string().rfind("tiny_", 0) == 0)
         algorithms.push_back("oracle");
       for (const std::string& algorithm : algorithms) {
@@ -56,9 +64,10 @@ void check_every_workload(const std::vector<std::string>& algorithms_for_all, bo
           // baseline and the default search (the others come from the same walks; parsing all of
           // them would add minutes: tens of MB of YAML).
 #ifdef FUSIM_SANITIZED
-          if (algorithm == "optimal") fusim::test::check_replays(*run);
+          if (replay && algorithm == "optimal") fusim::test::check_replays(*run);
 #else
-          if (algorithm == "none" || algorithm == "optimal") fusim::test::check_replays(*run);
+          if (replay && (algorithm == "none" || algorithm == "optimal"))
+            fusim::test::check_replays(*run);
 #endif
           for (std::size_t g = 0; g < r.predicted.size(); ++g) {
             INFO("group " << g);

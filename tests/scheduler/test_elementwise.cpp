@@ -14,13 +14,9 @@ namespace {
 
 using fusim::Activation;
 using fusim::LayerType;
-using fusim::test::error_of;
+using fusim::test::load_text;
 using fusim::test::src;
 using fusim::test::write_temp;
-
-fusim::Network load(const std::string& name, const std::string& text) {
-  return fusim::load_network(write_temp(name, text));
-}
 
 std::unique_ptr<fusim::Run> run(const std::string& name, const std::string& text,
                                 const std::string& fusion = "none") {
@@ -57,7 +53,7 @@ TEST_CASE("activation functions: vector operations per element", "[elementwise]"
 }
 
 TEST_CASE("activation layers and attributes: vector operations of a layer", "[elementwise]") {
-  const fusim::Network net = load("acts.yaml", R"(name: acts
+  const fusim::Network net = load_text("acts.yaml", R"(name: acts
 inputs: [{name: x, shape: [16, 8, 8]}]
 layers:
   - {name: hs, type: activation, activation: hardswish}
@@ -83,14 +79,14 @@ layers:
   CHECK(net.total_macs() == 32 * 16 * 8 * 8 + 32 * 32 * 8 * 8 + 32 * 9 * 8 * 8);
   // The writer keeps every function and its parameters.
   const std::string text = fusim::network_to_yaml(net);
-  const fusim::Network back = load("acts_back.yaml", text);
+  const fusim::Network back = load_text("acts_back.yaml", text);
   CHECK(fusim::network_to_yaml(back) == text);
   CHECK(back.layer(2).clip_min == -1.5);
   CHECK(back.layer(3).negative_slope == 0.2);
 }
 
 TEST_CASE("element-wise layers broadcast numpy-style", "[elementwise]") {
-  const fusim::Network net = load("bcast.yaml", R"(name: bcast
+  const fusim::Network net = load_text("bcast.yaml", R"(name: bcast
 inputs: [{name: x, shape: [64, 14, 14]}, {name: g, shape: [64, 1, 1]}, {name: s, shape: [1, 14, 14]}]
 layers:
   - {name: m, type: mul, inputs: [x, g]}
@@ -185,7 +181,7 @@ layers:
   // The whole block as one group: the gate needs every row of dw (the global pool is a barrier),
   // so the first tile computes dw whole and the gate; the mul reads the gate's one row in every
   // tile.
-  const fusim::Network net = load("se.yaml", text);
+  const fusim::Network net = load_text("se.yaml", text);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup g(net, arch, {0, 1, 2, 3, 4, 5});
   REQUIRE(g.unfusable_reason().empty());
@@ -210,43 +206,29 @@ layers:
 }
 
 TEST_CASE("element-wise and activation keys: errors name file, line and key", "[elementwise]") {
-  struct Case {
-    const char* layer;
-    const char* key;
-    const char* mention;
-  };
-  const std::vector<Case> cases = {
-      {"{name: a, type: activation}", "layers[0].activation", "missing required key"},
-      {"{name: a, type: activation, activation: none}", "layers[0].activation", "needs a function"},
-      {"{name: a, type: activation, activation: swish}", "layers[0].activation", "hardswish"},
-      {"{name: a, type: activation, activation: clip, clip_max: 6}", "layers[0].clip_min",
-       "missing required key"},
-      {"{name: a, type: activation, activation: clip, clip_min: 6, clip_max: 6}",
-       "layers[0].clip_max", "greater than clip_min"},
-      {"{name: a, type: activation, activation: clip, clip_min: x, clip_max: 6}",
-       "layers[0].clip_min", "expected a number"},
-      {"{name: a, type: activation, activation: relu, negative_slope: 0.1}",
-       "layers[0].negative_slope", "unknown key"},
-      {"{name: a, type: conv, out_channels: 4, kernel: 1, activation: relu, clip_min: 0}",
-       "layers[0].clip_min", "unknown key"},
-      {"{name: a, type: mul, inputs: [x, y]}", "layers.a", "each dimension must be equal or 1"},
-      {"{name: a, type: sub, inputs: [x, x, x]}", "layers.a", "takes 2 input(s), got 3"},
-      {"{name: a, type: div, inputs: [x]}", "layers.a", "takes 2 input(s), got 1"},
-      {"{name: a, type: concat, inputs: [x, y], activation: sigmoid}", "layers[0].activation",
-       "needs an activation layer"},
-      {"{name: a, type: activation, activation: tanh, inputs: [x, x]}", "layers.a",
-       "an activation layer takes 1 input(s), got 2"},
-  };
-  for (const Case& c : cases) {
-    INFO(c.layer);
-    const std::string text = std::string(
-                                 "name: t\n"
-                                 "inputs: [{name: x, shape: [8, 4, 4]}, {name: y, shape: [4, 4, "
-                                 "4]}]\n"
-                                 "layers:\n  - ") +
-                             c.layer + "\n";
-    const std::string path = write_temp("elementwise_error.yaml", text);
-    fusim::test::check_error(error_of([&] { fusim::load_network(path); }), path, 4, c.key,
-                             c.mention);
-  }
+  fusim::test::check_layer_errors(
+      "[{name: x, shape: [8, 4, 4]}, {name: y, shape: [4, 4, 4]}]",
+      {
+          {"{name: a, type: activation}", "layers[0].activation", "missing required key"},
+          {"{name: a, type: activation, activation: none}", "layers[0].activation",
+           "needs a function"},
+          {"{name: a, type: activation, activation: swish}", "layers[0].activation", "hardswish"},
+          {"{name: a, type: activation, activation: clip, clip_max: 6}", "layers[0].clip_min",
+           "missing required key"},
+          {"{name: a, type: activation, activation: clip, clip_min: 6, clip_max: 6}",
+           "layers[0].clip_max", "greater than clip_min"},
+          {"{name: a, type: activation, activation: clip, clip_min: x, clip_max: 6}",
+           "layers[0].clip_min", "expected a number"},
+          {"{name: a, type: activation, activation: relu, negative_slope: 0.1}",
+           "layers[0].negative_slope", "unknown key"},
+          {"{name: a, type: conv, out_channels: 4, kernel: 1, activation: relu, clip_min: 0}",
+           "layers[0].clip_min", "unknown key"},
+          {"{name: a, type: mul, inputs: [x, y]}", "layers.a", "each dimension must be equal or 1"},
+          {"{name: a, type: sub, inputs: [x, x, x]}", "layers.a", "takes 2 input(s), got 3"},
+          {"{name: a, type: div, inputs: [x]}", "layers.a", "takes 2 input(s), got 1"},
+          {"{name: a, type: concat, inputs: [x, y], activation: sigmoid}", "layers[0].activation",
+           "needs an activation layer"},
+          {"{name: a, type: activation, activation: tanh, inputs: [x, x]}", "layers.a",
+           "an activation layer takes 1 input(s), got 2"},
+      });
 }

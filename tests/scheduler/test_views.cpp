@@ -18,12 +18,9 @@ namespace {
 
 using fusim::LayerType;
 using fusim::test::error_of;
+using fusim::test::load_text;
 using fusim::test::src;
 using fusim::test::write_temp;
-
-fusim::Network load(const std::string& name, const std::string& text) {
-  return fusim::load_network(write_temp(name, text));
-}
 
 // ShuffleNetV2's unit at stride 1 in miniature: a 64-channel map split in two halves; the
 // second half goes through 1x1 -> depthwise 3x3 -> 1x1, the first is concatenated back.
@@ -43,7 +40,7 @@ layers:
 }  // namespace
 
 TEST_CASE("a slice is a view of its input's channels", "[views]") {
-  const fusim::Network net = load("unit.yaml", kUnit);
+  const fusim::Network net = load_text("unit.yaml", kUnit);
   const fusim::Layer& left = net.layer(net.find_layer("left"));
   const fusim::Layer& right = net.layer(net.find_layer("right"));
   CHECK(left.type == LayerType::Slice);
@@ -60,10 +57,10 @@ TEST_CASE("a slice is a view of its input's channels", "[views]") {
   // The writer keeps the channels.
   const std::string text = fusim::network_to_yaml(net);
   CHECK(text.find(R"(type: slice, inputs: ["stem"], channels: [32, 64])") != std::string::npos);
-  CHECK(fusim::network_to_yaml(load("unit_back.yaml", text)) == text);
+  CHECK(fusim::network_to_yaml(load_text("unit_back.yaml", text)) == text);
 
   // A slice of a slice views the first tensor: channels [40, 48) of the stem, 64 per pixel.
-  const fusim::Network nested = load("nested.yaml", R"(name: nested
+  const fusim::Network nested = load_text("nested.yaml", R"(name: nested
 inputs: [{name: x, shape: [64, 8, 8]}]
 layers:
   - {name: a, type: slice, channels: [32, 64]}
@@ -75,7 +72,7 @@ layers:
 }
 
 TEST_CASE("a consumer of a slice reads its channels, one piece per pixel", "[views]") {
-  const fusim::Network net = load("unit.yaml", kUnit);
+  const fusim::Network net = load_text("unit.yaml", kUnit);
   const fusim::Layer& pw1 = net.layer(net.find_layer("pw1"));
   const fusim::LayerGeometry g(pw1, 1);
   // Rows [2, 5) of the 32 viewed channels, int8: 3 x 16 x 32 bytes, in pieces of 32 bytes,
@@ -136,7 +133,7 @@ TEST_CASE("slices: bytes exact layer by layer and fused, on every search", "[vie
 
 TEST_CASE("a fused group reads an outside slice as pieces, and a slice of a member on chip",
           "[views]") {
-  const fusim::Network net = load("unit.yaml", kUnit);
+  const fusim::Network net = load_text("unit.yaml", kUnit);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const int right = net.find_layer("right"), pw1 = net.find_layer("pw1");
   const int dw = net.find_layer("dw"), stem = net.find_layer("stem");
@@ -182,7 +179,7 @@ TEST_CASE("pieces of a slice cost whole DRAM bursts in the detailed model", "[vi
   // On mlu.yaml (DDR4, 64-byte bursts) pw1 alone reads 32 of every 64 bytes of the stem: the
   // cost model's DRAM bytes are a burst per pixel; its traffic stays the bytes the simulator
   // counts.
-  const fusim::Network net = load("unit.yaml", kUnit);
+  const fusim::Network net = load_text("unit.yaml", kUnit);
   const fusim::Arch mlu = fusim::load_arch(src("configs/mlu.yaml"));
   REQUIRE(mlu.dram.burst_bytes_detailed() == 64);
   const int pw1 = net.find_layer("pw1");
@@ -198,33 +195,21 @@ TEST_CASE("pieces of a slice cost whole DRAM bursts in the detailed model", "[vi
 }
 
 TEST_CASE("slice keys: errors name file, line and key", "[views]") {
-  struct Case {
-    const char* layer;
-    const char* key;
-    const char* mention;
-  };
-  const std::vector<Case> cases = {
-      {"{name: a, type: slice}", "layers[0].channels", "missing required key"},
-      {"{name: a, type: slice, channels: 4}", "layers[0].channels", "expected [begin, end]"},
-      {"{name: a, type: slice, channels: [4, 4]}", "layers[0].channels", "must not be empty"},
-      {"{name: a, type: slice, channels: [0, 1, 2]}", "layers[0].channels", "list of 2"},
-      {"{name: a, type: slice, channels: [-1, 2]}", "layers[0].channels", ""},
-      {"{name: a, type: slice, channels: [4, 9]}", "layers.a", "go past the 8 channels of 'x'"},
-      {"{name: a, type: slice, channels: [0, 4], activation: relu}", "layers[0].activation",
-       "a slice is a view"},
-      {"{name: a, type: slice, channels: [0, 4], groups: 2}", "layers[0].groups", "unknown key"},
-  };
-  for (const Case& c : cases) {
-    INFO(c.layer);
-    const std::string text = std::string(
-                                 "name: t\n"
-                                 "inputs: [{name: x, shape: [8, 4, 4]}]\n"
-                                 "layers:\n  - ") +
-                             c.layer + "\n  - {name: z, type: pool, mode: max, kernel: 1}\n";
-    const std::string path = write_temp("slice_error.yaml", text);
-    fusim::test::check_error(error_of([&] { fusim::load_network(path); }), path, 4, c.key,
-                             c.mention);
-  }
+  fusim::test::check_layer_errors(
+      "[{name: x, shape: [8, 4, 4]}]",
+      {
+          {"{name: a, type: slice}", "layers[0].channels", "missing required key"},
+          {"{name: a, type: slice, channels: 4}", "layers[0].channels", "expected [begin, end]"},
+          {"{name: a, type: slice, channels: [4, 4]}", "layers[0].channels", "must not be empty"},
+          {"{name: a, type: slice, channels: [0, 1, 2]}", "layers[0].channels", "list of 2"},
+          {"{name: a, type: slice, channels: [-1, 2]}", "layers[0].channels", ""},
+          {"{name: a, type: slice, channels: [4, 9]}", "layers.a", "go past the 8 channels of 'x'"},
+          {"{name: a, type: slice, channels: [0, 4], activation: relu}", "layers[0].activation",
+           "a slice is a view"},
+          {"{name: a, type: slice, channels: [0, 4], groups: 2}", "layers[0].groups",
+           "unknown key"},
+      },
+      "  - {name: z, type: pool, mode: max, kernel: 1}\n");
   // A slice nothing reads (a network output), and an fc reading a slice.
   const std::string out = write_temp("slice_out.yaml", R"(name: t
 inputs: [{name: x, shape: [8, 4, 4]}]
@@ -274,7 +259,7 @@ layers:
 }  // namespace
 
 TEST_CASE("a channel shuffle: a permutation, a view for dense convs, else a copy", "[views]") {
-  const fusim::Network net = load("shuffle_unit.yaml", kShuffleUnit);
+  const fusim::Network net = load_text("shuffle_unit.yaml", kShuffleUnit);
   const fusim::Layer& s1 = net.layer(net.find_layer("shuffle"));
   const fusim::Layer& s2 = net.layer(net.find_layer("shuffle2"));
   CHECK(s1.type == LayerType::Shuffle);
@@ -289,7 +274,7 @@ TEST_CASE("a channel shuffle: a permutation, a view for dense convs, else a copy
   CHECK(net.layer(net.find_layer("head")).in_pixel_channels == std::vector<std::int64_t>{64});
   const std::string text = fusim::network_to_yaml(net);
   CHECK(text.find(R"(type: shuffle, inputs: ["cat"], groups: 2)") != std::string::npos);
-  CHECK(fusim::network_to_yaml(load("shuffle_back.yaml", text)) == text);
+  CHECK(fusim::network_to_yaml(load_text("shuffle_back.yaml", text)) == text);
 
   // Output channel j reads input channel (j % g) * (C / g) + j / g: channels [k0, k1) read,
   // in each group, channels [k0 / g, ceil(k1 / g)).
@@ -379,21 +364,17 @@ TEST_CASE("shuffle units: bytes exact on every config and search", "[views]") {
   CHECK(r->result.sim.traffic.ofmap_write == px * (32 + 32 + 32 + 64 + 32 + 16));
   fusim::test::check_group_bytes(r->result);
   fusim::test::check_replays(*r);
-  for (const std::string& arch : fusim::test::yaml_files("configs")) {
-    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-      INFO(arch << " " << fusion);
-      const auto f = fusim::test::run(arch, write_temp("su.yaml", kShuffleUnit), {}, fusion);
-      fusim::test::check_group_bytes(f->result);
-      fusim::test::check_replays(*f);
-    }
-  }
+  fusim::test::on_every_config_and_search(kShuffleUnit, [](const fusim::Run& f) {
+    fusim::test::check_group_bytes(f.result);
+    fusim::test::check_replays(f);
+  });
 }
 
 TEST_CASE("the off-chip floor counts only the channels slices read of a network input", "[views]") {
   // x [16, 8, 8]: a 3x3 conv reads channels [0, 4) through a slice (every pixel), a 1x1
   // stride-2 conv channels [2, 6) through a slice of a slice (every other row and column);
   // channels [6, 16) are never read.
-  const fusim::Network net = load("floor.yaml", R"(name: floor
+  const fusim::Network net = load_text("floor.yaml", R"(name: floor
 inputs: [{name: x, shape: [16, 8, 8]}]
 layers:
   - {name: a, type: slice, channels: [0, 8]}

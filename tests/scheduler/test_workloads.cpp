@@ -34,7 +34,7 @@ TEST_CASE("real workloads match their published MAC and parameter counts", "[wor
     }
     ++checked;
   }
-  CHECK(checked == 11);
+  CHECK(checked == 13);
 }
 
 TEST_CASE("tiny chain: exact counts from its closed form", "[workloads]") {
@@ -164,4 +164,40 @@ TEST_CASE("FusioNet: shapes and layer kinds", "[workloads]") {
   CHECK(net.layer(net.find_layer("b16_expand")).out_shape == fusim::Shape{3456, 8, 8});
   CHECK(net.layer(net.find_layer("b16_project")).out_shape == fusim::Shape{160, 8, 8});
   CHECK(net.layers().back().out_shape == fusim::Shape{10, 1, 1});
+}
+
+TEST_CASE("BERT-base: encoder layers of attention heads, softmax and layer norms", "[workloads]") {
+  const fusim::Network one = fusim::load_network(src("workloads/bert_base_layer.yaml"));
+  const fusim::Network net = fusim::load_network(src("workloads/bert_base.yaml"));
+  // Per layer: 12 s H^2 + 2 s^2 H MACs and 12 H^2 + 13 H parameters (s = 128, H = 768).
+  const std::int64_t s = 128, h = 768;
+  CHECK(one.total_macs() == 12 * s * h * h + 2 * s * s * h);
+  CHECK(one.total_params() == 12 * h * h + 13 * h);
+  CHECK(net.total_macs() == 12 * one.total_macs());
+  CHECK(net.total_params() == 12 * one.total_params());
+  int heads = 0, softmax = 0, norms = 0;
+  for (const auto& l : net.layers()) {
+    if (l.type == fusim::LayerType::Gemm && l.heads > 1) {
+      ++heads;
+      CHECK(l.heads == 12);
+      CHECK(l.params() == 0);
+    }
+    if (l.type == fusim::LayerType::Softmax) {
+      ++softmax;
+      CHECK(l.out_shape == fusim::Shape{12 * 128, 128, 1});  // [heads x keys, queries, 1]
+      CHECK(l.groups == 12);
+      CHECK(l.scale == 0.125);
+    }
+    if (l.type == fusim::LayerType::LayerNorm) {
+      ++norms;
+      CHECK(l.params() == 2 * h);
+    }
+  }
+  CHECK(heads == 24);
+  CHECK(softmax == 12);
+  CHECK(norms == 24);
+  CHECK(net.layer(net.find_layer("l0_scores")).transpose_b);
+  CHECK(net.layer(net.find_layer("l11_context")).out_shape == fusim::Shape{768, 128, 1});
+  CHECK(net.layers().back().out_shape == fusim::Shape{768, 128, 1});
+  CHECK(net.layer(net.find_layer("l3_ffn_in")).activation == fusim::Activation::Gelu);
 }

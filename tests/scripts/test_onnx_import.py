@@ -97,6 +97,8 @@ def onnx_expectations(model):
 
     def chw(t):
         s = shapes[t][1:]
+        if len(s) == 2:  # a sequence [S, D] is held as [D, S, 1]
+            return [s[1], s[0], 1]
         return s + [1] * (3 - len(s))
 
     exp = {}
@@ -174,8 +176,9 @@ def yaml_shapes(net):
             macs = c * h * w * l["out_features"]
             params = macs + (l["out_features"] if l.get("bias") else 0)
         elif t == "gemm":
-            shape = [l["n"], l["m"], 1]
-            macs = l["m"] * l["n"] * l["k"]
+            heads = l.get("heads", 1)
+            shape = [heads * l["n"], l["m"], 1]
+            macs = heads * l["m"] * l["n"] * l["k"]
             if len(l["inputs"]) == 1:
                 params = l["k"] * l["n"] + (l["n"] if l.get("bias") else 0)
         elif t in ("add", "sub", "mul", "div", "max", "min"):
@@ -186,8 +189,13 @@ def yaml_shapes(net):
             shape = [sum(s[0] for s in ins), h, w]
         elif t == "slice":
             shape = [l["channels"][1] - l["channels"][0], h, w]
-        elif t == "shuffle":
+        elif t in ("shuffle", "softmax"):
             shape = list(ins[0])
+        elif t == "layernorm":
+            shape = list(ins[0])
+            params = c * (2 if l.get("bias") else 1)
+        elif t == "reduce":
+            shape = [1, h, w]
         shapes[l["name"]] = shape
         out[l["name"]] = [t, shape, macs, params]
     return out
@@ -295,11 +303,11 @@ class OnnxImportTest(unittest.TestCase):
         nodes = [
             N("Flatten", ["x"], ["f"], name="flat"),
             N("Gemm", ["f", "w"], ["y"], name="fc", transB=1),
-            N("Softmax", ["y"], ["s"], name="my_softmax", axis=1),
+            N("Softmax", ["x"], ["s"], name="my_softmax", axis=2),
             N("Erf", ["y"], ["z"], name="my_erf"),
         ]
         model = make_model(nodes, [vinfo("x", [1, 4, 2, 2])],
-                           [vinfo("s", [1, 5]), vinfo("z", [1, 5])], [init("w", [5, 16], 1)])
+                           [vinfo("s", [1, 4, 2, 2]), vinfo("z", [1, 5])], [init("w", [5, 16], 1)])
         p, dst = run_import(model, self.tmp)
         self.assertEqual(p.returncode, 2)
         self.assertIn("Softmax", p.stderr)
@@ -357,7 +365,8 @@ class OnnxImportTest(unittest.TestCase):
         self.assertEqual(by["mm"]["inputs"], ["a", "b"])
         self.assertEqual([by["mm"][k] for k in "mnk"], [6, 3, 8])
         self.assertEqual([by["mm_w"][k] for k in "mnk"], [6, 7, 3])
-        self.assertEqual(net["inputs"][1], {"name": "a", "shape": [6, 8, 1]})
+        # A sequence [1, M, K] is held as [K, M, 1], as a gemm's [M, N] result is [N, M, 1].
+        self.assertEqual(net["inputs"][1], {"name": "a", "shape": [8, 6, 1]})
         exp = onnx_expectations(model)
         got = yaml_shapes(net)
         for name in ("conv", "mm"):
@@ -843,6 +852,164 @@ class ViewImportTest(unittest.TestCase):
         p, dst = run_import(model, self.tmp)
         self.assertEqual(p.returncode, 2)
         self.assertIn("Transpose node 'swap_hw'", p.stderr)
+        self.assertFalse(os.path.exists(dst))
+
+
+def f32s(name, value):
+    return numpy_helper.from_array(np.array(value, dtype=np.float32), name)
+
+
+def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64):
+    """One BERT encoder layer as torch.onnx writes it (Hugging Face BertLayer, no mask): Q, K, V
+    MatMul + Add bias, Reshape [1, S, H, d] and Transpose (K to [1, H, d, S]), MatMul, Div by
+    sqrt(d), Softmax, MatMul by V, Transpose and Reshape back, the output projection, residual
+    Add, layer norm (LayerNormalization at opset 17, else decomposed), the Erf-GELU feed-forward
+    block, residual Add, layer norm."""
+    N = helper.make_node
+    d = D // H
+    inits = [int64s("heads_shape", [1, S, H, d]), int64s("seq_shape", [1, S, D]),
+             f32s("sqrt_d", d ** 0.5), f32s("sqrt2", 2 ** 0.5), f32s("one", 1.0),
+             f32s("half", 0.5), f32s("two", 2.0), f32s("eps", 1e-12)]
+    nodes = []
+    for i, (p, cin, cout) in enumerate([("q", D, D), ("k", D, D), ("v", D, D), ("o", D, D),
+                                        ("f1", D, F), ("f2", F, D)]):
+        inits += [init(p + "_w", [cin, cout], 10 + i), init(p + "_b", [cout], 20 + i)]
+    for i, p in enumerate(("ln1", "ln2")):
+        inits += [init(p + "_g", [D], 30 + i), init(p + "_beta", [D], 40 + i)]
+
+    def linear(p, x):
+        nodes.append(N("MatMul", [x, p + "_w"], [p + "_mm"], name=p + "_mm"))
+        nodes.append(N("Add", [p + "_mm", p + "_b"], [p], name=p + "_bias"))
+        return p
+
+    def layer_norm(p, x):
+        if not decomposed:
+            nodes.append(N("LayerNormalization", [x, p + "_g", p + "_beta"], [p], name=p,
+                           axis=-1, epsilon=1e-12))
+            return p
+        nodes.extend([
+            N("ReduceMean", [x], [p + "_mean"], name=p + "_mean", axes=[-1]),
+            N("Sub", [x, p + "_mean"], [p + "_d"], name=p + "_sub"),
+            N("Pow", [p + "_d", "two"], [p + "_sq"], name=p + "_pow"),
+            N("ReduceMean", [p + "_sq"], [p + "_var"], name=p + "_var", axes=[-1]),
+            N("Add", [p + "_var", "eps"], [p + "_ve"], name=p + "_eps"),
+            N("Sqrt", [p + "_ve"], [p + "_std"], name=p + "_sqrt"),
+            N("Div", [p + "_d", p + "_std"], [p + "_n"], name=p + "_div"),
+            N("Mul", [p + "_n", p + "_g"], [p + "_s"], name=p + "_scale"),
+            N("Add", [p + "_s", p + "_beta"], [p], name=p)])
+        return p
+
+    for p, perm in (("q", [0, 2, 1, 3]), ("k", [0, 2, 3, 1]), ("v", [0, 2, 1, 3])):
+        linear(p, "x")
+        nodes.append(N("Reshape", [p, "heads_shape"], [p + "_r"], name=p + "_heads"))
+        nodes.append(N("Transpose", [p + "_r"], [p + "_t"], name=p + "_t", perm=perm))
+    nodes += [N("MatMul", ["q_t", "k_t"], ["scores"], name="scores"),
+              N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale"),
+              N("Softmax", ["scaled"], ["probs"], name="probs", axis=-1),
+              N("MatMul", ["probs", "v_t"], ["ctx"], name="ctx"),
+              N("Transpose", ["ctx"], ["ctx_t"], name="ctx_t", perm=[0, 2, 1, 3]),
+              N("Reshape", ["ctx_t", "seq_shape"], ["ctx_r"], name="ctx_merge")]
+    linear("o", "ctx_r")
+    nodes.append(N("Add", ["o", "x"], ["res1"], name="res1"))
+    h = layer_norm("ln1", "res1")
+    linear("f1", h)
+    nodes += [N("Div", ["f1", "sqrt2"], ["g1"], name="g_div"),
+              N("Erf", ["g1"], ["g2"], name="g_erf"),
+              N("Add", ["g2", "one"], ["g3"], name="g_add"),
+              N("Mul", ["f1", "g3"], ["g4"], name="g_mul"),
+              N("Mul", ["g4", "half"], ["gelu"], name="gelu")]
+    linear("f2", "gelu")
+    nodes.append(N("Add", ["f2", "ln1"], ["res2"], name="res2"))
+    layer_norm("ln2", "res2")
+    graph = helper.make_graph(nodes, "bert_layer", [vinfo("x", [1, S, D])],
+                              [vinfo("ln2", [1, S, D])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    return model
+
+
+class TransformerImportTest(unittest.TestCase):
+    """A BERT encoder layer as torch.onnx writes it: MatMul + bias, the heads' Reshape and
+    Transpose, Softmax, LayerNormalization (opset 17) or its decomposed form (opset 13), the
+    Erf-GELU. Checked in the YAML and in fusim's report.json (shapes, MACs, parameters, vector
+    operations)."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+    act_ops = staticmethod(OperatorImportTest.act_ops)
+
+    S, D, H, F = 16, 32, 4, 64
+
+    def expected(self, ln1, ln2):
+        S, D, H, F = self.S, self.D, self.H, self.F
+        d = D // H
+        lin = lambda n: ("gemm", "none", [n, S, 1], S * D * n, D * n + n, 0)  # noqa: E731
+        seq = S * D
+        return {
+            "q_mm": lin(D), "k_mm": lin(D), "v_mm": lin(D), "o_mm": lin(D),
+            # Per head: Q K^T (M = S, N = S, K = d) and P V (M = S, N = d, K = S).
+            "scores": ("gemm", "none", [H * S, S, 1], H * S * S * d, 0, 0),
+            "probs": ("softmax", "none", [H * S, S, 1], 0, 0, 5 * H * S * S + H * S),
+            "ctx": ("gemm", "none", [D, S, 1], H * S * d * S, 0, 0),
+            "res1": ("add", "none", [D, S, 1], 0, 0, seq),
+            ln1: ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+            "f1_mm": ("gemm", "gelu", [F, S, 1], S * D * F, D * F + F, self.act_ops("gelu", S * F)),
+            "f2_mm": ("gemm", "none", [D, S, 1], S * F * D, F * D + D, 0),
+            "res2": ("add", "none", [D, S, 1], 0, 0, seq),
+            ln2: ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+        }
+
+    def check_attention(self, net):
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(net["inputs"], [{"name": "x", "shape": [self.D, self.S, 1]}])
+        self.assertEqual((by["scores"]["inputs"], by["scores"]["heads"],
+                          by["scores"]["transpose_b"]), (["q_mm", "k_mm"], self.H, True))
+        self.assertEqual((by["ctx"]["inputs"], by["ctx"]["heads"]), (["probs", "v_mm"], self.H))
+        self.assertNotIn("transpose_b", by["ctx"])
+        self.assertEqual(by["probs"]["groups"], self.H)
+        self.assertAlmostEqual(by["probs"]["scale"], 1 / (self.D // self.H) ** 0.5, places=6)
+        self.assertEqual(by["o_mm"]["inputs"], ["ctx"])  # the merge of the heads is a view
+
+    def test_bert_layer_opset17(self):
+        net = self.check(bert_layer_model(17, False), self.expected("ln1", "ln2"))
+        self.check_attention(net)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["ln2"]["inputs"], ["res2"])
+        self.assertTrue(by["ln1"]["bias"])
+
+    def test_bert_layer_decomposed_layer_norm(self):
+        """Below opset 17 torch writes the layer norm as ReduceMean, Sub, Pow, ReduceMean, Add,
+        Sqrt, Div, Mul, Add: one layernorm, named after the last Add."""
+        net = self.check(bert_layer_model(13, True), self.expected("ln1", "ln2"))
+        self.check_attention(net)
+
+    def test_reductions_and_refusals(self):
+        """ReduceMean / ReduceSum over the features are reduce layers; a Softmax over the
+        tokens and a Transpose fusim cannot express are refused, named."""
+        N = helper.make_node
+        nodes = [N("ReduceMean", ["x"], ["m"], name="feat_mean", axes=[-1], keepdims=1),
+                 N("ReduceSum", ["x", "ax"], ["s"], name="feat_sum", keepdims=1),
+                 N("Softmax", ["x"], ["p"], name="feat_softmax", axis=-1)]
+        model = make_model(nodes, [vinfo("x", [1, 8, 16])],
+                           [vinfo("m", [1, 8, 1]), vinfo("s", [1, 8, 1]), vinfo("p", [1, 8, 16])],
+                           [int64s("ax", [2])])
+        self.check(model, {
+            "feat_mean": ("reduce", "none", [1, 8, 1], 0, 0, 8 * 16 + 8),
+            "feat_sum": ("reduce", "none", [1, 8, 1], 0, 0, 8 * 16),
+            "feat_softmax": ("softmax", "none", [16, 8, 1], 0, 0, 5 * 128 + 8),
+        })
+        bad = make_model([N("Softmax", ["x"], ["p"], name="token_softmax", axis=1),
+                          N("Transpose", ["x"], ["t"], name="odd_transpose", perm=[1, 0, 2])],
+                         [vinfo("x", [1, 8, 16])], [vinfo("p", [1, 8, 16]), vinfo("t", [8, 1, 16])],
+                         [])
+        os.remove(os.path.join(self.tmp, "model.yaml"))
+        p, dst = run_import(bad, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Softmax node 'token_softmax'", p.stderr)
+        self.assertIn("Transpose node 'odd_transpose'", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
 

@@ -1,0 +1,296 @@
+// The transformer operators (docs/network-format.md, "Sequences and attention"): reductions
+// over channels (softmax, layernorm, reduce) and the gemm of two activations with heads; their
+// shapes, counts, bytes and cycles against closed forms, how they tile and fuse, and the
+// loader's errors.
+#include <catch2/catch.hpp>
+
+#include "arch/arch_io.h"
+#include "common/checked.h"
+#include "cost/fused_plan.h"
+#include "cost/tiling.h"
+#include "network/network.h"
+#include "network/network_io.h"
+#include "test_util.h"
+
+namespace {
+
+using fusim::LayerType;
+using fusim::Shape;
+using fusim::test::error_of;
+using fusim::test::load_text;
+using fusim::test::src;
+using fusim::test::write_temp;
+
+std::unique_ptr<fusim::Run> run(const std::string& name, const std::string& text,
+                                const std::string& fusion = "none",
+                                std::vector<std::string> overrides = {}) {
+  return fusim::test::run(src("configs/systolic32.yaml"), write_temp(name, text),
+                          std::move(overrides), fusion);
+}
+
+// One attention head group at toy size: 4 heads of d = 8 over 16 tokens, hidden 32.
+const char* kAttention = R"(name: attention
+inputs: [{name: x, shape: [32, 16, 1]}]
+layers:
+  - {name: q, type: gemm, inputs: [x], m: 16, n: 32, k: 32, bias: true}
+  - {name: k, type: gemm, inputs: [x], m: 16, n: 32, k: 32, bias: true}
+  - {name: v, type: gemm, inputs: [x], m: 16, n: 32, k: 32, bias: true}
+  - {name: scores, type: gemm, inputs: [q, k], m: 16, n: 16, k: 8, heads: 4, transpose_b: true}
+  - {name: probs, type: softmax, groups: 4, scale: 0.35355339059327373}
+  - {name: ctx, type: gemm, inputs: [probs, v], m: 16, n: 8, k: 16, heads: 4}
+  - {name: out, type: gemm, m: 16, n: 32, k: 32, bias: true}
+  - {name: res, type: add, inputs: [out, x]}
+  - {name: norm, type: layernorm, bias: true}
+  - {name: mean, type: reduce, mode: mean}
+)";
+
+}  // namespace
+
+TEST_CASE("reductions over channels: shapes, vector operations and arithmetic", "[transformer]") {
+  const fusim::Network net = load_text("reductions.yaml", R"(name: r
+inputs: [{name: x, shape: [1536, 128, 1]}, {name: h, shape: [768, 128, 1]}]
+layers:
+  - {name: sm, type: softmax, inputs: [x], groups: 12, scale: 0.125}
+  - {name: sm1, type: softmax, inputs: [h]}
+  - {name: ln, type: layernorm, inputs: [h], bias: true}
+  - {name: ln_nobias, type: layernorm, inputs: [h]}
+  - {name: mean, type: reduce, inputs: [h], mode: mean}
+  - {name: sum, type: reduce, inputs: [h], mode: sum}
+)");
+  const std::int64_t e = 1536 * 128, eh = 768 * 128, px = 128;
+  const fusim::Layer& sm = net.layer(0);
+  CHECK(sm.out_shape == Shape{1536, 128, 1});
+  // 5 per element (max, subtract with the scale, exponent, accumulate, multiply) and one
+  // reciprocal per row of each of the 12 heads.
+  CHECK(sm.vector_ops_per_item() == 5 * e + 12 * px);
+  CHECK(sm.arithmetic_per_item().additions == 2 * e);
+  CHECK(sm.arithmetic_per_item().multiplications == 2 * e);  // the scale's multiply too
+  CHECK(net.layer(1).vector_ops_per_item() == 5 * eh + px);
+  CHECK(net.layer(1).arithmetic_per_item().multiplications == eh);
+  // Layer norm: 6 per element, 3 per pixel; its scale and bias are its parameters.
+  const fusim::Layer& ln = net.layer(2);
+  CHECK(ln.out_shape == Shape{768, 128, 1});
+  CHECK(ln.vector_ops_per_item() == 6 * eh + 3 * px);
+  CHECK(ln.params() == 2 * 768);
+  CHECK(ln.macs_per_item() == 0);
+  CHECK(ln.arithmetic_per_item().additions == 4 * eh + px);
+  CHECK(ln.arithmetic_per_item().multiplications == 3 * eh + 2 * px);
+  CHECK(net.layer(3).params() == 768);
+  CHECK(net.layer(3).arithmetic_per_item().additions == 3 * eh + px);
+  // Mean and sum over the channels: one channel out.
+  CHECK(net.layer(4).out_shape == Shape{1, 128, 1});
+  CHECK(net.layer(4).vector_ops_per_item() == eh + px);
+  CHECK(net.layer(5).vector_ops_per_item() == eh);
+  CHECK(net.layer(4).arithmetic_per_item().multiplications == px);
+  CHECK(net.layer(5).arithmetic_per_item().multiplications == 0);
+  for (const fusim::Layer& l : net.layers()) {
+    CHECK_FALSE(l.runs_on_pe_array());
+    CHECK(fusim::reduces_channels(l.type));
+  }
+}
+
+TEST_CASE("gemm with heads: shapes, MACs, no parameters", "[transformer]") {
+  const fusim::Network net = load_text("attention.yaml", kAttention);
+  const fusim::Layer& scores = net.layer(net.find_layer("scores"));
+  CHECK(scores.out_shape == Shape{4 * 16, 16, 1});
+  CHECK(scores.macs_per_item() == 4 * 16 * 16 * 8);
+  CHECK(scores.params() == 0);
+  const fusim::Layer& ctx = net.layer(net.find_layer("ctx"));
+  CHECK(ctx.out_shape == Shape{32, 16, 1});  // the heads' contexts side by side: [hidden, tokens]
+  CHECK(ctx.macs_per_item() == 4 * 16 * 8 * 16);
+  CHECK(net.layer(net.find_layer("mean")).out_shape == Shape{1, 16, 1});
+  // The written network loads back with the same layers.
+  const fusim::Network back = load_text("attention_back.yaml", fusim::network_to_yaml(net));
+  for (std::size_t i = 0; i < net.layers().size(); ++i) {
+    const fusim::Layer& a = net.layer(static_cast<int>(i));
+    const fusim::Layer& b = back.layer(static_cast<int>(i));
+    CHECK(a.out_shape == b.out_shape);
+    CHECK(a.heads == b.heads);
+    CHECK(a.transpose_b == b.transpose_b);
+    CHECK(a.groups == b.groups);
+    CHECK(a.scale == b.scale);
+    CHECK(a.vector_ops_per_item() == b.vector_ops_per_item());
+  }
+}
+
+TEST_CASE("gemm with heads: each chunk reads its heads' columns of A and of B", "[transformer]") {
+  const fusim::Network net = load_text("attention.yaml", kAttention);
+  const fusim::LayerGeometry s(net.layer(net.find_layer("scores")), 1);
+  CHECK(s.channels() == 64);
+  CHECK(s.channels_per_group() == 16);
+  // Heads 1 and 2 (output channels [16, 48)): A's columns [8, 24) of every row, two GEMMs.
+  CHECK(s.input_bytes(0, 0, 4, 16, 48) == 4 * 16);
+  CHECK(s.input_offset(0, 2, 16) == 2 * 32 + 8);
+  CHECK(s.input_layout(0, 16, 48).piece_bytes == 16);
+  CHECK(s.input_layout(0, 16, 48).stride_bytes == 32);
+  const fusim::TileWork w = s.work(0, 4, 16, 48);
+  CHECK(w.count == 2);
+  CHECK(w.m == 4);
+  CHECK(w.n == 16);
+  CHECK(w.k == 8);
+  // B^T (the keys, [32, 16, 1]): the chunk's heads' 8 channels of each of the 16 rows.
+  CHECK(s.weight_bytes(16, 48) == 32 * 8);
+  CHECK(s.b_offset(16) == 8);
+  CHECK(s.b_layout(16, 48).piece_bytes == 16);
+  CHECK(s.b_layout(16, 48).stride_bytes == 32);
+  // Columns [3, 7) of head 2: rows 3-6 of B^T, head 2's 8 channels.
+  CHECK(s.b_offset(2 * 16 + 3) == 3 * 32 + 2 * 8);
+  CHECK(s.channel_range_exact(35, 39));
+  CHECK_FALSE(s.channel_range_exact(8, 24));
+  // B as stored ([heads n, k, 1], the values): channels [k0, k1) of each of its k rows.
+  const fusim::LayerGeometry c(net.layer(net.find_layer("ctx")), 1);
+  CHECK(c.b_offset(8) == 8);
+  CHECK(c.b_layout(8, 24).piece_bytes == 16);
+  CHECK(c.b_layout(8, 24).stride_bytes == 32);
+  CHECK(c.b_layout(0, 32).piece_bytes == 0);
+}
+
+TEST_CASE("attention layer by layer: bytes and cycles against closed forms", "[transformer]") {
+  // systolic32: one core, int8. The scores gemm alone: A (q, 16 x 32) and B (k, 16 x 32) read
+  // once each (a chunk of whole heads reads only its heads' columns of A), the 64 x 16 scores
+  // written once.
+  const std::string text = R"(name: s
+inputs: [{name: q, shape: [32, 16, 1]}, {name: k, shape: [32, 16, 1]}]
+layers:
+  - {name: scores, type: gemm, inputs: [q, k], m: 16, n: 16, k: 8, heads: 4, transpose_b: true}
+)";
+  const auto r = run("scores.yaml", text);
+  CHECK(r->result.sim.traffic.ifmap_read == 32 * 16 + 32 * 16);
+  CHECK(r->result.sim.traffic.weight_read == 0);
+  CHECK(r->result.sim.traffic.ofmap_write == 64 * 16);
+  CHECK(r->result.sim.layers[0].macs == 4 * 16 * 16 * 8);
+  fusim::test::check_group_bytes(r->result);
+  fusim::test::check_replays(*r);
+
+  // A layer norm alone: its input and output once, its scale and bias once; 6 vector operations
+  // per element and 3 per pixel on 32 lanes, 4 cycles of latency per tile.
+  const auto n = run("norm.yaml", R"(name: n
+inputs: [{name: x, shape: [64, 16, 1]}]
+layers:
+  - {name: norm, type: layernorm, bias: true}
+)");
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(n->net->layer(0), *n->arch, 64, 1);
+  REQUIRE(t.channels_per_tile == 64);
+  CHECK(n->result.sim.traffic.ifmap_read == 64 * 16);
+  CHECK(n->result.sim.traffic.weight_read == 2 * 64);
+  CHECK(n->result.sim.traffic.ofmap_write == 64 * 16);
+  std::int64_t busy = 0;
+  for (std::int64_t r0 = 0; r0 < 16; r0 += t.rows_per_tile) {
+    const std::int64_t rows = std::min<std::int64_t>(t.rows_per_tile, 16 - r0);
+    busy += fusim::ceil_div(rows * (6 * 64 + 3), 32) + 4;
+  }
+  CHECK(n->result.sim.cores[0].compute_busy_cycles == busy);
+  CHECK(n->result.sim.cores[0].actions.vector_ops == 64 * 16 * 6 + 16 * 3);
+  fusim::test::check_group_bytes(n->result);
+}
+
+TEST_CASE("a reduction over channels tiles whole runs of channels", "[transformer]") {
+  // 4,096 channels in 4 runs of 1,024: with 4 KiB output buffers (2 KiB halves) a tile of one
+  // row takes 2 whole runs, never a part of one.
+  const std::string sm = R"(name: sm
+inputs: [{name: x, shape: [4096, 8, 1]}]
+layers:
+  - {name: sm, type: softmax, groups: 4}
+)";
+  const std::vector<std::string> small = {"cores.buffers.output.capacity_bytes=4096",
+                                          "cores.buffers.input.capacity_bytes=4096"};
+  const auto r = run("runs.yaml", sm, "none", small);
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(r->net->layer(0), *r->arch, 4096, 1);
+  CHECK(t.channels_per_tile == 2048);
+  CHECK(r->result.sim.cores[0].actions.vector_ops == 8 * (5 * 4096 + 4));
+  fusim::test::check_group_bytes(r->result);
+  // A layer norm needs all 4,096 channels of a row together: a whole buffer holds one row...
+  const auto ln = run("ln_runs.yaml", R"(name: ln
+inputs: [{name: x, shape: [4096, 8, 1]}]
+layers:
+  - {name: ln, type: layernorm}
+)",
+                      "none", small);
+  const fusim::LayerTiling tl = fusim::plan_layer_tiling(ln->net->layer(0), *ln->arch, 4096, 1);
+  CHECK(tl.channels_per_tile == 4096);
+  CHECK_FALSE(tl.double_buffered);
+  fusim::test::check_group_bytes(ln->result);
+  // ... and 2 KiB cannot: the error names the buffer.
+  const std::string path = write_temp("ln_small.yaml", R"(name: ln
+inputs: [{name: x, shape: [4096, 8, 1]}]
+layers:
+  - {name: ln, type: layernorm}
+)");
+  const auto e = error_of([&] {
+    fusim::test::run(
+        src("configs/systolic32.yaml"), path,
+        {"cores.buffers.output.capacity_bytes=2048", "cores.buffers.input.capacity_bytes=2048"});
+  });
+  REQUIRE(e);
+  CHECK_THAT(e->what(), Catch::Contains("capacity_bytes"));
+  CHECK_THAT(e->what(), Catch::Contains("'ln'"));
+}
+
+TEST_CASE("a reduction over channels fuses with row tiles; one over tokens is a barrier",
+          "[transformer]") {
+  const std::string text = R"(name: f
+inputs: [{name: x, shape: [64, 32, 1]}, {name: y, shape: [64, 32, 1]}]
+layers:
+  - {name: res, type: add, inputs: [x, y]}
+  - {name: norm, type: layernorm, bias: true}
+  - {name: sm, type: softmax, groups: 2}
+  - {name: tokens, type: pool, mode: avg, global: true}
+)";
+  const fusim::Network net = load_text("fuse.yaml", text);
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  // Add, layer norm, softmax: row tile t of each needs row tile t of the one before only.
+  const fusim::FusedGroup g(net, arch, {0, 1, 2});
+  REQUIRE(g.unfusable_reason().empty());
+  const std::int64_t tiles = 4;
+  const std::vector<std::int64_t> p = g.progress(tiles);
+  for (std::size_t m = 0; m < 3; ++m) CHECK(p[m * tiles + 0] == 8);
+  fusim::CostSink sink(&arch.core);
+  g.walk(p, tiles, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 2 * 64 * 32);
+  CHECK(sink.traffic.weight == 2 * 64);
+  CHECK(sink.traffic.ofmap == 64 * 32);
+  // The mean over the tokens (a global pool over [C, tokens, 1]) needs every row: its producer
+  // computes all of them in the first tile.
+  const fusim::FusedGroup b(net, arch, {1, 2, 3});
+  REQUIRE(b.unfusable_reason().empty());
+  const std::vector<std::int64_t> pb = b.progress(1);
+  CHECK(pb[1] == 32);
+  CHECK(b.max_tiles() == 1);
+  fusim::test::on_every_config_and_search(
+      text, [](const fusim::Run& r) { fusim::test::check_group_bytes(r.result); });
+}
+
+TEST_CASE("an attention block: bytes exact on every config and search", "[transformer]") {
+  fusim::test::on_every_config_and_search(kAttention, [](const fusim::Run& r) {
+    fusim::test::check_group_bytes(r.result);
+    fusim::test::check_replays(r);
+    std::int64_t macs = 0;
+    for (const auto& l : r.result.sim.layers) macs += l.macs;
+    CHECK(macs == r.net->total_macs());
+  });
+}
+
+TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
+  fusim::test::check_layer_errors(
+      "[{name: q, shape: [32, 16, 1]}]",
+      {
+          {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, heads: 4}", "layers[0].heads",
+           "two activations"},
+          {"{name: a, type: gemm, inputs: [q], m: 16, n: 8, k: 32, transpose_b: true}",
+           "layers[0].transpose_b", "two activations"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 8, k: 8, heads: 4}", "layers.a",
+           "need [32, 8, 1] ([heads * n, k, 1])"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 8, transpose_b: true}",
+           "layers.a", "operand A from 'q' is [32, 16, 1], but 8 heads"},
+          {"{name: a, type: gemm, inputs: [q, q], m: 16, n: 16, k: 8, heads: 0}", "layers[0].heads",
+           ""},
+          {"{name: a, type: softmax, inputs: [q], groups: 5}", "layers.a",
+           "groups (5) must divide the input channels"},
+          {"{name: a, type: softmax, inputs: [q], scale: x}", "layers[0].scale",
+           "expected a number"},
+          {"{name: a, type: softmax, inputs: [q, q]}", "layers.a", "takes 1 input(s), got 2"},
+          {"{name: a, type: layernorm, inputs: [q], groups: 2}", "layers[0].groups", "unknown key"},
+          {"{name: a, type: reduce, inputs: [q]}", "layers[0].mode", "missing required key"},
+          {"{name: a, type: reduce, inputs: [q], mode: max}", "layers[0].mode", "mean"},
+      });
+}
