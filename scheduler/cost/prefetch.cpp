@@ -10,30 +10,6 @@ namespace fusim {
 
 namespace {
 
-// A range of the shared buffer in use from the start of group `first` to the end of `last`.
-struct Span {
-  std::int64_t begin = 0, end = 0;
-  int first = 0, last = 0;
-};
-
-// The lowest address, in steps of kSharedFmapAlign, where `bytes` overlap no span of `spans`
-// live during any of groups first..last; -1 when none is below `capacity`.
-std::int64_t lowest_free(const std::vector<Span>& spans, std::int64_t bytes, int first, int last,
-                         std::int64_t capacity) {
-  std::vector<const Span*> live;
-  for (const Span& s : spans) {
-    if (s.first <= last && first <= s.last) live.push_back(&s);
-  }
-  std::sort(live.begin(), live.end(),
-            [](const Span* a, const Span* b) { return a->begin < b->begin; });
-  std::int64_t addr = 0;
-  for (const Span* s : live) {
-    if (addr + bytes <= s->begin) break;
-    addr = std::max(addr, ceil_div(s->end, kSharedFmapAlign) * kSharedFmapAlign);
-  }
-  return addr + bytes <= capacity ? addr : -1;
-}
-
 std::int64_t weight_bytes(const Network& net, const Arch& arch, int layer) {
   return mul_checked(net.layer(layer).params(), arch.element_bytes());
 }
@@ -45,24 +21,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
   s.prefetches.clear();
   if (!arch.shared_buffer || arch.core.dma.prefetch_engines == 0 || s.groups.size() < 2) return;
   const std::size_t n = net.layers().size();
-  const std::int64_t elem = arch.element_bytes();
-  std::vector<int> group_of(n, -1);
-  for (std::size_t g = 0; g < s.groups.size(); ++g) {
-    for (int li : s.groups[g].layers) group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
-  }
-  // The feature maps' spans: from the group that stores a map to the last that reads it.
-  std::vector<Span> spans;
-  for (std::size_t i = 0; i < s.shared_fmaps.size(); ++i) {
-    if (s.shared_fmaps[i] < 0) continue;
-    const Layer& l = net.layers()[i];
-    int last = group_of[i];
-    for (int c : net.consumers(static_cast<int>(i)))
-      last = std::max(last, group_of[static_cast<std::size_t>(c)]);
-    spans.push_back(
-        {s.shared_fmaps[i],
-         s.shared_fmaps[i] + mul_checked(mul_checked(l.out_shape.elements(), net.batch()), elem),
-         group_of[i], last});
-  }
+  std::vector<SharedSpan> spans = shared_fmap_spans(net, arch, s);
   // Each group's room for prefetches: DRAM bytes it could move beside its own.
   const double peak = arch.dram_peak_bytes_per_cycle();
   std::vector<double> room(s.groups.size(), 0.0);
@@ -89,7 +48,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
       }
       if (left > 0) continue;
       const int first = static_cast<int>(takes.back().first);
-      const std::int64_t addr = lowest_free(spans, w, first, static_cast<int>(q), capacity);
+      const std::int64_t addr = lowest_free_address(spans, w, first, static_cast<int>(q), capacity);
       if (addr < 0) continue;
       spans.push_back({addr, addr + w, first, static_cast<int>(q)});
       at[static_cast<std::size_t>(li)] = addr;

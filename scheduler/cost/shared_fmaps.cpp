@@ -48,16 +48,63 @@ std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch&
   return at;
 }
 
+namespace {
+
+std::vector<int> group_of_layers(const Network& net, const Schedule& schedule) {
+  std::vector<int> group_of(net.layers().size(), -1);
+  for (std::size_t g = 0; g < schedule.groups.size(); ++g) {
+    for (int li : schedule.groups[g].layers)
+      group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
+  }
+  return group_of;
+}
+
+// The last group that reads layer `i`'s output (its own when no later group does).
+int last_reader(const Network& net, const std::vector<int>& group_of, std::size_t i) {
+  int last = group_of[i];
+  for (int c : net.consumers(static_cast<int>(i)))
+    last = std::max(last, group_of[static_cast<std::size_t>(c)]);
+  return last;
+}
+
+}  // namespace
+
+std::int64_t lowest_free_address(const std::vector<SharedSpan>& spans, std::int64_t bytes,
+                                 int first, int last, std::int64_t capacity) {
+  std::vector<const SharedSpan*> live;
+  for (const SharedSpan& s : spans) {
+    if (s.first <= last && first <= s.last) live.push_back(&s);
+  }
+  std::sort(live.begin(), live.end(),
+            [](const SharedSpan* a, const SharedSpan* b) { return a->begin < b->begin; });
+  std::int64_t addr = 0;
+  for (const SharedSpan* s : live) {
+    if (addr + bytes <= s->begin) break;
+    addr = std::max(addr, ceil_div(s->end, kSharedFmapAlign) * kSharedFmapAlign);
+  }
+  return addr + bytes <= capacity ? addr : -1;
+}
+
+std::vector<SharedSpan> shared_fmap_spans(const Network& net, const Arch& arch,
+                                          const Schedule& schedule) {
+  const std::vector<int> group_of = group_of_layers(net, schedule);
+  std::vector<SharedSpan> spans;
+  for (std::size_t i = 0; i < schedule.shared_fmaps.size(); ++i) {
+    const std::int64_t at = schedule.shared_fmaps[i];
+    if (at < 0) continue;
+    const std::int64_t bytes = mul_checked(
+        mul_checked(net.layers()[i].out_shape.elements(), net.batch()), arch.element_bytes());
+    spans.push_back({at, at + bytes, group_of[i], last_reader(net, group_of, i)});
+  }
+  return spans;
+}
+
 std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch,
                                             const Schedule& schedule) {
   if (!arch.shared_buffer) return {};
   const std::vector<std::int64_t> bytes = eligible_bytes(net, arch);
   const std::size_t n = bytes.size();
-  std::vector<int> group_of(n, -1);
-  for (std::size_t g = 0; g < schedule.groups.size(); ++g) {
-    for (int li : schedule.groups[g].layers)
-      group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
-  }
+  const std::vector<int> group_of = group_of_layers(net, schedule);
   // The maps that leave their group, with the groups that store and last load them.
   struct Map {
     int first = 0, last = 0;
@@ -66,38 +113,22 @@ std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch
   std::vector<Map> maps;
   for (std::size_t i = 0; i < n; ++i) {
     if (bytes[i] == 0 || group_of[i] < 0) continue;
-    int last = group_of[i];
-    for (int c : net.consumers(static_cast<int>(i)))
-      last = std::max(last, group_of[static_cast<std::size_t>(c)]);
+    const int last = last_reader(net, group_of, i);
     if (last > group_of[i]) maps.push_back({group_of[i], last, i});
   }
   std::stable_sort(maps.begin(), maps.end(),
                    [](const Map& a, const Map& b) { return a.first < b.first; });
+  // A map read by group p is still live while group p stores (a group's loads precede its
+  // stores only within it), so spans of the same group overlap.
   std::vector<std::int64_t> at(n, -1);
-  struct Placed {
-    std::int64_t begin = 0, end = 0;
-    int last = 0;
-  };
-  std::vector<Placed> live;  // by address
+  std::vector<SharedSpan> placed;
   const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
   for (const Map& m : maps) {
-    // Maps last read before this one is stored are gone (a group's loads precede its stores
-    // only within it, so a map read by group p is still live while group p stores).
-    live.erase(
-        std::remove_if(live.begin(), live.end(), [&](const Placed& p) { return p.last < m.first; }),
-        live.end());
-    std::int64_t addr = 0;
-    for (const Placed& p : live) {
-      if (addr + bytes[m.layer] <= p.begin) break;
-      addr = std::max(addr, ceil_div(p.end, kSharedFmapAlign) * kSharedFmapAlign);
-    }
-    if (addr + bytes[m.layer] > capacity) continue;  // no room: stays in DRAM
+    const std::int64_t addr =
+        lowest_free_address(placed, bytes[m.layer], m.first, m.last, capacity);
+    if (addr < 0) continue;  // no room: stays in DRAM
     at[m.layer] = addr;
-    const Placed p{addr, addr + bytes[m.layer], m.last};
-    live.insert(
-        std::upper_bound(live.begin(), live.end(), p,
-                         [](const Placed& a, const Placed& b) { return a.begin < b.begin; }),
-        p);
+    placed.push_back({addr, addr + bytes[m.layer], m.first, m.last});
   }
   if (std::all_of(at.begin(), at.end(), [](std::int64_t a) { return a < 0; })) at.clear();
   return at;

@@ -33,4 +33,20 @@ std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch&
 std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch,
                                             const Schedule& schedule);
 
+// A range of the shared buffer in use from the start of group `first` to the end of `last`.
+struct SharedSpan {
+  std::int64_t begin = 0, end = 0;
+  int first = 0, last = 0;
+};
+
+// The lowest address, in steps of kSharedFmapAlign, where `bytes` overlap no span of `spans`
+// live during any of groups first..last; -1 when none leaves them below `capacity`.
+std::int64_t lowest_free_address(const std::vector<SharedSpan>& spans, std::int64_t bytes,
+                                 int first, int last, std::int64_t capacity);
+
+// The spans of `schedule`'s placed maps (Schedule::shared_fmaps): from the group that stores a
+// map to the last that reads it.
+std::vector<SharedSpan> shared_fmap_spans(const Network& net, const Arch& arch,
+                                          const Schedule& schedule);
+
 }  // namespace fusim

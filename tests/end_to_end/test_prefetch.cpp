@@ -39,17 +39,6 @@ void insert_command(fusim::Program& p, std::size_t k, std::size_t pos, const fus
   p.cores[k].insert(p.cores[k].begin() + static_cast<std::ptrdiff_t>(pos), c);
 }
 
-// `e` names `path`, some line of it, a key starting with `key`, and says `mention`.
-void check_error(const std::optional<fusim::InputError>& e, const std::string& path,
-                 const std::string& key, const std::string& mention) {
-  REQUIRE(e.has_value());
-  INFO(e->what());
-  CHECK(e->file() == path);
-  CHECK(e->line() > 0);
-  CHECK(std::string(e->key()).rfind(key, 0) == 0);
-  CHECK(std::string(e->what()).find(mention) != std::string::npos);
-}
-
 }  // namespace
 
 TEST_CASE("prefetched weights cross the DRAM once, and every group moves the cost model's bytes",
@@ -184,15 +173,15 @@ TEST_CASE("a program's prefetches are checked", "[prefetch]") {
   auto [p1, e1] = error_with([&](fusim::Program& p) {
     p.cores[0].insert(p.cores[0].begin(), prefetch(0, conv2, w2).second);
   });
-  check_error(e1, p1, "cores[0].commands[0].op", "has no prefetch engine");
+  fusim::test::check_error(e1, p1, -1, "cores[0].commands[0].op", "has no prefetch engine");
   // For a layer of the prefetch's own group.
   const std::size_t last = base.cores.size() - 1;
   const int conv1 = r->program->schedule.groups[0].layers.front();
   auto [p2, e2] = error_with([&](fusim::Program& p) {
     p.cores[last].insert(p.cores[last].begin(), prefetch(last, conv1, 16).second);
   });
-  check_error(e2, p2, "cores[" + std::to_string(last) + "].commands[0].layer",
-              "a prefetch copies weights for a later group");
+  fusim::test::check_error(e2, p2, -1, "cores[" + std::to_string(last) + "].commands[0].layer",
+                           "a prefetch copies weights for a later group");
   // Weight loads from the shared buffer that no prefetch filled.
   auto [p3, e3] = error_with([&](fusim::Program& p) {
     for (auto& list : p.cores)
@@ -203,5 +192,5 @@ TEST_CASE("a program's prefetches are checked", "[prefetch]") {
           cmd.addr = 0;
         }
   });
-  check_error(e3, p3, "cores[", "that no prefetch of layer");
+  fusim::test::check_error(e3, p3, -1, "cores[", "that no prefetch of layer");
 }
