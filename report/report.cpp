@@ -477,6 +477,7 @@ std::string summary_text(const RunResult& r) {
     const EnergyStats& e = s.energy;
     std::vector<std::pair<double, const char*>> parts = {{e.dram, "DRAM"},
                                                          {e.pe_array, "PE arrays"},
+                                                         {e.registers, "PE registers"},
                                                          {e.vector_unit, "vector units"},
                                                          {e.input_buffer, "input buffers"},
                                                          {e.weight_buffer, "weight buffers"},

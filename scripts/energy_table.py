@@ -29,7 +29,7 @@ NETS = ["alexnet", "vgg16", "resnet50", "googlenet", "mobilenetv1", "mobilenetv2
 CONFIGS = ["mlu", "eyeriss", "systolic32"]
 SEARCHES = ["none", "optimal"]
 # report.json's energy fields, in the table's order and with its column names.
-PARTS = [("pe_array_pj", "PE"), ("vector_unit_pj", "vector"),
+PARTS = [("pe_array_pj", "PE"), ("registers_pj", "PE regs"), ("vector_unit_pj", "vector"),
          ("input_buffer_pj", "in buf"), ("weight_buffer_pj", "wt buf"),
          ("output_buffer_pj", "out buf"), ("dram_pj", "DRAM")]
 

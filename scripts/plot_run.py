@@ -37,7 +37,8 @@ RUN_FILES = ("report.json", "layers.csv", "groups.csv", "arch.yaml")
 
 # report.json energy components, in stacking order (they sum to energy.total_pj).
 COMPONENTS = [
-    ("pe_array_pj", "PE arrays"), ("vector_unit_pj", "vector units"),
+    ("pe_array_pj", "PE arrays"), ("registers_pj", "PE registers"),
+    ("vector_unit_pj", "vector units"),
     ("input_buffer_pj", "input buffers"), ("weight_buffer_pj", "weight buffers"),
     ("output_buffer_pj", "output buffers"), ("shared_buffer_pj", "shared buffer"),
     ("interconnect_pj", "interconnect"), ("dram_pj", "DRAM"), ("leakage_pj", "leakage"),

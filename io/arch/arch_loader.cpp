@@ -304,7 +304,8 @@ struct ArchBuilder {
     const EnergyParams base = table_entries(*table, arch.data_width_bits);
     for (double EnergyParams::*entry :
          {&EnergyParams::mac_pj, &EnergyParams::add_pj, &EnergyParams::vector_op_pj,
-          &EnergyParams::interconnect_pj_per_byte, &EnergyParams::dram_pj_per_bit,
+          &EnergyParams::register_pj_per_byte, &EnergyParams::interconnect_pj_per_byte,
+          &EnergyParams::dram_pj_per_bit,
           &EnergyParams::core_leakage_mw}) {
       if (!was_set(&(e.*entry))) e.*entry = base.*entry;
     }

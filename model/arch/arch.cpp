@@ -452,6 +452,10 @@ const ParamTable& energy_params() {
           sram(params::real<&EnergyParams::output_buffer_pj_per_byte>(
               "output_buffer_pj_per_byte", 0, kMax, "pJ/byte",
               "a byte read from or written to a core's output buffer")),
+          key(params::real<&EnergyParams::register_pj_per_byte>(
+              "register_pj_per_byte", 0, kMax, "pJ/byte",
+              "a byte read from or written to a PE's registers (operands passed between PEs, "
+              "stationary operands, partial sums)")),
           sram(params::real<&EnergyParams::shared_buffer_pj_per_byte>(
               "shared_buffer_pj_per_byte", 0, kMax, "pJ/byte",
               "a byte read from or written to the shared buffer")),

@@ -130,6 +130,7 @@ struct EnergyParams {
   double input_buffer_pj_per_byte = 0;  // read or write, per byte
   double weight_buffer_pj_per_byte = 0;
   double output_buffer_pj_per_byte = 0;
+  double register_pj_per_byte = 0;  // a PE's registers
   double shared_buffer_pj_per_byte = 0;
   double interconnect_pj_per_byte = 0;
   double dram_pj_per_bit = 0;  // the simple model, and the detailed one without dram.power

@@ -22,8 +22,13 @@ double log_log(const std::vector<std::pair<double, double>>& points, double x) {
 // Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014, 45 nm,
 // 0.9 V: integer add 8 b 0.03 pJ, 16 b 0.05, 32 b 0.1; integer multiply 8 b 0.2, 32 b 3.1;
 // SRAM (cache) 64-bit read 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ; DRAM 1.3-2.6 nJ per 64-bit
-// access (the lower end here: 20.3 pJ/bit). No interconnect or leakage figures: 0.
+// access (the lower end here: 20.3 pJ/bit). No interconnect or leakage figures: 0. No register
+// figure either: the SRAM rule taken down to a 32-byte register file (0.625 pJ per 64 bits,
+// 0.078 pJ per byte), the size of the ARCHON artifact's PE scratchpads (12 and 16 words of 16
+// bits), whose own figures are of the same order (0.125 and 0.151 pJ per byte at most).
 EnergyTable horowitz_45nm() {
+  const std::vector<std::pair<double, double>> sram = {
+      {8 * 1024.0, 10}, {32 * 1024.0, 20}, {1024 * 1024.0, 100}};
   return EnergyTable{
       "horowitz-45nm",
       "M. Horowitz, Computing's energy problem (and what we can do about it), ISSCC 2014, "
@@ -33,7 +38,8 @@ EnergyTable horowitz_45nm() {
       32,
       0,
       0,
-      {{8 * 1024.0, 10}, {32 * 1024.0, 20}, {1024 * 1024.0, 100}},
+      sram,
+      log_log(sram, 32) / 8,
       0,
       1300.0 / 64,
       0,
@@ -44,7 +50,8 @@ EnergyTable horowitz_45nm() {
 // 16-bit words (area/baseline_output/ERT.yaml and area/fusion_overhead_output/ERT.yaml): intmac
 // mac_random 2.2 pJ, 20-bit intadder 0.054 pJ (partial sums and vector operations alike), SRAM
 // per 64-bit read: the 100 KB shared_glb 49.35 pJ and the 448-byte weights_spad 0.759 pJ per
-// 16-bit read (3.036 per 64 bits); DRAM (LPDDR4, the Accelergy CACTI plug-in) 512 pJ per 64-bit
+// 16-bit read (3.036 per 64 bits); PE registers: the 12-word ifmap_spad, 0.251 pJ per 16-bit
+// read at most (0.1255 per byte); DRAM (LPDDR4, the Accelergy CACTI plug-in) 512 pJ per 64-bit
 // access, 8 pJ/bit. Its MAC figure is for 16-bit data whatever the arch's width.
 EnergyTable archon_ics21() {
   return EnergyTable{
@@ -57,6 +64,7 @@ EnergyTable archon_ics21() {
       2.2,
       0.054,
       {{448, 0.759 * 4}, {100 * 1024.0, 49.35}},
+      0.251 / 2,
       0,
       8,
       0,
@@ -95,6 +103,7 @@ EnergyParams table_entries(const EnergyTable& t, std::int64_t data_width_bits) {
   e.mac_pj = t.mac_pj > 0 ? t.mac_pj : scaled(t.multiply) + acc_add;
   e.add_pj = t.partial_sum_add_pj > 0 ? t.partial_sum_add_pj : acc_add;
   e.vector_op_pj = scaled(t.add);
+  e.register_pj_per_byte = t.register_pj_per_byte;
   e.interconnect_pj_per_byte = t.interconnect_pj_per_byte;
   e.dram_pj_per_bit = t.dram_pj_per_bit;
   e.core_leakage_mw = t.core_leakage_mw;

@@ -28,6 +28,7 @@ struct EnergyTable {
   // Points (capacity in bytes, pJ per 64-bit access) of an SRAM read; writes cost the same.
   // Interpolated on log-log axes like the arithmetic (one point: the same at every size).
   std::vector<std::pair<double, double>> sram_64bit;
+  double register_pj_per_byte;  // a PE's registers, read or written
   double interconnect_pj_per_byte;
   double dram_pj_per_bit;
   double core_leakage_mw;

@@ -80,6 +80,9 @@ struct EngineActions {
   std::int64_t adds = 0;        // additions outside a MAC (partial sums across folds)
   std::int64_t vector_ops = 0;  // element operations of a vector unit (add, max, multiply)
   BufferAccesses input, weight, output;
+  // The PEs' own registers: operands latched as they pass from PE to PE, the stationary
+  // operand held, and the partial sum read and written by each MAC.
+  BufferAccesses registers;
 };
 
 }  // namespace fusim

@@ -206,6 +206,7 @@ void Core::count_actions(const Command& c, std::size_t g) {
     a.input_buffer = BufferBytes{e.input.reads * eb, e.input.writes * eb};
     a.weight_buffer = BufferBytes{e.weight.reads * eb, e.weight.writes * eb};
     a.output_buffer = BufferBytes{e.output.reads * eb, e.output.writes * eb};
+    a.registers = BufferBytes{e.registers.reads * eb, e.registers.writes * eb};
   } else {
     // A load fills its buffer, a store drains one; a multicast crosses the interconnect once,
     // counted with the core that reads it.

@@ -50,6 +50,8 @@ const StatSchema<ActionCounts>& ActionCounts::schema() {
            "the weight buffer");
     buffer("output_buffer_read_bytes", "output_buffer_write_bytes", &A::output_buffer,
            "the output buffer");
+    buffer("register_read_bytes", "register_write_bytes", &A::registers,
+           "the PEs' registers (operands passed between PEs, stationary operands, partial sums)");
     r.add("interconnect_bytes", &A::interconnect_bytes, "bytes",
           "bytes the core moved over the interconnect (a multicast once)", kJson);
     r.add("dram_bytes", &A::dram_bytes, "bytes", "bytes the core read from and wrote to DRAM",

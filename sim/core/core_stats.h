@@ -40,6 +40,7 @@ struct BufferBytes {
 struct ActionCounts {
   std::int64_t macs = 0, adds = 0, vector_ops = 0;
   BufferBytes input_buffer, weight_buffer, output_buffer;
+  BufferBytes registers;  // the PEs' registers (EngineActions::registers)
   std::int64_t interconnect_bytes = 0;
   std::int64_t dram_bytes = 0;  // requested bytes read and written
   BufferBytes shared_buffer;
@@ -50,6 +51,7 @@ struct ActionCounts {
     input_buffer += o.input_buffer;
     weight_buffer += o.weight_buffer;
     output_buffer += o.output_buffer;
+    registers += o.registers;
     interconnect_bytes += o.interconnect_bytes;
     dram_bytes += o.dram_bytes;
     shared_buffer += o.shared_buffer;

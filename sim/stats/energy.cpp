@@ -15,6 +15,7 @@ double on_chip(const EnergyParams& e, const ActionCounts& a) {
          static_cast<double>(a.input_buffer.total()) * e.input_buffer_pj_per_byte +
          static_cast<double>(a.weight_buffer.total()) * e.weight_buffer_pj_per_byte +
          static_cast<double>(a.output_buffer.total()) * e.output_buffer_pj_per_byte +
+         static_cast<double>(a.registers.total()) * e.register_pj_per_byte +
          static_cast<double>(a.shared_buffer.total()) * e.shared_buffer_pj_per_byte +
          static_cast<double>(a.interconnect_bytes) * e.interconnect_pj_per_byte;
 }
@@ -30,6 +31,7 @@ void compute_energy(const Arch& arch, SimResult& r) {
   for (const CoreStats& c : r.cores) all += c.actions;
   const auto pj = [](std::int64_t n, double each) { return static_cast<double>(n) * each; };
   s.pe_array = pj(all.macs, e.mac_pj) + pj(all.adds, e.add_pj);
+  s.registers = pj(all.registers.total(), e.register_pj_per_byte);
   s.vector_unit = pj(all.vector_ops, e.vector_op_pj);
   // A byte written costs what a byte read does (both tables give one figure per access).
   s.input_buffer = pj(all.input_buffer.total(), e.input_buffer_pj_per_byte);
@@ -76,7 +78,7 @@ void compute_energy(const Arch& arch, SimResult& r) {
   s.seconds = r.cycles / (arch.clock_mhz * 1e6);
   // mW x s = 1e-3 J = 1e9 pJ.
   s.leakage = e.core_leakage_mw * static_cast<double>(arch.core_count) * s.seconds * 1e9;
-  s.total = s.pe_array + s.vector_unit + s.input_buffer + s.weight_buffer + s.output_buffer +
+  s.total = s.pe_array + s.registers + s.vector_unit + s.input_buffer + s.weight_buffer + s.output_buffer +
             s.shared_buffer + s.interconnect + s.dram + s.leakage;
 
   // Layers and groups: their own on-chip actions, and the DRAM energy by their share of bytes.
@@ -104,6 +106,9 @@ const StatSchema<EnergyStats>& EnergyStats::schema() {
            "energy times the run's duration (EDP)",
            [](const E& x) { return x.edp_joule_seconds(); });
     r.add("pe_array_pj", &E::pe_array, pj, "pJ", "MACs and partial-sum additions, all cores");
+    r.add("registers_pj", &E::registers, pj, "pJ",
+          "the PEs' register reads and writes (operands passed between PEs, stationary "
+          "operands, partial sums)");
     r.add("vector_unit_pj", &E::vector_unit, pj, "pJ", "vector-unit element operations");
     r.add("input_buffer_pj", &E::input_buffer, pj, "pJ",
           "input-buffer reads and writes, all cores (engine operands, DMA fills and drains)");

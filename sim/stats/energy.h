@@ -18,6 +18,7 @@ struct SimResult;
 struct EnergyStats {
   std::string table;
   double pe_array = 0;  // MACs and partial-sum additions
+  double registers = 0;  // the PEs' registers
   double vector_unit = 0;
   double input_buffer = 0, weight_buffer = 0, output_buffer = 0;  // all cores
   double shared_buffer = 0;

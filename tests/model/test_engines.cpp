@@ -29,6 +29,10 @@ EngineActions by_folds(const PeArrayParams& pe, std::int64_t m, std::int64_t n, 
     for (std::int64_t j = 0; j * C < sc; ++j) {
       const std::int64_t c = std::min(C, sc - j * C);
       a.macs += r * c * t;
+      // Each MAC reads two operands and a partial sum from its PE's registers and writes the
+      // partial sum; the moving operands are latched once per MAC, the held one once.
+      a.registers.reads += 3 * r * c * t;
+      a.registers.writes += (os ? 3 * r * c * t : 2 * r * c * t + r * c);
       if (os) {  // r pixels x c filters, k streamed: rows of A and columns of B enter once
         a.input.reads += r * k;
         a.weight.reads += c * k;
@@ -47,7 +51,8 @@ EngineActions by_folds(const PeArrayParams& pe, std::int64_t m, std::int64_t n, 
 
 bool same(const EngineActions& x, const EngineActions& y) {
   return x.macs == y.macs && x.adds == y.adds && x.vector_ops == y.vector_ops &&
-         x.input == y.input && x.weight == y.weight && x.output == y.output;
+         x.input == y.input && x.weight == y.weight && x.output == y.output &&
+         x.registers == y.registers;
 }
 
 }  // namespace
@@ -61,12 +66,15 @@ TEST_CASE("PE array actions: closed forms for the example of the cycle test", "[
   CHECK(os.output.writes == 64 * 32);
   CHECK(os.output.reads == 0);
   CHECK(os.adds == 0);
+  CHECK(os.registers.reads == 3 * os.macs);   // two operands and the partial sum
+  CHECK(os.registers.writes == 3 * os.macs);  // both operands passed on, the partial sum
   const auto ws = fusim::systolic_actions({32, 32, Dataflow::WeightStationary}, 64, 32, 144);
   CHECK(ws.weight.reads == 32 * 144);      // k n, loaded once
   CHECK(ws.input.reads == 64 * 144 * 1);   // m k ceil(n/C)
   CHECK(ws.output.writes == 64 * 32 * 5);  // m n ceil(k/R)
   CHECK(ws.output.reads == 64 * 32 * 4);   // m n (ceil(k/R) - 1)
   CHECK(ws.adds == 64 * 32 * 4);
+  CHECK(ws.registers.writes == 2 * ws.macs + 32 * 144);  // the weights latched once each
   const auto is = fusim::systolic_actions({32, 32, Dataflow::InputStationary}, 64, 32, 144);
   CHECK(is.input.reads == 64 * 144);       // m k, held
   CHECK(is.weight.reads == 32 * 144 * 2);  // n k ceil(m/C)

@@ -28,11 +28,15 @@ TEST_CASE("the tables' figures at a data width and a buffer size", "[energy]") {
   CHECK(fusim::sram_pj_per_byte(*h, 32 << 10) == Approx(20.0 / 8));
   CHECK(fusim::sram_pj_per_byte(*h, 1 << 20) == Approx(100.0 / 8));
   CHECK(fusim::sram_pj_per_byte(*h, 16 << 10) == Approx(std::sqrt(10.0 * 20.0) / 8));
+  // Registers: the SRAM rule (energy as the square root of the capacity) at 32 bytes.
+  CHECK(fusim::table_entries(*h, 8).register_pj_per_byte ==
+        Approx(10.0 * std::sqrt(32.0 / 8192) / 8));
   const fusim::EnergyTable* a = fusim::find_energy_table("archon-ics21");
   REQUIRE(a);
   CHECK(fusim::table_entries(*a, 16).mac_pj == Approx(2.2));
   CHECK(fusim::sram_pj_per_byte(*a, 100 << 10) == Approx(49.35 / 8));
   CHECK(fusim::table_entries(*a, 16).dram_pj_per_bit == Approx(8));
+  CHECK(fusim::table_entries(*a, 16).register_pj_per_byte == Approx(0.251 / 2));
 }
 
 TEST_CASE("an arch's energy entries: the table's, overrides, buffers by capacity", "[energy]") {
@@ -60,6 +64,7 @@ TEST_CASE("the energy is the action counts times the entries, component by compo
     for (const fusim::CoreStats& c : s.cores) a += c.actions;
     const auto n = [](std::int64_t x) { return static_cast<double>(x); };
     CHECK(s.energy.pe_array == Approx(n(a.macs) * e.mac_pj + n(a.adds) * e.add_pj));
+    CHECK(s.energy.registers == Approx(n(a.registers.total()) * e.register_pj_per_byte));
     CHECK(s.energy.vector_unit == Approx(n(a.vector_ops) * e.vector_op_pj));
     CHECK(s.energy.input_buffer == Approx(n(a.input_buffer.total()) * e.input_buffer_pj_per_byte));
     CHECK(s.energy.weight_buffer ==
@@ -68,7 +73,8 @@ TEST_CASE("the energy is the action counts times the entries, component by compo
           Approx(n(a.output_buffer.total()) * e.output_buffer_pj_per_byte));
     CHECK(s.energy.leakage == Approx(10e-3 * 32 * s.cycles / (r->arch->clock_mhz * 1e6) * 1e12));
     CHECK(s.energy.total ==
-          Approx(s.energy.pe_array + s.energy.vector_unit + s.energy.input_buffer +
+          Approx(s.energy.pe_array + s.energy.registers + s.energy.vector_unit +
+                 s.energy.input_buffer +
                  s.energy.weight_buffer + s.energy.output_buffer + s.energy.shared_buffer +
                  s.energy.interconnect + s.energy.dram + s.energy.leakage));
     // Every MAC and vector operation of the run is counted once, on the core that ran it; the

@@ -119,19 +119,27 @@ EngineActions systolic_actions(const PeArrayParams& pe, std::int64_t m, std::int
   const std::int64_t R = pe.rows, C = pe.cols;
   const std::int64_t mn = mul_checked(m, n);
   a.macs = mul_checked(mn, k);
+  // Each MAC reads its two operands and a partial sum from the PE's registers and writes the
+  // partial sum back; an operand that moves through the array is written into each PE's
+  // register once per MAC, a stationary one once per time it is loaded.
+  const std::int64_t macs3 = mul_checked(a.macs, 3);
+  a.registers.reads = macs3;
   switch (pe.dataflow) {
     case Dataflow::OutputStationary:
       a.input.reads = mul_checked(mul_checked(m, k), ceil_div(n, C));
       a.weight.reads = mul_checked(mul_checked(n, k), ceil_div(m, R));
       a.output.writes = mn;
+      a.registers.writes = macs3;
       return a;
     case Dataflow::WeightStationary:
       a.input.reads = mul_checked(mul_checked(m, k), ceil_div(n, C));
       a.weight.reads = mul_checked(n, k);
+      a.registers.writes = add_checked(mul_checked(a.macs, 2), a.weight.reads);
       break;
     case Dataflow::InputStationary:
       a.input.reads = mul_checked(m, k);
       a.weight.reads = mul_checked(mul_checked(n, k), ceil_div(m, C));
+      a.registers.writes = add_checked(mul_checked(a.macs, 2), a.input.reads);
       break;
   }
   const std::int64_t reduction_folds = ceil_div(k, R);
@@ -191,7 +199,8 @@ std::int64_t PeArray::cycles(const Params& p, const TileWork& w) {
 EngineActions PeArray::actions(const Params& p, const TileWork& w) {
   EngineActions a = systolic_actions(p, w.m, w.n, w.k);
   for (std::int64_t* v : {&a.macs, &a.adds, &a.vector_ops, &a.input.reads, &a.input.writes,
-                          &a.weight.reads, &a.weight.writes, &a.output.reads, &a.output.writes})
+                          &a.weight.reads, &a.weight.writes, &a.output.reads, &a.output.writes,
+                          &a.registers.reads, &a.registers.writes})
     *v = mul_checked(*v, w.count);
   return a;
 }
