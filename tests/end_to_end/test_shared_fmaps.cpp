@@ -125,7 +125,8 @@ TEST_CASE(
     if (net.find("vgg16") != std::string::npos || net.find("resnet50") != std::string::npos ||
         net.find("googlenet") != std::string::npos || net.find("alexnet") != std::string::npos ||
         net.find("efficientnet") != std::string::npos ||
-        net.find("mobilenetv3") != std::string::npos)
+        net.find("mobilenetv3") != std::string::npos ||
+        net.find("bert_base.yaml") != std::string::npos)  // bert_base_layer's, 12 times
       continue;
 #endif
     for (const char* fusion : {"none", "optimal"}) {
