@@ -4,8 +4,9 @@
     /usr/bin/python3 bench/sweep_bench.py [--runs 3] [--fusim PATH]
 
 Each case run --runs times (a sweep into a fresh directory), the median wall time quoted:
-  - configs/sweeps/mlu_cores.yaml (MobileNetV2 on mlu.yaml, 48 points) with -j 1, -j 2 and
-    --dask-local 2 (the cluster's start included);
+  - configs/sweeps/mlu_cores.yaml (MobileNetV2 on mlu.yaml, 48 points) with -j 1, -j 2,
+    --in-process -j 2 and --dask-local 2 (the cluster's start included);
+  - mlu_cores's grid x kernel_launch_cycles 1000..4000 (192 points), -j 2 and --in-process -j 2;
   - a sweep of 200 tiny_chain points on mlu.yaml (cores.count 1..5 x kernel_launch_cycles
     1000..1019 x none, optimal), -j 1;
   - the points of both, fusim alone, run one after the other by this script: the tiny sweep's
@@ -55,9 +56,22 @@ def main():
                        os.path.join(ROOT, "workloads", "tiny_chain.yaml"),
                        ", ".join(str(c) for c in range(1000, 1020))))
         mlu = os.path.join(ROOT, "configs", "sweeps", "mlu_cores.yaml")
+        # The same grid four times over (kernel_launch_cycles 1000 to 4000): 192 points, where
+        # the runner's start weighs less.
+        long = os.path.join(tmp, "mlu_cores_x4.yaml")
+        with open(long, "w", encoding="utf-8") as f:
+            f.write("arch: %s\nnets: [%s]\nfusion: [none, optimal]\nvary:\n"
+                    "  cores.count: [1, 2, 4, 8, 16, 32]\n  dram.channels: [1, 2, 4, 8]\n"
+                    "  kernel_launch_cycles: [1000, 2000, 3000, 4000]\n"
+                    % (os.path.join(ROOT, "configs", "mlu.yaml"),
+                       os.path.join(ROOT, "workloads", "mobilenetv2.yaml")))
         cases = [("mobilenetv2 mlu_cores, -j 1", mlu, ["-j", "1"]),
                  ("mobilenetv2 mlu_cores, -j 2", mlu, ["-j", "2"]),
+                 ("mobilenetv2 mlu_cores, --in-process -j 2", mlu, ["--in-process", "-j", "2"]),
                  ("mobilenetv2 mlu_cores, --dask-local 2", mlu, ["--dask-local", "2"]),
+                 ("mobilenetv2 mlu_cores x 4 launch cycles, -j 2", long, ["-j", "2"]),
+                 ("mobilenetv2 mlu_cores x 4 launch cycles, --in-process -j 2", long,
+                  ["--in-process", "-j", "2"]),
                  ("tiny_chain x 200, -j 1", tiny, ["-j", "1"])]
         for c, (name, spec, extra) in enumerate(cases):
             n = len(sweep.load_spec(spec)["points"])

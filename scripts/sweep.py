@@ -309,6 +309,19 @@ def run_point_in_process(module, point, out_root):
     return row
 
 
+_worker_module = None
+
+
+def _worker_init(fusim):
+    """A --in-process -j worker: loads the module once for all its points."""
+    global _worker_module
+    _worker_module = load_module(fusim)
+
+
+def _worker_point(point, out_root):
+    return run_point_in_process(_worker_module, point, out_root)
+
+
 def load_module(fusim):
     """The fusim Python module beside the binary's build (BUILD/python), or SpecError."""
     build = os.path.dirname(os.path.dirname(os.path.abspath(fusim)))
@@ -411,7 +424,8 @@ def run_all(spec, out, fusim, args):
                 client = distributed.Client(args.dask, timeout="10s")
             except (OSError, ValueError) as e:
                 raise SpecError("--dask %s: cannot connect: %s" % (args.dask, e))
-    module = load_module(fusim) if args.in_process else None
+    module = load_module(fusim) if args.in_process and args.j == 1 else None
+    in_pool = args.in_process and args.j > 1
     write_axes(spec, out)
     try:
         bar = tqdm(total=len(todo), desc="points", unit="pt", file=sys.stderr)
@@ -420,6 +434,17 @@ def run_all(spec, out, fusim, args):
                 # One point at a time: the module runs in this process and holds its lock.
                 for p in todo:
                     record(run_point_in_process(module, p, out), bar)
+            elif in_pool:
+                # -j worker processes, each loading the module once (one simulation at a time
+                # per process): no process start per point.
+                pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=args.j, initializer=_worker_init, initargs=(fusim,))
+                try:
+                    futures = [pool.submit(_worker_point, p, out) for p in todo]
+                    for f in concurrent.futures.as_completed(futures):
+                        record(f.result(), bar)
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
             elif client is not None:
                 try:
                     futures = [client.submit(run_point, fusim, p, os.path.abspath(out),
@@ -534,8 +559,9 @@ def main():
     mode.add_argument("--merge", action="store_true",
                       help="build results.csv from DIR/parts/ (after --point-index runs)")
     mode.add_argument("--in-process", action="store_true",
-                      help="run the points one by one in this process through fusim's Python "
-                           "module (BUILD/python) instead of a fusim process each")
+                      help="run the points through fusim's Python module (BUILD/python) instead "
+                           "of a fusim process each: in this process, or with -j N in N worker "
+                           "processes that each load the module once")
     ap.add_argument("--stop-after", type=int, metavar="N", help=argparse.SUPPRESS)  # test hook
     args = ap.parse_args()
     try:

@@ -58,6 +58,9 @@ if ls "$(dirname "$(dirname "$fusim")")"/python/fusim*.so >/dev/null 2>&1; then
   sweep "$spec" --out "$tmp/inproc" --in-process >/dev/null 2>&1
   check "--in-process: exit 1" test $? -eq 1
   check "  the same table as -j 2" same_table "$tmp/j2/results.csv" "$tmp/inproc/results.csv"
+  sweep "$spec" --out "$tmp/inproc2" --in-process -j 2 >/dev/null 2>&1
+  check "--in-process -j 2 (two worker processes): exit 1" test $? -eq 1
+  check "  the same table as -j 2" same_table "$tmp/j2/results.csv" "$tmp/inproc2/results.csv"
 else
   # The sanitized build has none (an ASan module would need the runtime preloaded into
   # Python); scripts/build.sh's Release build always has it, and python_api tests it there.
