@@ -305,8 +305,7 @@ struct ArchBuilder {
     for (double EnergyParams::*entry :
          {&EnergyParams::mac_pj, &EnergyParams::add_pj, &EnergyParams::vector_op_pj,
           &EnergyParams::register_pj_per_byte, &EnergyParams::interconnect_pj_per_byte,
-          &EnergyParams::dram_pj_per_bit,
-          &EnergyParams::core_leakage_mw}) {
+          &EnergyParams::dram_pj_per_bit, &EnergyParams::core_leakage_mw}) {
       if (!was_set(&(e.*entry))) e.*entry = base.*entry;
     }
     const auto sram = [&](double& entry, std::int64_t capacity) {

@@ -78,8 +78,8 @@ void compute_energy(const Arch& arch, SimResult& r) {
   s.seconds = r.cycles / (arch.clock_mhz * 1e6);
   // mW x s = 1e-3 J = 1e9 pJ.
   s.leakage = e.core_leakage_mw * static_cast<double>(arch.core_count) * s.seconds * 1e9;
-  s.total = s.pe_array + s.registers + s.vector_unit + s.input_buffer + s.weight_buffer + s.output_buffer +
-            s.shared_buffer + s.interconnect + s.dram + s.leakage;
+  s.total = s.pe_array + s.registers + s.vector_unit + s.input_buffer + s.weight_buffer +
+            s.output_buffer + s.shared_buffer + s.interconnect + s.dram + s.leakage;
 
   // Layers and groups: their own on-chip actions, and the DRAM energy by their share of bytes.
   const double dram_per_byte =

@@ -17,7 +17,7 @@ struct SimResult;
 // Energy of a run by component, in pJ.
 struct EnergyStats {
   std::string table;
-  double pe_array = 0;  // MACs and partial-sum additions
+  double pe_array = 0;   // MACs and partial-sum additions
   double registers = 0;  // the PEs' registers
   double vector_unit = 0;
   double input_buffer = 0, weight_buffer = 0, output_buffer = 0;  // all cores

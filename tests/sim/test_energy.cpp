@@ -72,11 +72,10 @@ TEST_CASE("the energy is the action counts times the entries, component by compo
     CHECK(s.energy.output_buffer ==
           Approx(n(a.output_buffer.total()) * e.output_buffer_pj_per_byte));
     CHECK(s.energy.leakage == Approx(10e-3 * 32 * s.cycles / (r->arch->clock_mhz * 1e6) * 1e12));
-    CHECK(s.energy.total ==
-          Approx(s.energy.pe_array + s.energy.registers + s.energy.vector_unit +
-                 s.energy.input_buffer +
-                 s.energy.weight_buffer + s.energy.output_buffer + s.energy.shared_buffer +
-                 s.energy.interconnect + s.energy.dram + s.energy.leakage));
+    CHECK(s.energy.total == Approx(s.energy.pe_array + s.energy.registers + s.energy.vector_unit +
+                                   s.energy.input_buffer + s.energy.weight_buffer +
+                                   s.energy.output_buffer + s.energy.shared_buffer +
+                                   s.energy.interconnect + s.energy.dram + s.energy.leakage));
     // Every MAC and vector operation of the run is counted once, on the core that ran it; the
     // DRAM bytes are the off-chip traffic.
     std::int64_t layer_macs = 0, layer_dram = 0;
