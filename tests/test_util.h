@@ -111,6 +111,19 @@ inline std::vector<std::string> yaml_files(const std::string& dir) {
   return out;
 }
 
+// Whether the tests that run every shipped workload run `net` in this build: all of them in
+// Release; under the sanitizers (CI's time) those under 500 M MACs, which still hold every
+// kind of layer and group the shipped networks have (depthwise, squeeze-excitation, shuffles,
+// concats, ARCHON blocks; the transformer layers have their own tests). Release runs the rest.
+inline bool runs_every_workload(const std::string& net) {
+#ifdef FUSIM_SANITIZED
+  return load_network(net).total_macs() < 500'000'000;
+#else
+  (void)net;
+  return true;
+#endif
+}
+
 // Runs the network of YAML `text` on every shipped config under every search but the oracle,
 // and checks each run with `check(const Run&)` (inside an INFO naming the config and search).
 template <class F>

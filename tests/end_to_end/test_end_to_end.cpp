@@ -33,18 +33,7 @@ void check_every_workload(const std::vector<std::string>& algorithms_for_all, bo
     for (const auto& net : nets) {
       if (++pair % parts != part) continue;
       std::vector<std::string> algorithms = algorithms_for_all;
-#ifdef FUSIM_SANITIZED
-      // See tests/CMakeLists.txt. GoogLeNet's optimal search tries every core count for each of
-      // its 24,000 candidate groups (about 5 s in Release): the Release suite runs it.
-      if (fs::path(net).filename().string() == "googlenet.yaml")
-        algorithms.erase(std::remove(algorithms.begin(), algorithms.end(), "optimal"),
-                         algorithms.end());
-#endif
-#ifdef FUSIM_SANITIZED
-      // BERT-base's 12 encoder layers are bert_base_layer.yaml's, which runs here: the
-      // sanitizers' minutes go to the networks whose groups differ.
-      if (fs::path(net).filename().string() == "bert_base.yaml") algorithms.clear();
-#endif
+      if (!fusim::test::runs_every_workload(net)) algorithms.clear();
       // BERT-base's programs (29 MB of YAML on eyeriss, about 20 s to parse) are those of
       // bert_base_layer.yaml twelve times over: that file's programs are replayed instead.
       const bool replay = fs::path(net).filename().string() != "bert_base.yaml";

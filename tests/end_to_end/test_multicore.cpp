@@ -15,12 +15,7 @@ using fusim::test::src;
 TEST_CASE("layer by layer (--fusion none) on all of mlu.yaml's cores is no slower than on one",
           "[multicore]") {
   for (const std::string& net : fusim::test::yaml_files("workloads")) {
-#ifdef FUSIM_SANITIZED
-    // The sanitized build runs the small networks only (CI's time); Release runs all of them.
-    if (net.find("vgg16") != std::string::npos || net.find("alexnet") != std::string::npos ||
-        net.find("resnet50") != std::string::npos || net.find("googlenet") != std::string::npos)
-      continue;
-#endif
+    if (!fusim::test::runs_every_workload(net)) continue;
     INFO(net);
     const auto all = fusim::test::run(src("configs/mlu.yaml"), net);
     const auto one = fusim::test::run(src("configs/mlu.yaml"), net, {"cores.count=1"});

@@ -120,15 +120,7 @@ TEST_CASE(
     "cost model's bytes",
     "[shared_fmaps]") {
   for (const std::string& net : fusim::test::yaml_files("workloads")) {
-#ifdef FUSIM_SANITIZED
-    // The sanitized build runs the small networks only (CI's time); Release runs all of them.
-    if (net.find("vgg16") != std::string::npos || net.find("resnet50") != std::string::npos ||
-        net.find("googlenet") != std::string::npos || net.find("alexnet") != std::string::npos ||
-        net.find("efficientnet") != std::string::npos ||
-        net.find("mobilenetv3") != std::string::npos ||
-        net.find("bert_base.yaml") != std::string::npos)  // bert_base_layer's, 12 times
-      continue;
-#endif
+    if (!fusim::test::runs_every_workload(net)) continue;
     for (const char* fusion : {"none", "optimal"}) {
       INFO(net << " " << fusion);
       const auto r = fusim::test::run(src("configs/mlu.yaml"), net, {}, fusion);
