@@ -114,8 +114,8 @@ inline std::vector<std::string> yaml_files(const std::string& dir) {
 // Whether the tests that run every shipped workload run `net` in this build: all of them in
 // Release; under the sanitizers (CI's time) those under 500 M MACs, which hold most kinds of
 // layer and group the shipped networks have (depthwise, squeeze-excitation, shuffles, concats,
-// residual adds, ARCHON blocks); the transformer layers have their own tests, and the large
-// strided kernels of AlexNet and GoogLeNet run in SCALE-Sim's topologies (determinism).
+// residual adds, ARCHON blocks); the transformer layers have their own tests, and AlexNet's
+// and GoogLeNet's large strided kernels are left to the Release suite.
 inline bool runs_every_workload(const std::string& net) {
 #ifdef FUSIM_SANITIZED
   return load_network(net).total_macs() < 500'000'000;
