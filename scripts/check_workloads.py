@@ -240,6 +240,7 @@ TYPE_KEYS = {
     "softmax": {"groups", "scale"},
     "layernorm": {"bias"},
     "reduce": {"mode"},
+    "batchnorm": set(),
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -491,6 +492,11 @@ def analyse(path):
                 raise WorkloadError("%s: activation takes exactly one input" % name)
             out = in_shapes[0]
             desc = act
+        elif t == "batchnorm":  # a per-channel scale and shift
+            if len(srcs) != 1:
+                raise WorkloadError("%s: batchnorm takes exactly one input" % name)
+            out = in_shapes[0]
+            params = 2 * in_shapes[0][0]
         elif t == "concat":
             if any(s[1:] != in_shapes[0][1:] for s in in_shapes):
                 raise WorkloadError("%s: concat H/W differ: %s" % (name, in_shapes))

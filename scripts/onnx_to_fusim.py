@@ -48,7 +48,9 @@ Supported operators (default ONNX domain):
   [N, S, heads, d], Transpose  -> views of the heads (no layer) read by MatMul (gemm with
                                   heads, transpose_b for K^T) and Softmax; the context's
                                   Transpose and Reshape back to [N, S, D] are views too
-  BatchNormalization           -> folded into the preceding conv (bias: true)
+  BatchNormalization           -> folded into the preceding conv (bias: true) when the conv's
+                                  output is read by it alone and has no activation; otherwise
+                                  batchnorm (a per-channel affine: DenseNet's BN after a concat)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
   Reshape [N,C,H,W] ->
   [N,g,C/g,H,W], Transpose
@@ -60,8 +62,8 @@ Supported operators (default ONNX domain):
   Constant                     -> constant operand (no layer)
 
 Folding (batch norm, bias) is done only when the tensor being folded is read by that one node
-alone (and every pass-through on the way from the layer as well); otherwise the node is
-reported. An activation that cannot be folded becomes an activation layer. HardSigmoid's alpha
+alone (and every pass-through on the way from the layer as well); otherwise a batch norm becomes
+a batchnorm layer and a bias is reported. An activation that cannot be folded becomes an activation layer. HardSigmoid's alpha
 and beta are not kept (the cost does not depend on them). Every operator or attribute fusim
 cannot express is listed on stderr (op type and node name) and the script exits with status 2
 without writing a file.
@@ -505,15 +507,18 @@ class Importer:
             raise Unsupported("training-mode BatchNormalization (several outputs)")
         for t in node.input[1:5]:
             self.const(t, "batch-norm parameter")
-        info = self.foldable(node.input[0], "batch norm")
-        if info.layer["type"] != "conv":
-            raise Unsupported("batch norm after a %s layer ('%s'); fusim folds it into a conv only"
-                              % (info.layer["type"], info.fusim_name))
-        if info.layer.get("activation", "none") != "none":
-            raise Unsupported("batch norm after the activation of '%s' cannot be folded"
-                              % info.fusim_name)
-        info.layer["bias"] = True
-        self.alias(node.input[0], node.output[0])
+        x = node.input[0]
+        info = self.act(x)
+        if info.layer is not None and info.exclusive and self.consumers.get(x, 0) == 1 \
+                and info.layer["type"] == "conv" and info.layer.get("activation", "none") == "none":
+            info.layer["bias"] = True
+            self.alias(x, node.output[0])
+            return
+        # Not foldable (after a concat, a pool, an activation, a network input, or a tensor
+        # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own.
+        t = self.spatial(x)
+        self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
+                       t.fusim_shape, node.output[0])
 
     def op_Relu(self, node, index):
         self.apply_activation(node, index, node.input[0], node.output[0], "relu")

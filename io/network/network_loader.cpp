@@ -120,7 +120,7 @@ Network load_network(const std::string& path) {
     l.source_line = m.line();
     const std::string type = m.get_choice(
         "type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div", "max", "min",
-                 "activation", "slice", "shuffle", "softmax", "layernorm", "reduce"});
+                 "activation", "slice", "shuffle", "softmax", "layernorm", "reduce", "batchnorm"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -223,7 +223,8 @@ Network load_network(const std::string& path) {
           {"div", LayerType::Div},
           {"max", LayerType::Max},
           {"min", LayerType::Min},
-          {"activation", LayerType::Activation}};
+          {"activation", LayerType::Activation},
+          {"batchnorm", LayerType::BatchNorm}};
       for (const auto& t : kOthers)
         if (t.first == type) l.type = t.second;
     }

@@ -48,6 +48,8 @@ const char* to_string(LayerType t) {
       return "layernorm";
     case LayerType::Reduce:
       return "reduce";
+    case LayerType::BatchNorm:
+      return "batchnorm";
   }
   return "?";
 }
@@ -99,7 +101,7 @@ bool reduces_channels(LayerType t) {
 }
 
 bool is_pointwise(LayerType t) {
-  return is_elementwise_binary(t) || t == LayerType::Activation;
+  return is_elementwise_binary(t) || t == LayerType::Activation || t == LayerType::BatchNorm;
 }
 
 std::int64_t activation_ops_per_element(Activation a) {
@@ -191,6 +193,8 @@ std::int64_t Layer::params() const {
       return inputs.size() == 1 ? k * n + (bias ? n : 0) : 0;
     case LayerType::LayerNorm:  // the per-channel scale, and bias
       return out_shape.c * (bias ? 2 : 1);
+    case LayerType::BatchNorm:  // the per-channel scale and shift
+      return 2 * out_shape.c;
     default:
       return 0;
   }
@@ -267,6 +271,9 @@ Arithmetic Layer::arithmetic_per_item() const {
     const std::int64_t pixels = out_shape.h * out_shape.w;
     a.additions += out * (bias ? 4 : 3) + pixels;
     a.multiplications += 3 * out + 2 * pixels;
+  } else if (type == LayerType::BatchNorm) {  // a multiply-add per element
+    a.multiplications += out;
+    a.additions += out;
   } else if (type == LayerType::Reduce) {
     a.additions += in_shapes.at(0).elements();
     if (reduce_mode == ReduceMode::Mean) a.multiplications += out;
@@ -291,6 +298,7 @@ Layer::ShuffleRuns Layer::shuffle_input_runs(std::int64_t k0, std::int64_t k1) c
 
 std::int64_t Layer::pointwise_ops_per_element() const {
   if (type == LayerType::Activation) return activation_ops_per_element(activation, type);
+  if (type == LayerType::BatchNorm) return 1;  // x * scale + shift: one multiply-add
   if (!is_elementwise_binary(type)) return 0;
   return static_cast<std::int64_t>(inputs.size() - 1) * binary_ops_per_element(type);
 }
@@ -579,6 +587,7 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
       }
       case LayerType::Activation:
       case LayerType::LayerNorm:
+      case LayerType::BatchNorm:
         need_inputs(1, 1);
         l.out_shape = l.in_shapes[0];
         break;

@@ -17,6 +17,10 @@ namespace fusim {
 // a token's features as its channels): Softmax normalises each of `groups` runs of C / groups
 // channels (attention heads), LayerNorm normalises all C channels of a pixel and applies its
 // learned per-channel scale (and bias), Reduce sums or averages them into one channel.
+// BatchNorm is a batch normalisation that cannot be folded into a conv (DenseNet's BN -> ReLU ->
+// conv after a concat): at inference a per-channel affine, x * scale[c] + shift[c] (the
+// running statistics and the learned affine folded into 2 C parameters), one multiply-add per
+// element on the vector unit.
 enum class LayerType {
   Conv,
   Fc,
@@ -34,7 +38,8 @@ enum class LayerType {
   Shuffle,
   Softmax,
   LayerNorm,
-  Reduce
+  Reduce,
+  BatchNorm
 };
 enum class Activation {
   None,

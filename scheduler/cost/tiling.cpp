@@ -254,6 +254,8 @@ std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const
       return mul_checked(kc * (l.k + (l.bias ? 1 : 0)), elem_);
     case LayerType::LayerNorm:  // its per-channel scale, and bias
       return mul_checked(kc * (l.bias ? 2 : 1), elem_);
+    case LayerType::BatchNorm:  // its per-channel scale and shift
+      return mul_checked(kc * 2, elem_);
     default:
       return 0;
   }

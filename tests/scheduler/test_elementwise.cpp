@@ -230,5 +230,70 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
            "needs an activation layer"},
           {"{name: a, type: activation, activation: tanh, inputs: [x, x]}", "layers.a",
            "an activation layer takes 1 input(s), got 2"},
+          {"{name: a, type: batchnorm, inputs: [x, y]}", "layers.a",
+           "a batchnorm layer takes 1 input(s), got 2"},
+          {"{name: a, type: batchnorm, bias: true}", "layers[0].bias", "unknown key"},
       });
+}
+
+TEST_CASE("a batchnorm is a per-channel affine: counts, bytes and cycles", "[elementwise]") {
+  const std::string text = R"(name: bn
+inputs: [{name: x, shape: [64, 32, 32]}]
+layers:
+  - {name: bn, type: batchnorm, activation: relu}
+)";
+  const fusim::Network net = load_text("bn.yaml", text);
+  const fusim::Layer& l = net.layer(0);
+  const std::int64_t e = 64 * 32 * 32;
+  CHECK(l.type == LayerType::BatchNorm);
+  CHECK(l.out_shape == fusim::Shape{64, 32, 32});
+  CHECK(l.params() == 2 * 64);  // scale and shift per channel
+  CHECK(l.macs_per_item() == 0);
+  // One multiply-add per element; the relu is a free clamp in the output stage.
+  CHECK(l.vector_ops_per_item() == e);
+  CHECK(l.arithmetic_per_item().multiplications == e);
+  CHECK(l.arithmetic_per_item().additions == e);
+  // Row tiles of all 64 channels, the scale and shift loaded once (int8: 128 bytes); per tile
+  // one operation per element on 32 lanes, and 4 cycles of latency.
+  const auto r = run("bn_run.yaml", text);
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(r->net->layer(0), *r->arch, 64, 1);
+  REQUIRE(t.channels_per_tile == 64);
+  CHECK(r->result.sim.traffic.ifmap_read == e);
+  CHECK(r->result.sim.traffic.weight_read == 2 * 64);
+  CHECK(r->result.sim.traffic.ofmap_write == e);
+  std::int64_t busy = 0;
+  for (std::int64_t r0 = 0; r0 < 32; r0 += t.rows_per_tile)
+    busy += fusim::ceil_div(std::min<std::int64_t>(t.rows_per_tile, 32 - r0) * 32 * 64, 32) + 4;
+  CHECK(r->result.sim.cores[0].compute_busy_cycles == busy);
+  CHECK(r->result.sim.cores[0].actions.vector_ops == e);
+  fusim::test::check_group_bytes(r->result);
+}
+
+TEST_CASE("DenseNet's BN -> ReLU -> conv after a concat fuses; cost model and simulator agree",
+          "[elementwise]") {
+  const std::string text = R"(name: dense
+inputs: [{name: x, shape: [32, 16, 16]}]
+layers:
+  - {name: l0, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: cat, type: concat, inputs: [x, l0]}
+  - {name: norm, type: batchnorm, activation: relu}
+  - {name: l1, type: conv, out_channels: 32, kernel: 1, bias: true, activation: relu}
+  - {name: l2, type: conv, out_channels: 16, kernel: 3, padding: 1}
+)";
+  const fusim::Network net = load_text("dense.yaml", text);
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {0, 1, 2, 3, 4});
+  REQUIRE(g.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  g.walk(g.progress(4), 4, 1, 0, sink);
+  // Off-chip: the input once, every weight once (the batchnorm's 2 x 48), l2's output stored.
+  CHECK(sink.traffic.ifmap == 32 * 16 * 16);
+  CHECK(sink.traffic.weight == 16 * 32 * 9 + 2 * 48 + (32 * 48 + 32) + 16 * 32 * 9);
+  CHECK(sink.traffic.ofmap == 16 * 16 * 16);
+  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto r = run("dense_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(r->result);
+    fusim::test::check_replays(*r);
+  }
 }

@@ -194,6 +194,9 @@ def yaml_shapes(net):
         elif t == "layernorm":
             shape = list(ins[0])
             params = c * (2 if l.get("bias") else 1)
+        elif t == "batchnorm":  # a per-channel scale and shift
+            shape = list(ins[0])
+            params = 2 * c
         elif t == "reduce":
             shape = [1, h, w]
         shapes[l["name"]] = shape
@@ -448,6 +451,39 @@ class OperatorImportTest(unittest.TestCase):
         if act == "none" or (act in CLAMPS and not layer):
             return 0
         return ACT_OPS[act] * elements
+
+    def test_unfoldable_batch_norm(self):
+        """DenseNet's dense layer as torchvision exports it: BN -> ReLU -> 1x1 conv -> BN ->
+        ReLU -> 3x3 conv, the first BN over a concat (not foldable: a batchnorm layer, its ReLU
+        an attribute), the second after a conv (folded into it as a bias)."""
+        N = helper.make_node
+        bn = lambda p, c, seed: [init(p + s, [c], seed + i) for i, s in
+                                 enumerate(("_s", "_b", "_m", "_v"))]
+        inits = ([init("w0", [8, 8, 3, 3], 1), init("w1", [16, 16, 1, 1], 2),
+                  init("w2", [8, 16, 3, 3], 3)] + bn("n1", 16, 10) + bn("n2", 16, 20))
+        nodes = [N("Conv", ["x", "w0"], ["c0"], name="l0", kernel_shape=[3, 3],
+                   pads=[1, 1, 1, 1]),
+                 N("Concat", ["x", "c0"], ["cat"], name="cat", axis=1),
+                 N("BatchNormalization", ["cat", "n1_s", "n1_b", "n1_m", "n1_v"], ["b1"],
+                   name="norm1"),
+                 N("Relu", ["b1"], ["r1"], name="relu1"),
+                 N("Conv", ["r1", "w1"], ["c1"], name="conv1", kernel_shape=[1, 1]),
+                 N("BatchNormalization", ["c1", "n2_s", "n2_b", "n2_m", "n2_v"], ["b2"],
+                   name="norm2"),
+                 N("Relu", ["b2"], ["r2"], name="relu2"),
+                 N("Conv", ["r2", "w2"], ["y"], name="conv2", kernel_shape=[3, 3],
+                   pads=[1, 1, 1, 1])]
+        model = make_model(nodes, [vinfo("x", [1, 8, 8, 8])], [vinfo("y", [1, 8, 8, 8])], inits)
+        px = 64
+        # The batchnorm: 2 parameters per channel (scale and shift), one multiply-add per
+        # element, the ReLU free.
+        self.check(model, {
+            "l0": ("conv", "none", [8, 8, 8], 8 * px * 72, 8 * 72, 0),
+            "cat": ("concat", "none", [16, 8, 8], 0, 0, 0),
+            "norm1": ("batchnorm", "relu", [16, 8, 8], 0, 2 * 16, 16 * px),
+            "conv1": ("conv", "relu", [16, 8, 8], 16 * px * 16, 16 * 16 + 16, 0),
+            "conv2": ("conv", "none", [8, 8, 8], 8 * px * 144, 8 * 144, 0),
+        })
 
     def test_se_block_with_silu(self):
         """EfficientNet's MBConv: 1x1 expand + BN + SiLU, depthwise + SiLU, SE (global pool,
