@@ -283,8 +283,18 @@ def _bool(v, what):
     return v
 
 
-def _window_out(size, k, s, p, d, ceil_mode):
-    span = size + 2 * p - d * (k - 1) - 1
+def _pads(v, what):
+    """(top, left, bottom, right) of a padding: an int, [h, w] or the four."""
+    if isinstance(v, list) and len(v) == 4:
+        if not all(_is_int(x) and x >= 0 for x in v):
+            raise WorkloadError("%s must hold ints >= 0, got %r" % (what, v))
+        return tuple(v)
+    ph, pw = _pair(v, what, 0)
+    return (ph, pw, ph, pw)
+
+
+def _window_out(size, k, s, p, q, d, ceil_mode):
+    span = size + p + q - d * (k - 1) - 1
     if span < 0:
         return 0
     return (math.ceil(span / s) if ceil_mode else span // s) + 1
@@ -374,7 +384,7 @@ def analyse(path):
                 raise WorkloadError("%s: conv needs kernel" % name)
             kh, kw = _pair(L["kernel"], name + ".kernel", 1)
             sh, sw = _pair(L.get("stride", 1), name + ".stride", 1)
-            ph, pw = _pair(L.get("padding", 0), name + ".padding", 0)
+            ph, pw, pb, pr = _pads(L.get("padding", 0), name + ".padding")
             dh, dw = _pair(L.get("dilation", 1), name + ".dilation", 1)
             g = _pos_int(L.get("groups", 1), name + ".groups")
             bias = _bool(L.get("bias", False), name + ".bias")
@@ -382,8 +392,8 @@ def analyse(path):
             cm = _bool(L.get("ceil_mode", False), name + ".ceil_mode")
             if C % g or K % g:
                 raise WorkloadError("%s: groups %d does not divide C=%d / K=%d" % (name, g, C, K))
-            E = _window_out(H, kh, sh, ph, dh, cm)
-            F = _window_out(W, kw, sw, pw, dw, cm)
+            E = _window_out(H, kh, sh, ph, pb, dh, cm)
+            F = _window_out(W, kw, sw, pw, pr, dw, cm)
             if E < 1 or F < 1:
                 raise WorkloadError("%s: empty output" % name)
             out = (K, E, F)
@@ -408,10 +418,10 @@ def analyse(path):
                     raise WorkloadError("%s: pool needs kernel (or global: true)" % name)
                 kh, kw = _pair(L["kernel"], name + ".kernel", 1)
                 sh, sw = _pair(L.get("stride", 1), name + ".stride", 1)
-                ph, pw = _pair(L.get("padding", 0), name + ".padding", 0)
+                ph, pw, pb, pr = _pads(L.get("padding", 0), name + ".padding")
                 cm = _bool(L.get("ceil_mode", False), name + ".ceil_mode")
-                E = _window_out(H, kh, sh, ph, 1, cm)
-                F = _window_out(W, kw, sw, pw, 1, cm)
+                E = _window_out(H, kh, sh, ph, pb, 1, cm)
+                F = _window_out(W, kw, sw, pw, pr, 1, cm)
                 if E < 1 or F < 1:
                     raise WorkloadError("%s: empty output" % name)
                 if cm and ((E - 1) * sh >= H + ph or (F - 1) * sw >= W + pw):

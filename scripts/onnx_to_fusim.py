@@ -5,11 +5,12 @@ Usage:
     /usr/bin/python3 scripts/onnx_to_fusim.py model.onnx -o workloads/model.yaml [--name NAME] [--batch N]
 
 Supported operators (default ONNX domain):
-  Conv                         -> conv (2-D; symmetric padding, one dilation for both axes)
+  Conv                         -> conv (2-D; padding [top, left, bottom, right], one dilation
+                                  for both axes)
   Gemm, MatMul                 -> fc (B an initializer, A flattened [batch, K]),
                                   gemm m,n,k (B an initializer, A [batch, ..., M, K]),
                                   gemm with two inputs (MatMul of two activations)
-  MaxPool, AveragePool         -> pool (kernel_shape, strides, symmetric pads, ceil_mode)
+  MaxPool, AveragePool         -> pool (kernel_shape, strides, pads, ceil_mode)
   GlobalAveragePool/MaxPool    -> pool global
   Add, Sum, Sub, Mul, Div,
   Max, Min                     -> add / sub / mul / div / max / min of two or more activations
@@ -158,8 +159,9 @@ def prod(xs):
     return p
 
 
-def out_extent(n, k, s, p, d, ceil_mode):
-    span = n + 2 * p - d * (k - 1) - 1
+def out_extent(n, k, s, p, q, d, ceil_mode):
+    """Outputs of a window over n (p before, q after), fusim's rule."""
+    span = n + p + q - d * (k - 1) - 1
     if span < 0:
         return 0
     out = ((span + s - 1) // s if ceil_mode else span // s) + 1
@@ -249,6 +251,7 @@ class Importer:
         # reading it.
         self.consumers = {}
         self.readers = {}
+        self.folded_pads = {}  # a Pad's output -> (its input, [top, left, bottom, right])
         for node in g.node:
             for t in node.input:
                 if t:
@@ -394,9 +397,51 @@ class Importer:
         if node.output[0] not in self.consts:
             raise Unsupported("only Constant nodes with a 'value' tensor are supported")
 
+    def padding_key(self, pads):
+        """fusim's `padding` for [top, left, bottom, right]: an int, [h, w] or the four."""
+        if pads[0] == pads[2] and pads[1] == pads[3]:
+            return pads[0] if pads[0] == pads[1] else pads[:2]
+        return list(pads)
+
+    def op_Pad(self, node, index):
+        """A zero Pad of H and W read only by convs (tf2onnx writes TensorFlow's explicit
+        padding so): folded into their padding."""
+        a = attrs_of(node)
+        mode = a.get("mode", b"constant")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode != "constant":
+            raise Unsupported("Pad mode '%s' (fusim folds zero padding into a conv only)" % mode)
+        if len(node.input) > 1 and node.input[1]:
+            pads = [int(v) for v in np.asarray(self.const(node.input[1], "pads")).reshape(-1)]
+        else:
+            pads = [int(v) for v in a.get("pads", [])]
+        value = 0.0
+        if len(node.input) > 2 and node.input[2]:
+            value = float(np.asarray(self.const(node.input[2], "constant_value")).reshape(-1)[0])
+        else:
+            value = float(a.get("value", 0.0))
+        if len(node.input) > 3 and node.input[3]:
+            raise Unsupported("Pad with axes")
+        if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
+            raise Unsupported("Pad %s: fusim folds padding of H and W only (no cropping)" % pads)
+        if value != 0.0:
+            raise Unsupported("Pad with the value %g (fusim folds zero padding only)" % value)
+        y = node.output[0]
+        readers = self.readers.get(y, [])
+        if not readers or any(r.op_type != "Conv" or r.input[0] != y for r in readers) \
+                or self.consumers.get(y, 0) != len(readers):
+            raise Unsupported("a Pad not read by convs alone (fusim folds it into their padding)")
+        self.spatial(node.input[0])
+        self.folded_pads[y] = (node.input[0], [pads[2], pads[3], pads[6], pads[7]])
+
     def op_Conv(self, node, index):
         a = attrs_of(node)
-        x = self.spatial(node.input[0])
+        extra = [0, 0, 0, 0]
+        if node.input[0] in self.folded_pads:  # a Pad before it: its padding adds to the conv's
+            src, extra = self.folded_pads[node.input[0]]
+            x = self.spatial(src)
+        else:
+            x = self.spatial(node.input[0])
         w = self.const(node.input[1], "weight")
         if w.ndim != 4:
             raise Unsupported("only 2-D convolutions are supported (weight rank %d)" % w.ndim)
@@ -412,7 +457,9 @@ class Importer:
         dil = list(a.get("dilations", [1, 1]))
         if len(set(dil)) != 1:
             raise Unsupported("dilations %s: fusim supports one dilation for both axes" % dil)
-        pads = self.window_pads(node, a, x.onnx_shape, [kh, kw], strides, dil)
+        padded = list(x.onnx_shape[:2]) + [x.onnx_shape[2] + extra[0] + extra[2],
+                                           x.onnx_shape[3] + extra[1] + extra[3]]
+        pads = self.window_pads(node, a, padded, [kh, kw], strides, dil, extra)
         bias = len(node.input) > 2 and node.input[2] != ""
         if bias:
             self.const(node.input[2], "bias")
@@ -420,20 +467,20 @@ class Importer:
         layer["kernel"] = kh if kh == kw else [kh, kw]
         if strides != [1, 1]:
             layer["stride"] = strides[0] if strides[0] == strides[1] else strides
-        if pads != [0, 0]:
-            layer["padding"] = pads[0] if pads[0] == pads[1] else pads
+        if pads != [0, 0, 0, 0]:
+            layer["padding"] = self.padding_key(pads)
         if dil[0] != 1:
             layer["dilation"] = dil[0]
         if group != 1:
             layer["groups"] = group
         layer["bias"] = bias
         _, h, wd = x.fusim_shape
-        out = (m, out_extent(h, kh, strides[0], pads[0], dil[0], False),
-               out_extent(wd, kw, strides[1], pads[1], dil[0], False))
+        out = (m, out_extent(h, kh, strides[0], pads[0], pads[2], dil[0], False),
+               out_extent(wd, kw, strides[1], pads[1], pads[3], dil[0], False))
         self.add_layer(node, index, layer, out, node.output[0])
 
-    def window_pads(self, node, a, in_shape, kernel, strides, dil):
-        """Symmetric [pad_h, pad_w] or Unsupported."""
+    def window_pads(self, node, a, in_shape, kernel, strides, dil, extra=(0, 0, 0, 0)):
+        """[top, left, bottom, right], plus `extra` (a folded Pad's), or Unsupported."""
         if len(kernel) != 2 or len(strides) != 2:
             raise Unsupported("only 2-D windows are supported")
         auto = a.get("auto_pad", b"NOTSET")
@@ -452,13 +499,14 @@ class Importer:
                 pads[i], pads[2 + i] = (small, big) if auto == "SAME_UPPER" else (big, small)
         else:
             raise Unsupported("auto_pad %s is not supported" % auto)
-        if len(pads) != 4 or pads[0] != pads[2] or pads[1] != pads[3]:
-            raise Unsupported("asymmetric pads %s: fusim supports symmetric padding only" % pads)
-        for i in range(2):
-            if pads[i] >= kernel[i] * dil[i]:
+        if len(pads) != 4:
+            raise Unsupported("pads %s: fusim takes 2-D windows" % list(pads))
+        pads = [int(p) + int(e) for p, e in zip(pads, extra)]
+        for i in range(4):
+            if pads[i] >= kernel[i % 2] * dil[i % 2]:
                 raise Unsupported("padding %d is not smaller than the kernel %d (fusim's limit)"
-                                  % (pads[i], kernel[i] * dil[i]))
-        return [int(pads[0]), int(pads[1])]
+                                  % (pads[i], kernel[i % 2] * dil[i % 2]))
+        return pads
 
     def pool(self, node, index, mode):
         a = attrs_of(node)
@@ -476,13 +524,13 @@ class Importer:
         layer["kernel"] = kernel[0] if kernel[0] == kernel[1] else kernel
         if strides != [1, 1]:
             layer["stride"] = strides[0] if strides[0] == strides[1] else strides
-        if pads != [0, 0]:
-            layer["padding"] = pads[0] if pads[0] == pads[1] else pads
+        if pads != [0, 0, 0, 0]:
+            layer["padding"] = self.padding_key(pads)
         if ceil_mode:
             layer["ceil_mode"] = True
         c, h, w = x.fusim_shape
-        out = (c, out_extent(h, kernel[0], strides[0], pads[0], 1, ceil_mode),
-               out_extent(w, kernel[1], strides[1], pads[1], 1, ceil_mode))
+        out = (c, out_extent(h, kernel[0], strides[0], pads[0], pads[2], 1, ceil_mode),
+               out_extent(w, kernel[1], strides[1], pads[1], pads[3], 1, ceil_mode))
         self.add_layer(node, index, layer, out, node.output[0])
 
     def op_MaxPool(self, node, index):

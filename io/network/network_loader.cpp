@@ -60,13 +60,21 @@ void parse_window(YamlMap& m, Layer& l) {
   const auto kernel = m.get_int_or_list("kernel", 2, 1, kMaxExtent, 0);
   if (kernel[0] == 0) m.fail_missing("kernel");
   const auto stride = m.get_int_or_list("stride", 2, 1, kMaxExtent, 1);
-  const auto pad = m.get_int_or_list("padding", 2, 0, kMaxExtent, 0);
+  // padding: p, [h, w] or [top, left, bottom, right] (ONNX's pads order is [top, left, bottom,
+  // right] too).
+  const bool listed = m.has("padding") && m.raw("padding").IsSequence();
+  const bool four = listed && m.raw("padding").size() == 4;
+  if (listed && !four && m.raw("padding").size() != 2)
+    m.fail("padding", "expected an integer, [h, w] or [top, left, bottom, right]");
+  const auto pad = m.get_int_or_list("padding", four ? 4 : 2, 0, kMaxExtent, 0);
   l.kernel_h = kernel[0];
   l.kernel_w = kernel[1];
   l.stride_h = stride[0];
   l.stride_w = stride[1];
   l.pad_h = pad[0];
   l.pad_w = pad[1];
+  l.pad_bottom = four ? pad[2] : pad[0];
+  l.pad_right = four ? pad[3] : pad[1];
 }
 
 }  // namespace

@@ -55,7 +55,13 @@ std::string network_to_yaml(const Network& net) {
     }
     if (windowed) {
       os << ", kernel: " << pair(l.kernel_h, l.kernel_w)
-         << ", stride: " << pair(l.stride_h, l.stride_w) << ", padding: " << pair(l.pad_h, l.pad_w);
+         << ", stride: " << pair(l.stride_h, l.stride_w) << ", padding: ";
+      if (l.pad_bottom != l.pad_h || l.pad_right != l.pad_w) {
+        os << "[" << l.pad_h << ", " << l.pad_w << ", " << l.pad_bottom << ", " << l.pad_right
+           << "]";
+      } else {
+        os << pair(l.pad_h, l.pad_w);
+      }
       if (l.ceil_mode) os << ", ceil_mode: true";
     }
     if (l.type == LayerType::Conv) {

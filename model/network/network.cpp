@@ -322,10 +322,11 @@ struct BackEdgeRecorder : boost::default_dfs_visitor {
 // Output extent of a window. Pools with ceil_mode follow Caffe/PyTorch (the last window must
 // start inside the input or the left padding); convs with ceil_mode follow SCALE-Sim
 // (topology_utils.py: ceil((H - F + S) / S) with the padding already in H), which keeps such a
-// window, e.g. 29 outputs for a 1x1 stride-2 conv over 56 rows.
+// window, e.g. 29 outputs for a 1x1 stride-2 conv over 56 rows. `p` and `q`: the padding before
+// and after.
 std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
-                        std::int64_t d, bool ceil_mode, bool pytorch_rule) {
-  const std::int64_t span = in + 2 * p - d * (k - 1) - 1;
+                        std::int64_t q, std::int64_t d, bool ceil_mode, bool pytorch_rule) {
+  const std::int64_t span = in + p + q - d * (k - 1) - 1;
   if (span < 0) return 0;
   std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
   if (ceil_mode && pytorch_rule && (out - 1) * s >= in + p) --out;
@@ -488,31 +489,33 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
           l.kernel_h = in.h;
           l.kernel_w = in.w;
           l.stride_h = l.stride_w = 1;
-          l.pad_h = l.pad_w = 0;
+          l.pad_h = l.pad_w = l.pad_bottom = l.pad_right = 0;
         }
         const std::int64_t span_h = l.kernel_h * l.dilation, span_w = l.kernel_w * l.dilation;
-        if (l.pad_h >= span_h || l.pad_w >= span_w) {
+        const std::int64_t pad_h = std::max(l.pad_h, l.pad_bottom);
+        const std::int64_t pad_w = std::max(l.pad_w, l.pad_right);
+        if (pad_h >= span_h || pad_w >= span_w) {
           // Name the dimension; when the other one is fine, the user most likely meant a
           // different padding per dimension (`padding: 3` on a [1, 7] kernel): say how.
-          const bool h_bad = l.pad_h >= span_h, w_bad = l.pad_w >= span_w;
+          const bool h_bad = pad_h >= span_h, w_bad = pad_w >= span_w;
           std::string msg =
-              "padding " + std::to_string(h_bad ? l.pad_h : l.pad_w) +
+              "padding " + std::to_string(h_bad ? pad_h : pad_w) +
               " must be smaller than the kernel's " +
               (h_bad ? "height, " + std::to_string(span_h) : "width, " + std::to_string(span_w)) +
               (l.dilation > 1 ? " with dilation" : "") + " (kernel " + std::to_string(l.kernel_h) +
               "x" + std::to_string(l.kernel_w) + ")";
           if (h_bad != w_bad) {
             msg += "; padding takes [h, w] for height and width apart, e.g. padding: [" +
-                   std::to_string(std::min(l.pad_h, span_h - 1)) + ", " +
-                   std::to_string(std::min(l.pad_w, span_w - 1)) + "]";
+                   std::to_string(std::min(pad_h, span_h - 1)) + ", " +
+                   std::to_string(std::min(pad_w, span_w - 1)) + "]";
           }
           fail(msg);
         }
         const bool pytorch_rule = l.type == LayerType::Pool;
-        const std::int64_t e = out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation,
-                                          l.ceil_mode, pytorch_rule);
-        const std::int64_t f = out_extent(in.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation,
-                                          l.ceil_mode, pytorch_rule);
+        const std::int64_t e = out_extent(in.h, l.kernel_h, l.stride_h, l.pad_h, l.pad_bottom,
+                                          l.dilation, l.ceil_mode, pytorch_rule);
+        const std::int64_t f = out_extent(in.w, l.kernel_w, l.stride_w, l.pad_w, l.pad_right,
+                                          l.dilation, l.ceil_mode, pytorch_rule);
         if (e < 1 || f < 1) {
           fail("kernel " + std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w) +
                " does not fit the padded input " + to_string(in) + " from '" +

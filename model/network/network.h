@@ -123,7 +123,11 @@ struct Layer {
 
   // conv and pool
   std::int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
-  std::int64_t pad_h = 0, pad_w = 0, dilation = 1, groups = 1;
+  // Padding: pad_h rows above and pad_bottom below, pad_w columns left and pad_right right
+  // (the loader sets the second pair equal to the first unless four values are given). A
+  // window's rows start at r * stride - pad_h; the bottom and right padding only set how many
+  // windows there are.
+  std::int64_t pad_h = 0, pad_w = 0, pad_bottom = 0, pad_right = 0, dilation = 1, groups = 1;
   PoolMode pool_mode = PoolMode::Max;
   bool global_pool = false;
   bool ceil_mode = false;

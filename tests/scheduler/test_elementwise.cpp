@@ -233,6 +233,10 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
           {"{name: a, type: batchnorm, inputs: [x, y]}", "layers.a",
            "a batchnorm layer takes 1 input(s), got 2"},
           {"{name: a, type: batchnorm, bias: true}", "layers[0].bias", "unknown key"},
+          {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [1, 1, 1]}",
+           "layers[0].padding", "[top, left, bottom, right]"},
+          {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [0, 0, 3, 1]}", "layers.a",
+           "padding 3 must be smaller than the kernel's height, 3"},
       });
 }
 
@@ -293,6 +297,41 @@ layers:
   for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
     INFO(fusion);
     const auto r = run("dense_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(r->result);
+    fusim::test::check_replays(*r);
+  }
+}
+
+TEST_CASE("asymmetric padding: the rows a conv reads, bytes exact layer by layer and fused",
+          "[elementwise]") {
+  // A stride-2 conv padded [0, 0, 1, 1] over 16 rows: output row r reads input rows 2r..2r+2,
+  // the last (r = 7) rows 14, 15 and the padding row. Every input row is read once.
+  const std::string text = R"(name: same
+inputs: [{name: x, shape: [16, 16, 16]}]
+layers:
+  - {name: down, type: conv, out_channels: 32, kernel: 3, stride: 2, padding: [0, 0, 1, 1]}
+  - {name: dw, type: conv, out_channels: 32, kernel: 3, groups: 32, padding: [1, 0, 1, 2]}
+)";
+  const fusim::Network net = load_text("same.yaml", text);
+  REQUIRE(net.layer(0).out_shape == fusim::Shape{32, 8, 8});
+  REQUIRE(net.layer(1).out_shape == fusim::Shape{32, 8, 8});  // 8 + 0 + 2 - 2 columns
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::LayerGeometry g(net.layer(0), arch.element_bytes());
+  const std::int64_t row = 16 * 16;                 // bytes of one input row, int8
+  CHECK(g.input_bytes(0, 0, 1, 0, 32) == 3 * row);  // rows 0..2
+  CHECK(g.input_bytes(0, 7, 8, 0, 32) == 2 * row);  // rows 14, 15: the third is padding
+  CHECK(g.input_bytes(0, 0, 8, 0, 32) == 16 * row);
+  const fusim::FusedGroup fg(net, arch, {0, 1});
+  REQUIRE(fg.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  fg.walk(fg.progress(4), 4, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 16 * 16 * 16);
+  CHECK(sink.traffic.ofmap == 32 * 8 * 8);
+  CHECK(sink.macs == 32 * 64 * 16 * 9);  // the PE array's (the depthwise runs on the vector unit)
+  for (const char* fusion : {"none", "optimal", "online"}) {
+    INFO(fusion);
+    const auto r = run("same_run.yaml", text, fusion);
+    CHECK(r->result.sim.traffic.ifmap_read >= 16 * 16 * 16);
     fusim::test::check_group_bytes(r->result);
     fusim::test::check_replays(*r);
   }

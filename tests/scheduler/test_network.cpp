@@ -91,3 +91,30 @@ TEST_CASE("network_to_yaml writes every network back loadable and identical", "[
     }
   }
 }
+
+TEST_CASE("asymmetric padding [top, left, bottom, right]: shapes and the round trip", "[network]") {
+  // TensorFlow's SAME padding of a stride-2 3x3 conv over an even input pads one row and
+  // column after and none before: 8 -> 4, where a symmetric 1 gives 4 as well but reads
+  // different rows, and 0 gives 3.
+  const std::string path = write_temp("asym.yaml", R"(name: asym
+inputs: [{name: x, shape: [4, 8, 8]}]
+layers:
+  - {name: same, type: conv, inputs: [x], out_channels: 8, kernel: 3, stride: 2, padding: [0, 0, 1, 1]}
+  - {name: tall, type: conv, inputs: [x], out_channels: 8, kernel: 3, padding: [2, 0, 0, 1]}
+  - {name: pool, type: pool, inputs: [x], mode: max, kernel: 2, stride: 2, padding: [0, 0, 1, 1]}
+)");
+  const fusim::Network net = fusim::load_network(path);
+  const fusim::Layer& same = net.layer(net.find_layer("same"));
+  CHECK(same.out_shape == fusim::Shape{8, 4, 4});
+  CHECK(same.pad_h == 0);
+  CHECK(same.pad_bottom == 1);
+  // Height 8 + 2 + 0 - 2 = 8 rows, width 8 + 0 + 1 - 2 = 7 columns.
+  CHECK(net.layer(net.find_layer("tall")).out_shape == fusim::Shape{8, 8, 7});
+  CHECK(net.layer(net.find_layer("pool")).out_shape == fusim::Shape{4, 4, 4});
+  const std::string text = fusim::network_to_yaml(net);
+  CHECK(text.find("padding: [0, 0, 1, 1]") != std::string::npos);
+  const fusim::Network back = fusim::load_network(write_temp("asym_back.yaml", text));
+  CHECK(fusim::network_to_yaml(back) == text);
+  for (std::size_t i = 0; i < net.layers().size(); ++i)
+    CHECK(back.layers()[i].out_shape == net.layers()[i].out_shape);
+}

@@ -145,8 +145,13 @@ def yaml_shapes(net):
         v = default if v is None else v
         return list(v) if isinstance(v, list) else [v, v]
 
-    def extent(n, k, s, p, d, ceil):
-        span = n + 2 * p - d * (k - 1) - 1
+    def pads(v):
+        """[top, left, bottom, right] of fusim's padding (an int, [h, w] or the four)."""
+        v = pair(v, 0)
+        return v if len(v) == 4 else v + v
+
+    def extent(n, k, s, p, q, d, ceil):
+        span = n + p + q - d * (k - 1) - 1
         o = (-(-span // s) if ceil else span // s) + 1
         return o - 1 if ceil and (o - 1) * s >= n + p else o
 
@@ -157,10 +162,10 @@ def yaml_shapes(net):
         t = l["type"]
         if t == "conv":
             (kh, kw), (sh, sw) = pair(l["kernel"], 1), pair(l.get("stride"), 1)
-            (ph, pw), d = pair(l.get("padding"), 0), l.get("dilation", 1)
+            (pt, pl, pb, pr), d = pads(l.get("padding")), l.get("dilation", 1)
             g = l.get("groups", 1)
-            shape = [l["out_channels"], extent(h, kh, sh, ph, d, False),
-                     extent(w, kw, sw, pw, d, False)]
+            shape = [l["out_channels"], extent(h, kh, sh, pt, pb, d, False),
+                     extent(w, kw, sw, pl, pr, d, False)]
             macs = int(np.prod(shape)) * (c // g) * kh * kw
             params = l["out_channels"] * (c // g) * kh * kw + \
                 (l["out_channels"] if l.get("bias") else 0)
@@ -169,8 +174,8 @@ def yaml_shapes(net):
                 shape = [c, 1, 1]
             else:
                 (kh, kw), (sh, sw) = pair(l["kernel"], 1), pair(l.get("stride"), 1)
-                (ph, pw), cm = pair(l.get("padding"), 0), l.get("ceil_mode", False)
-                shape = [c, extent(h, kh, sh, ph, 1, cm), extent(w, kw, sw, pw, 1, cm)]
+                (pt, pl, pb, pr), cm = pads(l.get("padding")), l.get("ceil_mode", False)
+                shape = [c, extent(h, kh, sh, pt, pb, 1, cm), extent(w, kw, sw, pl, pr, 1, cm)]
         elif t == "fc":
             shape = [l["out_features"], 1, 1]
             macs = c * h * w * l["out_features"]
@@ -329,22 +334,66 @@ class OnnxImportTest(unittest.TestCase):
         model = make_model(nodes, [vinfo("x", [1, 2, 6, 6])],
                            [vinfo("c", [1, 2, 5, 5]), vinfo("d", [1, 2, 6, 6]),
                             vinfo("r", [1, 2, 6, 6])], [init("w", [2, 2, 3, 3], 1)])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("asym", p.stderr)
-        self.assertIn("asymmetric", p.stderr)
-        self.assertNotIn("shared_relu", p.stderr)  # an activation layer (below)
-        self.assertFalse(os.path.exists(dst))
-        # Without the asymmetric conv: the relu of a tensor read twice is a layer of its own.
-        model = make_model(nodes[1:], [vinfo("x", [1, 2, 6, 6])],
-                           [vinfo("d", [1, 2, 6, 6]), vinfo("r", [1, 2, 6, 6])],
-                           [init("w", [2, 2, 3, 3], 1)])
-        net, _, _ = self.import_ok(model)
+        net, path, _ = self.import_ok(model)
         by = {l["name"]: l for l in net["layers"]}
+        # Asymmetric pads are fusim's [top, left, bottom, right].
+        self.assertEqual(by["asym"]["padding"], [0, 0, 1, 1])
+        self.assertEqual(by["ok"]["padding"], 1)
+        shapes = yaml_shapes(net)
+        self.assertEqual(shapes["asym"][1], [2, 5, 5])  # ONNX's: 6 + 0 + 1 - 2
+        self.assertEqual(shapes["ok"][1], [2, 6, 6])
+        # The relu of a tensor read twice is a layer of its own.
         self.assertEqual(by["ok"].get("activation", "none"), "none")
         self.assertEqual(by["shared_relu"],
                          {"name": "shared_relu", "type": "activation", "inputs": ["ok"],
                           "activation": "relu"})
+        report = self.fusim_report(path)
+        if report is not None:
+            layers = {l["name"]: l for l in report["layers"]}
+            self.assertEqual(layers["asym"]["output_shape"], [2, 5, 5])
+
+    def test_tf_same_padding_and_pad_nodes(self):
+        """TensorFlow's SAME padding of stride-2 convs as tf2onnx writes it: auto_pad
+        SAME_UPPER, or an explicit zero Pad before a VALID conv (folded into its padding). A
+        Pad read by anything else, or padding channels, is reported."""
+        N = helper.make_node
+        pads = numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], dtype=np.int64), "pads")
+        nodes = [
+            N("Conv", ["x", "w"], ["a"], name="same", kernel_shape=[3, 3], strides=[2, 2],
+              auto_pad="SAME_UPPER"),
+            N("Pad", ["x", "pads"], ["xp"], name="pad", mode="constant"),
+            N("Conv", ["xp", "w"], ["b"], name="explicit", kernel_shape=[3, 3], strides=[2, 2]),
+        ]
+        model = make_model(nodes, [vinfo("x", [1, 2, 8, 8])],
+                           [vinfo("a", [1, 2, 4, 4]), vinfo("b", [1, 2, 4, 4])],
+                           [init("w", [2, 2, 3, 3], 1), pads])
+        net, path, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(sorted(by), ["explicit", "same"])
+        self.assertEqual(by["same"]["padding"], [0, 0, 1, 1])
+        self.assertEqual(by["explicit"]["padding"], [0, 0, 1, 1])
+        self.assertEqual(by["explicit"]["inputs"], ["x"])
+        report = self.fusim_report(path)
+        if report is not None:
+            layers = {l["name"]: l for l in report["layers"]}
+            for name in ("same", "explicit"):
+                self.assertEqual(layers[name]["output_shape"], [2, 4, 4])
+                self.assertEqual(layers[name]["macs"], 2 * 16 * 2 * 9)
+        # A Pad read by a Relu, and one that pads channels: listed, exit 2, no file.
+        bad = numpy_helper.from_array(np.array([0, 1, 0, 0, 0, 1, 0, 0], dtype=np.int64), "bad")
+        nodes = [N("Pad", ["x", "pads"], ["xp"], name="pad_to_relu", mode="constant"),
+                 N("Relu", ["xp"], ["r"], name="relu"),
+                 N("Pad", ["x", "bad"], ["xc"], name="pad_channels", mode="constant"),
+                 N("Conv", ["xc", "w4"], ["c"], name="conv", kernel_shape=[1, 1])]
+        model = make_model(nodes, [vinfo("x", [1, 2, 8, 8])],
+                           [vinfo("r", [1, 2, 9, 9]), vinfo("c", [1, 2, 8, 8])],
+                           [init("w4", [2, 4, 1, 1], 2), pads, bad])
+        os.remove(path)
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("pad_to_relu", p.stderr)
+        self.assertIn("pad_channels", p.stderr)
+        self.assertFalse(os.path.exists(dst))
 
     # (d) Clip(0, 6) -> relu6 (attributes or inputs); MatMul of two activations -> gemm
     def test_clip_relu6_and_matmul(self):
