@@ -241,6 +241,7 @@ TYPE_KEYS = {
     "layernorm": {"bias"},
     "reduce": {"mode"},
     "batchnorm": set(),
+    "resize": {"scale", "mode"},
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -502,6 +503,15 @@ def analyse(path):
                 raise WorkloadError("%s: activation takes exactly one input" % name)
             out = in_shapes[0]
             desc = act
+        elif t == "resize":  # upsampling by whole factors
+            if len(srcs) != 1:
+                raise WorkloadError("%s: resize takes exactly one input" % name)
+            sh, sw = _pair(L.get("scale"), name + ".scale", 1)
+            if L.get("mode", "nearest") not in ("nearest", "bilinear"):
+                raise WorkloadError("%s: resize mode must be nearest|bilinear" % name)
+            C, H, W = in_shapes[0]
+            out = (C, H * sh, W * sw)
+            desc = "%s x%d" % (L.get("mode", "nearest"), sh)
         elif t == "batchnorm":  # a per-channel scale and shift
             if len(srcs) != 1:
                 raise WorkloadError("%s: batchnorm takes exactly one input" % name)

@@ -49,6 +49,11 @@ Supported operators (default ONNX domain):
   [N, S, heads, d], Transpose  -> views of the heads (no layer) read by MatMul (gemm with
                                   heads, transpose_b for K^T) and Softmax; the context's
                                   Transpose and Reshape back to [N, S, D] are views too
+  Resize (opset 10+), Upsample -> resize by whole factors of H and W (scales, or sizes that are
+                                  whole multiples): nearest with asymmetric + floor or
+                                  half-pixel + round, linear with half-pixel centres
+  Pad (zero, of H and W) read
+  by convs alone               -> folded into their padding
   BatchNormalization           -> folded into the preceding conv (bias: true) when the conv's
                                   output is read by it alone and has no activation; otherwise
                                   batchnorm (a per-channel affine: DenseNet's BN after a concat)
@@ -543,6 +548,83 @@ class Importer:
         x = self.spatial(node.input[0])
         layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode, "global": True}
         self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0])
+
+    def resize(self, node, index, mode, scales, sizes, coords, nearest_mode):
+        """A resize of a [N, C, H, W] tensor by whole factors of H and W (scales, or sizes that
+        are whole multiples): fusim's resize, nearest reading row floor(r / s), bilinear with
+        half-pixel centres. Other row mappings are reported."""
+        x = self.spatial(node.input[0])
+        c, h, w = x.fusim_shape
+        if sizes is not None:
+            sizes = [int(v) for v in np.asarray(sizes).reshape(-1)]
+            if len(sizes) != 4 or sizes[:2] != [self.batch, c] or sizes[2] % h or sizes[3] % w:
+                raise Unsupported("Resize to sizes %s: fusim resizes H and W by whole factors"
+                                  % sizes)
+            factors = [sizes[2] // h, sizes[3] // w]
+        else:
+            scales = [float(v) for v in np.asarray(scales).reshape(-1)]
+            if len(scales) != 4 or scales[:2] != [1.0, 1.0] or \
+                    any(s < 1 or s != int(s) for s in scales[2:]):
+                raise Unsupported("Resize by scales %s: fusim resizes H and W by whole factors"
+                                  % scales)
+            factors = [int(scales[2]), int(scales[3])]
+        if factors[0] > 64 or factors[1] > 64:
+            raise Unsupported("Resize by %s: fusim's factors are at most 64" % factors)
+        if mode == "nearest":
+            # Row floor(r / s) for whole factors: asymmetric with floor (torch's nearest), or
+            # half-pixel centres rounded either way (ONNX's default, TF's half_pixel_centers).
+            ok = (coords == "asymmetric" and nearest_mode == "floor") or \
+                (coords in ("half_pixel", "pytorch_half_pixel")
+                 and nearest_mode in ("round_prefer_floor", "round_prefer_ceil"))
+            if not ok:
+                raise Unsupported("nearest Resize with coordinate_transformation_mode %s and "
+                                  "nearest_mode %s (fusim reads row floor(r / s))"
+                                  % (coords, nearest_mode))
+        elif mode == "linear":
+            if coords not in ("half_pixel", "pytorch_half_pixel"):
+                raise Unsupported("linear Resize with coordinate_transformation_mode %s (fusim's "
+                                  "bilinear has half-pixel centres, torch's align_corners=False)"
+                                  % coords)
+        else:
+            raise Unsupported("Resize mode %s (fusim takes nearest and linear)" % mode)
+        layer = {"type": "resize", "inputs": [x.fusim_name],
+                 "scale": factors[0] if factors[0] == factors[1] else factors,
+                 "mode": "nearest" if mode == "nearest" else "bilinear"}
+        self.add_layer(node, index, layer, (c, h * factors[0], w * factors[1]), node.output[0])
+
+    def op_Resize(self, node, index):
+        a = attrs_of(node)
+        text = lambda k, d: (a.get(k, d).decode() if isinstance(a.get(k, d), bytes)
+                             else a.get(k, d))
+        inputs = list(node.input) + [""] * 4
+        opset10 = self.opset < 11
+        scales_in = inputs[1] if opset10 else inputs[2]
+        sizes_in = "" if opset10 else inputs[3]
+        scales = sizes = None
+        if sizes_in:
+            sizes = self.const(sizes_in, "Resize sizes")
+        elif scales_in:
+            scales = self.const(scales_in, "Resize scales")
+        else:
+            raise Unsupported("Resize without scales or sizes")
+        if scales is not None and np.asarray(scales).size == 0:
+            raise Unsupported("Resize with empty scales and no sizes")
+        coords = "asymmetric" if opset10 else text("coordinate_transformation_mode",
+                                                   "half_pixel")
+        self.resize(node, index, text("mode", "nearest"), scales, sizes, coords,
+                    "floor" if opset10 else text("nearest_mode", "round_prefer_floor"))
+
+    def op_Upsample(self, node, index):
+        """Upsample (opsets 7-9): y = r / s, nearest rounding down."""
+        a = attrs_of(node)
+        mode = a.get("mode", b"nearest")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        scales = a.get("scales")
+        if scales is None:
+            if len(node.input) < 2 or not node.input[1]:
+                raise Unsupported("Upsample without scales")
+            scales = self.const(node.input[1], "Upsample scales")
+        self.resize(node, index, mode, scales, None, "asymmetric", "floor")
 
     def op_GlobalAveragePool(self, node, index):
         self.global_pool(node, index, "avg")

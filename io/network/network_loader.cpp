@@ -14,6 +14,7 @@ using limits::kMaxBatch;
 using limits::kMaxChannels;
 using limits::kMaxExtent;
 using limits::kMaxLayers;
+using limits::kMaxResize;
 
 // The activation key and the keys of its function's parameters (clip_min and clip_max for clip,
 // negative_slope for leaky_relu; those of another function are unknown keys). An activation
@@ -126,9 +127,10 @@ Network load_network(const std::string& path) {
     Layer l;
     l.name = m.get_string("name");
     l.source_line = m.line();
-    const std::string type = m.get_choice(
-        "type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div", "max", "min",
-                 "activation", "slice", "shuffle", "softmax", "layernorm", "reduce", "batchnorm"});
+    const std::string type =
+        m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
+                              "max", "min", "activation", "slice", "shuffle", "softmax",
+                              "layernorm", "reduce", "batchnorm", "resize"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -192,6 +194,16 @@ Network load_network(const std::string& path) {
       l.type = LayerType::Reduce;
       l.reduce_mode =
           m.get_choice("mode", {"mean", "sum"}) == "mean" ? ReduceMode::Mean : ReduceMode::Sum;
+    } else if (type == "resize") {
+      l.type = LayerType::Resize;
+      // Whole factors only: a fractional one has no fixed rows per output row.
+      if (!m.has("scale")) m.fail_missing("scale");
+      const auto s = m.get_int_or_list("scale", 2, 1, kMaxResize, 1);
+      l.resize_h = s[0];
+      l.resize_w = s[1];
+      l.resize_mode = m.get_choice("mode", {"nearest", "bilinear"}, "nearest") == "nearest"
+                          ? ResizeMode::Nearest
+                          : ResizeMode::Bilinear;
     } else if (type == "concat") {
       l.type = LayerType::Concat;
       // A concat is a view its producers write into: it computes nothing to run a function on.

@@ -83,6 +83,10 @@ std::string network_to_yaml(const Network& net) {
     }
     if (l.type == LayerType::Reduce)
       os << ", mode: " << (l.reduce_mode == ReduceMode::Mean ? "mean" : "sum");
+    if (l.type == LayerType::Resize) {
+      os << ", scale: " << pair(l.resize_h, l.resize_w)
+         << ", mode: " << (l.resize_mode == ResizeMode::Nearest ? "nearest" : "bilinear");
+    }
     if (l.bias) os << ", bias: true";
     if (l.activation != Activation::None) os << ", activation: " << to_string(l.activation);
     if (l.activation == Activation::Clip)

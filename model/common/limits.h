@@ -10,6 +10,7 @@ namespace fusim::limits {
 
 constexpr std::int64_t kMaxExtent = 1 << 16;    // height, width, kernel, stride, padding
 constexpr std::int64_t kMaxChannels = 1 << 20;  // channels, features, filters, m, n, k
+constexpr std::int64_t kMaxResize = 64;         // a resize's factor per dimension
 constexpr std::int64_t kMaxBatch = 1 << 12;
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;  // one tensor, whole batch
 constexpr std::int64_t kMaxLayerMacs = std::int64_t{1} << 52;

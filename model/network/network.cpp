@@ -50,6 +50,8 @@ const char* to_string(LayerType t) {
       return "reduce";
     case LayerType::BatchNorm:
       return "batchnorm";
+    case LayerType::Resize:
+      return "resize";
   }
   return "?";
 }
@@ -98,6 +100,36 @@ bool is_elementwise_binary(LayerType t) {
 
 bool reduces_channels(LayerType t) {
   return t == LayerType::Softmax || t == LayerType::LayerNorm || t == LayerType::Reduce;
+}
+
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {  // b > 0
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+}  // namespace
+
+void resize_input_rows(ResizeMode mode, std::int64_t s, std::int64_t rows, std::int64_t a,
+                       std::int64_t b, std::int64_t& lo, std::int64_t& hi) {
+  if (b <= a) {
+    lo = hi = std::min(a, rows);
+    return;
+  }
+  if (mode == ResizeMode::Nearest) {
+    lo = a / s;
+    hi = (b - 1) / s + 1;
+  } else {
+    // floor(y) = floor((2 r + 1 - s) / (2 s)); the row below it is read too.
+    lo = floor_div(2 * a + 1 - s, 2 * s);
+    hi = floor_div(2 * (b - 1) + 1 - s, 2 * s) + 2;
+  }
+  lo = std::clamp<std::int64_t>(lo, 0, rows - 1);
+  hi = std::clamp<std::int64_t>(hi, lo + 1, rows);
+}
+
+std::int64_t resize_ops_per_element(ResizeMode mode) {
+  return mode == ResizeMode::Nearest ? 1 : 7;
 }
 
 bool is_pointwise(LayerType t) {
@@ -243,6 +275,8 @@ std::int64_t Layer::vector_ops_per_item() const {
       return 0;
     case LayerType::Shuffle:  // a copy moves every element once through the vector unit
       return is_view() ? 0 : out_shape.elements();
+    case LayerType::Resize:
+      return out_shape.elements() * resize_ops_per_element(resize_mode) + activation_ops_per_item();
     default:
       return activation_ops_per_item();
   }
@@ -271,6 +305,9 @@ Arithmetic Layer::arithmetic_per_item() const {
     const std::int64_t pixels = out_shape.h * out_shape.w;
     a.additions += out * (bias ? 4 : 3) + pixels;
     a.multiplications += 3 * out + 2 * pixels;
+  } else if (type == LayerType::Resize && resize_mode == ResizeMode::Bilinear) {
+    a.multiplications += 4 * out;  // the four neighbours by their weights
+    a.additions += 3 * out;
   } else if (type == LayerType::BatchNorm) {  // a multiply-add per element
     a.multiplications += out;
     a.additions += out;
@@ -606,6 +643,19 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         need_inputs(1, 1);
         l.out_shape = {1, l.in_shapes[0].h, l.in_shapes[0].w};
         break;
+      case LayerType::Resize: {
+        need_inputs(1, 1);
+        const Shape& in = l.in_shapes[0];
+        // Checked in long double: a factor of 64 on a large input must not overflow.
+        if (static_cast<long double>(in.h) * l.resize_h > limits::kMaxExtent ||
+            static_cast<long double>(in.w) * l.resize_w > limits::kMaxExtent) {
+          fail("resizing '" + operand_name(l.inputs[0]) + "' (" + to_string(in) + ") by [" +
+               std::to_string(l.resize_h) + ", " + std::to_string(l.resize_w) +
+               "] exceeds the largest extent, " + std::to_string(limits::kMaxExtent));
+        }
+        l.out_shape = {in.c, in.h * l.resize_h, in.w * l.resize_w};
+        break;
+      }
       case LayerType::Concat: {
         need_inputs(1, 64);
         Shape out = l.in_shapes[0];

@@ -20,7 +20,9 @@ namespace fusim {
 // BatchNorm is a batch normalisation that cannot be folded into a conv (DenseNet's BN -> ReLU ->
 // conv after a concat): at inference a per-channel affine, x * scale[c] + shift[c] (the
 // running statistics and the learned affine folded into 2 C parameters), one multiply-add per
-// element on the vector unit.
+// element on the vector unit. Resize upsamples by whole factors (FPN, U-Net and detection heads):
+// nearest copies input row floor(r / s), bilinear blends two rows and two columns
+// (resize_input_rows).
 enum class LayerType {
   Conv,
   Fc,
@@ -39,7 +41,8 @@ enum class LayerType {
   Softmax,
   LayerNorm,
   Reduce,
-  BatchNorm
+  BatchNorm,
+  Resize
 };
 enum class Activation {
   None,
@@ -56,6 +59,7 @@ enum class Activation {
 };
 enum class PoolMode { Max, Avg };
 enum class ReduceMode { Mean, Sum };
+enum class ResizeMode { Nearest, Bilinear };
 
 const char* to_string(LayerType t);
 const char* to_string(Activation a);
@@ -68,6 +72,17 @@ bool reduces_channels(LayerType t);
 // True for those and activation layers: each output element is computed from the same element
 // of each input (or element 0 along a dimension the input broadcasts), on the vector unit.
 bool is_pointwise(LayerType t);
+
+// The rows [lo, hi) of an input `rows` high that output rows [a, b) of a resize by `s` read (the
+// same for columns): nearest reads row floor(r / s) (ONNX's nearest modes and PyTorch's
+// `nearest` agree on it for whole factors); bilinear reads rows floor(y) and floor(y) + 1 of
+// y = (r + 1/2) / s - 1/2 (half-pixel centres, PyTorch's align_corners=False), clamped to the
+// input.
+void resize_input_rows(ResizeMode mode, std::int64_t s, std::int64_t rows, std::int64_t a,
+                       std::int64_t b, std::int64_t& lo, std::int64_t& hi);
+// Vector-unit operations per output element of a resize: nearest 1 (a move), bilinear 7 (four
+// multiplications by the precomputed weights, three additions).
+std::int64_t resize_ops_per_element(ResizeMode mode);
 
 // Vector-unit operations per element of an activation function (docs/network-format.md,
 // "Activations"): sigmoid and tanh are one table lookup; silu and gelu a lookup and a multiply;
@@ -146,6 +161,9 @@ struct Layer {
   double scale = 1;
   // reduce: mean or sum over the channels.
   ReduceMode reduce_mode = ReduceMode::Mean;
+  // resize: output [C, H * resize_h, W * resize_w].
+  ResizeMode resize_mode = ResizeMode::Nearest;
+  std::int64_t resize_h = 1, resize_w = 1;
   // slice: the input channels [slice_begin, slice_end) it views.
   std::int64_t slice_begin = 0, slice_end = 0;
   // shuffle: output channel j is input channel (j % groups) * (C / groups) + j / groups (a

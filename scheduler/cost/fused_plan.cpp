@@ -112,6 +112,10 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
         rd.stride = l.stride_h;
         rd.pad = l.pad_h;
         rd.extent = (l.kernel_h - 1) * l.dilation + 1;
+      } else if (l.type == LayerType::Resize) {
+        rd.map = RowMap::Resize;
+        rd.stride = l.resize_h;
+        rd.resize = l.resize_mode;
       }
       reads_.push_back(rd);
       nodes_[static_cast<std::size_t>(node)].reads.push_back(static_cast<int>(reads_.size() - 1));

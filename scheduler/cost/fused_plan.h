@@ -74,13 +74,14 @@ class FusedGroup {
  private:
   // A node is a member (indices 0..members-1, in topological order) or an external value.
   // How a member's output rows map to the rows of one operand it reads.
-  enum class RowMap : std::uint8_t { Window, All, Same };
+  enum class RowMap : std::uint8_t { Window, All, Same, Resize };
   struct Read {
     int node;     // the node read
     int member;   // the reading member
     int operand;  // which operand of the member
     RowMap map = RowMap::Same;
     std::int64_t stride = 1, pad = 0, extent = 1;  // Window: rows a*stride-pad .. +extent
+    ResizeMode resize = ResizeMode::Nearest;       // Resize: by `stride` (resize_input_rows)
     std::int64_t rows = 0;                         // of the operand
   };
   struct Node {
@@ -112,6 +113,9 @@ class FusedGroup {
         break;
       case RowMap::Same:
         lo = std::min(a, rd.rows), hi = std::min(b, rd.rows);
+        break;
+      case RowMap::Resize:
+        resize_input_rows(rd.resize, rd.stride, rd.rows, a, b, lo, hi);
         break;
     }
     if (hi < lo) hi = lo;

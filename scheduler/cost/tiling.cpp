@@ -48,6 +48,11 @@ bool LayerGeometry::input_independent_of_channels() const {
 std::int64_t LayerGeometry::input_rows(std::int64_t r0, std::int64_t r1) const {
   const Layer& l = *layer_;
   const std::int64_t h = l.in_shapes[0].h;
+  if (l.type == LayerType::Resize) {
+    std::int64_t lo = 0, hi = 0;
+    resize_input_rows(l.resize_mode, l.resize_h, h, r0, r1, lo, hi);
+    return hi - lo;
+  }
   const std::int64_t lo = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
   const std::int64_t hi = std::min<std::int64_t>(
       h - 1, (r1 - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation);
@@ -81,6 +86,13 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
   const std::int64_t full = (end - first) / h;
   if (l.type == LayerType::Fc || l.type == LayerType::Gemm || reads_pointwise())
     return {0, full};  // no window
+  if (l.type == LayerType::Resize) {
+    // Nearest, h a multiple of the factor: every tile starts at the same place in a group of s
+    // output rows and reads h / s input rows (or one more, alike). Otherwise, or bilinear
+    // (clamped at the edges), the tiles are taken one by one.
+    const bool alike = l.resize_mode == ResizeMode::Nearest && h % l.resize_h == 0;
+    return {0, alike ? full : 0};
+  }
   // Tile i reads input rows [(first + i*h)*s - pad, (first + (i+1)*h - 1)*s - pad + extent),
   // clipped to [0, H). Unclipped at the top once (first + i*h)*s >= pad.
   const std::int64_t hs = mul_checked(h, l.stride_h);
@@ -191,8 +203,13 @@ std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64
     return input_bytes(i, 0, rows, k0, k1, c_len);
   }
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
+  // A resize's tile reads the most rows when it starts on the last output row of an input
+  // row's group: 1 + ceil((rows - 1) / s) rows, one more for bilinear's second row.
   const std::int64_t in_rows =
-      std::min(in.h, (rows - 1) * l.stride_h + (l.kernel_h - 1) * l.dilation + 1);
+      l.type == LayerType::Resize
+          ? std::min(in.h, 1 + ceil_div(rows - 1, l.resize_h) +
+                               (l.resize_mode == ResizeMode::Bilinear ? 1 : 0))
+          : std::min(in.h, (rows - 1) * l.stride_h + (l.kernel_h - 1) * l.dilation + 1);
   return mul_checked(mul_checked(in_rows * in.w, c_len > 0 ? c_len : input_channels(k0, k1)),
                      elem_);
 }
@@ -216,7 +233,11 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
         const std::int64_t c = in.c == l.out_shape.c ? k0 : 0;
         return (row * in.w * pc + c) * elem_;
       }
-      const std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+      std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+      if (l.type == LayerType::Resize) {
+        std::int64_t hi = 0;
+        resize_input_rows(l.resize_mode, l.resize_h, in.h, r0, r0 + 1, row, hi);
+      }
       if (l.type == LayerType::Shuffle) {  // the first run's first channel
         const std::int64_t c =
             input_channels(k0, k0 + 1) == in.c ? 0 : l.shuffle_input_runs(k0, k0 + 1).first;
@@ -373,6 +394,10 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.kind = WorkKind::Elementwise;
       w.ops = l.is_view() ? 0 : rows * l.out_shape.w * kc;
       return w;
+    case LayerType::Resize:
+      w.kind = WorkKind::Elementwise;
+      w.ops = mul_checked(rows * l.out_shape.w * kc, resize_ops_per_element(l.resize_mode));
+      break;
     default:  // element-wise and activation layers (is_pointwise)
       w.kind = WorkKind::Elementwise;
       w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());

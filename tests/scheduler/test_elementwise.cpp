@@ -2,6 +2,9 @@
 // shapes, vector operations, bytes and cycles against closed forms; the loader's errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include "arch/arch_io.h"
 #include "common/checked.h"
 #include "cost/fused_plan.h"
@@ -233,6 +236,10 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
           {"{name: a, type: batchnorm, inputs: [x, y]}", "layers.a",
            "a batchnorm layer takes 1 input(s), got 2"},
           {"{name: a, type: batchnorm, bias: true}", "layers[0].bias", "unknown key"},
+          {"{name: a, type: resize}", "layers[0].scale", "missing required key"},
+          {"{name: a, type: resize, scale: 1.5}", "layers[0].scale", "integer"},
+          {"{name: a, type: resize, scale: 65}", "layers[0].scale", "64"},
+          {"{name: a, type: resize, scale: 2, mode: cubic}", "layers[0].mode", "bilinear"},
           {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [1, 1, 1]}",
            "layers[0].padding", "[top, left, bottom, right]"},
           {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [0, 0, 3, 1]}", "layers.a",
@@ -335,4 +342,83 @@ layers:
     fusim::test::check_group_bytes(r->result);
     fusim::test::check_replays(*r);
   }
+}
+
+TEST_CASE("resize_input_rows against the definitions, row by row", "[elementwise]") {
+  // Nearest: row floor(r / s). Bilinear: rows floor(y) and floor(y) + 1 of
+  // y = (r + 1/2) / s - 1/2, clamped to [0, rows - 1]. A range reads the union of its rows'.
+  for (const fusim::ResizeMode mode : {fusim::ResizeMode::Nearest, fusim::ResizeMode::Bilinear}) {
+    for (std::int64_t s = 1; s <= 5; ++s) {
+      for (std::int64_t rows = 1; rows <= 7; ++rows) {
+        const std::int64_t out = rows * s;
+        for (std::int64_t a = 0; a < out; ++a) {
+          for (std::int64_t b = a + 1; b <= out; ++b) {
+            std::int64_t want_lo = rows, want_hi = 0;
+            for (std::int64_t r = a; r < b; ++r) {
+              std::int64_t r0 = r / s, r1 = r / s;
+              if (mode == fusim::ResizeMode::Bilinear) {
+                const double y = (static_cast<double>(r) + 0.5) / static_cast<double>(s) - 0.5;
+                const auto f = static_cast<std::int64_t>(std::floor(y));
+                r0 = std::clamp<std::int64_t>(f, 0, rows - 1);
+                r1 = std::clamp<std::int64_t>(f + 1, 0, rows - 1);
+              }
+              want_lo = std::min(want_lo, r0);
+              want_hi = std::max(want_hi, r1 + 1);
+            }
+            std::int64_t lo = 0, hi = 0;
+            fusim::resize_input_rows(mode, s, rows, a, b, lo, hi);
+            INFO("s " << s << " rows " << rows << " [" << a << ", " << b << ")");
+            CHECK(lo == want_lo);
+            CHECK(hi == want_hi);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a resize upsamples by whole factors: counts, bytes and fusion", "[elementwise]") {
+  const std::string text = R"(name: up
+inputs: [{name: x, shape: [32, 8, 8]}]
+layers:
+  - {name: lateral, type: conv, out_channels: 32, kernel: 1}
+  - {name: near, type: resize, scale: 2}
+  - {name: smooth, type: conv, out_channels: 16, kernel: 3, padding: 1}
+  - {name: bil, type: resize, inputs: [lateral], scale: [4, 2], mode: bilinear}
+)";
+  const fusim::Network net = load_text("up.yaml", text);
+  const fusim::Layer& near = net.layer(1);
+  const fusim::Layer& bil = net.layer(3);
+  CHECK(near.out_shape == fusim::Shape{32, 16, 16});
+  CHECK(bil.out_shape == fusim::Shape{32, 32, 16});
+  // Nearest: a move per output element; bilinear: 4 multiplications and 3 additions.
+  CHECK(near.vector_ops_per_item() == 32 * 16 * 16);
+  CHECK(near.arithmetic_per_item().multiplications == 0);
+  CHECK(bil.vector_ops_per_item() == 7 * 32 * 32 * 16);
+  CHECK(bil.arithmetic_per_item().multiplications == 4 * 32 * 32 * 16);
+  CHECK(bil.arithmetic_per_item().additions == 3 * 32 * 32 * 16);
+  CHECK(near.params() == 0);
+  // Fused: the input once, the weights once, the two outputs stored; the resizes' rows come
+  // from lateral's on chip.
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {0, 1, 2, 3});
+  REQUIRE(g.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  g.walk(g.progress(4), 4, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 32 * 8 * 8);
+  CHECK(sink.traffic.weight == 32 * 32 + 16 * 32 * 9);
+  CHECK(sink.traffic.ofmap == 16 * 16 * 16 + 32 * 32 * 16);
+  // Layer by layer: each resize reads its input once and writes its output.
+  const auto r = run("up_run.yaml", text);
+  CHECK(r->result.sim.traffic.ofmap_write ==
+        32 * 8 * 8 + 32 * 16 * 16 + 16 * 16 * 16 + 32 * 32 * 16);
+  CHECK(r->result.sim.cores[0].actions.vector_ops == 32 * 16 * 16 + 7 * 32 * 32 * 16);
+  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto rf = run("up_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(rf->result);
+    fusim::test::check_replays(*rf);
+  }
+  const std::string back = fusim::network_to_yaml(net);
+  CHECK(back.find("scale: [4, 2], mode: bilinear") != std::string::npos);
 }

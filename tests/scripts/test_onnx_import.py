@@ -202,6 +202,9 @@ def yaml_shapes(net):
         elif t == "batchnorm":  # a per-channel scale and shift
             shape = list(ins[0])
             params = 2 * c
+        elif t == "resize":
+            sh, sw = pair(l["scale"], 1)
+            shape = [c, h * sh, w * sw]
         elif t == "reduce":
             shape = [1, h, w]
         shapes[l["name"]] = shape
@@ -533,6 +536,62 @@ class OperatorImportTest(unittest.TestCase):
             "conv1": ("conv", "relu", [16, 8, 8], 16 * px * 16, 16 * 16 + 16, 0),
             "conv2": ("conv", "none", [8, 8, 8], 8 * px * 144, 8 * 144, 0),
         })
+
+    def test_resize_and_upsample(self):
+        """An FPN merge as torch.onnx writes F.interpolate (opset 13): nearest by scales
+        [1, 1, 2, 2] (asymmetric, floor) added to a lateral 1x1 conv, bilinear by sizes
+        (pytorch_half_pixel); align_corners and a fractional scale are reported. Upsample at
+        opset 9."""
+        N = helper.make_node
+        f32 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.float32), name)
+        i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)
+        inits = [init("wl", [8, 8, 1, 1], 1), init("wc", [8, 4, 1, 1], 2),
+                 init("ws", [8, 8, 3, 3], 3), f32("up2", [1, 1, 2, 2]),
+                 i64("size", [1, 8, 32, 16])]
+        nodes = [N("Conv", ["fine", "wl"], ["lat"], name="lateral", kernel_shape=[1, 1]),
+                 N("Conv", ["coarse", "wc"], ["top"], name="top", kernel_shape=[1, 1]),
+                 N("Resize", ["top", "", "up2"], ["topup"], name="up", mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+                 N("Add", ["lat", "topup"], ["merged"], name="merge"),
+                 N("Conv", ["merged", "ws"], ["p"], name="smooth", kernel_shape=[3, 3],
+                   pads=[1, 1, 1, 1]),
+                 N("Resize", ["p", "", "", "size"], ["big"], name="bil", mode="linear",
+                   coordinate_transformation_mode="pytorch_half_pixel")]
+        model = make_model(nodes, [vinfo("fine", [1, 8, 8, 8]), vinfo("coarse", [1, 4, 4, 4])],
+                           [vinfo("big", [1, 8, 32, 16])], inits)
+        px = 64
+        self.check(model, {
+            "lateral": ("conv", "none", [8, 8, 8], 8 * px * 8, 64, 0),
+            "top": ("conv", "none", [8, 4, 4], 8 * 16 * 4, 32, 0),
+            "up": ("resize", "none", [8, 8, 8], 0, 0, 8 * px),
+            "merge": ("add", "none", [8, 8, 8], 0, 0, 8 * px),
+            "smooth": ("conv", "none", [8, 8, 8], 8 * px * 72, 8 * 72, 0),
+            "bil": ("resize", "none", [8, 32, 16], 0, 0, 7 * 8 * 32 * 16),
+        })
+        net, _, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual((by["up"]["scale"], by["up"]["mode"]), (2, "nearest"))
+        self.assertEqual((by["bil"]["scale"], by["bil"]["mode"]), ([4, 2], "bilinear"))
+        # align_corners and a fractional scale: listed, exit 2.
+        nodes = [N("Resize", ["fine", "", "up2"], ["a"], name="corners", mode="linear",
+                   coordinate_transformation_mode="align_corners"),
+                 N("Resize", ["fine", "", "half"], ["b"], name="fraction", mode="nearest")]
+        model = make_model(nodes, [vinfo("fine", [1, 8, 8, 8])],
+                           [vinfo("a", [1, 8, 16, 16]), vinfo("b", [1, 8, 12, 12])],
+                           [f32("up2", [1, 1, 2, 2]), f32("half", [1, 1, 1.5, 1.5])])
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("corners", p.stderr)
+        self.assertIn("fraction", p.stderr)
+        # Upsample (opset 9), nearest by a scales input.
+        graph = helper.make_graph(
+            [N("Upsample", ["fine", "s"], ["u"], name="upsample", mode="nearest")], "g",
+            [vinfo("fine", [1, 8, 8, 8])], [vinfo("u", [1, 8, 24, 24])],
+            initializer=[f32("s", [1, 1, 3, 3])])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+        net, _, _ = self.import_ok(model)
+        self.assertEqual(net["layers"][0]["type"], "resize")
+        self.assertEqual(net["layers"][0]["scale"], 3)
 
     def test_se_block_with_silu(self):
         """EfficientNet's MBConv: 1x1 expand + BN + SiLU, depthwise + SiLU, SE (global pool,
