@@ -143,6 +143,10 @@ class Net:
     def concat(self, name, inputs):
         return self.add_layer(name, "concat", inputs)
 
+    def batchnorm(self, name, activation="none", inputs=None):
+        return self.add_layer(name, "batchnorm", inputs,
+                              activation=activation if activation != "none" else None)
+
     def mul(self, name, inputs):
         return self.add_layer(name, "mul", inputs)
 
@@ -699,6 +703,49 @@ def resnet18():
     return net
 
 
+def densenet121():
+    net = Net("densenet121", _header(
+        "DenseNet-121",
+        "Huang et al., 'Densely Connected Convolutional Networks', CVPR 2017, Table 1 "
+        "(DenseNet-121, k = 32); layer details as in torchvision densenet121.",
+        "224x224 input, 7x7/2 stem (BN, ReLU), 3x3/2 max pool (pad 1), dense blocks of "
+        "[6, 12, 24, 16] layers (each: BN, ReLU, 1x1 conv to 128, BN, ReLU, 3x3 conv to 32, "
+        "reading the concat of the block's input and every earlier layer's output), transitions "
+        "(BN, ReLU, 1x1 conv halving the channels, 2x2/2 avg pool), BN, ReLU, global avg pool, "
+        "fc 1000 with bias.",
+        "conv weights (convs have no bias) + the 2 C scale and shift of each batch norm that "
+        "cannot be folded (the one on each concat: a batchnorm layer) + fc weights and bias; "
+        "a batch norm right after a conv (the stem's, each layer's second) is folded into it "
+        "and not counted.",
+        "torchvision's 7,978,856 params include the scale and shift of the 59 folded batch "
+        "norms (14,976) the workload does not count (-0.19%); torchvision's 2.83 GFLOPS is "
+        "conv+fc MACs given to 3 significant digits.",
+    ), [("image", [3, 224, 224])])
+    net.conv("conv0", 64, 7, stride=2, padding=3, activation="relu")
+    prev = net.pool("pool0", "max", kernel=3, stride=2, padding=1)
+    channels = 64
+    for b, layers in enumerate([6, 12, 24, 16], start=1):
+        feats = [prev]
+        for i in range(1, layers + 1):
+            p = "block%d_layer%d_" % (b, i)
+            x = feats[0] if len(feats) == 1 else net.concat(p + "cat", feats)
+            x = net.batchnorm(p + "norm1", activation="relu", inputs=x)
+            x = net.conv(p + "conv1", 128, 1, activation="relu", inputs=x)
+            feats.append(net.conv(p + "conv2", 32, 3, padding=1, inputs=x))
+        prev = net.concat("block%d_out" % b, feats)
+        channels += 32 * layers
+        if b < 4:
+            p = "transition%d_" % b
+            x = net.batchnorm(p + "norm", activation="relu", inputs=prev)
+            channels //= 2
+            x = net.conv(p + "conv", channels, 1, inputs=x)
+            prev = net.pool(p + "pool", "avg", kernel=2, stride=2, inputs=x)
+    net.batchnorm("norm5", activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("classifier", 1000, bias=True)
+    return net
+
+
 # ---------------------------------------------------------------------------
 # BERT-base encoder
 # ---------------------------------------------------------------------------
@@ -898,6 +945,7 @@ NETWORKS = [
     ("efficientnet_b0.yaml", efficientnet_b0),
     ("mobilenetv3_large.yaml", mobilenetv3_large),
     ("resnet18.yaml", resnet18),
+    ("densenet121.yaml", densenet121),
     ("shufflenetv2.yaml", shufflenetv2),
     ("mobilenetv2_cifar.yaml", mobilenetv2_cifar),
     ("fusionet.yaml", fusionet),

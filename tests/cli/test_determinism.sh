@@ -22,8 +22,8 @@ for arch in "$SRC"/configs/*.yaml; do
     # (tests/test_util.h, runs_every_workload): these are the shipped ones above it.
     if [ "$MODE" = sanitize ]; then
       case "$(basename "$net")" in
-        alexnet.yaml | bert_base.yaml | bert_base_layer.yaml | googlenet.yaml | mobilenetv1.yaml | \
-          resnet18.yaml | resnet50.yaml | squeezenet.yaml | vgg16.yaml)
+        alexnet.yaml | bert_base.yaml | bert_base_layer.yaml | densenet121.yaml | googlenet.yaml | \
+          mobilenetv1.yaml | resnet18.yaml | resnet50.yaml | squeezenet.yaml | vgg16.yaml)
           skipped=$((skipped + 1))
           continue
           ;;
