@@ -160,7 +160,7 @@ int DramController::submit(const DramStream& s) {
   return id;
 }
 
-void DramController::issue_next_burst(int id, DramTick arrival) {
+[[gnu::always_inline]] inline void DramController::issue_next_burst(int id, DramTick arrival) {
   Stream& st = streams_[static_cast<std::size_t>(id)];
   const DramStream& s = st.spec;
   const std::int64_t a = s.addr + st.row * s.stride_bytes + st.offset;
@@ -207,7 +207,7 @@ void DramController::issue_next_burst(int id, DramTick arrival) {
   ++st.in_flight;
 }
 
-void DramController::Pending::insert(const Request& r) {
+[[gnu::always_inline]] inline void DramController::Pending::insert(const Request& r) {
   if (head_ >= 64 && 2 * head_ >= buf_.size()) {
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
@@ -222,7 +222,7 @@ void DramController::Pending::insert(const Request& r) {
   buf_.insert(at, r);
 }
 
-void DramController::burst_done(int id, DramTick t) {
+[[gnu::always_inline]] inline void DramController::burst_done(int id, DramTick t) {
   Stream& st = streams_[static_cast<std::size_t>(id)];
   --st.in_flight;
   st.done = std::max(st.done, t);
@@ -235,7 +235,7 @@ void DramController::burst_done(int id, DramTick t) {
   }
 }
 
-void DramController::compute_next(Channel& ch) {
+[[gnu::always_inline]] inline void DramController::compute_next(Channel& ch) {
   ch.dirty = false;
   dispatch(ch);
   ch.next = next_command(ch);
@@ -288,7 +288,7 @@ void DramController::compute_next(Channel& ch) {
   }
 }
 
-bool DramController::dispatch(Channel& ch) {
+[[gnu::always_inline]] inline bool DramController::dispatch(Channel& ch) {
   const auto depth = static_cast<std::size_t>(p_.command_queue_depth);
   bool any = false;
   for (;;) {
@@ -403,7 +403,8 @@ std::uint64_t tie_key(bool urgent, bool act, bool col, std::uint64_t seq) {
 // The next event: a refresh, or a command of a request in the command queues. The same as
 // offering every bank (offer_bank), but each class's list is walked only until a candidate goes
 // at its rank's part of the time: the later ones go no earlier and have larger keys.
-DramController::Event DramController::next_command(const Channel& ch) const {
+[[gnu::always_inline]] inline DramController::Event DramController::next_command(
+    const Channel& ch) const {
   for (int bi : ch.stale) {
     if (ch.banks[static_cast<std::size_t>(bi)].stale) summarize(ch, static_cast<std::size_t>(bi));
   }
@@ -523,7 +524,8 @@ void DramController::summarize(const Channel& ch, std::size_t bi) const {
   finish_summary(ch, bi);
 }
 
-void DramController::finish_summary(const Channel& ch, std::size_t bi) const {
+[[gnu::always_inline]] inline void DramController::finish_summary(const Channel& ch,
+                                                                  std::size_t bi) const {
   const std::vector<Request>& q = ch.commands[bi];
   const Bank& b = ch.banks[bi];
   QueueSummary& sm = b.summary;
@@ -548,7 +550,7 @@ void DramController::finish_summary(const Channel& ch, std::size_t bi) const {
   }
 }
 
-void DramController::pushed(Channel& ch, std::size_t bi) const {
+[[gnu::always_inline]] inline void DramController::pushed(Channel& ch, std::size_t bi) const {
   const Bank& b = ch.banks[bi];
   if (b.stale) {  // summarize rebuilds it from the queue (a bank starts stale, unlisted)
     mark_stale(ch, bi);
@@ -581,7 +583,8 @@ void DramController::pushed(Channel& ch, std::size_t bi) const {
   if (changed) finish_summary(ch, bi);
 }
 
-void DramController::served(Channel& ch, std::size_t bi, int pos, bool write) const {
+[[gnu::always_inline]] inline void DramController::served(Channel& ch, std::size_t bi, int pos,
+                                                          bool write) const {
   const Bank& b = ch.banks[bi];
   if (b.stale) {
     mark_stale(ch, bi);
@@ -615,7 +618,8 @@ void DramController::served(Channel& ch, std::size_t bi, int pos, bool write) co
   finish_summary(ch, bi);
 }
 
-void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uint64_t key) const {
+[[gnu::always_inline]] inline void DramController::relist(const Channel& ch, std::size_t bi,
+                                                          int cls, std::uint64_t key) const {
   const Bank& b = ch.banks[bi];
   std::uint64_t& listed = b.listed[cls];
   std::vector<Listed>& list =
@@ -642,7 +646,7 @@ void DramController::relist(const Channel& ch, std::size_t bi, int cls, std::uin
   list[at] = moved;
 }
 
-void DramController::mark_stale(Channel& ch, std::size_t bi) const {
+[[gnu::always_inline]] inline void DramController::mark_stale(Channel& ch, std::size_t bi) const {
   ch.banks[bi].stale = true;
   ch.stale.push_back(static_cast<int>(bi));
 }
@@ -708,7 +712,7 @@ void DramController::consider_bank(const Channel& ch, std::size_t bi, Event& bes
   offer(Kind::Pre, std::max({b.pre_ok, floor, q.front().arrival}), hit_queued, 0);
 }
 
-bool DramController::admit(Channel& ch, DramTick limit) {
+[[gnu::always_inline]] inline bool DramController::admit(Channel& ch, DramTick limit) {
   const auto depth = static_cast<std::size_t>(p_.queue_depth);
   bool any = false;
   while (!ch.pending_reads.empty() && ch.reads.size() < depth &&
@@ -737,7 +741,9 @@ bool DramController::admit(Channel& ch, DramTick limit) {
   return any;
 }
 
-void DramController::enqueue(Channel& ch, std::vector<Channel::Queued>& q, const Request& r) const {
+[[gnu::always_inline]] inline void DramController::enqueue(Channel& ch,
+                                                           std::vector<Channel::Queued>& q,
+                                                           const Request& r) const {
   std::int32_t slot;
   if (!ch.free_slots.empty()) {
     slot = ch.free_slots.back();
@@ -791,7 +797,7 @@ void DramController::refresh(Channel& ch, int c, int rank) {
   ++n.refreshes;
 }
 
-void DramController::execute(int c) {
+[[gnu::always_inline]] inline void DramController::execute(int c) {
   Channel& ch = channels_[static_cast<std::size_t>(c)];
   const Event e = ch.next;
   ch.dirty = true;
@@ -907,17 +913,22 @@ void DramController::execute(int c) {
 
 void DramController::advance(DramTick until) {
   for (;;) {
-    const Channel* best = nullptr;
+    // The earliest channel, the first of equals, without branches: which channel goes next is
+    // hard to predict. A channel without an event (Kind::None) has the time kNever, and every
+    // event is earlier.
+    int best = 0;
     DramTick best_time = kNever;
-    for (Channel& ch : channels_) {
+    const int n = static_cast<int>(channels_.size());
+    for (int c = 0; c < n; ++c) {
+      Channel& ch = channels_[static_cast<std::size_t>(c)];
       if (ch.dirty) compute_next(ch);
-      if (ch.next.kind != Kind::None && ch.next.time < best_time) {
-        best_time = ch.next.time;
-        best = &ch;
-      }
+      const DramTick t = ch.next.time;
+      const bool earlier = t < best_time;
+      best_time = earlier ? t : best_time;
+      best = earlier ? c : best;
     }
-    if (best == nullptr || best_time > until) return;
-    execute(static_cast<int>(best - channels_.data()));
+    if (best_time >= kNever || best_time > until) return;
+    execute(best);
   }
 }
 
@@ -948,7 +959,7 @@ bool DramController::busy() const {
   return false;
 }
 
-void DramController::LatencyHistogram::add(DramTick latency) {
+[[gnu::always_inline]] inline void DramController::LatencyHistogram::add(DramTick latency) {
   const auto lat = static_cast<std::size_t>(latency);
   if (lat >= kDenseTicks) {
     ++tail[latency];
