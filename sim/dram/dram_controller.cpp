@@ -160,6 +160,9 @@ int DramController::submit(const DramStream& s) {
   return id;
 }
 
+// The functions a command runs through are always_inline, into advance (callgrind: the
+// controller's instructions 6.6 % fewer); perf then shows their time as advance's: remove the
+// attributes to profile them one by one.
 [[gnu::always_inline]] inline void DramController::issue_next_burst(int id, DramTick arrival) {
   Stream& st = streams_[static_cast<std::size_t>(id)];
   const DramStream& s = st.spec;
