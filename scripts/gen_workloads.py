@@ -806,6 +806,60 @@ def bert_base():
     return _bert("bert_base", "BERT-base encoder, 12 layers (sequence 128)", 12)
 
 
+def _vit_layer(net, p, x, hidden, heads, mlp, seq):
+    """One pre-LN encoder layer of ViT on x ([hidden, seq, 1]): layer norm, Q, K, V, attention
+    per head as in _bert_layer, the output projection and the residual add; layer norm, the
+    GELU MLP and the residual add."""
+    d = hidden // heads
+    h = net.add_layer(p + "ln1", "layernorm", [x], bias=True)
+    q = net.add_layer(p + "query", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
+    k = net.add_layer(p + "key", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
+    v = net.add_layer(p + "value", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
+    net.add_layer(p + "scores", "gemm", [q, k], m=seq, n=seq, k=d, heads=heads,
+                  transpose_b=True)
+    probs = net.add_layer(p + "softmax", "softmax", groups=heads, scale=1 / d ** 0.5)
+    net.add_layer(p + "context", "gemm", [probs, v], m=seq, n=d, k=seq, heads=heads)
+    net.add_layer(p + "attn_out", "gemm", m=seq, n=hidden, k=hidden, bias=True)
+    a = net.add(p + "attn_add", [p + "attn_out", x])
+    net.add_layer(p + "ln2", "layernorm", [a], bias=True)
+    net.add_layer(p + "mlp_in", "gemm", m=seq, n=mlp, k=hidden, bias=True, activation="gelu")
+    net.add_layer(p + "mlp_out", "gemm", m=seq, n=hidden, k=mlp, bias=True)
+    return net.add(p + "mlp_add", [p + "mlp_out", a])
+
+
+def vit_b16():
+    hidden, heads, mlp, layers, patch = 768, 12, 3072, 12, 16
+    seq = (224 // patch) ** 2 + 1  # 196 patches and the class token
+    net = Net("vit_b16", _header(
+        "ViT-B/16",
+        "Dosovitskiy et al., 'An Image is Worth 16x16 Words', ICLR 2021, Table 1 (ViT-Base: 12 "
+        "layers, hidden 768, MLP 3072, 12 heads), patch 16 at 224x224; layer details as in "
+        "torchvision vit_b_16 (pre-LN, GELU, biases everywhere).",
+        "Inputs: the image cut into its 196 16x16x3 patches, one row of 768 values each, with a "
+        "zero row first where the class token goes ([768, 197, 1]), and the position "
+        "embedding ([768, 197, 1]). The patch embedding is the paper's linear projection (the "
+        "16x16/16 conv as a gemm over the patches), then the position embedding added; 12 "
+        "encoder layers, the final layer norm, and the head (fc 1000). The head reads the mean "
+        "of the tokens (a global avg pool) instead of the class token's row: fusim slices "
+        "channels, not rows; the MACs are the same.",
+        "patch embedding 768 x 768 + 768; per layer 12 H^2 + 13 H = 7,087,872 (as BERT's); the "
+        "final layer norm 2 H; head 768 x 1000 + 1000. The class token and the position "
+        "embedding are inputs, not counted.",
+        "torchvision's 86,567,656 params include the class token (768) and the position "
+        "embedding (151,296) this workload takes as inputs (-0.18%); its 17.56 GFLOPS are "
+        "MACs to 4 significant digits: the exact count here (17,564,418,048) has the class "
+        "token's row of the patch embedding (+589,824, a zero patch) besides.",
+    ), [("patches", [hidden, seq, 1]), ("pos_embed", [hidden, seq, 1])])
+    net.add_layer("patch_embed", "gemm", ["patches"], m=seq, n=hidden, k=hidden, bias=True)
+    x = net.add("embed", ["patch_embed", "pos_embed"])
+    for i in range(layers):
+        x = _vit_layer(net, "l%d_" % i, x, hidden, heads, mlp, seq)
+    net.add_layer("ln", "layernorm", [x], bias=True)
+    net.pool("token_mean", "avg", global_=True)
+    net.fc("head", 1000, bias=True)
+    return net
+
+
 # ---------------------------------------------------------------------------
 # ShuffleNetV2 1.0x
 # ---------------------------------------------------------------------------
@@ -951,6 +1005,7 @@ NETWORKS = [
     ("fusionet.yaml", fusionet),
     ("bert_base_layer.yaml", bert_base_layer),
     ("bert_base.yaml", bert_base),
+    ("vit_b16.yaml", vit_b16),
     ("tiny_chain.yaml", tiny_chain),
     ("tiny_dag.yaml", tiny_dag),
 ]

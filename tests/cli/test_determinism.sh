@@ -23,7 +23,8 @@ for arch in "$SRC"/configs/*.yaml; do
     if [ "$MODE" = sanitize ]; then
       case "$(basename "$net")" in
         alexnet.yaml | bert_base.yaml | bert_base_layer.yaml | densenet121.yaml | googlenet.yaml | \
-          mobilenetv1.yaml | resnet18.yaml | resnet50.yaml | squeezenet.yaml | vgg16.yaml)
+          mobilenetv1.yaml | resnet18.yaml | resnet50.yaml | squeezenet.yaml | vgg16.yaml | \
+          vit_b16.yaml)
           skipped=$((skipped + 1))
           continue
           ;;
