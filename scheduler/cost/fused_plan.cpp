@@ -17,6 +17,11 @@ bool same(const ValueRef& a, const ValueRef& b) {
   return a.network_input == b.network_input && a.index == b.index;
 }
 
+// A gemm with weights whose A is [k, m, 1]: output row r (token r) reads row r of A alone.
+bool token_gemm(const Layer& l) {
+  return l.type == LayerType::Gemm && l.inputs.size() == 1 && l.in_shapes[0] == Shape{l.k, l.m, 1};
+}
+
 // Rows of the tensor a layer produces, as the tiling sees them (fc: one row of features).
 std::int64_t output_rows(const Layer& l) {
   return l.type == LayerType::Fc ? 1 : l.out_shape.h;
@@ -58,8 +63,15 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const LayerGeometry& g = geometry_.back();
     n.row_bytes = g.output_bytes(0, 1, 0, g.channels());
     computes = computes || !n.view;
-    if (l.type == LayerType::Gemm && unfusable_.empty())
-      unfusable_ = "layer '" + l.name + "' is a gemm, which is not fused";
+    // A gemm with weights fuses when its A operand is laid out as tokens, [k, m, 1] (row r of
+    // its output reads row r of A alone, as a pointwise layer does); a gemm of two activations
+    // (attention) does not yet.
+    if (l.type == LayerType::Gemm && unfusable_.empty() && !token_gemm(l)) {
+      unfusable_ = "layer '" + l.name + "' is a gemm " +
+                   (l.inputs.size() == 2 ? std::string("of two activations")
+                                         : "whose input is not laid out as [k, m, 1]") +
+                   ", which is not fused";
+    }
     const std::int64_t w = g.weight_bytes(0, g.channels());
     weight_of_.push_back(w);
     weight_bytes_ += w;
@@ -105,7 +117,10 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       rd.rows = l.in_shapes[i].h;
       // An operand broadcast along rows ([C, 1, 1], an SE gate): its one row for every row.
       const bool row_broadcast = is_elementwise_binary(l.type) && rd.rows < l.out_shape.h;
-      if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool || row_broadcast) {
+      if (token_gemm(l)) {
+        rd.map = RowMap::Same;
+      } else if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool ||
+                 row_broadcast) {
         rd.map = RowMap::All;
       } else if (l.type == LayerType::Conv || l.type == LayerType::Pool) {
         rd.map = RowMap::Window;

@@ -270,6 +270,53 @@ TEST_CASE("an attention block: bytes exact on every config and search", "[transf
   });
 }
 
+TEST_CASE("a gemm on tokens fuses row by row: the FFN block's bytes, fused and simulated",
+          "[transformer]") {
+  // A token's row of each gemm reads that token's row of its input alone: the FFN (gemm +
+  // GELU, gemm, residual add, layer norm) tiles by tokens with no halo. 8 tokens a tile.
+  const std::string text = R"(name: ffn
+inputs: [{name: x, shape: [64, 32, 1]}]
+layers:
+  - {name: ffn_in, type: gemm, m: 32, n: 256, k: 64, bias: true, activation: gelu}
+  - {name: ffn_out, type: gemm, m: 32, n: 64, k: 256, bias: true}
+  - {name: ffn_add, type: add, inputs: [ffn_out, x]}
+  - {name: ffn_norm, type: layernorm, bias: true}
+  - {name: scores, type: gemm, inputs: [ffn_norm, x], m: 32, n: 32, k: 64, transpose_b: true}
+)";
+  const fusim::Network net = load_text("ffn.yaml", text);
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {0, 1, 2, 3});
+  REQUIRE(g.unfusable_reason().empty());
+  const std::int64_t tiles = 4;
+  const std::vector<std::int64_t> p = g.progress(tiles);
+  for (std::size_t m = 0; m < 4; ++m) CHECK(p[m * tiles + 0] == 8);
+  fusim::CostSink sink(&arch.core);
+  g.walk(p, tiles, 1, 0, sink);
+  // The input once (the residual add reads the rows the first gemm loaded), the norm's rows
+  // stored, the weights (33,216 bytes, within the 64 KiB weight buffer) once.
+  CHECK(sink.traffic.ifmap == 64 * 32);
+  CHECK(sink.traffic.ofmap == 64 * 32);
+  CHECK(sink.traffic.weight == (64 * 256 + 256) + (256 * 64 + 64) + 2 * 64);
+  CHECK(sink.macs == 32 * 256 * 64 + 32 * 64 * 256);
+  // A gemm of two activations is not fused (its B operand would count as its weights).
+  const fusim::FusedGroup a(net, arch, {3, 4});
+  CHECK_THAT(a.unfusable_reason(), Catch::Contains("of two activations"));
+  // Every search and objective, with buffers large enough for the weights to stay: the
+  // simulator moves the cost model's bytes, group by group.
+  for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto r = run(
+        "ffn_run.yaml", text, fusion,
+        {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
+    fusim::test::check_group_bytes(r->result);
+    fusim::test::check_replays(*r);
+  }
+  const auto fused = run(
+      "ffn_run.yaml", text, "optimal",
+      {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
+  CHECK(fused->program->schedule.groups.size() < 5);  // some gemms fused
+}
+
 TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
   fusim::test::check_layer_errors(
       "[{name: q, shape: [32, 16, 1]}]",
