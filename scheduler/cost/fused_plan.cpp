@@ -17,9 +17,12 @@ bool same(const ValueRef& a, const ValueRef& b) {
   return a.network_input == b.network_input && a.index == b.index;
 }
 
-// A gemm with weights whose A is [k, m, 1]: output row r (token r) reads row r of A alone.
+// A gemm whose A is laid out as tokens, [heads k, m, 1]: output row r (token r) reads row r of
+// A alone. With weights, B is its weights; of two activations (attention's Q K^T and P V), B is
+// read whole by every tile (as a global pool reads its input), so a tile of query rows holds
+// whole rows of scores, which its softmax needs.
 bool token_gemm(const Layer& l) {
-  return l.type == LayerType::Gemm && l.inputs.size() == 1 && l.in_shapes[0] == Shape{l.k, l.m, 1};
+  return l.type == LayerType::Gemm && l.in_shapes[0] == Shape{l.heads * l.k, l.m, 1};
 }
 
 // Rows of the tensor a layer produces, as the tiling sees them (fc: one row of features).
@@ -63,16 +66,22 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const LayerGeometry& g = geometry_.back();
     n.row_bytes = g.output_bytes(0, 1, 0, g.channels());
     computes = computes || !n.view;
-    // A gemm with weights fuses when its A operand is laid out as tokens, [k, m, 1] (row r of
-    // its output reads row r of A alone, as a pointwise layer does); a gemm of two activations
-    // (attention) does not yet.
+    // A gemm fuses when its A operand is laid out as tokens (token_gemm).
     if (l.type == LayerType::Gemm && unfusable_.empty() && !token_gemm(l)) {
-      unfusable_ = "layer '" + l.name + "' is a gemm " +
-                   (l.inputs.size() == 2 ? std::string("of two activations")
-                                         : "whose input is not laid out as [k, m, 1]") +
-                   ", which is not fused";
+      unfusable_ = "layer '" + l.name +
+                   "' is a gemm whose input is not laid out as [heads k, m, 1], which is not fused";
     }
-    const std::int64_t w = g.weight_bytes(0, g.channels());
+    // A gemm of two activations has no weights: its B is an operand read whole (below), from
+    // outside the group. Computed in the group, every core's band would compute all of it (each
+    // tile needs all of B; only layers with one row of output, whose groups run on one core,
+    // read a member so).
+    if (g.b_is_activation() && unfusable_.empty() && !l.inputs[1].from_network_input &&
+        member_index(l.inputs[1].index) >= 0) {
+      unfusable_ = "gemm '" + l.name + "' reads its B operand ('" +
+                   net.layer(l.inputs[1].index).name +
+                   "') whole from a layer of the same group, which every core would compute again";
+    }
+    const std::int64_t w = g.b_is_activation() ? 0 : g.weight_bytes(0, g.channels());
     weight_of_.push_back(w);
     weight_bytes_ += w;
   }
@@ -118,7 +127,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       // An operand broadcast along rows ([C, 1, 1], an SE gate): its one row for every row.
       const bool row_broadcast = is_elementwise_binary(l.type) && rd.rows < l.out_shape.h;
       if (token_gemm(l)) {
-        rd.map = RowMap::Same;
+        rd.map = i == 0 ? RowMap::Same : RowMap::All;
       } else if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool ||
                  row_broadcast) {
         rd.map = RowMap::All;

@@ -298,9 +298,6 @@ layers:
   CHECK(sink.traffic.ofmap == 64 * 32);
   CHECK(sink.traffic.weight == (64 * 256 + 256) + (256 * 64 + 64) + 2 * 64);
   CHECK(sink.macs == 32 * 256 * 64 + 32 * 64 * 256);
-  // A gemm of two activations is not fused (its B operand would count as its weights).
-  const fusim::FusedGroup a(net, arch, {3, 4});
-  CHECK_THAT(a.unfusable_reason(), Catch::Contains("of two activations"));
   // Every search and objective, with buffers large enough for the weights to stay: the
   // simulator moves the cost model's bytes, group by group.
   for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
@@ -315,6 +312,35 @@ layers:
       "ffn_run.yaml", text, "optimal",
       {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
   CHECK(fused->program->schedule.groups.size() < 5);  // some gemms fused
+}
+
+TEST_CASE("attention fuses by query rows: scores and probabilities stay on chip", "[transformer]") {
+  // scores = Q K^T per head, softmax, context = P V: a tile of query rows reads those rows of Q
+  // and all of K and V (loaded once, kept while the tiles run), and holds whole rows of scores,
+  // as its softmax needs. Only the context leaves the chip.
+  const fusim::Network net = load_text("attention.yaml", kAttention);
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {3, 4, 5});
+  REQUIRE(g.unfusable_reason().empty());
+  CHECK(g.weight_bytes() == 0);  // K and V are operands, not weights
+  const std::int64_t tiles = 4;
+  const std::vector<std::int64_t> p = g.progress(tiles);
+  for (std::size_t m = 0; m < 3; ++m) CHECK(p[m * tiles + 0] == 4);
+  fusim::CostSink sink(&arch.core);
+  g.walk(p, tiles, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 3 * 32 * 16);  // Q by rows, K and V whole, once each
+  CHECK(sink.traffic.weight == 0);
+  CHECK(sink.traffic.ofmap == 32 * 16);
+  // 4 heads: Q K^T 16 x 16 x 8 and P V 16 x 8 x 16 each.
+  CHECK(sink.macs == 4 * (16 * 16 * 8) + 4 * (16 * 8 * 16));
+  // With the projections of K and V: each core's band would compute all of them again.
+  const fusim::FusedGroup all(net, arch, {0, 1, 2, 3, 4, 5});
+  CHECK_THAT(all.unfusable_reason(), Catch::Contains("reads its B operand ('k') whole"));
+  // Q's projection fuses: its rows feed the scores' rows.
+  const fusim::FusedGroup with_q(net, arch, {0, 3, 4, 5});
+  REQUIRE(with_q.unfusable_reason().empty());
+  const std::vector<std::int64_t> pq = with_q.progress(tiles);
+  CHECK(pq[0 * tiles + 0] == 4);  // q: the tile's rows
 }
 
 TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
