@@ -752,13 +752,10 @@ def densenet121():
 BERT_BASE = {"hidden": 768, "heads": 12, "ffn": 3072, "seq": 128}
 
 
-def _bert_layer(net, p, x, hidden, heads, ffn, seq):
-    """One post-LN encoder layer of BERT on x ([hidden, seq, 1]: a token's features are its
-    channels): Q, K, V projections; per head QK^T (K read transposed, as attention stores it)
-    and a softmax over the keys scaled by 1/sqrt(d); probabilities times V; the output
-    projection, residual add and layer norm; the GELU feed-forward block, residual add and
-    layer norm. The head reshapes and transposes are views: head h of Q, K, V and of the
-    context is channels [h d, (h + 1) d) of each token's row."""
+def _attention(net, p, x, hidden, heads, seq):
+    """Multi-head self-attention on x ([hidden, seq, 1]): Q, K, V projections; per head QK^T
+    (K read transposed, as attention stores it) and a softmax over the keys scaled by
+    1/sqrt(d); probabilities times V; the output projection (named p + "attn_out")."""
     d = hidden // heads
     q = net.add_layer(p + "query", "gemm", [x], m=seq, n=hidden, k=hidden, bias=True)
     k = net.add_layer(p + "key", "gemm", [x], m=seq, n=hidden, k=hidden, bias=True)
@@ -767,7 +764,17 @@ def _bert_layer(net, p, x, hidden, heads, ffn, seq):
                   transpose_b=True)
     probs = net.add_layer(p + "softmax", "softmax", groups=heads, scale=1 / d ** 0.5)
     net.add_layer(p + "context", "gemm", [probs, v], m=seq, n=d, k=seq, heads=heads)
-    net.add_layer(p + "attn_out", "gemm", m=seq, n=hidden, k=hidden, bias=True)
+    return net.add_layer(p + "attn_out", "gemm", m=seq, n=hidden, k=hidden, bias=True)
+
+
+def _bert_layer(net, p, x, hidden, heads, ffn, seq):
+    """One post-LN encoder layer of BERT on x ([hidden, seq, 1]: a token's features are its
+    channels): Q, K, V projections; per head QK^T (K read transposed, as attention stores it)
+    and a softmax over the keys scaled by 1/sqrt(d); probabilities times V; the output
+    projection, residual add and layer norm; the GELU feed-forward block, residual add and
+    layer norm. The head reshapes and transposes are views: head h of Q, K, V and of the
+    context is channels [h d, (h + 1) d) of each token's row."""
+    _attention(net, p, x, hidden, heads, seq)
     net.add(p + "attn_add", [p + "attn_out", x])
     h = net.add_layer(p + "attn_norm", "layernorm", bias=True)
     net.add_layer(p + "ffn_in", "gemm", m=seq, n=ffn, k=hidden, bias=True, activation="gelu")
@@ -810,16 +817,8 @@ def _vit_layer(net, p, x, hidden, heads, mlp, seq):
     """One pre-LN encoder layer of ViT on x ([hidden, seq, 1]): layer norm, Q, K, V, attention
     per head as in _bert_layer, the output projection and the residual add; layer norm, the
     GELU MLP and the residual add."""
-    d = hidden // heads
     h = net.add_layer(p + "ln1", "layernorm", [x], bias=True)
-    q = net.add_layer(p + "query", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
-    k = net.add_layer(p + "key", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
-    v = net.add_layer(p + "value", "gemm", [h], m=seq, n=hidden, k=hidden, bias=True)
-    net.add_layer(p + "scores", "gemm", [q, k], m=seq, n=seq, k=d, heads=heads,
-                  transpose_b=True)
-    probs = net.add_layer(p + "softmax", "softmax", groups=heads, scale=1 / d ** 0.5)
-    net.add_layer(p + "context", "gemm", [probs, v], m=seq, n=d, k=seq, heads=heads)
-    net.add_layer(p + "attn_out", "gemm", m=seq, n=hidden, k=hidden, bias=True)
+    _attention(net, p, h, hidden, heads, seq)
     a = net.add(p + "attn_add", [p + "attn_out", x])
     net.add_layer(p + "ln2", "layernorm", [a], bias=True)
     net.add_layer(p + "mlp_in", "gemm", m=seq, n=mlp, k=hidden, bias=True, activation="gelu")
