@@ -3,6 +3,7 @@
 
 Usage:
     /usr/bin/python3 scripts/onnx_to_fusim.py model.onnx -o workloads/model.yaml [--name NAME] [--batch N]
+        [--input-shape NAME=D0,D1,...]
 
 Supported operators (default ONNX domain):
   Conv                         -> conv (2-D; padding [top, left, bottom, right], one dilation
@@ -179,6 +180,7 @@ class Importer:
     def __init__(self, model, batch_override):
         self.model = model
         self.graph = model.graph
+        self.input_shapes = {}  # --input-shape: graph input name -> every dimension
         self.errors = []  # (op_type, node label, reason)
         self.layers = []  # fusim layer dicts in emission order
         self.names = set()
@@ -213,6 +215,20 @@ class Importer:
         real_inputs = [i for i in g.input if i.name not in self.consts]
         if not real_inputs:
             raise BadInput("the graph has no inputs other than initializers")
+        # --input-shape NAME=D0,D1,...: every dimension of that input, fixed or symbolic (the
+        # open height and width of detection, OCR and segmentation exports).
+        by_name = {vi.name: vi for vi in real_inputs}
+        for name, shape in self.input_shapes.items():
+            if name not in by_name:
+                raise BadInput("--input-shape names '%s', which is not a graph input (inputs: %s)"
+                               % (name, ", ".join(sorted(by_name))))
+            dims = by_name[name].type.tensor_type.shape.dim
+            if len(dims) != len(shape):
+                raise BadInput("--input-shape gives %d dimensions for '%s', which has %d"
+                               % (len(shape), name, len(dims)))
+            for d, v in zip(dims, shape):
+                d.Clear()
+                d.dim_value = v
         batches = set()
         for vi in real_inputs:
             dims = vi.type.tensor_type.shape.dim
@@ -226,13 +242,16 @@ class Importer:
                 batches.add(d0.dim_value)
             else:
                 b = self.batch_override if self.batch_override is not None else 1
+                if self.batch_override is None:
+                    print("%s: note: graph input '%s' has a symbolic batch; using 1 (--batch N "
+                          "sets it)" % (PROG, vi.name), file=sys.stderr)
                 d0.Clear()
                 d0.dim_value = b
                 batches.add(b)
             for k, d in enumerate(dims[1:], start=1):
                 if not (d.HasField("dim_value") and d.dim_value > 0):
-                    raise BadInput("graph input '%s' dimension %d is not a fixed size"
-                                   % (vi.name, k))
+                    raise BadInput("graph input '%s' dimension %d is not a fixed size "
+                                   "(--input-shape %s=D0,D1,... fixes it)" % (vi.name, k, vi.name))
         if len(batches) != 1:
             raise BadInput("graph inputs disagree on the batch size: %s" % sorted(batches))
         self.batch = batches.pop()
@@ -1401,16 +1420,32 @@ def main(argv=None):
     ap.add_argument("-o", "--output", required=True, help="the network YAML to write")
     ap.add_argument("--name", help="network name (default: the model file's base name)")
     ap.add_argument("--batch", type=int, help="batch size when the model's first dimension is symbolic")
+    ap.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
+                    help="every dimension of graph input NAME (for symbolic height and width); "
+                         "repeat for several inputs")
     args = ap.parse_args(argv)
     if args.batch is not None and args.batch < 1:
         print("%s: error: --batch must be at least 1" % PROG, file=sys.stderr)
         return 2
+    input_shapes = {}
+    for spec in args.input_shape:
+        name, _, dims = spec.rpartition("=")
+        try:
+            shape = [int(d) for d in dims.split(",")]
+        except ValueError:
+            shape = []
+        if not name or not shape or min(shape) < 1 or name in input_shapes:
+            print("%s: error: --input-shape '%s': expected NAME=D0,D1,... with positive sizes, "
+                  "once per input" % (PROG, spec), file=sys.stderr)
+            return 2
+        input_shapes[name] = shape
     try:
         model = onnx.load(args.model)
     except Exception as e:  # noqa: BLE001
         print("%s: error: %s: cannot read the ONNX model: %s" % (PROG, args.model, e), file=sys.stderr)
         return 2
     imp = Importer(model, args.batch)
+    imp.input_shapes = input_shapes
     try:
         imp.prepare()
     except (BadInput, Unsupported) as e:

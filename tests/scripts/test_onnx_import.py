@@ -452,6 +452,34 @@ class OnnxImportTest(unittest.TestCase):
         net, _, _ = self.import_ok(model, ["--batch", "4"])
         self.assertEqual(net["batch"], 4)
         self.assertEqual(net["layers"][0]["stride"], 2)
+        # Without --batch: 1, and stderr says so.
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("symbolic batch; using 1", p.stderr)
+
+    def test_input_shape_for_symbolic_height_and_width(self):
+        """A detection-style export leaves H and W open: refused with a pointer to
+        --input-shape, which fixes them (and the batch)."""
+        N = helper.make_node
+        graph = helper.make_graph(
+            [N("Conv", ["img", "w"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             N("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2])],
+            "g", [vinfo("img", ["N", 3, "H", "W"])], [vinfo("p", ["N", 8, "H2", "W2"])],
+            initializer=[init("w", [8, 3, 3, 3], 1)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        p, dst = run_import(model, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--input-shape img=", p.stderr)
+        net, _, _ = self.import_ok(model, ["--input-shape", "img=2,3,96,128"])
+        self.assertEqual(net["batch"], 2)
+        self.assertEqual(net["inputs"][0]["shape"], [3, 96, 128])
+        self.assertEqual(yaml_shapes(net)["pool"][1], [8, 48, 64])
+        for bad in (["--input-shape", "image=1,3,96,128"], ["--input-shape", "img=1,3,96"],
+                    ["--input-shape", "img=1,3,0,8"], ["--input-shape", "img=2,3,8,8",
+                                                       "--batch", "4"]):
+            p, dst = run_import(model, self.tmp, bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn("error", p.stderr)
 
 
 # Vector-unit operations per element of each activation function (docs/network-format.md); as
