@@ -269,6 +269,7 @@ TYPE_KEYS = {
     "reduce": {"mode"},
     "batchnorm": set(),
     "resize": {"scale", "mode"},
+    "pad": {"padding"},
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -530,6 +531,12 @@ def analyse(path):
                 raise WorkloadError("%s: activation takes exactly one input" % name)
             out = in_shapes[0]
             desc = act
+        elif t == "pad":  # a copy into a larger map
+            if len(srcs) != 1 or "padding" not in L:
+                raise WorkloadError("%s: pad takes one input and padding" % name)
+            pt, pl, pb, pr = _pads(L["padding"], name + ".padding")
+            C, H, W = in_shapes[0]
+            out = (C, H + pt + pb, W + pl + pr)
         elif t == "resize":  # upsampling by whole factors
             if len(srcs) != 1:
                 raise WorkloadError("%s: resize takes exactly one input" % name)

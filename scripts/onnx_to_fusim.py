@@ -53,8 +53,9 @@ Supported operators (default ONNX domain):
   Resize (opset 10+), Upsample -> resize by whole factors of H and W (scales, or sizes that are
                                   whole multiples): nearest with asymmetric + floor or
                                   half-pixel + round, linear with half-pixel centres
-  Pad (zero, of H and W) read
-  by convs alone               -> folded into their padding
+  Pad (of H and W; constant,
+  reflect or edge)             -> folded into the padding of the convs that alone read it
+                                  when it pads with zeros, else pad (a copy)
   BatchNormalization           -> folded into the preceding conv (bias: true) when the conv's
                                   output is read by it alone and has no activation; otherwise
                                   batchnorm (a per-channel affine: DenseNet's BN after a concat)
@@ -428,13 +429,14 @@ class Importer:
         return list(pads)
 
     def op_Pad(self, node, index):
-        """A zero Pad of H and W read only by convs (tf2onnx writes TensorFlow's explicit
-        padding so): folded into their padding."""
+        """A Pad of H and W: folded into the convs that alone read it when it pads with zeros
+        (tf2onnx writes TensorFlow's explicit padding so), else a pad layer (a copy; the fill
+        value and the mode, constant, reflect or edge, do not change its cost)."""
         a = attrs_of(node)
         mode = a.get("mode", b"constant")
         mode = mode.decode() if isinstance(mode, bytes) else mode
-        if mode != "constant":
-            raise Unsupported("Pad mode '%s' (fusim folds zero padding into a conv only)" % mode)
+        if mode not in ("constant", "reflect", "edge"):
+            raise Unsupported("Pad mode '%s'" % mode)
         if len(node.input) > 1 and node.input[1]:
             pads = [int(v) for v in np.asarray(self.const(node.input[1], "pads")).reshape(-1)]
         else:
@@ -447,16 +449,20 @@ class Importer:
         if len(node.input) > 3 and node.input[3]:
             raise Unsupported("Pad with axes")
         if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
-            raise Unsupported("Pad %s: fusim folds padding of H and W only (no cropping)" % pads)
-        if value != 0.0:
-            raise Unsupported("Pad with the value %g (fusim folds zero padding only)" % value)
+            raise Unsupported("Pad %s: fusim pads H and W only (no cropping)" % pads)
         y = node.output[0]
+        sides = [pads[2], pads[3], pads[6], pads[7]]
         readers = self.readers.get(y, [])
-        if not readers or any(r.op_type != "Conv" or r.input[0] != y for r in readers) \
-                or self.consumers.get(y, 0) != len(readers):
-            raise Unsupported("a Pad not read by convs alone (fusim folds it into their padding)")
-        self.spatial(node.input[0])
-        self.folded_pads[y] = (node.input[0], [pads[2], pads[3], pads[6], pads[7]])
+        x = self.spatial(node.input[0])
+        if mode == "constant" and value == 0.0 and readers and \
+                all(r.op_type == "Conv" and r.input[0] == y for r in readers) and \
+                self.consumers.get(y, 0) == len(readers):
+            self.folded_pads[y] = (node.input[0], sides)
+            return
+        c, h, w = x.fusim_shape
+        layer = {"type": "pad", "inputs": [x.fusim_name], "padding": self.padding_key(sides)}
+        self.add_layer(node, index, layer, (c, h + sides[0] + sides[2], w + sides[1] + sides[3]),
+                       y)
 
     def op_Conv(self, node, index):
         a = attrs_of(node)

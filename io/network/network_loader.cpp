@@ -57,25 +57,29 @@ void parse_activation(YamlMap& m, Layer& l, bool required) {
   }
 }
 
-void parse_window(YamlMap& m, Layer& l) {
-  const auto kernel = m.get_int_or_list("kernel", 2, 1, kMaxExtent, 0);
-  if (kernel[0] == 0) m.fail_missing("kernel");
-  const auto stride = m.get_int_or_list("stride", 2, 1, kMaxExtent, 1);
-  // padding: p, [h, w] or [top, left, bottom, right] (ONNX's pads order is [top, left, bottom,
-  // right] too).
+// padding: p, [h, w] or [top, left, bottom, right] (ONNX's pads order is [top, left, bottom,
+// right] too).
+void parse_padding(YamlMap& m, Layer& l) {
   const bool listed = m.has("padding") && m.raw("padding").IsSequence();
   const bool four = listed && m.raw("padding").size() == 4;
   if (listed && !four && m.raw("padding").size() != 2)
     m.fail("padding", "expected an integer, [h, w] or [top, left, bottom, right]");
   const auto pad = m.get_int_or_list("padding", four ? 4 : 2, 0, kMaxExtent, 0);
-  l.kernel_h = kernel[0];
-  l.kernel_w = kernel[1];
-  l.stride_h = stride[0];
-  l.stride_w = stride[1];
   l.pad_h = pad[0];
   l.pad_w = pad[1];
   l.pad_bottom = four ? pad[2] : pad[0];
   l.pad_right = four ? pad[3] : pad[1];
+}
+
+void parse_window(YamlMap& m, Layer& l) {
+  const auto kernel = m.get_int_or_list("kernel", 2, 1, kMaxExtent, 0);
+  if (kernel[0] == 0) m.fail_missing("kernel");
+  const auto stride = m.get_int_or_list("stride", 2, 1, kMaxExtent, 1);
+  l.kernel_h = kernel[0];
+  l.kernel_w = kernel[1];
+  l.stride_h = stride[0];
+  l.stride_w = stride[1];
+  parse_padding(m, l);
 }
 
 }  // namespace
@@ -127,10 +131,10 @@ Network load_network(const std::string& path) {
     Layer l;
     l.name = m.get_string("name");
     l.source_line = m.line();
-    const std::string type =
-        m.get_choice("type", {"conv", "fc", "gemm", "pool", "add", "concat", "sub", "mul", "div",
-                              "max", "min", "activation", "slice", "shuffle", "softmax",
-                              "layernorm", "reduce", "batchnorm", "resize"});
+    const std::string type = m.get_choice(
+        "type", {"conv",    "fc",        "gemm",   "pool",      "add",        "concat", "sub",
+                 "mul",     "div",       "max",    "min",       "activation", "slice",  "shuffle",
+                 "softmax", "layernorm", "reduce", "batchnorm", "resize",     "pad"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -194,6 +198,10 @@ Network load_network(const std::string& path) {
       l.type = LayerType::Reduce;
       l.reduce_mode =
           m.get_choice("mode", {"mean", "sum"}) == "mean" ? ReduceMode::Mean : ReduceMode::Sum;
+    } else if (type == "pad") {
+      l.type = LayerType::Pad;
+      if (!m.has("padding")) m.fail_missing("padding");
+      parse_padding(m, l);
     } else if (type == "resize") {
       l.type = LayerType::Resize;
       // Whole factors only: a fractional one has no fixed rows per output row.

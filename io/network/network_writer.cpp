@@ -55,7 +55,10 @@ std::string network_to_yaml(const Network& net) {
     }
     if (windowed) {
       os << ", kernel: " << pair(l.kernel_h, l.kernel_w)
-         << ", stride: " << pair(l.stride_h, l.stride_w) << ", padding: ";
+         << ", stride: " << pair(l.stride_h, l.stride_w);
+    }
+    if (windowed || l.type == LayerType::Pad) {
+      os << ", padding: ";
       if (l.pad_bottom != l.pad_h || l.pad_right != l.pad_w) {
         os << "[" << l.pad_h << ", " << l.pad_w << ", " << l.pad_bottom << ", " << l.pad_right
            << "]";

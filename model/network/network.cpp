@@ -52,6 +52,8 @@ const char* to_string(LayerType t) {
       return "batchnorm";
     case LayerType::Resize:
       return "resize";
+    case LayerType::Pad:
+      return "pad";
   }
   return "?";
 }
@@ -277,6 +279,8 @@ std::int64_t Layer::vector_ops_per_item() const {
       return is_view() ? 0 : out_shape.elements();
     case LayerType::Resize:
       return out_shape.elements() * resize_ops_per_element(resize_mode) + activation_ops_per_item();
+    case LayerType::Pad:  // a move per output element, the padding's included
+      return out_shape.elements() + activation_ops_per_item();
     default:
       return activation_ops_per_item();
   }
@@ -643,6 +647,17 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         need_inputs(1, 1);
         l.out_shape = {1, l.in_shapes[0].h, l.in_shapes[0].w};
         break;
+      case LayerType::Pad: {
+        need_inputs(1, 1);
+        const Shape& in = l.in_shapes[0];
+        const std::int64_t h = in.h + l.pad_h + l.pad_bottom, w = in.w + l.pad_w + l.pad_right;
+        if (h > limits::kMaxExtent || w > limits::kMaxExtent) {
+          fail("padding '" + operand_name(l.inputs[0]) + "' (" + to_string(in) +
+               ") exceeds the largest extent, " + std::to_string(limits::kMaxExtent));
+        }
+        l.out_shape = {in.c, h, w};
+        break;
+      }
       case LayerType::Resize: {
         need_inputs(1, 1);
         const Shape& in = l.in_shapes[0];

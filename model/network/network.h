@@ -22,7 +22,9 @@ namespace fusim {
 // running statistics and the learned affine folded into 2 C parameters), one multiply-add per
 // element on the vector unit. Resize upsamples by whole factors (FPN, U-Net and detection heads):
 // nearest copies input row floor(r / s), bilinear blends two rows and two columns
-// (resize_input_rows).
+// (resize_input_rows). Pad copies its input into a larger map (padding [top, left, bottom,
+// right], the fill value or mode not modelled): a 1x1 window of stride 1 with that padding,
+// one vector-unit move per output element.
 enum class LayerType {
   Conv,
   Fc,
@@ -42,7 +44,8 @@ enum class LayerType {
   LayerNorm,
   Reduce,
   BatchNorm,
-  Resize
+  Resize,
+  Pad
 };
 enum class Activation {
   None,

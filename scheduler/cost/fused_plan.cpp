@@ -131,7 +131,8 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       } else if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.global_pool ||
                  row_broadcast) {
         rd.map = RowMap::All;
-      } else if (l.type == LayerType::Conv || l.type == LayerType::Pool) {
+      } else if (l.type == LayerType::Conv || l.type == LayerType::Pool ||
+                 l.type == LayerType::Pad) {  // a pad: a 1x1 window over its padding
         rd.map = RowMap::Window;
         rd.stride = l.stride_h;
         rd.pad = l.pad_h;

@@ -394,6 +394,10 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.kind = WorkKind::Elementwise;
       w.ops = l.is_view() ? 0 : rows * l.out_shape.w * kc;
       return w;
+    case LayerType::Pad:  // a move per output element, the padding's included
+      w.kind = WorkKind::Elementwise;
+      w.ops = rows * l.out_shape.w * kc;
+      break;
     case LayerType::Resize:
       w.kind = WorkKind::Elementwise;
       w.ops = mul_checked(rows * l.out_shape.w * kc, resize_ops_per_element(l.resize_mode));

@@ -236,6 +236,8 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
           {"{name: a, type: batchnorm, inputs: [x, y]}", "layers.a",
            "a batchnorm layer takes 1 input(s), got 2"},
           {"{name: a, type: batchnorm, bias: true}", "layers[0].bias", "unknown key"},
+          {"{name: a, type: pad}", "layers[0].padding", "missing required key"},
+          {"{name: a, type: pad, padding: [1, 2, 3]}", "layers[0].padding", "[top, left"},
           {"{name: a, type: resize}", "layers[0].scale", "missing required key"},
           {"{name: a, type: resize, scale: 1.5}", "layers[0].scale", "integer"},
           {"{name: a, type: resize, scale: 65}", "layers[0].scale", "64"},
@@ -421,4 +423,41 @@ layers:
   }
   const std::string back = fusim::network_to_yaml(net);
   CHECK(back.find("scale: [4, 2], mode: bilinear") != std::string::npos);
+}
+
+TEST_CASE("a pad copies its input into a larger map: counts, bytes and fusion", "[elementwise]") {
+  const std::string text = R"(name: pad
+inputs: [{name: x, shape: [16, 8, 8]}]
+layers:
+  - {name: c0, type: conv, out_channels: 16, kernel: 1}
+  - {name: pd, type: pad, padding: [1, 0, 2, 3]}
+  - {name: mp, type: pool, mode: max, kernel: 3, stride: 2}
+)";
+  const fusim::Network net = load_text("pad.yaml", text);
+  const fusim::Layer& pd = net.layer(1);
+  CHECK(pd.out_shape == fusim::Shape{16, 11, 11});  // 8 + 1 + 2 rows, 8 + 0 + 3 columns
+  CHECK(pd.vector_ops_per_item() == 16 * 11 * 11);  // a move per output element
+  CHECK(pd.arithmetic_per_item().multiplications == 0);
+  CHECK(pd.params() == 0);
+  CHECK(net.layer(2).out_shape == fusim::Shape{16, 5, 5});
+  // Layer by layer: the pad reads its input once and writes the padded map.
+  const auto r = run("pad_run.yaml", text);
+  CHECK(r->result.sim.traffic.ofmap_write == 16 * 64 + 16 * 121 + 16 * 25);
+  CHECK(r->result.sim.traffic.ifmap_read == 16 * 64 + 16 * 64 + 16 * 121);
+  // Fused: the padded rows come from c0's on chip; only the pool's output is stored.
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup g(net, arch, {0, 1, 2});
+  REQUIRE(g.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  g.walk(g.progress(2), 2, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 16 * 64);
+  CHECK(sink.traffic.ofmap == 16 * 25);
+  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto rf = run("pad_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(rf->result);
+    fusim::test::check_replays(*rf);
+  }
+  CHECK(fusim::network_to_yaml(net).find("type: pad, inputs: [\"c0\"], padding: [1, 0, 2, 3]") !=
+        std::string::npos);
 }

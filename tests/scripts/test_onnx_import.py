@@ -205,6 +205,9 @@ def yaml_shapes(net):
         elif t == "resize":
             sh, sw = pair(l["scale"], 1)
             shape = [c, h * sh, w * sw]
+        elif t == "pad":
+            (pt, pl, pb, pr) = pads(l["padding"])
+            shape = [c, h + pt + pb, w + pl + pr]
         elif t == "reduce":
             shape = [1, h, w]
         shapes[l["name"]] = shape
@@ -382,19 +385,35 @@ class OnnxImportTest(unittest.TestCase):
             for name in ("same", "explicit"):
                 self.assertEqual(layers[name]["output_shape"], [2, 4, 4])
                 self.assertEqual(layers[name]["macs"], 2 * 16 * 2 * 9)
-        # A Pad read by a Relu, and one that pads channels: listed, exit 2, no file.
-        bad = numpy_helper.from_array(np.array([0, 1, 0, 0, 0, 1, 0, 0], dtype=np.int64), "bad")
+        # A Pad read by a Relu, and a reflect Pad before a conv: pad layers (copies), the Relu
+        # the first one's attribute.
         nodes = [N("Pad", ["x", "pads"], ["xp"], name="pad_to_relu", mode="constant"),
                  N("Relu", ["xp"], ["r"], name="relu"),
-                 N("Pad", ["x", "bad"], ["xc"], name="pad_channels", mode="constant"),
-                 N("Conv", ["xc", "w4"], ["c"], name="conv", kernel_shape=[1, 1])]
+                 N("Pad", ["x", "pads"], ["xr"], name="reflect", mode="reflect"),
+                 N("Conv", ["xr", "w"], ["c"], name="conv", kernel_shape=[3, 3])]
         model = make_model(nodes, [vinfo("x", [1, 2, 8, 8])],
-                           [vinfo("r", [1, 2, 9, 9]), vinfo("c", [1, 2, 8, 8])],
-                           [init("w4", [2, 4, 1, 1], 2), pads, bad])
+                           [vinfo("r", [1, 2, 9, 9]), vinfo("c", [1, 2, 7, 7])],
+                           [init("w", [2, 2, 3, 3], 1), pads])
+        net, path, _ = self.import_ok(model)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["pad_to_relu"], {"name": "pad_to_relu", "type": "pad", "inputs": ["x"],
+                                             "padding": [0, 0, 1, 1], "activation": "relu"})
+        self.assertEqual(by["reflect"]["type"], "pad")
+        self.assertEqual(yaml_shapes(net)["conv"][1], [2, 7, 7])
+        report = self.fusim_report(path)
+        if report is not None:
+            layers = {l["name"]: l for l in report["layers"]}
+            self.assertEqual(layers["reflect"]["output_shape"], [2, 9, 9])
+            self.assertEqual(layers["reflect"]["vector_ops"], 2 * 81)
+        # A Pad of channels: listed, exit 2, no file.
+        bad = numpy_helper.from_array(np.array([0, 1, 0, 0, 0, 1, 0, 0], dtype=np.int64), "bad")
+        nodes = [N("Pad", ["x", "bad"], ["xc"], name="pad_channels", mode="constant"),
+                 N("Conv", ["xc", "w4"], ["c"], name="conv", kernel_shape=[1, 1])]
+        model = make_model(nodes, [vinfo("x", [1, 2, 8, 8])], [vinfo("c", [1, 2, 8, 8])],
+                           [init("w4", [2, 4, 1, 1], 2), bad])
         os.remove(path)
         p, dst = run_import(model, self.tmp)
         self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("pad_to_relu", p.stderr)
         self.assertIn("pad_channels", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
