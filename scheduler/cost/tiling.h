@@ -89,8 +89,8 @@ class LayerGeometry {
   // without heads).
   bool input_independent_of_channels() const;
   // Weight bytes for output channels [k0, k1) (conv/fc/gemm weights, with bias; a layernorm's
-  // scale and bias; a batchnorm's scale and shift), or for a gemm of two activations the B operand slice of one batch item
-  // (see b_is_activation()).
+  // scale and bias; a batchnorm's scale and shift), or for a gemm of two activations the B operand
+  // slice of one batch item (see b_is_activation()).
   std::int64_t weight_bytes(std::int64_t k0, std::int64_t k1) const;
   bool b_is_activation() const;
   // That B operand's part for output channels [k0, k1) (whole heads, or inside one head), one
