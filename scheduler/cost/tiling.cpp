@@ -45,18 +45,24 @@ bool LayerGeometry::input_independent_of_channels() const {
   }
 }
 
-std::int64_t LayerGeometry::input_rows(std::int64_t r0, std::int64_t r1) const {
+std::pair<std::int64_t, std::int64_t> LayerGeometry::input_row_range(std::int64_t r0,
+                                                                     std::int64_t r1) const {
   const Layer& l = *layer_;
   const std::int64_t h = l.in_shapes[0].h;
+  std::int64_t lo = 0, hi = 0;
   if (l.type == LayerType::Resize) {
-    std::int64_t lo = 0, hi = 0;
     resize_input_rows(l.resize_mode, l.resize_h, h, r0, r1, lo, hi);
-    return hi - lo;
+    return {lo, hi};
   }
-  const std::int64_t lo = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
-  const std::int64_t hi = std::min<std::int64_t>(
-      h - 1, (r1 - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation);
-  return std::max<std::int64_t>(0, hi - lo + 1);
+  lo = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
+  hi = std::min<std::int64_t>(h,
+                              (r1 - 1) * l.stride_h - l.pad_h + (l.kernel_h - 1) * l.dilation + 1);
+  return {lo, std::max(lo, hi)};
+}
+
+std::int64_t LayerGeometry::input_rows(std::int64_t r0, std::int64_t r1) const {
+  const auto [lo, hi] = input_row_range(r0, r1);
+  return hi - lo;
 }
 
 std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) const {
@@ -233,11 +239,7 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
         const std::int64_t c = in.c == l.out_shape.c ? k0 : 0;
         return (row * in.w * pc + c) * elem_;
       }
-      std::int64_t row = std::max<std::int64_t>(0, r0 * l.stride_h - l.pad_h);
-      if (l.type == LayerType::Resize) {
-        std::int64_t hi = 0;
-        resize_input_rows(l.resize_mode, l.resize_h, in.h, r0, r0 + 1, row, hi);
-      }
+      const std::int64_t row = input_row_range(r0, r0 + 1).first;
       if (l.type == LayerType::Shuffle) {  // the first run's first channel
         const std::int64_t c =
             input_channels(k0, k0 + 1) == in.c ? 0 : l.shuffle_input_runs(k0, k0 + 1).first;

@@ -117,6 +117,9 @@ class LayerGeometry {
   bool reads_pointwise() const;
 
  private:
+  // The input rows [lo, hi) output rows [r0, r1) read: a window's (stride, padding, kernel,
+  // dilation; a pad is a 1x1 window), or a resize's (resize_input_rows).
+  std::pair<std::int64_t, std::int64_t> input_row_range(std::int64_t r0, std::int64_t r1) const;
   std::int64_t input_rows(std::int64_t r0, std::int64_t r1) const;
   // Rows and channels of operand `i` a pointwise tile reads: the tile's, or 1 when broadcast.
   std::int64_t pointwise_rows(int i, std::int64_t r0, std::int64_t r1) const;
