@@ -441,7 +441,6 @@ class Importer:
             pads = [int(v) for v in np.asarray(self.const(node.input[1], "pads")).reshape(-1)]
         else:
             pads = [int(v) for v in a.get("pads", [])]
-        value = 0.0
         if len(node.input) > 2 and node.input[2]:
             value = float(np.asarray(self.const(node.input[2], "constant_value")).reshape(-1)[0])
         else:
