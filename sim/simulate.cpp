@@ -124,8 +124,7 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program,
     std::vector<Core*> core_ptrs;
     ControllerSetup cs;
     cs.group_count = program.schedule.groups.size();
-    cs.kernel_launch_cycles = arch.kernel_launch_cycles;
-    cs.group_has_work.assign(cs.group_count, false);
+    std::vector<bool> group_has_work(cs.group_count, false);
     for (std::size_t i = 0; i < program.cores.size(); ++i) {
       CoreSetup setup;
       setup.index = static_cast<int>(i);
@@ -139,14 +138,32 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program,
       for (const Command& c : program.cores[i]) {
         if (c.op == CommandOp::Sync)
           ++g;
-        else
-          cs.group_has_work[g] = true;
+        else if (c.op != CommandOp::Barrier)
+          group_has_work[g] = true;
       }
       cores.push_back(std::make_unique<Core>(("core" + std::to_string(i)).c_str(), setup));
       cores.back()->socket.bind(noc.cores);
       core_ptrs.push_back(cores.back().get());
     }
     for (Core* c : core_ptrs) c->set_peers(&core_ptrs);
+    // The epochs, from the first core's syncs and barriers (every core has the same ones: the
+    // lowering emits them on all cores, the program reader checks a program's).
+    if (cs.group_count > 0) {
+      std::size_t g = 0;
+      cs.epochs.push_back({0, 0, true, false});
+      for (const Command& c : program.cores.front()) {
+        if (c.op == CommandOp::Barrier) {
+          cs.epochs.back().last = false;
+          cs.epochs.push_back({g, arch.barrier_cycles, false, false});
+        } else if (c.op == CommandOp::Sync) {
+          cs.epochs.back().last = true;
+          if (++g < cs.group_count) cs.epochs.push_back({g, 0, true, false});
+        }
+      }
+      for (ControllerEpoch& e : cs.epochs) {
+        if (e.first && group_has_work[e.group]) e.wait_cycles = arch.kernel_launch_cycles;
+      }
+    }
     Controller controller("controller", cs, core_ptrs);
 
     sc_core::sc_start();

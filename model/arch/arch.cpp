@@ -203,6 +203,10 @@ const ParamTable& arch_params() {
           params::integer<&Arch::kernel_launch_cycles>(
               "kernel_launch_cycles", 0, kMaxLatencyCycles, "cycles",
               "launch and synchronisation overhead of each fusion group"),
+          params::integer<&Arch::barrier_cycles>(
+              "barrier_cycles", 0, kMaxLatencyCycles, "cycles",
+              "synchronisation of the cores between the members of a layerwise group (one "
+              "kernel, no launch): after the last core arrives, until the next member starts"),
           params::map<>("cores", &core_params, "the cores, all alike"),
           params::optional_map<&Arch::shared_buffer>(
               "shared_buffer", &buffer_params,

@@ -149,6 +149,7 @@ struct Arch {
   DramParams dram;
   EnergyParams energy;
   std::int64_t kernel_launch_cycles = 0;
+  std::int64_t barrier_cycles = 0;  // between the members of a layerwise group
 
   std::int64_t element_bytes() const { return data_width_bits / 8; }
   double dram_peak_bytes_per_cycle() const {

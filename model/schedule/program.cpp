@@ -14,8 +14,14 @@ const char* to_string(CommandOp o) {
       return "sync";
     case CommandOp::Prefetch:
       return "prefetch";
+    case CommandOp::Barrier:
+      return "barrier";
   }
   return "?";
+}
+
+const char* to_string(GroupMapping m) {
+  return m == GroupMapping::Layerwise ? "layerwise" : "tiled";
 }
 
 const char* to_string(TensorKind k) {

@@ -14,7 +14,7 @@ namespace fusim {
 class Network;
 struct Arch;
 
-enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync, Prefetch };
+enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync, Prefetch, Barrier };
 enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap };
 enum class BufferRole : std::uint8_t { Input, Weight, Output };
 enum class MemoryLevel : std::uint8_t { Dram, Shared };
@@ -35,10 +35,15 @@ const char* to_string(BufferRole b);
 //  - deps and frees name earlier commands of the same core (indices into its list).
 //  - Sync ends a group: the core waits until all earlier commands are done and every core has
 //    reached the same sync; the next group then starts after the kernel launch overhead.
+//  - Barrier separates the members of a layerwise group (Group::mapping): the core waits until
+//    all its earlier commands of the group but its prefetches are done and every core has
+//    reached the same barrier; the commands after it then start after the arch's
+//    barrier_cycles (no kernel launch). Every core has the same barriers in a group.
 //  - Prefetch copies `bytes` of a layer's weights from DRAM address `addr` to shared-buffer
 //    address `to`, for a later group, whose weight loads then read the shared buffer. It runs on
 //    the core's fourth DMA engine, in list order among the core's prefetches, beside the
-//    group's own loads, computes and stores; the group's sync waits for it.
+//    group's own loads, computes and stores, from the group's start (its barriers do not wait
+//    for it); the group's sync waits for it.
 // DRAM addresses are below 2^48 (the shared buffer's are mapped above them in the simulator).
 constexpr std::int64_t kDramAddressBytes = std::int64_t{1} << 48;
 

@@ -7,12 +7,25 @@
 
 namespace fusim {
 
+// How a group of several layers runs on its cores in its one kernel:
+//  - Tiled: fused (Optimus): the group's output rows cut into tiles, each core a band of them,
+//    every member computing the rows its consumers need; intermediates stay in the core.
+//  - Layerwise: one member after another, each split over the cores as a single-layer group is
+//    (its grid of row bands by channel slices), its output stored to the shared buffer (or
+//    DRAM) and loaded by the members after it, with a barrier between members instead of a
+//    kernel launch (DLFusion's fused kernels on the MLU).
+enum class GroupMapping : std::uint8_t { Tiled, Layerwise };
+const char* to_string(GroupMapping m);
+
 struct Group {
   std::vector<int> layers;  // network layer indices, in topological order
   std::int64_t cores = 1;   // cores the group is split across
-  // Fused groups (several layers): row tiles of the group's output, split into one band of
-  // consecutive tiles per core. 0 for a single layer (tiled by cost/tiling.h).
+  // Tiled groups of several layers: row tiles of the group's output, split into one band of
+  // consecutive tiles per core. 0 for a single layer (tiled by cost/tiling.h) and for a
+  // layerwise group (each member tiled alone).
   std::int64_t tiles = 0;
+  GroupMapping mapping = GroupMapping::Tiled;
+  bool layerwise() const { return mapping == GroupMapping::Layerwise && layers.size() > 1; }
 };
 
 struct Schedule {

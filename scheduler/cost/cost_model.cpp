@@ -33,6 +33,11 @@ void finish(const Arch& arch, GroupCost& c) {
   // The cores start together and finish together: their first loads, and their last stores,
   // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
   // full speed.
+  if (c.mapping == GroupMapping::Layerwise) {
+    c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max(c.serial_cycles, memory))) +
+                   arch.kernel_launch_cycles;
+    return;
+  }
   const double contention =
       std::max(0.0, memory_time(c.lead_bytes, c.lead_shared_bytes) - c.lead_cycles) +
       std::max(0.0, memory_time(c.tail_bytes, c.tail_shared_bytes) - c.tail_cycles);
@@ -98,6 +103,48 @@ DmaTiming dma_timing(const Arch& arch) {
   return t;
 }
 
+bool layer_has_kernel(const Network& net, int layer) {
+  const Layer& l = net.layer(layer);
+  // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
+  if (l.type == LayerType::Concat && !concat_copies(net, layer)) return false;
+  return !l.is_view();  // a view: its consumers read its input's tensor
+}
+
+GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                         const std::vector<GroupCost>& members) {
+  GroupCost c;
+  c.mapping = GroupMapping::Layerwise;
+  c.feasible = true;
+  c.cores = members.empty() ? 1 : members.front().cores;
+  bool any = false;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    const GroupCost& x = members[m];
+    if (!x.feasible) {
+      c.feasible = false;
+      c.why = "its member " + net.layer(layers[m]).name + " " + x.why;
+      c.why_key = x.why_key;
+      return c;
+    }
+    c.traffic += x.traffic;
+    c.dram_bytes += x.dram_bytes;
+    c.multicast_bytes += x.multicast_bytes;
+    c.shared_read_bytes += x.shared_read_bytes;
+    c.shared_write_bytes += x.shared_write_bytes;
+    c.macs += x.macs;
+    c.buffer_reads += x.buffer_reads;
+    c.buffer_writes += x.buffer_writes;
+    c.compute_cycles += x.compute_cycles;
+    c.pipeline_cycles += x.pipeline_cycles;
+    if (!layer_has_kernel(net, layers[m])) continue;
+    if (any) ++c.barriers;
+    any = true;
+    c.serial_cycles += static_cast<double>(x.est_cycles - arch.kernel_launch_cycles);
+  }
+  c.serial_cycles += static_cast<double>(c.barriers * arch.barrier_cycles);
+  if (any) finish(arch, c);
+  return c;
+}
+
 namespace {
 
 // One layer split across cores into a grid of row bands and channel slices (split_layer), as
@@ -108,10 +155,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   GroupCost c;
   c.cores = cores;
   c.feasible = true;
-  const Layer& l = net.layer(li);
-  // Assembled in place by its producers: no kernel at all, unless it copies foreign operands.
-  if (l.type == LayerType::Concat && !concat_copies(net, li)) return c;
-  if (l.is_view()) return c;  // a view: its consumers read its input's tensor
+  if (!layer_has_kernel(net, li)) return c;
   const DmaTiming dma = dma_timing(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
@@ -428,8 +472,17 @@ void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c) {
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps,
                      const std::vector<std::int64_t>* shared_weights) {
-  GroupCost c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
-                               shared_weights);
+  GroupCost c;
+  if (group.layerwise()) {
+    std::vector<GroupCost> members;
+    for (int li : group.layers)
+      members.push_back(evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps,
+                                       shared_weights));
+    c = layerwise_cost(net, arch, group.layers, members);
+  } else {
+    c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
+                       shared_weights);
+  }
   if (!c.feasible) {
     std::string names;
     for (int li : group.layers) names += (names.empty() ? "" : ", ") + net.layer(li).name;

@@ -48,9 +48,27 @@ struct GroupCost {
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer
   double lead_cycles = 0, tail_cycles = 0;
   // max(compute, pipeline, off-chip bytes at the DRAM peak, shared-buffer bytes at its
-  // bandwidth) + kernel launch: the search's cycle figure.
+  // bandwidth) + kernel launch: the search's cycle figure. For a layerwise group: max(its
+  // serial cycles, all its bytes at those bandwidths) + kernel launch.
   std::int64_t est_cycles = 0;
+  GroupMapping mapping = GroupMapping::Tiled;
+  // Layerwise groups: the members' estimates without the launch, one after another, and the
+  // barriers between the members that run a kernel (layer_has_kernel).
+  double serial_cycles = 0;
+  std::int64_t barriers = 0;
 };
+
+// False for a layer that runs no kernel of its own: a view (slice, shuffle read as a view) and a
+// concat its producers assemble in place (no foreign operand to copy).
+bool layer_has_kernel(const Network& net, int layer);
+
+// A layerwise group (Group::mapping): its members one after another in one kernel, each split
+// over `cores` cores as the single-layer group would be (`members`: evaluate_group of each
+// member alone on those cores, with the same shared maps and weights, in the group's order),
+// a barrier (Arch::barrier_cycles) between consecutive members that run a kernel, and one
+// launch. Feasible when every member is.
+GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                         const std::vector<GroupCost>& members);
 
 // The cost of `layers` (topological order, convex) on `cores` cores. Fused groups use `tiles`
 // row tiles, or when `tiles` is 0 the fewest tiles that fit. Infeasible groups come back with
@@ -108,7 +126,7 @@ class GroupCoster {
   mutable std::map<std::int64_t, std::vector<std::int64_t>> progress_;
 };
 
-// The cost of a scheduled group; throws InputError when it does not fit.
+// The cost of a scheduled group (tiled or layerwise); throws InputError when it does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps = nullptr,
                      const std::vector<std::int64_t>* shared_weights = nullptr);

@@ -105,7 +105,8 @@ std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch
   const std::vector<std::int64_t> bytes = eligible_bytes(net, arch);
   const std::size_t n = bytes.size();
   const std::vector<int> group_of = group_of_layers(net, schedule);
-  // The maps that leave their group, with the groups that store and last load them.
+  // The maps that leave their group (or move inside a layerwise one), with the groups that
+  // store and last load them.
   struct Map {
     int first = 0, last = 0;
     std::size_t layer = 0;
@@ -114,7 +115,11 @@ std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch
   for (std::size_t i = 0; i < n; ++i) {
     if (bytes[i] == 0 || group_of[i] < 0) continue;
     const int last = last_reader(net, group_of, i);
-    if (last > group_of[i]) maps.push_back({group_of[i], last, i});
+    // A layerwise group's members store their outputs and load their operands like
+    // single-layer groups, so its maps read inside it move through memory too.
+    const bool stored = last > group_of[i] ||
+                        schedule.groups[static_cast<std::size_t>(group_of[i])].layerwise();
+    if (stored) maps.push_back({group_of[i], last, i});
   }
   std::stable_sort(maps.begin(), maps.end(),
                    [](const Map& a, const Map& b) { return a.first < b.first; });

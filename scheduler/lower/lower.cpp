@@ -11,6 +11,7 @@
 #include "cost/concat_copy.h"
 #include "cost/cost_model.h"
 #include "cost/fused_plan.h"
+#include "cost/group_walk.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
 #include "cost/tiling.h"
@@ -174,20 +175,6 @@ void emit_prefetches(const Arch& arch, const Schedule& schedule, const AddressMa
       });
 }
 
-// Walks every core of `group` (a fused group's tiles resolved) into sink_for(core).
-void walk_group(const Network& net, const Arch& arch, const Group& group,
-                const std::function<TileSink&(std::int64_t)>& sink_for) {
-  if (group.layers.size() > 1) {
-    const FusedGroup fg(net, arch, group.layers);
-    const std::vector<std::int64_t> progress = fg.progress(group.tiles);
-    for (std::int64_t c = 0; c < group.cores; ++c)
-      fg.walk(progress, group.tiles, group.cores, c, sink_for(c));
-    return;
-  }
-  for (std::int64_t c = 0; c < group.cores; ++c)
-    walk_layer_core(net, arch, group.layers.front(), group.cores, c, sink_for(c));
-}
-
 }  // namespace
 
 std::int64_t AddressMap::operand_base(const Operand& op) const {
@@ -260,12 +247,23 @@ Program lower(const Network& net, const Arch& arch, const Schedule& schedule) {
       throw InputError("", 0, "groups[" + std::to_string(gi) + "].cores",
                        "a group must run on 1 to " + std::to_string(arch.core_count) + " cores");
     }
-    if (group.layers.size() > 1) group.tiles = group_cost(net, arch, group).tiles;
+    if (group.layers.size() > 1 && !group.layerwise())
+      group.tiles = group_cost(net, arch, group).tiles;
+    else
+      group.tiles = 0;
     std::vector<CommandEmitter> emitters;
     emitters.reserve(p.cores.size());
     for (auto& core : p.cores) emitters.emplace_back(core, map, schedule, emitters);
-    walk_group(net, arch, group,
-               [&](std::int64_t c) -> TileSink& { return emitters[static_cast<std::size_t>(c)]; });
+    walk_group(
+        net, arch, group,
+        [&](std::int64_t c) -> TileSink& { return emitters[static_cast<std::size_t>(c)]; },
+        [&] {
+          for (auto& core : p.cores) {
+            Command barrier;
+            barrier.op = CommandOp::Barrier;
+            core.push_back(std::move(barrier));
+          }
+        });
     emit_prefetches(arch, schedule, map, gi, p.cores);
     for (auto& core : p.cores) {
       Command sync;
@@ -280,11 +278,15 @@ ProgramSize count_commands(const Network& net, const Arch& arch, const Schedule&
   ProgramSize size;
   for (const Group& g : schedule.groups) {
     Group group = g;  // a fused group's tiles as lower() resolves them (the search's are)
-    if (group.layers.size() > 1 && group.tiles == 0)
+    if (group.layers.size() > 1 && !group.layerwise() && group.tiles == 0)
       group.tiles = group_cost(net, arch, group).tiles;
     CountSink sink;
-    walk_group(net, arch, group, [&](std::int64_t) -> TileSink& { return sink; });
-    size.commands += sink.commands + static_cast<long double>(arch.core_count);  // + the syncs
+    long double barriers = 0;
+    walk_group(
+        net, arch, group, [&](std::int64_t) -> TileSink& { return sink; },
+        [&] { barriers += static_cast<long double>(arch.core_count); });
+    // + the syncs and barriers
+    size.commands += sink.commands + barriers + static_cast<long double>(arch.core_count);
     for_each_prefetch(arch, schedule, static_cast<std::size_t>(&g - schedule.groups.data()),
                       [&](std::int64_t, const Schedule::Prefetch&, std::int64_t, std::int64_t) {
                         size.commands += 1;

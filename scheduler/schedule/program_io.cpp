@@ -11,6 +11,7 @@
 #include "common/yaml_reader.h"
 #include "cost/cost_model.h"
 #include "cost/fused_plan.h"
+#include "cost/group_walk.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
 #include "engines/engines.h"
@@ -38,6 +39,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
   for (const Group& g : p.schedule.groups) {
     os << "  - {cores: " << g.cores;
     if (g.tiles > 0) os << ", tiles: " << g.tiles;
+    if (g.layerwise()) os << ", mapping: layerwise";
     os << ", layers: [";
     for (std::size_t i = 0; i < g.layers.size(); ++i)
       os << (i ? ", " : "") << yaml_quoted(net.layer(g.layers[i]).name);
@@ -48,7 +50,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
     os << "  - commands:\n";
     for (const Command& c : core) {
       os << "      - {op: " << to_string(c.op);
-      if (c.op != CommandOp::Sync) os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
+      if (c.op != CommandOp::Sync && c.op != CommandOp::Barrier) os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
       if (c.op == CommandOp::Prefetch) {
         os << ", bytes: " << c.bytes << ", addr: " << c.addr << ", to: " << c.to;
       } else if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
@@ -167,7 +169,7 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
     std::size_t g = 0;
     for (const Command& c : p.cores[ci]) {
       group_of[ci].push_back(g);
-      if (c.op == CommandOp::Sync) ++g;
+      if (c.op == CommandOp::Sync || c.op == CommandOp::Barrier) ++g;
     }
   }
   for (std::size_t ci = 0; ci < p.cores.size(); ++ci) {
@@ -184,7 +186,7 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
       if (l.op != CommandOp::Load || l.multicast_core >= 0)
         why = "is not a load from memory (a multicast reads its bytes once, on its leader core)";
       else if (group_of[lc][li] != group_of[ci][i])
-        why = "is in another group";
+        why = "is in another group, or across a barrier of this one";
       else if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
                l.stride_bytes != c.stride_bytes || l.kind != c.kind || l.memory != c.memory)
         why =
@@ -310,15 +312,9 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
   // group recomputes halo rows at tile and core boundaries).
   WorkSink walked(layers);
   for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
-    const Group& g = p.schedule.groups[gi];
-    if (g.layers.size() > 1) {
-      const FusedGroup fg(net, arch, g.layers);
-      const std::vector<std::int64_t> progress = fg.progress(tiles[gi]);
-      for (std::int64_t c = 0; c < g.cores; ++c) fg.walk(progress, tiles[gi], g.cores, c, walked);
-    } else {
-      for (std::int64_t c = 0; c < g.cores; ++c)
-        walk_layer_core(net, arch, g.layers.front(), g.cores, c, walked);
-    }
+    Group g = p.schedule.groups[gi];
+    g.tiles = tiles[gi];
+    walk_group(net, arch, g, [&](std::int64_t) -> TileSink& { return walked; });
   }
   std::vector<std::int64_t> lo[2], hi[2];  // [0] PE-array MACs, [1] vector operations
   for (int u = 0; u < 2; ++u) lo[u].assign(layers, 0), hi[u].assign(layers, 0);
@@ -366,6 +362,7 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         ++g;
         continue;
       }
+      if (c.op == CommandOp::Barrier) continue;
       const auto l = static_cast<std::size_t>(c.layer);
       const Layer& layer = net.layers()[l];
       if (c.op == CommandOp::Compute) {
@@ -555,6 +552,11 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     Group group;
     group.cores = g.get_int("cores", 1, arch.core_count);
     group.tiles = g.get_int("tiles", 0, std::int64_t{1} << 31, 0);
+    if (g.has("mapping")) {
+      group.mapping = g.get_choice("mapping", {"tiled", "layerwise"}) == "layerwise"
+                          ? GroupMapping::Layerwise
+                          : GroupMapping::Tiled;
+    }
     for (const std::string& name : g.get_string_list("layers")) {
       const int li = net.find_layer(name);
       if (li < 0) g.fail("layers", "no layer named '" + name + "'");
@@ -569,6 +571,10 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     std::sort(group.layers.begin(), group.layers.end());
     if (group.layers.size() == 1 && group.tiles != 0)
       g.fail("tiles", "a single layer is tiled by the cost model; tiles is for fused groups");
+    if (group.mapping == GroupMapping::Layerwise && group.layers.size() == 1)
+      g.fail("mapping", "a layerwise group runs several layers one after another; this one has one");
+    if (group.layerwise() && group.tiles != 0)
+      g.fail("tiles", "a layerwise group's members are tiled one by one; tiles is for tiled groups");
     // Convex: no path leaves the group and comes back into it.
     for (int a : group.layers) {
       for (int b : net.consumers(a)) {
@@ -599,8 +605,15 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   // Every group must fit the arch's buffers (the cost model's footprint).
   std::vector<std::int64_t> tiles;  // a fused group's row tiles, as the cost model resolves them
   for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
-    const GroupCost c = evaluate_group(net, arch, p.schedule.groups[gi].layers,
-                                       p.schedule.groups[gi].cores, p.schedule.groups[gi].tiles);
+    const Group& group = p.schedule.groups[gi];
+    GroupCost c;
+    if (group.layerwise()) {
+      std::vector<GroupCost> members;
+      for (int li : group.layers) members.push_back(evaluate_group(net, arch, {li}, group.cores));
+      c = layerwise_cost(net, arch, group.layers, members);
+    } else {
+      c = evaluate_group(net, arch, group.layers, group.cores, group.tiles);
+    }
     if (!c.feasible) groups[gi].fail("", "the group cannot run on this arch: " + c.why);
     tiles.push_back(c.tiles);
   }
@@ -611,6 +624,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
                            std::to_string(arch.core_count));
   }
   std::vector<std::vector<YamlMap>> core_cmds;  // kept for the checks of the program's work
+  std::vector<std::vector<std::size_t>> barriers;  // per core, per group
   for (YamlMap& core : cores) {
     std::vector<Command> list;
     core_cmds.push_back(core.get_map_list("commands"));
@@ -618,17 +632,27 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     core.finish();
     std::vector<bool> freed(cmds.size(), false);
     std::size_t syncs = 0;
+    barriers.emplace_back(p.schedule.groups.size(), 0);
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       YamlMap& m = cmds[i];
       Command c;
-      const std::string op = m.get_choice("op", {"load", "compute", "store", "sync", "prefetch"});
+      const std::string op =
+          m.get_choice("op", {"load", "compute", "store", "sync", "prefetch", "barrier"});
       c.op = op == "load"       ? CommandOp::Load
              : op == "compute"  ? CommandOp::Compute
              : op == "store"    ? CommandOp::Store
              : op == "prefetch" ? CommandOp::Prefetch
+             : op == "barrier"  ? CommandOp::Barrier
                                 : CommandOp::Sync;
       if (c.op == CommandOp::Sync) {
         ++syncs;
+      } else if (c.op == CommandOp::Barrier) {
+        if (syncs >= p.schedule.groups.size() || !p.schedule.groups[syncs].layerwise()) {
+          m.fail("op", "a barrier separates the members of a layerwise group (mapping: "
+                       "layerwise); group " +
+                           std::to_string(syncs) + " is not one");
+        }
+        ++barriers.back()[syncs];
       } else {
         c.layer = layer_by_name(m, "layer", net);
         // Between a core's syncs k-1 and k, the commands of group k, for its layers only.
@@ -773,7 +797,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         }
       }
       // No tile is larger than the buffer it lives in (a prefetch's bytes go to the shared one).
-      if (c.op != CommandOp::Sync && c.op != CommandOp::Prefetch) {
+      if (c.op != CommandOp::Sync && c.op != CommandOp::Prefetch && c.op != CommandOp::Barrier) {
         const BufferParams& b = c.buffer == BufferRole::Input    ? arch.core.input_buffer
                                 : c.buffer == BufferRole::Weight ? arch.core.weight_buffer
                                                                  : arch.core.output_buffer;
@@ -800,6 +824,15 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
                                 std::to_string(p.schedule.groups.size()) + " groups");
     }
     p.cores.push_back(std::move(list));
+  }
+  // Every core reaches the same barriers (the simulator would wait for the missing ones).
+  for (std::size_t ci = 1; ci < barriers.size(); ++ci) {
+    for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
+      if (barriers[ci][gi] == barriers[0][gi]) continue;
+      cores[ci].fail("commands", "has " + std::to_string(barriers[ci][gi]) +
+                                     " barriers in group " + std::to_string(gi) + ", core 0 " +
+                                     std::to_string(barriers[0][gi]));
+    }
   }
   check_multicast(p, core_cmds);
   check_work(p, core_cmds, groups, tiles, net, arch);

@@ -143,7 +143,7 @@ void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layer
 namespace {
 
 Group make_group(const std::vector<int>& layers, const GroupChoice& c) {
-  return Group{layers, c.cores, c.tiles};
+  return Group{layers, c.cores, c.tiles, c.mapping};
 }
 
 [[noreturn]] void too_large(const std::string& algorithm, const std::string& why) {
@@ -226,6 +226,9 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
           // shrink a footprint: a group that does not fit has no superset that fits.
           if (!c.feasible) return !o.prune_infeasible;
           if (paths_only && g.size() > 1 && !c.weights_resident) return true;
+          // A group whose tiled plan fits on no core count is scored (layerwise) but not grown:
+          // the enumeration stays the one of the fused groups that fit.
+          const bool grow = c.fits || !o.prune_infeasible;
           LayerSet next = s;
           for (int x : g) next.add(x);
           const Score score = base + c.score;
@@ -236,7 +239,7 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
           } else if (eval.better(score, it->second.score)) {
             it->second = Entry{score, s, g, c};
           }
-          return true;
+          return grow;
         });
       }
       std::vector<LayerSet>().swap(level[k]);

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "arch/arch.h"
+#include "cost/cost_model.h"
 #include "network/network.h"
 #include "search/search.h"
 
@@ -24,7 +26,12 @@ Score operator+(Score a, const Score& b);
 
 struct GroupChoice {
   bool feasible = false;
+  // The tiled (fused) plan fits on some core count tried: the searches grow only such groups
+  // (a group that does not fit has no superset that fits; layerwise groups are scored, not
+  // grown from).
+  bool fits = false;
   std::int64_t cores = 1, tiles = 0;
+  GroupMapping mapping = GroupMapping::Tiled;
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer
   Score score;
@@ -57,6 +64,9 @@ class GroupEvaluator {
   GroupJudge judge_;
   std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty
   std::map<std::vector<int>, GroupChoice> memo_;
+  // Single-layer costs by (layer, cores), which the layerwise groups add up.
+  std::map<std::pair<int, std::int64_t>, GroupCost> single_;
+  const GroupCost& single(int layer, std::int64_t cores);
   std::int64_t evaluated_ = 0;
   std::int64_t partitions_ = 0;
 };

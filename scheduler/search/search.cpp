@@ -60,6 +60,15 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     options.insert(std::upper_bound(options.begin(), options.end(), coster.max_tiles()),
                    coster.max_tiles());
   }
+  const auto take = [&](const Score& s, std::int64_t cores, std::int64_t tiles, GroupMapping m) {
+    if (best.feasible && !better(s, best.score)) return false;
+    best.feasible = true;
+    best.cores = cores;
+    best.tiles = tiles;
+    best.mapping = m;
+    best.score = s;
+    return true;
+  };
   for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
     // resident once per core), with at least as many tiles: never fewer bytes than on one core,
@@ -67,18 +76,27 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
     const GroupCost c = coster.cost(cores, 0, min_tiles);
     if (!c.feasible) continue;
+    best.fits = true;
     if (coster.fused()) min_tiles = c.tiles;
     const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
-    if (!best.feasible || better(s, best.score)) {
-      best.feasible = true;
-      best.cores = cores;
-      best.tiles = c.tiles;
-      best.score = s;
-    } else if (coster.fused() && !judge_) {
+    if (!take(s, cores, c.tiles, GroupMapping::Tiled) && coster.fused() && !judge_) {
       // A fused group's estimate falls with the cores while its work divides and rises once
       // halos, weight loads and the launch dominate: the first count that does no better ends
       // the scan (a fused group on 32 cores costs 32 walks). A judge sees every count.
       break;
+    }
+  }
+  // The same layers one after another in one kernel, on each core count: the sum of their
+  // single-layer costs, with barriers instead of launches.
+  if (layers.size() > 1) {
+    for (std::int64_t cores : core_options_) {
+      std::vector<GroupCost> members;
+      for (int li : layers) members.push_back(single(li, cores));
+      const GroupCost c = layerwise_cost(net_, arch_, layers, members);
+      if (!c.feasible) continue;
+      const Group g{layers, cores, 0, GroupMapping::Layerwise};
+      take(Score{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles}, cores, 0,
+           GroupMapping::Layerwise);
     }
   }
   if (coster.fused()) {
@@ -86,6 +104,14 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     best.weights_resident = best.weight_bytes <= arch_.core.weight_buffer.capacity_bytes;
   }
   return memo_.emplace(layers, best).first->second;
+}
+
+const GroupCost& GroupEvaluator::single(int layer, std::int64_t cores) {
+  const auto key = std::make_pair(layer, cores);
+  auto it = single_.find(key);
+  if (it == single_.end())
+    it = single_.emplace(key, evaluate_group(net_, arch_, {layer}, cores, 0, &shared_fmaps_)).first;
+  return it->second;
 }
 
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const SearchOptions& o) {

@@ -14,20 +14,22 @@ Controller::Controller(sc_core::sc_module_name name, const ControllerSetup& setu
 void Controller::run() {
   sc_core::sc_event_or_list any_core_finished;
   for (Core* c : cores_) any_core_finished |= c->finished_event();
-  for (std::size_t g = 0; g < setup_.group_count; ++g) {
-    groups_[g].start = now_cycles();
-    if (setup_.group_has_work[g] && setup_.kernel_launch_cycles > 0) {
-      wait(cycles_to_time(static_cast<double>(setup_.kernel_launch_cycles)));
-    }
-    for (Core* c : cores_) c->release(g);
+  for (std::size_t e = 0; e < setup_.epochs.size(); ++e) {
+    const ControllerEpoch& epoch = setup_.epochs[e];
+    const std::size_t g = epoch.group;
+    if (epoch.first) groups_[g].start = now_cycles();
+    if (epoch.wait_cycles > 0) wait(cycles_to_time(static_cast<double>(epoch.wait_cycles)));
+    for (Core* c : cores_) c->release(e);
     for (;;) {
       bool all = true;
-      for (Core* c : cores_) all = all && c->remaining(g) == 0;
+      for (Core* c : cores_) all = all && c->remaining(e) == 0;
       if (all) break;
       wait(any_core_finished);
     }
-    groups_[g].end = now_cycles();
-    finished_ = g + 1;
+    if (epoch.last) {
+      groups_[g].end = now_cycles();
+      finished_ = g + 1;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // The controller launches the Program's groups one after another: it waits the kernel launch
-// overhead, releases the group on every core, and waits until every core has completed it.
+// overhead, releases the group on every core, and waits until every core has completed it; in a
+// layerwise group, the same for each member after the barrier's cycles.
 #pragma once
 
 #include <memory>
@@ -12,10 +13,19 @@
 
 namespace fusim {
 
+// The cores' lists are cut into epochs by their syncs and barriers (Core::release): each group
+// is one epoch, or one per member of a layerwise group.
+struct ControllerEpoch {
+  std::size_t group = 0;
+  // Before the epoch: the kernel launch (a group's first epoch, when the group has work) or the
+  // barrier's (the next member of a layerwise group).
+  std::int64_t wait_cycles = 0;
+  bool first = false, last = false;  // of its group
+};
+
 struct ControllerSetup {
   std::size_t group_count = 0;
-  std::int64_t kernel_launch_cycles = 0;
-  std::vector<bool> group_has_work;  // a group with no command on any core is not launched
+  std::vector<ControllerEpoch> epochs;
 };
 
 class Controller : public sc_core::sc_module {

@@ -12,19 +12,27 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
     : sc_module(name), socket("socket"), setup_(setup) {
   const auto& cmds = *setup_.commands;
   epoch_of_.resize(cmds.size());
+  group_of_.resize(cmds.size());
   done_.assign(cmds.size(), 0);
   allocated_.assign(cmds.size(), 0);
-  remaining_.assign(setup_.group_count + 1, 0);
-  std::size_t epoch = 0;
+  std::size_t epoch = 0, group = 0;
+  first_epoch_.push_back(0);
   for (std::size_t i = 0; i < cmds.size(); ++i) {
     epoch_of_[i] = epoch;
-    if (cmds[i].op == CommandOp::Sync) {
+    group_of_[i] = group;
+    if (remaining_.size() <= epoch) remaining_.resize(epoch + 1, 0);
+    if (cmds[i].op == CommandOp::Sync || cmds[i].op == CommandOp::Barrier) {
       ++epoch;
       done_[i] = 1;
+      if (cmds[i].op == CommandOp::Sync) {
+        ++group;
+        first_epoch_.push_back(epoch);
+      }
     } else {
       ++remaining_[epoch];
     }
   }
+  remaining_.resize(epoch + 1, 0);
   const BufferParams* bp[3] = {&setup_.params.input_buffer, &setup_.params.weight_buffer,
                                &setup_.params.output_buffer};
   for (int b = 0; b < 3; ++b) {
@@ -59,10 +67,10 @@ bool Core::all_done() const {
   return std::all_of(done_.begin(), done_.end(), [](char d) { return d != 0; });
 }
 
-std::vector<Core::Wait> Core::waits(std::size_t epoch) const {
+std::vector<Core::Wait> Core::waits(std::size_t group) const {
   std::vector<Wait> out;
   for (const Wait& w : waits_) {
-    if (w.what == Wait::For::Nothing || epoch_of_[w.command] != epoch || done_[w.command]) continue;
+    if (w.what == Wait::For::Nothing || group_of_[w.command] != group || done_[w.command]) continue;
     out.push_back(w);
   }
   std::sort(out.begin(), out.end(),
@@ -72,7 +80,7 @@ std::vector<Core::Wait> Core::waits(std::size_t epoch) const {
 
 std::size_t Core::stuck_group() const {
   for (std::size_t i = 0; i < done_.size(); ++i) {
-    if (!done_[i]) return epoch_of_[i];
+    if (!done_[i]) return group_of_[i];
   }
   return setup_.group_count;
 }
@@ -82,7 +90,11 @@ void Core::wait_released(std::size_t i) {
   w = Wait{};
   w.command = i;
   w.what = Wait::For::Release;
-  while (released_ < static_cast<long>(epoch_of_[i])) wait(released_event_);
+  // A prefetch runs from its group's start, beside the group's members and their barriers.
+  const std::size_t epoch = (*setup_.commands)[i].op == CommandOp::Prefetch
+                                ? first_epoch_[group_of_[i]]
+                                : epoch_of_[i];
+  while (released_ < static_cast<long>(epoch)) wait(released_event_);
 }
 
 void Core::wait_deps(std::size_t i) {
@@ -230,7 +242,7 @@ void Core::run_engine(CommandOp op) {
   for (std::size_t i = 0; i < cmds.size(); ++i) {
     const Command& c = cmds[i];
     if (c.op != op) continue;
-    const std::size_t g = epoch_of_[i];
+    const std::size_t g = group_of_[i];
     wait_released(i);
     const double ready = now_cycles();
     wait_deps(i);

@@ -37,8 +37,11 @@ class Core : public sc_core::sc_module {
 
   Core(sc_core::sc_module_name name, const CoreSetup& setup);
 
-  // Controller side: group `epoch` may start; how many of its commands are still to complete.
+  // Controller side: epoch `epoch` may start; how many of its commands are still to complete.
+  // The core's list is cut into epochs by its syncs (which end groups) and its barriers (which
+  // separate the members of a layerwise group); the controller releases them in order.
   void release(std::size_t epoch);
+  std::size_t epochs() const { return remaining_.size(); }
   std::size_t remaining(std::size_t epoch) const { return remaining_[epoch]; }
   const sc_core::sc_event& finished_event() const { return finished_event_; }
 
@@ -62,8 +65,8 @@ class Core : public sc_core::sc_module {
     BufferRole buffer = BufferRole::Input;
     std::int64_t bytes = 0, used = 0, capacity = 0;
   };
-  // The engines that wait at a command of group `epoch`, the first command not done first.
-  std::vector<Wait> waits(std::size_t epoch) const;
+  // The engines that wait at a command of group `group`, the first command not done first.
+  std::vector<Wait> waits(std::size_t group) const;
 
   const CoreStats& stats() const { return stats_; }
   const std::vector<LayerStats>& layer_stats() const { return layers_; }
@@ -103,7 +106,8 @@ class Core : public sc_core::sc_module {
   CoreSetup setup_;
   const std::vector<Core*>* peers_ = nullptr;
   Wait waits_[5];  // by engine: CommandOp Load, Compute, Store, (Sync: none), Prefetch
-  std::vector<std::size_t> epoch_of_;
+  std::vector<std::size_t> epoch_of_, group_of_;  // per command
+  std::vector<std::size_t> first_epoch_;          // per group
   std::vector<char> done_;
   std::vector<std::int64_t> allocated_;
   std::vector<std::size_t> remaining_;

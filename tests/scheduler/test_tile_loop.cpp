@@ -46,6 +46,7 @@ Emitted emitted(const std::vector<fusim::Command>& core) {
         e.out_bytes += c.bytes;
         break;
       case fusim::CommandOp::Sync:
+      case fusim::CommandOp::Barrier:
       case fusim::CommandOp::Prefetch:  // for a later group: not this group's tile loop
         continue;
     }

@@ -1,0 +1,36 @@
+#include "cost/group_walk.h"
+
+#include <vector>
+
+#include "cost/cost_model.h"
+#include "cost/fused_plan.h"
+#include "cost/layer_walk.h"
+
+namespace fusim {
+
+void walk_group(const Network& net, const Arch& arch, const Group& group,
+                const std::function<TileSink&(std::int64_t)>& sink_for,
+                const std::function<void()>& barrier) {
+  if (group.layerwise()) {
+    bool any = false;
+    for (int li : group.layers) {
+      if (!layer_has_kernel(net, li)) continue;
+      if (any && barrier) barrier();
+      any = true;
+      for (std::int64_t c = 0; c < group.cores; ++c)
+        walk_layer_core(net, arch, li, group.cores, c, sink_for(c));
+    }
+    return;
+  }
+  if (group.layers.size() > 1) {
+    const FusedGroup fg(net, arch, group.layers);
+    const std::vector<std::int64_t> progress = fg.progress(group.tiles);
+    for (std::int64_t c = 0; c < group.cores; ++c)
+      fg.walk(progress, group.tiles, group.cores, c, sink_for(c));
+    return;
+  }
+  for (std::int64_t c = 0; c < group.cores; ++c)
+    walk_layer_core(net, arch, group.layers.front(), group.cores, c, sink_for(c));
+}
+
+}  // namespace fusim
