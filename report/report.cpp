@@ -148,6 +148,10 @@ struct GroupRow {
   const Traffic& predicted() const { return run->predicted[g]; }
 };
 
+std::string group_mapping(const Group& g) {
+  return g.layers.size() == 1 ? "single" : to_string(g.mapping);
+}
+
 const StatSchema<GroupRow>& group_schema() {
   static const StatSchema<GroupRow> s = [] {
     using G = GroupRow;
@@ -163,8 +167,14 @@ const StatSchema<GroupRow>& group_schema() {
             });
     r.integer("cores", "cores", "cores the group is split across",
               [](const G& g) { return g.group().cores; });
+    r.text("mapping",
+           "how the group runs on its cores: `single` (one layer, split by rows and channels), "
+           "`tiled` (fused: row tiles, a band of them per core) or `layerwise` (the members one "
+           "after another in one kernel, barriers between them; docs/multicore.md)",
+           [](const G& g) { return group_mapping(g.group()); });
     r.integer(
-        "tiles", "tiles", "row tiles of a fused group's output (0 for a single layer)",
+        "tiles", "tiles",
+        "row tiles of a tiled group's output (0 for a single layer or a layerwise group)",
         [](const G& g) { return g.group().tiles; }, kJson);
     r.include(GroupStats::schema(), [](const G& g) -> const GroupStats& { return g.stats(); });
     r.after("offchip_write_bytes");
@@ -510,20 +520,22 @@ std::string summary_text(const RunResult& r) {
   }
   os << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "  %-4s %-28s %6s %12s %14s %14s %7s %8s %11s\n", "#", "group",
-                "cores", "cycles", "read B", "write B", "hit %", "GB/s", "mem stall");
+  std::snprintf(line, sizeof line, "  %-4s %-28s %-9s %6s %12s %14s %14s %7s %8s %11s\n", "#",
+                "group", "mapping", "cores", "cycles", "read B", "write B", "hit %", "GB/s",
+                "mem stall");
   os << line;
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupStats& gs = s.groups[g];
     const double hit = row_hit_rate(gs.dram.row_hits, gs.dram.row_misses, gs.dram.row_conflicts);
-    std::snprintf(line, sizeof line, "  %-4zu %-28s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n",
-                  g, group_name(r, g).substr(0, 28).c_str(),
-                  static_cast<long long>(r.program->schedule.groups[g].cores),
-                  static_cast<long long>(whole_cycles(gs.end) - whole_cycles(gs.start)),
-                  static_cast<long long>(gs.traffic.read()),
-                  static_cast<long long>(gs.traffic.ofmap_write),
-                  hit < 0 ? "-" : num(100.0 * hit, 1).c_str(), group_gbytes_per_s(gs, a.clock_mhz),
-                  static_cast<long long>(whole_cycles(gs.memory_stall_cycles)));
+    std::snprintf(
+        line, sizeof line, "  %-4zu %-28s %-9s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n", g,
+        group_name(r, g).substr(0, 28).c_str(),
+        group_mapping(r.program->schedule.groups[g]).c_str(),
+        static_cast<long long>(r.program->schedule.groups[g].cores),
+        static_cast<long long>(whole_cycles(gs.end) - whole_cycles(gs.start)),
+        static_cast<long long>(gs.traffic.read()), static_cast<long long>(gs.traffic.ofmap_write),
+        hit < 0 ? "-" : num(100.0 * hit, 1).c_str(), group_gbytes_per_s(gs, a.clock_mhz),
+        static_cast<long long>(whole_cycles(gs.memory_stall_cycles)));
     os << line;
   }
   return os.str();

@@ -476,8 +476,8 @@ GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
   if (group.layerwise()) {
     std::vector<GroupCost> members;
     for (int li : group.layers)
-      members.push_back(evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps,
-                                       shared_weights));
+      members.push_back(
+          evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps, shared_weights));
     c = layerwise_cost(net, arch, group.layers, members);
   } else {
     c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,

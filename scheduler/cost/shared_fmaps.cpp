@@ -117,8 +117,8 @@ std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch
     const int last = last_reader(net, group_of, i);
     // A layerwise group's members store their outputs and load their operands like
     // single-layer groups, so its maps read inside it move through memory too.
-    const bool stored = last > group_of[i] ||
-                        schedule.groups[static_cast<std::size_t>(group_of[i])].layerwise();
+    const bool stored =
+        last > group_of[i] || schedule.groups[static_cast<std::size_t>(group_of[i])].layerwise();
     if (stored) maps.push_back({group_of[i], last, i});
   }
   std::stable_sort(maps.begin(), maps.end(),

@@ -50,7 +50,8 @@ std::string program_to_yaml(const Program& p, const Network& net) {
     os << "  - commands:\n";
     for (const Command& c : core) {
       os << "      - {op: " << to_string(c.op);
-      if (c.op != CommandOp::Sync && c.op != CommandOp::Barrier) os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
+      if (c.op != CommandOp::Sync && c.op != CommandOp::Barrier)
+        os << ", layer: " << yaml_quoted(net.layer(c.layer).name);
       if (c.op == CommandOp::Prefetch) {
         os << ", bytes: " << c.bytes << ", addr: " << c.addr << ", to: " << c.to;
       } else if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
@@ -572,9 +573,11 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     if (group.layers.size() == 1 && group.tiles != 0)
       g.fail("tiles", "a single layer is tiled by the cost model; tiles is for fused groups");
     if (group.mapping == GroupMapping::Layerwise && group.layers.size() == 1)
-      g.fail("mapping", "a layerwise group runs several layers one after another; this one has one");
+      g.fail("mapping",
+             "a layerwise group runs several layers one after another; this one has one");
     if (group.layerwise() && group.tiles != 0)
-      g.fail("tiles", "a layerwise group's members are tiled one by one; tiles is for tiled groups");
+      g.fail("tiles",
+             "a layerwise group's members are tiled one by one; tiles is for tiled groups");
     // Convex: no path leaves the group and comes back into it.
     for (int a : group.layers) {
       for (int b : net.consumers(a)) {
@@ -623,7 +626,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     root.fail("cores", "the program has " + std::to_string(cores.size()) + " cores, the arch " +
                            std::to_string(arch.core_count));
   }
-  std::vector<std::vector<YamlMap>> core_cmds;  // kept for the checks of the program's work
+  std::vector<std::vector<YamlMap>> core_cmds;     // kept for the checks of the program's work
   std::vector<std::vector<std::size_t>> barriers;  // per core, per group
   for (YamlMap& core : cores) {
     std::vector<Command> list;
@@ -648,9 +651,10 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         ++syncs;
       } else if (c.op == CommandOp::Barrier) {
         if (syncs >= p.schedule.groups.size() || !p.schedule.groups[syncs].layerwise()) {
-          m.fail("op", "a barrier separates the members of a layerwise group (mapping: "
-                       "layerwise); group " +
-                           std::to_string(syncs) + " is not one");
+          m.fail("op",
+                 "a barrier separates the members of a layerwise group (mapping: "
+                 "layerwise); group " +
+                     std::to_string(syncs) + " is not one");
         }
         ++barriers.back()[syncs];
       } else {
@@ -829,8 +833,8 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   for (std::size_t ci = 1; ci < barriers.size(); ++ci) {
     for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
       if (barriers[ci][gi] == barriers[0][gi]) continue;
-      cores[ci].fail("commands", "has " + std::to_string(barriers[ci][gi]) +
-                                     " barriers in group " + std::to_string(gi) + ", core 0 " +
+      cores[ci].fail("commands", "has " + std::to_string(barriers[ci][gi]) + " barriers in group " +
+                                     std::to_string(gi) + ", core 0 " +
                                      std::to_string(barriers[0][gi]));
     }
   }

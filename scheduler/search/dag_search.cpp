@@ -142,10 +142,6 @@ void for_each_extension(const DagIndex& dag, const LayerSet& done, int max_layer
 
 namespace {
 
-Group make_group(const std::vector<int>& layers, const GroupChoice& c) {
-  return Group{layers, c.cores, c.tiles, c.mapping};
-}
-
 [[noreturn]] void too_large(const std::string& algorithm, const std::string& why) {
   throw InputError(
       "", 0, "--fusion",
@@ -251,7 +247,7 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
     std::vector<Group> mine;
     for (LayerSet s = full; !(s == start);) {
       const Entry& e = best.at(s);
-      mine.push_back(make_group(e.group, e.choice));
+      mine.push_back(e.choice.group(e.group));
       s = e.parent;
     }
     groups.insert(groups.end(), mine.rbegin(), mine.rend());
@@ -307,7 +303,7 @@ std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const
     }
     for (int x : pick) done.add(x);
     scheduled += pick.size();
-    groups.push_back(make_group(pick, pick_choice));
+    groups.push_back(pick_choice.group(pick));
   }
   return groups;
 }
@@ -447,7 +443,7 @@ std::vector<Group> oracle_search(const Network&, GroupEvaluator& eval, const Dag
             if (!c.feasible) return true;
             LayerSet next = done;
             for (int x : g) next.add(x);
-            current.push_back(make_group(g, c));
+            current.push_back(c.group(g));
             rec(next, count + g.size(), score + c.score);
             current.pop_back();
             return true;

@@ -38,11 +38,9 @@ std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, 
   std::vector<Group> groups;
   for (int j = n; j > 0; j = from[static_cast<std::size_t>(j)]) {
     const int i = from[static_cast<std::size_t>(j)];
-    Group g;
-    for (int k = i; k < j; ++k) g.layers.push_back(k);
-    g.cores = choice[static_cast<std::size_t>(j)].cores;
-    g.tiles = choice[static_cast<std::size_t>(j)].tiles;
-    groups.insert(groups.begin(), std::move(g));
+    std::vector<int> layers;
+    for (int k = i; k < j; ++k) layers.push_back(k);
+    groups.insert(groups.begin(), choice[static_cast<std::size_t>(j)].group(layers));
   }
   return groups;
 }

@@ -35,6 +35,7 @@ struct GroupChoice {
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer
   Score score;
+  Group group(const std::vector<int>& layers) const { return Group{layers, cores, tiles, mapping}; }
 };
 
 class GroupEvaluator {

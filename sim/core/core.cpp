@@ -91,9 +91,8 @@ void Core::wait_released(std::size_t i) {
   w.command = i;
   w.what = Wait::For::Release;
   // A prefetch runs from its group's start, beside the group's members and their barriers.
-  const std::size_t epoch = (*setup_.commands)[i].op == CommandOp::Prefetch
-                                ? first_epoch_[group_of_[i]]
-                                : epoch_of_[i];
+  const std::size_t epoch =
+      (*setup_.commands)[i].op == CommandOp::Prefetch ? first_epoch_[group_of_[i]] : epoch_of_[i];
   while (released_ < static_cast<long>(epoch)) wait(released_event_);
 }
 

@@ -50,7 +50,8 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
     m.first = m.last = group_of[li];
     for (int c : net.consumers(static_cast<int>(li)))
       m.last = std::max(m.last, group_of[static_cast<std::size_t>(c)]);
-    CHECK(m.last > m.first);  // read by a later group
+    // Read by a later group, or inside a layerwise group (its members store their outputs).
+    CHECK((m.last > m.first || s.groups[static_cast<std::size_t>(m.first)].layerwise()));
     maps.push_back(m);
   }
   // Prefetched weights: from the first group that copies some of them to their layer's group.
