@@ -469,20 +469,24 @@ void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c) {
   finish(arch, c);
 }
 
+GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& group,
+                             const std::vector<std::int64_t>* shared_fmaps,
+                             const std::vector<std::int64_t>* shared_weights) {
+  if (!group.layerwise()) {
+    return evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
+                          shared_weights);
+  }
+  std::vector<GroupCost> members;
+  for (int li : group.layers)
+    members.push_back(
+        evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps, shared_weights));
+  return layerwise_cost(net, arch, group.layers, members);
+}
+
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps,
                      const std::vector<std::int64_t>* shared_weights) {
-  GroupCost c;
-  if (group.layerwise()) {
-    std::vector<GroupCost> members;
-    for (int li : group.layers)
-      members.push_back(
-          evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps, shared_weights));
-    c = layerwise_cost(net, arch, group.layers, members);
-  } else {
-    c = evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
-                       shared_weights);
-  }
+  GroupCost c = evaluate_scheduled(net, arch, group, shared_fmaps, shared_weights);
   if (!c.feasible) {
     std::string names;
     for (int li : group.layers) names += (names.empty() ? "" : ", ") + net.layer(li).name;

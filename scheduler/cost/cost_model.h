@@ -126,7 +126,13 @@ class GroupCoster {
   mutable std::map<std::int64_t, std::vector<std::int64_t>> progress_;
 };
 
-// The cost of a scheduled group (tiled or layerwise); throws InputError when it does not fit.
+// The cost of a scheduled group, tiled (evaluate_group with its tiles) or layerwise
+// (layerwise_cost of its members); infeasible groups come back with the reason.
+GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& group,
+                             const std::vector<std::int64_t>* shared_fmaps = nullptr,
+                             const std::vector<std::int64_t>* shared_weights = nullptr);
+
+// The same; throws InputError when the group does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps = nullptr,
                      const std::vector<std::int64_t>* shared_weights = nullptr);

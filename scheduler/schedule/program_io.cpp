@@ -608,15 +608,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   // Every group must fit the arch's buffers (the cost model's footprint).
   std::vector<std::int64_t> tiles;  // a fused group's row tiles, as the cost model resolves them
   for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi) {
-    const Group& group = p.schedule.groups[gi];
-    GroupCost c;
-    if (group.layerwise()) {
-      std::vector<GroupCost> members;
-      for (int li : group.layers) members.push_back(evaluate_group(net, arch, {li}, group.cores));
-      c = layerwise_cost(net, arch, group.layers, members);
-    } else {
-      c = evaluate_group(net, arch, group.layers, group.cores, group.tiles);
-    }
+    const GroupCost c = evaluate_scheduled(net, arch, p.schedule.groups[gi]);
     if (!c.feasible) groups[gi].fail("", "the group cannot run on this arch: " + c.why);
     tiles.push_back(c.tiles);
   }

@@ -279,7 +279,12 @@ std::vector<Group> online_search(const Network& net, GroupEvaluator& eval, const
     Score pick_saving;
     bool have = false;
     for_each_extension(dag, done, o.online_group_layers, [&](const std::vector<int>& g) {
-      const GroupChoice& c = eval.best(g);
+      // A layerwise group moves its layers' bytes and saves only launches: when bytes come
+      // first, the greedy would take the largest such group wherever no tiled group saves bytes
+      // (a global pool's barrier) and block the tiled groups after it. It fuses tiled groups only.
+      const GroupChoice c = g.size() > 1 && eval.objective() == Objective::Bytes
+                                ? eval.best(g).tiled()
+                                : eval.best(g);
       if (!c.feasible) return false;
       Score alone;
       for (int x : g) alone += eval.best({x}).score;

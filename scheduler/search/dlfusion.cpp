@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <tuple>
 
 #include "common/error.h"
 #include "cost/cost_model.h"
@@ -66,9 +67,10 @@ class Tuner {
   // within a core's weight buffer) and the core count per run with the fewest calibrated
   // cycles in all: a run's cycles on n cores are one launch plus each member's share of a
   // fused group on n cores (times its halo factor) plus the DRAM time of the tensors it reads
-  // from outside and leaves for later (a single layer: its kind's calibrated cycles on n). Runs
-  // are tried cheapest first and asked to fit only while they could still beat the best split
-  // found.
+  // from outside and leaves for later (a single layer: its kind's calibrated cycles on n); or,
+  // run layerwise, one launch plus its members' calibrated cycles alone on n less their
+  // launches, plus the barriers. Runs are tried cheapest first and asked to fit only while they
+  // could still beat the best split found.
   std::vector<Group> run() {
     const int n = static_cast<int>(net_.layers().size());
     const double inf = std::numeric_limits<double>::infinity();
@@ -79,6 +81,10 @@ class Tuner {
     const std::size_t a = allowed_.size();
     for (int j = 0; j < n; ++j) {
       std::vector<double> sum(a, 0.0);
+      // The run layerwise (docs/multicore.md): its members alone, less their launches, with a
+      // barrier between each two that run a kernel.
+      std::vector<double> serial(a, 0.0);
+      int kernels = 0;
       double weight_bytes = 0;
       int windows = 0;  // layers in (i, j] with a window over several rows
       for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
@@ -88,8 +94,11 @@ class Tuner {
         weight_bytes += static_cast<double>(layer.params() * arch_.element_bytes());
         if (i < j && weight_bytes > static_cast<double>(arch_.core.weight_buffer.capacity_bytes))
           break;
+        const bool kernel = layer_has_kernel(net_, i);
+        if (kernel) ++kernels;
         for (std::size_t k = 0; k < a; ++k) {
           sum[k] += member_[static_cast<std::size_t>(i)][k] * halo_factor(i, windows, allowed_[k]);
+          if (kernel) serial[k] += single_[static_cast<std::size_t>(i)][k] - launch_;
         }
         if (has_window(layer)) ++windows;
         if (best[static_cast<std::size_t>(i)] == inf) continue;
@@ -98,27 +107,41 @@ class Tuner {
         if (layers.size() > 1 && !dag_.connected(layers)) continue;
         std::vector<double> io(a, 0.0);
         if (i < j) boundary_io(i, j, io);
-        std::vector<std::pair<double, std::size_t>> est(a);
+        // (cycles, core count, layerwise)
+        std::vector<std::tuple<double, std::size_t, bool>> est;
         for (std::size_t k = 0; k < a; ++k) {
-          est[k] = {i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k};
+          est.emplace_back(
+              i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k,
+              false);
+          if (i < j && kernels > 0) {
+            est.emplace_back(
+                launch_ + serial[k] + static_cast<double>((kernels - 1) * arch_.barrier_cycles), k,
+                true);
+          }
         }
         std::sort(est.begin(), est.end());
         std::unique_ptr<GroupCoster> coster;
-        for (const auto& [cy, k] : est) {
+        for (const auto& [cy, k, layerwise] : est) {
           const double total = best[static_cast<std::size_t>(i)] + cy;
           if (total >= best[static_cast<std::size_t>(j) + 1]) break;
-          if (!coster) {
-            coster = std::make_unique<GroupCoster>(net_, arch_, layers);
-            ++evaluated_;
-          }
-          const GroupCost cost = coster->cost(allowed_[k]);
-          if (!cost.feasible) continue;
-          best[static_cast<std::size_t>(j) + 1] = total;
-          from[static_cast<std::size_t>(j) + 1] = i;
-          Group& g = last[static_cast<std::size_t>(j) + 1];
+          Group g;
           g.layers = layers;
           g.cores = allowed_[k];
-          g.tiles = coster->fused() ? cost.tiles : 0;
+          if (layerwise) {
+            g.mapping = GroupMapping::Layerwise;
+            if (!members_fit(layers, k)) continue;
+          } else {
+            if (!coster) {
+              coster = std::make_unique<GroupCoster>(net_, arch_, layers);
+              ++evaluated_;
+            }
+            const GroupCost cost = coster->cost(allowed_[k]);
+            if (!cost.feasible) continue;
+            g.tiles = coster->fused() ? cost.tiles : 0;
+          }
+          best[static_cast<std::size_t>(j) + 1] = total;
+          from[static_cast<std::size_t>(j) + 1] = i;
+          last[static_cast<std::size_t>(j) + 1] = std::move(g);
           break;
         }
       }
@@ -138,6 +161,21 @@ class Tuner {
   std::int64_t evaluated() const { return evaluated_; }
 
  private:
+  // Whether every one of `layers` fits alone on allowed_[k] cores (a layerwise run), memoised.
+  bool members_fit(const std::vector<int>& layers, std::size_t k) {
+    if (fits_alone_.empty())
+      fits_alone_.assign(net_.layers().size(), std::vector<signed char>(allowed_.size(), -1));
+    for (int x : layers) {
+      signed char& f = fits_alone_[static_cast<std::size_t>(x)][k];
+      if (f < 0) {
+        ++evaluated_;
+        f = evaluate_group(net_, arch_, {x}, allowed_[k]).feasible ? 1 : 0;
+      }
+      if (f == 0) return false;
+    }
+    return true;
+  }
+
   // Whether a layer reads a window of several rows of its input (a 3x3 conv, a pool), so that
   // in a fused group the layers before it compute halo rows beyond their band.
   static bool has_window(const Layer& l) {
@@ -309,7 +347,8 @@ class Tuner {
   // Per layer, per allowed core count: alone, as a member of a fused group (its boundary
   // tensors apart), and moving its output to or from DRAM.
   std::vector<std::vector<double>> single_, member_, out_io_;
-  std::vector<std::vector<double>> input_io_;  // per network input, per allowed core count
+  std::vector<std::vector<signed char>> fits_alone_;  // per layer and core count: -1 unknown
+  std::vector<std::vector<double>> input_io_;         // per network input, per allowed core count
   std::vector<int> last_use_;   // per layer, its last consumer (the layer count: an output)
   std::int64_t evaluated_ = 0;  // the groups asked whether they fit
 };

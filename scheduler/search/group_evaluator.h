@@ -35,7 +35,20 @@ struct GroupChoice {
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer
   Score score;
+  // The best tiled plan when it fits (the choice itself unless layerwise won).
+  std::int64_t tiled_cores = 1, tiled_tiles = 0;
+  Score tiled_score;
   Group group(const std::vector<int>& layers) const { return Group{layers, cores, tiles, mapping}; }
+  // This choice restricted to the tiled plan (feasible when it fits).
+  GroupChoice tiled() const {
+    GroupChoice t = *this;
+    t.feasible = fits;
+    t.cores = tiled_cores;
+    t.tiles = tiled_tiles;
+    t.score = tiled_score;
+    t.mapping = GroupMapping::Tiled;
+    return t;
+  }
 };
 
 class GroupEvaluator {
@@ -51,6 +64,7 @@ class GroupEvaluator {
   // the arch's count, or only the count --cores fixes.
   const GroupChoice& best(const std::vector<int>& layers);
   bool better(const Score& a, const Score& b) const;  // strictly
+  Objective objective() const { return objective_; }
   std::int64_t evaluated() const { return evaluated_; }
   // A search that scores whole partitions (oracle) counts each here; run_group_search copies
   // the count into the schedule.

@@ -29,7 +29,8 @@ const std::vector<SearchAlgorithm>& search_algorithms() {
        group_search<online_search>},
       {"oracle", "exhaustive over every partition into convex groups; few partitions only",
        group_search<oracle_search>},
-      {"dlfusion", "DLFusion tuner: fusion and cores chosen together from a calibration of the arch",
+      {"dlfusion",
+       "DLFusion tuner: fusion and cores chosen together from a calibration of the arch",
        dlfusion_schedule},
   };
   return all;

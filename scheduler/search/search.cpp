@@ -86,6 +86,9 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       break;
     }
   }
+  best.tiled_cores = best.cores;
+  best.tiled_tiles = best.tiles;
+  best.tiled_score = best.score;
   // The same layers one after another in one kernel, on each core count: the sum of their
   // single-layer costs, with barriers instead of launches.
   if (layers.size() > 1) {

@@ -37,7 +37,7 @@ TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped wo
       for (const fusim::Group& g : s.groups) {
         CHECK(g.cores >= 1);
         CHECK(g.cores <= arch.core_count);
-        CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+        CHECK(fusim::evaluate_scheduled(net, arch, g).feasible);
         if (g.layers.size() > 1) {  // a fused group's weights stay in each core's buffer
           std::int64_t weights = 0;
           for (int l : g.layers) weights += net.layer(l).params() * arch.element_bytes();
@@ -164,8 +164,9 @@ std::string tiny_table(const std::string& layer, const std::string& pointwise,
   return t;
 }
 
-fusim::Schedule dlfusion_with(const fusim::Network& net, const std::string& table) {
-  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
+fusim::Schedule dlfusion_with(const fusim::Network& net, const std::string& table,
+                              const fusim::Arch& arch = fusim::load_arch(src("configs/mlu.yaml"),
+                                                                         {})) {
   fusim::SearchOptions o;
   o.algorithm = "dlfusion";
   o.dlfusion_table = fusim::test::write_temp("dlfusion_tiny.yaml", table);
@@ -220,10 +221,18 @@ TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only 
   // two 1x1 convs) and the fc 8,000 (alone, less the 2,000-cycle launch); or each conv 62,000.
   const fusim::Schedule cheap =
       dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]"));
-  CHECK(cheap.groups.size() == 1);
+  REQUIRE(cheap.groups.size() == 1);
+  CHECK_FALSE(cheap.groups[0].layerwise());
+  // Fused too dear: the three layers one after another in one kernel (30,000 cycles less two
+  // launches, plus two barriers) beat three kernels.
   const fusim::Schedule dear =
       dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"));
-  CHECK(dear.groups.size() == 3);
+  REQUIRE(dear.groups.size() == 1);
+  CHECK(dear.groups[0].layerwise());
+  // Without launches to save, layer by layer.
+  const fusim::Arch free = fusim::load_arch(src("configs/mlu.yaml"), {"kernel_launch_cycles=0"});
+  CHECK(dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"), free)
+            .groups.size() == 3);
 }
 
 TEST_CASE("dlfusion keeps to the core counts -p cores.count allows, and its groups fit",
@@ -235,7 +244,7 @@ TEST_CASE("dlfusion keeps to the core counts -p cores.count allows, and its grou
   for (const fusim::Group& g : s.groups) {
     CHECK(g.cores >= 1);
     CHECK(g.cores <= 8);
-    CHECK(fusim::evaluate_group(net, arch, g.layers, g.cores, g.tiles).feasible);
+    CHECK(fusim::evaluate_scheduled(net, arch, g).feasible);
     fused = fused || g.layers.size() > 1;
   }
   CHECK(fused);  // the tuner fuses on MobileNetV2
