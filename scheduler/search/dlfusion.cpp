@@ -86,14 +86,16 @@ class Tuner {
       std::vector<double> serial(a, 0.0);
       int kernels = 0;
       double weight_bytes = 0;
-      int windows = 0;  // layers in (i, j] with a window over several rows
+      bool tiled = true;  // the run may be a fused (tiled) group
+      int windows = 0;    // layers in (i, j] with a window over several rows
       for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
         const Layer& layer = net_.layer(i);
         // A fused group keeps its weights in each core's weight buffer: a longer run would
         // reload them per tile, which no calibrated cell measured.
         weight_bytes += static_cast<double>(layer.params() * arch_.element_bytes());
+        // (A layerwise run loads each member's weights alone: longer runs stay candidates.)
         if (i < j && weight_bytes > static_cast<double>(arch_.core.weight_buffer.capacity_bytes))
-          break;
+          tiled = false;
         const bool kernel = layer_has_kernel(net_, i);
         if (kernel) ++kernels;
         for (std::size_t k = 0; k < a; ++k) {
@@ -105,14 +107,17 @@ class Tuner {
         std::vector<int> layers(static_cast<std::size_t>(j - i + 1));
         for (int x = i; x <= j; ++x) layers[static_cast<std::size_t>(x - i)] = x;
         if (layers.size() > 1 && !dag_.connected(layers)) continue;
+        if (!policy_allows(net_, o_.fusion_policy, layers)) continue;
         std::vector<double> io(a, 0.0);
         if (i < j) boundary_io(i, j, io);
         // (cycles, core count, layerwise)
         std::vector<std::tuple<double, std::size_t, bool>> est;
         for (std::size_t k = 0; k < a; ++k) {
-          est.emplace_back(
-              i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k,
-              false);
+          if (tiled) {
+            est.emplace_back(
+                i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k,
+                false);
+          }
           if (i < j && kernels > 0) {
             est.emplace_back(
                 launch_ + serial[k] + static_cast<double>((kernels - 1) * arch_.barrier_cycles), k,
