@@ -113,11 +113,12 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
 struct CommandLine {
   fusim::RunOptions run;
   std::string out_dir, schedule_out, trace;
-  std::string objective;                // a name in kObjectives
-  std::string cores;                    // --cores: "", "auto" or a number
-  std::string judge = "cost";           // --judge: cost or simulation
-  std::string shared_fmaps = "on";      // --shared-fmaps: on or off
-  std::string prefetch_weights = "on";  // --prefetch-weights: on or off
+  std::string objective;                  // a name in kObjectives
+  std::string cores;                      // --cores: "", "auto" or a number
+  std::string judge = "cost";             // --judge: cost or simulation
+  std::string shared_fmaps = "on";        // --shared-fmaps: on or off
+  std::string prefetch_weights = "on";    // --prefetch-weights: on or off
+  std::string fusion_policy = "complex";  // --fusion-policy: simple or complex
   bool quiet = false, convert_only = false;
 };
 
@@ -203,6 +204,11 @@ void add_options(CLI::App& app, CommandLine& cl) {
              "weights into the arch's shared buffer; off: each group loads its own\n"
              "weights from DRAM",
              "on", "off");
+  one_of_two("--fusion-policy", cl.fusion_policy,
+             "complex (the default): a group may hold several complex operators (conv,\n"
+             "fc, gemm); simple: at most one, with only cheaper layers after it (TVM's\n"
+             "default fusion)",
+             "complex", "simple");
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
                      std::to_string(defaults.max_group_layers) + ")")
@@ -282,6 +288,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
     throw fusim::InputError("", 0, "--shared-fmaps",
                             "does not apply with --schedule-in (the program's loads and stores "
                             "say where each feature map is)");
+  }
+  if (!opt.schedule_in.empty() && app.get_option("--fusion-policy")->count() > 0) {
+    throw fusim::InputError("", 0, "--fusion-policy",
+                            "does not apply with --schedule-in (the program is simulated as "
+                            "it is, without a search)");
   }
   if (!opt.schedule_in.empty() && app.get_option("--prefetch-weights")->count() > 0) {
     throw fusim::InputError("", 0, "--prefetch-weights",
@@ -373,6 +384,8 @@ static int fusim_main(int argc, char** argv) {
     opt.judge_by_simulation = cl.judge == "simulation";
     opt.search.shared_fmaps = cl.shared_fmaps == "on";
     opt.search.prefetch_weights = cl.prefetch_weights == "on";
+    opt.search.fusion_policy =
+        cl.fusion_policy == "simple" ? fusim::FusionPolicy::Simple : fusim::FusionPolicy::Complex;
     opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 

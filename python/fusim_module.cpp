@@ -25,7 +25,8 @@ fusim::Objective objective_of(const std::string& name) {
 // One run: the arguments mean what fusim's options of the same names mean (docs/usage.md).
 py::object run(const std::string& arch, const std::string& net, const py::dict& overrides,
                const std::string& fusion, const std::string& objective, const py::object& cores,
-               const std::string& schedule_in, bool shared_fmaps, bool prefetch_weights) {
+               const std::string& schedule_in, bool shared_fmaps, bool prefetch_weights,
+               const std::string& fusion_policy) {
   fusim::RunOptions o;
   o.arch_path = arch;
   o.net_path = net;
@@ -40,6 +41,11 @@ py::object run(const std::string& arch, const std::string& net, const py::dict& 
   o.search.objective = objective_of(objective);
   o.search.shared_fmaps = shared_fmaps;
   o.search.prefetch_weights = prefetch_weights;
+  if (fusion_policy != "complex" && fusion_policy != "simple")
+    throw fusim::InputError("", 0, "fusion_policy",
+                            "must be complex or simple, not '" + fusion_policy + "'");
+  o.search.fusion_policy =
+      fusion_policy == "simple" ? fusim::FusionPolicy::Simple : fusim::FusionPolicy::Complex;
   if (!cores.is_none()) {
     if (py::isinstance<py::str>(cores) && cores.cast<std::string>() == "auto") {
       o.search.cores = fusim::kCoresAuto;
@@ -74,12 +80,12 @@ PYBIND11_MODULE(fusim, m) {
   m.def("run", &run, py::arg("arch"), py::arg("net"), py::arg("overrides") = py::dict(),
         py::arg("fusion") = fusim::SearchOptions{}.algorithm, py::arg("objective") = "cycles",
         py::arg("cores") = py::none(), py::arg("schedule_in") = "", py::arg("shared_fmaps") = true,
-        py::arg("prefetch_weights") = true,
+        py::arg("prefetch_weights") = true, py::arg("fusion_policy") = "complex",
         "Runs NET on ARCH (file paths) as the fusim command does and returns report.json as a "
         "dict. overrides: {key: value} as -p takes them; fusion: a search name; objective: "
         "cycles or bytes; cores: None, 'auto' or a number; schedule_in: a program to replay; "
         "shared_fmaps: False as --shared-fmaps off; prefetch_weights: False as "
-        "--prefetch-weights off. "
+        "--prefetch-weights off; fusion_policy: complex or simple as --fusion-policy. "
         "Raises fusim.InputError (file, line, key, message) for bad input.");
   m.attr("__version__") = FUSIM_VERSION;
 }

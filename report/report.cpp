@@ -239,6 +239,10 @@ const StatSchema<RunInputs>& inputs_schema() {
            "--prefetch-weights: on or off (weights prefetched into the shared buffer by earlier "
            "groups)",
            [](const I& x) { return x.prefetch_weights; });
+    r.text("fusion_policy",
+           "--fusion-policy: complex or simple (at most one conv, fc or gemm per group, the "
+           "cheaper layers after it)",
+           [](const I& x) { return x.fusion_policy; });
     r.integer("max_group_layers", "layers", "--max-group-layers",
               [](const I& x) { return x.max_group_layers; });
     r.text("scalesim_depthwise", "--scalesim-depthwise: true or false",

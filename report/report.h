@@ -26,6 +26,7 @@ struct RunInputs {
   std::string fusion, objective, cores, judge;
   std::string shared_fmaps = "on";
   std::string prefetch_weights = "on";
+  std::string fusion_policy = "complex";
   std::int64_t max_group_layers = 0;
   bool scalesim_depthwise = false;
 };

@@ -111,17 +111,17 @@ bool layer_has_kernel(const Network& net, int layer) {
 }
 
 GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                         const std::vector<GroupCost>& members) {
+                         const std::function<const GroupCost&(int layer)>& member) {
   GroupCost c;
   c.mapping = GroupMapping::Layerwise;
   c.feasible = true;
-  c.cores = members.empty() ? 1 : members.front().cores;
   bool any = false;
-  for (std::size_t m = 0; m < members.size(); ++m) {
-    const GroupCost& x = members[m];
+  for (int li : layers) {
+    const GroupCost& x = member(li);
+    c.cores = x.cores;
     if (!x.feasible) {
       c.feasible = false;
-      c.why = "its member " + net.layer(layers[m]).name + " " + x.why;
+      c.why = "its member " + net.layer(li).name + " " + x.why;
       c.why_key = x.why_key;
       return c;
     }
@@ -135,7 +135,7 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
     c.buffer_writes += x.buffer_writes;
     c.compute_cycles += x.compute_cycles;
     c.pipeline_cycles += x.pipeline_cycles;
-    if (!layer_has_kernel(net, layers[m])) continue;
+    if (!layer_has_kernel(net, li)) continue;
     if (any) ++c.barriers;
     any = true;
     c.serial_cycles += static_cast<double>(x.est_cycles - arch.kernel_launch_cycles);
@@ -476,11 +476,11 @@ GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& 
     return evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
                           shared_weights);
   }
-  std::vector<GroupCost> members;
-  for (int li : group.layers)
-    members.push_back(
-        evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps, shared_weights));
-  return layerwise_cost(net, arch, group.layers, members);
+  GroupCost m;
+  return layerwise_cost(net, arch, group.layers, [&](int li) -> const GroupCost& {
+    m = evaluate_group(net, arch, {li}, group.cores, 0, shared_fmaps, shared_weights);
+    return m;
+  });
 }
 
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,

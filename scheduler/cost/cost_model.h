@@ -8,6 +8,7 @@
 // (cost/tile_sink.h), the lowering's walks emit the same steps as commands.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -63,12 +64,12 @@ struct GroupCost {
 bool layer_has_kernel(const Network& net, int layer);
 
 // A layerwise group (Group::mapping): its members one after another in one kernel, each split
-// over `cores` cores as the single-layer group would be (`members`: evaluate_group of each
-// member alone on those cores, with the same shared maps and weights, in the group's order),
+// over `cores` cores as the single-layer group would be (`member(layer)`: evaluate_group of that
+// member alone on those cores, with the same shared maps and weights),
 // a barrier (Arch::barrier_cycles) between consecutive members that run a kernel, and one
 // launch. Feasible when every member is.
 GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                         const std::vector<GroupCost>& members);
+                         const std::function<const GroupCost&(int layer)>& member);
 
 // The cost of `layers` (topological order, convex) on `cores` cores. Fused groups use `tiles`
 // row tiles, or when `tiles` is 0 the fewest tiles that fit. Infeasible groups come back with

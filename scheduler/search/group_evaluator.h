@@ -58,7 +58,7 @@ class GroupEvaluator {
   // the shared buffer there).
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                  std::int64_t cores = kCoresDefault, GroupJudge judge = {},
-                 bool shared_fmaps = false);
+                 bool shared_fmaps = false, FusionPolicy policy = FusionPolicy::Complex);
 
   // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
   // the arch's count, or only the count --cores fixes.
@@ -75,6 +75,7 @@ class GroupEvaluator {
   const Network& net_;
   const Arch& arch_;
   Objective objective_;
+  FusionPolicy policy_;
   std::vector<std::int64_t> core_options_;
   GroupJudge judge_;
   std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty

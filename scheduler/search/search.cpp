@@ -20,11 +20,29 @@ Score operator+(Score a, const Score& b) {
   return a;
 }
 
+bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers) {
+  if (policy == FusionPolicy::Complex || layers.size() < 2) return true;
+  int complex = -1;
+  for (int li : layers) {
+    const LayerType t = net.layer(li).type;
+    if (t != LayerType::Conv && t != LayerType::Fc && t != LayerType::Gemm) continue;
+    if (complex >= 0) return false;
+    complex = li;
+  }
+  if (complex < 0) return true;
+  for (int li : layers) {
+    if (li != complex && !net.reaches(complex, li)) return false;
+  }
+  return true;
+}
+
 GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
-                               std::int64_t cores, GroupJudge judge, bool shared_fmaps)
+                               std::int64_t cores, GroupJudge judge, bool shared_fmaps,
+                               FusionPolicy policy)
     : net_(net),
       arch_(arch),
       objective_(objective),
+      policy_(policy),
       judge_(std::move(judge)),
       shared_fmaps_(shared_fmaps ? shared_fmap_candidates(net, arch)
                                  : std::vector<std::int64_t>{}) {
@@ -46,8 +64,11 @@ bool GroupEvaluator::better(const Score& a, const Score& b) const {
 const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const auto it = memo_.find(layers);
   if (it != memo_.end()) return it->second;
-  ++evaluated_;
   GroupChoice best;
+  // Not allowed: neither is any superset (a second complex operator stays; a member not after
+  // the complex one stays so), so the searches do not grow it.
+  if (!policy_allows(net_, policy_, layers)) return memo_.emplace(layers, best).first->second;
+  ++evaluated_;
   const GroupCoster coster(net_, arch_, layers, &shared_fmaps_);
   const bool weights = coster.weight_bytes() > 0;
   std::int64_t min_tiles = 0;
@@ -93,9 +114,8 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   // single-layer costs, with barriers instead of launches.
   if (layers.size() > 1) {
     for (std::int64_t cores : core_options_) {
-      std::vector<GroupCost> members;
-      for (int li : layers) members.push_back(single(li, cores));
-      const GroupCost c = layerwise_cost(net_, arch_, layers, members);
+      const GroupCost c = layerwise_cost(
+          net_, arch_, layers, [&](int li) -> const GroupCost& { return single(li, cores); });
       if (!c.feasible) continue;
       const Group g{layers, cores, 0, GroupMapping::Layerwise};
       take(Score{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles}, cores, 0,
@@ -144,7 +164,7 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
-  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps);
+  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps, o.fusion_policy);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "arch/arch.h"
 #include "network/network.h"
@@ -18,6 +19,16 @@
 namespace fusim {
 
 enum class Objective { Bytes, Cycles };
+
+// Which layers may share a group (--fusion-policy; CORF, HPCC 2022): `Complex` any convex
+// connected set; `Simple` at most one complex operator (conv, depthwise included; fc; gemm,
+// matmul of activations included), every other member after it (reached from it), as TVM's
+// default fusion: a complex operator fuses with the cheap operators after it, never with
+// another complex one.
+enum class FusionPolicy { Simple, Complex };
+
+// True when `layers` (sorted) may form a group under `policy`.
+bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers);
 
 // Judges one group by running it instead of estimating it: the cycles of `group` (its layers,
 // cores and tiles as the cost model sized them) run alone, from its kernel launch to its last
@@ -36,9 +47,10 @@ constexpr std::int64_t kOraclePartitionsPerSecond = 750000;
 
 // Every default is written here once; the command line and its help text read them from here.
 struct SearchOptions {
-  std::string algorithm = "optimal";        // a name in search_algorithms() (--fusion)
-  Objective objective = Objective::Cycles;  // latency first (--objective)
-  int max_group_layers = 16;                // optimal, dnnvm, efficient-s (--max-group-layers)
+  std::string algorithm = "optimal";                   // a name in search_algorithms() (--fusion)
+  Objective objective = Objective::Cycles;             // latency first (--objective)
+  FusionPolicy fusion_policy = FusionPolicy::Complex;  // --fusion-policy
+  int max_group_layers = 16;  // optimal, dnnvm, efficient-s (--max-group-layers)
   // Cores per group (--cores): kCoresDefault lets the fusion searches choose per group (1, 2, 4,
   // ... and all) and runs `none` on all cores, the layer-by-layer baseline; kCoresAuto lets
   // `none` choose per layer too; N > 0 runs every group on N cores.

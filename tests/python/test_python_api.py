@@ -60,6 +60,11 @@ for kw, flag in [("shared_fmaps", "--shared-fmaps"), ("prefetch_weights", "--pre
     check("%s=False is %s off" % (kw, flag), got == want,
           "cycles %s vs %s" % (got.get("cycles"), want.get("cycles")))
 
+got = fusim.run(mlu, mnv2, fusion_policy="simple")
+want = cli_report(mlu, mnv2, ["--fusion-policy", "simple"])
+check("fusion_policy='simple' is --fusion-policy simple", got == want,
+      "cycles %s vs %s" % (got.get("cycles"), want.get("cycles")))
+
 tiny = os.path.join(SRC, "workloads", "tiny_chain.yaml")
 try:
     fusim.run(mlu, tiny, overrides={"cores.count": 0})

@@ -6,8 +6,10 @@
 #include <set>
 
 #include "arch/arch_io.h"
+#include "cost/cost_model.h"
 #include "network/network_io.h"
 #include "search/registry.h"
+#include "search/search.h"
 #include "test_util.h"
 
 namespace {
@@ -84,5 +86,73 @@ TEST_CASE("every registered search schedules each layer once, in a DAG order", "
         }
       }
     }
+  }
+}
+
+TEST_CASE(
+    "every search honours --fusion-policy simple: one complex operator a group, the rest "
+    "after it",
+    "[search]") {
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
+  for (const char* workload : {"workloads/tiny_dag.yaml", "workloads/mobilenetv2.yaml"}) {
+    const fusim::Network net = fusim::load_network(src(workload));
+    for (const fusim::SearchAlgorithm& a : fusim::search_algorithms()) {
+      if (a.name == "oracle" && net.layers().size() > 10) continue;  // too many partitions
+      INFO(workload << " " << a.name);
+      fusim::SearchOptions o;
+      o.algorithm = a.name;
+      o.fusion_policy = fusim::FusionPolicy::Simple;
+      const fusim::Schedule s = fusim::search_schedule(net, arch, o);
+      for (const fusim::Group& g : s.groups) {
+        int complex = -1, count = 0;
+        for (int li : g.layers) {
+          const fusim::LayerType t = net.layer(li).type;
+          if (t == fusim::LayerType::Conv || t == fusim::LayerType::Fc ||
+              t == fusim::LayerType::Gemm)
+            complex = li, ++count;
+        }
+        CHECK(count <= 1);
+        for (int li : g.layers) {
+          if (complex >= 0 && li != complex) CHECK(net.reaches(complex, li));
+        }
+        CHECK(fusim::policy_allows(net, o.fusion_policy, g.layers));
+      }
+    }
+  }
+  // The policy's rule itself, on MobileNetV2's first block (conv1, b0_dw, b0_project) and
+  // its inverted bottleneck's expand -> dw -> project -> add.
+  const fusim::Network net = fusim::load_network(src("workloads/mobilenetv2.yaml"));
+  auto allows = [&](std::vector<std::string> names) {
+    std::vector<int> layers;
+    for (const std::string& n : names) layers.push_back(net.find_layer(n));
+    std::sort(layers.begin(), layers.end());
+    return fusim::policy_allows(net, fusim::FusionPolicy::Simple, layers);
+  };
+  CHECK_FALSE(allows({"conv1", "b0_dw"}));       // two convs (a depthwise one too)
+  CHECK(allows({"b2_project", "b2_add"}));       // a conv and the add after it
+  CHECK_FALSE(allows({"b2_add", "b3_expand"}));  // the add before the conv
+  CHECK(allows({"avgpool", "fc"}) == false);     // the pool before the fc
+  CHECK(fusim::policy_allows(net, fusim::FusionPolicy::Complex,
+                             {net.find_layer("conv1"), net.find_layer("b0_dw")}));
+}
+
+TEST_CASE("the complex policy's best schedule is estimated no slower than the simple one's",
+          "[search]") {
+  // optimal is exact over its candidates, and the simple policy's are a subset.
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"), {});
+  for (const char* workload : {"workloads/mobilenetv2.yaml", "workloads/resnet50.yaml"}) {
+    const fusim::Network net = fusim::load_network(src(workload));
+    auto estimate = [&](fusim::FusionPolicy p) {
+      fusim::SearchOptions o;
+      o.fusion_policy = p;
+      o.shared_fmaps = false;
+      o.prefetch_weights = false;
+      std::int64_t cycles = 0;
+      for (const fusim::Group& g : fusim::search_schedule(net, arch, o).groups)
+        cycles += fusim::group_cost(net, arch, g).est_cycles;
+      return cycles;
+    };
+    INFO(workload);
+    CHECK(estimate(fusim::FusionPolicy::Complex) <= estimate(fusim::FusionPolicy::Simple));
   }
 }

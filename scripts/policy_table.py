@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Fusing complex operators or not (--fusion-policy simple | complex, CORF): cycles and off-chip
+bytes of pairs of complex operators and of the shipped networks, from real fusim runs; prints
+Markdown tables, or with --docs replaces the block between the fusion-policy markers in
+docs/fusion.md.
+
+For each workload on configs/mlu.yaml and configs/eyeriss.yaml: layer by layer (`--fusion
+none`), then the default search (`optimal`) under `--fusion-policy simple` (a conv, fc or gemm
+fuses only with the cheaper layers after it, as TVM's default) and under `complex` (the
+default: any group). The pairs are written here: conv pairs 3x3->3x3, 1x1->3x3 and 3x3->1x1 at
+three sizes, and BERT-base's FFN (gemm -> GELU -> gemm) and attention (QK^T -> softmax -> xV,
+12 heads) at sequence lengths 128 and 512.
+
+    /usr/bin/python3 scripts/policy_table.py [--fusim build/app/fusim] [--docs] [-j N]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pandas as pd
+import yaml
+
+from docs_table import markdown_table, replace_block
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = ["mlu", "eyeriss"]
+NETS = ["alexnet", "vgg16", "resnet50", "googlenet", "mobilenetv1", "mobilenetv2", "squeezenet",
+        "bert_base"]
+RUNS = [("none", ["--fusion", "none"]),
+        ("simple", ["--fusion", "optimal", "--fusion-policy", "simple"]),
+        ("complex", ["--fusion", "optimal", "--fusion-policy", "complex"])]
+
+
+def conv(name, k, channels, act=True):
+    layer = {"name": name, "type": "conv", "out_channels": channels, "kernel": k,
+             "padding": k // 2, "bias": True}
+    if act:
+        layer["activation"] = "relu"
+    return layer
+
+
+def pairs():
+    """The pair workloads: name -> network (fusim's format)."""
+    out = {}
+    for c, h in [(64, 56), (128, 28), (256, 14)]:
+        for ka, kb in [(3, 3), (1, 3), (3, 1)]:
+            name = f"conv{ka}x{ka}-{kb}x{kb} {c}x{h}x{h}"
+            out[name] = {"name": f"pair_conv{ka}{kb}_{c}", "inputs": [{"name": "x", "shape": [c, h, h]}],
+                         "layers": [conv("a", ka, c), conv("b", kb, c, act=False)]}
+    for s in [128, 512]:
+        out[f"bert ffn S={s}"] = {
+            "name": f"pair_ffn_{s}", "inputs": [{"name": "x", "shape": [768, s, 1]}],
+            "layers": [{"name": "ffn_in", "type": "gemm", "m": s, "n": 3072, "k": 768,
+                        "bias": True, "activation": "gelu"},
+                       {"name": "ffn_out", "type": "gemm", "m": s, "n": 768, "k": 3072,
+                        "bias": True}]}
+        out[f"bert attention S={s}"] = {
+            "name": f"pair_attention_{s}",
+            "inputs": [{"name": n, "shape": [768, s, 1]} for n in ("q", "k", "v")],
+            "layers": [{"name": "scores", "type": "gemm", "inputs": ["q", "k"], "m": s, "n": s,
+                        "k": 64, "heads": 12, "transpose_b": True},
+                       {"name": "softmax", "type": "softmax", "groups": 12, "scale": 0.125},
+                       {"name": "context", "type": "gemm", "inputs": ["softmax", "v"], "m": s,
+                        "n": 64, "k": s, "heads": 12}]}
+    return out
+
+
+def run(fusim, net, config, args):
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [fusim, "--arch", os.path.join(ROOT, "configs", config + ".yaml"), "--net", net,
+               "--quiet", "--out", out] + args
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SystemExit(f"policy_table: {' '.join(cmd)} failed: {p.stderr.strip()}")
+        with open(os.path.join(out, "report.json")) as f:
+            r = json.load(f)
+    groups = r["groups"]
+    mappings = sorted({g["mapping"] for g in groups if len(g["layers"]) > 1})
+    return {"cycles": r["cycles"],
+            "MB": (r["offchip_read_bytes"] + r["offchip_write_bytes"]) / 1e6,
+            "groups": len(groups), "mappings": "+".join(mappings) or "-"}
+
+
+def table(results, names):
+    rows = []
+    for name in names:
+        for config in CONFIGS:
+            r = {k: results[(name, config, k)] for k, _ in RUNS}
+            rows.append({
+                "workload": name, "config": config,
+                "none cycles": r["none"]["cycles"],
+                "simple cycles": r["simple"]["cycles"],
+                "complex cycles": r["complex"]["cycles"],
+                "complex vs simple %": 100.0 * (r["simple"]["cycles"] / r["complex"]["cycles"] - 1),
+                "none MB": r["none"]["MB"], "simple MB": r["simple"]["MB"],
+                "complex MB": r["complex"]["MB"],
+                "simple groups": r["simple"]["groups"], "complex groups": r["complex"]["groups"],
+                "complex fused as": r["complex"]["mappings"]})
+    return pd.DataFrame(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fusim", default=os.path.join(ROOT, "build/app/fusim"))
+    ap.add_argument("--docs", action="store_true", help="rewrite the block in docs/fusion.md")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for name, net in pairs().items():
+            path = os.path.join(tmp, net["name"] + ".yaml")
+            with open(path, "w") as f:
+                yaml.safe_dump(net, f, sort_keys=False)
+            files[name] = path
+        for n in NETS:
+            files[n] = os.path.join(ROOT, "workloads", n + ".yaml")
+        jobs = [(name, config, k, a) for name in files for config in CONFIGS for k, a in RUNS]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            done = pool.map(lambda j: run(args.fusim, files[j[0]], j[1], j[3]), jobs)
+            results = {(j[0], j[1], j[2]): r for j, r in zip(jobs, done)}
+    pair_names = [n for n in files if n not in NETS]
+    text = ("Pairs of complex operators (cycles; off-chip MB; groups of `optimal`; how its "
+            "fused groups ran):\n\n" + markdown_table(table(results, pair_names), 2) +
+            "\nShipped networks:\n\n" + markdown_table(table(results, NETS), 2))
+    if not args.docs:
+        sys.stdout.write(text)
+        return 0
+    replace_block("docs/fusion.md", "fusion-policy", "scripts/policy_table.py --docs", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
