@@ -162,18 +162,22 @@ void Core::prefetch(const Command& c, std::size_t group) {
   wait(cycles_to_time(done) - sc_core::sc_time_stamp());
 }
 
-// A load received by multicast: once the leader's load has read the bytes, they stream into
-// this core's buffer through its port (the interconnect delivers them to every receiver at once).
+// A load received by multicast: the interconnect delivers the leader's bytes to every receiver
+// as they arrive (a broadcast), so they stream into this core's buffer through its port from
+// when this core is ready for them; the load completes when the leader's does, or when its port
+// has taken them, whichever is later.
 void Core::receive(std::size_t i) {
   const Command& c = (*setup_.commands)[i];
   const Core& leader = *peers_->at(static_cast<std::size_t>(c.multicast_core));
+  const double ready = now_cycles();
   Wait& w = wait_of(CommandOp::Load);
   w.what = Wait::For::Peer;
   w.peer = c.multicast_core;
   w.dep = c.multicast_command;
   while (!leader.done(c.multicast_command)) wait(leader.progress_event());
   w.what = Wait::For::Nothing;
-  const double done = buffer(c.buffer).port.serve(now_cycles(), static_cast<double>(c.bytes));
+  const double done =
+      std::max(now_cycles(), buffer(c.buffer).port.serve(ready, static_cast<double>(c.bytes)));
   wait(cycles_to_time(done) - sc_core::sc_time_stamp());
 }
 
