@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/shared_fmaps.h"
 #include "dlfusion/dlfusion_table.h"
 #include "search/dag_search.h"
 #include "search/registry.h"
@@ -33,6 +34,7 @@ class Tuner {
         allowed_.push_back(arch.core_count);
     }
     launch_ = static_cast<double>(arch.kernel_launch_cycles);
+    if (o.shared_fmaps) shared_candidates_ = shared_fmap_candidates(net, arch);
     const std::size_t n = net.layers().size(), a = allowed_.size();
     single_.assign(n, std::vector<double>(a));
     member_.assign(n, std::vector<double>(a));
@@ -110,6 +112,7 @@ class Tuner {
         if (!policy_allows(net_, o_.fusion_policy, layers)) continue;
         std::vector<double> io(a, 0.0);
         if (i < j) boundary_io(i, j, io);
+        const bool on_chip = maps_stay_on_chip(net_, arch_, layers, shared_candidates_);
         // (cycles, core count, layerwise)
         std::vector<std::tuple<double, std::size_t, bool>> est;
         for (std::size_t k = 0; k < a; ++k) {
@@ -118,7 +121,7 @@ class Tuner {
                 i == j ? single_[static_cast<std::size_t>(i)][k] : launch_ + sum[k] + io[k], k,
                 false);
           }
-          if (i < j && kernels > 0) {
+          if (i < j && kernels > 0 && on_chip) {
             est.emplace_back(
                 launch_ + serial[k] + static_cast<double>((kernels - 1) * arch_.barrier_cycles), k,
                 true);
@@ -352,8 +355,10 @@ class Tuner {
   // Per layer, per allowed core count: alone, as a member of a fused group (its boundary
   // tensors apart), and moving its output to or from DRAM.
   std::vector<std::vector<double>> single_, member_, out_io_;
-  std::vector<std::vector<signed char>> fits_alone_;  // per layer and core count: -1 unknown
-  std::vector<std::vector<double>> input_io_;         // per network input, per allowed core count
+  std::vector<std::vector<signed char>> fits_alone_;
+  std::vector<std::int64_t> shared_candidates_;  // shared_fmap_candidates, for layerwise runs  //
+                                                 // per layer and core count: -1 unknown
+  std::vector<std::vector<double>> input_io_;    // per network input, per allowed core count
   std::vector<int> last_use_;   // per layer, its last consumer (the layer count: an output)
   std::int64_t evaluated_ = 0;  // the groups asked whether they fit
 };
