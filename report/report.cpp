@@ -62,6 +62,32 @@ double roofline_cycles(const Network& net, const Arch& a) {
                   static_cast<double>(net.total_macs()) / std::max(1.0, peak_macs_per_cycle(a)));
 }
 
+// The cost model's cycle estimate against the simulation, over the groups it predicts cycles
+// for: the median of simulated over predicted cycles, and how many are within 10 %.
+struct EstimateAccuracy {
+  double median = 0;
+  std::size_t groups = 0, within_10pct = 0;
+};
+
+EstimateAccuracy estimate_accuracy(const RunResult& r) {
+  std::vector<double> ratios;
+  for (std::size_t g = 0; g < r.sim.groups.size() && g < r.predicted_costs.size(); ++g) {
+    const auto predicted = static_cast<double>(r.predicted_costs[g].est_cycles);
+    if (predicted <= 0) continue;
+    const GroupStats& s = r.sim.groups[g];
+    ratios.push_back(static_cast<double>(whole_cycles(s.end) - whole_cycles(s.start)) / predicted);
+  }
+  EstimateAccuracy a;
+  a.groups = ratios.size();
+  for (double x : ratios) a.within_10pct += std::abs(x - 1) <= 0.1 ? 1 : 0;
+  if (!ratios.empty()) {
+    std::sort(ratios.begin(), ratios.end());
+    const std::size_t n = ratios.size();
+    a.median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  }
+  return a;
+}
+
 std::string with_commas(std::int64_t v) {
   std::string s = std::to_string(v);
   for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3)
@@ -316,6 +342,17 @@ const StatSchema<RunResult>& run_schema() {
              return static_cast<double>(whole_cycles(x.sim.cycles)) /
                     std::max(1.0, roofline_cycles(*x.net, *x.arch));
            });
+    r.real("estimate_median_ratio", significant(10), "ratio",
+           "the median over the groups of simulated over predicted cycles (predicted_cycles); 0 "
+           "when no group has an estimate",
+           [](const R& x) { return estimate_accuracy(x).median; });
+    r.real("estimate_within_10pct", significant(10), "fraction",
+           "the share of the groups whose simulated cycles are within 10 % of predicted_cycles",
+           [](const R& x) {
+             const EstimateAccuracy a = estimate_accuracy(x);
+             return a.groups ? static_cast<double>(a.within_10pct) / static_cast<double>(a.groups)
+                             : 0.0;
+           });
     // An area proxy for design-space plots (scripts/sweep_plots.py): what the arch spends
     // silicon on, counted, not an area model.
     r.integer("pe_count", "PEs", "processing elements: cores x PE rows x PE columns",
@@ -468,6 +505,10 @@ std::string summary_text(const RunResult& r) {
     os << "  roofline          " << with_commas(static_cast<std::int64_t>(std::ceil(roof)))
        << " cycles (floor at the DRAM peak, or MACs at the PE peak); this run "
        << num(static_cast<double>(cycles) / std::max(1.0, roof), 2) << "x of roofline\n";
+  }
+  if (const EstimateAccuracy e = estimate_accuracy(r); e.groups > 0) {
+    os << "  estimate          simulated / predicted cycles per group: median " << num(e.median, 2)
+       << ", " << e.within_10pct << " of " << e.groups << " groups within 10 %\n";
   }
   {
     std::int64_t hits = 0, misses = 0, conflicts = 0;

@@ -1,5 +1,6 @@
 // The stats registry and the report that walks it: a schema's order, rounding and nesting; every
 // field report.json and the CSVs hold is registered (and so documented), and nothing else is.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -186,4 +187,27 @@ TEST_CASE("groups.csv's layer list splits one way, whatever the layer names hold
   // report.json keeps the names as they are, in a list.
   const auto report = nlohmann::json::parse(fusim::report_json(run->result));
   CHECK(report["groups"][0]["layers"] == nlohmann::json::array({"conv 1", "conv;2", "f,c\\x"}));
+}
+
+TEST_CASE("the estimate's accuracy in report.json is its groups' simulated over predicted cycles",
+          "[report]") {
+  const auto run = fusim::test::run(fusim::test::src("configs/mlu.yaml"),
+                                    fusim::test::src("workloads/mobilenetv2.yaml"), {}, "optimal");
+  const auto report = nlohmann::json::parse(fusim::report_json(run->result));
+  std::vector<double> ratios;
+  for (const auto& g : report["groups"]) {
+    const double predicted = g["predicted_cycles"].get<double>();
+    if (predicted > 0) ratios.push_back(g["cycles"].get<double>() / predicted);
+  }
+  REQUIRE(ratios.size() >= 2);
+  std::size_t within = 0;
+  for (double r : ratios) within += std::abs(r - 1) <= 0.1 ? 1 : 0;
+  CHECK(report["estimate_within_10pct"].get<double>() ==
+        Approx(static_cast<double>(within) / static_cast<double>(ratios.size())));
+  std::sort(ratios.begin(), ratios.end());
+  const std::size_t n = ratios.size();
+  const double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  CHECK(report["estimate_median_ratio"].get<double>() == Approx(median));
+  CHECK(fusim::summary_text(run->result).find("estimate          simulated / predicted") !=
+        std::string::npos);
 }
