@@ -153,7 +153,6 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program,
       cs.epochs.push_back({0, 0, true, false});
       for (const Command& c : program.cores.front()) {
         if (c.op == CommandOp::Barrier) {
-          cs.epochs.back().last = false;
           cs.epochs.push_back({g, arch.barrier_cycles, false, false});
         } else if (c.op == CommandOp::Sync) {
           cs.epochs.back().last = true;

@@ -18,7 +18,7 @@ std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
     const Layer& l = net.layers()[i];
     if (l.type == LayerType::Concat || l.is_view() || net.consumers(static_cast<int>(i)).empty())
       continue;
-    bytes[i] = mul_checked(mul_checked(l.out_shape.elements(), net.batch()), arch.element_bytes());
+    bytes[i] = fmap_bytes(net, arch, static_cast<int>(i));
     if (bytes[i] > arch.shared_buffer->capacity_bytes) bytes[i] = 0;
   }
   // Written straight into a concat's tensor in DRAM; or viewed by a slice, whose readers read
@@ -37,6 +37,30 @@ std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
 }
 
 }  // namespace
+
+std::int64_t fmap_bytes(const Network& net, const Arch& arch, int layer) {
+  return mul_checked(mul_checked(net.layer(layer).out_shape.elements(), net.batch()),
+                     arch.element_bytes());
+}
+
+bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                       const std::vector<std::int64_t>& candidates) {
+  if (!arch.shared_buffer) return true;
+  const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
+  std::int64_t together = 0;
+  for (int li : layers) {
+    const std::vector<int> readers = net.consumers(li);
+    const bool inside = std::any_of(readers.begin(), readers.end(), [&](int c) {
+      return std::binary_search(layers.begin(), layers.end(), c);
+    });
+    if (!inside) continue;
+    const std::int64_t bytes = fmap_bytes(net, arch, li);
+    if (bytes > capacity) return false;
+    const auto i = static_cast<std::size_t>(li);
+    if (i < candidates.size() && candidates[i] >= 0) together = add_checked(together, bytes);
+  }
+  return together <= capacity;
+}
 
 std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch& arch) {
   if (!arch.shared_buffer) return {};
@@ -92,8 +116,7 @@ std::vector<SharedSpan> shared_fmap_spans(const Network& net, const Arch& arch,
   for (std::size_t i = 0; i < schedule.shared_fmaps.size(); ++i) {
     const std::int64_t at = schedule.shared_fmaps[i];
     if (at < 0) continue;
-    const std::int64_t bytes = mul_checked(
-        mul_checked(net.layers()[i].out_shape.elements(), net.batch()), arch.element_bytes());
+    const std::int64_t bytes = fmap_bytes(net, arch, static_cast<int>(i));
     spans.push_back({at, at + bytes, group_of[i], last_reader(net, group_of, i)});
   }
   return spans;

@@ -20,6 +20,20 @@ namespace fusim {
 // Bytes between the starts of two maps in the shared buffer.
 constexpr std::int64_t kSharedFmapAlign = 256;
 
+// The bytes of layer `layer`'s output, every batch item.
+std::int64_t fmap_bytes(const Network& net, const Arch& arch, int layer);
+
+// False when a map that passes between `layers` (sorted) is larger than the arch's shared buffer,
+// or the ones that can be there (`candidates`: shared_fmap_candidates, empty for none) do not fit
+// it together (the placement keeps them for the whole group). The searches consider a layerwise
+// group only when true: its members would move such maps through DRAM as channel slices of NHWC
+// maps, in pieces smaller than a burst, which the cost model counts as bytes and the DRAM as
+// bursts (docs/multicore.md), so its estimate would be far too low (MobileNetV2 at batch 64:
+// 1.7x). Maps in DRAM by design (a concat's, a view's) and archs without a shared buffer are not
+// refused.
+bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<int>& layers,
+                       const std::vector<std::int64_t>& candidates);
+
 // What the searches assume while the groups are not known yet: every map that can live in the
 // shared buffer does, at address 0 (the cost model reads only whether a map is there). Empty
 // when the arch has no shared buffer.

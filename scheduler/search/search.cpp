@@ -5,7 +5,6 @@
 #include <memory>
 #include <utility>
 
-#include "common/checked.h"
 #include "common/error.h"
 #include "cost/cost_model.h"
 #include "cost/prefetch.h"
@@ -19,26 +18,6 @@ namespace fusim {
 Score operator+(Score a, const Score& b) {
   a += b;
   return a;
-}
-
-bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                       const std::vector<std::int64_t>& shared_fmaps) {
-  if (!arch.shared_buffer) return true;
-  const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
-  std::int64_t together = 0;
-  for (int li : layers) {
-    for (int c : net.consumers(li)) {
-      if (!std::binary_search(layers.begin(), layers.end(), c)) continue;
-      const std::int64_t bytes = mul_checked(
-          mul_checked(net.layer(li).out_shape.elements(), net.batch()), arch.element_bytes());
-      if (bytes > capacity) return false;
-      if (static_cast<std::size_t>(li) < shared_fmaps.size() &&
-          shared_fmaps[static_cast<std::size_t>(li)] >= 0)
-        together = add_checked(together, bytes);
-      break;
-    }
-  }
-  return together <= capacity;
 }
 
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers) {

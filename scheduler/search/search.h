@@ -27,17 +27,6 @@ enum class Objective { Bytes, Cycles };
 // another complex one.
 enum class FusionPolicy { Simple, Complex };
 
-// False when a map that passes between `layers` (sorted) is larger than the arch's shared buffer,
-// or the ones that can be there (`shared_fmaps`: shared_fmap_candidates, empty for none) do not
-// fit it together (the placement keeps them for the whole group). A layerwise group is
-// considered only when true: its members would move such maps through DRAM as channel slices of
-// NHWC maps, in pieces smaller than a burst, which the cost model counts as bytes and the DRAM
-// as bursts (docs/multicore.md), so its estimate would be far too low (MobileNetV2 at batch 64:
-// 1.7x). Maps in DRAM by design (a concat's, a view's) and archs without a shared buffer are
-// not refused.
-bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<int>& layers,
-                       const std::vector<std::int64_t>& shared_fmaps);
-
 // True when `layers` (sorted) may form a group under `policy`.
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers);
 

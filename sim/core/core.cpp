@@ -15,24 +15,20 @@ Core::Core(sc_core::sc_module_name name, const CoreSetup& setup)
   group_of_.resize(cmds.size());
   done_.assign(cmds.size(), 0);
   allocated_.assign(cmds.size(), 0);
-  std::size_t epoch = 0, group = 0;
-  first_epoch_.push_back(0);
+  // Syncs end groups and barriers end epochs within them: the current ones are the last entries.
+  remaining_.assign(1, 0);
+  first_epoch_.assign(1, 0);
   for (std::size_t i = 0; i < cmds.size(); ++i) {
-    epoch_of_[i] = epoch;
-    group_of_[i] = group;
-    if (remaining_.size() <= epoch) remaining_.resize(epoch + 1, 0);
+    epoch_of_[i] = remaining_.size() - 1;
+    group_of_[i] = first_epoch_.size() - 1;
     if (cmds[i].op == CommandOp::Sync || cmds[i].op == CommandOp::Barrier) {
-      ++epoch;
       done_[i] = 1;
-      if (cmds[i].op == CommandOp::Sync) {
-        ++group;
-        first_epoch_.push_back(epoch);
-      }
+      remaining_.push_back(0);
+      if (cmds[i].op == CommandOp::Sync) first_epoch_.push_back(remaining_.size() - 1);
     } else {
-      ++remaining_[epoch];
+      ++remaining_.back();
     }
   }
-  remaining_.resize(epoch + 1, 0);
   const BufferParams* bp[3] = {&setup_.params.input_buffer, &setup_.params.weight_buffer,
                                &setup_.params.output_buffer};
   for (int b = 0; b < 3; ++b) {

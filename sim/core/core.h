@@ -41,7 +41,6 @@ class Core : public sc_core::sc_module {
   // The core's list is cut into epochs by its syncs (which end groups) and its barriers (which
   // separate the members of a layerwise group); the controller releases them in order.
   void release(std::size_t epoch);
-  std::size_t epochs() const { return remaining_.size(); }
   std::size_t remaining(std::size_t epoch) const { return remaining_[epoch]; }
   const sc_core::sc_event& finished_event() const { return finished_event_; }
 

@@ -115,7 +115,6 @@ TEST_CASE(
         for (int li : g.layers) {
           if (complex >= 0 && li != complex) CHECK(net.reaches(complex, li));
         }
-        CHECK(fusim::policy_allows(net, o.fusion_policy, g.layers));
       }
     }
   }
