@@ -44,6 +44,19 @@ layers:
   - {name: mean, type: reduce, mode: mean}
 )";
 
+// Walks the fused group `g` in `tiles` row tiles on one core; every member's first tile makes
+// `first_rows` rows.
+fusim::CostSink walk_one_core(const fusim::FusedGroup& g, const fusim::Arch& arch,
+                              std::int64_t tiles, std::int64_t first_rows) {
+  REQUIRE(g.unfusable_reason().empty());
+  const std::vector<std::int64_t> p = g.progress(tiles);
+  for (std::size_t m = 0; m < g.layers().size(); ++m)
+    CHECK(p[m * static_cast<std::size_t>(tiles)] == first_rows);
+  fusim::CostSink sink(&arch.core);
+  g.walk(p, tiles, 1, 0, sink);
+  return sink;
+}
+
 }  // namespace
 
 TEST_CASE("reductions over channels: shapes, vector operations and arithmetic", "[transformer]") {
@@ -239,13 +252,7 @@ layers:
   const fusim::Network net = load_text("fuse.yaml", text);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   // Add, layer norm, softmax: row tile t of each needs row tile t of the one before only.
-  const fusim::FusedGroup g(net, arch, {0, 1, 2});
-  REQUIRE(g.unfusable_reason().empty());
-  const std::int64_t tiles = 4;
-  const std::vector<std::int64_t> p = g.progress(tiles);
-  for (std::size_t m = 0; m < 3; ++m) CHECK(p[m * tiles + 0] == 8);
-  fusim::CostSink sink(&arch.core);
-  g.walk(p, tiles, 1, 0, sink);
+  const fusim::CostSink sink = walk_one_core(fusim::FusedGroup(net, arch, {0, 1, 2}), arch, 4, 8);
   CHECK(sink.traffic.ifmap == 2 * 64 * 32);
   CHECK(sink.traffic.weight == 2 * 64);
   CHECK(sink.traffic.ofmap == 64 * 32);
@@ -285,13 +292,8 @@ layers:
 )";
   const fusim::Network net = load_text("ffn.yaml", text);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
-  const fusim::FusedGroup g(net, arch, {0, 1, 2, 3});
-  REQUIRE(g.unfusable_reason().empty());
-  const std::int64_t tiles = 4;
-  const std::vector<std::int64_t> p = g.progress(tiles);
-  for (std::size_t m = 0; m < 4; ++m) CHECK(p[m * tiles + 0] == 8);
-  fusim::CostSink sink(&arch.core);
-  g.walk(p, tiles, 1, 0, sink);
+  const fusim::CostSink sink =
+      walk_one_core(fusim::FusedGroup(net, arch, {0, 1, 2, 3}), arch, 4, 8);
   // The input once (the residual add reads the rows the first gemm loaded), the norm's rows
   // stored, the weights (33,216 bytes, within the 64 KiB weight buffer) once.
   CHECK(sink.traffic.ifmap == 64 * 32);
@@ -321,13 +323,8 @@ TEST_CASE("attention fuses by query rows: scores and probabilities stay on chip"
   const fusim::Network net = load_text("attention.yaml", kAttention);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup g(net, arch, {3, 4, 5});
-  REQUIRE(g.unfusable_reason().empty());
   CHECK(g.weight_bytes() == 0);  // K and V are operands, not weights
-  const std::int64_t tiles = 4;
-  const std::vector<std::int64_t> p = g.progress(tiles);
-  for (std::size_t m = 0; m < 3; ++m) CHECK(p[m * tiles + 0] == 4);
-  fusim::CostSink sink(&arch.core);
-  g.walk(p, tiles, 1, 0, sink);
+  const fusim::CostSink sink = walk_one_core(g, arch, 4, 4);
   CHECK(sink.traffic.ifmap == 3 * 32 * 16);  // Q by rows, K and V whole, once each
   CHECK(sink.traffic.weight == 0);
   CHECK(sink.traffic.ofmap == 32 * 16);
@@ -339,8 +336,7 @@ TEST_CASE("attention fuses by query rows: scores and probabilities stay on chip"
   // Q's projection fuses: its rows feed the scores' rows.
   const fusim::FusedGroup with_q(net, arch, {0, 3, 4, 5});
   REQUIRE(with_q.unfusable_reason().empty());
-  const std::vector<std::int64_t> pq = with_q.progress(tiles);
-  CHECK(pq[0 * tiles + 0] == 4);  // q: the tile's rows
+  CHECK(with_q.progress(4)[0] == 4);  // q: the first of 4 tiles' rows
 }
 
 TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
