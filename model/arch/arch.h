@@ -3,6 +3,7 @@
 // ranges are the tables' (reference: docs/reference/arch-keys.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -154,6 +155,11 @@ struct Arch {
   std::int64_t element_bytes() const { return data_width_bits / 8; }
   double dram_peak_bytes_per_cycle() const {
     return dram.bytes_per_cycle_per_channel * static_cast<double>(dram.channels);
+  }
+  // The cores with a prefetch engine (the last ones): at least 1, at most every core. Whether
+  // there is prefetch at all is core.dma.prefetch_engines > 0.
+  std::int64_t prefetch_engine_count() const {
+    return std::clamp<std::int64_t>(core.dma.prefetch_engines, 1, core_count);
   }
 };
 

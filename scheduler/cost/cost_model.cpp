@@ -34,7 +34,8 @@ void finish(const Arch& arch, GroupCost& c) {
   // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
   // full speed.
   if (c.mapping == GroupMapping::Layerwise) {
-    c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max(c.serial_cycles, memory))) +
+    c.est_cycles = static_cast<std::int64_t>(
+                       std::ceil(std::max({c.serial_cycles, memory, c.prefetch_cycles}))) +
                    arch.kernel_launch_cycles;
     return;
   }
@@ -42,8 +43,9 @@ void finish(const Arch& arch, GroupCost& c) {
       std::max(0.0, memory_time(c.lead_bytes, c.lead_shared_bytes) - c.lead_cycles) +
       std::max(0.0, memory_time(c.tail_bytes, c.tail_shared_bytes) - c.tail_cycles);
   c.est_cycles =
-      static_cast<std::int64_t>(std::ceil(std::max(
-          {static_cast<double>(c.compute_cycles), memory, c.pipeline_cycles + contention}))) +
+      static_cast<std::int64_t>(std::ceil(std::max({static_cast<double>(c.compute_cycles), memory,
+                                                    c.pipeline_cycles + contention,
+                                                    c.prefetch_cycles}))) +
       arch.kernel_launch_cycles;
 }
 
@@ -89,7 +91,16 @@ DmaTiming dma_timing(const Arch& arch) {
     dram = static_cast<double>(arch.dram.timing.tCL + arch.dram.burst_length / 2) *
            arch.dram.tck_ps * arch.clock_mhz * 1e-6;
   t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
-  if (arch.dram.model == DramModel::Detailed) t.burst_bytes = arch.dram.burst_bytes_detailed();
+  t.stream_bytes_per_cycle = share;
+  if (arch.dram.model == DramModel::Detailed) {
+    t.burst_bytes = arch.dram.burst_bytes_detailed();
+    t.stream_bytes_per_cycle =
+        std::min(share, static_cast<double>(arch.core.dma.outstanding_bursts * t.burst_bytes) /
+                            std::max(1.0, t.latency_cycles));
+  }
+  t.prefetch_read_bytes_per_cycle =
+      std::min(t.stream_bytes_per_cycle, arch.dram_peak_bytes_per_cycle() /
+                                             static_cast<double>(arch.prefetch_engine_count()));
   // From or to the shared buffer: its ports, the interconnect and the core's buffer port, and
   // the interconnect's latency both ways.
   if (arch.shared_buffer) {
@@ -99,6 +110,7 @@ DmaTiming dma_timing(const Arch& arch) {
     t.shared_weight_bytes_per_cycle = std::min(on_chip, arch.core.weight_buffer.bytes_per_cycle);
     t.shared_output_bytes_per_cycle = std::min(on_chip, arch.core.output_buffer.bytes_per_cycle);
     t.shared_latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles);
+    t.shared_write_bytes_per_cycle = on_chip;
   }
   return t;
 }
@@ -460,9 +472,10 @@ GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector
   return GroupCoster(net, arch, layers, shared_fmaps, shared_weights).cost(cores, tiles);
 }
 
-void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c) {
+void add_prefetch(const Arch& arch, std::int64_t bytes, double cycles, GroupCost& c) {
   if (bytes <= 0) return;
   c.prefetch_bytes += bytes;
+  c.prefetch_cycles += cycles;
   c.traffic.weight += bytes;
   c.dram_bytes += bytes;
   c.shared_write_bytes += bytes;

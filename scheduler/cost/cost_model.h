@@ -39,6 +39,9 @@ struct GroupCost {
   // Later groups' weights this group copies from DRAM to the shared buffer (add_prefetch);
   // counted in traffic.weight and dram_bytes too.
   std::int64_t prefetch_bytes = 0;
+  // The busiest prefetch engine's time for them (prefetch_cycles_by_group): the group lasts at
+  // least its launch and this.
+  double prefetch_cycles = 0;
   std::int64_t macs = 0;  // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
@@ -49,8 +52,8 @@ struct GroupCost {
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer
   double lead_cycles = 0, tail_cycles = 0;
   // max(compute, pipeline, off-chip bytes at the DRAM peak, shared-buffer bytes at its
-  // bandwidth) + kernel launch: the search's cycle figure. For a layerwise group: max(its
-  // serial cycles, all its bytes at those bandwidths) + kernel launch.
+  // bandwidth, prefetch) + kernel launch: the search's cycle figure. For a layerwise group:
+  // max(its serial cycles, all its bytes at those bandwidths, prefetch) + kernel launch.
   std::int64_t est_cycles = 0;
   GroupMapping mapping = GroupMapping::Tiled;
   // Layerwise groups: the members' estimates without the launch, one after another, and the
@@ -83,9 +86,10 @@ GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector
                          const std::vector<std::int64_t>* shared_weights = nullptr);
 
 // Adds to `c` the prefetch of `bytes` of later groups' weights during its group
-// (cost/prefetch.h): read from DRAM and written to the shared buffer beside the group's own
-// traffic, so they count in its off-chip bytes and in its memory time.
-void add_prefetch(const Arch& arch, std::int64_t bytes, GroupCost& c);
+// (cost/prefetch.h), which its busiest prefetch engine takes `cycles` to copy: read from DRAM
+// and written to the shared buffer beside the group's own traffic, so they count in its
+// off-chip bytes and in its memory time, and the group lasts at least its launch and `cycles`.
+void add_prefetch(const Arch& arch, std::int64_t bytes, double cycles, GroupCost& c);
 
 // The compulsory off-chip traffic of a network, the bytes that must move: every layer's
 // weights read once; the elements of each network input that some layer reads, read once (a

@@ -1,6 +1,7 @@
 #include "cost/prefetch.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/checked.h"
 #include "cost/cost_model.h"
@@ -16,20 +17,42 @@ std::int64_t weight_bytes(const Network& net, const Arch& arch, int layer) {
 
 }  // namespace
 
+std::int64_t prefetch_piece_bytes(const Arch& arch, std::int64_t bytes) {
+  const std::int64_t piece =
+      ceil_div(ceil_div(bytes, arch.prefetch_engine_count()), kPrefetchLine) * kPrefetchLine;
+  return std::min(bytes, piece);
+}
+
 void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
   s.shared_weights.clear();
   s.prefetches.clear();
   if (!arch.shared_buffer || arch.core.dma.prefetch_engines == 0 || s.groups.size() < 2) return;
   const std::size_t n = net.layers().size();
   std::vector<SharedSpan> spans = shared_fmap_spans(net, arch, s);
-  // Each group's room for prefetches: DRAM bytes it could move beside its own.
+  // Each group's room for prefetches: bytes it could move beside its own through the DRAM and
+  // through the interconnect (which a prefetched byte crosses twice), and the time its first
+  // prefetch engine may take.
   const double peak = arch.dram_peak_bytes_per_cycle();
-  std::vector<double> room(s.groups.size(), 0.0);
+  const double link = arch.interconnect.bytes_per_cycle;
+  const DmaTiming dma = dma_timing(arch);
+  const std::int64_t engines = arch.prefetch_engine_count();
+  std::vector<double> room(s.groups.size(), 0.0), time(s.groups.size(), 0.0);
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupCost c = group_cost(net, arch, s.groups[g], &s.shared_fmaps);
     const double busy = static_cast<double>(c.est_cycles - arch.kernel_launch_cycles);
-    room[g] = kPrefetchDramShare * busy * peak - static_cast<double>(c.dram_bytes);
+    const double on_link =
+        static_cast<double>(c.dram_bytes + c.shared_read_bytes + c.shared_write_bytes);
+    room[g] = std::min(kPrefetchDramShare * busy * peak - static_cast<double>(c.dram_bytes),
+                       (kPrefetchDramShare * busy * link - on_link) / 2.0);
+    time[g] = kPrefetchDramShare * busy;
   }
+  // The most bytes one more range may copy in group p: the engines' pieces within its time.
+  auto engine_room = [&](std::size_t p) {
+    const double piece = std::floor(dma.prefetch_bytes_within(time[p]) /
+                                    static_cast<double>(kPrefetchLine)) *
+                         static_cast<double>(kPrefetchLine);
+    return piece * static_cast<double>(engines);
+  };
   std::vector<std::int64_t> at(n, -1);
   std::vector<Schedule::Prefetch> prefetches;
   const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
@@ -41,7 +64,8 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
       std::vector<std::pair<std::size_t, std::int64_t>> takes;
       std::int64_t left = w;
       for (std::size_t p = q; p-- > 0 && left > 0;) {
-        const auto take = std::min(left, static_cast<std::int64_t>(std::max(0.0, room[p])));
+        const auto take = std::min(
+            left, static_cast<std::int64_t>(std::max(0.0, std::min(room[p], engine_room(p)))));
         if (take < kSharedFmapAlign && take < left) continue;  // too little room to bother
         takes.emplace_back(p, take);
         left -= take;
@@ -55,6 +79,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
       std::int64_t offset = 0;
       for (const auto& [p, take] : takes) {
         room[p] -= static_cast<double>(take);
+        time[p] -= dma.prefetch_cycles(prefetch_piece_bytes(arch, take));
         prefetches.push_back({li, static_cast<int>(p), offset, take});
         offset += take;
       }
@@ -72,6 +97,17 @@ std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& s) {
       bytes[static_cast<std::size_t>(p.group)] += p.bytes;
   }
   return bytes;
+}
+
+std::vector<double> prefetch_cycles_by_group(const Arch& arch, const Schedule& s) {
+  const DmaTiming dma = dma_timing(arch);
+  std::vector<double> cycles(s.groups.size(), 0.0);
+  for (const Schedule::Prefetch& p : s.prefetches) {
+    if (p.group >= 0 && static_cast<std::size_t>(p.group) < cycles.size())
+      cycles[static_cast<std::size_t>(p.group)] +=
+          dma.prefetch_cycles(prefetch_piece_bytes(arch, p.bytes));
+  }
+  return cycles;
 }
 
 }  // namespace fusim

@@ -17,14 +17,23 @@
 namespace fusim {
 
 // The share of a group's DRAM peak bandwidth over its predicted time (launch excluded) that the
-// planner lets the group's own bytes and its prefetches use together. Below 1: the cost model's
-// estimate is not exact (docs/multicore.md gives the distribution of simulated over predicted
-// cycles) and streams seldom reach the peak, and a prefetch that outlasts its group delays it.
+// planner lets the group's own bytes and its prefetches use together, and the share of that
+// time it lets its busiest prefetch engine take. Below 1: the cost model's estimate is not
+// exact (docs/multicore.md gives the distribution of simulated over predicted cycles) and
+// streams seldom reach the peak, and a prefetch that outlasts its group delays it.
 constexpr double kPrefetchDramShare = 0.9;
+
+// A range of `bytes` is split evenly over the prefetch engines (Arch::prefetch_engine_count, the
+// last cores) in pieces of whole 64-byte lines but the last: the first engine's piece, the
+// largest, is prefetch_piece_bytes.
+constexpr std::int64_t kPrefetchLine = 64;
+std::int64_t prefetch_piece_bytes(const Arch& arch, std::int64_t bytes);
 
 // Sets `schedule`'s shared_weights and prefetches (Schedule). Each group's room is
 // kPrefetchDramShare x its predicted cycles without the launch x the DRAM peak, minus its
-// predicted off-chip bytes. In group order, then layer order, the weights of each layer in a
+// predicted off-chip bytes, and its engines' time is kPrefetchDramShare x those cycles (each
+// range's piece takes DmaTiming::prefetch_cycles on the first engine, one after another).
+// In group order, then layer order, the weights of each layer in a
 // group after the first are copied during the latest earlier groups with room, in consecutive
 // ranges (the nearest group the first bytes, as much as its room holds, then the one before),
 // and take the lowest shared-buffer address (in steps of 256 bytes) free from the start of the
@@ -37,5 +46,8 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& schedu
 
 // Per group, the weight bytes it prefetches for later groups (all 0 without prefetches).
 std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& schedule);
+// Per group, its busiest (first) prefetch engine's time for them: its pieces' prefetch_cycles,
+// one after another.
+std::vector<double> prefetch_cycles_by_group(const Arch& arch, const Schedule& schedule);
 
 }  // namespace fusim

@@ -102,9 +102,22 @@ struct DmaTiming {
   double shared_input_bytes_per_cycle = 0, shared_weight_bytes_per_cycle = 0,
          shared_output_bytes_per_cycle = 0;
   double shared_latency_cycles = 0;
+  double shared_write_bytes_per_cycle = 0;  // a DMA engine's writes to the shared buffer
   // The detailed DRAM model's burst (bytes); 0 for the simple model, which moves bytes at its
   // rate whatever their layout.
   std::int64_t burst_bytes = 0;
+  // One DMA engine's stream from DRAM with nothing else on the DRAM or the link: the DRAM peak
+  // or the interconnect, and under the detailed model its window of outstanding bursts
+  // (cores.dma.outstanding_bursts) over the latency (Little's law).
+  double stream_bytes_per_cycle = 0;
+  // A prefetch engine's reads (cost/prefetch.h): the stream's pace, or its share of the DRAM
+  // peak when the engines read at once.
+  double prefetch_read_bytes_per_cycle = 0;
+  // One prefetch command of `bytes` on its engine: read from DRAM at that pace, then written to
+  // the shared buffer over the interconnect, each after its latency. 0 without a shared buffer.
+  double prefetch_cycles(std::int64_t bytes) const;
+  // The most bytes one prefetch command copies within `cycles` (the inverse of the above).
+  double prefetch_bytes_within(double cycles) const;
   double cycles(BufferRole buffer, std::int64_t bytes, bool shared = false) const;
   // Bytes the DRAM moves for `bytes` laid out as `t`: whole bursts for pieces the cost model
   // charges so (TileLayout::whole_bursts) when pieces are smaller than a burst, apart by at

@@ -13,6 +13,7 @@
 #include "cost/fused_plan.h"
 #include "cost/group_walk.h"
 #include "cost/layer_walk.h"
+#include "cost/prefetch.h"
 #include "cost/tile_sink.h"
 #include "cost/tiling.h"
 
@@ -140,15 +141,12 @@ class CommandEmitter : public TileSink {
 
 // The prefetches of group `g` (Schedule::prefetches): each range split evenly over the arch's
 // prefetch engines (the last cores), in pieces of whole 64-byte lines but the last.
-constexpr std::int64_t kPrefetchLine = 64;
-
 template <typename Emit>
 void for_each_prefetch(const Arch& arch, const Schedule& schedule, std::size_t g, Emit emit) {
-  const std::int64_t engines =
-      std::clamp<std::int64_t>(arch.core.dma.prefetch_engines, 1, arch.core_count);
+  const std::int64_t engines = arch.prefetch_engine_count();
   for (const Schedule::Prefetch& f : schedule.prefetches) {
     if (f.group != static_cast<int>(g)) continue;
-    const std::int64_t piece = ceil_div(ceil_div(f.bytes, engines), kPrefetchLine) * kPrefetchLine;
+    const std::int64_t piece = prefetch_piece_bytes(arch, f.bytes);
     for (std::int64_t k = 0; k < engines; ++k) {
       const std::int64_t begin = std::min(f.bytes, k * piece);
       const std::int64_t end = std::min(f.bytes, begin + piece);

@@ -30,13 +30,14 @@ class Streamer : public sc_core::sc_module {
     SC_THREAD(run);
   }
   double done = 0;
+  std::int64_t outstanding = 32;  // the DMA engine's window (cores.dma.outstanding_bursts)
 
  private:
   void run() {
     if (start_ > 0) wait(fusim::cycles_to_time(start_));
     tlm::tlm_generic_payload t;
     auto* ext = new fusim::DmaExtension;  // owned by t
-    ext->outstanding_bursts = 32;
+    ext->outstanding_bursts = outstanding;
     if (piece_ > 0) {
       ext->row_bytes = piece_;
       ext->rows = bytes_ / piece_;

@@ -9,6 +9,7 @@
 
 #include "arch/arch.h"
 #include "arch/arch_io.h"
+#include "cost/cost_model.h"
 #include "dram/detailed_dram.h"
 #include "dram/dram_controller.h"
 #include "interconnect/interconnect.h"
@@ -363,7 +364,7 @@ namespace {
 
 // N initiators each reading `bytes` from their own region at once; returns each one's time.
 std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spacing,
-                                    const fusim::Arch& arch) {
+                                    const fusim::Arch& arch, std::int64_t outstanding = 32) {
   fusim::FreshSimContext context;
   std::vector<double> out;
   {
@@ -374,6 +375,7 @@ std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spac
     for (int i = 0; i < n; ++i) {
       s.push_back(std::make_unique<fusim::test::Streamer>(("s" + std::to_string(i)).c_str(),
                                                           std::int64_t{i} * spacing, bytes));
+      s.back()->outstanding = outstanding;
       s.back()->socket.bind(noc.cores);
     }
     sc_core::sc_start();
@@ -491,4 +493,20 @@ TEST_CASE("the detailed model changes time, not bytes; its lookahead barely matt
   std::int64_t hits = 0;
   for (const auto& g : d->result.sim.groups) hits += g.dram.row_hits;
   CHECK(hits > 0);
+}
+
+TEST_CASE("one DMA engine's stream runs at the pace the cost model gives it", "[dram]") {
+  // Alone on mlu.yaml's DRAM and interconnect, a stream of 64 outstanding bursts is paced by its
+  // window over the round trip (Little's law), not by the DRAM peak: the cost model's
+  // DmaTiming::stream_bytes_per_cycle, which times the weight prefetch engines.
+  const fusim::Arch arch = fusim::load_arch(fusim::test::src("configs/mlu.yaml"));
+  const fusim::DmaTiming dma = fusim::dma_timing(arch);
+  REQUIRE(dma.stream_bytes_per_cycle < 0.75 * arch.dram_peak_bytes_per_cycle());
+  for (std::int64_t bytes : {12288, 131072, 1 << 20}) {
+    const double t = stream_together(1, bytes, bytes, arch, arch.core.dma.outstanding_bursts)[0];
+    const double predicted =
+        dma.latency_cycles + static_cast<double>(bytes) / dma.stream_bytes_per_cycle;
+    INFO(bytes << " bytes: " << t << " cycles simulated, " << predicted << " predicted");
+    CHECK(t == Approx(predicted).epsilon(0.05));
+  }
 }
