@@ -46,7 +46,7 @@ struct GroupCost {
   std::int64_t buffer_reads = 0, buffer_writes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
   double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
-  // All cores' bytes loaded before their first compute and stored by their last store, and the
+  // All cores' bytes loaded before their first compute and stored after their last, and the
   // longest time one core takes for its own at its DMA speed.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer

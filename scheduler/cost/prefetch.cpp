@@ -17,10 +17,30 @@ std::int64_t weight_bytes(const Network& net, const Arch& arch, int layer) {
 
 }  // namespace
 
-std::int64_t prefetch_piece_bytes(const Arch& arch, std::int64_t bytes) {
-  const std::int64_t piece =
-      ceil_div(ceil_div(bytes, arch.prefetch_engine_count()), kPrefetchLine) * kPrefetchLine;
-  return std::min(bytes, piece);
+void split_prefetch(const Arch& arch, std::int64_t bytes,
+                    const std::function<void(std::int64_t, std::int64_t, std::int64_t)>& piece) {
+  const std::int64_t engines = arch.prefetch_engine_count();
+  if (bytes <= engines * kPrefetchChunk) {
+    const std::int64_t even = ceil_div(ceil_div(bytes, engines), kPrefetchLine) * kPrefetchLine;
+    for (std::int64_t k = 0; k < engines; ++k) {
+      const std::int64_t begin = std::min(bytes, k * even);
+      const std::int64_t end = std::min(bytes, begin + even);
+      if (end > begin) piece(k, begin, end - begin);
+    }
+    return;
+  }
+  for (std::int64_t i = 0; i * kPrefetchChunk < bytes; ++i) {
+    const std::int64_t begin = i * kPrefetchChunk;
+    piece(i % engines, begin, std::min(kPrefetchChunk, bytes - begin));
+  }
+}
+
+double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_t bytes) {
+  double t = 0;
+  split_prefetch(arch, bytes, [&](std::int64_t engine, std::int64_t, std::int64_t b) {
+    if (engine == 0) t += dma.prefetch_cycles(b);
+  });
+  return t;
 }
 
 void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
@@ -35,7 +55,6 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
   const double peak = arch.dram_peak_bytes_per_cycle();
   const double link = arch.interconnect.bytes_per_cycle;
   const DmaTiming dma = dma_timing(arch);
-  const std::int64_t engines = arch.prefetch_engine_count();
   std::vector<double> room(s.groups.size(), 0.0), time(s.groups.size(), 0.0);
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupCost c = group_cost(net, arch, s.groups[g], &s.shared_fmaps);
@@ -46,12 +65,16 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
                        (kPrefetchDramShare * busy * link - on_link) / 2.0);
     time[g] = kPrefetchDramShare * busy;
   }
-  // The most bytes one more range may copy in group p: the engines' pieces within its time.
-  auto engine_room = [&](std::size_t p) {
-    const double piece = std::floor(dma.prefetch_bytes_within(time[p]) /
-                                    static_cast<double>(kPrefetchLine)) *
-                         static_cast<double>(kPrefetchLine);
-    return piece * static_cast<double>(engines);
+  // The most bytes one more range may copy in group p within its engines' time, in whole lines
+  // (a range's time grows with its bytes: bisection).
+  auto engine_room = [&](std::size_t p, std::int64_t most) {
+    if (prefetch_range_cycles(arch, dma, most) <= time[p]) return most;
+    std::int64_t lo = 0, hi = ceil_div(most, kPrefetchLine);  // in lines: lo fits, hi does not
+    while (hi - lo > 1) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      (prefetch_range_cycles(arch, dma, mid * kPrefetchLine) <= time[p] ? lo : hi) = mid;
+    }
+    return lo * kPrefetchLine;
   };
   std::vector<std::int64_t> at(n, -1);
   std::vector<Schedule::Prefetch> prefetches;
@@ -64,8 +87,8 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
       std::vector<std::pair<std::size_t, std::int64_t>> takes;
       std::int64_t left = w;
       for (std::size_t p = q; p-- > 0 && left > 0;) {
-        const auto take = std::min(
-            left, static_cast<std::int64_t>(std::max(0.0, std::min(room[p], engine_room(p)))));
+        const auto take =
+            engine_room(p, std::min(left, static_cast<std::int64_t>(std::max(0.0, room[p]))));
         if (take < kSharedFmapAlign && take < left) continue;  // too little room to bother
         takes.emplace_back(p, take);
         left -= take;
@@ -79,7 +102,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
       std::int64_t offset = 0;
       for (const auto& [p, take] : takes) {
         room[p] -= static_cast<double>(take);
-        time[p] -= dma.prefetch_cycles(prefetch_piece_bytes(arch, take));
+        time[p] -= prefetch_range_cycles(arch, dma, take);
         prefetches.push_back({li, static_cast<int>(p), offset, take});
         offset += take;
       }
@@ -104,8 +127,7 @@ std::vector<double> prefetch_cycles_by_group(const Arch& arch, const Schedule& s
   std::vector<double> cycles(s.groups.size(), 0.0);
   for (const Schedule::Prefetch& p : s.prefetches) {
     if (p.group >= 0 && static_cast<std::size_t>(p.group) < cycles.size())
-      cycles[static_cast<std::size_t>(p.group)] +=
-          dma.prefetch_cycles(prefetch_piece_bytes(arch, p.bytes));
+      cycles[static_cast<std::size_t>(p.group)] += prefetch_range_cycles(arch, dma, p.bytes);
   }
   return cycles;
 }

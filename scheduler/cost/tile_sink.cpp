@@ -86,6 +86,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
                                std::int64_t times) {
   macs += mul_checked(work.macs(), times);
   computed_ = true;
+  stored_since_compute_ = false;
   if (core_ != nullptr) {
     // A stream's `times` tiles placed as one, each with its own epilogue.
     TileWork placed = work.stream.count > 0 ? stream_.place(work, times) : work;
@@ -119,11 +120,18 @@ void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::
   if (!shared)
     dram_bytes += dma_ != nullptr ? mul_checked(dma_->dram_bytes(bytes, to.layout), times) : b;
   buffer_reads += b;
-  tail_bytes = shared ? 0 : bytes;
-  tail_shared_bytes = shared ? bytes : 0;
+  // The stores after the last compute, one after another (of a run of `times` alike tiles, the
+  // last tile's).
+  if (!stored_since_compute_) {
+    tail_bytes = tail_shared_bytes = 0;
+    last_store_ = 0;
+    stored_since_compute_ = true;
+  }
+  (shared ? tail_shared_bytes : tail_bytes) += bytes;
   if (dma_ != nullptr) {
-    last_store_ = dma_->cycles(BufferRole::Output, bytes, shared);
-    store_time_ += last_store_ * static_cast<double>(times);
+    const double t = dma_->cycles(BufferRole::Output, bytes, shared);
+    last_store_ += t;
+    store_time_ += t * static_cast<double>(times);
   }
 }
 

@@ -153,14 +153,14 @@ class CostSink : public TileSink {
 
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
   // loads and computes as a two-stage flow shop in walk order (a compute starts when the loads
-  // reported before it are done and the compute before it is), then the last store; at least
-  // all the stores' time. Buffer capacity is not modelled: a lower bound on what the
+  // reported before it are done and the compute before it is), then the stores after the last
+  // compute; at least all the stores' time. Buffer capacity is not modelled: a lower bound on what the
   // simulator's engines take, apart from DRAM contention.
   double pipeline_cycles() const;
 
   Traffic traffic;
   // Off-chip bytes loaded before the first compute (every core of a group loads them at once
-  // when it starts) and stored by the last store (all at once when they finish).
+  // when it starts) and stored after the last compute (all at once when they finish).
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
   std::int64_t multicast = 0;                                 // bytes received by multicast
@@ -179,8 +179,10 @@ class CostSink : public TileSink {
   const std::vector<std::int64_t>* shared_weights_;
   StreamCursor stream_;
   // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
-  // lead of loads over computes a compute waited for, the stores' time and the last store's.
+  // lead of loads over computes a compute waited for, the stores' time and that of the stores
+  // since the last compute.
   bool computed_ = false;
+  bool stored_since_compute_ = false;
   double load_time_ = 0, compute_time_ = 0, pending_ = 0, lag_ = 0, store_time_ = 0,
          last_store_ = 0;
 };

@@ -139,19 +139,15 @@ class CommandEmitter : public TileSink {
   StreamCursor stream_;
 };
 
-// The prefetches of group `g` (Schedule::prefetches): each range split evenly over the arch's
-// prefetch engines (the last cores), in pieces of whole 64-byte lines but the last.
+// The prefetches of group `g` (Schedule::prefetches): each range split over the arch's
+// prefetch engines (the last cores) as split_prefetch says.
 template <typename Emit>
 void for_each_prefetch(const Arch& arch, const Schedule& schedule, std::size_t g, Emit emit) {
-  const std::int64_t engines = arch.prefetch_engine_count();
   for (const Schedule::Prefetch& f : schedule.prefetches) {
     if (f.group != static_cast<int>(g)) continue;
-    const std::int64_t piece = prefetch_piece_bytes(arch, f.bytes);
-    for (std::int64_t k = 0; k < engines; ++k) {
-      const std::int64_t begin = std::min(f.bytes, k * piece);
-      const std::int64_t end = std::min(f.bytes, begin + piece);
-      if (end > begin) emit(arch.core_count - 1 - k, f, f.offset + begin, end - begin);
-    }
+    split_prefetch(arch, f.bytes, [&](std::int64_t k, std::int64_t begin, std::int64_t bytes) {
+      emit(arch.core_count - 1 - k, f, f.offset + begin, bytes);
+    });
   }
 }
 
