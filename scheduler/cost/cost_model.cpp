@@ -42,11 +42,10 @@ void finish(const Arch& arch, GroupCost& c) {
   const double contention =
       std::max(0.0, memory_time(c.lead_bytes, c.lead_shared_bytes) - c.lead_cycles) +
       std::max(0.0, memory_time(c.tail_bytes, c.tail_shared_bytes) - c.tail_cycles);
-  c.est_cycles =
-      static_cast<std::int64_t>(std::ceil(std::max({static_cast<double>(c.compute_cycles), memory,
-                                                    c.pipeline_cycles + contention,
-                                                    c.prefetch_cycles}))) +
-      arch.kernel_launch_cycles;
+  c.est_cycles = static_cast<std::int64_t>(
+                     std::ceil(std::max({static_cast<double>(c.compute_cycles), memory,
+                                         c.pipeline_cycles + contention, c.prefetch_cycles}))) +
+                 arch.kernel_launch_cycles;
 }
 
 // Adds one core's sums; the group takes as long as its busiest core.

@@ -34,9 +34,9 @@ constexpr double kPrefetchDramShare = 0.9;
 // row conflicts). `piece(engine, offset, bytes)` for each piece, in each engine's order.
 constexpr std::int64_t kPrefetchLine = 64;
 constexpr std::int64_t kPrefetchChunk = 64 * 1024;
-void split_prefetch(const Arch& arch, std::int64_t bytes,
-                    const std::function<void(std::int64_t engine, std::int64_t offset,
-                                             std::int64_t bytes)>& piece);
+void split_prefetch(
+    const Arch& arch, std::int64_t bytes,
+    const std::function<void(std::int64_t engine, std::int64_t offset, std::int64_t bytes)>& piece);
 // The first engine's time for a range of `bytes` (its pieces' DmaTiming::prefetch_cycles, one
 // after another): the busiest engine's, since it takes the first and the most pieces.
 double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_t bytes);

@@ -35,8 +35,8 @@ double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) con
 double DmaTiming::prefetch_cycles(std::int64_t bytes) const {
   if (bytes <= 0 || shared_write_bytes_per_cycle <= 0) return 0.0;
   const auto b = static_cast<double>(bytes);
-  return latency_cycles + b / std::max(1e-9, prefetch_read_bytes_per_cycle) + shared_latency_cycles +
-         b / shared_write_bytes_per_cycle;
+  return latency_cycles + b / std::max(1e-9, prefetch_read_bytes_per_cycle) +
+         shared_latency_cycles + b / shared_write_bytes_per_cycle;
 }
 
 double DmaTiming::prefetch_bytes_within(double cycles) const {

@@ -154,8 +154,8 @@ class CostSink : public TileSink {
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
   // loads and computes as a two-stage flow shop in walk order (a compute starts when the loads
   // reported before it are done and the compute before it is), then the stores after the last
-  // compute; at least all the stores' time. Buffer capacity is not modelled: a lower bound on what the
-  // simulator's engines take, apart from DRAM contention.
+  // compute; at least all the stores' time. Buffer capacity is not modelled: a lower bound on what
+  // the simulator's engines take, apart from DRAM contention.
   double pipeline_cycles() const;
 
   Traffic traffic;

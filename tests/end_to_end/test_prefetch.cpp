@@ -240,8 +240,8 @@ TEST_CASE("a prefetch range is split over the engines once, long ones in neighbo
   const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"));
   REQUIRE(arch.prefetch_engine_count() == 2);
   const fusim::DmaTiming dma = fusim::dma_timing(arch);
-  for (std::int64_t bytes : {std::int64_t{100}, std::int64_t{70000}, std::int64_t{131072},
-                             std::int64_t{1281000}}) {
+  for (std::int64_t bytes :
+       {std::int64_t{100}, std::int64_t{70000}, std::int64_t{131072}, std::int64_t{1281000}}) {
     INFO(bytes << " bytes");
     std::vector<std::pair<std::int64_t, std::int64_t>> pieces;  // (offset, bytes)
     std::vector<double> engine_cycles(2, 0.0);
