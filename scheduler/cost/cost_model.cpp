@@ -30,7 +30,7 @@ void finish(const Arch& arch, GroupCost& c) {
                      static_cast<double>(dram + shared) / link});
   };
   const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
-  // The cores start together and finish together: their first loads, and their last stores,
+  // The cores start together and finish together: their first loads, and their final stores,
   // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
   // full speed.
   if (c.mapping == GroupMapping::Layerwise) {
