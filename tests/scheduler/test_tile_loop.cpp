@@ -350,3 +350,29 @@ layers:
     check_sinks_agree(net, arch_with({"cores.count=3"}), group_of({1, 2, 3, 4, 5}, cores));
   }
 }
+
+TEST_CASE("a core's pipeline ends with every store after its last compute", "[tile_loop]") {
+  // A fused group stores a tile's outputs once its last layer is computed (ResNet-50's
+  // bottleneck groups store the add's output and the next conv's): the core's store engine runs
+  // them one after another after that compute, so the pipeline counts both, not only the last.
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"));
+  const fusim::DmaTiming dma = fusim::dma_timing(arch);
+  fusim::CostSink sink(&arch.core, true, &dma);
+  const fusim::DramRange at;
+  sink.load(fusim::TensorKind::Ifmap, fusim::BufferRole::Input, 0, at, 4096, 1);
+  fusim::TileWork w;
+  w.kind = fusim::WorkKind::Elementwise;
+  w.ops = 4096;
+  sink.compute(0, 4096, w, 4096, {}, 1);
+  sink.store(0, at, 4096, 0, 0, 1);  // stored before the next compute: not the tail
+  sink.compute(0, 2048, w, 4096, {}, 1);
+  sink.store(0, at, 2048, 0, 0, 1);
+  sink.store(0, at, 1024, 0, 0, 1);
+  const double tail =
+      dma.cycles(fusim::BufferRole::Output, 2048) + dma.cycles(fusim::BufferRole::Output, 1024);
+  const double load = dma.cycles(fusim::BufferRole::Input, 4096);
+  CHECK(sink.pipeline_cycles() == Approx(load + static_cast<double>(sink.cycles) + tail));
+  // The group's contention at its end counts the same two stores' bytes.
+  CHECK(sink.tail_bytes == 2048 + 1024);
+  CHECK(sink.tail_shared_bytes == 0);
+}
