@@ -384,8 +384,7 @@ static int fusim_main(int argc, char** argv) {
     opt.judge_by_simulation = cl.judge == "simulation";
     opt.search.shared_fmaps = cl.shared_fmaps == "on";
     opt.search.prefetch_weights = cl.prefetch_weights == "on";
-    opt.search.fusion_policy =
-        cl.fusion_policy == "simple" ? fusim::FusionPolicy::Simple : fusim::FusionPolicy::Complex;
+    opt.search.fusion_policy = *fusim::fusion_policy_of(cl.fusion_policy);  // CLI11 checked it
     opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,11 +42,11 @@ py::object run(const std::string& arch, const std::string& net, const py::dict& 
   o.search.objective = objective_of(objective);
   o.search.shared_fmaps = shared_fmaps;
   o.search.prefetch_weights = prefetch_weights;
-  if (fusion_policy != "complex" && fusion_policy != "simple")
+  const std::optional<fusim::FusionPolicy> policy = fusim::fusion_policy_of(fusion_policy);
+  if (!policy)
     throw fusim::InputError("", 0, "fusion_policy",
                             "must be complex or simple, not '" + fusion_policy + "'");
-  o.search.fusion_policy =
-      fusion_policy == "simple" ? fusim::FusionPolicy::Simple : fusim::FusionPolicy::Complex;
+  o.search.fusion_policy = *policy;
   if (!cores.is_none()) {
     if (py::isinstance<py::str>(cores) && cores.cast<std::string>() == "auto") {
       o.search.cores = fusim::kCoresAuto;

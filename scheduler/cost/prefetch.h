@@ -41,10 +41,11 @@ void split_prefetch(
 // after another): the busiest engine's, since it takes the first and the most pieces.
 double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_t bytes);
 
-// Sets `schedule`'s shared_weights and prefetches (Schedule). Each group's room is
-// kPrefetchDramShare x its predicted cycles without the launch x the DRAM peak, minus its
-// predicted off-chip bytes, and its engines' time is kPrefetchDramShare x those cycles (its
-// ranges' prefetch_range_cycles, one after another).
+// Sets `schedule`'s shared_weights and prefetches (Schedule). Of kPrefetchDramShare x a group's
+// predicted cycles without the launch, its room is: the DRAM peak's bytes less its own off-chip
+// bytes; half the interconnect's bytes less its own off-chip and shared-buffer bytes (a
+// prefetched byte crosses it twice); and, for its first engine, that time itself (its ranges'
+// prefetch_range_cycles, one after another).
 // In group order, then layer order, the weights of each layer in a
 // group after the first are copied during the latest earlier groups with room, in consecutive
 // ranges (the nearest group the first bytes, as much as its room holds, then the one before),

@@ -39,13 +39,6 @@ double DmaTiming::prefetch_cycles(std::int64_t bytes) const {
          shared_latency_cycles + b / shared_write_bytes_per_cycle;
 }
 
-double DmaTiming::prefetch_bytes_within(double cycles) const {
-  if (shared_write_bytes_per_cycle <= 0) return 0.0;
-  const double per_byte =
-      1.0 / std::max(1e-9, prefetch_read_bytes_per_cycle) + 1.0 / shared_write_bytes_per_cycle;
-  return std::max(0.0, cycles - latency_cycles - shared_latency_cycles) / per_byte;
-}
-
 std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t) const {
   if (burst_bytes <= 0 || !t.whole_bursts || t.piece_bytes <= 0 || t.piece_bytes >= burst_bytes ||
       bytes <= t.piece_bytes)

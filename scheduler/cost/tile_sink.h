@@ -116,8 +116,6 @@ struct DmaTiming {
   // One prefetch command of `bytes` on its engine: read from DRAM at that pace, then written to
   // the shared buffer over the interconnect, each after its latency. 0 without a shared buffer.
   double prefetch_cycles(std::int64_t bytes) const;
-  // The most bytes one prefetch command copies within `cycles` (the inverse of the above).
-  double prefetch_bytes_within(double cycles) const;
   double cycles(BufferRole buffer, std::int64_t bytes, bool shared = false) const;
   // Bytes the DRAM moves for `bytes` laid out as `t`: whole bursts for pieces the cost model
   // charges so (TileLayout::whole_bursts) when pieces are smaller than a burst, apart by at

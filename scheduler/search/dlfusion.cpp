@@ -355,9 +355,9 @@ class Tuner {
   // Per layer, per allowed core count: alone, as a member of a fused group (its boundary
   // tensors apart), and moving its output to or from DRAM.
   std::vector<std::vector<double>> single_, member_, out_io_;
+  // Per layer and core count, whether it fits alone (members_fit): 1, 0, or -1 not known yet.
   std::vector<std::vector<signed char>> fits_alone_;
-  std::vector<std::int64_t> shared_candidates_;  // shared_fmap_candidates, for layerwise runs  //
-                                                 // per layer and core count: -1 unknown
+  std::vector<std::int64_t> shared_candidates_;  // shared_fmap_candidates, for layerwise runs
   std::vector<std::vector<double>> input_io_;    // per network input, per allowed core count
   std::vector<int> last_use_;   // per layer, its last consumer (the layer count: an output)
   std::int64_t evaluated_ = 0;  // the groups asked whether they fit

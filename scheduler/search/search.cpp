@@ -20,6 +20,16 @@ Score operator+(Score a, const Score& b) {
   return a;
 }
 
+const char* fusion_policy_name(FusionPolicy policy) {
+  return policy == FusionPolicy::Simple ? "simple" : "complex";
+}
+
+std::optional<FusionPolicy> fusion_policy_of(const std::string& name) {
+  for (FusionPolicy p : {FusionPolicy::Simple, FusionPolicy::Complex})
+    if (name == fusion_policy_name(p)) return p;
+  return std::nullopt;
+}
+
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers) {
   if (policy == FusionPolicy::Complex || layers.size() < 2) return true;
   int complex = -1;

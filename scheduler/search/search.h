@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ enum class Objective { Bytes, Cycles };
 // default fusion: a complex operator fuses with the cheap operators after it, never with
 // another complex one.
 enum class FusionPolicy { Simple, Complex };
+// The policies' names as --fusion-policy, the Python API and report.json spell them.
+const char* fusion_policy_name(FusionPolicy policy);
+std::optional<FusionPolicy> fusion_policy_of(const std::string& name);  // none: not a policy
 
 // True when `layers` (sorted) may form a group under `policy`.
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers);
