@@ -68,6 +68,12 @@ Supported operators (default ONNX domain):
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
   Constant                     -> constant operand (no layer)
+  Shape, Size of a tensor of
+  known shape; Gather, Cast,
+  Unsqueeze, Squeeze, Concat,
+  Slice, arithmetic, ... of
+  constants                    -> evaluated to constants (the shape computations exporters
+                                  write before a Reshape; no layer)
 
 Folding (batch norm, bias) is done only when the tensor being folded is read by that one node
 alone (and every pass-through on the way from the layer as well); otherwise a batch norm becomes
@@ -199,6 +205,8 @@ class Importer:
         # Patterns that become a layer of their own (the decomposed layer norm): id(last node)
         # -> function(index) that adds it.
         self.pattern_layer = {}
+        # Outputs of the shape computations evaluated to constants (fold_shape_arithmetic).
+        self.folded_outputs = set()
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -258,8 +266,9 @@ class Importer:
         self.batch = batches.pop()
         self.opset = max([o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")]
                          or [1])
+        self.fold_shape_arithmetic()
         try:
-            inferred = shape_inference.infer_shapes(self.model)
+            inferred = shape_inference.infer_shapes(self.model_for_inference())
         except Exception as e:  # noqa: BLE001 - report any inference failure as bad input
             raise BadInput("ONNX shape inference failed: %s" % e)
         self.shapes = {}
@@ -278,6 +287,8 @@ class Importer:
         self.readers = {}
         self.folded_pads = {}  # a Pad's output -> (its input, [top, left, bottom, right])
         for node in g.node:
+            if self.folded(node):
+                continue
             for t in node.input:
                 if t:
                     self.consumers[t] = self.consumers.get(t, 0) + 1
@@ -290,6 +301,148 @@ class Importer:
             name = self.unique(vi.name)
             self.inputs.append((name, chw))
             self.tensors[vi.name] = TensorInfo(name, chw, shape, False, None)
+
+    # Operators of the shape computations exporters write around a Reshape (torch's
+    # x.view(x.size(0), -1), Hugging Face's heads): evaluated here when their inputs are known.
+    _SHAPE_OPS = {"Shape", "Size", "Gather", "Cast", "Unsqueeze", "Squeeze", "Concat", "Slice",
+                  "Add", "Sub", "Mul", "Div", "Neg", "Floor", "Ceil", "Equal", "Where",
+                  "ConstantOfShape", "Range", "ReduceProd", "Identity", "Expand", "Reshape"}
+
+    def fold_shape_arithmetic(self):
+        """Evaluates the nodes whose inputs are constants or whose input is a tensor of known
+        shape read by Shape or Size (their outputs then count as constants, and the importer
+        skips the nodes): the shape computations around a Reshape become the constant shape it
+        takes. Shape inference runs again with the values found until nothing more folds (a
+        shape computed from a tensor whose own shape came from a folded Reshape). Any other
+        node is left to the importer."""
+        g = self.graph
+        while True:
+            try:
+                inferred = shape_inference.infer_shapes(self.model_for_inference(),
+                                                        data_prop=True)
+            except Exception as e:  # noqa: BLE001 - report any inference failure as bad input
+                raise BadInput("ONNX shape inference failed: %s" % e)
+            known = {}
+            for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
+                dims = vi.type.tensor_type.shape.dim
+                if vi.type.tensor_type.HasField("shape") and \
+                        all(d.HasField("dim_value") for d in dims):
+                    known[vi.name] = tuple(int(d.dim_value) for d in dims)
+            before = len(self.folded_outputs)
+            for index, node in enumerate(g.node):
+                if node.domain not in ("", "ai.onnx") or node.op_type not in self._SHAPE_OPS or \
+                        len(node.output) != 1 or self.folded(node):
+                    continue
+                ins = list(node.input)
+                if node.op_type in ("Shape", "Size"):
+                    if ins[0] not in known:
+                        continue
+                    value = self.shape_op(node, known[ins[0]])
+                else:
+                    if not ins or any(t and t not in self.consts for t in ins):
+                        continue
+                    try:
+                        value = self.fold_op(node, [self.consts[t] if t else None for t in ins])
+                    except (ValueError, IndexError, TypeError, KeyError) as e:
+                        raise BadInput("%s node '%s': cannot evaluate its constant inputs: %s"
+                                       % (node.op_type, node_label(node, index), e))
+                if value is None:
+                    continue
+                self.consts[node.output[0]] = np.asarray(value)
+                self.folded_outputs.add(node.output[0])
+            if len(self.folded_outputs) == before:
+                return
+
+    def folded(self, node):
+        return len(node.output) == 1 and node.output[0] in self.folded_outputs
+
+    def model_for_inference(self):
+        """The model with the folded nodes replaced by their values (initializers), so that
+        shape inference sees the constant shapes they compute."""
+        if not self.folded_outputs:
+            return self.model
+        m = onnx.ModelProto()
+        m.CopyFrom(self.model)
+        kept = [n for n in m.graph.node if not self.folded(n)]
+        used = {t for n in kept for t in n.input} | {o.name for o in m.graph.output}
+        del m.graph.node[:]
+        m.graph.node.extend(kept)
+        for name in sorted(self.folded_outputs & used):
+            m.graph.initializer.append(numpy_helper.from_array(self.consts[name], name))
+        return m
+
+    @staticmethod
+    def shape_op(node, shape):
+        if node.op_type == "Size":
+            return np.array(int(np.prod(shape)), dtype=np.int64)
+        a = attrs_of(node)  # start and end: opset 15
+        r = len(shape)
+        start, end = a.get("start", 0), a.get("end", r)
+        start, end = max(0, start + r if start < 0 else start), min(r, end + r if end < 0 else end)
+        return np.array(shape[start:end], dtype=np.int64)
+
+    def fold_op(self, node, x):
+        """numpy's value of a shape-computation node from its constant inputs (None: not one
+        this importer evaluates)."""
+        op, a = node.op_type, attrs_of(node)
+        if op == "Gather":
+            return np.take(x[0], x[1], axis=a.get("axis", 0))
+        if op == "Cast":
+            return x[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a["to"]])
+        if op in ("Unsqueeze", "Squeeze"):
+            axes = a.get("axes") if len(x) < 2 or x[1] is None else [int(v) for v in x[1]]
+            if op == "Squeeze":
+                return np.squeeze(x[0], axis=tuple(axes)) if axes is not None else np.squeeze(x[0])
+            out = x[0]
+            rank = out.ndim + len(axes)
+            for ax in sorted(v + rank if v < 0 else v for v in axes):
+                out = np.expand_dims(out, ax)
+            return out
+        if op == "Concat":
+            return np.concatenate([v for v in x if v is not None], axis=a["axis"])
+        if op == "Slice":
+            if self.opset < 10:
+                starts, ends, axes = a["starts"], a["ends"], a.get("axes")
+                steps = None
+            else:
+                starts, ends = x[1], x[2]
+                axes = x[3] if len(x) > 3 and x[3] is not None else None
+                steps = x[4] if len(x) > 4 and x[4] is not None else None
+            axes = list(range(len(starts))) if axes is None else [int(v) for v in axes]
+            sl = [slice(None)] * x[0].ndim
+            for k, ax in enumerate(axes):
+                step = int(steps[k]) if steps is not None else 1
+                sl[ax] = slice(int(max(min(starts[k], 2**62), -2**62)),
+                               int(max(min(ends[k], 2**62), -2**62)), step)
+            return x[0][tuple(sl)]
+        binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal}
+        if op in binary:
+            return binary[op](x[0], x[1])
+        if op == "Div":
+            if np.issubdtype(x[0].dtype, np.integer):  # ONNX integer division truncates
+                return (np.trunc(x[0] / x[1])).astype(x[0].dtype)
+            return x[0] / x[1]
+        unary = {"Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Identity": np.array}
+        if op in unary:
+            return unary[op](x[0])
+        if op == "Where":
+            return np.where(x[0], x[1], x[2])
+        if op == "ConstantOfShape":
+            v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+            return np.full([int(d) for d in x[0]], v.reshape(-1)[0], dtype=v.dtype)
+        if op == "Range":
+            return np.arange(x[0], x[1], x[2])
+        if op == "ReduceProd":
+            axes = a.get("axes")
+            keep = bool(a.get("keepdims", 1))
+            return np.prod(x[0], axis=tuple(axes) if axes else None, keepdims=keep)
+        if op == "Expand":
+            return x[0] * np.ones([int(d) for d in x[1]], dtype=x[0].dtype)
+        if op == "Reshape":
+            shape = [int(d) for d in x[1]]
+            shape = [x[0].shape[k] if d == 0 else d for k, d in enumerate(shape)]
+            return x[0].reshape(shape)
+        return None
 
     def unique(self, base):
         base = base or "layer"
@@ -391,6 +544,8 @@ class Importer:
 
     def run(self):
         for index, node in enumerate(self.graph.node):
+            if self.folded(node):
+                continue
             label = node_label(node, index)
             if any(t in self.poisoned for t in node.input if t):
                 # A consequence of an earlier error; still report an unknown op type.
@@ -1456,7 +1611,8 @@ def main(argv=None):
     except (BadInput, Unsupported) as e:
         print("%s: error: %s: %s" % (PROG, args.model, e), file=sys.stderr)
         unknown = [(n.op_type, node_label(n, i)) for i, n in enumerate(model.graph.node)
-                   if n.domain not in ("", "ai.onnx") or not hasattr(Importer, "op_" + n.op_type)]
+                   if not imp.folded(n) and (n.domain not in ("", "ai.onnx") or
+                                             not hasattr(Importer, "op_" + n.op_type))]
         for op, label in unknown:
             print("  %s node '%s': unsupported operator" % (op, label), file=sys.stderr)
         print("%s: no file written" % PROG, file=sys.stderr)

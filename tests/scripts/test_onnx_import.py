@@ -330,6 +330,43 @@ class OnnxImportTest(unittest.TestCase):
         self.assertIn("my_erf", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
+    def test_view_of_size_folded(self):
+        """torch's x.view(x.size(0), -1) before an fc (Shape, Gather, Unsqueeze, Concat with
+        -1, Reshape; symbolic batch, opset 11): the shape is evaluated, the Reshape is the
+        flatten, the ReLU still folds into the conv (the Shape node is not a reader), and the
+        network is the one a Flatten gives."""
+        N = helper.make_node
+
+        def model(flatten):
+            nodes = [N("Conv", ["x", "w", "b"], ["c"], name="conv", kernel_shape=[3, 3],
+                       pads=[1, 1, 1, 1]),
+                     N("Relu", ["c"], ["r"], name="relu")]
+            if flatten:
+                nodes.append(N("Flatten", ["r"], ["f"], name="flat", axis=1))
+            else:
+                nodes += [N("Shape", ["r"], ["s"]),
+                          N("Constant", [], ["i0"], value=numpy_helper.from_array(
+                              np.array(0, dtype=np.int64))),
+                          N("Gather", ["s", "i0"], ["n"], axis=0),
+                          N("Unsqueeze", ["n"], ["n1"], axes=[0]),
+                          N("Concat", ["n1", "m1"], ["shp"], axis=0),
+                          N("Reshape", ["r", "shp"], ["f"], name="view")]
+            nodes.append(N("Gemm", ["f", "fw", "fb"], ["y"], name="fc", transB=1))
+            inits = [init("w", [8, 3, 3, 3], 1), init("b", [8], 2), init("fw", [10, 512], 3),
+                     init("fb", [10], 4), int64s("m1", [-1])]
+            graph = helper.make_graph(nodes, "g", [vinfo("x", ["N", 3, 8, 8])],
+                                      [vinfo("y", ["N", 10])], initializer=inits)
+            m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+            onnx.checker.check_model(m)
+            return m
+
+        net, path, _ = self.import_ok(model(False), ["--batch", "2"])
+        flat, _, _ = self.import_ok(model(True), ["--batch", "2"])
+        self.assertEqual(net["layers"], flat["layers"])
+        self.assertEqual(net["batch"], 2)
+        self.assertEqual([l["name"] for l in net["layers"]], ["conv", "fc"])
+        self.assertEqual(net["layers"][0]["activation"], "relu")
+
     def test_asymmetric_pads_and_unfoldable_relu(self):
         N = helper.make_node
         nodes = [
@@ -1050,12 +1087,14 @@ def f32s(name, value):
     return numpy_helper.from_array(np.array(value, dtype=np.float32), name)
 
 
-def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64):
+def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False):
     """One BERT encoder layer as torch.onnx writes it (Hugging Face BertLayer, no mask): Q, K, V
     MatMul + Add bias, Reshape [1, S, H, d] and Transpose (K to [1, H, d, S]), MatMul, Div by
     sqrt(d), Softmax, MatMul by V, Transpose and Reshape back, the output projection, residual
     Add, layer norm (LayerNormalization at opset 17, else decomposed), the Erf-GELU feed-forward
-    block, residual Add, layer norm."""
+    block, residual Add, layer norm. `dynamic`: the Reshapes' shapes computed from the tensors'
+    as Hugging Face's code writes them (x.size()[:-1] + (H, d); the merge from size(0), size(1)
+    and D), with Shape, Slice, Gather, Unsqueeze, Cast and Concat."""
     N = helper.make_node
     d = D // H
     inits = [int64s("heads_shape", [1, S, H, d]), int64s("seq_shape", [1, S, D]),
@@ -1090,16 +1129,40 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64):
             N("Add", [p + "_s", p + "_beta"], [p], name=p)])
         return p
 
+    if dynamic:
+        inits += [int64s("i0", [0]), int64s("im1", [-1]), int64s("gi0", 0), int64s("gi1", 1),
+                  int64s("hd", [H, d]), int64s("dd", [D]), int64s("ax0", [0])]
+
+    def unsqueeze(x, y):  # axes: an attribute below opset 13, an input from 13
+        if opset < 13:
+            return N("Unsqueeze", [x], [y], axes=[0])
+        return N("Unsqueeze", [x, "ax0"], [y])
+
     for p, perm in (("q", [0, 2, 1, 3]), ("k", [0, 2, 3, 1]), ("v", [0, 2, 1, 3])):
         linear(p, "x")
-        nodes.append(N("Reshape", [p, "heads_shape"], [p + "_r"], name=p + "_heads"))
+        shape = "heads_shape"
+        if dynamic:  # x.size()[:-1] + (H, d)
+            shape = p + "_hs"
+            nodes += [N("Shape", [p], [p + "_s"]),
+                      N("Slice", [p + "_s", "i0", "im1"], [p + "_s2"]),
+                      N("Concat", [p + "_s2", "hd"], [shape], axis=0)]
+        nodes.append(N("Reshape", [p, shape], [p + "_r"], name=p + "_heads"))
         nodes.append(N("Transpose", [p + "_r"], [p + "_t"], name=p + "_t", perm=perm))
     nodes += [N("MatMul", ["q_t", "k_t"], ["scores"], name="scores"),
               N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale"),
               N("Softmax", ["scaled"], ["probs"], name="probs", axis=-1),
               N("MatMul", ["probs", "v_t"], ["ctx"], name="ctx"),
-              N("Transpose", ["ctx"], ["ctx_t"], name="ctx_t", perm=[0, 2, 1, 3]),
-              N("Reshape", ["ctx_t", "seq_shape"], ["ctx_r"], name="ctx_merge")]
+              N("Transpose", ["ctx"], ["ctx_t"], name="ctx_t", perm=[0, 2, 1, 3])]
+    merge = "seq_shape"
+    if dynamic:  # (ctx.size(0), ctx.size(1), D), the sizes cast as torch writes them
+        merge = "merge_shape"
+        nodes += [N("Shape", ["ctx_t"], ["cs"]),
+                  N("Gather", ["cs", "gi0"], ["n0"], axis=0),
+                  N("Gather", ["cs", "gi1"], ["n1"], axis=0),
+                  N("Cast", ["n1"], ["n1c"], to=TensorProto.INT64),
+                  unsqueeze("n0", "n0u"), unsqueeze("n1c", "n1u"),
+                  N("Concat", ["n0u", "n1u", "dd"], [merge], axis=0)]
+    nodes.append(N("Reshape", ["ctx_t", merge], ["ctx_r"], name="ctx_merge"))
     linear("o", "ctx_r")
     nodes.append(N("Add", ["o", "x"], ["res1"], name="res1"))
     h = layer_norm("ln1", "res1")
@@ -1176,6 +1239,19 @@ class TransformerImportTest(unittest.TestCase):
         Sqrt, Div, Mul, Add: one layernorm, named after the last Add."""
         net = self.check(bert_layer_model(13, True), self.expected("ln1", "ln2"))
         self.check_attention(net)
+
+    def test_bert_layer_shapes_computed(self):
+        """The Reshapes' shapes computed from the tensors' (Shape, Slice, Gather, Cast,
+        Unsqueeze, Concat) as Hugging Face exports write them: evaluated to constants, the
+        same layers as with constant shapes (opset 13; opset 11 with Unsqueeze's axes as an
+        attribute)."""
+        for opset in (11, 13):
+            with self.subTest(opset=opset):
+                static, _, _ = self.import_ok(bert_layer_model(opset, True))
+                net = self.check(bert_layer_model(opset, True, dynamic=True),
+                                 self.expected("ln1", "ln2"))
+                self.check_attention(net)
+                self.assertEqual(net["layers"], static["layers"])
 
     def test_reductions_and_refusals(self):
         """ReduceMean / ReduceSum over the features are reduce layers; a Softmax over the
