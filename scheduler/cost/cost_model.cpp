@@ -1,6 +1,7 @@
 #include "cost/cost_model.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -196,7 +197,26 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.tiles = tiles;
   c.feasible = true;
   const DmaTiming dma = dma_timing(arch);
+  // The sums of the last few cores: a band that repeats one of theirs, rows shifted, sums the
+  // same (and fits: that one did). Progress that advances unevenly (28 rows in 8 tiles: 3, 4,
+  // 3, 4, ...) repeats every few bands.
+  constexpr std::int64_t kRecent = 4;
+  std::array<CostSink, kRecent> recent{CostSink(&arch.core), CostSink(&arch.core),
+                                       CostSink(&arch.core), CostSink(&arch.core)};
+  auto slot = [&](std::int64_t k) -> CostSink& {
+    return recent[static_cast<std::size_t>(k % kRecent)];
+  };
   for (std::int64_t k = 0; k < cores; ++k) {
+    bool alike = false;
+    for (std::int64_t d = 1; d <= kRecent && !alike; ++d) {
+      if (!fg.band_like(p, tiles, cores, k, k - d)) continue;
+      slot(k) = slot(k - d);
+      alike = true;
+    }
+    if (alike) {
+      add_core(c, slot(k), dma);
+      continue;
+    }
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     const Footprint f = fg.walk(p, tiles, cores, k, sink, !explain);
     if (!fg.fits(f)) {
@@ -207,6 +227,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
       return c;
     }
     add_core(c, sink, dma);
+    slot(k) = sink;
   }
   finish(arch, c);
   return c;
@@ -237,7 +258,8 @@ std::int64_t GroupCoster::weight_bytes() const {
   return w;
 }
 
-GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles) const {
+GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles,
+                            std::int64_t guess) const {
   if (!fused_)
     return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_, shared_weights_);
   const FusedGroup& fg = *fused_;
@@ -271,15 +293,33 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
     return with_tiles(tiles);
   }
   // The fewest tiles that fit (the footprint shrinks as tiles get smaller). A walk costs time
-  // in proportion to its tiles, so the count doubles from the smallest until one fits, then
-  // bisects between the last that did not and the first that did.
+  // in proportion to its tiles, so the search starts from a guess (or the smallest count) and
+  // steps away from it by doubling steps until it crosses the boundary, then bisects between
+  // the last count that did not fit and the first that did. Without a guess the steps double
+  // the count (1, 2, 4, ...).
   std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles());
-  GroupCost best = with_tiles(lo);
-  std::int64_t hi = lo;
+  const bool guessed = guess > lo;
+  std::int64_t hi = guessed ? std::min(guess, fg.max_tiles()) : lo;
+  GroupCost best = with_tiles(hi);
+  std::int64_t step = guessed ? 1 : hi;
+  if (best.feasible) {
+    while (hi > lo) {  // down from the guess: the count below may fit too
+      const std::int64_t probe = std::max(lo, hi - step);
+      GroupCost c2 = with_tiles(probe);
+      if (!c2.feasible) {
+        lo = probe + 1;
+        break;
+      }
+      hi = probe;
+      best = std::move(c2);
+      step *= 2;
+    }
+  }
   while (!best.feasible) {
     if (hi == fg.max_tiles()) return best;
     lo = hi + 1;
-    hi = std::min(fg.max_tiles(), hi * 2);
+    hi = std::min(fg.max_tiles(), hi + step);
+    step *= 2;
     best = with_tiles(hi);
   }
   while (lo < hi) {

@@ -116,8 +116,11 @@ class GroupCoster {
   // A fused group's most row tiles (its output's rows): at most one band per core.
   std::int64_t max_tiles() const;
   std::int64_t weight_bytes() const;
-  // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`.
-  GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0) const;
+  // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`, searched
+  // from `guess` when it is larger (the answer does not depend on the guess, only the walks
+  // it takes do, as long as a plan that fits still fits with more tiles).
+  GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0,
+                 std::int64_t guess = 0) const;
 
  private:
   const Network& net_;

@@ -12,6 +12,7 @@ namespace fusim {
 namespace {
 
 constexpr std::int64_t kNoRead = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kUnknownLo = std::numeric_limits<std::int64_t>::min();  // not asked yet
 
 bool same(const ValueRef& a, const ValueRef& b) {
   return a.network_input == b.network_input && a.index == b.index;
@@ -215,15 +216,15 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
 
 const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64_t rows) const {
   if (rows_work_.empty()) rows_work_.resize(static_cast<std::size_t>(members_));
-  std::vector<RowsWork>& by_rows = rows_work_[member];
-  if (by_rows.empty()) by_rows.resize(static_cast<std::size_t>(nodes_[member].rows) + 1);
-  RowsWork& w = by_rows[static_cast<std::size_t>(rows)];
-  if (w.out_bytes < 0) {
-    const LayerGeometry& g = geometry_[member];
-    w.work = g.work(0, rows, 0, g.channels());
-    w.out_bytes = g.output_bytes(0, rows, 0, g.channels());
-  }
-  return w;
+  // A walk's tiles have two or three heights: a short list, searched from its newest entry.
+  std::vector<RowsWork>& seen = rows_work_[member];
+  for (auto it = seen.rbegin(); it != seen.rend(); ++it)
+    if (it->rows == rows) return *it;
+  const LayerGeometry& g = geometry_[member];
+  if (seen.empty()) seen.reserve(4);
+  seen.push_back(
+      RowsWork{rows, g.output_bytes(0, rows, 0, g.channels()), g.work(0, rows, 0, g.channels())});
+  return seen.back();
 }
 
 bool FusedGroup::weights_resident() const {
@@ -236,12 +237,79 @@ bool FusedGroup::fits(const Footprint& f) const {
          f.output <= c.output_buffer.capacity_bytes;
 }
 
+bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t tiles,
+                           std::int64_t cores, std::int64_t core, std::int64_t earlier) const {
+  if (earlier < 1 || earlier >= core || core >= cores) return false;
+  const std::int64_t T = tiles;
+  const std::int64_t s0 = ceil_div(mul_checked(T, earlier), cores);
+  const std::int64_t s1 = ceil_div(mul_checked(T, earlier + 1), cores);
+  const std::int64_t t0 = ceil_div(mul_checked(T, core), cores);
+  const std::int64_t t1 = ceil_div(mul_checked(T, core + 1), cores);
+  const std::int64_t L = t1 - t0, D = t0 - s0;  // tiles per band; from one band to the other
+  if (s1 - s0 != L || L <= 0) return false;
+  const std::size_t n = nodes_.size();
+  auto H = [&](std::size_t v, std::int64_t t) { return rows_done(hi, T, v, t); };
+  for (const Node& node : nodes_)
+    if (node.copies) return false;  // its copy depends on the core
+  // Every node's rows shift by the same amount at every tile of the band.
+  std::vector<std::int64_t>& shift = band_scratch_;
+  shift.assign(n, 0);
+  for (std::size_t v = 0; v < n; ++v) {
+    shift[v] = H(v, t0 - 1) - H(v, s0 - 1);
+    for (std::int64_t t = t0; t < t1; ++t)
+      if (H(v, t) - H(v, t - D) != shift[v]) return false;
+  }
+  // The start of the earlier band, as walk() computes it (its band's first rows).
+  std::vector<std::int64_t>& start = band_start_;
+  start.assign(n, 0);
+  for (std::size_t v : order_) {
+    const Node& node = nodes_[v];
+    std::int64_t s = H(v, s0 - 1);
+    if (node.layer >= 0 && node.reads.empty()) {
+      s = s0 * node.rows / T;
+    } else {
+      for (int r : node.reads) {
+        const Read& rd = reads_[static_cast<std::size_t>(r)];
+        const auto m = static_cast<std::size_t>(rd.member);
+        if (H(m, s0) <= start[m]) continue;
+        std::int64_t lo = 0, top = 0;
+        input_rows(rd, start[m], H(m, s0), lo, top);
+        s = std::min(s, lo);
+      }
+    }
+    start[v] = s;
+  }
+  // Each read maps its member's rows to its operand's without a cut: from the earlier band's
+  // first rows (the lowest either band reads) to the later band's last (the highest).
+  for (const Read& rd : reads_) {
+    const auto m = static_cast<std::size_t>(rd.member), v = static_cast<std::size_t>(rd.node);
+    const std::int64_t a = start[m], b = H(m, t1 - 1);
+    switch (rd.map) {
+      case RowMap::Window:
+        if (shift[v] != shift[m] * rd.stride) return false;
+        if (b > a &&
+            (a * rd.stride - rd.pad < 0 || (b - 1) * rd.stride - rd.pad + rd.extent > rd.rows))
+          return false;
+        break;
+      case RowMap::Same:
+        if (shift[v] != shift[m] || b > rd.rows) return false;
+        break;
+      case RowMap::All:
+      case RowMap::Resize:
+        return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
   const std::int64_t T = tiles;
-  const std::size_t n = nodes_.size();
-  std::vector<std::int64_t> hi(n * static_cast<std::size_t>(T), 0);
+  const std::size_t n = nodes_.size(), stride = static_cast<std::size_t>(T) + 1;
+  // hi[v * (T + 1) + t + 1]: rows [0, hi) of node v exist once tile t is done; the column
+  // before tile 0 holds no rows.
+  std::vector<std::int64_t> hi(n * stride, 0);
   auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
-    return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
+    return hi[v * stride + static_cast<std::size_t>(t + 1)];
   };
   for (std::int64_t t = 0; t < T; ++t) {
     for (std::size_t v : order_) {
@@ -260,7 +328,7 @@ std::vector<std::int64_t> FusedGroup::progress(std::int64_t tiles) const {
         }
       }
       if (node.layer >= 0 && t == T - 1) h = node.rows;
-      hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)] = h;
+      hi[v * stride + static_cast<std::size_t>(t + 1)] = h;
     }
   }
   return hi;
@@ -274,10 +342,8 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   const std::int64_t t0 = ceil_div(mul_checked(T, core), cores);
   const std::int64_t t1 = ceil_div(mul_checked(T, core + 1), cores);
   const std::size_t n = nodes_.size();
-  // hi[v * T + t]: rows [0, hi) of node v exist once tile t is done (see progress()).
-  auto H = [&](std::size_t v, std::int64_t t) -> std::int64_t {
-    return t < 0 ? 0 : hi[v * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
-  };
+  // Rows [0, H(v, t)) of node v exist once tile t is done (t >= -1; see progress()).
+  auto H = [&](std::size_t v, std::int64_t t) { return rows_done(hi, T, v, t); };
   const std::vector<std::size_t>& order = order_;
   struct Chunk {
     std::int64_t a, b;
@@ -291,7 +357,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   struct Scratch {
     std::vector<std::vector<Chunk>> chunks;
     std::vector<std::size_t> head;
-    std::vector<std::int64_t> ptr, last, start;
+    std::vector<std::int64_t> ptr, last, start, lo_at;
     std::vector<std::uint32_t> frees, deps, weight_id;
     bool in_use = false;
   };
@@ -371,16 +437,21 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     std::vector<std::int64_t>& last = scratch.last;
     ptr.assign(reads_.size(), t0);
     last.assign(reads_.size(), -1);
+    // read_lo(r, ptr[r]), or kUnknownLo until it is asked for.
+    std::vector<std::int64_t>& lo_at = scratch.lo_at;
+    lo_at.assign(reads_.size(), kUnknownLo);
     // The last tile a chunk [a, b) of node v is read in (at least `t`).
     auto free_tile = [&](std::size_t v, std::int64_t b, std::int64_t t) {
       std::int64_t f = t;
       for (int r : effective_[v]) {
         const auto ri = static_cast<std::size_t>(r);
         while (ptr[ri] < t1) {
-          const std::int64_t lo = read_lo(r, ptr[ri]);
+          std::int64_t& lo = lo_at[ri];
+          if (lo == kUnknownLo) lo = read_lo(r, ptr[ri]);
           if (lo != kNoRead && lo >= b) break;
           if (lo != kNoRead) last[ri] = ptr[ri];
           ++ptr[ri];
+          lo = kUnknownLo;
         }
         f = std::max(f, last[ri]);
       }

@@ -57,9 +57,15 @@ class FusedGroup {
   std::int64_t weight_bytes() const { return weight_bytes_; }
   bool weights_resident() const;
 
-  // For a plan of `tiles` tiles: rows [0, p[v * tiles + t]) of node v exist once tile t is done.
-  // The same for every core; computed once per tile count.
+  // For a plan of `tiles` tiles: rows [0, p[v * (tiles + 1) + t + 1]) of node v exist once tile
+  // t is done (p[v * (tiles + 1)] = 0: none before the first). The same for every core; computed
+  // once per tile count.
   std::vector<std::int64_t> progress(std::int64_t tiles) const;
+  // Rows of node `node` that exist once tile `tile` (-1: none yet) is done, in progress `p`.
+  static std::int64_t rows_done(const std::vector<std::int64_t>& p, std::int64_t tiles,
+                                std::size_t node, std::int64_t tile) {
+    return p[node * static_cast<std::size_t>(tiles + 1) + static_cast<std::size_t>(tile + 1)];
+  }
   // Walks core `core` of `cores` for a plan of `tiles` tiles (cores <= tiles <= max_tiles()),
   // whose progress() is `p`, reporting its steps to `sink`. Returns that core's peak footprint.
   // With `stop_unfit`, stops as soon as the peak does not fit (fits() false): it then returns
@@ -70,6 +76,15 @@ class FusedGroup {
 
   // True when every buffer holds the peak of `f`.
   bool fits(const Footprint& f) const;
+
+  // True when walking core `core` of `cores` would report to its sink what walking the core
+  // `earlier` (1 <= earlier < core; core 0 reads the weights the others receive) reports, rows
+  // shifted: the bands have as many tiles, every node's rows advance alike in both, the shifts
+  // agree with the reads' strides, and no read's window is cut by the top or the bottom of its
+  // operand. A sink that ignores DRAM offsets (CostSink) then sums the same for both and the
+  // walks reach the same peak, so a search need not walk the later one.
+  bool band_like(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
+                 std::int64_t core, std::int64_t earlier) const;
 
  private:
   // A node is a member (indices 0..members-1, in topological order) or an external value.
@@ -122,9 +137,11 @@ class FusedGroup {
   }
 
   // Output bytes and work of a member's compute of `rows` rows (every channel): memoised, since
-  // the tiles of a walk share few heights and a search walks one group many times.
+  // the tiles of a walk share few heights and a search walks one group many times. The
+  // reference is valid until the next call.
   struct RowsWork {
-    std::int64_t out_bytes = -1;  // -1: not computed yet
+    std::int64_t rows = 0;
+    std::int64_t out_bytes = 0;
     TileWork work;
   };
   const RowsWork& rows_work(std::size_t member, std::int64_t rows) const;
@@ -139,7 +156,8 @@ class FusedGroup {
   std::vector<std::int64_t> weight_of_;                   // per member: weight bytes
   std::vector<std::size_t> order_;                        // nodes, consumers before producers
   std::vector<std::vector<int>> effective_;               // per node: reads of it, through concats
-  mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, by rows (0..rows)
+  mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, the heights seen
+  mutable std::vector<std::int64_t> band_scratch_, band_start_;  // band_like()
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;

@@ -82,21 +82,28 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   stored_since_compute_ = false;
   if (core_ != nullptr) {
     // A stream's `times` tiles placed as one, each with its own epilogue.
-    TileWork placed = work.stream.count > 0 ? stream_.place(work, times) : work;
-    placed.epilogue_ops = 0;
-    const std::int64_t c =
-        add_checked(work.stream.count > 0 ? compute_cycles(*core_, placed)
-                                          : mul_checked(compute_cycles(*core_, placed), times),
-                    mul_checked(epilogue_cycles(*core_, work), times));
+    std::int64_t c = 0;
+    if (work.stream.count > 0) {
+      TileWork placed = stream_.place(work, times);
+      placed.epilogue_ops = 0;
+      c = add_checked(compute_cycles(*core_, placed),
+                      mul_checked(epilogue_cycles(*core_, work), times));
+    } else {
+      c = mul_checked(compute_cycles(*core_, work), times);
+    }
     cycles += c;
     if (dma_ != nullptr) {
       // `times` alike tiles, each after its share of the loads reported since the last
       // compute: the lead of loads over computes grows or shrinks linearly along the run, so
       // it is largest at its first tile or its last.
-      const double n = static_cast<double>(times), per_load = pending_ / n;
-      const double per_compute = static_cast<double>(c) / n;
-      lag_ = std::max({lag_, load_time_ - (n - 1) * per_load - compute_time_,
-                       load_time_ - compute_time_ - (n - 1) * per_compute});
+      if (times == 1) {
+        lag_ = std::max(lag_, load_time_ - compute_time_);
+      } else {
+        const double n = static_cast<double>(times), per_load = pending_ / n;
+        const double per_compute = static_cast<double>(c) / n;
+        lag_ = std::max({lag_, load_time_ - (n - 1) * per_load - compute_time_,
+                         load_time_ - compute_time_ - (n - 1) * per_compute});
+      }
       compute_time_ += static_cast<double>(c);
       pending_ = 0;
     }

@@ -31,6 +31,9 @@ struct GroupChoice {
   // grown from).
   bool fits = false;
   std::int64_t cores = 1, tiles = 0;
+  // The fewest tiles of the tiled plan on the first core count where it fits (0: none): where
+  // the tile search of a group with one layer more starts.
+  std::int64_t first_tiles = 0;
   GroupMapping mapping = GroupMapping::Tiled;
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer

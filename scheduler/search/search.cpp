@@ -100,15 +100,31 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     best.score = s;
     return true;
   };
+  // Where the tile search on the first core count starts: the tiles of this group without its
+  // last member, or without its first, when the search has costed one of them (a layer more
+  // needs at least as many tiles in most groups; the guess saves walks, it does not change
+  // the answer).
+  std::int64_t guess = 0;
+  if (coster.fused()) {
+    for (const bool drop_last : {true, false}) {
+      std::vector<int> parent(layers.begin() + (drop_last ? 0 : 1),
+                              layers.end() - (drop_last ? 1 : 0));
+      const auto p = memo_.find(parent);
+      if (p != memo_.end()) guess = std::max(guess, p->second.first_tiles);
+    }
+  }
   for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
     // resident once per core), with at least as many tiles: never fewer bytes than on one core,
     // so when bytes come first a group with weights only needs one core evaluated.
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
-    const GroupCost c = coster.cost(cores, 0, min_tiles);
+    const GroupCost c = coster.cost(cores, 0, min_tiles, min_tiles == 0 ? guess : 0);
     if (!c.feasible) continue;
     best.fits = true;
-    if (coster.fused()) min_tiles = c.tiles;
+    if (coster.fused()) {
+      if (min_tiles == 0) best.first_tiles = c.tiles;
+      min_tiles = c.tiles;
+    }
     const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
     if (!take(s, cores, c.tiles, GroupMapping::Tiled) && coster.fused() && !judge_) {
       // A fused group's estimate falls with the cores while its work divides and rises once

@@ -51,7 +51,7 @@ fusim::CostSink walk_one_core(const fusim::FusedGroup& g, const fusim::Arch& arc
   REQUIRE(g.unfusable_reason().empty());
   const std::vector<std::int64_t> p = g.progress(tiles);
   for (std::size_t m = 0; m < g.layers().size(); ++m)
-    CHECK(p[m * static_cast<std::size_t>(tiles)] == first_rows);
+    CHECK(fusim::FusedGroup::rows_done(p, tiles, m, 0) == first_rows);
   fusim::CostSink sink(&arch.core);
   g.walk(p, tiles, 1, 0, sink);
   return sink;
@@ -261,7 +261,7 @@ layers:
   const fusim::FusedGroup b(net, arch, {1, 2, 3});
   REQUIRE(b.unfusable_reason().empty());
   const std::vector<std::int64_t> pb = b.progress(1);
-  CHECK(pb[1] == 32);
+  CHECK(fusim::FusedGroup::rows_done(pb, 1, 0, 0) == 32);
   CHECK(b.max_tiles() == 1);
   fusim::test::on_every_config_and_search(
       text, [](const fusim::Run& r) { fusim::test::check_group_bytes(r.result); });
@@ -336,7 +336,8 @@ TEST_CASE("attention fuses by query rows: scores and probabilities stay on chip"
   // Q's projection fuses: its rows feed the scores' rows.
   const fusim::FusedGroup with_q(net, arch, {0, 3, 4, 5});
   REQUIRE(with_q.unfusable_reason().empty());
-  CHECK(with_q.progress(4)[0] == 4);  // q: the first of 4 tiles' rows
+  CHECK(fusim::FusedGroup::rows_done(with_q.progress(4), 4, 0, 0) ==
+        4);  // q: the first of 4 tiles' rows
 }
 
 TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
