@@ -237,6 +237,31 @@ bool FusedGroup::fits(const Footprint& f) const {
          f.output <= c.output_buffer.capacity_bytes;
 }
 
+void FusedGroup::band_start(const std::vector<std::int64_t>& hi, std::int64_t tiles,
+                            std::int64_t t0, std::vector<std::int64_t>& start) const {
+  const std::int64_t T = tiles;
+  auto H = [&](std::size_t v, std::int64_t t) { return rows_done(hi, T, v, t); };
+  start.assign(nodes_.size(), 0);
+  if (t0 == 0) return;
+  for (std::size_t v : order_) {
+    const Node& node = nodes_[v];
+    std::int64_t s = H(v, t0 - 1);
+    if (node.layer >= 0 && node.reads.empty()) {
+      s = t0 * node.rows / T;
+    } else {
+      for (int r : node.reads) {
+        const Read& rd = reads_[static_cast<std::size_t>(r)];
+        const auto m = static_cast<std::size_t>(rd.member);
+        if (H(m, t0) <= start[m]) continue;
+        std::int64_t lo = 0, top = 0;
+        input_rows(rd, start[m], H(m, t0), lo, top);
+        s = std::min(s, lo);
+      }
+    }
+    start[v] = s;
+  }
+}
+
 bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t tiles,
                            std::int64_t cores, std::int64_t core, std::int64_t earlier) const {
   if (earlier < 1 || earlier >= core || core >= cores) return false;
@@ -259,26 +284,9 @@ bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t til
     for (std::int64_t t = t0; t < t1; ++t)
       if (H(v, t) - H(v, t - D) != shift[v]) return false;
   }
-  // The start of the earlier band, as walk() computes it (its band's first rows).
+  // The earlier band's first rows, as walk() computes them.
   std::vector<std::int64_t>& start = band_start_;
-  start.assign(n, 0);
-  for (std::size_t v : order_) {
-    const Node& node = nodes_[v];
-    std::int64_t s = H(v, s0 - 1);
-    if (node.layer >= 0 && node.reads.empty()) {
-      s = s0 * node.rows / T;
-    } else {
-      for (int r : node.reads) {
-        const Read& rd = reads_[static_cast<std::size_t>(r)];
-        const auto m = static_cast<std::size_t>(rd.member);
-        if (H(m, s0) <= start[m]) continue;
-        std::int64_t lo = 0, top = 0;
-        input_rows(rd, start[m], H(m, s0), lo, top);
-        s = std::min(s, lo);
-      }
-    }
-    start[v] = s;
-  }
+  band_start(hi, T, s0, start);
   // Each read maps its member's rows to its operand's without a cut: from the earlier band's
   // first rows (the lowest either band reads) to the later band's last (the highest).
   for (const Read& rd : reads_) {
@@ -344,7 +352,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   const std::size_t n = nodes_.size();
   // Rows [0, H(v, t)) of node v exist once tile t is done (t >= -1; see progress()).
   auto H = [&](std::size_t v, std::int64_t t) { return rows_done(hi, T, v, t); };
-  const std::vector<std::size_t>& order = order_;
   struct Chunk {
     std::int64_t a, b;
     std::uint32_t id;
@@ -371,26 +378,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   } release{scratch};
   // Where this core's band starts: everything its first tile needs, computed from scratch.
   std::vector<std::int64_t>& start = scratch.start;
-  start.assign(n, 0);
-  if (t0 > 0) {
-    for (std::size_t v : order) {
-      const Node& node = nodes_[v];
-      std::int64_t s = H(v, t0 - 1);
-      if (node.layer >= 0 && node.reads.empty()) {
-        s = t0 * node.rows / T;
-      } else {
-        for (int r : node.reads) {
-          const Read& rd = reads_[static_cast<std::size_t>(r)];
-          const auto m = static_cast<std::size_t>(rd.member);
-          if (H(m, t0) <= start[m]) continue;
-          std::int64_t lo = 0, top = 0;
-          input_rows(rd, start[m], H(m, t0), lo, top);
-          s = std::min(s, lo);
-        }
-      }
-      start[v] = s;
-    }
-  }
+  band_start(hi, T, t0, start);
   auto first_row = [&](std::size_t v, std::int64_t t) { return t == t0 ? start[v] : H(v, t - 1); };
   // The lowest row read `r` needs at tile t, kNoRead when its member computes nothing then.
   auto read_lo = [&](int r, std::int64_t t) {

@@ -145,6 +145,10 @@ class FusedGroup {
     TileWork work;
   };
   const RowsWork& rows_work(std::size_t member, std::int64_t rows) const;
+  // The first rows of every node in a band that starts at tile t0: everything its first tile
+  // needs, computed from scratch (0 for the first band).
+  void band_start(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t t0,
+                  std::vector<std::int64_t>& start) const;
 
   const Network* net_;
   const Arch* arch_;
