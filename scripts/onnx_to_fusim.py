@@ -56,9 +56,10 @@ Supported operators (default ONNX domain):
   Pad (of H and W; constant,
   reflect or edge)             -> folded into the padding of the convs that alone read it
                                   when it pads with zeros, else pad (a copy)
-  BatchNormalization           -> folded into the preceding conv (bias: true) when the conv's
-                                  output is read by it alone and has no activation; otherwise
-                                  batchnorm (a per-channel affine: DenseNet's BN after a concat)
+  BatchNormalization           -> folded into the preceding conv, or fc of [N, C] (bias: true)
+                                  when its output is read by it alone and has no activation;
+                                  otherwise batchnorm (a per-channel affine: DenseNet's BN
+                                  after a concat)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
   Reshape [N,C,H,W] ->
   [N,g,C/g,H,W], Transpose
@@ -818,14 +819,23 @@ class Importer:
             self.const(t, "batch-norm parameter")
         x = node.input[0]
         info = self.act(x)
+        rank = len(self.shape(x))
+        # After a conv ([N, C, H, W]) or an fc ([N, C]: BatchNorm1d in an MLP head), a per
+        # output channel affine: the layer's bias.
+        folds_into = "conv" if rank == 4 else "fc"
+        if rank not in (2, 4):
+            raise Unsupported("a BatchNormalization of a rank-%d tensor (fusim normalises the "
+                              "channels of [N, C, H, W] or the features of [N, C])" % rank)
         if info.layer is not None and info.exclusive and self.consumers.get(x, 0) == 1 \
-                and info.layer["type"] == "conv" and info.layer.get("activation", "none") == "none":
+                and info.layer["type"] == folds_into and \
+                info.layer.get("activation", "none") == "none":
             info.layer["bias"] = True
             self.alias(x, node.output[0])
             return
         # Not foldable (after a concat, a pool, an activation, a network input, or a tensor
-        # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own.
-        t = self.spatial(x)
+        # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own
+        # ([N, C] as [C, 1, 1]).
+        t = self.spatial(x, rank4=False)
         self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
                        t.fusim_shape, node.output[0])
 

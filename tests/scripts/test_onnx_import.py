@@ -621,6 +621,41 @@ class OperatorImportTest(unittest.TestCase):
             "conv2": ("conv", "none", [8, 8, 8], 8 * px * 144, 8 * 144, 0),
         })
 
+    def test_batch_norm_of_fc_features(self):
+        """An MLP head with BatchNorm1d on [N, C] (Gemm -> BN -> ReLU -> Gemm -> ReLU -> BN):
+        the first BN folds into its fc as a bias (its ReLU then the fc's attribute), the second,
+        after a ReLU, is a batchnorm layer over the features ([C, 1, 1]); a BN of a rank-3
+        tensor is refused, named."""
+        N = helper.make_node
+        bn = lambda p, c, seed: [init(p + s, [c], seed + i) for i, s in
+                                 enumerate(("_s", "_b", "_m", "_v"))]
+        inits = ([init("w1", [32, 64], 1), init("w2", [16, 32], 2)] + bn("n1", 32, 10) +
+                 bn("n2", 16, 20))
+        nodes = [N("Gemm", ["x", "w1"], ["f1"], name="fc1", transB=1),
+                 N("BatchNormalization", ["f1", "n1_s", "n1_b", "n1_m", "n1_v"], ["b1"],
+                   name="bn1"),
+                 N("Relu", ["b1"], ["r1"], name="relu1"),
+                 N("Gemm", ["r1", "w2"], ["f2"], name="fc2", transB=1),
+                 N("Relu", ["f2"], ["r2"], name="relu2"),
+                 N("BatchNormalization", ["r2", "n2_s", "n2_b", "n2_m", "n2_v"], ["y"],
+                   name="bn2")]
+        model = make_model(nodes, [vinfo("x", [1, 64])], [vinfo("y", [1, 16])], inits)
+        net = self.check(model, {
+            "fc1": ("fc", "relu", [32, 1, 1], 64 * 32, 64 * 32 + 32, 0),
+            "fc2": ("fc", "relu", [16, 1, 1], 32 * 16, 32 * 16, 0),
+            "bn2": ("batchnorm", "none", [16, 1, 1], 0, 2 * 16, 16),
+        })
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertTrue(by["fc1"]["bias"])
+        seq = make_model([N("BatchNormalization", ["x", "n1_s", "n1_b", "n1_m", "n1_v"], ["y"],
+                            name="bn_seq")],
+                         [vinfo("x", [1, 32, 8])], [vinfo("y", [1, 32, 8])], bn("n1", 32, 10))
+        os.remove(os.path.join(self.tmp, "model.yaml"))
+        p, dst = run_import(seq, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("BatchNormalization node 'bn_seq'", p.stderr)
+        self.assertFalse(os.path.exists(dst))
+
     def test_resize_and_upsample(self):
         """An FPN merge as torch.onnx writes F.interpolate (opset 13): nearest by scales
         [1, 1, 2, 2] (asymmetric, floor) added to a lateral 1x1 conv, bilinear by sizes
