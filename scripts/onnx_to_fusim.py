@@ -208,6 +208,7 @@ class Importer:
         self.pattern_layer = {}
         # Outputs of the shape computations evaluated to constants (fold_shape_arithmetic).
         self.folded_outputs = set()
+        self.nhwc_inputs = set()  # graph inputs in NHWC read by a Transpose to NCHW (prepare)
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -296,9 +297,22 @@ class Importer:
                     self.readers.setdefault(t, []).append(node)
         for o in g.output:
             self.consumers[o.name] = self.consumers.get(o.name, 0) + 1
+        # An NHWC input read only by a Transpose to NCHW (tf2onnx's export of a TensorFlow
+        # model): fusim's input is the transposed tensor (fusim keeps maps channel-last in
+        # memory anyway), and the Transpose passes it through.
+        self.nhwc_inputs = set()
+        for vi in real_inputs:
+            readers = self.readers.get(vi.name, [])
+            shape = self.shapes[vi.name]
+            if len(shape) == 4 and len(readers) == 1 and self.consumers.get(vi.name) == 1 and \
+                    readers[0].op_type == "Transpose" and \
+                    list(attrs_of(readers[0]).get("perm", [])) == [0, 3, 1, 2]:
+                self.nhwc_inputs.add(vi.name)
         for vi in real_inputs:
             shape = self.shapes[vi.name]
             chw = chw_of(shape)
+            if vi.name in self.nhwc_inputs:
+                chw = (shape[3], shape[1], shape[2])
             name = self.unique(vi.name)
             self.inputs.append((name, chw))
             self.tensors[vi.name] = TensorInfo(name, chw, shape, False, None)
@@ -1398,6 +1412,18 @@ class Importer:
         t = node.input[0]
         info = self.act(t)
         perm = tuple(int(p) for p in attrs_of(node).get("perm", []))
+        if t in self.nhwc_inputs:  # NHWC -> NCHW of a network input (prepare)
+            self.alias(t, node.output[0])
+            return
+        out = node.output[0]
+        if perm == (0, 2, 3, 1) and len(self.shape(t)) == 4 and info.heads is None and \
+                self.consumers.get(out, 0) == 1 and \
+                out in (o.name for o in self.graph.output):
+            # NCHW -> NHWC of a network output (tf2onnx gives TensorFlow's layout back): the
+            # map as fusim keeps it in memory, channel-last; the Transpose moves nothing.
+            self.spatial(t)
+            self.alias(t, out)
+            return
         if info.heads is None and len(self.shape(t)) == 3 and perm == (0, 2, 1):
             self.spatial(t, rank4=False)  # [N, S, D] -> [N, D, S]: B^T of a MatMul
             self.alias(t, node.output[0], ("hds", 1, int(self.shape(t)[2])))

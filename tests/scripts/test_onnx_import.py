@@ -367,6 +367,45 @@ class OnnxImportTest(unittest.TestCase):
         self.assertEqual([l["name"] for l in net["layers"]], ["conv", "fc"])
         self.assertEqual(net["layers"][0]["activation"], "relu")
 
+    def test_tf2onnx_nhwc_boundaries(self):
+        """tf2onnx exports a TensorFlow model with an NHWC input read by a Transpose to NCHW
+        and a Transpose back to NHWC before the output: the input is [C, H, W], both Transposes
+        pass through, and the network is the one the NCHW model gives. A Transpose of a map
+        elsewhere (not at an input or an output) is still refused."""
+        N = helper.make_node
+
+        def model(nhwc, inner=False):
+            x, y = ("x_nhwc", "y_nhwc") if nhwc else ("x", "y")
+            nodes = []
+            if nhwc:
+                nodes.append(N("Transpose", ["x_nhwc"], ["x"], name="to_nchw", perm=[0, 3, 1, 2]))
+            nodes += [N("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3],
+                        pads=[1, 1, 1, 1]),
+                      N("Relu", ["c"], ["r"], name="relu")]
+            if inner:
+                nodes += [N("Transpose", ["r"], ["t"], name="inner", perm=[0, 2, 3, 1]),
+                          N("Relu", ["t"], ["y"], name="after")]
+            elif nhwc:
+                nodes.append(N("Transpose", ["r"], ["y_nhwc"], name="to_nhwc", perm=[0, 2, 3, 1]))
+            else:
+                nodes.append(N("Identity", ["r"], ["y"], name="out"))
+            shape_in = [1, 12, 10, 3] if nhwc else [1, 3, 12, 10]
+            shape_out = [1, 12, 10, 8] if nhwc else [1, 8, 12, 10]
+            return make_model(nodes, [vinfo(x, shape_in)], [vinfo(y, shape_out)],
+                              [init("w", [8, 3, 3, 3], 1)])
+
+        net, path, _ = self.import_ok(model(True))
+        ref, _, _ = self.import_ok(model(False))
+        self.assertEqual(net["inputs"], [{"name": "x_nhwc", "shape": [3, 12, 10]}])
+        self.assertEqual(len(net["layers"]), 1)
+        self.assertEqual({k: v for k, v in net["layers"][0].items() if k != "inputs"},
+                         {k: v for k, v in ref["layers"][0].items() if k != "inputs"})
+        self.assertEqual(net["layers"][0]["activation"], "relu")
+        os.remove(path)
+        p, dst = run_import(model(True, inner=True), self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Transpose node 'inner'", p.stderr)
+
     def test_asymmetric_pads_and_unfoldable_relu(self):
         N = helper.make_node
         nodes = [
