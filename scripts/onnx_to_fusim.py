@@ -68,6 +68,9 @@ Supported operators (default ONNX domain):
                                   ShuffleNet's channel_shuffle)
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
+  Transpose [0,3,1,2] of an
+  NHWC input, [0,2,3,1] before
+  an output                    -> pass through (tf2onnx's layout changes at the boundaries)
   Constant                     -> constant operand (no layer)
   Shape, Size of a tensor of
   known shape; Gather, Cast,
