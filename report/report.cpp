@@ -122,7 +122,7 @@ const StatSchema<LayerRow>& layer_schema() {
     StatSchema<L> r;
     r.add("index", &L::index, "", "the layer's index in the network (topological order)", kCsv);
     r.text("name", "the layer's name", [](const L& l) { return l.layer->name; });
-    r.text("type", "the operator", [](const L& l) { return to_string(l.layer->type); });
+    r.text("type", "the operator", [](const L& l) { return type_name(*l.layer); });
     r.integers(
         "output_shape", "elements", "the output feature map's [channels, height, width]",
         [](const L& l) {

@@ -68,6 +68,9 @@ Supported operators (default ONNX domain):
                                   ShuffleNet's channel_shuffle)
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
+  DepthToSpace (DCR, CRD)      -> depth_to_space (block)
+  ConvTranspose, kernel =
+  stride, no padding, 1 group  -> conv 1x1 to C_out s^2 (NAME_subpixel) + depth_to_space s
   Transpose [0,3,1,2] of an
   NHWC input, [0,2,3,1] before
   an output                    -> pass through (tf2onnx's layout changes at the boundaries)
@@ -680,6 +683,58 @@ class Importer:
         out = (m, out_extent(h, kh, strides[0], pads[0], pads[2], dil[0], False),
                out_extent(wd, kw, strides[1], pads[1], pads[3], dil[0], False))
         self.add_layer(node, index, layer, out, node.output[0])
+
+    def op_DepthToSpace(self, node, index):
+        """PixelShuffle / DepthToSpace: a depth_to_space layer. Both modes (DCR, CRD) cost the
+        same in fusim: the conv that produces the channels can order them either way."""
+        a = attrs_of(node)
+        mode = a.get("mode", b"DCR")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode not in ("DCR", "CRD"):
+            raise Unsupported("DepthToSpace mode '%s'" % mode)
+        x = self.spatial(node.input[0])
+        s = int(a["blocksize"])
+        c, h, w = x.fusim_shape
+        if s < 2 or c % (s * s):
+            raise Unsupported("blocksize %d over %d channels" % (s, c))
+        self.add_layer(node, index, {"type": "depth_to_space", "inputs": [x.fusim_name],
+                                     "block": s}, (c // (s * s), h * s, w * s), node.output[0])
+
+    def op_ConvTranspose(self, node, index):
+        """A transposed conv whose kernel equals its stride, unpadded (U-Net's and FCN's 2x2
+        stride-2 upsampling): each input pixel writes its own s x s block of outputs, which is a
+        1x1 conv to C_out s^2 channels (the sub-pixel conv, named NAME_subpixel) and a
+        depth_to_space by s (named after the node): the same MACs and weights; its bias, one per
+        output channel, becomes the 1x1 conv's, s^2 copies. Other kernels, padding or groups
+        are not imported (their sub-pixel convs would count taps that read nothing)."""
+        a = attrs_of(node)
+        x = self.spatial(node.input[0])
+        w = self.const(node.input[1], "weight")
+        if w.ndim != 4:
+            raise Unsupported("only 2-D transposed convolutions are supported")
+        c_in, c_out, kh, kw = (int(v) for v in w.shape)
+        strides = [int(v) for v in a.get("strides", [1, 1])]
+        auto = a.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        plain = (int(a.get("group", 1)) == 1 and kh == kw == strides[0] == strides[1] and
+                 kh >= 2 and list(a.get("pads", [0, 0, 0, 0])) == [0, 0, 0, 0] and
+                 list(a.get("output_padding", [0, 0])) == [0, 0] and
+                 list(a.get("dilations", [1, 1])) == [1, 1] and auto in ("NOTSET", "", "VALID"))
+        if not plain or c_in != x.fusim_shape[0]:
+            raise Unsupported("a transposed conv with kernel %s, strides %s, pads %s, group %s: "
+                              "fusim imports kernel = stride (2 or more), no padding, one group"
+                              % ([kh, kw], strides, list(a.get("pads", [0, 0, 0, 0])),
+                                 a.get("group", 1)))
+        bias = len(node.input) > 2 and node.input[2] != ""
+        if bias:
+            self.const(node.input[2], "bias")
+        s = kh
+        _, h, wd = x.fusim_shape
+        name = self.unique((node.name or "convtranspose_%d" % index) + "_subpixel")
+        self.layers.append({"name": name, "type": "conv", "inputs": [x.fusim_name],
+                            "out_channels": c_out * s * s, "kernel": 1, "bias": bias})
+        self.add_layer(node, index, {"type": "depth_to_space", "inputs": [name], "block": s},
+                       (c_out, h * s, wd * s), node.output[0])
 
     def window_pads(self, node, a, in_shape, kernel, strides, dil, extra=(0, 0, 0, 0)):
         """[top, left, bottom, right], plus `extra` (a folded Pad's), or Unsupported."""

@@ -132,9 +132,10 @@ Network load_network(const std::string& path) {
     l.name = m.get_string("name");
     l.source_line = m.line();
     const std::string type = m.get_choice(
-        "type", {"conv",    "fc",        "gemm",   "pool",      "add",        "concat", "sub",
-                 "mul",     "div",       "max",    "min",       "activation", "slice",  "shuffle",
-                 "softmax", "layernorm", "reduce", "batchnorm", "resize",     "pad"});
+        "type",
+        {"conv",    "fc",        "gemm",   "pool",      "add",        "concat", "sub",
+         "mul",     "div",       "max",    "min",       "activation", "slice",  "shuffle",
+         "softmax", "layernorm", "reduce", "batchnorm", "resize",     "pad",    "depth_to_space"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -212,6 +213,11 @@ Network load_network(const std::string& path) {
       l.resize_mode = m.get_choice("mode", {"nearest", "bilinear"}, "nearest") == "nearest"
                           ? ResizeMode::Nearest
                           : ResizeMode::Bilinear;
+    } else if (type == "depth_to_space") {
+      l.type = LayerType::Resize;
+      l.resize_mode = ResizeMode::DepthToSpace;
+      if (!m.has("block")) m.fail_missing("block");
+      l.resize_h = l.resize_w = m.get_int("block", 2, kMaxResize);
     } else if (type == "concat") {
       l.type = LayerType::Concat;
       // A concat is a view its producers write into: it computes nothing to run a function on.

@@ -37,7 +37,7 @@ std::string network_to_yaml(const Network& net) {
   }
   os << "layers:\n";
   for (const Layer& l : net.layers()) {
-    os << "  - {name: " << yaml_quoted(l.name) << ", type: " << to_string(l.type) << ", inputs: [";
+    os << "  - {name: " << yaml_quoted(l.name) << ", type: " << type_name(l) << ", inputs: [";
     for (std::size_t i = 0; i < l.inputs.size(); ++i) {
       const Operand& op = l.inputs[i];
       os << (i ? ", " : "")
@@ -86,7 +86,9 @@ std::string network_to_yaml(const Network& net) {
     }
     if (l.type == LayerType::Reduce)
       os << ", mode: " << (l.reduce_mode == ReduceMode::Mean ? "mean" : "sum");
-    if (l.type == LayerType::Resize) {
+    if (l.type == LayerType::Resize && l.resize_mode == ResizeMode::DepthToSpace) {
+      os << ", block: " << l.resize_h;
+    } else if (l.type == LayerType::Resize) {
       os << ", scale: " << pair(l.resize_h, l.resize_w)
          << ", mode: " << (l.resize_mode == ResizeMode::Nearest ? "nearest" : "bilinear");
     }

@@ -12,6 +12,12 @@
 
 namespace fusim {
 
+const char* type_name(const Layer& l) {
+  if (l.type == LayerType::Resize && l.resize_mode == ResizeMode::DepthToSpace)
+    return "depth_to_space";
+  return to_string(l.type);
+}
+
 const char* to_string(LayerType t) {
   switch (t) {
     case LayerType::Conv:
@@ -118,7 +124,7 @@ void resize_input_rows(ResizeMode mode, std::int64_t s, std::int64_t rows, std::
     lo = hi = std::min(a, rows);
     return;
   }
-  if (mode == ResizeMode::Nearest) {
+  if (mode != ResizeMode::Bilinear) {  // nearest; depth_to_space reads the same rows
     lo = a / s;
     hi = (b - 1) / s + 1;
   } else {
@@ -131,7 +137,7 @@ void resize_input_rows(ResizeMode mode, std::int64_t s, std::int64_t rows, std::
 }
 
 std::int64_t resize_ops_per_element(ResizeMode mode) {
-  return mode == ResizeMode::Nearest ? 1 : 7;
+  return mode == ResizeMode::Bilinear ? 7 : 1;
 }
 
 bool is_pointwise(LayerType t) {
@@ -508,7 +514,7 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     }
     auto need_inputs = [&](std::size_t lo, std::size_t hi) {
       if (arity < lo || arity > hi) {
-        const std::string type = to_string(l.type);
+        const std::string type = type_name(l);
         fail(std::string(type == "activation" || type == "add" ? "an " : "a ") + type +
              " layer takes " +
              (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
@@ -669,6 +675,15 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
                "] exceeds the largest extent, " + std::to_string(limits::kMaxExtent));
         }
         l.out_shape = {in.c, in.h * l.resize_h, in.w * l.resize_w};
+        if (l.resize_mode == ResizeMode::DepthToSpace) {
+          const std::int64_t cells = l.resize_h * l.resize_w;
+          if (in.c % cells != 0) {
+            fail("block " + std::to_string(l.resize_h) + " needs input channels divisible by " +
+                 std::to_string(cells) + ", but '" + operand_name(l.inputs[0]) + "' has " +
+                 std::to_string(in.c));
+          }
+          l.out_shape.c = in.c / cells;
+        }
         break;
       }
       case LayerType::Concat: {

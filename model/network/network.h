@@ -22,9 +22,12 @@ namespace fusim {
 // running statistics and the learned affine folded into 2 C parameters), one multiply-add per
 // element on the vector unit. Resize upsamples by whole factors (FPN, U-Net and detection heads):
 // nearest copies input row floor(r / s), bilinear blends two rows and two columns
-// (resize_input_rows). Pad copies its input into a larger map (padding [top, left, bottom,
-// right], the fill value or mode not modelled): a 1x1 window of stride 1 with that padding,
-// one vector-unit move per output element.
+// (resize_input_rows); depth_to_space (a Resize in DepthToSpace mode, by its block s) moves
+// channels into space, output channel c at (y, x) being input channel c s^2 + (y mod s) s +
+// (x mod s) at (y / s, x / s): its rows map as nearest's, each output element one move (a
+// transposed conv of kernel = stride is a 1x1 conv of C s^2 outputs and this). Pad copies its input
+// into a larger map (padding [top, left, bottom, right], the fill value or mode not modelled): a
+// 1x1 window of stride 1 with that padding, one vector-unit move per output element.
 enum class LayerType {
   Conv,
   Fc,
@@ -62,9 +65,13 @@ enum class Activation {
 };
 enum class PoolMode { Max, Avg };
 enum class ReduceMode { Mean, Sum };
-enum class ResizeMode { Nearest, Bilinear };
+enum class ResizeMode { Nearest, Bilinear, DepthToSpace };
 
 const char* to_string(LayerType t);
+struct Layer;
+// The layer's type as the network format names it: to_string(type), but "depth_to_space" for a
+// Resize in that mode.
+const char* type_name(const Layer& l);
 const char* to_string(Activation a);
 // True for the element-wise layers with broadcasting (add, sub, mul, div, max, min).
 bool is_elementwise_binary(LayerType t);
@@ -83,8 +90,8 @@ bool is_pointwise(LayerType t);
 // input.
 void resize_input_rows(ResizeMode mode, std::int64_t s, std::int64_t rows, std::int64_t a,
                        std::int64_t b, std::int64_t& lo, std::int64_t& hi);
-// Vector-unit operations per output element of a resize: nearest 1 (a move), bilinear 7 (four
-// multiplications by the precomputed weights, three additions).
+// Vector-unit operations per output element of a resize: nearest and depth_to_space 1 (a
+// move), bilinear 7 (four multiplications by the precomputed weights, three additions).
 std::int64_t resize_ops_per_element(ResizeMode mode);
 
 // Vector-unit operations per element of an activation function (docs/network-format.md,
@@ -164,7 +171,8 @@ struct Layer {
   double scale = 1;
   // reduce: mean or sum over the channels.
   ReduceMode reduce_mode = ReduceMode::Mean;
-  // resize: output [C, H * resize_h, W * resize_w].
+  // resize: output [C, H * resize_h, W * resize_w]; depth_to_space (mode DepthToSpace, block
+  // resize_h = resize_w): [C / block^2, H * block, W * block].
   ResizeMode resize_mode = ResizeMode::Nearest;
   std::int64_t resize_h = 1, resize_w = 1;
   // slice: the input channels [slice_begin, slice_end) it views.

@@ -73,7 +73,9 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
     return (ceil_div(k1, k_per_group) - k0 / k_per_group) * c_per_group;
   }
   if (l.type == LayerType::Conv || l.type == LayerType::Reduce) return l.in_shapes[0].c;
-  if (l.type == LayerType::Gemm) {  // A's columns: those of the heads the tile spans
+  if (l.type == LayerType::Resize && l.resize_mode == ResizeMode::DepthToSpace)
+    return (k1 - k0) * l.resize_h * l.resize_w;  // each output channel's block of inputs
+  if (l.type == LayerType::Gemm) {               // A's columns: those of the heads the tile spans
     return l.heads == 1 ? l.k : (ceil_div(k1, l.n) - k0 / l.n) * l.k;
   }
   if (l.type == LayerType::Shuffle) {
@@ -96,7 +98,7 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
     // Nearest, h a multiple of the factor: every tile starts at the same place in a group of s
     // output rows and reads h / s input rows (or one more, alike). Otherwise, or bilinear
     // (clamped at the edges), the tiles are taken one by one.
-    const bool alike = l.resize_mode == ResizeMode::Nearest && h % l.resize_h == 0;
+    const bool alike = l.resize_mode != ResizeMode::Bilinear && h % l.resize_h == 0;
     return {0, alike ? full : 0};
   }
   // Tile i reads input rows [(first + i*h)*s - pad, (first + (i+1)*h - 1)*s - pad + extent),

@@ -242,6 +242,11 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
           {"{name: a, type: resize, scale: 1.5}", "layers[0].scale", "integer"},
           {"{name: a, type: resize, scale: 65}", "layers[0].scale", "64"},
           {"{name: a, type: resize, scale: 2, mode: cubic}", "layers[0].mode", "bilinear"},
+          {"{name: a, type: depth_to_space}", "layers[0].block", "missing required key"},
+          {"{name: a, type: depth_to_space, block: 1}", "layers[0].block", "2"},
+          {"{name: a, type: depth_to_space, block: 3}", "layers.a",
+           "block 3 needs input channels divisible by 9, but 'x' has 8"},
+          {"{name: a, type: depth_to_space, block: 2, scale: 2}", "layers[0].scale", "unknown key"},
           {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [1, 1, 1]}",
            "layers[0].padding", "[top, left, bottom, right]"},
           {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: [0, 0, 3, 1]}", "layers.a",
@@ -423,6 +428,46 @@ layers:
   }
   const std::string back = fusim::network_to_yaml(net);
   CHECK(back.find("scale: [4, 2], mode: bilinear") != std::string::npos);
+}
+
+TEST_CASE("depth_to_space moves channels into space: counts, bytes and fusion", "[elementwise]") {
+  // A transposed conv of kernel = stride 2 as a sub-pixel conv: a 1x1 conv to 4 C channels, then
+  // depth_to_space by 2 (PixelShuffle, ONNX's DepthToSpace), then a 3x3 conv.
+  const std::string text = R"(name: d2s
+inputs: [{name: x, shape: [16, 10, 10]}]
+layers:
+  - {name: sub, type: conv, out_channels: 32, kernel: 1, activation: relu}
+  - {name: up, type: depth_to_space, block: 2}
+  - {name: smooth, type: conv, out_channels: 8, kernel: 3, padding: 1}
+)";
+  const fusim::Network net = load_text("d2s.yaml", text);
+  const fusim::Layer& up = net.layer(1);
+  CHECK(up.out_shape == fusim::Shape{8, 20, 20});
+  CHECK(up.vector_ops_per_item() == 8 * 20 * 20);  // a move per output element
+  CHECK(up.arithmetic_per_item().multiplications == 0);
+  CHECK(up.arithmetic_per_item().additions == 0);
+  CHECK(up.params() == 0);
+  // Its rows map as a nearest resize's; a slice of output channels reads its channels' blocks.
+  const fusim::LayerGeometry g(up, 1);
+  CHECK(g.input_bytes(0, 0, 4, 0, 8) == 2 * 10 * 32);
+  CHECK(g.input_bytes(0, 3, 5, 2, 4) == 2 * 10 * 8);  // rows 1-2, channels [8, 16)
+  CHECK(g.input_offset(0, 4, 2) == 2 * 10 * 32 + 8);
+  // Fused: the input once, the weights once, smooth's output stored.
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup fg(net, arch, {0, 1, 2});
+  REQUIRE(fg.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  fg.walk(fg.progress(4), 4, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 16 * 10 * 10);
+  CHECK(sink.traffic.weight == 32 * 16 + 8 * 8 * 9);
+  CHECK(sink.traffic.ofmap == 8 * 20 * 20);
+  fusim::test::on_every_config_and_search(text, [](const fusim::Run& r) {
+    fusim::test::check_group_bytes(r.result);
+    fusim::test::check_replays(r);
+  });
+  const std::string back = fusim::network_to_yaml(net);
+  CHECK(back.find("type: depth_to_space, inputs: [\"sub\"], block: 2") != std::string::npos);
+  CHECK(load_text("d2s_back.yaml", back).layer(1).out_shape == up.out_shape);
 }
 
 TEST_CASE("a pad copies its input into a larger map: counts, bytes and fusion", "[elementwise]") {

@@ -205,6 +205,9 @@ def yaml_shapes(net):
         elif t == "resize":
             sh, sw = pair(l["scale"], 1)
             shape = [c, h * sh, w * sw]
+        elif t == "depth_to_space":
+            b = l["block"]
+            shape = [c // (b * b), h * b, w * b]
         elif t == "pad":
             (pt, pl, pb, pr) = pads(l["padding"])
             shape = [c, h + pt + pb, w + pl + pr]
@@ -693,6 +696,45 @@ class OperatorImportTest(unittest.TestCase):
         p, dst = run_import(seq, self.tmp)
         self.assertEqual(p.returncode, 2)
         self.assertIn("BatchNormalization node 'bn_seq'", p.stderr)
+        self.assertFalse(os.path.exists(dst))
+
+    def test_conv_transpose_and_depth_to_space(self):
+        """U-Net's upsampling as torch.onnx writes nn.ConvTranspose2d(16, 8, 2, stride=2) (bias,
+        a ReLU after it): a 1x1 sub-pixel conv to 8 x 4 channels with the ConvTranspose's MACs
+        and weights (its bias four times), then depth_to_space by 2 named after the node; an
+        ESPCN tail with PixelShuffle (DepthToSpace, CRD); a ConvTranspose fusim cannot express
+        (kernel 4, stride 2, pads 1) refused, named."""
+        N = helper.make_node
+        nodes = [N("Conv", ["x", "w0"], ["c0"], name="enc", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                 N("Relu", ["c0"], ["r0"], name="enc_relu"),
+                 N("ConvTranspose", ["r0", "wt", "bt"], ["u"], name="up", kernel_shape=[2, 2],
+                   strides=[2, 2]),
+                 N("Relu", ["u"], ["ur"], name="up_relu"),
+                 N("Conv", ["ur", "w1"], ["c1"], name="ps_conv", kernel_shape=[3, 3],
+                   pads=[1, 1, 1, 1]),
+                 N("DepthToSpace", ["c1"], ["y"], name="shuffle", blocksize=2, mode="CRD")]
+        model = make_model(nodes, [vinfo("x", [1, 4, 6, 6])], [vinfo("y", [1, 3, 24, 24])],
+                           [init("w0", [16, 4, 3, 3], 1), init("wt", [16, 8, 2, 2], 2),
+                            init("bt", [8], 3), init("w1", [12, 8, 3, 3], 4)])
+        net = self.check(model, {
+            "enc": ("conv", "relu", [16, 6, 6], 16 * 36 * 36, 16 * 36, 0),
+            "up_subpixel": ("conv", "none", [32, 6, 6], 16 * 32 * 36, 16 * 32 + 32, 0),
+            "up": ("depth_to_space", "relu", [8, 12, 12], 0, 0,
+                   8 * 144 + self.act_ops("relu", 8 * 144)),  # the ReLU free as an attribute
+            "ps_conv": ("conv", "none", [12, 12, 12], 12 * 144 * 72, 12 * 72, 0),
+            "shuffle": ("depth_to_space", "none", [3, 24, 24], 0, 0, 3 * 576),
+        })
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual((by["up"]["inputs"], by["up"]["block"]), (["up_subpixel"], 2))
+        self.assertEqual(by["up_subpixel"]["kernel"], 1)
+        bad = make_model([N("ConvTranspose", ["x", "wt"], ["u"], name="dcgan_up",
+                            kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])],
+                         [vinfo("x", [1, 16, 6, 6])], [vinfo("u", [1, 8, 12, 12])],
+                         [init("wt", [16, 8, 4, 4], 2)])
+        os.remove(os.path.join(self.tmp, "model.yaml"))
+        p, dst = run_import(bad, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("ConvTranspose node 'dcgan_up'", p.stderr)
         self.assertFalse(os.path.exists(dst))
 
     def test_resize_and_upsample(self):
