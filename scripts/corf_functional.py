@@ -75,17 +75,17 @@ def psum_rows_model(rows_out, rows_in, stride, pad, r, h):
 def conv_pair_input_centric(x, w1, s1, p1, w2, s2, p2, h):
     """conv1 output-centric in tiles of h rows of y, ReLU, then each y row scattered into z's
     partial sums (input-centric conv2). Returns z, the most z rows live, the scatter's MACs."""
-    y_full_rows = (x.shape[1] + 2 * p1 - w1.shape[2]) // s1 + 1
+    y_rows = (x.shape[1] + 2 * p1 - w1.shape[2]) // s1 + 1
     k2, c2, r2, _ = w2.shape
-    w1_cols = (x.shape[2] + 2 * p1 - w1.shape[3]) // s1 + 1
-    ho = (y_full_rows + 2 * p2 - r2) // s2 + 1
-    wo = (w1_cols + 2 * p2 - r2) // s2 + 1
+    y_cols = (x.shape[2] + 2 * p1 - w1.shape[3]) // s1 + 1
+    ho = (y_rows + 2 * p2 - r2) // s2 + 1
+    wo = (y_cols + 2 * p2 - r2) // s2 + 1
     z = np.zeros((k2, ho, wo))
-    last = [contributors(i, s2, p2, r2, y_full_rows)[1] - 1 for i in range(ho)]
+    last = [contributors(i, s2, p2, r2, y_rows)[1] - 1 for i in range(ho)]
     live, most, macs = set(), 0, 0
     y_all = np.maximum(conv2d(x, w1, s1, p1), 0.0)  # the tiles below are its rows, in order
-    for a in range(0, y_full_rows, h):
-        b = min(y_full_rows, a + h)
+    for a in range(0, y_rows, h):
+        b = min(y_rows, a + h)
         tile = y_all[:, a:b, :]  # produced now (output-centric conv1 over its x rows)
         for q in range(b - a):
             p = a + q  # intermediate row p: its taps d reach z row (p + p2 - d) / s2
@@ -98,7 +98,7 @@ def conv_pair_input_centric(x, w1, s1, p1, w2, s2, p2, h):
                     continue
                 live.add(i)
                 for e in range(r2):  # columns: the same scatter along the width
-                    for col in range(w1_cols):
+                    for col in range(y_cols):
                         cn = col + p2 - e
                         if cn % s2 or not 0 <= cn // s2 < wo:
                             continue

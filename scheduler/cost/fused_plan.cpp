@@ -212,6 +212,13 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const Node& n = nodes_[static_cast<std::size_t>(m)];
     if (n.reads.empty()) max_tiles_ = std::min(max_tiles_, n.rows);
   }
+  // Bands can repeat one another (band_like) only when no concat copies (its copy depends on
+  // the core) and every read maps rows by a window or one to one.
+  bands_can_repeat_ =
+      std::none_of(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.copies; }) &&
+      std::all_of(reads_.begin(), reads_.end(), [](const Read& rd) {
+        return rd.map == RowMap::Window || rd.map == RowMap::Same;
+      });
 }
 
 const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64_t rows) const {
@@ -264,7 +271,7 @@ void FusedGroup::band_start(const std::vector<std::int64_t>& hi, std::int64_t ti
 
 bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t tiles,
                            std::int64_t cores, std::int64_t core, std::int64_t earlier) const {
-  if (earlier < 1 || earlier >= core || core >= cores) return false;
+  if (!bands_can_repeat_ || earlier < 1 || earlier >= core || core >= cores) return false;
   const std::int64_t T = tiles;
   const std::int64_t s0 = ceil_div(mul_checked(T, earlier), cores);
   const std::int64_t s1 = ceil_div(mul_checked(T, earlier + 1), cores);
@@ -274,8 +281,6 @@ bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t til
   if (s1 - s0 != L || L <= 0) return false;
   const std::size_t n = nodes_.size();
   auto H = [&](std::size_t v, std::int64_t t) { return rows_done(hi, T, v, t); };
-  for (const Node& node : nodes_)
-    if (node.copies) return false;  // its copy depends on the core
   // Every node's rows shift by the same amount at every tile of the band.
   std::vector<std::int64_t>& shift = band_scratch_;
   shift.assign(n, 0);
@@ -304,7 +309,7 @@ bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t til
         break;
       case RowMap::All:
       case RowMap::Resize:
-        return false;
+        return false;  // excluded by bands_can_repeat_
     }
   }
   return true;

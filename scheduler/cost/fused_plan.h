@@ -162,6 +162,7 @@ class FusedGroup {
   std::vector<std::vector<int>> effective_;               // per node: reads of it, through concats
   mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, the heights seen
   mutable std::vector<std::int64_t> band_scratch_, band_start_;  // band_like()
+  bool bands_can_repeat_ = false;                                // band_like()
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;

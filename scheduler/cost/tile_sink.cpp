@@ -96,7 +96,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
       // `times` alike tiles, each after its share of the loads reported since the last
       // compute: the lead of loads over computes grows or shrinks linearly along the run, so
       // it is largest at its first tile or its last.
-      if (times == 1) {
+      if (times == 1) {  // the general case below for one tile, without its two divisions
         lag_ = std::max(lag_, load_time_ - compute_time_);
       } else {
         const double n = static_cast<double>(times), per_load = pending_ / n;

@@ -102,8 +102,8 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   };
   // Where the tile search on the first core count starts: the tiles of this group without its
   // last member, or without its first, when the search has costed one of them (a layer more
-  // needs at least as many tiles in most groups; the guess saves walks, it does not change
-  // the answer).
+  // needs at least as many tiles in most groups). The guess saves walks; it changes the answer
+  // only where fitting is not monotone in the tile count (docs/fusion.md, "The cost model").
   std::int64_t guess = 0;
   if (coster.fused()) {
     for (const bool drop_last : {true, false}) {
