@@ -117,6 +117,12 @@ def attrs_of(node):
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
+def text_attr(attrs, key, default):
+    """A string attribute of attrs_of()'s dict (onnx gives bytes), or `default`."""
+    v = attrs.get(key, default)
+    return v.decode() if isinstance(v, bytes) else v
+
+
 def node_label(node, index):
     return node.name if node.name else "#%d" % index
 
@@ -609,8 +615,7 @@ class Importer:
         (tf2onnx writes TensorFlow's explicit padding so), else a pad layer (a copy; the fill
         value and the mode, constant, reflect or edge, do not change its cost)."""
         a = attrs_of(node)
-        mode = a.get("mode", b"constant")
-        mode = mode.decode() if isinstance(mode, bytes) else mode
+        mode = text_attr(a, "mode", "constant")
         if mode not in ("constant", "reflect", "edge"):
             raise Unsupported("Pad mode '%s'" % mode)
         if len(node.input) > 1 and node.input[1]:
@@ -688,8 +693,7 @@ class Importer:
         """PixelShuffle / DepthToSpace: a depth_to_space layer. Both modes (DCR, CRD) cost the
         same in fusim: the conv that produces the channels can order them either way."""
         a = attrs_of(node)
-        mode = a.get("mode", b"DCR")
-        mode = mode.decode() if isinstance(mode, bytes) else mode
+        mode = text_attr(a, "mode", "DCR")
         if mode not in ("DCR", "CRD"):
             raise Unsupported("DepthToSpace mode '%s'" % mode)
         x = self.spatial(node.input[0])
@@ -714,8 +718,7 @@ class Importer:
             raise Unsupported("only 2-D transposed convolutions are supported")
         c_in, c_out, kh, kw = (int(v) for v in w.shape)
         strides = [int(v) for v in a.get("strides", [1, 1])]
-        auto = a.get("auto_pad", b"NOTSET")
-        auto = auto.decode() if isinstance(auto, bytes) else auto
+        auto = text_attr(a, "auto_pad", "NOTSET")
         plain = (int(a.get("group", 1)) == 1 and kh == kw == strides[0] == strides[1] and
                  kh >= 2 and list(a.get("pads", [0, 0, 0, 0])) == [0, 0, 0, 0] and
                  list(a.get("output_padding", [0, 0])) == [0, 0] and
@@ -740,8 +743,7 @@ class Importer:
         """[top, left, bottom, right], plus `extra` (a folded Pad's), or Unsupported."""
         if len(kernel) != 2 or len(strides) != 2:
             raise Unsupported("only 2-D windows are supported")
-        auto = a.get("auto_pad", b"NOTSET")
-        auto = auto.decode() if isinstance(auto, bytes) else auto
+        auto = text_attr(a, "auto_pad", "NOTSET")
         if auto in ("NOTSET", ""):
             pads = list(a.get("pads", [0, 0, 0, 0]))
         elif auto == "VALID":
@@ -846,8 +848,6 @@ class Importer:
 
     def op_Resize(self, node, index):
         a = attrs_of(node)
-        text = lambda k, d: (a.get(k, d).decode() if isinstance(a.get(k, d), bytes)
-                             else a.get(k, d))
         inputs = list(node.input) + [""] * 4
         opset10 = self.opset < 11
         scales_in = inputs[1] if opset10 else inputs[2]
@@ -861,16 +861,15 @@ class Importer:
             raise Unsupported("Resize without scales or sizes")
         if scales is not None and np.asarray(scales).size == 0:
             raise Unsupported("Resize with empty scales and no sizes")
-        coords = "asymmetric" if opset10 else text("coordinate_transformation_mode",
+        coords = "asymmetric" if opset10 else text_attr(a, "coordinate_transformation_mode",
                                                    "half_pixel")
-        self.resize(node, index, text("mode", "nearest"), scales, sizes, coords,
-                    "floor" if opset10 else text("nearest_mode", "round_prefer_floor"))
+        self.resize(node, index, text_attr(a, "mode", "nearest"), scales, sizes, coords,
+                    "floor" if opset10 else text_attr(a, "nearest_mode", "round_prefer_floor"))
 
     def op_Upsample(self, node, index):
         """Upsample (opsets 7-9): y = r / s, nearest rounding down."""
         a = attrs_of(node)
-        mode = a.get("mode", b"nearest")
-        mode = mode.decode() if isinstance(mode, bytes) else mode
+        mode = text_attr(a, "mode", "nearest")
         scales = a.get("scales")
         if scales is None:
             if len(node.input) < 2 or not node.input[1]:
