@@ -69,8 +69,9 @@ Supported operators (default ONNX domain):
   Flatten, Reshape, Identity,
   Dropout                      -> pass through (they keep the batch dimension)
   DepthToSpace (DCR, CRD)      -> depth_to_space (block)
-  ConvTranspose, kernel =
-  stride, no padding, 1 group  -> conv 1x1 to C_out s^2 (NAME_subpixel) + depth_to_space s
+  ConvTranspose whose output
+  is stride x input            -> a stride-1 conv per class of output phases (NAME_subpixel,
+                                  or _0, _1, ... and a concat NAME_subpixel) + depth_to_space s
   Transpose [0,3,1,2] of an
   NHWC input, [0,2,3,1] before
   an output                    -> pass through (tf2onnx's layout changes at the boundaries)
@@ -194,6 +195,25 @@ def out_extent(n, k, s, p, q, d, ceil_mode):
     if ceil_mode and (out - 1) * s >= n + p:
         out -= 1
     return out
+
+
+def transposed_phases(k, s, begin):
+    """The sub-pixel form of a transposed conv along one axis (kernel k, stride s, `begin`
+    padding before, output s times the input): output i s - begin + t gets input i times tap t,
+    so output s q + a, with a + begin = u s + v, gets x[q + u - j] w[v + j s] for the n taps
+    v, v + s, ... below k: a stride-1 conv of n taps padded n - 1 - u before and u after, its
+    tap m weighing w[v + (n - 1 - m) s]. Returns (n, before, after, v) per phase a < s, or
+    Unsupported."""
+    phases = []
+    for a in range(s):
+        u, v = divmod(a + begin, s)
+        n = (k - v + s - 1) // s
+        if n < 1 or u > n - 1:
+            raise Unsupported("a transposed conv of kernel %d, stride %d, padding %d: output "
+                              "phase %d has %s" % (k, s, begin, a, "no tap" if n < 1 else
+                                                   "its taps past the input's start"))
+        phases.append((n, n - 1 - u, u, v))
+    return phases
 
 
 class Importer:
@@ -705,37 +725,92 @@ class Importer:
                                      "block": s}, (c // (s * s), h * s, w * s), node.output[0])
 
     def op_ConvTranspose(self, node, index):
-        """A transposed conv whose kernel equals its stride, unpadded (U-Net's and FCN's 2x2
-        stride-2 upsampling): each input pixel writes its own s x s block of outputs, which is a
-        1x1 conv to C_out s^2 channels (the sub-pixel conv, named NAME_subpixel) and a
-        depth_to_space by s (named after the node): the same MACs and weights; its bias, one per
-        output channel, becomes the 1x1 conv's, s^2 copies. Other kernels, padding or groups
-        are not imported (their sub-pixel convs would count taps that read nothing)."""
+        """A transposed conv whose output is its stride times its input (the upsampling of
+        U-Net, FCN, DCGAN and CenterNet heads: kernel 2 stride 2, kernel 4 stride 2 pads 1,
+        kernel 3 stride 2 pads 1 output_padding 1, kernel 64 stride 32 pads 16) as its sub-pixel
+        form: output phase (a, b), the rows s q + a and columns s r + b, is an ordinary stride-1
+        conv of the input (transposed_phases), so the phases whose windows agree are one conv to
+        C_out x (their number) channels (NAME_subpixel, or NAME_subpixel_0, _1, ... joined by the
+        concat NAME_subpixel), and a depth_to_space by s (named after the node) puts each phase
+        in place. The convs count every tap of the kernel once per input pixel, as a transposed
+        conv does (C_in C_out k_h k_w H W / group MACs, C_in C_out k_h k_w / group weights); the
+        bias, one per output channel, is each phase's, s^2 copies. The channel order of the
+        phases is the convs' to choose, so depth_to_space's mode does not change the cost.
+        Not imported: dilations, unequal strides, an output other than stride x input, and
+        padding past the kernel's reach (a phase whose taps start after its first row)."""
         a = attrs_of(node)
         x = self.spatial(node.input[0])
         w = self.const(node.input[1], "weight")
         if w.ndim != 4:
             raise Unsupported("only 2-D transposed convolutions are supported")
-        c_in, c_out, kh, kw = (int(v) for v in w.shape)
+        c_in, c_out_g, kh, kw = (int(v) for v in w.shape)
+        group = int(a.get("group", 1))
+        c_out = c_out_g * group
         strides = [int(v) for v in a.get("strides", [1, 1])]
+        if list(a.get("dilations", [1, 1])) != [1, 1]:
+            raise Unsupported("transposed conv dilations %s" % list(a["dilations"]))
+        if c_in != x.fusim_shape[0] or c_in % group:
+            raise Unsupported("weight has %d input channels in %d groups, input has %d"
+                              % (c_in, group, x.fusim_shape[0]))
+        if len(strides) != 2 or strides[0] != strides[1] or strides[0] < 2:
+            raise Unsupported("transposed conv strides %s: fusim imports equal strides of 2 or "
+                              "more (a stride-1 transposed conv is a conv)" % strides)
+        s = strides[0]
+        out_pad = [int(v) for v in a.get("output_padding", [0, 0])]
+        kernel = [kh, kw]
+        _, h, wd = x.fusim_shape
         auto = text_attr(a, "auto_pad", "NOTSET")
-        plain = (int(a.get("group", 1)) == 1 and kh == kw == strides[0] == strides[1] and
-                 kh >= 2 and list(a.get("pads", [0, 0, 0, 0])) == [0, 0, 0, 0] and
-                 list(a.get("output_padding", [0, 0])) == [0, 0] and
-                 list(a.get("dilations", [1, 1])) == [1, 1] and auto in ("NOTSET", "", "VALID"))
-        if not plain or c_in != x.fusim_shape[0]:
-            raise Unsupported("a transposed conv with kernel %s, strides %s, pads %s, group %s: "
-                              "fusim imports kernel = stride (2 or more), no padding, one group"
-                              % ([kh, kw], strides, list(a.get("pads", [0, 0, 0, 0])),
-                                 a.get("group", 1)))
+        if "output_shape" in a or auto in ("SAME_UPPER", "SAME_LOWER"):
+            # Padding that makes the output stride x input, split evenly (ONNX's upper and lower
+            # split differ only for an odd total, and runtimes disagree on which is which).
+            if "output_shape" in a and list(a["output_shape"])[-2:] != [h * s, wd * s]:
+                raise Unsupported("output_shape %s is not stride x input %s"
+                                  % (list(a["output_shape"]), [h * s, wd * s]))
+            total = [kernel[i] + out_pad[i] - s for i in range(2)]
+            if min(total) < 0 or any(t % 2 for t in total):
+                raise Unsupported("output_shape/auto_pad with a total padding of %s: only an "
+                                  "even total splits the same in every runtime" % total)
+            pads = [total[0] // 2, total[1] // 2, total[0] // 2, total[1] // 2]
+        elif auto in ("NOTSET", "", "VALID"):
+            pads = [0, 0, 0, 0] if auto == "VALID" else [int(v) for v in
+                                                            a.get("pads", [0, 0, 0, 0])]
+        else:
+            raise Unsupported("auto_pad %s is not supported" % auto)
+        out = [(n - 1) * s + kernel[i] + out_pad[i] - pads[i] - pads[i + 2]
+               for i, n in enumerate((h, wd))]
+        if out != [h * s, wd * s]:
+            raise Unsupported("a transposed conv with kernel %s, stride %d, pads %s, "
+                              "output_padding %s gives %s from %s: fusim imports those whose "
+                              "output is stride x input" % (kernel, s, pads, out_pad, out, [h, wd]))
+        rows = transposed_phases(kh, s, pads[0])
+        cols = transposed_phases(kw, s, pads[1])
         bias = len(node.input) > 2 and node.input[2] != ""
         if bias:
             self.const(node.input[2], "bias")
-        s = kh
-        _, h, wd = x.fusim_shape
-        name = self.unique((node.name or "convtranspose_%d" % index) + "_subpixel")
-        self.layers.append({"name": name, "type": "conv", "inputs": [x.fusim_name],
-                            "out_channels": c_out * s * s, "kernel": 1, "bias": bias})
+        # Phases whose windows (taps, padding before, after) agree share a conv.
+        classes = {}
+        for pa in range(s):
+            for pb in range(s):
+                key = (rows[pa][:3], cols[pb][:3])
+                classes.setdefault(key, []).append((pa, pb))
+        base = node.name or "convtranspose_%d" % index
+        name = self.unique(base + "_subpixel")
+        convs = []
+        for i, ((r, c), phases) in enumerate(classes.items()):
+            layer = {"name": name if len(classes) == 1 else self.unique("%s_%d" % (name, i)),
+                     "type": "conv", "inputs": [x.fusim_name],
+                     "out_channels": c_out * len(phases),
+                     "kernel": r[0] if r[0] == c[0] else [r[0], c[0]]}
+            pad = [r[1], c[1], r[2], c[2]]
+            if pad != [0, 0, 0, 0]:
+                layer["padding"] = self.padding_key(pad)
+            if group != 1:
+                layer["groups"] = group
+            layer["bias"] = bias
+            self.layers.append(layer)
+            convs.append(layer["name"])
+        if len(convs) > 1:
+            self.layers.append({"name": name, "type": "concat", "inputs": convs})
         self.add_layer(node, index, {"type": "depth_to_space", "inputs": [name], "block": s},
                        (c_out, h * s, wd * s), node.output[0])
 

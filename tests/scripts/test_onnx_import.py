@@ -10,6 +10,7 @@ also run through fusim and its report.json is compared with the same figures.
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -702,8 +703,7 @@ class OperatorImportTest(unittest.TestCase):
         """U-Net's upsampling as torch.onnx writes nn.ConvTranspose2d(16, 8, 2, stride=2) (bias,
         a ReLU after it): a 1x1 sub-pixel conv to 8 x 4 channels with the ConvTranspose's MACs
         and weights (its bias four times), then depth_to_space by 2 named after the node; an
-        ESPCN tail with PixelShuffle (DepthToSpace, CRD); a ConvTranspose fusim cannot express
-        (kernel 4, stride 2, pads 1) refused, named."""
+        ESPCN tail with PixelShuffle (DepthToSpace, CRD)."""
         N = helper.make_node
         nodes = [N("Conv", ["x", "w0"], ["c0"], name="enc", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
                  N("Relu", ["c0"], ["r0"], name="enc_relu"),
@@ -727,15 +727,110 @@ class OperatorImportTest(unittest.TestCase):
         by = {l["name"]: l for l in net["layers"]}
         self.assertEqual((by["up"]["inputs"], by["up"]["block"]), (["up_subpixel"], 2))
         self.assertEqual(by["up_subpixel"]["kernel"], 1)
-        bad = make_model([N("ConvTranspose", ["x", "wt"], ["u"], name="dcgan_up",
-                            kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])],
-                         [vinfo("x", [1, 16, 6, 6])], [vinfo("u", [1, 8, 12, 12])],
-                         [init("wt", [16, 8, 4, 4], 2)])
-        os.remove(os.path.join(self.tmp, "model.yaml"))
-        p, dst = run_import(bad, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("ConvTranspose node 'dcgan_up'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+
+    def test_conv_transpose_padded(self):
+        """The transposed convs of DCGAN and CenterNet (kernel 4, stride 2, pads 1), of a
+        decoder (kernel 3, stride 2, pads 1, output_padding 1, 2 groups, no bias) and of FCN-32s
+        (kernel 64, stride 32, pads 16): each output phase a stride-1 conv, the phases whose
+        windows agree one conv, joined by a concat, then depth_to_space. MACs and weights are
+        the transposed conv's own, C_in C_out k^2 H W / g and C_in C_out k^2 / g; the bias
+        s^2 copies. Refused with the node named: an output that is not stride x input, and
+        dilations."""
+        N = helper.make_node
+        nodes = [N("ConvTranspose", ["x", "w4", "b4"], ["u4"], name="dcgan", kernel_shape=[4, 4],
+                   strides=[2, 2], pads=[1, 1, 1, 1]),
+                 N("ConvTranspose", ["u4", "w3"], ["u3"], name="dec", kernel_shape=[3, 3],
+                   strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1], group=2),
+                 N("ConvTranspose", ["u3", "w64"], ["y"], name="fcn", kernel_shape=[64, 64],
+                   strides=[32, 32], pads=[16, 16, 16, 16])]
+        model = make_model(nodes, [vinfo("x", [1, 8, 3, 3])], [vinfo("y", [1, 2, 384, 384])],
+                           [init("w4", [8, 6, 4, 4], 1), init("b4", [6], 2),
+                            init("w3", [6, 2, 3, 3], 3), init("w64", [4, 2, 64, 64], 4)])
+        # dcgan: rows and columns each phase 0 (2 taps, pads 1 before) and phase 1 (2 taps,
+        # 1 after): four convs of 2x2 kernels, 6 channels each.
+        exp = {}
+        for i, pad in enumerate(([1, 1, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 1, 1])):
+            exp["dcgan_subpixel_%d" % i] = ("conv", "none", [6, 3, 3], 6 * 9 * 8 * 4,
+                                            8 * 6 * 4 + 6, 0)
+        exp["dcgan_subpixel"] = ("concat", "none", [24, 3, 3], 0, 0, 0)
+        exp["dcgan"] = ("depth_to_space", "none", [6, 6, 6], 0, 0, 6 * 36)
+        # dec: phase 0 one tap, phase 1 two taps (1 after): kernels 1x1, 1x2, 2x1, 2x2 over
+        # 3 of 6 channels per group, 4 outputs each.
+        for i, (k, pad) in enumerate((([1, 1], None), ([1, 2], [0, 0, 0, 1]),
+                                      ([2, 1], [0, 0, 1, 0]), ([2, 2], [0, 0, 1, 1]))):
+            exp["dec_subpixel_%d" % i] = ("conv", "none", [4, 6, 6], 4 * 36 * 3 * k[0] * k[1],
+                                          4 * 3 * k[0] * k[1], 0)
+        exp["dec_subpixel"] = ("concat", "none", [16, 6, 6], 0, 0, 0)
+        exp["dec"] = ("depth_to_space", "none", [4, 12, 12], 0, 0, 4 * 144)
+        # fcn: a + 16 = 32 u + v: phases 0-15 (u 0, pads 1 before) and 16-31 (u 1, 1 after),
+        # 2 taps each.
+        for i, n in enumerate((256, 256, 256, 256)):
+            exp["fcn_subpixel_%d" % i] = ("conv", "none", [2 * n, 12, 12], 2 * n * 144 * 4 * 4,
+                                          2 * n * 4 * 4, 0)
+        exp["fcn_subpixel"] = ("concat", "none", [2048, 12, 12], 0, 0, 0)
+        exp["fcn"] = ("depth_to_space", "none", [2, 384, 384], 0, 0, 2 * 384 * 384)
+        net = self.check(model, exp)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual([by["dcgan_subpixel_%d" % i].get("padding") for i in range(4)],
+                         [[1, 1, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 1, 1]])
+        self.assertEqual([by["dec_subpixel_%d" % i]["kernel"] for i in range(4)],
+                         [1, [1, 2], [2, 1], 2])
+        self.assertEqual(by["dec_subpixel_3"]["groups"], 2)
+        # The transposed convs' own counts: MACs C_in C_out k^2 H W / g, weights C_in C_out k^2
+        # / g (the bias aside).
+        self.assertEqual(sum(exp["dcgan_subpixel_%d" % i][3] for i in range(4)),
+                         8 * 6 * 16 * 9)
+        self.assertEqual(sum(exp["dec_subpixel_%d" % i][3] for i in range(4)),
+                         6 * 4 * 9 * 36 // 2)
+        self.assertEqual(sum(exp["fcn_subpixel_%d" % i][3] for i in range(4)),
+                         4 * 2 * 64 * 64 * 144)
+        for bad, why in (({"pads": [0, 0, 0, 0]}, "output is stride x input"),
+                         ({"dilations": [2, 2]}, "dilations")):
+            attrs = dict(kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])
+            attrs.update(bad)
+            out = 8 if "pads" in bad else 9  # (3 - 1) 2 + (k - 1) d + 1 - 2
+            model = make_model([N("ConvTranspose", ["x", "wt"], ["u"], name="odd_up", **attrs)],
+                               [vinfo("x", [1, 16, 3, 3])], [vinfo("u", [1, 8, out, out])],
+                               [init("wt", [16, 8, 4, 4], 2)])
+            if os.path.exists(os.path.join(self.tmp, "model.yaml")):
+                os.remove(os.path.join(self.tmp, "model.yaml"))
+            p, dst = run_import(model, self.tmp)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("ConvTranspose node 'odd_up'", p.stderr)
+            self.assertIn(why, p.stderr)
+            self.assertFalse(os.path.exists(dst))
+
+    def test_transposed_phases_compute_the_transposed_conv(self):
+        """transposed_phases on numbers: along one axis, random input and kernel, every output
+        phase's stride-1 conv (its taps, its padding, its tap m weighing w[v + (n - 1 - m) s])
+        gives the transposed conv computed by scattering each input times each tap."""
+        sys.path.insert(0, os.path.join(ROOT, "scripts"))
+        from onnx_to_fusim import Unsupported, transposed_phases
+        rng = np.random.default_rng(7)
+        cases = [(2, 2, 0, 0), (4, 2, 1, 0), (3, 2, 1, 1), (3, 2, 0, 0), (5, 2, 2, 1),
+                 (6, 3, 2, 1), (64, 32, 16, 0), (16, 8, 4, 0), (3, 3, 0, 0), (5, 3, 1, 0)]
+        for k, s, begin, op in cases:
+            h = 5
+            end = k + op - begin - s  # output s h
+            self.assertGreaterEqual(end, 0, (k, s, begin, op))
+            x, w = rng.standard_normal(h), rng.standard_normal(k)
+            full = np.zeros((h - 1) * s + k + op)
+            for i in range(h):
+                full[i * s:i * s + k] += x[i] * w
+            want = full[begin:begin + s * h]
+            got = np.zeros(s * h)
+            for a, (n, before, after, v) in enumerate(transposed_phases(k, s, begin)):
+                self.assertEqual(before + after, n - 1)
+                xp = np.concatenate([np.zeros(before), x, np.zeros(after)])
+                taps = [w[v + (n - 1 - m) * s] for m in range(n)]
+                for q in range(h):
+                    got[q * s + a] = sum(xp[q + m] * taps[m] for m in range(n))
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12,
+                                       err_msg=str((k, s, begin, op)))
+        with self.assertRaises(Unsupported):
+            transposed_phases(2, 4, 0)  # phases 2 and 3 have no tap
+        with self.assertRaises(Unsupported):
+            transposed_phases(4, 2, 3)  # its taps start past the input's first row
 
     def test_resize_and_upsample(self):
         """An FPN merge as torch.onnx writes F.interpolate (opset 13): nearest by scales
