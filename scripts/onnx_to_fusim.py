@@ -61,6 +61,10 @@ Supported operators (default ONNX domain):
                                   otherwise batchnorm (a per-channel affine: DenseNet's BN
                                   after a concat)
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
+  Add with another constant    -> add of a network input holding it (position embeddings)
+  Gather [V, D] by integer ids -> network input [D, S, 1] (an embedding lookup, the host's)
+  scores + mask computed from
+  an integer input             -> add of a network input [heads S, 1, 1] (the attention mask)
   Reshape [N,C,H,W] ->
   [N,g,C/g,H,W], Transpose
   perm [0,2,1,3,4], Reshape
@@ -101,9 +105,13 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference
+from onnx import TensorProto, numpy_helper, shape_inference
 
 PROG = "onnx_to_fusim"
+
+
+INTEGER_TYPES = {TensorProto.INT64, TensorProto.INT32, TensorProto.INT16, TensorProto.INT8,
+                 TensorProto.UINT8, TensorProto.BOOL}
 
 
 class Unsupported(Exception):
@@ -340,7 +348,18 @@ class Importer:
                     readers[0].op_type == "Transpose" and \
                     list(attrs_of(readers[0]).get("perm", [])) == [0, 3, 1, 2]:
                 self.nhwc_inputs.add(vi.name)
+        # Integer inputs (token ids, attention masks) are not feature maps: the embedding
+        # lookups and the mask's arithmetic read them (host tensors, see run()).
+        self.host = {}  # tensor -> the integer graph input it is computed from
         for vi in real_inputs:
+            if vi.type.tensor_type.elem_type in INTEGER_TYPES:
+                self.host[vi.name] = vi.name
+        for node in g.node:
+            if not self.folded(node):
+                self.host_op(node)
+        for vi in real_inputs:
+            if vi.name in self.host:
+                continue
             shape = self.shapes[vi.name]
             chw = chw_of(shape)
             if vi.name in self.nhwc_inputs:
@@ -509,9 +528,15 @@ class Importer:
         return self.shapes[t]
 
     def act(self, t):
-        """TensorInfo of an activation operand."""
+        """TensorInfo of an activation operand (or of a constant made a network input)."""
+        if t in self.tensors:
+            return self.tensors[t]
         if t in self.consts:
             raise Unsupported("operand '%s' is a constant where fusim needs an activation" % t)
+        if t in self.host:
+            raise Unsupported("operand '%s' is computed from integer input '%s', which fusim "
+                              "reads only as embedding lookups and attention masks"
+                              % (t, self.host[t]))
         if t not in self.tensors:
             raise Unsupported("operand '%s' has no producer fusim knows" % t)
         return self.tensors[t]
@@ -612,6 +637,8 @@ class Importer:
                     continue
                 if id(node) in self.in_pattern:
                     continue
+                if any(o in self.host for o in node.output):  # prepare's host_op
+                    continue
                 handler = getattr(self, "op_" + node.op_type, None)
                 if handler is None:
                     raise Unsupported("unsupported operator")
@@ -623,6 +650,70 @@ class Importer:
     def op_Constant(self, node, index):
         if node.output[0] not in self.consts:
             raise Unsupported("only Constant nodes with a 'value' tensor are supported")
+
+    # Operators that compute on the integer inputs (token ids, an attention mask) and constants
+    # alone: Hugging Face's extended mask, (1 - mask[:, None, None, :]) * -10000.
+    _HOST_OPS = {"Unsqueeze", "Squeeze", "Cast", "Sub", "Mul", "Add", "Div", "Neg", "Reshape",
+                 "Expand", "Identity", "Not", "Equal", "Where", "Slice"}
+
+    def host_op(self, node):
+        """True when `node` computes on host tensors and constants alone (not a Gather of a
+        table): its outputs are host tensors too, work of O(tokens) elements that fusim does not
+        model. Only an embedding Gather and an attention mask Add read host tensors into the
+        network (op_Gather, op_Add)."""
+        ins = [t for t in node.input if t]
+        if node.op_type not in self._HOST_OPS or not any(t in self.host for t in ins) or \
+                not all(t in self.host or t in self.consts for t in ins):
+            return False
+        origin = next(self.host[t] for t in ins if t in self.host)
+        for o in node.output:
+            if o:
+                self.host[o] = origin
+        return True
+
+    def const_label(self, t):
+        """A name for constant t: the table a folded Gather took it from (Hugging Face's position
+        embeddings), else its own, without a path or a ".weight"."""
+        producer = next((n for n in self.graph.node if t in n.output), None)
+        if producer is not None and producer.op_type == "Gather" and \
+                producer.input[0] in self.consts and producer.input[0] not in self.folded_outputs:
+            t = producer.input[0]
+        return t.split("/")[-1].replace(".weight", "") or "constant"
+
+    def constant_input(self, t, name):
+        """Constant tensor t (a position embedding) as a network input holding it, [batch] +
+        its shape (a missing batch dimension added); its TensorInfo."""
+        if t not in self.tensors:
+            value = self.consts[t]
+            shape = (self.batch,) + tuple(int(v) for v in (value.shape[1:] if value.ndim and
+                                                           value.shape[0] == 1 else value.shape))
+            chw = chw_of(shape)
+            fusim_name = self.unique(name)
+            self.inputs.append((fusim_name, chw))
+            self.shapes[t] = shape
+            self.tensors[t] = TensorInfo(fusim_name, chw, shape, False, None)
+        return self.tensors[t]
+
+    def op_Gather(self, node, index):
+        """An embedding lookup, Gather(table [V, D], ids [batch, S]) with the ids an integer
+        graph input (Hugging Face's word and token-type embeddings): a network input [D, S, 1]
+        named after the table, the rows the lookup reads, as the accelerator receives them (the
+        lookup itself, S rows of D elements from a table in DRAM, is the host's). A Gather of
+        constants (position ids) is folded to a constant before."""
+        table, ids = node.input[0], node.input[1]
+        axis = int(attrs_of(node).get("axis", 0))
+        if table not in self.consts or ids not in self.host or axis != 0 or \
+                self.consts[table].ndim != 2:
+            raise Unsupported("Gather other than an embedding lookup (a [V, D] table indexed "
+                              "along axis 0 by an integer graph input)")
+        out = self.shape(node.output[0])
+        if len(out) != 3 or out[0] != self.batch:
+            raise Unsupported("embedding lookup of shape %s: fusim takes [batch, S, D]"
+                              % list(out))
+        chw = chw_of(out)
+        name = self.unique(self.const_label(table))
+        self.inputs.append((name, chw))
+        self.tensors[node.output[0]] = TensorInfo(name, chw, out, False, None)
 
     def padding_key(self, pads):
         """fusim's `padding` for [top, left, bottom, right]: an int, [h, w] or the four."""
@@ -1144,13 +1235,19 @@ class Importer:
         self.binary(node, index, "mul")
 
     def softmax_scale(self, node, divide):
-        """x / c or x * c (c a one-element constant) read only by a Softmax: the softmax's
-        scale (attention's 1 / sqrt(d)); the tensor passes through."""
+        """x / c or x * c (c a one-element constant) read only by a Softmax (or by an attention
+        mask's Add read only by a Softmax): the softmax's scale (attention's 1 / sqrt(d)); the
+        tensor passes through."""
         x = [t for t in node.input if t not in self.consts]
         if len(x) != 1 or len(node.input) != 2 or (divide and node.input[0] != x[0]):
             return False
         c = self.const_operand(node, x[0])
-        if c is None or c == 0 or self.only_reader(node.output[0], "Softmax") is None:
+        # Hugging Face adds the attention mask between the scale and the softmax (mask_add).
+        reader = self.only_reader(node.output[0], "Add")
+        masked = reader is not None and any(t in self.host for t in reader.input) and \
+            self.only_reader(reader.output[0], "Softmax") is not None
+        if c is None or c == 0 or \
+                (self.only_reader(node.output[0], "Softmax") is None and not masked):
             return False
         info = self.act(x[0])
         self.alias(x[0], node.output[0], info.heads, info.scale * (1 / c if divide else c))
@@ -1357,11 +1454,45 @@ class Importer:
         x, y = node.input[0], node.input[1]
         if self.match_hard(node):
             return
+        if (x in self.host) != (y in self.host):
+            t, m = (y, x) if x in self.host else (x, y)
+            self.mask_add(node, index, t, m)
+            return
         if (x in self.consts) != (y in self.consts):
             t, b = (y, x) if x in self.consts else (x, y)
+            if self.consts[b].size > 1 and self.consts[b].size != self.act(t).fusim_shape[0]:
+                # Not a bias: a position embedding, added as an operand of its own.
+                self.constant_input(b, self.const_label(b))
+                self.elementwise(node, index, [x, y], "add")
+                return
             self.fold_bias(t, self.consts[b], node.output[0])
             return
         self.elementwise(node, index, [x, y], "add")
+
+    def mask_add(self, node, index, t, m):
+        """Attention scores plus Hugging Face's extended mask, [batch, 1, 1, S] computed from
+        an integer input: an add whose second operand is a network input named after that
+        input, the mask as the add broadcasts it over the heads, [heads S, 1, 1] (fusim's scores
+        are [heads S, S, 1]; the graph's input holds S values, the heads' copies are heads S).
+        The add comes before the softmax's scale (fusim scales in the softmax): the same work."""
+        info = self.act(t)
+        ms = self.shape(m)
+        if info.heads is None or info.heads[0] == "hds" or len(ms) != 4 or \
+                list(ms[1:3]) != [1, 1] or ms[3] != info.onnx_shape[-1]:
+            raise Unsupported("a tensor computed from integer input '%s' added to '%s' %s: fusim "
+                              "takes it as an attention mask [batch, 1, 1, keys] added to the "
+                              "scores" % (self.host[m], t, list(ms)))
+        chw = (info.fusim_shape[0], 1, 1)
+        key = ("mask", self.host[m], chw)
+        if key not in self.tensors:
+            name = self.unique(self.host[m])
+            self.inputs.append((name, chw))
+            self.tensors[key] = TensorInfo(name, chw, (self.batch,) + chw, False, None)
+        mask = self.tensors[key]
+        layer = {"type": "add", "inputs": [info.fusim_name, mask.fusim_name]}
+        self.add_layer(node, index, layer, info.fusim_shape, node.output[0], same_count_only=True)
+        self.tensors[node.output[0]].heads = info.heads
+        self.tensors[node.output[0]].scale = info.scale
 
     def op_Sum(self, node, index):
         self.elementwise(node, index, list(node.input), "add")

@@ -1298,14 +1298,19 @@ def f32s(name, value):
     return numpy_helper.from_array(np.array(value, dtype=np.float32), name)
 
 
-def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False):
+def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf=False):
     """One BERT encoder layer as torch.onnx writes it (Hugging Face BertLayer, no mask): Q, K, V
     MatMul + Add bias, Reshape [1, S, H, d] and Transpose (K to [1, H, d, S]), MatMul, Div by
     sqrt(d), Softmax, MatMul by V, Transpose and Reshape back, the output projection, residual
     Add, layer norm (LayerNormalization at opset 17, else decomposed), the Erf-GELU feed-forward
     block, residual Add, layer norm. `dynamic`: the Reshapes' shapes computed from the tensors'
     as Hugging Face's code writes them (x.size()[:-1] + (H, d); the merge from size(0), size(1)
-    and D), with Shape, Slice, Gather, Unsqueeze, Cast and Concat."""
+    and D), with Shape, Slice, Gather, Unsqueeze, Cast and Concat. `hf`: the whole of
+    Hugging Face's BertModel front as its export writes it: integer inputs input_ids,
+    token_type_ids and attention_mask; the word and token-type embeddings gathered by them, the
+    position embeddings gathered by the position_ids buffer sliced to the input's length (from
+    Shape, folded), their sum and layer norm; the extended mask (1 - mask[:, None, None, :]) *
+    -10000 added to the scaled scores."""
     N = helper.make_node
     d = D // H
     inits = [int64s("heads_shape", [1, S, H, d]), int64s("seq_shape", [1, S, D]),
@@ -1349,6 +1354,35 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False):
             return N("Unsqueeze", [x], [y], axes=[0])
         return N("Unsqueeze", [x, "ax0"], [y])
 
+    graph_inputs = [vinfo("x", [1, S, D])]
+    if hf:
+        V, P = 50, max(64, S)
+        inits += [init("word_embeddings.weight", [V, D], 50), init("emb_ln_g", [D], 51),
+                  init("token_type_embeddings.weight", [2, D], 52), init("emb_ln_b", [D], 53),
+                  init("position_embeddings.weight", [P, D], 54),
+                  numpy_helper.from_array(np.arange(P, dtype=np.int64)[None, :], "position_ids"),
+                  int64s("zero", [0]), int64s("one_i", [1]), int64s("gi1", 1),
+                  f32s("minus", -10000.0)]
+        ids = lambda name: helper.make_tensor_value_info(name, TensorProto.INT64, [1, S])  # noqa
+        graph_inputs = [ids("input_ids"), ids("token_type_ids"), ids("attention_mask")]
+        nodes += [N("Gather", ["word_embeddings.weight", "input_ids"], ["we"], name="word"),
+                  N("Gather", ["token_type_embeddings.weight", "token_type_ids"], ["te"],
+                    name="token_type"),
+                  N("Add", ["we", "te"], ["e1"], name="emb_add"),
+                  N("Shape", ["input_ids"], ["ids_shape"]),
+                  N("Gather", ["ids_shape", "gi1"], ["seq_len"], axis=0),
+                  N("Unsqueeze", ["seq_len", "zero"], ["seq_end"]),
+                  N("Slice", ["position_ids", "zero", "seq_end", "one_i"], ["pos_ids"]),
+                  N("Gather", ["position_embeddings.weight", "pos_ids"], ["pe"]),
+                  N("Add", ["e1", "pe"], ["e2"], name="pos_add"),
+                  N("LayerNormalization", ["e2", "emb_ln_g", "emb_ln_b"], ["x"], name="emb_ln",
+                    axis=-1, epsilon=1e-12),
+                  N("Unsqueeze", ["attention_mask", "one_i"], ["m1"]),
+                  N("Unsqueeze", ["m1", "two_i"], ["m2"]),
+                  N("Cast", ["m2"], ["m3"], to=TensorProto.FLOAT),
+                  N("Sub", ["one", "m3"], ["m4"]),
+                  N("Mul", ["m4", "minus"], ["ext_mask"])]
+        inits.append(int64s("two_i", [2]))
     for p, perm in (("q", [0, 2, 1, 3]), ("k", [0, 2, 3, 1]), ("v", [0, 2, 1, 3])):
         linear(p, "x")
         shape = "heads_shape"
@@ -1360,8 +1394,10 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False):
         nodes.append(N("Reshape", [p, shape], [p + "_r"], name=p + "_heads"))
         nodes.append(N("Transpose", [p + "_r"], [p + "_t"], name=p + "_t", perm=perm))
     nodes += [N("MatMul", ["q_t", "k_t"], ["scores"], name="scores"),
-              N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale"),
-              N("Softmax", ["scaled"], ["probs"], name="probs", axis=-1),
+              N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale")]
+    if hf:
+        nodes.append(N("Add", ["scaled", "ext_mask"], ["masked"], name="mask_add"))
+    nodes += [N("Softmax", ["masked" if hf else "scaled"], ["probs"], name="probs", axis=-1),
               N("MatMul", ["probs", "v_t"], ["ctx"], name="ctx"),
               N("Transpose", ["ctx"], ["ctx_t"], name="ctx_t", perm=[0, 2, 1, 3])]
     merge = "seq_shape"
@@ -1386,7 +1422,7 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False):
     linear("f2", "gelu")
     nodes.append(N("Add", ["f2", "ln1"], ["res2"], name="res2"))
     layer_norm("ln2", "res2")
-    graph = helper.make_graph(nodes, "bert_layer", [vinfo("x", [1, S, D])],
+    graph = helper.make_graph(nodes, "bert_layer", graph_inputs,
                               [vinfo("ln2", [1, S, D])], initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     onnx.checker.check_model(model)
@@ -1444,6 +1480,45 @@ class TransformerImportTest(unittest.TestCase):
         by = {l["name"]: l for l in net["layers"]}
         self.assertEqual(by["ln2"]["inputs"], ["res2"])
         self.assertTrue(by["ln1"]["bias"])
+
+    def test_hugging_face_embeddings_and_mask(self):
+        """BertModel's front as Hugging Face exports it (bert_layer_model's `hf`): the
+        embeddings gathered by the integer inputs are network inputs [D, S, 1] named after their
+        tables, the position embeddings (a constant once the position ids fold) a network input
+        added to them, the mask an input [heads S, 1, 1] added to the scores (one addition per
+        score), the ids themselves no input; the layer is otherwise the one without them."""
+        S, D, H = self.S, self.D, self.H
+        exp = self.expected("ln1", "ln2")
+        exp["emb_add"] = ("add", "none", [D, S, 1], 0, 0, S * D)
+        exp["pos_add"] = ("add", "none", [D, S, 1], 0, 0, S * D)
+        exp["emb_ln"] = ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * S * D + 3 * S)
+        exp["mask_add"] = ("add", "none", [H * S, S, 1], 0, 0, H * S * S)
+        net = self.check(bert_layer_model(17, False, hf=True), exp)
+        self.assertEqual(net["inputs"], [
+            {"name": "word_embeddings", "shape": [D, S, 1]},
+            {"name": "token_type_embeddings", "shape": [D, S, 1]},
+            {"name": "position_embeddings", "shape": [D, S, 1]},
+            {"name": "attention_mask", "shape": [H * S, 1, 1]}])
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["emb_add"]["inputs"], ["word_embeddings", "token_type_embeddings"])
+        self.assertEqual(by["pos_add"]["inputs"], ["emb_add", "position_embeddings"])
+        self.assertEqual(by["q_mm"]["inputs"], ["emb_ln"])
+        self.assertEqual(by["mask_add"]["inputs"], ["scores", "attention_mask"])
+        self.assertEqual(by["probs"]["inputs"], ["mask_add"])
+        self.assertEqual(by["probs"]["groups"], H)
+        self.assertAlmostEqual(by["probs"]["scale"], 1 / (D // H) ** 0.5, places=6)
+        # An integer input read otherwise: named, with what fusim takes it as.
+        N = helper.make_node
+        ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 4, 8, 8])
+        bad = make_model([N("Cast", ["ids"], ["f"], to=TensorProto.FLOAT),
+                          N("Relu", ["f"], ["y"], name="relu_of_ids")],
+                         [ids], [vinfo("y", [1, 4, 8, 8])], [])
+        os.remove(os.path.join(self.tmp, "model.yaml"))
+        p, dst = run_import(bad, self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Relu node 'relu_of_ids'", p.stderr)
+        self.assertIn("integer input 'ids'", p.stderr)
+        self.assertFalse(os.path.exists(dst))
 
     def test_bert_layer_decomposed_layer_norm(self):
         """Below opset 17 torch writes the layer norm as ReduceMean, Sub, Pow, ReduceMean, Add,
