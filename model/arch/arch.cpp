@@ -21,6 +21,7 @@ using limits::kMaxLatencyCycles;
 const std::vector<std::string> kDramModels = {"simple", "detailed"};
 const std::vector<std::string> kPagePolicies = {"open", "closed"};
 const std::vector<std::string> kWriteDrains = {"watermark", "batch"};
+const std::vector<std::string> kAddressHashes = {"none", "xor"};
 
 const char* const kMappingFields[] = {"row", "rank", "bankgroup", "bank", "column", "channel"};
 
@@ -362,6 +363,16 @@ const ParamTable& dram_params() {
                        "':', over the burst offset: each of row, rank, bankgroup, bank, column, "
                        "channel once")
                        .with_check(&mapping_error)),
+          // Accepted with the simple model too (it has no banks: no effect there), so that a
+          // config that sets it can be run with -p dram.model=simple.
+          params::choice<&DramParams::address_hash>(
+              "address_hash", kAddressHashes,
+              "detailed model (the simple one has no banks): none: the bank, rank and channel "
+              "as address_mapping cuts them; xor: the bank, bank group, rank and channel each "
+              "XORed with the next bits of the row number, least significant first (a count "
+              "that is not a power of two: advanced by the row's next digit, modulo the count), "
+              "so that addresses a multiple of the bank period apart (the cores' slices of a "
+              "weight matrix) fall into different banks"),
           detailed(params::integer<&DramParams::queue_depth>(
               "queue_depth", 1, 1 << 16, "requests",
               "transaction queues: the read queue and the write queue, each, per channel")),

@@ -50,6 +50,8 @@ enum class PagePolicy { Open, Closed };
 // When the detailed model's controller sends writes from its write queue to the banks
 // (docs/dram.md, "Write drain").
 enum class WriteDrain { Watermark, Batch };
+// How the detailed model's controller turns an address's fields into a bank (docs/dram.md).
+enum class AddressHash { None, Xor };
 const char* to_string(DramModel m);
 const char* to_string(PagePolicy p);
 const char* to_string(WriteDrain w);
@@ -98,6 +100,9 @@ struct DramParams {
   // Address fields from the most to the least significant, separated by ':', over the burst
   // offset: each of row, rank, bankgroup, bank, column, channel exactly once.
   std::string address_mapping = "row:bank:rank:column:bankgroup:channel";
+  // Xor: the bank, bank group, rank and channel fields each XORed with the next bits of the row
+  // (permutation-based interleaving); None: the fields as the mapping cuts them.
+  AddressHash address_hash = AddressHash::None;
   std::int64_t queue_depth =
       32;  // transaction queues: read queue and write queue, each, per channel
   std::int64_t command_queue_depth = 8;  // per-bank command queue, per bank

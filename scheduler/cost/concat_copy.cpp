@@ -70,7 +70,7 @@ void walk_concat_copy(const Network& net, const Arch& arch, int concat, std::int
         op.from_network_input
             ? piece
             : mul_checked(net.layer(op.index).out_pixel_channels, arch.element_bytes());
-    const TileLayout layout = pixel > piece ? TileLayout{piece, pixel, true} : TileLayout{};
+    const TileLayout layout = pixel > piece ? TileLayout{piece, pixel} : TileLayout{};
     std::int64_t chunk = concat_copy_chunk_bytes(arch);
     if (pixel > piece) chunk = std::max(piece, chunk / piece * piece);
     const std::int64_t chunks = ceil_div(bytes, chunk);

@@ -205,7 +205,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     node.item_bytes = s.h * s.w * pc * elem;
     node.dram_row_bytes = s.w * pc * elem;
     // An external slice: one piece of its channels per pixel of the tensor it views.
-    if (pc > s.c) node.layout = {s.c * elem, pc * elem, true};
+    if (pc > s.c) node.layout = {s.c * elem, pc * elem};
   }
   max_tiles_ = std::numeric_limits<std::int64_t>::max();
   for (int m = 0; m < members_; ++m) {
@@ -284,8 +284,13 @@ bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t til
   // Every node's rows shift by the same amount at every tile of the band.
   std::vector<std::int64_t>& shift = band_scratch_;
   shift.assign(n, 0);
+  // Under the detailed DRAM model a transfer's bursts depend on where it starts in a burst
+  // (DmaTiming::dram_bytes): the shift must keep every node's rows at the same place in theirs.
+  const std::int64_t burst =
+      arch_->dram.model == DramModel::Detailed ? arch_->dram.burst_bytes_detailed() : 0;
   for (std::size_t v = 0; v < n; ++v) {
     shift[v] = H(v, t0 - 1) - H(v, s0 - 1);
+    if (burst > 0 && mul_checked(shift[v], nodes_[v].dram_row_bytes) % burst != 0) return false;
     for (std::int64_t t = t0; t < t1; ++t)
       if (H(v, t) - H(v, t - D) != shift[v]) return false;
   }

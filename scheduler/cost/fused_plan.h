@@ -80,9 +80,10 @@ class FusedGroup {
   // True when walking core `core` of `cores` would report to its sink what walking the core
   // `earlier` (1 <= earlier < core; core 0 reads the weights the others receive) reports, rows
   // shifted: the bands have as many tiles, every node's rows advance alike in both, the shifts
-  // agree with the reads' strides, and no read's window is cut by the top or the bottom of its
-  // operand. A sink that ignores DRAM offsets (CostSink) then sums the same for both and the
-  // walks reach the same peak, so a search need not walk the later one.
+  // agree with the reads' strides, no read's window is cut by the top or the bottom of its
+  // operand, and (detailed DRAM model) every node's rows keep their place in a burst. A sink
+  // that sees DRAM offsets only through their place in a burst (CostSink) then sums the same for
+  // both and the walks reach the same peak, so a search need not walk the later one.
   bool band_like(const std::vector<std::int64_t>& p, std::int64_t tiles, std::int64_t cores,
                  std::int64_t core, std::int64_t earlier) const;
 

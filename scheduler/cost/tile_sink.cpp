@@ -39,14 +39,50 @@ double DmaTiming::prefetch_cycles(std::int64_t bytes) const {
          shared_latency_cycles + b / shared_write_bytes_per_cycle;
 }
 
-std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t) const {
-  if (burst_bytes <= 0 || !t.whole_bursts || t.piece_bytes <= 0 || t.piece_bytes >= burst_bytes ||
-      bytes <= t.piece_bytes)
-    return bytes;
-  const std::int64_t pieces = ceil_div(bytes, t.piece_bytes);
-  if (t.stride_bytes >= burst_bytes) return mul_checked(pieces, burst_bytes);
-  const std::int64_t span = mul_checked(pieces - 1, t.stride_bytes) + t.piece_bytes;
-  return std::max(bytes, mul_checked(ceil_div(span, burst_bytes), burst_bytes));
+namespace {
+
+// The sum of floor((a i + b) / m) over i in [0, n), for a, b >= 0 and m > 0, in O(log m) (the
+// Euclidean-like reduction of the floor sum).
+std::int64_t floor_sum(std::int64_t n, std::int64_t m, std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  while (n > 0) {
+    if (a >= m) {
+      sum = add_checked(sum, mul_checked(mul_checked(n, n - 1) / 2, a / m));
+      a %= m;
+    }
+    if (b >= m) {
+      sum = add_checked(sum, mul_checked(n, b / m));
+      b %= m;
+    }
+    const std::int64_t top = add_checked(mul_checked(a, n), b);
+    if (top < m) break;
+    n = top / m;
+    b = top % m;
+    std::swap(m, a);
+  }
+  return sum;
+}
+
+}  // namespace
+
+std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
+                                   std::int64_t offset) const {
+  const std::int64_t B = burst_bytes;
+  if (B <= 0 || bytes <= 0) return bytes;
+  const std::int64_t o = offset % B;
+  // The blocks of [from, from + len): the last one's index less the first's, plus one.
+  const auto blocks = [&](std::int64_t from, std::int64_t len) {
+    return (from + len - 1) / B - from / B + 1;
+  };
+  const std::int64_t L = t.piece_bytes, s = t.stride_bytes;
+  if (L <= 0 || s <= L || bytes <= L) return mul_checked(blocks(o, bytes), B);
+  const std::int64_t n = ceil_div(bytes, L), last = bytes - (n - 1) * L;
+  const std::int64_t last_at = add_checked(o, mul_checked(n - 1, s));
+  // Gaps shorter than a block hold no block of their own: every block of the span is touched.
+  if (s - L < B) return mul_checked(blocks(o, last_at + last - o), B);
+  // Gaps of a block or more: no two pieces share one; the full pieces' blocks, then the last's.
+  const std::int64_t full = n - 1 + floor_sum(n - 1, B, s, o + L - 1) - floor_sum(n - 1, B, s, o);
+  return mul_checked(add_checked(full, blocks(last_at, last)), B);
 }
 
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
@@ -54,7 +90,8 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramR
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, shared_weights_, kind, from) >= 0;
   const bool dram = from.multicast_from < 0 && !shared;
-  const std::int64_t moved = dma_ != nullptr && dram ? dma_->dram_bytes(bytes, from.layout) : bytes;
+  const std::int64_t moved =
+      dma_ != nullptr && dram ? dma_->dram_bytes(bytes, from.layout, from.offset) : bytes;
   if (dma_ != nullptr) {
     const double t = dma_->cycles(buffer, moved, shared) * static_cast<double>(times);
     load_time_ += t;
@@ -117,8 +154,9 @@ void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, nullptr, TensorKind::Ofmap, to) >= 0;
   (shared ? shared_write : traffic.ofmap) += b;
-  if (!shared)
-    dram_bytes += dma_ != nullptr ? mul_checked(dma_->dram_bytes(bytes, to.layout), times) : b;
+  const std::int64_t moved =
+      dma_ != nullptr && !shared ? dma_->dram_bytes(bytes, to.layout, to.offset) : bytes;
+  if (!shared) dram_bytes += mul_checked(moved, times);
   buffer_reads += b;
   // The stores after the last compute, one after another (of a run of `times` alike tiles, the
   // last tile's).
@@ -129,7 +167,7 @@ void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::
   }
   (shared ? tail_shared_bytes : tail_bytes) += bytes;
   if (dma_ != nullptr) {
-    const double t = dma_->cycles(BufferRole::Output, bytes, shared);
+    const double t = dma_->cycles(BufferRole::Output, moved, shared);
     last_store_ += t;
     store_time_ += t * static_cast<double>(times);
   }

@@ -117,10 +117,12 @@ struct DmaTiming {
   // the shared buffer over the interconnect, each after its latency. 0 without a shared buffer.
   double prefetch_cycles(std::int64_t bytes) const;
   double cycles(BufferRole buffer, std::int64_t bytes, bool shared = false) const;
-  // Bytes the DRAM moves for `bytes` laid out as `t`: whole bursts for pieces the cost model
-  // charges so (TileLayout::whole_bursts) when pieces are smaller than a burst, apart by at
-  // least one (one burst per piece) or closer (the bursts the span touches); `bytes` otherwise.
-  std::int64_t dram_bytes(std::int64_t bytes, const TileLayout& t) const;
+  // Bytes the detailed DRAM model moves for `bytes` laid out as `t` from `offset` bytes into a
+  // tensor (tensors start on a burst): every burst-sized block the pieces touch, once, as the
+  // controller fetches them (a burst carries every piece that falls in its block). A 60-byte
+  // channel slice of 480-byte pixels moves 64 or 128 bytes a pixel. `bytes` under the simple
+  // model.
+  std::int64_t dram_bytes(std::int64_t bytes, const TileLayout& t, std::int64_t offset) const;
 };
 
 // The cost model's sums over a walk: off-chip bytes by kind, on-chip buffer traffic (loads and

@@ -313,12 +313,10 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
     // g runs per pixel, each the same channels of its group: one piece every C / g channels.
     return {l.shuffle_input_runs(k0, k1).run * elem_, l.in_shapes[0].c / l.groups * elem_};
   }
-  TileLayout t = slice_layout(reads_pointwise() ? pointwise_channels(i, k0, k1)
-                              : c_len > 0       ? c_len
-                                                : input_channels(k0, k1),
-                              c, elem_);
-  t.whole_bursts = c > l.in_shapes[static_cast<std::size_t>(i)].c;  // through a slice
-  return t;
+  return slice_layout(reads_pointwise() ? pointwise_channels(i, k0, k1)
+                      : c_len > 0       ? c_len
+                                        : input_channels(k0, k1),
+                      c, elem_);
 }
 
 std::int64_t LayerGeometry::b_offset(std::int64_t k0) const {

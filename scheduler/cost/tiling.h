@@ -17,10 +17,6 @@ namespace fusim {
 struct TileLayout {
   std::int64_t piece_bytes = 0;
   std::int64_t stride_bytes = 0;
-  // The cost model charges the pieces the whole DRAM bursts they take (DmaTiming::dram_bytes):
-  // set for reads through a slice (a view). The pieces of a grid's channel slices and of input
-  // channel splits are charged their bytes, as before (docs/fusion.md, "Not modelled yet").
-  bool whole_bursts = false;
 };
 
 // A layer seen as "rows x channels" of output per batch item, whatever its type:

@@ -58,6 +58,15 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     fields_[field] = BitField{shift, count - 1};
     shift += __builtin_ctzll(static_cast<unsigned long long>(count));
   }
+  hash_ = p_.address_hash == AddressHash::Xor;
+  const std::int64_t counts[4] = {p_.banks_per_group, p_.bank_groups, p_.ranks, p_.channels};
+  hash_pow2_ = true;
+  for (int i = 0; i < 4; ++i) {
+    hash_steps_[i].count = counts[i];
+    hash_steps_[i].mask = counts[i] - 1;
+    hash_steps_[i].shift = __builtin_ctzll(static_cast<unsigned long long>(counts[i]));
+    if (!pow2(counts[i])) hash_pow2_ = false;
+  }
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
   latency_.resize(channels_.size());
@@ -86,6 +95,19 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
 }
 
 DramController::Location DramController::decode(std::int64_t addr) const {
+  Location l = decode_fields(addr);
+  if (hash_) {
+    std::int64_t v[4] = {l.bank, l.bankgroup, l.rank, l.channel};
+    rehash(l.row, v);
+    l.bank = static_cast<int>(v[0]);
+    l.bankgroup = static_cast<int>(v[1]);
+    l.rank = static_cast<int>(v[2]);
+    l.channel = static_cast<int>(v[3]);
+  }
+  return l;
+}
+
+DramController::Location DramController::decode_fields(std::int64_t addr) const {
   Location l;
   if (bit_fields_) {
     const std::int64_t x = addr >> burst_shift_;
@@ -189,7 +211,7 @@ int DramController::submit(const DramStream& s) {
   r.bytes = static_cast<std::int32_t>(len);
   r.write = s.write;
   std::int64_t channel;
-  if (bit_fields_) {  // decode's bit fields, inline: only what a request needs
+  if (bit_fields_ && !hash_) {  // decode's bit fields, inline: only what a request needs
     const std::int64_t x = a >> burst_shift_;
     const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
     r.bank = static_cast<std::int32_t>(

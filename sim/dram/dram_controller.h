@@ -63,7 +63,7 @@ class DramController {
     int channel = 0, rank = 0, bankgroup = 0, bank = 0;  // bank within its bank group
     std::int64_t row = 0, column = 0;                    // column in bursts
   };
-  Location decode(std::int64_t addr) const;
+  Location decode(std::int64_t addr) const;  // with dram.address_hash applied
 
   // Hands a transfer to the controllers; returns its id. Its arrival must not be earlier than
   // the `until` of an earlier advance() by more than the caller accepts as error: commands
@@ -278,6 +278,31 @@ class DramController {
   DramTick burst_ticks_;
   std::size_t high_watermark_, low_watermark_;
   std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
+  Location decode_fields(std::int64_t addr) const;     // the fields as the mapping cuts them
+  // dram.address_hash xor: v = {bank, bank group, rank, channel}, each XORed with the next bits
+  // of `row`, least significant first; where a count is not a power of two, each advanced by
+  // the row's next digit in that count, modulo it.
+  void rehash(std::int64_t row, std::int64_t* v) const {
+    if (hash_pow2_) {
+      for (const HashStep& s : hash_steps_) {
+        *v = (*v ^ row) & s.mask;
+        ++v;
+        row >>= s.shift;
+      }
+      return;
+    }
+    for (const HashStep& s : hash_steps_) {
+      *v = (*v + row % s.count) % s.count;
+      ++v;
+      row /= s.count;
+    }
+  }
+  struct HashStep {
+    std::int64_t count = 1, mask = 0;
+    int shift = 0;
+  };
+  bool hash_ = false, hash_pow2_ = false;
+  HashStep hash_steps_[4];
   // The same as bit ranges of the address, when the burst size and every count are powers of
   // two (the usual case); by the fields' enum (row, rank, bank group, bank, column, channel).
   struct BitField {

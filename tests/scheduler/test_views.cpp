@@ -82,7 +82,6 @@ TEST_CASE("a consumer of a slice reads its channels, one piece per pixel", "[vie
   const fusim::TileLayout t = g.input_layout(0, 0, 32);
   CHECK(t.piece_bytes == 32);
   CHECK(t.stride_bytes == 64);
-  CHECK(t.whole_bursts);
   CHECK(g.input_item_bytes(0) == 16 * 16 * 64);
   // An input-channel piece of the dense 1x1: channels [8, 24) of the slice.
   CHECK(g.input_layout(0, 0, 32, 16).piece_bytes == 16);
@@ -91,7 +90,6 @@ TEST_CASE("a consumer of a slice reads its channels, one piece per pixel", "[vie
   // A layer reading a whole tensor reads it in one range, charged its bytes.
   const fusim::LayerGeometry stem(net.layer(0), 1);
   CHECK(stem.input_layout(0, 0, 64).piece_bytes == 0);
-  CHECK_FALSE(stem.input_layout(0, 0, 64).whole_bursts);
 
   // The address map: a slice starts at its first channel in the viewed tensor.
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
@@ -165,16 +163,25 @@ TEST_CASE("a fused group reads an outside slice as pieces, and a slice of a memb
 TEST_CASE("pieces of a slice cost whole DRAM bursts in the detailed model", "[views]") {
   fusim::DmaTiming d;
   d.burst_bytes = 64;
-  const fusim::TileLayout pieces{32, 64, true};
-  // 32-byte pieces 64 bytes apart: a burst per piece.
-  CHECK(d.dram_bytes(32 * 100, pieces) == 64 * 100);
+  const fusim::TileLayout pieces{32, 64};
+  // 32-byte pieces 64 bytes apart: a burst per piece; straddling blocks, each piece shares
+  // its blocks with its neighbours: the span's 101 blocks.
+  CHECK(d.dram_bytes(32 * 100, pieces, 0) == 64 * 100);
+  CHECK(d.dram_bytes(32 * 100, pieces, 48) == 64 * 101);
+  // 60-byte pieces of 480-byte pixels (a grid's channel slice): apart by more than a block,
+  // each piece its own blocks. From 0 the pieces start at 0 and 32 into a block in turn (7.5
+  // blocks apart): one block, then two. From 60 (the second slice) they start at 60 and 28:
+  // two blocks each, twice the bytes the cost model charged before.
+  CHECK(d.dram_bytes(60 * 100, {60, 480}, 0) == 64 * (50 + 100));
+  CHECK(d.dram_bytes(60 * 100, {60, 480}, 60) == 64 * 200);
   // 8-byte pieces 16 apart share bursts: the span of 100 pieces, 99 * 16 + 8 bytes, in bursts.
-  CHECK(d.dram_bytes(8 * 100, {8, 16, true}) == fusim::ceil_div(99 * 16 + 8, 64) * 64);
-  // Pieces of a burst or more, layouts not charged so, and the simple model: their bytes.
-  CHECK(d.dram_bytes(128 * 10, {128, 256, true}) == 128 * 10);
-  CHECK(d.dram_bytes(32 * 100, {32, 64, false}) == 32 * 100);
+  CHECK(d.dram_bytes(8 * 100, {8, 16}, 0) == fusim::ceil_div(99 * 16 + 8, 64) * 64);
+  // Pieces of a burst apart by a burst: their blocks; a contiguous range: its blocks.
+  CHECK(d.dram_bytes(128 * 10, {128, 256}, 0) == 128 * 10);
+  CHECK(d.dram_bytes(100, {}, 60) == 3 * 64);
+  // The simple model: the bytes.
   fusim::DmaTiming simple;
-  CHECK(simple.dram_bytes(32 * 100, pieces) == 32 * 100);
+  CHECK(simple.dram_bytes(32 * 100, pieces, 48) == 32 * 100);
 
   // On mlu.yaml (DDR4, 64-byte bursts) pw1 alone reads 32 of every 64 bytes of the stem: the
   // cost model's DRAM bytes are a burst per pixel; its traffic stays the bytes the simulator

@@ -1,8 +1,11 @@
 // The detailed DRAM model against closed forms, DRAMSim3 style: exact cycles of single requests
 // (row hit, miss, conflict, tFAW, refresh), streaming and random-read bandwidth, and N
 // initiators sharing the memory through the interconnect.
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -26,6 +29,8 @@ namespace {
 
 // One DDR4-3200 channel as the mlu.yaml preset resolves it.
 fusim::DramParams ddr4(std::vector<std::string> overrides = {}) {
+  // The mapping as address_mapping cuts it (mlu.yaml hashes banks; one test turns that on).
+  overrides.insert(overrides.begin(), "dram.address_hash=none");
   overrides.push_back("dram.channels=1");
   return fusim::load_arch(fusim::test::src("configs/mlu.yaml"), overrides).dram;
 }
@@ -86,6 +91,94 @@ TEST_CASE("the address mapping places fields as configured", "[dram]") {
   CHECK(d.decode(64).bankgroup == 1);
   CHECK(d.decode(64 * 4).bank == 1);
   CHECK(d.decode(64 * 16).column == 1);
+}
+
+TEST_CASE("the cost model's DRAM bytes are the bursts the controller moves", "[dram]") {
+  // The layouts the cost model charges (cost/tile_sink.h, DmaTiming::dram_bytes): contiguous
+  // ranges, and pieces at a stride closer than a burst, a block apart or more, at every
+  // alignment; against the controller's reads and writes (bursts) of the same stream.
+  const fusim::DramParams p = ddr4();
+  fusim::DmaTiming d;
+  d.burst_bytes = p.burst_bytes_detailed();
+  int tried = 0;
+  for (const auto& [piece, stride] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 0},
+                                                                                        {60, 480},
+                                                                                        {32, 64},
+                                                                                        {8, 16},
+                                                                                        {30, 40},
+                                                                                        {100, 130},
+                                                                                        {64, 128},
+                                                                                        {100, 164},
+                                                                                        {100, 163},
+                                                                                        {1, 3},
+                                                                                        {192, 1000},
+                                                                                        {7, 71}}) {
+    for (std::int64_t offset : {0, 1, 4, 33, 60, 63, 64 * 7 + 5}) {
+      for (std::int64_t n : {1, 2, 10, 67}) {
+        for (bool write : {false, true}) {
+          DramController c(p, 1e9);
+          DramStream s;
+          s.addr = 4096 * 16 + offset;
+          s.write = write;
+          fusim::TileLayout t;
+          std::int64_t bytes = 60 * n + 1;  // contiguous
+          if (piece > 0) {
+            t = {piece, stride};
+            bytes = piece * n;
+            s.rows = n;
+            s.stride_bytes = stride;
+          }
+          s.row_bytes = piece > 0 ? piece : bytes;
+          c.submit(s);
+          c.advance(fusim::kNever);
+          const auto& counted = c.channel_counters()[0];
+          CHECK(d.dram_bytes(bytes, t, offset) == (counted.reads + counted.writes) * d.burst_bytes);
+          ++tried;
+        }
+      }
+    }
+  }
+  CHECK(tried == 12 * 7 * 4 * 2);
+}
+
+TEST_CASE("address_hash xor: streams a bank period apart use different banks", "[dram]") {
+  // Four sequential streams a bank period apart (rows r, r + 1, ...; the cores' slices of a
+  // weight matrix whose size is a power of two): as the mapping cuts them, all four fall into
+  // the same bank at once, each in its own row, and conflict; XORed with the row's bits, each
+  // stream's banks differ from the others'. The hash keeps decode one to one.
+  const auto conflicts = [](const char* hash, DramTick* last) {
+    const fusim::DramParams p = ddr4({std::string("dram.address_hash=") + hash});
+    DramController c(p, 1e9);
+    const std::int64_t period = p.row_bytes * p.bank_groups * p.banks_per_group * p.ranks;
+    for (int k = 0; k < 4; ++k) {
+      DramStream s;
+      s.addr = 64 * period + k * period;
+      s.row_bytes = 32 * 1024;
+      s.outstanding = 16;
+      c.submit(s);
+    }
+    const auto done = run(c);
+    *last = *std::max_element(done.begin(), done.end());
+    return c.channel_counters()[0].row_conflicts;
+  };
+  DramTick plain_end = 0, hashed_end = 0;
+  const std::int64_t plain = conflicts("none", &plain_end);
+  const std::int64_t hashed = conflicts("xor", &hashed_end);
+  CHECK(plain > 100);
+  CHECK(hashed == 0);
+  CHECK(hashed_end < plain_end);
+
+  const fusim::DramParams p = ddr4({"dram.address_hash=xor"});
+  DramController c(p, 1e9);
+  std::set<std::tuple<int, int, int, int, std::int64_t, std::int64_t>> seen;
+  const std::int64_t cols = p.row_bytes / p.burst_bytes_detailed();
+  const std::int64_t blocks = 8 * cols * p.bank_groups * p.banks_per_group;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const auto l = c.decode(b * p.burst_bytes_detailed());
+    CHECK((l.bank < p.banks_per_group && l.bankgroup < p.bank_groups && l.column < cols));
+    seen.emplace(l.channel, l.rank, l.bankgroup, l.bank, l.row, l.column);
+  }
+  CHECK(static_cast<std::int64_t>(seen.size()) == blocks);
 }
 
 TEST_CASE("a row miss on an idle bank completes in tRCD + tCL + burst", "[dram]") {
