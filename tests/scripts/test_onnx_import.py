@@ -228,6 +228,20 @@ def run_import(model, tmp, extra=()):
     return p, dst
 
 
+def refused(test, model, tmp, *needles):
+    """Imports `model` expecting a refusal: exit 2, each of `needles` on stderr, no file written
+    (an earlier import's file is removed first). Returns the process."""
+    stale = os.path.join(tmp, "model.yaml")
+    if os.path.exists(stale):
+        os.remove(stale)
+    p, dst = run_import(model, tmp)
+    test.assertEqual(p.returncode, 2, p.stderr)
+    for needle in needles:
+        test.assertIn(needle, p.stderr)
+    test.assertFalse(os.path.exists(dst))
+    return p
+
+
 class OnnxImportTest(unittest.TestCase):
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
@@ -326,13 +340,7 @@ class OnnxImportTest(unittest.TestCase):
         ]
         model = make_model(nodes, [vinfo("x", [1, 4, 2, 2])],
                            [vinfo("s", [1, 4, 2, 2]), vinfo("z", [1, 5])], [init("w", [5, 16], 1)])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Softmax", p.stderr)
-        self.assertIn("my_softmax", p.stderr)
-        self.assertIn("Erf", p.stderr)
-        self.assertIn("my_erf", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, model, self.tmp, "Softmax", "my_softmax", "Erf", "my_erf")
 
     def test_view_of_size_folded(self):
         """torch's x.view(x.size(0), -1) before an fc (Shape, Gather, Unsqueeze, Concat with
@@ -491,11 +499,7 @@ class OnnxImportTest(unittest.TestCase):
                  N("Conv", ["xc", "w4"], ["c"], name="conv", kernel_shape=[1, 1])]
         model = make_model(nodes, [vinfo("x", [1, 2, 8, 8])], [vinfo("c", [1, 2, 8, 8])],
                            [init("w4", [2, 4, 1, 1], 2), bad])
-        os.remove(path)
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("pad_channels", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, model, self.tmp, "pad_channels")
 
     # (d) Clip(0, 6) -> relu6 (attributes or inputs); MatMul of two activations -> gemm
     def test_clip_relu6_and_matmul(self):
@@ -566,9 +570,7 @@ class OnnxImportTest(unittest.TestCase):
             "g", [vinfo("img", ["N", 3, "H", "W"])], [vinfo("p", ["N", 8, "H2", "W2"])],
             initializer=[init("w", [8, 3, 3, 3], 1)])
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("--input-shape img=", p.stderr)
+        refused(self, model, self.tmp, "--input-shape img=")
         net, _, _ = self.import_ok(model, ["--input-shape", "img=2,3,96,128"])
         self.assertEqual(net["batch"], 2)
         self.assertEqual(net["inputs"][0]["shape"], [3, 96, 128])
@@ -693,11 +695,7 @@ class OperatorImportTest(unittest.TestCase):
         seq = make_model([N("BatchNormalization", ["x", "n1_s", "n1_b", "n1_m", "n1_v"], ["y"],
                             name="bn_seq")],
                          [vinfo("x", [1, 32, 8])], [vinfo("y", [1, 32, 8])], bn("n1", 32, 10))
-        os.remove(os.path.join(self.tmp, "model.yaml"))
-        p, dst = run_import(seq, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("BatchNormalization node 'bn_seq'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, seq, self.tmp, "BatchNormalization node 'bn_seq'")
 
     def test_conv_transpose_and_depth_to_space(self):
         """U-Net's upsampling as torch.onnx writes nn.ConvTranspose2d(16, 8, 2, stride=2) (bias,
@@ -792,13 +790,7 @@ class OperatorImportTest(unittest.TestCase):
             model = make_model([N("ConvTranspose", ["x", "wt"], ["u"], name="odd_up", **attrs)],
                                [vinfo("x", [1, 16, 3, 3])], [vinfo("u", [1, 8, out, out])],
                                [init("wt", [16, 8, 4, 4], 2)])
-            if os.path.exists(os.path.join(self.tmp, "model.yaml")):
-                os.remove(os.path.join(self.tmp, "model.yaml"))
-            p, dst = run_import(model, self.tmp)
-            self.assertEqual(p.returncode, 2, p.stderr)
-            self.assertIn("ConvTranspose node 'odd_up'", p.stderr)
-            self.assertIn(why, p.stderr)
-            self.assertFalse(os.path.exists(dst))
+            refused(self, model, self.tmp, "ConvTranspose node 'odd_up'", why)
 
     def test_transposed_phases_compute_the_transposed_conv(self):
         """transposed_phases on numbers: along one axis, random input and kernel, every output
@@ -874,10 +866,7 @@ class OperatorImportTest(unittest.TestCase):
         model = make_model(nodes, [vinfo("fine", [1, 8, 8, 8])],
                            [vinfo("a", [1, 8, 16, 16]), vinfo("b", [1, 8, 12, 12])],
                            [f32("up2", [1, 1, 2, 2]), f32("half", [1, 1, 1.5, 1.5])])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("corners", p.stderr)
-        self.assertIn("fraction", p.stderr)
+        refused(self, model, self.tmp, "corners", "fraction")
         # Upsample (opset 9), nearest by a scales input.
         graph = helper.make_graph(
             [N("Upsample", ["fine", "s"], ["u"], name="upsample", mode="nearest")], "g",
@@ -1177,14 +1166,12 @@ class ViewImportTest(unittest.TestCase):
             initializer=[int64s("st", [0]), int64s("en", [8]), int64s("ax", [1]),
                          int64s("sp", [2])])
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Split node 'rows': Split along axis 2", p.stderr)
-        self.assertIn("Slice node 'stepped': Slice with step 2", p.stderr)
-        self.assertIn("Split node 'to_output'", p.stderr)
-        self.assertIn("cannot be a network output", p.stderr)
+        p = refused(self, model, self.tmp,
+                    "Split node 'rows': Split along axis 2",
+                    "Slice node 'stepped': Slice with step 2",
+                    "Split node 'to_output'",
+                    "cannot be a network output")
         self.assertNotIn("'halves'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
         # Without the refused nodes it imports: an activation layer on each slice (a view takes
         # no activation attribute).
         del model.graph.node[3:]
@@ -1288,10 +1275,7 @@ class ViewImportTest(unittest.TestCase):
                  N("Reshape", ["t", "s4"], ["y"], name="back")]
         model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])], [vinfo("y", [1, 8, 4, 4])],
                            [int64s("s5", [1, 2, 4, 4, 4]), int64s("s4", [1, 8, 4, 4])])
-        p, dst = run_import(model, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Transpose node 'swap_hw'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, model, self.tmp, "Transpose node 'swap_hw'")
 
 
 def f32s(name, value):
@@ -1513,12 +1497,7 @@ class TransformerImportTest(unittest.TestCase):
         bad = make_model([N("Cast", ["ids"], ["f"], to=TensorProto.FLOAT),
                           N("Relu", ["f"], ["y"], name="relu_of_ids")],
                          [ids], [vinfo("y", [1, 4, 8, 8])], [])
-        os.remove(os.path.join(self.tmp, "model.yaml"))
-        p, dst = run_import(bad, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Relu node 'relu_of_ids'", p.stderr)
-        self.assertIn("integer input 'ids'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, bad, self.tmp, "Relu node 'relu_of_ids'", "integer input 'ids'")
 
     def test_bert_layer_decomposed_layer_norm(self):
         """Below opset 17 torch writes the layer norm as ReduceMean, Sub, Pow, ReduceMean, Add,
@@ -1558,12 +1537,9 @@ class TransformerImportTest(unittest.TestCase):
                           N("Transpose", ["x"], ["t"], name="odd_transpose", perm=[1, 0, 2])],
                          [vinfo("x", [1, 8, 16])], [vinfo("p", [1, 8, 16]), vinfo("t", [8, 1, 16])],
                          [])
-        os.remove(os.path.join(self.tmp, "model.yaml"))
-        p, dst = run_import(bad, self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Softmax node 'token_softmax'", p.stderr)
-        self.assertIn("Transpose node 'odd_transpose'", p.stderr)
-        self.assertFalse(os.path.exists(dst))
+        refused(self, bad, self.tmp,
+                "Softmax node 'token_softmax'",
+                "Transpose node 'odd_transpose'")
 
 
 if __name__ == "__main__":
