@@ -211,13 +211,14 @@ int DramController::submit(const DramStream& s) {
   r.bytes = static_cast<std::int32_t>(len);
   r.write = s.write;
   std::int64_t channel;
-  if (bit_fields_ && !hash_) {  // decode's bit fields, inline: only what a request needs
+  if (bit_fields_) {  // decode's bit fields, inline: only what a request needs
     const std::int64_t x = a >> burst_shift_;
     const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
-    r.bank = static_cast<std::int32_t>(
-        (get(kRank) * p_.bank_groups + get(kBankGroup)) * p_.banks_per_group + get(kBank));
+    std::int64_t v[4] = {get(kBank), get(kBankGroup), get(kRank), get(kChannel)};
     r.row = get(kRow);
-    channel = get(kChannel);
+    if (hash_) rehash(r.row, v);
+    r.bank = static_cast<std::int32_t>((v[2] * p_.bank_groups + v[1]) * p_.banks_per_group + v[0]);
+    channel = v[3];
   } else {
     const Location l = decode(a);
     r.bank = static_cast<std::int32_t>(
