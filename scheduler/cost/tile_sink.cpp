@@ -80,8 +80,11 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
   const std::int64_t last_at = add_checked(o, mul_checked(n - 1, s));
   // Gaps shorter than a block hold no block of their own: every block of the span is touched.
   if (s - L < B) return mul_checked(blocks(o, last_at + last - o), B);
-  // Gaps of a block or more: no two pieces share one; the full pieces' blocks, then the last's.
-  const std::int64_t full = n - 1 + floor_sum(n - 1, B, s, o + L - 1) - floor_sum(n - 1, B, s, o);
+  // Gaps of a block or more: no two pieces share one; the full pieces' blocks, then the last's
+  // (pieces a whole number of blocks apart all start at the same place in theirs).
+  const std::int64_t full =
+      s % B == 0 ? mul_checked(n - 1, blocks(o, L))
+                 : n - 1 + floor_sum(n - 1, B, s, o + L - 1) - floor_sum(n - 1, B, s, o);
   return mul_checked(add_checked(full, blocks(last_at, last)), B);
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -83,9 +84,10 @@ class GroupEvaluator {
   GroupJudge judge_;
   std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty
   std::map<std::vector<int>, GroupChoice> memo_;
-  // Single-layer costs by (layer, cores), which the layerwise groups add up.
-  std::map<std::pair<int, std::int64_t>, GroupCost> single_;
-  const GroupCost& single(int layer, std::int64_t cores);
+  // Single-layer costs by layer and core option (index into core_options_), which the
+  // layerwise groups add up; filled as asked.
+  std::vector<std::optional<GroupCost>> single_;
+  const GroupCost& single(int layer, std::size_t option);
   std::int64_t evaluated_ = 0;
   std::int64_t partitions_ = 0;
 };

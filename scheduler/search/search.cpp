@@ -139,9 +139,10 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   // The same layers one after another in one kernel, on each core count: the sum of their
   // single-layer costs, with barriers instead of launches.
   if (layers.size() > 1 && maps_stay_on_chip(net_, arch_, layers, shared_fmaps_)) {
-    for (std::int64_t cores : core_options_) {
-      const GroupCost c = layerwise_cost(
-          net_, arch_, layers, [&](int li) -> const GroupCost& { return single(li, cores); });
+    for (std::size_t k = 0; k < core_options_.size(); ++k) {
+      const std::int64_t cores = core_options_[k];
+      const GroupCost c = layerwise_cost(net_, arch_, layers,
+                                         [&](int li) -> const GroupCost& { return single(li, k); });
       if (!c.feasible) continue;
       const Group g{layers, cores, 0, GroupMapping::Layerwise};
       take(Score{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles}, cores, 0,
@@ -155,12 +156,12 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   return memo_.emplace(layers, best).first->second;
 }
 
-const GroupCost& GroupEvaluator::single(int layer, std::int64_t cores) {
-  const auto key = std::make_pair(layer, cores);
-  auto it = single_.find(key);
-  if (it == single_.end())
-    it = single_.emplace(key, evaluate_group(net_, arch_, {layer}, cores, 0, &shared_fmaps_)).first;
-  return it->second;
+const GroupCost& GroupEvaluator::single(int layer, std::size_t option) {
+  if (single_.empty()) single_.resize(net_.layers().size() * core_options_.size());
+  std::optional<GroupCost>& c =
+      single_[static_cast<std::size_t>(layer) * core_options_.size() + option];
+  if (!c) c = evaluate_group(net_, arch_, {layer}, core_options_[option], 0, &shared_fmaps_);
+  return *c;
 }
 
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const SearchOptions& o) {
