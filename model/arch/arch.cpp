@@ -368,11 +368,11 @@ const ParamTable& dram_params() {
           params::choice<&DramParams::address_hash>(
               "address_hash", kAddressHashes,
               "detailed model (the simple one has no banks): none: the bank, rank and channel "
-              "as address_mapping cuts them; xor: the bank, bank group, rank and channel each "
-              "XORed with the next bits of the row number, least significant first (a count "
-              "that is not a power of two: advanced by the row's next digit, modulo the count), "
-              "so that addresses a multiple of the bank period apart (the cores' slices of a "
-              "weight matrix) fall into different banks"),
+              "as address_mapping cuts them; xor: the bank, bank group and rank XORed with the "
+              "row number folded onto their width (its chunks of that width XORed together), "
+              "the channel with the row's bits above that width (counts that are not powers of "
+              "two: sums modulo the counts instead), so that addresses a multiple of the bank "
+              "period apart (the cores' slices of a weight matrix) fall into different banks"),
           detailed(params::integer<&DramParams::queue_depth>(
               "queue_depth", 1, 1 << 16, "requests",
               "transaction queues: the read queue and the write queue, each, per channel")),

@@ -100,8 +100,9 @@ struct DramParams {
   // Address fields from the most to the least significant, separated by ':', over the burst
   // offset: each of row, rank, bankgroup, bank, column, channel exactly once.
   std::string address_mapping = "row:bank:rank:column:bankgroup:channel";
-  // Xor: the bank, bank group, rank and channel fields each XORed with the next bits of the row
-  // (permutation-based interleaving); None: the fields as the mapping cuts them.
+  // Xor: the bank, bank group and rank XORed with the row folded onto their width, the channel
+  // with the row's bits above it (permutation-based interleaving); None: the fields as the
+  // mapping cuts them.
   AddressHash address_hash = AddressHash::None;
   std::int64_t queue_depth =
       32;  // transaction queues: read queue and write queue, each, per channel

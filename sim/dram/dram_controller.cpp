@@ -59,14 +59,21 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     shift += __builtin_ctzll(static_cast<unsigned long long>(count));
   }
   hash_ = p_.address_hash == AddressHash::Xor;
-  const std::int64_t counts[4] = {p_.banks_per_group, p_.bank_groups, p_.ranks, p_.channels};
+  const std::int64_t counts[3] = {p_.banks_per_group, p_.bank_groups, p_.ranks};
   hash_pow2_ = true;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 3; ++i) {
     hash_steps_[i].count = counts[i];
     hash_steps_[i].mask = counts[i] - 1;
     hash_steps_[i].shift = __builtin_ctzll(static_cast<unsigned long long>(counts[i]));
+    hash_bits_ += hash_steps_[i].shift;
+    hash_span_ *= counts[i];
     if (!pow2(counts[i])) hash_pow2_ = false;
   }
+  hash_mask_ = hash_span_ - 1;
+  channel_step_.count = p_.channels;
+  channel_step_.mask = p_.channels - 1;
+  if (!pow2(p_.channels)) hash_pow2_ = false;
+  if (hash_span_ <= 1) hash_ = false;  // one bank: nothing to hash
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
   latency_.resize(channels_.size());

@@ -279,30 +279,42 @@ class DramController {
   std::size_t high_watermark_, low_watermark_;
   std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
   Location decode_fields(std::int64_t addr) const;     // the fields as the mapping cuts them
-  // dram.address_hash xor: v = {bank, bank group, rank, channel}, each XORed with the next bits
-  // of `row`, least significant first; where a count is not a power of two, each advanced by
-  // the row's next digit in that count, modulo it.
+  // dram.address_hash xor: v = {bank, bank group, rank, channel}. The first three are XORed
+  // with the row folded onto their width (the row's chunks of that width XORed together, so
+  // that every bit of the row moves the bank), least significant first; the channel with the
+  // row's bits above that width (rows 16 apart, whose fold can meet, then differ in channel).
+  // Where a count is not a power of two: the fold is the chunks' sum modulo the counts'
+  // product, and each field is advanced by its digit, modulo its count.
   void rehash(std::int64_t row, std::int64_t* v) const {
     if (hash_pow2_) {
+      std::int64_t f = 0;
+      for (std::int64_t r = row; r != 0; r >>= hash_bits_) f ^= r & hash_mask_;
       for (const HashStep& s : hash_steps_) {
-        *v = (*v ^ row) & s.mask;
+        *v = (*v ^ f) & s.mask;
         ++v;
-        row >>= s.shift;
+        f >>= s.shift;
       }
+      *v = (*v ^ (row >> hash_bits_)) & channel_step_.mask;
       return;
     }
+    std::int64_t f = 0;
+    for (std::int64_t r = row; r != 0; r /= hash_span_) f = (f + r % hash_span_) % hash_span_;
     for (const HashStep& s : hash_steps_) {
-      *v = (*v + row % s.count) % s.count;
+      *v = (*v + f % s.count) % s.count;
       ++v;
-      row /= s.count;
+      f /= s.count;
     }
+    *v = (*v + (row / hash_span_) % channel_step_.count) % channel_step_.count;
   }
   struct HashStep {
     std::int64_t count = 1, mask = 0;
     int shift = 0;
   };
   bool hash_ = false, hash_pow2_ = false;
-  HashStep hash_steps_[4];
+  HashStep hash_steps_[3], channel_step_;
+  // The fold's width: bits (powers of two: hash_bits_ > 0, hash_mask_) or the counts' product.
+  int hash_bits_ = 0;
+  std::int64_t hash_mask_ = 0, hash_span_ = 1;
   // The same as bit ranges of the address, when the burst size and every count are powers of
   // two (the usual case); by the fields' enum (row, rank, bank group, bank, column, channel).
   struct BitField {
