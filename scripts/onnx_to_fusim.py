@@ -52,7 +52,8 @@ Supported operators (default ONNX domain):
                                   Transpose and Reshape back to [N, S, D] are views too
   Resize (opset 10+), Upsample -> resize by whole factors of H and W (scales, or sizes that are
                                   whole multiples): nearest with asymmetric + floor or
-                                  half-pixel + round, linear with half-pixel centres
+                                  half-pixel + round, linear with half-pixel centres;
+                                  nearest shrinking by whole factors k -> pool 1x1, stride k
   Pad (of H and W; constant,
   reflect or edge)             -> folded into the padding of the convs that alone read it
                                   when it pads with zeros, else pad (a copy)
@@ -975,6 +976,10 @@ class Importer:
         half-pixel centres. Other row mappings are reported."""
         x = self.spatial(node.input[0])
         c, h, w = x.fusim_shape
+        down = self.downsample_factors(scales, sizes, h, w)
+        if down is not None:
+            self.nearest_downsample(node, index, x, mode, down)
+            return
         if sizes is not None:
             sizes = [int(v) for v in np.asarray(sizes).reshape(-1)]
             if len(sizes) != 4 or sizes[:2] != [self.batch, c] or sizes[2] % h or sizes[3] % w:
@@ -1011,6 +1016,38 @@ class Importer:
                  "scale": factors[0] if factors[0] == factors[1] else factors,
                  "mode": "nearest" if mode == "nearest" else "bilinear"}
         self.add_layer(node, index, layer, (c, h * factors[0], w * factors[1]), node.output[0])
+
+    def downsample_factors(self, scales, sizes, h, w):
+        """[k_h, k_w] when a resize shrinks H and W by whole factors (at least one above 1,
+        neither enlarging) that divide them; None otherwise."""
+        if sizes is not None:
+            sizes = [int(v) for v in np.asarray(sizes).reshape(-1)]
+            if len(sizes) != 4 or not 0 < sizes[2] <= h or not 0 < sizes[3] <= w or \
+                    h % sizes[2] or w % sizes[3] or (sizes[2], sizes[3]) == (h, w):
+                return None
+            return [h // sizes[2], w // sizes[3]]
+        scales = [float(v) for v in np.asarray(scales).reshape(-1)]
+        if len(scales) != 4 or not all(0 < s <= 1 for s in scales[2:]) or scales[2:] == [1, 1]:
+            return None
+        k = [round(1 / s) for s in scales[2:]]
+        if any(abs(1 / s - f) > 1e-6 for s, f in zip(scales[2:], k)) or h % k[0] or w % k[1]:
+            return None
+        return k
+
+    def nearest_downsample(self, node, index, x, mode, k):
+        """A nearest resize that shrinks H and W by whole factors k: every k-th row and column,
+        a 1x1 max pool of stride k (it reads one input element per output element and moves
+        it, as the resize does; half-pixel rounding picks row r k + (k - 1) / 2 rather than
+        r k, the same bytes and work)."""
+        if mode != "nearest":
+            raise Unsupported("a %s Resize that shrinks the map (fusim shrinks by nearest only: "
+                              "a 1x1 pool of stride k)" % mode)
+        if max(k) > 64:
+            raise Unsupported("Resize shrinking by %s: fusim's factors are at most 64" % k)
+        c, h, w = x.fusim_shape
+        layer = {"type": "pool", "inputs": [x.fusim_name], "mode": "max", "kernel": 1,
+                 "stride": k[0] if k[0] == k[1] else k}
+        self.add_layer(node, index, layer, (c, h // k[0], w // k[1]), node.output[0])
 
     def op_Resize(self, node, index):
         a = attrs_of(node)

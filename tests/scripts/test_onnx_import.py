@@ -877,6 +877,31 @@ class OperatorImportTest(unittest.TestCase):
         self.assertEqual(net["layers"][0]["type"], "resize")
         self.assertEqual(net["layers"][0]["scale"], 3)
 
+    def test_nearest_downsample(self):
+        """A nearest Resize that shrinks (F.interpolate(scale_factor=0.5) at ONNX's default
+        half-pixel coordinates, and sizes a quarter of the width): a 1x1 max pool of stride k,
+        one element read and moved per output element; a bilinear one that shrinks is refused,
+        named."""
+        N = helper.make_node
+        f32 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.float32), name)
+        i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)
+        nodes = [N("Resize", ["x", "", "half"], ["a"], name="half", mode="nearest"),
+                 N("Resize", ["a", "", "", "size"], ["b"], name="narrow", mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 16, 16])], [vinfo("b", [1, 8, 4, 2])],
+                           [f32("half", [1, 1, 0.5, 0.5]), i64("size", [1, 8, 4, 2])])
+        net = self.check(model, {
+            "half": ("pool", "none", [8, 8, 8], 0, 0, 8 * 64),
+            "narrow": ("pool", "none", [8, 4, 2], 0, 0, 8 * 8),
+        })
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual([by["half"]["kernel"], by["half"]["stride"]], [1, 2])
+        self.assertEqual(by["narrow"]["stride"], [2, 4])
+        bad = make_model([N("Resize", ["x", "", "half"], ["a"], name="bil_down", mode="linear")],
+                         [vinfo("x", [1, 8, 16, 16])], [vinfo("a", [1, 8, 8, 8])],
+                         [f32("half", [1, 1, 0.5, 0.5])])
+        refused(self, bad, self.tmp, "Resize node 'bil_down'", "shrinks")
+
     def test_se_block_with_silu(self):
         """EfficientNet's MBConv: 1x1 expand + BN + SiLU, depthwise + SiLU, SE (global pool,
         1x1 + SiLU, 1x1 + Sigmoid, gate Mul), 1x1 project, residual Add."""
