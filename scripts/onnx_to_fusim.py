@@ -64,7 +64,8 @@ Supported operators (default ONNX domain):
   Add with an initializer      -> bias folded into the preceding conv / fc / gemm (bias: true)
   Add with another constant    -> add of a network input holding it (position embeddings)
   Gather [V, D] by integer ids -> network input [D, S, 1] (an embedding lookup, the host's)
-  scores + mask computed from
+  scores + mask, or Where(mask,
+  fill, scores), the mask from
   an integer input             -> add of a network input [heads S, 1, 1] (the attention mask)
   Reshape [N,C,H,W] ->
   [N,g,C/g,H,W], Transpose
@@ -352,9 +353,11 @@ class Importer:
         # Integer inputs (token ids, attention masks) are not feature maps: the embedding
         # lookups and the mask's arithmetic read them (host tensors, see run()).
         self.host = {}  # tensor -> the integer graph input it is computed from
+        self.key_mask = {}  # host tensor -> its values vary along the last axis alone
         for vi in real_inputs:
             if vi.type.tensor_type.elem_type in INTEGER_TYPES:
                 self.host[vi.name] = vi.name
+                self.key_mask[vi.name] = len(self.shapes[vi.name]) == 2
         for node in g.node:
             if not self.folded(node):
                 self.host_op(node)
@@ -667,9 +670,17 @@ class Importer:
                 not all(t in self.host or t in self.consts for t in ins):
             return False
         origin = next(self.host[t] for t in ins if t in self.host)
+        # Whether the values vary along the last axis (the keys) alone: an attention mask of
+        # [batch, keys] however it is unsqueezed, cast, compared and expanded.
+        keys_only = all(self.key_mask.get(t, False) for t in ins if t in self.host)
+        if node.op_type == "Reshape":
+            src, dst = self.shapes.get(ins[0]), self.shapes.get(node.output[0])
+            keys_only = keys_only and src is not None and dst is not None and \
+                src[-1] == dst[-1] and src[0] == dst[0]
         for o in node.output:
             if o:
                 self.host[o] = origin
+                self.key_mask[o] = keys_only
         return True
 
     def const_label(self, t):
@@ -1279,16 +1290,29 @@ class Importer:
         if len(x) != 1 or len(node.input) != 2 or (divide and node.input[0] != x[0]):
             return False
         c = self.const_operand(node, x[0])
-        # Hugging Face adds the attention mask between the scale and the softmax (mask_add).
-        reader = self.only_reader(node.output[0], "Add")
-        masked = reader is not None and any(t in self.host for t in reader.input) and \
-            self.only_reader(reader.output[0], "Softmax") is not None
-        if c is None or c == 0 or \
-                (self.only_reader(node.output[0], "Softmax") is None and not masked):
+        if c is None or c == 0 or not self.reaches_softmax(node.output[0], x[0]):
             return False
         info = self.act(x[0])
         self.alias(x[0], node.output[0], info.heads, info.scale * (1 / c if divide else c))
         return True
+
+    def reaches_softmax(self, t, x):
+        """True when tensor t (x scaled) is read by a Softmax alone: directly; through an
+        attention mask's Add or Where (mask_add, Hugging Face's and DistilBERT's); or, when x
+        is a view of attention heads (DistilBERT's q / sqrt(d)), as an operand of the scores'
+        MatMul (the softmax then takes the scale: the scores' multiplies for the queries')."""
+        readers = self.readers.get(t, [])
+        if len(readers) != 1 or self.consumers.get(t, 0) != 1:
+            return False
+        r = readers[0]
+        if r.op_type == "Softmax":
+            return True
+        if r.op_type in ("Add", "Where") and any(i in self.host for i in r.input):
+            return self.reaches_softmax(r.output[0], x)
+        if r.op_type == "MatMul" and t in r.input and x in self.tensors and \
+                self.tensors[x].heads is not None:
+            return self.reaches_softmax(r.output[0], x)
+        return False
 
     def op_Sub(self, node, index):
         self.binary(node, index, "sub")
@@ -1506,16 +1530,30 @@ class Importer:
             return
         self.elementwise(node, index, [x, y], "add")
 
+    def op_Where(self, node, index):
+        """DistilBERT's masked fill, Where(mask, fill, scores) with the mask computed from an
+        integer input and a one-element fill: priced as the mask's add (mask_add), one operation
+        per score."""
+        cond, x, y = node.input[0], node.input[1], node.input[2]
+        if cond not in self.host:
+            raise Unsupported("Where whose condition is not an attention mask computed from an "
+                              "integer input")
+        scores = y if self.scalar(x) is not None else x if self.scalar(y) is not None else None
+        if scores is None:
+            raise Unsupported("Where without a one-element fill (a masked fill)")
+        self.mask_add(node, index, scores, cond)
+
     def mask_add(self, node, index, t, m):
-        """Attention scores plus Hugging Face's extended mask, [batch, 1, 1, S] computed from
-        an integer input: an add whose second operand is a network input named after that
+        """Attention scores plus Hugging Face's extended mask, [batch, 1, 1, S] (or that mask
+        expanded over heads and queries: DistilBERT's) computed from an integer input: an add whose second operand is a network input named after that
         input, the mask as the add broadcasts it over the heads, [heads S, 1, 1] (fusim's scores
         are [heads S, S, 1]; the graph's input holds S values, the heads' copies are heads S).
         The add comes before the softmax's scale (fusim scales in the softmax): the same work."""
         info = self.act(t)
         ms = self.shape(m)
-        if info.heads is None or info.heads[0] == "hds" or len(ms) != 4 or \
-                list(ms[1:3]) != [1, 1] or ms[3] != info.onnx_shape[-1]:
+        keys_only = list(ms[1:3]) == [1, 1] or self.key_mask.get(m, False)
+        if info.heads is None or info.heads[0] == "hds" or len(ms) != 4 or not keys_only or \
+                ms[3] != info.onnx_shape[-1]:
             raise Unsupported("a tensor computed from integer input '%s' added to '%s' %s: fusim "
                               "takes it as an attention mask [batch, 1, 1, keys] added to the "
                               "scores" % (self.host[m], t, list(ms)))
@@ -1844,6 +1882,8 @@ class Importer:
         self.add_layer(node, index, layer, (ha * n, m, 1), node.output[0], same_count_only=True)
         if len(sa) == 4:
             self.tensors[node.output[0]].heads = ("hsd", ha, n)
+        # A scale of Q or K (softmax_scale) moves to the softmax of the scores.
+        self.tensors[node.output[0]].scale = A.scale * B.scale
 
     def matmul_const(self, node, index, k, n, bias):
         A = self.act(node.input[0])

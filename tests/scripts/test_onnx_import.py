@@ -1307,7 +1307,8 @@ def f32s(name, value):
     return numpy_helper.from_array(np.array(value, dtype=np.float32), name)
 
 
-def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf=False):
+def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf=False,
+                     distil=False):
     """One BERT encoder layer as torch.onnx writes it (Hugging Face BertLayer, no mask): Q, K, V
     MatMul + Add bias, Reshape [1, S, H, d] and Transpose (K to [1, H, d, S]), MatMul, Div by
     sqrt(d), Softmax, MatMul by V, Transpose and Reshape back, the output projection, residual
@@ -1319,7 +1320,9 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf
     token_type_ids and attention_mask; the word and token-type embeddings gathered by them, the
     position embeddings gathered by the position_ids buffer sliced to the input's length (from
     Shape, folded), their sum and layer norm; the extended mask (1 - mask[:, None, None, :]) *
-    -10000 added to the scaled scores."""
+    -10000 added to the scaled scores. `distil`: DistilBERT's attention: Q divided by sqrt(d)
+    before Q K^T, and the mask (mask == 0) reshaped to [1, 1, 1, S], expanded over the heads and
+    queries, in a Where that fills the masked scores with the float minimum."""
     N = helper.make_node
     d = D // H
     inits = [int64s("heads_shape", [1, S, H, d]), int64s("seq_shape", [1, S, D]),
@@ -1402,11 +1405,24 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf
                       N("Concat", [p + "_s2", "hd"], [shape], axis=0)]
         nodes.append(N("Reshape", [p, shape], [p + "_r"], name=p + "_heads"))
         nodes.append(N("Transpose", [p + "_r"], [p + "_t"], name=p + "_t", perm=perm))
-    nodes += [N("MatMul", ["q_t", "k_t"], ["scores"], name="scores"),
-              N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale")]
+    if distil:
+        graph_inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT64,
+                                                          [1, S]))
+        inits += [int64s("zero_i", 0), int64s("mask_shape", [1, 1, 1, S]),
+                  int64s("scores_shape", [1, H, S, S]), f32s("fill", -3.4e38)]
+        nodes += [N("Div", ["q_t", "sqrt_d"], ["q_s"], name="q_scale"),
+                  N("MatMul", ["q_s", "k_t"], ["scores"], name="scores"),
+                  N("Equal", ["attention_mask", "zero_i"], ["m0"]),
+                  N("Reshape", ["m0", "mask_shape"], ["m1"]),
+                  N("Expand", ["m1", "scores_shape"], ["m2"]),
+                  N("Where", ["m2", "fill", "scores"], ["masked"], name="masked_fill")]
+    else:
+        nodes += [N("MatMul", ["q_t", "k_t"], ["scores"], name="scores"),
+                  N("Div", ["scores", "sqrt_d"], ["scaled"], name="scale")]
     if hf:
         nodes.append(N("Add", ["scaled", "ext_mask"], ["masked"], name="mask_add"))
-    nodes += [N("Softmax", ["masked" if hf else "scaled"], ["probs"], name="probs", axis=-1),
+    nodes += [N("Softmax", ["masked" if hf or distil else "scaled"], ["probs"], name="probs",
+                axis=-1),
               N("MatMul", ["probs", "v_t"], ["ctx"], name="ctx"),
               N("Transpose", ["ctx"], ["ctx_t"], name="ctx_t", perm=[0, 2, 1, 3])]
     merge = "seq_shape"
@@ -1472,9 +1488,10 @@ class TransformerImportTest(unittest.TestCase):
             ln2: ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
         }
 
-    def check_attention(self, net):
+    def check_attention(self, net, inputs=True):
         by = {l["name"]: l for l in net["layers"]}
-        self.assertEqual(net["inputs"], [{"name": "x", "shape": [self.D, self.S, 1]}])
+        if inputs:
+            self.assertEqual(net["inputs"], [{"name": "x", "shape": [self.D, self.S, 1]}])
         self.assertEqual((by["scores"]["inputs"], by["scores"]["heads"],
                           by["scores"]["transpose_b"]), (["q_mm", "k_mm"], self.H, True))
         self.assertEqual((by["ctx"]["inputs"], by["ctx"]["heads"]), (["probs", "v_mm"], self.H))
@@ -1523,6 +1540,21 @@ class TransformerImportTest(unittest.TestCase):
                           N("Relu", ["f"], ["y"], name="relu_of_ids")],
                          [ids], [vinfo("y", [1, 4, 8, 8])], [])
         refused(self, bad, self.tmp, "Relu node 'relu_of_ids'", "integer input 'ids'")
+
+    def test_distilbert_attention(self):
+        """DistilBERT's attention as torch.onnx writes it: Q / sqrt(d) before Q K^T (the scale
+        moves to the softmax, one multiply per score instead of per query element) and
+        masked_fill as a Where over the mask expanded to [1, heads, S, S] (an add of the mask
+        input [heads S, 1, 1], one operation per score)."""
+        S, H = self.S, self.H
+        exp = self.expected("ln1", "ln2")
+        exp["masked_fill"] = ("add", "none", [H * S, S, 1], 0, 0, H * S * S)
+        net = self.check(bert_layer_model(17, False, distil=True), exp)
+        self.assertEqual(net["inputs"][1], {"name": "attention_mask", "shape": [H * S, 1, 1]})
+        self.check_attention(net, inputs=False)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["masked_fill"]["inputs"], ["scores", "attention_mask"])
+        self.assertEqual(by["probs"]["inputs"], ["masked_fill"])
 
     def test_bert_layer_decomposed_layer_norm(self):
         """Below opset 17 torch writes the layer norm as ReduceMean, Sub, Pow, ReduceMean, Add,
