@@ -69,10 +69,14 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
                                    std::int64_t offset) const {
   const std::int64_t B = burst_bytes;
   if (B <= 0 || bytes <= 0) return bytes;
-  const std::int64_t o = offset % B;
+  // Bursts are powers of two in every preset: shifts, not divisions (a search costs millions).
+  const bool pow2 = (B & (B - 1)) == 0;
+  const int shift = __builtin_ctzll(static_cast<unsigned long long>(B));
+  const auto block_of = [&](std::int64_t x) { return pow2 ? x >> shift : x / B; };
+  const std::int64_t o = pow2 ? offset & (B - 1) : offset % B;
   // The blocks of [from, from + len): the last one's index less the first's, plus one.
   const auto blocks = [&](std::int64_t from, std::int64_t len) {
-    return (from + len - 1) / B - from / B + 1;
+    return block_of(from + len - 1) - block_of(from) + 1;
   };
   const std::int64_t L = t.piece_bytes, s = t.stride_bytes;
   if (L <= 0 || s <= L || bytes <= L) return mul_checked(blocks(o, bytes), B);
