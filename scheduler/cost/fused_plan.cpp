@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "cost/concat_copy.h"
+#include "cost/cost_model.h"
 #include "cost/tiling.h"
 
 namespace fusim {
@@ -214,6 +215,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   }
   // Bands can repeat one another (band_like) only when no concat copies (its copy depends on
   // the core) and every read maps rows by a window or one to one.
+  burst_bytes_ = dma_timing(arch).burst_bytes;
   bands_can_repeat_ =
       std::none_of(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.copies; }) &&
       std::all_of(reads_.begin(), reads_.end(), [](const Read& rd) {
@@ -286,11 +288,10 @@ bool FusedGroup::band_like(const std::vector<std::int64_t>& hi, std::int64_t til
   shift.assign(n, 0);
   // Under the detailed DRAM model a transfer's bursts depend on where it starts in a burst
   // (DmaTiming::dram_bytes): the shift must keep every node's rows at the same place in theirs.
-  const std::int64_t burst =
-      arch_->dram.model == DramModel::Detailed ? arch_->dram.burst_bytes_detailed() : 0;
   for (std::size_t v = 0; v < n; ++v) {
     shift[v] = H(v, t0 - 1) - H(v, s0 - 1);
-    if (burst > 0 && mul_checked(shift[v], nodes_[v].dram_row_bytes) % burst != 0) return false;
+    if (burst_bytes_ > 0 && mul_checked(shift[v], nodes_[v].dram_row_bytes) % burst_bytes_ != 0)
+      return false;
     for (std::int64_t t = t0; t < t1; ++t)
       if (H(v, t) - H(v, t - D) != shift[v]) return false;
   }

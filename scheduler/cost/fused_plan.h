@@ -164,6 +164,7 @@ class FusedGroup {
   mutable std::vector<std::vector<RowsWork>> rows_work_;  // per member, the heights seen
   mutable std::vector<std::int64_t> band_scratch_, band_start_;  // band_like()
   bool bands_can_repeat_ = false;                                // band_like()
+  std::int64_t burst_bytes_ = 0;  // the DRAM burst the cost model charges (DmaTiming), or 0
   int members_ = 0;
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;
