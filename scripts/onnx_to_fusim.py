@@ -354,6 +354,7 @@ class Importer:
         # lookups and the mask's arithmetic read them (host tensors, see run()).
         self.host = {}  # tensor -> the integer graph input it is computed from
         self.key_mask = {}  # host tensor -> its values vary along the last axis alone
+        self.mask_inputs = {}  # (integer input, fusim shape) -> TensorInfo of its mask input
         for vi in real_inputs:
             if vi.type.tensor_type.elem_type in INTEGER_TYPES:
                 self.host[vi.name] = vi.name
@@ -368,9 +369,7 @@ class Importer:
             chw = chw_of(shape)
             if vi.name in self.nhwc_inputs:
                 chw = (shape[3], shape[1], shape[2])
-            name = self.unique(vi.name)
-            self.inputs.append((name, chw))
-            self.tensors[vi.name] = TensorInfo(name, chw, shape, False, None)
+            self.tensors[vi.name] = self.add_input(vi.name, chw, shape)
 
     # Operators of the shape computations exporters write around a Reshape (torch's
     # x.view(x.size(0), -1), Hugging Face's heads): evaluated here when their inputs are known.
@@ -692,6 +691,13 @@ class Importer:
             t = producer.input[0]
         return t.split("/")[-1].replace(".weight", "") or "constant"
 
+    def add_input(self, base, chw, onnx_shape):
+        """A network input named after `base` (made unique), of fusim shape `chw`: its
+        TensorInfo."""
+        name = self.unique(base)
+        self.inputs.append((name, chw))
+        return TensorInfo(name, chw, onnx_shape, False, None)
+
     def constant_input(self, t, name):
         """Constant tensor t (a position embedding) as a network input holding it, [batch] +
         its shape (a missing batch dimension added); its TensorInfo."""
@@ -699,11 +705,8 @@ class Importer:
             value = self.consts[t]
             shape = (self.batch,) + tuple(int(v) for v in (value.shape[1:] if value.ndim and
                                                            value.shape[0] == 1 else value.shape))
-            chw = chw_of(shape)
-            fusim_name = self.unique(name)
-            self.inputs.append((fusim_name, chw))
             self.shapes[t] = shape
-            self.tensors[t] = TensorInfo(fusim_name, chw, shape, False, None)
+            self.tensors[t] = self.add_input(name, chw_of(shape), shape)
         return self.tensors[t]
 
     def op_Gather(self, node, index):
@@ -722,10 +725,14 @@ class Importer:
         if len(out) != 3 or out[0] != self.batch:
             raise Unsupported("embedding lookup of shape %s: fusim takes [batch, S, D]"
                               % list(out))
-        chw = chw_of(out)
-        name = self.unique(self.const_label(table))
-        self.inputs.append((name, chw))
-        self.tensors[node.output[0]] = TensorInfo(name, chw, out, False, None)
+        self.tensors[node.output[0]] = self.add_input(self.const_label(table), chw_of(out), out)
+
+    def has_bias(self, node):
+        """Whether a Conv or ConvTranspose has its third input, which must be a constant."""
+        if len(node.input) > 2 and node.input[2] != "":
+            self.const(node.input[2], "bias")
+            return True
+        return False
 
     def padding_key(self, pads):
         """fusim's `padding` for [top, left, bottom, right]: an int, [h, w] or the four."""
@@ -793,9 +800,7 @@ class Importer:
         padded = list(x.onnx_shape[:2]) + [x.onnx_shape[2] + extra[0] + extra[2],
                                            x.onnx_shape[3] + extra[1] + extra[3]]
         pads = self.window_pads(node, a, padded, [kh, kw], strides, dil, extra)
-        bias = len(node.input) > 2 and node.input[2] != ""
-        if bias:
-            self.const(node.input[2], "bias")
+        bias = self.has_bias(node)
         layer = {"type": "conv", "inputs": [x.fusim_name], "out_channels": m}
         layer["kernel"] = kh if kh == kw else [kh, kw]
         if strides != [1, 1]:
@@ -887,9 +892,7 @@ class Importer:
                               "output is stride x input" % (kernel, s, pads, out_pad, out, [h, wd]))
         rows = transposed_phases(kh, s, pads[0])
         cols = transposed_phases(kw, s, pads[1])
-        bias = len(node.input) > 2 and node.input[2] != ""
-        if bias:
-            self.const(node.input[2], "bias")
+        bias = self.has_bias(node)
         # Phases whose windows (taps, padding before, after) agree share a conv.
         classes = {}
         for pa in range(s):
@@ -1558,12 +1561,10 @@ class Importer:
                               "takes it as an attention mask [batch, 1, 1, keys] added to the "
                               "scores" % (self.host[m], t, list(ms)))
         chw = (info.fusim_shape[0], 1, 1)
-        key = ("mask", self.host[m], chw)
-        if key not in self.tensors:
-            name = self.unique(self.host[m])
-            self.inputs.append((name, chw))
-            self.tensors[key] = TensorInfo(name, chw, (self.batch,) + chw, False, None)
-        mask = self.tensors[key]
+        key = (self.host[m], chw)
+        if key not in self.mask_inputs:
+            self.mask_inputs[key] = self.add_input(self.host[m], chw, (self.batch,) + chw)
+        mask = self.mask_inputs[key]
         layer = {"type": "add", "inputs": [info.fusim_name, mask.fusim_name]}
         self.add_layer(node, index, layer, info.fusim_shape, node.output[0], same_count_only=True)
         self.tensors[node.output[0]].heads = info.heads
