@@ -168,17 +168,25 @@ TEST_CASE("address_hash xor: streams a bank period apart use different banks", "
   CHECK(hashed == 0);
   CHECK(hashed_end < plain_end);
 
-  const fusim::DramParams p = ddr4({"dram.address_hash=xor"});
-  DramController c(p, 1e9);
-  std::set<std::tuple<int, int, int, int, std::int64_t, std::int64_t>> seen;
-  const std::int64_t cols = p.row_bytes / p.burst_bytes_detailed();
-  const std::int64_t blocks = 8 * cols * p.bank_groups * p.banks_per_group;
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    const auto l = c.decode(b * p.burst_bytes_detailed());
-    CHECK((l.bank < p.banks_per_group && l.bankgroup < p.bank_groups && l.column < cols));
-    seen.emplace(l.channel, l.rank, l.bankgroup, l.bank, l.row, l.column);
+  // One to one, with powers of two (XOR) and with counts that are not (sums modulo them).
+  for (const std::vector<std::string>& o :
+       {std::vector<std::string>{"dram.channels=1"},
+        std::vector<std::string>{"dram.banks_per_group=3", "dram.ranks=2", "dram.channels=3"}}) {
+    std::vector<std::string> all = o;
+    all.push_back("dram.address_hash=xor");
+    const fusim::DramParams p = fusim::load_arch(fusim::test::src("configs/mlu.yaml"), all).dram;
+    DramController c(p, 1e9);
+    std::set<std::tuple<int, int, int, int, std::int64_t, std::int64_t>> seen;
+    const std::int64_t cols = p.row_bytes / p.burst_bytes_detailed();
+    const std::int64_t blocks = 8 * cols * p.bank_groups * p.banks_per_group * p.ranks * p.channels;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const auto l = c.decode(b * p.burst_bytes_detailed());
+      CHECK((l.bank < p.banks_per_group && l.bankgroup < p.bank_groups && l.rank < p.ranks &&
+             l.channel < p.channels && l.column < cols));
+      seen.emplace(l.channel, l.rank, l.bankgroup, l.bank, l.row, l.column);
+    }
+    CHECK(static_cast<std::int64_t>(seen.size()) == blocks);
   }
-  CHECK(static_cast<std::int64_t>(seen.size()) == blocks);
 }
 
 TEST_CASE("a row miss on an idle bank completes in tRCD + tCL + burst", "[dram]") {
