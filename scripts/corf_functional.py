@@ -123,28 +123,35 @@ def gelu(v):
 
 
 def gemm_pair_input_centric(x, w1, w2, bm, bn):
-    """Y = GELU(X W1) in bm x bn tiles, each multiplied into Z's partial sums and dropped."""
+    """Y = GELU(X W1) in bm x bn tiles, each multiplied into Z's partial sums and dropped.
+    Returns Z, the MACs done and the most rows of Z's partial sums live at once."""
     m, n2 = x.shape[0], w2.shape[1]
     z = np.zeros((m, n2))
-    macs = 0
+    macs = most = 0
     for a in range(0, m, bm):
-        psum = np.zeros((min(m, a + bm) - a, n2))  # live: bm x N2
+        psum = np.zeros((min(m, a + bm) - a, n2))
+        most = max(most, psum.shape[0])
         for j in range(0, w1.shape[1], bn):
             y = gelu(x[a:a + bm] @ w1[:, j:j + bn])
             psum += y @ w2[j:j + bn]
             macs += y.shape[0] * x.shape[1] * y.shape[1] + y.shape[0] * y.shape[1] * n2
         z[a:a + bm] = psum
-    return z, macs
+    return z, macs, most
 
 
 def attention_by_query_rows(q, k, v, bm):
-    """softmax(Q K^T / sqrt(d)) V in tiles of bm query rows, each row of scores whole."""
+    """softmax(Q K^T / sqrt(d)) V in tiles of bm query rows, each row of scores whole.
+    Returns the output, the MACs done and the most query rows of scores live at once."""
     out = np.zeros((q.shape[0], v.shape[1]))
+    macs = most = 0
     for a in range(0, q.shape[0], bm):
         s = q[a:a + bm] @ k.T / np.sqrt(q.shape[1])
+        macs += s.shape[0] * q.shape[1] * s.shape[1]
+        most = max(most, s.shape[0])
         s = np.exp(s - s.max(axis=1, keepdims=True))
         out[a:a + bm] = (s / s.sum(axis=1, keepdims=True)) @ v
-    return out
+        macs += s.shape[0] * s.shape[1] * v.shape[1]
+    return out, macs, most
 
 
 def conv_case(name, c0, c1, c2, size, r1, s1, p1, r2, s2, p2, h, rng):
@@ -169,12 +176,12 @@ def gemm_case(name, m, k, n1, n2, bm, bn, rng):
     w1 = rng.standard_normal((k, n1)) / np.sqrt(k)
     w2 = rng.standard_normal((n1, n2)) / np.sqrt(n1)
     plain = gelu(x @ w1) @ w2
-    z, macs = gemm_pair_input_centric(x, w1, w2, bm, bn)
+    z, macs, most = gemm_pair_input_centric(x, w1, w2, bm, bn)
     return {
         "pair": name, "rows per tile": bm,
         "max abs difference": float(np.abs(z - plain).max()),
         "loop MACs": macs, "plain MACs": m * k * n1 + m * n1 * n2,
-        "live psum rows": bm, "model": bm, "psum bytes (int32)": bm * n2 * 4,
+        "live psum rows": most, "model": min(bm, m), "psum bytes (int32)": most * n2 * 4,
     }
 
 
@@ -183,12 +190,12 @@ def attention_case(name, s, d, bm, rng):
     sc = q @ k.T / np.sqrt(d)
     e = np.exp(sc - sc.max(axis=1, keepdims=True))
     plain = (e / e.sum(axis=1, keepdims=True)) @ v
-    out = attention_by_query_rows(q, k, v, bm)
+    out, macs, most = attention_by_query_rows(q, k, v, bm)
     return {
         "pair": name, "rows per tile": bm,
         "max abs difference": float(np.abs(out - plain).max()),
-        "loop MACs": 2 * s * s * d, "plain MACs": 2 * s * s * d,
-        "live psum rows": bm, "model": bm, "psum bytes (int32)": bm * d * 4,
+        "loop MACs": macs, "plain MACs": 2 * s * s * d,
+        "live psum rows": most, "model": min(bm, s), "psum bytes (int32)": most * d * 4,
     }
 
 

@@ -63,9 +63,10 @@ class GemmPairs(unittest.TestCase):
         x, w1, w2 = (rng.standard_normal(s) for s in ((24, 8), (8, 40), (40, 12)))
         plain = cf.gelu(x @ w1) @ w2
         for bm, bn in ((1, 1), (5, 7), (24, 40), (8, 16)):
-            z, macs = cf.gemm_pair_input_centric(x, w1, w2, bm, bn)
+            z, macs, most = cf.gemm_pair_input_centric(x, w1, w2, bm, bn)
             self.assertLess(np.abs(z - plain).max(), 1e-9)
             self.assertEqual(macs, 24 * 8 * 40 + 24 * 40 * 12)
+            self.assertEqual(most, bm)
 
     def test_attention_by_query_rows(self):
         rng = np.random.default_rng(4)
@@ -74,7 +75,9 @@ class GemmPairs(unittest.TestCase):
         e = np.exp(s - s.max(axis=1, keepdims=True))
         plain = (e / e.sum(axis=1, keepdims=True)) @ v
         for bm in (1, 3, 20):
-            self.assertLess(np.abs(cf.attention_by_query_rows(q, k, v, bm) - plain).max(), 1e-12)
+            out, macs, most = cf.attention_by_query_rows(q, k, v, bm)
+            self.assertLess(np.abs(out - plain).max(), 1e-12)
+            self.assertEqual((macs, most), (2 * 20 * 20 * 6, bm))
 
 
 class Command(unittest.TestCase):
