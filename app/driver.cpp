@@ -14,6 +14,7 @@
 #include "import/scalesim.h"
 #include "lower/lower.h"
 #include "network/network_io.h"
+#include "rewrite/bottleneck.h"
 #include "schedule/program_io.h"
 #include "search/search.h"
 #include "simulate.h"
@@ -112,9 +113,14 @@ Network load_any_network(const RunOptions& o) {
 std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   auto run = std::make_unique<Run>();
   run->arch = std::make_unique<Arch>(load_any_arch(o));
-  run->net = std::make_unique<Network>(load_any_network(o));
-  const Network& net = *run->net;
   const Arch& arch = *run->arch;
+  run->net = std::make_unique<Network>(load_any_network(o));
+  if (has_fused_bottleneck(arch)) {
+    run->loaded_net = std::move(run->net);
+    run->net = std::make_unique<Network>(
+        fuse_bottlenecks(*run->loaded_net, arch, find_input(o.net_path, o.data_dir)));
+  }
+  const Network& net = *run->net;
   if (!o.schedule_in.empty()) {
     run->program = std::make_unique<Program>(load_program(o.schedule_in, net, arch));
   } else {
@@ -160,6 +166,7 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, boo
   const Arch& arch = *run->arch;
   RunResult& r = run->result;
   r.net = run->net.get();
+  r.loaded_net = run->loaded_net.get();
   r.arch = run->arch.get();
   r.program = run->program.get();
   r.predicted.clear();

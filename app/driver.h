@@ -45,6 +45,7 @@ std::string find_input(const std::string& path, const std::string& data_dir);
 // Owns everything a RunResult points to.
 struct Run {
   std::unique_ptr<Network> net;
+  std::unique_ptr<Network> loaded_net;  // when `net` is it rewritten (RunResult::loaded_net)
   std::unique_ptr<Arch> arch;
   std::unique_ptr<Program> program;
   RunResult result;

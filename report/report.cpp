@@ -103,6 +103,7 @@ double group_gbytes_per_s(const GroupStats& g, double clock_mhz) {
 
 const char* compute_unit(const Layer& l) {
   return l.type == LayerType::Concat || l.is_view() ? "none"
+         : l.is_fused_block()                       ? "fused_bottleneck"
          : l.runs_on_pe_array()                     ? "pe_array"
                                                     : "vector";
 }
@@ -646,7 +647,7 @@ std::string compute_report_csv(const RunResult& r) {
        << real(total > 0 ? 100.0 * static_cast<double>(macs) / (static_cast<double>(total) * pes)
                          : 0.0)
        << ", ";
-    if (l.runs_on_pe_array()) {
+    if (l.runs_on_pe_array() && !l.is_fused_block()) {
       const LayerGeometry g(l, a.element_bytes());
       const TileWork w = g.work(0, g.rows(), 0, g.channels());
       const SystolicFoldStats f = systolic_fold_stats(
@@ -723,7 +724,7 @@ std::vector<OutputFile> output_files(const RunResult& r) {
       {"layers.csv", [walk] { return csv(walk()["layers"], layer_schema()); }},
       {"groups.csv", [walk] { return csv(walk()["groups"], group_schema()); }},
       {"arch.yaml", [&r] { return arch_to_yaml(*r.arch); }},
-      {"network.yaml", [&r] { return network_to_yaml(*r.net); }},
+      {"network.yaml", [&r] { return network_to_yaml(r.loaded_net ? *r.loaded_net : *r.net); }},
       {"schedule.yaml", [&r] { return program_to_yaml(*r.program, *r.net); }},
   };
   if (r.scalesim_inputs)

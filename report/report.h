@@ -33,6 +33,9 @@ struct RunInputs {
 
 struct RunResult {
   const Network* net = nullptr;
+  // The network as loaded, when the run rewrote it (scheduler/rewrite/bottleneck.h: its blocks
+  // fused for a fused-bottleneck engine); --out writes this one, which a replay rewrites again.
+  const Network* loaded_net = nullptr;
   const Arch* arch = nullptr;
   const Program* program = nullptr;
   // Per group, from the cost model: off-chip bytes (the simulation must move exactly these),

@@ -158,6 +158,10 @@ Network load_network(const std::string& path) {
       l.groups = m.get_int("groups", 1, kMaxChannels, 1);
       l.bias = m.get_bool("bias", false);
       l.ceil_mode = m.get_bool("ceil_mode", false);
+      // ARCHON's block parameters (docs/archon.md): what its ReLU keeps, and what pruning keeps
+      // of a block's fused weights when this conv is the block's projection.
+      if (l.activation == Activation::Relu) l.survival = m.get_double("survival", 0, 1, 0.5);
+      l.fused_prune = m.get_double("fused_prune", 1e-9, 1, 0.014);
     } else if (type == "pool") {
       l.type = LayerType::Pool;
       l.pool_mode = m.get_choice("mode", {"max", "avg"}) == "max" ? PoolMode::Max : PoolMode::Avg;

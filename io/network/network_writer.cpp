@@ -70,6 +70,9 @@ std::string network_to_yaml(const Network& net) {
     if (l.type == LayerType::Conv) {
       if (l.dilation != 1) os << ", dilation: " << l.dilation;
       if (l.groups != 1) os << ", groups: " << l.groups;
+      if (l.activation == Activation::Relu && l.survival != Layer{}.survival)
+        os << ", survival: " << number(l.survival);
+      if (l.fused_prune != Layer{}.fused_prune) os << ", fused_prune: " << number(l.fused_prune);
     }
     if (l.type == LayerType::Fc) os << ", out_features: " << l.out_channels;
     if (l.type == LayerType::Shuffle) os << ", groups: " << l.groups;

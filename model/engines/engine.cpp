@@ -3,7 +3,15 @@
 namespace fusim {
 
 const char* to_string(WorkKind k) {
-  return k == WorkKind::Gemm ? "gemm" : "elementwise";
+  switch (k) {
+    case WorkKind::Gemm:
+      return "gemm";
+    case WorkKind::Elementwise:
+      return "elementwise";
+    case WorkKind::FusedBottleneck:
+      break;
+  }
+  return "fused_bottleneck";
 }
 
 }  // namespace fusim

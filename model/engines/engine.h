@@ -29,9 +29,12 @@ namespace fusim {
 enum class WorkKind : std::uint8_t {
   Gemm,         // `count` GEMMs of (m x k) * (k x n): convolution, fully connected, GEMM
   Elementwise,  // `ops` element operations: depthwise convolution, pooling, addition
+  // An inverted-bottleneck block run as one predicted, fused convolution (ARCHON; engines/
+  // fused_bottleneck/): a GEMM of `count` groups as for Gemm, plus TileWork::fused.
+  FusedBottleneck,
 };
-constexpr int kWorkKinds = 2;
-const char* to_string(WorkKind k);  // "gemm", "elementwise"
+constexpr int kWorkKinds = 3;
+const char* to_string(WorkKind k);  // "gemm", "elementwise", "fused_bottleneck"
 
 // Work of one compute command, already in the form its engine takes.
 //   Gemm:        `count` independent GEMMs of (m x k) * (k x n): m output pixels (rows of the
@@ -52,6 +55,25 @@ struct GemmStream {
   std::int64_t macs() const { return m * n * k * count; }
 };
 
+// What a FusedBottleneck tile needs beyond its GEMM (m output pixels, n output channels per
+// group, k = kernel taps x input channels per group, `count` groups): the tile's output rows (of
+// m / rows columns; the engine covers them with its PE tile), the input pixels its expand-mask
+// prediction reads (the window of the tile, halo included), the expansion channels it predicts
+// masks for and the input channels each of them reduces, the pruned fused weights its output
+// channels need (entries, each broadcast to every PE once per pass), the entries a PE adds into
+// its pixel's effective weights (those whose two mask bits are set: the survival rates' product,
+// rounded up), and an entry's bits (value and expansion index) and its value's. 40 bytes, as a
+// GemmStream, whose place it takes in TileWork.
+// (No member initialisers: a union member must be trivial; FusedBlockWork{} is all zeros.)
+struct FusedBlockWork {
+  std::int32_t rows;
+  std::int16_t entry_bits, value_bits;
+  std::int64_t in_pixels;
+  std::int32_t expand_channels, expand_reduction;
+  std::int64_t entries, surviving;
+  std::int64_t cols(std::int64_t m) const { return rows > 0 ? m / rows : 0; }
+};
+
 // A Gemm tile may carry an epilogue: `epilogue_ops` element operations of its layer's
 // activation function on the tile's outputs, run by the core's Elementwise engine once the GEMM
 // is done (compute_cycles in engines.h adds the two). Elementwise work counts its activation in
@@ -61,9 +83,15 @@ struct TileWork {
   std::int64_t m = 0, n = 0, k = 0, count = 1;
   std::int64_t ops = 0;
   std::int64_t epilogue_ops = 0;
-  GemmStream stream;
+  // A Gemm tile's stream, or a FusedBottleneck tile's block work: the one of its kind. (Assign
+  // the whole member, `w.fused = FusedBlockWork{}`, before setting its fields.)
+  union {
+    GemmStream stream{};
+    FusedBlockWork fused;
+  };
 
-  std::int64_t macs() const { return kind == WorkKind::Gemm ? m * n * k * count : 0; }
+  // The multiply-accumulates of a Gemm tile, and of a FusedBottleneck tile's main phase.
+  std::int64_t macs() const { return kind != WorkKind::Elementwise ? m * n * k * count : 0; }
 };
 
 // Accesses of one buffer, in elements.
@@ -79,6 +107,7 @@ struct EngineActions {
   std::int64_t macs = 0;        // multiply-accumulates
   std::int64_t adds = 0;        // additions outside a MAC (partial sums across folds)
   std::int64_t vector_ops = 0;  // element operations of a vector unit (add, max, multiply)
+  std::int64_t mask_ops = 0;    // mask-bit tests (ARCHON: an AND of two ReLU masks per entry)
   BufferAccesses input, weight, output;
   // The PEs' own registers: operands latched as they pass from PE to PE, the stationary
   // operand held, and the partial sum read and written by each MAC.

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "engines/engine.h"
+#include "engines/fused_bottleneck/fused_bottleneck.h"
 #include "engines/pe_array/pe_array.h"
 #include "engines/vector_unit/vector_unit.h"
 
@@ -27,6 +28,7 @@ struct CoreEngines {
   EngineSet engines = default_engines();
   PeArrayParams pe_array;
   VectorUnitParams vector_unit;
+  FusedBottleneckParams fused_bottleneck;
 };
 
 // An engine and where its parameters are in CoreEngines.
@@ -54,7 +56,8 @@ struct EngineList {
 
 // The registration.
 using Engines =
-    EngineList<Slot<PeArray, &CoreEngines::pe_array>, Slot<VectorUnit, &CoreEngines::vector_unit>>;
+    EngineList<Slot<PeArray, &CoreEngines::pe_array>, Slot<VectorUnit, &CoreEngines::vector_unit>,
+               Slot<FusedBottleneck, &CoreEngines::fused_bottleneck>>;
 
 inline EngineSet default_engines() {
   return Engines::default_set();

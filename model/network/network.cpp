@@ -1,12 +1,14 @@
 #include "network/network.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/topological_sort.hpp>
 
+#include "common/checked.h"
 #include "common/error.h"
 #include "common/limits.h"
 
@@ -15,6 +17,7 @@ namespace fusim {
 const char* type_name(const Layer& l) {
   if (l.type == LayerType::Resize && l.resize_mode == ResizeMode::DepthToSpace)
     return "depth_to_space";
+  if (l.is_fused_block()) return "fused_bottleneck";
   return to_string(l.type);
 }
 
@@ -222,9 +225,35 @@ std::int64_t Layer::macs_per_item() const {
   }
 }
 
+std::int64_t Layer::fused_entries_per_channel() const {
+  if (!is_fused_block()) return 0;
+  const double dense = static_cast<double>(in_shapes.at(0).c / groups) *
+                       static_cast<double>(fused.expand_channels / groups) *
+                       static_cast<double>(kernel_h * kernel_w);
+  return static_cast<std::int64_t>(std::ceil(dense * fused_prune - 1e-9));
+}
+
+std::int64_t Layer::fused_surviving_per_channel() const {
+  return static_cast<std::int64_t>(std::ceil(static_cast<double>(fused_entries_per_channel()) *
+                                                 fused.expand_survival * fused.depthwise_survival -
+                                             1e-9));
+}
+
+std::int64_t Layer::fused_bytes_per_channel() const {
+  if (!is_fused_block() || out_channels <= 0) return 0;
+  const std::int64_t predictor_bits =
+      2 * fused.expand_channels * (in_shapes.at(0).c / groups + kernel_h * kernel_w);
+  const std::int64_t bits = fused_entries_per_channel() * (fused.value_bits + fused.index_bits) +
+                            ceil_div(predictor_bits, out_channels);
+  return ceil_div(bits, 8);
+}
+
 std::int64_t Layer::params() const {
   switch (type) {
     case LayerType::Conv:
+      if (is_fused_block())  // the fused weights and the ternary predictors
+        return out_channels * fused_entries_per_channel() +
+               fused.expand_channels * (in_shapes.at(0).c / groups + kernel_h * kernel_w);
       return out_channels * (in_shapes.at(0).c / groups) * kernel_h * kernel_w +
              (bias ? out_channels : 0);
     case LayerType::Fc:
@@ -297,6 +326,16 @@ Arithmetic Layer::arithmetic_per_item() const {
   const std::int64_t macs = macs_per_item();
   a.multiplications = a.additions = macs;
   const std::int64_t out = out_shape.elements();
+  if (is_fused_block()) {
+    // Each pixel adds the fused weights whose two mask bits are set into its effective weights;
+    // the ternary predictors add once per weight per input pixel (expand masks) and per output
+    // pixel (depthwise masks).
+    const std::int64_t pixels = out_shape.h * out_shape.w;
+    a.additions += out_channels * fused_surviving_per_channel() * pixels +
+                   fused.expand_channels * (in_shapes.at(0).c / groups) * in_shapes.at(0).h *
+                       in_shapes.at(0).w +
+                   fused.expand_channels * kernel_h * kernel_w * pixels;
+  }
   if (type == LayerType::Pool && pool_mode == PoolMode::Avg) {
     a.additions += global_pool ? in_shapes.at(0).elements() : out * kernel_h * kernel_w;
     a.multiplications += out;

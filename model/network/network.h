@@ -70,7 +70,8 @@ enum class ResizeMode { Nearest, Bilinear, DepthToSpace };
 const char* to_string(LayerType t);
 struct Layer;
 // The layer's type as the network format names it: to_string(type), but "depth_to_space" for a
-// Resize in that mode.
+// Resize in that mode, and "fused_bottleneck" for a conv that is a fused block (the rewrite's;
+// the format has no such type).
 const char* type_name(const Layer& l);
 const char* to_string(Activation a);
 // True for the element-wise layers with broadcasting (add, sub, mul, div, max, min).
@@ -182,6 +183,34 @@ struct Layer {
   // Inferred: a view (shuffle_view) when every consumer is a dense conv, which reads all the
   // channels of each pixel and takes the permutation into its weights; otherwise a copy.
   bool shuffle_view = false;
+  // conv with a relu: the fraction of its outputs the ReLU keeps (key `survival`; ARCHON's
+  // predicted masks: how many fused weights a PE adds). conv: the fraction of an inverted-
+  // bottleneck block's fused weights pruning keeps, on the block's projection (key
+  // `fused_prune`; the authors' artifact uses 0.014 for FusioNet).
+  double survival = 0.5;
+  double fused_prune = 0.014;
+  // Set by the bottleneck rewrite (scheduler/rewrite/bottleneck.h), not by the format: this conv
+  // is a whole inverted-bottleneck block (expand, depthwise, project) for a fused-bottleneck
+  // engine. It reads the block's input and writes its output as a `groups`-grouped conv with the
+  // depthwise layer's window; its work is that engine's (engine.h, FusedBlockWork) and its weights
+  // the pruned fused weights (value and index) with the ternary predictors' (2 bits each).
+  struct FusedBlock {
+    std::int64_t expand_channels = 0;  // K; 0: not a fused block
+    double expand_survival = 0.5, depthwise_survival = 0.5;
+    std::int64_t value_bits = 16, index_bits = 10;
+    std::vector<std::string> members;  // expand, depthwise, project
+  } fused;
+  bool is_fused_block() const { return type == LayerType::Conv && fused.expand_channels > 0; }
+  // A fused block's fused weights per output channel: fused_prune of the (C / g) (K / g) taps
+  // dense ones, rounded up (so that every output channel, and every chunk of them, holds the
+  // same number); and the bytes of one output channel's weights: its fused ones (value and index
+  // bits) and its share of the ternary predictors' (2 bits each: K C / g for the expand masks,
+  // K taps for the depthwise ones, over the M output channels), rounded up.
+  std::int64_t fused_entries_per_channel() const;
+  std::int64_t fused_bytes_per_channel() const;
+  // Of an output channel's fused weights, those a pixel adds into its effective weights: the
+  // ones whose two mask bits are set, expand_survival x depthwise_survival of them, rounded up.
+  std::int64_t fused_surviving_per_channel() const;
 
   // Inferred by the loader.
   std::vector<Shape> in_shapes;

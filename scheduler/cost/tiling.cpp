@@ -1,6 +1,7 @@
 #include "cost/tiling.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "common/checked.h"
@@ -139,14 +140,16 @@ bool LayerGeometry::channel_chunks_alike(std::int64_t kc) const {
   if (l.type == LayerType::Gemm && l.heads > 1) return kc % l.n == 0;
   // A shuffle's chunks read alike runs when they keep their place among the groups.
   if (l.type == LayerType::Shuffle) return kc % l.groups == 0;
-  if (l.type != LayerType::Conv || l.groups == 1) return true;
+  // A fused block's chunks do alike work when each holds as many groups' first channels (where
+  // the group's masks are predicted).
+  if (l.type != LayerType::Conv || (l.groups == 1 && !l.is_fused_block())) return true;
   return kc % (l.out_channels / l.groups) == 0;
 }
 
 bool LayerGeometry::splits_input_channels() const {
   switch (layer_->type) {
-    case LayerType::Conv:
-      return layer_->groups == 1;
+    case LayerType::Conv:  // a fused block's predictions need every input channel at once
+      return layer_->groups == 1 && !layer_->is_fused_block();
     case LayerType::Fc:
       return true;
     case LayerType::Gemm:
@@ -271,6 +274,7 @@ std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const
   const std::int64_t kc = k1 - k0;
   switch (l.type) {
     case LayerType::Conv:
+      if (l.is_fused_block()) return mul_checked(kc, l.fused_bytes_per_channel());
       return mul_checked(
           kc * ((l.in_shapes[0].c / l.groups) * l.kernel_h * l.kernel_w + (l.bias ? 1 : 0)), elem_);
     case LayerType::Fc:
@@ -362,6 +366,24 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
         w.count = ceil_div(k1, k_per_group) - k0 / k_per_group;
         w.n = std::min(kc, k_per_group);
         if (l.groups == 1) w.count = 1, w.n = kc;
+        if (l.is_fused_block()) {
+          // The masks of a group's expansion channels are predicted once per row tile, with the
+          // chunk that holds the group's first output channel, and kept on chip while the
+          // group's other chunks run.
+          w.kind = WorkKind::FusedBottleneck;
+          w.fused = FusedBlockWork{};
+          FusedBlockWork& f = w.fused;
+          f.rows = static_cast<std::int32_t>(rows);
+          f.in_pixels = input_rows(r0, r1) * l.in_shapes[0].w;
+          f.expand_channels =
+              static_cast<std::int32_t>(l.fused.expand_channels / l.groups *
+                                        (ceil_div(k1, k_per_group) - ceil_div(k0, k_per_group)));
+          f.expand_reduction = static_cast<std::int32_t>(l.in_shapes[0].c / l.groups);
+          f.entries = mul_checked(kc, l.fused_entries_per_channel());
+          f.surviving = mul_checked(kc, l.fused_surviving_per_channel());
+          f.entry_bits = static_cast<std::int16_t>(l.fused.value_bits + l.fused.index_bits);
+          f.value_bits = static_cast<std::int16_t>(l.fused.value_bits);
+        }
       }
       break;
     case LayerType::Fc:
@@ -596,6 +618,12 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     });
     if (h == 0) return std::nullopt;
     best.rows_per_tile = h;
+    // A fused block's engine covers its rows pe_rows at a time: a tile of a part of that wastes
+    // a pass's rows (and its prediction re-reads a halo).
+    if (const std::int64_t pr = arch.core.fused_bottleneck.pe_rows;
+        layer.is_fused_block() && h < g.rows() && h > pr) {
+      best.rows_per_tile = h - h % pr;
+    }
     best.channels_per_tile = kc;
     best.double_buffered = halves;
     best.in_channels_per_tile = cc;

@@ -74,6 +74,14 @@ std::string program_to_yaml(const Program& p, const Network& net) {
                << ", count: " << st.count << ", done: " << st.done << "}";
           }
           if (c.work.epilogue_ops > 0) os << ", epilogue_ops: " << c.work.epilogue_ops;
+        } else if (c.work.kind == WorkKind::FusedBottleneck) {
+          const FusedBlockWork& f = c.work.fused;
+          os << ", unit: fused_bottleneck, m: " << c.work.m << ", n: " << c.work.n
+             << ", k: " << c.work.k << ", count: " << c.work.count << ", fused: {rows: " << f.rows
+             << ", in_pixels: " << f.in_pixels << ", expand_channels: " << f.expand_channels
+             << ", expand_reduction: " << f.expand_reduction << ", entries: " << f.entries
+             << ", surviving: " << f.surviving << ", entry_bits: " << f.entry_bits
+             << ", value_bits: " << f.value_bits << "}";
         } else {
           os << ", unit: vector, ops: " << c.work.ops;
         }
@@ -118,6 +126,50 @@ std::vector<std::uint32_t> index_list(YamlMap& m, const std::string& key, std::s
   return out;
 }
 
+// A fused-bottleneck compute (`unit: fused_bottleneck`): its GEMM and its `fused` map, checked
+// against its layer: a fused block (a network rewritten for the engine), the GEMM's k its taps
+// times its input channels per group, m its rows times its output width, an entry's bits its
+// value's and index's, and no more entries, survivors or weights than its output channels have.
+void read_fused_work(YamlMap& m, const Layer& layer, TileWork& w) {
+  if (!layer.is_fused_block()) {
+    m.fail("unit", "layer '" + layer.name +
+                       "' is not an inverted-bottleneck block fused for the fused_bottleneck "
+                       "engine");
+  }
+  const std::int64_t c_g = layer.in_shapes[0].c / layer.groups;
+  const std::int64_t per_group = layer.out_channels / layer.groups;
+  w.m = m.get_int("m", 1, 1 << 30);
+  w.n = m.get_int("n", 1, per_group);
+  w.k = m.get_int("k", 1, 1 << 30);
+  w.count = m.get_int("count", 1, layer.groups);
+  if (w.k != c_g * layer.kernel_h * layer.kernel_w) {
+    m.fail("k", "expected " + std::to_string(c_g * layer.kernel_h * layer.kernel_w) +
+                    " (kernel taps x input channels per group of layer '" + layer.name + "')");
+  }
+  YamlMap f = m.get_map("fused");
+  w.fused = FusedBlockWork{};
+  FusedBlockWork& b = w.fused;
+  b.rows = static_cast<std::int32_t>(f.get_int("rows", 1, layer.out_shape.h));
+  if (w.m != b.rows * layer.out_shape.w) {
+    m.fail("m", "expected `fused.rows` x the layer's width, " +
+                    std::to_string(b.rows * layer.out_shape.w));
+  }
+  b.in_pixels = f.get_int("in_pixels", 1, layer.in_shapes[0].h * layer.in_shapes[0].w);
+  const std::int64_t k_g = layer.fused.expand_channels / layer.groups;
+  b.expand_channels = static_cast<std::int32_t>(f.get_int("expand_channels", 0, k_g * w.count));
+  b.expand_reduction = static_cast<std::int32_t>(f.get_int("expand_reduction", c_g, c_g));
+  const std::int64_t channels = w.n * w.count;
+  b.entries = f.get_int("entries", channels * layer.fused_entries_per_channel(),
+                        channels * layer.fused_entries_per_channel());
+  b.surviving = f.get_int("surviving", channels * layer.fused_surviving_per_channel(),
+                          channels * layer.fused_surviving_per_channel());
+  const std::int64_t bits = layer.fused.value_bits + layer.fused.index_bits;
+  b.entry_bits = static_cast<std::int16_t>(f.get_int("entry_bits", bits, bits));
+  b.value_bits = static_cast<std::int16_t>(
+      f.get_int("value_bits", layer.fused.value_bits, layer.fused.value_bits));
+  f.finish();
+}
+
 // The PE-array MACs and vector operations of each layer over a walk's tiles.
 class WorkSink : public TileSink {
  public:
@@ -128,8 +180,9 @@ class WorkSink : public TileSink {
   }
   Id compute(int layer, std::int64_t, const TileWork& work, std::int64_t, const std::vector<Id>&,
              std::int64_t times) override {
-    auto& sum = work.kind == WorkKind::Gemm ? macs : ops;
-    const std::int64_t one = work.kind == WorkKind::Gemm ? work.macs() : work.ops;
+    const bool mac = work.kind != WorkKind::Elementwise;
+    auto& sum = mac ? macs : ops;
+    const std::int64_t one = mac ? work.macs() : work.ops;
     sum[static_cast<std::size_t>(layer)] += mul_checked(one, times);
     ops[static_cast<std::size_t>(layer)] += mul_checked(work.epilogue_ops, times);
     return 0;
@@ -367,7 +420,7 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
       const auto l = static_cast<std::size_t>(c.layer);
       const Layer& layer = net.layers()[l];
       if (c.op == CommandOp::Compute) {
-        const int u = c.work.kind == WorkKind::Gemm ? 0 : 1;
+        const int u = c.work.kind == WorkKind::Elementwise ? 1 : 0;
         std::int64_t amount = -1;
         try {
           amount = add_checked(
@@ -434,7 +487,7 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
 
         // Its output fits the allocation it writes: its own, or (bytes 0, accumulating) the
         // last one of its layer on this core in this group.
-        if (c.work.kind == WorkKind::Gemm) {
+        if (c.work.kind != WorkKind::Elementwise) {
           const std::size_t a = c.bytes > 0 ? i : seen_alloc[l];
           if (a == SIZE_MAX) {
             m.fail("bytes",
@@ -744,10 +797,13 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         }
       } else if (c.op == CommandOp::Compute) {
         c.buffer = BufferRole::Output;
-        c.work.kind = m.get_choice("unit", {"pe_array", "vector"}) == "pe_array"
-                          ? WorkKind::Gemm
-                          : WorkKind::Elementwise;
-        if (c.work.kind == WorkKind::Gemm) {
+        const std::string unit = m.get_choice("unit", {"pe_array", "vector", "fused_bottleneck"});
+        c.work.kind = unit == "pe_array"           ? WorkKind::Gemm
+                      : unit == "fused_bottleneck" ? WorkKind::FusedBottleneck
+                                                   : WorkKind::Elementwise;
+        if (c.work.kind == WorkKind::FusedBottleneck) {
+          read_fused_work(m, net.layers()[static_cast<std::size_t>(c.layer)], c.work);
+        } else if (c.work.kind == WorkKind::Gemm) {
           c.work.m = m.get_int("m", 1, 1 << 30);
           c.work.n = m.get_int("n", 1, 1 << 30);
           c.work.k = m.get_int("k", 1, 1 << 30);

@@ -213,6 +213,7 @@ void Core::count_actions(const Command& c, std::size_t g) {
     a.macs = e.macs;
     a.adds = e.adds;
     a.vector_ops = e.vector_ops;
+    a.mask_ops = e.mask_ops;
     const std::int64_t eb = setup_.element_bytes;
     a.input_buffer = BufferBytes{e.input.reads * eb, e.input.writes * eb};
     a.weight_buffer = BufferBytes{e.weight.reads * eb, e.weight.writes * eb};

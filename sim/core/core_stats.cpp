@@ -32,9 +32,15 @@ const StatSchema<ActionCounts>& ActionCounts::schema() {
   static const StatSchema<ActionCounts> s = [] {
     using A = ActionCounts;
     StatSchema<A> r;
-    r.add("macs", &A::macs, "MACs", "multiply-accumulates of the PE array", kJson);
-    r.add("adds", &A::adds, "additions", "partial-sum additions outside a MAC", kJson);
+    r.add("macs", &A::macs, "MACs",
+          "multiply-accumulates of the PE array and of the fused-bottleneck engine", kJson);
+    r.add("adds", &A::adds, "additions",
+          "additions outside a MAC: partial sums across folds; the fused-bottleneck engine's "
+          "mask predictions and effective weights",
+          kJson);
     r.add("vector_ops", &A::vector_ops, "operations", "vector-unit element operations", kJson);
+    r.add("mask_ops", &A::mask_ops, "tests",
+          "the fused-bottleneck engine's mask tests (one per fused weight per pixel)", kJson);
     const auto buffer = [&r](const char* read, const char* write, BufferBytes A::*m,
                              const char* what) {
       r.integer(

@@ -38,7 +38,7 @@ struct BufferBytes {
 };
 
 struct ActionCounts {
-  std::int64_t macs = 0, adds = 0, vector_ops = 0;
+  std::int64_t macs = 0, adds = 0, vector_ops = 0, mask_ops = 0;
   BufferBytes input_buffer, weight_buffer, output_buffer;
   BufferBytes registers;  // the PEs' registers (EngineActions::registers)
   std::int64_t interconnect_bytes = 0;
@@ -48,6 +48,7 @@ struct ActionCounts {
     macs += o.macs;
     adds += o.adds;
     vector_ops += o.vector_ops;
+    mask_ops += o.mask_ops;
     input_buffer += o.input_buffer;
     weight_buffer += o.weight_buffer;
     output_buffer += o.output_buffer;

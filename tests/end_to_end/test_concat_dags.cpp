@@ -65,6 +65,7 @@ TEST_CASE("concat DAGs run on every config under every search and objective", "[
 TEST_CASE("every conv fused with the concat it ends in simulates the cost model's bytes",
           "[e2e][concat]") {
   // The searches need not pick these groups; force each one into the layer-by-layer schedule.
+  int simulated = 0;
   for (const std::string& arch : fusim::test::yaml_files("configs")) {
     auto run = fusim::test::run(arch, src("tests/data/densenet_mini.yaml"));
     const fusim::Network& net = *run->net;
@@ -81,7 +82,15 @@ TEST_CASE("every conv fused with the concat it ends in simulates the cost model'
         fusim::Group fused;
         fused.layers = {li, li + 1};
         fused.cores = 1;
-        REQUIRE(fusim::evaluate_group(net, *run->arch, fused.layers, 1).feasible);
+        // A config whose buffers cannot hold the group (ARCHON's 52 KiB of weights against
+        // the conv's 55 KiB) says which key refused; the others run it.
+        const fusim::GroupCost cost = fusim::evaluate_group(net, *run->arch, fused.layers, 1);
+        if (!cost.feasible) {
+          INFO(cost.why);
+          CHECK(cost.why.find("buffer") != std::string::npos);
+          continue;
+        }
+        ++simulated;
         *at = fused;
         s.groups.erase(at + 1);
         run->program = std::make_unique<fusim::Program>(fusim::lower(net, *run->arch, s));
@@ -95,6 +104,7 @@ TEST_CASE("every conv fused with the concat it ends in simulates the cost model'
       }
     }
   }
+  CHECK(simulated >= 6 * 3);  // every conv-concat pair on the mlu, eyeriss and systolic configs
 }
 
 TEST_CASE("a deadlock is fusim's fault in its own program, the user's in --schedule-in",
