@@ -10,7 +10,9 @@ Eyeriss-like baseline, where every layer runs on its own, and reads layers.csv a
   9 C M/g per output pixel), the ratio, the fused block's additions, its simulated compute
   cycles on ARCHON against the sum of the authors' three phases
   (tests/data/archon_fusionet_phases.csv, from compstruct/fusion-timeloop-model);
-- per network: cycles and off-chip bytes on ARCHON and on the dense baseline.
+- per network: cycles and off-chip bytes on ARCHON and on the dense baseline, and cycles of its
+  pruned copy (every conv's and fc's `weight_density` 0.2: 80 % of the weights pruned, the
+  artifact's SPARSITY) on the sparse baseline, configs/archon_sparse.yaml.
 
     /usr/bin/python3 scripts/archon_table.py            # prints the tables
     /usr/bin/python3 scripts/archon_table.py --docs     # rewrites docs/archon.md's tables
@@ -25,6 +27,7 @@ import sys
 import tempfile
 
 import pandas as pd
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -32,15 +35,32 @@ import docs_table  # noqa: E402 - scripts/docs_table.py
 
 # The CIFAR-10 networks of the study, then two ImageNet ones whose blocks the rewrite must leave
 # alone (MobileNetV2's ReLU6, ShuffleNetV2's units have no expansion).
-NETWORKS = ["fusionet", "mobilenetv2_cifar", "mobilenetv2", "shufflenetv2"]
-CIFAR = {"fusionet", "mobilenetv2_cifar"}
+NETWORKS = ["fusionet", "mobilenetv2_cifar_mod", "mobilenetv2_cifar", "mnasnet_cifar",
+            "shufflenet_cifar", "mobilenetv2", "shufflenetv2"]
+CIFAR = {"fusionet", "mobilenetv2_cifar_mod", "mobilenetv2_cifar", "mnasnet_cifar",
+         "shufflenet_cifar"}
 GROUPS = 4  # FusioNet's pointwise groups
+PRUNED_DENSITY = 0.2  # the artifact's sparse baseline prunes 80 % of the weights
+
+
+def pruned(net, tmp):
+    """A copy of workloads/NET.yaml with every conv's and fc's weights pruned to PRUNED_DENSITY."""
+    with open(os.path.join(ROOT, "workloads", net + ".yaml"), encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    for layer in doc["layers"]:
+        if layer["type"] in ("conv", "fc"):
+            layer["weight_density"] = PRUNED_DENSITY
+    path = os.path.join(tmp, net + "_pruned.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(doc, f, sort_keys=False)
+    return path
 
 
 def run(fusim, config, net, out):
+    path = net if net.endswith(".yaml") else os.path.join(ROOT, "workloads", net + ".yaml")
     subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs", config + ".yaml"),
-                    "--net", os.path.join(ROOT, "workloads", net + ".yaml"), "--quiet",
-                    "--out", out], check=True, stdin=subprocess.DEVNULL)
+                    "--net", path, "--quiet", "--out", out], check=True,
+                   stdin=subprocess.DEVNULL)
     with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
         report = json.load(f)
     layers = pd.read_csv(os.path.join(out, "layers.csv"), skipinitialspace=True)
@@ -95,15 +115,19 @@ def network_table(fusim, tmp):
                                          report["offchip_write_bytes"]) / 1e6
             if config == "archon":
                 r["fused_blocks"] = int((layers["type"] == "fused_bottleneck").sum())
-        r["speedup"] = r["archon_dense_cycles"] / r["archon_cycles"]
+        report, _ = run(fusim, "archon_sparse", pruned(net, tmp), os.path.join(tmp, "s" + net))
+        r["archon_sparse_pruned_cycles"] = report["cycles"]
         out.append(r)
     df = pd.DataFrame(out)
     fusionet_archon = df.loc[df["network"] == "fusionet", "archon_cycles"].iloc[0]
-    df["fusionet_on_archon_speedup"] = [
-        d / fusionet_archon if n in CIFAR else float("nan")
-        for n, d in zip(df["network"], df["archon_dense_cycles"])]
-    return df[["network", "fused_blocks", "archon_cycles", "archon_dense_cycles", "speedup",
-               "fusionet_on_archon_speedup", "archon_offchip_MB", "archon_dense_offchip_MB"]]
+    for base in ("archon_dense", "archon_sparse_pruned"):
+        df["fusionet_vs_" + base] = [
+            c / fusionet_archon if n in CIFAR else float("nan")
+            for n, c in zip(df["network"], df[base + "_cycles"])]
+    return df[["network", "fused_blocks", "archon_cycles", "archon_dense_cycles",
+               "archon_sparse_pruned_cycles", "fusionet_vs_archon_dense",
+               "fusionet_vs_archon_sparse_pruned", "archon_offchip_MB",
+               "archon_dense_offchip_MB"]]
 
 
 def main():

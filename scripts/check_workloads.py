@@ -249,9 +249,11 @@ TOP_KEYS = {"name", "batch", "inputs", "layers"}
 INPUT_KEYS = {"name", "shape"}
 COMMON_KEYS = {"name", "type", "inputs", "activation"}
 TYPE_KEYS = {
+    # survival (with relu), fused_prune, weight_density: ARCHON's block and pruning figures,
+    # which change no shape (docs/archon.md).
     "conv": {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias",
-             "ceil_mode"},
-    "fc": {"out_features", "bias"},
+             "ceil_mode", "survival", "fused_prune", "weight_density"},
+    "fc": {"out_features", "bias", "weight_density"},
     "gemm": {"m", "n", "k", "bias", "heads", "transpose_b"},
     "pool": {"mode", "global", "kernel", "stride", "padding", "ceil_mode"},
     "add": set(),

@@ -36,6 +36,7 @@ _KEY_ORDER = [
     "mode", "global", "channels",
     "kernel", "stride", "padding", "dilation", "groups", "ceil_mode", "scale",
     "bias", "activation", "clip_min", "clip_max", "negative_slope",
+    "survival", "fused_prune", "weight_density",
 ]
 
 # Words a YAML 1.1 loader would turn into something other than a string.
@@ -911,6 +912,16 @@ def shufflenetv2():
 # ---------------------------------------------------------------------------
 # CIFAR-10 networks of the ARCHON study (Olyaiy, Ng and Lis, ICS 2021)
 # ---------------------------------------------------------------------------
+def _cifar_mobilenetv2_head(net):
+    """The ARCHON study's MobileNetV2 head for CIFAR-10, in both variants: conv 3x3 3->32 with
+    ReLU, then a first block that keeps its 1x1 expansion at expansion 1 (32 -> 32), as the
+    authors' code has it; returns the block's output (16 channels)."""
+    net.conv("conv1", 32, 3, padding=1, activation="relu")
+    net.conv("b0_expand", 32, 1, activation="relu")
+    net.conv("b0_dw", 32, 3, padding=1, groups=32, activation="relu")
+    return net.conv("b0_project", 16, 1)
+
+
 def mobilenetv2_cifar():
     net = Net("mobilenetv2_cifar", _header(
         "MobileNetV2 for CIFAR-10 (32x32), as trained in the ARCHON study",
@@ -928,11 +939,7 @@ def mobilenetv2_cifar():
         "the authors' Keras definition (checked layer by layer in tests/scheduler/"
         "test_workloads.cpp).",
     ), [("image", [3, 32, 32])])
-    net.conv("conv1", 32, 3, padding=1, activation="relu")
-    # The authors' first block keeps its 1x1 expansion at expansion 1 (32 -> 32).
-    net.conv("b0_expand", 32, 1, activation="relu")
-    net.conv("b0_dw", 32, 3, padding=1, groups=32, activation="relu")
-    net.conv("b0_project", 16, 1)
+    _cifar_mobilenetv2_head(net)
     cfg = [  # t, c, n, s
         (6, 24, 2, 1), (6, 32, 3, 1), (6, 64, 4, 2),
         (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
@@ -987,6 +994,160 @@ def fusionet():
     return net
 
 
+# The ShuffleNet-like compact baseline's units: (in channels, out channels, bottleneck channels,
+# stride), from the authors' cifar10/shufflenet/baseline/vanilla/shufflenet.py (build_model:
+# the bottleneck is int(in x expansion), expansion 1 for the first unit and 0.25 otherwise).
+SHUFFLENET_CIFAR_UNITS = [(24, 240, 24, 1)] + [(240, 240, 60, 1)] * 3 + \
+    [(240, 480, 60, 2)] + [(480, 480, 120, 1)] * 7 + \
+    [(480, 960, 120, 2)] + [(960, 960, 240, 1)] * 3
+
+
+def shufflenet_cifar():
+    net = Net("shufflenet_cifar", _header(
+        "ShuffleNet (3 groups) for CIFAR-10 (32x32), the compact baseline of the ARCHON study",
+        "compstruct/fusion-ml-models, cifar10/shufflenet/baseline/vanilla/shufflenet.py "
+        "(build_model, ShuffleUnit, group_conv, ch_shuffle; its Keras summary in test.out of the "
+        "same folder); block shapes also in compstruct/fusion-timeloop-model, "
+        "shufflenet/cifar10/bottlenecks/sim.py (bl_in_ch, bl_midd_ch, bl_out_ch, BL_GROUPS = 3): "
+        "Olyaiy, Ng and Lis, 'Accelerating DNNs inference with predictive layer fusion', ICS "
+        "2021.",
+        "32x32x3 input; conv 3x3 3->24 with ReLU; 16 ShuffleNet (v1) units of 3 groups, each a "
+        "1x1 conv C -> B in 3 groups with ReLU, a channel shuffle (3 groups), a depthwise 3x3 "
+        "(linear), a 1x1 conv B -> M in 3 groups (linear); stride 1 and C = M: residual add, "
+        "then ReLU; otherwise the 1x1 conv gives M - C channels, concatenated (conv first) with "
+        "a 3x3 average pool (pad 1, the unit's stride) of the unit's input, then ReLU. Units: "
+        "24 -> 240 (B = 24, stride 1), 3 x 240 (B = 60), 240 -> 480 (B = 60, stride 2), 7 x 480 "
+        "(B = 120), 480 -> 960 (B = 120, stride 2), 3 x 960 (B = 240): bottlenecks 60/120/240 "
+        "after the 24-channel stem, B = int(C x 0.25) (x 1 for the first unit, whose 1x1 conv "
+        "24 -> 24 is grouped too). Global average pool, fc 10 with bias (its softmax omitted). "
+        "TensorFlow's SAME padding of the stride-2 layers is written as padding 1 (same output "
+        "shapes and MACs), as in mobilenetv2_cifar.yaml.",
+        "conv weights only (BN folded, convs without bias) + fc weights and bias.",
+        "no published MAC count. The authors' Keras summary (test.out) lists 883,306 params, "
+        "47,232 of them batch norm (23,616 trainable scale/shift, 23,616 moving statistics): "
+        "without them 836,074, this workload's count exactly. Their Timeloop model "
+        "(bottlenecks/sim.py) gives the two stride-2 units' first 1x1 conv and depthwise conv "
+        "120 and 240 channels where the Keras model they trained has 60 and 120 (B = C/4 of "
+        "the unit's input); this workload follows the Keras model.",
+    ), [("image", [3, 32, 32])])
+    groups = 3
+    prev = net.conv("conv1", 24, 3, padding=1, activation="relu")
+    for i, (c, m, b, s) in enumerate(SHUFFLENET_CIFAR_UNITS):
+        p = "b%d_" % i
+        keep = s == 1 and c == m
+        net.conv(p + "pw1", b, 1, groups=groups, activation="relu", inputs=prev)
+        net.shuffle(p + "shuffle", groups)
+        net.conv(p + "dw", b, 3, stride=s, padding=1, groups=b)
+        x = net.conv(p + "pw2", m if keep else m - c, 1, groups=groups)
+        if keep:
+            prev = net.add(p + "add", [x, prev], activation="relu")
+        else:
+            pool = net.pool(p + "pool", "avg", kernel=3, stride=s, padding=1, inputs=prev)
+            prev = net.add_layer(p + "cat", "concat", [x, pool], activation="relu")
+    net.pool("avgpool", "avg", global_=True, inputs=prev)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
+# The modified MobileNetV2's blocks after the first: (in channels, out channels, stride), all
+# with K = 864 expansion channels, from the authors' cifar10/mobilenet/modified/vanilla/
+# mobilenet.py (expansions 54, 36, 27 and 21.6 times the block's input channels).
+MOBILENETV2_CIFAR_MOD_K = 864
+MOBILENETV2_CIFAR_MOD_BLOCKS = [(16, 24, 1), (24, 24, 1), (24, 24, 1), (24, 32, 2),
+                                (32, 32, 1), (32, 32, 1), (32, 32, 1), (32, 40, 2)] + \
+    [(40, 40, 1)] * 5 + [(40, 80, 1)]
+
+
+def mobilenetv2_cifar_mod():
+    net = Net("mobilenetv2_cifar_mod", _header(
+        "MobileNetV2 for CIFAR-10 (32x32) as the ARCHON study modified it for fusion (K = 864)",
+        "compstruct/fusion-ml-models, cifar10/mobilenet/modified/vanilla/mobilenet.py "
+        "(build_model, InvertedBottleneck; its Keras summary in cifar10/mobilenet/modified/"
+        "pruned/test.out); block shapes also in compstruct/fusion-timeloop-model, "
+        "mobilenet/cifar10/bottlenecks/sim.py (f_in_ch, f_midd_ch = [864] * 14, f_out_ch, "
+        "f_stride) and its head and tail in mobilenet/cifar10/head_and_tail/fused/: Olyaiy, Ng "
+        "and Lis, 'Accelerating DNNs inference with predictive layer fusion', ICS 2021.",
+        "32x32x3 input; conv 3x3 3->32 with ReLU; a first inverted-residual block at expansion "
+        "1 (1x1 conv 32->32, depthwise 3x3, both with ReLU, linear 1x1 projection to 16); 14 "
+        "blocks that all expand to K = 864 channels (1x1 conv with ReLU, depthwise 3x3 with "
+        "ReLU, not ReLU6, linear 1x1 projection; residual add when stride 1 and in == out "
+        "channels) with outputs 24 x3, 32 x4 (the first stride 2), 40 x6 (the first stride 2), "
+        "80; conv 1x1 80->1280 with ReLU, global average pool, fc 10 with bias (its softmax "
+        "omitted). The blocks of 40 channels expand by 21.6 in the authors' code: 40 x 21.6 = "
+        "864.",
+        "conv weights only (BN folded, convs without bias) + fc weights and bias.",
+        "no published MAC count. The authors' Keras summary of the pruned model (same layers) "
+        "lists 1,174,442 params, 104,416 of them batch norm (52,208 trainable scale/shift, "
+        "52,208 moving statistics): without them 1,070,026, this workload's count exactly.",
+    ), [("image", [3, 32, 32])])
+    prev = _cifar_mobilenetv2_head(net)
+    for i, (c, m, s) in enumerate(MOBILENETV2_CIFAR_MOD_BLOCKS, 1):
+        prev = net.inverted_residual("b%d_" % i, prev, c, MOBILENETV2_CIFAR_MOD_K, m, 3, s,
+                                     "relu")
+    # The artifact prunes this network's fused weights to 0.013 (fusim's default is FusioNet's
+    # 0.014): on each block's projection.
+    for layer in net.layers:
+        if layer["name"].endswith("_project") and layer["name"] != "b0_project":
+            layer["fused_prune"] = 0.013
+    net.conv("conv_last", 1280, 1, activation="relu", inputs=prev)
+    net.pool("avgpool", "avg", global_=True)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
+# MnasNet's blocks for CIFAR-10: (in channels, expansion channels, out channels, depthwise
+# kernel, stride, squeeze-excitation), from the authors' cifar10/mnasnet/baseline/vanilla/
+# mnasnet.py (build_model, MNAS_block).
+MNASNET_CIFAR_BLOCKS = [
+    (16, 96, 24, 3, 1, False), (24, 144, 24, 3, 1, False),
+    (24, 72, 40, 5, 2, True), (40, 120, 40, 5, 1, True), (40, 120, 40, 5, 1, True),
+    (40, 240, 80, 3, 1, False), (80, 480, 80, 3, 1, False), (80, 480, 80, 3, 1, False),
+    (80, 480, 80, 3, 1, False),
+    (80, 480, 112, 3, 1, True), (112, 672, 112, 3, 1, True),
+    (112, 672, 160, 5, 2, True), (160, 960, 160, 5, 1, True), (160, 960, 160, 5, 1, True),
+    (160, 960, 320, 3, 1, False),
+]
+
+
+def mnasnet_cifar():
+    net = Net("mnasnet_cifar", _header(
+        "MnasNet for CIFAR-10 (32x32), the baseline MnasNet of the ARCHON study",
+        "compstruct/fusion-ml-models, cifar10/mnasnet/baseline/vanilla/mnasnet.py (build_model, "
+        "MNAS_block); block shapes also in compstruct/fusion-timeloop-model, "
+        "mnasnet/cifar10/bottlenecks/sim.py (bl_in_ch, bl_expansions, bl_out_ch, bl_stride, "
+        "bl_dw_kernel_size): Olyaiy, Ng and Lis, 'Accelerating DNNs inference with predictive "
+        "layer fusion', ICS 2021.",
+        "32x32x3 input; conv 3x3 3->32 with ReLU; a separable head: depthwise 3x3 with ReLU, "
+        "linear 1x1 projection to 16; 15 MnasNet blocks (1x1 expansion with ReLU, depthwise "
+        "k x k with ReLU, squeeze-excitation where the authors have one: global average pool, "
+        "1x1 conv to K/4 with bias and ReLU, 1x1 conv back to K with bias and sigmoid, times "
+        "the depthwise output; linear 1x1 projection; residual add when stride 1 and in == out "
+        "channels): 16->24 (K 96, 3x3), 24 (144, 3x3), 24->40 (72, 5x5, stride 2, SE), 2 x 40 "
+        "(120, 5x5, SE), 40->80 (240, 3x3), 3 x 80 (480, 3x3), 80->112 (480, 3x3, SE), 112 "
+        "(672, 3x3, SE), 112->160 (672, 5x5, stride 2, SE), 2 x 160 (960, 5x5, SE), 160->320 "
+        "(960, 3x3); global average pool straight after the last block (no 1x1 conv to 1280 "
+        "in the authors' Keras model), fc 10 with bias (its softmax omitted). Only two blocks "
+        "downsample (32 -> 16 -> 8). TensorFlow's SAME padding of the stride-2 depthwise convs "
+        "is written as symmetric padding (same output shapes and MACs).",
+        "conv weights only (BN folded; the SE convs have biases) + fc weights and bias.",
+        "no published MAC or parameter count for this CIFAR variant: the counts are those of "
+        "the authors' Keras definition. Their Timeloop tail "
+        "(mnasnet/cifar10/head_and_tail/baseline/tail/sim.py) simulates a 1x1 conv 320 -> "
+        "1280 before the fc (fc 1280 -> 10) that the Keras model they trained does not have; "
+        "this workload follows the Keras model. The authors' modified MnasNet "
+        "(cifar10/mnasnet/modified/, K = 960) is not this workload.",
+    ), [("image", [3, 32, 32])])
+    net.conv("conv1", 32, 3, padding=1, activation="relu")
+    net.conv("b0_dw", 32, 3, padding=1, groups=32, activation="relu")
+    prev = net.conv("b0_project", 16, 1)
+    for i, (c, k, m, kernel, s, se) in enumerate(MNASNET_CIFAR_BLOCKS, 1):
+        prev = net.inverted_residual("b%d_" % i, prev, c, k, m, kernel, s, "relu",
+                                     (k // 4, "relu", "sigmoid") if se else None)
+    net.pool("avgpool", "avg", global_=True, inputs=prev)
+    net.fc("fc", 10, bias=True)
+    return net
+
+
 NETWORKS = [
     ("mobilenetv2.yaml", mobilenetv2),
     ("resnet50.yaml", resnet50),
@@ -1002,6 +1163,9 @@ NETWORKS = [
     ("shufflenetv2.yaml", shufflenetv2),
     ("mobilenetv2_cifar.yaml", mobilenetv2_cifar),
     ("fusionet.yaml", fusionet),
+    ("shufflenet_cifar.yaml", shufflenet_cifar),
+    ("mobilenetv2_cifar_mod.yaml", mobilenetv2_cifar_mod),
+    ("mnasnet_cifar.yaml", mnasnet_cifar),
     ("bert_base_layer.yaml", bert_base_layer),
     ("bert_base.yaml", bert_base),
     ("vit_b16.yaml", vit_b16),

@@ -162,6 +162,7 @@ Network load_network(const std::string& path) {
       // of a block's fused weights when this conv is the block's projection.
       if (l.activation == Activation::Relu) l.survival = m.get_double("survival", 0, 1, 0.5);
       l.fused_prune = m.get_double("fused_prune", 1e-9, 1, 0.014);
+      l.weight_density = m.get_double("weight_density", 1e-9, 1, 1);
     } else if (type == "pool") {
       l.type = LayerType::Pool;
       l.pool_mode = m.get_choice("mode", {"max", "avg"}) == "max" ? PoolMode::Max : PoolMode::Avg;
@@ -177,6 +178,7 @@ Network load_network(const std::string& path) {
     } else if (type == "fc") {
       l.type = LayerType::Fc;
       l.out_channels = m.get_int("out_features", 1, kMaxChannels);
+      l.weight_density = m.get_double("weight_density", 1e-9, 1, 1);
       l.bias = m.get_bool("bias", false);
     } else if (type == "gemm") {
       l.type = LayerType::Gemm;

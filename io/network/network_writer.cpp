@@ -74,6 +74,8 @@ std::string network_to_yaml(const Network& net) {
         os << ", survival: " << number(l.survival);
       if (l.fused_prune != Layer{}.fused_prune) os << ", fused_prune: " << number(l.fused_prune);
     }
+    if ((l.type == LayerType::Conv || l.type == LayerType::Fc) && l.weight_density != 1)
+      os << ", weight_density: " << number(l.weight_density);
     if (l.type == LayerType::Fc) os << ", out_features: " << l.out_channels;
     if (l.type == LayerType::Shuffle) os << ", groups: " << l.groups;
     if (l.type == LayerType::Slice)

@@ -80,6 +80,12 @@ struct FusedBlockWork {
 // `ops` and has no epilogue.
 struct TileWork {
   WorkKind kind = WorkKind::Gemm;
+  // A Gemm tile's operand density: the fraction of its MACs whose weight and input activation
+  // are both non-zero, in units of 2^-20 (kDense: all), for an engine that skips zeros
+  // (engines/sparse_pe_array/); every other engine ignores it.
+  static constexpr std::uint32_t kDense = 1u << 20;
+  std::uint32_t density_q20 = kDense;
+  double density() const { return static_cast<double>(density_q20) / kDense; }
   std::int64_t m = 0, n = 0, k = 0, count = 1;
   std::int64_t ops = 0;
   std::int64_t epilogue_ops = 0;
@@ -90,6 +96,9 @@ struct TileWork {
     FusedBlockWork fused;
   };
 
+  // True for a Gemm tile that is part of a stream (read `stream` only then: a FusedBottleneck
+  // tile's `fused` shares its bytes).
+  bool streams() const { return kind == WorkKind::Gemm && stream.count > 0; }
   // The multiply-accumulates of a Gemm tile, and of a FusedBottleneck tile's main phase.
   std::int64_t macs() const { return kind != WorkKind::Elementwise ? m * n * k * count : 0; }
 };

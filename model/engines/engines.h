@@ -15,6 +15,7 @@
 #include "engines/engine.h"
 #include "engines/fused_bottleneck/fused_bottleneck.h"
 #include "engines/pe_array/pe_array.h"
+#include "engines/sparse_pe_array/sparse_pe_array.h"
 #include "engines/vector_unit/vector_unit.h"
 
 namespace fusim {
@@ -29,6 +30,7 @@ struct CoreEngines {
   PeArrayParams pe_array;
   VectorUnitParams vector_unit;
   FusedBottleneckParams fused_bottleneck;
+  SparsePeArrayParams sparse_pe_array;
 };
 
 // An engine and where its parameters are in CoreEngines.
@@ -57,7 +59,8 @@ struct EngineList {
 // The registration.
 using Engines =
     EngineList<Slot<PeArray, &CoreEngines::pe_array>, Slot<VectorUnit, &CoreEngines::vector_unit>,
-               Slot<FusedBottleneck, &CoreEngines::fused_bottleneck>>;
+               Slot<FusedBottleneck, &CoreEngines::fused_bottleneck>,
+               Slot<SparsePeArray, &CoreEngines::sparse_pe_array>>;
 
 inline EngineSet default_engines() {
   return Engines::default_set();

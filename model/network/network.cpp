@@ -534,6 +534,12 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     };
     l.in_shapes.clear();
     l.in_pixel_channels.clear();
+    l.input_density = 1;
+    if (!l.inputs.empty() && !l.inputs[0].from_network_input) {
+      const Layer& p = layers_[static_cast<std::size_t>(l.inputs[0].index)];
+      if (p.type == LayerType::Conv && p.activation == Activation::Relu)
+        l.input_density = p.survival;
+    }
     for (const Operand& op : l.inputs) {
       l.in_shapes.push_back(op.from_network_input
                                 ? inputs_[static_cast<std::size_t>(op.index)].shape

@@ -189,6 +189,12 @@ struct Layer {
   // `fused_prune`; the authors' artifact uses 0.014 for FusioNet).
   double survival = 0.5;
   double fused_prune = 0.014;
+  // conv, fc: the fraction of its weights pruning keeps (key `weight_density`, default 1: dense),
+  // and, inferred, the fraction of its input's activations that are not zero (its producer's
+  // `survival` when that is a conv with a relu, else 1): what a PE array that skips zeros does
+  // (engines/sparse_pe_array/); others ignore both.
+  double weight_density = 1;
+  double input_density = 1;
   // Set by the bottleneck rewrite (scheduler/rewrite/bottleneck.h), not by the format: this conv
   // is a whole inverted-bottleneck block (expand, depthwise, project) for a fused-bottleneck
   // engine. It reads the block's input and writes its output as a `groups`-grouped conv with the

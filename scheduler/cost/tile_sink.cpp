@@ -7,7 +7,7 @@
 namespace fusim {
 
 TileWork StreamCursor::place(const TileWork& w, std::int64_t times) {
-  if (w.kind != WorkKind::Gemm || w.stream.count <= 0) return w;
+  if (!w.streams()) return w;
   TileWork placed = w;
   placed.count = mul_checked(w.count, times);
   if (!w.stream.same_stream(last_)) {
@@ -127,7 +127,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   if (core_ != nullptr) {
     // A stream's `times` tiles placed as one, each with its own epilogue.
     std::int64_t c = 0;
-    if (work.stream.count > 0) {
+    if (work.streams()) {
       TileWork placed = stream_.place(work, times);
       placed.epilogue_ops = 0;
       c = add_checked(compute_cycles(*core_, placed),

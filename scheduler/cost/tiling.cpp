@@ -431,6 +431,13 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());
       break;
   }
+  // The fraction of a Gemm tile's MACs with both operands non-zero, for an engine that skips
+  // zeros (a gemm of two activations: its first operand's).
+  if (w.kind == WorkKind::Gemm) {
+    const double d = l.input_density * (l.type == LayerType::Gemm ? 1.0 : l.weight_density);
+    w.density_q20 = static_cast<std::uint32_t>(
+        std::clamp<double>(std::round(d * TileWork::kDense), 1.0, TileWork::kDense));
+  }
   // The activation attribute: in an Elementwise tile's operations, or a Gemm tile's epilogue.
   const std::int64_t act = activation_ops_per_element(l.activation, l.type);
   if (act > 0) {

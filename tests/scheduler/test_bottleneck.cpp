@@ -211,3 +211,62 @@ TEST_CASE("FusioNet on ARCHON: every block fused, the work done once, bytes as p
     CHECK(run->result.loaded_net->layers().size() == net.layers().size() + 32);
   }
 }
+
+TEST_CASE("the sparse PE array: passes of the slowest PE's non-zero MACs", "[archon][engines]") {
+  // Dense: every MAC; a pass is k cycles.
+  CHECK(fusim::sparse_pass_cycles(100, 1.0, 72) == 100);
+  // 80 % of the weights pruned: 20 MACs a PE on average, the slowest of 72 PEs
+  // sqrt(2 ln 72) = 2.925 standard deviations (sqrt(100 x 0.2 x 0.8) = 4) above: 31.7 -> 32.
+  CHECK(fusim::sparse_pass_cycles(100, 0.2, 72) == 32);
+  // docs/archon.md's other examples at k = 100 on 72 PEs.
+  CHECK(fusim::sparse_pass_cycles(100, 0.5, 72) == 65);
+  CHECK(fusim::sparse_pass_cycles(100, 0.05, 72) == 12);
+  // More PEs, a slower slowest one; one PE is exactly the mean.
+  CHECK(fusim::sparse_pass_cycles(100, 0.2, 1024) > 32);
+  CHECK(fusim::sparse_pass_cycles(100, 0.2, 1) == 20);
+  // Never more than the dense pass, never less than one cycle of work.
+  CHECK(fusim::sparse_pass_cycles(3, 0.9, 72) == 3);
+  CHECK(fusim::sparse_pass_cycles(100, 1e-6, 72) == 1);
+  fusim::SparsePeArrayParams p;
+  p.rows = 9, p.cols = 8;
+  fusim::TileWork w;
+  w.m = 100, w.n = 30, w.k = 100, w.count = 1;
+  w.density_q20 = fusim::TileWork::kDense / 5;
+  // 3,000 outputs on 72 PEs: 42 passes of 32 cycles, then the array's fill and drain.
+  CHECK(fusim::SparsePeArray::cycles(p, w) == 42 * 32 + 9 + 8 - 2);
+  const fusim::EngineActions a = fusim::SparsePeArray::actions(p, w);
+  CHECK(a.macs == 60000);  // the non-zero fifth of 300,000
+  CHECK(a.output.writes == 3000);
+}
+
+TEST_CASE("the sparse baseline runs pruned networks faster, with the work and bytes of the dense",
+          "[archon][end_to_end]") {
+  const std::string net = fusim::test::write_temp(
+      "pruned.yaml",
+      "name: pruned\ninputs:\n  - {name: x, shape: [32, 16, 16]}\nlayers:\n"
+      "  - {name: a, type: conv, out_channels: 64, kernel: 3, padding: 1, activation: relu, "
+      "weight_density: 0.2}\n"
+      "  - {name: b, type: conv, out_channels: 64, kernel: 3, padding: 1, activation: relu, "
+      "survival: 0.4, weight_density: 0.2}\n"
+      "  - {name: c, type: conv, out_channels: 10, kernel: 1, weight_density: 0.2}\n");
+  const auto sparse = fusim::test::run(src("configs/archon_sparse.yaml"), net, {}, "none");
+  const auto dense = fusim::test::run(src("configs/archon_dense.yaml"), net, {}, "none");
+  // The inferred input densities: the network input dense, a's ReLU the default half, b's 0.4.
+  CHECK(sparse->net->layer(0).input_density == 1.0);
+  CHECK(sparse->net->layer(1).input_density == 0.5);
+  CHECK(sparse->net->layer(2).input_density == 0.4);
+  CHECK(sparse->result.sim.cycles < dense->result.sim.cycles);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(sparse->result.sim.layers[i].macs == dense->result.sim.layers[i].macs);
+    CHECK(sparse->result.sim.layers[i].actions.macs < dense->result.sim.layers[i].actions.macs);
+  }
+  fusim::test::check_group_bytes(sparse->result);
+  fusim::test::check_replays(*sparse);
+  // A core has one engine for GEMMs.
+  const auto e = fusim::test::error_of([] {
+    fusim::load_arch(src("configs/archon_sparse.yaml"),
+                     {"cores.engines=[pe_array, sparse_pe_array, vector_unit]"});
+  });
+  REQUIRE(e.has_value());
+  CHECK(std::string(e->what()).find("one engine per kind") != std::string::npos);
+}

@@ -189,7 +189,7 @@ std::int64_t stream_cycles(const PeArrayParams& pe, const GemmStream& s, std::in
 }
 
 std::int64_t PeArray::cycles(const Params& p, const TileWork& w) {
-  if (w.stream.count > 0) {
+  if (w.streams()) {
     const std::int64_t macs = mul_checked(mul_checked(mul_checked(w.m, w.n), w.k), w.count);
     return stream_cycles(p, w.stream, w.stream.done, macs);
   }
