@@ -7,8 +7,8 @@ Eyeriss-like baseline, where every layer runs on its own, and reads layers.csv a
 
 - per FusioNet block: the multiplications of its three layers unfused (the dense run's) and of
   the fused block (the ARCHON run's), each against its closed form (K (C/g s^2 + 9 + M/g) and
-  9 C M/g per output pixel), the ratio, the fused block's additions, its simulated compute
-  cycles on ARCHON against the sum of the authors' three phases
+  9 C M/g per output pixel), the ratio, the fused block's additions, its simulated cycles on
+  ARCHON by phase and in all against the authors' phases and their sum
   (tests/data/archon_fusionet_phases.csv, from compstruct/fusion-timeloop-model);
 - per network: cycles and off-chip bytes on ARCHON and on the dense baseline, and cycles of its
   pruned copy (every conv's and fc's `weight_density` 0.2: 80 % of the weights pruned, the
@@ -97,6 +97,12 @@ def block_table(fusim, tmp):
             "closed_form_fused": 9 * c * m // GROUPS * pixels,
             "ratio": unfused / int(row["multiplications"]),
             "adds_fused": int(row["additions"]),
+            "predict_expand": int(row["predict_expand_cycles"]),
+            "authors_predict_expand": ref["predict_expand"],
+            "predict_depthwise": int(row["predict_depthwise_cycles"]),
+            "authors_predict_depthwise": ref["predict_depthwise"],
+            "main": int(row["fused_main_cycles"]),
+            "authors_main": ref["main"],
             "archon_cycles": int(row["compute_cycles"]),
             "authors_cycles": authors,
             "difference": (int(row["compute_cycles"]) - authors) / authors,

@@ -192,6 +192,9 @@ SimResult simulate(const Network& net, const Arch& arch, const Program& program,
         t.macs += s.macs;
         t.actions += s.actions;
         t.compute_cycles = std::max(t.compute_cycles, s.compute_cycles);
+        t.predict_expand_cycles += s.predict_expand_cycles;
+        t.predict_depthwise_cycles += s.predict_depthwise_cycles;
+        t.fused_main_cycles += s.fused_main_cycles;
         if (s.first_start >= 0 && (t.first_start < 0 || s.first_start < t.first_start))
           t.first_start = s.first_start;
         t.last_end = std::max(t.last_end, s.last_end);

@@ -257,6 +257,13 @@ void Core::run_engine(CommandOp op) {
       stats_.compute_busy_cycles += cycles;
       layers_[static_cast<std::size_t>(c.layer)].macs += c.work.macs();
       layers_[static_cast<std::size_t>(c.layer)].compute_cycles += cycles;
+      if (c.work.kind == WorkKind::FusedBottleneck) {
+        const FusedPhases ph = fused_phases(setup_.params.fused_bottleneck, c.work);
+        LayerStats& l = layers_[static_cast<std::size_t>(c.layer)];
+        l.predict_expand_cycles += ph.predict_expand;
+        l.predict_depthwise_cycles += ph.predict_depthwise;
+        l.fused_main_cycles += ph.main;
+      }
     } else if (op == CommandOp::Prefetch) {
       prefetch(c, g);
       ++stats_.prefetches;

@@ -14,6 +14,12 @@ const StatSchema<LayerStats>& LayerStats::schema() {
               "from the start of the layer's first command to the end of its last, rounded up "
               "(0 when none ran)",
               [](const L& l) { return l.cycles(); });
+    r.add("predict_expand_cycles", &L::predict_expand_cycles, "cycles",
+          "a fused block's cycles predicting its expand masks (all cores; 0 for other layers)");
+    r.add("predict_depthwise_cycles", &L::predict_depthwise_cycles, "cycles",
+          "a fused block's cycles predicting its depthwise masks (all cores)");
+    r.add("fused_main_cycles", &L::fused_main_cycles, "cycles",
+          "a fused block's main-phase cycles (all cores)");
     r.real(
         "start_cycle", decimals(3), "cycles", "when the layer's first command started",
         [](const L& l) { return std::max(0.0, l.first_start); }, kCsv);

@@ -66,7 +66,9 @@ struct LayerStats {
   // MACs of the layer's compute commands (all cores). Not an output (the report shows the
   // network's MACs); the end-to-end test holds the two equal.
   std::int64_t macs = 0;
-  std::int64_t compute_cycles = 0;         // busiest core's compute-unit busy cycles for this layer
+  std::int64_t compute_cycles = 0;  // busiest core's compute-unit busy cycles for this layer
+  // A fused block's compute cycles by phase (engines/fused_bottleneck/), all cores.
+  std::int64_t predict_expand_cycles = 0, predict_depthwise_cycles = 0, fused_main_cycles = 0;
   ActionCounts actions;                    // all cores
   double energy_pj = 0;                    // set from `actions` by the energy model
   double first_start = -1, last_end = -1;  // cycles; -1: no command of the layer ran

@@ -200,6 +200,11 @@ TEST_CASE("FusioNet on ARCHON: every block fused, the work done once, bytes as p
         if (l.out_shape.h <= 8) CHECK(engine == closed);
         CHECK(run->result.sim.layers[i].actions.mask_ops ==
               l.out_shape.elements() * l.fused_entries_per_channel());
+        // On one core the phases make up the block's compute cycles.
+        const fusim::LayerStats& st = run->result.sim.layers[i];
+        CHECK(st.predict_expand_cycles + st.predict_depthwise_cycles + st.fused_main_cycles ==
+              st.compute_cycles);
+        CHECK(st.fused_main_cycles > 0);
       }
       macs += run->result.sim.layers[i].macs;
     }
