@@ -201,3 +201,39 @@ TEST_CASE("BERT-base: encoder layers of attention heads, softmax and layer norms
   CHECK(net.layers().back().out_shape == fusim::Shape{768, 128, 1});
   CHECK(net.layer(net.find_layer("l3_ffn_in")).activation == fusim::Activation::Gelu);
 }
+
+TEST_CASE("the ARCHON study's compact CIFAR-10 networks: shapes and the authors' parameters",
+          "[workloads]") {
+  const auto count = [](const fusim::Network& net, auto pred) {
+    int n = 0;
+    for (const auto& l : net.layers()) n += pred(l) ? 1 : 0;
+    return n;
+  };
+  // The ShuffleNet-like baseline: 16 units of 3 groups, each with a shuffle and a depthwise
+  // conv; the authors' Keras summary, without batch norm, has 836,074 parameters.
+  const fusim::Network shuffle = fusim::load_network(src("workloads/shufflenet_cifar.yaml"));
+  CHECK(count(shuffle, [](const fusim::Layer& l) { return l.is_depthwise(); }) == 16);
+  CHECK(count(shuffle, [](const fusim::Layer& l) { return l.type == fusim::LayerType::Shuffle; }) ==
+        16);
+  CHECK(shuffle.total_params() == 836074);
+  CHECK(shuffle.layers().back().out_shape == fusim::Shape{10, 1, 1});
+  // The modified MobileNetV2: after the expansion-1 block, 14 blocks expanding to 864 channels
+  // whose fused weights the artifact prunes to 0.013; 1,070,026 parameters (Keras, no BN).
+  const fusim::Network mod = fusim::load_network(src("workloads/mobilenetv2_cifar_mod.yaml"));
+  CHECK(count(mod, [](const fusim::Layer& l) { return l.is_depthwise(); }) == 15);
+  CHECK(count(mod, [](const fusim::Layer& l) {
+          return l.name.find("_expand") != std::string::npos && l.out_shape.c == 864;
+        }) == 14);
+  CHECK(count(mod, [](const fusim::Layer& l) { return l.fused_prune == 0.013; }) == 14);
+  CHECK(mod.total_params() == 1070026);
+  CHECK(mod.layer(mod.find_layer("conv_last")).out_shape == fusim::Shape{1280, 8, 8});
+  // MnasNet: a separable head and 15 blocks, 8 with squeeze-excitation (a sigmoid gate each),
+  // two of them downsampling; no 1x1 conv to 1280 before the pool.
+  const fusim::Network mnas = fusim::load_network(src("workloads/mnasnet_cifar.yaml"));
+  CHECK(count(mnas, [](const fusim::Layer& l) { return l.is_depthwise(); }) == 16);
+  CHECK(count(mnas, [](const fusim::Layer& l) {
+          return l.activation == fusim::Activation::Sigmoid;
+        }) == 8);
+  CHECK(count(mnas, [](const fusim::Layer& l) { return l.out_shape.c == 1280; }) == 0);
+  CHECK(mnas.layers().back().out_shape == fusim::Shape{10, 1, 1});
+}
