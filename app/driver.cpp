@@ -117,8 +117,11 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   run->net = std::make_unique<Network>(load_any_network(o));
   if (has_fused_bottleneck(arch)) {
     run->loaded_net = std::move(run->net);
+    BottleneckCount blocks;
     run->net = std::make_unique<Network>(
-        fuse_bottlenecks(*run->loaded_net, arch, find_input(o.net_path, o.data_dir)));
+        fuse_bottlenecks(*run->loaded_net, arch, find_input(o.net_path, o.data_dir), &blocks));
+    run->result.bottleneck_blocks_found = blocks.found;
+    run->result.bottleneck_blocks_fused = blocks.fused;
   }
   const Network& net = *run->net;
   if (!o.schedule_in.empty()) {

@@ -343,6 +343,13 @@ const StatSchema<RunResult>& run_schema() {
              return static_cast<double>(whole_cycles(x.sim.cycles)) /
                     std::max(1.0, roofline_cycles(*x.net, *x.arch));
            });
+    r.integer("bottleneck_blocks_found", "blocks",
+              "the inverted-bottleneck blocks found for the arch's fused-bottleneck engine (-1: "
+              "the arch has none)",
+              [](const R& x) { return static_cast<std::int64_t>(x.bottleneck_blocks_found); });
+    r.integer("bottleneck_blocks_fused", "blocks",
+              "of those, the blocks that run fused, where the cost model finds that faster",
+              [](const R& x) { return static_cast<std::int64_t>(x.bottleneck_blocks_fused); });
     r.real("estimate_median_ratio", significant(10), "ratio",
            "the median over the groups of simulated over predicted cycles (predicted_cycles); 0 "
            "when no group has an estimate",
@@ -506,6 +513,11 @@ std::string summary_text(const RunResult& r) {
     os << "  roofline          " << with_commas(static_cast<std::int64_t>(std::ceil(roof)))
        << " cycles (floor at the DRAM peak, or MACs at the PE peak); this run "
        << num(static_cast<double>(cycles) / std::max(1.0, roof), 2) << "x of roofline\n";
+  }
+  if (r.bottleneck_blocks_found >= 0) {
+    os << "  fused blocks      " << r.bottleneck_blocks_fused << " of " << r.bottleneck_blocks_found
+       << " inverted-bottleneck blocks on the fused-bottleneck engine (the others faster "
+          "unfused)\n";
   }
   if (const EstimateAccuracy e = estimate_accuracy(r); e.groups > 0) {
     os << "  estimate          simulated / predicted cycles per group: median " << num(e.median, 2)

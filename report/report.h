@@ -43,6 +43,9 @@ struct RunResult {
   std::vector<Traffic> predicted;
   std::vector<GroupCost> predicted_costs;
   SimResult sim;
+  // With a fused-bottleneck engine: the inverted-bottleneck blocks the rewrite found and those
+  // it fused (scheduler/rewrite/bottleneck.h); found is -1 on an arch without the engine.
+  int bottleneck_blocks_found = -1, bottleneck_blocks_fused = 0;
   // An input was SCALE-Sim's (a .cfg arch or a .csv topology): --out adds COMPUTE_REPORT.csv.
   bool scalesim_inputs = false;
   RunInputs inputs;

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """How far the detailed and the simple DRAM models are apart, in cycles.
 
-For every workloads/*.yaml on every configs/*.yaml that names a dram.preset (those
-run the detailed model by default), and on variants of mlu.yaml with the other
+For every workloads/*.yaml on every configs/*.yaml that names a dram.preset and not
+`model: simple` (those run the detailed model), and on variants of mlu.yaml with the other
 presets (LPDDR4 also with a DMA window of 128 outstanding bursts), with the
 layer-by-layer schedule (none) and the default search
 (optimal), runs fusim twice, as configured and with -p dram.model=simple, and
 prints a Markdown table: cycles of each, the gap (detailed - simple) / simple,
-and the detailed model's achieved bandwidth and row-hit rate. Configs without a
-preset run the simple model only and are listed as such. With --docs, the
+and the detailed model's achieved bandwidth and row-hit rate. The other configs
+run the simple model only and are listed as such. With --docs, the
 table replaces the one between the dram-gap markers in docs/dram.md.
 
     scripts/build.sh && /usr/bin/python3 scripts/dram_gap.py [--docs]
@@ -43,8 +43,9 @@ def stem(path):
 
 
 def has_preset(path):
-    """True when the config's dram map names a preset (a plain text check of the file)."""
-    in_dram = False
+    """True when the config's dram map names a preset and does not ask for the simple model (a
+    plain text check of the file): the configs that run the detailed model."""
+    in_dram = preset = simple = False
     with open(os.path.join(REPO, path), encoding="utf-8") as f:
         for line in f:
             if re.match(r"^dram\s*:", line):
@@ -52,8 +53,10 @@ def has_preset(path):
             elif re.match(r"^\S", line):
                 in_dram = False
             elif in_dram and re.match(r"^\s+preset\s*:", line):
-                return True
-    return False
+                preset = True
+            elif in_dram and re.match(r"^\s+model\s*:\s*simple\b", line):
+                simple = True
+    return preset and not simple
 
 
 SCHEDULES = ["none", "optimal"]
@@ -111,7 +114,8 @@ def main():
                 if not args.docs:
                     print(lines[-1])
                     sys.stdout.flush()
-    tail = "\nSimple model only (no dram.preset): %s.\n" % ", ".join(simple_only) if simple_only else ""
+    tail = ("\nSimple model only (no dram.preset, or `model: simple`): %s.\n" % ", ".join(simple_only)
+            if simple_only else "")
     if args.docs:
         replace_block("docs/dram.md", "dram-gap-table", "scripts/dram_gap.py --docs", "\n".join(lines) + "\n" + tail)
     else:

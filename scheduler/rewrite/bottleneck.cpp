@@ -35,7 +35,8 @@ bool has_fused_bottleneck(const Arch& arch) {
   return has;
 }
 
-Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string& file) {
+Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string& file,
+                         BottleneckCount* count) {
   if (!has_fused_bottleneck(arch)) return net;
   const std::vector<Layer>& layers = net.layers();
   const auto n = static_cast<int>(layers.size());
@@ -122,12 +123,14 @@ Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string
   // the fused block against the block unfused (its three layers fused in one group, or each
   // alone, whichever is faster), on all the cores.
   Network all = build(expand_of, depthwise_of);
+  int found = 0, dropped_blocks = 0;
   const std::vector<int> where = new_index;
   const std::int64_t cores = arch.core_count;
   bool dropped = false;
   for (int p = 0; p < n; ++p) {
     const int e = expand_of[static_cast<std::size_t>(p)];
     if (e < 0) continue;
+    ++found;
     const int d = depthwise_of[static_cast<std::size_t>(p)];
     const GroupCost fused = evaluate_group(all, arch, {where[static_cast<std::size_t>(p)]}, cores);
     std::int64_t unfused = INT64_MAX;
@@ -142,7 +145,9 @@ Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string
     if (fused.feasible && fused.est_cycles < unfused) continue;
     expand_of[static_cast<std::size_t>(p)] = depthwise_of[static_cast<std::size_t>(p)] = -1;
     dropped = true;
+    ++dropped_blocks;
   }
+  if (count != nullptr) *count = {found, found - dropped_blocks};
   return dropped ? build(expand_of, depthwise_of) : all;
 }
 

@@ -22,8 +22,15 @@ namespace fusim {
 // True when the arch's cores have the fused-bottleneck engine.
 bool has_fused_bottleneck(const Arch& arch);
 
+// How many blocks the rewrite found, and how many of them it fused.
+struct BottleneckCount {
+  int found = 0, fused = 0;
+};
+
 // The network with its blocks fused when the arch has the engine; a copy of it otherwise.
-// `file` names the network file in errors (none is expected: the rewrite keeps every shape).
-Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string& file);
+// `file` names the network file in errors (none is expected: the rewrite keeps every shape);
+// `count`, when given, says how many blocks there were and how many were fused.
+Network fuse_bottlenecks(const Network& net, const Arch& arch, const std::string& file,
+                         BottleneckCount* count = nullptr);
 
 }  // namespace fusim

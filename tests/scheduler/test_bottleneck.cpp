@@ -9,6 +9,7 @@
 #include "arch/arch_io.h"
 #include "cost/tiling.h"
 #include "engines/engines.h"
+#include "report.h"
 #include "rewrite/bottleneck.h"
 #include "test_util.h"
 
@@ -150,9 +151,17 @@ TEST_CASE("the rewrite fuses inverted-bottleneck blocks only where the identity 
   CHECK(res.layer(0).out_shape == res.layer(1).out_shape);
   // Without the engine nothing changes.
   const fusim::Arch mlu = fusim::load_arch(src("configs/mlu.yaml"));
-  const fusim::Network same = fusim::fuse_bottlenecks(
-      fusim::test::load_text("r.yaml", block_yaml(16, 64, 16, 8, 1, 1)), mlu, "r.yaml");
+  fusim::BottleneckCount none_found{-1, -1};
+  const fusim::Network same =
+      fusim::fuse_bottlenecks(fusim::test::load_text("r.yaml", block_yaml(16, 64, 16, 8, 1, 1)),
+                              mlu, "r.yaml", &none_found);
   CHECK(same.layers().size() == 3);
+  CHECK(none_found.found == -1);  // untouched: the arch has no engine to count blocks for
+  fusim::BottleneckCount counted;
+  fusim::fuse_bottlenecks(
+      fusim::test::load_text("r.yaml", block_yaml(16, 64, 16, 8, 1, 1, "relu6")), arch, "r.yaml",
+      &counted);
+  CHECK(counted.found == 0);
   // The workload's survival rates and prune factor reach the fused layer.
   const fusim::Network tuned = fusim::fuse_bottlenecks(
       fusim::test::load_text(
@@ -209,6 +218,9 @@ TEST_CASE("FusioNet on ARCHON: every block fused, the work done once, bytes as p
       macs += run->result.sim.layers[i].macs;
     }
     CHECK(blocks == 16);
+    CHECK(run->result.bottleneck_blocks_found == 16);
+    CHECK(run->result.bottleneck_blocks_fused == 16);
+    CHECK(fusim::summary_text(run->result).find("fused blocks      16 of 16") != std::string::npos);
     CHECK(macs == expected_macs);
     fusim::test::check_group_bytes(run->result);
     fusim::test::check_replays(*run);
