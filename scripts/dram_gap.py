@@ -42,7 +42,7 @@ def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def has_preset(path):
+def runs_detailed(path):
     """True when the config's dram map names a preset and does not ask for the simple model (a
     plain text check of the file): the configs that run the detailed model."""
     in_dram = preset = simple = False
@@ -89,8 +89,8 @@ def main():
                   if f.endswith(".yaml"))
     archs = sorted(os.path.join("configs", f) for f in os.listdir(os.path.join(REPO, "configs"))
                    if f.endswith(".yaml"))
-    cases = [(stem(a), a, []) for a in archs if has_preset(a)] + VARIANTS
-    simple_only = [stem(a) for a in archs if not has_preset(a)]
+    cases = [(stem(a), a, []) for a in archs if runs_detailed(a)] + VARIANTS
+    simple_only = [stem(a) for a in archs if not runs_detailed(a)]
 
     lines = ["| workload | config | schedule | detailed cycles | simple cycles | gap | detailed GB/s "
              "| row-hit rate |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]

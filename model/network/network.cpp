@@ -239,10 +239,14 @@ std::int64_t Layer::fused_surviving_per_channel() const {
                                              1e-9));
 }
 
+std::int64_t Layer::fused_predictor_weights() const {
+  if (!is_fused_block()) return 0;
+  return fused.expand_channels * (in_shapes.at(0).c / groups + kernel_h * kernel_w);
+}
+
 std::int64_t Layer::fused_bytes_per_channel() const {
   if (!is_fused_block() || out_channels <= 0) return 0;
-  const std::int64_t predictor_bits =
-      2 * fused.expand_channels * (in_shapes.at(0).c / groups + kernel_h * kernel_w);
+  const std::int64_t predictor_bits = 2 * fused_predictor_weights();
   const std::int64_t bits = fused_entries_per_channel() * (fused.value_bits + fused.index_bits) +
                             ceil_div(predictor_bits, out_channels);
   return ceil_div(bits, 8);
@@ -252,8 +256,7 @@ std::int64_t Layer::params() const {
   switch (type) {
     case LayerType::Conv:
       if (is_fused_block())  // the fused weights and the ternary predictors
-        return out_channels * fused_entries_per_channel() +
-               fused.expand_channels * (in_shapes.at(0).c / groups + kernel_h * kernel_w);
+        return out_channels * fused_entries_per_channel() + fused_predictor_weights();
       return out_channels * (in_shapes.at(0).c / groups) * kernel_h * kernel_w +
              (bias ? out_channels : 0);
     case LayerType::Fc:

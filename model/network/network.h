@@ -214,6 +214,8 @@ struct Layer {
   // K taps for the depthwise ones, over the M output channels), rounded up.
   std::int64_t fused_entries_per_channel() const;
   std::int64_t fused_bytes_per_channel() const;
+  // A fused block's ternary predictor weights: K C / g (expand masks) and K taps (depthwise).
+  std::int64_t fused_predictor_weights() const;
   // Of an output channel's fused weights, those a pixel adds into its effective weights: the
   // ones whose two mask bits are set, expand_survival x depthwise_survival of them, rounded up.
   std::int64_t fused_surviving_per_channel() const;

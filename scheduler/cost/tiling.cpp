@@ -27,6 +27,12 @@ LayerGeometry::LayerGeometry(const Layer& layer, std::int64_t element_bytes)
       channels_ = layer.out_shape.c;
       break;
   }
+  // The fraction of a Gemm tile's MACs with both operands non-zero, for an engine that skips
+  // zeros (a gemm of two activations: its first operand's), the same for every tile.
+  const double d =
+      layer.input_density * (layer.type == LayerType::Gemm ? 1.0 : layer.weight_density);
+  density_q20_ = static_cast<std::uint32_t>(
+      std::clamp<double>(std::round(d * TileWork::kDense), 1.0, TileWork::kDense));
 }
 
 bool LayerGeometry::b_is_activation() const {
@@ -431,13 +437,7 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.ops = mul_checked(rows * l.out_shape.w * kc, l.pointwise_ops_per_element());
       break;
   }
-  // The fraction of a Gemm tile's MACs with both operands non-zero, for an engine that skips
-  // zeros (a gemm of two activations: its first operand's).
-  if (w.kind == WorkKind::Gemm) {
-    const double d = l.input_density * (l.type == LayerType::Gemm ? 1.0 : l.weight_density);
-    w.density_q20 = static_cast<std::uint32_t>(
-        std::clamp<double>(std::round(d * TileWork::kDense), 1.0, TileWork::kDense));
-  }
+  if (w.kind == WorkKind::Gemm) w.density_q20 = density_q20_;
   // The activation attribute: in an Elementwise tile's operations, or a Gemm tile's epilogue.
   const std::int64_t act = activation_ops_per_element(l.activation, l.type);
   if (act > 0) {

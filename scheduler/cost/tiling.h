@@ -125,6 +125,7 @@ class LayerGeometry {
   const Layer* layer_;
   std::int64_t elem_;
   std::int64_t rows_ = 1, channels_ = 1;
+  std::uint32_t density_q20_ = TileWork::kDense;  // work()'s TileWork::density_q20
 };
 
 // The part of a layer one core computes in a single-layer group: output channels [begin, end)

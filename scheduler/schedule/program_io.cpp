@@ -130,7 +130,7 @@ std::vector<std::uint32_t> index_list(YamlMap& m, const std::string& key, std::s
 // A fused-bottleneck compute (`unit: fused_bottleneck`): its GEMM and its `fused` map, checked
 // against its layer: a fused block (a network rewritten for the engine), the GEMM's k its taps
 // times its input channels per group, m its rows times its output width, an entry's bits its
-// value's and index's, and no more entries, survivors or weights than its output channels have.
+// value's and index's, and exactly the entries and survivors its output channels have.
 void read_fused_work(YamlMap& m, const Layer& layer, TileWork& w) {
   if (!layer.is_fused_block()) {
     m.fail("unit", "layer '" + layer.name +

@@ -18,6 +18,16 @@ std::int64_t taps(const TileWork& w) {
   return w.fused.expand_reduction > 0 ? w.k / w.fused.expand_reduction : 0;
 }
 
+// The ternary predictors' additions: one per expand weight per input pixel, one per depthwise
+// tap per output pixel, for the expansion channels the tile predicts.
+std::int64_t predict_expand_adds(const TileWork& w) {
+  const FusedBlockWork& f = w.fused;
+  return mul_checked(mul_checked(f.expand_channels, f.expand_reduction), f.in_pixels);
+}
+std::int64_t predict_depthwise_adds(const TileWork& w) {
+  return mul_checked(mul_checked(w.fused.expand_channels, taps(w)), w.m);
+}
+
 }  // namespace
 
 FusedPhases fused_phases(const FusedBottleneckParams& p, const TileWork& w) {
@@ -26,9 +36,8 @@ FusedPhases fused_phases(const FusedBottleneckParams& p, const TileWork& w) {
   const FusedBlockWork& f = w.fused;
   const std::int64_t pes = p.pe_rows * p.pe_cols;
   const std::int64_t rate = mul_checked(pes, p.prediction_adds);
-  ph.predict_expand =
-      ceil_div(mul_checked(mul_checked(f.expand_channels, f.expand_reduction), f.in_pixels), rate);
-  ph.predict_depthwise = ceil_div(mul_checked(mul_checked(f.expand_channels, taps(w)), w.m), rate);
+  ph.predict_expand = ceil_div(predict_expand_adds(w), rate);
+  ph.predict_depthwise = ceil_div(predict_depthwise_adds(w), rate);
   const std::int64_t mults = mul_checked(mul_checked(w.k, w.n), w.count);
   const std::int64_t build =
       std::max(ceil_div(f.surviving, p.fusion_adders),
@@ -43,10 +52,8 @@ EngineActions FusedBottleneck::actions(const Params& p, const TileWork& w) {
   const FusedBlockWork& f = w.fused;
   const std::int64_t np = passes(p, w);
   a.macs = w.macs();
-  a.adds = add_checked(
-      add_checked(mul_checked(f.surviving, w.m),
-                  mul_checked(mul_checked(f.expand_channels, f.expand_reduction), f.in_pixels)),
-      mul_checked(mul_checked(f.expand_channels, taps(w)), w.m));
+  a.adds = add_checked(add_checked(mul_checked(f.surviving, w.m), predict_expand_adds(w)),
+                       predict_depthwise_adds(w));
   a.mask_ops = mul_checked(f.entries, w.m);
   // The fused weights' values and indices, in data elements (the predictors' few bits not).
   a.weight.reads = mul_checked(
