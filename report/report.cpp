@@ -196,8 +196,11 @@ const StatSchema<GroupRow>& group_schema() {
               [](const G& g) { return g.group().cores; });
     r.text("mapping",
            "how the group runs on its cores: `single` (one layer, split by rows and channels), "
-           "`tiled` (fused: row tiles, a band of them per core) or `layerwise` (the members one "
-           "after another in one kernel, barriers between them; docs/multicore.md)",
+           "`tiled` (fused: row tiles, a band of them per core), `input-centric` (tiled, its "
+           "pairs of complex operators run input-centric: the producer's tile a chunk of channels "
+           "at a time, scattered into the consumer's partial sums; docs/fusion.md) or "
+           "`layerwise` (the members one after another in one kernel, barriers between them; "
+           "docs/multicore.md)",
            [](const G& g) { return group_mapping(g.group()); });
     r.integer(
         "tiles", "tiles",
@@ -227,6 +230,11 @@ const StatSchema<GroupRow>& group_schema() {
     r.integer(
         "predicted_buffer_write_bytes", "bytes", "the cost model's on-chip buffer write bytes",
         [](const G& g) { return g.cost().buffer_writes; }, kJson);
+    r.integer(
+        "predicted_psum_bytes", "bytes",
+        "the cost model's partial sums read and written back by an input-centric group's "
+        "consumers (each way; in the buffer reads and writes too; 0 for other groups)",
+        [](const G& g) { return g.cost().psum_bytes; }, kJson);
     r.integer(
         "predicted_cycles", "cycles",
         "the cost model's estimate: the longest of the busiest core's compute, the memory time "
@@ -578,7 +586,7 @@ std::string summary_text(const RunResult& r) {
   }
   os << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "  %-4s %-28s %-9s %6s %12s %14s %14s %7s %8s %11s\n", "#",
+  std::snprintf(line, sizeof line, "  %-4s %-28s %-13s %6s %12s %14s %14s %7s %8s %11s\n", "#",
                 "group", "mapping", "cores", "cycles", "read B", "write B", "hit %", "GB/s",
                 "mem stall");
   os << line;
@@ -586,7 +594,7 @@ std::string summary_text(const RunResult& r) {
     const GroupStats& gs = s.groups[g];
     const double hit = row_hit_rate(gs.dram.row_hits, gs.dram.row_misses, gs.dram.row_conflicts);
     std::snprintf(
-        line, sizeof line, "  %-4zu %-28s %-9s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n", g,
+        line, sizeof line, "  %-4zu %-28s %-13s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n", g,
         group_name(r, g).substr(0, 28).c_str(),
         group_mapping(r.program->schedule.groups[g]).c_str(),
         static_cast<long long>(r.program->schedule.groups[g].cores),

@@ -21,7 +21,15 @@ const char* to_string(CommandOp o) {
 }
 
 const char* to_string(GroupMapping m) {
-  return m == GroupMapping::Layerwise ? "layerwise" : "tiled";
+  switch (m) {
+    case GroupMapping::Layerwise:
+      return "layerwise";
+    case GroupMapping::InputCentric:
+      return "input-centric";
+    case GroupMapping::Tiled:
+      break;
+  }
+  return "tiled";
 }
 
 const char* to_string(TensorKind k) {

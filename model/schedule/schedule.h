@@ -14,7 +14,10 @@ namespace fusim {
 //    (its grid of row bands by channel slices), its output stored to the shared buffer (or
 //    DRAM) and loaded by the members after it, with a barrier between members instead of a
 //    kernel launch (DLFusion's fused kernels on the MLU).
-enum class GroupMapping : std::uint8_t { Tiled, Layerwise };
+//  - InputCentric: tiled, but each chain of two complex operators in it runs input-centric
+//    (CORF): the producer's tile computed a chunk of channels at a time, each chunk scattered
+//    into the consumer's partial sums and dropped (cost/fused_plan.h).
+enum class GroupMapping : std::uint8_t { Tiled, Layerwise, InputCentric };
 const char* to_string(GroupMapping m);
 
 struct Group {
@@ -26,6 +29,7 @@ struct Group {
   std::int64_t tiles = 0;
   GroupMapping mapping = GroupMapping::Tiled;
   bool layerwise() const { return mapping == GroupMapping::Layerwise && layers.size() > 1; }
+  bool input_centric() const { return mapping == GroupMapping::InputCentric && layers.size() > 1; }
 };
 
 struct Schedule {

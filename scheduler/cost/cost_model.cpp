@@ -59,6 +59,7 @@ void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma) {
   c.macs += core.macs;
   c.buffer_reads += core.buffer_reads;
   c.buffer_writes += core.buffer_writes;
+  c.psum_bytes += core.psum_bytes;
   c.compute_cycles = std::max(c.compute_cycles, core.cycles);
   c.pipeline_cycles = std::max(c.pipeline_cycles, core.pipeline_cycles());
   c.lead_bytes += core.lead_bytes;
@@ -196,6 +197,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.cores = cores;
   c.tiles = tiles;
   c.feasible = true;
+  if (fg.input_centric()) c.mapping = GroupMapping::InputCentric;
   const DmaTiming dma = dma_timing(arch);
   // The sums of the last few cores: a band that repeats one of theirs, rows shifted, sums the
   // same (and fits: that one did). Progress that advances unevenly (28 rows in 8 tiles: 3, 4,
@@ -237,16 +239,29 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 
 GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const std::vector<std::int64_t>* shared_weights)
+                         const std::vector<std::int64_t>* shared_weights, bool input_centric)
     : net_(net),
       arch_(arch),
       layers_(std::move(layers)),
       shared_fmaps_(shared_fmaps),
       shared_weights_(shared_weights) {
-  if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_);
+  if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_, input_centric);
 }
 
 GroupCoster::~GroupCoster() = default;
+
+bool GroupCoster::fused_ok() const {
+  return fused_ && fused_->unfusable_reason().empty();
+}
+
+bool GroupCoster::fits(std::int64_t cores, std::int64_t tiles) const {
+  if (!fused_ok() || tiles < cores || tiles > fused_->max_tiles()) return false;
+  auto it = progress_.find(tiles);
+  if (it == progress_.end()) it = progress_.emplace(tiles, fused_->progress(tiles)).first;
+  return fused_with_tiles(*fused_, arch_, cores, tiles, it->second, shared_fmaps_, shared_weights_,
+                          false)
+      .feasible;
+}
 
 std::int64_t GroupCoster::max_tiles() const {
   return fused_ ? fused_->max_tiles() : 0;
@@ -507,8 +522,9 @@ Traffic compulsory_traffic(const Network& net, const Arch& arch) {
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const std::vector<std::int64_t>* shared_weights) {
-  return GroupCoster(net, arch, layers, shared_fmaps, shared_weights).cost(cores, tiles);
+                         const std::vector<std::int64_t>* shared_weights, bool input_centric) {
+  return GroupCoster(net, arch, layers, shared_fmaps, shared_weights, input_centric)
+      .cost(cores, tiles);
 }
 
 void add_prefetch(const Arch& arch, std::int64_t bytes, double cycles, GroupCost& c) {
@@ -526,7 +542,7 @@ GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& 
                              const std::vector<std::int64_t>* shared_weights) {
   if (!group.layerwise()) {
     return evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
-                          shared_weights);
+                          shared_weights, group.mapping == GroupMapping::InputCentric);
   }
   GroupCost m;
   return layerwise_cost(net, arch, group.layers, [&](int li) -> const GroupCost& {

@@ -44,6 +44,9 @@ struct GroupCost {
   double prefetch_cycles = 0;
   std::int64_t macs = 0;  // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
+  // Input-centric groups: partial sums read and written back by the consumers' scatters
+  // (counted in buffer_reads and buffer_writes too).
+  std::int64_t psum_bytes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
   double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
   // All cores' bytes loaded before their first compute and stored after their last, and the
@@ -80,10 +83,13 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
 // maps `shared_fmaps` places (Schedule::shared_fmaps; null: none) move to and from the shared
 // buffer instead of DRAM, and the weights `shared_weights` places (Schedule::shared_weights)
 // are loaded from it.
+// `input_centric`: a fused group's pairs of complex operators run input-centric
+// (GroupMapping::InputCentric; FusedGroup).
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0,
                          const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                         const std::vector<std::int64_t>* shared_weights = nullptr);
+                         const std::vector<std::int64_t>* shared_weights = nullptr,
+                         bool input_centric = false);
 
 // Adds to `c` the prefetch of `bytes` of later groups' weights during its group
 // (cost/prefetch.h), which its busiest prefetch engine takes `cycles` to copy: read from DRAM
@@ -110,9 +116,15 @@ class GroupCoster {
  public:
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
               const std::vector<std::int64_t>* shared_fmaps = nullptr,
-              const std::vector<std::int64_t>* shared_weights = nullptr);
+              const std::vector<std::int64_t>* shared_weights = nullptr,
+              bool input_centric = false);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
+  // A fused group that can be fused (FusedGroup::unfusable_reason empty).
+  bool fused_ok() const;
+  // True when its plan of `tiles` tiles on `cores` cores fits (a probe: the walks stop where
+  // they stop fitting).
+  bool fits(std::int64_t cores, std::int64_t tiles) const;
   // A fused group's most row tiles (its output's rows): at most one band per core.
   std::int64_t max_tiles() const;
   std::int64_t weight_bytes() const;

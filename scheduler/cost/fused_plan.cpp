@@ -1,6 +1,7 @@
 #include "cost/fused_plan.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "common/checked.h"
@@ -44,10 +45,38 @@ std::int64_t pixel_channels_of(const Network& net, const ValueRef& v) {
                          : net.layer(v.index).out_pixel_channels;
 }
 
+// Input-centric pairs: a dense conv, or a gemm with weights over tokens, one operand: its output
+// channels come in chunks, and its reduction (input channels, k) can be cut into pieces.
+bool scatter_operator(const Layer& l) {
+  if (l.inputs.size() != 1) return false;
+  if (l.type == LayerType::Conv) return l.groups == 1 && !l.is_depthwise() && !l.is_fused_block();
+  return token_gemm(l) && l.heads == 1;
+}
+
+// The layer whose output `q` scatters into input-centric when both are in `layers` (sorted), or
+// -1: q's one operand, computed by such an operator in the group that nothing else reads.
+int scatter_producer(const Network& net, const std::vector<int>& layers, int q) {
+  const Layer& lq = net.layer(q);
+  if (!scatter_operator(lq) || lq.inputs[0].from_network_input) return -1;
+  const int p = lq.inputs[0].index;
+  const Layer& lp = net.layer(p);
+  if (!std::binary_search(layers.begin(), layers.end(), p) || !scatter_operator(lp) ||
+      net.consumers(p).size() != 1 || lp.out_pixel_channels != lp.out_shape.c ||
+      lq.in_shapes[0].c != lp.out_shape.c)
+    return -1;
+  return p;
+}
+
 }  // namespace
 
-FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers)
-    : net_(&net), arch_(&arch), layers_(std::move(layers)) {
+bool has_input_centric_pair(const Network& net, const std::vector<int>& layers) {
+  return std::any_of(layers.begin(), layers.end(),
+                     [&](int q) { return scatter_producer(net, layers, q) >= 0; });
+}
+
+FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers,
+                       bool input_centric)
+    : net_(&net), arch_(&arch), layers_(std::move(layers)), input_centric_(input_centric) {
   std::sort(layers_.begin(), layers_.end());
   const std::int64_t elem = arch.element_bytes();
   members_ = static_cast<int>(layers_.size());
@@ -185,6 +214,25 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
       break;
     }
   }
+  // Input-centric pairs, producers in topological order.
+  scatter_to_.assign(layers_.size(), -1);
+  scatter_from_.assign(layers_.size(), -1);
+  chunk_unit_ = std::max<std::int64_t>(1, arch.core.pe_array.cols);
+  if (input_centric_ && unfusable_.empty()) {
+    // A consumer of one pair is not the producer of another: its reader reads it output-centric.
+    for (int q = 0; q < members_; ++q) {
+      const int p =
+          member_index(scatter_producer(net, layers_, layers_[static_cast<std::size_t>(q)]));
+      if (p < 0 || scatter_from_[static_cast<std::size_t>(p)] >= 0) continue;
+      scatter_to_[static_cast<std::size_t>(p)] = q;
+      scatter_from_[static_cast<std::size_t>(q)] = p;
+    }
+    if (std::all_of(scatter_to_.begin(), scatter_to_.end(), [](int q) { return q < 0; })) {
+      unfusable_ =
+          "no pair of complex operators to run input-centric (a dense conv, or a gemm with "
+          "weights over tokens, whose only reader is another, not stored)";
+    }
+  }
   // Consumers first: members backwards, then the external values.
   for (int m = members_ - 1; m >= 0; --m) order_.push_back(static_cast<std::size_t>(m));
   for (std::size_t v = layers_.size(); v < nodes_.size(); ++v) order_.push_back(v);
@@ -234,6 +282,36 @@ const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64
   seen.push_back(
       RowsWork{rows, g.output_bytes(0, rows, 0, g.channels()), g.work(0, rows, 0, g.channels())});
   return seen.back();
+}
+
+std::int64_t FusedGroup::consumer_weight_bytes(std::size_t q, std::int64_t c0,
+                                               std::int64_t c1) const {
+  const Layer& l = net_->layer(layers_[q]);
+  const std::int64_t elem = arch_->element_bytes();
+  const std::int64_t taps = l.type == LayerType::Conv ? l.kernel_h * l.kernel_w : 1;
+  const std::int64_t outs = l.type == LayerType::Conv ? l.out_channels : l.n;
+  const std::int64_t bias = c0 == 0 && l.bias ? outs : 0;
+  return mul_checked(add_checked(mul_checked(mul_checked(c1 - c0, taps), outs), bias), elem);
+}
+
+void FusedGroup::scatter_rows(std::size_t q, std::int64_t kh, std::int64_t pa, std::int64_t pb,
+                              std::int64_t qlo, std::int64_t qhi, std::int64_t& lo,
+                              std::int64_t& hi) const {
+  const Read& rd = reads_[static_cast<std::size_t>(member_reads_[q][0])];
+  const Layer& l = net_->layer(layers_[q]);
+  const std::int64_t s = rd.map == RowMap::Window ? rd.stride : 1;
+  const std::int64_t off = rd.map == RowMap::Window ? kh * l.dilation - rd.pad : 0;
+  // Row o reads row o s + off of P; a tap above P's first row or below its last is computed
+  // with that row.
+  auto first_at_or_above = [&](std::int64_t r) {  // the least o with o s + off >= r
+    const std::int64_t x = r - off;
+    return x >= 0 ? (x + s - 1) / s : -((-x) / s);
+  };
+  lo = pa == 0 ? 0 : first_at_or_above(pa);
+  hi = pb >= rd.rows ? net_->layer(layers_[q]).out_shape.h : first_at_or_above(pb);
+  lo = std::max(lo, qlo);
+  hi = std::min(hi, qhi);
+  if (hi < lo) hi = lo;
 }
 
 bool FusedGroup::weights_resident() const {
@@ -425,6 +503,36 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     const Node& node = nodes_[v];
     return DramRange{node.value, item * node.item_bytes + row * node.dram_row_bytes, node.layout};
   };
+  // The last compute so far (stores and frees wait for it), and whether the band computed.
+  std::uint32_t last_compute = 0;
+  bool any_compute = false;
+  // Input-centric pairs: the producer's chunk of output channels (the most whose rows of the
+  // band's tallest tile fill at most half the output buffer, and whose weights, the producer's
+  // and the consumer's, at most half the weight buffer when they are loaded per tile, so that
+  // the next chunk's load overlaps this chunk's computes; a multiple of the PE array's columns
+  // when that many fit, at least one channel), the consumer's open partial-sum rows, and chunks
+  // freed with no consumer compute.
+  std::vector<std::int64_t> chunk_of(layers_.size(), 0), open_rows(layers_.size(), 0);
+  std::vector<std::uint32_t> scatter_frees;
+  std::vector<std::pair<std::int64_t, std::int64_t>> scatter_pieces;
+  std::vector<std::array<std::int64_t, 3>> chunk_runs;
+  for (std::size_t pi = 0; pi < layers_.size(); ++pi) {
+    if (scatter_to_[pi] < 0) continue;
+    const std::int64_t channels = geometry_[pi].channels();
+    std::int64_t rows = 1;
+    for (std::int64_t t = t0; t < t1; ++t) rows = std::max(rows, H(pi, t) - first_row(pi, t));
+    const std::int64_t per_channel = std::max<std::int64_t>(
+        1, mul_checked(rows, nodes_[pi].row_bytes) / std::max<std::int64_t>(1, channels));
+    std::int64_t kc = arch_->core.output_buffer.capacity_bytes / 2 / per_channel;
+    if (!resident) {  // and the two layers' weights for a chunk fill at most half their buffer
+      const auto qi = static_cast<std::size_t>(scatter_to_[pi]);
+      const std::int64_t w_per_channel = std::max<std::int64_t>(
+          1, (weight_of_[pi] + weight_of_[qi]) / std::max<std::int64_t>(1, channels));
+      kc = std::min(kc, arch_->core.weight_buffer.capacity_bytes / 2 / w_per_channel);
+    }
+    if (kc >= chunk_unit_) kc = kc / chunk_unit_ * chunk_unit_;
+    chunk_of[pi] = std::clamp<std::int64_t>(kc, 1, channels);
+  }
   for (std::int64_t item = 0; item < items; ++item) {
     // Per node, its live chunks from index head[v] on (in creation order).
     std::vector<std::vector<Chunk>>& chunks = scratch.chunks;
@@ -456,6 +564,191 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       return f;
     };
+    // Bytes of the operand rows member mi reads for its rows [a, b); with deps wanted, the
+    // external chunks among them are added to `deps` (member rows were computed earlier on
+    // this core's in-order compute engine).
+    auto operands = [&](std::size_t mi, std::int64_t a, std::int64_t b) {
+      std::int64_t bytes = 0;
+      for (int r : member_reads_[mi]) {
+        const Read& rd = reads_[static_cast<std::size_t>(r)];
+        std::int64_t lo = 0, top = 0;
+        input_rows(rd, a, b, lo, top);
+        bytes += mul_checked(top - lo, nodes_[static_cast<std::size_t>(rd.node)].row_bytes);
+        if (!deps_wanted) continue;
+        std::vector<int> stack{rd.node};
+        while (!stack.empty()) {
+          const auto v = static_cast<std::size_t>(stack.back());
+          stack.pop_back();
+          if (nodes_[v].view) {
+            for (int cr : member_reads_[v])
+              stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
+          } else if (nodes_[v].layer < 0) {
+            for (std::size_t k = head[v]; k < chunks[v].size(); ++k) {
+              if (Chunk& c = chunks[v][k]; c.a < top && lo < c.b) {
+                deps.push_back(c.id);
+                c.read = true;
+              }
+            }
+          }
+        }
+      }
+      return bytes;
+    };
+    // Input-centric pairs: the partial-sum rows of each consumer opened so far in this band.
+    for (std::size_t q = 0; q < layers_.size(); ++q)
+      if (scatter_from_[q] >= 0) open_rows[q] = start[q];
+    // Consumer q's turn in tile t: its producer's rows of the tile, a chunk of channels at a
+    // time, each scattered into q's partial sums. True when the walk is to stop (note_peak).
+    auto scatter = [&](std::size_t q, std::int64_t t) {
+      const auto pi = static_cast<std::size_t>(scatter_from_[q]);
+      const Node& pn = nodes_[pi];
+      const Node& qn = nodes_[q];
+      const LayerGeometry& gp = geometry_[pi];
+      const LayerGeometry& gq = geometry_[q];
+      const Layer& lq = net_->layer(qn.layer);
+      const std::int64_t pa = first_row(pi, t), pb = H(pi, t);
+      if (pb <= pa) return false;
+      const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
+      const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
+      // The rows this tile opens: those its producer's rows reach, and those it completes.
+      std::int64_t& open = open_rows[q];
+      std::int64_t opened = std::max(open, H(q, t));
+      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+        std::int64_t o0 = 0, o1 = 0;
+        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+        if (o1 > o0) opened = std::max(opened, o1);
+      }
+      // The opened rows, cut where a tile completes them: each piece its own allocation, freed
+      // (stored) by the tile that completes it. The first chunk's computes allocate them, one
+      // each; pieces beyond its computes join the last.
+      std::vector<std::pair<std::int64_t, std::int64_t>>& pieces = scatter_pieces;
+      pieces.clear();
+      for (std::int64_t u = t, a = open; a < opened; ++u) {
+        const std::int64_t b = std::min(opened, H(q, u));
+        if (b > a) pieces.emplace_back(a, b), a = b;
+      }
+      std::size_t computes = 0;
+      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+        std::int64_t o0 = 0, o1 = 0;
+        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+        computes += o1 > o0 ? 1 : 0;
+      }
+      if (computes > 0 && pieces.size() > computes) {
+        pieces[computes - 1].second = pieces.back().second;
+        pieces.resize(computes);
+      }
+      std::size_t next_piece = 0;
+      const std::int64_t channels = gp.channels(), kc = chunk_of[pi];
+      const std::int64_t out_channels = gq.channels();
+      const std::int64_t elem = arch_->element_bytes();
+      const std::int64_t taps_w = lq.type == LayerType::Conv ? lq.kernel_w : 1;
+      bool allocated = false;
+      // The chunks in order; a sink that takes runs gets the chunks after the first that are
+      // alike (as wide: the same work and bytes) as one.
+      std::vector<std::array<std::int64_t, 3>>& runs_of = chunk_runs;  // k0, k1, chunks
+      runs_of.clear();
+      if (runs) {
+        const std::int64_t full = channels / kc;
+        runs_of.push_back({0, kc, 1});
+        if (full > 1) runs_of.push_back({kc, 2 * kc, full - 1});
+        if (channels % kc > 0) runs_of.push_back({full * kc, channels, 1});
+      } else {
+        for (std::int64_t k0 = 0; k0 < channels; k0 += kc)
+          runs_of.push_back({k0, std::min(channels, k0 + kc), 1});
+      }
+      for (const auto& [k0, k1, alike] : runs_of) {
+        const std::int64_t reps = mul_checked(times, alike);
+        // The producer's chunk: its operand rows, its weights for these output channels.
+        deps.clear();
+        const std::int64_t pw = gp.weight_bytes(k0, k1);
+        std::int64_t read_bytes = pw + operands(pi, pa, pb);
+        std::uint32_t pw_id = 0;
+        if (pw > 0) {
+          if (!resident) {
+            pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
+                              DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
+            live.weight += pw;
+          }
+          if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
+        }
+        std::sort(deps.begin(), deps.end());
+        deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+        const std::int64_t chunk_bytes = gp.output_bytes(pa, pb, k0, k1);
+        const std::uint32_t pid =
+            sink.compute(pn.layer, chunk_bytes, gp.work(pa, pb, k0, k1), read_bytes, deps, reps);
+        last_compute = pid;
+        any_compute = true;
+        live.output += chunk_bytes;
+        if (note_peak()) return true;
+        if (pw > 0 && !resident) {
+          if (!runs) sink.add_frees(pid, {pw_id});
+          live.weight -= pw;
+        }
+        // The consumer's weights for these input channels (laid out input channel first, its
+        // bias ahead of them), then one compute per row of its kernel.
+        const std::int64_t qw = consumer_weight_bytes(q, k0, k1);
+        std::uint32_t qw_id = weight_id[q];
+        if (!resident) {
+          qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
+                            DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
+                            qw, reps);
+          live.weight += qw;
+          if (note_peak()) return true;
+        }
+        std::uint32_t last_q = 0;
+        bool any_q = false;
+        for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+          std::int64_t o0 = 0, o1 = 0;
+          scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+          if (o1 <= o0) continue;
+          TileWork w = gq.work(o0, o1, 0, out_channels, k1 - k0);
+          w.k = mul_checked(k1 - k0, taps_w);
+          // The activation of the rows this tile opens, once, with their first contribution.
+          w.epilogue_ops = allocated ? 0 : gq.work(open, opened, 0, out_channels).epilogue_ops;
+          const bool allocates = k0 == 0 && next_piece < pieces.size();
+          const std::int64_t out =
+              allocates
+                  ? mul_checked(pieces[next_piece].second - pieces[next_piece].first, qn.row_bytes)
+                  : 0;
+          const std::int64_t psum = mul_checked(o1 - o0, qn.row_bytes);
+          const std::int64_t w_read =
+              mul_checked(mul_checked(mul_checked(k1 - k0, taps_w), out_channels), elem) +
+              (k0 == 0 && kh == 0 && lq.bias ? mul_checked(out_channels, elem) : 0);
+          deps.clear();
+          if (deps_wanted) deps.push_back(qw_id);
+          const std::uint32_t id = sink.compute(qn.layer, out, w, chunk_bytes + w_read, deps, reps);
+          sink.accumulate(psum, reps);
+          if (allocates) {
+            // Complete, and read by no one, once some tile completes its last row.
+            const auto [a, b] = pieces[next_piece++];
+            std::int64_t tc = t;
+            while (H(q, tc) < b) ++tc;
+            chunks[q].push_back({a, b, id, out, free_tile(q, b, tc)});
+            live.output += out;
+          }
+          allocated = true;
+          last_q = id;
+          any_q = true;
+          last_compute = id;
+          if (note_peak()) return true;
+        }
+        live.output -= chunk_bytes;
+        if (!runs) {
+          std::vector<std::uint32_t> done{pid};
+          if (!resident) done.push_back(qw_id);
+          if (any_q) {
+            sink.add_frees(last_q, done);
+          } else {
+            scatter_frees.insert(scatter_frees.end(), done.begin(), done.end());
+          }
+        }
+        if (!resident) live.weight -= qw;
+      }
+      if (next_piece < pieces.size())
+        throw std::logic_error("an input-centric tile opens rows it does not compute");
+      open = opened;
+      return false;
+    };
     for (std::int64_t t = t0; t < t1; ++t) {
       // The external rows this tile reads, loaded first. An external value only a concat views
       // and no member computes from (the concat's other inputs, when the concat is stored) is
@@ -473,7 +766,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         chunks[v].push_back({a, b, id, bytes, free_tile(v, b, t)});
       }
       bool computed = false;
-      std::uint32_t last_compute = 0;
       for (int m = 0; m < members_; ++m) {
         const auto mi = static_cast<std::size_t>(m);
         const Node& node = nodes_[mi];
@@ -487,35 +779,16 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
                         DramRange{nodes_[mi].value, 0, {}, core > 0 ? 0 : -1}, weight_of[mi], 1);
           live.weight += weight_of[mi];
         }
+        // An input-centric producer computes at its consumer's turn, a chunk at a time.
+        if (scatter_to_[mi] >= 0) continue;
+        if (scatter_from_[mi] >= 0) {
+          if (scatter(mi, t)) return peak;
+          continue;
+        }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);
         if (node.view || b <= a) continue;
         deps.clear();
-        std::int64_t read_bytes = weight_of[mi];
-        // Operands: external chunks are dependencies; member rows were computed earlier on
-        // this core's (in-order) compute engine.
-        for (int r : member_reads_[mi]) {
-          const Read& rd = reads_[static_cast<std::size_t>(r)];
-          std::int64_t lo = 0, top = 0;
-          input_rows(rd, a, b, lo, top);
-          read_bytes += mul_checked(top - lo, nodes_[static_cast<std::size_t>(rd.node)].row_bytes);
-          if (!deps_wanted) continue;
-          std::vector<int> stack{rd.node};
-          while (!stack.empty()) {
-            const auto v = static_cast<std::size_t>(stack.back());
-            stack.pop_back();
-            if (nodes_[v].view) {
-              for (int cr : member_reads_[v])
-                stack.push_back(reads_[static_cast<std::size_t>(cr)].node);
-            } else if (nodes_[v].layer < 0) {
-              for (std::size_t k = head[v]; k < chunks[v].size(); ++k) {
-                if (Chunk& c = chunks[v][k]; c.a < top && lo < c.b) {
-                  deps.push_back(c.id);
-                  c.read = true;
-                }
-              }
-            }
-          }
-        }
+        std::int64_t read_bytes = weight_of[mi] + operands(mi, a, b);
         if (weight_of[mi] > 0) {
           if (!resident) {
             weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, node.layer,
@@ -539,11 +812,16 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         chunks[mi].push_back({a, b, id, out_bytes, free_tile(mi, b, t)});
         computed = true;
         last_compute = id;
+        any_compute = true;
       }
       if (note_peak()) return peak;
-      if (!computed) throw std::logic_error("fused group tile computes nothing");
+      // An input-centric consumer may complete rows whose last contributions came earlier.
+      if (!computed && !input_centric_) throw std::logic_error("fused group tile computes nothing");
+      if (!any_compute) throw std::logic_error("fused group band computes nothing");
       // End of the tile: release what no later tile reads; store finished output rows.
       frees.clear();
+      frees.insert(frees.end(), scatter_frees.begin(), scatter_frees.end());
+      scatter_frees.clear();
       for (std::size_t v = 0; v < n; ++v) {
         const Node& node = nodes_[v];
         while (head[v] < chunks[v].size() && chunks[v][head[v]].free_tile <= t) {

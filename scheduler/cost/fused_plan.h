@@ -44,10 +44,18 @@ struct Footprint {
   std::int64_t input = 0, weight = 0, output = 0;
 };
 
+// True when `layers` (sorted) hold a pair of complex operators that can run input-centric:
+// a dense conv, or a gemm with weights over tokens, whose only reader is another (FusedGroup's
+// "Input-centric pairs").
+bool has_input_centric_pair(const Network& net, const std::vector<int>& layers);
+
 class FusedGroup {
  public:
   // `layers`: network layer indices, in topological order, forming a convex set.
-  FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers);
+  // `input_centric`: run each chain of two complex operators in it input-centric (CORF; see
+  // "Input-centric pairs" below); unfusable when it has none.
+  FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers,
+             bool input_centric = false);
 
   // Empty when the group can be fused; otherwise why not.
   const std::string& unfusable_reason() const { return unfusable_; }
@@ -56,6 +64,10 @@ class FusedGroup {
   std::int64_t max_tiles() const { return max_tiles_; }
   std::int64_t weight_bytes() const { return weight_bytes_; }
   bool weights_resident() const;
+  bool input_centric() const { return input_centric_; }
+  // Input-centric pairs: the members whose output runs input-centric into the member
+  // scatter_to(m) (-1: none).
+  int scatter_to(int member) const { return scatter_to_[static_cast<std::size_t>(member)]; }
 
   // For a plan of `tiles` tiles: rows [0, p[v * (tiles + 1) + t + 1]) of node v exist once tile
   // t is done (p[v * (tiles + 1)] = 0: none before the first). The same for every core; computed
@@ -169,6 +181,29 @@ class FusedGroup {
   std::int64_t max_tiles_ = 0;
   std::int64_t weight_bytes_ = 0;
   std::string unfusable_;
+
+  // Input-centric pairs (CORF). A producer P (a dense conv, or a gemm with weights whose A is
+  // laid out as tokens) whose only reader is a consumer Q of the same kinds, reading it as its
+  // one operand, P not stored: P's rows of a tile are computed in chunks of its output channels
+  // (the most whose rows of the band's largest tile fill at most half the output buffer and,
+  // when the weights are loaded per tile, whose weights of both layers at most half the weight
+  // buffer, so that loads overlap computes; a multiple of the PE array's columns when that many
+  // fit); each chunk is scattered at once into Q's partial
+  // sums, one compute per row of Q's kernel (out[m, o] += w[m, c, kh, .] x chunk[c, o s - pad + kh
+  // d]) and dropped. Q's partial-sum rows stay in the output buffer from the tile that first
+  // touches them to the tile that completes them (a row opened by one tile may be completed by a
+  // later one); nothing of P stays between tiles. A kernel row's tap that falls in the padding is
+  // computed with the first (above) or last (below) row of P, so the MACs are those of the
+  // output-centric plan.
+  bool input_centric_ = false;
+  std::vector<int> scatter_to_, scatter_from_;  // per member: Q of its pair, P of its pair
+  std::int64_t chunk_unit_ = 1;                 // the PE array's columns
+  // Bytes of Q's weights for its input channels [c0, c1) (its bias with the first chunk).
+  std::int64_t consumer_weight_bytes(std::size_t q, std::int64_t c0, std::int64_t c1) const;
+  // Q's output rows [lo, hi) that P's rows [pa, pb) reach through Q's kernel row kh, within Q's
+  // rows [qlo, qhi) (see above for the padding's taps).
+  void scatter_rows(std::size_t q, std::int64_t kh, std::int64_t pa, std::int64_t pb,
+                    std::int64_t qlo, std::int64_t qhi, std::int64_t& lo, std::int64_t& hi) const;
 };
 
 }  // namespace fusim

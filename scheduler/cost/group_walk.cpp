@@ -23,7 +23,7 @@ void walk_group(const Network& net, const Arch& arch, const Group& group,
     return;
   }
   if (group.layers.size() > 1) {
-    const FusedGroup fg(net, arch, group.layers);
+    const FusedGroup fg(net, arch, group.layers, group.input_centric());
     const std::vector<std::int64_t> progress = fg.progress(group.tiles);
     for (std::int64_t c = 0; c < group.cores; ++c)
       fg.walk(progress, group.tiles, group.cores, c, sink_for(c));

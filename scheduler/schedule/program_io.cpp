@@ -39,7 +39,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
   for (const Group& g : p.schedule.groups) {
     os << "  - {cores: " << g.cores;
     if (g.tiles > 0) os << ", tiles: " << g.tiles;
-    if (g.layerwise()) os << ", mapping: layerwise";
+    if (g.layerwise() || g.input_centric()) os << ", mapping: " << to_string(g.mapping);
     os << ", layers: [";
     for (std::size_t i = 0; i < g.layers.size(); ++i)
       os << (i ? ", " : "") << yaml_quoted(net.layer(g.layers[i]).name);
@@ -408,6 +408,17 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
     std::vector<char> has_w(list.size(), 0), has_i(list.size(), 0);
     // Per layer, in the current group on this core: the last compute, the last allocating one.
     std::vector<std::size_t> seen_compute(layers, SIZE_MAX), seen_alloc(layers, SIZE_MAX);
+    // Per input-centric group and layer: the bytes the layer's computes allocate on this core.
+    std::map<std::pair<std::size_t, std::int32_t>, std::int64_t> allocated;
+    for (std::size_t i = 0, gi = 0; i < list.size(); ++i) {
+      const Command& c = list[i];
+      if (c.op == CommandOp::Sync) ++gi;
+      if (c.op == CommandOp::Compute && c.bytes > 0 && gi < p.schedule.groups.size() &&
+          p.schedule.groups[gi].input_centric()) {
+        std::int64_t& a = allocated[{gi, c.layer}];
+        a = add_checked(a, c.bytes);
+      }
+    }
     std::size_t g = 0;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const Command& c = list[i];
@@ -487,8 +498,27 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         }
 
         // Its output fits the allocation it writes: its own, or (bytes 0, accumulating) the
-        // last one of its layer on this core in this group.
-        if (c.work.kind != WorkKind::Elementwise) {
+        // last one of its layer on this core in this group. An input-centric group's consumer
+        // scatters into partial-sum rows that several of its computes allocate: its output
+        // fits what its layer's computes allocate on this core in this group.
+        const bool scatter = g < p.schedule.groups.size() && p.schedule.groups[g].input_centric();
+        if (c.work.kind != WorkKind::Elementwise && scatter) {
+          std::int64_t out = -1;
+          try {
+            out = mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.count), elem);
+          } catch (const std::overflow_error&) {
+          }
+          const auto it = allocated.find({g, c.layer});
+          const std::int64_t held = it == allocated.end() ? 0 : it->second;
+          if (out < 0 || out > held) {
+            m.fail("bytes", "allocation check: the compute's output (m x n x count = " +
+                                std::to_string(c.work.m) + " x " + std::to_string(c.work.n) +
+                                " x " + std::to_string(c.work.count) + " elements of " +
+                                std::to_string(elem) + " bytes) does not fit the " +
+                                with_commas(held) + " bytes layer '" + layer.name +
+                                "' allocates on this core in this group");
+          }
+        } else if (c.work.kind != WorkKind::Elementwise) {
           const std::size_t a = c.bytes > 0 ? i : seen_alloc[l];
           if (a == SIZE_MAX) {
             m.fail("bytes",
@@ -608,9 +638,10 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     group.cores = g.get_int("cores", 1, arch.core_count);
     group.tiles = g.get_int("tiles", 0, std::int64_t{1} << 31, 0);
     if (g.has("mapping")) {
-      group.mapping = g.get_choice("mapping", {"tiled", "layerwise"}) == "layerwise"
-                          ? GroupMapping::Layerwise
-                          : GroupMapping::Tiled;
+      const std::string m = g.get_choice("mapping", {"tiled", "layerwise", "input-centric"});
+      group.mapping = m == "layerwise"       ? GroupMapping::Layerwise
+                      : m == "input-centric" ? GroupMapping::InputCentric
+                                             : GroupMapping::Tiled;
     }
     for (const std::string& name : g.get_string_list("layers")) {
       const int li = net.find_layer(name);
@@ -629,6 +660,9 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     if (group.mapping == GroupMapping::Layerwise && group.layers.size() == 1)
       g.fail("mapping",
              "a layerwise group runs several layers one after another; this one has one");
+    if (group.mapping == GroupMapping::InputCentric && group.layers.size() == 1)
+      g.fail("mapping",
+             "an input-centric group runs a pair of complex operators; this one has one");
     if (group.layerwise() && group.tiles != 0)
       g.fail("tiles",
              "a layerwise group's members are tiled one by one; tiles is for tiled groups");

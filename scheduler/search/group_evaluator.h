@@ -39,18 +39,21 @@ struct GroupChoice {
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer
   Score score;
-  // The best tiled plan when it fits (the choice itself unless layerwise won).
+  // The best tiled plan, output- or input-centric, when one fits (the choice itself unless
+  // layerwise won).
+  bool tiled_fits = false;
   std::int64_t tiled_cores = 1, tiled_tiles = 0;
+  GroupMapping tiled_mapping = GroupMapping::Tiled;
   Score tiled_score;
   Group group(const std::vector<int>& layers) const { return Group{layers, cores, tiles, mapping}; }
   // This choice restricted to the tiled plan (feasible when it fits).
   GroupChoice tiled() const {
     GroupChoice t = *this;
-    t.feasible = fits;
+    t.feasible = tiled_fits;
     t.cores = tiled_cores;
     t.tiles = tiled_tiles;
     t.score = tiled_score;
-    t.mapping = GroupMapping::Tiled;
+    t.mapping = tiled_mapping;
     return t;
   }
 };

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "common/error.h"
 #include "cost/cost_model.h"
+#include "cost/fused_plan.h"
 #include "cost/prefetch.h"
 #include "cost/shared_fmaps.h"
 #include "search/dag_search.h"
@@ -30,12 +32,20 @@ std::optional<FusionPolicy> fusion_policy_of(const std::string& name) {
   return std::nullopt;
 }
 
+bool complex_operator(const Layer& l) {
+  return l.type == LayerType::Conv || l.type == LayerType::Fc || l.type == LayerType::Gemm;
+}
+
+int complex_operators(const Network& net, const std::vector<int>& layers) {
+  return static_cast<int>(std::count_if(layers.begin(), layers.end(),
+                                        [&](int li) { return complex_operator(net.layer(li)); }));
+}
+
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers) {
   if (policy == FusionPolicy::Complex || layers.size() < 2) return true;
   int complex = -1;
   for (int li : layers) {
-    const LayerType t = net.layer(li).type;
-    if (t != LayerType::Conv && t != LayerType::Fc && t != LayerType::Gemm) continue;
+    if (!complex_operator(net.layer(li))) continue;
     if (complex >= 0) return false;
     complex = li;
   }
@@ -113,12 +123,15 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       if (p != memo_.end()) guess = std::max(guess, p->second.first_tiles);
     }
   }
+  // The tiled plans costed: cores and tiles (0: it does not fit).
+  std::vector<std::pair<std::int64_t, std::int64_t>> tiled_at;
   for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
     // resident once per core), with at least as many tiles: never fewer bytes than on one core,
     // so when bytes come first a group with weights only needs one core evaluated.
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
     const GroupCost c = coster.cost(cores, 0, min_tiles, min_tiles == 0 ? guess : 0);
+    tiled_at.emplace_back(cores, c.feasible ? c.tiles : 0);
     if (!c.feasible) continue;
     best.fits = true;
     if (coster.fused()) {
@@ -133,8 +146,36 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       break;
     }
   }
+  // A pair of complex operators input-centric (CORF: two complex operators and the cheap ones
+  // around them; longer chains stay output-centric in the searches), on the core counts
+  // the tiled scan costed: where the tiled plan does not fit, or where the input-centric one
+  // fits in fewer tiles (with as many tiles it moves the same bytes, and computes the same
+  // work in more, shorter folds, so it is not tried).
+  if (coster.fused() && complex_operators(net_, layers) == 2 &&
+      has_input_centric_pair(net_, layers)) {
+    const GroupCoster ic(net_, arch_, layers, &shared_fmaps_, nullptr, true);
+    std::int64_t ic_min = 0;
+    std::optional<Score> ic_best;  // the scan ends, as the tiled one, once a count does no better
+    for (const auto& [cores, tiled_tiles] : tiled_at) {
+      if (!ic.fused_ok()) break;
+      if (tiled_tiles > 0 &&
+          (tiled_tiles <= std::max(cores, ic_min) || !ic.fits(cores, tiled_tiles - 1)))
+        continue;
+      const GroupCost c = ic.cost(cores, 0, ic_min, tiled_tiles > 0 ? tiled_tiles - 1 : 0);
+      if (!c.feasible) continue;
+      best.fits = true;
+      ic_min = c.tiles;
+      const Group g{layers, cores, c.tiles, GroupMapping::InputCentric};
+      const Score s{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles};
+      if (ic_best && !better(s, *ic_best) && !judge_) break;
+      ic_best = s;
+      take(s, cores, c.tiles, GroupMapping::InputCentric);
+    }
+  }
+  best.tiled_fits = best.fits;
   best.tiled_cores = best.cores;
   best.tiled_tiles = best.tiles;
+  best.tiled_mapping = best.mapping;
   best.tiled_score = best.score;
   // The same layers one after another in one kernel, on each core count: the sum of their
   // single-layer costs, with barriers instead of launches.

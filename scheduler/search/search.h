@@ -33,6 +33,8 @@ std::optional<FusionPolicy> fusion_policy_of(const std::string& name);  // none:
 
 // True when `layers` (sorted) may form a group under `policy`.
 bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<int>& layers);
+// The complex operators (conv, depthwise included; fc; gemm) among `layers`.
+int complex_operators(const Network& net, const std::vector<int>& layers);
 
 // Judges one group by running it instead of estimating it: the cycles of `group` (its layers,
 // cores and tiles as the cost model sized them) run alone, from its kernel launch to its last

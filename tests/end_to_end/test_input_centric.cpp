@@ -1,0 +1,185 @@
+// Input-centric groups (GroupMapping::InputCentric; CORF): a pair of complex operators whose
+// producer's tiles are computed a chunk of channels at a time and scattered into the consumer's
+// partial sums. The simulator must do the pair's work, once, and move the bytes the cost model
+// predicts; the partial sums live on chip as the model in docs/fusion.md says.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cost/cost_model.h"
+#include "cost/fused_plan.h"
+#include "driver.h"
+#include "lower/lower.h"
+#include "simulate.h"
+#include "test_util.h"
+
+using fusim::test::src;
+
+namespace {
+
+std::string conv_pair(int c, int mid, int out, int h, int ka, int kb, int stride_a = 1) {
+  auto conv = [](const std::string& name, int channels, int k, int stride, bool relu) {
+    return "  - {name: " + name + ", type: conv, out_channels: " + std::to_string(channels) +
+           ", kernel: " + std::to_string(k) + ", stride: " + std::to_string(stride) +
+           ", padding: " + std::to_string(k / 2) + ", bias: true" +
+           (relu ? ", activation: relu" : "") + "}\n";
+  };
+  return "name: pair\ninputs:\n  - {name: x, shape: [" + std::to_string(c) + ", " +
+         std::to_string(h) + ", " + std::to_string(h) + "]}\nlayers:\n" +
+         conv("a", mid, ka, stride_a, true) + conv("b", out, kb, 1, false);
+}
+
+std::string gemm_pair(int s, int d, int ff) {
+  return "name: ffn\ninputs:\n  - {name: x, shape: [" + std::to_string(d) + ", " +
+         std::to_string(s) + ", 1]}\nlayers:\n" +
+         "  - {name: up, type: gemm, m: " + std::to_string(s) + ", n: " + std::to_string(ff) +
+         ", k: " + std::to_string(d) + ", bias: true, activation: gelu}\n" +
+         "  - {name: down, type: gemm, m: " + std::to_string(s) + ", n: " + std::to_string(d) +
+         ", k: " + std::to_string(ff) + ", bias: true}\n";
+}
+
+struct Ran {
+  fusim::SimResult sim;
+  fusim::GroupCost cost;
+};
+
+Ran run_group(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& g) {
+  fusim::Schedule s;
+  s.groups.push_back(g);
+  Ran r;
+  r.cost = fusim::group_cost(net, arch, g);
+  r.sim = fusim::simulate(net, arch, fusim::lower(net, arch, s));
+  return r;
+}
+
+std::int64_t sim_macs(const fusim::SimResult& s) {
+  std::int64_t m = 0;
+  for (const fusim::LayerStats& l : s.layers) m += l.macs;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("an input-centric pair does the work of the tiled plan and moves the bytes predicted",
+          "[input_centric]") {
+  const std::vector<std::pair<std::string, std::string>> nets = {
+      {"conv 3x3 -> 3x3", conv_pair(16, 96, 24, 20, 3, 3)},
+      {"conv 1x1 -> 3x3", conv_pair(16, 96, 24, 20, 1, 3)},
+      {"conv 3x3 -> 1x1", conv_pair(16, 96, 24, 20, 3, 1)},
+      {"conv 3x3 stride 2 -> 3x3", conv_pair(16, 96, 24, 21, 3, 3, 2)},
+      {"conv 5x5 -> 3x3", conv_pair(8, 160, 16, 17, 5, 3)},
+      {"gemm -> gelu -> gemm", gemm_pair(48, 64, 320)},
+  };
+  for (const std::string config : {"configs/mlu.yaml", "configs/eyeriss.yaml"}) {
+    for (const auto& [what, text] : nets) {
+      const auto r = fusim::test::run(src(config), fusim::test::write_temp("ic.yaml", text));
+      const fusim::Network& net = *r->net;
+      const fusim::Arch& arch = *r->arch;
+      const fusim::FusedGroup fg(net, arch, {0, 1}, true);
+      REQUIRE(fg.unfusable_reason().empty());
+      CHECK(fg.scatter_to(0) == 1);
+      std::int64_t plain = 0;
+      for (const fusim::Layer& l : net.layers()) plain += l.macs_per_item();
+      int ran = 0;
+      for (std::int64_t cores : {std::int64_t{1}, std::int64_t{3}}) {
+        if (cores > arch.core_count) continue;
+        for (std::int64_t tiles : {cores, cores * 2, fg.max_tiles() / 2, fg.max_tiles()}) {
+          if (tiles < cores || tiles > fg.max_tiles()) continue;
+          INFO(config << ", " << what << ", " << cores << " cores, " << tiles << " tiles");
+          const fusim::Group ic{{0, 1}, cores, tiles, fusim::GroupMapping::InputCentric};
+          const fusim::GroupCost c = fusim::evaluate_scheduled(net, arch, ic);
+          if (!c.feasible) continue;
+          ++ran;
+          CHECK(c.mapping == fusim::GroupMapping::InputCentric);
+          const Ran a = run_group(net, arch, ic);
+          // The bytes the cost model predicts, and its MACs, are the simulator's.
+          CHECK(a.sim.traffic.read() == a.cost.traffic.read());
+          CHECK(a.sim.traffic.ofmap_write == a.cost.traffic.ofmap);
+          CHECK(sim_macs(a.sim) == a.cost.macs);
+          CHECK(a.cost.psum_bytes > 0);
+          // Every output computed once: on one core the pair's own MACs; on more, those of the
+          // output-centric plan of the same tiles (the producer's halo at band starts again).
+          if (cores == 1) CHECK(a.cost.macs == plain * net.batch());
+          const fusim::GroupCost tiled = fusim::evaluate_group(net, arch, {0, 1}, cores, tiles);
+          if (tiled.feasible) {
+            CHECK(a.cost.macs == tiled.macs);
+            CHECK(a.cost.traffic.ofmap == tiled.traffic.ofmap);
+          }
+        }
+      }
+      CHECK(ran > 0);
+    }
+  }
+}
+
+TEST_CASE("an input-centric consumer keeps the partial-sum rows of the model, not the producer's",
+          "[input_centric]") {
+  // A 3x3 -> 3x3 pair (padding 1) of 16 x 16 maps, 8 -> 16 -> 32 channels, in 4 tiles on one
+  // core: the producer's rows per tile are 5, 4, 4, 3 (its first tile reaches one row further,
+  // for the consumer's window). docs/fusion.md's model (scripts/corf_functional.py): a tile of
+  // intermediate rows [a, a + h) keeps every output row whose contributing rows reach past a
+  // and start below a + h: h + r - 1 = 6 rows of 16 x 32 partial sums in the first tile (5 + 1:
+  // no row above it), 6 in the interior ones, 4 in the last. The producer's 16 channels are one
+  // chunk (fewer than mlu.yaml's 64 columns), its rows of the tile alone live beside them.
+  const auto r = fusim::test::run(
+      src("configs/mlu.yaml"), fusim::test::write_temp("fp.yaml", conv_pair(8, 16, 32, 16, 3, 3)));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  const std::int64_t e = arch.element_bytes();
+  const std::int64_t psum_row = 16 * 32 * e, chunk_row = 16 * 16 * e;
+  const fusim::FusedGroup ic(net, arch, {0, 1}, true);
+  const std::vector<std::int64_t> p = ic.progress(4);
+  fusim::CostSink sink(&arch.core);
+  const fusim::Footprint f = ic.walk(p, 4, 1, 0, sink);
+  CHECK(f.output == std::max({6 * psum_row + 5 * chunk_row, 6 * psum_row + 4 * chunk_row,
+                              4 * psum_row + 3 * chunk_row}));
+  // Output-centric, the same tiles keep the producer's rows for the halo a tile's rows at a
+  // time (the first tile's 5 until the second tile has read its last 2, beside its 4 new rows)
+  // and the consumer's tile of 4 rows.
+  const fusim::FusedGroup oc(net, arch, {0, 1});
+  fusim::CostSink oc_sink(&arch.core);
+  const fusim::Footprint g = oc.walk(oc.progress(4), 4, 1, 0, oc_sink);
+  CHECK(g.output == 9 * chunk_row + 4 * psum_row);
+  // The partial sums' read-modify-write: each kernel row's compute reads and writes the rows it
+  // reaches, 16 rows x 3 kernel rows in all (one chunk).
+  CHECK(sink.psum_bytes == 3 * 16 * psum_row);
+}
+
+TEST_CASE("an input-centric program replays to the same run", "[input_centric]") {
+  const auto r = fusim::test::run(src("configs/eyeriss.yaml"),
+                                  fusim::test::write_temp("rp.yaml", gemm_pair(40, 64, 384)));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  fusim::Schedule s;
+  s.groups.push_back({{0, 1}, 1, 4, fusim::GroupMapping::InputCentric});
+  const fusim::Program prog = fusim::lower(net, arch, s);
+  const std::string path =
+      fusim::test::write_temp("rp.program.yaml", fusim::program_to_yaml(prog, net));
+  const fusim::Program back = fusim::load_program(path, net, arch);
+  REQUIRE(back.schedule.groups.size() == 1);
+  CHECK(back.schedule.groups[0].mapping == fusim::GroupMapping::InputCentric);
+  const fusim::SimResult a = fusim::simulate(net, arch, prog);
+  const fusim::SimResult b = fusim::simulate(net, arch, back);
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.traffic.read() == b.traffic.read());
+  // A conv pair's scatter reaches partial-sum rows an earlier tile allocated: accepted in an
+  // input-centric group, refused in a tiled one (each compute fits its layer's last allocation).
+  const auto rc = fusim::test::run(
+      src("configs/mlu.yaml"), fusim::test::write_temp("rc.yaml", conv_pair(16, 96, 24, 21, 5, 3)));
+  for (std::int64_t tiles : {2, 3, 5}) {
+    INFO(tiles << " tiles");
+    fusim::Schedule sc;
+    sc.groups.push_back({{0, 1}, 1, tiles, fusim::GroupMapping::InputCentric});
+    std::string text = fusim::program_to_yaml(fusim::lower(*rc->net, *rc->arch, sc), *rc->net);
+    const std::string as_ic = fusim::test::write_temp("rc.ic.yaml", text);
+    CHECK_FALSE(fusim::test::error_of([&] { fusim::load_program(as_ic, *rc->net, *rc->arch); }));
+    const std::string tag = ", mapping: input-centric";
+    text.erase(text.find(tag), tag.size());
+    const std::string as_tiled = fusim::test::write_temp("rc.tiled.yaml", text);
+    const auto err =
+        fusim::test::error_of([&] { fusim::load_program(as_tiled, *rc->net, *rc->arch); });
+    REQUIRE(err);
+    CHECK_THAT(err->what(), Catch::Contains("allocation check"));
+  }
+}
