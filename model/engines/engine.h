@@ -80,6 +80,10 @@ struct FusedBlockWork {
 // `ops` and has no epilogue.
 struct TileWork {
   WorkKind kind = WorkKind::Gemm;
+  // A Gemm tile whose outputs are added into partial sums already in the output buffer (an
+  // input-channel piece after the first, an input-centric consumer's scatter): each output is
+  // read once more and added (EngineActions: output reads, adds). Timing is unchanged.
+  bool accumulate = false;
   // A Gemm tile's operand density: the fraction of its MACs whose weight and input activation
   // are both non-zero, in units of 2^-20 (kDense: all), for an engine that skips zeros
   // (engines/sparse_pe_array/); every other engine ignores it.

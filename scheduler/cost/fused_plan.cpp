@@ -703,6 +703,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           if (o1 <= o0) continue;
           TileWork w = gq.work(o0, o1, 0, out_channels, k1 - k0);
           w.k = mul_checked(k1 - k0, taps_w);
+          w.accumulate = true;  // into rows allocated with the bias, or reached before
           // The activation of the rows this tile opens, once, with their first contribution.
           w.epilogue_ops = allocated ? 0 : gq.work(open, opened, 0, out_channels).epilogue_ops;
           const bool allocates = k0 == 0 && next_piece < pieces.size();

@@ -270,6 +270,7 @@ class LayerWalker {
                     // The activation epilogue runs once, after the last piece.
                     TileWork work = streamed(g_.work(r0, r1, k0, k1, c_len));
                     if (c1 < channels) work.epilogue_ops = 0;
+                    work.accumulate = c0 > 0;
                     prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0, work,
                                          bytes + (c0 == 0 ? w.read : 0), deps_, m);
                     if (!frees_.empty()) sink_.add_frees(prev, frees_);

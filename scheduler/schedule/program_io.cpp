@@ -74,6 +74,7 @@ std::string program_to_yaml(const Program& p, const Network& net) {
                << ", count: " << st.count << ", done: " << st.done << "}";
           }
           if (c.work.epilogue_ops > 0) os << ", epilogue_ops: " << c.work.epilogue_ops;
+          if (c.work.accumulate) os << ", accumulate: true";
           if (c.work.density_q20 != TileWork::kDense) os << ", density_q20: " << c.work.density_q20;
         } else if (c.work.kind == WorkKind::FusedBottleneck) {
           const FusedBlockWork& f = c.work.fused;
@@ -870,6 +871,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
             }
           }
           c.work.epilogue_ops = m.get_int("epilogue_ops", 0, std::int64_t{1} << 44, 0);
+          c.work.accumulate = m.get_bool("accumulate", false);
           c.work.density_q20 = static_cast<std::uint32_t>(
               m.get_int("density_q20", 1, TileWork::kDense, TileWork::kDense));
         } else {

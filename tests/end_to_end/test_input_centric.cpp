@@ -10,6 +10,7 @@
 #include "cost/cost_model.h"
 #include "cost/fused_plan.h"
 #include "driver.h"
+#include "engines/pe_array/pe_array.h"
 #include "lower/lower.h"
 #include "simulate.h"
 #include "test_util.h"
@@ -181,5 +182,24 @@ TEST_CASE("an input-centric program replays to the same run", "[input_centric]")
         fusim::test::error_of([&] { fusim::load_program(as_tiled, *rc->net, *rc->arch); });
     REQUIRE(err);
     CHECK_THAT(err->what(), Catch::Contains("allocation check"));
+  }
+}
+
+TEST_CASE("a compute that accumulates reads each partial sum once more and adds it",
+          "[input_centric]") {
+  for (const fusim::Dataflow d : {fusim::Dataflow::OutputStationary,
+                                  fusim::Dataflow::WeightStationary,
+                                  fusim::Dataflow::InputStationary}) {
+    const fusim::PeArrayParams pe{8, 4, d};
+    fusim::TileWork w;
+    w.m = 10, w.n = 6, w.k = 20, w.count = 3;
+    const fusim::EngineActions plain = fusim::PeArray::actions(pe, w);
+    w.accumulate = true;
+    const fusim::EngineActions acc = fusim::PeArray::actions(pe, w);
+    CHECK(acc.output.reads == plain.output.reads + 10 * 6 * 3);
+    CHECK(acc.adds == plain.adds + 10 * 6 * 3);
+    CHECK(acc.output.writes == plain.output.writes);
+    CHECK(acc.macs == plain.macs);
+    CHECK(fusim::PeArray::cycles(pe, w) == fusim::grouped_systolic_cycles(pe, 10, 6, 20, 3));
   }
 }

@@ -198,6 +198,11 @@ std::int64_t PeArray::cycles(const Params& p, const TileWork& w) {
 
 EngineActions PeArray::actions(const Params& p, const TileWork& w) {
   EngineActions a = systolic_actions(p, w.m, w.n, w.k);
+  if (w.accumulate && a.macs > 0) {  // the partial sums added into, read once more
+    const std::int64_t mn = mul_checked(w.m, w.n);
+    a.output.reads = add_checked(a.output.reads, mn);
+    a.adds = add_checked(a.adds, mn);
+  }
   for (std::int64_t* v : {&a.macs, &a.adds, &a.vector_ops, &a.input.reads, &a.input.writes,
                           &a.weight.reads, &a.weight.writes, &a.output.reads, &a.output.writes,
                           &a.registers.reads, &a.registers.writes})

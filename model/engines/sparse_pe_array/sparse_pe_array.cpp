@@ -36,6 +36,7 @@ EngineActions SparsePeArray::actions(const Params&, const TileWork& w) {
   a.input.reads = nonzero;
   a.weight.reads = nonzero;
   a.output.writes = mul_checked(mul_checked(w.m, w.n), w.count);
+  if (w.accumulate) a.output.reads = a.adds = a.output.writes;  // the partial sums added into
   a.registers.reads = mul_checked(nonzero, 3);
   a.registers.writes = nonzero;
   return a;
