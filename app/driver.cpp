@@ -157,6 +157,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
   in.shared_fmaps = o.search.shared_fmaps ? "on" : "off";
   in.prefetch_weights = o.search.prefetch_weights ? "on" : "off";
   in.fusion_policy = fusion_policy_name(o.search.fusion_policy);
+  in.input_centric = o.search.input_centric ? "on" : "off";
   in.max_group_layers = o.search.max_group_layers;
   in.scalesim_depthwise = o.scalesim_depthwise;
   simulate_run(run, o.schedule_in, o.trace);

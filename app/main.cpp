@@ -119,6 +119,7 @@ struct CommandLine {
   std::string shared_fmaps = "on";        // --shared-fmaps: on or off
   std::string prefetch_weights = "on";    // --prefetch-weights: on or off
   std::string fusion_policy = "complex";  // --fusion-policy: simple or complex
+  std::string input_centric = "on";       // --input-centric: on or off
   bool quiet = false, convert_only = false;
 };
 
@@ -209,6 +210,11 @@ void add_options(CLI::App& app, CommandLine& cl) {
              "fc, gemm); simple: at most one, with only cheaper layers after it (TVM's\n"
              "default fusion)",
              "complex", "simple");
+  one_of_two("--input-centric", cl.input_centric,
+             "on (the default): a group of two complex operators may run its pair\n"
+             "input-centric (CORF: the producer's tile scattered into the consumer's\n"
+             "partial sums a chunk at a time); off: tiled and layerwise only",
+             "on", "off");
   app.add_option("--max-group-layers", cl.run.search.max_group_layers,
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
                      std::to_string(defaults.max_group_layers) + ")")
@@ -288,6 +294,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
     throw fusim::InputError("", 0, "--shared-fmaps",
                             "does not apply with --schedule-in (the program's loads and stores "
                             "say where each feature map is)");
+  }
+  if (!opt.schedule_in.empty() && app.get_option("--input-centric")->count() > 0) {
+    throw fusim::InputError("", 0, "--input-centric",
+                            "does not apply with --schedule-in (the program's groups say how "
+                            "each runs)");
   }
   if (!opt.schedule_in.empty() && app.get_option("--fusion-policy")->count() > 0) {
     throw fusim::InputError("", 0, "--fusion-policy",
@@ -385,6 +396,7 @@ static int fusim_main(int argc, char** argv) {
     opt.search.shared_fmaps = cl.shared_fmaps == "on";
     opt.search.prefetch_weights = cl.prefetch_weights == "on";
     opt.search.fusion_policy = *fusim::fusion_policy_of(cl.fusion_policy);  // CLI11 checked it
+    opt.search.input_centric = cl.input_centric == "on";
     opt.data_dir = fusim::install_data_dir();
     check_command_line(app, cl);
 

@@ -27,7 +27,7 @@ fusim::Objective objective_of(const std::string& name) {
 py::object run(const std::string& arch, const std::string& net, const py::dict& overrides,
                const std::string& fusion, const std::string& objective, const py::object& cores,
                const std::string& schedule_in, bool shared_fmaps, bool prefetch_weights,
-               const std::string& fusion_policy) {
+               const std::string& fusion_policy, bool input_centric) {
   fusim::RunOptions o;
   o.arch_path = arch;
   o.net_path = net;
@@ -47,6 +47,7 @@ py::object run(const std::string& arch, const std::string& net, const py::dict& 
     throw fusim::InputError("", 0, "fusion_policy",
                             "must be complex or simple, not '" + fusion_policy + "'");
   o.search.fusion_policy = *policy;
+  o.search.input_centric = input_centric;
   if (!cores.is_none()) {
     if (py::isinstance<py::str>(cores) && cores.cast<std::string>() == "auto") {
       o.search.cores = fusim::kCoresAuto;
@@ -82,11 +83,13 @@ PYBIND11_MODULE(fusim, m) {
         py::arg("fusion") = fusim::SearchOptions{}.algorithm, py::arg("objective") = "cycles",
         py::arg("cores") = py::none(), py::arg("schedule_in") = "", py::arg("shared_fmaps") = true,
         py::arg("prefetch_weights") = true, py::arg("fusion_policy") = "complex",
+        py::arg("input_centric") = true,
         "Runs NET on ARCH (file paths) as the fusim command does and returns report.json as a "
         "dict. overrides: {key: value} as -p takes them; fusion: a search name; objective: "
         "cycles or bytes; cores: None, 'auto' or a number; schedule_in: a program to replay; "
         "shared_fmaps: False as --shared-fmaps off; prefetch_weights: False as "
-        "--prefetch-weights off; fusion_policy: complex or simple as --fusion-policy. "
+        "--prefetch-weights off; fusion_policy: complex or simple as --fusion-policy; "
+        "input_centric: False as --input-centric off. "
         "Raises fusim.InputError (file, line, key, message) for bad input.");
   m.attr("__version__") = FUSIM_VERSION;
 }

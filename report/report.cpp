@@ -278,6 +278,9 @@ const StatSchema<RunInputs>& inputs_schema() {
            "--fusion-policy: complex or simple (at most one conv, fc or gemm per group, the "
            "cheaper layers after it)",
            [](const I& x) { return x.fusion_policy; });
+    r.text("input_centric",
+           "--input-centric: on or off (pairs of complex operators may run input-centric)",
+           [](const I& x) { return x.input_centric; });
     r.integer("max_group_layers", "layers", "--max-group-layers",
               [](const I& x) { return x.max_group_layers; });
     r.text("scalesim_depthwise", "--scalesim-depthwise: true or false",

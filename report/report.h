@@ -27,6 +27,7 @@ struct RunInputs {
   std::string shared_fmaps = "on";
   std::string prefetch_weights = "on";
   std::string fusion_policy = "complex";
+  std::string input_centric = "on";
   std::int64_t max_group_layers = 0;
   bool scalesim_depthwise = false;
 };

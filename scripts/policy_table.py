@@ -7,8 +7,9 @@ docs/fusion.md.
 For each workload on configs/mlu.yaml and configs/eyeriss.yaml: layer by layer (`--fusion
 none`), then the default search (`optimal`) under `--fusion-policy simple` (a conv, fc or gemm
 fuses only with the cheaper layers after it, as TVM's default) and under `complex` (the
-default: any group). The pairs are written here: conv pairs 3x3->3x3, 1x1->3x3 and 3x3->1x1 at
-three sizes, and BERT-base's FFN (gemm -> GELU -> gemm) and attention (QK^T -> softmax -> xV,
+default: any group), and under `complex` with `--input-centric off` (no pair of complex
+operators run input-centric: what CORF's execution adds). The pairs are written here: conv
+pairs 3x3->3x3, 1x1->3x3 and 3x3->1x1 at three sizes, and BERT-base's FFN (gemm -> GELU -> gemm) and attention (QK^T -> softmax -> xV,
 12 heads) at sequence lengths 128 and 512.
 
     /usr/bin/python3 scripts/policy_table.py [--fusim build/app/fusim] [--docs] [-j N]
@@ -32,7 +33,9 @@ NETS = ["alexnet", "vgg16", "resnet50", "googlenet", "mobilenetv1", "mobilenetv2
         "bert_base"]
 RUNS = [("none", ["--fusion", "none"]),
         ("simple", ["--fusion", "optimal", "--fusion-policy", "simple"]),
-        ("complex", ["--fusion", "optimal", "--fusion-policy", "complex"])]
+        ("complex", ["--fusion", "optimal", "--fusion-policy", "complex"]),
+        ("complex, tiled", ["--fusion", "optimal", "--fusion-policy", "complex",
+                            "--input-centric", "off"])]
 
 
 def conv(name, k, channels, act=True):
@@ -96,6 +99,9 @@ def table(results, names):
                 "simple cycles": r["simple"]["cycles"],
                 "complex cycles": r["complex"]["cycles"],
                 "complex vs simple %": 100.0 * (r["simple"]["cycles"] / r["complex"]["cycles"] - 1),
+                "no input-centric cycles": r["complex, tiled"]["cycles"],
+                "input-centric gain %":
+                    100.0 * (r["complex, tiled"]["cycles"] / r["complex"]["cycles"] - 1),
                 "none MB": r["none"]["MB"], "simple MB": r["simple"]["MB"],
                 "complex MB": r["complex"]["MB"],
                 "simple groups": r["simple"]["groups"], "complex groups": r["complex"]["groups"],

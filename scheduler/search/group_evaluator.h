@@ -65,7 +65,8 @@ class GroupEvaluator {
   // the shared buffer there).
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                  std::int64_t cores = kCoresDefault, GroupJudge judge = {},
-                 bool shared_fmaps = false, FusionPolicy policy = FusionPolicy::Complex);
+                 bool shared_fmaps = false, FusionPolicy policy = FusionPolicy::Complex,
+                 bool input_centric = true);
 
   // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
   // the arch's count, or only the count --cores fixes.
@@ -83,6 +84,7 @@ class GroupEvaluator {
   const Arch& arch_;
   Objective objective_;
   FusionPolicy policy_;
+  bool input_centric_;
   std::vector<std::int64_t> core_options_;
   GroupJudge judge_;
   std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty

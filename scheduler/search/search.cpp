@@ -58,11 +58,12 @@ bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<in
 
 GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                                std::int64_t cores, GroupJudge judge, bool shared_fmaps,
-                               FusionPolicy policy)
+                               FusionPolicy policy, bool input_centric)
     : net_(net),
       arch_(arch),
       objective_(objective),
       policy_(policy),
+      input_centric_(input_centric),
       judge_(std::move(judge)),
       shared_fmaps_(shared_fmaps ? shared_fmap_candidates(net, arch)
                                  : std::vector<std::int64_t>{}) {
@@ -151,7 +152,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   // the tiled scan costed: where the tiled plan does not fit, or where the input-centric one
   // fits in fewer tiles (with as many tiles it moves the same bytes, and computes the same
   // work in more, shorter folds, so it is not tried).
-  if (coster.fused() && complex_operators(net_, layers) == 2 &&
+  if (input_centric_ && coster.fused() && complex_operators(net_, layers) == 2 &&
       has_input_centric_pair(net_, layers)) {
     const GroupCoster ic(net_, arch_, layers, &shared_fmaps_, nullptr, true);
     std::int64_t ic_min = 0;
@@ -232,7 +233,8 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
-  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps, o.fusion_policy);
+  GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps, o.fusion_policy,
+                      o.input_centric);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {

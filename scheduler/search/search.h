@@ -56,6 +56,8 @@ struct SearchOptions {
   std::string algorithm = "optimal";                   // a name in search_algorithms() (--fusion)
   Objective objective = Objective::Cycles;             // latency first (--objective)
   FusionPolicy fusion_policy = FusionPolicy::Complex;  // --fusion-policy
+  // Groups of two complex operators may run input-centric (--input-centric; cost/fused_plan.h).
+  bool input_centric = true;
   int max_group_layers = 16;  // optimal, dnnvm, efficient-s (--max-group-layers)
   // Cores per group (--cores): kCoresDefault lets the fusion searches choose per group (1, 2, 4,
   // ... and all) and runs `none` on all cores, the layer-by-layer baseline; kCoresAuto lets

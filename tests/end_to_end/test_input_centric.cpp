@@ -203,3 +203,28 @@ TEST_CASE("a compute that accumulates reads each partial sum once more and adds 
     CHECK(fusim::PeArray::cycles(pe, w) == fusim::grouped_systolic_cycles(pe, 10, 6, 20, 3));
   }
 }
+
+TEST_CASE("--input-centric off runs no group input-centric, and on runs BERT's FFN so on Eyeriss",
+          "[input_centric]") {
+  for (const bool on : {true, false}) {
+    fusim::RunOptions o;
+    o.arch_path = src("configs/eyeriss.yaml");
+    o.net_path = src("workloads/bert_base_layer.yaml");
+    o.search.input_centric = on;
+    const auto r = fusim::run_fusim(o);
+    int input_centric = 0;
+    for (const fusim::Group& g : r->program->schedule.groups) input_centric += g.input_centric();
+    INFO("--input-centric " << (on ? "on" : "off"));
+    if (on) {
+      // The FFN's 3,072-wide intermediate fits no tiled plan on Eyeriss's 75 KiB weight buffer
+      // (each layer's weights are 4.7 MB): input-centric, its chunks' weights do.
+      const int ffn_in = r->net->find_layer("l0_ffn_in");
+      bool ffn_ic = false;
+      for (const fusim::Group& g : r->program->schedule.groups)
+        ffn_ic = ffn_ic || (g.input_centric() && g.layers.front() == ffn_in);
+      CHECK(ffn_ic);
+    } else {
+      CHECK(input_centric == 0);
+    }
+  }
+}

@@ -52,9 +52,10 @@ for net, fusion, overrides, cores in cases:
     check("%s %s %s: the same report as the command line" % (net, fusion, overrides or ""),
           got == want, "cycles %s vs %s" % (got.get("cycles"), want.get("cycles")))
 
-# The two on/off options, as keyword arguments.
+# The on/off options, as keyword arguments.
 mnv2 = os.path.join(SRC, "workloads", "mobilenetv2.yaml")
-for kw, flag in [("shared_fmaps", "--shared-fmaps"), ("prefetch_weights", "--prefetch-weights")]:
+for kw, flag in [("shared_fmaps", "--shared-fmaps"), ("prefetch_weights", "--prefetch-weights"),
+                 ("input_centric", "--input-centric")]:
     got = fusim.run(mlu, mnv2, **{kw: False})
     want = cli_report(mlu, mnv2, [flag, "off"])
     check("%s=False is %s off" % (kw, flag), got == want,
