@@ -512,11 +512,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // the next chunk's load overlaps this chunk's computes; a multiple of the PE array's columns
   // when that many fit, at least one channel), the consumer's open partial-sum rows, and chunks
   // freed with no consumer compute.
-  std::vector<std::int64_t> chunk_of(layers_.size(), 0), open_rows(layers_.size(), 0);
+  std::vector<std::int64_t> chunk_of, open_rows;
+  if (input_centric_) chunk_of.assign(layers_.size(), 0), open_rows.assign(layers_.size(), 0);
   std::vector<std::uint32_t> scatter_frees;
   std::vector<std::pair<std::int64_t, std::int64_t>> scatter_pieces;
   std::vector<std::array<std::int64_t, 3>> chunk_runs;
-  for (std::size_t pi = 0; pi < layers_.size(); ++pi) {
+  for (std::size_t pi = 0; pi < layers_.size() && input_centric_; ++pi) {
     if (scatter_to_[pi] < 0) continue;
     const std::int64_t channels = geometry_[pi].channels();
     std::int64_t rows = 1;
@@ -595,7 +596,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       return bytes;
     };
     // Input-centric pairs: the partial-sum rows of each consumer opened so far in this band.
-    for (std::size_t q = 0; q < layers_.size(); ++q)
+    for (std::size_t q = 0; q < layers_.size() && input_centric_; ++q)
       if (scatter_from_[q] >= 0) open_rows[q] = start[q];
     // Consumer q's turn in tile t: its producer's rows of the tile, a chunk of channels at a
     // time, each scattered into q's partial sums. True when the walk is to stop (note_peak).
