@@ -343,6 +343,11 @@ expect_error "--fusion twice" "key '--fusion': given more than once ('none', 'dn
   "${SA[@]}" --fusion none --fusion dnnvm
 expect_error "--fusion with --schedule-in" "key '--fusion': does not apply with --schedule-in" \
   "${SA[@]}" --fusion none --schedule-in "$TMP/no_such_prog.yaml"
+expect_error "--input-centric with --schedule-in" \
+  "key '--input-centric': does not apply with --schedule-in" \
+  "${SA[@]}" --input-centric off --schedule-in "$TMP/no_such_prog.yaml"
+expect_error "--input-centric takes on or off" "key '--input-centric': expects on or off" \
+  "${SA[@]}" --input-centric maybe
 cp "$SMALL_NET" "$TMP/net_copy.yaml"
 expect_error "--schedule-out is the --net file" "key '--schedule-out': is also the --net input" \
   --arch "$SMALL_ARCH" --net "$TMP/net_copy.yaml" --schedule-out "$TMP/net_copy.yaml"
