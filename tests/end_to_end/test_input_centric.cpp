@@ -114,6 +114,60 @@ TEST_CASE("an input-centric pair does the work of the tiled plan and moves the b
   }
 }
 
+TEST_CASE("random conv pairs run input-centric as the cost model says, with the tiled plan's MACs",
+          "[input_centric]") {
+  // Kernels 1-5, strides 1-3 (a stride above the kernel skips producer rows), padding up to
+  // half the kernel, dilation 1-2, odd sizes; one to three cores, a few tile counts each.
+  std::uint32_t seed = 12345;
+  auto next = [&](int n) {
+    seed = seed * 1103515245u + 12345u;
+    return static_cast<int>((seed >> 16) % static_cast<std::uint32_t>(n));
+  };
+  int ran = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    const int ka = 1 + next(5), kb = 1 + next(5), sa = 1 + next(3), sb = 1 + next(2);
+    const int da = 1 + next(2), db = 1 + next(2), h = 9 + next(14);
+    const int c = 4 + next(12), mid = 8 + next(90), out = 4 + next(40);
+    auto conv = [](const std::string& name, int ch, int k, int s, int d, int pad) {
+      return "  - {name: " + name + ", type: conv, out_channels: " + std::to_string(ch) +
+             ", kernel: " + std::to_string(k) + ", stride: " + std::to_string(s) +
+             ", dilation: " + std::to_string(d) + ", padding: " + std::to_string(pad) +
+             ", activation: relu}\n";
+    };
+    const std::string text = "name: rnd\ninputs:\n  - {name: x, shape: [" + std::to_string(c) +
+                             ", " + std::to_string(h) + ", " + std::to_string(h + 3) +
+                             "]}\nlayers:\n" + conv("a", mid, ka, sa, da, next(ka / 2 + 1)) +
+                             conv("b", out, kb, sb, db, next(kb / 2 + 1));
+    const std::string config = trial % 2 ? "configs/eyeriss.yaml" : "configs/systolic32.yaml";
+    std::unique_ptr<fusim::Run> r;
+    try {
+      r = fusim::test::run(src(config), fusim::test::write_temp("rnd.yaml", text));
+    } catch (const fusim::InputError&) {
+      continue;  // an impossible shape (a window larger than its padded input)
+    }
+    const fusim::Network& net = *r->net;
+    const fusim::Arch& arch = *r->arch;
+    const fusim::FusedGroup fg(net, arch, {0, 1}, true);
+    REQUIRE(fg.unfusable_reason().empty());
+    for (std::int64_t cores = 1; cores <= std::min<std::int64_t>(3, arch.core_count); ++cores) {
+      for (std::int64_t tiles : {cores, cores + 1, fg.max_tiles() / 2, fg.max_tiles()}) {
+        if (tiles < cores || tiles > fg.max_tiles()) continue;
+        INFO(text << config << ", " << cores << " cores, " << tiles << " tiles");
+        const fusim::Group ic{{0, 1}, cores, tiles, fusim::GroupMapping::InputCentric};
+        if (!fusim::evaluate_scheduled(net, arch, ic).feasible) continue;
+        ++ran;
+        const Ran a = run_group(net, arch, ic);
+        CHECK(a.sim.traffic.read() == a.cost.traffic.read());
+        CHECK(a.sim.traffic.ofmap_write == a.cost.traffic.ofmap);
+        CHECK(sim_macs(a.sim) == a.cost.macs);
+        const fusim::GroupCost tiled = fusim::evaluate_group(net, arch, {0, 1}, cores, tiles);
+        if (tiled.feasible) CHECK(a.cost.macs == tiled.macs);
+      }
+    }
+  }
+  CHECK(ran > 20);
+}
+
 TEST_CASE("an input-centric consumer keeps the partial-sum rows of the model, not the producer's",
           "[input_centric]") {
   // A 3x3 -> 3x3 pair (padding 1) of 16 x 16 maps, 8 -> 16 -> 32 channels, in 4 tiles on one
