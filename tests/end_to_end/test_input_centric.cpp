@@ -241,9 +241,9 @@ TEST_CASE("an input-centric program replays to the same run", "[input_centric]")
 
 TEST_CASE("a compute that accumulates reads each partial sum once more and adds it",
           "[input_centric]") {
-  for (const fusim::Dataflow d : {fusim::Dataflow::OutputStationary,
-                                  fusim::Dataflow::WeightStationary,
-                                  fusim::Dataflow::InputStationary}) {
+  for (const fusim::Dataflow d :
+       {fusim::Dataflow::OutputStationary, fusim::Dataflow::WeightStationary,
+        fusim::Dataflow::InputStationary}) {
     const fusim::PeArrayParams pe{8, 4, d};
     fusim::TileWork w;
     w.m = 10, w.n = 6, w.k = 20, w.count = 3;
@@ -258,8 +258,9 @@ TEST_CASE("a compute that accumulates reads each partial sum once more and adds 
   }
 }
 
-TEST_CASE("--input-centric off runs no group input-centric, and on runs BERT's FFN so on Eyeriss",
-          "[input_centric]") {
+TEST_CASE(
+    "with input-centric execution off no group runs input-centric; on, BERT's FFN does on Eyeriss",
+    "[input_centric]") {
   for (const bool on : {true, false}) {
     fusim::RunOptions o;
     o.arch_path = src("configs/eyeriss.yaml");
