@@ -613,11 +613,13 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
       // The rows this tile opens: those its producer's rows reach, and those it completes.
       std::int64_t& open = open_rows[q];
+      // The computes of a chunk: one per kernel row that reaches some of Q's rows.
       std::int64_t opened = std::max(open, H(q, t));
+      std::size_t computes = 0;
       for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
         std::int64_t o0 = 0, o1 = 0;
         scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
-        if (o1 > o0) opened = std::max(opened, o1);
+        if (o1 > o0) opened = std::max(opened, o1), ++computes;
       }
       // The opened rows, cut where a tile completes them: each piece its own allocation, freed
       // (stored) by the tile that completes it. The first chunk's computes allocate them, one
@@ -627,12 +629,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       for (std::int64_t u = t, a = open; a < opened; ++u) {
         const std::int64_t b = std::min(opened, H(q, u));
         if (b > a) pieces.emplace_back(a, b), a = b;
-      }
-      std::size_t computes = 0;
-      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
-        std::int64_t o0 = 0, o1 = 0;
-        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
-        computes += o1 > o0 ? 1 : 0;
       }
       if (computes > 0 && pieces.size() > computes) {
         pieces[computes - 1].second = pieces.back().second;
