@@ -502,44 +502,37 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         // last one of its layer on this core in this group. An input-centric group's consumer
         // scatters into partial-sum rows that several of its computes allocate: its output
         // fits what its layer's computes allocate on this core in this group.
-        const bool scatter = g < p.schedule.groups.size() && p.schedule.groups[g].input_centric();
-        if (c.work.kind != WorkKind::Elementwise && scatter) {
-          std::int64_t out = -1;
-          try {
-            out = mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.count), elem);
-          } catch (const std::overflow_error&) {
-          }
-          const auto it = allocated.find({g, c.layer});
-          const std::int64_t held = it == allocated.end() ? 0 : it->second;
-          if (out < 0 || out > held) {
-            m.fail("bytes", "allocation check: the compute's output (m x n x count = " +
-                                std::to_string(c.work.m) + " x " + std::to_string(c.work.n) +
-                                " x " + std::to_string(c.work.count) + " elements of " +
-                                std::to_string(elem) + " bytes) does not fit the " +
-                                with_commas(held) + " bytes layer '" + layer.name +
-                                "' allocates on this core in this group");
-          }
-        } else if (c.work.kind != WorkKind::Elementwise) {
+        if (c.work.kind != WorkKind::Elementwise) {
+          const bool scatter = g < p.schedule.groups.size() && p.schedule.groups[g].input_centric();
           const std::size_t a = c.bytes > 0 ? i : seen_alloc[l];
-          if (a == SIZE_MAX) {
+          if (!scatter && a == SIZE_MAX) {
             m.fail("bytes",
                    "allocation check: the compute allocates nothing (bytes: 0) and no "
                    "earlier compute of layer '" +
                        layer.name +
                        "' on this core in this group allocated an output to accumulate into");
           }
+          std::int64_t held = 0;
+          std::string holder;
+          if (scatter) {
+            const auto it = allocated.find({g, c.layer});
+            held = it == allocated.end() ? 0 : it->second;
+            holder = "layer '" + layer.name + "' allocates on this core in this group";
+          } else {
+            held = list[a].bytes;
+            holder = a == i ? "it allocates" : "command " + std::to_string(a) + " allocated";
+          }
           std::int64_t out = -1;
           try {
             out = mul_checked(mul_checked(mul_checked(c.work.m, c.work.n), c.work.count), elem);
           } catch (const std::overflow_error&) {
           }
-          if (out < 0 || out > list[a].bytes) {
-            m.fail("bytes",
-                   "allocation check: the compute's output (m x n x count = " +
-                       std::to_string(c.work.m) + " x " + std::to_string(c.work.n) + " x " +
-                       std::to_string(c.work.count) + " elements of " + std::to_string(elem) +
-                       " bytes) does not fit the " + with_commas(list[a].bytes) + " bytes " +
-                       (a == i ? "it allocates" : "command " + std::to_string(a) + " allocated"));
+          if (out < 0 || out > held) {
+            m.fail("bytes", "allocation check: the compute's output (m x n x count = " +
+                                std::to_string(c.work.m) + " x " + std::to_string(c.work.n) +
+                                " x " + std::to_string(c.work.count) + " elements of " +
+                                std::to_string(elem) + " bytes) does not fit the " +
+                                with_commas(held) + " bytes " + holder);
           }
         }
         seen_compute[l] = i;
@@ -639,10 +632,13 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     group.cores = g.get_int("cores", 1, arch.core_count);
     group.tiles = g.get_int("tiles", 0, std::int64_t{1} << 31, 0);
     if (g.has("mapping")) {
-      const std::string m = g.get_choice("mapping", {"tiled", "layerwise", "input-centric"});
-      group.mapping = m == "layerwise"       ? GroupMapping::Layerwise
-                      : m == "input-centric" ? GroupMapping::InputCentric
-                                             : GroupMapping::Tiled;
+      constexpr GroupMapping kMappings[] = {GroupMapping::Tiled, GroupMapping::Layerwise,
+                                            GroupMapping::InputCentric};
+      std::vector<std::string> names;
+      for (GroupMapping gm : kMappings) names.emplace_back(to_string(gm));
+      const std::string m = g.get_choice("mapping", names);
+      for (GroupMapping gm : kMappings)
+        if (m == to_string(gm)) group.mapping = gm;
     }
     for (const std::string& name : g.get_string_list("layers")) {
       const int li = net.find_layer(name);
