@@ -232,8 +232,9 @@ const StatSchema<GroupRow>& group_schema() {
         [](const G& g) { return g.cost().buffer_writes; }, kJson);
     r.integer(
         "predicted_psum_bytes", "bytes",
-        "the cost model's partial sums read and written back by an input-centric group's "
-        "consumers (each way; in the buffer reads and writes too; 0 for other groups)",
+        "the cost model's partial sums read and written back by the computes that accumulate "
+        "(an input-centric consumer's scatter, an input-channel piece after the first; each "
+        "way; in the buffer reads and writes too)",
         [](const G& g) { return g.cost().psum_bytes; }, kJson);
     r.integer(
         "predicted_cycles", "cycles",

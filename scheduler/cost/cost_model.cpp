@@ -50,16 +50,19 @@ void finish(const Arch& arch, GroupCost& c) {
 }
 
 // Adds one core's sums; the group takes as long as its busiest core.
-void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma) {
+// Partial sums accumulated into (CostSink::psum_elements) are read and written back: buffer
+// traffic of `elem` bytes each.
+void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int64_t elem) {
   c.traffic += core.traffic;
   c.dram_bytes += core.dram_bytes;
   c.multicast_bytes += core.multicast;
   c.shared_read_bytes += core.shared_read;
   c.shared_write_bytes += core.shared_write;
   c.macs += core.macs;
-  c.buffer_reads += core.buffer_reads;
-  c.buffer_writes += core.buffer_writes;
-  c.psum_bytes += core.psum_bytes;
+  const std::int64_t psum = mul_checked(core.psum_elements, elem);
+  c.psum_bytes += psum;
+  c.buffer_reads += core.buffer_reads + psum;
+  c.buffer_writes += core.buffer_writes + psum;
   c.compute_cycles = std::max(c.compute_cycles, core.cycles);
   c.pipeline_cycles = std::max(c.pipeline_cycles, core.pipeline_cycles());
   c.lead_bytes += core.lead_bytes;
@@ -180,7 +183,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
       c.why_key = e.key();
       return c;
     }
-    add_core(c, sink, dma);
+    add_core(c, sink, dma, arch.element_bytes());
   }
   finish(arch, c);
   return c;
@@ -216,7 +219,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
       alike = true;
     }
     if (alike) {
-      add_core(c, slot(k), dma);
+      add_core(c, slot(k), dma, arch.element_bytes());
       continue;
     }
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
@@ -228,7 +231,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
               " bytes per core) does not fit the core's buffers";
       return c;
     }
-    add_core(c, sink, dma);
+    add_core(c, sink, dma, arch.element_bytes());
     slot(k) = sink;
   }
   finish(arch, c);
@@ -254,15 +257,6 @@ bool GroupCoster::fused_ok() const {
   return fused_ && fused_->unfusable_reason().empty();
 }
 
-bool GroupCoster::fits(std::int64_t cores, std::int64_t tiles) const {
-  if (!fused_ok() || tiles < cores || tiles > fused_->max_tiles()) return false;
-  auto it = progress_.find(tiles);
-  if (it == progress_.end()) it = progress_.emplace(tiles, fused_->progress(tiles)).first;
-  return fused_with_tiles(*fused_, arch_, cores, tiles, it->second, shared_fmaps_, shared_weights_,
-                          false)
-      .feasible;
-}
-
 std::int64_t GroupCoster::max_tiles() const {
   return fused_ ? fused_->max_tiles() : 0;
 }
@@ -274,7 +268,7 @@ std::int64_t GroupCoster::weight_bytes() const {
 }
 
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles,
-                            std::int64_t guess) const {
+                            std::int64_t guess, std::int64_t at_most) const {
   if (!fused_)
     return single_layer(net_, arch_, layers_.front(), cores, shared_fmaps_, shared_weights_);
   const FusedGroup& fg = *fused_;
@@ -312,9 +306,14 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
   // steps away from it by doubling steps until it crosses the boundary, then bisects between
   // the last count that did not fit and the first that did. Without a guess the steps double
   // the count (1, 2, 4, ...).
-  std::int64_t lo = std::min(std::max(cores, min_tiles), fg.max_tiles());
+  const std::int64_t top = at_most > 0 ? std::min(at_most, fg.max_tiles()) : fg.max_tiles();
+  std::int64_t lo = std::min(std::max(cores, min_tiles), top);
+  if (lo < cores) {
+    c.why = "no plan of " + std::to_string(cores) + " to " + std::to_string(top) + " tiles";
+    return c;
+  }
   const bool guessed = guess > lo;
-  std::int64_t hi = guessed ? std::min(guess, fg.max_tiles()) : lo;
+  std::int64_t hi = guessed ? std::min(guess, top) : lo;
   GroupCost best = with_tiles(hi);
   std::int64_t step = guessed ? 1 : hi;
   if (best.feasible) {
@@ -331,9 +330,9 @@ GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t
     }
   }
   while (!best.feasible) {
-    if (hi == fg.max_tiles()) return best;
+    if (hi == top) return best;
     lo = hi + 1;
-    hi = std::min(fg.max_tiles(), hi + step);
+    hi = std::min(top, hi + step);
     step *= 2;
     best = with_tiles(hi);
   }

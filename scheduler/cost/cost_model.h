@@ -44,8 +44,9 @@ struct GroupCost {
   double prefetch_cycles = 0;
   std::int64_t macs = 0;  // PE-array MACs, halo recompute included
   std::int64_t buffer_reads = 0, buffer_writes = 0;
-  // Input-centric groups: partial sums read and written back by the consumers' scatters
-  // (counted in buffer_reads and buffer_writes too).
+  // Partial sums read and written back by the computes that accumulate (an input-centric
+  // consumer's scatter, an input-channel piece after the first; counted in buffer_reads and
+  // buffer_writes too).
   std::int64_t psum_bytes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
   double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
@@ -122,17 +123,15 @@ class GroupCoster {
   bool fused() const { return fused_ != nullptr; }
   // A fused group that can be fused (FusedGroup::unfusable_reason empty).
   bool fused_ok() const;
-  // True when its plan of `tiles` tiles on `cores` cores fits (a probe: the walks stop where
-  // they stop fitting).
-  bool fits(std::int64_t cores, std::int64_t tiles) const;
   // A fused group's most row tiles (its output's rows): at most one band per core.
   std::int64_t max_tiles() const;
   std::int64_t weight_bytes() const;
   // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`, searched
   // from `guess` when it is larger (the answer does not depend on the guess, only the walks
-  // it takes do, as long as a plan that fits still fits with more tiles).
+  // it takes do, as long as a plan that fits still fits with more tiles), and at most
+  // `at_most` when that is positive (infeasible when none of those fits).
   GroupCost cost(std::int64_t cores, std::int64_t tiles = 0, std::int64_t min_tiles = 0,
-                 std::int64_t guess = 0) const;
+                 std::int64_t guess = 0, std::int64_t at_most = 0) const;
 
  private:
   const Network& net_;

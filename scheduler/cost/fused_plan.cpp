@@ -708,14 +708,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
               allocates
                   ? mul_checked(pieces[next_piece].second - pieces[next_piece].first, qn.row_bytes)
                   : 0;
-          const std::int64_t psum = mul_checked(o1 - o0, qn.row_bytes);
           const std::int64_t w_read =
               mul_checked(mul_checked(mul_checked(k1 - k0, taps_w), out_channels), elem) +
               (k0 == 0 && kh == 0 && lq.bias ? mul_checked(out_channels, elem) : 0);
           deps.clear();
           if (deps_wanted) deps.push_back(qw_id);
           const std::uint32_t id = sink.compute(qn.layer, out, w, chunk_bytes + w_read, deps, reps);
-          sink.accumulate(psum, reps);
           if (allocates) {
             // Complete, and read by no one, once some tile completes its last row.
             const auto [a, b] = pieces[next_piece++];

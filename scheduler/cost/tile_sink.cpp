@@ -122,6 +122,8 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
                                std::int64_t read_bytes, const std::vector<Id>&,
                                std::int64_t times) {
   macs += mul_checked(work.macs(), times);
+  if (work.accumulate)
+    psum_elements += mul_checked(mul_checked(mul_checked(work.m, work.n), work.count), times);
   computed_ = true;
   stored_since_compute_ = false;
   if (core_ != nullptr) {

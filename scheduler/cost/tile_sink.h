@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "common/checked.h"
 #include "cost/tiling.h"
 #include "engines/engines.h"
 #include "schedule/program.h"
@@ -77,9 +76,6 @@ class TileSink {
                      std::int64_t times) = 0;
   // Step `id` also releases the allocations of `frees` when it completes. Each-step walks only.
   virtual void add_frees(Id id, const std::vector<Id>& frees) = 0;
-  // The compute just reported also reads and writes back `bytes` of partial sums it accumulates
-  // into (an input-centric consumer's scatter; FusedGroup). On-chip traffic only.
-  virtual void accumulate(std::int64_t /*bytes*/, std::int64_t /*times*/) {}
 };
 
 // Where a walk is in its tiles' stream (engine.h's GemmStream): place() returns the work of the
@@ -154,12 +150,6 @@ class CostSink : public TileSink {
              const std::vector<Id>&, std::int64_t times) override;
   void store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) override;
   void add_frees(Id, const std::vector<Id>&) override {}
-  void accumulate(std::int64_t bytes, std::int64_t times) override {
-    const std::int64_t b = mul_checked(bytes, times);
-    psum_bytes += b;
-    buffer_reads += b;
-    buffer_writes += b;
-  }
 
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
   // loads and computes as a two-stage flow shop in walk order (a compute starts when the loads
@@ -177,7 +167,9 @@ class CostSink : public TileSink {
   // Feature-map bytes to and from the shared buffer.
   std::int64_t shared_read = 0, shared_write = 0;
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
-  std::int64_t psum_bytes = 0;  // partial sums read and written back again (accumulate)
+  // Outputs of the computes that accumulate (TileWork::accumulate), each a partial sum read from
+  // the output buffer and written back once more (in elements: the cost model counts the bytes).
+  std::int64_t psum_elements = 0;
   // The off-chip bytes as the DRAM moves them (DmaTiming::dram_bytes; without a DmaTiming,
   // the traffic's bytes).
   std::int64_t dram_bytes = 0;

@@ -159,10 +159,10 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     std::optional<Score> ic_best;  // the scan ends, as the tiled one, once a count does no better
     for (const auto& [cores, tiled_tiles] : tiled_at) {
       if (!ic.fused_ok()) break;
-      if (tiled_tiles > 0 &&
-          (tiled_tiles <= std::max(cores, ic_min) || !ic.fits(cores, tiled_tiles - 1)))
-        continue;
-      const GroupCost c = ic.cost(cores, 0, ic_min, tiled_tiles > 0 ? tiled_tiles - 1 : 0);
+      if (tiled_tiles > 0 && tiled_tiles <= std::max(cores, ic_min)) continue;
+      // Fewer tiles than the tiled plan's, searched down from one fewer.
+      const std::int64_t fewer = tiled_tiles > 0 ? tiled_tiles - 1 : 0;
+      const GroupCost c = ic.cost(cores, 0, ic_min, fewer, fewer);
       if (!c.feasible) continue;
       best.fits = true;
       ic_min = c.tiles;

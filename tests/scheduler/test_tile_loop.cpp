@@ -68,6 +68,7 @@ void check_same_sums(const fusim::CostSink& totals, const fusim::CostSink& steps
   CHECK(totals.buffer_reads == steps.buffer_reads);
   CHECK(totals.buffer_writes == steps.buffer_writes);
   CHECK(totals.multicast == steps.multicast);
+  CHECK(totals.psum_elements == steps.psum_elements);
 }
 
 // Walks core `core` of `group` (tiles resolved) into `sink`, as the lowering does.
