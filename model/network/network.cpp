@@ -524,6 +524,14 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
       }
     }
   }
+  consumers_.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    std::vector<int>& out = consumers_[static_cast<std::size_t>(i)];
+    for (auto [e, end] = boost::out_edges(static_cast<std::size_t>(i), graph_); e != end; ++e)
+      out.push_back(static_cast<int>(boost::target(*e, graph_)));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
 
   // Shape inference in topological order.
   long double total_ops = 0;
@@ -769,7 +777,7 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         l.out_shape = in;
         // A view when every consumer is a dense conv (it reads every channel of a pixel, and
         // its weights absorb the permutation).
-        const std::vector<int> readers = consumers(static_cast<int>(&l - layers_.data()));
+        const std::vector<int>& readers = consumers(static_cast<int>(&l - layers_.data()));
         l.shuffle_view =
             !readers.empty() && std::all_of(readers.begin(), readers.end(), [&](int c) {
               const Layer& r = layers_[static_cast<std::size_t>(c)];
@@ -802,16 +810,6 @@ int Network::find_layer(const std::string& name) const {
     if (layers_[i].name == name) return static_cast<int>(i);
   }
   return -1;
-}
-
-std::vector<int> Network::consumers(int i) const {
-  std::vector<int> out;
-  for (auto [e, end] = boost::out_edges(static_cast<std::size_t>(i), graph_); e != end; ++e) {
-    out.push_back(static_cast<int>(boost::target(*e, graph_)));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 bool Network::reaches(int from, int to) const {

@@ -305,7 +305,9 @@ class Network {
   const Graph& graph() const { return graph_; }
 
   // Layers that read layer i's output, in increasing index order.
-  std::vector<int> consumers(int i) const;
+  const std::vector<int>& consumers(int i) const {
+    return consumers_.at(static_cast<std::size_t>(i));
+  }
   // True when there is a path from layer `from` to layer `to` (from != to).
   bool reaches(int from, int to) const;
 
@@ -319,6 +321,7 @@ class Network {
   std::vector<NetworkInput> inputs_;
   std::vector<Layer> layers_;
   Graph graph_;
+  std::vector<std::vector<int>> consumers_;  // per layer, from graph_
 };
 
 }  // namespace fusim

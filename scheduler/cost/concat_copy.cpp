@@ -14,7 +14,7 @@ bool in_concat_tensor(const Network& net, int concat, std::size_t operand) {
   for (std::size_t j = 0; j < operand; ++j) {
     if (!l.inputs[j].from_network_input && l.inputs[j].index == op.index) return false;
   }
-  const std::vector<int> consumers = net.consumers(op.index);
+  const std::vector<int>& consumers = net.consumers(op.index);
   for (auto c = consumers.rbegin(); c != consumers.rend(); ++c) {
     if (net.layer(*c).type == LayerType::Concat) return *c == concat;
   }
@@ -22,7 +22,7 @@ bool in_concat_tensor(const Network& net, int concat, std::size_t operand) {
 }
 
 bool concat_written(const Network& net, int concat) {
-  const std::vector<int> consumers = net.consumers(concat);
+  const std::vector<int>& consumers = net.consumers(concat);
   if (consumers.empty()) return true;
   for (auto c = consumers.rbegin(); c != consumers.rend(); ++c) {
     if (net.layer(*c).type == LayerType::Concat) return concat_written(net, *c);

@@ -267,6 +267,12 @@ std::int64_t GroupCoster::weight_bytes() const {
   return w;
 }
 
+std::int64_t GroupCoster::cycles_floor(std::int64_t cores) const {
+  if (!fused_) return 0;
+  if (compute_floor_ < 0) compute_floor_ = mul_checked(fused_->compute_floor(), net_.batch());
+  return ceil_div(compute_floor_, std::max<std::int64_t>(1, cores)) + arch_.kernel_launch_cycles;
+}
+
 GroupCost GroupCoster::cost(std::int64_t cores, std::int64_t tiles, std::int64_t min_tiles,
                             std::int64_t guess, std::int64_t at_most) const {
   if (!fused_)

@@ -126,6 +126,9 @@ class GroupCoster {
   // A fused group's most row tiles (its output's rows): at most one band per core.
   std::int64_t max_tiles() const;
   std::int64_t weight_bytes() const;
+  // A fused group's estimate on `cores` cores is at least this: the launch and the compute
+  // floor of its batch (FusedGroup::compute_floor) shared evenly by the cores. 0 when not fused.
+  std::int64_t cycles_floor(std::int64_t cores) const;
   // As evaluate_group; with tiles = 0 the fewest tiles that fit, at least `min_tiles`, searched
   // from `guess` when it is larger (the answer does not depend on the guess, only the walks
   // it takes do, as long as a plan that fits still fits with more tiles), and at most
@@ -143,6 +146,7 @@ class GroupCoster {
   // FusedGroup::progress by tile count: the same for every core count, and a search probes a
   // count again on more cores (it starts from the tiles the fewer cores needed).
   mutable std::map<std::int64_t, std::vector<std::int64_t>> progress_;
+  mutable std::int64_t compute_floor_ = -1;  // of the batch; -1 until asked for
 };
 
 // The cost of a scheduled group, tiled (evaluate_group with its tiles) or layerwise

@@ -84,6 +84,13 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     const auto it = std::lower_bound(layers_.begin(), layers_.end(), layer);
     return it != layers_.end() && *it == layer ? static_cast<int>(it - layers_.begin()) : -1;
   };
+  // Every member and, at most, one external node per operand.
+  std::size_t operands = 0;
+  for (int li : layers_) operands += net.layer(li).inputs.size();
+  nodes_.reserve(layers_.size() + operands);
+  reads_.reserve(operands);
+  geometry_.reserve(layers_.size());
+  weight_of_.reserve(layers_.size());
   nodes_.resize(layers_.size());
   bool computes = false;
   for (int m = 0; m < members_; ++m) {
@@ -182,7 +189,7 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
   // concat that must be stored (they write into its tensor). Consumers come later in the order.
   for (int m = members_ - 1; m >= 0; --m) {
     Node& n = nodes_[static_cast<std::size_t>(m)];
-    const std::vector<int> consumers = net.consumers(n.layer);
+    const std::vector<int>& consumers = net.consumers(n.layer);
     n.store = consumers.empty();
     // A slice is read where it lies, in its input's tensor: a stored concat does not store it
     // (it is a foreign operand), but a slice read outside the group stores its input.
@@ -282,6 +289,17 @@ const FusedGroup::RowsWork& FusedGroup::rows_work(std::size_t member, std::int64
   seen.push_back(
       RowsWork{rows, g.output_bytes(0, rows, 0, g.channels()), g.work(0, rows, 0, g.channels())});
   return seen.back();
+}
+
+std::int64_t FusedGroup::compute_floor() const {
+  std::int64_t cycles = 0;
+  for (int m = 0; m < members_; ++m) {
+    const auto mi = static_cast<std::size_t>(m);
+    if (nodes_[mi].view) continue;
+    const LayerGeometry& g = geometry_[mi];
+    cycles = add_checked(cycles, compute_cycles(arch_->core, g.work(0, g.rows(), 0, g.channels())));
+  }
+  return cycles;
 }
 
 std::int64_t FusedGroup::consumer_weight_bytes(std::size_t q, std::int64_t c0,

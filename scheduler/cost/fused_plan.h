@@ -89,6 +89,11 @@ class FusedGroup {
   // True when every buffer holds the peak of `f`.
   bool fits(const Footprint& f) const;
 
+  // A bound from below on the compute cycles any plan of the group spends on one batch item,
+  // summed over its cores: each member's rows computed once, as one tile (cutting them into
+  // tiles, bands and input-centric chunks only adds folds and fills, and halos rows).
+  std::int64_t compute_floor() const;
+
   // True when walking core `core` of `cores` would report to its sink what walking the core
   // `earlier` (1 <= earlier < core; core 0 reads the weights the others receive) reports, rows
   // shifted: the bands have as many tiles, every node's rows advance alike in both, the shifts

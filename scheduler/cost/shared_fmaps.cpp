@@ -49,7 +49,7 @@ bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<i
   const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
   std::int64_t together = 0;
   for (int li : layers) {
-    const std::vector<int> readers = net.consumers(li);
+    const std::vector<int>& readers = net.consumers(li);
     const bool inside = std::any_of(readers.begin(), readers.end(), [&](int c) {
       return std::binary_search(layers.begin(), layers.end(), c);
     });

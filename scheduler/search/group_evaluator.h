@@ -32,9 +32,9 @@ struct GroupChoice {
   // grown from).
   bool fits = false;
   std::int64_t cores = 1, tiles = 0;
-  // The fewest tiles of the tiled plan on the first core count where it fits (0: none): where
-  // the tile search of a group with one layer more starts.
-  std::int64_t first_tiles = 0;
+  // The fewest tiles of the tiled plan on each core count costed (0: it does not fit): where
+  // the tile search of a group with one layer more starts on that count.
+  std::vector<std::pair<std::int64_t, std::int64_t>> tiles_at;
   GroupMapping mapping = GroupMapping::Tiled;
   std::int64_t weight_bytes = 0;
   bool weights_resident = true;  // fused groups: all weights fit the weight buffer

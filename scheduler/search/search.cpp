@@ -111,41 +111,52 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     best.score = s;
     return true;
   };
-  // Where the tile search on the first core count starts: the tiles of this group without its
-  // last member, or without its first, when the search has costed one of them (a layer more
-  // needs at least as many tiles in most groups). The guess saves walks; it changes the answer
-  // only where fitting is not monotone in the tile count (docs/fusion.md, "The cost model").
-  std::int64_t guess = 0;
+  // Where the tile search on a core count starts: the tiles of this group without its last
+  // member, or without its first, on that count, when the search has costed one of them (a
+  // layer more needs at least as many tiles in most groups). The guess saves walks; it changes
+  // the answer only where fitting is not monotone in the tile count (docs/fusion.md, "The cost
+  // model").
+  std::vector<const GroupChoice*> parents;
   if (coster.fused()) {
     for (const bool drop_last : {true, false}) {
       std::vector<int> parent(layers.begin() + (drop_last ? 0 : 1),
                               layers.end() - (drop_last ? 1 : 0));
       const auto p = memo_.find(parent);
-      if (p != memo_.end()) guess = std::max(guess, p->second.first_tiles);
+      if (p != memo_.end()) parents.push_back(&p->second);
     }
   }
-  // The tiled plans costed: cores and tiles (0: it does not fit).
-  std::vector<std::pair<std::int64_t, std::int64_t>> tiled_at;
+  const auto guess = [&](std::int64_t cores) {
+    std::int64_t g = 0;
+    for (const GroupChoice* p : parents)
+      for (const auto& [c, t] : p->tiles_at)
+        if (c == cores) g = std::max(g, t);
+    return g;
+  };
+  // When cycles come first and the cost model judges, a fused group's core counts are costed
+  // from the most down, and the scan ends at the first count whose bound from below
+  // (GroupCoster::cycles_floor: its compute shared evenly, which grows as the cores fall) is
+  // over the best estimate so far: no count below it can do better. Small counts, whose walks
+  // cover the most tiles, are then rarely walked. Otherwise the counts go up from one core, and
+  // the first count that does no better ends the scan: a fused group's estimate falls with the
+  // cores while its work divides and rises once halos, weight loads and the launch dominate.
+  const bool down = coster.fused() && !judge_ && objective_ == Objective::Cycles;
+  if (down) std::reverse(options.begin(), options.end());
+  const auto bounded_out = [&](std::int64_t cores) {
+    return down && best.feasible && coster.cycles_floor(cores) > best.score.cycles;
+  };
   for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
     // resident once per core), with at least as many tiles: never fewer bytes than on one core,
     // so when bytes come first a group with weights only needs one core evaluated.
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
-    const GroupCost c = coster.cost(cores, 0, min_tiles, min_tiles == 0 ? guess : 0);
-    tiled_at.emplace_back(cores, c.feasible ? c.tiles : 0);
+    if (bounded_out(cores)) break;
+    const GroupCost c = coster.cost(cores, 0, min_tiles, guess(cores));
+    if (coster.fused()) best.tiles_at.emplace_back(cores, c.feasible ? c.tiles : 0);
     if (!c.feasible) continue;
     best.fits = true;
-    if (coster.fused()) {
-      if (min_tiles == 0) best.first_tiles = c.tiles;
-      min_tiles = c.tiles;
-    }
+    if (coster.fused() && !down) min_tiles = c.tiles;
     const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
-    if (!take(s, cores, c.tiles, GroupMapping::Tiled) && coster.fused() && !judge_) {
-      // A fused group's estimate falls with the cores while its work divides and rises once
-      // halos, weight loads and the launch dominate: the first count that does no better ends
-      // the scan (a fused group on 32 cores costs 32 walks). A judge sees every count.
-      break;
-    }
+    if (!take(s, cores, c.tiles, GroupMapping::Tiled) && coster.fused() && !judge_ && !down) break;
   }
   // A pair of complex operators input-centric (CORF: two complex operators and the cheap ones
   // around them; longer chains stay output-centric in the searches), on the core counts
@@ -156,19 +167,20 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       has_input_centric_pair(net_, layers)) {
     const GroupCoster ic(net_, arch_, layers, &shared_fmaps_, nullptr, true);
     std::int64_t ic_min = 0;
-    std::optional<Score> ic_best;  // the scan ends, as the tiled one, once a count does no better
-    for (const auto& [cores, tiled_tiles] : tiled_at) {
-      if (!ic.fused_ok()) break;
+    std::optional<Score>
+        ic_best;  // an upward scan ends, as the tiled one, once a count does no better
+    for (const auto& [cores, tiled_tiles] : best.tiles_at) {
+      if (!ic.fused_ok() || bounded_out(cores)) break;
       if (tiled_tiles > 0 && tiled_tiles <= std::max(cores, ic_min)) continue;
       // Fewer tiles than the tiled plan's, searched down from one fewer.
       const std::int64_t fewer = tiled_tiles > 0 ? tiled_tiles - 1 : 0;
       const GroupCost c = ic.cost(cores, 0, ic_min, fewer, fewer);
       if (!c.feasible) continue;
       best.fits = true;
-      ic_min = c.tiles;
+      if (!down) ic_min = c.tiles;
       const Group g{layers, cores, c.tiles, GroupMapping::InputCentric};
       const Score s{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles};
-      if (ic_best && !better(s, *ic_best) && !judge_) break;
+      if (ic_best && !better(s, *ic_best) && !judge_ && !down) break;
       ic_best = s;
       take(s, cores, c.tiles, GroupMapping::InputCentric);
     }
