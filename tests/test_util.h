@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
+#include "cost/tile_sink.h"
 #include "driver.h"
 #include "network/network_io.h"
 #include "schedule/program_io.h"
@@ -136,6 +137,20 @@ void on_every_config_and_search(const std::string& text, F check) {
       check(*run(arch, net, {}, fusion));
     }
   }
+}
+
+// A run-length walk's sums (a CostSink that takes runs) and a step-by-step walk's are the same.
+// Call inside a Catch test case.
+inline void check_same_sums(const CostSink& totals, const CostSink& steps) {
+  CHECK(totals.traffic.weight == steps.traffic.weight);
+  CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
+  CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
+  CHECK(totals.macs == steps.macs);
+  CHECK(totals.cycles == steps.cycles);
+  CHECK(totals.buffer_reads == steps.buffer_reads);
+  CHECK(totals.buffer_writes == steps.buffer_writes);
+  CHECK(totals.multicast == steps.multicast);
+  CHECK(totals.psum_elements == steps.psum_elements);
 }
 
 // Every group's simulated off-chip bytes equal the cost model's prediction (the contract of

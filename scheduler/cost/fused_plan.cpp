@@ -296,8 +296,7 @@ std::int64_t FusedGroup::compute_floor() const {
   for (int m = 0; m < members_; ++m) {
     const auto mi = static_cast<std::size_t>(m);
     if (nodes_[mi].view) continue;
-    const LayerGeometry& g = geometry_[mi];
-    cycles = add_checked(cycles, compute_cycles(arch_->core, g.work(0, g.rows(), 0, g.channels())));
+    cycles = add_checked(cycles, compute_cycles(arch_->core, rows_work(mi, nodes_[mi].rows).work));
   }
   return cycles;
 }

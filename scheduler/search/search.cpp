@@ -140,6 +140,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   // the first count that does no better ends the scan: a fused group's estimate falls with the
   // cores while its work divides and rises once halos, weight loads and the launch dominate.
   const bool down = coster.fused() && !judge_ && objective_ == Objective::Cycles;
+  const bool stop_at_no_better = coster.fused() && !judge_ && !down;  // the upward scan's end
   if (down) std::reverse(options.begin(), options.end());
   const auto bounded_out = [&](std::int64_t cores) {
     return down && best.feasible && coster.cycles_floor(cores) > best.score.cycles;
@@ -156,7 +157,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     best.fits = true;
     if (coster.fused() && !down) min_tiles = c.tiles;
     const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
-    if (!take(s, cores, c.tiles, GroupMapping::Tiled) && coster.fused() && !judge_ && !down) break;
+    if (!take(s, cores, c.tiles, GroupMapping::Tiled) && stop_at_no_better) break;
   }
   // A pair of complex operators input-centric (CORF: two complex operators and the cheap ones
   // around them; longer chains stay output-centric in the searches), on the core counts
@@ -167,8 +168,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       has_input_centric_pair(net_, layers)) {
     const GroupCoster ic(net_, arch_, layers, &shared_fmaps_, nullptr, true);
     std::int64_t ic_min = 0;
-    std::optional<Score>
-        ic_best;  // an upward scan ends, as the tiled one, once a count does no better
+    std::optional<Score> ic_best;  // an upward scan ends, as the tiled one, at no better
     for (const auto& [cores, tiled_tiles] : best.tiles_at) {
       if (!ic.fused_ok() || bounded_out(cores)) break;
       if (tiled_tiles > 0 && tiled_tiles <= std::max(cores, ic_min)) continue;
@@ -180,7 +180,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       if (!down) ic_min = c.tiles;
       const Group g{layers, cores, c.tiles, GroupMapping::InputCentric};
       const Score s{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles};
-      if (ic_best && !better(s, *ic_best) && !judge_ && !down) break;
+      if (ic_best && !better(s, *ic_best) && stop_at_no_better) break;
       ic_best = s;
       take(s, cores, c.tiles, GroupMapping::InputCentric);
     }

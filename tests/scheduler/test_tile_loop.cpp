@@ -58,19 +58,6 @@ Emitted emitted(const std::vector<fusim::Command>& core) {
   return e;
 }
 
-// A run-length walk's sums and a step-by-step walk's are the same.
-void check_same_sums(const fusim::CostSink& totals, const fusim::CostSink& steps) {
-  CHECK(totals.traffic.weight == steps.traffic.weight);
-  CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
-  CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
-  CHECK(totals.macs == steps.macs);
-  CHECK(totals.cycles == steps.cycles);
-  CHECK(totals.buffer_reads == steps.buffer_reads);
-  CHECK(totals.buffer_writes == steps.buffer_writes);
-  CHECK(totals.multicast == steps.multicast);
-  CHECK(totals.psum_elements == steps.psum_elements);
-}
-
 // Walks core `core` of `group` (tiles resolved) into `sink`, as the lowering does.
 void walk_core(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& group,
                std::int64_t core, fusim::TileSink& sink) {
@@ -108,7 +95,7 @@ void check_sinks_agree(const fusim::Network& net, const fusim::Arch& arch, fusim
     // The guard counts the program's commands.
     CHECK(count.commands == static_cast<long double>(e.commands));
     // Runs of alike tiles sum to what the tiles sum to one by one.
-    check_same_sums(totals, steps);
+    fusim::test::check_same_sums(totals, steps);
     // A single layer reads every loaded byte once, and every stored one.
     if (group.layers.size() == 1)
       CHECK(totals.buffer_reads == totals.traffic.total() + totals.multicast);
@@ -176,7 +163,7 @@ void check_runs_equal_steps(const fusim::Network& net) {
               fusim::walk_layer(g, li, t, s, net.batch(), steps);
               fusim::walk_layer(g, li, t, s, net.batch(), count_totals);
               fusim::walk_layer(g, li, t, s, net.batch(), count_steps);
-              check_same_sums(totals, steps);
+              fusim::test::check_same_sums(totals, steps);
               CHECK(count_totals.commands == count_steps.commands);
             }
           }
@@ -428,7 +415,7 @@ TEST_CASE("a band that repeats an earlier one, rows shifted, sums what walking i
               CHECK(fa.input == fb.input);
               CHECK(fa.weight == fb.weight);
               CHECK(fa.output == fb.output);
-              check_same_sums(a, b);
+              fusim::test::check_same_sums(a, b);
               CHECK(a.dram_bytes == b.dram_bytes);
               CHECK(a.shared_read == b.shared_read);
               CHECK(a.shared_write == b.shared_write);
