@@ -97,8 +97,8 @@ std::string with_commas(std::int64_t v) {
 
 // Off-chip bytes per second achieved over the group's time, in GB/s.
 double group_gbytes_per_s(const GroupStats& g, double clock_mhz) {
-  return gbytes_per_s(static_cast<double>(g.traffic.read() + g.traffic.ofmap_write),
-                      g.end - g.start, clock_mhz);
+  return gbytes_per_s(static_cast<double>(g.traffic.read() + g.traffic.write()), g.end - g.start,
+                      clock_mhz);
 }
 
 const char* compute_unit(const Layer& l) {
@@ -513,11 +513,15 @@ std::string summary_text(const RunResult& r) {
   os << "  MAC utilisation   "
      << num(100.0 * mac_utilisation(macs, cycles, peak_macs_per_cycle(a)), 2) << " % of "
      << with_commas(static_cast<std::int64_t>(peak_macs_per_cycle(a))) << " MACs/cycle\n";
+  // Spilled partial sums (input-centric groups) are named only when there are any.
+  const auto psums = [](std::int64_t b) {
+    return b > 0 ? ", partial sums " + with_commas(b) : std::string();
+  };
   os << "  off-chip read     " << with_commas(s.traffic.read()) << " B  (weights "
      << with_commas(s.traffic.weight_read) << ", input fmaps " << with_commas(s.traffic.ifmap_read)
-     << ")\n";
-  os << "  off-chip write    " << with_commas(s.traffic.ofmap_write) << " B  (output fmaps "
-     << with_commas(s.traffic.ofmap_write) << ")\n";
+     << psums(s.traffic.psum_read) << ")\n";
+  os << "  off-chip write    " << with_commas(s.traffic.write()) << " B  (output fmaps "
+     << with_commas(s.traffic.ofmap_write) << psums(s.traffic.psum_write) << ")\n";
   os << "  off-chip floor    " << with_commas(compulsory_traffic(net, a).total())
      << " B  (weights, input elements read, outputs, each once)\n";
   {
@@ -542,7 +546,7 @@ std::string summary_text(const RunResult& r) {
       misses += c.row_misses;
       conflicts += c.row_conflicts;
     }
-    const double bytes = static_cast<double>(s.traffic.read() + s.traffic.ofmap_write);
+    const double bytes = static_cast<double>(s.traffic.read() + s.traffic.write());
     os << "  DRAM              " << s.dram_model << " model, "
        << num(gbytes_per_s(bytes, static_cast<double>(cycles), a.clock_mhz), 2)
        << " GB/s achieved of " << num(a.dram_peak_bytes_per_cycle() * a.clock_mhz * 1e6 / 1e9, 2)
@@ -603,7 +607,7 @@ std::string summary_text(const RunResult& r) {
         group_mapping(r.program->schedule.groups[g]).c_str(),
         static_cast<long long>(r.program->schedule.groups[g].cores),
         static_cast<long long>(whole_cycles(gs.end) - whole_cycles(gs.start)),
-        static_cast<long long>(gs.traffic.read()), static_cast<long long>(gs.traffic.ofmap_write),
+        static_cast<long long>(gs.traffic.read()), static_cast<long long>(gs.traffic.write()),
         hit < 0 ? "-" : num(100.0 * hit, 1).c_str(), group_gbytes_per_s(gs, a.clock_mhz),
         static_cast<long long>(whole_cycles(gs.memory_stall_cycles)));
     os << line;

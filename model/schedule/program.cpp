@@ -40,6 +40,8 @@ const char* to_string(TensorKind k) {
       return "ifmap";
     case TensorKind::Ofmap:
       return "ofmap";
+    case TensorKind::Psum:
+      return "psum";
   }
   return "?";
 }

@@ -15,7 +15,10 @@ class Network;
 struct Arch;
 
 enum class CommandOp : std::uint8_t { Load, Compute, Store, Sync, Prefetch, Barrier };
-enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap };
+// Psum: an input-centric consumer's partial sums that do not fit on chip, stored to its output
+// tensor in DRAM (or the shared buffer) before they are complete and loaded back into the output
+// buffer to be added to (cost/fused_plan.h).
+enum class TensorKind : std::uint8_t { Weight, Ifmap, Ofmap, Psum };
 enum class BufferRole : std::uint8_t { Input, Weight, Output };
 enum class MemoryLevel : std::uint8_t { Dram, Shared };
 

@@ -551,6 +551,55 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     if (kc >= chunk_unit_) kc = kc / chunk_unit_ * chunk_unit_;
     chunk_of[pi] = std::clamp<std::int64_t>(kc, 1, channels);
   }
+  // Input-centric consumers whose partial sums spill: those whose rows open at once in some tile
+  // (from the first row not yet complete to the last a kernel row reaches) do not fit the output
+  // buffer beside the producer's chunk, and that nothing else in the group reads. Their sums
+  // then live in their output tensor and a block of output channels at a time is loaded back,
+  // added to and stored again (scatter_spilled below); the block is the most channels whose
+  // rows a tile reaches fill a third of the room the chunk leaves (the others: the block loaded
+  // back, and the previous block while it is stored). 0: the sums stay on chip.
+  std::vector<std::int64_t> spill_block;
+  if (input_centric_) spill_block.assign(layers_.size(), 0);
+  for (std::size_t q = 0; q < layers_.size() && input_centric_; ++q) {
+    const int p = scatter_from_[q];
+    if (p < 0 || !effective_[q].empty() || !nodes_[q].store) continue;
+    const auto pi = static_cast<std::size_t>(p);
+    const Layer& lq = net_->layer(nodes_[q].layer);
+    const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
+    const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
+    std::int64_t open = qlo, live_rows = 0, reach_rows = 0, chunk_rows = 1;
+    for (std::int64_t t = t0; t < t1; ++t) {
+      const std::int64_t pa = first_row(pi, t), pb = H(pi, t);
+      chunk_rows = std::max(chunk_rows, pb - pa);
+      if (pb <= pa) continue;
+      std::int64_t r_lo = qhi, r_hi = qlo;
+      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+        std::int64_t o0 = 0, o1 = 0;
+        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+        if (o1 > o0) r_lo = std::min(r_lo, o0), r_hi = std::max(r_hi, o1);
+      }
+      open = std::max({open, H(q, t), r_hi});
+      live_rows = std::max(live_rows, open - std::max(qlo, H(q, t - 1)));
+      reach_rows = std::max(reach_rows, r_hi - r_lo);
+    }
+    const std::int64_t cap = arch_->core.output_buffer.capacity_bytes;
+    const std::int64_t chunk_bytes =
+        mul_checked(chunk_of[pi], mul_checked(chunk_rows, nodes_[pi].row_bytes) /
+                                      std::max<std::int64_t>(1, geometry_[pi].channels()));
+    if (mul_checked(live_rows, nodes_[q].row_bytes) + chunk_bytes <= cap) continue;
+    const std::int64_t channels = geometry_[q].channels();
+    // A block of channels is a strided piece of NHWC rows: only where Q's rows are its own
+    // tensor's (not a slice of a concat's).
+    std::int64_t qb = channels;
+    if (nodes_[q].layout.piece_bytes == 0 && nodes_[q].dram_row_bytes == nodes_[q].row_bytes) {
+      const std::int64_t per_channel = std::max<std::int64_t>(
+          1, mul_checked(reach_rows, nodes_[q].row_bytes) / std::max<std::int64_t>(1, channels));
+      qb = std::max<std::int64_t>(0, cap - chunk_bytes) / 3 / per_channel;
+      if (qb >= chunk_unit_) qb = qb / chunk_unit_ * chunk_unit_;
+      qb = std::clamp<std::int64_t>(qb, 1, channels);
+    }
+    spill_block[q] = qb;
+  }
   for (std::int64_t item = 0; item < items; ++item) {
     // Per node, its live chunks from index head[v] on (in creation order).
     std::vector<std::vector<Chunk>>& chunks = scratch.chunks;
@@ -612,9 +661,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       return bytes;
     };
-    // Input-centric pairs: the partial-sum rows of each consumer opened so far in this band.
+    // Input-centric pairs: the partial-sum rows of each consumer opened so far in this band
+    // (spilled: reached so far), and the last spill of each block of a spilling consumer.
     for (std::size_t q = 0; q < layers_.size() && input_centric_; ++q)
       if (scatter_from_[q] >= 0) open_rows[q] = start[q];
+    std::vector<std::vector<std::uint32_t>> spill_ids(input_centric_ ? layers_.size() : 0);
+    std::uint32_t last_owner = 0;  // the last allocating compute of a spilling consumer
     // Consumer q's turn in tile t: its producer's rows of the tile, a chunk of channels at a
     // time, each scattered into q's partial sums. True when the walk is to stop (note_peak).
     auto scatter = [&](std::size_t q, std::int64_t t) {
@@ -762,6 +814,183 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       open = opened;
       return false;
     };
+    // Consumer q's turn in tile t when its partial sums spill (spill_block[q] > 0): per chunk of
+    // its producer's channels (computed as in scatter), per block of its output channels, the
+    // rows the tile reaches that an earlier chunk or tile reached are loaded back, the kernel
+    // rows' computes add to them, and they are stored again: in the last chunk the rows this
+    // tile completes as output, the others as partial sums. True when the walk is to stop.
+    auto scatter_spilled = [&](std::size_t q, std::int64_t t) {
+      const auto pi = static_cast<std::size_t>(scatter_from_[q]);
+      const Node& pn = nodes_[pi];
+      const Node& qn = nodes_[q];
+      const LayerGeometry& gp = geometry_[pi];
+      const LayerGeometry& gq = geometry_[q];
+      const Layer& lq = net_->layer(qn.layer);
+      const std::int64_t pa = first_row(pi, t), pb = H(pi, t);
+      if (pb <= pa) return false;
+      const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
+      if (qlo != H(q, t0 - 1)) throw std::logic_error("a spilling consumer's band starts low");
+      const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
+      std::int64_t r_lo = qhi, r_hi = qlo;
+      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+        std::int64_t o0 = 0, o1 = 0;
+        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+        if (o1 > o0) r_lo = std::min(r_lo, o0), r_hi = std::max(r_hi, o1);
+      }
+      if (r_hi <= r_lo) return false;
+      // Rows below `reached` have sums in DRAM (or are complete); rows below `done` have all
+      // their contributions once this tile's last chunk is in: their last kernel row reads a
+      // row of P below pb (a row a later tile completes may be complete before that tile).
+      std::int64_t& reached = open_rows[q];
+      std::int64_t whole = 0, done = 0;
+      scatter_rows(q, kernel_rows - 1, 0, pb, qlo, qhi, whole, done);
+      done = std::clamp(done, r_lo, r_hi);
+      const std::int64_t channels = gp.channels(), kc = chunk_of[pi], qb = spill_block[q];
+      const std::int64_t out_channels = gq.channels();
+      const std::int64_t elem = arch_->element_bytes();
+      const std::int64_t taps_w = lq.type == LayerType::Conv ? lq.kernel_w : 1;
+      const auto range = [&](std::int64_t a, std::int64_t j0, std::int64_t j1) {
+        if (qb == out_channels) return at(q, item, a);
+        return DramRange{qn.value, item * qn.item_bytes + gq.output_offset(a, j0),
+                         gq.output_layout(j0, j1)};
+      };
+      std::vector<std::uint32_t>& last_spill = spill_ids[q];
+      std::vector<std::uint32_t> after;
+      std::int64_t storing = 0;  // the bytes of the block last stored (until the next allocation)
+      last_spill.resize(static_cast<std::size_t>(ceil_div(out_channels, qb)), 0);
+      // The chunks: the first, the full ones between (alike), the last.
+      const std::int64_t n_chunks = ceil_div(channels, kc);
+      std::vector<std::array<std::int64_t, 3>>& runs_of = chunk_runs;  // k0, k1, chunks
+      runs_of.clear();
+      runs_of.push_back({0, std::min(kc, channels), 1});
+      if (runs && n_chunks > 2) {
+        runs_of.push_back({kc, 2 * kc, n_chunks - 2});
+      } else {
+        for (std::int64_t c = 1; c + 1 < n_chunks; ++c)
+          runs_of.push_back({c * kc, (c + 1) * kc, 1});
+      }
+      if (n_chunks > 1) runs_of.push_back({(n_chunks - 1) * kc, channels, 1});
+      for (const auto& [k0, k1, alike] : runs_of) {
+        const std::int64_t reps = mul_checked(times, alike);
+        const bool first = k0 == 0, final_chunk = k1 == channels;
+        deps.clear();
+        const std::int64_t pw = gp.weight_bytes(k0, k1);
+        const std::int64_t read_bytes = pw + operands(pi, pa, pb);
+        std::uint32_t pw_id = 0;
+        if (pw > 0) {
+          if (!resident) {
+            pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
+                              DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
+            live.weight += pw;
+          }
+          if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
+        }
+        std::sort(deps.begin(), deps.end());
+        deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+        const std::int64_t chunk_bytes = gp.output_bytes(pa, pb, k0, k1);
+        const std::uint32_t pid =
+            sink.compute(pn.layer, chunk_bytes, gp.work(pa, pb, k0, k1), read_bytes, deps, reps);
+        last_compute = pid;
+        any_compute = true;
+        live.output += chunk_bytes;
+        if (note_peak()) return true;
+        if (pw > 0 && !resident) {
+          if (!runs) sink.add_frees(pid, {pw_id});
+          live.weight -= pw;
+        }
+        const std::int64_t qw = consumer_weight_bytes(q, k0, k1);
+        std::uint32_t qw_id = weight_id[q];
+        if (!resident) {
+          qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
+                            DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
+                            qw, reps);
+          live.weight += qw;
+          if (note_peak()) return true;
+        }
+        std::uint32_t last_q = 0;
+        for (std::int64_t j0 = 0, b = 0; j0 < out_channels; j0 += qb, ++b) {
+          const std::int64_t j1 = std::min(out_channels, j0 + qb);
+          // The block's sums an earlier chunk or tile stored, loaded back.
+          const std::int64_t back = first ? std::min(r_hi, reached) : r_hi;
+          std::uint32_t back_id = 0;
+          const std::int64_t back_bytes = back > r_lo ? gq.output_bytes(r_lo, back, j0, j1) : 0;
+          // Loaded once the previous block has its allocation (the load engine runs ahead of
+          // the computes: it must not take the room that allocation waits for).
+          if (back_bytes > 0) {
+            after.clear();
+            if (deps_wanted) after = {last_spill[static_cast<std::size_t>(b)], last_owner};
+            back_id = sink.reload_psums(qn.layer, range(r_lo, j0, j1), back_bytes, after, reps);
+            live.output += back_bytes;
+            if (note_peak()) return true;
+          }
+          const std::int64_t block_bytes = gq.output_bytes(r_lo, r_hi, j0, j1);
+          std::uint32_t owner = 0;
+          bool allocated = false;
+          for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
+            std::int64_t o0 = 0, o1 = 0;
+            scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+            if (o1 <= o0) continue;
+            TileWork w = gq.work(o0, o1, j0, j1, k1 - k0);
+            w.k = mul_checked(k1 - k0, taps_w);
+            w.accumulate = true;
+            // The activation of the rows this tile reaches first, once, with their first
+            // contribution.
+            w.epilogue_ops = first && !allocated && r_hi > std::max(r_lo, reached)
+                                 ? gq.work(std::max(r_lo, reached), r_hi, j0, j1).epilogue_ops
+                                 : 0;
+            const std::int64_t w_read =
+                mul_checked(mul_checked(mul_checked(k1 - k0, taps_w), j1 - j0), elem) +
+                (first && !allocated && lq.bias ? mul_checked(j1 - j0, elem) : 0);
+            deps.clear();
+            if (deps_wanted) {
+              deps.push_back(qw_id);
+              if (back_bytes > 0 && !allocated) deps.push_back(back_id);
+            }
+            const std::uint32_t id = sink.compute(qn.layer, allocated ? 0 : block_bytes, w,
+                                                  chunk_bytes + w_read, deps, reps);
+            if (!allocated) {
+              // The previous block may still be in its store: counted until this allocation.
+              owner = last_owner = id;
+              live.output += block_bytes;
+              if (note_peak()) return true;
+              live.output -= storing;
+              storing = 0;
+              if (back_bytes > 0) {
+                if (!runs) sink.add_frees(id, {back_id});
+                live.output -= back_bytes;
+              }
+            }
+            allocated = true;
+            last_q = id;
+            last_compute = id;
+          }
+          if (!allocated) throw std::logic_error("a spilling block computes nothing");
+          // Stored again: the rows complete after the last chunk as output, the rest spilled.
+          const std::int64_t final_hi = final_chunk ? done : r_lo;
+          if (final_hi > r_lo) {
+            sink.store(qn.layer, range(r_lo, j0, j1), gq.output_bytes(r_lo, final_hi, j0, j1),
+                       last_q, final_hi < r_hi ? TileSink::kKeep : owner, reps);
+          }
+          if (final_hi < r_hi) {
+            last_spill[static_cast<std::size_t>(b)] =
+                sink.spill_psums(qn.layer, range(final_hi, j0, j1),
+                                 gq.output_bytes(final_hi, r_hi, j0, j1), last_q, owner, reps);
+          }
+          storing = block_bytes;
+        }
+        live.output -= chunk_bytes;
+        if (!runs) {
+          std::vector<std::uint32_t> freed{pid};
+          if (!resident) freed.push_back(qw_id);
+          sink.add_frees(last_q, freed);
+        }
+        if (!resident) live.weight -= qw;
+      }
+      reached = std::max(reached, r_hi);
+      live.output -= storing;
+      storing = 0;
+      return false;
+    };
     for (std::int64_t t = t0; t < t1; ++t) {
       // The external rows this tile reads, loaded first. An external value only a concat views
       // and no member computes from (the concat's other inputs, when the concat is stored) is
@@ -795,7 +1024,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         // An input-centric producer computes at its consumer's turn, a chunk at a time.
         if (scatter_to_[mi] >= 0) continue;
         if (scatter_from_[mi] >= 0) {
-          if (scatter(mi, t)) return peak;
+          if (spill_block[mi] > 0 ? scatter_spilled(mi, t) : scatter(mi, t)) return peak;
           continue;
         }
         const std::int64_t a = first_row(mi, t), b = H(mi, t);

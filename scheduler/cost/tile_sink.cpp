@@ -110,7 +110,9 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramR
     shared_read += b;
     if (!computed_) lead_shared_bytes += b;
   } else {
-    (kind == TensorKind::Weight ? traffic.weight : traffic.ifmap) += b;
+    (kind == TensorKind::Weight ? traffic.weight
+     : kind == TensorKind::Psum ? traffic.psum_read
+                                : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
     if (!computed_) lead_bytes += b;
   }
@@ -159,10 +161,11 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   return 0;
 }
 
-void CostSink::store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) {
+void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t bytes,
+                           std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = shared_address(shared_fmaps_, nullptr, TensorKind::Ofmap, to) >= 0;
-  (shared ? shared_write : traffic.ofmap) += b;
+  const bool shared = shared_address(shared_fmaps_, nullptr, kind, to) >= 0;
+  (shared ? shared_write : kind == TensorKind::Psum ? traffic.psum_write : traffic.ofmap) += b;
   const std::int64_t moved =
       dma_ != nullptr && !shared ? dma_->dram_bytes(bytes, to.layout, to.offset) : bytes;
   if (!shared) dram_bytes += mul_checked(moved, times);

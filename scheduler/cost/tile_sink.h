@@ -71,9 +71,20 @@ class TileSink {
   // contract says which).
   virtual Id compute(int layer, std::int64_t out_bytes, const TileWork& work,
                      std::int64_t read_bytes, const std::vector<Id>& deps, std::int64_t times) = 0;
-  // Stores `bytes` of `layer`'s output to `to`, after `dep`; frees the allocation of `owner`.
+  // Stores `bytes` of `layer`'s output to `to`, after `dep`; frees the allocation of `owner`
+  // (kKeep: none; a later store frees it).
   virtual void store(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
                      std::int64_t times) = 0;
+  // Partial sums of `layer` that do not fit on chip (an input-centric consumer's,
+  // cost/fused_plan.h): spill_psums stores `bytes` of them to `to` in its output tensor, after
+  // `dep`, freeing `owner`'s allocation; reload_psums loads them back into the output buffer
+  // (allocating them) after the steps `after`: the spill that wrote them, and the compute whose
+  // allocation must come first.
+  virtual Id spill_psums(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
+                         std::int64_t times) = 0;
+  virtual Id reload_psums(int layer, const DramRange& from, std::int64_t bytes,
+                          const std::vector<Id>& after, std::int64_t times) = 0;
+  static constexpr Id kKeep = ~Id{0};
   // Step `id` also releases the allocations of `frees` when it completes. Each-step walks only.
   virtual void add_frees(Id id, const std::vector<Id>& frees) = 0;
 };
@@ -148,7 +159,18 @@ class CostSink : public TileSink {
           std::int64_t times) override;
   Id compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
              const std::vector<Id>&, std::int64_t times) override;
-  void store(int, const DramRange&, std::int64_t bytes, Id, Id, std::int64_t times) override;
+  void store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) override {
+    store_bytes(TensorKind::Ofmap, to, bytes, times);
+  }
+  Id spill_psums(int, const DramRange& to, std::int64_t bytes, Id, Id,
+                 std::int64_t times) override {
+    store_bytes(TensorKind::Psum, to, bytes, times);
+    return 0;
+  }
+  Id reload_psums(int layer, const DramRange& from, std::int64_t bytes, const std::vector<Id>&,
+                  std::int64_t times) override {
+    return load(TensorKind::Psum, BufferRole::Output, layer, from, bytes, times);
+  }
   void add_frees(Id, const std::vector<Id>&) override {}
 
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
@@ -181,6 +203,7 @@ class CostSink : public TileSink {
   const std::vector<std::int64_t>* shared_fmaps_;
   const std::vector<std::int64_t>* shared_weights_;
   StreamCursor stream_;
+  void store_bytes(TensorKind kind, const DramRange& to, std::int64_t bytes, std::int64_t times);
   // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
   // lead of loads over computes a compute waited for, the stores' time and that of the stores
   // since the last compute.
@@ -208,6 +231,15 @@ class CountSink : public TileSink {
   }
   void store(int, const DramRange&, std::int64_t, Id, Id, std::int64_t times) override {
     commands += static_cast<long double>(times);
+  }
+  Id spill_psums(int, const DramRange&, std::int64_t, Id, Id, std::int64_t times) override {
+    commands += static_cast<long double>(times);
+    return 0;
+  }
+  Id reload_psums(int, const DramRange&, std::int64_t, const std::vector<Id>&,
+                  std::int64_t times) override {
+    commands += static_cast<long double>(times);
+    return 0;
   }
   void add_frees(Id, const std::vector<Id>&) override {}
 

@@ -183,12 +183,17 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
 // Off-chip bytes by tensor kind.
 struct Traffic {
   std::int64_t weight = 0, ifmap = 0, ofmap = 0;
-  std::int64_t read() const { return weight + ifmap; }
-  std::int64_t total() const { return weight + ifmap + ofmap; }
+  // Partial sums spilled by an input-centric group (TensorKind::Psum): read back, written.
+  std::int64_t psum_read = 0, psum_write = 0;
+  std::int64_t read() const { return weight + ifmap + psum_read; }
+  std::int64_t write() const { return ofmap + psum_write; }
+  std::int64_t total() const { return read() + write(); }
   Traffic& operator+=(const Traffic& o) {
     weight += o.weight;
     ifmap += o.ifmap;
     ofmap += o.ofmap;
+    psum_read += o.psum_read;
+    psum_write += o.psum_write;
     return *this;
   }
 };

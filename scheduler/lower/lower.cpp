@@ -76,17 +76,17 @@ class CommandEmitter : public TileSink {
   }
   void store(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
              std::int64_t) override {
-    Command c;
-    c.op = CommandOp::Store;
-    c.kind = TensorKind::Ofmap;
-    c.buffer = BufferRole::Output;
-    c.layer = layer;
-    c.bytes = bytes;
-    place(c, to);
-    set_layout(c, to.layout);
-    c.deps = {dep};
-    c.frees = {owner};
-    push(std::move(c));
+    store_as(TensorKind::Ofmap, layer, to, bytes, dep, owner);
+  }
+  Id spill_psums(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
+                 std::int64_t) override {
+    return store_as(TensorKind::Psum, layer, to, bytes, dep, owner);
+  }
+  Id reload_psums(int layer, const DramRange& from, std::int64_t bytes,
+                  const std::vector<Id>& after, std::int64_t times) override {
+    const Id id = load(TensorKind::Psum, BufferRole::Output, layer, from, bytes, times);
+    out_[id].deps = after;
+    return id;
   }
   void add_frees(Id id, const std::vector<Id>& frees) override {
     auto& f = out_[id].frees;
@@ -94,6 +94,20 @@ class CommandEmitter : public TileSink {
   }
 
  private:
+  Id store_as(TensorKind kind, int layer, const DramRange& to, std::int64_t bytes, Id dep,
+              Id owner) {
+    Command c;
+    c.op = CommandOp::Store;
+    c.kind = kind;
+    c.buffer = BufferRole::Output;
+    c.layer = layer;
+    c.bytes = bytes;
+    place(c, to);
+    set_layout(c, to.layout);
+    c.deps = {dep};
+    if (owner != kKeep) c.frees = {owner};
+    return push(std::move(c));
+  }
   Id push(Command c) {
     out_.push_back(std::move(c));
     return static_cast<Id>(out_.size() - 1);

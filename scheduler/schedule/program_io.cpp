@@ -190,6 +190,11 @@ class WorkSink : public TileSink {
     return 0;
   }
   void store(int, const DramRange&, std::int64_t, Id, Id, std::int64_t) override {}
+  Id spill_psums(int, const DramRange&, std::int64_t, Id, Id, std::int64_t) override { return 0; }
+  Id reload_psums(int, const DramRange&, std::int64_t, const std::vector<Id>&,
+                  std::int64_t) override {
+    return 0;
+  }
   void add_frees(Id, const std::vector<Id>&) override {}
 
   std::vector<std::int64_t> macs, ops;
@@ -469,7 +474,8 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
           if (seg[d] != g) continue;
           if (dc.op == CommandOp::Load) {
             if (dc.kind == TensorKind::Weight && dc.layer == c.layer) has_w[i] = 1;
-            if (dc.kind != TensorKind::Weight) has_i[i] = 1;
+            // Partial sums read back are the compute's own output, not an operand.
+            if (dc.kind == TensorKind::Ifmap || dc.kind == TensorKind::Ofmap) has_i[i] = 1;
           } else if (dc.op == CommandOp::Compute && dc.layer == c.layer) {
             has_w[i] = static_cast<char>(has_w[i] | has_w[d]);
             has_i[i] = static_cast<char>(has_i[i] | has_i[d]);
@@ -539,14 +545,20 @@ void check_work(const Program& p, const std::vector<std::vector<YamlMap>>& cmds,
         if (c.bytes > 0) seen_alloc[l] = i;
       } else if (c.op == CommandOp::Store) {
         // A store moves no more than the allocations it frees hold (or, freeing none, the
-        // largest output a compute among its deps allocated).
+        // largest output a compute among its deps allocated, or, for one that accumulates, the
+        // last allocation of its layer on this core: a spilled block stored in two parts).
         std::int64_t held = 0;
         bool named = false;
         for (std::uint32_t f : c.frees) held += list[f].bytes, named = true;
         if (!named) {
           for (std::uint32_t d : c.deps) {
-            if (list[d].op == CommandOp::Compute && list[d].bytes > 0)
-              held = std::max(held, list[d].bytes), named = true;
+            const Command& dc = list[d];
+            if (dc.op != CommandOp::Compute) continue;
+            if (dc.bytes > 0) {
+              held = std::max(held, dc.bytes), named = true;
+            } else if (dc.work.accumulate && dc.layer == c.layer && seen_alloc[l] != SIZE_MAX) {
+              held = std::max(held, list[seen_alloc[l]].bytes), named = true;
+            }
           }
         }
         if (!named) {
@@ -774,10 +786,11 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         c.addr = m.get_int("addr", 0, kDramAddressBytes - c.bytes);
         c.to = m.get_int("to", 0, arch.shared_buffer->capacity_bytes - c.bytes);
       } else if (c.op == CommandOp::Load || c.op == CommandOp::Store) {
-        const std::string kind = m.get_choice("kind", {"weight", "ifmap", "ofmap"});
+        const std::string kind = m.get_choice("kind", {"weight", "ifmap", "ofmap", "psum"});
         c.kind = kind == "weight"  ? TensorKind::Weight
                  : kind == "ifmap" ? TensorKind::Ifmap
-                                   : TensorKind::Ofmap;
+                 : kind == "ofmap" ? TensorKind::Ofmap
+                                   : TensorKind::Psum;
         const std::string buf = m.get_choice("buffer", {"input", "weight", "output"});
         c.buffer = buf == "input"    ? BufferRole::Input
                    : buf == "weight" ? BufferRole::Weight

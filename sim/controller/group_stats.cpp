@@ -14,8 +14,9 @@ const StatSchema<GroupStats>& GroupStats::schema() {
               [](const G& g) { return whole_cycles(g.end) - whole_cycles(g.start); });
     r.integer("offchip_read_bytes", "bytes", "bytes the group read from DRAM",
               [](const G& g) { return g.traffic.read(); });
-    r.integer("offchip_write_bytes", "bytes", "bytes the group wrote to DRAM (output fmaps)",
-              [](const G& g) { return g.traffic.ofmap_write; });
+    r.integer("offchip_write_bytes", "bytes",
+              "bytes the group wrote to DRAM (output fmaps, and partial sums it spilled)",
+              [](const G& g) { return g.traffic.write(); });
     r.integer("shared_read_bytes", "bytes",
               "bytes the group loaded from the shared buffer (on chip): feature maps, and "
               "weights earlier groups prefetched there",
@@ -35,6 +36,12 @@ const StatSchema<GroupStats>& GroupStats::schema() {
     r.integer(
         "ifmap_read_bytes", "bytes", "input feature-map bytes the group read from DRAM",
         [](const G& g) { return g.traffic.ifmap_read; }, kCsv);
+    r.integer(
+        "psum_read_bytes", "bytes", "of offchip_read_bytes, spilled partial sums read back",
+        [](const G& g) { return g.traffic.psum_read; }, kCsv);
+    r.integer(
+        "psum_write_bytes", "bytes", "of offchip_write_bytes, partial sums spilled",
+        [](const G& g) { return g.traffic.psum_write; }, kCsv);
     r.include(DramGroupCounters::schema(),
               [](const G& g) -> const DramGroupCounters& { return g.dram; });
     r.add("memory_stall_cycles", &G::memory_stall_cycles, decimals(3), "cycles",

@@ -282,12 +282,15 @@ void Core::run_engine(CommandOp op) {
       } else if (op == CommandOp::Load) {
         ++stats_.loads;
         stats_.bytes_loaded += c.bytes;
-        (c.kind == TensorKind::Weight ? group_traffic_[g].weight_read
-                                      : group_traffic_[g].ifmap_read) += c.bytes;
+        TrafficCounters& t = group_traffic_[g];
+        (c.kind == TensorKind::Weight ? t.weight_read
+         : c.kind == TensorKind::Psum ? t.psum_read
+                                      : t.ifmap_read) += c.bytes;
       } else {
         ++stats_.stores;
         stats_.bytes_stored += c.bytes;
-        group_traffic_[g].ofmap_write += c.bytes;
+        (c.kind == TensorKind::Psum ? group_traffic_[g].psum_write
+                                    : group_traffic_[g].ofmap_write) += c.bytes;
       }
     }
     count_actions(c, g);

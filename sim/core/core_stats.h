@@ -13,12 +13,17 @@ struct TrafficCounters {
   std::int64_t weight_read = 0, ifmap_read = 0, ofmap_write = 0;
   // Of weight_read: the bytes prefetched to the shared buffer for later groups.
   std::int64_t weight_prefetch = 0;
-  std::int64_t read() const { return weight_read + ifmap_read; }
+  // Partial sums spilled (TensorKind::Psum): stored before they are complete, loaded back.
+  std::int64_t psum_read = 0, psum_write = 0;
+  std::int64_t read() const { return weight_read + ifmap_read + psum_read; }
+  std::int64_t write() const { return ofmap_write + psum_write; }
   TrafficCounters& operator+=(const TrafficCounters& o) {
     weight_read += o.weight_read;
     weight_prefetch += o.weight_prefetch;
     ifmap_read += o.ifmap_read;
     ofmap_write += o.ofmap_write;
+    psum_read += o.psum_read;
+    psum_write += o.psum_write;
     return *this;
   }
 };

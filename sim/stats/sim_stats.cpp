@@ -37,13 +37,19 @@ const StatSchema<SimResult>& SimResult::schema() {
     r.integer("offchip_read_bytes", "bytes", "bytes read from DRAM",
               [](const S& x) { return x.traffic.read(); });
     r.integer("offchip_write_bytes", "bytes", "bytes written to DRAM",
-              [](const S& x) { return x.traffic.ofmap_write; });
+              [](const S& x) { return x.traffic.write(); });
     r.integer("offchip_weight_read_bytes", "bytes", "weight bytes read from DRAM",
               [](const S& x) { return x.traffic.weight_read; });
     r.integer("offchip_ifmap_read_bytes", "bytes", "input feature-map bytes read from DRAM",
               [](const S& x) { return x.traffic.ifmap_read; });
     r.integer("offchip_ofmap_write_bytes", "bytes", "output feature-map bytes written to DRAM",
               [](const S& x) { return x.traffic.ofmap_write; });
+    r.integer("offchip_psum_read_bytes", "bytes",
+              "partial sums read back from DRAM (input-centric groups whose partial sums spill)",
+              [](const S& x) { return x.traffic.psum_read; });
+    r.integer("offchip_psum_write_bytes", "bytes",
+              "partial sums written to DRAM before they were complete (spilled)",
+              [](const S& x) { return x.traffic.psum_write; });
     r.list("cores", "one entry per core, by index", CoreStats::schema(),
            [](const S& x) -> const std::vector<CoreStats>& { return x.cores; });
     r.text("dram_model", "the DRAM model that ran: simple or detailed",
