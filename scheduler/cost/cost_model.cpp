@@ -242,13 +242,15 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 
 GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const std::vector<std::int64_t>* shared_weights, bool input_centric)
+                         const std::vector<std::int64_t>* shared_weights, bool input_centric,
+                         bool spill)
     : net_(net),
       arch_(arch),
       layers_(std::move(layers)),
       shared_fmaps_(shared_fmaps),
       shared_weights_(shared_weights) {
-  if (layers_.size() > 1) fused_ = std::make_unique<FusedGroup>(net, arch, layers_, input_centric);
+  if (layers_.size() > 1)
+    fused_ = std::make_unique<FusedGroup>(net, arch, layers_, input_centric, spill);
 }
 
 GroupCoster::~GroupCoster() = default;
@@ -528,6 +530,14 @@ GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector
                          std::int64_t cores, std::int64_t tiles,
                          const std::vector<std::int64_t>* shared_fmaps,
                          const std::vector<std::int64_t>* shared_weights, bool input_centric) {
+  // Tiles left to the cost model: the fewest that keep the partial sums on chip, else the
+  // fewest with them spilled. (With the tiles given the two plans are the same where the first
+  // fits: sums spill only where they do not fit.)
+  if (input_centric && tiles == 0) {
+    GroupCost c = GroupCoster(net, arch, layers, shared_fmaps, shared_weights, true, false)
+                      .cost(cores, tiles);
+    if (c.feasible) return c;
+  }
   return GroupCoster(net, arch, layers, shared_fmaps, shared_weights, input_centric)
       .cost(cores, tiles);
 }

@@ -115,10 +115,11 @@ DmaTiming dma_timing(const Arch& arch);
 // The costs of one candidate group for several core counts, sharing the group's analysis.
 class GroupCoster {
  public:
+  // `spill`: FusedGroup's; the searches cost input-centric plans without it (below).
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
               const std::vector<std::int64_t>* shared_fmaps = nullptr,
-              const std::vector<std::int64_t>* shared_weights = nullptr,
-              bool input_centric = false);
+              const std::vector<std::int64_t>* shared_weights = nullptr, bool input_centric = false,
+              bool spill = true);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
   // A fused group that can be fused (FusedGroup::unfusable_reason empty).

@@ -75,8 +75,12 @@ bool has_input_centric_pair(const Network& net, const std::vector<int>& layers) 
 }
 
 FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers,
-                       bool input_centric)
-    : net_(&net), arch_(&arch), layers_(std::move(layers)), input_centric_(input_centric) {
+                       bool input_centric, bool spill)
+    : net_(&net),
+      arch_(&arch),
+      layers_(std::move(layers)),
+      input_centric_(input_centric),
+      spill_(spill) {
   std::sort(layers_.begin(), layers_.end());
   const std::int64_t elem = arch.element_bytes();
   members_ = static_cast<int>(layers_.size());
@@ -560,7 +564,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // back, and the previous block while it is stored). 0: the sums stay on chip.
   std::vector<std::int64_t> spill_block;
   if (input_centric_) spill_block.assign(layers_.size(), 0);
-  for (std::size_t q = 0; q < layers_.size() && input_centric_; ++q) {
+  for (std::size_t q = 0; q < layers_.size() && input_centric_ && spill_; ++q) {
     const int p = scatter_from_[q];
     if (p < 0 || !effective_[q].empty() || !nodes_[q].store) continue;
     const auto pi = static_cast<std::size_t>(p);

@@ -53,9 +53,11 @@ class FusedGroup {
  public:
   // `layers`: network layer indices, in topological order, forming a convex set.
   // `input_centric`: run each chain of two complex operators in it input-centric (CORF; see
-  // "Input-centric pairs" below); unfusable when it has none.
+  // "Input-centric pairs" below); unfusable when it has none. `spill`: a consumer whose partial
+  // sums do not fit on chip spills them to DRAM (walk's scatter_spilled); otherwise such a plan
+  // does not fit.
   FusedGroup(const Network& net, const Arch& arch, std::vector<int> layers,
-             bool input_centric = false);
+             bool input_centric = false, bool spill = true);
 
   // Empty when the group can be fused; otherwise why not.
   const std::string& unfusable_reason() const { return unfusable_; }
@@ -201,6 +203,7 @@ class FusedGroup {
   // computed with the first (above) or last (below) row of P, so the MACs are those of the
   // output-centric plan.
   bool input_centric_ = false;
+  bool spill_ = true;
   std::vector<int> scatter_to_, scatter_from_;  // per member: Q of its pair, P of its pair
   std::int64_t chunk_unit_ = 1;                 // the PE array's columns
   // Bytes of Q's weights for its input channels [c0, c1) (its bias with the first chunk).

@@ -15,6 +15,7 @@
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
 #include "engines/engines.h"
+#include "lower/lower.h"
 #include "network/network.h"
 #include "schedule/program_io.h"
 
@@ -708,6 +709,14 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     const GroupCost c = evaluate_scheduled(net, arch, p.schedule.groups[gi]);
     if (!c.feasible) groups[gi].fail("", "the group cannot run on this arch: " + c.why);
     tiles.push_back(c.tiles);
+  }
+  // A schedule without commands: its groups lowered as fusim lowers its own schedules.
+  if (!root.has("cores")) {
+    root.finish();
+    for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi)
+      if (p.schedule.groups[gi].layers.size() > 1 && !p.schedule.groups[gi].layerwise())
+        p.schedule.groups[gi].tiles = tiles[gi];
+    return lower(net, arch, p.schedule);
   }
   std::vector<YamlMap> cores = root.get_map_list("cores");
   root.finish();

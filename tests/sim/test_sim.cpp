@@ -30,6 +30,35 @@ TEST_CASE("a saved program replays to the same result", "[sim]") {
   CHECK(s.traffic.read() == a->result.sim.traffic.read());
 }
 
+TEST_CASE("a schedule without commands is lowered as fusim lowers its own", "[sim]") {
+  // fusim's own lowering, with the maps in DRAM and no prefetches (what a schedule file gets).
+  fusim::RunOptions o;
+  o.arch_path = src("configs/mlu.yaml");
+  o.net_path = src("workloads/mobilenetv2.yaml");
+  o.search.algorithm = "optimal";
+  o.search.shared_fmaps = false;
+  o.search.prefetch_weights = false;
+  const auto a = fusim::run_fusim(o);
+  const std::string text = fusim::program_to_yaml(*a->program, *a->net);
+  const std::string groups = text.substr(0, text.find("\ncores:") + 1);
+  REQUIRE(groups.find("op:") == std::string::npos);
+  const fusim::Program p =
+      fusim::load_program(fusim::test::write_temp("groups.yaml", groups), *a->net, *a->arch);
+  CHECK(fusim::program_to_yaml(p, *a->net) == text);
+  CHECK(fusim::simulate(*a->net, *a->arch, p).cycles == a->result.sim.cycles);
+  // A group the arch cannot run is refused as in a whole program.
+  std::string bad = groups;
+  const std::string tiles = "tiles: ";
+  const std::size_t at = bad.find(tiles);
+  REQUIRE(at != std::string::npos);
+  bad.replace(at, bad.find(',', at) - at, "tiles: 1");
+  const auto err = fusim::test::error_of([&] {
+    fusim::load_program(fusim::test::write_temp("groups.bad.yaml", bad), *a->net, *a->arch);
+  });
+  REQUIRE(err);
+  CHECK_THAT(err->what(), Catch::Contains("cannot run on this arch"));
+}
+
 TEST_CASE("simulations in one process are independent of each other", "[sim]") {
   const auto a = run("configs/systolic32.yaml", "workloads/tiny_chain.yaml");
   const auto b = run("configs/mlu.yaml", "workloads/mobilenetv2.yaml");
