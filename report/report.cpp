@@ -213,7 +213,7 @@ const StatSchema<GroupRow>& group_schema() {
               [](const G& g) { return g.predicted().read(); });
     r.integer("predicted_offchip_write_bytes", "bytes",
               "the cost model's DRAM write bytes for the group",
-              [](const G& g) { return g.predicted().ofmap; });
+              [](const G& g) { return g.predicted().write(); });
     r.integer(
         "predicted_shared_read_bytes", "bytes",
         "the cost model's shared-buffer load bytes for the group (the simulation must match them)",

@@ -162,6 +162,8 @@ inline void check_group_bytes(const RunResult& r) {
     CHECK(r.sim.groups[g].traffic.weight_read == r.predicted[g].weight);
     CHECK(r.sim.groups[g].traffic.ifmap_read == r.predicted[g].ifmap);
     CHECK(r.sim.groups[g].traffic.ofmap_write == r.predicted[g].ofmap);
+    CHECK(r.sim.groups[g].traffic.psum_read == r.predicted[g].psum_read);
+    CHECK(r.sim.groups[g].traffic.psum_write == r.predicted[g].psum_write);
     // Feature maps kept in the shared buffer: on chip, and just as exact.
     CHECK(r.sim.groups[g].actions.shared_buffer.read == r.predicted_costs[g].shared_read_bytes);
     CHECK(r.sim.groups[g].actions.shared_buffer.write == r.predicted_costs[g].shared_write_bytes);
