@@ -335,6 +335,17 @@ void FusedGroup::scatter_rows(std::size_t q, std::int64_t kh, std::int64_t pa, s
   if (hi < lo) hi = lo;
 }
 
+void FusedGroup::scatter_reach(std::size_t q, std::int64_t pa, std::int64_t pb, std::int64_t qlo,
+                               std::int64_t qhi, std::int64_t& lo, std::int64_t& hi) const {
+  const Layer& l = net_->layer(layers_[q]);
+  lo = qhi, hi = qlo;
+  for (std::int64_t kh = 0; kh < (l.type == LayerType::Conv ? l.kernel_h : 1); ++kh) {
+    std::int64_t o0 = 0, o1 = 0;
+    scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
+    if (o1 > o0) lo = std::min(lo, o0), hi = std::max(hi, o1);
+  }
+}
+
 bool FusedGroup::weights_resident() const {
   return weight_bytes_ <= arch_->core.weight_buffer.capacity_bytes;
 }
@@ -568,20 +579,14 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     const int p = scatter_from_[q];
     if (p < 0 || !effective_[q].empty() || !nodes_[q].store) continue;
     const auto pi = static_cast<std::size_t>(p);
-    const Layer& lq = net_->layer(nodes_[q].layer);
-    const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
     const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
     std::int64_t open = qlo, live_rows = 0, reach_rows = 0, chunk_rows = 1;
     for (std::int64_t t = t0; t < t1; ++t) {
       const std::int64_t pa = first_row(pi, t), pb = H(pi, t);
       chunk_rows = std::max(chunk_rows, pb - pa);
       if (pb <= pa) continue;
-      std::int64_t r_lo = qhi, r_hi = qlo;
-      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
-        std::int64_t o0 = 0, o1 = 0;
-        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
-        if (o1 > o0) r_lo = std::min(r_lo, o0), r_hi = std::max(r_hi, o1);
-      }
+      std::int64_t r_lo = 0, r_hi = 0;
+      scatter_reach(q, pa, pb, qlo, qhi, r_lo, r_hi);
       open = std::max({open, H(q, t), r_hi});
       live_rows = std::max(live_rows, open - std::max(qlo, H(q, t - 1)));
       reach_rows = std::max(reach_rows, r_hi - r_lo);
@@ -671,11 +676,58 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       if (scatter_from_[q] >= 0) open_rows[q] = start[q];
     std::vector<std::vector<std::uint32_t>> spill_ids(input_centric_ ? layers_.size() : 0);
     std::uint32_t last_owner = 0;  // the last allocating compute of a spilling consumer
+    // Producer pi's chunk of channels [k0, k1) of its rows [pa, pb), and then consumer q's
+    // weights for those channels (laid out input channel first, its bias ahead of them) unless
+    // they stay resident: their steps' ids and bytes. True when the walk is to stop (note_peak).
+    struct ChunkSteps {
+      std::uint32_t pid = 0, qw_id = 0;
+      std::int64_t chunk_bytes = 0, qw = 0;
+    };
+    auto produce_chunk = [&](std::size_t pi, std::size_t q, std::int64_t pa, std::int64_t pb,
+                             std::int64_t k0, std::int64_t k1, std::int64_t reps, ChunkSteps& st) {
+      const Node& pn = nodes_[pi];
+      const Node& qn = nodes_[q];
+      const LayerGeometry& gp = geometry_[pi];
+      deps.clear();
+      const std::int64_t pw = gp.weight_bytes(k0, k1);
+      const std::int64_t read_bytes = pw + operands(pi, pa, pb);
+      std::uint32_t pw_id = 0;
+      if (pw > 0) {
+        if (!resident) {
+          pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
+                            DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
+          live.weight += pw;
+        }
+        if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
+      }
+      std::sort(deps.begin(), deps.end());
+      deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+      st.chunk_bytes = gp.output_bytes(pa, pb, k0, k1);
+      st.pid =
+          sink.compute(pn.layer, st.chunk_bytes, gp.work(pa, pb, k0, k1), read_bytes, deps, reps);
+      last_compute = st.pid;
+      any_compute = true;
+      live.output += st.chunk_bytes;
+      if (note_peak()) return true;
+      if (pw > 0 && !resident) {
+        if (!runs) sink.add_frees(st.pid, {pw_id});
+        live.weight -= pw;
+      }
+      st.qw = consumer_weight_bytes(q, k0, k1);
+      st.qw_id = weight_id[q];
+      if (!resident) {
+        st.qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
+                             DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
+                             st.qw, reps);
+        live.weight += st.qw;
+        if (note_peak()) return true;
+      }
+      return false;
+    };
     // Consumer q's turn in tile t: its producer's rows of the tile, a chunk of channels at a
     // time, each scattered into q's partial sums. True when the walk is to stop (note_peak).
     auto scatter = [&](std::size_t q, std::int64_t t) {
       const auto pi = static_cast<std::size_t>(scatter_from_[q]);
-      const Node& pn = nodes_[pi];
       const Node& qn = nodes_[q];
       const LayerGeometry& gp = geometry_[pi];
       const LayerGeometry& gq = geometry_[q];
@@ -728,43 +780,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       for (const auto& [k0, k1, alike] : runs_of) {
         const std::int64_t reps = mul_checked(times, alike);
-        // The producer's chunk: its operand rows, its weights for these output channels.
-        deps.clear();
-        const std::int64_t pw = gp.weight_bytes(k0, k1);
-        std::int64_t read_bytes = pw + operands(pi, pa, pb);
-        std::uint32_t pw_id = 0;
-        if (pw > 0) {
-          if (!resident) {
-            pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
-                              DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
-            live.weight += pw;
-          }
-          if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
-        }
-        std::sort(deps.begin(), deps.end());
-        deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-        const std::int64_t chunk_bytes = gp.output_bytes(pa, pb, k0, k1);
-        const std::uint32_t pid =
-            sink.compute(pn.layer, chunk_bytes, gp.work(pa, pb, k0, k1), read_bytes, deps, reps);
-        last_compute = pid;
-        any_compute = true;
-        live.output += chunk_bytes;
-        if (note_peak()) return true;
-        if (pw > 0 && !resident) {
-          if (!runs) sink.add_frees(pid, {pw_id});
-          live.weight -= pw;
-        }
-        // The consumer's weights for these input channels (laid out input channel first, its
-        // bias ahead of them), then one compute per row of its kernel.
-        const std::int64_t qw = consumer_weight_bytes(q, k0, k1);
-        std::uint32_t qw_id = weight_id[q];
-        if (!resident) {
-          qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
-                            DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
-                            qw, reps);
-          live.weight += qw;
-          if (note_peak()) return true;
-        }
+        ChunkSteps st;
+        if (produce_chunk(pi, q, pa, pb, k0, k1, reps, st)) return true;
+        const std::int64_t chunk_bytes = st.chunk_bytes, qw = st.qw;
+        const std::uint32_t pid = st.pid, qw_id = st.qw_id;
         std::uint32_t last_q = 0;
         bool any_q = false;
         for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
@@ -825,7 +844,6 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     // tile completes as output, the others as partial sums. True when the walk is to stop.
     auto scatter_spilled = [&](std::size_t q, std::int64_t t) {
       const auto pi = static_cast<std::size_t>(scatter_from_[q]);
-      const Node& pn = nodes_[pi];
       const Node& qn = nodes_[q];
       const LayerGeometry& gp = geometry_[pi];
       const LayerGeometry& gq = geometry_[q];
@@ -835,12 +853,8 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
       if (qlo != H(q, t0 - 1)) throw std::logic_error("a spilling consumer's band starts low");
       const std::int64_t kernel_rows = lq.type == LayerType::Conv ? lq.kernel_h : 1;
-      std::int64_t r_lo = qhi, r_hi = qlo;
-      for (std::int64_t kh = 0; kh < kernel_rows; ++kh) {
-        std::int64_t o0 = 0, o1 = 0;
-        scatter_rows(q, kh, pa, pb, qlo, qhi, o0, o1);
-        if (o1 > o0) r_lo = std::min(r_lo, o0), r_hi = std::max(r_hi, o1);
-      }
+      std::int64_t r_lo = 0, r_hi = 0;
+      scatter_reach(q, pa, pb, qlo, qhi, r_lo, r_hi);
       if (r_hi <= r_lo) return false;
       // Rows below `reached` have sums in DRAM (or are complete); rows below `done` have all
       // their contributions once this tile's last chunk is in: their last kernel row reads a
@@ -877,40 +891,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       for (const auto& [k0, k1, alike] : runs_of) {
         const std::int64_t reps = mul_checked(times, alike);
         const bool first = k0 == 0, final_chunk = k1 == channels;
-        deps.clear();
-        const std::int64_t pw = gp.weight_bytes(k0, k1);
-        const std::int64_t read_bytes = pw + operands(pi, pa, pb);
-        std::uint32_t pw_id = 0;
-        if (pw > 0) {
-          if (!resident) {
-            pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
-                              DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
-            live.weight += pw;
-          }
-          if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
-        }
-        std::sort(deps.begin(), deps.end());
-        deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-        const std::int64_t chunk_bytes = gp.output_bytes(pa, pb, k0, k1);
-        const std::uint32_t pid =
-            sink.compute(pn.layer, chunk_bytes, gp.work(pa, pb, k0, k1), read_bytes, deps, reps);
-        last_compute = pid;
-        any_compute = true;
-        live.output += chunk_bytes;
-        if (note_peak()) return true;
-        if (pw > 0 && !resident) {
-          if (!runs) sink.add_frees(pid, {pw_id});
-          live.weight -= pw;
-        }
-        const std::int64_t qw = consumer_weight_bytes(q, k0, k1);
-        std::uint32_t qw_id = weight_id[q];
-        if (!resident) {
-          qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
-                            DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
-                            qw, reps);
-          live.weight += qw;
-          if (note_peak()) return true;
-        }
+        ChunkSteps st;
+        if (produce_chunk(pi, q, pa, pb, k0, k1, reps, st)) return true;
+        const std::int64_t chunk_bytes = st.chunk_bytes, qw = st.qw;
+        const std::uint32_t pid = st.pid, qw_id = st.qw_id;
         std::uint32_t last_q = 0;
         for (std::int64_t j0 = 0, b = 0; j0 < out_channels; j0 += qb, ++b) {
           const std::int64_t j1 = std::min(out_channels, j0 + qb);

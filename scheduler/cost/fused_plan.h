@@ -212,6 +212,9 @@ class FusedGroup {
   // rows [qlo, qhi) (see above for the padding's taps).
   void scatter_rows(std::size_t q, std::int64_t kh, std::int64_t pa, std::int64_t pb,
                     std::int64_t qlo, std::int64_t qhi, std::int64_t& lo, std::int64_t& hi) const;
+  // The same through any of Q's kernel rows (empty: hi <= lo).
+  void scatter_reach(std::size_t q, std::int64_t pa, std::int64_t pb, std::int64_t qlo,
+                     std::int64_t qhi, std::int64_t& lo, std::int64_t& hi) const;
 };
 
 }  // namespace fusim
