@@ -178,14 +178,14 @@ std::string arch_keys_markdown() {
         "`energy.table` names a table; its figures fill the `energy` entries not set, at the "
         "arch's data width, and each buffer's from its capacity by the table's SRAM rule "
         "([energy.md](../energy.md)). At 8-bit data and the buffer sizes named:\n\n"
-        "| table | mac_pj | add_pj | vector_op_pj | SRAM pJ/byte at 8 KiB, 64 KiB, 1 MiB | "
-        "interconnect_pj_per_byte | dram_pj_per_bit | core_leakage_mw | source |\n"
-        "|---|---|---|---|---|---|---|---|---|\n";
+        "| table | mac_pj | add_pj | mask_pj | vector_op_pj | SRAM pJ/byte at 8 KiB, 64 KiB, "
+        "1 MiB | interconnect_pj_per_byte | dram_pj_per_bit | core_leakage_mw | source |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const EnergyTable& t : energy_tables()) {
     const EnergyParams e = table_entries(t, 8);
     const auto v = [](double x) { return format_real(x, significant(4)); };
-    os << "| " << t.name << " | " << v(e.mac_pj) << " | " << v(e.add_pj) << " | "
-       << v(e.vector_op_pj) << " | " << v(sram_pj_per_byte(t, 8 << 10)) << ", "
+    os << "| " << t.name << " | " << v(e.mac_pj) << " | " << v(e.add_pj) << " | " << v(e.mask_pj)
+       << " | " << v(e.vector_op_pj) << " | " << v(sram_pj_per_byte(t, 8 << 10)) << ", "
        << v(sram_pj_per_byte(t, 64 << 10)) << ", " << v(sram_pj_per_byte(t, 1 << 20)) << " | "
        << v(e.interconnect_pj_per_byte) << " | " << v(e.dram_pj_per_bit) << " | "
        << v(e.core_leakage_mw) << " | " << t.source << " |\n";

@@ -303,9 +303,10 @@ struct ArchBuilder {
     const EnergyTable* table = find_energy_table(e.table);  // the key's choices are the tables
     const EnergyParams base = table_entries(*table, arch.data_width_bits);
     for (double EnergyParams::*entry :
-         {&EnergyParams::mac_pj, &EnergyParams::add_pj, &EnergyParams::vector_op_pj,
-          &EnergyParams::register_pj_per_byte, &EnergyParams::interconnect_pj_per_byte,
-          &EnergyParams::dram_pj_per_bit, &EnergyParams::core_leakage_mw}) {
+         {&EnergyParams::mac_pj, &EnergyParams::add_pj, &EnergyParams::mask_pj,
+          &EnergyParams::vector_op_pj, &EnergyParams::register_pj_per_byte,
+          &EnergyParams::interconnect_pj_per_byte, &EnergyParams::dram_pj_per_bit,
+          &EnergyParams::core_leakage_mw}) {
       if (!was_set(&(e.*entry))) e.*entry = base.*entry;
     }
     const auto sram = [&](double& entry, std::int64_t capacity) {

@@ -456,6 +456,9 @@ const ParamTable& energy_params() {
           key(params::real<&EnergyParams::add_pj>(
               "add_pj", 0, kMax, "pJ",
               "one accumulator addition outside a MAC (partial sums across folds)")),
+          key(params::real<&EnergyParams::mask_pj>(
+              "mask_pj", 0, kMax, "pJ",
+              "one mask test of the fused-bottleneck engine (an AND of two ReLU mask bits)")),
           key(params::real<&EnergyParams::vector_op_pj>(
               "vector_op_pj", 0, kMax, "pJ", "one element operation of the vector unit")),
           sram(params::real<&EnergyParams::input_buffer_pj_per_byte>(

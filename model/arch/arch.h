@@ -133,6 +133,7 @@ struct EnergyParams {
   std::string table = "horowitz-45nm";
   double mac_pj = 0;                    // one multiply-accumulate at the data width
   double add_pj = 0;                    // one accumulator addition outside a MAC
+  double mask_pj = 0;                   // one mask test (ARCHON: an AND of two mask bits)
   double vector_op_pj = 0;              // one element operation of the vector unit
   double input_buffer_pj_per_byte = 0;  // read or write, per byte
   double weight_buffer_pj_per_byte = 0;

@@ -11,6 +11,7 @@ namespace {
 // On-chip dynamic energy of a set of actions, pJ.
 double on_chip(const EnergyParams& e, const ActionCounts& a) {
   return static_cast<double>(a.macs) * e.mac_pj + static_cast<double>(a.adds) * e.add_pj +
+         static_cast<double>(a.mask_ops) * e.mask_pj +
          static_cast<double>(a.vector_ops) * e.vector_op_pj +
          static_cast<double>(a.input_buffer.total()) * e.input_buffer_pj_per_byte +
          static_cast<double>(a.weight_buffer.total()) * e.weight_buffer_pj_per_byte +
@@ -30,7 +31,7 @@ void compute_energy(const Arch& arch, SimResult& r) {
   ActionCounts all;
   for (const CoreStats& c : r.cores) all += c.actions;
   const auto pj = [](std::int64_t n, double each) { return static_cast<double>(n) * each; };
-  s.pe_array = pj(all.macs, e.mac_pj) + pj(all.adds, e.add_pj);
+  s.pe_array = pj(all.macs, e.mac_pj) + pj(all.adds, e.add_pj) + pj(all.mask_ops, e.mask_pj);
   s.registers = pj(all.registers.total(), e.register_pj_per_byte);
   s.vector_unit = pj(all.vector_ops, e.vector_op_pj);
   // A byte written costs what a byte read does (both tables give one figure per access).
@@ -105,7 +106,8 @@ const StatSchema<EnergyStats>& EnergyStats::schema() {
     r.real("energy_delay_product", significant(10), "J x s",
            "energy times the run's duration (EDP)",
            [](const E& x) { return x.edp_joule_seconds(); });
-    r.add("pe_array_pj", &E::pe_array, pj, "pJ", "MACs and partial-sum additions, all cores");
+    r.add("pe_array_pj", &E::pe_array, pj, "pJ",
+          "MACs, partial-sum additions and mask tests, all cores");
     r.add("registers_pj", &E::registers, pj, "pJ",
           "the PEs' register reads and writes (operands passed between PEs, stationary "
           "operands, partial sums)");
