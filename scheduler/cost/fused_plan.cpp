@@ -522,6 +522,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     return stop_unfit && !fits(peak);
   };
   const bool resident = weights_resident();
+  // Weights reloaded per tile: core 0 reads each load, the others receive it by multicast (its
+  // band has the most tiles, so it makes every load any other core makes, in the same order).
+  const std::int64_t leader = core > 0 ? 0 : -1;
   // Totals: one item stands for all of them.
   const bool runs = sink.takes_runs();
   const bool deps_wanted = !runs;
@@ -539,7 +542,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   std::uint32_t last_compute = 0;
   bool any_compute = false;
   // Input-centric pairs: the producer's chunk of output channels (the most whose rows of the
-  // band's tallest tile fill at most half the output buffer, and whose weights, the producer's
+  // group's tallest tile, over every core's band, fill at most half the output buffer, so that
+  // every core cuts the same chunks and its weight loads are core 0's, received by multicast;
+  // and whose weights, the producer's
   // and the consumer's, at most half the weight buffer when they are loaded per tile, so that
   // the next chunk's load overlaps this chunk's computes; a multiple of the PE array's columns
   // when that many fit, at least one channel), the consumer's open partial-sum rows, and chunks
@@ -549,11 +554,25 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   std::vector<std::uint32_t> scatter_frees;
   std::vector<std::pair<std::int64_t, std::int64_t>> scatter_pieces;
   std::vector<std::array<std::int64_t, 3>> chunk_runs;
+  // The tallest tile's rows per node: every tile's own, and the first of each band from its
+  // band's start (halo rows computed again).
+  std::vector<std::int64_t> tallest;
+  if (input_centric_) {
+    tallest.assign(n, 1);
+    for (std::size_t v = 0; v < n; ++v)
+      for (std::int64_t t = 0; t < T; ++t) tallest[v] = std::max(tallest[v], H(v, t) - H(v, t - 1));
+    std::vector<std::int64_t> band;
+    for (std::int64_t c = 1; c < cores; ++c) {
+      const std::int64_t b0 = ceil_div(mul_checked(T, c), cores);
+      if (b0 >= T) continue;
+      band_start(hi, T, b0, band);
+      for (std::size_t v = 0; v < n; ++v) tallest[v] = std::max(tallest[v], H(v, b0) - band[v]);
+    }
+  }
   for (std::size_t pi = 0; pi < layers_.size() && input_centric_; ++pi) {
     if (scatter_to_[pi] < 0) continue;
     const std::int64_t channels = geometry_[pi].channels();
-    std::int64_t rows = 1;
-    for (std::int64_t t = t0; t < t1; ++t) rows = std::max(rows, H(pi, t) - first_row(pi, t));
+    const std::int64_t rows = tallest[pi];
     const std::int64_t per_channel = std::max<std::int64_t>(
         1, mul_checked(rows, nodes_[pi].row_bytes) / std::max<std::int64_t>(1, channels));
     std::int64_t kc = arch_->core.output_buffer.capacity_bytes / 2 / per_channel;
@@ -695,7 +714,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       if (pw > 0) {
         if (!resident) {
           pw_id = sink.load(TensorKind::Weight, BufferRole::Weight, pn.layer,
-                            DramRange{pn.value, gp.weight_bytes(0, k0), {}}, pw, reps);
+                            DramRange{pn.value, gp.weight_bytes(0, k0), {}, leader}, pw, reps);
           live.weight += pw;
         }
         if (deps_wanted) deps.push_back(resident ? weight_id[pi] : pw_id);
@@ -716,9 +735,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       st.qw = consumer_weight_bytes(q, k0, k1);
       st.qw_id = weight_id[q];
       if (!resident) {
-        st.qw_id = sink.load(TensorKind::Weight, BufferRole::Weight, qn.layer,
-                             DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}},
-                             st.qw, reps);
+        st.qw_id = sink.load(
+            TensorKind::Weight, BufferRole::Weight, qn.layer,
+            DramRange{qn.value, k0 == 0 ? 0 : consumer_weight_bytes(q, 0, k0), {}, leader}, st.qw,
+            reps);
         live.weight += st.qw;
         if (note_peak()) return true;
       }
@@ -1022,7 +1042,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         if (weight_of[mi] > 0) {
           if (!resident) {
             weight_id[mi] = sink.load(TensorKind::Weight, BufferRole::Weight, node.layer,
-                                      DramRange{node.value, 0, {}}, weight_of[mi], times);
+                                      DramRange{node.value, 0, {}, leader}, weight_of[mi], times);
             live.weight += weight_of[mi];
           }
           if (deps_wanted) deps.push_back(weight_id[mi]);

@@ -2,12 +2,15 @@
 // bands and channel slices, with multicast), and the split conserves the work and the bytes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "cost/cost_model.h"
 #include "cost/layer_walk.h"
 #include "cost/tiling.h"
 #include "driver.h"
+#include "lower/lower.h"
+#include "simulate.h"
 #include "test_util.h"
 
 using fusim::test::src;
@@ -72,6 +75,44 @@ TEST_CASE("a fused group on n cores reads its resident weights once, by multicas
     REQUIRE(c.feasible);
     CHECK(c.traffic.weight == weights);
     CHECK(c.multicast_bytes == (n - 1) * weights);
+  }
+}
+
+TEST_CASE("a fused group reloading its weights per tile reads them on core 0 only, by multicast",
+          "[multicore]") {
+  // The same block with a weight buffer too small to keep its weights: every tile loads them.
+  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"),
+                                  {"cores.buffers.weight.capacity_bytes=4096"});
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  std::vector<int> layers;
+  for (int li = 0; li < static_cast<int>(net.layers().size()) && layers.size() < 3; ++li) {
+    if (net.layer(li).name.rfind("b1_", 0) == 0) layers.push_back(li);
+  }
+  REQUIRE(layers.size() == 3);
+  std::int64_t weights = 0;
+  for (int li : layers) weights += net.layer(li).params() * arch.element_bytes();
+  REQUIRE(weights > 4096);
+  for (std::int64_t n : {1, 3, 8}) {
+    INFO(n << " cores");
+    const fusim::GroupCost c = fusim::evaluate_group(net, arch, layers, n);
+    REQUIRE(c.feasible);
+    // Core 0's band, the largest, reads every tile's weights; the other bands receive theirs.
+    const std::int64_t first_band = (c.tiles + n - 1) / n;
+    CHECK(c.traffic.weight == first_band * weights);
+    CHECK(c.multicast_bytes == (c.tiles - first_band) * weights);
+    fusim::Schedule s;
+    s.groups.push_back({layers, n, c.tiles});
+    // The rest of the network layer by layer around it, so that the program is whole.
+    for (int li = 0; li < static_cast<int>(net.layers().size()); ++li)
+      if (li < layers.front() || li > layers.back()) s.groups.push_back({{li}, 1});
+    std::sort(s.groups.begin(), s.groups.end(), [](const fusim::Group& a, const fusim::Group& b) {
+      return a.layers[0] < b.layers[0];
+    });
+    const fusim::SimResult sim = fusim::simulate(net, arch, fusim::lower(net, arch, s));
+    std::size_t g = 0;
+    while (s.groups[g].layers.size() == 1) ++g;
+    CHECK(sim.groups[g].traffic.weight_read == c.traffic.weight);
   }
 }
 
