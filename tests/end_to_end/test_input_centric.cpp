@@ -356,3 +356,35 @@ TEST_CASE("partial sums that do not fit on chip spill to DRAM and come back, byt
   CHECK(c.traffic.psum_write == 0);
   CHECK(c.traffic.psum_read == 0);
 }
+
+TEST_CASE("spilled partial sums: the footprint and the traffic of the model, in closed form",
+          "[input_centric]") {
+  // A gemm pair S = 48, 2,048 -> 64 -> 2,048 on Eyeriss (44 KiB output buffer, 73.5 KiB weight
+  // buffer, 16-bit data, 14 PE columns), 4 tiles of 12 tokens: a consumer row is 4 KiB, 12 of
+  // them do not fit. The weights (2 x 64 x 2,048 x 2 B) are loaded a chunk at a time: a chunk's
+  // two layers' weights, 8,194 B a channel, fill at most half the weight buffer, 4 channels
+  // (fewer than the 14 columns: not rounded). The chunk: 12 x 4 x 2 = 96 B. A block of the
+  // consumer's channels: a third of the rest, (45,056 - 96) / 3 / (12 x 2) = 624, to 14s: 616.
+  const auto r = fusim::test::run(src("configs/eyeriss.yaml"),
+                                  fusim::test::write_temp("sf.yaml", gemm_pair(48, 2048, 64)));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  const std::int64_t e = arch.element_bytes();
+  const fusim::FusedGroup ic(net, arch, {0, 1}, true);
+  fusim::CostSink sink(&arch.core);
+  const fusim::Footprint f = ic.walk(ic.progress(4), 4, 1, 0, sink);
+  // At a block's first compute: the chunk, the previous block (its store may still run), the
+  // block loaded back, and the block it allocates.
+  const std::int64_t chunk = 12 * 4 * e, block = 12 * 616 * e;
+  CHECK(f.output == chunk + 3 * block);
+  CHECK(f.output <= arch.core.output_buffer.capacity_bytes);
+  // Each of the 16 chunks after the first reads all 48 x 2,048 sums back and the ones before the
+  // last write them; the last stores them as output, once.
+  CHECK(sink.traffic.psum_read == 15 * 48 * 2048 * e);
+  CHECK(sink.traffic.psum_write == 15 * 48 * 2048 * e);
+  CHECK(sink.traffic.ofmap == 48 * 2048 * e);
+  // Without spills the plan does not fit at all.
+  const fusim::FusedGroup on_chip(net, arch, {0, 1}, true, false);
+  fusim::CostSink s2(&arch.core);
+  CHECK_FALSE(on_chip.fits(on_chip.walk(on_chip.progress(4), 4, 1, 0, s2)));
+}
