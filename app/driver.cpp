@@ -28,10 +28,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Commands in one Program: about 120 bytes each in memory, so this bounds a program to about
-// 2 GB. The 10,000-layer chain of tests/scale has 1.3 million on configs/mlu.yaml.
-constexpr long double kMaxProgramCommands = 1 << 24;
-
 // What simulation_judge scores a group it cannot run: 2^52 cycles, the end of simulated time.
 constexpr std::int64_t kUnrunnable = std::int64_t{1} << 52;
 

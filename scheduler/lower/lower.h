@@ -44,5 +44,8 @@ struct ProgramSize {
   int largest_group_layer = -1;   // that group's first layer
 };
 ProgramSize count_commands(const Network& net, const Arch& arch, const Schedule& schedule);
+// Commands in one Program: about 120 bytes each in memory, so this bounds a program to about
+// 2 GB. The 10,000-layer chain of tests/scale has 1.3 million on configs/mlu.yaml.
+constexpr long double kMaxProgramCommands = 1 << 24;
 
 }  // namespace fusim

@@ -716,6 +716,14 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
     for (std::size_t gi = 0; gi < p.schedule.groups.size(); ++gi)
       if (p.schedule.groups[gi].layers.size() > 1 && !p.schedule.groups[gi].layerwise())
         p.schedule.groups[gi].tiles = tiles[gi];
+    const ProgramSize size = count_commands(net, arch, p.schedule);
+    if (size.commands > kMaxProgramCommands) {
+      std::ostringstream msg;
+      msg << "lowered, the schedule would have about " << static_cast<double>(size.commands)
+          << " commands, beyond fusim's limit of " << static_cast<std::int64_t>(kMaxProgramCommands)
+          << " (about 2 GB of memory): fewer tiles or larger buffers";
+      root.fail("groups", msg.str());
+    }
     return lower(net, arch, p.schedule);
   }
   std::vector<YamlMap> cores = root.get_map_list("cores");
