@@ -3,7 +3,7 @@
 // crash or a hang. The network and arch are fixed: workloads/tiny_dag.yaml on
 // configs/systolic32.yaml with two cores (so that cores contend) and a 64 KiB shared buffer in
 // 4 banks; fuzz/seeds/program/ holds programs for them (one with its feature maps in the shared
-// buffer, one that runs every layer in one layerwise group).
+// buffer, one that runs every layer in one layerwise group, one a schedule without commands).
 #include <cstdint>
 #include <memory>
 
