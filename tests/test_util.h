@@ -192,21 +192,28 @@ inline void check_group_bytes(const RunResult& r) {
   }
 }
 
+// The programs that the tests read back (check_replays; test_shared_fmaps.cpp's maps): those of
+// up to this many commands, CI's time, in Release as under the sanitizers. 27 of the shipped
+// pairs' layer-by-layer and optimal programs have 20,000 to 50,000 (DenseNet-121 and ResNet-50 on
+// most configs, VGG-16 and ViT-B/16 on systolic32, ViT-B/16 on mlu, FusioNet and a BERT-base
+// layer on archon_dense and archon_sparse): 120 MB of YAML, 40 % of what Release wrote and parsed
+// in check_replays when it read them too (reading YAML was most of the end-to-end tests' time),
+// for no kind of command that the smaller programs lack (the reader's checks are command by
+// command). Larger ones were never read back (VGG-16 on eyeriss.yaml: 110,000 commands, 17 MB).
+constexpr std::size_t kMaxReadBackCommands = 20000;
+
+inline std::size_t command_count(const Program& program) {
+  std::size_t commands = 0;
+  for (const auto& core : program.cores) commands += core.size();
+  return commands;
+}
+
 // The run's program is one --schedule-in accepts: it round-trips through program_to_yaml and
 // load_program (whose checks of the work a program does, docs/usage.md "Programs", must hold
-// for fusim's own programs) to the same text. Call inside a Catch test case.
+// for fusim's own programs) to the same text, when it has up to kMaxReadBackCommands commands.
+// Call inside a Catch test case.
 inline void check_replays(const Run& run) {
-  // Programs up to 50,000 commands (20,000 under the sanitizers): CI's time. Only VGG-16 on
-  // eyeriss.yaml is larger (110,000 commands, 17 MB of YAML: 17 s to write and parse in Release,
-  // 44 s under the sanitizers) and its commands are of the kinds the smaller programs have.
-#ifdef FUSIM_SANITIZED
-  constexpr std::size_t kMaxCommands = 20000;
-#else
-  constexpr std::size_t kMaxCommands = 50000;
-#endif
-  std::size_t commands = 0;
-  for (const auto& core : run.program->cores) commands += core.size();
-  if (commands > kMaxCommands) return;
+  if (command_count(*run.program) > kMaxReadBackCommands) return;
   const std::string text = program_to_yaml(*run.program, *run.net);
   const std::string path = write_temp("replay.yaml", text);
   CHECK(program_to_yaml(load_program(path, *run.net, *run.arch), *run.net) == text);
