@@ -182,3 +182,19 @@ TEST_CASE("same inputs, same bytes out", "[e2e]") {
           fusim::program_to_yaml(*b->program, *b->net));
   }
 }
+
+TEST_CASE("the sanitizers' sample of workloads names shipped workloads, each run there", "[e2e]") {
+  // A renamed or removed workload would otherwise leave the sanitizer pass silently smaller.
+  const auto nets = fusim::test::yaml_files("workloads");
+  std::size_t runs = 0;
+  for (const std::string& name : fusim::test::sanitizer_workloads()) {
+    INFO(name);
+    CHECK(fs::exists(fusim::test::src("workloads/" + name)));
+  }
+  for (const auto& net : nets) runs += fusim::test::runs_every_workload(net) ? 1 : 0;
+#ifdef FUSIM_SANITIZED
+  CHECK(runs == fusim::test::sanitizer_workloads().size());
+#else
+  CHECK(runs == nets.size());
+#endif
+}

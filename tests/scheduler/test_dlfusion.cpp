@@ -29,6 +29,7 @@ TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped wo
           "[search][dlfusion]") {
   for (const std::string& arch_path : fusim::test::yaml_files("configs"))
     for (const std::string& path : fusim::test::yaml_files("workloads")) {
+      if (!fusim::test::runs_every_workload(path)) continue;  // the sanitizers' sample there
       INFO(arch_path << " " << path);
       const fusim::Arch arch = fusim::load_arch(arch_path, {});
       // As the driver has it: blocks fused for an arch with the fused-bottleneck engine.
