@@ -57,18 +57,33 @@ TEST_CASE("splitting a layer over n cores conserves its MACs and output bytes", 
   }
 }
 
-TEST_CASE("a fused group on n cores reads its resident weights once, by multicast", "[multicore]") {
-  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
-  const fusim::Network& net = *r->net;
-  const fusim::Arch& arch = *r->arch;
-  // The first inverted bottleneck after the stem: expand, depthwise, project.
+namespace {
+
+// MobileNetV2's first inverted bottleneck after the stem: expand, depthwise, project.
+std::vector<int> first_bottleneck(const fusim::Network& net) {
   std::vector<int> layers;
   for (int li = 0; li < static_cast<int>(net.layers().size()) && layers.size() < 3; ++li) {
     if (net.layer(li).name.rfind("b1_", 0) == 0) layers.push_back(li);
   }
   REQUIRE(layers.size() == 3);
+  return layers;
+}
+
+std::int64_t weight_bytes(const fusim::Network& net, const fusim::Arch& arch,
+                          const std::vector<int>& layers) {
   std::int64_t weights = 0;
   for (int li : layers) weights += net.layer(li).params() * arch.element_bytes();
+  return weights;
+}
+
+}  // namespace
+
+TEST_CASE("a fused group on n cores reads its resident weights once, by multicast", "[multicore]") {
+  const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"));
+  const fusim::Network& net = *r->net;
+  const fusim::Arch& arch = *r->arch;
+  const std::vector<int> layers = first_bottleneck(net);
+  const std::int64_t weights = weight_bytes(net, arch, layers);
   for (std::int64_t n : {1, 2, 4, 8}) {
     INFO(n << " cores");
     const fusim::GroupCost c = fusim::evaluate_group(net, arch, layers, n);
@@ -85,13 +100,8 @@ TEST_CASE("a fused group reloading its weights per tile reads them on core 0 onl
                                   {"cores.buffers.weight.capacity_bytes=4096"});
   const fusim::Network& net = *r->net;
   const fusim::Arch& arch = *r->arch;
-  std::vector<int> layers;
-  for (int li = 0; li < static_cast<int>(net.layers().size()) && layers.size() < 3; ++li) {
-    if (net.layer(li).name.rfind("b1_", 0) == 0) layers.push_back(li);
-  }
-  REQUIRE(layers.size() == 3);
-  std::int64_t weights = 0;
-  for (int li : layers) weights += net.layer(li).params() * arch.element_bytes();
+  const std::vector<int> layers = first_bottleneck(net);
+  const std::int64_t weights = weight_bytes(net, arch, layers);
   REQUIRE(weights > 4096);
   for (std::int64_t n : {1, 3, 8}) {
     INFO(n << " cores");
