@@ -29,10 +29,40 @@ void write_list(std::ostream& os, const std::vector<std::uint32_t>& v) {
   os << "]";
 }
 
+// An output stream that appends to a string its caller keeps: std::ostringstream::str() returns
+// a copy, and a program's text is hundreds of MB for the largest networks (a 10,000-layer chain
+// on mlu.yaml layer by layer), which then sat in memory twice beside the program.
+class StringAppender : public std::streambuf {
+ public:
+  explicit StringAppender(std::string& out) : out_(out) { setp(buf_, buf_ + sizeof buf_); }
+  ~StringAppender() override { flush(); }
+  void flush() {
+    out_.append(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    setp(buf_, buf_ + sizeof buf_);
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    flush();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) sputc(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+  int sync() override {
+    flush();
+    return 0;
+  }
+
+ private:
+  std::string& out_;
+  char buf_[1 << 16];
+};
+
 }  // namespace
 
 std::string program_to_yaml(const Program& p, const Network& net) {
-  std::ostringstream os;
+  std::string text;
+  StringAppender buffer(text);
+  std::ostream os(&buffer);
   os << "# fusim program: per-core tile commands (format: docs/usage.md, \"Programs\")\n";
   os << "network: " << yaml_quoted(net.name()) << "\n";
   os << "algorithm: " << yaml_quoted(p.schedule.algorithm) << "\n";
@@ -94,7 +124,8 @@ std::string program_to_yaml(const Program& p, const Network& net) {
       os << "}\n";
     }
   }
-  return os.str();
+  buffer.flush();
+  return text;
 }
 
 namespace {
