@@ -167,6 +167,8 @@ inline void check_same_sums(const CostSink& totals, const CostSink& steps) {
   CHECK(totals.traffic.weight == steps.traffic.weight);
   CHECK(totals.traffic.ifmap == steps.traffic.ifmap);
   CHECK(totals.traffic.ofmap == steps.traffic.ofmap);
+  CHECK(totals.traffic.psum_read == steps.traffic.psum_read);
+  CHECK(totals.traffic.psum_write == steps.traffic.psum_write);
   CHECK(totals.macs == steps.macs);
   CHECK(totals.cycles == steps.cycles);
   CHECK(totals.buffer_reads == steps.buffer_reads);

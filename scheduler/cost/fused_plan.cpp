@@ -549,8 +549,12 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
   // the next chunk's load overlaps this chunk's computes; a multiple of the PE array's columns
   // when that many fit, at least one channel), the consumer's open partial-sum rows, and chunks
   // freed with no consumer compute.
-  std::vector<std::int64_t> chunk_of, open_rows;
-  if (input_centric_) chunk_of.assign(layers_.size(), 0), open_rows.assign(layers_.size(), 0);
+  std::vector<std::int64_t> chunk_of, chunk_bytes_of, open_rows;
+  if (input_centric_) {
+    chunk_of.assign(layers_.size(), 0);
+    chunk_bytes_of.assign(layers_.size(), 0);  // a chunk's rows of the tallest tile
+    open_rows.assign(layers_.size(), 0);
+  }
   std::vector<std::uint32_t> scatter_frees;
   std::vector<std::pair<std::int64_t, std::int64_t>> scatter_pieces;
   std::vector<std::array<std::int64_t, 3>> chunk_runs;
@@ -584,6 +588,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     }
     if (kc >= chunk_unit_) kc = kc / chunk_unit_ * chunk_unit_;
     chunk_of[pi] = std::clamp<std::int64_t>(kc, 1, channels);
+    chunk_bytes_of[pi] = mul_checked(chunk_of[pi], per_channel);
   }
   // Input-centric consumers whose partial sums spill: those whose rows open at once in some tile
   // (from the first row not yet complete to the last a kernel row reaches) do not fit the output
@@ -599,10 +604,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
     if (p < 0 || !effective_[q].empty() || !nodes_[q].store) continue;
     const auto pi = static_cast<std::size_t>(p);
     const std::int64_t qlo = start[q], qhi = H(q, t1 - 1);
-    std::int64_t open = qlo, live_rows = 0, reach_rows = 0, chunk_rows = 1;
+    std::int64_t open = qlo, live_rows = 0, reach_rows = 0;
     for (std::int64_t t = t0; t < t1; ++t) {
       const std::int64_t pa = first_row(pi, t), pb = H(pi, t);
-      chunk_rows = std::max(chunk_rows, pb - pa);
       if (pb <= pa) continue;
       std::int64_t r_lo = 0, r_hi = 0;
       scatter_reach(q, pa, pb, qlo, qhi, r_lo, r_hi);
@@ -611,9 +615,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       reach_rows = std::max(reach_rows, r_hi - r_lo);
     }
     const std::int64_t cap = arch_->core.output_buffer.capacity_bytes;
-    const std::int64_t chunk_bytes =
-        mul_checked(chunk_of[pi], mul_checked(chunk_rows, nodes_[pi].row_bytes) /
-                                      std::max<std::int64_t>(1, geometry_[pi].channels()));
+    const std::int64_t chunk_bytes = chunk_bytes_of[pi];
     if (mul_checked(live_rows, nodes_[q].row_bytes) + chunk_bytes <= cap) continue;
     const std::int64_t channels = geometry_[q].channels();
     // A block of channels is a strided piece of NHWC rows: only where Q's rows are its own

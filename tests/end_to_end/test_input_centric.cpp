@@ -383,6 +383,10 @@ TEST_CASE("spilled partial sums: the footprint and the traffic of the model, in 
   CHECK(sink.traffic.psum_read == 15 * 48 * 2048 * e);
   CHECK(sink.traffic.psum_write == 15 * 48 * 2048 * e);
   CHECK(sink.traffic.ofmap == 48 * 2048 * e);
+  // Step by step (the chunks between the first and the last are one run above), the same sums.
+  fusim::CostSink steps(&arch.core, false);
+  CHECK(ic.walk(ic.progress(4), 4, 1, 0, steps).output == f.output);
+  fusim::test::check_same_sums(sink, steps);
   // Without spills the plan does not fit at all.
   const fusim::FusedGroup on_chip(net, arch, {0, 1}, true, false);
   fusim::CostSink s2(&arch.core);

@@ -99,6 +99,23 @@ TEST_CASE("the energy is the action counts times the entries, component by compo
   }
 }
 
+TEST_CASE("ARCHON's mask tests are priced in the PE arrays' energy", "[energy]") {
+  // FusioNet's blocks on the fused-bottleneck engine test two mask bits per fused weight per
+  // pixel (hundreds of millions): their energy is small beside the MACs', but counted.
+  const auto r =
+      fusim::test::run(src("configs/archon.yaml"), src("workloads/fusionet.yaml"), {}, "optimal");
+  const fusim::SimResult& s = r->result.sim;
+  const fusim::EnergyParams& e = r->arch->energy;
+  fusim::ActionCounts a;
+  for (const fusim::CoreStats& c : s.cores) a += c.actions;
+  REQUIRE(a.mask_ops > 0);
+  REQUIRE(e.mask_pj > 0);
+  const auto n = [](std::int64_t x) { return static_cast<double>(x); };
+  const double without = n(a.macs) * e.mac_pj + n(a.adds) * e.add_pj;
+  CHECK(s.energy.pe_array == Approx(without + n(a.mask_ops) * e.mask_pj).epsilon(1e-12));
+  CHECK(s.energy.pe_array > without);
+}
+
 TEST_CASE("DRAM energy from the currents: the DRAMPower/DRAMSim3 formulas by hand", "[energy]") {
   // DDR4-3200 (DRAMSim3's DDR4_8Gb_x8_3200.ini): VDD 1.2 V, IDD0 57, IDD2N 37, IDD3N 52,
   // IDD4R 168, IDD4W 150, IDD5B 250 mA; 8 devices; tCK 0.625 ns; tRC 74, tRAS 52, tRP 22,
