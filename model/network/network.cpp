@@ -563,9 +563,20 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
     if (l.type == LayerType::Fc || l.type == LayerType::Gemm) {
       for (std::size_t i = 0; i < arity; ++i) {
         if (l.in_pixel_channels[i] == l.in_shapes[i].c) continue;
+        // A gemm reads a channel slice of a sequence row by row, one piece per token: its
+        // operand holds the gemm's rows ([heads k, m, 1] for A; [heads n, k, 1], or [heads k,
+        // n, 1] with transpose_b, for B), as timm's fused qkv projection splits them.
+        const Shape& s = l.in_shapes[i];
+        const std::int64_t rows = i == 0 ? l.m : l.transpose_b ? l.n : l.k;
+        const std::int64_t len = i == 0 || l.transpose_b ? l.heads * l.k : l.heads * l.n;
+        if (l.type == LayerType::Gemm && s == Shape{len, rows, 1}) continue;
         fail(std::string("a") + (l.type == LayerType::Fc ? "n fc" : " gemm") +
              " reads its operand as one flat block, but '" + operand_name(l.inputs[i]) +
-             "' is a channel slice of a larger tensor (a strided view); put a layer between them");
+             "' is a channel slice of a larger tensor (a strided view)" +
+             (l.type == LayerType::Gemm
+                  ? " whose shape is not the gemm's rows (" + to_string(Shape{len, rows, 1}) + ")"
+                  : std::string()) +
+             "; put a layer between them");
       }
     }
     auto need_inputs = [&](std::size_t lo, std::size_t hi) {

@@ -21,12 +21,10 @@ std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
     bytes[i] = fmap_bytes(net, arch, static_cast<int>(i));
     if (bytes[i] > arch.shared_buffer->capacity_bytes) bytes[i] = 0;
   }
-  // Written straight into a concat's tensor in DRAM; or viewed by a slice, whose readers read
-  // it in DRAM (a slice of a map in the shared buffer is not modelled).
+  // Written straight into a concat's tensor in DRAM. (A map a slice views can be in the shared
+  // buffer: the slice's readers read its channels there, place_views.)
   for (std::size_t c = 0; c < n; ++c) {
     const Layer& l = net.layers()[c];
-    if (l.is_view() && !l.inputs[0].from_network_input)
-      bytes[static_cast<std::size_t>(l.inputs[0].index)] = 0;
     if (l.type != LayerType::Concat) continue;
     for (std::size_t j = 0; j < l.inputs.size(); ++j) {
       if (in_concat_tensor(net, static_cast<int>(c), j))
@@ -37,6 +35,19 @@ std::vector<std::int64_t> eligible_bytes(const Network& net, const Arch& arch) {
 }
 
 }  // namespace
+
+void place_views(const Network& net, const Arch& arch, std::vector<std::int64_t>& at) {
+  if (at.empty()) return;
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    const Layer& l = net.layers()[i];
+    if (!l.is_view()) continue;
+    at[i] = -1;
+    if (l.inputs[0].from_network_input) continue;
+    const std::int64_t src = at[static_cast<std::size_t>(l.inputs[0].index)];
+    if (src < 0) continue;
+    at[i] = l.type == LayerType::Slice ? src + l.slice_begin * arch.element_bytes() : src;
+  }
+}
 
 std::int64_t fmap_bytes(const Network& net, const Arch& arch, int layer) {
   return mul_checked(mul_checked(net.layer(layer).out_shape.elements(), net.batch()),
@@ -49,6 +60,7 @@ bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<i
   const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
   std::int64_t together = 0;
   for (int li : layers) {
+    if (net.layer(li).is_view()) continue;  // its bytes are the viewed map's
     const std::vector<int>& readers = net.consumers(li);
     const bool inside = std::any_of(readers.begin(), readers.end(), [&](int c) {
       return std::binary_search(layers.begin(), layers.end(), c);
@@ -69,6 +81,7 @@ std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch&
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (bytes[i] > 0) at[i] = 0;
   }
+  place_views(net, arch, at);
   return at;
 }
 
@@ -83,11 +96,14 @@ std::vector<int> group_of_layers(const Network& net, const Schedule& schedule) {
   return group_of;
 }
 
-// The last group that reads layer `i`'s output (its own when no later group does).
+// The last group that reads layer `i`'s output (its own when no later group does), through
+// the views of it (their readers read it).
 int last_reader(const Network& net, const std::vector<int>& group_of, std::size_t i) {
   int last = group_of[i];
-  for (int c : net.consumers(static_cast<int>(i)))
-    last = std::max(last, group_of[static_cast<std::size_t>(c)]);
+  for (int c : net.consumers(static_cast<int>(i))) {
+    const auto u = static_cast<std::size_t>(c);
+    last = std::max(last, net.layer(c).is_view() ? last_reader(net, group_of, u) : group_of[u]);
+  }
   return last;
 }
 
@@ -115,7 +131,7 @@ std::vector<SharedSpan> shared_fmap_spans(const Network& net, const Arch& arch,
   std::vector<SharedSpan> spans;
   for (std::size_t i = 0; i < schedule.shared_fmaps.size(); ++i) {
     const std::int64_t at = schedule.shared_fmaps[i];
-    if (at < 0) continue;
+    if (at < 0 || net.layers()[i].is_view()) continue;
     const std::int64_t bytes = fmap_bytes(net, arch, static_cast<int>(i));
     spans.push_back({at, at + bytes, group_of[i], last_reader(net, group_of, i)});
   }
@@ -158,6 +174,7 @@ std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch
     at[m.layer] = addr;
     placed.push_back({addr, addr + bytes[m.layer], m.first, m.last});
   }
+  place_views(net, arch, at);
   if (std::all_of(at.begin(), at.end(), [](std::int64_t a) { return a < 0; })) at.clear();
   return at;
 }

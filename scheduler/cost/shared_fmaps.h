@@ -47,6 +47,12 @@ std::vector<std::int64_t> shared_fmap_candidates(const Network& net, const Arch&
 std::vector<std::int64_t> plan_shared_fmaps(const Network& net, const Arch& arch,
                                             const Schedule& schedule);
 
+// Sets each view's entry of `at` (a slice, a shuffle read as one; Schedule::shared_fmaps) to
+// where the map it views lies: in the shared buffer at that map's address, a slice's channels
+// `slice_begin` elements into each pixel; -1 when that map is in DRAM. Nothing when `at` is
+// empty.
+void place_views(const Network& net, const Arch& arch, std::vector<std::int64_t>& at);
+
 // A range of the shared buffer in use from the start of group `first` to the end of `last`.
 struct SharedSpan {
   std::int64_t begin = 0, end = 0;

@@ -241,7 +241,7 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
     case LayerType::Fc:
       return c0 * elem_;
     case LayerType::Gemm:  // row r0 of A ([heads * k, m, 1]), from the tile's first head
-      return (r0 * l.heads * l.k + (l.heads == 1 ? 0 : k0 / l.n * l.k) + c0) * elem_;
+      return (r0 * row_stride(0, l.heads * l.k) + (l.heads == 1 ? 0 : k0 / l.n * l.k) + c0) * elem_;
     default: {
       // A pixel of the tensor in memory holds `pc` channels (more than in.c for a slice).
       const std::int64_t pc = pixel_channels(i);
@@ -268,10 +268,14 @@ std::int64_t LayerGeometry::pixel_channels(int i) const {
   return u < l.in_pixel_channels.size() ? l.in_pixel_channels[u] : l.in_shapes[u].c;
 }
 
+std::int64_t LayerGeometry::row_stride(int i, std::int64_t flat) const {
+  const Shape& in = layer_->in_shapes[static_cast<std::size_t>(i)];
+  return pixel_channels(i) != in.c ? pixel_channels(i) : flat;
+}
+
 std::int64_t LayerGeometry::input_item_bytes(int i) const {
   const Shape& in = layer_->in_shapes[static_cast<std::size_t>(i)];
-  if (layer_->type == LayerType::Fc || layer_->type == LayerType::Gemm)
-    return mul_checked(in.elements(), elem_);
+  if (layer_->type == LayerType::Fc) return mul_checked(in.elements(), elem_);
   return mul_checked(mul_checked(in.h * in.w, pixel_channels(i)), elem_);
 }
 
@@ -316,7 +320,8 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
   const Layer& l = *layer_;
   if (l.type == LayerType::Fc) return {};  // the flattened input, or a piece of it
   if (l.type == LayerType::Gemm) {
-    return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), l.heads * l.k, elem_);
+    return slice_layout(c_len > 0 ? c_len : input_channels(k0, k1), row_stride(0, l.heads * l.k),
+                        elem_);
   }
   const std::int64_t c = pixel_channels(i);
   if (l.type == LayerType::Shuffle && input_channels(k0, k1) < l.in_shapes[0].c) {
@@ -335,13 +340,13 @@ std::int64_t LayerGeometry::b_offset(std::int64_t k0) const {
   // B^T: output channel h n + j is row j, channels [h k, (h + 1) k); a chunk of whole heads
   // starts at row 0.
   const std::int64_t h = k0 / l.n, j = k0 % l.n;
-  return mul_checked(j * l.heads * l.k + h * l.k, elem_);
+  return mul_checked(j * row_stride(1, l.heads * l.k) + h * l.k, elem_);
 }
 
 TileLayout LayerGeometry::b_layout(std::int64_t k0, std::int64_t k1) const {
   const Layer& l = *layer_;
-  if (!l.transpose_b) return slice_layout(k1 - k0, l.heads * l.n, elem_);
-  return slice_layout(input_channels(k0, k1), l.heads * l.k, elem_);
+  if (!l.transpose_b) return slice_layout(k1 - k0, row_stride(1, l.heads * l.n), elem_);
+  return slice_layout(input_channels(k0, k1), row_stride(1, l.heads * l.k), elem_);
 }
 
 TileLayout LayerGeometry::output_layout(std::int64_t k0, std::int64_t k1) const {

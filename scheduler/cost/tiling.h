@@ -79,6 +79,10 @@ class LayerGeometry {
   // Channels of one pixel of operand `i`'s tensor in memory: its own, or for a slice (a view)
   // those of the tensor it views (Layer::in_pixel_channels).
   std::int64_t pixel_channels(int i) const;
+  // Elements from one row of a gemm's operand `i` to the next: `flat` (its row as the gemm
+  // reads it) or, for a channel slice of a sequence (qkv's query, key or value), the viewed
+  // tensor's channels.
+  std::int64_t row_stride(int i, std::int64_t flat) const;
   // Bytes from one batch item of operand `i`'s tensor in memory to the next.
   std::int64_t input_item_bytes(int i) const;
   // True when the input needed does not depend on the output channels (dense conv, fc, gemm

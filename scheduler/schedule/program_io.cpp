@@ -13,6 +13,7 @@
 #include "cost/fused_plan.h"
 #include "cost/group_walk.h"
 #include "cost/layer_walk.h"
+#include "cost/shared_fmaps.h"
 #include "cost/tile_sink.h"
 #include "engines/engines.h"
 #include "lower/lower.h"
@@ -985,6 +986,7 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
   check_multicast(p, core_cmds);
   check_work(p, core_cmds, groups, tiles, net, arch);
   p.schedule.shared_fmaps = shared_fmaps_of(p, net);
+  place_views(net, arch, p.schedule.shared_fmaps);
   check_prefetched(p, core_cmds, net);
   set_prefetches(p, net);
   return p;

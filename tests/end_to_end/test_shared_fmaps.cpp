@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include "arch/arch_io.h"
 #include "cost/cost_model.h"
@@ -34,12 +35,30 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
   std::vector<int> group_of(net.layers().size(), -1);
   for (std::size_t g = 0; g < s.groups.size(); ++g)
     for (int li : s.groups[g].layers) group_of[static_cast<std::size_t>(li)] = static_cast<int>(g);
+  // The last group reading a layer's output, through the views of it (their readers read it).
+  const std::function<int(int)> last_reader = [&](int li) {
+    int last = group_of[static_cast<std::size_t>(li)];
+    for (int c : net.consumers(li))
+      last = std::max(
+          last, net.layer(c).is_view() ? last_reader(c) : group_of[static_cast<std::size_t>(c)]);
+    return last;
+  };
   std::vector<Live> maps;
   for (std::size_t li = 0; li < s.shared_fmaps.size(); ++li) {
     const std::int64_t at = s.shared_fmaps[li];
     if (at < 0) continue;
     const fusim::Layer& l = net.layers()[li];
     INFO("layer " << l.name);
+    if (l.is_view()) {
+      // A view lies in the map it views, a slice `slice_begin` channels into each pixel.
+      const fusim::Operand& op = l.inputs[0];
+      REQUIRE_FALSE(op.from_network_input);
+      const std::int64_t viewed = s.shared_fmaps[static_cast<std::size_t>(op.index)];
+      const std::int64_t offset =
+          l.type == fusim::LayerType::Slice ? l.slice_begin * arch.element_bytes() : 0;
+      CHECK((viewed >= 0 && at == viewed + offset));
+      continue;
+    }
     REQUIRE(arch.shared_buffer);
     CHECK(l.type != fusim::LayerType::Concat);
     REQUIRE_FALSE(net.consumers(static_cast<int>(li)).empty());  // not a network output
@@ -47,9 +66,8 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
     m.begin = at;
     m.end = at + l.out_shape.elements() * net.batch() * arch.element_bytes();
     CHECK(m.end <= arch.shared_buffer->capacity_bytes);
-    m.first = m.last = group_of[li];
-    for (int c : net.consumers(static_cast<int>(li)))
-      m.last = std::max(m.last, group_of[static_cast<std::size_t>(c)]);
+    m.first = group_of[li];
+    m.last = last_reader(static_cast<int>(li));
     // Read by a later group, or inside a layerwise group (its members store their outputs).
     CHECK((m.last > m.first || s.groups[static_cast<std::size_t>(m.first)].layerwise()));
     maps.push_back(m);

@@ -407,3 +407,80 @@ layers:
   fusim::test::check_group_bytes(r->result);
   CHECK(r->result.sim.traffic.ifmap_read >= floor.ifmap);
 }
+
+namespace {
+
+// timm's attention in miniature: one fused projection of 17 tokens to q, k and v (3 x 32
+// features, 4 heads of 8), split by channel slices that the attention gemms read.
+const char* kQkv = R"(name: qkv
+inputs: [{name: x, shape: [32, 17, 1]}]
+layers:
+  - {name: qkv, type: gemm, m: 17, n: 96, k: 32, bias: true}
+  - {name: q, type: slice, inputs: [qkv], channels: [0, 32]}
+  - {name: k, type: slice, inputs: [qkv], channels: [32, 64]}
+  - {name: v, type: slice, inputs: [qkv], channels: [64, 96]}
+  - {name: scores, type: gemm, inputs: [q, k], m: 17, n: 17, k: 8, heads: 4, transpose_b: true}
+  - {name: probs, type: softmax, groups: 4, scale: 0.35}
+  - {name: ctx, type: gemm, inputs: [probs, v], m: 17, n: 8, k: 17, heads: 4}
+  - {name: proj, type: gemm, m: 17, n: 32, k: 32}
+)";
+
+}  // namespace
+
+TEST_CASE("a gemm reads slices of a fused projection token by token (timm's qkv)", "[views]") {
+  const fusim::Network net = load_text("qkv.yaml", kQkv);
+  const fusim::Layer& scores = net.layer(net.find_layer("scores"));
+  CHECK(scores.in_pixel_channels == std::vector<std::int64_t>{96, 96});
+  const fusim::LayerGeometry g(scores, 1);
+  // A: q's token r starts r x 96 into the projection's output (its base is q's first channel);
+  // a chunk of heads 2-3 reads their 16 columns of each token: 16-byte pieces, 96 apart.
+  CHECK(g.input_offset(0, 2, 0) == 2 * 96);
+  CHECK(g.input_offset(0, 2, 2 * 17) == 2 * 96 + 2 * 8);
+  CHECK(g.input_layout(0, 2 * 17, 4 * 17).piece_bytes == 16);
+  CHECK(g.input_layout(0, 2 * 17, 4 * 17).stride_bytes == 96);
+  CHECK(g.input_item_bytes(0) == 17 * 96);
+  // B^T (the keys as stored): output channel h n + j reads token j's head h.
+  CHECK(g.b_offset(1 * 17 + 5) == 5 * 96 + 8);
+  CHECK(g.b_layout(0, 4 * 17).piece_bytes == 32);
+  CHECK(g.b_layout(0, 4 * 17).stride_bytes == 96);
+  // B (the values as stored): ctx's chunk of heads 1-2 reads 16 columns of each token.
+  const fusim::LayerGeometry c(net.layer(net.find_layer("ctx")), 1);
+  CHECK(c.b_layout(8, 24).piece_bytes == 16);
+  CHECK(c.b_layout(8, 24).stride_bytes == 96);
+
+  // Layer by layer on systolic32 (one core, int8, no shared buffer): the scores read q and k
+  // once each, ctx reads the probabilities and v: each slice's 17 x 32 bytes, not 17 x 96.
+  // Besides: the projections' inputs, and the softmax its scores.
+  const auto r = fusim::test::run(src("configs/systolic32.yaml"), write_temp("qkv.yaml", kQkv));
+  const std::int64_t seq = 17 * 32, scores_bytes = 4 * 17 * 17;
+  CHECK(r->result.sim.traffic.ifmap_read ==
+        seq + 2 * seq + scores_bytes + (scores_bytes + seq) + seq);
+  fusim::test::check_group_bytes(r->result);
+  fusim::test::check_replays(*r);
+  for (const std::string& arch : fusim::test::yaml_files("configs")) {
+    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s"}) {
+      INFO(arch << " " << fusion);
+      const auto f = fusim::test::run(arch, write_temp("qkv.yaml", kQkv), {}, fusion);
+      fusim::test::check_group_bytes(f->result);
+      fusim::test::check_replays(*f);
+    }
+  }
+  // On mlu.yaml the projection's output stays in the shared buffer and the slices are read
+  // there: off chip, only the input, the weights and the result.
+  const auto m = fusim::test::run(src("configs/mlu.yaml"), write_temp("qkv.yaml", kQkv));
+  CHECK(m->result.sim.traffic.ifmap_read == seq);
+  CHECK(m->result.sim.traffic.ofmap_write == seq);
+  CHECK(m->result.sim.traffic.weight_read == 32 * 96 + 96 + 32 * 32);
+
+  // A slice that is not rows of the gemm (a map's channels, pixels in rows) is refused.
+  const std::string bad = write_temp("qkv_bad.yaml", R"(name: t
+inputs: [{name: x, shape: [8, 4, 4]}]
+layers:
+  - {name: a, type: slice, channels: [0, 4]}
+  - {name: g, type: gemm, m: 4, n: 3, k: 16}
+)");
+  const auto e = error_of([&] { fusim::load_network(bad); });
+  REQUIRE(e.has_value());
+  CHECK(e->line() == 5);
+  CHECK(std::string(e->what()).find("is not the gemm's rows ([16, 4, 1])") != std::string::npos);
+}
