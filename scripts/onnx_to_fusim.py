@@ -163,7 +163,10 @@ class TensorInfo:
         self.layer = layer
         # A view of attention heads over the fusim tensor [heads * d, S, 1]: (order, heads, d)
         # with order "shd" ([N, S, heads, d]), "hsd" ([N, heads, S, d]) or "hds" ([N, heads, d,
-        # S]); "hds" with heads 1 is a transposed sequence [N, D, S]. None: not a view.
+        # S]); "hds" with heads 1 is a transposed sequence [N, D, S]. A fused projection's
+        # output [parts heads d, S, 1] (timm's qkv: parts 3) viewed as [N, S, parts, heads, d]
+        # is "sphd", transposed to [parts, N, heads, S, d] "pnhsd"; part i of that is channels
+        # [i heads d, (i + 1) heads d), a "hsd" view of a slice. None: not a view.
         self.heads = heads
         # A constant factor a Softmax reading this tensor applies (Div / Mul by a constant).
         self.scale = scale
@@ -375,7 +378,8 @@ class Importer:
     # x.view(x.size(0), -1), Hugging Face's heads): evaluated here when their inputs are known.
     _SHAPE_OPS = {"Shape", "Size", "Gather", "Cast", "Unsqueeze", "Squeeze", "Concat", "Slice",
                   "Add", "Sub", "Mul", "Div", "Neg", "Floor", "Ceil", "Equal", "Where",
-                  "ConstantOfShape", "Range", "ReduceProd", "Identity", "Expand", "Reshape"}
+                  "ConstantOfShape", "Range", "ReduceProd", "Identity", "Expand", "Reshape",
+                  "Sqrt"}
 
     def fold_shape_arithmetic(self):
         """Evaluates the nodes whose inputs are constants or whose input is a tensor of known
@@ -491,7 +495,8 @@ class Importer:
             if np.issubdtype(x[0].dtype, np.integer):  # ONNX integer division truncates
                 return (np.trunc(x[0] / x[1])).astype(x[0].dtype)
             return x[0] / x[1]
-        unary = {"Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Identity": np.array}
+        unary = {"Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Identity": np.array,
+                 "Sqrt": np.sqrt}
         if op in unary:
             return unary[op](x[0])
         if op == "Where":
@@ -714,9 +719,25 @@ class Importer:
         graph input (Hugging Face's word and token-type embeddings): a network input [D, S, 1]
         named after the table, the rows the lookup reads, as the accelerator receives them (the
         lookup itself, S rows of D elements from a table in DRAM, is the host's). A Gather of
-        constants (position ids) is folded to a constant before."""
+        constants (position ids) is folded to a constant before. Of an activation: one part of
+        a fused projection's heads (qkv[i], qkv_part) or the first token of a sequence (x[:, 0],
+        first_token)."""
         table, ids = node.input[0], node.input[1]
         axis = int(attrs_of(node).get("axis", 0))
+        if table in self.tensors:
+            info, i = self.tensors[table], self.scalar(ids)
+            rank = len(self.shape(table))
+            if i is None or int(i) != i:
+                raise Unsupported("Gather of an activation by indices that are not one constant")
+            if info.heads is not None and info.heads[0] == "pnhsd" and axis == 0:
+                self.qkv_part(node, index, table, int(i), node.output[0])
+                return
+            if info.heads is None and rank == 3 and axis in (1, -2):
+                self.first_token(node, index, table, int(i), node.output[0])
+                return
+            raise Unsupported("Gather along axis %d of activation %s: fusim takes a part of "
+                              "timm's qkv [3, N, heads, S, d] (axis 0) and the first token of a "
+                              "sequence [N, S, D] (axis 1)" % (axis, list(self.shape(table))))
         if table not in self.consts or ids not in self.host or axis != 0 or \
                 self.consts[table].ndim != 2:
             raise Unsupported("Gather other than an embedding lookup (a [V, D] table indexed "
@@ -801,6 +822,8 @@ class Importer:
                                            x.onnx_shape[3] + extra[1] + extra[3]]
         pads = self.window_pads(node, a, padded, [kh, kw], strides, dil, extra)
         bias = self.has_bias(node)
+        if self.patch_embedding(node, index, x, w, strides, pads, dil, group, bias):
+            return
         layer = {"type": "conv", "inputs": [x.fusim_name], "out_channels": m}
         layer["kernel"] = kh if kh == kw else [kh, kw]
         if strides != [1, 1]:
@@ -816,6 +839,49 @@ class Importer:
         out = (m, out_extent(h, kh, strides[0], pads[0], pads[2], dil[0], False),
                out_extent(wd, kw, strides[1], pads[1], pads[3], dil[0], False))
         self.add_layer(node, index, layer, out, node.output[0])
+
+    def patch_embedding(self, node, index, x, w, strides, pads, dil, group, bias):
+        """A ViT's patch embedding as timm and torchvision export it: a conv whose kernel is its
+        stride (no padding) over a network input read by nothing else, its map flattened
+        (Reshape [N, C, H W]) and transposed to a sequence [N, H W, C]. fusim holds the
+        sequence [C, H W, 1] where the conv holds [C, H, W] (the same bytes, NHWC) but has no
+        layer that changes a map into a sequence, so the input is taken as the patches, [Cin
+        kh kw, H W, 1] (the host's layout of the pixels the conv reads, each once), and the conv
+        as the gemm over them it is (the paper's linear projection; the same MACs and weights).
+        False when the nodes are not that pattern; an error when the map becomes a sequence
+        otherwise."""
+        y = node.output[0]
+        flat = self.only_reader(y, "Reshape")
+        if flat is None or flat.output[0] not in self.shapes:
+            return False
+        n, c, h, wd = self.shape(y)
+        if self.shape(flat.output[0]) != (n, c, h * wd):
+            return False
+        tr = self.only_reader(flat.output[0], "Transpose")
+        if tr is None or [int(v) for v in attrs_of(tr).get("perm", [])] != [0, 2, 1]:
+            return False
+        m, cg, kh, kw = (int(v) for v in w.shape)
+        if x.layer is not None or self.consumers.get(node.input[0], 0) != 1 or \
+                node.input[0] in self.folded_pads or strides != [kh, kw] or \
+                pads != [0, 0, 0, 0] or dil != [1, 1] or group != 1:
+            raise Unsupported("a conv's map made a sequence (Reshape to [N, C, H W], Transpose): "
+                              "fusim takes this as a patch embedding only (kernel = stride, no "
+                              "padding or dilation, over a network input read by nothing else)")
+        k = cg * kh * kw
+        patches = (k, h * wd, 1)
+        self.inputs = [(name, patches if name == x.fusim_name else chw)
+                       for name, chw in self.inputs]
+        x.fusim_shape = patches
+        print("%s: note: input '%s' is read as its %d patches of %d x %d x %d pixels ([%d, %d, "
+              "1]), the patch embedding '%s' as a gemm over them" % (PROG, x.fusim_name, h * wd,
+                                                                    cg, kh, kw, k, h * wd,
+                                                                    node.name or y),
+              file=sys.stderr)
+        self.in_pattern.update((id(flat), id(tr)))
+        layer = {"type": "gemm", "inputs": [x.fusim_name], "m": h * wd, "n": m, "k": k,
+                 "bias": bias}
+        self.add_layer(node, index, layer, (m, h * wd, 1), tr.output[0])
+        return True
 
     def op_DepthToSpace(self, node, index):
         """PixelShuffle / DepthToSpace: a depth_to_space layer. Both modes (DCR, CRD) cost the
@@ -1611,15 +1677,105 @@ class Importer:
         info.layer["bias"] = True
         self.alias(t, out)
 
+    def qkv_part(self, node, index, t, i, out):
+        """Part i of a fused projection's heads ("pnhsd", timm's q, k or v): channels [i D,
+        (i + 1) D) of the projection's output (D = heads d), a slice whose readers take it as
+        the heads of attention ("hsd"). fusim's gemm reads such a slice token by token."""
+        info = self.tensors[t]
+        _, heads, d = info.heads
+        D = heads * d
+        parts = info.fusim_shape[0] // D
+        if i < 0:
+            i += parts
+        if not 0 <= i < parts:
+            raise Unsupported("part %d of a projection of %d parts" % (i, parts))
+        if out in (o.name for o in self.graph.output):
+            raise Unsupported("output '%s' is a graph output; fusim's slice is a view and "
+                              "cannot be a network output" % out)
+        layer = {"type": "slice", "inputs": [info.fusim_name], "channels": [i * D, (i + 1) * D]}
+        self.add_layer(node, index, layer, (D,) + tuple(info.fusim_shape[1:]), out,
+                       same_count_only=True)
+        self.tensors[out].heads = ("hsd", heads, d)
+
+    def qkv_split(self, node, index):
+        """Split along axis 0 of timm's [3, N, heads, S, d] (unbind: a Split whose outputs are
+        each squeezed along axis 0): each part a qkv_part named after its Squeeze. False when
+        the input is not such a view."""
+        t = node.input[0]
+        info = self.tensors.get(t)
+        if info is None or info.heads is None or info.heads[0] != "pnhsd":
+            return False
+        axis = int(attrs_of(node).get("axis", 0))
+        if axis != 0:
+            raise Unsupported("Split along axis %d of [parts, N, heads, S, d]; fusim takes the "
+                              "parts (axis 0)" % axis)
+        parts = info.fusim_shape[0] // (info.heads[1] * info.heads[2])
+        if len(node.output) != parts:
+            raise Unsupported("Split of %d parts into %d outputs" % (parts, len(node.output)))
+        for i, o in enumerate(node.output):
+            if not o or self.consumers.get(o, 0) == 0:
+                continue
+            sq = self.only_reader(o, "Squeeze")
+            if sq is None:
+                raise Unsupported("part %d of the Split is read other than by one Squeeze" % i)
+            axes = attrs_of(sq).get("axes")
+            if len(sq.input) > 1 and sq.input[1]:
+                axes = [int(v) for v in np.asarray(self.const(sq.input[1], "axes")).reshape(-1)]
+            if axes is None or [int(v) for v in axes] != [0]:
+                raise Unsupported("Squeeze of a qkv part along axes %s; expected [0]" % axes)
+            self.in_pattern.add(id(sq))
+            self.qkv_part(sq, index, t, i, sq.output[0])
+        return True
+
+    def first_token(self, node, index, t, i, out):
+        """x[:, 0] of a sequence [N, S, D] (the class token's features before a ViT's head): a
+        max pool of kernel 1 and stride [S, 1] over [D, S, 1], which reads row 0 alone and
+        copies it (D moves); fusim has no slice of rows."""
+        x = self.spatial(t, rank4=False)
+        s = x.fusim_shape[1]
+        if i not in (0, -s):
+            raise Unsupported("token %d of %d: fusim selects the first token (x[:, 0]) only"
+                              % (i, s))
+        layer = {"type": "pool", "inputs": [x.fusim_name], "mode": "max", "kernel": 1,
+                 "stride": [s, 1]}
+        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), out)
+
+    def token_concat(self, node, index):
+        """Concat along the tokens of [N, S, D] of one sequence and constant tokens (timm's
+        class token, DeiT's distillation token; expanded over the batch): a pad layer that
+        copies the sequence below (or above) rows for them, [D, S + t, 1]. The constant
+        tokens' values are the pad's fill: fusim neither loads them nor counts them as
+        parameters (D per token)."""
+        acts = [t for t in node.input if t not in self.consts]
+        if len(acts) != 1:
+            raise Unsupported("concat of %d activations along the tokens; fusim concatenates "
+                              "constant tokens (a class token) with one sequence only" % len(acts))
+        x = self.spatial(acts[0], rank4=False)
+        ins = list(node.input)
+        pos = ins.index(acts[0])
+        rows = [int(self.consts[t].shape[1]) if self.consts[t].ndim == 3 else -1
+                for t in ins[:pos] + ins[pos + 1:]]
+        if min(rows + [0]) < 0:
+            raise Unsupported("concat along the tokens of a constant that is not [N, tokens, D]")
+        top, bottom = sum(rows[:pos]), sum(rows[pos:])
+        c, h, w = x.fusim_shape
+        layer = {"type": "pad", "inputs": [x.fusim_name],
+                 "padding": self.padding_key([top, 0, bottom, 0])}
+        self.add_layer(node, index, layer, (c, h + top + bottom, w), node.output[0])
+
     def op_Concat(self, node, index):
         a = attrs_of(node)
-        infos = [self.spatial(t, rank4=False) for t in node.input]
-        rank = len(self.shape(node.input[0]))
+        rank = len(self.shape(node.output[0]))
         axis = int(a.get("axis", 1))
         if axis < 0:
             axis += rank
-        if axis != 1:
-            raise Unsupported("concat along axis %d; fusim concatenates channels (axis 1) only"
+        if rank == 3 and axis == 1:
+            self.token_concat(node, index)
+            return
+        infos = [self.spatial(t, rank4=False) for t in node.input]
+        if axis != (2 if rank == 3 else 1):
+            raise Unsupported("concat along axis %d; fusim concatenates channels (axis 1 of a "
+                              "map, the features, axis 2, of a sequence) only"
                               % int(a.get("axis", 1)))
         c = sum(i.fusim_shape[0] for i in infos)
         layer = {"type": "concat", "inputs": [i.fusim_name for i in infos]}
@@ -1637,15 +1793,19 @@ class Importer:
         self.add_layer(node, index, layer, (end - begin,) + tuple(x.fusim_shape[1:]), out)
 
     def channel_axis(self, node, t, axis):
+        """Checks that `axis` of tensor t is fusim's channels: axis 1 of a map [N, C, H, W] or
+        of features [N, C], the last axis (a token's features) of a sequence [N, S, D]."""
         rank = len(self.shape(t))
         if axis < 0:
             axis += rank
-        if axis != 1:
-            raise Unsupported("%s along axis %d; fusim slices channels (axis 1) only"
-                              % (node.op_type, axis))
+        if axis != (2 if rank == 3 else 1):
+            raise Unsupported("%s along axis %d; fusim slices channels (axis 1 of a map, the "
+                              "features, axis 2, of a sequence) only" % (node.op_type, axis))
 
     def op_Split(self, node, index):
         a = attrs_of(node)
+        if self.qkv_split(node, index):
+            return
         x = self.spatial(node.input[0], rank4=False)
         self.channel_axis(node, node.input[0], int(a.get("axis", 0)))
         c = x.fusim_shape[0]
@@ -1731,6 +1891,11 @@ class Importer:
             self.spatial(t, rank4=False)
             self.alias(t, node.output[0], ("shd", int(dst[2]), int(dst[3])))
             return True
+        if info.heads is None and len(src) == 3 and len(dst) == 5 and dst[:2] == src[:2] and \
+                dst[2] * dst[3] * dst[4] == src[2]:
+            self.spatial(t, rank4=False)  # timm's qkv: [N, S, 3, heads, d]
+            self.alias(t, node.output[0], ("sphd", int(dst[3]), int(dst[4])))
+            return True
         if info.heads is not None and info.heads[0] == "shd" and len(dst) == 3 and \
                 dst[:2] == src[:2] and dst[2] == src[2] * src[3]:
             self.alias(t, node.output[0])
@@ -1745,6 +1910,7 @@ class Importer:
         ("shd", (0, 2, 1, 3)): "hsd", ("shd", (0, 2, 3, 1)): "hds",
         ("hsd", (0, 2, 1, 3)): "shd", ("hsd", (0, 1, 3, 2)): "hds",
         ("hds", (0, 1, 3, 2)): "hsd", ("hds", (0, 3, 1, 2)): "shd",
+        ("sphd", (2, 0, 3, 1, 4)): "pnhsd",
     }
 
     def op_Transpose(self, node, index):

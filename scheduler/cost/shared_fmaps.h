@@ -5,7 +5,7 @@
 // Which maps can: every layer output that some layer reads and that fits the shared buffer
 // alone, except a concat's tensor and the outputs written straight into one (a concat is a view
 // of its producers' outputs in DRAM: cost/concat_copy.h). Network outputs and inputs stay in
-// DRAM, as do weights.
+// DRAM, as do weights. A slice (a view) lies where the map it views lies (place_views).
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,8 @@ std::int64_t fmap_bytes(const Network& net, const Arch& arch, int layer);
 // group only when true: its members would move such maps through DRAM as channel slices of NHWC
 // maps, in pieces smaller than a burst, which the cost model counts as bytes and the DRAM as
 // bursts (docs/multicore.md), so its estimate would be far too low (MobileNetV2 at batch 64:
-// 1.7x). Maps in DRAM by design (a concat's, a view's) and archs without a shared buffer are not
-// refused.
+// 1.7x). Maps in DRAM by design (a concat's) and archs without a shared buffer are not refused;
+// a view's bytes are those of the map it views.
 bool maps_stay_on_chip(const Network& net, const Arch& arch, const std::vector<int>& layers,
                        const std::vector<std::int64_t>& candidates);
 

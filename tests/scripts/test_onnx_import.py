@@ -1599,5 +1599,268 @@ class TransformerImportTest(unittest.TestCase):
                 "Transpose node 'odd_transpose'")
 
 
+def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64, depth=2,
+              classes=10):
+    """timm's VisionTransformer (class token, pre-norm blocks with a fused qkv projection,
+    Erf-GELU MLP, final norm, the class token's features into the head) as torch.onnx writes it
+    in eval mode: the patch embedding's Conv (kernel = stride = P), x.flatten(2).transpose(1,
+    2) as a Reshape to [1, D, -1] and a Transpose; the class token expanded over the batch with
+    torch's expand(x.shape[0], -1, -1) (Shape, Gather, Unsqueeze, Concat, ConstantOfShape, Mul,
+    Equal, Where, Expand) and concatenated along the tokens; the position embedding added;
+    qkv.reshape(B, N, 3, heads, d).permute(2, 0, 3, 1, 4); q, k, v by `unbind`: "split" (Split
+    and Squeeze, opset 13+) or "gather" (qkv[0], qkv[1], qkv[2]); attention as timm writes it
+    without fused attention (q * scale, q @ k.transpose(-2, -1), softmax, @ v), or with `sdpa`
+    as torch exports F.scaled_dot_product_attention at opset 14 (q and k^T each multiplied by
+    the square root of the scale, computed from q's shape by Shape, Slice, Cast, Sqrt, Div and
+    Sqrt); the layer norm LayerNormalization at opset 17, decomposed below; then x[:, 0] (a
+    Gather along axis 1) and the head's Gemm."""
+    N = helper.make_node
+    d = D // H
+    S = S_side * S_side + 1
+    img = S_side * P
+    nodes = []
+    inits = [init("pe_w", [D, 3, P, P], 1), init("pe_b", [D], 2),
+             init("cls_token", [1, 1, D], 3), init("pos_embed", [1, S, D], 4),
+             int64s("flat_shape", [1, D, -1]), int64s("qkv_shape", [1, S, 3, H, d]),
+             int64s("seq_shape", [1, S, D]), int64s("gi0", 0), int64s("ax0", [0]),
+             int64s("minus_ones", [-1, -1]), int64s("neg1", -1),
+             f32s("scale", d ** -0.5), f32s("sqrt2", 2 ** 0.5), f32s("one", 1.0),
+             f32s("half", 0.5), f32s("two", 2.0), f32s("eps", 1e-6),
+             init("head_w", [classes, D], 5), init("head_b", [classes], 6)]
+    nodes += [N("Conv", ["x", "pe_w", "pe_b"], ["pe"], name="patch_embed", kernel_shape=[P, P],
+                strides=[P, P]),
+              N("Reshape", ["pe", "flat_shape"], ["pe_f"], name="flatten"),
+              N("Transpose", ["pe_f"], ["tok"], name="to_tokens", perm=[0, 2, 1]),
+              # torch's expand(x.shape[0], -1, -1)
+              N("Shape", ["tok"], ["tok_shape"]),
+              N("Gather", ["tok_shape", "gi0"], ["batch"], axis=0),
+              N("Unsqueeze", ["batch", "ax0"], ["batch1"]),
+              N("Concat", ["batch1", "minus_ones"], ["size"], axis=0),
+              N("Shape", ["size"], ["size_shape"]),
+              N("ConstantOfShape", ["size_shape"], ["ones"],
+                value=numpy_helper.from_array(np.array([1], dtype=np.int64))),
+              N("Mul", ["ones", "neg1"], ["neg_ones"]),
+              N("Equal", ["size", "neg_ones"], ["is_neg"]),
+              N("Where", ["is_neg", "ones", "size"], ["size1"]),
+              N("Expand", ["cls_token", "size1"], ["cls"]),
+              N("Concat", ["cls", "tok"], ["t0"], name="cls_concat", axis=1),
+              N("Add", ["t0", "pos_embed"], ["t_0"], name="pos_add")]
+
+    def linear(p, x, cin, cout, seed):
+        inits.extend([init(p + "_w", [cin, cout], seed), init(p + "_b", [cout], seed + 1)])
+        nodes.append(N("MatMul", [x, p + "_w"], [p + "_mm"], name=p))
+        nodes.append(N("Add", [p + "_mm", p + "_b"], [p + "_out"], name=p + "_bias"))
+        return p + "_out"
+
+    def layer_norm(p, x, seed):
+        inits.extend([init(p + "_g", [D], seed), init(p + "_beta", [D], seed + 1)])
+        if opset >= 17:
+            nodes.append(N("LayerNormalization", [x, p + "_g", p + "_beta"], [p], name=p,
+                           axis=-1, epsilon=1e-6))
+            return p
+        nodes.extend([
+            N("ReduceMean", [x], [p + "_mean"], axes=[-1]),
+            N("Sub", [x, p + "_mean"], [p + "_d"]),
+            N("Pow", [p + "_d", "two"], [p + "_sq"]),
+            N("ReduceMean", [p + "_sq"], [p + "_var"], axes=[-1]),
+            N("Add", [p + "_var", "eps"], [p + "_ve"]),
+            N("Sqrt", [p + "_ve"], [p + "_std"]),
+            N("Div", [p + "_d", p + "_std"], [p + "_n"]),
+            N("Mul", [p + "_n", p + "_g"], [p + "_s"]),
+            N("Add", [p + "_s", p + "_beta"], [p], name=p)])
+        return p
+
+    if sdpa:  # the scale from q's last dimension, as torch's symbolic computes it
+        inits += [int64s("last", [-1]), int64s("big", [2 ** 62])]
+    x = "t_0"
+    for b in range(depth):
+        p = "b%d_" % b
+        ln1 = layer_norm(p + "ln1", x, 100 * b + 10)
+        qkv = linear(p + "qkv", ln1, D, 3 * D, 100 * b + 20)
+        nodes += [N("Reshape", [qkv, "qkv_shape"], [p + "qkv_r"]),
+                  N("Transpose", [p + "qkv_r"], [p + "qkv_t"], perm=[2, 0, 3, 1, 4])]
+        q, k, v = (p + n for n in ("q", "k", "v"))
+        if unbind == "split":
+            inits.append(int64s(p + "split", [1, 1, 1]))
+            nodes.append(N("Split", [p + "qkv_t", p + "split"],
+                           [q + "_5", k + "_5", v + "_5"], axis=0))
+            nodes += [N("Squeeze", [t + "_5", "ax0"], [t], name=t) for t in (q, k, v)]
+        else:
+            for i, t in enumerate((q, k, v)):
+                inits.append(int64s(t + "_i", i))
+                nodes.append(N("Gather", [p + "qkv_t", t + "_i"], [t], name=t, axis=0))
+        if sdpa:
+            nodes += [N("Shape", [q], [p + "qs"]),
+                      N("Slice", [p + "qs", "last", "big"], [p + "qd"]),
+                      N("Cast", [p + "qd"], [p + "qdf"], to=TensorProto.FLOAT),
+                      N("Sqrt", [p + "qdf"], [p + "qsq"]),
+                      N("Div", ["one", p + "qsq"], [p + "sc"]),
+                      N("Sqrt", [p + "sc"], [p + "sqrt_sc"]),
+                      N("Mul", [q, p + "sqrt_sc"], [p + "q_s"]),
+                      N("Transpose", [k], [p + "kT"], perm=[0, 1, 3, 2]),
+                      N("Mul", [p + "kT", p + "sqrt_sc"], [p + "kT_s"]),
+                      N("MatMul", [p + "q_s", p + "kT_s"], [p + "attn"], name=p + "scores")]
+        else:
+            nodes += [N("Mul", [q, "scale"], [p + "q_s"]),
+                      N("Transpose", [k], [p + "kT"], perm=[0, 1, 3, 2]),
+                      N("MatMul", [p + "q_s", p + "kT"], [p + "attn"], name=p + "scores")]
+        nodes += [N("Softmax", [p + "attn"], [p + "probs"], name=p + "probs", axis=-1),
+                  N("MatMul", [p + "probs", v], [p + "ctx"], name=p + "ctx"),
+                  N("Transpose", [p + "ctx"], [p + "ctx_t"], perm=[0, 2, 1, 3]),
+                  N("Reshape", [p + "ctx_t", "seq_shape"], [p + "ctx_r"])]
+        proj = linear(p + "proj", p + "ctx_r", D, D, 100 * b + 30)
+        nodes.append(N("Add", [x, proj], [p + "res1"], name=p + "res1"))
+        ln2 = layer_norm(p + "ln2", p + "res1", 100 * b + 40)
+        f1 = linear(p + "fc1", ln2, D, F, 100 * b + 50)
+        nodes += [N("Div", [f1, "sqrt2"], [p + "g1"]), N("Erf", [p + "g1"], [p + "g2"]),
+                  N("Add", [p + "g2", "one"], [p + "g3"]),
+                  N("Mul", [f1, p + "g3"], [p + "g4"]),
+                  N("Mul", [p + "g4", "half"], [p + "gelu"], name=p + "gelu")]
+        f2 = linear(p + "fc2", p + "gelu", F, D, 100 * b + 60)
+        nodes.append(N("Add", [p + "res1", f2], [p + "res2"], name=p + "res2"))
+        x = p + "res2"
+    norm = layer_norm("norm", x, 900)
+    nodes += [N("Gather", [norm, "gi0"], ["cls_out"], name="cls_select", axis=1),
+              N("Gemm", ["cls_out", "head_w", "head_b"], ["logits"], name="head", transB=1)]
+    graph = helper.make_graph(nodes, "vit", [vinfo("x", [1, 3, img, img])],
+                              [vinfo("logits", [1, classes])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    return model
+
+
+class VitImportTest(unittest.TestCase):
+    """timm's ViT as torch.onnx writes it (vit_model): the patch embedding, class token and
+    position embedding, the fused qkv projection split into the heads, x[:, 0] before the head.
+    Checked in the YAML and in fusim's report.json (shapes, MACs, parameters, vector
+    operations), and, layer by layer, the off-chip bytes the qkv slices are read with."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+    act_ops = staticmethod(OperatorImportTest.act_ops)
+
+    side, P, D, H, F, classes = 4, 8, 32, 4, 64, 10
+
+    def expected(self, unbind_names, ln=("ln1", "ln2", "norm")):
+        S, D, H, F, P = self.side ** 2 + 1, self.D, self.H, self.F, self.P
+        d, T, k = D // H, S - 1, 3 * P * P
+        seq = S * D
+        lin = lambda n, cin: ("gemm", "none", [n, S, 1], S * cin * n, cin * n + n, 0)  # noqa
+        exp = {
+            # The conv as a gemm over the 16 patches of 3 x 8 x 8 pixels.
+            "patch_embed": ("gemm", "none", [D, T, 1], T * k * D, k * D + D, 0),
+            # The class token: a pad of one row above the patches, a move per output element.
+            "cls_concat": ("pad", "none", [D, S, 1], 0, 0, seq),
+            "pos_add": ("add", "none", [D, S, 1], 0, 0, seq),
+            "norm": ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+            # x[:, 0]: row 0 copied, one move per feature.
+            "cls_select": ("pool", "none", [D, 1, 1], 0, 0, D),
+            "head": ("fc", "none", [self.classes, 1, 1], D * self.classes,
+                     D * self.classes + self.classes, 0),
+        }
+        for b in range(2):
+            p = "b%d_" % b
+            exp.update({
+                p + "ln1": ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+                p + "qkv": lin(3 * D, D),
+                p + "scores": ("gemm", "none", [H * S, S, 1], H * S * S * d, 0, 0),
+                p + "probs": ("softmax", "none", [H * S, S, 1], 0, 0, 5 * H * S * S + H * S),
+                p + "ctx": ("gemm", "none", [D, S, 1], H * S * d * S, 0, 0),
+                p + "proj": lin(D, D),
+                p + "res1": ("add", "none", [D, S, 1], 0, 0, seq),
+                p + "ln2": ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+                p + "fc1": ("gemm", "gelu", [F, S, 1], S * D * F, D * F + F,
+                            self.act_ops("gelu", S * F)),
+                p + "fc2": lin(D, F),
+                p + "res2": ("add", "none", [D, S, 1], 0, 0, seq),
+            })
+            for t in ("q", "k", "v"):
+                exp[unbind_names(p, t)] = ("slice", "none", [D, S, 1], 0, 0, 0)
+        return exp
+
+    def check_vit(self, net, q_name):
+        S, D, H = self.side ** 2 + 1, self.D, self.H
+        by = {l["name"]: l for l in net["layers"]}
+        # The image read as its patches; the position embedding an input of its own.
+        self.assertEqual(net["inputs"], [{"name": "x", "shape": [3 * self.P ** 2, S - 1, 1]},
+                                         {"name": "pos_embed", "shape": [D, S, 1]}])
+        self.assertEqual(by["cls_concat"]["padding"], [1, 0, 0, 0])
+        self.assertEqual(by["pos_add"]["inputs"], ["cls_concat", "pos_embed"])
+        self.assertEqual(by["cls_select"]["stride"], [S, 1])
+        for b in range(2):
+            p = "b%d_" % b
+            q, k, v = (q_name(p, t) for t in ("q", "k", "v"))
+            self.assertEqual([by[t]["channels"] for t in (q, k, v)],
+                             [[0, D], [D, 2 * D], [2 * D, 3 * D]])
+            self.assertEqual([by[t]["inputs"] for t in (q, k, v)], [[p + "qkv"]] * 3)
+            self.assertEqual((by[p + "scores"]["inputs"], by[p + "scores"]["heads"],
+                              by[p + "scores"]["transpose_b"]), ([q, k], H, True))
+            self.assertEqual((by[p + "ctx"]["inputs"], by[p + "ctx"]["heads"]), ([p + "probs", v], H))
+            self.assertAlmostEqual(by[p + "probs"]["scale"], 1 / (D // H) ** 0.5, places=6)
+            self.assertEqual(by[p + "proj"]["inputs"], [p + "ctx"])
+
+    def test_vit_unbind_split_opset17(self):
+        names = lambda p, t: p + t  # noqa: E731 - the Squeeze after the Split
+        net = self.check(vit_model(17), self.expected(names))
+        self.check_vit(net, names)
+
+    def test_vit_gather_decomposed_layer_norm(self):
+        names = lambda p, t: p + t  # noqa: E731 - the Gathers
+        net = self.check(vit_model(13, unbind="gather"), self.expected(names))
+        self.check_vit(net, names)
+
+    def test_vit_scaled_dot_product_attention(self):
+        """F.scaled_dot_product_attention as torch exports it at opset 14: the square root of
+        the scale on q and on k^T, computed from q's shape, one softmax scale of 1 / sqrt(d)."""
+        names = lambda p, t: p + t  # noqa: E731
+        net = self.check(vit_model(14, sdpa=True), self.expected(names))
+        self.check_vit(net, names)
+
+    def test_qkv_slices_read_once_layer_by_layer(self):
+        """Layer by layer (--fusion none on one core), the scores read q and k and the context
+        reads v from the qkv projection's output, each a slice of a third of its channels read
+        token by token: S D bytes each, once."""
+        fusim = os.environ.get("FUSIM_BIN")
+        if not fusim:
+            self.skipTest("FUSIM_BIN not set")
+        _, path, _ = self.import_ok(vit_model(17))
+        out = os.path.join(self.tmp, "out")
+        p = subprocess.run([fusim, "--arch", ARCH, "--net", path, "--out", out, "--quiet",
+                            "--fusion", "none", "--cores", "1", "--shared-fmaps", "off"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, cwd=ROOT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "report.json")) as f:
+            report = json.load(f)
+        groups = {tuple(g["layers"]): g for g in report["groups"]}
+        S, D = self.side ** 2 + 1, self.D
+        for b in ("b0_", "b1_"):
+            self.assertEqual(groups[(b + "scores",)]["offchip_read_bytes"], 2 * S * D)
+            # The probabilities [heads S, S] and v.
+            self.assertEqual(groups[(b + "ctx",)]["offchip_read_bytes"], self.H * S * S + S * D)
+        for g in report["groups"]:
+            self.assertEqual(g["offchip_read_bytes"], g["predicted_offchip_read_bytes"])
+            self.assertEqual(g["offchip_write_bytes"], g["predicted_offchip_write_bytes"])
+
+    def test_vit_refusals(self):
+        """A map made a sequence other than by a patch embedding, and a token other than the
+        first, are refused, named."""
+        N = helper.make_node
+        inits = [init("w", [8, 3, 3, 3], 1), int64s("flat", [1, 8, -1]), int64s("i3", 3)]
+        bad = make_model([N("Conv", ["x", "w"], ["c"], name="overlapping", kernel_shape=[3, 3],
+                            pads=[1, 1, 1, 1]),
+                          N("Reshape", ["c", "flat"], ["f"]),
+                          N("Transpose", ["f"], ["t"], perm=[0, 2, 1]),
+                          N("Gather", ["t", "i3"], ["y"], name="fourth_token", axis=1)],
+                         [vinfo("x", [1, 3, 4, 4])], [vinfo("y", [1, 8])], inits)
+        refused(self, bad, self.tmp, "Conv node 'overlapping'", "patch embedding")
+        bad = make_model([N("Gather", ["s", "i3"], ["y"], name="fourth_token", axis=1)],
+                         [vinfo("s", [1, 6, 8])], [vinfo("y", [1, 8])], inits[2:])
+        refused(self, bad, self.tmp, "Gather node 'fourth_token'", "first token")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
