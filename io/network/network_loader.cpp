@@ -198,6 +198,7 @@ Network load_network(const std::string& path) {
       l.groups = m.get_int("groups", 1, kMaxChannels, 1);
       constexpr double kBound = 1e30;
       l.scale = m.get_double("scale", -kBound, kBound, 1);
+      l.causal = m.get_bool("causal", false);
     } else if (type == "layernorm") {
       l.type = LayerType::LayerNorm;
       l.bias = m.get_bool("bias", false);

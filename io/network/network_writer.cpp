@@ -88,6 +88,7 @@ std::string network_to_yaml(const Network& net) {
     if (l.type == LayerType::Softmax) {
       if (l.groups != 1) os << ", groups: " << l.groups;
       if (l.scale != 1) os << ", scale: " << number(l.scale);
+      if (l.causal) os << ", causal: true";
     }
     if (l.type == LayerType::Reduce)
       os << ", mode: " << (l.reduce_mode == ReduceMode::Mean ? "mean" : "sum");

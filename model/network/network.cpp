@@ -287,8 +287,8 @@ std::int64_t Layer::reduction_run() const {
 
 std::int64_t Layer::reduction_ops(std::int64_t pixels, std::int64_t channels) const {
   switch (type) {
-    case LayerType::Softmax:
-      return pixels * (5 * channels + channels / reduction_run());
+    case LayerType::Softmax:  // a causal mask: a select per element more
+      return pixels * ((causal ? 6 : 5) * channels + channels / reduction_run());
     case LayerType::LayerNorm:
       return pixels * (6 * channels + 3);
     case LayerType::Reduce:
@@ -713,6 +713,12 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         if (l.in_shapes[0].c % l.groups != 0) {
           fail("groups (" + std::to_string(l.groups) + ") must divide the input channels of '" +
                operand_name(l.inputs[0]) + "' (" + std::to_string(l.in_shapes[0].c) + ")");
+        }
+        if (l.causal && (l.in_shapes[0].w != 1 || l.in_shapes[0].c / l.groups < l.in_shapes[0].h)) {
+          fail(
+              "a causal softmax reads scores [heads keys, queries, 1] with keys >= queries, but '" +
+              operand_name(l.inputs[0]) + "' is " + to_string(l.in_shapes[0]) + " in " +
+              std::to_string(l.groups) + " group(s)");
         }
         l.out_shape = l.in_shapes[0];
         break;

@@ -168,8 +168,12 @@ struct Layer {
   bool transpose_b = false;
   bool bias = false;
   // softmax: the input is multiplied by `scale` before the exponent (attention's 1 / sqrt(d));
-  // the runs it normalises are `groups` (the key above) runs of C / groups channels.
+  // the runs it normalises are `groups` (the key above) runs of C / groups channels. `causal`:
+  // a decoder's causal mask, applied first: of the scores [heads keys, queries, 1], key j of
+  // query row r is replaced by the fill (the exponent's zero) when j > r + keys - queries, one
+  // select per element; keys >= queries.
   double scale = 1;
+  bool causal = false;
   // reduce: mean or sum over the channels.
   ReduceMode reduce_mode = ReduceMode::Mean;
   // resize: output [C, H * resize_h, W * resize_w]; depth_to_space (mode DepthToSpace, block

@@ -364,3 +364,52 @@ TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
           {"{name: a, type: reduce, inputs: [q], mode: max}", "layers[0].mode", "mean"},
       });
 }
+
+TEST_CASE("a causal softmax: one select per score more, the same bytes; errors", "[transformer]") {
+  // A decoder's attention: the kAttention block with the causal mask on its softmax.
+  std::string text = kAttention;
+  const std::string from = "scale: 0.35355339059327373}";
+  text.replace(text.find(from), from.size(), "scale: 0.35355339059327373, causal: true}");
+  const fusim::Network net = load_text("causal.yaml", text);
+  const fusim::Layer& probs = net.layer(net.find_layer("probs"));
+  CHECK(probs.causal);
+  const std::int64_t e = 4 * 16 * 16, rows = 16;
+  CHECK(probs.vector_ops_per_item() == 6 * e + 4 * rows);
+  // A select is a comparison: no arithmetic more.
+  CHECK(probs.arithmetic_per_item().additions == 2 * e);
+  CHECK(probs.arithmetic_per_item().multiplications == 2 * e);
+  // Written and read back.
+  const std::string yaml = fusim::network_to_yaml(net);
+  CHECK(yaml.find("causal: true") != std::string::npos);
+  CHECK(load_text("causal_back.yaml", yaml).layer(net.find_layer("probs")).causal);
+  // Its bytes are the plain softmax's, on every search; the vector unit's time grows.
+  const auto plain = run("plain.yaml", kAttention);
+  const auto causal = run("causal.yaml", text);
+  CHECK(causal->result.sim.traffic.read() == plain->result.sim.traffic.read());
+  CHECK(causal->result.sim.traffic.write() == plain->result.sim.traffic.write());
+  CHECK(causal->result.sim.cycles > plain->result.sim.cycles);
+  for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto f = run("causal.yaml", text, fusion);
+    fusim::test::check_group_bytes(f->result);
+    fusim::test::check_replays(*f);
+  }
+  // Scores of fewer keys than queries have no causal mask.
+  const std::string bad = write_temp("causal_bad.yaml", R"(name: t
+inputs: [{name: x, shape: [8, 16, 1]}]
+layers:
+  - {name: p, type: softmax, groups: 2, causal: true}
+)");
+  const auto err = error_of([&] { fusim::load_network(bad); });
+  REQUIRE(err.has_value());
+  CHECK(err->line() == 4);
+  CHECK(std::string(err->what()).find("keys >= queries") != std::string::npos);
+  const std::string key = write_temp("causal_key.yaml", R"(name: t
+inputs: [{name: x, shape: [8, 4, 1]}]
+layers:
+  - {name: p, type: softmax, causal: 3}
+)");
+  const auto err2 = error_of([&] { fusim::load_network(key); });
+  REQUIRE(err2.has_value());
+  CHECK(err2->key() == "layers[0].causal");
+}
