@@ -155,7 +155,7 @@ class TensorInfo:
     """
 
     def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer, heads=None,
-                 scale=1.0):
+                 scale=1.0, causal=False, flat=False):
         self.fusim_name = fusim_name
         self.fusim_shape = tuple(fusim_shape)
         self.onnx_shape = tuple(onnx_shape)
@@ -170,6 +170,11 @@ class TensorInfo:
         self.heads = heads
         # A constant factor a Softmax reading this tensor applies (Div / Mul by a constant).
         self.scale = scale
+        # A causal mask a Softmax reading this tensor applies (causal_mask).
+        self.causal = causal
+        # The tokens of a sequence [N, S, D] flattened into rows, [N S, D] (GPT-2's Conv1D,
+        # x.view(-1, D) before its addmm): fusim keeps [D, S, 1].
+        self.flat = flat
 
 
 def chw_of(onnx_shape):
@@ -373,13 +378,17 @@ class Importer:
             if vi.name in self.nhwc_inputs:
                 chw = (shape[3], shape[1], shape[2])
             self.tensors[vi.name] = self.add_input(vi.name, chw, shape)
+        # Patterns whose first node in the graph is not one that can recognise them.
+        for node in g.node:
+            if node.op_type == "Pow" and not self.folded(node):
+                self.match_gelu_tanh(node)
 
     # Operators of the shape computations exporters write around a Reshape (torch's
     # x.view(x.size(0), -1), Hugging Face's heads): evaluated here when their inputs are known.
     _SHAPE_OPS = {"Shape", "Size", "Gather", "Cast", "Unsqueeze", "Squeeze", "Concat", "Slice",
                   "Add", "Sub", "Mul", "Div", "Neg", "Floor", "Ceil", "Equal", "Where",
                   "ConstantOfShape", "Range", "ReduceProd", "Identity", "Expand", "Reshape",
-                  "Sqrt"}
+                  "Sqrt", "Pow"}
 
     def fold_shape_arithmetic(self):
         """Evaluates the nodes whose inputs are constants or whose input is a tensor of known
@@ -488,7 +497,8 @@ class Importer:
                 sl[ax] = slice(int(max(min(starts[k], 2**62), -2**62)),
                                int(max(min(ends[k], 2**62), -2**62)), step)
             return x[0][tuple(sl)]
-        binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal}
+        binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal,
+                  "Pow": np.power}
         if op in binary:
             return binary[op](x[0], x[1])
         if op == "Div":
@@ -593,13 +603,15 @@ class Importer:
         self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
         return layer
 
-    def alias(self, src, dst, heads=None, scale=1.0):
-        """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`: see
-        TensorInfo."""
+    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None):
+        """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`,
+        `causal` and `flat` (these two by default src's): see TensorInfo."""
         info = self.tensors[src]
         exclusive = info.exclusive and self.consumers.get(src, 0) == 1
         self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
-                                       exclusive, info.layer, heads, scale)
+                                       exclusive, info.layer, heads, scale,
+                                       info.causal if causal is None else causal,
+                                       info.flat if flat is None else flat)
 
     def apply_activation(self, node, index, t, out, act, params=None, readers=1):
         """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
@@ -1282,6 +1294,64 @@ class Importer:
         self.match("gelu", x, [div, erf, add, m1, m2])
         return True
 
+    def match_gelu_tanh(self, pow_):
+        """GELU's tanh approximation, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), as
+        torch exports F.gelu(approximate="tanh") below opset 20 and as GPT-2's gelu_new writes
+        it: Pow(x, 3), Mul by 0.044715, Add x, Mul by sqrt(2 / pi), Tanh, Add 1, and the
+        products by x and 0.5 in any order. Matched from the Pow before any node runs (torch
+        writes the x * 0.5 first): the gelu activation, as the Erf form is."""
+        x = pow_.input[0]
+        if x in self.consts or abs((self.const_operand(pow_, x) or 0) - 3) > 1e-6:
+            return
+        nodes = [pow_]
+
+        def step(t, op, const=None, other=None):
+            n = self.only_reader(t, op)
+            if n is None or len(n.input) != 2:
+                return None
+            if const is not None and abs((self.const_operand(n, t) or 0) - const) > 1e-4:
+                return None
+            if other is not None and sorted(n.input) != sorted([t, other]):
+                return None
+            nodes.append(n)
+            return n.output[0]
+
+        t = step(pow_.output[0], "Mul", 0.044715)
+        t = t and step(t, "Add", other=x)
+        t = t and step(t, "Mul", (2 / np.pi) ** 0.5)
+        tanh = t and self.only_reader(t, "Tanh")
+        if not tanh:
+            return
+        nodes.append(tanh)
+        f = step(tanh.output[0], "Add", 1.0)
+        if not f:
+            return
+        readers = self.readers.get(f, [])
+        if len(readers) != 1 or self.consumers.get(f, 0) != 1 or readers[0].op_type != "Mul":
+            return
+        m1 = readers[0]
+        other = [i for i in m1.input if i != f]
+        if len(other) != 1:
+            return
+        o = other[0]
+        half = next((n for n in self.readers.get(x, []) if n.op_type == "Mul" and
+                     n.output[0] == o and abs((self.const_operand(n, x) or 0) - 0.5) < 1e-6),
+                    None)
+        if half is not None and self.consumers.get(o, 0) == 1:  # (x * 0.5) * (1 + tanh)
+            nodes += [half, m1]
+        elif o == x:  # x * (1 + tanh), then * 0.5
+            nodes.append(m1)
+            if not step(m1.output[0], "Mul", 0.5):
+                return
+        elif abs((self.const_operand(m1, f) or 0) - 0.5) < 1e-6:  # (1 + tanh) * 0.5, then x *
+            nodes.append(m1)
+            if not step(m1.output[0], "Mul", other=x):
+                return
+        else:
+            return
+        order = {id(n): i for i, n in enumerate(self.graph.node)}
+        self.match("gelu", x, sorted(nodes, key=lambda n: order[id(n)]))
+
     def match(self, act, x, nodes):
         """nodes (in graph order) compute activation `act` of tensor x: the last one applies it
         (run()), the others do nothing."""
@@ -1376,7 +1446,8 @@ class Importer:
         r = readers[0]
         if r.op_type == "Softmax":
             return True
-        if r.op_type in ("Add", "Where") and any(i in self.host for i in r.input):
+        if r.op_type in ("Add", "Where") and (any(i in self.host for i in r.input) or
+                                              self.causal_operand(r, t) is not None):
             return self.reaches_softmax(r.output[0], x)
         if r.op_type == "MatMul" and t in r.input and x in self.tensors and \
                 self.tensors[x].heads is not None:
@@ -1553,6 +1624,8 @@ class Importer:
             layer["groups"] = heads
         if info.scale != 1:
             layer["scale"] = f32(info.scale)
+        if info.causal:
+            layer["causal"] = True
         self.add_layer(node, index, layer, info.fusim_shape, node.output[0],
                        same_count_only=info.heads is not None)
         if info.heads is not None:
@@ -1588,6 +1661,10 @@ class Importer:
             t, m = (y, x) if x in self.host else (x, y)
             self.mask_add(node, index, t, m)
             return
+        scores = self.causal_operand(node)
+        if scores is not None:
+            self.causal_mask(node, scores)
+            return
         if (x in self.consts) != (y in self.consts):
             t, b = (y, x) if x in self.consts else (x, y)
             if self.consts[b].size > 1 and self.consts[b].size != self.act(t).fusim_shape[0]:
@@ -1604,6 +1681,10 @@ class Importer:
         integer input and a one-element fill: priced as the mask's add (mask_add), one operation
         per score."""
         cond, x, y = node.input[0], node.input[1], node.input[2]
+        scores = self.causal_operand(node)
+        if scores is not None:
+            self.causal_mask(node, scores)
+            return
         if cond not in self.host:
             raise Unsupported("Where whose condition is not an attention mask computed from an "
                               "integer input")
@@ -1611,6 +1692,62 @@ class Importer:
         if scores is None:
             raise Unsupported("Where without a one-element fill (a masked fill)")
         self.mask_add(node, index, scores, cond)
+
+    @staticmethod
+    def is_causal(keep):
+        """True when boolean matrix `keep` [queries, keys] (leading axes of size 1) keeps key j
+        for query i exactly when j <= i + keys - queries: a decoder's causal mask."""
+        keep = np.asarray(keep)
+        if keep.ndim < 2 or any(d != 1 for d in keep.shape[:-2]):
+            return False
+        q, k = keep.shape[-2:]
+        if k < q:
+            return False
+        i, j = np.indices((q, k))
+        return bool(np.array_equal(keep.reshape(q, k), j <= i + (k - q)))
+
+    def causal_operand(self, node, t=None):
+        """The scores tensor a causal mask applies to when `node` is one (and, with `t`, reads
+        t there): Where(keep, scores, fill) or Where(masked, fill, scores) with a constant
+        condition and a one-element fill (GPT-2's torch.where(causal_mask, scores, min),
+        masked_fill of the upper triangle), or Add(scores, M) with M a constant [.., Q, K] of 0
+        where kept and -10,000 or less elsewhere (a float causal mask). None otherwise."""
+        ins = list(node.input)
+        if node.op_type == "Where" and len(ins) == 3 and ins[0] in self.consts:
+            cond = np.asarray(self.consts[ins[0]]).astype(bool)
+            if self.scalar(ins[2]) is not None and ins[1] not in self.consts:
+                scores, keep = ins[1], cond
+            elif self.scalar(ins[1]) is not None and ins[2] not in self.consts:
+                scores, keep = ins[2], ~cond
+            else:
+                return None
+        elif node.op_type == "Add" and len(ins) == 2 and (ins[0] in self.consts) != \
+                (ins[1] in self.consts):
+            m, scores = (ins[0], ins[1]) if ins[0] in self.consts else (ins[1], ins[0])
+            v = np.asarray(self.consts[m], dtype=np.float64)
+            if v.ndim < 2 or v.size < 2 or not np.all((v == 0) | (v <= -1e4)):
+                return None
+            keep = v == 0
+        else:
+            return None
+        if (t is not None and t != scores) or not self.is_causal(keep):
+            return None
+        return scores
+
+    def causal_mask(self, node, t):
+        """Scores t under a causal mask: the softmax that reads them takes `causal: true` (one
+        select per score, no mask read). The scores are a view of heads [N, heads, Q, K] (or a
+        sequence [N, Q, K]) whose keys match the mask's."""
+        info = self.act(t)
+        shape = self.shape(t)
+        if info.heads is not None and info.heads[0] == "hds":
+            raise Unsupported("a causal mask on a transposed view of heads")
+        if len(shape) < 3:
+            raise Unsupported("a causal mask on a tensor of shape %s" % list(shape))
+        if not self.reaches_softmax(node.output[0], t):
+            raise Unsupported("a causal mask whose result no Softmax alone reads; fusim applies "
+                              "it in the softmax")
+        self.alias(t, node.output[0], info.heads, info.scale, causal=True)
 
     def mask_add(self, node, index, t, m):
         """Attention scores plus Hugging Face's extended mask, [batch, 1, 1, S] (or that mask
@@ -1635,6 +1772,7 @@ class Importer:
         self.add_layer(node, index, layer, info.fusim_shape, node.output[0], same_count_only=True)
         self.tensors[node.output[0]].heads = info.heads
         self.tensors[node.output[0]].scale = info.scale
+        self.tensors[node.output[0]].causal = info.causal
 
     def op_Sum(self, node, index):
         self.elementwise(node, index, list(node.input), "add")
@@ -1877,7 +2015,31 @@ class Importer:
             return
         if self.heads_reshape(node):
             return
+        if self.token_rows_reshape(node):
+            return
         self.passthrough(node, index)
+
+    def token_rows_reshape(self, node):
+        """[N, S, D] -> [N S, D] (the tokens as the rows of a matrix, GPT-2's x.view(-1, D)
+        before its Conv1D's addmm) and such rows back to [N, S, D']: views; the matmul between
+        them is a gemm over the tokens. False for other reshapes."""
+        t, out = node.input[0], node.output[0]
+        if t not in self.tensors or out not in self.shapes or t not in self.shapes:
+            return False
+        info, src, dst = self.tensors[t], self.shape(t), self.shape(out)
+        if info.heads is None and not info.flat and len(src) == 3 and src[0] == self.batch and \
+                dst == (src[0] * src[1], src[2]) and (self.batch > 1 or src[1] > 1):
+            self.spatial(t, rank4=False)
+            self.alias(t, out, flat=True)
+            return True
+        if info.flat:
+            d, tokens, _ = info.fusim_shape
+            if dst != (self.batch, tokens, d):
+                raise Unsupported("a reshape %s -> %s of tokens as rows; fusim takes them back "
+                                  "to [N, S, D] only" % (list(src), list(dst)))
+            self.alias(t, out, flat=False)
+            return True
+        return False
 
     def heads_reshape(self, node):
         """[N, S, D] -> [N, S, heads, D / heads] (the heads of attention, a view) and [N, S,
@@ -2055,6 +2217,19 @@ class Importer:
     def matmul_const(self, node, index, k, n, bias):
         A = self.act(node.input[0])
         sa = self.shape(node.input[0])
+        if A.flat:  # the tokens as rows [N S, K] (GPT-2's Conv1D): a gemm over them
+            d, tokens, _ = A.fusim_shape
+            if d != k or sa[-1] != k:
+                raise Unsupported("operand A %s does not match [tokens, %d]" % (list(sa), k))
+            layer = {"type": "gemm", "inputs": [A.fusim_name], "m": tokens, "n": n, "k": k,
+                     "bias": bias}
+            name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
+            layer = dict([("name", name)] + list(layer.items()))
+            self.layers.append(layer)
+            self.tensors[node.output[0]] = TensorInfo(name, (n, tokens, 1),
+                                                      self.shape(node.output[0]), True, layer,
+                                                      flat=True)
+            return
         if sa[0] != self.batch or sa[-1] != k:
             raise Unsupported("operand A %s does not match [batch, ..., %d]" % (list(sa), k))
         m = prod(sa[1:-1])

@@ -1862,5 +1862,230 @@ class VitImportTest(unittest.TestCase):
         refused(self, bad, self.tmp, "Gather node 'fourth_token'", "first token")
 
 
+def gpt2_model(opset=14, S=8, D=32, H=4, V=50, P=16, depth=2, float_mask=False,
+               gelu="gpt2"):
+    """Hugging Face's GPT2LMHeadModel as torch.onnx writes it (no past, eval): integer
+    input_ids; the token embeddings gathered by them, the position embeddings gathered by
+    arange(S) (folded); per block ln_1, the Conv1D c_attn (x.view(-1, D), Gemm with its bias,
+    view back), split(D, dim=2) into q, k, v, the heads' view and permute, q @ k^T divided by
+    value.size(-1) ** 0.5 (Shape, Gather, Cast, Pow: folded), the causal mask sliced from the
+    `bias` buffer by the keys' and queries' lengths (folded) in a Where with the float minimum
+    (with `float_mask`: an Add of a constant 0 / -inf mask instead), Softmax, @ v, the heads
+    merged, c_proj, the residual; ln_2, the MLP's c_fc, gelu_new (the tanh approximation as
+    GPT-2 writes it: 0.5 * x * (1 + tanh(...)); "torch": as torch exports
+    F.gelu(approximate="tanh"), (x * 0.5) last), c_proj, the residual; ln_f and the tied
+    lm_head (MatMul by the embeddings' transpose, an initializer). Layer norms are
+    LayerNormalization at opset 17 and above, decomposed below."""
+    N = helper.make_node
+    d = D // H
+    nodes, inits = [], []
+    inits += [init("wte", [V, D], 1), init("wpe", [P, D], 2),
+              numpy_helper.from_array(np.tril(np.ones((P, P), dtype=bool))[None, None], "bias"),
+              int64s("gi0", 0), int64s("gi1", 1), int64s("gi2", 2), int64s("gi3", 3),
+              int64s("ax0", [0]), int64s("flat2", [-1, D]), int64s("seq3", [1, S, D]),
+              int64s("heads_shape", [1, S, H, d]), int64s("ax23", [2, 3]),
+              int64s("zero", [0]), f32s("minval", np.finfo(np.float32).min), f32s("half", 0.5),
+              f32s("one", 1.0), f32s("kappa", 0.044715), f32s("beta", (2 / np.pi) ** 0.5),
+              f32s("three", 3.0), f32s("eps", 1e-5), f32s("two", 2.0),
+              init("lm_head", [D, V], 3)]
+    ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, S])
+    nodes += [N("Shape", ["input_ids"], ["ids_shape"]),
+              N("Gather", ["ids_shape", "gi1"], ["seq_len"], axis=0),
+              N("Range", ["zero_s", "seq_len", "one_s"], ["pos"]),
+              N("Unsqueeze", ["pos", "ax0"], ["pos_ids"]),
+              N("Gather", ["wte", "input_ids"], ["inputs_embeds"], name="wte_gather"),
+              N("Gather", ["wpe", "pos_ids"], ["position_embeds"]),
+              N("Add", ["inputs_embeds", "position_embeds"], ["h0"], name="embed_add")]
+    inits += [int64s("zero_s", 0), int64s("one_s", 1)]
+
+    def layer_norm(p, x, seed):
+        inits.extend([init(p + "_g", [D], seed), init(p + "_b", [D], seed + 1)])
+        if opset >= 17:
+            nodes.append(N("LayerNormalization", [x, p + "_g", p + "_b"], [p], name=p,
+                           axis=-1, epsilon=1e-5))
+            return p
+        nodes.extend([
+            N("ReduceMean", [x], [p + "_mean"], axes=[-1]),
+            N("Sub", [x, p + "_mean"], [p + "_d"]),
+            N("Pow", [p + "_d", "two"], [p + "_sq"]),
+            N("ReduceMean", [p + "_sq"], [p + "_var"], axes=[-1]),
+            N("Add", [p + "_var", "eps"], [p + "_ve"]),
+            N("Sqrt", [p + "_ve"], [p + "_std"]),
+            N("Div", [p + "_d", p + "_std"], [p + "_n"]),
+            N("Mul", [p + "_n", p + "_g"], [p + "_s"]),
+            N("Add", [p + "_s", p + "_b"], [p], name=p)])
+        return p
+
+    def conv1d(p, x, nin, nout, seed):
+        """HF's Conv1D: x.view(-1, nin), addmm (a Gemm with the bias), view back."""
+        inits.extend([init(p + "_w", [nin, nout], seed), init(p + "_b", [nout], seed + 1),
+                      int64s(p + "_out_shape", [1, S, nout])])
+        nodes.extend([N("Reshape", [x, "flat2" if nin == D else p + "_flat"], [p + "_2d"]),
+                      N("Gemm", [p + "_2d", p + "_w", p + "_b"], [p + "_mm"], name=p),
+                      N("Reshape", [p + "_mm", p + "_out_shape"], [p + "_out"])])
+        if nin != D:
+            inits.append(int64s(p + "_flat", [-1, nin]))
+        return p + "_out"
+
+    x = "h0"
+    for b in range(depth):
+        p = "h%d_" % b
+        ln1 = layer_norm(p + "ln_1", x, 100 * b + 10)
+        qkv = conv1d(p + "c_attn", ln1, D, 3 * D, 100 * b + 20)
+        inits.append(int64s(p + "split", [D, D, D]))
+        nodes.append(N("Split", [qkv, p + "split"], [p + "q0", p + "k0", p + "v0"], axis=2,
+                       name=p + "split"))
+        for t in ("q", "k", "v"):
+            nodes += [N("Reshape", [p + t + "0", "heads_shape"], [p + t + "_h"]),
+                      N("Transpose", [p + t + "_h"], [p + t], perm=[0, 2, 1, 3])]
+        nodes += [N("Transpose", [p + "k"], [p + "kT"], perm=[0, 1, 3, 2]),
+                  N("MatMul", [p + "q", p + "kT"], [p + "w"], name=p + "scores"),
+                  # value.size(-1) ** 0.5
+                  N("Shape", [p + "v"], [p + "vs"]),
+                  N("Gather", [p + "vs", "gi3"], [p + "vd"], axis=0),
+                  N("Cast", [p + "vd"], [p + "vdf"], to=TensorProto.FLOAT),
+                  N("Pow", [p + "vdf", "half"], [p + "sqrt_d"]),
+                  N("Div", [p + "w", p + "sqrt_d"], [p + "ws"])]
+        if float_mask:
+            inits.append(numpy_helper.from_array(
+                np.triu(np.full((S, S), -np.inf, dtype=np.float32), 1)[None, None],
+                p + "causal"))
+            nodes.append(N("Add", [p + "ws", p + "causal"], [p + "masked"], name=p + "mask"))
+        else:
+            # bias[:, :, key_length - query_length : key_length, :key_length]
+            nodes += [N("Shape", [p + "q"], [p + "qs"]),
+                      N("Gather", [p + "qs", "gi2"], [p + "ql"], axis=0),
+                      N("Shape", [p + "k"], [p + "ks"]),
+                      N("Gather", [p + "ks", "gi2"], [p + "kl"], axis=0),
+                      N("Sub", [p + "kl", p + "ql"], [p + "st"]),
+                      N("Unsqueeze", [p + "st", "ax0"], [p + "st1"]),
+                      N("Unsqueeze", [p + "kl", "ax0"], [p + "kl1"]),
+                      N("Concat", [p + "st1", "zero"], [p + "starts"], axis=0),
+                      N("Concat", [p + "kl1", p + "kl1"], [p + "ends"], axis=0),
+                      N("Slice", ["bias", p + "starts", p + "ends", "ax23"], [p + "cmask"]),
+                      N("Where", [p + "cmask", p + "ws", "minval"], [p + "masked"],
+                        name=p + "mask")]
+        nodes += [N("Softmax", [p + "masked"], [p + "probs"], name=p + "probs", axis=-1),
+                  N("MatMul", [p + "probs", p + "v"], [p + "ctx"], name=p + "ctx"),
+                  N("Transpose", [p + "ctx"], [p + "ctx_t"], perm=[0, 2, 1, 3]),
+                  N("Reshape", [p + "ctx_t", "seq3"], [p + "merged"])]
+        proj = conv1d(p + "attn_proj", p + "merged", D, D, 100 * b + 30)
+        nodes.append(N("Add", [proj, x], [p + "res1"], name=p + "res1"))
+        ln2 = layer_norm(p + "ln_2", p + "res1", 100 * b + 40)
+        h = conv1d(p + "c_fc", ln2, D, 4 * D, 100 * b + 50)
+        if gelu == "gpt2":  # 0.5 * x * (1.0 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+            nodes += [N("Mul", [h, "half"], [p + "g0"]),
+                      N("Pow", [h, "three"], [p + "g1"]),
+                      N("Mul", [p + "g1", "kappa"], [p + "g2"]),
+                      N("Add", [h, p + "g2"], [p + "g3"]),
+                      N("Mul", [p + "g3", "beta"], [p + "g4"]),
+                      N("Tanh", [p + "g4"], [p + "g5"]),
+                      N("Add", [p + "g5", "one"], [p + "g6"]),
+                      N("Mul", [p + "g0", p + "g6"], [p + "gelu"], name=p + "gelu")]
+        else:  # torch's symbolic: the inner product first, x * 0.5 after the tanh
+            nodes += [N("Pow", [h, "three"], [p + "g1"]),
+                      N("Mul", ["kappa", p + "g1"], [p + "g2"]),
+                      N("Add", [h, p + "g2"], [p + "g3"]),
+                      N("Mul", ["beta", p + "g3"], [p + "g4"]),
+                      N("Tanh", [p + "g4"], [p + "g5"]),
+                      N("Mul", [h, "half"], [p + "g0"]),
+                      N("Add", ["one", p + "g5"], [p + "g6"]),
+                      N("Mul", [p + "g0", p + "g6"], [p + "gelu"], name=p + "gelu")]
+        f = conv1d(p + "mlp_proj", p + "gelu", 4 * D, D, 100 * b + 60)
+        nodes.append(N("Add", [p + "res1", f], [p + "res2"], name=p + "res2"))
+        x = p + "res2"
+    lnf = layer_norm("ln_f", x, 900)
+    nodes.append(N("MatMul", [lnf, "lm_head"], ["logits"], name="lm_head"))
+    graph = helper.make_graph(nodes, "gpt2", [ids], [vinfo("logits", [1, S, V])],
+                              initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    return model
+
+
+class Gpt2ImportTest(unittest.TestCase):
+    """Hugging Face's GPT-2 as torch.onnx writes it (gpt2_model): Conv1D's Gemm over the
+    tokens as rows, the split of c_attn's output along the features, the causal mask, the
+    tanh GELU. Checked in the YAML and in fusim's report.json."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+    act_ops = staticmethod(OperatorImportTest.act_ops)
+
+    S, D, H, V = 8, 32, 4, 50
+
+    def expected(self, ln):
+        S, D, H, V = self.S, self.D, self.H, self.V
+        d, seq = D // H, S * D
+        lin = lambda n, cin, act="none": (  # noqa: E731
+            "gemm", act, [n, S, 1], S * cin * n, cin * n + n,
+            0 if act == "none" else self.act_ops(act, S * n))
+        exp = {"embed_add": ("add", "none", [D, S, 1], 0, 0, seq),
+               ln("ln_f"): ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+               "lm_head": ("gemm", "none", [V, S, 1], S * D * V, D * V, 0)}
+        for b in range(2):
+            p = "h%d_" % b
+            exp.update({
+                ln(p + "ln_1"): ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+                p + "c_attn": lin(3 * D, D),
+                p + "split": ("slice", "none", [D, S, 1], 0, 0, 0),
+                p + "split_2": ("slice", "none", [D, S, 1], 0, 0, 0),
+                p + "split_3": ("slice", "none", [D, S, 1], 0, 0, 0),
+                p + "scores": ("gemm", "none", [H * S, S, 1], H * S * S * d, 0, 0),
+                # The causal mask: one select per score more.
+                p + "probs": ("softmax", "none", [H * S, S, 1], 0, 0, 6 * H * S * S + H * S),
+                p + "ctx": ("gemm", "none", [D, S, 1], H * S * d * S, 0, 0),
+                p + "attn_proj": lin(D, D),
+                p + "res1": ("add", "none", [D, S, 1], 0, 0, seq),
+                ln(p + "ln_2"): ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
+                p + "c_fc": lin(4 * D, D, "gelu"),
+                p + "mlp_proj": lin(D, 4 * D),
+                p + "res2": ("add", "none", [D, S, 1], 0, 0, seq),
+            })
+        return exp
+
+    def check_gpt2(self, net):
+        S, D, H = self.S, self.D, self.H
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(net["inputs"], [{"name": "wte", "shape": [D, S, 1]},
+                                         {"name": "wpe", "shape": [D, S, 1]}])
+        for b in range(2):
+            p = "h%d_" % b
+            self.assertEqual([by[p + t]["channels"] for t in ("split", "split_2", "split_3")],
+                             [[0, D], [D, 2 * D], [2 * D, 3 * D]])
+            self.assertEqual((by[p + "scores"]["inputs"], by[p + "scores"]["transpose_b"]),
+                             ([p + "split", p + "split_2"], True))
+            self.assertEqual(by[p + "ctx"]["inputs"], [p + "probs", p + "split_3"])
+            self.assertTrue(by[p + "probs"]["causal"])
+            self.assertEqual(by[p + "probs"]["groups"], H)
+            self.assertAlmostEqual(by[p + "probs"]["scale"], 1 / (D // H) ** 0.5, places=6)
+            self.assertEqual(by[p + "c_fc"]["activation"], "gelu")
+
+    def test_gpt2_opset14_where_mask(self):
+        net = self.check(gpt2_model(14), self.expected(lambda n: n))
+        self.check_gpt2(net)
+
+    def test_gpt2_opset17_float_mask_torch_gelu(self):
+        net = self.check(gpt2_model(17, float_mask=True, gelu="torch"),
+                         self.expected(lambda n: n))
+        self.check_gpt2(net)
+
+    def test_not_causal_refused(self):
+        """A constant mask that is not causal (a band) is not taken for one: refused, named."""
+        N = helper.make_node
+        band = np.tril(np.ones((4, 4), dtype=bool)) & np.triu(np.ones((4, 4), dtype=bool), -1)
+        model = make_model(
+            [N("Transpose", ["x"], ["kT"], perm=[0, 2, 1]),
+             N("MatMul", ["x", "kT"], ["s"], name="scores"),
+             N("Where", ["band", "s", "fill"], ["m"], name="band_mask"),
+             N("Softmax", ["m"], ["p"], axis=-1)],
+            [vinfo("x", [1, 4, 8])], [vinfo("p", [1, 4, 4])],
+            [numpy_helper.from_array(band[None], "band"), f32s("fill", -1e9)])
+        refused(self, model, self.tmp, "Where node 'band_mask'")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
