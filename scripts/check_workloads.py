@@ -266,12 +266,13 @@ TYPE_KEYS = {
     "concat": set(),
     "slice": {"channels"},
     "shuffle": {"groups"},
-    "softmax": {"groups", "scale"},
+    "softmax": {"groups", "scale", "causal"},
     "layernorm": {"bias"},
     "reduce": {"mode"},
     "batchnorm": set(),
     "resize": {"scale", "mode"},
     "pad": {"padding"},
+    "transpose": set(),
 }
 ELEMENTWISE = {"add", "sub", "mul", "div", "max", "min"}
 ACTIVATIONS = {"relu", "relu6", "none", "clip", "leaky_relu", "sigmoid", "silu", "hardsigmoid",
@@ -539,6 +540,11 @@ def analyse(path):
             pt, pl, pb, pr = _pads(L["padding"], name + ".padding")
             C, H, W = in_shapes[0]
             out = (C, H + pt + pb, W + pl + pr)
+        elif t == "transpose":  # a matrix [C, H, 1] copied into [H, C, 1]
+            if len(srcs) != 1 or in_shapes[0][2] != 1:
+                raise WorkloadError("%s: transpose takes one input [C, H, 1]" % name)
+            C, H, _ = in_shapes[0]
+            out = (H, C, 1)
         elif t == "resize":  # upsampling by whole factors
             if len(srcs) != 1:
                 raise WorkloadError("%s: resize takes exactly one input" % name)

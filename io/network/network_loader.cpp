@@ -133,9 +133,10 @@ Network load_network(const std::string& path) {
     l.source_line = m.line();
     const std::string type = m.get_choice(
         "type",
-        {"conv",    "fc",        "gemm",   "pool",      "add",        "concat", "sub",
-         "mul",     "div",       "max",    "min",       "activation", "slice",  "shuffle",
-         "softmax", "layernorm", "reduce", "batchnorm", "resize",     "pad",    "depth_to_space"});
+        {"conv",     "fc",        "gemm",   "pool",      "add",        "concat", "sub",
+         "mul",      "div",       "max",    "min",       "activation", "slice",  "shuffle",
+         "softmax",  "layernorm", "reduce", "batchnorm", "resize",     "pad",    "depth_to_space",
+         "transpose"});
     if (m.has("inputs")) {
       for (const std::string& src : m.get_string_list("inputs")) {
         auto it = names.find(src);
@@ -206,6 +207,8 @@ Network load_network(const std::string& path) {
       l.type = LayerType::Reduce;
       l.reduce_mode =
           m.get_choice("mode", {"mean", "sum"}) == "mean" ? ReduceMode::Mean : ReduceMode::Sum;
+    } else if (type == "transpose") {
+      l.type = LayerType::Transpose;
     } else if (type == "pad") {
       l.type = LayerType::Pad;
       if (!m.has("padding")) m.fail_missing("padding");

@@ -63,6 +63,8 @@ const char* to_string(LayerType t) {
       return "resize";
     case LayerType::Pad:
       return "pad";
+    case LayerType::Transpose:
+      return "transpose";
   }
   return "?";
 }
@@ -318,6 +320,8 @@ std::int64_t Layer::vector_ops_per_item() const {
     case LayerType::Resize:
       return out_shape.elements() * resize_ops_per_element(resize_mode) + activation_ops_per_item();
     case LayerType::Pad:  // a move per output element, the padding's included
+      return out_shape.elements() + activation_ops_per_item();
+    case LayerType::Transpose:  // a move per element
       return out_shape.elements() + activation_ops_per_item();
     default:
       return activation_ops_per_item();
@@ -726,6 +730,21 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         need_inputs(1, 1);
         l.out_shape = {1, l.in_shapes[0].h, l.in_shapes[0].w};
         break;
+      case LayerType::Transpose: {
+        need_inputs(1, 1);
+        const Shape& in = l.in_shapes[0];
+        if (in.w != 1) {
+          fail("a transpose swaps the channels and rows of a matrix [C, H, 1], but '" +
+               operand_name(l.inputs[0]) + "' is " + to_string(in));
+        }
+        if (in.h > limits::kMaxChannels) {
+          fail("transposing '" + operand_name(l.inputs[0]) + "' (" + to_string(in) +
+               ") makes more channels than the largest count, " +
+               std::to_string(limits::kMaxChannels));
+        }
+        l.out_shape = {in.h, in.c, 1};
+        break;
+      }
       case LayerType::Pad: {
         need_inputs(1, 1);
         const Shape& in = l.in_shapes[0];

@@ -27,7 +27,10 @@ namespace fusim {
 // (x mod s) at (y / s, x / s): its rows map as nearest's, each output element one move (a
 // transposed conv of kernel = stride is a 1x1 conv of C s^2 outputs and this). Pad copies its input
 // into a larger map (padding [top, left, bottom, right], the fill value or mode not modelled): a
-// 1x1 window of stride 1 with that padding, one vector-unit move per output element.
+// 1x1 window of stride 1 with that padding, one vector-unit move per output element. Transpose
+// copies a matrix [C, H, 1] into [H, C, 1] (a sequence's tokens and features swapped: MLP-Mixer's
+// token mixing), one vector-unit move per element: output rows [r0, r1) x channels [k0, k1)
+// read input rows [k0, k1) x channels [r0, r1).
 enum class LayerType {
   Conv,
   Fc,
@@ -48,7 +51,8 @@ enum class LayerType {
   Reduce,
   BatchNorm,
   Resize,
-  Pad
+  Pad,
+  Transpose
 };
 enum class Activation {
   None,

@@ -133,6 +133,14 @@ FusedGroup::FusedGroup(const Network& net, const Arch& arch, std::vector<int> la
     unfusable_ = slices ? "a group of views (concats and slices) alone computes nothing"
                         : "a group of concats alone computes nothing";
   }
+  // A transpose's output row reads a channel of every input row: no row tiles hold it.
+  for (int m = 0; m < members_ && unfusable_.empty(); ++m) {
+    const Layer& l = net.layer(layers_[static_cast<std::size_t>(m)]);
+    if (l.type == LayerType::Transpose)
+      unfusable_ = "transpose '" + l.name +
+                   "' reads a channel of every input row for each output row: it runs alone "
+                   "or layer by layer";
+  }
   // A slice's consumers in the group read the rows its input's member computes; a slice of a
   // tensor from outside the group is loaded by its consumers as a strided external value.
   for (int m = 0; m < members_ && unfusable_.empty(); ++m) {

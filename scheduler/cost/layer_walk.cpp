@@ -186,9 +186,10 @@ class LayerWalker {
       const ValueRef v = value(l_.inputs[static_cast<std::size_t>(i)]);
       DramRange from = where(v, [&] {
         return DramRange{v, item_offset(i, b) + g_.input_offset(i, r0, k0),
-                         g_.input_layout(i, k0, k1)};
+                         g_.tile_input_layout(i, r0, r1, k0, k1)};
       });
-      if (runs_) from.layout = g_.input_layout(i, k0, k1);  // the cost model's bursts need it
+      // The cost model's bursts need it.
+      if (runs_) from.layout = g_.tile_input_layout(i, r0, r1, k0, k1);
       from.multicast_from = from_.inputs;
       const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
       if (!runs_) ids.push_back(id);

@@ -91,7 +91,8 @@ std::int64_t LayerGeometry::input_channels(std::int64_t k0, std::int64_t k1) con
     if (pixel_channels(0) != l.in_shapes[0].c) return l.in_shapes[0].c;
     return l.groups * l.shuffle_input_runs(k0, k1).run;
   }
-  return k1 - k0;  // pool, add: channel for channel
+  if (l.type == LayerType::Transpose) return l.in_shapes[0].c;  // (the tile's rows: below)
+  return k1 - k0;                                               // pool, add: channel for channel
 }
 
 std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_t h,
@@ -99,7 +100,8 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
                                                                      std::int64_t end) const {
   const Layer& l = *layer_;
   const std::int64_t full = (end - first) / h;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || reads_pointwise())
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.type == LayerType::Transpose ||
+      reads_pointwise())
     return {0, full};  // no window
   if (l.type == LayerType::Resize) {
     // Nearest, h a multiple of the factor: every tile starts at the same place in a group of s
@@ -188,6 +190,8 @@ std::int64_t LayerGeometry::input_bytes(int i, std::int64_t r0, std::int64_t r1,
       // k). B (second operand): handled as weight_bytes.
       return i == 0 ? mul_checked((r1 - r0) * (c_len > 0 ? c_len : input_channels(k0, k1)), elem_)
                     : 0;
+    case LayerType::Transpose:  // input rows [k0, k1), channels [r0, r1)
+      return mul_checked((k1 - k0) * (r1 - r0), elem_);
     default:
       if (reads_pointwise()) {
         return mul_checked(
@@ -216,7 +220,8 @@ std::int64_t LayerGeometry::pointwise_channels(int i, std::int64_t k0, std::int6
 std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
                                             std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || reads_pointwise()) {
+  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.type == LayerType::Transpose ||
+      reads_pointwise()) {
     return input_bytes(i, 0, rows, k0, k1, c_len);
   }
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
@@ -242,6 +247,8 @@ std::int64_t LayerGeometry::input_offset(int i, std::int64_t r0, std::int64_t k0
       return c0 * elem_;
     case LayerType::Gemm:  // row r0 of A ([heads * k, m, 1]), from the tile's first head
       return (r0 * row_stride(0, l.heads * l.k) + (l.heads == 1 ? 0 : k0 / l.n * l.k) + c0) * elem_;
+    case LayerType::Transpose:  // input row k0, channel r0
+      return (k0 * in.c + r0) * elem_;
     default: {
       // A pixel of the tensor in memory holds `pc` channels (more than in.c for a slice).
       const std::int64_t pc = pixel_channels(i);
@@ -332,6 +339,14 @@ TileLayout LayerGeometry::input_layout(int i, std::int64_t k0, std::int64_t k1,
                       : c_len > 0       ? c_len
                                         : input_channels(k0, k1),
                       c, elem_);
+}
+
+TileLayout LayerGeometry::tile_input_layout(int i, std::int64_t r0, std::int64_t r1,
+                                            std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  // A transpose's tile reads channels [r0, r1) of each of its input rows [k0, k1).
+  if (l.type == LayerType::Transpose) return slice_layout(r1 - r0, l.in_shapes[0].c, elem_);
+  return input_layout(i, k0, k1);
 }
 
 std::int64_t LayerGeometry::b_offset(std::int64_t k0) const {
@@ -429,7 +444,8 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
       w.kind = WorkKind::Elementwise;
       w.ops = l.is_view() ? 0 : rows * l.out_shape.w * kc;
       return w;
-    case LayerType::Pad:  // a move per output element, the padding's included
+    case LayerType::Pad:        // a move per output element, the padding's included
+    case LayerType::Transpose:  // a move per element
       w.kind = WorkKind::Elementwise;
       w.ops = rows * l.out_shape.w * kc;
       break;
@@ -478,6 +494,9 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
   double best_time = 0;
   for (std::int64_t a = 1; a <= cores; ++a) {
     if (cores % a != 0 || a > g.rows()) continue;
+    // A transpose's bands would each read a channel slice of every input row: it splits by
+    // output channels (its input's rows) alone.
+    if (a > 1 && g.layer().type == LayerType::Transpose) break;
     std::int64_t b = std::min(cores / a, g.channels());
     // A grouped conv's channel slices must each lie inside a group or cover whole groups (its
     // work is uniform GEMMs); a count of slices that cuts groups unevenly is not used.

@@ -76,6 +76,10 @@ class LayerGeometry {
   // The DRAM layout of that input range: pieces of `piece_bytes`, `stride_bytes` apart (a channel
   // slice of an NHWC feature map: one piece per pixel); piece 0 when it is contiguous.
   TileLayout input_layout(int i, std::int64_t k0, std::int64_t k1, std::int64_t c_len = 0) const;
+  // The same for the tile of output rows [r0, r1): a transpose's pieces are the tile's rows
+  // (input channels [r0, r1) of each input row), every other layer's input_layout.
+  TileLayout tile_input_layout(int i, std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                               std::int64_t k1) const;
   // Channels of one pixel of operand `i`'s tensor in memory: its own, or for a slice (a view)
   // those of the tensor it views (Layer::in_pixel_channels).
   std::int64_t pixel_channels(int i) const;

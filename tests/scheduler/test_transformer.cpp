@@ -413,3 +413,94 @@ layers:
   REQUIRE(err2.has_value());
   CHECK(err2->key() == "layers[0].causal");
 }
+
+namespace {
+
+// MLP-Mixer's block in miniature: 49 tokens of 64 features; the token-mixing MLP runs over
+// the transposed sequence.
+const char* kMixer = R"(name: mixer_block
+inputs: [{name: x, shape: [64, 49, 1]}]
+layers:
+  - {name: ln1, type: layernorm, bias: true}
+  - {name: t1, type: transpose}
+  - {name: tok1, type: gemm, m: 64, n: 32, k: 49, bias: true, activation: gelu}
+  - {name: tok2, type: gemm, m: 64, n: 49, k: 32, bias: true}
+  - {name: t2, type: transpose}
+  - {name: res1, type: add, inputs: [t2, x]}
+  - {name: ln2, type: layernorm, bias: true}
+  - {name: ch1, type: gemm, m: 49, n: 256, k: 64, bias: true, activation: gelu}
+  - {name: ch2, type: gemm, m: 49, n: 64, k: 256, bias: true}
+  - {name: res2, type: add, inputs: [ch2, res1]}
+)";
+
+}  // namespace
+
+TEST_CASE("a transpose copies [C, H, 1] into [H, C, 1]: counts, pieces, bytes; errors",
+          "[transformer]") {
+  const fusim::Network net = load_text("mixer.yaml", kMixer);
+  const fusim::Layer& t1 = net.layer(net.find_layer("t1"));
+  CHECK(t1.out_shape == Shape{49, 64, 1});
+  CHECK(net.layer(net.find_layer("t2")).out_shape == Shape{64, 49, 1});
+  CHECK(t1.vector_ops_per_item() == 49 * 64);  // a move per element
+  CHECK(t1.params() == 0);
+  CHECK(t1.macs_per_item() == 0);
+  CHECK_FALSE(t1.runs_on_pe_array());
+  // A tile of output rows [8, 24) x channels [10, 30) reads input rows [10, 30), channels
+  // [8, 24): 16-byte pieces, 64 apart, from input row 10's channel 8.
+  const fusim::LayerGeometry g(t1, 1);
+  CHECK(g.input_bytes(0, 8, 24, 10, 30) == 16 * 20);
+  CHECK(g.input_offset(0, 8, 10) == 10 * 64 + 8);
+  CHECK(g.tile_input_layout(0, 8, 24, 10, 30).piece_bytes == 16);
+  CHECK(g.tile_input_layout(0, 8, 24, 10, 30).stride_bytes == 64);
+  CHECK(g.tile_input_layout(0, 0, 64, 10, 30).piece_bytes == 0);  // whole rows: one range
+  CHECK(g.output_layout(10, 30).piece_bytes == 20);
+  CHECK(g.output_layout(10, 30).stride_bytes == 49);
+  CHECK(g.work(8, 24, 10, 30).ops == 16 * 20);
+  // Written and read back.
+  const std::string yaml = fusim::network_to_yaml(net);
+  CHECK(yaml.find("type: transpose") != std::string::npos);
+  CHECK(load_text("mixer_back.yaml", yaml).layer(net.find_layer("t1")).type ==
+        LayerType::Transpose);
+  // It runs alone or layer by layer: no row tile of a fused group holds it.
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup fused(net, arch, {0, 1});
+  CHECK(fused.unfusable_reason().find("transpose 't1'") != std::string::npos);
+
+  // Layer by layer on systolic32 (one core, int8): each transpose reads its input and writes
+  // its output once, 49 x 64 bytes each way.
+  const auto r = run("mixer.yaml", kMixer);
+  fusim::test::check_group_bytes(r->result);
+  fusim::test::check_replays(*r);
+  const auto& groups = r->program->schedule.groups;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const fusim::Layer& l = net.layer(groups[i].layers.front());
+    if (l.type != LayerType::Transpose) continue;
+    CHECK(r->result.sim.groups[i].traffic.ifmap_read == 49 * 64);
+    CHECK(r->result.sim.groups[i].traffic.ofmap_write == 49 * 64);
+  }
+  for (const std::string& a : fusim::test::yaml_files("configs")) {
+    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+      INFO(a << " " << fusion);
+      const auto f = fusim::test::run(a, write_temp("mixer.yaml", kMixer), {}, fusion);
+      fusim::test::check_group_bytes(f->result);
+      fusim::test::check_replays(*f);
+    }
+  }
+  // On 32 cores (mlu.yaml) it splits by output channels, its input's rows: each core reads
+  // whole rows.
+  const fusim::Arch mlu = fusim::load_arch(src("configs/mlu.yaml"));
+  const fusim::LayerSplit split = fusim::split_layer(g, mlu, 32);
+  CHECK(split.row_parts == 1);
+  CHECK(split.channel_parts == 32);
+
+  // Only a matrix [C, H, 1] transposes.
+  const std::string bad = write_temp("transpose_bad.yaml", R"(name: t
+inputs: [{name: x, shape: [8, 4, 4]}]
+layers:
+  - {name: t, type: transpose}
+)");
+  const auto err = error_of([&] { fusim::load_network(bad); });
+  REQUIRE(err.has_value());
+  CHECK(err->line() == 4);
+  CHECK(std::string(err->what()).find("matrix [C, H, 1]") != std::string::npos);
+}
