@@ -1485,10 +1485,15 @@ class Importer:
                 return
             self.reduce_features(node, index, "mean")
             return
+        if rank == 3 and axes == [1]:  # the mean over the tokens (MLP-Mixer's head)
+            x = self.spatial(node.input[0], rank4=False)
+            layer = {"type": "pool", "inputs": [x.fusim_name], "mode": "avg", "global": True}
+            self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0])
+            return
         if rank != 4 or axes != [2, 3]:
             raise Unsupported("ReduceMean over axes %s of a rank-%d tensor; fusim reduces H and W "
-                              "of [batch, C, H, W] (a global average pool) or the features of "
-                              "[batch, S, D]" % (axes, rank))
+                              "of [batch, C, H, W] (a global average pool), the features of "
+                              "[batch, S, D] or its tokens" % (axes, rank))
         self.global_pool(node, index, "avg")
 
     def reduce_axes(self, node):
@@ -2092,8 +2097,18 @@ class Importer:
             self.alias(t, out)
             return
         if info.heads is None and len(self.shape(t)) == 3 and perm == (0, 2, 1):
-            self.spatial(t, rank4=False)  # [N, S, D] -> [N, D, S]: B^T of a MatMul
-            self.alias(t, node.output[0], ("hds", 1, int(self.shape(t)[2])))
+            x = self.spatial(t, rank4=False)
+            readers = self.readers.get(out, [])
+            if readers and self.consumers.get(out, 0) == len(readers) and \
+                    all(r.op_type == "MatMul" and list(r.input).index(out) == 1 and
+                        r.input[0] != out for r in readers):
+                # [N, S, D] -> [N, D, S] read as a MatMul's B: B^T of that gemm, a view.
+                self.alias(t, out, ("hds", 1, int(self.shape(t)[2])))
+                return
+            # Otherwise a real copy (MLP-Mixer's token mixing reads [N, D, S]).
+            layer = {"type": "transpose", "inputs": [x.fusim_name]}
+            c, h, _ = x.fusim_shape
+            self.add_layer(node, index, layer, (h, c, 1), out)
             return
         if info.heads is not None and info.heads[1] == 1 and len(self.shape(t)) == 3 and \
                 perm == (0, 2, 1):

@@ -214,6 +214,10 @@ def yaml_shapes(net):
             shape = [c, h + pt + pb, w + pl + pr]
         elif t == "reduce":
             shape = [1, h, w]
+        elif t == "transpose":
+            shape = [h, c, 1]
+        else:
+            raise AssertionError("layer type %s" % t)
         shapes[l["name"]] = shape
         out[l["name"]] = [t, shape, macs, params]
     return out
@@ -2085,6 +2089,108 @@ class Gpt2ImportTest(unittest.TestCase):
             [vinfo("x", [1, 4, 8])], [vinfo("p", [1, 4, 4])],
             [numpy_helper.from_array(band[None], "band"), f32s("fill", -1e9)])
         refused(self, model, self.tmp, "Where node 'band_mask'")
+
+
+def mixer_model(side=4, P=8, D=32, T=24, C=64, depth=2, classes=10):
+    """timm's MlpMixer as torch.onnx writes it (opset 17): the patch embedding's Conv, Reshape
+    and Transpose; per block x + mlp_tokens(norm1(x).transpose(1, 2)).transpose(1, 2), then x +
+    mlp_channels(norm2(x)) (MatMul + bias, Erf-GELU); the final norm, the mean over the tokens
+    (ReduceMean over axis 1) and the head's Gemm."""
+    N = helper.make_node
+    S = side * side
+    nodes, inits = [], [init("pe_w", [D, 3, P, P], 1), init("pe_b", [D], 2),
+                        int64s("flat", [1, D, -1]), f32s("sqrt2", 2 ** 0.5), f32s("one", 1.0),
+                        f32s("half", 0.5), init("head_w", [classes, D], 3),
+                        init("head_b", [classes], 4)]
+    nodes += [N("Conv", ["x", "pe_w", "pe_b"], ["pe"], name="stem", kernel_shape=[P, P],
+                strides=[P, P]),
+              N("Reshape", ["pe", "flat"], ["pe_f"]),
+              N("Transpose", ["pe_f"], ["t_0"], perm=[0, 2, 1])]
+
+    def mlp(p, x, cin, hidden, cout, seed):
+        inits.extend([init(p + "1_w", [cin, hidden], seed), init(p + "1_b", [hidden], seed + 1),
+                      init(p + "2_w", [hidden, cout], seed + 2),
+                      init(p + "2_b", [cout], seed + 3)])
+        nodes.extend([N("MatMul", [x, p + "1_w"], [p + "1_mm"], name=p + "1"),
+                      N("Add", [p + "1_mm", p + "1_b"], [p + "1_o"]),
+                      N("Div", [p + "1_o", "sqrt2"], [p + "g1"]),
+                      N("Erf", [p + "g1"], [p + "g2"]),
+                      N("Add", [p + "g2", "one"], [p + "g3"]),
+                      N("Mul", [p + "1_o", p + "g3"], [p + "g4"]),
+                      N("Mul", [p + "g4", "half"], [p + "gelu"]),
+                      N("MatMul", [p + "gelu", p + "2_w"], [p + "2_mm"], name=p + "2"),
+                      N("Add", [p + "2_mm", p + "2_b"], [p + "2_o"])])
+        return p + "2_o"
+
+    def layer_norm(p, x, seed):
+        inits.extend([init(p + "_g", [D], seed), init(p + "_b", [D], seed + 1)])
+        nodes.append(N("LayerNormalization", [x, p + "_g", p + "_b"], [p], name=p, axis=-1))
+        return p
+
+    x = "t_0"
+    for b in range(depth):
+        p = "b%d_" % b
+        n1 = layer_norm(p + "norm1", x, 100 * b + 10)
+        nodes.append(N("Transpose", [n1], [p + "tT"], name=p + "to_tokens", perm=[0, 2, 1]))
+        tok = mlp(p + "tok", p + "tT", S, T, S, 100 * b + 20)
+        nodes += [N("Transpose", [tok], [p + "tB"], name=p + "from_tokens", perm=[0, 2, 1]),
+                  N("Add", [x, p + "tB"], [p + "res1"], name=p + "res1")]
+        n2 = layer_norm(p + "norm2", p + "res1", 100 * b + 30)
+        ch = mlp(p + "ch", n2, D, C, D, 100 * b + 40)
+        nodes.append(N("Add", [p + "res1", ch], [p + "res2"], name=p + "res2"))
+        x = p + "res2"
+    norm = layer_norm("norm", x, 900)
+    nodes += [N("ReduceMean", [norm], ["pooled"], name="pool", axes=[1], keepdims=0),
+              N("Gemm", ["pooled", "head_w", "head_b"], ["logits"], name="head", transB=1)]
+    graph = helper.make_graph(nodes, "mixer", [vinfo("x", [1, 3, side * P, side * P])],
+                              [vinfo("logits", [1, classes])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model
+
+
+class MixerImportTest(unittest.TestCase):
+    """timm's MLP-Mixer (mixer_model): the token-mixing MLP between two transposes, real
+    copies of [N, S, D] into [N, D, S] and back; the mean over the tokens."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+    act_ops = staticmethod(OperatorImportTest.act_ops)
+
+    def test_mixer(self):
+        S, P, D, T, C = 16, 8, 32, 24, 64
+        k = 3 * P * P
+        seq = S * D
+        ln = ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S)
+        exp = {"stem": ("gemm", "none", [D, S, 1], S * k * D, k * D + D, 0),
+               "norm": ln,
+               "pool": ("pool", "none", [D, 1, 1], 0, 0, seq),
+               "head": ("fc", "none", [10, 1, 1], D * 10, D * 10 + 10, 0)}
+        for b in range(2):
+            p = "b%d_" % b
+            exp.update({
+                p + "norm1": ln,
+                # [S, D] copied into [D, S]: one move per element.
+                p + "to_tokens": ("transpose", "none", [S, D, 1], 0, 0, seq),
+                # The token MLP: gemms over the features' rows, m = D.
+                p + "tok1": ("gemm", "gelu", [T, D, 1], D * S * T, S * T + T,
+                             self.act_ops("gelu", D * T)),
+                p + "tok2": ("gemm", "none", [S, D, 1], D * T * S, T * S + S, 0),
+                p + "from_tokens": ("transpose", "none", [D, S, 1], 0, 0, seq),
+                p + "res1": ("add", "none", [D, S, 1], 0, 0, seq),
+                p + "norm2": ln,
+                p + "ch1": ("gemm", "gelu", [C, S, 1], S * D * C, D * C + C,
+                            self.act_ops("gelu", S * C)),
+                p + "ch2": ("gemm", "none", [D, S, 1], S * C * D, C * D + D, 0),
+                p + "res2": ("add", "none", [D, S, 1], 0, 0, seq),
+            })
+        net = self.check(mixer_model(), exp)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["b0_tok1"]["inputs"], ["b0_to_tokens"])
+        self.assertEqual(by["b0_res1"]["inputs"], ["stem", "b0_from_tokens"])
 
 
 if __name__ == "__main__":
