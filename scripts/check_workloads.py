@@ -315,13 +315,14 @@ def _bool(v, what):
     return v
 
 
-def _pads(v, what):
-    """(top, left, bottom, right) of a padding: an int, [h, w] or the four."""
+def _pads(v, what, minimum=0):
+    """(top, left, bottom, right) of a padding: an int, [h, w] or the four; sides from
+    `minimum` (a pad layer's crop: negative)."""
     if isinstance(v, list) and len(v) == 4:
-        if not all(_is_int(x) and x >= 0 for x in v):
-            raise WorkloadError("%s must hold ints >= 0, got %r" % (what, v))
+        if not all(_is_int(x) and x >= minimum for x in v):
+            raise WorkloadError("%s must hold ints >= %d, got %r" % (what, minimum, v))
         return tuple(v)
-    ph, pw = _pair(v, what, 0)
+    ph, pw = _pair(v, what, minimum)
     return (ph, pw, ph, pw)
 
 
@@ -537,7 +538,7 @@ def analyse(path):
         elif t == "pad":  # a copy into a larger map
             if len(srcs) != 1 or "padding" not in L:
                 raise WorkloadError("%s: pad takes one input and padding" % name)
-            pt, pl, pb, pr = _pads(L["padding"], name + ".padding")
+            pt, pl, pb, pr = _pads(L["padding"], name + ".padding", -(1 << 16))
             C, H, W = in_shapes[0]
             out = (C, H + pt + pb, W + pl + pr)
         elif t == "transpose":  # a matrix [C, H, 1] copied into [H, C, 1]

@@ -603,6 +603,15 @@ class Importer:
         self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
         return layer
 
+    def add_flat_layer(self, node, index, layer, out_chw):
+        """Appends a layer whose output, `node`'s first, is tokens as rows [N S, D'] (TensorInfo
+        `flat`): fusim's [D', S, 1] (add_layer compares shapes as maps)."""
+        name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
+        layer = dict([("name", name)] + list(layer.items()))
+        self.layers.append(layer)
+        self.tensors[node.output[0]] = TensorInfo(name, out_chw, self.shape(node.output[0]),
+                                                  True, layer, flat=True)
+
     def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None):
         """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`,
         `causal` and `flat` (these two by default src's): see TensorInfo."""
@@ -791,13 +800,13 @@ class Importer:
             value = float(a.get("value", 0.0))
         if len(node.input) > 3 and node.input[3]:
             raise Unsupported("Pad with axes")
-        if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
-            raise Unsupported("Pad %s: fusim pads H and W only (no cropping)" % pads)
+        if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
+            raise Unsupported("Pad %s: fusim pads (or crops) H and W only" % pads)
         y = node.output[0]
         sides = [pads[2], pads[3], pads[6], pads[7]]
         readers = self.readers.get(y, [])
         x = self.spatial(node.input[0])
-        if mode == "constant" and value == 0.0 and readers and \
+        if min(sides) >= 0 and mode == "constant" and value == 0.0 and readers and \
                 all(r.op_type == "Conv" and r.input[0] == y for r in readers) and \
                 self.consumers.get(y, 0) == len(readers):
             self.folded_pads[y] = (node.input[0], sides)
@@ -922,8 +931,11 @@ class Importer:
         conv does (C_in C_out k_h k_w H W / group MACs, C_in C_out k_h k_w / group weights); the
         bias, one per output channel, is each phase's, s^2 copies. The channel order of the
         phases is the convs' to choose, so depth_to_space's mode does not change the cost.
-        Not imported: dilations, unequal strides, an output other than stride x input, and
-        padding past the kernel's reach (a phase whose taps start after its first row)."""
+        An output short of stride x input computes the phases' rows and columns past it and
+        crops them (a pad of negative sides, named after the node; the depth_to_space is then
+        NAME_full). Not imported: dilations, unequal strides, an output larger than stride x
+        input, and padding past the kernel's reach (a phase whose taps start after its first
+        row)."""
         a = attrs_of(node)
         x = self.spatial(node.input[0])
         w = self.const(node.input[1], "weight")
@@ -964,10 +976,11 @@ class Importer:
             raise Unsupported("auto_pad %s is not supported" % auto)
         out = [(n - 1) * s + kernel[i] + out_pad[i] - pads[i] - pads[i + 2]
                for i, n in enumerate((h, wd))]
-        if out != [h * s, wd * s]:
+        if out[0] > h * s or out[1] > wd * s or min(out) < 1:
             raise Unsupported("a transposed conv with kernel %s, stride %d, pads %s, "
                               "output_padding %s gives %s from %s: fusim imports those whose "
-                              "output is stride x input" % (kernel, s, pads, out_pad, out, [h, wd]))
+                              "output is at most stride x input" % (kernel, s, pads, out_pad, out,
+                                                                    [h, wd]))
         rows = transposed_phases(kh, s, pads[0])
         cols = transposed_phases(kw, s, pads[1])
         bias = self.has_bias(node)
@@ -995,8 +1008,16 @@ class Importer:
             convs.append(layer["name"])
         if len(convs) > 1:
             self.layers.append({"name": name, "type": "concat", "inputs": convs})
-        self.add_layer(node, index, {"type": "depth_to_space", "inputs": [name], "block": s},
-                       (c_out, h * s, wd * s), node.output[0])
+        d2s = {"type": "depth_to_space", "inputs": [name], "block": s}
+        if out == [h * s, wd * s]:
+            self.add_layer(node, index, d2s, (c_out, h * s, wd * s), node.output[0])
+            return
+        # An output short of stride x input (kernel 3, stride 2, padding 1 without
+        # output_padding: 2 H - 1): the phases' last rows and columns past it, cropped.
+        self.layers.append(dict([("name", self.unique(base + "_full"))] + list(d2s.items())))
+        crop = [0, 0, out[0] - h * s, out[1] - wd * s]
+        self.add_layer(node, index, {"type": "pad", "inputs": [self.layers[-1]["name"]],
+                                     "padding": crop}, (c_out, out[0], out[1]), node.output[0])
 
     def window_pads(self, node, a, in_shape, kernel, strides, dil, extra=(0, 0, 0, 0)):
         """[top, left, bottom, right], plus `extra` (a folded Pad's), or Unsupported."""
@@ -1187,20 +1208,27 @@ class Importer:
         info = self.act(x)
         rank = len(self.shape(x))
         # After a conv ([N, C, H, W]) or an fc ([N, C]: BatchNorm1d in an MLP head), a per
-        # output channel affine: the layer's bias.
-        folds_into = "conv" if rank == 4 else "fc"
+        # output channel affine: the layer's bias. Of tokens as rows [N S, D] (LeViT's
+        # Linear_BN, BatchNorm1d of x.flatten(0, 1)): the features', after a gemm.
+        folds_into = "conv" if rank == 4 else "gemm" if info.flat else "fc"
         if rank not in (2, 4):
             raise Unsupported("a BatchNormalization of a rank-%d tensor (fusim normalises the "
-                              "channels of [N, C, H, W] or the features of [N, C])" % rank)
+                              "channels of [N, C, H, W], the features of [N, C], or those of a "
+                              "sequence's tokens as rows [N S, D]; a BatchNorm1d over [N, C, L] "
+                              "normalises what fusim holds as a sequence's tokens)" % rank)
         if info.layer is not None and info.exclusive and self.consumers.get(x, 0) == 1 \
-                and info.layer["type"] == folds_into and \
+                and info.layer["type"] == folds_into and len(info.layer["inputs"]) == 1 and \
                 info.layer.get("activation", "none") == "none":
             info.layer["bias"] = True
             self.alias(x, node.output[0])
             return
         # Not foldable (after a concat, a pool, an activation, a network input, or a tensor
         # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own
-        # ([N, C] as [C, 1, 1]).
+        # ([N, C] as [C, 1, 1]; tokens as rows as their sequence [D, S, 1]).
+        if info.flat:
+            self.add_flat_layer(node, index, {"type": "batchnorm", "inputs": [info.fusim_name]},
+                                info.fusim_shape)
+            return
         t = self.spatial(x, rank4=False)
         self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
                        t.fusim_shape, node.output[0])
@@ -2236,14 +2264,9 @@ class Importer:
             d, tokens, _ = A.fusim_shape
             if d != k or sa[-1] != k:
                 raise Unsupported("operand A %s does not match [tokens, %d]" % (list(sa), k))
-            layer = {"type": "gemm", "inputs": [A.fusim_name], "m": tokens, "n": n, "k": k,
-                     "bias": bias}
-            name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
-            layer = dict([("name", name)] + list(layer.items()))
-            self.layers.append(layer)
-            self.tensors[node.output[0]] = TensorInfo(name, (n, tokens, 1),
-                                                      self.shape(node.output[0]), True, layer,
-                                                      flat=True)
+            self.add_flat_layer(node, index, {"type": "gemm", "inputs": [A.fusim_name],
+                                              "m": tokens, "n": n, "k": k, "bias": bias},
+                                (n, tokens, 1))
             return
         if sa[0] != self.batch or sa[-1] != k:
             raise Unsupported("operand A %s does not match [batch, ..., %d]" % (list(sa), k))

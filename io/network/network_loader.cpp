@@ -59,12 +59,14 @@ void parse_activation(YamlMap& m, Layer& l, bool required) {
 
 // padding: p, [h, w] or [top, left, bottom, right] (ONNX's pads order is [top, left, bottom,
 // right] too).
-void parse_padding(YamlMap& m, Layer& l) {
+// `crop`: a side may be negative (a pad layer's crop), down to -kMaxExtent.
+void parse_padding(YamlMap& m, Layer& l, bool crop = false) {
   const bool listed = m.has("padding") && m.raw("padding").IsSequence();
   const bool four = listed && m.raw("padding").size() == 4;
   if (listed && !four && m.raw("padding").size() != 2)
     m.fail("padding", "expected an integer, [h, w] or [top, left, bottom, right]");
-  const auto pad = m.get_int_or_list("padding", four ? 4 : 2, 0, kMaxExtent, 0);
+  const auto pad =
+      m.get_int_or_list("padding", four ? 4 : 2, crop ? -kMaxExtent : 0, kMaxExtent, 0);
   l.pad_h = pad[0];
   l.pad_w = pad[1];
   l.pad_bottom = four ? pad[2] : pad[0];
@@ -212,7 +214,7 @@ Network load_network(const std::string& path) {
     } else if (type == "pad") {
       l.type = LayerType::Pad;
       if (!m.has("padding")) m.fail_missing("padding");
-      parse_padding(m, l);
+      parse_padding(m, l, true);
     } else if (type == "resize") {
       l.type = LayerType::Resize;
       // Whole factors only: a fractional one has no fixed rows per output row.

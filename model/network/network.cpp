@@ -753,6 +753,15 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
           fail("padding '" + operand_name(l.inputs[0]) + "' (" + to_string(in) +
                ") exceeds the largest extent, " + std::to_string(limits::kMaxExtent));
         }
+        // A negative side crops: the crops leave at least one of the input's rows and columns.
+        const auto cropped = [](std::int64_t a, std::int64_t b) {
+          return std::max<std::int64_t>(0, -a) + std::max<std::int64_t>(0, -b);
+        };
+        if (cropped(l.pad_h, l.pad_bottom) >= in.h || cropped(l.pad_w, l.pad_right) >= in.w) {
+          fail("padding [" + std::to_string(l.pad_h) + ", " + std::to_string(l.pad_w) + ", " +
+               std::to_string(l.pad_bottom) + ", " + std::to_string(l.pad_right) +
+               "] crops all of '" + operand_name(l.inputs[0]) + "' (" + to_string(in) + ")");
+        }
         l.out_shape = {in.c, h, w};
         break;
       }

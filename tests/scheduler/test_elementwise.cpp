@@ -238,6 +238,11 @@ TEST_CASE("element-wise and activation keys: errors name file, line and key", "[
           {"{name: a, type: batchnorm, bias: true}", "layers[0].bias", "unknown key"},
           {"{name: a, type: pad}", "layers[0].padding", "missing required key"},
           {"{name: a, type: pad, padding: [1, 2, 3]}", "layers[0].padding", "[top, left"},
+          {"{name: a, type: pad, padding: [-2, 0, -2, 0]}", "layers.a",
+           "crops all of 'x' ([8, 4, 4])"},
+          {"{name: a, type: pad, padding: [0, -4, 0, 1]}", "layers.a", "crops all of 'x'"},
+          {"{name: a, type: conv, out_channels: 4, kernel: 3, padding: -1}", "layers[0].padding",
+           ""},
           {"{name: a, type: resize}", "layers[0].scale", "missing required key"},
           {"{name: a, type: resize, scale: 1.5}", "layers[0].scale", "integer"},
           {"{name: a, type: resize, scale: 65}", "layers[0].scale", "64"},
@@ -505,4 +510,47 @@ layers:
   }
   CHECK(fusim::network_to_yaml(net).find("type: pad, inputs: [\"c0\"], padding: [1, 0, 2, 3]") !=
         std::string::npos);
+}
+
+TEST_CASE("a pad with negative sides crops: counts, rows read, bytes and fusion", "[elementwise]") {
+  // The last row and column of a 2x upsampling cropped (a transposed conv of kernel 3, stride
+  // 2, padding 1 gives 2 H - 1), and one row off the top of another map.
+  const std::string text = R"(name: crop
+inputs: [{name: x, shape: [16, 8, 8]}]
+layers:
+  - {name: up, type: resize, scale: 2}
+  - {name: cr, type: pad, padding: [0, 0, -1, -1]}
+  - {name: c1, type: conv, out_channels: 8, kernel: 3, padding: 1}
+  - {name: top, type: pad, inputs: [c1], padding: [-1, 0, 0, 0]}
+)";
+  const fusim::Network net = load_text("crop.yaml", text);
+  const fusim::Layer& cr = net.layer(1);
+  CHECK(cr.out_shape == fusim::Shape{16, 15, 15});
+  CHECK(cr.vector_ops_per_item() == 16 * 15 * 15);  // a move per output element
+  CHECK(net.layer(3).out_shape == fusim::Shape{8, 14, 15});
+  // Output rows [2, 5) of `top` are input rows [3, 6).
+  const fusim::LayerGeometry g(net.layer(3), 1);
+  CHECK(g.input_bytes(0, 2, 5, 0, 8) == 3 * 15 * 8);
+  CHECK(g.input_offset(0, 2, 0) == 3 * 15 * 8);
+  // Layer by layer: a crop reads the input rows it keeps, whole rows (the cropped columns too).
+  const auto r = run("crop_run.yaml", text);
+  CHECK(r->result.sim.traffic.ifmap_read ==
+        16 * 64 + 16 * 15 * 16 + 16 * 15 * 15 + 8 * 14 * 15);
+  CHECK(r->result.sim.traffic.ofmap_write ==
+        16 * 256 + 16 * 15 * 15 + 8 * 15 * 15 + 8 * 14 * 15);
+  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    INFO(fusion);
+    const auto rf = run("crop_run.yaml", text, fusion);
+    fusim::test::check_group_bytes(rf->result);
+    fusim::test::check_replays(*rf);
+  }
+  // Fused, the crop takes its rows from the resize's on chip.
+  const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
+  const fusim::FusedGroup fg(net, arch, {0, 1, 2});
+  REQUIRE(fg.unfusable_reason().empty());
+  fusim::CostSink sink(&arch.core);
+  fg.walk(fg.progress(3), 3, 1, 0, sink);
+  CHECK(sink.traffic.ifmap == 16 * 64);
+  CHECK(sink.traffic.ofmap == 8 * 15 * 15);
+  CHECK(fusim::network_to_yaml(net).find("padding: [0, 0, -1, -1]") != std::string::npos);
 }

@@ -786,7 +786,7 @@ class OperatorImportTest(unittest.TestCase):
                          6 * 4 * 9 * 36 // 2)
         self.assertEqual(sum(exp["fcn_subpixel_%d" % i][3] for i in range(4)),
                          4 * 2 * 64 * 64 * 144)
-        for bad, why in (({"pads": [0, 0, 0, 0]}, "output is stride x input"),
+        for bad, why in (({"pads": [0, 0, 0, 0]}, "output is at most stride x input"),
                          ({"dilations": [2, 2]}, "dilations")):
             attrs = dict(kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])
             attrs.update(bad)
@@ -795,6 +795,33 @@ class OperatorImportTest(unittest.TestCase):
                                [vinfo("x", [1, 16, 3, 3])], [vinfo("u", [1, 8, out, out])],
                                [init("wt", [16, 8, 4, 4], 2)])
             refused(self, model, self.tmp, "ConvTranspose node 'odd_up'", why)
+
+    def test_conv_transpose_cropped(self):
+        """A decoder's kernel 3, stride 2, pads 1 without output_padding (2 H - 1): the
+        sub-pixel form of 2 H (NAME_full) and a pad of -1 row and column (the crop, named
+        after the node); and an ONNX Pad with negative pads, a crop of its own."""
+        N = helper.make_node
+        nodes = [N("ConvTranspose", ["x", "w3", "b3"], ["u"], name="up", kernel_shape=[3, 3],
+                   strides=[2, 2], pads=[1, 1, 1, 1]),
+                 N("Pad", ["u", "pads"], ["y"], name="crop_top")]
+        model = make_model(nodes, [vinfo("x", [1, 8, 4, 4])], [vinfo("y", [1, 6, 6, 7])],
+                           [init("w3", [8, 6, 3, 3], 1), init("b3", [6], 2),
+                            int64s("pads", [0, 0, -1, 0, 0, 0, 0, 0])])
+        exp = {}
+        # Phase 0 one tap, phase 1 two taps (1 after): kernels 1x1, 1x2, 2x1, 2x2.
+        for i, k in enumerate(([1, 1], [1, 2], [2, 1], [2, 2])):
+            exp["up_subpixel_%d" % i] = ("conv", "none", [6, 4, 4], 6 * 16 * 8 * k[0] * k[1],
+                                         8 * 6 * k[0] * k[1] + 6, 0)
+        exp["up_subpixel"] = ("concat", "none", [24, 4, 4], 0, 0, 0)
+        exp["up_full"] = ("depth_to_space", "none", [6, 8, 8], 0, 0, 6 * 64)
+        exp["up"] = ("pad", "none", [6, 7, 7], 0, 0, 6 * 49)
+        exp["crop_top"] = ("pad", "none", [6, 6, 7], 0, 0, 6 * 42)
+        net = self.check(model, exp)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual((by["up"]["inputs"], by["up"]["padding"]), (["up_full"], [0, 0, -1, -1]))
+        self.assertEqual(by["crop_top"]["padding"], [-1, 0, 0, 0])
+        # The transposed conv's own MACs: C_in C_out k^2 H W.
+        self.assertEqual(sum(exp["up_subpixel_%d" % i][3] for i in range(4)), 8 * 6 * 9 * 16)
 
     def test_transposed_phases_compute_the_transposed_conv(self):
         """transposed_phases on numbers: along one axis, random input and kernel, every output
@@ -805,15 +832,20 @@ class OperatorImportTest(unittest.TestCase):
         rng = np.random.default_rng(7)
         cases = [(2, 2, 0, 0), (4, 2, 1, 0), (3, 2, 1, 1), (3, 2, 0, 0), (5, 2, 2, 1),
                  (6, 3, 2, 1), (64, 32, 16, 0), (16, 8, 4, 0), (3, 3, 0, 0), (5, 3, 1, 0)]
-        for k, s, begin, op in cases:
+        # An output short of s h (the same padding after as before, no output_padding): the
+        # phases' first rows are it, the rest cropped.
+        crops = [(3, 2, 1, 0), (5, 2, 2, 0), (4, 2, 2, 0), (7, 4, 3, 0)]
+        for k, s, begin, op in cases + crops:
             h = 5
             end = k + op - begin - s  # output s h
-            self.assertGreaterEqual(end, 0, (k, s, begin, op))
+            out = s * h if (k, s, begin, op) in cases else (h - 1) * s + k + op - 2 * begin
+            self.assertGreaterEqual(end, 0 if out == s * h else -s, (k, s, begin, op))
+            self.assertLessEqual(out, s * h)
             x, w = rng.standard_normal(h), rng.standard_normal(k)
             full = np.zeros((h - 1) * s + k + op)
             for i in range(h):
                 full[i * s:i * s + k] += x[i] * w
-            want = full[begin:begin + s * h]
+            want = full[begin:begin + out]
             got = np.zeros(s * h)
             for a, (n, before, after, v) in enumerate(transposed_phases(k, s, begin)):
                 self.assertEqual(before + after, n - 1)
@@ -821,7 +853,7 @@ class OperatorImportTest(unittest.TestCase):
                 taps = [w[v + (n - 1 - m) * s] for m in range(n)]
                 for q in range(h):
                     got[q * s + a] = sum(xp[q + m] * taps[m] for m in range(n))
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12,
+            np.testing.assert_allclose(got[:out], want, rtol=1e-12, atol=1e-12,
                                        err_msg=str((k, s, begin, op)))
         with self.assertRaises(Unsupported):
             transposed_phases(2, 4, 0)  # phases 2 and 3 have no tap
@@ -2089,6 +2121,50 @@ class Gpt2ImportTest(unittest.TestCase):
             [vinfo("x", [1, 4, 8])], [vinfo("p", [1, 4, 4])],
             [numpy_helper.from_array(band[None], "band"), f32s("fill", -1e9)])
         refused(self, model, self.tmp, "Where node 'band_mask'")
+
+
+class TokenBatchNormTest(unittest.TestCase):
+    """BatchNorm1d of a sequence's tokens as rows (LeViT's Linear_BN: BatchNorm1d of
+    x.flatten(0, 1), reshaped back): folded into the linear before it, else a batchnorm layer
+    over the features; a BatchNorm over [N, C, L] is refused, named."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+
+    def test_linear_bn(self):
+        N = helper.make_node
+        S, C, D = 6, 8, 16
+        inits = [init("w", [C, D], 1), int64s("flat_c", [-1, C]), int64s("flat_d", [-1, D]),
+                 int64s("seq_c", [1, S, C]), int64s("seq_d", [1, S, D])]
+        for p, n in (("bn0", C), ("bn1", D)):
+            inits += [init(p + "_s", [n], 2), init(p + "_b", [n], 3), init(p + "_m", [n], 4),
+                      numpy_helper.from_array(np.ones(n, np.float32), p + "_v")]
+        nodes = [N("Reshape", ["x", "flat_c"], ["x2"]),
+                 N("BatchNormalization", ["x2", "bn0_s", "bn0_b", "bn0_m", "bn0_v"], ["y2"],
+                   name="input_bn"),
+                 N("Reshape", ["y2", "seq_c"], ["y"]),
+                 N("MatMul", ["y", "w"], ["z"], name="linear"),
+                 N("Reshape", ["z", "flat_d"], ["z2"]),
+                 N("BatchNormalization", ["z2", "bn1_s", "bn1_b", "bn1_m", "bn1_v"], ["o2"],
+                   name="linear_bn"),
+                 N("Reshape", ["o2", "seq_d"], ["o"]),
+                 N("Relu", ["o"], ["r"], name="relu")]
+        model = make_model(nodes, [vinfo("x", [1, S, C])], [vinfo("r", [1, S, D])], inits)
+        net = self.check(model, {
+            # Of the network input: a per-feature affine of its own, 2 C parameters.
+            "input_bn": ("batchnorm", "none", [C, S, 1], 0, 2 * C, S * C),
+            # After the linear: folded into its bias; the ReLU its attribute.
+            "linear": ("gemm", "relu", [D, S, 1], S * C * D, C * D + D, 0)})
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["linear"]["inputs"], ["input_bn"])
+        self.assertTrue(by["linear"]["bias"])
+        bad = make_model([N("BatchNormalization", ["x", "bn0_s", "bn0_b", "bn0_m", "bn0_v"],
+                            ["y"], name="bn_ncl")],
+                         [vinfo("x", [1, C, S])], [vinfo("y", [1, C, S])], inits[5:9])
+        refused(self, bad, self.tmp, "BatchNormalization node 'bn_ncl'", "[N, C, L]")
 
 
 def mixer_model(side=4, P=8, D=32, T=24, C=64, depth=2, classes=10):
