@@ -534,10 +534,8 @@ layers:
   CHECK(g.input_offset(0, 2, 0) == 3 * 15 * 8);
   // Layer by layer: a crop reads the input rows it keeps, whole rows (the cropped columns too).
   const auto r = run("crop_run.yaml", text);
-  CHECK(r->result.sim.traffic.ifmap_read ==
-        16 * 64 + 16 * 15 * 16 + 16 * 15 * 15 + 8 * 14 * 15);
-  CHECK(r->result.sim.traffic.ofmap_write ==
-        16 * 256 + 16 * 15 * 15 + 8 * 15 * 15 + 8 * 14 * 15);
+  CHECK(r->result.sim.traffic.ifmap_read == 16 * 64 + 16 * 15 * 16 + 16 * 15 * 15 + 8 * 14 * 15);
+  CHECK(r->result.sim.traffic.ofmap_write == 16 * 256 + 16 * 15 * 15 + 8 * 15 * 15 + 8 * 14 * 15);
   for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
     INFO(fusion);
     const auto rf = run("crop_run.yaml", text, fusion);
