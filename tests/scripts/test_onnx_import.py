@@ -1139,6 +1139,18 @@ class OperatorImportTest(unittest.TestCase):
         self.assertFalse(os.path.exists(dst))
 
 
+class CheckedImport(unittest.TestCase):
+    """The imports checked in the YAML and in fusim's report.json (OperatorImportTest.check),
+    for the test classes of whole models below; no tests of its own."""
+
+    setUp = OnnxImportTest.setUp
+    tearDown = OnnxImportTest.tearDown
+    import_ok = OnnxImportTest.import_ok
+    fusim_report = OnnxImportTest.fusim_report
+    check = OperatorImportTest.check
+    act_ops = staticmethod(OperatorImportTest.act_ops)
+
+
 def int64s(name, values):
     return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
 
@@ -1490,18 +1502,11 @@ def bert_layer_model(opset, decomposed, S=16, D=32, H=4, F=64, dynamic=False, hf
     return model
 
 
-class TransformerImportTest(unittest.TestCase):
+class TransformerImportTest(CheckedImport):
     """A BERT encoder layer as torch.onnx writes it: MatMul + bias, the heads' Reshape and
     Transpose, Softmax, LayerNormalization (opset 17) or its decomposed form (opset 13), the
     Erf-GELU. Checked in the YAML and in fusim's report.json (shapes, MACs, parameters, vector
     operations)."""
-
-    setUp = OnnxImportTest.setUp
-    tearDown = OnnxImportTest.tearDown
-    import_ok = OnnxImportTest.import_ok
-    fusim_report = OnnxImportTest.fusim_report
-    check = OperatorImportTest.check
-    act_ops = staticmethod(OperatorImportTest.act_ops)
 
     S, D, H, F = 16, 32, 4, 64
 
@@ -1635,6 +1640,28 @@ class TransformerImportTest(unittest.TestCase):
                 "Transpose node 'odd_transpose'")
 
 
+def layer_norm_nodes(p, x, D, decomposed, seed, eps):
+    """A layer norm of x over its last axis named p (its scale and bias initializers p_g and
+    p_beta, random from `seed`): LayerNormalization (opset 17), or, `decomposed`, as torch
+    writes it below opset 17 (ReduceMean, Sub, Pow by the constant "two", ReduceMean, Add of
+    the constant "eps", Sqrt, Div, Mul, Add; the model holds both constants). Returns (nodes,
+    initializers)."""
+    N = helper.make_node
+    inits = [init(p + "_g", [D], seed), init(p + "_beta", [D], seed + 1)]
+    if not decomposed:
+        return [N("LayerNormalization", [x, p + "_g", p + "_beta"], [p], name=p, axis=-1,
+                  epsilon=eps)], inits
+    return [N("ReduceMean", [x], [p + "_mean"], axes=[-1]),
+            N("Sub", [x, p + "_mean"], [p + "_d"]),
+            N("Pow", [p + "_d", "two"], [p + "_sq"]),
+            N("ReduceMean", [p + "_sq"], [p + "_var"], axes=[-1]),
+            N("Add", [p + "_var", "eps"], [p + "_ve"]),
+            N("Sqrt", [p + "_ve"], [p + "_std"]),
+            N("Div", [p + "_d", p + "_std"], [p + "_n"]),
+            N("Mul", [p + "_n", p + "_g"], [p + "_s"]),
+            N("Add", [p + "_s", p + "_beta"], [p], name=p)], inits
+
+
 def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64, depth=2,
               classes=10):
     """timm's VisionTransformer (class token, pre-norm blocks with a fused qkv projection,
@@ -1689,21 +1716,9 @@ def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64,
         return p + "_out"
 
     def layer_norm(p, x, seed):
-        inits.extend([init(p + "_g", [D], seed), init(p + "_beta", [D], seed + 1)])
-        if opset >= 17:
-            nodes.append(N("LayerNormalization", [x, p + "_g", p + "_beta"], [p], name=p,
-                           axis=-1, epsilon=1e-6))
-            return p
-        nodes.extend([
-            N("ReduceMean", [x], [p + "_mean"], axes=[-1]),
-            N("Sub", [x, p + "_mean"], [p + "_d"]),
-            N("Pow", [p + "_d", "two"], [p + "_sq"]),
-            N("ReduceMean", [p + "_sq"], [p + "_var"], axes=[-1]),
-            N("Add", [p + "_var", "eps"], [p + "_ve"]),
-            N("Sqrt", [p + "_ve"], [p + "_std"]),
-            N("Div", [p + "_d", p + "_std"], [p + "_n"]),
-            N("Mul", [p + "_n", p + "_g"], [p + "_s"]),
-            N("Add", [p + "_s", p + "_beta"], [p], name=p)])
+        more, more_inits = layer_norm_nodes(p, x, D, opset < 17, seed, 1e-6)
+        nodes.extend(more)
+        inits.extend(more_inits)
         return p
 
     if sdpa:  # the scale from q's last dimension, as torch's symbolic computes it
@@ -1765,18 +1780,11 @@ def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64,
     return model
 
 
-class VitImportTest(unittest.TestCase):
+class VitImportTest(CheckedImport):
     """timm's ViT as torch.onnx writes it (vit_model): the patch embedding, class token and
     position embedding, the fused qkv projection split into the heads, x[:, 0] before the head.
     Checked in the YAML and in fusim's report.json (shapes, MACs, parameters, vector
     operations), and, layer by layer, the off-chip bytes the qkv slices are read with."""
-
-    setUp = OnnxImportTest.setUp
-    tearDown = OnnxImportTest.tearDown
-    import_ok = OnnxImportTest.import_ok
-    fusim_report = OnnxImportTest.fusim_report
-    check = OperatorImportTest.check
-    act_ops = staticmethod(OperatorImportTest.act_ops)
 
     side, P, D, H, F, classes = 4, 8, 32, 4, 64, 10
 
@@ -1935,21 +1943,9 @@ def gpt2_model(opset=14, S=8, D=32, H=4, V=50, P=16, depth=2, float_mask=False,
     inits += [int64s("zero_s", 0), int64s("one_s", 1)]
 
     def layer_norm(p, x, seed):
-        inits.extend([init(p + "_g", [D], seed), init(p + "_b", [D], seed + 1)])
-        if opset >= 17:
-            nodes.append(N("LayerNormalization", [x, p + "_g", p + "_b"], [p], name=p,
-                           axis=-1, epsilon=1e-5))
-            return p
-        nodes.extend([
-            N("ReduceMean", [x], [p + "_mean"], axes=[-1]),
-            N("Sub", [x, p + "_mean"], [p + "_d"]),
-            N("Pow", [p + "_d", "two"], [p + "_sq"]),
-            N("ReduceMean", [p + "_sq"], [p + "_var"], axes=[-1]),
-            N("Add", [p + "_var", "eps"], [p + "_ve"]),
-            N("Sqrt", [p + "_ve"], [p + "_std"]),
-            N("Div", [p + "_d", p + "_std"], [p + "_n"]),
-            N("Mul", [p + "_n", p + "_g"], [p + "_s"]),
-            N("Add", [p + "_s", p + "_b"], [p], name=p)])
+        more, more_inits = layer_norm_nodes(p, x, D, opset < 17, seed, 1e-5)
+        nodes.extend(more)
+        inits.extend(more_inits)
         return p
 
     def conv1d(p, x, nin, nout, seed):
@@ -2039,17 +2035,10 @@ def gpt2_model(opset=14, S=8, D=32, H=4, V=50, P=16, depth=2, float_mask=False,
     return model
 
 
-class Gpt2ImportTest(unittest.TestCase):
+class Gpt2ImportTest(CheckedImport):
     """Hugging Face's GPT-2 as torch.onnx writes it (gpt2_model): Conv1D's Gemm over the
     tokens as rows, the split of c_attn's output along the features, the causal mask, the
     tanh GELU. Checked in the YAML and in fusim's report.json."""
-
-    setUp = OnnxImportTest.setUp
-    tearDown = OnnxImportTest.tearDown
-    import_ok = OnnxImportTest.import_ok
-    fusim_report = OnnxImportTest.fusim_report
-    check = OperatorImportTest.check
-    act_ops = staticmethod(OperatorImportTest.act_ops)
 
     S, D, H, V = 8, 32, 4, 50
 
@@ -2123,16 +2112,10 @@ class Gpt2ImportTest(unittest.TestCase):
         refused(self, model, self.tmp, "Where node 'band_mask'")
 
 
-class TokenBatchNormTest(unittest.TestCase):
+class TokenBatchNormTest(CheckedImport):
     """BatchNorm1d of a sequence's tokens as rows (LeViT's Linear_BN: BatchNorm1d of
     x.flatten(0, 1), reshaped back): folded into the linear before it, else a batchnorm layer
     over the features; a BatchNorm over [N, C, L] is refused, named."""
-
-    setUp = OnnxImportTest.setUp
-    tearDown = OnnxImportTest.tearDown
-    import_ok = OnnxImportTest.import_ok
-    fusim_report = OnnxImportTest.fusim_report
-    check = OperatorImportTest.check
 
     def test_linear_bn(self):
         N = helper.make_node
@@ -2199,8 +2182,9 @@ def mixer_model(side=4, P=8, D=32, T=24, C=64, depth=2, classes=10):
         return p + "2_o"
 
     def layer_norm(p, x, seed):
-        inits.extend([init(p + "_g", [D], seed), init(p + "_b", [D], seed + 1)])
-        nodes.append(N("LayerNormalization", [x, p + "_g", p + "_b"], [p], name=p, axis=-1))
+        more, more_inits = layer_norm_nodes(p, x, D, False, seed, 1e-5)
+        nodes.extend(more)
+        inits.extend(more_inits)
         return p
 
     x = "t_0"
@@ -2225,16 +2209,9 @@ def mixer_model(side=4, P=8, D=32, T=24, C=64, depth=2, classes=10):
     return model
 
 
-class MixerImportTest(unittest.TestCase):
+class MixerImportTest(CheckedImport):
     """timm's MLP-Mixer (mixer_model): the token-mixing MLP between two transposes, real
     copies of [N, S, D] into [N, D, S] and back; the mean over the tokens."""
-
-    setUp = OnnxImportTest.setUp
-    tearDown = OnnxImportTest.tearDown
-    import_ok = OnnxImportTest.import_ok
-    fusim_report = OnnxImportTest.fusim_report
-    check = OperatorImportTest.check
-    act_ops = staticmethod(OperatorImportTest.act_ops)
 
     def test_mixer(self):
         S, P, D, T, C = 16, 8, 32, 24, 64
