@@ -155,7 +155,7 @@ class TensorInfo:
     """
 
     def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer, heads=None,
-                 scale=1.0, causal=False, flat=False):
+                 scale=1.0, causal=False, flat=False, nhwc=False):
         self.fusim_name = fusim_name
         self.fusim_shape = tuple(fusim_shape)
         self.onnx_shape = tuple(onnx_shape)
@@ -175,6 +175,9 @@ class TensorInfo:
         # The tokens of a sequence [N, S, D] flattened into rows, [N S, D] (GPT-2's Conv1D,
         # x.view(-1, D) before its addmm): fusim keeps [D, S, 1].
         self.flat = flat
+        # A map permuted to channels last, [N, H, W, C] (ConvNeXt's x.permute(0, 2, 3, 1)
+        # before its layer norm and linears): fusim keeps [C, H, W], the same bytes (NHWC).
+        self.nhwc = nhwc
 
 
 def chw_of(onnx_shape):
@@ -563,6 +566,10 @@ class Importer:
         """An operand whose fusim shape must equal its ONNX shape."""
         info = self.act(t)
         shape = self.shape(t)
+        if info.nhwc:
+            raise Unsupported("operand '%s' is a map permuted channels last %s; fusim reads such "
+                              "a view with a LayerNormalization over its channels, a MatMul by "
+                              "weights, an activation, and a Transpose back" % (t, list(shape)))
         if rank4 and len(shape) != 4:
             raise Unsupported("operand '%s' has shape %s; fusim needs [batch, C, H, W]"
                               % (t, list(shape)))
@@ -603,24 +610,26 @@ class Importer:
         self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
         return layer
 
-    def add_flat_layer(self, node, index, layer, out_chw):
-        """Appends a layer whose output, `node`'s first, is tokens as rows [N S, D'] (TensorInfo
-        `flat`): fusim's [D', S, 1] (add_layer compares shapes as maps)."""
+    def add_view_layer(self, node, index, layer, out_chw, flat=False, nhwc=False):
+        """Appends a layer whose output, `node`'s first, ONNX holds in another layout than
+        fusim's map (add_layer compares shapes as maps): tokens as rows [N S, D'] (`flat`:
+        fusim's [D', S, 1]) or channels last [N, H, W, C] (`nhwc`: fusim's [C, H, W])."""
         name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
         layer = dict([("name", name)] + list(layer.items()))
         self.layers.append(layer)
         self.tensors[node.output[0]] = TensorInfo(name, out_chw, self.shape(node.output[0]),
-                                                  True, layer, flat=True)
+                                                  True, layer, flat=flat, nhwc=nhwc)
 
-    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None):
+    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None, nhwc=None):
         """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`,
-        `causal` and `flat` (these two by default src's): see TensorInfo."""
+        `causal`, `flat` and `nhwc` (the last three by default src's): see TensorInfo."""
         info = self.tensors[src]
         exclusive = info.exclusive and self.consumers.get(src, 0) == 1
         self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
                                        exclusive, info.layer, heads, scale,
                                        info.causal if causal is None else causal,
-                                       info.flat if flat is None else flat)
+                                       info.flat if flat is None else flat,
+                                       info.nhwc if nhwc is None else nhwc)
 
     def apply_activation(self, node, index, t, out, act, params=None, readers=1):
         """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
@@ -635,6 +644,11 @@ class Importer:
             info.layer.update(params)
             self.alias(t, out)
             self.tensors[out].exclusive = info.exclusive and self.consumers.get(t, 0) == readers
+            return
+        if info.nhwc:  # an element-wise function does not care for the layout
+            layer = {"type": "activation", "inputs": [info.fusim_name], "activation": act}
+            layer.update(params)
+            self.add_view_layer(node, index, layer, info.fusim_shape, nhwc=True)
             return
         x = self.spatial(t, rank4=False)
         layer = {"type": "activation", "inputs": [x.fusim_name], "activation": act}
@@ -1226,8 +1240,8 @@ class Importer:
         # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own
         # ([N, C] as [C, 1, 1]; tokens as rows as their sequence [D, S, 1]).
         if info.flat:
-            self.add_flat_layer(node, index, {"type": "batchnorm", "inputs": [info.fusim_name]},
-                                info.fusim_shape)
+            self.add_view_layer(node, index, {"type": "batchnorm", "inputs": [info.fusim_name]},
+                                info.fusim_shape, flat=True)
             return
         t = self.spatial(x, rank4=False)
         self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
@@ -1447,7 +1461,35 @@ class Importer:
     def op_Mul(self, node, index):
         if self.softmax_scale(node, divide=False):
             return
+        if self.fold_channel_scale(node):
+            return
         self.binary(node, index, "mul")
+
+    def fold_channel_scale(self, node):
+        """x * gamma, gamma a constant per channel (ConvNeXt's layer scale, [C], or [C, 1, 1]
+        in NCHW), x the output of a conv, fc or gemm with weights that nothing else reads: folded
+        into that layer's weights and bias (gamma (W x + b) = (gamma W) x + gamma b), no layer.
+        False otherwise."""
+        ins = list(node.input)
+        if len(ins) != 2 or (ins[0] in self.consts) == (ins[1] in self.consts):
+            return False
+        t, g = (ins[1], ins[0]) if ins[0] in self.consts else (ins[0], ins[1])
+        info = self.tensors.get(t)
+        gamma = np.asarray(self.consts[g])
+        if info is None or info.layer is None or not info.exclusive or \
+                self.consumers.get(t, 0) != 1 or gamma.size < 2 or \
+                info.layer["type"] not in ("conv", "fc", "gemm") or \
+                len(info.layer["inputs"]) != 1 or \
+                info.layer.get("activation", "none") != "none" or \
+                self.shape(node.output[0]) != info.onnx_shape:
+            return False
+        rank = len(info.onnx_shape)
+        axis = rank - 1 if (info.nhwc or info.flat or rank in (2, 3)) else 1
+        dims = [1] * (rank - gamma.ndim) + list(gamma.shape)
+        if gamma.size != info.fusim_shape[0] or len(dims) != rank or dims[axis] != gamma.size:
+            return False
+        self.alias(t, node.output[0])
+        return True
 
     def softmax_scale(self, node, divide):
         """x / c or x * c (c a one-element constant) read only by a Softmax (or by an attention
@@ -1604,10 +1646,17 @@ class Importer:
         return True
 
     def layernorm(self, node, index, x, bias, out):
-        """A layer norm over the features of sequence x, written to tensor out."""
-        if len(self.shape(x)) != 3:
+        """A layer norm over the features of sequence x (or the channels of a map permuted
+        channels last, ConvNeXt's), written to tensor out."""
+        info = self.act(x)
+        if info.nhwc:
+            self.add_view_layer(node, index, {"type": "layernorm", "inputs": [info.fusim_name],
+                                              "bias": bias}, info.fusim_shape, nhwc=True)
+            return
+        if len(self.shape(x)) not in (2, 3):
             raise Unsupported("a layer norm of a rank-%d tensor; fusim normalises the features "
-                              "of [batch, S, D]" % len(self.shape(x)))
+                              "of [batch, S, D] and [batch, C], and the channels of [batch, H, "
+                              "W, C] permuted from a map" % len(self.shape(x)))
         info = self.spatial(x, rank4=False)
         layer = {"type": "layernorm", "inputs": [info.fusim_name], "bias": bias}
         self.add_layer(node, index, layer, info.fusim_shape, out)
@@ -2116,6 +2165,15 @@ class Importer:
             self.alias(t, node.output[0])
             return
         out = node.output[0]
+        if info.nhwc and perm == (0, 3, 1, 2):  # channels last back to [N, C, H, W]
+            self.alias(t, out, nhwc=False)
+            return
+        if perm == (0, 2, 3, 1) and len(self.shape(t)) == 4 and info.heads is None and \
+                not info.nhwc and out not in (o.name for o in self.graph.output):
+            # [N, C, H, W] -> [N, H, W, C] (ConvNeXt's blocks): the map as fusim keeps it.
+            self.spatial(t)
+            self.alias(t, out, nhwc=True)
+            return
         if perm == (0, 2, 3, 1) and len(self.shape(t)) == 4 and info.heads is None and \
                 self.consumers.get(out, 0) == 1 and \
                 out in (o.name for o in self.graph.output):
@@ -2260,13 +2318,21 @@ class Importer:
     def matmul_const(self, node, index, k, n, bias):
         A = self.act(node.input[0])
         sa = self.shape(node.input[0])
+        if A.nhwc:  # a Linear over a map's channels, channels last (ConvNeXt): a 1x1 conv
+            c, h, w = A.fusim_shape
+            if c != k or sa[-1] != k:
+                raise Unsupported("operand A %s does not match [N, H, W, %d]" % (list(sa), k))
+            self.add_view_layer(node, index, {"type": "conv", "inputs": [A.fusim_name],
+                                              "out_channels": n, "kernel": 1, "bias": bias},
+                                (n, h, w), nhwc=True)
+            return
         if A.flat:  # the tokens as rows [N S, K] (GPT-2's Conv1D): a gemm over them
             d, tokens, _ = A.fusim_shape
             if d != k or sa[-1] != k:
                 raise Unsupported("operand A %s does not match [tokens, %d]" % (list(sa), k))
-            self.add_flat_layer(node, index, {"type": "gemm", "inputs": [A.fusim_name],
+            self.add_view_layer(node, index, {"type": "gemm", "inputs": [A.fusim_name],
                                               "m": tokens, "n": n, "k": k, "bias": bias},
-                                (n, tokens, 1))
+                                (n, tokens, 1), flat=True)
             return
         if sa[0] != self.batch or sa[-1] != k:
             raise Unsupported("operand A %s does not match [batch, ..., %d]" % (list(sa), k))

@@ -387,7 +387,8 @@ class OnnxImportTest(unittest.TestCase):
         """tf2onnx exports a TensorFlow model with an NHWC input read by a Transpose to NCHW
         and a Transpose back to NHWC before the output: the input is [C, H, W], both Transposes
         pass through, and the network is the one the NCHW model gives. A Transpose of a map
-        elsewhere (not at an input or an output) is still refused."""
+        elsewhere (not at an input or an output) is a view too (the map channels last, as fusim
+        holds it): an activation after it is a layer on the same map."""
         N = helper.make_node
 
         def model(nhwc, inner=False):
@@ -418,9 +419,9 @@ class OnnxImportTest(unittest.TestCase):
                          {k: v for k, v in ref["layers"][0].items() if k != "inputs"})
         self.assertEqual(net["layers"][0]["activation"], "relu")
         os.remove(path)
-        p, dst = run_import(model(True, inner=True), self.tmp)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("Transpose node 'inner'", p.stderr)
+        net, _, _ = self.import_ok(model(True, inner=True))
+        self.assertEqual([(l["name"], l["type"], l["inputs"]) for l in net["layers"]],
+                         [("conv", "conv", ["x_nhwc"]), ("after", "activation", ["conv"])])
 
     def test_asymmetric_pads_and_unfoldable_relu(self):
         N = helper.make_node
@@ -2244,6 +2245,115 @@ class MixerImportTest(CheckedImport):
         by = {l["name"]: l for l in net["layers"]}
         self.assertEqual(by["b0_tok1"]["inputs"], ["b0_to_tokens"])
         self.assertEqual(by["b0_res1"]["inputs"], ["stem", "b0_from_tokens"])
+
+
+def convnext_model(gamma_nchw=True, dims=(16, 32), depths=(1, 1), img=32, classes=10):
+    """ConvNeXt as torch.onnx writes torchvision's (gamma_nchw: its layer scale [C, 1, 1]
+    multiplied after the permute back) or timm's (gamma [C] before it): a 4x4/4 stem conv and
+    LayerNorm2d (Transpose to channels last, LayerNormalization, Transpose back); per block a
+    7x7 depthwise conv, the channels-last layer norm and MLP (MatMul + bias, Erf-GELU, MatMul +
+    bias) and the layer scale, then the residual add; between stages LayerNorm2d and a 2x2/2
+    conv; the head's global average pool, LayerNorm2d, Flatten and Gemm."""
+    N = helper.make_node
+    nodes, inits = [], [f32s("sqrt2", 2 ** 0.5), f32s("one", 1.0), f32s("half", 0.5)]
+
+    def ln2d(p, x, c, seed):
+        inits.extend([init(p + "_g", [c], seed), init(p + "_b", [c], seed + 1)])
+        nodes.extend([N("Transpose", [x], [p + "_cl"], perm=[0, 2, 3, 1]),
+                      N("LayerNormalization", [p + "_cl", p + "_g", p + "_b"], [p + "_n"],
+                        name=p, axis=-1, epsilon=1e-6),
+                      N("Transpose", [p + "_n"], [p + "_out"], perm=[0, 3, 1, 2])])
+        return p + "_out"
+
+    def conv(p, x, cin, cout, k, s, seed, groups=1, pad=0):
+        inits.extend([init(p + "_w", [cout, cin // groups, k, k], seed),
+                      init(p + "_b", [cout], seed + 1)])
+        nodes.append(N("Conv", [x, p + "_w", p + "_b"], [p + "_out"], name=p, kernel_shape=[k, k],
+                       strides=[s, s], pads=[pad] * 4, group=groups))
+        return p + "_out"
+
+    x = ln2d("stem_norm", conv("stem", "x", 3, dims[0], 4, 4, 1), dims[0], 3)
+    for i, (c, depth) in enumerate(zip(dims, depths)):
+        if i > 0:
+            x = conv("down%d" % i, ln2d("down%d_norm" % i, x, dims[i - 1], 10 * i),
+                     dims[i - 1], c, 2, 2, 10 * i + 2)
+        for b in range(depth):
+            p = "s%d_b%d_" % (i, b)
+            seed = 100 * i + 20 * b + 30
+            dw = conv(p + "dw", x, c, c, 7, 1, seed, groups=c, pad=3)
+            inits.extend([init(p + "ln_g", [c], seed + 2), init(p + "ln_b", [c], seed + 3),
+                          init(p + "pw1_w", [c, 4 * c], seed + 4), init(p + "pw1_b", [4 * c], 5),
+                          init(p + "pw2_w", [4 * c, c], seed + 6), init(p + "pw2_b", [c], 7),
+                          init(p + "gamma", [c, 1, 1] if gamma_nchw else [c], seed + 8)])
+            nodes += [N("Transpose", [dw], [p + "cl"], perm=[0, 2, 3, 1]),
+                      N("LayerNormalization", [p + "cl", p + "ln_g", p + "ln_b"], [p + "ln"],
+                        name=p + "ln", axis=-1, epsilon=1e-6),
+                      N("MatMul", [p + "ln", p + "pw1_w"], [p + "h1"], name=p + "pw1"),
+                      N("Add", [p + "h1", p + "pw1_b"], [p + "h1b"]),
+                      N("Div", [p + "h1b", "sqrt2"], [p + "g1"]), N("Erf", [p + "g1"], [p + "g2"]),
+                      N("Add", [p + "g2", "one"], [p + "g3"]),
+                      N("Mul", [p + "h1b", p + "g3"], [p + "g4"]),
+                      N("Mul", [p + "g4", "half"], [p + "gelu"]),
+                      N("MatMul", [p + "gelu", p + "pw2_w"], [p + "h2"], name=p + "pw2"),
+                      N("Add", [p + "h2", p + "pw2_b"], [p + "h2b"])]
+            if gamma_nchw:
+                nodes += [N("Transpose", [p + "h2b"], [p + "back"], perm=[0, 3, 1, 2]),
+                          N("Mul", [p + "back", p + "gamma"], [p + "scaled"])]
+            else:
+                nodes += [N("Mul", [p + "h2b", p + "gamma"], [p + "scaled_cl"]),
+                          N("Transpose", [p + "scaled_cl"], [p + "scaled"], perm=[0, 3, 1, 2])]
+            nodes.append(N("Add", [x, p + "scaled"], [p + "out"], name=p + "add"))
+            x = p + "out"
+    c = dims[-1]
+    nodes.append(N("GlobalAveragePool", [x], ["pooled"], name="pool"))
+    x = ln2d("head_norm", "pooled", c, 900)
+    inits += [init("fc_w", [classes, c], 910), init("fc_b", [classes], 911)]
+    nodes += [N("Flatten", [x], ["flat"], axis=1),
+              N("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], name="head", transB=1)]
+    graph = helper.make_graph(nodes, "convnext", [vinfo("x", [1, 3, img, img])],
+                              [vinfo("logits", [1, classes])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model
+
+
+class ConvNextImportTest(CheckedImport):
+    """ConvNeXt (convnext_model): maps permuted channels last are views of fusim's NHWC maps,
+    so the layer norms over their channels are layernorm layers, the MLP's MatMuls 1x1 convs,
+    and the layer scale folds into the second; torchvision's and timm's orders."""
+
+    def test_convnext(self):
+        d0, d1 = 16, 32
+        ln = lambda c, hw: ("layernorm", "none", [c, hw, hw], 0, 2 * c,  # noqa: E731
+                            6 * c * hw * hw + 3 * hw * hw)
+        exp = {"stem": ("conv", "none", [d0, 8, 8], d0 * 48 * 64, d0 * 48 + d0, 0),
+               "stem_norm": ln(d0, 8),
+               "down1_norm": ln(d0, 8),
+               "down1": ("conv", "none", [d1, 4, 4], d1 * d0 * 4 * 16, d1 * d0 * 4 + d1, 0),
+               "pool": ("pool", "none", [d1, 1, 1], 0, 0, d1 * 16),
+               "head_norm": ln(d1, 1),
+               "head": ("fc", "none", [10, 1, 1], d1 * 10, d1 * 10 + 10, 0)}
+        for i, (c, hw) in enumerate(((d0, 8), (d1, 4))):
+            p = "s%d_b0_" % i
+            px = hw * hw
+            exp.update({
+                # Depthwise 7x7: MACs on the vector unit.
+                p + "dw": ("conv", "none", [c, hw, hw], c * 49 * px, c * 49 + c, c * 49 * px),
+                p + "ln": ln(c, hw),
+                p + "pw1": ("conv", "gelu", [4 * c, hw, hw], px * c * 4 * c, c * 4 * c + 4 * c,
+                            self.act_ops("gelu", 4 * c * px)),
+                # The layer scale folded: no layer of its own.
+                p + "pw2": ("conv", "none", [c, hw, hw], px * 4 * c * c, 4 * c * c + c, 0),
+                p + "add": ("add", "none", [c, hw, hw], 0, 0, c * px),
+            })
+        for gamma_nchw in (True, False):
+            with self.subTest(gamma_nchw=gamma_nchw):
+                net = self.check(convnext_model(gamma_nchw), exp)
+                by = {l["name"]: l for l in net["layers"]}
+                self.assertEqual(by["s0_b0_pw1"]["kernel"], 1)
+                self.assertEqual(by["s0_b0_pw1"]["inputs"], ["s0_b0_ln"])
+                self.assertEqual(by["s0_b0_add"]["inputs"], ["stem_norm", "s0_b0_pw2"])
+                self.assertEqual(by["head"]["inputs"], ["head_norm"])
 
 
 if __name__ == "__main__":
