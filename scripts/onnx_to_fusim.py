@@ -756,7 +756,7 @@ class Importer:
         lookup itself, S rows of D elements from a table in DRAM, is the host's). A Gather of
         constants (position ids) is folded to a constant before. Of an activation: one part of
         a fused projection's heads (qkv[i], qkv_part) or the first token of a sequence (x[:, 0],
-        first_token)."""
+        token_rows)."""
         table, ids = node.input[0], node.input[1]
         axis = int(attrs_of(node).get("axis", 0))
         if table in self.tensors:
@@ -768,10 +768,12 @@ class Importer:
                 self.qkv_part(node, index, table, int(i), node.output[0])
                 return
             if info.heads is None and rank == 3 and axis in (1, -2):
-                self.first_token(node, index, table, int(i), node.output[0])
+                s_len = self.shape(table)[1]
+                i = int(i) + s_len if i < 0 else int(i)
+                self.token_rows(node, index, table, i, i + 1, node.output[0])
                 return
             raise Unsupported("Gather along axis %d of activation %s: fusim takes a part of "
-                              "timm's qkv [3, N, heads, S, d] (axis 0) and the first token of a "
+                              "timm's qkv [3, N, heads, S, d] (axis 0) and a token of a "
                               "sequence [N, S, D] (axis 1)" % (axis, list(self.shape(table))))
         if table not in self.consts or ids not in self.host or axis != 0 or \
                 self.consts[table].ndim != 2:
@@ -1947,18 +1949,21 @@ class Importer:
             self.qkv_part(sq, index, t, i, sq.output[0])
         return True
 
-    def first_token(self, node, index, t, i, out):
-        """x[:, 0] of a sequence [N, S, D] (the class token's features before a ViT's head): a
-        max pool of kernel 1 and stride [S, 1] over [D, S, 1], which reads row 0 alone and
-        copies it (D moves); fusim has no slice of rows."""
+    def token_rows(self, node, index, t, begin, end, out):
+        """Tokens [begin, end) of a sequence [N, S, D] (x[:, 0], the class token's features
+        before a ViT's head; x[:, 1:], the patches' before timm's average pool): a pad whose
+        negative sides crop the other rows of [D, S, 1], a copy of the rows kept (one move per
+        element); fusim has no view of rows."""
         x = self.spatial(t, rank4=False)
-        s = x.fusim_shape[1]
-        if i not in (0, -s):
-            raise Unsupported("token %d of %d: fusim selects the first token (x[:, 0]) only"
-                              % (i, s))
-        layer = {"type": "pool", "inputs": [x.fusim_name], "mode": "max", "kernel": 1,
-                 "stride": [s, 1]}
-        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), out)
+        d, s, _ = x.fusim_shape
+        if not 0 <= begin < end <= s:
+            raise Unsupported("tokens [%d, %d) of %d" % (begin, end, s))
+        if begin == 0 and end == s:
+            self.alias(t, out)
+            return
+        layer = {"type": "pad", "inputs": [x.fusim_name],
+                 "padding": self.padding_key([-begin, 0, end - s, 0])}
+        self.add_layer(node, index, layer, (d, end - begin, 1), out)
 
     def token_concat(self, node, index):
         """Concat along the tokens of [N, S, D] of one sequence and constant tokens (timm's
@@ -2064,6 +2069,12 @@ class Importer:
         steps = [1] * len(starts) if steps is None else steps
         if len(axes) != 1 or len(starts) != 1 or len(ends) != 1:
             raise Unsupported("Slice over axes %s; fusim slices channels (axis 1) only" % axes)
+        rank = len(self.shape(node.input[0]))
+        if rank == 3 and axes[0] in (1, -2) and steps[0] == 1:  # tokens: a copy of those rows
+            s_len = x.fusim_shape[1]
+            b, e = (max(0, min(s_len, v + s_len if v < 0 else v)) for v in (starts[0], ends[0]))
+            self.token_rows(node, index, node.input[0], b, e, node.output[0])
+            return
         self.channel_axis(node, node.input[0], axes[0])
         if steps[0] != 1:
             raise Unsupported("Slice with step %d; fusim slices contiguous channels" % steps[0])

@@ -1664,7 +1664,7 @@ def layer_norm_nodes(p, x, D, decomposed, seed, eps):
 
 
 def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64, depth=2,
-              classes=10):
+              classes=10, avg=False):
     """timm's VisionTransformer (class token, pre-norm blocks with a fused qkv projection,
     Erf-GELU MLP, final norm, the class token's features into the head) as torch.onnx writes it
     in eval mode: the patch embedding's Conv (kernel = stride = P), x.flatten(2).transpose(1,
@@ -1677,7 +1677,8 @@ def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64,
     as torch exports F.scaled_dot_product_attention at opset 14 (q and k^T each multiplied by
     the square root of the scale, computed from q's shape by Shape, Slice, Cast, Sqrt, Div and
     Sqrt); the layer norm LayerNormalization at opset 17, decomposed below; then x[:, 0] (a
-    Gather along axis 1) and the head's Gemm."""
+    Gather along axis 1), or with `avg` timm's global_pool="avg" (x[:, 1:] by a Slice, then
+    its mean over the tokens), and the head's Gemm."""
     N = helper.make_node
     d = D // H
     S = S_side * S_side + 1
@@ -1772,8 +1773,14 @@ def vit_model(opset, unbind="split", sdpa=False, S_side=4, P=8, D=32, H=4, F=64,
         nodes.append(N("Add", [p + "res1", f2], [p + "res2"], name=p + "res2"))
         x = p + "res2"
     norm = layer_norm("norm", x, 900)
-    nodes += [N("Gather", [norm, "gi0"], ["cls_out"], name="cls_select", axis=1),
-              N("Gemm", ["cls_out", "head_w", "head_b"], ["logits"], name="head", transB=1)]
+    if avg:
+        inits += [int64s("one_i", [1]), int64s("big", [2 ** 62]), int64s("ax1", [1])]
+        nodes += [N("Slice", [norm, "one_i", "big", "ax1"], ["patch_out"], name="patch_tokens"),
+                  N("ReduceMean", ["patch_out"], ["cls_out"], name="token_mean", axes=[1],
+                    keepdims=0)]
+    else:
+        nodes.append(N("Gather", [norm, "gi0"], ["cls_out"], name="cls_select", axis=1))
+    nodes.append(N("Gemm", ["cls_out", "head_w", "head_b"], ["logits"], name="head", transB=1))
     graph = helper.make_graph(nodes, "vit", [vinfo("x", [1, 3, img, img])],
                               [vinfo("logits", [1, classes])], initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
@@ -1801,8 +1808,8 @@ class VitImportTest(CheckedImport):
             "cls_concat": ("pad", "none", [D, S, 1], 0, 0, seq),
             "pos_add": ("add", "none", [D, S, 1], 0, 0, seq),
             "norm": ("layernorm", "none", [D, S, 1], 0, 2 * D, 6 * seq + 3 * S),
-            # x[:, 0]: row 0 copied, one move per feature.
-            "cls_select": ("pool", "none", [D, 1, 1], 0, 0, D),
+            # x[:, 0]: row 0 copied (the rest cropped), one move per feature.
+            "cls_select": ("pad", "none", [D, 1, 1], 0, 0, D),
             "head": ("fc", "none", [self.classes, 1, 1], D * self.classes,
                      D * self.classes + self.classes, 0),
         }
@@ -1834,7 +1841,7 @@ class VitImportTest(CheckedImport):
                                          {"name": "pos_embed", "shape": [D, S, 1]}])
         self.assertEqual(by["cls_concat"]["padding"], [1, 0, 0, 0])
         self.assertEqual(by["pos_add"]["inputs"], ["cls_concat", "pos_embed"])
-        self.assertEqual(by["cls_select"]["stride"], [S, 1])
+        self.assertEqual(by["cls_select"]["padding"], [0, 0, 1 - S, 0])
         for b in range(2):
             p = "b%d_" % b
             q, k, v = (q_name(p, t) for t in ("q", "k", "v"))
@@ -1890,9 +1897,23 @@ class VitImportTest(CheckedImport):
             self.assertEqual(g["offchip_read_bytes"], g["predicted_offchip_read_bytes"])
             self.assertEqual(g["offchip_write_bytes"], g["predicted_offchip_write_bytes"])
 
+    def test_vit_average_pool(self):
+        """timm's global_pool="avg": x[:, 1:] (a Slice along the tokens) is a pad cropping the
+        class token's row, then the mean over the patches' tokens a global average pool."""
+        S, D = self.side ** 2 + 1, self.D
+        names = lambda p, t: p + t  # noqa: E731
+        exp = self.expected(names)
+        del exp["cls_select"]
+        exp["patch_tokens"] = ("pad", "none", [D, S - 1, 1], 0, 0, D * (S - 1))
+        exp["token_mean"] = ("pool", "none", [D, 1, 1], 0, 0, D * (S - 1))
+        net = self.check(vit_model(17, avg=True), exp)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(by["patch_tokens"]["padding"], [-1, 0, 0, 0])
+        self.assertEqual(by["head"]["inputs"], ["token_mean"])
+
     def test_vit_refusals(self):
-        """A map made a sequence other than by a patch embedding, and a token other than the
-        first, are refused, named."""
+        """A map made a sequence other than by a patch embedding, and a Gather of a feature,
+        are refused, named; any token is taken (DeiT's distillation token, x[:, 1])."""
         N = helper.make_node
         inits = [init("w", [8, 3, 3, 3], 1), int64s("flat", [1, 8, -1]), int64s("i3", 3)]
         bad = make_model([N("Conv", ["x", "w"], ["c"], name="overlapping", kernel_shape=[3, 3],
@@ -1902,9 +1923,14 @@ class VitImportTest(CheckedImport):
                           N("Gather", ["t", "i3"], ["y"], name="fourth_token", axis=1)],
                          [vinfo("x", [1, 3, 4, 4])], [vinfo("y", [1, 8])], inits)
         refused(self, bad, self.tmp, "Conv node 'overlapping'", "patch embedding")
-        bad = make_model([N("Gather", ["s", "i3"], ["y"], name="fourth_token", axis=1)],
-                         [vinfo("s", [1, 6, 8])], [vinfo("y", [1, 8])], inits[2:])
-        refused(self, bad, self.tmp, "Gather node 'fourth_token'", "first token")
+        bad = make_model([N("Gather", ["s", "i3"], ["y"], name="fourth_feature", axis=2)],
+                         [vinfo("s", [1, 6, 8])], [vinfo("y", [1, 6])], inits[2:])
+        refused(self, bad, self.tmp, "Gather node 'fourth_feature'", "axis 2")
+        ok = make_model([N("Gather", ["s", "i3"], ["y"], name="fourth_token", axis=1)],
+                        [vinfo("s", [1, 6, 8])], [vinfo("y", [1, 8])], inits[2:])
+        net, _, _ = self.import_ok(ok)
+        self.assertEqual([(l["type"], l["padding"]) for l in net["layers"]],
+                         [("pad", [-3, 0, -2, 0])])
 
 
 def gpt2_model(opset=14, S=8, D=32, H=4, V=50, P=16, depth=2, float_mask=False,
