@@ -191,10 +191,9 @@ PUBLISHED += [
         "source": "torchvision docs, ViT_B_16_Weights.IMAGENET1K_V1: num_params 86,567,656, "
                   "GFLOPS 17.56",
         "note": "GFLOPS in torchvision docs are multiply-accumulates, to 4 s.f. (macs_unit); the "
-                "exact count (17,564,418,048) is +0.03% from 17.56 G itself, of which +589,824 "
-                "is the patch embedding of the class token's (zero) row. torchvision's params "
-                "include the class token (768) and the position embedding (151,296), inputs "
-                "here (-0.18%).",
+                "exact count (17,563,828,224) is +0.02% from 17.56 G itself. torchvision's params "
+                "include the class token (768, the fill of a pad here) and the position embedding "
+                "(151,296, an input here), not counted (-0.18%).",
     },
     {
         "workload": "shufflenetv2.yaml",

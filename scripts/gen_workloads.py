@@ -829,33 +829,33 @@ def _vit_layer(net, p, x, hidden, heads, mlp, seq):
 
 def vit_b16():
     hidden, heads, mlp, layers, patch = 768, 12, 3072, 12, 16
-    seq = (224 // patch) ** 2 + 1  # 196 patches and the class token
+    patches = (224 // patch) ** 2
+    seq = patches + 1  # and the class token
     net = Net("vit_b16", _header(
         "ViT-B/16",
         "Dosovitskiy et al., 'An Image is Worth 16x16 Words', ICLR 2021, Table 1 (ViT-Base: 12 "
         "layers, hidden 768, MLP 3072, 12 heads), patch 16 at 224x224; layer details as in "
         "torchvision vit_b_16 (pre-LN, GELU, biases everywhere).",
-        "Inputs: the image cut into its 196 16x16x3 patches, one row of 768 values each, with a "
-        "zero row first where the class token goes ([768, 197, 1]), and the position "
-        "embedding ([768, 197, 1]). The patch embedding is the paper's linear projection (the "
-        "16x16/16 conv as a gemm over the patches), then the position embedding added; 12 "
-        "encoder layers, the final layer norm, and the head (fc 1000). The head reads the mean "
-        "of the tokens (a global avg pool) instead of the class token's row: fusim slices "
-        "channels, not rows; the MACs are the same.",
+        "Inputs: the image cut into its 196 16x16x3 patches, one row of 768 values each "
+        "([768, 196, 1]), and the position embedding ([768, 197, 1]). The patch embedding is "
+        "the paper's linear projection (the 16x16/16 conv as a gemm over the patches); the "
+        "class token joins as a row above the patches (a pad: a copy, its values the fill), then "
+        "the position embedding is added; 12 encoder layers, the final layer norm, the class "
+        "token's row (a pad that crops the other 196) and the head (fc 1000).",
         "patch embedding 768 x 768 + 768; per layer 12 H^2 + 13 H = 7,087,872 (as BERT's); the "
-        "final layer norm 2 H; head 768 x 1000 + 1000. The class token and the position "
-        "embedding are inputs, not counted.",
+        "final layer norm 2 H; head 768 x 1000 + 1000. The class token (the pad's fill) and "
+        "the position embedding (an input) are not counted.",
         "torchvision's 86,567,656 params include the class token (768) and the position "
-        "embedding (151,296) this workload takes as inputs (-0.18%); its 17.56 GFLOPS are "
-        "MACs to 4 significant digits: the exact count here (17,564,418,048) has the class "
-        "token's row of the patch embedding (+589,824, a zero patch) besides.",
-    ), [("patches", [hidden, seq, 1]), ("pos_embed", [hidden, seq, 1])])
-    net.add_layer("patch_embed", "gemm", ["patches"], m=seq, n=hidden, k=hidden, bias=True)
-    x = net.add("embed", ["patch_embed", "pos_embed"])
+        "embedding (151,296) this workload does not count (-0.18%); its 17.56 GFLOPS are MACs "
+        "to 4 significant digits (the exact count here: 17,563,828,224).",
+    ), [("patches", [hidden, patches, 1]), ("pos_embed", [hidden, seq, 1])])
+    net.add_layer("patch_embed", "gemm", ["patches"], m=patches, n=hidden, k=hidden, bias=True)
+    net.add_layer("class_token", "pad", ["patch_embed"], padding=[1, 0, 0, 0])
+    x = net.add("embed", ["class_token", "pos_embed"])
     for i in range(layers):
         x = _vit_layer(net, "l%d_" % i, x, hidden, heads, mlp, seq)
     net.add_layer("ln", "layernorm", [x], bias=True)
-    net.pool("token_mean", "avg", global_=True)
+    net.add_layer("class_row", "pad", padding=[0, 0, 1 - seq, 0])
     net.fc("head", 1000, bias=True)
     return net
 
