@@ -7,7 +7,8 @@ Usage:
 
 Supported operators (default ONNX domain):
   Conv                         -> conv (2-D; padding [top, left, bottom, right], one dilation
-                                  for both axes)
+                                  for both axes; 1-D over [N, C, L] as a kernel [k, 1] over
+                                  [C, L, 1])
   Gemm, MatMul                 -> fc (B an initializer, A flattened [batch, K]),
                                   gemm m,n,k (B an initializer, A [batch, ..., M, K]),
                                   gemm with two inputs (MatMul of two activations)
@@ -18,8 +19,9 @@ Supported operators (default ONNX domain):
                                   with numpy-style broadcasting (each of C, H, W equal or 1:
                                   an SE gate [N, C, 1, 1] times [N, C, H, W]); operands of the
                                   same rank
-  Concat                       -> concat (axis 1 only)
-  Split, Slice (axis 1)        -> slice channels [begin, end) of the input, a view (Split: one
+  Concat                       -> concat (the channels; constant tokens along a sequence's
+                                  tokens: a pad)
+  Split, Slice (the channels)  -> slice channels [begin, end) of the input, a view (Split: one
                                   per output read by a node; split sizes as an attribute,
                                   opset < 13, or an input, or num_outputs, opset 18; Slice:
                                   starts/ends/axes/steps as attributes, opset < 10, or
@@ -76,11 +78,18 @@ Supported operators (default ONNX domain):
   Dropout                      -> pass through (they keep the batch dimension)
   DepthToSpace (DCR, CRD)      -> depth_to_space (block)
   ConvTranspose whose output
-  is stride x input            -> a stride-1 conv per class of output phases (NAME_subpixel,
+  is stride x input or less    -> a stride-1 conv per class of output phases (NAME_subpixel,
                                   or _0, _1, ... and a concat NAME_subpixel) + depth_to_space s
+                                  (+ a cropping pad when the output is short of it)
   Transpose [0,3,1,2] of an
   NHWC input, [0,2,3,1] before
   an output                    -> pass through (tf2onnx's layout changes at the boundaries)
+  Transpose [0,2,1] of a
+  sequence not read as a
+  MatMul's B                   -> transpose (a copy); [0,2,3,1] and back, views (ConvNeXt)
+  timm's ViT, Hugging Face's
+  GPT-2, MLP-Mixer, ConvNeXt   -> their patterns (patch embedding, class token, fused qkv,
+                                  Conv1D, causal mask, tanh GELU, layer scale): docs/importers.md
   Constant                     -> constant operand (no layer)
   Shape, Size of a tensor of
   known shape; Gather, Cast,
@@ -155,7 +164,7 @@ class TensorInfo:
     """
 
     def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer, heads=None,
-                 scale=1.0, causal=False, flat=False, nhwc=False):
+                 scale=1.0, causal=False, flat=False, nhwc=False, ncl=False):
         self.fusim_name = fusim_name
         self.fusim_shape = tuple(fusim_shape)
         self.onnx_shape = tuple(onnx_shape)
@@ -178,6 +187,33 @@ class TensorInfo:
         # A map permuted to channels last, [N, H, W, C] (ConvNeXt's x.permute(0, 2, 3, 1)
         # before its layer norm and linears): fusim keeps [C, H, W], the same bytes (NHWC).
         self.nhwc = nhwc
+        # A 1-D map [N, C, L] (a Conv1d's input or output): fusim holds [C, L, 1], where a
+        # rank-3 tensor is otherwise a sequence [N, S, D] held as [D, S, 1].
+        self.ncl = ncl
+
+
+def chw_for(onnx_shape, ncl):
+    """fusim (C, H, W) for an ONNX shape: chw_of, or for a 1-D map [N, C, L] (`ncl`) [C, L, 1]."""
+    if ncl:
+        return (onnx_shape[1], onnx_shape[2], 1)
+    return chw_of(onnx_shape)
+
+
+def window_2d(a):
+    """A 1-D window's attributes (kernel_shape [k], strides [s], pads [b, e], dilations [d]) as
+    the 2-D window fusim runs it over [C, L, 1]: [k, 1], [s, 1], [b, 0, e, 0], [d, d] (the width
+    has one tap, so its dilation does nothing)."""
+    out = dict(a)
+    if "kernel_shape" in a:
+        out["kernel_shape"] = [int(a["kernel_shape"][0]), 1]
+    if "strides" in a:
+        out["strides"] = [int(a["strides"][0]), 1]
+    if "pads" in a:
+        b, e = (int(v) for v in a["pads"])
+        out["pads"] = [b, 0, e, 0]
+    if "dilations" in a:
+        out["dilations"] = [int(a["dilations"][0])] * 2
+    return out
 
 
 def chw_of(onnx_shape):
@@ -380,7 +416,15 @@ class Importer:
             chw = chw_of(shape)
             if vi.name in self.nhwc_inputs:
                 chw = (shape[3], shape[1], shape[2])
+            # A rank-3 input that 1-D convs read is a 1-D map [N, C, L], not a sequence.
+            readers = self.readers.get(vi.name, [])
+            ncl = len(shape) == 3 and readers and all(
+                r.op_type == "Conv" and len(r.input) > 1 and r.input[1] in self.consts and
+                np.asarray(self.consts[r.input[1]]).ndim == 3 for r in readers)
+            if ncl:
+                chw = chw_for(shape, True)
             self.tensors[vi.name] = self.add_input(vi.name, chw, shape)
+            self.tensors[vi.name].ncl = bool(ncl)
         # Patterns whose first node in the graph is not one that can recognise them.
         for node in g.node:
             if node.op_type == "Pow" and not self.folded(node):
@@ -566,6 +610,12 @@ class Importer:
         """An operand whose fusim shape must equal its ONNX shape."""
         info = self.act(t)
         shape = self.shape(t)
+        if info.ncl:
+            if len(shape) != 3 or info.fusim_shape != chw_for(shape, True):
+                raise Unsupported("operand '%s' is %s in ONNX but fusim holds it as %s (a "
+                                  "reshape fusim cannot express)"
+                                  % (t, list(shape[1:]), list(info.fusim_shape)))
+            return info
         if info.nhwc:
             raise Unsupported("operand '%s' is a map permuted channels last %s; fusim reads such "
                               "a view with a LayerNormalization over its channels, a MatMul by "
@@ -593,21 +643,24 @@ class Importer:
                               % (what, info.fusim_name))
         return info
 
-    def add_layer(self, node, index, layer, out_chw, out_tensor, same_count_only=False):
+    def add_layer(self, node, index, layer, out_chw, out_tensor, same_count_only=False,
+                  ncl=False):
         """Appends a layer; its fusim output shape must be ONNX's (or, for a gemm, hold the
-        same number of elements: fusim holds an [M, N] result as [N, M, 1])."""
+        same number of elements: fusim holds an [M, N] result as [N, M, 1]); `ncl`: the output
+        is a 1-D map [N, C, L] (TensorInfo)."""
         expected = self.shape(out_tensor)
         if same_count_only:
             if expected[0] != self.batch or prod(out_chw) != prod(expected[1:]):
                 raise Unsupported("fusim computes output %s but ONNX infers %s"
                                   % (list(out_chw), list(expected)))
-        elif tuple(out_chw) != chw_of(expected):
+        elif tuple(out_chw) != chw_for(expected, ncl and len(expected) == 3):
             raise Unsupported("fusim computes output %s but ONNX infers %s"
                               % (list(out_chw), list(expected[1:])))
         name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
         layer = dict([("name", name)] + list(layer.items()))
         self.layers.append(layer)
-        self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer)
+        self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer,
+                                              ncl=ncl and len(expected) == 3)
         return layer
 
     def add_view_layer(self, node, index, layer, out_chw, flat=False, nhwc=False):
@@ -620,7 +673,8 @@ class Importer:
         self.tensors[node.output[0]] = TensorInfo(name, out_chw, self.shape(node.output[0]),
                                                   True, layer, flat=flat, nhwc=nhwc)
 
-    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None, nhwc=None):
+    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None, nhwc=None,
+              ncl=None):
         """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`,
         `causal`, `flat` and `nhwc` (the last three by default src's): see TensorInfo."""
         info = self.tensors[src]
@@ -629,7 +683,8 @@ class Importer:
                                        exclusive, info.layer, heads, scale,
                                        info.causal if causal is None else causal,
                                        info.flat if flat is None else flat,
-                                       info.nhwc if nhwc is None else nhwc)
+                                       info.nhwc if nhwc is None else nhwc,
+                                       info.ncl if ncl is None else ncl)
 
     def apply_activation(self, node, index, t, out, act, params=None, readers=1):
         """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
@@ -653,7 +708,7 @@ class Importer:
         x = self.spatial(t, rank4=False)
         layer = {"type": "activation", "inputs": [x.fusim_name], "activation": act}
         layer.update(params)
-        self.add_layer(node, index, layer, x.fusim_shape, out)
+        self.add_layer(node, index, layer, x.fusim_shape, out, ncl=x.ncl)
 
     # -- operators -------------------------------------------------------------------------
 
@@ -841,8 +896,16 @@ class Importer:
         else:
             x = self.spatial(node.input[0])
         w = self.const(node.input[1], "weight")
+        onnx4 = x.onnx_shape
+        if w.ndim == 3:  # Conv1d over a 1-D map [N, C, L]: a conv of kernel [k, 1] over [C, L, 1]
+            if not x.ncl:
+                raise Unsupported("a 1-D conv of '%s' %s, which fusim holds as a sequence [N, S, "
+                                  "D] (a 1-D map is a network input or a 1-D conv's output)"
+                                  % (node.input[0], list(x.onnx_shape)))
+            a, w, onnx4 = window_2d(a), w[..., None], tuple(x.onnx_shape) + (1,)
         if w.ndim != 4:
-            raise Unsupported("only 2-D convolutions are supported (weight rank %d)" % w.ndim)
+            raise Unsupported("only 1-D and 2-D convolutions are supported (weight rank %d)"
+                              % w.ndim)
         m, cg, kh, kw = (int(v) for v in w.shape)
         if "kernel_shape" in a and list(a["kernel_shape"]) != [kh, kw]:
             raise Unsupported("kernel_shape %s disagrees with the weight" % list(a["kernel_shape"]))
@@ -855,11 +918,10 @@ class Importer:
         dil = list(a.get("dilations", [1, 1]))
         if len(set(dil)) != 1:
             raise Unsupported("dilations %s: fusim supports one dilation for both axes" % dil)
-        padded = list(x.onnx_shape[:2]) + [x.onnx_shape[2] + extra[0] + extra[2],
-                                           x.onnx_shape[3] + extra[1] + extra[3]]
+        padded = list(onnx4[:2]) + [onnx4[2] + extra[0] + extra[2], onnx4[3] + extra[1] + extra[3]]
         pads = self.window_pads(node, a, padded, [kh, kw], strides, dil, extra)
         bias = self.has_bias(node)
-        if self.patch_embedding(node, index, x, w, strides, pads, dil, group, bias):
+        if not x.ncl and self.patch_embedding(node, index, x, w, strides, pads, dil, group, bias):
             return
         layer = {"type": "conv", "inputs": [x.fusim_name], "out_channels": m}
         layer["kernel"] = kh if kh == kw else [kh, kw]
@@ -875,7 +937,7 @@ class Importer:
         _, h, wd = x.fusim_shape
         out = (m, out_extent(h, kh, strides[0], pads[0], pads[2], dil[0], False),
                out_extent(wd, kw, strides[1], pads[1], pads[3], dil[0], False))
-        self.add_layer(node, index, layer, out, node.output[0])
+        self.add_layer(node, index, layer, out, node.output[0], ncl=x.ncl)
 
     def patch_embedding(self, node, index, x, w, strides, pads, dil, group, bias):
         """A ViT's patch embedding as timm and torchvision export it: a conv whose kernel is its
@@ -1068,12 +1130,15 @@ class Importer:
         if len([o for o in node.output if o]) > 1:
             raise Unsupported("the Indices output of MaxPool is not supported")
         x = self.spatial(node.input[0])
+        onnx4 = x.onnx_shape
+        if x.ncl:  # MaxPool1d, AvgPool1d: a window [k, 1] over [C, L, 1]
+            a, onnx4 = window_2d(a), tuple(x.onnx_shape) + (1,)
         kernel = list(a.get("kernel_shape", []))
         strides = list(a.get("strides", [1] * len(kernel)))
         dil = list(a.get("dilations", [1] * len(kernel)))
         if any(d != 1 for d in dil):
             raise Unsupported("pooling dilations %s are not supported" % dil)
-        pads = self.window_pads(node, a, x.onnx_shape, kernel, strides, [1, 1])
+        pads = self.window_pads(node, a, onnx4, kernel, strides, [1, 1])
         ceil_mode = bool(a.get("ceil_mode", 0))
         layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode}
         layer["kernel"] = kernel[0] if kernel[0] == kernel[1] else kernel
@@ -1086,7 +1151,7 @@ class Importer:
         c, h, w = x.fusim_shape
         out = (c, out_extent(h, kernel[0], strides[0], pads[0], pads[2], 1, ceil_mode),
                out_extent(w, kernel[1], strides[1], pads[1], pads[3], 1, ceil_mode))
-        self.add_layer(node, index, layer, out, node.output[0])
+        self.add_layer(node, index, layer, out, node.output[0], ncl=x.ncl)
 
     def op_MaxPool(self, node, index):
         self.pool(node, index, "max")
@@ -1097,7 +1162,7 @@ class Importer:
     def global_pool(self, node, index, mode):
         x = self.spatial(node.input[0])
         layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode, "global": True}
-        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0])
+        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0], ncl=x.ncl)
 
     def resize(self, node, index, mode, scales, sizes, coords, nearest_mode):
         """A resize of a [N, C, H, W] tensor by whole factors of H and W (scales, or sizes that
@@ -1226,8 +1291,8 @@ class Importer:
         # After a conv ([N, C, H, W]) or an fc ([N, C]: BatchNorm1d in an MLP head), a per
         # output channel affine: the layer's bias. Of tokens as rows [N S, D] (LeViT's
         # Linear_BN, BatchNorm1d of x.flatten(0, 1)): the features', after a gemm.
-        folds_into = "conv" if rank == 4 else "gemm" if info.flat else "fc"
-        if rank not in (2, 4):
+        folds_into = "conv" if rank == 4 or info.ncl else "gemm" if info.flat else "fc"
+        if rank not in (2, 4) and not info.ncl:
             raise Unsupported("a BatchNormalization of a rank-%d tensor (fusim normalises the "
                               "channels of [N, C, H, W], the features of [N, C], or those of a "
                               "sequence's tokens as rows [N S, D]; a BatchNorm1d over [N, C, L] "
@@ -1247,7 +1312,7 @@ class Importer:
             return
         t = self.spatial(x, rank4=False)
         self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
-                       t.fusim_shape, node.output[0])
+                       t.fusim_shape, node.output[0], ncl=t.ncl)
 
     def op_Relu(self, node, index):
         self.apply_activation(node, index, node.input[0], node.output[0], "relu")
@@ -1552,6 +1617,9 @@ class Importer:
         shape = self.shape(node.input[0])
         rank = len(shape)
         axes = sorted(int(v) + rank if int(v) < 0 else int(v) for v in (axes or []))
+        if rank == 3 and axes == [2] and self.act(node.input[0]).ncl:  # the mean over L
+            self.global_pool(node, index, "avg")
+            return
         if rank == 3 and axes == [2]:
             if self.match_layernorm(node):
                 return
@@ -1866,6 +1934,8 @@ class Importer:
         shapes = [self.shape(t) for t in operands]
         if len(infos) < 2:
             raise Unsupported("%s needs two or more activations" % node.op_type)
+        if len(set(i.ncl for i in infos)) > 1:
+            raise Unsupported("%s of a 1-D map [N, C, L] and a sequence [N, S, D]" % node.op_type)
         if any(len(s) != len(shapes[0]) or s[0] != self.batch for s in shapes):
             raise Unsupported("%s of shapes %s: fusim broadcasts operands of the same rank with "
                               "the batch first" % (node.op_type, [list(s) for s in shapes]))
@@ -1877,7 +1947,7 @@ class Importer:
                                   % (node.op_type, [list(s) for s in shapes]))
             out.append(sizes.pop() if sizes else 1)
         layer = {"type": kind, "inputs": [i.fusim_name for i in infos]}
-        self.add_layer(node, index, layer, tuple(out), node.output[0])
+        self.add_layer(node, index, layer, tuple(out), node.output[0], ncl=infos[0].ncl)
 
     def fold_bias(self, t, b, out):
         info = self.foldable(t, "bias")
@@ -1994,17 +2064,21 @@ class Importer:
         axis = int(a.get("axis", 1))
         if axis < 0:
             axis += rank
-        if rank == 3 and axis == 1:
+        ncl = any(t in self.tensors and self.tensors[t].ncl for t in node.input)
+        if rank == 3 and axis == 1 and not ncl:
             self.token_concat(node, index)
             return
         infos = [self.spatial(t, rank4=False) for t in node.input]
-        if axis != (2 if rank == 3 else 1):
+        if ncl and not all(i.ncl for i in infos):
+            raise Unsupported("concat of 1-D maps [N, C, L] and other tensors")
+        if axis != (2 if rank == 3 and not ncl else 1):
             raise Unsupported("concat along axis %d; fusim concatenates channels (axis 1 of a "
                               "map, the features, axis 2, of a sequence) only"
                               % int(a.get("axis", 1)))
         c = sum(i.fusim_shape[0] for i in infos)
         layer = {"type": "concat", "inputs": [i.fusim_name for i in infos]}
-        self.add_layer(node, index, layer, (c,) + infos[0].fusim_shape[1:], node.output[0])
+        self.add_layer(node, index, layer, (c,) + infos[0].fusim_shape[1:], node.output[0],
+                       ncl=ncl)
 
     def channel_slice(self, node, index, x, begin, end, out):
         """Output tensor `out` as channels [begin, end) of operand x (a fusim slice view)."""
@@ -2096,7 +2170,8 @@ class Importer:
         if out[0] != self.batch or prod(out) != prod(info.onnx_shape):
             raise Unsupported("reshape %s -> %s does not keep the batch dimension"
                               % (list(info.onnx_shape), list(out)))
-        self.alias(node.input[0], node.output[0])
+        self.alias(node.input[0], node.output[0],
+                   ncl=info.ncl and tuple(out) == tuple(info.onnx_shape))
 
     def op_Flatten(self, node, index):
         if int(attrs_of(node).get("axis", 1)) != 1:
@@ -2176,6 +2251,11 @@ class Importer:
             self.alias(t, node.output[0])
             return
         out = node.output[0]
+        if info.ncl and perm == (0, 2, 1):
+            # [N, C, L] -> [N, L, C]: the sequence of L tokens of C features fusim holds as
+            # [C, L, 1] already (wav2vec2's feature encoder before its transformer).
+            self.alias(t, out, ncl=False)
+            return
         if info.nhwc and perm == (0, 3, 1, 2):  # channels last back to [N, C, H, W]
             self.alias(t, out, nhwc=False)
             return

@@ -2382,5 +2382,76 @@ class ConvNextImportTest(CheckedImport):
                 self.assertEqual(by["head"]["inputs"], ["head_norm"])
 
 
+class Conv1dImportTest(CheckedImport):
+    """A 1-D convolutional network as torch.onnx writes it (an audio or keyword-spotting net):
+    its rank-3 input read by Conv1d is a 1-D map [N, C, L], held [C, L, 1]; Conv1d (BatchNorm1d
+    folded, ReLU), MaxPool1d, a depthwise Conv1d of stride 2 and dilation 2, a residual Add, a
+    BatchNorm1d after it (a batchnorm layer), the mean over L (ReduceMean) and a Linear; a
+    branch through Transpose(0, 2, 1) to a sequence and its LayerNormalization (wav2vec2's
+    feature encoder feeding its transformer)."""
+
+    def model(self):
+        N = helper.make_node
+        C, L = 8, 64
+        inits = [init("w1", [16, C, 5], 1), init("b1", [16], 2), init("w2", [16, 1, 3], 3),
+                 init("w3", [16, 16, 1], 4), init("fc_w", [16, 10], 5), init("fc_b", [10], 6),
+                 init("ln_g", [16], 7), init("ln_b", [16], 8)]
+        for p in ("bn1", "bn2"):
+            inits += [init(p + "_s", [16], 9), init(p + "_b", [16], 10),
+                      init(p + "_m", [16], 11),
+                      numpy_helper.from_array(np.ones(16, np.float32), p + "_v")]
+        nodes = [N("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[5],
+                   pads=[2, 2]),
+                 N("BatchNormalization", ["c1", "bn1_s", "bn1_b", "bn1_m", "bn1_v"], ["n1"]),
+                 N("Relu", ["n1"], ["r1"]),
+                 N("MaxPool", ["r1"], ["p1"], name="pool1", kernel_shape=[2], strides=[2]),
+                 N("Conv", ["p1", "w2"], ["c2"], name="dw", kernel_shape=[3], strides=[2],
+                   pads=[2, 2], dilations=[2], group=16),
+                 N("Conv", ["c2", "w3"], ["c3"], name="pw", kernel_shape=[1]),
+                 N("Relu", ["c3"], ["r3"]),
+                 N("MaxPool", ["p1"], ["p2"], name="skip_pool", kernel_shape=[2], strides=[2]),
+                 N("Add", ["r3", "p2"], ["s"], name="res"),
+                 N("BatchNormalization", ["s", "bn2_s", "bn2_b", "bn2_m", "bn2_v"], ["n2"],
+                   name="res_bn"),
+                 N("ReduceMean", ["n2"], ["m"], name="mean_l", axes=[2], keepdims=0),
+                 N("Gemm", ["m", "fc_w", "fc_b"], ["y"], name="fc"),
+                 N("Transpose", ["n2"], ["seq"], perm=[0, 2, 1]),
+                 N("LayerNormalization", ["seq", "ln_g", "ln_b"], ["z"], name="seq_ln",
+                   axis=-1)]
+        graph = helper.make_graph(nodes, "conv1d", [vinfo("x", [1, C, L])],
+                                  [vinfo("y", [1, 10]), vinfo("z", [1, 16, 16])], initializer=inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        onnx.checker.check_model(model)
+        return model
+
+    def test_conv1d(self):
+        C, L = 8, 64
+        exp = {
+            # Conv1d 8 -> 16, k 5, pads 2: [16, 64, 1]; its BatchNorm1d folded, its ReLU too.
+            "conv1": ("conv", "relu", [16, L, 1], 16 * C * 5 * L, 16 * C * 5 + 16, 0),
+            "pool1": ("pool", "none", [16, 32, 1], 0, 0, 16 * 32 * 2),
+            # Depthwise, stride 2, dilation 2, pads 2: (32 + 4 - 4 - 1) // 2 + 1 = 16.
+            "dw": ("conv", "none", [16, 16, 1], 16 * 3 * 16, 16 * 3, 16 * 3 * 16),
+            "pw": ("conv", "relu", [16, 16, 1], 16 * 16 * 16, 16 * 16, 0),
+            "skip_pool": ("pool", "none", [16, 16, 1], 0, 0, 16 * 16 * 2),
+            "res": ("add", "none", [16, 16, 1], 0, 0, 16 * 16),
+            # After an add: a per-channel affine of its own.
+            "res_bn": ("batchnorm", "none", [16, 16, 1], 0, 32, 16 * 16),
+            # The mean over L: a global average pool.
+            "mean_l": ("pool", "none", [16, 1, 1], 0, 0, 16 * 16),
+            "fc": ("fc", "none", [10, 1, 1], 160, 170, 0),
+            # Transposed to a sequence of 16 tokens of 16 features: the same tensor.
+            "seq_ln": ("layernorm", "none", [16, 16, 1], 0, 32, 6 * 256 + 3 * 16),
+        }
+        net = self.check(self.model(), exp)
+        by = {l["name"]: l for l in net["layers"]}
+        self.assertEqual(net["inputs"], [{"name": "x", "shape": [C, L, 1]}])
+        self.assertEqual((by["conv1"]["kernel"], by["conv1"]["padding"]), ([5, 1], [2, 0]))
+        self.assertEqual((by["dw"]["kernel"], by["dw"]["stride"], by["dw"]["dilation"],
+                          by["dw"]["groups"]), ([3, 1], [2, 1], 2, 16))
+        self.assertEqual(by["pool1"]["kernel"], [2, 1])
+        self.assertEqual(by["seq_ln"]["inputs"], ["res_bn"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
