@@ -164,7 +164,7 @@ class TensorInfo:
     """
 
     def __init__(self, fusim_name, fusim_shape, onnx_shape, exclusive, layer, heads=None,
-                 scale=1.0, causal=False, flat=False, nhwc=False, ncl=False):
+                 scale=1.0, causal=False, layout=None):
         self.fusim_name = fusim_name
         self.fusim_shape = tuple(fusim_shape)
         self.onnx_shape = tuple(onnx_shape)
@@ -181,20 +181,27 @@ class TensorInfo:
         self.scale = scale
         # A causal mask a Softmax reading this tensor applies (causal_mask).
         self.causal = causal
-        # The tokens of a sequence [N, S, D] flattened into rows, [N S, D] (GPT-2's Conv1D,
-        # x.view(-1, D) before its addmm): fusim keeps [D, S, 1].
-        self.flat = flat
-        # A map permuted to channels last, [N, H, W, C] (ConvNeXt's x.permute(0, 2, 3, 1)
-        # before its layer norm and linears): fusim keeps [C, H, W], the same bytes (NHWC).
-        self.nhwc = nhwc
-        # A 1-D map [N, C, L] (a Conv1d's input or output): fusim holds [C, L, 1], where a
-        # rank-3 tensor is otherwise a sequence [N, S, D] held as [D, S, 1].
-        self.ncl = ncl
+        # How the ONNX shape maps onto fusim's [C, H, W] (chw_for): None, chw_of's rule;
+        # "flat", the tokens of a sequence [N, S, D] flattened into rows [N S, D] (GPT-2's
+        # Conv1D, x.view(-1, D) before its addmm), fusim's [D, S, 1]; "nhwc", a map permuted
+        # channels last [N, H, W, C] (ConvNeXt's x.permute(0, 2, 3, 1)), fusim's [C, H, W], the
+        # same bytes; "ncl", a 1-D map [N, C, L] (a Conv1d's input or output), fusim's [C, L,
+        # 1], where a rank-3 tensor is otherwise a sequence [N, S, D] held as [D, S, 1].
+        self.layout = layout
+
+    flat = property(lambda self: self.layout == "flat")
+    nhwc = property(lambda self: self.layout == "nhwc")
+    ncl = property(lambda self: self.layout == "ncl")
 
 
-def chw_for(onnx_shape, ncl):
-    """fusim (C, H, W) for an ONNX shape: chw_of, or for a 1-D map [N, C, L] (`ncl`) [C, L, 1]."""
-    if ncl:
+def chw_for(onnx_shape, layout, batch):
+    """fusim (C, H, W) for an ONNX shape in `layout` (TensorInfo.layout): [N S, D] "flat" ->
+    [D, S, 1]; [N, H, W, C] "nhwc" -> [C, H, W]; [N, C, L] "ncl" -> [C, L, 1]; else chw_of."""
+    if layout == "flat":
+        return (onnx_shape[1], onnx_shape[0] // batch, 1)
+    if layout == "nhwc":
+        return (onnx_shape[3], onnx_shape[1], onnx_shape[2])
+    if layout == "ncl":
         return (onnx_shape[1], onnx_shape[2], 1)
     return chw_of(onnx_shape)
 
@@ -422,9 +429,10 @@ class Importer:
                 r.op_type == "Conv" and len(r.input) > 1 and r.input[1] in self.consts and
                 np.asarray(self.consts[r.input[1]]).ndim == 3 for r in readers)
             if ncl:
-                chw = chw_for(shape, True)
+                chw = chw_for(shape, "ncl", self.batch)
             self.tensors[vi.name] = self.add_input(vi.name, chw, shape)
-            self.tensors[vi.name].ncl = bool(ncl)
+            if ncl:
+                self.tensors[vi.name].layout = "ncl"
         # Patterns whose first node in the graph is not one that can recognise them.
         for node in g.node:
             if node.op_type == "Pow" and not self.folded(node):
@@ -611,7 +619,7 @@ class Importer:
         info = self.act(t)
         shape = self.shape(t)
         if info.ncl:
-            if len(shape) != 3 or info.fusim_shape != chw_for(shape, True):
+            if len(shape) != 3 or info.fusim_shape != chw_for(shape, "ncl", self.batch):
                 raise Unsupported("operand '%s' is %s in ONNX but fusim holds it as %s (a "
                                   "reshape fusim cannot express)"
                                   % (t, list(shape[1:]), list(info.fusim_shape)))
@@ -644,47 +652,38 @@ class Importer:
         return info
 
     def add_layer(self, node, index, layer, out_chw, out_tensor, same_count_only=False,
-                  ncl=False):
-        """Appends a layer; its fusim output shape must be ONNX's (or, for a gemm, hold the
-        same number of elements: fusim holds an [M, N] result as [N, M, 1]); `ncl`: the output
-        is a 1-D map [N, C, L] (TensorInfo)."""
+                  layout=None):
+        """Appends a layer; its fusim output shape must be ONNX's in `layout` (TensorInfo; a 1-D
+        map reduced to [N, C] is plain features again), or, for a gemm, hold the same number of
+        elements: fusim holds an [M, N] result as [N, M, 1]."""
         expected = self.shape(out_tensor)
+        if layout == "ncl" and len(expected) != 3:
+            layout = None
         if same_count_only:
             if expected[0] != self.batch or prod(out_chw) != prod(expected[1:]):
                 raise Unsupported("fusim computes output %s but ONNX infers %s"
                                   % (list(out_chw), list(expected)))
-        elif tuple(out_chw) != chw_for(expected, ncl and len(expected) == 3):
+        elif tuple(out_chw) != chw_for(expected, layout, self.batch):
             raise Unsupported("fusim computes output %s but ONNX infers %s"
                               % (list(out_chw), list(expected[1:])))
         name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
         layer = dict([("name", name)] + list(layer.items()))
         self.layers.append(layer)
         self.tensors[out_tensor] = TensorInfo(name, out_chw, expected, True, layer,
-                                              ncl=ncl and len(expected) == 3)
+                                              layout=layout)
         return layer
 
-    def add_view_layer(self, node, index, layer, out_chw, flat=False, nhwc=False):
-        """Appends a layer whose output, `node`'s first, ONNX holds in another layout than
-        fusim's map (add_layer compares shapes as maps): tokens as rows [N S, D'] (`flat`:
-        fusim's [D', S, 1]) or channels last [N, H, W, C] (`nhwc`: fusim's [C, H, W])."""
-        name = self.unique(node.name if node.name else "%s_%d" % (node.op_type.lower(), index))
-        layer = dict([("name", name)] + list(layer.items()))
-        self.layers.append(layer)
-        self.tensors[node.output[0]] = TensorInfo(name, out_chw, self.shape(node.output[0]),
-                                                  True, layer, flat=flat, nhwc=nhwc)
+    _KEEP = object()
 
-    def alias(self, src, dst, heads=None, scale=1.0, causal=None, flat=None, nhwc=None,
-              ncl=None):
+    def alias(self, src, dst, heads=None, scale=1.0, causal=None, layout=_KEEP):
         """dst is src (a pass-through or a fold): same fusim producer; `heads`, `scale`,
-        `causal`, `flat` and `nhwc` (the last three by default src's): see TensorInfo."""
+        `causal` (by default src's) and `layout` (by default src's): see TensorInfo."""
         info = self.tensors[src]
         exclusive = info.exclusive and self.consumers.get(src, 0) == 1
         self.tensors[dst] = TensorInfo(info.fusim_name, info.fusim_shape, self.shape(dst),
                                        exclusive, info.layer, heads, scale,
                                        info.causal if causal is None else causal,
-                                       info.flat if flat is None else flat,
-                                       info.nhwc if nhwc is None else nhwc,
-                                       info.ncl if ncl is None else ncl)
+                                       info.layout if layout is self._KEEP else layout)
 
     def apply_activation(self, node, index, t, out, act, params=None, readers=1):
         """Activation `act` of tensor t as tensor out: the attribute of t's producer when t is
@@ -700,15 +699,11 @@ class Importer:
             self.alias(t, out)
             self.tensors[out].exclusive = info.exclusive and self.consumers.get(t, 0) == readers
             return
-        if info.nhwc:  # an element-wise function does not care for the layout
-            layer = {"type": "activation", "inputs": [info.fusim_name], "activation": act}
-            layer.update(params)
-            self.add_view_layer(node, index, layer, info.fusim_shape, nhwc=True)
-            return
-        x = self.spatial(t, rank4=False)
+        # An element-wise function does not care for the layout: a map channels last too.
+        x = info if info.nhwc else self.spatial(t, rank4=False)
         layer = {"type": "activation", "inputs": [x.fusim_name], "activation": act}
         layer.update(params)
-        self.add_layer(node, index, layer, x.fusim_shape, out, ncl=x.ncl)
+        self.add_layer(node, index, layer, x.fusim_shape, out, layout=x.layout)
 
     # -- operators -------------------------------------------------------------------------
 
@@ -937,7 +932,7 @@ class Importer:
         _, h, wd = x.fusim_shape
         out = (m, out_extent(h, kh, strides[0], pads[0], pads[2], dil[0], False),
                out_extent(wd, kw, strides[1], pads[1], pads[3], dil[0], False))
-        self.add_layer(node, index, layer, out, node.output[0], ncl=x.ncl)
+        self.add_layer(node, index, layer, out, node.output[0], layout=x.layout)
 
     def patch_embedding(self, node, index, x, w, strides, pads, dil, group, bias):
         """A ViT's patch embedding as timm and torchvision export it: a conv whose kernel is its
@@ -1151,7 +1146,7 @@ class Importer:
         c, h, w = x.fusim_shape
         out = (c, out_extent(h, kernel[0], strides[0], pads[0], pads[2], 1, ceil_mode),
                out_extent(w, kernel[1], strides[1], pads[1], pads[3], 1, ceil_mode))
-        self.add_layer(node, index, layer, out, node.output[0], ncl=x.ncl)
+        self.add_layer(node, index, layer, out, node.output[0], layout=x.layout)
 
     def op_MaxPool(self, node, index):
         self.pool(node, index, "max")
@@ -1162,7 +1157,7 @@ class Importer:
     def global_pool(self, node, index, mode):
         x = self.spatial(node.input[0])
         layer = {"type": "pool", "inputs": [x.fusim_name], "mode": mode, "global": True}
-        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0], ncl=x.ncl)
+        self.add_layer(node, index, layer, (x.fusim_shape[0], 1, 1), node.output[0], layout=x.layout)
 
     def resize(self, node, index, mode, scales, sizes, coords, nearest_mode):
         """A resize of a [N, C, H, W] tensor by whole factors of H and W (scales, or sizes that
@@ -1306,13 +1301,9 @@ class Importer:
         # Not foldable (after a concat, a pool, an activation, a network input, or a tensor
         # others read too, as DenseNet's BN -> ReLU -> Conv): a per-channel affine of its own
         # ([N, C] as [C, 1, 1]; tokens as rows as their sequence [D, S, 1]).
-        if info.flat:
-            self.add_view_layer(node, index, {"type": "batchnorm", "inputs": [info.fusim_name]},
-                                info.fusim_shape, flat=True)
-            return
-        t = self.spatial(x, rank4=False)
+        t = info if info.flat else self.spatial(x, rank4=False)
         self.add_layer(node, index, {"type": "batchnorm", "inputs": [t.fusim_name]},
-                       t.fusim_shape, node.output[0], ncl=t.ncl)
+                       t.fusim_shape, node.output[0], layout=t.layout)
 
     def op_Relu(self, node, index):
         self.apply_activation(node, index, node.input[0], node.output[0], "relu")
@@ -1720,8 +1711,8 @@ class Importer:
         channels last, ConvNeXt's), written to tensor out."""
         info = self.act(x)
         if info.nhwc:
-            self.add_view_layer(node, index, {"type": "layernorm", "inputs": [info.fusim_name],
-                                              "bias": bias}, info.fusim_shape, nhwc=True)
+            self.add_layer(node, index, {"type": "layernorm", "inputs": [info.fusim_name],
+                                         "bias": bias}, info.fusim_shape, out, layout="nhwc")
             return
         if len(self.shape(x)) not in (2, 3):
             raise Unsupported("a layer norm of a rank-%d tensor; fusim normalises the features "
@@ -1947,7 +1938,7 @@ class Importer:
                                   % (node.op_type, [list(s) for s in shapes]))
             out.append(sizes.pop() if sizes else 1)
         layer = {"type": kind, "inputs": [i.fusim_name for i in infos]}
-        self.add_layer(node, index, layer, tuple(out), node.output[0], ncl=infos[0].ncl)
+        self.add_layer(node, index, layer, tuple(out), node.output[0], layout=infos[0].layout)
 
     def fold_bias(self, t, b, out):
         info = self.foldable(t, "bias")
@@ -2078,7 +2069,7 @@ class Importer:
         c = sum(i.fusim_shape[0] for i in infos)
         layer = {"type": "concat", "inputs": [i.fusim_name for i in infos]}
         self.add_layer(node, index, layer, (c,) + infos[0].fusim_shape[1:], node.output[0],
-                       ncl=ncl)
+                       layout=infos[0].layout)
 
     def channel_slice(self, node, index, x, begin, end, out):
         """Output tensor `out` as channels [begin, end) of operand x (a fusim slice view)."""
@@ -2171,7 +2162,7 @@ class Importer:
             raise Unsupported("reshape %s -> %s does not keep the batch dimension"
                               % (list(info.onnx_shape), list(out)))
         self.alias(node.input[0], node.output[0],
-                   ncl=info.ncl and tuple(out) == tuple(info.onnx_shape))
+                   layout=info.layout if tuple(out) == tuple(info.onnx_shape) else None)
 
     def op_Flatten(self, node, index):
         if int(attrs_of(node).get("axis", 1)) != 1:
@@ -2198,14 +2189,14 @@ class Importer:
         if info.heads is None and not info.flat and len(src) == 3 and src[0] == self.batch and \
                 dst == (src[0] * src[1], src[2]) and (self.batch > 1 or src[1] > 1):
             self.spatial(t, rank4=False)
-            self.alias(t, out, flat=True)
+            self.alias(t, out, layout="flat")
             return True
         if info.flat:
             d, tokens, _ = info.fusim_shape
             if dst != (self.batch, tokens, d):
                 raise Unsupported("a reshape %s -> %s of tokens as rows; fusim takes them back "
                                   "to [N, S, D] only" % (list(src), list(dst)))
-            self.alias(t, out, flat=False)
+            self.alias(t, out, layout=None)
             return True
         return False
 
@@ -2254,16 +2245,16 @@ class Importer:
         if info.ncl and perm == (0, 2, 1):
             # [N, C, L] -> [N, L, C]: the sequence of L tokens of C features fusim holds as
             # [C, L, 1] already (wav2vec2's feature encoder before its transformer).
-            self.alias(t, out, ncl=False)
+            self.alias(t, out, layout=None)
             return
         if info.nhwc and perm == (0, 3, 1, 2):  # channels last back to [N, C, H, W]
-            self.alias(t, out, nhwc=False)
+            self.alias(t, out, layout=None)
             return
         if perm == (0, 2, 3, 1) and len(self.shape(t)) == 4 and info.heads is None and \
                 not info.nhwc and out not in (o.name for o in self.graph.output):
             # [N, C, H, W] -> [N, H, W, C] (ConvNeXt's blocks): the map as fusim keeps it.
             self.spatial(t)
-            self.alias(t, out, nhwc=True)
+            self.alias(t, out, layout="nhwc")
             return
         if perm == (0, 2, 3, 1) and len(self.shape(t)) == 4 and info.heads is None and \
                 self.consumers.get(out, 0) == 1 and \
@@ -2413,17 +2404,17 @@ class Importer:
             c, h, w = A.fusim_shape
             if c != k or sa[-1] != k:
                 raise Unsupported("operand A %s does not match [N, H, W, %d]" % (list(sa), k))
-            self.add_view_layer(node, index, {"type": "conv", "inputs": [A.fusim_name],
-                                              "out_channels": n, "kernel": 1, "bias": bias},
-                                (n, h, w), nhwc=True)
+            self.add_layer(node, index, {"type": "conv", "inputs": [A.fusim_name],
+                                         "out_channels": n, "kernel": 1, "bias": bias},
+                           (n, h, w), node.output[0], layout="nhwc")
             return
         if A.flat:  # the tokens as rows [N S, K] (GPT-2's Conv1D): a gemm over them
             d, tokens, _ = A.fusim_shape
             if d != k or sa[-1] != k:
                 raise Unsupported("operand A %s does not match [tokens, %d]" % (list(sa), k))
-            self.add_view_layer(node, index, {"type": "gemm", "inputs": [A.fusim_name],
-                                              "m": tokens, "n": n, "k": k, "bias": bias},
-                                (n, tokens, 1), flat=True)
+            self.add_layer(node, index, {"type": "gemm", "inputs": [A.fusim_name], "m": tokens,
+                                         "n": n, "k": k, "bias": bias},
+                           (n, tokens, 1), node.output[0], layout="flat")
             return
         if sa[0] != self.batch or sa[-1] != k:
             raise Unsupported("operand A %s does not match [batch, ..., %d]" % (list(sa), k))
