@@ -319,8 +319,7 @@ std::int64_t Layer::vector_ops_per_item() const {
       return is_view() ? 0 : out_shape.elements();
     case LayerType::Resize:
       return out_shape.elements() * resize_ops_per_element(resize_mode) + activation_ops_per_item();
-    case LayerType::Pad:  // a move per output element, the padding's included
-      return out_shape.elements() + activation_ops_per_item();
+    case LayerType::Pad:        // a move per output element, the padding's included
     case LayerType::Transpose:  // a move per element
       return out_shape.elements() + activation_ops_per_item();
     default:
@@ -736,11 +735,6 @@ Network::Network(std::string name, std::int64_t batch, std::vector<NetworkInput>
         if (in.w != 1) {
           fail("a transpose swaps the channels and rows of a matrix [C, H, 1], but '" +
                operand_name(l.inputs[0]) + "' is " + to_string(in));
-        }
-        if (in.h > limits::kMaxChannels) {
-          fail("transposing '" + operand_name(l.inputs[0]) + "' (" + to_string(in) +
-               ") makes more channels than the largest count, " +
-               std::to_string(limits::kMaxChannels));
         }
         l.out_shape = {in.h, in.c, 1};
         break;

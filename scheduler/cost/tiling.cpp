@@ -100,9 +100,7 @@ std::pair<std::int64_t, std::int64_t> LayerGeometry::alike_row_tiles(std::int64_
                                                                      std::int64_t end) const {
   const Layer& l = *layer_;
   const std::int64_t full = (end - first) / h;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.type == LayerType::Transpose ||
-      reads_pointwise())
-    return {0, full};  // no window
+  if (windowless()) return {0, full};
   if (l.type == LayerType::Resize) {
     // Nearest, h a multiple of the factor: every tile starts at the same place in a group of s
     // output rows and reads h / s input rows (or one more, alike). Otherwise, or bilinear
@@ -207,6 +205,12 @@ bool LayerGeometry::reads_pointwise() const {
   return is_pointwise(layer_->type);
 }
 
+bool LayerGeometry::windowless() const {
+  const LayerType t = layer_->type;
+  return t == LayerType::Fc || t == LayerType::Gemm || t == LayerType::Transpose ||
+         reads_pointwise();
+}
+
 std::int64_t LayerGeometry::pointwise_rows(int i, std::int64_t r0, std::int64_t r1) const {
   const Layer& l = *layer_;
   return l.in_shapes[static_cast<std::size_t>(i)].h == l.out_shape.h ? r1 - r0 : 1;
@@ -220,10 +224,7 @@ std::int64_t LayerGeometry::pointwise_channels(int i, std::int64_t k0, std::int6
 std::int64_t LayerGeometry::max_input_bytes(int i, std::int64_t rows, std::int64_t k0,
                                             std::int64_t k1, std::int64_t c_len) const {
   const Layer& l = *layer_;
-  if (l.type == LayerType::Fc || l.type == LayerType::Gemm || l.type == LayerType::Transpose ||
-      reads_pointwise()) {
-    return input_bytes(i, 0, rows, k0, k1, c_len);
-  }
+  if (windowless()) return input_bytes(i, 0, rows, k0, k1, c_len);
   const Shape& in = l.in_shapes[static_cast<std::size_t>(i)];
   // A resize's tile reads the most rows when it starts on the last output row of an input
   // row's group: 1 + ceil((rows - 1) / s) rows, one more for bilinear's second row.

@@ -121,6 +121,11 @@ class LayerGeometry {
   bool reads_pointwise() const;
 
  private:
+  // True for the layers whose output rows read no window of input rows: fc and gemm (their
+  // input whole or row for row), transpose (input rows by output channels) and the pointwise
+  // readers; a tile's input is then as large wherever the tile starts.
+  bool windowless() const;
+
   // The input rows [lo, hi) output rows [r0, r1) read: a window's (stride, padding, kernel,
   // dilation; a pad is a 1x1 window), or a resize's (resize_input_rows).
   std::pair<std::int64_t, std::int64_t> input_row_range(std::int64_t r0, std::int64_t r1) const;

@@ -472,12 +472,15 @@ TEST_CASE("a transpose copies [C, H, 1] into [H, C, 1]: counts, pieces, bytes; e
   fusim::test::check_group_bytes(r->result);
   fusim::test::check_replays(*r);
   const auto& groups = r->program->schedule.groups;
+  int transposes = 0;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const fusim::Layer& l = net.layer(groups[i].layers.front());
     if (l.type != LayerType::Transpose) continue;
+    ++transposes;
     CHECK(r->result.sim.groups[i].traffic.ifmap_read == 49 * 64);
     CHECK(r->result.sim.groups[i].traffic.ofmap_write == 49 * 64);
   }
+  CHECK(transposes == 2);  // layer by layer, each transpose is a group of its own
   for (const std::string& a : fusim::test::yaml_files("configs")) {
     for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
       INFO(a << " " << fusion);
