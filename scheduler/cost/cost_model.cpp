@@ -31,21 +31,36 @@ void finish(const Arch& arch, GroupCost& c) {
                      static_cast<double>(dram + shared) / link});
   };
   const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
-  // The cores start together and finish together: their first loads, and their final stores,
-  // share the DRAM, the shared buffer and the link; a core's pipeline counted them at its own
-  // full speed.
-  if (c.mapping == GroupMapping::Layerwise) {
-    c.est_cycles = static_cast<std::int64_t>(
-                       std::ceil(std::max({c.serial_cycles, memory, c.prefetch_cycles}))) +
-                   arch.kernel_launch_cycles;
-    return;
+  // The group's own time, without its prefetches. The cores start together and finish
+  // together: their first loads, and their final stores, share the DRAM, the shared buffer and
+  // the link; a core's pipeline counted them at its own full speed.
+  double own = c.serial_cycles;
+  if (c.mapping != GroupMapping::Layerwise) {
+    const double lead = memory_time(c.lead_bytes, c.lead_shared_bytes);
+    const double tail = memory_time(c.tail_bytes, c.tail_shared_bytes);
+    // In those phases k transfers and the e engines share the phase's bottleneck (the link, the
+    // DRAM's queues) fairly: an engine moves at most its share of the phase's rate, and loses
+    // the rest of its own pace (DmaTiming::prefetch_read_bytes_per_cycle).
+    const double engines = static_cast<double>(arch.prefetch_engine_count());
+    if (engines > 0) {
+      const double pace = dma_timing(arch).prefetch_read_bytes_per_cycle;
+      auto held = [&](double t, std::int64_t bytes, std::int64_t k) {
+        if (t <= 0 || k == 0) return 0.0;
+        const double share = static_cast<double>(bytes) / t / (static_cast<double>(k) + engines);
+        return t * std::max(0.0, 1.0 - share / pace);
+      };
+      c.held_cycles = held(lead, c.lead_bytes + c.lead_shared_bytes, c.lead_cores) +
+                      held(tail, c.tail_bytes + c.tail_shared_bytes, c.tail_cores);
+    }
+    own = std::max(static_cast<double>(c.compute_cycles), c.pipeline_cycles +
+                                                              std::max(0.0, lead - c.lead_cycles) +
+                                                              std::max(0.0, tail - c.tail_cycles));
   }
-  const double contention =
-      std::max(0.0, memory_time(c.lead_bytes, c.lead_shared_bytes) - c.lead_cycles) +
-      std::max(0.0, memory_time(c.tail_bytes, c.tail_shared_bytes) - c.tail_cycles);
-  c.est_cycles = static_cast<std::int64_t>(
-                     std::ceil(std::max({static_cast<double>(c.compute_cycles), memory,
-                                         c.pipeline_cycles + contention, c.prefetch_cycles}))) +
+  // The prefetch engines share the link and the DRAM's queues with the group's own transfers,
+  // fairly per transfer: while the cores load their first tiles, or store their last, the
+  // engines move little (held_cycles), so their copies take their own time beside those phases.
+  const double prefetch = c.prefetch_bytes > 0 ? c.prefetch_cycles + c.held_cycles : 0.0;
+  c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max({own, memory, prefetch}))) +
                  arch.kernel_launch_cycles;
 }
 
@@ -69,6 +84,8 @@ void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int
   c.tail_bytes += core.tail_bytes;
   c.lead_shared_bytes += core.lead_shared_bytes;
   c.tail_shared_bytes += core.tail_shared_bytes;
+  if (core.lead_bytes + core.lead_shared_bytes > 0) ++c.lead_cores;
+  if (core.tail_bytes + core.tail_shared_bytes > 0) ++c.tail_cores;
   auto alone = [&](std::int64_t dram, std::int64_t shared) {
     return static_cast<double>(dram) / std::max(1e-9, dma.input_bytes_per_cycle) +
            (shared > 0 ? static_cast<double>(shared) / dma.shared_input_bytes_per_cycle : 0.0);
@@ -151,6 +168,7 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
     c.buffer_writes += x.buffer_writes;
     c.compute_cycles += x.compute_cycles;
     c.pipeline_cycles += x.pipeline_cycles;
+    c.held_cycles += x.held_cycles;
     if (!layer_has_kernel(net, li)) continue;
     if (any) ++c.barriers;
     any = true;

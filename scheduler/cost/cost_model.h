@@ -55,6 +55,11 @@ struct GroupCost {
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer
   double lead_cycles = 0, tail_cycles = 0;
+  // The time the prefetch engines lose to those first loads and final stores: of the time they
+  // take together at the DRAM, the shared buffer and the link, the share k / (k + e) of their
+  // k cores' transfers against the e engines' (a layerwise group: its members', summed).
+  double held_cycles = 0;
+  std::int64_t lead_cores = 0, tail_cores = 0;  // cores with such loads, such stores
   // max(compute, pipeline, off-chip bytes at the DRAM peak, shared-buffer bytes at its
   // bandwidth, prefetch) + kernel launch: the search's cycle figure. For a layerwise group:
   // max(its serial cycles, all its bytes at those bandwidths, prefetch) + kernel launch.

@@ -2,6 +2,7 @@
 // byte still crosses the DRAM once, each group moves the cost model's bytes, the program's
 // prefetches are checked, and the main networks get faster for it.
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -126,26 +127,45 @@ TEST_CASE("the planner copies a layer's weights during earlier groups with DRAM 
   CHECK(r->result.sim.groups.back().traffic.weight_read == 0);
 }
 
-TEST_CASE("groups that prefetch simulate within 10 % of their estimate", "[prefetch]") {
+TEST_CASE("groups that prefetch simulate close to their estimate", "[prefetch]") {
   // The cost model times a group's prefetches on its first engine (prefetch_range_cycles: the
   // engine's stream pace, its share of the DRAM, then the write to the shared buffer, chunk by
-  // chunk) and the planner keeps them within the group's predicted time, DRAM and
-  // interconnect. MobileNetV2's default schedule on mlu.yaml prefetches in every group but the
-  // last, tiled and layerwise.
-  const auto r =
-      fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "optimal");
-  const std::vector<std::int64_t> by_group = fusim::prefetch_bytes_by_group(r->program->schedule);
-  int prefetching = 0;
-  for (std::size_t g = 0; g < r->result.sim.groups.size(); ++g) {
-    const double sim = r->result.sim.groups[g].end - r->result.sim.groups[g].start;
-    const auto est = static_cast<double>(r->result.predicted_costs[g].est_cycles);
-    INFO("group " << g << ": " << sim << " cycles simulated, " << est << " predicted, "
-                  << by_group[g] << " bytes prefetched");
-    if (by_group[g] == 0) continue;
-    CHECK(sim == Approx(est).epsilon(0.10));
-    ++prefetching;
+  // chunk), and adds the time the engines lose while the cores' first loads and last stores
+  // hold the link and the DRAM (GroupCost::held_cycles): a group whose prefetches outlast its
+  // own work is predicted to last as long as they do. Over the layer-by-layer and default runs
+  // of MobileNetV2 and ResNet-50 on mlu.yaml (tiled, single-layer and layerwise groups): 112 of
+  // the 128 prefetching groups are within 10 %, from 0.89x to 1.25x (ResNet-50's last
+  // bottleneck conv on 32 cores, whose DRAM efficiency the cost model does not see). Without
+  // the held time 91 were.
+  int prefetching = 0, within = 0, extended = 0;
+  for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/resnet50.yaml"}) {
+    for (const char* search : {"none", "optimal"}) {
+      const auto r = fusim::test::run(src("configs/mlu.yaml"), src(net), {}, search);
+      const fusim::Schedule& s = r->program->schedule;
+      const std::vector<std::int64_t> by_group = fusim::prefetch_bytes_by_group(s);
+      for (std::size_t g = 0; g < r->result.sim.groups.size(); ++g) {
+        if (by_group[g] == 0) continue;
+        const double sim = r->result.sim.groups[g].end - r->result.sim.groups[g].start;
+        const fusim::GroupCost& c = r->result.predicted_costs[g];
+        const auto est = static_cast<double>(c.est_cycles);
+        INFO(net << " " << search << " group " << g << ": " << sim << " cycles simulated, " << est
+                 << " predicted, " << by_group[g] << " bytes prefetched");
+        CHECK(sim / est > 0.85);
+        CHECK(sim / est < 1.3);
+        ++prefetching;
+        if (std::abs(sim / est - 1) <= 0.10) ++within;
+        // The prefetches set the estimate: the group's own work alone is shorter.
+        const fusim::GroupCost alone =
+            fusim::group_cost(*r->net, *r->arch, s.groups[g], &s.shared_fmaps, &s.shared_weights);
+        if (c.est_cycles > alone.est_cycles) ++extended;
+      }
+    }
   }
-  CHECK(prefetching >= 4);
+  INFO(within << " of " << prefetching << " prefetching groups within 10 %, " << extended
+              << " lengthened by their prefetches");
+  CHECK(prefetching >= 100);
+  CHECK(extended >= 10);
+  CHECK(within >= 0.85 * prefetching);
 }
 
 TEST_CASE("a program's prefetches are checked", "[prefetch]") {
