@@ -39,18 +39,26 @@ void finish(const Arch& arch, GroupCost& c) {
     const double lead = memory_time(c.lead_bytes, c.lead_shared_bytes);
     const double tail = memory_time(c.tail_bytes, c.tail_shared_bytes);
     // In those phases k transfers and the e engines share the phase's bottleneck (the link, the
-    // DRAM's queues) fairly: an engine moves at most its share of the phase's rate, and loses
-    // the rest of its own pace (DmaTiming::prefetch_read_bytes_per_cycle).
+    // DRAM's queues; C bytes per cycle) fairly. An engine moves at its own pace (DmaTiming::
+    // prefetch_read_bytes_per_cycle) where the cores leave room, else at its fair share C /
+    // (k + e), and loses the rest of its pace; what the engines move, the cores do not.
     const double engines = static_cast<double>(arch.prefetch_engine_count());
+    c.held_cycles = c.crowded_cycles = 0;  // finish may run again (add_prefetch)
     if (engines > 0) {
       const double pace = dma_timing(arch).prefetch_read_bytes_per_cycle;
-      auto held = [&](double t, std::int64_t bytes, std::int64_t k) {
-        if (t <= 0 || k == 0) return 0.0;
-        const double share = static_cast<double>(bytes) / t / (static_cast<double>(k) + engines);
-        return t * std::max(0.0, 1.0 - share / pace);
+      auto phase = [&](double t, double alone, std::int64_t bytes, double square) {
+        if (t <= 0 || square <= 0) return;
+        const double b = static_cast<double>(bytes);
+        const double k = b * b / square;
+        const double capacity = b / t, before = std::max(t, alone);
+        const double room = (capacity - b / before) / engines;
+        const double used = std::min(pace, std::max(capacity / (k + engines), room));
+        const double after = std::max(before, b / (capacity - engines * used));
+        c.held_cycles += after * (1.0 - used / pace);
+        c.crowded_cycles += after - before;
       };
-      c.held_cycles = held(lead, c.lead_bytes + c.lead_shared_bytes, c.lead_cores) +
-                      held(tail, c.tail_bytes + c.tail_shared_bytes, c.tail_cores);
+      phase(lead, c.lead_cycles, c.lead_bytes + c.lead_shared_bytes, c.lead_square);
+      phase(tail, c.tail_cycles, c.tail_bytes + c.tail_shared_bytes, c.tail_square);
     }
     own = std::max(static_cast<double>(c.compute_cycles), c.pipeline_cycles +
                                                               std::max(0.0, lead - c.lead_cycles) +
@@ -59,7 +67,13 @@ void finish(const Arch& arch, GroupCost& c) {
   // The prefetch engines share the link and the DRAM's queues with the group's own transfers,
   // fairly per transfer: while the cores load their first tiles, or store their last, the
   // engines move little (held_cycles), so their copies take their own time beside those phases.
-  const double prefetch = c.prefetch_bytes > 0 ? c.prefetch_cycles + c.held_cycles : 0.0;
+  // And the cores' phases take longer by what the engines move in them (crowded_cycles), for
+  // the part of the group the engines run.
+  double prefetch = 0;
+  if (c.prefetch_bytes > 0) {
+    prefetch = c.prefetch_cycles + c.held_cycles;
+    if (own > 0) own += c.crowded_cycles * std::min(1.0, prefetch / own);
+  }
   c.est_cycles = static_cast<std::int64_t>(std::ceil(std::max({own, memory, prefetch}))) +
                  arch.kernel_launch_cycles;
 }
@@ -84,8 +98,11 @@ void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int
   c.tail_bytes += core.tail_bytes;
   c.lead_shared_bytes += core.lead_shared_bytes;
   c.tail_shared_bytes += core.tail_shared_bytes;
-  if (core.lead_bytes + core.lead_shared_bytes > 0) ++c.lead_cores;
-  if (core.tail_bytes + core.tail_shared_bytes > 0) ++c.tail_cores;
+  const auto square = [](std::int64_t b) {
+    return static_cast<double>(b) * static_cast<double>(b);
+  };
+  c.lead_square += square(core.lead_bytes + core.lead_shared_bytes);
+  c.tail_square += square(core.tail_bytes + core.tail_shared_bytes);
   auto alone = [&](std::int64_t dram, std::int64_t shared) {
     return static_cast<double>(dram) / std::max(1e-9, dma.input_bytes_per_cycle) +
            (shared > 0 ? static_cast<double>(shared) / dma.shared_input_bytes_per_cycle : 0.0);
@@ -169,6 +186,7 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
     c.compute_cycles += x.compute_cycles;
     c.pipeline_cycles += x.pipeline_cycles;
     c.held_cycles += x.held_cycles;
+    c.crowded_cycles += x.crowded_cycles;
     if (!layer_has_kernel(net, li)) continue;
     if (any) ++c.barriers;
     any = true;

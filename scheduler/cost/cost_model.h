@@ -55,11 +55,15 @@ struct GroupCost {
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // those of the shared buffer
   double lead_cycles = 0, tail_cycles = 0;
-  // The time the prefetch engines lose to those first loads and final stores: of the time they
-  // take together at the DRAM, the shared buffer and the link, the share k / (k + e) of their
-  // k cores' transfers against the e engines' (a layerwise group: its members', summed).
+  // The sums of the squares of each core's such bytes: the cores of a phase move
+  // (sum b)^2 / sum b^2 transfers at once, on average (all of them when alike, one when one core
+  // moves most).
+  double lead_square = 0, tail_square = 0;
+  // Those phases against the prefetch engines, which share their bottleneck fairly per
+  // transfer (finish in cost_model.cpp): the time the engines lose in them, and how much longer
+  // the phases take for what the engines move (a layerwise group: its members', summed).
   double held_cycles = 0;
-  std::int64_t lead_cores = 0, tail_cores = 0;  // cores with such loads, such stores
+  double crowded_cycles = 0;
   // max(compute, pipeline, off-chip bytes at the DRAM peak, shared-buffer bytes at its
   // bandwidth, prefetch) + kernel launch: the search's cycle figure. For a layerwise group:
   // max(its serial cycles, all its bytes at those bandwidths, prefetch) + kernel launch.

@@ -130,14 +130,13 @@ TEST_CASE("the planner copies a layer's weights during earlier groups with DRAM 
 TEST_CASE("groups that prefetch simulate close to their estimate", "[prefetch]") {
   // The cost model times a group's prefetches on its first engine (prefetch_range_cycles: the
   // engine's stream pace, its share of the DRAM, then the write to the shared buffer, chunk by
-  // chunk), and adds the time the engines lose while the cores' first loads and last stores
-  // hold the link and the DRAM (GroupCost::held_cycles): a group whose prefetches outlast its
-  // own work is predicted to last as long as they do. Over the layer-by-layer and default runs
-  // of MobileNetV2 and ResNet-50 on mlu.yaml (tiled, single-layer and layerwise groups): 112 of
-  // the 128 prefetching groups are within 10 %, from 0.89x to 1.25x (ResNet-50's last
-  // bottleneck conv on 32 cores, whose DRAM efficiency the cost model does not see). Without
-  // the held time 91 were.
-  int prefetching = 0, within = 0, extended = 0;
+  // chunk), adds the time the engines lose while the cores' first loads and last stores hold
+  // the link and the DRAM, and stretches those phases by what the engines move in them
+  // (GroupCost::held_cycles, crowded_cycles). Over the layer-by-layer and default runs of
+  // MobileNetV2 and ResNet-50 on mlu.yaml (tiled, single-layer and layerwise groups): 124 of the
+  // 128 prefetching groups are within 10 %, from 0.88x to 1.08x. With the engines timed as if
+  // they had the link and the DRAM to themselves, 91 were, from 0.89x to 1.25x.
+  int prefetching = 0, within = 0, engine_bound = 0;
   for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/resnet50.yaml"}) {
     for (const char* search : {"none", "optimal"}) {
       const auto r = fusim::test::run(src("configs/mlu.yaml"), src(net), {}, search);
@@ -151,21 +150,22 @@ TEST_CASE("groups that prefetch simulate close to their estimate", "[prefetch]")
         INFO(net << " " << search << " group " << g << ": " << sim << " cycles simulated, " << est
                  << " predicted, " << by_group[g] << " bytes prefetched");
         CHECK(sim / est > 0.85);
-        CHECK(sim / est < 1.3);
+        CHECK(sim / est < 1.15);
         ++prefetching;
         if (std::abs(sim / est - 1) <= 0.10) ++within;
-        // The prefetches set the estimate: the group's own work alone is shorter.
+        // The engines outlast the group's own work: without the held time they would not.
         const fusim::GroupCost alone =
             fusim::group_cost(*r->net, *r->arch, s.groups[g], &s.shared_fmaps, &s.shared_weights);
-        if (c.est_cycles > alone.est_cycles) ++extended;
+        const auto work = static_cast<double>(alone.est_cycles - r->arch->kernel_launch_cycles);
+        if (c.prefetch_cycles + c.held_cycles > work && c.prefetch_cycles <= work) ++engine_bound;
       }
     }
   }
-  INFO(within << " of " << prefetching << " prefetching groups within 10 %, " << extended
-              << " lengthened by their prefetches");
+  INFO(within << " of " << prefetching << " prefetching groups within 10 %, " << engine_bound
+              << " set by the engines' lost time");
   CHECK(prefetching >= 100);
-  CHECK(extended >= 10);
-  CHECK(within >= 0.85 * prefetching);
+  CHECK(engine_bound >= 10);
+  CHECK(within >= 0.9 * prefetching);
 }
 
 TEST_CASE("a program's prefetches are checked", "[prefetch]") {
