@@ -182,3 +182,35 @@ layers:
     }
   }
 }
+
+TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %", "[multicore]") {
+  // Issue 14's goal is every group of every run within 10 % of the simulator; it is not met
+  // (docs/multicore.md, "Results", tabulates the distribution). This holds what is: over every
+  // shipped network, layer by layer and under the default search, the share of groups within
+  // 10 %, and a median near 1. Measured when written: 1,663 of 1,847 groups (90 %), median
+  // 1.00; the sanitizer build's subset of networks, 345 of 385 (90 %), median 0.99. Before
+  // the cost model saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6
+  // searches were.
+  int groups = 0, within = 0;
+  std::vector<double> ratios;
+  for (const std::string& net : fusim::test::yaml_files("workloads")) {
+    if (!fusim::test::runs_every_workload(net)) continue;
+    for (const char* search : {"none", "optimal"}) {
+      const auto r = fusim::test::run(src("configs/mlu.yaml"), net, {}, search);
+      for (std::size_t g = 0; g < r->result.sim.groups.size(); ++g) {
+        const auto est = static_cast<double>(r->result.predicted_costs[g].est_cycles);
+        if (est == 0) continue;  // a concat assembled in place: no kernel
+        const double ratio = (r->result.sim.groups[g].end - r->result.sim.groups[g].start) / est;
+        ratios.push_back(ratio);
+        ++groups;
+        if (std::abs(ratio - 1) <= 0.10) ++within;
+      }
+    }
+  }
+  std::sort(ratios.begin(), ratios.end());
+  REQUIRE(groups >= 100);
+  const double median = ratios[ratios.size() / 2];
+  INFO(within << " of " << groups << " groups within 10 %, median " << median);
+  CHECK(within >= 0.85 * groups);
+  CHECK(median == Approx(1.0).margin(0.03));
+}
