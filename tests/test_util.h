@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
+#include "cost/fused_plan.h"
 #include "cost/tile_sink.h"
 #include "driver.h"
 #include "network/network_io.h"
@@ -148,13 +149,20 @@ inline bool runs_every_workload(const std::string& net) {
 #endif
 }
 
+// Every search but the oracle (which accepts small networks only).
+inline const std::vector<std::string>& every_search() {
+  static const std::vector<std::string> names = {"none",  "optimal",     "online",
+                                                 "dnnvm", "efficient-s", "dlfusion"};
+  return names;
+}
+
 // Runs the network of YAML `text` on every shipped config under every search but the oracle,
 // and checks each run with `check(const Run&)` (inside an INFO naming the config and search).
 template <class F>
 void on_every_config_and_search(const std::string& text, F check) {
   const std::string net = write_temp("every_search.yaml", text);
   for (const std::string& arch : yaml_files("configs")) {
-    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
+    for (const std::string& fusion : every_search()) {
       INFO(arch << " " << fusion);
       check(*run(arch, net, {}, fusion));
     }
@@ -175,6 +183,15 @@ inline void check_same_sums(const CostSink& totals, const CostSink& steps) {
   CHECK(totals.buffer_writes == steps.buffer_writes);
   CHECK(totals.multicast == steps.multicast);
   CHECK(totals.psum_elements == steps.psum_elements);
+}
+
+// Walks the fused group `g` (which must fuse) in `tiles` row tiles on one core of `arch`: that
+// core's sums. Call inside a Catch test case.
+inline CostSink walk_on_one_core(const FusedGroup& g, const Arch& arch, std::int64_t tiles) {
+  REQUIRE(g.unfusable_reason().empty());
+  CostSink sink(&arch.core);
+  g.walk(g.progress(tiles), tiles, 1, 0, sink);
+  return sink;
 }
 
 // Every group's simulated off-chip bytes equal the cost model's prediction (the contract of
@@ -221,6 +238,20 @@ inline void check_replays(const Run& run) {
   const std::string text = program_to_yaml(*run.program, *run.net);
   const std::string path = write_temp("replay.yaml", text);
   CHECK(program_to_yaml(load_program(path, *run.net, *run.arch), *run.net) == text);
+}
+
+// Runs the network of YAML `text` (written to `name`) on `arch` with `overrides` under every
+// search but the oracle: every group moves the cost model's bytes and every program replays.
+// Call inside a Catch test case.
+inline void check_every_search(const std::string& arch, const std::string& name,
+                               const std::string& text, std::vector<std::string> overrides = {}) {
+  const std::string net = write_temp(name, text);
+  for (const std::string& fusion : every_search()) {
+    INFO(fusion);
+    const auto r = run(arch, net, overrides, fusion);
+    check_group_bytes(r->result);
+    check_replays(*r);
+  }
 }
 
 }  // namespace fusim::test

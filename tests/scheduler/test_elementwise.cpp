@@ -200,12 +200,7 @@ layers:
   CHECK(sink.traffic.ofmap == 16 * 16 * 16);
   CHECK(sink.traffic.weight ==
         32 * 9 + (8 * 32 + 8) + (32 * 8 + 32) + 16 * 32);  // dw, reduce, expand, project
-  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto r = run("se_run.yaml", text, fusion);
-    fusim::test::check_group_bytes(r->result);
-    fusim::test::check_replays(*r);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "se_run.yaml", text);
 }
 
 TEST_CASE("element-wise and activation keys: errors name file, line and key", "[elementwise]") {
@@ -306,19 +301,12 @@ layers:
   const fusim::Network net = load_text("dense.yaml", text);
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup g(net, arch, {0, 1, 2, 3, 4});
-  REQUIRE(g.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  g.walk(g.progress(4), 4, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, 4);
   // Off-chip: the input once, every weight once (the batchnorm's 2 x 48), l2's output stored.
   CHECK(sink.traffic.ifmap == 32 * 16 * 16);
   CHECK(sink.traffic.weight == 16 * 32 * 9 + 2 * 48 + (32 * 48 + 32) + 16 * 32 * 9);
   CHECK(sink.traffic.ofmap == 16 * 16 * 16);
-  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto r = run("dense_run.yaml", text, fusion);
-    fusim::test::check_group_bytes(r->result);
-    fusim::test::check_replays(*r);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "dense_run.yaml", text);
 }
 
 TEST_CASE("asymmetric padding: the rows a conv reads, bytes exact layer by layer and fused",
@@ -341,9 +329,7 @@ layers:
   CHECK(g.input_bytes(0, 7, 8, 0, 32) == 2 * row);  // rows 14, 15: the third is padding
   CHECK(g.input_bytes(0, 0, 8, 0, 32) == 16 * row);
   const fusim::FusedGroup fg(net, arch, {0, 1});
-  REQUIRE(fg.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  fg.walk(fg.progress(4), 4, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(fg, arch, 4);
   CHECK(sink.traffic.ifmap == 16 * 16 * 16);
   CHECK(sink.traffic.ofmap == 32 * 8 * 8);
   CHECK(sink.macs == 32 * 64 * 16 * 9);  // the PE array's (the depthwise runs on the vector unit)
@@ -414,9 +400,7 @@ layers:
   // from lateral's on chip.
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup g(net, arch, {0, 1, 2, 3});
-  REQUIRE(g.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  g.walk(g.progress(4), 4, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, 4);
   CHECK(sink.traffic.ifmap == 32 * 8 * 8);
   CHECK(sink.traffic.weight == 32 * 32 + 16 * 32 * 9);
   CHECK(sink.traffic.ofmap == 16 * 16 * 16 + 32 * 32 * 16);
@@ -425,12 +409,7 @@ layers:
   CHECK(r->result.sim.traffic.ofmap_write ==
         32 * 8 * 8 + 32 * 16 * 16 + 16 * 16 * 16 + 32 * 32 * 16);
   CHECK(r->result.sim.cores[0].actions.vector_ops == 32 * 16 * 16 + 7 * 32 * 32 * 16);
-  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto rf = run("up_run.yaml", text, fusion);
-    fusim::test::check_group_bytes(rf->result);
-    fusim::test::check_replays(*rf);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "up_run.yaml", text);
   const std::string back = fusim::network_to_yaml(net);
   CHECK(back.find("scale: [4, 2], mode: bilinear") != std::string::npos);
 }
@@ -460,9 +439,7 @@ layers:
   // Fused: the input once, the weights once, smooth's output stored.
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup fg(net, arch, {0, 1, 2});
-  REQUIRE(fg.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  fg.walk(fg.progress(4), 4, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(fg, arch, 4);
   CHECK(sink.traffic.ifmap == 16 * 10 * 10);
   CHECK(sink.traffic.weight == 32 * 16 + 8 * 8 * 9);
   CHECK(sink.traffic.ofmap == 8 * 20 * 20);
@@ -497,17 +474,10 @@ layers:
   // Fused: the padded rows come from c0's on chip; only the pool's output is stored.
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup g(net, arch, {0, 1, 2});
-  REQUIRE(g.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  g.walk(g.progress(2), 2, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, 2);
   CHECK(sink.traffic.ifmap == 16 * 64);
   CHECK(sink.traffic.ofmap == 16 * 25);
-  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto rf = run("pad_run.yaml", text, fusion);
-    fusim::test::check_group_bytes(rf->result);
-    fusim::test::check_replays(*rf);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "pad_run.yaml", text);
   CHECK(fusim::network_to_yaml(net).find("type: pad, inputs: [\"c0\"], padding: [1, 0, 2, 3]") !=
         std::string::npos);
 }
@@ -536,18 +506,11 @@ layers:
   const auto r = run("crop_run.yaml", text);
   CHECK(r->result.sim.traffic.ifmap_read == 16 * 64 + 16 * 15 * 16 + 16 * 15 * 15 + 8 * 14 * 15);
   CHECK(r->result.sim.traffic.ofmap_write == 16 * 256 + 16 * 15 * 15 + 8 * 15 * 15 + 8 * 14 * 15);
-  for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto rf = run("crop_run.yaml", text, fusion);
-    fusim::test::check_group_bytes(rf->result);
-    fusim::test::check_replays(*rf);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "crop_run.yaml", text);
   // Fused, the crop takes its rows from the resize's on chip.
   const fusim::Arch arch = fusim::load_arch(src("configs/systolic32.yaml"));
   const fusim::FusedGroup fg(net, arch, {0, 1, 2});
-  REQUIRE(fg.unfusable_reason().empty());
-  fusim::CostSink sink(&arch.core);
-  fg.walk(fg.progress(3), 3, 1, 0, sink);
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(fg, arch, 3);
   CHECK(sink.traffic.ifmap == 16 * 64);
   CHECK(sink.traffic.ofmap == 8 * 15 * 15);
   CHECK(fusim::network_to_yaml(net).find("padding: [0, 0, -1, -1]") != std::string::npos);

@@ -48,12 +48,10 @@ layers:
 // `first_rows` rows.
 fusim::CostSink walk_one_core(const fusim::FusedGroup& g, const fusim::Arch& arch,
                               std::int64_t tiles, std::int64_t first_rows) {
-  REQUIRE(g.unfusable_reason().empty());
+  const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, tiles);
   const std::vector<std::int64_t> p = g.progress(tiles);
   for (std::size_t m = 0; m < g.layers().size(); ++m)
     CHECK(fusim::FusedGroup::rows_done(p, tiles, m, 0) == first_rows);
-  fusim::CostSink sink(&arch.core);
-  g.walk(p, tiles, 1, 0, sink);
   return sink;
 }
 
@@ -302,14 +300,9 @@ layers:
   CHECK(sink.macs == 32 * 256 * 64 + 32 * 64 * 256);
   // Every search and objective, with buffers large enough for the weights to stay: the
   // simulator moves the cost model's bytes, group by group.
-  for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto r = run(
-        "ffn_run.yaml", text, fusion,
-        {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
-    fusim::test::check_group_bytes(r->result);
-    fusim::test::check_replays(*r);
-  }
+  fusim::test::check_every_search(
+      src("configs/systolic32.yaml"), "ffn_run.yaml", text,
+      {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
   const auto fused = run(
       "ffn_run.yaml", text, "optimal",
       {"cores.buffers.weight.capacity_bytes=262144", "cores.buffers.input.capacity_bytes=65536"});
@@ -388,30 +381,12 @@ TEST_CASE("a causal softmax: one select per score more, the same bytes; errors",
   CHECK(causal->result.sim.traffic.read() == plain->result.sim.traffic.read());
   CHECK(causal->result.sim.traffic.write() == plain->result.sim.traffic.write());
   CHECK(causal->result.sim.cycles > plain->result.sim.cycles);
-  for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto f = run("causal.yaml", text, fusion);
-    fusim::test::check_group_bytes(f->result);
-    fusim::test::check_replays(*f);
-  }
-  // Scores of fewer keys than queries have no causal mask.
-  const std::string bad = write_temp("causal_bad.yaml", R"(name: t
-inputs: [{name: x, shape: [8, 16, 1]}]
-layers:
-  - {name: p, type: softmax, groups: 2, causal: true}
-)");
-  const auto err = error_of([&] { fusim::load_network(bad); });
-  REQUIRE(err.has_value());
-  CHECK(err->line() == 4);
-  CHECK(std::string(err->what()).find("keys >= queries") != std::string::npos);
-  const std::string key = write_temp("causal_key.yaml", R"(name: t
-inputs: [{name: x, shape: [8, 4, 1]}]
-layers:
-  - {name: p, type: softmax, causal: 3}
-)");
-  const auto err2 = error_of([&] { fusim::load_network(key); });
-  REQUIRE(err2.has_value());
-  CHECK(err2->key() == "layers[0].causal");
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "causal.yaml", text);
+  // Scores of fewer keys than queries have no causal mask; `causal` is true or false.
+  fusim::test::check_layer_errors(
+      "[{name: x, shape: [8, 16, 1]}]",
+      {{"{name: p, type: softmax, groups: 2, causal: true}", "layers.p", "keys >= queries"},
+       {"{name: p, type: softmax, causal: 3}", "layers[0].causal", "expected true or false"}});
 }
 
 namespace {
@@ -481,14 +456,10 @@ TEST_CASE("a transpose copies [C, H, 1] into [H, C, 1]: counts, pieces, bytes; e
     CHECK(r->result.sim.groups[i].traffic.ofmap_write == 49 * 64);
   }
   CHECK(transposes == 2);  // layer by layer, each transpose is a group of its own
-  for (const std::string& a : fusim::test::yaml_files("configs")) {
-    for (const char* fusion : {"none", "optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-      INFO(a << " " << fusion);
-      const auto f = fusim::test::run(a, write_temp("mixer.yaml", kMixer), {}, fusion);
-      fusim::test::check_group_bytes(f->result);
-      fusim::test::check_replays(*f);
-    }
-  }
+  fusim::test::on_every_config_and_search(kMixer, [](const fusim::Run& f) {
+    fusim::test::check_group_bytes(f.result);
+    fusim::test::check_replays(f);
+  });
   // On 32 cores (mlu.yaml) it splits by output channels, its input's rows: each core reads
   // whole rows.
   const fusim::Arch mlu = fusim::load_arch(src("configs/mlu.yaml"));

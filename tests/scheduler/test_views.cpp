@@ -113,13 +113,7 @@ TEST_CASE("slices: bytes exact layer by layer and fused, on every search", "[vie
   CHECK(r->result.sim.traffic.ofmap_write == 64 * px + 32 * px * 3 + 16 * px);
   fusim::test::check_group_bytes(r->result);
   fusim::test::check_replays(*r);
-  for (const char* fusion : {"optimal", "online", "dnnvm", "efficient-s", "dlfusion"}) {
-    INFO(fusion);
-    const auto f = fusim::test::run(src("configs/systolic32.yaml"), write_temp("unit.yaml", kUnit),
-                                    {}, fusion);
-    fusim::test::check_group_bytes(f->result);
-    fusim::test::check_replays(*f);
-  }
+  fusim::test::check_every_search(src("configs/systolic32.yaml"), "unit.yaml", kUnit);
   for (const std::string& arch : fusim::test::yaml_files("configs")) {
     INFO(arch);
     for (const char* fusion : {"none", "optimal"}) {
@@ -138,9 +132,7 @@ TEST_CASE("a fused group reads an outside slice as pieces, and a slice of a memb
   // [pw1, dw]: the slice is an external value, loaded as 32 of every 64 bytes.
   {
     const fusim::FusedGroup g(net, arch, {pw1, dw});
-    REQUIRE(g.unfusable_reason().empty());
-    fusim::CostSink sink(&arch.core);
-    g.walk(g.progress(2), 2, 1, 0, sink);
+    const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, 2);
     CHECK(sink.traffic.ifmap == 32 * 16 * 16);
     CHECK(sink.traffic.ofmap == 32 * 16 * 16);
   }
@@ -148,9 +140,7 @@ TEST_CASE("a fused group reads an outside slice as pieces, and a slice of a memb
   // stem is stored for the other slice's readers (the concat).
   {
     const fusim::FusedGroup g(net, arch, {stem, right, pw1});
-    REQUIRE(g.unfusable_reason().empty());
-    fusim::CostSink sink(&arch.core);
-    g.walk(g.progress(2), 2, 1, 0, sink);
+    const fusim::CostSink sink = fusim::test::walk_on_one_core(g, arch, 2);
     CHECK(sink.traffic.ifmap == 32 * 16 * 16);
     CHECK(sink.traffic.ofmap == (64 + 32) * 16 * 16);
   }
