@@ -20,8 +20,9 @@ using limits::kMaxChannels;
 using limits::kMaxElements;
 using limits::kMaxExtent;
 using limits::kMaxLayerMacs;
-constexpr std::int64_t kMaxCount = 1 << 16;              // array rows and columns, banks
-constexpr std::int64_t kMaxKib = std::int64_t{1} << 30;  // SRAM sizes (2^40 bytes)
+constexpr std::int64_t kMaxCount = 1 << 16;  // array rows and columns, banks
+// SRAM sizes in KiB: the arch's largest buffer, so that the converted arch loads.
+constexpr std::int64_t kMaxKib = limits::kMaxBufferBytes / 1024;
 constexpr std::int64_t kMaxRate = 1 << 20;               // bandwidth, words per cycle
 constexpr std::int64_t kCalcDefaultBandwidth = 10;       // single_layer_sim.py, CALC mode
 

@@ -533,6 +533,9 @@ InterfaceBandwidth: USER
       {"ArrayWidth: 32", "ArrayWidth: 0", 5, "architecture_presets.ArrayWidth", "out of range"},
       {"OfmapSramSzkB: 64", "OfmapSramSzkB: -1", 8, "architecture_presets.OfmapSramSzkB",
        "whole number"},
+      // 4 GiB is past the largest buffer fusim's arch holds (a tile is one 32-bit transaction).
+      {"OfmapSramSzkB: 64", "OfmapSramSzkB: 4194304", 8, "architecture_presets.OfmapSramSzkB",
+       "out of range"},
       {"Dataflow: os", "Dataflow: rs", 10, "architecture_presets.Dataflow", "unknown dataflow"},
       {"MemoryBanks: 1", "Banks: 1", 11, "architecture_presets.Banks", "unknown key"},
       {"[run_presets]", "[sparsity]", 12, "sparsity", "unknown section"},
