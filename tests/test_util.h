@@ -2,9 +2,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -147,6 +149,48 @@ inline bool runs_every_workload(const std::string& net) {
   (void)net;
   return true;
 #endif
+}
+
+// The cost model's estimate against the simulator: each group's simulated over predicted cycles
+// (groups with no kernel, concats assembled in place, left out), over runs of every shipped
+// network (the sanitizer build's subset), in all and by mapping (a group of one layer: "single").
+struct EstimateAccuracy {
+  struct Count {
+    int groups = 0, within = 0;  // within 10 %
+  };
+  Count all;
+  std::map<std::string, Count> by_mapping;
+  std::vector<double> ratios;  // sorted
+  double median() const { return ratios.empty() ? 0.0 : ratios[ratios.size() / 2]; }
+};
+
+inline EstimateAccuracy estimate_accuracy(const std::vector<std::string>& archs,
+                                          const std::vector<std::string>& searches) {
+  EstimateAccuracy a;
+  for (const std::string& arch : archs) {
+    for (const std::string& net : yaml_files("workloads")) {
+      if (!runs_every_workload(net)) continue;
+      for (const std::string& search : searches) {
+        const auto r = run(arch, net, {}, search);
+        for (std::size_t g = 0; g < r->result.sim.groups.size(); ++g) {
+          const auto est = static_cast<double>(r->result.predicted_costs[g].est_cycles);
+          if (est == 0) continue;
+          const double ratio = (r->result.sim.groups[g].end - r->result.sim.groups[g].start) / est;
+          const bool within = std::abs(ratio - 1) <= 0.10;
+          a.ratios.push_back(ratio);
+          const std::string mapping = r->result.program->schedule.groups[g].layers.size() == 1
+                                          ? "single"
+                                          : to_string(r->result.predicted_costs[g].mapping);
+          for (EstimateAccuracy::Count* c : {&a.all, &a.by_mapping[mapping]}) {
+            ++c->groups;
+            c->within += within ? 1 : 0;
+          }
+        }
+      }
+    }
+  }
+  std::sort(a.ratios.begin(), a.ratios.end());
+  return a;
 }
 
 // Every search but the oracle (which accepts small networks only).

@@ -9,6 +9,9 @@
 //     static constexpr const char* kDescription;
 //     static constexpr bool kDefault;         // on every core unless cores.engines says otherwise
 //     static bool runs(WorkKind k);           // the kinds of work it executes
+//     // Whether it costs a tile of a GEMM stream (TileWork::stream) as its share of the stream's
+//     // cycles (so that a run of alike tiles costs what they cost together), or on its own.
+//     static constexpr bool kSharesStreams;
 //     static const ParamTable& params();      // its parameter table (common/params.h)
 //     // Cycles from the start of the tile to its last result, for work of a kind it runs.
 //     static std::int64_t cycles(const Params&, const TileWork&);

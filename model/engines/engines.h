@@ -117,6 +117,13 @@ inline std::int64_t compute_cycles(const CoreEngines& core, const TileWork& w) {
          epilogue_cycles(core, w);
 }
 
+// Whether the core's engine for `w` costs it as its share of its stream (engine.h).
+inline bool shares_stream(const CoreEngines& core, const TileWork& w) {
+  return w.streams() && engines_detail::dispatch(core, w, [](auto slot, const auto&) {
+           return decltype(slot)::Engine::kSharesStreams;
+         });
+}
+
 // Actions of a tile on the core's engine for its kind, its epilogue's vector operations added.
 inline EngineActions compute_actions(const CoreEngines& core, const TileWork& w) {
   EngineActions a = engines_detail::dispatch(core, w, [&](auto slot, const auto& params) {

@@ -850,6 +850,11 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           last_compute = id;
           if (note_peak()) return true;
         }
+        // The next chunk's loads wait for this one's computes where they do not fit beside it.
+        // The chunk's weights and outputs are freed as its last compute ends.
+        const std::int64_t qw_freed = resident ? 0 : qw;
+        sink.hold({0, qw_freed, chunk_bytes}, 0,
+                  {live.input, live.weight - qw_freed, live.output - chunk_bytes});
         live.output -= chunk_bytes;
         if (!runs) {
           std::vector<std::uint32_t> done{pid};
@@ -996,6 +1001,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           }
           storing = block_bytes;
         }
+        const std::int64_t qw_freed = resident ? 0 : qw;  // as in scatter
+        sink.hold({0, qw_freed, chunk_bytes}, 0,
+                  {live.input, live.weight - qw_freed, live.output - chunk_bytes});
         live.output -= chunk_bytes;
         if (!runs) {
           std::vector<std::uint32_t> freed{pid};
@@ -1026,6 +1034,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         chunks[v].push_back({a, b, id, bytes, free_tile(v, b, t)});
       }
       bool computed = false;
+      std::int64_t reloaded = 0;  // weights loaded for this tile only
       for (int m = 0; m < members_; ++m) {
         const auto mi = static_cast<std::size_t>(m);
         const Node& node = nodes_[mi];
@@ -1068,6 +1077,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         if (weight_of[mi] > 0 && !resident) {
           if (!runs) sink.add_frees(id, {weight_id[mi]});
           live.weight -= weight_of[mi];
+          reloaded += weight_of[mi];
         }
         chunks[mi].push_back({a, b, id, out_bytes, free_tile(mi, b, t)});
         computed = true;
@@ -1075,6 +1085,10 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         any_compute = true;
       }
       if (note_peak()) return peak;
+      // What the tile frees as its computes end (weights loaded per tile too: the next tile's
+      // load of them waits for those computes) and as its stores end.
+      const Footprint before{live.input, live.weight + reloaded, live.output};
+      std::int64_t stored = 0;
       // An input-centric consumer may complete rows whose last contributions came earlier.
       if (!computed && !input_centric_) throw std::logic_error("fused group tile computes nothing");
       if (!any_compute) throw std::logic_error("fused group band computes nothing");
@@ -1096,6 +1110,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           if (node.store && own < c.b) {
             sink.store(node.layer, at(v, item, own), mul_checked(c.b - own, node.row_bytes),
                        last_compute, c.id, times);
+            stored += c.bytes;
           } else {
             frees.push_back(c.id);
           }
@@ -1112,6 +1127,9 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
         }
       }
       if (!runs && !frees.empty()) sink.add_frees(last_compute, frees);
+      sink.hold({before.input - live.input, before.weight - live.weight,
+                 before.output - live.output - stored},
+                stored, {live.input, live.weight, live.output});
     }
   }
   // Concats that must be written copy their foreign operands into their tensors, every item at

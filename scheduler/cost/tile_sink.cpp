@@ -92,7 +92,7 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
   return mul_checked(add_checked(full, blocks(last_at, last)), B);
 }
 
-TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramRange& from,
+TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, shared_weights_, kind, from) >= 0;
@@ -101,8 +101,12 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramR
       dma_ != nullptr && dram ? dma_->dram_bytes(bytes, from.layout, from.offset) : bytes;
   if (dma_ != nullptr) {
     const double t = dma_->cycles(buffer, moved, shared) * static_cast<double>(times);
-    load_time_ += t;
-    pending_ += t;
+    if (told_ && times == 1 && core_ != nullptr) {
+      place_load(buffer, layer, static_cast<double>(b), t);
+    } else {
+      pending_ += t;
+      pending_bytes_[static_cast<std::size_t>(buffer)] += static_cast<double>(b);
+    }
   }
   if (from.multicast_from >= 0) {
     multicast += b;
@@ -120,7 +124,7 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int, const DramR
   return 0;
 }
 
-TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work,
+TileSink::Id CostSink::compute(int layer, std::int64_t out_bytes, const TileWork& work,
                                std::int64_t read_bytes, const std::vector<Id>&,
                                std::int64_t times) {
   macs += mul_checked(work.macs(), times);
@@ -131,7 +135,7 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
   if (core_ != nullptr) {
     // A stream's `times` tiles placed as one, each with its own epilogue.
     std::int64_t c = 0;
-    if (work.streams()) {
+    if (shares_stream(*core_, work)) {
       TileWork placed = stream_.place(work, times);
       placed.epilogue_ops = 0;
       c = add_checked(compute_cycles(*core_, placed),
@@ -140,21 +144,8 @@ TileSink::Id CostSink::compute(int, std::int64_t out_bytes, const TileWork& work
       c = mul_checked(compute_cycles(*core_, work), times);
     }
     cycles += c;
-    if (dma_ != nullptr) {
-      // `times` alike tiles, each after its share of the loads reported since the last
-      // compute: the lead of loads over computes grows or shrinks linearly along the run, so
-      // it is largest at its first tile or its last.
-      if (times == 1) {  // the general case below for one tile, without its two divisions
-        lag_ = std::max(lag_, load_time_ - compute_time_);
-      } else {
-        const double n = static_cast<double>(times), per_load = pending_ / n;
-        const double per_compute = static_cast<double>(c) / n;
-        lag_ = std::max({lag_, load_time_ - (n - 1) * per_load - compute_time_,
-                         load_time_ - compute_time_ - (n - 1) * per_compute});
-      }
-      compute_time_ += static_cast<double>(c);
-      pending_ = 0;
-    }
+    if (dma_ != nullptr)
+      place(layer, times, static_cast<double>(c), static_cast<double>(out_bytes));
   }
   buffer_writes += mul_checked(out_bytes, times);
   buffer_reads += mul_checked(read_bytes, times);
@@ -179,14 +170,165 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
   }
   (shared ? tail_shared_bytes : tail_bytes) += bytes;
   if (dma_ != nullptr) {
-    const double t = dma_->cycles(BufferRole::Output, moved, shared);
+    // `times` stores spread over the run of computes before them, the last after its compute.
+    double t = dma_->cycles(BufferRole::Output, moved, shared);
+    // When the tile's loads waited for room, the next tile's will too, and start as this store
+    // does (its compute frees the room): they share the path to DRAM.
+    if (told_ && waited_loads_ > 0) t += std::min(t, waited_loads_);
     last_store_ += t;
-    store_time_ += t * static_cast<double>(times);
+    store_end_ = std::max(store_end_ + t * static_cast<double>(times), compute_end_ + t);
   }
 }
 
+void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
+                    std::int64_t freed_by_stores, const std::array<std::int64_t, 3>& kept) {
+  told_ = true;
+  const auto d = [](std::int64_t x) { return static_cast<double>(x); };
+  // Freed once the engines are past them: no later step can start before both.
+  const double past = std::min(load_end_, compute_end_);
+  releases_.erase(std::remove_if(releases_.begin(), releases_.end(),
+                                 [&](const Release& r) { return r.at <= past; }),
+                  releases_.end());
+  if (releases_.size() + 2 > kMaxReleases)
+    releases_.erase(releases_.begin(), releases_.begin() + 2);
+  releases_.push_back(
+      {compute_end_, {d(freed_by_computes[0]), d(freed_by_computes[1]), d(freed_by_computes[2])}});
+  if (freed_by_stores > 0) releases_.push_back({store_end_, {0, 0, d(freed_by_stores)}});
+  kept_ = {d(kept[0]), d(kept[1]), d(kept[2])};
+  tile_bytes_ = {};
+  waited_loads_ = 0;
+}
+
+double CostSink::capacity(std::size_t buffer) const {
+  const BufferParams& b = buffer == 0   ? core_->input_buffer
+                          : buffer == 1 ? core_->weight_buffer
+                                        : core_->output_buffer;
+  return static_cast<double>(b.capacity_bytes);
+}
+
+double CostSink::room_at(std::size_t buffer, double from, double need) const {
+  const double cap = capacity(buffer);
+  double held = 0, last = from;
+  for (const Release& r : releases_) {
+    if (r.at > from) held += r.bytes[buffer], last = std::max(last, r.at);
+  }
+  if (need + held <= cap) return from;
+  // Freed in time order until the bytes fit (the releases are few).
+  double at = from;
+  while (held > 0 && need + held > cap) {
+    double next = last;
+    for (const Release& r : releases_) {
+      if (r.at > at && r.bytes[buffer] > 0) next = std::min(next, r.at);
+    }
+    for (const Release& r : releases_) {
+      if (r.at > at && r.at <= next) held -= r.bytes[buffer];
+    }
+    at = next;
+    if (at >= last) break;
+  }
+  return at;
+}
+
+double CostSink::run_loads(double start, double t) {
+  // Loads that waited for room start as the compute that frees it ends, with the stores after
+  // it: both share the path to DRAM, each at half its pace while both move.
+  const double shared = start > load_end_ ? std::clamp(store_end_ - start, 0.0, t) : 0.0;
+  store_end_ += shared;
+  return start + t + shared;
+}
+
+void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) {
+  const auto i = static_cast<std::size_t>(buffer);
+  tile_bytes_[i] += bytes;
+  const double start = room_at(i, load_end_, kept_[i] + tile_bytes_[i]);
+  if (start > load_end_) waited_loads_ += t;
+  load_end_ = run_loads(start, t);
+  if (ready_.size() >= kMaxReady) ready_.erase(ready_.begin());
+  ready_.push_back({layer, load_end_});
+}
+
+void CostSink::place(int layer, std::int64_t times, double compute, double out_bytes) {
+  constexpr auto kOut = static_cast<std::size_t>(BufferRole::Output);
+  // One tile of the run: its loads' time and bytes, its compute, its output.
+  const double n = static_cast<double>(times), l = pending_ / n, per = compute / n;
+  std::array<double, 3> tile{};
+  for (std::size_t i = 0; i < tile.size(); ++i) tile[i] = pending_bytes_[i] / n;
+  const double out = out_bytes;
+  // The first tile: its loads, when they find room; the loads placed as they came that it reads.
+  double load_start = load_end_;
+  for (std::size_t i = 0; i < tile.size(); ++i) {
+    if (tile[i] <= 0) continue;
+    if (told_) {
+      tile_bytes_[i] += tile[i];
+      load_start = std::max(load_start, room_at(i, load_end_, kept_[i] + tile_bytes_[i]));
+    } else if (tile[i] + last_tile_[i] > capacity(i)) {
+      load_start = std::max(load_start, compute_end_);  // beside the last tile: after it
+    }
+  }
+  const double first_load = pending_ > 0 ? run_loads(load_start, l) : load_end_;
+  double ready = pending_ > 0 ? first_load : 0.0;
+  for (std::size_t i = 0; i < ready_.size();) {
+    if (ready_[i].first == layer || pending_ > 0) {
+      ready = std::max(ready, ready_[i].second);
+      ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  // Its compute, when its output finds room (beside the last tile's, freed as its stores end).
+  double start = std::max(compute_end_, ready);
+  if (out > 0) {
+    if (told_) {
+      tile_bytes_[kOut] += out;
+      start = room_at(kOut, start, kept_[kOut] + tile_bytes_[kOut]);
+    } else if (out + last_out_ > capacity(kOut)) {
+      start = std::max(start, store_end_);
+    }
+  }
+  const double first_compute = start + per;
+  if (pending_ > 0) load_end_ = first_load;
+  compute_end_ = first_compute;
+  if (times > 1) {
+    // The later tiles of the run, each beside the one before it: loads that do not fit beside it
+    // start when its compute ends, with its stores (the last tile's stores are taken: the run's
+    // are not reported yet); a compute whose output does not fit starts when those stores end.
+    std::array<double, 3> beside = tile;
+    if (told_) {
+      for (std::size_t i = 0; i < beside.size(); ++i) beside[i] += kept_[i];
+    }
+    const bool loads_wait = overflows(tile, beside);
+    const bool out_waits = out > 0 && 2 * out + (told_ ? kept_[kOut] : 0.0) > capacity(kOut);
+    const double s = out_waits ? last_store_ : 0.0;
+    if (loads_wait) {
+      const double step = per + (out_waits ? l + last_store_ : l + std::min(l, last_store_));
+      compute_end_ = first_compute + (n - 1) * step;
+      load_end_ = compute_end_ - per;
+    } else {
+      // The lead of loads over computes grows or shrinks linearly along the run, so the last
+      // compute waits longest on the second tile's loads or the last's.
+      load_end_ = first_load + (n - 1) * l;
+      compute_end_ = std::max({first_compute + (n - 1) * (per + s),
+                               first_load + l + (n - 1) * per + (n - 2) * s, load_end_ + per});
+    }
+  }
+  for (std::size_t i = 0; i < tile.size(); ++i) {
+    if (pending_bytes_[i] > 0) last_tile_[i] = tile[i];
+  }
+  last_out_ = out;
+  pending_ = 0;
+  pending_bytes_ = {};
+}
+
+bool CostSink::overflows(const std::array<double, 3>& per_tile,
+                         const std::array<double, 3>& beside) const {
+  for (std::size_t i = 0; i < per_tile.size(); ++i) {
+    if (per_tile[i] > 0 && per_tile[i] + beside[i] > capacity(i)) return true;
+  }
+  return false;
+}
+
 double CostSink::pipeline_cycles() const {
-  return std::max({lag_ + compute_time_ + last_store_, load_time_ + last_store_, store_time_});
+  return std::max({compute_end_, load_end_ + pending_, store_end_});
 }
 
 }  // namespace fusim

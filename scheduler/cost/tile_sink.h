@@ -5,6 +5,7 @@
 // commands the simulator runs and the guard's count cannot drift apart.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -87,6 +88,13 @@ class TileSink {
   static constexpr Id kKeep = ~Id{0};
   // Step `id` also releases the allocations of `frees` when it completes. Each-step walks only.
   virtual void add_frees(Id id, const std::vector<Id>& frees) = 0;
+  // At the end of a tile (or of a chunk of one): the bytes per buffer (by BufferRole) that its
+  // computes free when the last of them completes, the output bytes its stores free when they
+  // complete, and the bytes each buffer keeps for later tiles. The cost model then knows when
+  // the next tiles' loads and outputs find room (else it assumes a buffer holds one tile).
+  virtual void hold(const std::array<std::int64_t, 3>& /*freed_by_computes*/,
+                    std::int64_t /*freed_by_stores*/, const std::array<std::int64_t, 3>& /*kept*/) {
+  }
 };
 
 // Where a walk is in its tiles' stream (engine.h's GemmStream): place() returns the work of the
@@ -155,9 +163,9 @@ class CostSink : public TileSink {
         shared_fmaps_(shared_fmaps),
         shared_weights_(shared_weights) {}
   bool takes_runs() const override { return runs_; }
-  Id load(TensorKind kind, BufferRole buffer, int, const DramRange& from, std::int64_t bytes,
+  Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
-  Id compute(int, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
+  Id compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
              const std::vector<Id>&, std::int64_t times) override;
   void store(int, const DramRange& to, std::int64_t bytes, Id, Id, std::int64_t times) override {
     store_bytes(TensorKind::Ofmap, to, bytes, times);
@@ -172,12 +180,18 @@ class CostSink : public TileSink {
     return load(TensorKind::Psum, BufferRole::Output, layer, from, bytes, times);
   }
   void add_frees(Id, const std::vector<Id>&) override {}
+  void hold(const std::array<std::int64_t, 3>& freed_by_computes, std::int64_t freed_by_stores,
+            const std::array<std::int64_t, 3>& kept) override;
 
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
-  // loads and computes as a two-stage flow shop in walk order (a compute starts when the loads
-  // reported before it are done and the compute before it is), then the stores after the last
-  // compute; at least all the stores' time. Buffer capacity is not modelled: a lower bound on what
-  // the simulator's engines take, apart from DRAM contention.
+  // each engine runs its steps in walk order; a compute starts when the loads before it are done
+  // (those of its own layer, in walks that call hold()) and the compute before it is; a store
+  // when its compute is. A step that allocates (a load, a compute's output) also waits for room
+  // in its buffer: walks that call hold() say what each tile frees and when (its computes', its
+  // stores' end); otherwise a buffer is taken to hold the last tile that loaded into it, freed
+  // when the compute after it ends. Loads that waited for room share the path to DRAM with the
+  // stores then under way. Apart from DRAM contention between cores, a lower bound on what the
+  // simulator's engines take.
   double pipeline_cycles() const;
 
   Traffic traffic;
@@ -204,13 +218,43 @@ class CostSink : public TileSink {
   const std::vector<std::int64_t>* shared_weights_;
   StreamCursor stream_;
   void store_bytes(TensorKind kind, const DramRange& to, std::int64_t bytes, std::int64_t times);
-  // The pipeline: loads' and computes' time so far, loads since the last compute, the largest
-  // lead of loads over computes a compute waited for, the stores' time and that of the stores
-  // since the last compute.
+  // The pipeline: when each engine is done with what was placed; the loads reported since the
+  // last compute (time, and bytes per buffer); the stores since the last compute (time).
   bool computed_ = false;
   bool stored_since_compute_ = false;
-  double load_time_ = 0, compute_time_ = 0, pending_ = 0, lag_ = 0, store_time_ = 0,
-         last_store_ = 0;
+  double load_end_ = 0, compute_end_ = 0, store_end_ = 0, pending_ = 0, last_store_ = 0;
+  std::array<double, 3> pending_bytes_{};
+  // Walks that do not call hold(): the bytes per tile of the last tile that loaded into each
+  // buffer, and the last tile's output.
+  std::array<double, 3> last_tile_{};
+  double last_out_ = 0;
+  // Walks that call hold(): bytes freed at a time; what the buffers keep and what the tile has
+  // allocated since the last hold(); the loads placed as they came, by the layer they serve,
+  // with when they end (until that layer computes; the oldest dropped past kMaxReady).
+  struct Release {
+    double at;
+    std::array<double, 3> bytes;
+  };
+  bool told_ = false;
+  std::vector<Release> releases_;
+  std::array<double, 3> kept_{}, tile_bytes_{};
+  double waited_loads_ = 0;  // the time of the tile's loads that waited for room
+  static constexpr std::size_t kMaxReady = 64, kMaxReleases = 32;
+  std::vector<std::pair<int, double>> ready_;
+  double capacity(std::size_t buffer) const;
+  // The earliest time from `from` at which `need` bytes fit in `buffer` beside what is not freed
+  // yet (walks that call hold()).
+  double room_at(std::size_t buffer, double from, double need) const;
+  // Loads of `t` cycles that may start at `ready` and not before `start` (room): when they end;
+  // the stores under way when they start share the path to DRAM.
+  double run_loads(double start, double t);
+  // A load placed as it comes (walks that call hold(), alone in its run).
+  void place_load(BufferRole buffer, int layer, double bytes, double t);
+  // Places the loads reported since the last compute and a run of `times` alike computes of
+  // `layer`, `compute` cycles in all, each allocating `out_bytes`.
+  void place(int layer, std::int64_t times, double compute, double out_bytes);
+  // Whether `per_tile` bytes per buffer overflow any buffer beside `beside`.
+  bool overflows(const std::array<double, 3>& per_tile, const std::array<double, 3>& beside) const;
 };
 
 // Counts the commands a walk would emit (loads, computes, stores), in long double so that a

@@ -191,26 +191,33 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // 1.00; the sanitizer build's subset of networks, 345 of 385 (90 %), median 0.99. Before
   // the cost model saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6
   // searches were.
-  int groups = 0, within = 0;
-  std::vector<double> ratios;
-  for (const std::string& net : fusim::test::yaml_files("workloads")) {
-    if (!fusim::test::runs_every_workload(net)) continue;
-    for (const char* search : {"none", "optimal"}) {
-      const auto r = fusim::test::run(src("configs/mlu.yaml"), net, {}, search);
-      for (std::size_t g = 0; g < r->result.sim.groups.size(); ++g) {
-        const auto est = static_cast<double>(r->result.predicted_costs[g].est_cycles);
-        if (est == 0) continue;  // a concat assembled in place: no kernel
-        const double ratio = (r->result.sim.groups[g].end - r->result.sim.groups[g].start) / est;
-        ratios.push_back(ratio);
-        ++groups;
-        if (std::abs(ratio - 1) <= 0.10) ++within;
-      }
-    }
-  }
-  std::sort(ratios.begin(), ratios.end());
-  REQUIRE(groups >= 100);
-  const double median = ratios[ratios.size() / 2];
-  INFO(within << " of " << groups << " groups within 10 %, median " << median);
-  CHECK(within >= 0.85 * groups);
-  CHECK(median == Approx(1.0).margin(0.03));
+  const fusim::test::EstimateAccuracy a =
+      fusim::test::estimate_accuracy({src("configs/mlu.yaml")}, {"none", "optimal"});
+  REQUIRE(a.all.groups >= 100);
+  INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
+  CHECK(a.all.within >= 0.85 * a.all.groups);
+  CHECK(a.median() == Approx(1.0).margin(0.03));
+}
+
+TEST_CASE("on the one-core configs the cost model predicts nearly every group's cycles within 10 %",
+          "[multicore]") {
+  // Where a tile's loads do not fit beside the tile before it, the simulator's load engine waits
+  // for the compute that frees its buffer, and a compute whose output does not fit waits for
+  // the stores before it (CostSink's pipeline). Measured when written, over every shipped
+  // network on the five one-core configs under none and optimal: 10,631 of 10,773 groups
+  // (98.7 %) within 10 %, fused tiled groups 520 of 578 (90 %), median 1.00. Before the cost
+  // model saw buffer capacity, 90 % of the groups of the same runs were (fused tiled groups
+  // 38 %), up to 1.9x too fast.
+  std::vector<std::string> archs;
+  for (const char* c : {"systolic32", "eyeriss", "archon", "archon_dense", "archon_sparse"})
+    archs.push_back(src(std::string("configs/") + c + ".yaml"));
+  const fusim::test::EstimateAccuracy a =
+      fusim::test::estimate_accuracy(archs, {"none", "optimal"});
+  REQUIRE(a.all.groups >= 500);
+  INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
+  CHECK(a.all.within >= 0.95 * a.all.groups);
+  CHECK(a.median() == Approx(1.0).margin(0.01));
+  const auto& tiled = a.by_mapping.at("tiled");
+  INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
+  CHECK(tiled.within >= 0.80 * tiled.groups);
 }

@@ -49,6 +49,7 @@ struct FusedBottleneck {
       "ARCHON's predictive fused inverted-bottleneck engine (docs/archon.md)";
   static constexpr bool kDefault = false;
   static bool runs(WorkKind k) { return k == WorkKind::FusedBottleneck; }
+  static constexpr bool kSharesStreams = false;
   static const ParamTable& params();
   static std::int64_t cycles(const Params& p, const TileWork& w) {
     return fused_phases(p, w).total();

@@ -102,6 +102,7 @@ struct PeArray {
       "systolic PE array: convolution, fully connected and GEMM work";
   static constexpr bool kDefault = true;
   static bool runs(WorkKind k) { return k == WorkKind::Gemm; }
+  static constexpr bool kSharesStreams = true;
   static const ParamTable& params();
   // `count` GEMMs of one shape, packed (grouped_systolic_cycles), or the tile's share of its
   // stream.

@@ -40,6 +40,8 @@ struct SparsePeArray {
       "a PE array that skips pruned weights and zero activations (docs/archon.md)";
   static constexpr bool kDefault = false;
   static bool runs(WorkKind k) { return k == WorkKind::Gemm; }
+  // Each tile's passes on their own: a tile of two outputs takes a whole pass.
+  static constexpr bool kSharesStreams = false;
   static const ParamTable& params();
   static std::int64_t cycles(const Params& p, const TileWork& w);
   // The non-zero MACs (m n k count d, rounded up): what the PEs multiply; one input and one

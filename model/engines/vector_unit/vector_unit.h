@@ -24,6 +24,7 @@ struct VectorUnit {
       "vector unit: depthwise convolution, pooling and element-wise work";
   static constexpr bool kDefault = true;
   static bool runs(WorkKind k) { return k == WorkKind::Elementwise; }
+  static constexpr bool kSharesStreams = false;
   static const ParamTable& params();
   static std::int64_t cycles(const Params& p, const TileWork& w) { return vector_cycles(p, w.ops); }
   // `ops` vector operations. Element-wise work carries its operation count only (not whether
