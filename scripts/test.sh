@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, then runs the test suite twice: in the Release build (build/)
 # and in the AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, clang), and then
-# fuzzes each input reader for a few seconds (FUSIM_FUZZ_SMOKE_SECONDS, default 5; 0 skips it).
+# fuzzes each input reader for a few seconds (FUSIM_FUZZ_SMOKE_SECONDS, default 5; 0 skips it)
+# from a fixed seed (FUSIM_FUZZ_SMOKE_SEED, default 1), so that a commit fuzzes the same inputs
+# each run.
 # Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,7 +44,7 @@ if [ "$smoke" != 0 ]; then
   echo "test: fuzz smoke, ${smoke} s per harness"
   phase "fuzz smoke"
   FUSIM_FUZZ_NO_BUILD=1 FUSIM_FUZZ_OUT="${FUSIM_ASAN_BUILD_DIR:-build-asan}/fuzz-smoke" \
-    bash scripts/fuzz.sh -t "$smoke" -j 2 || status=$?
+    bash scripts/fuzz.sh -t "$smoke" -j 2 -s "${FUSIM_FUZZ_SMOKE_SEED:-1}" || status=$?
 fi
 phase ""
 echo "test: all phases took $SECONDS s"
