@@ -186,45 +186,36 @@ void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
   const auto d = [](std::int64_t x) { return static_cast<double>(x); };
   // Freed once the engines are past them: no later step can start before both.
   const double past = std::min(load_end_, compute_end_);
-  releases_.erase(std::remove_if(releases_.begin(), releases_.end(),
-                                 [&](const Release& r) { return r.at <= past; }),
-                  releases_.end());
-  if (releases_.size() + 2 > kMaxReleases)
-    releases_.erase(releases_.begin(), releases_.begin() + 2);
-  releases_.push_back(
-      {compute_end_, {d(freed_by_computes[0]), d(freed_by_computes[1]), d(freed_by_computes[2])}});
-  if (freed_by_stores > 0) releases_.push_back({store_end_, {0, 0, d(freed_by_stores)}});
+  releases_.remove_if([&](const Release& r) { return r.at <= past; });
+  const auto earlier = [](const Release& a, const Release& b) { return a.at < b.at; };
+  releases_.insert(
+      {compute_end_, {d(freed_by_computes[0]), d(freed_by_computes[1]), d(freed_by_computes[2])}},
+      earlier);
+  if (freed_by_stores > 0) releases_.insert({store_end_, {0, 0, d(freed_by_stores)}}, earlier);
+  unreleased_ = {};
+  for (const Release& r : releases_) {
+    for (std::size_t i = 0; i < unreleased_.size(); ++i) unreleased_[i] += r.bytes[i];
+  }
   kept_ = {d(kept[0]), d(kept[1]), d(kept[2])};
   tile_bytes_ = {};
   waited_loads_ = 0;
 }
 
-double CostSink::capacity(std::size_t buffer) const {
-  const BufferParams& b = buffer == 0   ? core_->input_buffer
-                          : buffer == 1 ? core_->weight_buffer
-                                        : core_->output_buffer;
-  return static_cast<double>(b.capacity_bytes);
-}
-
 double CostSink::room_at(std::size_t buffer, double from, double need) const {
   const double cap = capacity(buffer);
-  double held = 0, last = from;
+  if (need + unreleased_[buffer] <= cap) return from;  // fits beside all of it
+  double held = 0;
   for (const Release& r : releases_) {
-    if (r.at > from) held += r.bytes[buffer], last = std::max(last, r.at);
+    if (r.at > from) held += r.bytes[buffer];
   }
   if (need + held <= cap) return from;
-  // Freed in time order until the bytes fit (the releases are few).
+  // Freed in time order (the releases are kept sorted) until the bytes fit.
   double at = from;
-  while (held > 0 && need + held > cap) {
-    double next = last;
-    for (const Release& r : releases_) {
-      if (r.at > at && r.bytes[buffer] > 0) next = std::min(next, r.at);
-    }
-    for (const Release& r : releases_) {
-      if (r.at > at && r.at <= next) held -= r.bytes[buffer];
-    }
-    at = next;
-    if (at >= last) break;
+  for (const Release& r : releases_) {
+    if (r.at <= from) continue;
+    held -= r.bytes[buffer];
+    at = r.at;
+    if (need + held <= cap) break;
   }
   return at;
 }
@@ -243,20 +234,22 @@ void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) 
   const double start = room_at(i, load_end_, kept_[i] + tile_bytes_[i]);
   if (start > load_end_) waited_loads_ += t;
   load_end_ = run_loads(start, t);
-  if (ready_.size() >= kMaxReady) ready_.erase(ready_.begin());
-  ready_.push_back({layer, load_end_});
+  ready_.push({layer, load_end_});
 }
 
 void CostSink::place(int layer, std::int64_t times, double compute, double out_bytes) {
   constexpr auto kOut = static_cast<std::size_t>(BufferRole::Output);
   // One tile of the run: its loads' time and bytes, its compute, its output.
-  const double n = static_cast<double>(times), l = pending_ / n, per = compute / n;
-  std::array<double, 3> tile{};
-  for (std::size_t i = 0; i < tile.size(); ++i) tile[i] = pending_bytes_[i] / n;
+  const double n = static_cast<double>(times);
+  const double l = times == 1 ? pending_ : pending_ / n, per = times == 1 ? compute : compute / n;
+  std::array<double, 3> tile = pending_bytes_;
+  if (times > 1) {
+    for (double& b : tile) b /= n;
+  }
   const double out = out_bytes;
   // The first tile: its loads, when they find room; the loads placed as they came that it reads.
   double load_start = load_end_;
-  for (std::size_t i = 0; i < tile.size(); ++i) {
+  for (std::size_t i = 0; i < tile.size() && pending_ > 0; ++i) {
     if (tile[i] <= 0) continue;
     if (told_) {
       tile_bytes_[i] += tile[i];
@@ -267,13 +260,14 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   }
   const double first_load = pending_ > 0 ? run_loads(load_start, l) : load_end_;
   double ready = pending_ > 0 ? first_load : 0.0;
-  for (std::size_t i = 0; i < ready_.size();) {
-    if (ready_[i].first == layer || pending_ > 0) {
-      ready = std::max(ready, ready_[i].second);
-      ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(i));
-    } else {
-      ++i;
+  const auto reads = [&](const std::pair<int, double>& r) {
+    return r.first == layer || pending_ > 0;
+  };
+  if (ready_.size > 0) {
+    for (const auto& r : ready_) {
+      if (reads(r)) ready = std::max(ready, r.second);
     }
+    ready_.remove_if(reads);
   }
   // Its compute, when its output finds room (beside the last tile's, freed as its stores end).
   double start = std::max(compute_end_, ready);

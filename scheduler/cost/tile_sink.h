@@ -161,7 +161,13 @@ class CostSink : public TileSink {
         runs_(runs),
         dma_(dma),
         shared_fmaps_(shared_fmaps),
-        shared_weights_(shared_weights) {}
+        shared_weights_(shared_weights) {
+    if (core != nullptr) {
+      capacity_ = {static_cast<double>(core->input_buffer.capacity_bytes),
+                   static_cast<double>(core->weight_buffer.capacity_bytes),
+                   static_cast<double>(core->output_buffer.capacity_bytes)};
+    }
+  }
   bool takes_runs() const override { return runs_; }
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
@@ -230,18 +236,53 @@ class CostSink : public TileSink {
   double last_out_ = 0;
   // Walks that call hold(): bytes freed at a time; what the buffers keep and what the tile has
   // allocated since the last hold(); the loads placed as they came, by the layer they serve,
-  // with when they end (until that layer computes; the oldest dropped past kMaxReady).
+  // with when they end (until that layer computes).
   struct Release {
     double at;
     std::array<double, 3> bytes;
   };
+  // A few items kept in place, the oldest dropped when full (a CostSink is copied per band of
+  // cores and built per walk: no allocation).
+  template <class T, std::size_t N>
+  struct Few {
+    std::array<T, N> items;  // [0, size) only: neither cleared nor copied past it
+    std::size_t size = 0;
+    Few() = default;
+    Few(const Few& o) : size(o.size) { std::copy(o.begin(), o.end(), items.begin()); }
+    Few& operator=(const Few& o) {
+      size = o.size;
+      std::copy(o.begin(), o.end(), items.begin());
+      return *this;
+    }
+    const T* begin() const { return items.data(); }
+    const T* end() const { return items.data() + size; }
+    void push(const T& x) {
+      if (size == N) std::move(items.begin() + 1, items.end(), items.begin()), --size;
+      items[size++] = x;
+    }
+    // Kept sorted by `less`; when full, the least is dropped.
+    template <class Less>
+    void insert(const T& x, Less less) {
+      if (size == N) std::move(items.begin() + 1, items.end(), items.begin()), --size;
+      std::size_t i = size++;
+      for (; i > 0 && less(x, items[i - 1]); --i) items[i] = items[i - 1];
+      items[i] = x;
+    }
+    template <class F>
+    void remove_if(F f) {
+      size = static_cast<std::size_t>(std::remove_if(items.begin(), items.begin() + size, f) -
+                                      items.begin());
+    }
+  };
   bool told_ = false;
-  std::vector<Release> releases_;
+  static constexpr std::size_t kMaxReady = 32, kMaxReleases = 32;
+  Few<Release, kMaxReleases> releases_;
+  std::array<double, 3> unreleased_{};  // the releases' bytes, per buffer
   std::array<double, 3> kept_{}, tile_bytes_{};
   double waited_loads_ = 0;  // the time of the tile's loads that waited for room
-  static constexpr std::size_t kMaxReady = 64, kMaxReleases = 32;
-  std::vector<std::pair<int, double>> ready_;
-  double capacity(std::size_t buffer) const;
+  Few<std::pair<int, double>, kMaxReady> ready_;
+  std::array<double, 3> capacity_{};  // of each buffer, by BufferRole
+  double capacity(std::size_t buffer) const { return capacity_[buffer]; }
   // The earliest time from `from` at which `need` bytes fit in `buffer` beside what is not freed
   // yet (walks that call hold()).
   double room_at(std::size_t buffer, double from, double need) const;
