@@ -261,7 +261,7 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   const double first_load = pending_ > 0 ? run_loads(load_start, l) : load_end_;
   double ready = pending_ > 0 ? first_load : 0.0;
   const auto reads = [&](const std::pair<int, double>& r) {
-    return r.first == layer || pending_ > 0;
+    return r.first <= layer || pending_ > 0;
   };
   if (ready_.size > 0) {
     for (const auto& r : ready_) {

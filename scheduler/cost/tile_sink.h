@@ -191,13 +191,14 @@ class CostSink : public TileSink {
 
   // The core's time with its load, compute and store engines overlapped (given a DmaTiming):
   // each engine runs its steps in walk order; a compute starts when the loads before it are done
-  // (those of its own layer, in walks that call hold()) and the compute before it is; a store
+  // (in walks that call hold(), those serving its layer or an earlier one: a load for a later
+  // layer of the tile may still wait for room) and the compute before it is; a store
   // when its compute is. A step that allocates (a load, a compute's output) also waits for room
   // in its buffer: walks that call hold() say what each tile frees and when (its computes', its
   // stores' end); otherwise a buffer is taken to hold the last tile that loaded into it, freed
   // when the compute after it ends. Loads that waited for room share the path to DRAM with the
-  // stores then under way. Apart from DRAM contention between cores, a lower bound on what the
-  // simulator's engines take.
+  // stores then under way. Apart from DRAM contention between cores, an estimate of what the
+  // simulator's engines take (not a bound: loads are spread evenly over a run's computes).
   double pipeline_cycles() const;
 
   Traffic traffic;

@@ -204,8 +204,8 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   // Where a tile's loads do not fit beside the tile before it, the simulator's load engine waits
   // for the compute that frees its buffer, and a compute whose output does not fit waits for
   // the stores before it (CostSink's pipeline). Measured when written, over every shipped
-  // network on the five one-core configs under none and optimal: 10,631 of 10,773 groups
-  // (98.7 %) within 10 %, fused tiled groups 520 of 578 (90 %), median 1.00. Before the cost
+  // network on the five one-core configs under none and optimal: 10,640 of 10,760 groups
+  // (98.9 %) within 10 %, fused tiled groups 530 of 566 (94 %), median 1.00. Before the cost
   // model saw buffer capacity, 90 % of the groups of the same runs were (fused tiled groups
   // 38 %), up to 1.9x too fast.
   std::vector<std::string> archs;
@@ -219,5 +219,5 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   CHECK(a.median() == Approx(1.0).margin(0.01));
   const auto& tiled = a.by_mapping.at("tiled");
   INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
-  CHECK(tiled.within >= 0.80 * tiled.groups);
+  CHECK(tiled.within >= 0.85 * tiled.groups);
 }
