@@ -242,10 +242,15 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   // same (and fits: that one did). Progress that advances unevenly (28 rows in 8 tiles: 3, 4,
   // 3, 4, ...) repeats every few bands.
   constexpr std::int64_t kRecent = 4;
-  std::array<CostSink, kRecent> recent{CostSink(&arch.core), CostSink(&arch.core),
-                                       CostSink(&arch.core), CostSink(&arch.core)};
-  auto slot = [&](std::int64_t k) -> CostSink& {
-    return recent[static_cast<std::size_t>(k % kRecent)];
+  // Which of the sinks holds each of the last few cores' sums (a core whose band repeats an
+  // earlier one's shares its sink: no copy); a core walked anew takes a sink none of the others
+  // holds.
+  std::array<CostSink, kRecent + 1> sinks{CostSink(&arch.core), CostSink(&arch.core),
+                                          CostSink(&arch.core), CostSink(&arch.core),
+                                          CostSink(&arch.core)};
+  std::array<std::size_t, kRecent> held{};
+  auto slot = [&](std::int64_t k) -> std::size_t& {
+    return held[static_cast<std::size_t>(k % kRecent)];
   };
   for (std::int64_t k = 0; k < cores; ++k) {
     bool alike = false;
@@ -255,10 +260,19 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
       alike = true;
     }
     if (alike) {
-      add_core(c, slot(k), dma, arch.element_bytes());
+      add_core(c, sinks[slot(k)], dma, arch.element_bytes());
       continue;
     }
-    CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
+    std::size_t free = 0;
+    const auto taken = [&](std::size_t i) {
+      for (std::int64_t d = 1; d < kRecent && k - d >= 0; ++d) {
+        if (slot(k - d) == i) return true;
+      }
+      return false;
+    };
+    while (taken(free)) ++free;
+    CostSink& sink = sinks[free];
+    sink = CostSink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     const Footprint f = fg.walk(p, tiles, cores, k, sink, !explain);
     if (!fg.fits(f)) {
       c.feasible = false;
@@ -268,7 +282,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
       return c;
     }
     add_core(c, sink, dma, arch.element_bytes());
-    slot(k) = sink;
+    slot(k) = free;
   }
   finish(arch, c);
   return c;

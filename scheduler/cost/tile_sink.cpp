@@ -239,6 +239,25 @@ void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) 
 
 void CostSink::place(int layer, std::int64_t times, double compute, double out_bytes) {
   constexpr auto kOut = static_cast<std::size_t>(BufferRole::Output);
+  if (told_ && times == 1 && pending_ == 0) {
+    // The common case of a walk that calls hold(), in short: one tile, its loads placed as they
+    // came (place_load). The general case below does the same for it.
+    double start = compute_end_;
+    if (ready_.size > 0) {
+      const auto reads = [&](const std::pair<int, double>& r) { return r.first <= layer; };
+      for (const auto& r : ready_) {
+        if (reads(r)) start = std::max(start, r.second);
+      }
+      ready_.remove_if(reads);
+    }
+    if (out_bytes > 0) {
+      tile_bytes_[kOut] += out_bytes;
+      start = room_at(kOut, start, kept_[kOut] + tile_bytes_[kOut]);
+    }
+    compute_end_ = start + compute;
+    last_out_ = out_bytes;
+    return;
+  }
   // One tile of the run: its loads' time and bytes, its compute, its output.
   const double n = static_cast<double>(times);
   const double l = times == 1 ? pending_ : pending_ / n, per = times == 1 ? compute : compute / n;
