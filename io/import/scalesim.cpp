@@ -23,8 +23,8 @@ using limits::kMaxLayerMacs;
 constexpr std::int64_t kMaxCount = 1 << 16;  // array rows and columns, banks
 // SRAM sizes in KiB: the arch's largest buffer, so that the converted arch loads.
 constexpr std::int64_t kMaxKib = limits::kMaxBufferBytes / 1024;
-constexpr std::int64_t kMaxRate = 1 << 20;               // bandwidth, words per cycle
-constexpr std::int64_t kCalcDefaultBandwidth = 10;       // single_layer_sim.py, CALC mode
+constexpr std::int64_t kMaxRate = 1 << 20;          // bandwidth, words per cycle
+constexpr std::int64_t kCalcDefaultBandwidth = 10;  // single_layer_sim.py, CALC mode
 
 std::string trim(const std::string& s) {
   std::size_t b = 0, e = s.size();
