@@ -207,7 +207,7 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   // network on the five one-core configs under none and optimal: 10,640 of 10,760 groups
   // (98.9 %) within 10 %, fused tiled groups 530 of 566 (94 %), median 1.00. Before the cost
   // model saw buffer capacity, 90 % of the groups of the same runs were (fused tiled groups
-  // 38 %), up to 1.9x too fast.
+  // 38 %), up to 1.8x too fast.
   std::vector<std::string> archs;
   for (const char* c : {"systolic32", "eyeriss", "archon", "archon_dense", "archon_sparse"})
     archs.push_back(src(std::string("configs/") + c + ".yaml"));
