@@ -754,6 +754,14 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
       }
       return false;
     };
+    // After a chunk's last compute: the next chunk's loads wait for it where they do not fit
+    // beside it; the chunk's outputs and its consumer's weights (`qw`, unless resident) are freed
+    // as it ends.
+    auto hold_chunk = [&](std::int64_t qw, std::int64_t chunk_bytes) {
+      const std::int64_t qw_freed = resident ? 0 : qw;
+      sink.hold({0, qw_freed, chunk_bytes}, 0,
+                {live.input, live.weight - qw_freed, live.output - chunk_bytes});
+    };
     // Consumer q's turn in tile t: its producer's rows of the tile, a chunk of channels at a
     // time, each scattered into q's partial sums. True when the walk is to stop (note_peak).
     auto scatter = [&](std::size_t q, std::int64_t t) {
@@ -850,11 +858,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           last_compute = id;
           if (note_peak()) return true;
         }
-        // The next chunk's loads wait for this one's computes where they do not fit beside it.
-        // The chunk's weights and outputs are freed as its last compute ends.
-        const std::int64_t qw_freed = resident ? 0 : qw;
-        sink.hold({0, qw_freed, chunk_bytes}, 0,
-                  {live.input, live.weight - qw_freed, live.output - chunk_bytes});
+        hold_chunk(qw, chunk_bytes);
         live.output -= chunk_bytes;
         if (!runs) {
           std::vector<std::uint32_t> done{pid};
@@ -1001,9 +1005,7 @@ Footprint FusedGroup::walk(const std::vector<std::int64_t>& hi, std::int64_t til
           }
           storing = block_bytes;
         }
-        const std::int64_t qw_freed = resident ? 0 : qw;  // as in scatter
-        sink.hold({0, qw_freed, chunk_bytes}, 0,
-                  {live.input, live.weight - qw_freed, live.output - chunk_bytes});
+        hold_chunk(qw, chunk_bytes);
         live.output -= chunk_bytes;
         if (!runs) {
           std::vector<std::uint32_t> freed{pid};

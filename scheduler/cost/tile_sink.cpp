@@ -192,10 +192,6 @@ void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
       {compute_end_, {d(freed_by_computes[0]), d(freed_by_computes[1]), d(freed_by_computes[2])}},
       earlier);
   if (freed_by_stores > 0) releases_.insert({store_end_, {0, 0, d(freed_by_stores)}}, earlier);
-  unreleased_ = {};
-  for (const Release& r : releases_) {
-    for (std::size_t i = 0; i < unreleased_.size(); ++i) unreleased_[i] += r.bytes[i];
-  }
   kept_ = {d(kept[0]), d(kept[1]), d(kept[2])};
   tile_bytes_ = {};
   waited_loads_ = 0;
@@ -203,7 +199,6 @@ void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
 
 double CostSink::room_at(std::size_t buffer, double from, double need) const {
   const double cap = capacity(buffer);
-  if (need + unreleased_[buffer] <= cap) return from;  // fits beside all of it
   double held = 0;
   for (const Release& r : releases_) {
     if (r.at > from) held += r.bytes[buffer];
@@ -240,22 +235,8 @@ void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) 
 void CostSink::place(int layer, std::int64_t times, double compute, double out_bytes) {
   constexpr auto kOut = static_cast<std::size_t>(BufferRole::Output);
   if (told_ && times == 1 && pending_ == 0) {
-    // The common case of a walk that calls hold(), in short: one tile, its loads placed as they
-    // came (place_load). The general case below does the same for it.
-    double start = compute_end_;
-    if (ready_.size > 0) {
-      const auto reads = [&](const std::pair<int, double>& r) { return r.first <= layer; };
-      for (const auto& r : ready_) {
-        if (reads(r)) start = std::max(start, r.second);
-      }
-      ready_.remove_if(reads);
-    }
-    if (out_bytes > 0) {
-      tile_bytes_[kOut] += out_bytes;
-      start = room_at(kOut, start, kept_[kOut] + tile_bytes_[kOut]);
-    }
-    compute_end_ = start + compute;
-    last_out_ = out_bytes;
+    // The common case of a walk that calls hold(): one tile, its loads placed as they came.
+    compute_end_ = compute_start(layer, compute_end_, out_bytes) + compute;
     return;
   }
   // One tile of the run: its loads' time and bytes, its compute, its output.
@@ -278,27 +259,8 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
     }
   }
   const double first_load = pending_ > 0 ? run_loads(load_start, l) : load_end_;
-  double ready = pending_ > 0 ? first_load : 0.0;
-  const auto reads = [&](const std::pair<int, double>& r) {
-    return r.first <= layer || pending_ > 0;
-  };
-  if (ready_.size > 0) {
-    for (const auto& r : ready_) {
-      if (reads(r)) ready = std::max(ready, r.second);
-    }
-    ready_.remove_if(reads);
-  }
-  // Its compute, when its output finds room (beside the last tile's, freed as its stores end).
-  double start = std::max(compute_end_, ready);
-  if (out > 0) {
-    if (told_) {
-      tile_bytes_[kOut] += out;
-      start = room_at(kOut, start, kept_[kOut] + tile_bytes_[kOut]);
-    } else if (out + last_out_ > capacity(kOut)) {
-      start = std::max(start, store_end_);
-    }
-  }
-  const double first_compute = start + per;
+  const double first_compute =
+      compute_start(layer, std::max(compute_end_, pending_ > 0 ? first_load : 0.0), out) + per;
   if (pending_ > 0) load_end_ = first_load;
   compute_end_ = first_compute;
   if (times > 1) {
@@ -330,6 +292,31 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   last_out_ = out;
   pending_ = 0;
   pending_bytes_ = {};
+}
+
+double CostSink::compute_start(int layer, double from, double out) {
+  constexpr auto kOut = static_cast<std::size_t>(BufferRole::Output);
+  double start = from;
+  // The loads placed as they came that it reads (all of them when loads were reported for it).
+  const auto reads = [&](const std::pair<int, double>& r) {
+    return r.first <= layer || pending_ > 0;
+  };
+  if (ready_.size > 0) {
+    for (const auto& r : ready_) {
+      if (reads(r)) start = std::max(start, r.second);
+    }
+    ready_.remove_if(reads);
+  }
+  // Room for its output (beside the last tile's, freed as its stores end, when not told).
+  if (out > 0) {
+    if (told_) {
+      tile_bytes_[kOut] += out;
+      start = room_at(kOut, start, kept_[kOut] + tile_bytes_[kOut]);
+    } else if (out + last_out_ > capacity(kOut)) {
+      start = std::max(start, store_end_);
+    }
+  }
+  return start;
 }
 
 bool CostSink::overflows(const std::array<double, 3>& per_tile,

@@ -258,16 +258,19 @@ class CostSink : public TileSink {
     const T* begin() const { return items.data(); }
     const T* end() const { return items.data() + size; }
     void push(const T& x) {
-      if (size == N) std::move(items.begin() + 1, items.end(), items.begin()), --size;
+      make_room();
       items[size++] = x;
     }
     // Kept sorted by `less`; when full, the least is dropped.
     template <class Less>
     void insert(const T& x, Less less) {
-      if (size == N) std::move(items.begin() + 1, items.end(), items.begin()), --size;
+      make_room();
       std::size_t i = size++;
       for (; i > 0 && less(x, items[i - 1]); --i) items[i] = items[i - 1];
       items[i] = x;
+    }
+    void make_room() {
+      if (size == N) std::move(items.begin() + 1, items.end(), items.begin()), --size;
     }
     template <class F>
     void remove_if(F f) {
@@ -278,7 +281,6 @@ class CostSink : public TileSink {
   bool told_ = false;
   static constexpr std::size_t kMaxReady = 32, kMaxReleases = 32;
   Few<Release, kMaxReleases> releases_;
-  std::array<double, 3> unreleased_{};  // the releases' bytes, per buffer
   std::array<double, 3> kept_{}, tile_bytes_{};
   double waited_loads_ = 0;  // the time of the tile's loads that waited for room
   Few<std::pair<int, double>, kMaxReady> ready_;
@@ -287,14 +289,17 @@ class CostSink : public TileSink {
   // The earliest time from `from` at which `need` bytes fit in `buffer` beside what is not freed
   // yet (walks that call hold()).
   double room_at(std::size_t buffer, double from, double need) const;
-  // Loads of `t` cycles that may start at `ready` and not before `start` (room): when they end;
-  // the stores under way when they start share the path to DRAM.
+  // Loads of `t` cycles that start at `start` (later than the loads before them when they waited
+  // for room): when they end; the stores under way then share the path to DRAM.
   double run_loads(double start, double t);
   // A load placed as it comes (walks that call hold(), alone in its run).
   void place_load(BufferRole buffer, int layer, double bytes, double t);
   // Places the loads reported since the last compute and a run of `times` alike computes of
   // `layer`, `compute` cycles in all, each allocating `out_bytes`.
   void place(int layer, std::int64_t times, double compute, double out_bytes);
+  // When a compute of `layer` that may start at `from` does: after the loads placed as they
+  // came that it reads, and once its `out` bytes find room.
+  double compute_start(int layer, double from, double out);
   // Whether `per_tile` bytes per buffer overflow any buffer beside `beside`.
   bool overflows(const std::array<double, 3>& per_tile, const std::array<double, 3>& beside) const;
 };
