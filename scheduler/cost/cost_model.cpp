@@ -19,6 +19,76 @@ namespace fusim {
 
 namespace {
 
+// One core's pipeline in three legs: its first loads, what it does between them and its last
+// stores (at its own DMA speed: `mid`), its last stores. `lead` and `tail` are the time those
+// bytes hold the phase's bottleneck (the DRAM or the shared buffer, and the link).
+struct CoreLeg {
+  double lead = 0, lead_alone = 0, mid = 0, tail = 0, tail_alone = 0;
+};
+
+// The cores' pipelines together (GroupCost::pipeline_cycles). The cores start together; their
+// first loads share the bottleneck fairly (processor sharing: a core with less to load is done
+// sooner); each then runs its middle leg alone; its last stores queue for the bottleneck once
+// every first load is in, first come first served. Cores of unequal shares (14 rows over 32
+// cores) so finish apart, and the early ones' stores run while the others still compute; alike
+// cores take the lead, their middle leg and the tail one after the other.
+class CorePipelines {
+ public:
+  explicit CorePipelines(const Arch& arch) {
+    const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
+    const double link = std::max(1e-9, arch.interconnect.bytes_per_cycle);
+    const double port =
+        arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle) : 1.0;
+    dram_ = std::max(1.0 / peak, 1.0 / link);
+    shared_ = std::max(1.0 / port, 1.0 / link);
+    legs_.clear();
+  }
+
+  void add(const CostSink& core, double lead_alone, double tail_alone) {
+    CoreLeg l;
+    l.lead = static_cast<double>(core.lead_bytes) * dram_ +
+             static_cast<double>(core.lead_shared_bytes) * shared_;
+    l.tail = static_cast<double>(core.tail_bytes) * dram_ +
+             static_cast<double>(core.tail_shared_bytes) * shared_;
+    l.lead_alone = lead_alone;
+    l.tail_alone = tail_alone;
+    l.mid = std::max(0.0, core.pipeline_cycles() - lead_alone - tail_alone);
+    legs_.push_back(l);
+  }
+
+  double end() {
+    if (legs_.empty()) return 0;
+    std::sort(legs_.begin(), legs_.end(),
+              [](const CoreLeg& a, const CoreLeg& b) { return a.lead < b.lead; });
+    // Processor sharing: the k-th smallest lead is done when every core has had that much.
+    double t = 0, before = 0;
+    auto active = static_cast<double>(legs_.size());
+    ready_.clear();
+    for (const CoreLeg& l : legs_) {
+      t += active * (l.lead - before);
+      before = l.lead;
+      active -= 1;
+      ready_.emplace_back(std::max(t, l.lead_alone) + l.mid, l.tail, l.tail_alone);
+    }
+    std::sort(ready_.begin(), ready_.end());
+    double queue = t, last = 0;  // the tails start once every lead is in (t: all of them)
+    for (const auto& [at, tail, alone] : ready_) {
+      queue = std::max(queue, at) + tail;
+      last = std::max(last, at + alone);
+    }
+    return std::max(queue, last);
+  }
+
+ private:
+  double dram_ = 0, shared_ = 0;  // the bottleneck's time per byte
+  // Kept between groups (a search costs millions): no allocation once grown.
+  static thread_local std::vector<CoreLeg> legs_;
+  static thread_local std::vector<std::tuple<double, double, double>> ready_;
+};
+
+thread_local std::vector<CoreLeg> CorePipelines::legs_;
+thread_local std::vector<std::tuple<double, double, double>> CorePipelines::ready_;
+
 void finish(const Arch& arch, GroupCost& c) {
   const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
   const double link = std::max(1e-9, arch.interconnect.bytes_per_cycle);
@@ -31,13 +101,18 @@ void finish(const Arch& arch, GroupCost& c) {
                      static_cast<double>(dram + shared) / link});
   };
   const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
-  // The group's own time, without its prefetches. The cores start together and finish
-  // together: their first loads, and their final stores, share the DRAM, the shared buffer and
-  // the link; a core's pipeline counted them at its own full speed.
+  // The group's own time, without its prefetches: the cores' pipelines together
+  // (CorePipelines), whose first loads and last stores share the DRAM, the shared buffer and
+  // the link. A core's load (store) engine moves one transfer at a time, and the cores issue
+  // alike transfers in the same order, so in those phases the cores read (write) the DRAM
+  // together, then the shared buffer together, or the other way round: the two take their
+  // times one after the other, not beside each other (DenseNet-121's block 2 groups on 28
+  // cores, whose first tiles read the block's maps from both, simulated up to 1.21x an
+  // estimate that overlapped them).
   double own = c.serial_cycles;
   if (c.mapping != GroupMapping::Layerwise) {
-    const double lead = memory_time(c.lead_bytes, c.lead_shared_bytes);
-    const double tail = memory_time(c.tail_bytes, c.tail_shared_bytes);
+    const double lead = memory_time(c.lead_bytes, 0) + memory_time(0, c.lead_shared_bytes);
+    const double tail = memory_time(c.tail_bytes, 0) + memory_time(0, c.tail_shared_bytes);
     // In those phases k transfers and the e engines share the phase's bottleneck (the link, the
     // DRAM's queues; C bytes per cycle) fairly. An engine moves at its own pace (DmaTiming::
     // prefetch_read_bytes_per_cycle) where the cores leave room, else at its fair share C /
@@ -60,9 +135,7 @@ void finish(const Arch& arch, GroupCost& c) {
       phase(lead, c.lead_cycles, c.lead_bytes + c.lead_shared_bytes, c.lead_square);
       phase(tail, c.tail_cycles, c.tail_bytes + c.tail_shared_bytes, c.tail_square);
     }
-    own = std::max(static_cast<double>(c.compute_cycles), c.pipeline_cycles +
-                                                              std::max(0.0, lead - c.lead_cycles) +
-                                                              std::max(0.0, tail - c.tail_cycles));
+    own = std::max(static_cast<double>(c.compute_cycles), c.pipeline_cycles);
   }
   // The prefetch engines share the link and the DRAM's queues with the group's own transfers,
   // fairly per transfer: while the cores load their first tiles, or store their last, the
@@ -78,10 +151,11 @@ void finish(const Arch& arch, GroupCost& c) {
                  arch.kernel_launch_cycles;
 }
 
-// Adds one core's sums; the group takes as long as its busiest core.
+// Adds one core's sums, and its pipeline to the group's.
 // Partial sums accumulated into (CostSink::psum_elements) are read and written back: buffer
 // traffic of `elem` bytes each.
-void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int64_t elem) {
+void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int64_t elem,
+              CorePipelines& pipelines) {
   c.traffic += core.traffic;
   c.dram_bytes += core.dram_bytes;
   c.multicast_bytes += core.multicast;
@@ -93,7 +167,6 @@ void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int
   c.buffer_reads += core.buffer_reads + psum;
   c.buffer_writes += core.buffer_writes + psum;
   c.compute_cycles = std::max(c.compute_cycles, core.cycles);
-  c.pipeline_cycles = std::max(c.pipeline_cycles, core.pipeline_cycles());
   c.lead_bytes += core.lead_bytes;
   c.tail_bytes += core.tail_bytes;
   c.lead_shared_bytes += core.lead_shared_bytes;
@@ -107,8 +180,11 @@ void add_core(GroupCost& c, const CostSink& core, const DmaTiming& dma, std::int
     return static_cast<double>(dram) / std::max(1e-9, dma.input_bytes_per_cycle) +
            (shared > 0 ? static_cast<double>(shared) / dma.shared_input_bytes_per_cycle : 0.0);
   };
-  c.lead_cycles = std::max(c.lead_cycles, alone(core.lead_bytes, core.lead_shared_bytes));
-  c.tail_cycles = std::max(c.tail_cycles, alone(core.tail_bytes, core.tail_shared_bytes));
+  const double lead = alone(core.lead_bytes, core.lead_shared_bytes);
+  const double tail = alone(core.tail_bytes, core.tail_shared_bytes);
+  c.lead_cycles = std::max(c.lead_cycles, lead);
+  c.tail_cycles = std::max(c.tail_cycles, tail);
+  pipelines.add(core, lead, tail);
 }
 
 }  // namespace
@@ -209,6 +285,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   c.feasible = true;
   if (!layer_has_kernel(net, li)) return c;
   const DmaTiming dma = dma_timing(arch);
+  CorePipelines pipelines(arch);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     try {
@@ -219,8 +296,9 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
       c.why_key = e.key();
       return c;
     }
-    add_core(c, sink, dma, arch.element_bytes());
+    add_core(c, sink, dma, arch.element_bytes(), pipelines);
   }
+  c.pipeline_cycles = pipelines.end();
   finish(arch, c);
   return c;
 }
@@ -238,6 +316,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.feasible = true;
   if (fg.input_centric()) c.mapping = GroupMapping::InputCentric;
   const DmaTiming dma = dma_timing(arch);
+  CorePipelines pipelines(arch);
   // The sums of the last few cores: a band that repeats one of theirs, rows shifted, sums the
   // same (and fits: that one did). Progress that advances unevenly (28 rows in 8 tiles: 3, 4,
   // 3, 4, ...) repeats every few bands.
@@ -260,7 +339,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
       alike = true;
     }
     if (alike) {
-      add_core(c, sinks[slot(k)], dma, arch.element_bytes());
+      add_core(c, sinks[slot(k)], dma, arch.element_bytes(), pipelines);
       continue;
     }
     std::size_t free = 0;
@@ -281,9 +360,10 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
               " bytes per core) does not fit the core's buffers";
       return c;
     }
-    add_core(c, sink, dma, arch.element_bytes());
+    add_core(c, sink, dma, arch.element_bytes(), pipelines);
     slot(k) = free;
   }
+  c.pipeline_cycles = pipelines.end();
   finish(arch, c);
   return c;
 }

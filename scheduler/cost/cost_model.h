@@ -49,7 +49,9 @@ struct GroupCost {
   // buffer_writes too).
   std::int64_t psum_bytes = 0;
   std::int64_t compute_cycles = 0;  // the busiest core's compute time
-  double pipeline_cycles = 0;       // the slowest core's pipeline (CostSink::pipeline_cycles)
+  // The cores' pipelines (CostSink::pipeline_cycles) together, their first loads and last
+  // stores sharing the path to memory (CorePipelines in cost_model.cpp).
+  double pipeline_cycles = 0;
   // All cores' bytes loaded before their first compute and stored after their last, and the
   // longest time one core takes for its own at its DMA speed.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
