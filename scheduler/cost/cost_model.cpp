@@ -19,6 +19,25 @@ namespace fusim {
 
 namespace {
 
+// The paths to memory a group's transfers share: the DRAM at its peak, the shared buffer at
+// its ports, and all of them over the one interconnect link.
+struct MemoryPaths {
+  double peak = 1, link = 1, shared_port = 1;  // bytes per cycle
+  explicit MemoryPaths(const Arch& arch)
+      : peak(std::max(1e-9, arch.dram_peak_bytes_per_cycle())),
+        link(std::max(1e-9, arch.interconnect.bytes_per_cycle)),
+        shared_port(arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle)
+                                       : 1.0) {}
+  // The time `dram` off-chip bytes and `shared` shared-buffer bytes take together.
+  double time(std::int64_t dram, std::int64_t shared) const {
+    return std::max({static_cast<double>(dram) / peak, static_cast<double>(shared) / shared_port,
+                     static_cast<double>(dram + shared) / link});
+  }
+  // The time one byte of either holds its path (time(b, 0) = b x dram_byte(), ...).
+  double dram_byte() const { return std::max(1.0 / peak, 1.0 / link); }
+  double shared_byte() const { return std::max(1.0 / shared_port, 1.0 / link); }
+};
+
 // One core's pipeline in three legs: its first loads, what it does between them and its last
 // stores (at its own DMA speed: `mid`), its last stores. `lead` and `tail` are the time those
 // bytes hold the phase's bottleneck (the DRAM or the shared buffer, and the link).
@@ -34,13 +53,11 @@ struct CoreLeg {
 // cores take the lead, their middle leg and the tail one after the other.
 class CorePipelines {
  public:
+  // One at a time per thread (the legs are kept between groups).
   explicit CorePipelines(const Arch& arch) {
-    const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
-    const double link = std::max(1e-9, arch.interconnect.bytes_per_cycle);
-    const double port =
-        arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle) : 1.0;
-    dram_ = std::max(1.0 / peak, 1.0 / link);
-    shared_ = std::max(1.0 / port, 1.0 / link);
+    const MemoryPaths paths(arch);
+    dram_ = paths.dram_byte();
+    shared_ = paths.shared_byte();
     legs_.clear();
   }
 
@@ -90,17 +107,8 @@ thread_local std::vector<CoreLeg> CorePipelines::legs_;
 thread_local std::vector<std::tuple<double, double, double>> CorePipelines::ready_;
 
 void finish(const Arch& arch, GroupCost& c) {
-  const double peak = std::max(1e-9, arch.dram_peak_bytes_per_cycle());
-  const double link = std::max(1e-9, arch.interconnect.bytes_per_cycle);
-  const double shared_port =
-      arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle) : 1.0;
-  // The time `dram` off-chip bytes and `shared` shared-buffer bytes take together: the DRAM at
-  // its peak, the shared buffer at its ports, and all of them over the one interconnect link.
-  auto memory_time = [&](std::int64_t dram, std::int64_t shared) {
-    return std::max({static_cast<double>(dram) / peak, static_cast<double>(shared) / shared_port,
-                     static_cast<double>(dram + shared) / link});
-  };
-  const double memory = memory_time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
+  const MemoryPaths paths(arch);
+  const double memory = paths.time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
   // The group's own time, without its prefetches: the cores' pipelines together
   // (CorePipelines), whose first loads and last stores share the DRAM, the shared buffer and
   // the link. A core's load (store) engine moves one transfer at a time, and the cores issue
@@ -111,8 +119,8 @@ void finish(const Arch& arch, GroupCost& c) {
   // estimate that overlapped them).
   double own = c.serial_cycles;
   if (c.mapping != GroupMapping::Layerwise) {
-    const double lead = memory_time(c.lead_bytes, 0) + memory_time(0, c.lead_shared_bytes);
-    const double tail = memory_time(c.tail_bytes, 0) + memory_time(0, c.tail_shared_bytes);
+    const double lead = paths.time(c.lead_bytes, 0) + paths.time(0, c.lead_shared_bytes);
+    const double tail = paths.time(c.tail_bytes, 0) + paths.time(0, c.tail_shared_bytes);
     // In those phases k transfers and the e engines share the phase's bottleneck (the link, the
     // DRAM's queues; C bytes per cycle) fairly. An engine moves at its own pace (DmaTiming::
     // prefetch_read_bytes_per_cycle) where the cores leave room, else at its fair share C /

@@ -187,17 +187,20 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // Issue 14's goal is every group of every run within 10 % of the simulator; it is not met
   // (docs/multicore.md, "Results", tabulates the distribution). This holds what is: over every
   // shipped network, layer by layer and under the default search, the share of groups within
-  // 10 %, and a median near 1. Measured when written: 1,735 of 1,845 groups (94 %), median
-  // 1.00; the sanitizer build's subset of networks, 353 of 384 (92 %). Before the cores'
-  // pipelines were put together (CorePipelines: unequal cores finish apart, the DRAM and
-  // shared-buffer phases one after the other) 1,663 of 1,847 (90 %) and 345 of 385 (90 %);
-  // before the cost model saw the prefetch engines' contention, 73 % of the groups of 12
-  // networks x 6 searches.
+  // 10 %, and a median near 1. Measured when written: 1,735 of 1,845 groups (94 %), fused
+  // tiled ones 112 of 113, median 1.00; the sanitizer build's subset of networks, 353 of 384
+  // (92 %), tiled 15 of 16. Before the cores' pipelines were put together (CorePipelines:
+  // unequal cores finish apart, the DRAM and shared-buffer phases one after the other),
+  // 1,663 of 1,847 (90.0 %), tiled 102 of 116 (88 %): below both floors. Before the cost model
+  // saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6 searches.
   const fusim::test::EstimateAccuracy a =
       fusim::test::estimate_accuracy({src("configs/mlu.yaml")}, {"none", "optimal"});
   REQUIRE(a.all.groups >= 100);
   INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
-  CHECK(a.all.within >= 0.90 * a.all.groups);
+  CHECK(a.all.within >= 0.91 * a.all.groups);
+  const auto& tiled = a.by_mapping.at("tiled");
+  INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
+  CHECK(tiled.within >= 0.93 * tiled.groups);
   CHECK(a.median() == Approx(1.0).margin(0.03));
 }
 
