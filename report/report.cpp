@@ -175,7 +175,12 @@ struct GroupRow {
   const Traffic& predicted() const { return run->predicted[g]; }
 };
 
-std::string group_mapping(const Group& g) {
+// A group none of whose layers runs a kernel (views of their inputs, concats their producers
+// assemble in place) takes no time and no core: `no-kernel`.
+std::string group_mapping(const Network& net, const Group& g) {
+  if (std::none_of(g.layers.begin(), g.layers.end(),
+                   [&](int li) { return layer_has_kernel(net, li); }))
+    return "no-kernel";
   return g.layers.size() == 1 ? "single" : to_string(g.mapping);
 }
 
@@ -198,10 +203,11 @@ const StatSchema<GroupRow>& group_schema() {
            "how the group runs on its cores: `single` (one layer, split by rows and channels), "
            "`tiled` (fused: row tiles, a band of them per core), `input-centric` (tiled, its "
            "pairs of complex operators run input-centric: the producer's tile a chunk of channels "
-           "at a time, scattered into the consumer's partial sums; docs/fusion.md) or "
+           "at a time, scattered into the consumer's partial sums; docs/fusion.md), "
            "`layerwise` (the members one after another in one kernel, barriers between them; "
-           "docs/multicore.md)",
-           [](const G& g) { return group_mapping(g.group()); });
+           "docs/multicore.md) or `no-kernel` (no layer of the group runs: views of their "
+           "inputs, concats their producers assembled in place; 0 cycles)",
+           [](const G& g) { return group_mapping(*g.run->net, g.group()); });
     r.integer(
         "tiles", "tiles",
         "row tiles of a tiled group's output (0 for a single layer or a layerwise group)",
@@ -604,7 +610,7 @@ std::string summary_text(const RunResult& r) {
     std::snprintf(
         line, sizeof line, "  %-4zu %-28s %-13s %6lld %12lld %14lld %14lld %7s %8.2f %11lld\n", g,
         group_name(r, g).substr(0, 28).c_str(),
-        group_mapping(r.program->schedule.groups[g]).c_str(),
+        group_mapping(*r.net, r.program->schedule.groups[g]).c_str(),
         static_cast<long long>(r.program->schedule.groups[g].cores),
         static_cast<long long>(whole_cycles(gs.end) - whole_cycles(gs.start)),
         static_cast<long long>(gs.traffic.read()), static_cast<long long>(gs.traffic.write()),

@@ -211,3 +211,34 @@ TEST_CASE("the estimate's accuracy in report.json is its groups' simulated over 
   CHECK(fusim::summary_text(run->result).find("estimate          simulated / predicted") !=
         std::string::npos);
 }
+
+TEST_CASE("a group whose layers run no kernel is reported as no-kernel, with no cycles",
+          "[report]") {
+  // A slice is a view of its input: layer by layer, it is a group of its own that runs nothing.
+  const std::string net = fusim::test::write_temp("slice_between_convs.yaml", R"(name: slice_net
+inputs:
+  - name: image
+    shape: [16, 8, 8]
+layers:
+  - name: conv1
+    type: conv
+    out_channels: 16
+    kernel: 1
+  - name: half
+    type: slice
+    channels: [0, 8]
+  - name: conv2
+    type: conv
+    out_channels: 8
+    kernel: 1
+)");
+  const auto run = fusim::test::run(fusim::test::src("configs/mlu.yaml"), net, {}, "none");
+  const auto report = nlohmann::json::parse(fusim::report_json(run->result));
+  REQUIRE(report["groups"].size() == 3);
+  CHECK(report["groups"][0]["mapping"] == "single");
+  CHECK(report["groups"][1]["layers"] == nlohmann::json::array({"half"}));
+  CHECK(report["groups"][1]["mapping"] == "no-kernel");
+  CHECK(report["groups"][1]["cycles"] == 0);
+  CHECK(report["groups"][2]["mapping"] == "single");
+  CHECK(fusim::groups_csv(run->result).find(",no-kernel,") != std::string::npos);
+}
