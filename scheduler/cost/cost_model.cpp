@@ -53,12 +53,11 @@ struct CoreLeg {
 // cores take the lead, their middle leg and the tail one after the other.
 class CorePipelines {
  public:
-  // One at a time per thread (the legs are kept between groups).
-  explicit CorePipelines(const Arch& arch) {
+  CorePipelines(const Arch& arch, std::int64_t cores) {
     const MemoryPaths paths(arch);
     dram_ = paths.dram_byte();
     shared_ = paths.shared_byte();
-    legs_.clear();
+    legs_.reserve(static_cast<std::size_t>(cores));
   }
 
   void add(const CostSink& core, double lead_alone, double tail_alone) {
@@ -80,16 +79,17 @@ class CorePipelines {
     // Processor sharing: the k-th smallest lead is done when every core has had that much.
     double t = 0, before = 0;
     auto active = static_cast<double>(legs_.size());
-    ready_.clear();
+    std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
+    ready.reserve(legs_.size());
     for (const CoreLeg& l : legs_) {
       t += active * (l.lead - before);
       before = l.lead;
       active -= 1;
-      ready_.emplace_back(std::max(t, l.lead_alone) + l.mid, l.tail, l.tail_alone);
+      ready.emplace_back(std::max(t, l.lead_alone) + l.mid, l.tail, l.tail_alone);
     }
-    std::sort(ready_.begin(), ready_.end());
+    std::sort(ready.begin(), ready.end());
     double queue = t, last = 0;  // the tails start once every lead is in (t: all of them)
-    for (const auto& [at, tail, alone] : ready_) {
+    for (const auto& [at, tail, alone] : ready) {
       queue = std::max(queue, at) + tail;
       last = std::max(last, at + alone);
     }
@@ -98,13 +98,8 @@ class CorePipelines {
 
  private:
   double dram_ = 0, shared_ = 0;  // the bottleneck's time per byte
-  // Kept between groups (a search costs millions): no allocation once grown.
-  static thread_local std::vector<CoreLeg> legs_;
-  static thread_local std::vector<std::tuple<double, double, double>> ready_;
+  std::vector<CoreLeg> legs_;
 };
-
-thread_local std::vector<CoreLeg> CorePipelines::legs_;
-thread_local std::vector<std::tuple<double, double, double>> CorePipelines::ready_;
 
 void finish(const Arch& arch, GroupCost& c) {
   const MemoryPaths paths(arch);
@@ -293,7 +288,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   c.feasible = true;
   if (!layer_has_kernel(net, li)) return c;
   const DmaTiming dma = dma_timing(arch);
-  CorePipelines pipelines(arch);
+  CorePipelines pipelines(arch, cores);
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
     try {
@@ -324,7 +319,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
   c.feasible = true;
   if (fg.input_centric()) c.mapping = GroupMapping::InputCentric;
   const DmaTiming dma = dma_timing(arch);
-  CorePipelines pipelines(arch);
+  CorePipelines pipelines(arch, cores);
   // The sums of the last few cores: a band that repeats one of theirs, rows shifted, sums the
   // same (and fits: that one did). Progress that advances unevenly (28 rows in 8 tiles: 3, 4,
   // 3, 4, ...) repeats every few bands.
