@@ -38,6 +38,7 @@ class Tuner {
     const std::size_t n = net.layers().size(), a = allowed_.size();
     single_.assign(n, std::vector<double>(a));
     member_.assign(n, std::vector<double>(a));
+    calibrated_.assign(n, std::vector<double>(a));
     out_io_.assign(n, std::vector<double>(a));
     last_use_.assign(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
@@ -48,10 +49,12 @@ class Tuner {
         const Layer& layer = net.layer(static_cast<int>(i));
         const bool concat = layer.type == LayerType::Concat || layer.is_view();
         single_[i][k] = concat ? 0 : single_cycles(static_cast<int>(i), allowed_[k]);
-        member_[i][k] = concat ? 0 : member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
+        calibrated_[i][k] =
+            concat ? 0 : member_cycles(static_cast<int>(i), allowed_[k], single_[i][k]);
         out_io_[i][k] =
             io_cycles(static_cast<double>(out.elements()), static_cast<double>(out.c), allowed_[k]);
       }
+      for (std::size_t k = 0; k < a; ++k) member_[i][k] = share_on(static_cast<int>(i), allowed_[k], k);
       for (int c : net.consumers(static_cast<int>(i))) last_use_[i] = std::max(last_use_[i], c);
       if (last_use_[i] < 0) last_use_[i] = static_cast<int>(n);  // a network output
     }
@@ -90,6 +93,12 @@ class Tuner {
       double weight_bytes = 0;
       bool tiled = true;  // the run may be a fused (tiled) group
       int windows = 0;    // layers in (i, j] with a window over several rows
+      // The run fused on as many cores as its last layer has output rows (one band each), a
+      // count between two allowed ones kx and kx + 1 (row_cores): its members' shares there.
+      const std::int64_t nx = row_cores(j);
+      std::size_t kx = 0;
+      while (kx + 1 < a && allowed_[kx + 1] < nx) ++kx;
+      double sum_x = 0;
       for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
         const Layer& layer = net_.layer(i);
         // A fused group keeps its weights in each core's weight buffer: a longer run would
@@ -104,17 +113,19 @@ class Tuner {
           sum[k] += member_[static_cast<std::size_t>(i)][k] * halo_factor(i, windows, allowed_[k]);
           if (kernel) serial[k] += single_[static_cast<std::size_t>(i)][k] - launch_;
         }
+        if (nx > 0) sum_x += share_on(i, nx, kx) * halo_factor(i, windows, nx);
         if (has_window(layer)) ++windows;
         if (best[static_cast<std::size_t>(i)] == inf) continue;
         std::vector<int> layers(static_cast<std::size_t>(j - i + 1));
         for (int x = i; x <= j; ++x) layers[static_cast<std::size_t>(x - i)] = x;
         if (layers.size() > 1 && !dag_.connected(layers)) continue;
         if (!policy_allows(net_, o_.fusion_policy, layers)) continue;
+        // (cycles, core count: its index in allowed_, or a for nx; layerwise)
+        std::vector<std::tuple<double, std::size_t, bool>> est;
         std::vector<double> io(a, 0.0);
         if (i < j) boundary_io(i, j, io);
+        if (tiled && i < j && nx > 0) est.emplace_back(launch_ + sum_x + io[kx], a, false);
         const bool on_chip = maps_stay_on_chip(net_, arch_, layers, shared_candidates_);
-        // (cycles, core count, layerwise)
-        std::vector<std::tuple<double, std::size_t, bool>> est;
         for (std::size_t k = 0; k < a; ++k) {
           if (tiled) {
             est.emplace_back(
@@ -134,7 +145,7 @@ class Tuner {
           if (total >= best[static_cast<std::size_t>(j) + 1]) break;
           Group g;
           g.layers = layers;
-          g.cores = allowed_[k];
+          g.cores = k < a ? allowed_[k] : nx;
           if (layerwise) {
             g.mapping = GroupMapping::Layerwise;
             if (!members_fit(layers, k)) continue;
@@ -143,7 +154,7 @@ class Tuner {
               coster = std::make_unique<GroupCoster>(net_, arch_, layers);
               ++evaluated_;
             }
-            const GroupCost cost = coster->cost(allowed_[k]);
+            const GroupCost cost = coster->cost(g.cores);
             if (!cost.feasible) continue;
             g.tiles = coster->fused() ? cost.tiles : 0;
           }
@@ -169,6 +180,42 @@ class Tuner {
   std::int64_t evaluated() const { return evaluated_; }
 
  private:
+  // The core count of a fused run ending at layer j with one band of its output rows per core
+  // (a 28-row map on 28 cores; the calibrated counts are powers of two, and a fused group has no
+  // more cores than its output has rows), when that count lies between two allowed ones; 0
+  // otherwise, and with --cores N.
+  std::int64_t row_cores(int j) const {
+    const std::int64_t rows = net_.layer(j).out_shape.h;
+    if (o_.cores > 0 || rows <= allowed_.front() || rows >= allowed_.back()) return 0;
+    if (std::find(allowed_.begin(), allowed_.end(), rows) != allowed_.end()) return 0;
+    return rows;
+  }
+
+  // Layer i's share of a fused group on n cores, allowed_[k] <= n < allowed_[k + 1], from its
+  // calibrated shares m on the allowed counts c. The calibrated cells split their maps' rows
+  // evenly; layer i's rows r may not (27 rows on 16 cores: two rows on 11 cores, one on 5), and
+  // its busiest core works as if on e = r / ceil(r / n) cores. So its share is F + V / e, with F
+  // (what does not split over cores: its weights, each core's fixed costs) and V (what does)
+  // through its shares on allowed_[k - 1] and allowed_[k] (F = 0 if they fall faster than 1 / c;
+  // V = 0 if they rise). Where either is not measured (it did not fuse there), the calibrated
+  // share on allowed_[k], or, for n above allowed_[k], linear in log2 of the count up to the
+  // share on allowed_[k + 1].
+  double share_on(int i, std::int64_t n, std::size_t k) const {
+    const auto& m = calibrated_[static_cast<std::size_t>(i)];
+    const double cn = static_cast<double>(n), ck = static_cast<double>(allowed_[k]);
+    if (k > 0 && std::isfinite(m[k - 1]) && std::isfinite(m[k])) {
+      const double c0 = static_cast<double>(allowed_[k - 1]);
+      double v = std::max(0.0, (m[k - 1] - m[k]) / (1 / c0 - 1 / ck));
+      double f = m[k] - v / ck;
+      if (f < 0) f = 0, v = m[k] * ck;
+      const double r = static_cast<double>(std::max<std::int64_t>(1, net_.layer(i).out_shape.h));
+      return f + v / std::min(cn, r / std::ceil(r / cn));
+    }
+    if (allowed_[k] == n || k + 1 >= m.size() || !std::isfinite(m[k + 1])) return m[k];
+    const double t = std::log2(cn / ck) / std::log2(static_cast<double>(allowed_[k + 1]) / ck);
+    return m[k] + t * (m[k + 1] - m[k]);
+  }
+
   // Whether every one of `layers` fits alone on allowed_[k] cores (a layerwise run), memoised.
   bool members_fit(const std::vector<int>& layers, std::size_t k) {
     if (fits_alone_.empty())
@@ -237,13 +284,15 @@ class Tuner {
   }
 
   // Layer i alone on n cores: its kind's calibrated cycles (a dense conv's when its kind has
-  // none measured on n).
+  // none measured on n); below the smallest cell measured, one launch plus that cell's cycles
+  // beyond it scaled down with the operation count (a 12,544-element add is not priced as the
+  // 131,072-element one, which in a layerwise run cost as much as a 1x1 conv).
   double single_cycles(int i, std::int64_t n) const {
     const auto k = static_cast<std::size_t>(kind(i));
-    double cy = table_.cycles_at(table_.single[k], n, ops(i), channels(i), launch_);
+    double cy = table_.cycles_at(table_.single[k], n, ops(i), channels(i), launch_, true);
     if (cy < 0) {
       cy = table_.cycles_at(table_.single[static_cast<std::size_t>(DlfusionKind::Layer)], n, ops(i),
-                            channels(i), launch_);
+                            channels(i), launch_, true);
     }
     return cy < 0 ? 1e15 : cy;  // nothing measured: the last resort
   }
@@ -353,8 +402,9 @@ class Tuner {
   std::vector<std::int64_t> allowed_;
   double launch_ = 0;
   // Per layer, per allowed core count: alone, as a member of a fused group (its boundary
-  // tensors apart), and moving its output to or from DRAM.
-  std::vector<std::vector<double>> single_, member_, out_io_;
+  // tensors apart; share_on), and moving its output to or from DRAM; and its calibrated share
+  // as a member (member_cycles).
+  std::vector<std::vector<double>> single_, member_, out_io_, calibrated_;
   // Per layer and core count, whether it fits alone (members_fit): 1, 0, or -1 not known yet.
   std::vector<std::vector<signed char>> fits_alone_;
   std::vector<std::int64_t> shared_candidates_;  // shared_fmap_candidates, for layerwise runs

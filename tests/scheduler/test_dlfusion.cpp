@@ -152,7 +152,7 @@ namespace {
 // every fused cell's at 50,000 (about tiny_chain's convs: a fused share is scaled down below
 // the smallest cell).
 std::string tiny_table(const std::string& layer, const std::string& pointwise,
-                       const std::string& fused) {
+                       const std::string& fused, const char* single_ops = "1000000") {
   std::string t =
       "arch: mlu100\ncore_counts: [1, 32]\nmacs_edges: [1]\nchannels_edges: [1]\n"
       "chain_layers: 3\nbottleneck_ratio: 4\n";
@@ -160,9 +160,9 @@ std::string tiny_table(const std::string& layer, const std::string& pointwise,
     return std::string("  - {macs_bucket: 0, channels_bucket: 0, ops: ") + ops +
            ", best_cores: 1, cycles: " + cycles + "}\n";
   };
-  t += "layer:\n" + cell(layer) + "pointwise:\n" + cell(pointwise);
+  t += "layer:\n" + cell(layer, single_ops) + "pointwise:\n" + cell(pointwise, single_ops);
   for (const char* k : {"depthwise", "pool", "eltwise", "fc"})
-    t += std::string(k) + ":\n" + cell("[10000, 10000]");
+    t += std::string(k) + ":\n" + cell("[10000, 10000]", single_ops);
   for (const char* k : {"layer", "pointwise", "depthwise", "pool", "eltwise"})
     t += std::string("fused_") + k + ":\n" + cell(fused, "50000");
   return t;
@@ -218,24 +218,60 @@ TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the den
   CHECK(all.groups[0].cores == 32);
 }
 
+TEST_CASE("dlfusion runs a fused group on as many cores as its output has rows when its shares "
+          "fall with the cores",
+          "[search][dlfusion]") {
+  // Two 1x1 convs on a 28 x 28 map. Calibrated on 1, 16 and 32 cores; the fused chain did not
+  // run on 32 (null). On 28 cores each core has one row; on 16, 12 cores have two.
+  const fusim::Network net = fusim::load_network(fusim::test::write_temp(
+      "dlfusion_rows.yaml",
+      "name: rows\ninputs:\n  - {name: x, shape: [64, 28, 28]}\nlayers:\n"
+      "  - {name: a, type: conv, out_channels: 64, kernel: 1, bias: false}\n"
+      "  - {name: b, type: conv, out_channels: 64, kernel: 1, bias: false}\n"));
+  auto table = [](const std::string& fused) {
+    // Alone, each conv (3,211,264 MACs) 90,000 cycles on any count: fusing pays.
+    std::string t =
+        tiny_table("[90000, 90000, 90000]", "[90000, 90000, 90000]", fused, "3211264");
+    t.replace(t.find("[1, 32]"), 7, "[1, 16, 32]");
+    for (std::size_t at; (at = t.find("[10000, 10000]")) != std::string::npos;)
+      t.replace(at, 14, "[10000, 10000, 10000]");
+    return t;
+  };
+  // Shares that fall with the cores (the chains, measured at 50,000 operations, scale to the
+  // convs' above the launch: a conv's share about 42,800 cycles on 1 core, 6,400 on 16): the
+  // part that splits over cores splits over 28 rows on 28 cores, over 14 row pairs on 16.
+  const fusim::Schedule falls = dlfusion_with(net, table("[4000, 2300, null]"));
+  REQUIRE(falls.groups.size() == 1);
+  CHECK(falls.groups[0].layers.size() == 2);
+  CHECK(falls.groups[0].cores == 28);
+  // Shares that do not fall: nothing to gain from more cores, and of equally cheap counts the
+  // fewest comes first.
+  const fusim::Schedule flat = dlfusion_with(net, table("[2300, 2300, null]"));
+  REQUIRE(flat.groups.size() == 1);
+  CHECK(flat.groups[0].cores == 1);
+}
+
 TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only there",
           "[search][dlfusion]") {
   const fusim::Network net = fusim::load_network(src("workloads/tiny_chain.yaml"));
-  // Alone, each layer 10,000 cycles; fused, each 3x3 conv 5,000 (its marginal cycles between
-  // two 1x1 convs) and the fc 8,000 (alone, less the 2,000-cycle launch); or each conv 62,000.
-  const fusim::Schedule cheap =
-      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]"));
+  // Alone, the fc (10,240 MACs, as the cells measured) 10,000 cycles, and the convs (55,296 and
+  // 73,728 MACs) the 2,000-cycle launch plus 8,000 in proportion: 45,200 and 59,600; fused,
+  // each 3x3 conv 5,000 (its marginal cycles leading a group) and the fc 8,000 (alone, less the
+  // launch); or each conv 62,000.
+  const fusim::Schedule cheap = dlfusion_with(
+      net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]", "10240"));
   REQUIRE(cheap.groups.size() == 1);
   CHECK_FALSE(cheap.groups[0].layerwise());
-  // Fused too dear: the three layers one after another in one kernel (30,000 cycles less two
+  // Fused too dear: the three layers one after another in one kernel (114,800 cycles less two
   // launches, plus two barriers) beat three kernels.
-  const fusim::Schedule dear =
-      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"));
+  const fusim::Schedule dear = dlfusion_with(
+      net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"));
   REQUIRE(dear.groups.size() == 1);
   CHECK(dear.groups[0].layerwise());
   // Without launches to save, layer by layer.
   const fusim::Arch free = fusim::load_arch(src("configs/mlu.yaml"), {"kernel_launch_cycles=0"});
-  CHECK(dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]"), free)
+  CHECK(dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"),
+                     free)
             .groups.size() == 3);
 }
 
