@@ -10,6 +10,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "cost/concat_copy.h"
+#include "cost/core_pipelines.h"
 #include "cost/fused_plan.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
@@ -38,19 +39,8 @@ struct MemoryPaths {
   double shared_byte() const { return std::max(1.0 / shared_port, 1.0 / link); }
 };
 
-// One core's pipeline in three legs: its first loads, what it does between them and its last
-// stores (at its own DMA speed: `mid`), its last stores. `lead` and `tail` are the time those
-// bytes hold the phase's bottleneck (the DRAM or the shared buffer, and the link).
-struct CoreLeg {
-  double lead = 0, lead_alone = 0, mid = 0, tail = 0, tail_alone = 0;
-};
-
-// The cores' pipelines together (GroupCost::pipeline_cycles). The cores start together; their
-// first loads share the bottleneck fairly (processor sharing: a core with less to load is done
-// sooner); each then runs its middle leg alone; its last stores queue for the bottleneck once
-// every first load is in, first come first served. Cores of unequal shares (14 rows over 32
-// cores) so finish apart, and the early ones' stores run while the others still compute; alike
-// cores take the lead, their middle leg and the tail one after the other.
+// The cores' pipelines together (GroupCost::pipeline_cycles; core_pipelines_end): each core's
+// legs from its sink, timed on the arch's memory paths.
 class CorePipelines {
  public:
   CorePipelines(const Arch& arch, std::int64_t cores) {
@@ -72,29 +62,7 @@ class CorePipelines {
     legs_.push_back(l);
   }
 
-  double end() {
-    if (legs_.empty()) return 0;
-    std::sort(legs_.begin(), legs_.end(),
-              [](const CoreLeg& a, const CoreLeg& b) { return a.lead < b.lead; });
-    // Processor sharing: the k-th smallest lead is done when every core has had that much.
-    double t = 0, before = 0;
-    auto active = static_cast<double>(legs_.size());
-    std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
-    ready.reserve(legs_.size());
-    for (const CoreLeg& l : legs_) {
-      t += active * (l.lead - before);
-      before = l.lead;
-      active -= 1;
-      ready.emplace_back(std::max(t, l.lead_alone) + l.mid, l.tail, l.tail_alone);
-    }
-    std::sort(ready.begin(), ready.end());
-    double queue = t, last = 0;  // the tails start once every lead is in (t: all of them)
-    for (const auto& [at, tail, alone] : ready) {
-      queue = std::max(queue, at) + tail;
-      last = std::max(last, at + alone);
-    }
-    return std::max(queue, last);
-  }
+  double end() { return core_pipelines_end(legs_); }
 
  private:
   double dram_ = 0, shared_ = 0;  // the bottleneck's time per byte

@@ -54,7 +54,8 @@ class Tuner {
         out_io_[i][k] =
             io_cycles(static_cast<double>(out.elements()), static_cast<double>(out.c), allowed_[k]);
       }
-      for (std::size_t k = 0; k < a; ++k) member_[i][k] = share_on(static_cast<int>(i), allowed_[k], k);
+      for (std::size_t k = 0; k < a; ++k)
+        member_[i][k] = share_on(static_cast<int>(i), allowed_[k], k);
       for (int c : net.consumers(static_cast<int>(i))) last_use_[i] = std::max(last_use_[i], c);
       if (last_use_[i] < 0) last_use_[i] = static_cast<int>(n);  // a network output
     }

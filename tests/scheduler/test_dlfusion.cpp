@@ -218,9 +218,10 @@ TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the den
   CHECK(all.groups[0].cores == 32);
 }
 
-TEST_CASE("dlfusion runs a fused group on as many cores as its output has rows when its shares "
-          "fall with the cores",
-          "[search][dlfusion]") {
+TEST_CASE(
+    "dlfusion runs a fused group on as many cores as its output has rows when its shares "
+    "fall with the cores",
+    "[search][dlfusion]") {
   // Two 1x1 convs on a 28 x 28 map. Calibrated on 1, 16 and 32 cores; the fused chain did not
   // run on 32 (null). On 28 cores each core has one row; on 16, 12 cores have two.
   const fusim::Network net = fusim::load_network(fusim::test::write_temp(
@@ -230,8 +231,7 @@ TEST_CASE("dlfusion runs a fused group on as many cores as its output has rows w
       "  - {name: b, type: conv, out_channels: 64, kernel: 1, bias: false}\n"));
   auto table = [](const std::string& fused) {
     // Alone, each conv (3,211,264 MACs) 90,000 cycles on any count: fusing pays.
-    std::string t =
-        tiny_table("[90000, 90000, 90000]", "[90000, 90000, 90000]", fused, "3211264");
+    std::string t = tiny_table("[90000, 90000, 90000]", "[90000, 90000, 90000]", fused, "3211264");
     t.replace(t.find("[1, 32]"), 7, "[1, 16, 32]");
     for (std::size_t at; (at = t.find("[10000, 10000]")) != std::string::npos;)
       t.replace(at, 14, "[10000, 10000, 10000]");
@@ -258,20 +258,20 @@ TEST_CASE("dlfusion fuses where the calibrated chains say fusing pays, and only 
   // 73,728 MACs) the 2,000-cycle launch plus 8,000 in proportion: 45,200 and 59,600; fused,
   // each 3x3 conv 5,000 (its marginal cycles leading a group) and the fc 8,000 (alone, less the
   // launch); or each conv 62,000.
-  const fusim::Schedule cheap = dlfusion_with(
-      net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]", "10240"));
+  const fusim::Schedule cheap =
+      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[5000, 5000]", "10240"));
   REQUIRE(cheap.groups.size() == 1);
   CHECK_FALSE(cheap.groups[0].layerwise());
   // Fused too dear: the three layers one after another in one kernel (114,800 cycles less two
   // launches, plus two barriers) beat three kernels.
-  const fusim::Schedule dear = dlfusion_with(
-      net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"));
+  const fusim::Schedule dear =
+      dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"));
   REQUIRE(dear.groups.size() == 1);
   CHECK(dear.groups[0].layerwise());
   // Without launches to save, layer by layer.
   const fusim::Arch free = fusim::load_arch(src("configs/mlu.yaml"), {"kernel_launch_cycles=0"});
-  CHECK(dlfusion_with(net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"),
-                     free)
+  CHECK(dlfusion_with(
+            net, tiny_table("[10000, 10000]", "[10000, 10000]", "[62000, 62000]", "10240"), free)
             .groups.size() == 3);
 }
 

@@ -1,0 +1,26 @@
+// The cores' pipelines of one group put together (GroupCost::pipeline_cycles): when a group on
+// several cores ends, given each core's three legs. Pure function; the cost model fills the
+// legs (cost_model.cpp).
+#pragma once
+
+#include <vector>
+
+namespace fusim {
+
+// One core's pipeline in three legs: its first loads, what it does between them and its last
+// stores (at its own DMA speed: `mid`), its last stores. `lead` and `tail` are the time those
+// bytes hold the phase's bottleneck (the DRAM or the shared buffer, and the link); `lead_alone`
+// and `tail_alone` the time the core's own engines need for them.
+struct CoreLeg {
+  double lead = 0, lead_alone = 0, mid = 0, tail = 0, tail_alone = 0;
+};
+
+// The cores start together; their first loads share the bottleneck fairly (processor sharing:
+// a core with less to load is done sooner); each then runs its middle leg alone; its last
+// stores queue for the bottleneck once every first load is in, first come first served. Cores
+// of unequal shares (14 rows over 32 cores) so finish apart, and the early ones' stores run
+// while the others still compute; alike cores take the lead, their middle leg and the tail one
+// after the other. Reorders `legs`.
+double core_pipelines_end(std::vector<CoreLeg>& legs);
+
+}  // namespace fusim

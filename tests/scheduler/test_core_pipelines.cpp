@@ -1,0 +1,57 @@
+// The cores' pipelines of a group put together (cost/core_pipelines.h) against hand-derived
+// finish times.
+#include <catch2/catch.hpp>
+
+#include "cost/core_pipelines.h"
+
+namespace {
+
+fusim::CoreLeg leg(double lead, double mid, double tail, double lead_alone = 0,
+                   double tail_alone = 0) {
+  fusim::CoreLeg l;
+  l.lead = lead;
+  l.mid = mid;
+  l.tail = tail;
+  l.lead_alone = lead_alone;
+  l.tail_alone = tail_alone;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "one core's pipeline is its three legs, each at the slower of its engines and the "
+    "bottleneck",
+    "[cost]") {
+  // First loads: 5 cycles of the bottleneck, 8 at the core's own engines; stores: 3 and 2.
+  std::vector<fusim::CoreLeg> legs{leg(5, 10, 3, 8, 2)};
+  CHECK(fusim::core_pipelines_end(legs) == Approx(8 + 10 + 3));
+  std::vector<fusim::CoreLeg> none;
+  CHECK(fusim::core_pipelines_end(none) == 0);
+}
+
+TEST_CASE(
+    "alike cores take their first loads, their middles and their last stores one after "
+    "the other",
+    "[cost]") {
+  // Four cores, each 2 cycles of the bottleneck to load and 1 to store: the loads share it
+  // (8), the middles overlap (10), the stores queue (4).
+  std::vector<fusim::CoreLeg> legs(4, leg(2, 10, 1));
+  CHECK(fusim::core_pipelines_end(legs) == Approx(4 * 2 + 10 + 4 * 1));
+}
+
+TEST_CASE(
+    "a core with less to load starts its middle sooner, and its stores run while the "
+    "others compute",
+    "[cost]") {
+  // Core A loads 1 cycle's worth, core B 3; both compute 10 and store 2. Shared fairly, A's
+  // load is in at 2 (both moving at half speed), B's at 4 (alone after 2). A is ready to store
+  // at 12, B at 14; the stores queue from 4: A's 12-14, B's 14-16.
+  std::vector<fusim::CoreLeg> legs{leg(3, 10, 2), leg(1, 10, 2)};
+  CHECK(fusim::core_pipelines_end(legs) == Approx(16));
+  // Adding every core's transfers to the slowest core's pipeline would give 4 + 10 + 4 = 18.
+  // A core whose own engines are slower than its fair share is held by them: B's loads at its
+  // own engines take 9, so it is ready at 19 and done at 21.
+  std::vector<fusim::CoreLeg> slow{leg(1, 10, 2), leg(3, 10, 2, 9)};
+  CHECK(fusim::core_pipelines_end(slow) == Approx(21));
+}
