@@ -14,11 +14,18 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
   auto active = static_cast<double>(legs.size());
   std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
   ready.reserve(legs.size());
+  double first_store = -1, stores = 0;
   for (const CoreLeg& l : legs) {
     t += active * (l.lead - before);
     before = l.lead;
     active -= 1;
-    ready.emplace_back(std::max(t, l.lead_alone) + l.mid, l.tail, l.tail_alone);
+    const double lead_end = std::max(t, l.lead_alone);
+    ready.emplace_back(lead_end + l.mid, l.tail, l.tail_alone);
+    if (l.first_store >= 0) {
+      const double at = lead_end + std::max(0.0, l.first_store - l.lead_alone);
+      first_store = first_store < 0 ? at : std::min(first_store, at);
+      stores += l.stores;
+    }
   }
   std::sort(ready.begin(), ready.end());
   double queue = t, last = 0;  // the tails start once every lead is in (t: all of them)
@@ -26,7 +33,7 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
     queue = std::max(queue, at) + tail;
     last = std::max(last, at + alone);
   }
-  return std::max(queue, last);
+  return std::max({queue, last, first_store + stores});
 }
 
 }  // namespace fusim

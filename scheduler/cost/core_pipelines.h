@@ -13,6 +13,9 @@ namespace fusim {
 // and `tail_alone` the time the core's own engines need for them.
 struct CoreLeg {
   double lead = 0, lead_alone = 0, mid = 0, tail = 0, tail_alone = 0;
+  // When its first store can start in its own pipeline (-1: it stores nothing), and the time
+  // all its stores hold the bottleneck.
+  double first_store = -1, stores = 0;
 };
 
 // The cores start together; their first loads share the bottleneck fairly (processor sharing:
@@ -20,7 +23,10 @@ struct CoreLeg {
 // stores queue for the bottleneck once every first load is in, first come first served. Cores
 // of unequal shares (14 rows over 32 cores) so finish apart, and the early ones' stores run
 // while the others still compute; alike cores take the lead, their middle leg and the tail one
-// after the other. Reorders `legs`.
+// after the other. And no store starts before the first core is ready to store (its lead in,
+// its first compute done), after which every core's stores take the bottleneck one after
+// another: the groups that store much more than they load (a 1x1 conv expanding a map into
+// the shared buffer) are bound by that. Reorders `legs`.
 double core_pipelines_end(std::vector<CoreLeg>& legs);
 
 }  // namespace fusim

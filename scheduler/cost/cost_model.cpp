@@ -59,6 +59,9 @@ class CorePipelines {
     l.lead_alone = lead_alone;
     l.tail_alone = tail_alone;
     l.mid = std::max(0.0, core.pipeline_cycles() - lead_alone - tail_alone);
+    l.first_store = core.first_store_at;
+    l.stores = static_cast<double>(core.traffic.ofmap + core.traffic.psum_write) * dram_ +
+               static_cast<double>(core.shared_write) * shared_;
     legs_.push_back(l);
   }
 

@@ -163,6 +163,7 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
   buffer_reads += b;
   // The stores after the last compute, one after another (of a run of `times` alike tiles, the
   // last tile's).
+  if (first_store_at < 0) first_store_at = first_compute_end_;
   if (!stored_since_compute_) {
     tail_bytes = tail_shared_bytes = 0;
     last_store_ = 0;
@@ -237,6 +238,7 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   if (told_ && times == 1 && pending_ == 0) {
     // The common case of a walk that calls hold(): one tile, its loads placed as they came.
     compute_end_ = compute_start(layer, compute_end_, out_bytes) + compute;
+    first_compute_end_ = compute_end_;
     return;
   }
   // One tile of the run: its loads' time and bytes, its compute, its output.
@@ -263,6 +265,7 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
       compute_start(layer, std::max(compute_end_, pending_ > 0 ? first_load : 0.0), out) + per;
   if (pending_ > 0) load_end_ = first_load;
   compute_end_ = first_compute;
+  first_compute_end_ = first_compute;
   if (times > 1) {
     // The later tiles of the run, each beside the one before it: loads that do not fit beside it
     // start when its compute ends, with its stores (the last tile's stores are taken: the run's

@@ -206,7 +206,10 @@ class CostSink : public TileSink {
   // when it starts) and stored after the last compute (all at once when they finish).
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
-  std::int64_t multicast = 0;                                 // bytes received by multicast
+  // When the first store can start in the core's pipeline (the end of the first compute whose
+  // output is stored); -1 before any store.
+  double first_store_at = -1;
+  std::int64_t multicast = 0;  // bytes received by multicast
   // Feature-map bytes to and from the shared buffer.
   std::int64_t shared_read = 0, shared_write = 0;
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
@@ -230,6 +233,7 @@ class CostSink : public TileSink {
   bool computed_ = false;
   bool stored_since_compute_ = false;
   double load_end_ = 0, compute_end_ = 0, store_end_ = 0, pending_ = 0, last_store_ = 0;
+  double first_compute_end_ = 0;  // the end of the first tile of the last compute placed
   std::array<double, 3> pending_bytes_{};
   // Walks that do not call hold(): the bytes per tile of the last tile that loaded into each
   // buffer, and the last tile's output.

@@ -55,3 +55,19 @@ TEST_CASE(
   std::vector<fusim::CoreLeg> slow{leg(1, 10, 2), leg(3, 10, 2, 9)};
   CHECK(fusim::core_pipelines_end(slow) == Approx(21));
 }
+
+TEST_CASE(
+    "no store starts before the first core is ready to store, and then every core's "
+    "stores take the bottleneck in turn",
+    "[cost]") {
+  // Two cores, each loading 1 cycle's worth (both in at 2), ready to store 3 cycles into its
+  // own pipeline (at 2 + 3 = 5), and storing 10 cycles' worth in all, 1 of it after its last
+  // compute: the stores end at 5 + 2 x 10 = 25, not at the 8 of the legs alone.
+  std::vector<fusim::CoreLeg> legs(2, leg(1, 4, 1));
+  CHECK(fusim::core_pipelines_end(legs) == Approx(8));
+  for (fusim::CoreLeg& l : legs) {
+    l.first_store = 3;
+    l.stores = 10;
+  }
+  CHECK(fusim::core_pipelines_end(legs) == Approx(25));
+}
