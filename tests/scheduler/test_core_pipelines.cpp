@@ -8,13 +8,7 @@ namespace {
 
 fusim::CoreLeg leg(double lead, double mid, double tail, double lead_alone = 0,
                    double tail_alone = 0) {
-  fusim::CoreLeg l;
-  l.lead = lead;
-  l.mid = mid;
-  l.tail = tail;
-  l.lead_alone = lead_alone;
-  l.tail_alone = tail_alone;
-  return l;
+  return fusim::CoreLeg{lead, lead_alone, mid, tail, tail_alone};
 }
 
 }  // namespace
