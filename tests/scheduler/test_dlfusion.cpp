@@ -151,18 +151,20 @@ namespace {
 // layers' cycles on 1 and 32 cores, dense and 1x1 convs apart, at 1,000,000 operations, and
 // every fused cell's at 50,000 (about tiny_chain's convs: a fused share is scaled down below
 // the smallest cell).
+// `counts`: the calibrated core counts; `other`: the cycles of the kinds the test does not set.
 std::string tiny_table(const std::string& layer, const std::string& pointwise,
-                       const std::string& fused, const char* single_ops = "1000000") {
-  std::string t =
-      "arch: mlu100\ncore_counts: [1, 32]\nmacs_edges: [1]\nchannels_edges: [1]\n"
-      "chain_layers: 3\nbottleneck_ratio: 4\n";
+                       const std::string& fused, const char* single_ops = "1000000",
+                       const std::string& counts = "[1, 32]",
+                       const std::string& other = "[10000, 10000]") {
+  std::string t = "arch: mlu100\ncore_counts: " + counts +
+                  "\nmacs_edges: [1]\nchannels_edges: [1]\nchain_layers: 3\nbottleneck_ratio: 4\n";
   auto cell = [](const std::string& cycles, const char* ops = "1000000") {
     return std::string("  - {macs_bucket: 0, channels_bucket: 0, ops: ") + ops +
            ", best_cores: 1, cycles: " + cycles + "}\n";
   };
   t += "layer:\n" + cell(layer, single_ops) + "pointwise:\n" + cell(pointwise, single_ops);
   for (const char* k : {"depthwise", "pool", "eltwise", "fc"})
-    t += std::string(k) + ":\n" + cell("[10000, 10000]", single_ops);
+    t += std::string(k) + ":\n" + cell(other, single_ops);
   for (const char* k : {"layer", "pointwise", "depthwise", "pool", "eltwise"})
     t += std::string("fused_") + k + ":\n" + cell(fused, "50000");
   return t;
@@ -231,11 +233,8 @@ TEST_CASE(
       "  - {name: b, type: conv, out_channels: 64, kernel: 1, bias: false}\n"));
   auto table = [](const std::string& fused) {
     // Alone, each conv (3,211,264 MACs) 90,000 cycles on any count: fusing pays.
-    std::string t = tiny_table("[90000, 90000, 90000]", "[90000, 90000, 90000]", fused, "3211264");
-    t.replace(t.find("[1, 32]"), 7, "[1, 16, 32]");
-    for (std::size_t at; (at = t.find("[10000, 10000]")) != std::string::npos;)
-      t.replace(at, 14, "[10000, 10000, 10000]");
-    return t;
+    return tiny_table("[90000, 90000, 90000]", "[90000, 90000, 90000]", fused, "3211264",
+                      "[1, 16, 32]", "[10000, 10000, 10000]");
   };
   // Shares that fall with the cores (the chains, measured at 50,000 operations, scale to the
   // convs' above the launch: a conv's share about 42,800 cycles on 1 core, 6,400 on 16): the
