@@ -21,7 +21,7 @@ using limits::kMaxLatencyCycles;
 const std::vector<std::string> kDramModels = {"simple", "detailed"};
 const std::vector<std::string> kPagePolicies = {"open", "closed"};
 const std::vector<std::string> kWriteDrains = {"watermark", "batch"};
-const std::vector<std::string> kAddressHashes = {"none", "xor"};
+const std::vector<std::string> kAddressHashes = {"none", "xor", "mix"};
 
 const char* const kMappingFields[] = {"row", "rank", "bankgroup", "bank", "column", "channel"};
 
@@ -372,7 +372,9 @@ const ParamTable& dram_params() {
               "row number folded onto their width (its chunks of that width XORed together), "
               "the channel with the row's bits above that width (counts that are not powers of "
               "two: sums modulo the counts instead), so that addresses a multiple of the bank "
-              "period apart (the cores' slices of a weight matrix) fall into different banks"),
+              "period apart (the cores' slices of a weight matrix) fall into different banks; "
+              "mix: the same with the row's bits mixed (splitmix64) instead of folded, so that no "
+              "stride between streams keeps them on few banks (docs/dram.md)"),
           detailed(params::integer<&DramParams::queue_depth>(
               "queue_depth", 1, 1 << 16, "requests",
               "transaction queues: the read queue and the write queue, each, per channel")),

@@ -51,7 +51,7 @@ enum class PagePolicy { Open, Closed };
 // (docs/dram.md, "Write drain").
 enum class WriteDrain { Watermark, Batch };
 // How the detailed model's controller turns an address's fields into a bank (docs/dram.md).
-enum class AddressHash { None, Xor };
+enum class AddressHash { None, Xor, Mix };
 const char* to_string(DramModel m);
 const char* to_string(PagePolicy p);
 const char* to_string(WriteDrain w);

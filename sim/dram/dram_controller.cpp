@@ -58,7 +58,8 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     fields_[field] = BitField{shift, count - 1};
     shift += __builtin_ctzll(static_cast<unsigned long long>(count));
   }
-  hash_ = p_.address_hash == AddressHash::Xor;
+  hash_ = p_.address_hash != AddressHash::None;
+  mix_ = p_.address_hash == AddressHash::Mix;
   const std::int64_t counts[3] = {p_.banks_per_group, p_.bank_groups, p_.ranks};
   hash_pow2_ = true;
   for (int i = 0; i < 3; ++i) {
@@ -72,8 +73,9 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
   hash_mask_ = hash_span_ - 1;
   channel_step_.count = p_.channels;
   channel_step_.mask = p_.channels - 1;
+  channel_step_.shift = __builtin_ctzll(static_cast<unsigned long long>(p_.channels));
   if (!pow2(p_.channels)) hash_pow2_ = false;
-  if (hash_span_ <= 1) hash_ = false;  // one bank: nothing to hash
+  if (hash_span_ <= 1 && !mix_) hash_ = false;  // xor over one bank: no width to fold onto
   channels_.resize(static_cast<std::size_t>(p_.channels));
   counters_.resize(channels_.size());
   latency_.resize(channels_.size());

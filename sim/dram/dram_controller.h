@@ -279,13 +279,34 @@ class DramController {
   std::size_t high_watermark_, low_watermark_;
   std::vector<std::pair<int, std::int64_t>> mapping_;  // (field, count), least significant first
   Location decode_fields(std::int64_t addr) const;     // the fields as the mapping cuts them
-  // dram.address_hash xor: v = {bank, bank group, rank, channel}. The first three are XORed
-  // with the row folded onto their width (the row's chunks of that width XORed together, so
-  // that every bit of the row moves the bank), least significant first; the channel with the
-  // row's bits above that width (rows 16 apart, whose fold can meet, then differ in channel).
-  // Where a count is not a power of two: the fold is the chunks' sum modulo the counts'
-  // product, and each field is advanced by its digit, modulo its count.
+  // dram.address_hash, v = {bank, bank group, rank, channel}.
+  // xor: the first three are XORed with the row folded onto their width (the row's chunks of
+  // that width XORed together, so that every bit of the row moves the bank), least significant
+  // first; the channel with the row's bits above that width (rows 16 apart, whose fold can
+  // meet, then differ in channel). Where a count is not a power of two: the fold is the
+  // chunks' sum modulo the counts' product, and each field is advanced by its digit, modulo
+  // its count.
+  // mix: the same, with the row's bits mixed (splitmix64's finaliser) in place of the fold:
+  // every field moves by a pseudo-random digit of the row, so no stride between rows keeps
+  // streams in step (the xor fold is linear in the row's bits: some strides fold onto few
+  // banks).
+  static std::uint64_t mix_row(std::int64_t row) {
+    auto z = static_cast<std::uint64_t>(row) + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
   void rehash(std::int64_t row, std::int64_t* v) const {
+    if (mix_) {
+      auto f = static_cast<std::int64_t>(mix_row(row) >> 1);  // 63 pseudo-random bits
+      const auto step = [&](std::int64_t* x, const HashStep& s) {
+        *x = hash_pow2_ ? (*x ^ f) & s.mask : (*x + f % s.count) % s.count;
+        f = hash_pow2_ ? f >> s.shift : f / s.count;
+      };
+      for (const HashStep& s : hash_steps_) step(v++, s);
+      step(v, channel_step_);
+      return;
+    }
     if (hash_pow2_) {
       std::int64_t f = 0;
       for (std::int64_t r = row; r != 0; r >>= hash_bits_) f ^= r & hash_mask_;
@@ -310,7 +331,7 @@ class DramController {
     std::int64_t count = 1, mask = 0;
     int shift = 0;
   };
-  bool hash_ = false, hash_pow2_ = false;
+  bool hash_ = false, hash_pow2_ = false, mix_ = false;
   HashStep hash_steps_[3], channel_step_;
   // The fold's width: bits (powers of two: hash_bits_ > 0, hash_mask_) or the counts' product.
   int hash_bits_ = 0;
