@@ -1,6 +1,7 @@
 // fusim_dram_streams: the cores' weight streams of one fc layer through the detailed DRAM
-// controller alone, with the weights laid out as fusim lays them (each core's slice contiguous)
-// or interleaved (the cores' slices in turns of CHUNK bytes, a layout fusim does not have).
+// controller alone, with each core's slice of the weights contiguous, one after the other (how
+// fusim lays out the weights of channels under 64 bursts, and laid out every layer's before it
+// interleaved the larger by channel) or interleaved in turns of CHUNK bytes.
 //
 // The layer: OUTPUTS output channels of INPUTS weights and a bias (one byte each), split over
 // the arch's cores by output channel as `--fusion none --cores N` splits it (even slices). Each
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chunk", chunks,
                  "interleave granularities in bytes, comma-separated; 0: each core's slice "
-                 "contiguous (fusim's layout)")
+                 "contiguous")
       ->capture_default_str();
   app.add_option("--outputs", outputs, "the fc's output channels")->capture_default_str();
   app.add_option("inputs", inputs, "the fc's input counts")->required();

@@ -5,9 +5,10 @@ One fc layer of 4,096 outputs and N inputs, run alone on the 32 cores of configs
 (`--fusion none --cores 32`): each core streams its slice of the weights, 128 output channels
 of N weights and a bias, (N + 1) x 128 bytes, so the 32 streams start one slice apart. For
 every N and every dram.address_hash (none, xor, mix), prints the bytes moved off chip per cycle
-(the four channels' peak is 102.4) and the row conflicts, as a Markdown table. Then the same streams through the DRAM controller
-alone (build/app/fusim_dram_streams: no compute, no interconnect), with each core's slice
-contiguous as fusim lays it out and interleaved in 1 KiB turns (a layout fusim does not have).
+(the four channels' peak is 102.4) and the row conflicts, as a Markdown table (fusim interleaves these weights by channel over the
+cores: docs/dram.md). Then the same streams through the DRAM controller alone
+(build/app/fusim_dram_streams: no compute, no interconnect), with each core's slice contiguous,
+one after the other, and interleaved in 1 KiB turns.
 With --docs, the tables replace those between the dram-strides markers in docs/dram.md.
 
     scripts/build.sh && /usr/bin/python3 scripts/dram_strides.py [--docs]
@@ -64,7 +65,7 @@ def run(fusim, work, inputs, hash_):
 
 def run_alone(streams_tool, inputs, hashes):
     """fusim_dram_streams: the same streams through the DRAM controller alone, each core's slice
-    contiguous (fusim's layout) and interleaved in 1 KiB turns, under every hash."""
+    contiguous and interleaved in 1 KiB turns, under every hash."""
     out = subprocess.run([streams_tool, "--arch", os.path.join(REPO, "configs/mlu.yaml"),
                           "--hash", ",".join(hashes), "--chunk", ",".join(map(str, CHUNKS)),
                           str(inputs)], check=True, capture_output=True, text=True).stdout

@@ -156,12 +156,28 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where({false, li_}, [&] {
-      return DramRange{{false, li_}, g_.weight_bytes(0, k0), {}};
-    });
+    DramRange from = where({false, li_}, [&] { return weight_range(k0, k1); });
+    // The cost model's bursts need the layout (and, the pieces not starting on bursts, where
+    // the first lies).
+    if (runs_ && s_.weight_parts > 1) from = weight_range(k0, k1);
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
+  }
+
+  // The weights of channels [k0, k1) of the slice: contiguous, or, interleaved over the grid's
+  // channel slices (LayerSlice::weight_parts), one channel's piece every weight_parts channels.
+  DramRange weight_range(std::int64_t k0, std::int64_t k1) const {
+    const ValueRef v{false, li_};
+    if (s_.weight_parts <= 1) return DramRange{v, g_.weight_bytes(0, k0), {}};
+    const std::int64_t w = g_.weight_bytes(0, 1);
+    const std::int64_t at = (k0 - s_.begin) * s_.weight_parts + s_.weight_part;
+    TileLayout layout;
+    if (k1 - k0 > 1) {
+      layout.piece_bytes = w;
+      layout.stride_bytes = mul_checked(s_.weight_parts, w);
+    }
+    return DramRange{v, mul_checked(at, w), layout};
   }
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
@@ -328,11 +344,11 @@ void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std:
   if (l.is_view()) return;  // a view: its consumers read its input's tensor
   const LayerGeometry g(l, arch.element_bytes());
   const LayerSplit split = split_layer(g, arch, cores);
-  const LayerSlice s = layer_slice(g, split, core);
+  const LayerSlice s = layer_slice(g, split, core, arch);
   if (s.end <= s.begin) return;
   // Every core of the grid tiles as the first does (the largest slice), so that the cores
   // receiving a leader's loads by multicast load what it loads, in the same order.
-  const LayerSlice first = layer_slice(g, split, 0);
+  const LayerSlice first = layer_slice(g, split, 0, arch);
   walk_layer(g, layer_index, plan_layer_tiling(l, arch, first.end - first.begin, net.batch()), s,
              net.batch(), sink, load_sources(g, split, core));
 }

@@ -474,9 +474,10 @@ TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, 
 
 namespace {
 
-// Part i of n of [0, total), the first parts the largest.
+// Part i of n of [0, total): total / n each, one more in the first total % n (so that
+// interleaved weights, LayerSlice::weight_parts, fill their tensor).
 std::int64_t part_begin(std::int64_t total, std::int64_t n, std::int64_t i) {
-  return ceil_div(mul_checked(total, i), n);
+  return add_checked(mul_checked(total / n, i), std::min(i, total % n));
 }
 
 }  // namespace
@@ -534,7 +535,17 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
   return best;
 }
 
-LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core) {
+bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const Arch& arch) {
+  if (arch.dram.model != DramModel::Detailed || split.channel_parts <= 1) return false;
+  const Layer& l = g.layer();
+  if (l.type != LayerType::Conv && l.type != LayerType::Fc && l.type != LayerType::Gemm)
+    return false;
+  if (l.type == LayerType::Gemm && g.b_is_activation()) return false;  // no weights
+  return g.weight_bytes(0, 1) >= kInterleaveBursts * arch.dram.burst_bytes_detailed();
+}
+
+LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core,
+                       const Arch& arch) {
   LayerSlice s;
   const std::int64_t band = core / split.channel_parts, slice = core % split.channel_parts;
   if (band >= split.row_parts) return s;
@@ -542,6 +553,10 @@ LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int
   s.end = part_begin(g.channels(), split.channel_parts, slice + 1);
   s.row_begin = part_begin(g.rows(), split.row_parts, band);
   s.row_end = part_begin(g.rows(), split.row_parts, band + 1);
+  if (interleaved_weights(g, split, arch)) {
+    s.weight_parts = split.channel_parts;
+    s.weight_part = slice;
+  }
   return s;
 }
 

@@ -143,15 +143,22 @@ class LayerGeometry {
 
 // The part of a layer one core computes in a single-layer group: output channels [begin, end)
 // of output rows [row_begin, row_end) (row_end -1: to the last row).
+//
+// weight_parts > 1: the layer's weights lie in DRAM interleaved by output channel over the
+// grid's `weight_parts` channel slices (interleaved_weights), this core's slice `weight_part`:
+// the slice's i-th channel at channel position i * weight_parts + weight_part. The slices'
+// streams then read neighbouring DRAM rows at once instead of meeting in the banks from
+// addresses a whole slice apart (docs/dram.md).
 struct LayerSlice {
   std::int64_t begin = 0, end = 0;
   std::int64_t row_begin = 0, row_end = -1;
+  std::int64_t weight_parts = 1, weight_part = 0;
 };
 
 // How a single-layer group cuts its layer over its cores: a grid of `row_parts` bands of output
 // rows by `channel_parts` slices of output channels; core c takes band c / channel_parts and
 // slice c % channel_parts (cores beyond the grid idle). Bands and slices are as even as can be,
-// the first ones the largest: the first core of a grid column is the one whose weight loads the
+// the first ones one larger than the rest where they do not divide evenly: the first core of a grid column is the one whose weight loads the
 // column's other cores receive by multicast, the first core of a grid row the one whose input
 // loads the row's other cores receive (when the input does not depend on the channels), so it
 // must load at least what each of them does (cost/layer_walk.h).
@@ -165,8 +172,19 @@ struct LayerSplit {
 // soonest, with off-chip time (halo rows included, pieces rounded up to DRAM bursts) as its floor;
 // ties go to more row bands (contiguous stores).
 LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t cores);
-// Core `core`'s part under `split`; empty (begin == end) for an idle core.
-LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core);
+// Core `core`'s part under `split`; empty (begin == end) for an idle core. Its weights are
+// interleaved (LayerSlice::weight_parts) where interleaved_weights says so.
+LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core,
+                       const Arch& arch);
+// Whether `split` lays the layer's weights out interleaved over its channel slices: under the
+// detailed DRAM model (the simple one has no banks to meet in), when the split has several
+// channel slices, and each output channel's weights (with its bias) fill at least
+// kInterleaveBursts bursts, so that a channel's piece, which need not start on a burst, costs
+// at most one burst in that many more than its bytes. (The first slices hold one channel more
+// than the last when the channels do not divide evenly; the positions then still fill the
+// tensor: the extra channels take its last positions.)
+inline constexpr std::int64_t kInterleaveBursts = 64;
+bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const Arch& arch);
 // Where core `core` gets its loads from under `split`: the grid-column leader for loads into
 // the weight buffer, the grid-row leader for input loads; -1 when it loads from DRAM itself.
 struct LoadSources {

@@ -165,7 +165,7 @@ layers:
     CHECK(g.channels_per_group() == 592);
     const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, cores);
     for (std::int64_t c = 0; c < split.cores(); ++c) {
-      const fusim::LayerSlice s = fusim::layer_slice(g, split, c);
+      const fusim::LayerSlice s = fusim::layer_slice(g, split, c, *r->arch);
       CHECK(g.channel_range_exact(s.begin, s.end));
       const fusim::LayerTiling t = fusim::plan_layer_tiling(l, *r->arch, s.end - s.begin, 1);
       const std::int64_t kc = t.channels_per_tile;
