@@ -158,10 +158,11 @@ struct LayerSlice {
 // How a single-layer group cuts its layer over its cores: a grid of `row_parts` bands of output
 // rows by `channel_parts` slices of output channels; core c takes band c / channel_parts and
 // slice c % channel_parts (cores beyond the grid idle). Bands and slices are as even as can be,
-// the first ones one larger than the rest where they do not divide evenly: the first core of a grid column is the one whose weight loads the
-// column's other cores receive by multicast, the first core of a grid row the one whose input
-// loads the row's other cores receive (when the input does not depend on the channels), so it
-// must load at least what each of them does (cost/layer_walk.h).
+// the first ones one larger than the rest where they do not divide evenly: the first core of a
+// grid column is the one whose weight loads the column's other cores receive by multicast, the
+// first core of a grid row the one whose input loads the row's other cores receive (when the
+// input does not depend on the channels), so it must load at least what each of them does
+// (cost/layer_walk.h).
 struct LayerSplit {
   std::int64_t row_parts = 1, channel_parts = 1;
   std::int64_t cores() const { return row_parts * channel_parts; }
