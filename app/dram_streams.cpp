@@ -28,12 +28,8 @@
 
 namespace {
 
-struct Result {
-  double bytes_per_cycle = 0;
-  std::int64_t row_conflicts = 0;
-};
-
-Result run(const std::string& arch_file, const std::string& hash, std::int64_t inputs,
+// Bytes per accelerator cycle.
+double run(const std::string& arch_file, const std::string& hash, std::int64_t inputs,
            std::int64_t outputs, std::int64_t chunk) {
   const fusim::Arch arch = fusim::load_arch(arch_file, {"dram.address_hash=" + hash});
   const fusim::DramParams& p = arch.dram;
@@ -108,25 +104,7 @@ Result run(const std::string& arch_file, const std::string& hash, std::int64_t i
     }
   }
   const double ticks_per_cycle = (1e6 / arch.clock_mhz) / p.tck_ps;
-  Result r;
-  r.bytes_per_cycle =
-      static_cast<double>(cores * slice) / (static_cast<double>(end) / ticks_per_cycle);
-  for (const auto& ch : c.channel_counters()) r.row_conflicts += ch.row_conflicts;
-  return r;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::string part;
-  for (const char ch : text + ",") {
-    if (ch != ',') {
-      part += ch;
-    } else if (!part.empty()) {
-      out.push_back(part);
-      part.clear();
-    }
-  }
-  return out;
+  return static_cast<double>(cores * slice) / (static_cast<double>(end) / ticks_per_cycle);
 }
 
 }  // namespace
@@ -135,37 +113,40 @@ int main(int argc, char** argv) {
   CLI::App app{
       "The cores' weight streams of one fc layer through the detailed DRAM controller, "
       "contiguous or interleaved; prints bytes per accelerator cycle."};
-  std::string arch = "configs/mlu.yaml", hashes = "none,xor,mix", chunks = "0,1024";
+  std::string arch = "configs/mlu.yaml";
+  std::vector<std::string> hashes = {"none", "xor", "mix"};
+  std::vector<std::int64_t> chunks = {0, 1024}, inputs;
   std::int64_t outputs = 4096;
-  std::vector<std::int64_t> inputs;
   app.add_option("--arch", arch, "architecture (its dram and cores)")->capture_default_str();
   app.add_option("--hash", hashes, "dram.address_hash values, comma-separated")
+      ->delimiter(',')
       ->capture_default_str();
   app.add_option("--chunk", chunks,
                  "interleave granularities in bytes, comma-separated; 0: each core's slice "
                  "contiguous")
+      ->delimiter(',')
       ->capture_default_str();
   app.add_option("--outputs", outputs, "the fc's output channels")->capture_default_str();
   app.add_option("inputs", inputs, "the fc's input counts")->required();
   CLI11_PARSE(app, argc, argv);
   try {
     std::printf("| inputs |");
-    for (const std::string& h : split(hashes)) {
-      for (const std::string& k : split(chunks)) {
-        std::printf(" %s, %s |", h.c_str(), k == "0" ? "contiguous" : (k + " B turns").c_str());
+    for (const std::string& h : hashes) {
+      for (const std::int64_t k : chunks) {
+        if (k == 0) {
+          std::printf(" %s, contiguous |", h.c_str());
+        } else {
+          std::printf(" %s, %lld B turns |", h.c_str(), static_cast<long long>(k));
+        }
       }
     }
     std::printf("\n|---:|");
-    for (std::size_t i = 0; i < split(hashes).size() * split(chunks).size(); ++i)
-      std::printf("---:|");
+    for (std::size_t i = 0; i < hashes.size() * chunks.size(); ++i) std::printf("---:|");
     std::printf("\n");
     for (const std::int64_t n : inputs) {
       std::printf("| %lld |", static_cast<long long>(n));
-      for (const std::string& h : split(hashes)) {
-        for (const std::string& k : split(chunks)) {
-          const Result r = run(arch, h, n, outputs, std::stoll(k));
-          std::printf(" %.1f |", r.bytes_per_cycle);
-        }
+      for (const std::string& h : hashes) {
+        for (const std::int64_t k : chunks) std::printf(" %.1f |", run(arch, h, n, outputs, k));
       }
       std::printf("\n");
       std::fflush(stdout);

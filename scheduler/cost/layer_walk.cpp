@@ -156,10 +156,10 @@ class LayerWalker {
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where({false, li_}, [&] { return weight_range(k0, k1); });
-    // The cost model's bursts need the layout (and, the pieces not starting on bursts, where
-    // the first lies).
-    if (runs_ && s_.weight_parts > 1) from = weight_range(k0, k1);
+    // Totals need no range for contiguous weights; interleaved ones' bursts need the layout
+    // and, the pieces not starting on bursts, where the first lies.
+    DramRange from =
+        runs_ && s_.weight_parts <= 1 ? DramRange{{false, li_}, 0, {}} : weight_range(k0, k1);
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
