@@ -150,6 +150,7 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
              : o.search.cores == kCoresAuto  ? "auto"
                                              : std::to_string(o.search.cores);
   in.judge = o.judge_by_simulation ? "simulation" : "cost";
+  in.judge_best = o.search.judge_best;
   in.shared_fmaps = o.search.shared_fmaps ? "on" : "off";
   in.prefetch_weights = o.search.prefetch_weights ? "on" : "off";
   in.fusion_policy = fusion_policy_name(o.search.fusion_policy);

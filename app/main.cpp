@@ -31,6 +31,8 @@ const char* kUsage = "usage: fusim --arch ARCH.yaml --net NET.yaml [options]";
 
 // --max-group-layers accepts 1 to this many layers.
 constexpr int kMaxGroupLayersLimit = 64;
+// --judge-best accepts 0 to this many partitions (each state of the search keeps that many).
+constexpr int kMaxJudgeBest = 1000;
 
 const std::vector<std::pair<std::string, fusim::Objective>> kObjectives = {
     {"bytes", fusim::Objective::Bytes}, {"cycles", fusim::Objective::Cycles}};
@@ -196,6 +198,20 @@ void add_options(CLI::App& app, CommandLine& cl) {
              "default) or simulation (each group and core count simulated alone:\n"
              "the oracle, slow)",
              "cost", "simulation");
+  app.add_option("--judge-best", cl.run.search.judge_best,
+                 "with --judge simulation, optimal and dnnvm: simulate only the groups\n"
+                 "of the cost model's K best partitions and take the best of those\n"
+                 "(a reduced oracle); 0 (the default): every candidate group")
+      ->option_text("K")
+      ->check(validator([](const std::string& v) {
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 0 || n > kMaxJudgeBest) {
+          return "expects a whole number from 0 to " + std::to_string(kMaxJudgeBest) + ", not '" +
+                 v + "'";
+        }
+        return std::string();
+      }));
   one_of_two("--shared-fmaps", cl.shared_fmaps,
              "on (the default): feature maps between groups stay in the arch's\n"
              "shared buffer where they fit; off: every one goes through DRAM",
@@ -309,6 +325,11 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
     throw fusim::InputError("", 0, "--prefetch-weights",
                             "does not apply with --schedule-in (the program's prefetches say "
                             "which weights are in the shared buffer)");
+  }
+  if (opt.search.judge_best > 0 && cl.judge != "simulation") {
+    throw fusim::InputError("", 0, "--judge-best",
+                            "applies only with --judge simulation (it picks which partitions "
+                            "the simulation judges)");
   }
   if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
     throw fusim::InputError("", 0, "--judge",

@@ -274,6 +274,10 @@ const StatSchema<RunInputs>& inputs_schema() {
     r.text("cores", "--cores: auto, a number, or default (auto; all cores for none)",
            [](const I& x) { return x.cores; });
     r.text("judge", "--judge: cost or simulation", [](const I& x) { return x.judge; });
+    r.integer("judge_best", "partitions",
+              "--judge-best: with judge simulation, how many of the cost model's best partitions "
+              "were judged (0: every candidate group)",
+              [](const I& x) { return x.judge_best; });
     r.text("shared_fmaps",
            "--shared-fmaps: on or off (feature maps between groups in the shared buffer)",
            [](const I& x) { return x.shared_fmaps; });

@@ -29,6 +29,7 @@ struct RunInputs {
   std::string fusion_policy = "complex";
   std::string input_centric = "on";
   std::int64_t max_group_layers = 0;
+  std::int64_t judge_best = 0;  // --judge-best (0: every candidate group judged)
   bool scalesim_depthwise = false;
 };
 

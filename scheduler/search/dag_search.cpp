@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 
 #include "common/error.h"
 
@@ -182,6 +183,22 @@ std::vector<std::vector<int>> DagIndex::parts() const {
   return out;
 }
 
+namespace {
+
+// An order-free fingerprint of a group's layers: partial partitions that hold the same groups
+// (reached in another order) sum to the same fingerprint.
+std::uint64_t group_fingerprint(const std::vector<int>& group) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+  for (int x : group) {
+    h ^= static_cast<std::uint64_t>(x) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  return h;
+}
+
+}  // namespace
+
 std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                   const SearchOptions& o, bool paths_only) {
   // Forward dynamic programming over downsets (the layers already scheduled), level by level
@@ -189,11 +206,26 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
   // is reached. No group spans two unconnected parts of the network, so each part is searched
   // on its own (from the state where every other part is done): the downsets of independent
   // parts would otherwise multiply.
+  //
+  // With a judge and o.judge_best = K > 0 (a reduced oracle), the cost model searches instead,
+  // keeping the K best partial partitions of every state (distinct sets of groups: the same
+  // groups in another order are one), and the judge then scores the K best partitions of each
+  // part; the best of those is taken. Otherwise each state keeps its best (K = 1).
+  const bool reduced = o.judge && o.judge_best > 0;
+  std::optional<GroupEvaluator> cost;
+  if (reduced) {
+    cost.emplace(net, eval.arch(), o.objective, o.cores, GroupJudge{}, o.shared_fmaps,
+                 o.fusion_policy, o.input_centric);
+  }
+  GroupEvaluator& search = reduced ? *cost : eval;
+  const std::size_t keep = reduced ? static_cast<std::size_t>(o.judge_best) : 1;
   struct Entry {
     Score score;
     LayerSet parent;
+    std::size_t parent_rank = 0;  // which of the parent's entries this one extends
     std::vector<int> group;
     GroupChoice choice;
+    std::uint64_t fingerprint = 0;  // the sum of its groups' fingerprints
   };
   const std::size_t n = net.layers().size();
   std::int64_t candidates = 0;
@@ -204,20 +236,21 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
     for (std::size_t i = 0; i < n; ++i)
       start.add(static_cast<int>(i)), full.add(static_cast<int>(i));
     for (int x : part) start.remove(x);
-    std::map<LayerSet, Entry> best;
+    // Each state's entries, best first (ties: the first found first).
+    std::map<LayerSet, std::vector<Entry>> best;
     std::vector<std::vector<LayerSet>> level(part.size() + 1);
-    best.emplace(start, Entry{Score{}, start, {}, GroupChoice{}});
+    best[start].push_back(Entry{Score{}, start, 0, {}, GroupChoice{}, 0});
     level[0].push_back(start);
     for (std::size_t k = 0; k < part.size(); ++k) {
       for (const LayerSet& s : level[k]) {
-        const Score base = best.at(s).score;
+        const std::vector<Entry>& from = best.at(s);
         for_each_extension(dag, s, o.max_group_layers, [&](const std::vector<int>& g) {
           if (++candidates > o.max_candidates) {
             too_large(name, "more than " + std::to_string(o.max_candidates) +
                                 " candidate groups in this network");
           }
           if (paths_only && !dag.is_path(g)) return false;
-          const GroupChoice& c = eval.best(g);
+          const GroupChoice& c = search.best(g);
           // Groups grow only by later layers (consumers or parallel members), which never
           // shrink a footprint: a group that does not fit has no superset that fits.
           if (!c.feasible) return !o.prune_infeasible;
@@ -227,28 +260,59 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
           const bool grow = c.fits || !o.prune_infeasible;
           LayerSet next = s;
           for (int x : g) next.add(x);
-          const Score score = base + c.score;
-          auto it = best.find(next);
-          if (it == best.end()) {
-            best.emplace(next, Entry{score, s, g, c});
-            level[k + g.size()].push_back(next);
-          } else if (eval.better(score, it->second.score)) {
-            it->second = Entry{score, s, g, c};
+          auto [it, fresh] = best.try_emplace(next);
+          if (fresh) level[k + g.size()].push_back(next);
+          std::vector<Entry>& to = it->second;
+          const std::uint64_t print = reduced ? group_fingerprint(g) : 0;
+          for (std::size_t r = 0; r < from.size(); ++r) {
+            const Score score = from[r].score + c.score;
+            const std::uint64_t fingerprint = from[r].fingerprint + print;
+            // After every entry no worse than it; the lists are sorted, so none after that
+            // place is better, and past `keep` it is dropped.
+            auto at = std::find_if(to.begin(), to.end(),
+                                   [&](const Entry& e) { return search.better(score, e.score); });
+            if (static_cast<std::size_t>(at - to.begin()) >= keep) break;
+            if (reduced && std::any_of(to.begin(), to.end(), [&](const Entry& e) {
+                  return e.fingerprint == fingerprint;
+                })) {
+              continue;
+            }
+            to.insert(at, Entry{score, s, r, g, c, fingerprint});
+            if (to.size() > keep) to.pop_back();
           }
           return grow;
         });
       }
       std::vector<LayerSet>().swap(level[k]);
     }
-    if (best.find(full) == best.end()) {
+    const auto done = best.find(full);
+    if (done == best.end()) {
       throw InputError("", 0, "--fusion",
                        name + ": no schedule fits this arch (some layer fits in no group)");
     }
+    // The part's partitions, best first; with a reduced oracle, the judge's best of them.
+    std::optional<Score> judged_best;
     std::vector<Group> mine;
-    for (LayerSet s = full; !(s == start);) {
-      const Entry& e = best.at(s);
-      mine.push_back(e.choice.group(e.group));
-      s = e.parent;
+    for (std::size_t rank = 0; rank < done->second.size(); ++rank) {
+      std::vector<Group> partition;
+      Score judged;
+      LayerSet s = full;
+      for (std::size_t r = rank; !(s == start);) {
+        const Entry& e = best.at(s)[r];
+        if (reduced) {
+          const GroupChoice& j = eval.best(e.group);
+          judged += j.score;
+          partition.push_back(j.group(e.group));
+        } else {
+          partition.push_back(e.choice.group(e.group));
+        }
+        s = e.parent;
+        r = e.parent_rank;
+      }
+      if (!judged_best || eval.better(judged, *judged_best)) {
+        judged_best = judged;
+        mine = std::move(partition);
+      }
     }
     groups.insert(groups.end(), mine.rbegin(), mine.rend());
   }

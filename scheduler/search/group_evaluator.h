@@ -73,6 +73,7 @@ class GroupEvaluator {
   const GroupChoice& best(const std::vector<int>& layers);
   bool better(const Score& a, const Score& b) const;  // strictly
   Objective objective() const { return objective_; }
+  const Arch& arch() const { return arch_; }
   std::int64_t evaluated() const { return evaluated_; }
   // A search that scores whole partitions (oracle) counts each here; run_group_search copies
   // the count into the schedule.

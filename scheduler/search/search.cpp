@@ -252,8 +252,14 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
                       o.input_centric);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
+  // (Fitting needs no judge: a reduced oracle judges only its partitions' groups.)
+  std::optional<GroupEvaluator> cost;
+  if (o.judge && o.judge_best > 0) {
+    cost.emplace(net, arch, o.objective, o.cores, GroupJudge{}, o.shared_fmaps, o.fusion_policy,
+                 o.input_centric);
+  }
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
-    if (eval.best({i}).feasible) continue;
+    if ((cost ? *cost : eval).best({i}).feasible) continue;
     const GroupCost c = evaluate_group(net, arch, {i}, arch.core_count);
     throw InputError(arch.file, 0, c.why_key.empty() ? "cores.buffers" : c.why_key, c.why);
   }

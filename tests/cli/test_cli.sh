@@ -500,6 +500,10 @@ expect_error "--max-group-layers 0" "--max-group-layers" --arch "$ARCH" --net "$
   --max-group-layers 0
 expect_error "--max-group-layers not a number" "'4x'" --arch "$ARCH" --net "$NET" \
   --max-group-layers 4x
+expect_error "--judge-best -1" "--judge-best" --arch "$ARCH" --net "$NET" --judge simulation \
+  --judge-best -1
+expect_error "--judge-best without --judge simulation" "applies only with --judge simulation" \
+  --arch "$ARCH" --net "$NET" --judge-best 4
 expect_error "-p with an unknown key" "-p cores.colums=4" \
   --arch "$ARCH" --net "$NET" -p cores.colums=4
 expect_error "-p without '='" "-p cores.count" --arch "$ARCH" --net "$NET" -p cores.count
