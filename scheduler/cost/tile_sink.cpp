@@ -118,7 +118,7 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
      : kind == TensorKind::Psum ? traffic.psum_read
                                 : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
-    if (!computed_) lead_bytes += b;
+    if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;
   return 0;
@@ -169,7 +169,7 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
     last_store_ = 0;
     stored_since_compute_ = true;
   }
-  (shared ? tail_shared_bytes : tail_bytes) += bytes;
+  (shared ? tail_shared_bytes : tail_bytes) += shared ? bytes : moved;
   if (dma_ != nullptr) {
     // `times` stores spread over the run of computes before them, the last after its compute.
     double t = dma_->cycles(BufferRole::Output, moved, shared);

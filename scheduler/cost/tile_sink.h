@@ -203,7 +203,9 @@ class CostSink : public TileSink {
 
   Traffic traffic;
   // Off-chip bytes loaded before the first compute (every core of a group loads them at once
-  // when it starts) and stored after the last compute (all at once when they finish).
+  // when it starts) and stored after the last compute (all at once when they finish), as the
+  // DRAM moves them (whole bursts under the detailed model, DmaTiming::dram_bytes): those phases
+  // are timed on the DRAM, where a 26-byte channel slice of a pixel takes a burst or two.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
   // When the first store can start in the core's pipeline (the end of the first compute whose
