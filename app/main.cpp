@@ -331,6 +331,13 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                             "applies only with --judge simulation (it picks which partitions "
                             "the simulation judges)");
   }
+  if (opt.search.judge_best > 0 && opt.search.algorithm != "optimal" &&
+      opt.search.algorithm != "dnnvm") {
+    throw fusim::InputError("", 0, "--judge-best",
+                            "applies only to --fusion optimal and dnnvm (the searches that rank "
+                            "whole partitions), not '" +
+                                opt.search.algorithm + "'");
+  }
   if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
     throw fusim::InputError("", 0, "--judge",
                             "does not apply with --schedule-in (the program is simulated as "

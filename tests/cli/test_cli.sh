@@ -504,6 +504,8 @@ expect_error "--judge-best -1" "--judge-best" --arch "$ARCH" --net "$NET" --judg
   --judge-best -1
 expect_error "--judge-best without --judge simulation" "applies only with --judge simulation" \
   --arch "$ARCH" --net "$NET" --judge-best 4
+expect_error "--judge-best with a search that ranks no partitions" "not 'online'" \
+  --arch "$ARCH" --net "$NET" --judge simulation --judge-best 4 --fusion online
 expect_error "-p with an unknown key" "-p cores.colums=4" \
   --arch "$ARCH" --net "$NET" -p cores.colums=4
 expect_error "-p without '='" "-p cores.count" --arch "$ARCH" --net "$NET" -p cores.count
