@@ -169,7 +169,7 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
     last_store_ = 0;
     stored_since_compute_ = true;
   }
-  (shared ? tail_shared_bytes : tail_bytes) += shared ? bytes : moved;
+  (shared ? tail_shared_bytes : tail_bytes) += moved;  // bytes when shared
   if (dma_ != nullptr) {
     // `times` stores spread over the run of computes before them, the last after its compute.
     double t = dma_->cycles(BufferRole::Output, moved, shared);
