@@ -92,6 +92,19 @@ CLI::Validator validator(std::function<std::string(const std::string&)> check) {
   return CLI::Validator([check](std::string& v) { return check(v); }, "");
 }
 
+// A validator for a whole number from `lo` to `hi`.
+CLI::Validator whole_number(long lo, long hi) {
+  return validator([lo, hi](const std::string& v) {
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < lo || n > hi) {
+      return "expects a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+             ", not '" + v + "'";
+    }
+    return std::string();
+  });
+}
+
 // CLI11 reports an option's error as "NAME: what"; fusim's errors read "key 'NAME': what".
 std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app) {
   const std::string see = " (see fusim --help)";
@@ -203,15 +216,7 @@ void add_options(CLI::App& app, CommandLine& cl) {
                  "of the cost model's K best partitions and take the best of those\n"
                  "(a reduced oracle); 0 (the default): every candidate group")
       ->option_text("K")
-      ->check(validator([](const std::string& v) {
-        char* end = nullptr;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 0 || n > kMaxJudgeBest) {
-          return "expects a whole number from 0 to " + std::to_string(kMaxJudgeBest) + ", not '" +
-                 v + "'";
-        }
-        return std::string();
-      }));
+      ->check(whole_number(0, kMaxJudgeBest));
   one_of_two("--shared-fmaps", cl.shared_fmaps,
              "on (the default): feature maps between groups stay in the arch's\n"
              "shared buffer where they fit; off: every one goes through DRAM",
@@ -235,15 +240,7 @@ void add_options(CLI::App& app, CommandLine& cl) {
                  "largest group optimal, dnnvm, efficient-s consider (default: " +
                      std::to_string(defaults.max_group_layers) + ")")
       ->option_text("N")
-      ->check(validator([](const std::string& v) {
-        char* end = nullptr;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 1 || n > kMaxGroupLayersLimit) {
-          return "expects a whole number from 1 to " + std::to_string(kMaxGroupLayersLimit) +
-                 ", not '" + v + "'";
-        }
-        return std::string();
-      }));
+      ->check(whole_number(1, kMaxGroupLayersLimit));
   app.add_option("--out", cl.out_dir,
                  "write report.json, layers.csv, groups.csv, arch.yaml,\n"
                  "network.yaml and schedule.yaml there")
@@ -331,12 +328,13 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
                             "applies only with --judge simulation (it picks which partitions "
                             "the simulation judges)");
   }
-  if (opt.search.judge_best > 0 && opt.search.algorithm != "optimal" &&
-      opt.search.algorithm != "dnnvm") {
+  if (opt.search.judge_best > 0 && !fusim::find_search_algorithm(opt.search.algorithm).ranks) {
+    std::string ranking;
+    for (const fusim::SearchAlgorithm& a : fusim::search_algorithms())
+      if (a.ranks) ranking += (ranking.empty() ? "" : ", ") + a.name;
     throw fusim::InputError("", 0, "--judge-best",
-                            "applies only to --fusion optimal and dnnvm (the searches that rank "
-                            "whole partitions), not '" +
-                                opt.search.algorithm + "'");
+                            "applies only to the searches that rank whole partitions (" + ranking +
+                                "), not '" + opt.search.algorithm + "'");
   }
   if (!opt.schedule_in.empty() && opt.judge_by_simulation) {
     throw fusim::InputError("", 0, "--judge",

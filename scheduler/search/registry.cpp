@@ -20,11 +20,11 @@ const std::vector<SearchAlgorithm>& search_algorithms() {
   static const std::vector<SearchAlgorithm> all = {
       {"none", "one group per layer on all cores (the layer-by-layer baseline)", layer_by_layer},
       {"dnnvm", "chain-only fusion (DNNVM): groups are paths of the DAG, weights on chip",
-       group_search<dnnvm_search>},
+       group_search<dnnvm_search>, true},
       {"efficient-s", "groups contiguous in one topological order (DP), weights on chip",
        group_search<efficient_s_search>},
       {"optimal", "exact over connected convex groups of up to --max-group-layers (Optimus)",
-       group_search<optimal_search>},
+       group_search<optimal_search>, true},
       {"online", "greedy and fast: takes the frontier group that saves the most, repeatedly",
        group_search<online_search>},
       {"oracle", "exhaustive over every partition into convex groups; few partitions only",

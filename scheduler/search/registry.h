@@ -19,6 +19,9 @@ struct SearchAlgorithm {
   // The whole search. Need not set the schedule's algorithm (search_schedule does); a search
   // built on the cost model fills groups_evaluated and search_seconds (see run_group_search).
   Schedule (*run)(const Network& net, const Arch& arch, const SearchOptions& options);
+  // It ranks whole partitions by the cost model, so that a judge can score only its best few
+  // (SearchOptions::judge_best, --judge-best).
+  bool ranks = false;
 };
 
 // In the order `fusim --help` lists them.

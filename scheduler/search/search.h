@@ -78,9 +78,10 @@ struct SearchOptions {
   // core count tried; the searches are then exact over what they enumerate, at one simulation
   // per candidate group and core count (docs/multicore.md, "The oracle").
   GroupJudge judge;
-  // With a judge, optimal and dnnvm: 0 judges every candidate group; K > 0 judges only the groups
-  // of the cost model's K best partitions (of each unconnected part) and takes the best of those
-  // partitions as judged (--judge-best; a reduced oracle that finishes on large DAGs).
+  // With a judge, the searches that rank partitions (SearchAlgorithm::ranks: optimal, dnnvm):
+  // 0 judges every candidate group; K > 0 judges only the groups of the cost model's K best
+  // partitions (of each unconnected part) and takes the best of those partitions as judged
+  // (--judge-best; a reduced oracle that finishes on large DAGs).
   int judge_best = 0;
   // Feature maps between groups kept in the arch's shared buffer where they fit
   // (--shared-fmaps; cost/shared_fmaps.h): the searches score groups as if every map that can
