@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/hash.h"
 
 namespace fusim {
 
@@ -188,12 +189,8 @@ namespace {
 // An order-free fingerprint of a group's layers: partial partitions that hold the same groups
 // (reached in another order) sum to the same fingerprint.
 std::uint64_t group_fingerprint(const std::vector<int>& group) {
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
-  for (int x : group) {
-    h ^= static_cast<std::uint64_t>(x) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
-  }
+  std::uint64_t h = 0;
+  for (int x : group) h = splitmix64(h + static_cast<std::uint64_t>(x) + 1);
   return h;
 }
 

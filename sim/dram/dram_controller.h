@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "common/hash.h"
 #include "dram/dram_stats.h"
 #include "trace/trace.h"
 
@@ -286,19 +287,14 @@ class DramController {
   // meet, then differ in channel). Where a count is not a power of two: the fold is the
   // chunks' sum modulo the counts' product, and each field is advanced by its digit, modulo
   // its count.
-  // mix: the same, with the row's bits mixed (splitmix64's finaliser) in place of the fold:
+  // mix: the same, with the row's bits mixed (splitmix64, common/hash.h) in place of the fold:
   // every field moves by a pseudo-random digit of the row, so no stride between rows keeps
   // streams in step (the xor fold is linear in the row's bits: some strides fold onto few
   // banks).
-  static std::uint64_t mix_row(std::int64_t row) {
-    auto z = static_cast<std::uint64_t>(row) + 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
   void rehash(std::int64_t row, std::int64_t* v) const {
     if (mix_) {
-      auto f = static_cast<std::int64_t>(mix_row(row) >> 1);  // 63 pseudo-random bits
+      // 63 pseudo-random bits of the row
+      auto f = static_cast<std::int64_t>(splitmix64(static_cast<std::uint64_t>(row)) >> 1);
       const auto step = [&](std::int64_t* x, const HashStep& s) {
         *x = hash_pow2_ ? (*x ^ f) & s.mask : (*x + f % s.count) % s.count;
         f = hash_pow2_ ? f >> s.shift : f / s.count;
