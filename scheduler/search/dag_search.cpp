@@ -209,12 +209,7 @@ std::vector<Group> downset_search(const Network& net, GroupEvaluator& eval, cons
   // groups in another order are one), and the judge then scores the K best partitions of each
   // part; the best of those is taken. Otherwise each state keeps its best (K = 1).
   const bool reduced = o.judge && o.judge_best > 0;
-  std::optional<GroupEvaluator> cost;
-  if (reduced) {
-    cost.emplace(net, eval.arch(), o.objective, o.cores, GroupJudge{}, o.shared_fmaps,
-                 o.fusion_policy, o.input_centric);
-  }
-  GroupEvaluator& search = reduced ? *cost : eval;
+  GroupEvaluator& search = reduced ? eval.ranking() : eval;
   const std::size_t keep = reduced ? static_cast<std::size_t>(o.judge_best) : 1;
   struct Entry {
     Score score;

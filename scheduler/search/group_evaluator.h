@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -73,7 +74,10 @@ class GroupEvaluator {
   const GroupChoice& best(const std::vector<int>& layers);
   bool better(const Score& a, const Score& b) const;  // strictly
   Objective objective() const { return objective_; }
-  const Arch& arch() const { return arch_; }
+  // The same evaluator without the judge (the cost model's estimates), for what needs no judge:
+  // whether a group fits, and the ranking a reduced oracle judges the best of
+  // (SearchOptions::judge_best). This one when there is no judge; built once, memoised apart.
+  GroupEvaluator& ranking();
   std::int64_t evaluated() const { return evaluated_; }
   // A search that scores whole partitions (oracle) counts each here; run_group_search copies
   // the count into the schedule.
@@ -87,8 +91,10 @@ class GroupEvaluator {
   FusionPolicy policy_;
   bool input_centric_;
   std::vector<std::int64_t> core_options_;
+  std::int64_t cores_;
   GroupJudge judge_;
-  std::vector<std::int64_t> shared_fmaps_;  // shared_fmap_candidates(), or empty
+  std::unique_ptr<GroupEvaluator> ranking_;  // ranking(), when there is a judge
+  std::vector<std::int64_t> shared_fmaps_;   // shared_fmap_candidates(), or empty
   std::map<std::vector<int>, GroupChoice> memo_;
   // Single-layer costs by layer and core option (index into core_options_), which the
   // layerwise groups add up; filled as asked.

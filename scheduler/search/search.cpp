@@ -64,6 +64,7 @@ GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective o
       objective_(objective),
       policy_(policy),
       input_centric_(input_centric),
+      cores_(cores),
       judge_(std::move(judge)),
       shared_fmaps_(shared_fmaps ? shared_fmap_candidates(net, arch)
                                  : std::vector<std::int64_t>{}) {
@@ -73,6 +74,15 @@ GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective o
   }
   for (std::int64_t c = 1; c < arch.core_count; c *= 2) core_options_.push_back(c);
   core_options_.push_back(arch.core_count);
+}
+
+GroupEvaluator& GroupEvaluator::ranking() {
+  if (!judge_) return *this;
+  if (!ranking_) {
+    ranking_ = std::make_unique<GroupEvaluator>(net_, arch_, objective_, cores_, GroupJudge{},
+                                                !shared_fmaps_.empty(), policy_, input_centric_);
+  }
+  return *ranking_;
 }
 
 bool GroupEvaluator::better(const Score& a, const Score& b) const {
@@ -253,13 +263,8 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   // (Fitting needs no judge: a reduced oracle judges only its partitions' groups.)
-  std::optional<GroupEvaluator> cost;
-  if (o.judge && o.judge_best > 0) {
-    cost.emplace(net, arch, o.objective, o.cores, GroupJudge{}, o.shared_fmaps, o.fusion_policy,
-                 o.input_centric);
-  }
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
-    if ((cost ? *cost : eval).best({i}).feasible) continue;
+    if (eval.ranking().best({i}).feasible) continue;
     const GroupCost c = evaluate_group(net, arch, {i}, arch.core_count);
     throw InputError(arch.file, 0, c.why_key.empty() ? "cores.buffers" : c.why_key, c.why);
   }
