@@ -5,8 +5,9 @@ One fc layer of 4,096 outputs and N inputs, run alone on the 32 cores of configs
 (`--fusion none --cores 32`): each core streams its slice of the weights, 128 output channels
 of N weights and a bias, (N + 1) x 128 bytes, so the 32 streams start one slice apart. For
 every N and every dram.address_hash (none, xor, mix), prints the bytes moved off chip per cycle
-(the four channels' peak is 102.4) and the row conflicts, as a Markdown table (fusim interleaves these weights by channel over the
-cores: docs/dram.md). Then the same streams through the DRAM controller alone
+(the four channels' peak is 102.4) and the row conflicts, as a Markdown table (fusim
+interleaves these weights by channel over the cores: docs/dram.md). Then the same streams
+through the DRAM controller alone
 (build/app/fusim_dram_streams: no compute, no interconnect), with each core's slice contiguous,
 one after the other, and interleaved in 1 KiB turns.
 With --docs, the tables replace those between the dram-strides markers in docs/dram.md.
