@@ -30,8 +30,9 @@ const char* to_string(BufferRole b);
 //  - Load allocates `bytes` in `buffer` (waiting until they are free), then moves them from DRAM
 //    address `addr`. Compute allocates `bytes` for its output in the output buffer (0 = none),
 //    then runs `work`. Store moves `bytes` from the output buffer to DRAM at `addr`. Loads and
-//    stores may be strided (piece_bytes, stride_bytes), and may use the shared on-chip buffer
-//    instead of DRAM (`memory`).
+//    stores may be strided (piece_bytes, stride_bytes), a load may end with a range apart
+//    (tail_addr, tail_bytes), and both may use the shared on-chip buffer instead of DRAM
+//    (`memory`).
 //  - A command starts only after every command in `deps` has completed; loads, computes and
 //    stores each run in list order on their own engine, so they overlap each other.
 //  - When a command completes, the allocations made by the commands in `frees` are released.
@@ -61,6 +62,11 @@ struct Command {
   // from `addr` (a channel slice of an NHWC tensor); piece_bytes 0 = one contiguous range.
   std::int64_t piece_bytes = 0;
   std::int64_t stride_bytes = 0;
+  // Of `bytes`, the last `tail_bytes` lie apart, one contiguous range at `tail_addr` in the same
+  // memory (the biases of weights interleaved by channel); the pieces then hold the rest.
+  // tail_bytes 0: none.
+  std::int64_t tail_addr = 0;
+  std::int64_t tail_bytes = 0;
   // Where a load reads or a store writes: DRAM (off-chip) or the shared on-chip buffer, whose
   // addresses then start at 0. The scheduler's searches use DRAM only, for now; programs given
   // with --schedule-in may use the shared buffer.

@@ -166,18 +166,24 @@ class LayerWalker {
   }
 
   // The weights of channels [k0, k1) of the slice: contiguous, or, interleaved over the grid's
-  // channel slices (LayerSlice::weight_parts), one channel's piece every weight_parts channels.
+  // channel slices (LayerSlice::weight_parts), one channel's piece every weight_parts channels
+  // and their biases after all the pieces, as one range.
   DramRange weight_range(std::int64_t k0, std::int64_t k1) const {
     const ValueRef v{false, li_};
     if (s_.weight_parts <= 1) return DramRange{v, g_.weight_bytes(0, k0), {}};
-    const std::int64_t w = g_.weight_bytes(0, 1);
+    const std::int64_t bias = g_.bias_bytes(0, 1);
+    const std::int64_t w = g_.weight_bytes(0, 1) - bias;
     const std::int64_t at = (k0 - s_.begin) * s_.weight_parts + s_.weight_part;
-    TileLayout layout;
+    DramRange r{v, mul_checked(at, w), {}};
     if (k1 - k0 > 1) {
-      layout.piece_bytes = w;
-      layout.stride_bytes = mul_checked(s_.weight_parts, w);
+      r.layout.piece_bytes = w;
+      r.layout.stride_bytes = mul_checked(s_.weight_parts, w);
     }
-    return DramRange{v, mul_checked(at, w), layout};
+    if (bias > 0) {
+      r.tail_offset = add_checked(mul_checked(g_.channels(), w), mul_checked(k0, bias));
+      r.tail_bytes = mul_checked(k1 - k0, bias);
+    }
+    return r;
   }
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.

@@ -33,6 +33,9 @@ struct DramRange {
   // (the leader reads DRAM once and the interconnect delivers to every receiver), or -1 when
   // this core reads DRAM itself. Set in every walk, runs included.
   std::int64_t multicast_from = -1;
+  // And, of the step's bytes, the last `tail_bytes` contiguous at `tail_offset` (bytes from the
+  // tensor's start): the biases of interleaved weights (LayerSlice::weight_parts). 0: none.
+  std::int64_t tail_offset = 0, tail_bytes = 0;
 };
 
 // The shared-buffer address of the tensor a load or store of `kind` moves from or to `r`: a

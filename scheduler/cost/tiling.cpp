@@ -308,6 +308,13 @@ std::int64_t LayerGeometry::weight_bytes(std::int64_t k0, std::int64_t k1) const
   }
 }
 
+std::int64_t LayerGeometry::bias_bytes(std::int64_t k0, std::int64_t k1) const {
+  const Layer& l = *layer_;
+  const bool has = l.bias && ((l.type == LayerType::Conv && !l.is_fused_block()) ||
+                              l.type == LayerType::Fc || l.type == LayerType::Gemm);
+  return has ? mul_checked(k1 - k0, elem_) : 0;
+}
+
 std::int64_t LayerGeometry::output_bytes(std::int64_t r0, std::int64_t r1, std::int64_t k0,
                                          std::int64_t k1) const {
   const std::int64_t width =
@@ -541,7 +548,9 @@ bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const 
   if (l.type != LayerType::Conv && l.type != LayerType::Fc && l.type != LayerType::Gemm)
     return false;
   if (l.type == LayerType::Gemm && g.b_is_activation()) return false;  // no weights
-  return g.weight_bytes(0, 1) >= kInterleaveBursts * arch.dram.burst_bytes_detailed();
+  const std::int64_t burst = arch.dram.burst_bytes_detailed();
+  const std::int64_t w = g.weight_bytes(0, 1) - g.bias_bytes(0, 1);
+  return w > 0 && (w % burst == 0 || w >= kInterleaveBursts * burst);
 }
 
 LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int64_t core,

@@ -96,6 +96,8 @@ class LayerGeometry {
   // scale and bias; a batchnorm's scale and shift), or for a gemm of two activations the B operand
   // slice of one batch item (see b_is_activation()).
   std::int64_t weight_bytes(std::int64_t k0, std::int64_t k1) const;
+  // The bias bytes among them: a conv's (not a fused block's), an fc's or a gemm's with bias.
+  std::int64_t bias_bytes(std::int64_t k0, std::int64_t k1) const;
   bool b_is_activation() const;
   // That B operand's part for output channels [k0, k1) (whole heads, or inside one head), one
   // batch item: its byte offset in B's tensor and its layout there. B is [heads * n, k, 1]:
@@ -146,9 +148,10 @@ class LayerGeometry {
 //
 // weight_parts > 1: the layer's weights lie in DRAM interleaved by output channel over the
 // grid's `weight_parts` channel slices (interleaved_weights), this core's slice `weight_part`:
-// the slice's i-th channel at channel position i * weight_parts + weight_part. The slices'
-// streams then read neighbouring DRAM rows at once instead of meeting in the banks from
-// addresses a whole slice apart (docs/dram.md).
+// the slice's i-th channel at channel position i * weight_parts + weight_part, and their biases
+// apart, after every channel's weights, in channel order. The slices' streams then read
+// neighbouring DRAM rows at once instead of meeting in the banks from addresses a whole slice
+// apart (docs/dram.md).
 struct LayerSlice {
   std::int64_t begin = 0, end = 0;
   std::int64_t row_begin = 0, row_end = -1;
@@ -179,11 +182,11 @@ LayerSlice layer_slice(const LayerGeometry& g, const LayerSplit& split, std::int
                        const Arch& arch);
 // Whether `split` lays the layer's weights out interleaved over its channel slices: under the
 // detailed DRAM model (the simple one has no banks to meet in), when the split has several
-// channel slices, and each output channel's weights (with its bias) fill at least
-// kInterleaveBursts bursts, so that a channel's piece, which need not start on a burst, costs
-// at most one burst in that many more than its bytes. (The first slices hold one channel more
-// than the last when the channels do not divide evenly; the positions then still fill the
-// tensor: the extra channels take its last positions.)
+// channel slices, and each output channel's weights (its bias apart) are a whole number of
+// bursts, or fill at least kInterleaveBursts bursts, so that a channel's piece, which then need
+// not start on a burst, costs at most one burst in that many more than its bytes. (The first
+// slices hold one channel more than the last when the channels do not divide evenly; the
+// positions then still fill the tensor: the extra channels take its last positions.)
 inline constexpr std::int64_t kInterleaveBursts = 64;
 bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const Arch& arch);
 // Where core `core` gets its loads from under `split`: the grid-column leader for loads into

@@ -29,7 +29,7 @@ std::int64_t align_up(std::int64_t x) {
 
 // A load or store in pieces: kept only when it really has more than one.
 void set_layout(Command& c, const TileLayout& t) {
-  if (t.piece_bytes > 0 && c.bytes > t.piece_bytes) {
+  if (t.piece_bytes > 0 && c.bytes - c.tail_bytes > t.piece_bytes) {
     c.piece_bytes = t.piece_bytes;
     c.stride_bytes = t.stride_bytes;
   }
@@ -122,7 +122,8 @@ class CommandEmitter : public TileSink {
       throw std::logic_error("a multicast load has no matching load on its leader core");
     const Command& l = from.out_[it->second[k]];
     if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-        l.memory != c.memory || l.multicast_core >= 0)
+        l.tail_addr != c.tail_addr || l.tail_bytes != c.tail_bytes || l.memory != c.memory ||
+        l.multicast_core >= 0)
       throw std::logic_error("a multicast load differs from its leader core's load");
     c.multicast_core = static_cast<std::int32_t>(leader);
     c.multicast_command = it->second[k];
@@ -133,15 +134,19 @@ class CommandEmitter : public TileSink {
     const auto i = static_cast<std::size_t>(r.value.index);
     const std::int64_t shared =
         shared_address(&schedule_.shared_fmaps, &schedule_.shared_weights, c.kind, r);
+    std::int64_t base = shared;
     if (shared >= 0) {
       c.memory = MemoryLevel::Shared;
-      c.addr = shared + r.offset;
-      return;
+    } else {
+      base = c.kind == TensorKind::Weight ? map_.weight_base[i]
+             : r.value.network_input      ? map_.input_base[i]
+                                          : map_.output_base[i];
     }
-    const std::int64_t base = c.kind == TensorKind::Weight ? map_.weight_base[i]
-                              : r.value.network_input      ? map_.input_base[i]
-                                                           : map_.output_base[i];
     c.addr = base + r.offset;
+    if (r.tail_bytes > 0) {
+      c.tail_addr = base + r.tail_offset;
+      c.tail_bytes = r.tail_bytes;
+    }
   }
 
   std::vector<Command>& out_;

@@ -90,6 +90,8 @@ std::string program_to_yaml(const Program& p, const Network& net) {
         os << ", kind: " << to_string(c.kind) << ", buffer: " << to_string(c.buffer)
            << ", bytes: " << c.bytes << ", addr: " << c.addr;
         if (c.piece_bytes > 0) os << ", piece: " << c.piece_bytes << ", stride: " << c.stride_bytes;
+        if (c.tail_bytes > 0)
+          os << ", tail: {addr: " << c.tail_addr << ", bytes: " << c.tail_bytes << "}";
         if (c.memory == MemoryLevel::Shared) os << ", memory: shared";
         if (c.multicast_core >= 0) {
           os << ", multicast: {core: " << c.multicast_core << ", command: " << c.multicast_command
@@ -282,10 +284,11 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
       else if (group_of[lc][li] != group_of[ci][i])
         why = "is in another group, or across a barrier of this one";
       else if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-               l.stride_bytes != c.stride_bytes || l.kind != c.kind || l.memory != c.memory)
+               l.stride_bytes != c.stride_bytes || l.tail_addr != c.tail_addr ||
+               l.tail_bytes != c.tail_bytes || l.kind != c.kind || l.memory != c.memory)
         why =
-            "does not load the same bytes (kind, memory, addr, bytes, piece and stride must "
-            "match)";
+            "does not load the same bytes (kind, memory, addr, bytes, piece, stride and tail "
+            "must match)";
       if (!why.empty())
         mm.fail("command",
                 "command " + std::to_string(li) + " of core " + std::to_string(lc) + " " + why);
@@ -354,19 +357,24 @@ void check_prefetched(const Program& p, std::vector<std::vector<YamlMap>>& cmds,
       if (c.op != CommandOp::Load || c.kind != TensorKind::Weight ||
           c.memory != MemoryLevel::Shared || c.multicast_core >= 0)
         continue;
+      const std::int64_t main = c.bytes - c.tail_bytes;
       const std::int64_t extent =
-          c.piece_bytes > 0 ? (c.bytes / c.piece_bytes - 1) * c.stride_bytes + c.piece_bytes
-                            : c.bytes;
-      std::int64_t covered = c.addr;  // the reach of the earlier prefetches joined from addr
-      for (const Prefetched& r : ranges[static_cast<std::size_t>(c.layer)]) {
-        if (r.group < g && r.begin <= covered && r.end > covered) covered = r.end;
-      }
-      if (covered < c.addr + extent) {
-        cmds[ci][i].fail("memory", "a weight load from the shared buffer reads bytes " +
-                                       std::to_string(covered) + ".." +
-                                       std::to_string(c.addr + extent) +
-                                       " there that no prefetch of layer '" +
-                                       net.layer(c.layer).name + "' in an earlier group wrote");
+          c.piece_bytes > 0 ? (main / c.piece_bytes - 1) * c.stride_bytes + c.piece_bytes : main;
+      // The pieces' reach, then the tail's.
+      const std::pair<std::int64_t, std::int64_t> reads[] = {
+          {c.addr, c.addr + extent}, {c.tail_addr, c.tail_addr + c.tail_bytes}};
+      for (const auto& [begin, end] : reads) {
+        if (end <= begin) continue;
+        std::int64_t covered = begin;  // the reach of the earlier prefetches joined from begin
+        for (const Prefetched& r : ranges[static_cast<std::size_t>(c.layer)]) {
+          if (r.group < g && r.begin <= covered && r.end > covered) covered = r.end;
+        }
+        if (covered < end) {
+          cmds[ci][i].fail("memory", "a weight load from the shared buffer reads bytes " +
+                                         std::to_string(covered) + ".." + std::to_string(end) +
+                                         " there that no prefetch of layer '" +
+                                         net.layer(c.layer).name + "' in an earlier group wrote");
+        }
       }
     }
   }
@@ -848,18 +856,33 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         m.allow("piece");  // optional: finish() then suggests them for a misspelling
         m.allow("stride");
         m.allow("memory");
-        if (c.op == CommandOp::Load) m.allow("multicast");
+        if (c.op == CommandOp::Load) {
+          m.allow("multicast");
+          m.allow("tail");
+        }
+        if (c.op == CommandOp::Load && m.has("tail")) {
+          // A range apart after the pieces: at least one byte, and at least one before it.
+          YamlMap t = m.get_map("tail");
+          if (c.bytes < 2)
+            m.fail("bytes", "a load with a tail moves at least two bytes (one before the tail)");
+          c.tail_bytes = t.get_int("bytes", 1, c.bytes - 1);
+          c.tail_addr = t.get_int("addr", 0, kDramAddressBytes - 1);
+          t.finish();
+        }
+        const std::int64_t main = c.bytes - c.tail_bytes;  // the bytes before the tail
         if (m.has("piece") || m.has("stride")) {
           // Pieces of at least one byte: zero bytes have none (named here, not as `piece`'s range).
           if (c.bytes == 0) {
             m.fail("bytes", std::string("a ") + (c.op == CommandOp::Load ? "load" : "store") +
                                 " in pieces (piece, stride) moves at least one byte");
           }
-          c.piece_bytes = m.get_int("piece", 1, c.bytes);
+          c.piece_bytes = m.get_int("piece", 1, main);
           c.stride_bytes = m.get_int("stride", c.piece_bytes, std::int64_t{1} << 40);
-          if (c.bytes % c.piece_bytes != 0) {
-            m.fail("piece", std::to_string(c.bytes) + " bytes are not a whole number of " +
-                                std::to_string(c.piece_bytes) + "-byte pieces");
+          if (main % c.piece_bytes != 0) {
+            m.fail("piece", std::to_string(main) + " bytes" +
+                                (c.tail_bytes > 0 ? " before the tail" : "") +
+                                " are not a whole number of " + std::to_string(c.piece_bytes) +
+                                "-byte pieces");
           }
         }
         if (m.has("memory") && m.get_choice("memory", {"dram", "shared"}) == "shared") {
@@ -877,17 +900,19 @@ Program load_program(const std::string& path, const Network& net, const Arch& ar
         }
         // Every byte (of the last piece) inside the memory: the shared buffer's capacity, or
         // DRAM's 2^48-byte address space. Divided: no overflow.
-        const std::int64_t pieces = c.piece_bytes > 0 ? c.bytes / c.piece_bytes : 1;
-        const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : c.bytes;
+        const std::int64_t pieces = c.piece_bytes > 0 ? main / c.piece_bytes : 1;
+        const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : main;
         const bool shared = c.memory == MemoryLevel::Shared;
         const std::int64_t limit = shared ? arch.shared_buffer->capacity_bytes : kDramAddressBytes;
         const bool first_fits = c.addr <= limit - piece;
-        if (!first_fits || (pieces > 1 && pieces - 1 > (limit - piece - c.addr) / c.stride_bytes)) {
-          m.fail(first_fits ? "stride" : "addr",
-                 "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
-                     " reaches past " +
-                     (shared ? "the shared buffer's " + std::to_string(limit) + " bytes"
-                             : std::string("the 2^48-byte DRAM address space")));
+        const bool tail_fits = c.tail_addr <= limit - c.tail_bytes;
+        if (!first_fits || !tail_fits ||
+            (pieces > 1 && pieces - 1 > (limit - piece - c.addr) / c.stride_bytes)) {
+          const std::string what = first_fits ? (tail_fits ? "stride" : "tail") : "addr";
+          m.fail(what, "the " + std::string(c.op == CommandOp::Load ? "load" : "store") +
+                           " reaches past " +
+                           (shared ? "the shared buffer's " + std::to_string(limit) + " bytes"
+                                   : std::string("the 2^48-byte DRAM address space")));
         }
       } else if (c.op == CommandOp::Compute) {
         c.buffer = BufferRole::Output;

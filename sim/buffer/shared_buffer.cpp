@@ -100,14 +100,22 @@ void SharedBuffer::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
   const double arrival = time_to_cycles(sc_core::sc_time_stamp() + delay);
   const auto addr = static_cast<std::int64_t>(trans.get_address() - kSharedBufferBase);
   const std::int64_t bytes = trans.get_data_length();
-  std::int64_t piece = bytes, pieces = 1, stride = bytes;
-  if (const DmaExtension* dma = trans.get_extension<DmaExtension>(); dma && dma->row_bytes > 0) {
-    piece = dma->row_bytes;
-    pieces = dma->rows;
-    stride = dma->stride_bytes;
+  std::int64_t piece = bytes, pieces = 1, stride = bytes, tail = 0, tail_addr = 0;
+  if (const DmaExtension* dma = trans.get_extension<DmaExtension>()) {
+    if (dma->row_bytes > 0) {
+      piece = dma->row_bytes;
+      pieces = dma->rows;
+      stride = dma->stride_bytes;
+    }
+    tail = dma->tail_bytes;
+    tail_addr = dma->tail_addr - kSharedBufferBase;
   }
-  const std::vector<std::int64_t> parts =
-      bank_bytes(addr, piece, pieces, stride, banks_.links(), word_);
+  std::vector<std::int64_t> parts = bank_bytes(addr, piece, pieces, stride, banks_.links(), word_);
+  if (tail > 0) {
+    const std::vector<std::int64_t> more =
+        bank_bytes(tail_addr, tail, 1, tail, banks_.links(), word_);
+    for (std::size_t b = 0; b < parts.size(); ++b) parts[b] += more[b];
+  }
   FairShareServer::Ticket ticket;
   for (std::size_t b = 0; b < parts.size(); ++b) {
     if (parts[b] > 0)

@@ -128,8 +128,14 @@ double Core::issue(int e, bool write, std::uint64_t addr, const Command& c, std:
   dma = DmaExtension{};
   if (c.piece_bytes > 0) {  // a strided tile; otherwise one contiguous range
     dma.row_bytes = c.piece_bytes;
-    dma.rows = c.bytes / c.piece_bytes;
+    dma.rows = (c.bytes - c.tail_bytes) / c.piece_bytes;
     dma.stride_bytes = c.stride_bytes;
+  } else if (c.tail_bytes > 0) {
+    dma.row_bytes = c.bytes - c.tail_bytes;
+  }
+  if (c.tail_bytes > 0) {
+    dma.tail_addr = static_cast<std::int64_t>(addr - c.addr) + c.tail_addr;  // in its memory
+    dma.tail_bytes = c.tail_bytes;
   }
   dma.outstanding_bursts = setup_.params.dma.outstanding_bursts;
   dma.group = static_cast<std::int32_t>(group);

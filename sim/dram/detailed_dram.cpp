@@ -44,6 +44,8 @@ void DetailedDram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
       s.rows = ext->rows;
       s.stride_bytes = ext->stride_bytes;
     }
+    s.tail_addr = ext->tail_addr;
+    s.tail_bytes = ext->tail_bytes;
     s.outstanding = ext->outstanding_bursts;
     s.round_trip = to_tick(ext->round_trip_cycles);
     s.group = ext->group;

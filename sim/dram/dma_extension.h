@@ -17,6 +17,10 @@ struct DmaExtension : tlm::tlm_extension<DmaExtension> {
   std::int64_t row_bytes = 0;
   std::int64_t rows = 1;
   std::int64_t stride_bytes = 0;
+  // Then `tail_bytes` more at `tail_addr`, one contiguous range (the biases of interleaved
+  // weights); 0: none. The payload's data length counts them.
+  std::int64_t tail_addr = 0;
+  std::int64_t tail_bytes = 0;
   std::int64_t outstanding_bursts = DmaParams{}.outstanding_bursts;  // cores.dma's default
   // Accelerator cycles from a burst's completion at the memory to the arrival of the engine's
   // next burst there (response and request path); each hop on the way adds its share.

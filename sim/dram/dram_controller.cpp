@@ -180,7 +180,7 @@ int DramController::submit(const DramStream& s) {
     groups_.resize(static_cast<std::size_t>(s.group) + 1);
   const std::int64_t window = std::max<std::int64_t>(1, s.outstanding);
   for (std::int64_t i = 0; i < window; ++i) {
-    if (st.row >= s.rows || s.row_bytes <= 0) break;
+    if (st.row >= st.spec.rows || st.spec.row_bytes <= 0) break;
     issue_next_burst(id, s.arrival);
   }
   if (st.in_flight == 0) {  // an empty transfer
@@ -211,7 +211,17 @@ int DramController::submit(const DramStream& s) {
     st.offset += take;
     if (st.offset < s.row_bytes) break;  // the rest of this row is in the next block
     st.offset = 0;
-    if (++st.row >= s.rows) break;
+    if (++st.row >= s.rows) {
+      if (s.tail_bytes > 0) {  // the range apart comes next: a transfer of its own
+        st.spec.addr = s.tail_addr;
+        st.spec.row_bytes = s.tail_bytes;
+        st.spec.rows = 1;
+        st.spec.stride_bytes = 0;
+        st.spec.tail_bytes = 0;
+        st.row = 0;
+      }
+      break;
+    }
   }
   Request r;
   r.arrival = arrival;

@@ -47,6 +47,8 @@ struct DramStream {
   std::int64_t row_bytes = 0;
   std::int64_t rows = 1;
   std::int64_t stride_bytes = 0;
+  // Then `tail_bytes` at `tail_addr`, contiguous (the biases of interleaved weights); 0: none.
+  std::int64_t tail_addr = 0, tail_bytes = 0;
   bool write = false;
   // Bursts in flight at once (the DMA engine's limit; cores.dma.outstanding_bursts).
   std::int64_t outstanding = DmaParams{}.outstanding_bursts;

@@ -905,6 +905,30 @@ TEST_CASE("program: bad programs name the command", "[loader]") {
     const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].stride";
     CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key, {"2^48"});
   }
+  SECTION("a load whose tail is all its bytes") {
+    const std::string text = replace_once(
+        good, "bytes: 10250, addr: ", "bytes: 10250, tail: {addr: 0, bytes: 10250}, addr: ");
+    const std::string p = write_temp("prog_tail_all.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].tail.bytes";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key, {"out of range"});
+  }
+  SECTION("a load whose tail reaches past the address space") {
+    const std::string text = replace_once(
+        good,
+        "bytes: 10250, addr: ", "bytes: 10250, tail: {addr: 281474976710650, bytes: 10}, addr: ");
+    const std::string p = write_temp("prog_tail_far.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].tail";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key, {"2^48"});
+  }
+  SECTION("pieces that divide a load's bytes before its tail, not all of them") {
+    const std::string text =
+        replace_once(good, "bytes: 10250, addr: ",
+                     "bytes: 10250, piece: 10, stride: 20, tail: {addr: 0, bytes: 5}, addr: ");
+    const std::string p = write_temp("prog_tail_piece.yaml", text);
+    const std::string key = "cores[0].commands[" + std::to_string(fc_load - cmd0) + "].piece";
+    CHECK_INPUT_ERROR(fusim::load_program(p, net, arch), p, fc_load, key,
+                      {"10245 bytes before the tail", "10-byte pieces"});
+  }
   SECTION("a program for another network") {
     const std::string text = replace_once(good, "network: \"tiny_chain\"", "network: \"vgg16\"");
     const std::string p = write_temp("prog_other_net.yaml", text);

@@ -141,6 +141,45 @@ TEST_CASE("the cost model's DRAM bytes are the bursts the controller moves", "[d
   CHECK(tried == 12 * 7 * 4 * 2);
 }
 
+TEST_CASE("a stream's range apart moves the bursts the cost model charges for it", "[dram]") {
+  // Interleaved weights (cost/tiling.h, LayerSlice::weight_parts): a slice's channels, pieces a
+  // stride apart, then its biases, one contiguous range after every channel's weights. The
+  // controller moves the pieces' bursts and the tail's, as DmaTiming::dram_bytes charges each.
+  const fusim::DramParams p = ddr4();
+  fusim::DmaTiming d;
+  d.burst_bytes = p.burst_bytes_detailed();
+  for (const auto& [piece, stride] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {768, 768 * 32}, {64, 64 * 4}, {100, 130}, {0, 0}}) {
+    for (std::int64_t tail : {1, 24, 65}) {
+      for (std::int64_t tail_at : {0, 63, 64 * 5 + 7}) {
+        INFO(piece << " / " << stride << ", tail " << tail << " at " << tail_at);
+        DramController c(p, 1e9);
+        DramStream s;
+        s.addr = 4096 * 16;
+        const std::int64_t n = 6;
+        fusim::TileLayout t;
+        std::int64_t bytes = 700;  // contiguous
+        if (piece > 0) {
+          t = {piece, stride};
+          bytes = piece * n;
+          s.rows = n;
+          s.stride_bytes = stride;
+        }
+        s.row_bytes = piece > 0 ? piece : bytes;
+        s.tail_addr = 1 << 20 | tail_at;
+        s.tail_bytes = tail;
+        c.submit(s);
+        const std::vector<DramTick> done = run(c);
+        REQUIRE(done.size() == 1);
+        CHECK(done[0] > 0);
+        const auto& counted = c.channel_counters()[0];
+        CHECK(counted.reads * d.burst_bytes ==
+              d.dram_bytes(bytes, t, 0) + d.dram_bytes(tail, {}, tail_at));
+      }
+    }
+  }
+}
+
 TEST_CASE("address_hash xor: streams a bank period apart use different banks", "[dram]") {
   // Four sequential streams a bank period apart (rows r, r + 1, ...; the cores' slices of a
   // weight matrix whose size is a power of two): as the mapping cuts them, all four fall into
