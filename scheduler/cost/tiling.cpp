@@ -500,7 +500,7 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
     return static_cast<double>(bytes) * static_cast<double>(burst) /
            static_cast<double>(t.piece_bytes);
   };
-  double best_time = 0;
+  double best_time = 0, best_compute = 0;
   for (std::int64_t a = 1; a <= cores; ++a) {
     if (cores % a != 0 || a > g.rows()) continue;
     // A transpose's bands would each read a channel slice of every input row: it splits by
@@ -534,8 +534,9 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
       bytes += burst_bytes(g.output_bytes(r0, r1, 0, g.channels()), g.output_layout(0, channels));
     }
     const double time = std::max(compute, bytes / peak);
-    if (a == 1 || time <= best_time) {
+    if (a == 1 || time < best_time || (time == best_time && compute <= best_compute)) {
       best_time = time;
+      best_compute = compute;
       best = {a, b};
     }
   }

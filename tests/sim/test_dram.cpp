@@ -93,6 +93,32 @@ TEST_CASE("the address mapping places fields as configured", "[dram]") {
   CHECK(d.decode(64 * 16).column == 1);
 }
 
+namespace {
+
+// A stream of n pieces of `piece` bytes, `stride` apart, from `addr` (piece 0: `contiguous`
+// bytes in one range), with the layout and bytes the cost model charges it by.
+struct LaidOut {
+  DramStream stream;
+  fusim::TileLayout layout;
+  std::int64_t bytes = 0;
+};
+LaidOut laid_out(std::int64_t addr, std::int64_t piece, std::int64_t stride, std::int64_t n,
+                 std::int64_t contiguous) {
+  LaidOut l;
+  l.stream.addr = addr;
+  l.bytes = contiguous;
+  if (piece > 0) {
+    l.layout = {piece, stride};
+    l.bytes = piece * n;
+    l.stream.rows = n;
+    l.stream.stride_bytes = stride;
+  }
+  l.stream.row_bytes = piece > 0 ? piece : l.bytes;
+  return l;
+}
+
+}  // namespace
+
 TEST_CASE("the cost model's DRAM bytes are the bursts the controller moves", "[dram]") {
   // The layouts the cost model charges (cost/tile_sink.h, DmaTiming::dram_bytes): contiguous
   // ranges, and pieces at a stride closer than a burst, a block apart or more, at every
@@ -117,18 +143,8 @@ TEST_CASE("the cost model's DRAM bytes are the bursts the controller moves", "[d
       for (std::int64_t n : {1, 2, 10, 67}) {
         for (bool write : {false, true}) {
           DramController c(p, 1e9);
-          DramStream s;
-          s.addr = 4096 * 16 + offset;
+          auto [s, t, bytes] = laid_out(4096 * 16 + offset, piece, stride, n, 60 * n + 1);
           s.write = write;
-          fusim::TileLayout t;
-          std::int64_t bytes = 60 * n + 1;  // contiguous
-          if (piece > 0) {
-            t = {piece, stride};
-            bytes = piece * n;
-            s.rows = n;
-            s.stride_bytes = stride;
-          }
-          s.row_bytes = piece > 0 ? piece : bytes;
           c.submit(s);
           c.advance(fusim::kNever);
           const auto& counted = c.channel_counters()[0];
@@ -154,18 +170,7 @@ TEST_CASE("a stream's range apart moves the bursts the cost model charges for it
       for (std::int64_t tail_at : {0, 63, 64 * 5 + 7}) {
         INFO(piece << " / " << stride << ", tail " << tail << " at " << tail_at);
         DramController c(p, 1e9);
-        DramStream s;
-        s.addr = 4096 * 16;
-        const std::int64_t n = 6;
-        fusim::TileLayout t;
-        std::int64_t bytes = 700;  // contiguous
-        if (piece > 0) {
-          t = {piece, stride};
-          bytes = piece * n;
-          s.rows = n;
-          s.stride_bytes = stride;
-        }
-        s.row_bytes = piece > 0 ? piece : bytes;
+        auto [s, t, bytes] = laid_out(4096 * 16, piece, stride, 6, 700);
         s.tail_addr = 1 << 20 | tail_at;
         s.tail_bytes = tail;
         c.submit(s);
