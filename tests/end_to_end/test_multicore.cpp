@@ -342,9 +342,10 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // (97.2 %), fused tiled ones 111 of 113, median 0.99. Before it, once weights with biases were
   // interleaved too (biases apart), 1,772 (96.1 %); before that 1,765 (95.8 %); before the
   // cores' first loads and last stores were timed on the DRAM by the bursts it moves
-  // (CostSink::lead_bytes), not their bytes, 1,745 (94.7 %); before no store could start until the first core was ready to store
-  // (core_pipelines_end), 1,735 of 1,845 (94.0 %), tiled 112 of 113, and the sanitizer
-  // build's subset of networks 353 of 384 (92 %), tiled 15 of 16.
+  // (CostSink::lead_bytes), not their bytes, 1,745 (94.7 %); before no store could start
+  // until the first core was ready to store (core_pipelines_end), 1,735 of 1,845 (94.0 %),
+  // tiled 112 of 113, and the sanitizer build's subset of networks 353 of 384 (92 %), tiled 15
+  // of 16.
   // Before the cores' pipelines were put together (CorePipelines:
   // unequal cores finish apart, the DRAM and shared-buffer phases one after the other),
   // 1,663 of 1,847 (90.0 %), tiled 102 of 116 (88 %): below both floors. Before the cost model
