@@ -256,8 +256,12 @@ class Tuner {
       case LayerType::Conv:
         if (l.is_depthwise()) return DlfusionKind::Depthwise;
         return l.kernel_h == 1 && l.kernel_w == 1 ? DlfusionKind::Pointwise : DlfusionKind::Layer;
-      case LayerType::Fc:
       case LayerType::Gemm:
+        // A gemm of m rows is a 1x1 conv over m pixels (k channels in, n out); priced as an fc,
+        // whose calibration is one weight-bound row, BERT's projections went on 4 cores.
+        if (l.m > 1) return DlfusionKind::Pointwise;
+        return DlfusionKind::Fc;
+      case LayerType::Fc:
         return DlfusionKind::Fc;
       case LayerType::Pool:
         return DlfusionKind::Pool;
@@ -276,10 +280,13 @@ class Tuner {
   }
   // A layer's channel count: a dense conv's the geometric mean of its input and output
   // channels (so that its weights, and its MACs per pixel, are those of the synthesised C->C
-  // conv of the calibration); any other layer's, its output channels.
+  // conv of the calibration), a gemm of many rows' that of k and n (a 1x1 conv, kind());
+  // any other layer's, its output channels.
   double channels(int i) const {
     const Layer& l = net_.layer(i);
     const double out = static_cast<double>(l.out_shape.c);
+    if (l.type == LayerType::Gemm && l.m > 1)
+      return std::sqrt(static_cast<double>(l.k) * static_cast<double>(l.n));
     if (l.type != LayerType::Conv || l.is_depthwise() || l.in_shapes.empty()) return out;
     return std::sqrt(static_cast<double>(l.in_shapes[0].c) * out);
   }
