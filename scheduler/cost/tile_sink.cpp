@@ -97,11 +97,12 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
   const std::int64_t b = mul_checked(bytes, times);
   const bool shared = shared_address(shared_fmaps_, shared_weights_, kind, from) >= 0;
   const bool dram = from.multicast_from < 0 && !shared;
-  const std::int64_t moved =
-      dma_ != nullptr && dram
-          ? add_checked(dma_->dram_bytes(bytes - from.tail_bytes, from.layout, from.offset),
-                        dma_->dram_bytes(from.tail_bytes, {}, from.tail_offset))
-          : bytes;
+  std::int64_t moved = bytes;
+  if (dma_ != nullptr && dram) {
+    moved = dma_->dram_bytes(bytes - from.tail_bytes, from.layout, from.offset);
+    if (from.tail_bytes > 0)  // most loads have none: a search costs millions of loads
+      moved = add_checked(moved, dma_->dram_bytes(from.tail_bytes, {}, from.tail_offset));
+  }
   if (dma_ != nullptr) {
     const double t = dma_->cycles(buffer, moved, shared) * static_cast<double>(times);
     if (told_ && times == 1 && core_ != nullptr) {
