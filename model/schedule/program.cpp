@@ -58,4 +58,10 @@ const char* to_string(BufferRole b) {
   return "?";
 }
 
+bool same_bytes(const Command& a, const Command& b) {
+  return a.kind == b.kind && a.memory == b.memory && a.addr == b.addr && a.bytes == b.bytes &&
+         a.piece_bytes == b.piece_bytes && a.stride_bytes == b.stride_bytes &&
+         a.tail_addr == b.tail_addr && a.tail_bytes == b.tail_bytes;
+}
+
 }  // namespace fusim

@@ -83,6 +83,10 @@ struct Command {
   std::vector<std::uint32_t> frees;
 };
 
+// Whether loads (or stores) `a` and `b` move the same bytes: the same kind, memory, addresses,
+// bytes, pieces and tail (what a multicast load must share with its leader's).
+bool same_bytes(const Command& a, const Command& b);
+
 struct Program {
   Schedule schedule;                        // the groups this program implements
   std::vector<std::vector<Command>> cores;  // one list per core of the arch

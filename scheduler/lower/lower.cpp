@@ -121,9 +121,7 @@ class CommandEmitter : public TileSink {
     if (&from == this || it == from.loads_.end() || k >= it->second.size())
       throw std::logic_error("a multicast load has no matching load on its leader core");
     const Command& l = from.out_[it->second[k]];
-    if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-        l.tail_addr != c.tail_addr || l.tail_bytes != c.tail_bytes || l.memory != c.memory ||
-        l.multicast_core >= 0)
+    if (!same_bytes(l, c) || l.multicast_core >= 0)
       throw std::logic_error("a multicast load differs from its leader core's load");
     c.multicast_core = static_cast<std::int32_t>(leader);
     c.multicast_command = it->second[k];

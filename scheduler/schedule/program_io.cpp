@@ -283,9 +283,7 @@ void check_multicast(const Program& p, std::vector<std::vector<YamlMap>>& cmds) 
         why = "is not a load from memory (a multicast reads its bytes once, on its leader core)";
       else if (group_of[lc][li] != group_of[ci][i])
         why = "is in another group, or across a barrier of this one";
-      else if (l.bytes != c.bytes || l.addr != c.addr || l.piece_bytes != c.piece_bytes ||
-               l.stride_bytes != c.stride_bytes || l.tail_addr != c.tail_addr ||
-               l.tail_bytes != c.tail_bytes || l.kind != c.kind || l.memory != c.memory)
+      else if (!same_bytes(l, c))
         why =
             "does not load the same bytes (kind, memory, addr, bytes, piece, stride and tail "
             "must match)";
