@@ -33,7 +33,19 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
     queue = std::max(queue, at) + tail;
     last = std::max(last, at + alone);
   }
-  return std::max({queue, last, first_store + stores});
+  // All the loads through the bottleneck, processor sharing again, then each core's drain.
+  std::sort(legs.begin(), legs.end(),
+            [](const CoreLeg& a, const CoreLeg& b) { return a.loads < b.loads; });
+  double loaded = 0, drained = 0;
+  before = 0;
+  active = static_cast<double>(legs.size());
+  for (const CoreLeg& l : legs) {
+    loaded += active * (l.loads - before);
+    before = l.loads;
+    active -= 1;
+    drained = std::max(drained, loaded + l.drain);
+  }
+  return std::max({queue, last, first_store + stores, drained});
 }
 
 }  // namespace fusim

@@ -122,6 +122,7 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
      : kind == TensorKind::Psum ? traffic.psum_read
                                 : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
+    loaded_dram_bytes += mul_checked(moved, times);
     if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;
@@ -243,11 +244,13 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
     // The common case of a walk that calls hold(): one tile, its loads placed as they came.
     compute_end_ = compute_start(layer, compute_end_, out_bytes) + compute;
     first_compute_end_ = compute_end_;
+    last_compute_ = compute;
     return;
   }
   // One tile of the run: its loads' time and bytes, its compute, its output.
   const double n = static_cast<double>(times);
   const double l = times == 1 ? pending_ : pending_ / n, per = times == 1 ? compute : compute / n;
+  last_compute_ = per;
   std::array<double, 3> tile = pending_bytes_;
   if (times > 1) {
     for (double& b : tile) b /= n;

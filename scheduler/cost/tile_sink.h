@@ -222,8 +222,11 @@ class CostSink : public TileSink {
   // the output buffer and written back once more (in elements: the cost model counts the bytes).
   std::int64_t psum_elements = 0;
   // The off-chip bytes as the DRAM moves them (DmaTiming::dram_bytes; without a DmaTiming,
-  // the traffic's bytes).
-  std::int64_t dram_bytes = 0;
+  // the traffic's bytes), and of them the loaded ones.
+  std::int64_t dram_bytes = 0, loaded_dram_bytes = 0;
+  // What the core has left to do once its last load is in: the last compute placed (one tile of
+  // its run) and the stores after it, at its own pace (0 without a core and a DmaTiming).
+  double drain() const { return last_compute_ + last_store_; }
 
  private:
   const CoreParams* core_;
@@ -239,6 +242,7 @@ class CostSink : public TileSink {
   bool stored_since_compute_ = false;
   double load_end_ = 0, compute_end_ = 0, store_end_ = 0, pending_ = 0, last_store_ = 0;
   double first_compute_end_ = 0;  // the end of the first tile of the last compute placed
+  double last_compute_ = 0;       // the cycles of one tile of the last compute placed
   std::array<double, 3> pending_bytes_{};
   // Walks that do not call hold(): the bytes per tile of the last tile that loaded into each
   // buffer, and the last tile's output.
