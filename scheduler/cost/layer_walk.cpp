@@ -144,22 +144,13 @@ class LayerWalker {
                   std::max<std::int64_t>(lo, first_alone), hi, f);
   }
 
-  // Where a step's bytes lie, from `f`: each-step walks only. Totals need only the tensor
-  // (`v`: whether it is in the shared buffer) and, for loads, the layout, not the range.
-  template <class F>
-  DramRange where(const ValueRef& v, F&& f) const {
-    return runs_ ? DramRange{v, 0, {}} : f();
-  }
   static ValueRef value(const Operand& op) { return {op.from_network_input, op.index}; }
   std::int64_t item_offset(int input, std::int64_t b) const {
     return b * g_.input_item_bytes(input);
   }
 
   Id load_weights(std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    // Totals need no range for contiguous weights; interleaved ones' bursts need the layout
-    // and, the pieces not starting on bursts, where the first lies.
-    DramRange from =
-        runs_ && s_.weight_parts <= 1 ? DramRange{{false, li_}, 0, {}} : weight_range(k0, k1);
+    DramRange from = weight_range(k0, k1);
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Weight, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
@@ -188,10 +179,7 @@ class LayerWalker {
 
   // A gemm's B operand (an activation): into the weight buffer, counted as ifmap.
   Id load_b_operand(std::int64_t b, std::int64_t k0, std::int64_t k1, std::int64_t times) {
-    DramRange from = where(value(l_.inputs[1]), [&] {
-      return DramRange{value(l_.inputs[1]), item_offset(1, b) + g_.b_offset(k0),
-                       g_.b_layout(k0, k1)};
-    });
+    DramRange from{value(l_.inputs[1]), item_offset(1, b) + g_.b_offset(k0), g_.b_layout(k0, k1)};
     from.multicast_from = from_.weights;
     return sink_.load(TensorKind::Ifmap, BufferRole::Weight, li_, from, g_.weight_bytes(k0, k1),
                       times);
@@ -206,12 +194,8 @@ class LayerWalker {
       const std::int64_t n = g_.input_bytes(i, r0, r1, k0, k1);
       if (n == 0) continue;
       const ValueRef v = value(l_.inputs[static_cast<std::size_t>(i)]);
-      DramRange from = where(v, [&] {
-        return DramRange{v, item_offset(i, b) + g_.input_offset(i, r0, k0),
-                         g_.tile_input_layout(i, r0, r1, k0, k1)};
-      });
-      // The cost model's bursts need it.
-      if (runs_) from.layout = g_.tile_input_layout(i, r0, r1, k0, k1);
+      DramRange from{v, item_offset(i, b) + g_.input_offset(i, r0, k0),
+                     g_.tile_input_layout(i, r0, r1, k0, k1)};
       from.multicast_from = from_.inputs;
       const Id id = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, n, times);
       if (!runs_) ids.push_back(id);
@@ -241,11 +225,9 @@ class LayerWalker {
   // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
   void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
              Id last, Id owner, std::int64_t times) {
-    const DramRange to = where({false, li_}, [&] {
-      return DramRange{{false, li_},
+    const DramRange to{{false, li_},
                        b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
                        g_.output_layout(k0, k1)};
-    });
     sink_.store(li_, to, g_.output_bytes(r0, r1, k0, k1), last, owner, times);
   }
 
@@ -268,37 +250,33 @@ class LayerWalker {
     // The first piece allocates the output: it stays alone; the last may be shorter, or runs
     // the activation epilogue: then it stays alone too.
     const bool epilogue = g_.work(r0, r1, k0, k1).epilogue_ops > 0;
-    for_each_tile(0, channels, cc, runs_, 1, epilogue ? (channels - 1) / cc : channels / cc,
-                  [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
-                    const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
-                    const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
-                    DramRange from = where(value(l_.inputs[0]), [&] {
-                      return DramRange{value(l_.inputs[0]),
-                                       item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
-                                       g_.input_layout(0, k0, k1, c_len)};
-                    });
-                    if (runs_) from.layout = g_.input_layout(0, k0, k1, c_len);
-                    from.multicast_from = from_.inputs;
-                    const Id piece =
-                        sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
-                    deps_.clear();
-                    frees_.clear();
-                    if (!runs_) {
-                      deps_ = {piece};
-                      if (w.loaded) deps_.push_back(w.id);
-                      if (c0 > 0) deps_.push_back(prev);
-                      frees_ = {piece};
-                      if (c1 >= channels && last_use_of_weights && w.loaded) frees_.push_back(w.id);
-                    }
-                    // The activation epilogue runs once, after the last piece.
-                    TileWork work = streamed(g_.work(r0, r1, k0, k1, c_len));
-                    if (c1 < channels) work.epilogue_ops = 0;
-                    work.accumulate = c0 > 0;
-                    prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0, work,
-                                         bytes + (c0 == 0 ? w.read : 0), deps_, m);
-                    if (!frees_.empty()) sink_.add_frees(prev, frees_);
-                    if (c0 == 0) owner = prev;
-                  });
+    for_each_tile(
+        0, channels, cc, runs_, 1, epilogue ? (channels - 1) / cc : channels / cc,
+        [&](std::int64_t c0, std::int64_t c1, std::int64_t tp) {
+          const std::int64_t c_len = c1 - c0, m = mul_checked(times, tp);
+          const std::int64_t bytes = g_.input_bytes(0, r0, r1, k0, k1, c_len);
+          DramRange from{value(l_.inputs[0]), item_offset(0, b) + g_.input_offset(0, r0, k0, c0),
+                         g_.input_layout(0, k0, k1, c_len)};
+          from.multicast_from = from_.inputs;
+          const Id piece = sink_.load(TensorKind::Ifmap, BufferRole::Input, li_, from, bytes, m);
+          deps_.clear();
+          frees_.clear();
+          if (!runs_) {
+            deps_ = {piece};
+            if (w.loaded) deps_.push_back(w.id);
+            if (c0 > 0) deps_.push_back(prev);
+            frees_ = {piece};
+            if (c1 >= channels && last_use_of_weights && w.loaded) frees_.push_back(w.id);
+          }
+          // The activation epilogue runs once, after the last piece.
+          TileWork work = streamed(g_.work(r0, r1, k0, k1, c_len));
+          if (c1 < channels) work.epilogue_ops = 0;
+          work.accumulate = c0 > 0;
+          prev = sink_.compute(li_, c0 == 0 ? g_.output_bytes(r0, r1, k0, k1) : 0, work,
+                               bytes + (c0 == 0 ? w.read : 0), deps_, m);
+          if (!frees_.empty()) sink_.add_frees(prev, frees_);
+          if (c0 == 0) owner = prev;
+        });
     store(b, r0, r1, k0, k1, prev, owner, times);
   }
 

@@ -59,9 +59,12 @@ inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps
 // Totals (takes_runs() true): the walk may report `times` alike steps in one call: the same
 // bytes, the same work, the range of the first of them; the alike steps may be spread over
 // several tiles and interleaved with other steps. Only sums over the calls are meaningful: the
-// order, the ranges, the ids (0), deps and frees (empty) are not. A walk then costs time in
-// proportion to the kinds of tiles, not their number (batch items, full row tiles, channel chunks
-// and input-channel pieces come as runs), so a layer of billions of tiles is summed at once.
+// order, the ids (0), deps and frees (empty) are not, and a run's range is its first step's (the
+// cost model reads from it the layout and where the pieces start in their bursts, as alike
+// steps share them: a core's channel slice starts its pieces at its own place in every
+// pixel). A walk then costs time in proportion to the kinds of tiles, not their number (batch
+// items, full row tiles, channel chunks and input-channel pieces come as runs), so a layer of
+// billions of tiles is summed at once.
 class TileSink {
  public:
   using Id = std::uint32_t;
