@@ -379,7 +379,8 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // 10 %, and a median near 1. Measured on 2026-12-06, once a layer walk's runs of tiles kept
   // their layout (the stores of channel slices costed in the bursts they move) and a group
   // bound by its loads ended with its cores' last computes after them (CostSink::drain): 1,815
-  // of 1,847 groups (98.3 %), tiled 113 of 115, median 0.99. Before, once a layer's grid, among
+  // of 1,847 groups (98.3 %), tiled 113 of 115, median 0.99; the sanitizer build's subset 379
+  // of 384 (98.7 %), tiled 17 of 18. Before, once a layer's grid, among
   // those tied on its off-chip floor, was the one computing least (split_layer): 1,792 of 1,843
   // groups (97.2 %), fused tiled ones 111 of 113, median 0.99. Before it, once weights with biases
   // were interleaved too (biases apart), 1,772 (96.1 %); before that 1,765 (95.8 %); before the
@@ -396,7 +397,7 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
       fusim::test::estimate_accuracy({src("configs/mlu.yaml")}, {"none", "optimal"});
   REQUIRE(a.all.groups >= 100);
   INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
-  CHECK(a.all.within >= 0.91 * a.all.groups);
+  CHECK(a.all.within >= 0.96 * a.all.groups);
   const auto& tiled = a.by_mapping.at("tiled");
   INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
   CHECK(tiled.within >= 0.93 * tiled.groups);
