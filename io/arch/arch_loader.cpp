@@ -220,6 +220,14 @@ struct ArchBuilder {
                             const std::string& message) const {
     throw InputError(key.second.file, key.second.line, key.first, message);
   }
+  // Fails on the key of `field`: where it was set, else (a preset's or a default value) the top
+  // file.
+  [[noreturn]] void fail_field(const void* field, const std::string& message) const {
+    const std::string key = path_of(field);
+    const auto it = seen.find(key);
+    if (it != seen.end()) fail_at(*it, message);
+    throw InputError(top_file, 0, key, message);
+  }
 
   // Keys the preset gives that were not set.
   void fill(const ParamTable& t, void* dst, const void* src, const std::string& prefix) {
@@ -323,12 +331,7 @@ struct ArchBuilder {
   // activate's IDD0 x tRC above the standby it replaces).
   void check_power(const DramParams& d) {
     const DramPower& p = d.power;
-    const auto fail = [&](const void* field, const std::string& msg) {
-      const std::string key = path_of(field);
-      const auto it = seen.find(key);
-      if (it != seen.end()) fail_at(*it, msg);
-      throw InputError(top_file, 0, key, msg);
-    };
+    const auto fail = [&](const void* field, const std::string& msg) { fail_field(field, msg); };
     const std::vector<std::pair<const void*, double>> all = {
         {&p.vdd, p.vdd},     {&p.idd0, p.idd0},
         {&p.idd2n, p.idd2n}, {&p.idd3n, p.idd3n},
@@ -386,14 +389,16 @@ struct ArchBuilder {
     check_power(d);
     const std::int64_t burst = d.burst_bytes_detailed();
     if (d.row_bytes % burst != 0) {
-      const std::string key = path_of(&d.row_bytes);
-      const std::string msg =
-          "row_bytes " + std::to_string(d.row_bytes) +
-          " is not a multiple of the burst (bus_bytes x burst_length = " + std::to_string(burst) +
-          " bytes)";
-      const auto it = seen.find(key);
-      if (it != seen.end()) fail_at(*it, msg);
-      throw InputError(top_file, 0, key, msg);
+      fail_field(&d.row_bytes, "row_bytes " + std::to_string(d.row_bytes) +
+                                   " is not a multiple of the burst (bus_bytes x burst_length = " +
+                                   std::to_string(burst) + " bytes)");
+    }
+    // A refresh every tREFI that lasts tRFC: 0 turns it off; an interval no longer than the
+    // refresh would leave the ranks refreshing for ever.
+    if (d.timing.tREFI != 0 && d.timing.tREFI <= d.timing.tRFC) {
+      fail_field(&d.timing.tREFI, "tREFI " + std::to_string(d.timing.tREFI) +
+                                      " must be 0 (no refresh) or more than tRFC (" +
+                                      std::to_string(d.timing.tRFC) + ")");
     }
     d.bytes_per_cycle_per_channel =
         static_cast<double>(d.bus_bytes) * 2.0 / d.tck_ps * 1e6 / arch.clock_mhz;

@@ -523,7 +523,8 @@ const ParamTable& dram_timing_params() {
           key(params::integer<&DramTiming::tWTR_L>("tWTR_L", 0, kMax, "nCK",
                                                    "write to read, same bank group")),
           key(params::integer<&DramTiming::tRTP>("tRTP", 0, kMax, "nCK", "read to precharge")),
-          key(params::integer<&DramTiming::tREFI>("tREFI", 0, kMax, "nCK", "refresh interval")),
+          key(params::integer<&DramTiming::tREFI>("tREFI", 0, kMax, "nCK",
+                                                  "refresh interval (0: no refresh)")),
           key(params::integer<&DramTiming::tRFC>("tRFC", 0, kMax, "nCK", "refresh cycle")),
       }};
   return t;

@@ -96,9 +96,10 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
       ch.banks[b].rank = static_cast<std::int32_t>(
           b / static_cast<std::size_t>(p_.banks_per_group * p_.bank_groups));
     }
-    // Ranks refresh staggered over one tREFI.
+    // Ranks refresh staggered over one tREFI (tREFI 0: never).
     for (std::size_t r = 0; r < ch.ranks.size(); ++r) {
-      ch.ranks[r].refresh_due = t_.tREFI * static_cast<DramTick>(r + 1) / p_.ranks;
+      ch.ranks[r].refresh_due =
+          t_.tREFI == 0 ? kNever : t_.tREFI * static_cast<DramTick>(r + 1) / p_.ranks;
     }
   }
 }

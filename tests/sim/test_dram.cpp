@@ -367,6 +367,20 @@ TEST_CASE("refresh: a request at tREFI waits tRFC", "[dram]") {
   CHECK(done2[1] == t.tREFI + 2000 + t.tRCD + t.tCL + p.burst_length / 2);
 }
 
+TEST_CASE("tREFI 0 turns refresh off; an interval no longer than tRFC is refused", "[dram]") {
+  // It looped for ever: a refresh due every 0 ticks.
+  const fusim::DramParams p = ddr4({"dram.timing_ck.tREFI=0"});
+  const auto& t = p.timing;
+  DramController c(p, 1e9);
+  c.submit(burst(12480, 0));
+  const auto done = run(c);
+  CHECK(done[0] == 12480 + t.tRCD + t.tCL + p.burst_length / 2);
+  CHECK(c.channel_counters()[0].refreshes == 0);
+  const auto e = fusim::test::error_of([] { (void)ddr4({"dram.timing_ck.tREFI=560"}); });
+  REQUIRE(e);
+  CHECK(e->key() == "dram.timing_ck.tREFI");
+}
+
 TEST_CASE("a sequential stream reaches at least 90 % of the channel's peak", "[dram]") {
   const fusim::DramParams p = ddr4();
   DramController c(p, 1e9);
