@@ -5,20 +5,34 @@
 
 namespace fusim {
 
-double core_pipelines_end(std::vector<CoreLeg>& legs) {
-  if (legs.empty()) return 0;
+namespace {
+
+// Processor sharing of the bottleneck over the cores, each needing its `work` of it: sorts
+// `legs` by it and calls done(leg, t) in that order, t when the leg's work is done (the k-th
+// smallest is done when every core has had that much). Returns when the last is done.
+template <class Done>
+double shared_fairly(std::vector<CoreLeg>& legs, double CoreLeg::*work, Done done) {
   std::sort(legs.begin(), legs.end(),
-            [](const CoreLeg& a, const CoreLeg& b) { return a.lead < b.lead; });
-  // Processor sharing: the k-th smallest lead is done when every core has had that much.
+            [work](const CoreLeg& a, const CoreLeg& b) { return a.*work < b.*work; });
   double t = 0, before = 0;
   auto active = static_cast<double>(legs.size());
+  for (const CoreLeg& l : legs) {
+    t += active * (l.*work - before);
+    before = l.*work;
+    active -= 1;
+    done(l, t);
+  }
+  return t;
+}
+
+}  // namespace
+
+double core_pipelines_end(std::vector<CoreLeg>& legs) {
+  if (legs.empty()) return 0;
   std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
   ready.reserve(legs.size());
   double first_store = -1, stores = 0;
-  for (const CoreLeg& l : legs) {
-    t += active * (l.lead - before);
-    before = l.lead;
-    active -= 1;
+  const double leads = shared_fairly(legs, &CoreLeg::lead, [&](const CoreLeg& l, double t) {
     const double lead_end = std::max(t, l.lead_alone);
     ready.emplace_back(lead_end + l.mid, l.tail, l.tail_alone);
     if (l.first_store >= 0) {
@@ -26,25 +40,17 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
       first_store = first_store < 0 ? at : std::min(first_store, at);
       stores += l.stores;
     }
-  }
+  });
   std::sort(ready.begin(), ready.end());
-  double queue = t, last = 0;  // the tails start once every lead is in (t: all of them)
+  double queue = leads, last = 0;  // the tails start once every lead is in
   for (const auto& [at, tail, alone] : ready) {
     queue = std::max(queue, at) + tail;
     last = std::max(last, at + alone);
   }
-  // All the loads through the bottleneck, processor sharing again, then each core's drain.
-  std::sort(legs.begin(), legs.end(),
-            [](const CoreLeg& a, const CoreLeg& b) { return a.loads < b.loads; });
-  double loaded = 0, drained = 0;
-  before = 0;
-  active = static_cast<double>(legs.size());
-  for (const CoreLeg& l : legs) {
-    loaded += active * (l.loads - before);
-    before = l.loads;
-    active -= 1;
-    drained = std::max(drained, loaded + l.drain);
-  }
+  // All the loads through the bottleneck, shared the same way, then each core's drain.
+  double drained = 0;
+  shared_fairly(legs, &CoreLeg::loads,
+                [&](const CoreLeg& l, double t) { drained = std::max(drained, t + l.drain); });
   return std::max({queue, last, first_store + stores, drained});
 }
 
