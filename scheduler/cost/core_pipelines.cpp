@@ -47,9 +47,9 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
     queue = std::max(queue, at) + tail;
     last = std::max(last, at + alone);
   }
-  // All the loads through the bottleneck, shared the same way, then each core's drain.
+  // All but the drains through the bottleneck, shared the same way, then each core's drain.
   double drained = 0;
-  shared_fairly(legs, &CoreLeg::loads,
+  shared_fairly(legs, &CoreLeg::before_drain,
                 [&](const CoreLeg& l, double t) { drained = std::max(drained, t + l.drain); });
   return std::max({queue, last, first_store + stores, drained});
 }

@@ -16,9 +16,10 @@ struct CoreLeg {
   // When its first store can start in its own pipeline (-1: it stores nothing), and the time
   // all its stores hold the bottleneck.
   double first_store = -1, stores = 0;
-  // The time all its loads hold the bottleneck, and what it has left once the last is in (its
-  // last compute and stores, CostSink::drain).
-  double loads = 0, drain = 0;
+  // The time all it moves before its drain holds the bottleneck (its loads, and the stores of
+  // its earlier computes, which share it with them), and its drain: what it has left once the
+  // last load is in (its last compute and the stores after it, CostSink::drain).
+  double before_drain = 0, drain = 0;
 };
 
 // The cores start together; their first loads share the bottleneck fairly (processor sharing:
@@ -29,10 +30,11 @@ struct CoreLeg {
 // after the other. And no store starts before the first core is ready to store (its lead in,
 // its first compute done), after which every core's stores take the bottleneck one after
 // another: the groups that store much more than they load (a 1x1 conv expanding a map into
-// the shared buffer) are bound by that. And no core ends before all its loads are in, the
-// cores' loads sharing the bottleneck fairly from the start, and its drain done: a group
-// bound by the DRAM ends a last compute after it (an fc on 4 cores loading its 2 MB of
-// weights in two chunks each, the second chunk's compute after the DRAM is done). Reorders
+// the shared buffer) are bound by that. And no core ends before all it moves before its drain
+// is through, the cores sharing the bottleneck fairly from the start, and its drain done: a
+// group bound by the DRAM ends a last compute and its stores after it (an fc on 4 cores
+// loading its 2 MB of weights in two chunks each, the second chunk's compute after the DRAM is
+// done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Reorders
 // `legs`.
 double core_pipelines_end(std::vector<CoreLeg>& legs);
 

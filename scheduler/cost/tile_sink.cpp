@@ -122,7 +122,6 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
      : kind == TensorKind::Psum ? traffic.psum_read
                                 : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
-    loaded_dram_bytes += mul_checked(moved, times);
     if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;

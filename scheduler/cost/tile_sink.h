@@ -225,8 +225,8 @@ class CostSink : public TileSink {
   // the output buffer and written back once more (in elements: the cost model counts the bytes).
   std::int64_t psum_elements = 0;
   // The off-chip bytes as the DRAM moves them (DmaTiming::dram_bytes; without a DmaTiming,
-  // the traffic's bytes), and of them the loaded ones.
-  std::int64_t dram_bytes = 0, loaded_dram_bytes = 0;
+  // the traffic's bytes).
+  std::int64_t dram_bytes = 0;
   // What the core has left to do once its last load is in: the last compute placed (one tile of
   // its run) and the stores after it, at its own pace (0 without a core and a DmaTiming).
   double drain() const { return last_compute_ + last_store_; }

@@ -70,19 +70,20 @@ TEST_CASE(
     "a group bound by its loads ends when every load is in and its last compute and stores "
     "are done",
     "[cost]") {
-  // Four cores, each loading 10 cycles' worth of the bottleneck in all (1 of it first) and, once
-  // its last load is in, computing 4 more and storing 1 (its drain, 5). The legs alone say
-  // 4 x 1 + 6 + 4 x 1 = 14; the loads need 40 of the bottleneck, then the drain: 45.
+  // Four cores, each moving 10 cycles' worth of the bottleneck before its drain (its loads, 1 of
+  // them first, and its earlier stores) and, once its last load is in, computing 4 more and
+  // storing 1 (its drain, 5). The legs alone say 4 x 1 + 6 + 4 x 1 = 14; the bytes before the
+  // drains need 40 of the bottleneck, then the drain: 45.
   std::vector<fusim::CoreLeg> legs(4, leg(1, 6, 1));
   CHECK(fusim::core_pipelines_end(legs) == Approx(14));
   for (fusim::CoreLeg& l : legs) {
-    l.loads = 10;
+    l.before_drain = 10;
     l.drain = 5;
   }
   CHECK(fusim::core_pipelines_end(legs) == Approx(45));
   // Unequal loads share the bottleneck fairly: a core loading 2 is in at 8 (four at a time)
   // and done at 8 + 30; the others' loads are in at 8 + 3 x 8 = 32, then their drain of 5.
-  legs[0].loads = 2;
+  legs[0].before_drain = 2;
   legs[0].drain = 30;
   CHECK(fusim::core_pipelines_end(legs) == Approx(38));
 }
