@@ -90,17 +90,34 @@ class LayerWalker {
         });
       });
     } else {
-      items([&](std::int64_t b, std::int64_t tb) {
-        row_tiles(false, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
+      // Resident weights: each chunk's loaded once, by the first row tile (alone), before its
+      // compute; the later row tiles compute with them.
+      const bool resident = t_.weights_resident;
+      resident_.clear();
+      items_from(resident ? 1 : 0, [&](std::int64_t b, std::int64_t tb) {
+        row_tiles(resident && b == 0, [&](std::int64_t r0, std::int64_t r1, std::int64_t tr) {
           const std::int64_t m = mul_checked(tb, tr);
           std::int64_t in_bytes = 0;
           load_inputs(b, r0, r1, s_.begin, s_.end, m, in_, in_bytes);
+          const bool first = b == 0 && r0 == r_begin_;
+          // Resident weights are freed by the last row tile's computes.
+          const bool last = !resident || (b + tb >= batch_ && r1 >= rows);
+          std::size_t chunk = 0;
           // The first chunk reads the inputs: it stays alone.
           chunks(true, [&](std::int64_t k0, std::int64_t k1, std::int64_t tk) {
             const std::int64_t mk = mul_checked(m, tk);
-            const Id wl = load_weights(k0, k1, mk);
-            const std::int64_t read = g_.weight_bytes(k0, k1) + (k0 == s_.begin ? in_bytes : 0);
-            compute_and_store(b, r0, r1, k0, k1, in_, Weights{true, wl, 0}, read, true,
+            Id wl = 0;
+            if (!resident || first) {
+              wl = load_weights(k0, k1, mk);
+              if (resident && !runs_) resident_.push_back(wl);
+            } else if (!runs_) {
+              wl = resident_.at(chunk++);
+            }
+            // Every loaded byte read once (resident weights by the first row tile, as the
+            // weights-outer order counts them).
+            const std::int64_t read = (!resident || first ? g_.weight_bytes(k0, k1) : 0) +
+                                      (k0 == s_.begin ? in_bytes : 0);
+            compute_and_store(b, r0, r1, k0, k1, in_, Weights{true, wl, 0}, read, last,
                               k1 >= s_.end, mk);
           });
         });
@@ -300,6 +317,7 @@ class LayerWalker {
   bool chunks_alike_;
   GemmStream stream_;
   std::vector<Id> in_, deps_, frees_;  // scratch, reused across tiles
+  std::vector<Id> resident_;           // each chunk's resident weights (each-step walks)
 };
 
 }  // namespace

@@ -669,28 +669,60 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
         return std::nullopt;
       }
     }
+    // What a chunk's channels come in: whole groups, whole runs, or any number.
+    const std::int64_t unit = g.channels_per_group() > 0 && ks > g.channels_per_group()
+                                  ? g.channels_per_group()
+                              : g.channel_run() > 0 ? g.channel_run()
+                                                    : 1;
     // Rows per tile: the largest row tile whose inputs and outputs fit.
-    const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
-      return inputs_worst(r, kc) <= bi && g.output_bytes(0, r, 0, kc) <= bo;
-    });
-    if (h == 0) return std::nullopt;
-    best.rows_per_tile = h;
-    // A fused block's engine covers its rows pe_rows at a time: a tile of a part of that wastes
-    // a pass's rows (and its prediction re-reads a halo).
-    if (const std::int64_t pr = arch.core.fused_bottleneck.pe_rows;
-        layer.is_fused_block() && h < g.rows() && h > pr) {
-      best.rows_per_tile = h - h % pr;
-    }
+    const auto rows_for = [&](std::int64_t k) {
+      const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
+        return inputs_worst(r, k) <= bi && g.output_bytes(0, r, 0, k) <= bo;
+      });
+      // A fused block's engine covers its rows pe_rows at a time: a tile of a part of that
+      // wastes a pass's rows (and its prediction re-reads a halo).
+      if (const std::int64_t pr = arch.core.fused_bottleneck.pe_rows;
+          layer.is_fused_block() && h < g.rows() && h > pr) {
+        return h - h % pr;
+      }
+      return h;
+    };
+    best.rows_per_tile = rows_for(kc);
+    if (best.rows_per_tile == 0) return std::nullopt;
     best.channels_per_tile = kc;
     best.double_buffered = halves;
     best.in_channels_per_tile = cc;
-    // Loop order: keep whichever of weights or input rows saves more off-chip bytes.
-    if (g.input_independent_of_channels() && !g.b_is_activation() && kc < ks && cc == 0) {
+    const bool reorderable =
+        g.input_independent_of_channels() && !g.b_is_activation() && kc < ks && cc == 0;
+    // A slice of several chunks whose weights all fit the whole weight buffer loads each chunk's
+    // once, as the first row tile needs it (the next loads while one computes), and keeps them
+    // while the later row tiles stream past: every off-chip byte once, whatever limits its
+    // chunks (half the weight buffer, or an output row in the output buffer). Else a chunk's
+    // weights are reloaded for every row tile, or the rows for every chunk.
+    if (reorderable && g.weight_bytes(0, 1) > 0 &&
+        g.weight_bytes(0, ks) <= core.weight_buffer.capacity_bytes) {
+      best.weights_resident = true;
+      best.weights_outer = false;
+    } else if (reorderable) {
+      // Loop order: keep whichever of weights or input rows saves more off-chip bytes.
       LayerTiling io = best;
       io.weights_outer = false;
       const LayerSlice s{0, ks};
       if (slice_traffic(g, io, s, batch).total() < slice_traffic(g, best, s, batch).total()) {
         best.weights_outer = false;
+      }
+    }
+    // Input-outer over several row tiles (or batch items), each tile's chunks follow each other:
+    // as many, as even as they can be. The largest that fit and a small last one (50 + 14
+    // channels) alternate badly in buffers whose halves they size: two big ones do not fit
+    // side by side, so the next waits for the last one's stores, or loads its weights into its
+    // place after its compute. Fewer channels a chunk never need fewer rows, nor move more
+    // bytes. (One row tile keeps its small last chunk: the group's last compute, its drain.)
+    if (!best.weights_outer && (best.rows_per_tile < g.rows() || batch > 1) && kc % unit == 0) {
+      const std::int64_t even = ceil_div(ceil_div(ks, ceil_div(ks, kc)), unit) * unit;
+      if (even < kc) {
+        best.channels_per_tile = even;
+        best.rows_per_tile = rows_for(even);
       }
     }
     return best;

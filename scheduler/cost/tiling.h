@@ -210,6 +210,10 @@ struct LayerTiling {
   // per chunk). Input-outer: an input row tile stays while weight chunks stream past (weights
   // re-fetched per row tile). Chosen per layer to minimise off-chip bytes.
   bool weights_outer = true;
+  // Weights resident (with weights_outer false): each chunk's weights are loaded once, by the
+  // first row tile, and stay while the later row tiles stream past, each computing every chunk.
+  // Chosen when a slice of several chunks has weights that fit the whole weight buffer.
+  bool weights_resident = false;
   bool double_buffered = true;  // tiles sized to half of each buffer
 };
 

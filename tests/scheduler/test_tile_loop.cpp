@@ -146,18 +146,20 @@ void check_runs_equal_steps(const fusim::Network& net) {
       for (const std::int64_t kc : {1, 2, 3, 5, 7, 100}) {
         for (const std::int64_t cc : {0, 5}) {
           if (cc > 0 && !g.splits_input_channels()) continue;
-          for (const bool weights_outer : {true, false}) {
+          for (const int order : {0, 1, 2}) {  // weights outer, inputs outer, weights resident
+            const bool weights_outer = order == 0;
             if (!weights_outer && (!g.input_independent_of_channels() || cc > 0)) continue;
             for (const fusim::LayerSlice s :
                  {fusim::LayerSlice{0, g.channels()}, fusim::LayerSlice{1, g.channels() - 2}}) {
               INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
-                          << " input channels per tile, weights outer " << weights_outer
+                          << " input channels per tile, loop order " << order
                           << ", slice " << s.begin << ".." << s.end);
               fusim::LayerTiling t;
               t.rows_per_tile = h;
               t.channels_per_tile = kc;
               t.in_channels_per_tile = cc;
               t.weights_outer = weights_outer;
+              t.weights_resident = order == 2;
               fusim::CostSink totals(&arch.core), steps(&arch.core, false);
               fusim::CountSink count_totals, count_steps(false);
               fusim::walk_layer(g, li, t, s, net.batch(), totals);
@@ -195,6 +197,14 @@ layers:
   - {name: conv, type: conv, out_channels: 256, kernel: 3, padding: 1}
 )",
        {}},
+      {"inputs outer, weights resident: they fit the whole weight buffer, not its half",
+       R"(name: resident
+batch: 2
+inputs: [{name: x, shape: [128, 30, 30]}]
+layers:
+  - {name: conv, type: conv, out_channels: 32, kernel: 3, padding: 1}
+)",
+       {}},
       {"input-channel pieces: a row too wide for the input buffer",
        R"(name: pieces
 batch: 2
@@ -230,6 +240,7 @@ layers:
           CHECK(t.rows_per_tile < net.layer(li).out_shape.h);
         } else if (name.rfind("inputs outer", 0) == 0) {
           CHECK(!t.weights_outer);
+          CHECK(t.weights_resident == (name.find("resident") != std::string::npos));
           CHECK(t.rows_per_tile < net.layer(li).out_shape.h);
         } else if (name.rfind("input-channel", 0) == 0) {
           CHECK(t.in_channels_per_tile > 0);

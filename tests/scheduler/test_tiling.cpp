@@ -46,6 +46,40 @@ TEST_CASE("layer-by-layer DRAM bytes: halo rows between row tiles are re-fetched
   CHECK(r->result.sim.traffic.ofmap_write == 131072);
 }
 
+TEST_CASE("layer-by-layer DRAM bytes: weights that fit the whole weight buffer are read once",
+          "[tiling]") {
+  // DenseNet-121's 3x3 conv of a dense layer (128 -> 32 channels at 28 x 28): 36,864 bytes of
+  // weights, more than half of systolic32's 64 KiB weight buffer. Sized to the half, its chunks
+  // (28 channels and 4) were reloaded for each of its 4 row tiles (147,456 bytes), and each
+  // row tile's big chunk loaded only once the last one's compute was done (43,953 cycles).
+  // They fit the whole buffer, need no second half to load into, and stay.
+  const auto r = run(fusim::test::write_temp("dense3x3.yaml", R"(name: dense3x3
+inputs: [{name: x, shape: [128, 28, 28]}]
+layers:
+  - {name: conv, type: conv, out_channels: 32, kernel: 3, padding: 1, bias: false}
+)"));
+  CHECK(r->result.sim.traffic.weight_read == 36864);
+  CHECK(r->result.sim.cycles < 40000);
+  // VGG-16's first conv on eyeriss.yaml: an output row of its 64 channels (28,672 bytes) does
+  // not fit half the output buffer, so the row tiles come in channel chunks; its 3,584 bytes
+  // of weights are read once all the same (802,816 bytes when reloaded for each row).
+  const auto vgg = fusim::test::run(fusim::test::src("configs/eyeriss.yaml"),
+                                    fusim::test::write_temp("conv1_1.yaml", R"(name: conv1_1
+inputs: [{name: x, shape: [3, 224, 224]}]
+layers:
+  - {name: conv, type: conv, out_channels: 64, kernel: 3, padding: 1, bias: true}
+)"),
+                                    {}, "none");
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(vgg->net->layer(0), *vgg->arch, 64, 1);
+  CHECK(t.weights_resident);
+  CHECK(vgg->result.sim.traffic.weight_read == 64 * 27 * 2 + 64 * 2);
+  // Its row tiles' chunks are even: 50 channels fit half the output buffer (22,400 of 22,528
+  // bytes), but 50 and 14 alternate badly (two 50s do not fit beside a 14, so each row's first
+  // chunk waited for the last row's stores: 1,249,762 cycles); 32 and 32 do (944,284).
+  CHECK(t.channels_per_tile == 32);
+  CHECK(vgg->result.sim.cycles < 1000000);
+}
+
 TEST_CASE("layer-by-layer DRAM bytes: a row split reads each band's halo, weights once",
           "[tiling]") {
   // Four cores: four bands of 16 output rows (split_layer prefers rows: the same compute, no
