@@ -148,8 +148,13 @@ TileSink::Id CostSink::compute(int layer, std::int64_t out_bytes, const TileWork
       c = mul_checked(compute_cycles(*core_, work), times);
     }
     cycles += c;
-    if (dma_ != nullptr)
-      place(layer, times, static_cast<double>(c), static_cast<double>(out_bytes));
+    if (dma_ != nullptr) {
+      if (continues_run(times)) {
+        extend_run(static_cast<double>(c), times);
+      } else {
+        place(layer, times, static_cast<double>(c), static_cast<double>(out_bytes));
+      }
+    }
   }
   buffer_writes += mul_checked(out_bytes, times);
   buffer_reads += mul_checked(read_bytes, times);
@@ -188,6 +193,7 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
 void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
                     std::int64_t freed_by_stores, const std::array<std::int64_t, 3>& kept) {
   told_ = true;
+  run_ = Run{};
   const auto d = [](std::int64_t x) { return static_cast<double>(x); };
   // Freed once the engines are past them: no later step can start before both.
   const double past = std::min(load_end_, compute_end_);
@@ -272,6 +278,7 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   if (pending_ > 0) load_end_ = first_load;
   compute_end_ = first_compute;
   first_compute_end_ = first_compute;
+  run_ = Run{};
   if (times > 1) {
     // The later tiles of the run, each beside the one before it: loads that do not fit beside it
     // start when its compute ends, with its stores (the last tile's stores are taken: the run's
@@ -283,17 +290,14 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
     const bool loads_wait = overflows(tile, beside);
     const bool out_waits = out > 0 && 2 * out + (told_ ? kept_[kOut] : 0.0) > capacity(kOut);
     const double s = out_waits ? last_store_ : 0.0;
-    if (loads_wait) {
-      const double step = per + (out_waits ? l + last_store_ : l + std::min(l, last_store_));
-      compute_end_ = first_compute + (n - 1) * step;
-      load_end_ = compute_end_ - per;
-    } else {
-      // The lead of loads over computes grows or shrinks linearly along the run, so the last
-      // compute waits longest on the second tile's loads or the last's.
-      load_end_ = first_load + (n - 1) * l;
-      compute_end_ = std::max({first_compute + (n - 1) * (per + s),
-                               first_load + l + (n - 1) * per + (n - 2) * s, load_end_ + per});
-    }
+    run_.times = times;
+    run_.first_start = first_compute - per;
+    run_.first_load = first_load;
+    run_.l = l;
+    run_.s = s;
+    run_.wait = loads_wait ? (out_waits ? l + last_store_ : l + std::min(l, last_store_)) : -1;
+    time_run(per);
+    if (told_) run_.times = 0;
   }
   for (std::size_t i = 0; i < tile.size(); ++i) {
     if (pending_bytes_[i] > 0) last_tile_[i] = tile[i];
@@ -301,6 +305,32 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
   last_out_ = out;
   pending_ = 0;
   pending_bytes_ = {};
+}
+
+void CostSink::time_run(double per) {
+  const double n = static_cast<double>(run_.times);
+  const double first_compute = run_.first_start + per, l = run_.l, s = run_.s;
+  run_.per = per;
+  if (run_.wait >= 0) {
+    compute_end_ = first_compute + (n - 1) * (per + run_.wait);
+    load_end_ = compute_end_ - per;
+  } else {
+    // The lead of loads over computes grows or shrinks linearly along the run, so the last
+    // compute waits longest on the second tile's loads or the last's.
+    load_end_ = run_.first_load + (n - 1) * l;
+    compute_end_ = std::max({first_compute + (n - 1) * (per + s),
+                             run_.first_load + l + (n - 1) * per + (n - 2) * s, load_end_ + per});
+  }
+}
+
+bool CostSink::continues_run(std::int64_t times) const {
+  return run_.times > 1 && pending_ == 0 && times % run_.times == 0;
+}
+
+void CostSink::extend_run(double compute, std::int64_t times) {
+  time_run(run_.per + compute / static_cast<double>(run_.times));
+  first_compute_end_ = run_.first_start + run_.per;
+  last_compute_ = compute / static_cast<double>(times);
 }
 
 double CostSink::compute_start(int layer, double from, double out) {

@@ -313,6 +313,21 @@ class CostSink : public TileSink {
   // Places the loads reported since the last compute and a run of `times` alike computes of
   // `layer`, `compute` cycles in all, each allocating `out_bytes`.
   void place(int layer, std::int64_t times, double compute, double out_bytes);
+  // The last run of alike tiles placed (walks that do not call hold(); times 0: none, or one
+  // tile): when its first tile's compute started, its first tile's loads ended, each tile's
+  // loads, compute and the stores a compute waits for, and what a tile waits for its loads
+  // when they wait for room (-1: they do not). A compute of a multiple of its times reported
+  // with no loads since (a row tile's later channel chunks, each over the same row tiles) is
+  // more of the same tiles' work: it lengthens each tile (extend_run), not the run after it.
+  struct Run {
+    std::int64_t times = 0;
+    double first_start = 0, first_load = 0, l = 0, per = 0, s = 0, wait = -1;
+  };
+  Run run_;
+  // Times run_ with `per` cycles of compute a tile: sets compute_end_ and load_end_.
+  void time_run(double per);
+  bool continues_run(std::int64_t times) const;
+  void extend_run(double compute, std::int64_t times);
   // When a compute of `layer` that may start at `from` does: after the loads placed as they
   // came that it reads, and once its `out` bytes find room.
   double compute_start(int layer, double from, double out);
