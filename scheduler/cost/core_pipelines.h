@@ -16,9 +16,10 @@ struct CoreLeg {
   // When its first store can start in its own pipeline (-1: it stores nothing), and the time
   // all its stores hold the bottleneck.
   double first_store = -1, stores = 0;
-  // The time all it moves before its drain holds the bottleneck (its loads, and the stores of
-  // its earlier computes, which share it with them), and its drain: what it has left once the
-  // last load is in (its last compute and the stores after it, CostSink::drain).
+  // The time all it moves before its drain holds the bottleneck (its loads, and the stores that
+  // start while loads are under way, sharing it with them: CostSink::dram_stores_before_loads),
+  // and its drain: what it has left once the last load is in (its last compute and the stores
+  // after it, CostSink::drain).
   double before_drain = 0, drain = 0;
 };
 

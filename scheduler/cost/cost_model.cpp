@@ -61,9 +61,8 @@ class CorePipelines {
     l.mid = std::max(0.0, core.pipeline_cycles() - lead_alone - tail_alone);
     l.first_store = core.first_store_at;
     l.before_drain =
-        static_cast<double>(core.dram_bytes - core.tail_bytes) * dram_ +
-        static_cast<double>(core.shared_read + core.shared_write - core.tail_shared_bytes) *
-            shared_;
+        (static_cast<double>(core.loaded_dram_bytes) + core.dram_stores_before_loads) * dram_ +
+        (static_cast<double>(core.shared_read) + core.shared_stores_before_loads) * shared_;
     l.drain = core.drain();
     l.stores = static_cast<double>(core.traffic.ofmap + core.traffic.psum_write) * dram_ +
                static_cast<double>(core.shared_write) * shared_;

@@ -122,6 +122,7 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
      : kind == TensorKind::Psum ? traffic.psum_read
                                 : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
+    loaded_dram_bytes += mul_checked(moved, times);
     if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;
@@ -187,7 +188,26 @@ void CostSink::store_bytes(TensorKind kind, const DramRange& to, std::int64_t by
     if (told_ && waited_loads_ > 0) t += std::min(t, waited_loads_);
     last_store_ += t;
     store_end_ = std::max(store_end_ + t * static_cast<double>(times), compute_end_ + t);
+    // Whether the stores share the path with loads: those of a run's earlier tiles do when the
+    // run's loads go on past its first store; the last tile's once a later load ends after it
+    // starts (count_stores).
+    double mine = static_cast<double>(mul_checked(moved, times));
+    if (times > 1 && first_compute_end_ < load_end_) {
+      const double earlier = mine * static_cast<double>(times - 1) / static_cast<double>(times);
+      (shared ? shared_stores_before_loads : dram_stores_before_loads) += earlier;
+      mine -= earlier;
+    }
+    open_stores_.push({compute_end_, shared ? 0.0 : mine, shared ? mine : 0.0});
   }
+}
+
+void CostSink::count_stores() {
+  open_stores_.remove_if([&](const OpenStore& o) {
+    if (o.start >= load_end_) return false;
+    dram_stores_before_loads += o.dram;
+    shared_stores_before_loads += o.shared;
+    return true;
+  });
 }
 
 void CostSink::hold(const std::array<std::int64_t, 3>& freed_by_computes,
@@ -240,6 +260,7 @@ void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) 
   const double start = room_at(i, load_end_, kept_[i] + tile_bytes_[i]);
   if (start > load_end_) waited_loads_ += t;
   load_end_ = run_loads(start, t);
+  count_stores();
   ready_.push({layer, load_end_});
 }
 
@@ -299,6 +320,7 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
     time_run(per);
     if (told_) run_.times = 0;
   }
+  if (pending_ > 0) count_stores();
   for (std::size_t i = 0; i < tile.size(); ++i) {
     if (pending_bytes_[i] > 0) last_tile_[i] = tile[i];
   }

@@ -225,8 +225,11 @@ class CostSink : public TileSink {
   // the output buffer and written back once more (in elements: the cost model counts the bytes).
   std::int64_t psum_elements = 0;
   // The off-chip bytes as the DRAM moves them (DmaTiming::dram_bytes; without a DmaTiming,
-  // the traffic's bytes).
-  std::int64_t dram_bytes = 0;
+  // the traffic's bytes), and of them the loaded ones.
+  std::int64_t dram_bytes = 0, loaded_dram_bytes = 0;
+  // The bytes stored to DRAM and to the shared buffer while later loads are under way (with a
+  // DmaTiming): they share the path with those loads (CoreLeg::before_drain).
+  double dram_stores_before_loads = 0, shared_stores_before_loads = 0;
   // What the core has left to do once its last load is in: the last compute placed (one tile of
   // its run) and the stores after it, at its own pace (0 without a core and a DmaTiming).
   double drain() const { return last_compute_ + last_store_; }
@@ -324,6 +327,14 @@ class CostSink : public TileSink {
     double first_start = 0, first_load = 0, l = 0, per = 0, s = 0, wait = -1;
   };
   Run run_;
+  // Stores not yet known to share the path with a load: when each starts, its bytes to DRAM and
+  // to the shared buffer. count_stores() moves those that start before the loads placed so far
+  // end into *_stores_before_loads.
+  struct OpenStore {
+    double start, dram, shared;
+  };
+  Few<OpenStore, 8> open_stores_;
+  void count_stores();
   // Times run_ with `per` cycles of compute a tile: sets compute_end_ and load_end_.
   void time_run(double per);
   bool continues_run(std::int64_t times) const;
