@@ -432,20 +432,20 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // 10 %, and a median near 1. Measured on 2026-12-06, once a layer walk's runs of tiles kept
   // their layout (the stores of channel slices costed in the bursts they move) and a group
   // bound by its loads ended with its cores' last computes after them (CostSink::drain): 1,815
-  // of 1,847 groups (98.3 %), tiled 113 of 115, median 0.99; the sanitizer build's subset 379
-  // of 384 (98.7 %), tiled 17 of 18. Before, once a layer's grid, among
-  // those tied on its off-chip floor, was the one computing least (split_layer): 1,792 of 1,843
-  // groups (97.2 %), fused tiled ones 111 of 113, median 0.99. Before it, once weights with biases
-  // were interleaved too (biases apart), 1,772 (96.1 %); before that 1,765 (95.8 %); before the
-  // cores' first loads and last stores were timed on the DRAM by the bursts it moves
-  // (CostSink::lead_bytes), not their bytes, 1,745 (94.7 %); before no store could start
-  // until the first core was ready to store (core_pipelines_end), 1,735 of 1,845 (94.0 %),
-  // tiled 112 of 113, and the sanitizer build's subset of networks 353 of 384 (92 %), tiled 15
-  // of 16.
-  // Before the cores' pipelines were put together (CorePipelines:
-  // unequal cores finish apart, the DRAM and shared-buffer phases one after the other),
-  // 1,663 of 1,847 (90.0 %), tiled 102 of 116 (88 %): below both floors. Before the cost model
-  // saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6 searches.
+  // of 1,847 groups (98.3 %), tiled 113 of 115, median 0.99 (the same after the layer tiling
+  // and pipeline changes of the one-core test below: tiled 114 of 115); the sanitizer build's
+  // subset 379 of 384 (98.7 %), tiled 17 of 18. Before, once a layer's grid, among those tied on
+  // its off-chip floor, was the one computing least (split_layer): 1,792 of 1,843 groups (97.2 %),
+  // fused tiled ones 111 of 113, median 0.99. Before it, once weights with biases were interleaved
+  // too (biases apart), 1,772 (96.1 %); before that 1,765 (95.8 %); before the cores' first loads
+  // and last stores were timed on the DRAM by the bursts it moves (CostSink::lead_bytes), not their
+  // bytes, 1,745 (94.7 %); before no store could start until the first core was ready to store
+  // (core_pipelines_end), 1,735 of 1,845 (94.0 %), tiled 112 of 113, and the sanitizer build's
+  // subset of networks 353 of 384 (92 %), tiled 15 of 16. Before the cores' pipelines were put
+  // together (CorePipelines: unequal cores finish apart, the DRAM and shared-buffer phases one
+  // after the other), 1,663 of 1,847 (90.0 %), tiled 102 of 116 (88 %): below both floors. Before
+  // the cost model saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6
+  // searches.
   const fusim::test::EstimateAccuracy a =
       fusim::test::estimate_accuracy({src("configs/mlu.yaml")}, {"none", "optimal"});
   REQUIRE(a.all.groups >= 100);
@@ -461,11 +461,15 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
           "[multicore]") {
   // Where a tile's loads do not fit beside the tile before it, the simulator's load engine waits
   // for the compute that frees its buffer, and a compute whose output does not fit waits for
-  // the stores before it (CostSink's pipeline). Measured when written, over every shipped
-  // network on the five one-core configs under none and optimal: 10,640 of 10,760 groups
-  // (98.9 %) within 10 %, fused tiled groups 530 of 566 (94 %), median 1.00. Before the cost
-  // model saw buffer capacity, 90 % of the groups of the same runs were (fused tiled groups
-  // 38 %), up to 1.8x too fast.
+  // the stores before it (CostSink's pipeline). Measured on 2026-12-06, over every shipped
+  // network on the five one-core configs under none and optimal, once a layer's weights that
+  // fit the whole weight buffer stayed there and its chunks were even (plan_layer_tiling), a
+  // row tile's chunks were timed as one tile (CostSink::extend_run) and the stores that share
+  // the DRAM with loads were counted with them (CoreLeg::before_drain): 10,733 of 10,789
+  // groups (99.5 %) within 10 %, fused tiled groups 559 of 586 (95 %), median 1.00. When
+  // written: 10,640 of 10,760 (98.9 %), tiled 530 of 566 (94 %). Before the cost model saw
+  // buffer capacity, 90 % of the groups of the same runs were (fused tiled groups 38 %), up to
+  // 1.8x too fast.
   std::vector<std::string> archs;
   for (const char* c : {"systolic32", "eyeriss", "archon", "archon_dense", "archon_sparse"})
     archs.push_back(src(std::string("configs/") + c + ".yaml"));
@@ -473,9 +477,9 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
       fusim::test::estimate_accuracy(archs, {"none", "optimal"});
   REQUIRE(a.all.groups >= 500);
   INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
-  CHECK(a.all.within >= 0.95 * a.all.groups);
+  CHECK(a.all.within >= 0.97 * a.all.groups);
   CHECK(a.median() == Approx(1.0).margin(0.01));
   const auto& tiled = a.by_mapping.at("tiled");
   INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
-  CHECK(tiled.within >= 0.85 * tiled.groups);
+  CHECK(tiled.within >= 0.88 * tiled.groups);
 }
