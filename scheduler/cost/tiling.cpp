@@ -705,11 +705,29 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       best.weights_outer = false;
     } else if (reorderable) {
       // Loop order: keep whichever of weights or input rows saves more off-chip bytes.
+      const LayerSlice s{0, ks};
       LayerTiling io = best;
       io.weights_outer = false;
-      const LayerSlice s{0, ks};
-      if (slice_traffic(g, io, s, batch).total() < slice_traffic(g, best, s, batch).total()) {
+      std::int64_t bytes = slice_traffic(g, best, s, batch).total();
+      if (const std::int64_t b = slice_traffic(g, io, s, batch).total(); b < bytes) {
         best.weights_outer = false;
+        bytes = b;
+      }
+      // Or every row at once, input-outer: inputs that fit the whole input buffer (not its
+      // half) are loaded once and need no second half, while the weight chunks stream past
+      // once (a 7 x 7 map of 464 channels and its 950 KB of weights: each once, not the weights
+      // for each of two row tiles). The chunks then hold every row's outputs.
+      if (halves && best.rows_per_tile < g.rows() &&
+          inputs_worst(g.rows(), kc) <= core.input_buffer.capacity_bytes) {
+        LayerTiling all = io;
+        all.rows_per_tile = g.rows();
+        all.channels_per_tile = std::min(kc, largest_fitting(kc, [&](std::int64_t k) {
+                                           return g.output_bytes(0, g.rows(), 0, k) <= bo;
+                                         }));
+        if (all.channels_per_tile > 0 && all.channels_per_tile % unit == 0 &&
+            slice_traffic(g, all, s, batch).total() < bytes) {
+          best = all;
+        }
       }
     }
     // Input-outer over several row tiles (or batch items), each tile's chunks follow each other:
@@ -718,11 +736,12 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     // side by side, so the next waits for the last one's stores, or loads its weights into its
     // place after its compute. Fewer channels a chunk never need fewer rows, nor move more
     // bytes. (One row tile keeps its small last chunk: the group's last compute, its drain.)
-    if (!best.weights_outer && (best.rows_per_tile < g.rows() || batch > 1) && kc % unit == 0) {
-      const std::int64_t even = ceil_div(ceil_div(ks, ceil_div(ks, kc)), unit) * unit;
-      if (even < kc) {
+    if (const std::int64_t k = best.channels_per_tile;
+        !best.weights_outer && (best.rows_per_tile < g.rows() || batch > 1) && k % unit == 0) {
+      const std::int64_t even = ceil_div(ceil_div(ks, ceil_div(ks, k)), unit) * unit;
+      if (even < k) {
         best.channels_per_tile = even;
-        best.rows_per_tile = rows_for(even);
+        best.rows_per_tile = std::max(best.rows_per_tile, rows_for(even));
       }
     }
     return best;

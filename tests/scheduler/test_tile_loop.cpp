@@ -192,7 +192,7 @@ layers:
       {"inputs outer: weights re-fetched per row tile",
        R"(name: io
 batch: 2
-inputs: [{name: x, shape: [128, 20, 20]}]
+inputs: [{name: x, shape: [128, 24, 24]}]
 layers:
   - {name: conv, type: conv, out_channels: 256, kernel: 3, padding: 1}
 )",

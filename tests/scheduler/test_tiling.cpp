@@ -80,6 +80,28 @@ layers:
   CHECK(vgg->result.sim.cycles < 1000000);
 }
 
+TEST_CASE("layer-by-layer DRAM bytes: inputs that fit the whole input buffer are read once",
+          "[tiling]") {
+  // ShuffleNetV2's last 1x1 conv (464 -> 1,024 channels at 7 x 7) on eyeriss.yaml: its 45,472
+  // bytes of input are more than half the 64 KiB input buffer. Sized to the half, its row tiles
+  // (5 rows and 2) each streamed the 950,272 bytes of weights past (1,900,544 bytes, 305,085
+  // cycles). All its rows fit the whole buffer, are loaded once and need no second half: the
+  // weight chunks stream past them once.
+  const auto r = fusim::test::run(fusim::test::src("configs/eyeriss.yaml"),
+                                  fusim::test::write_temp("conv5.yaml", R"(name: conv5
+inputs: [{name: x, shape: [464, 7, 7]}]
+layers:
+  - {name: conv5, type: conv, out_channels: 1024, kernel: 1, bias: false}
+)"),
+                                  {}, "none");
+  const fusim::LayerTiling t = fusim::plan_layer_tiling(r->net->layer(0), *r->arch, 1024, 1);
+  CHECK(t.rows_per_tile == 7);
+  CHECK_FALSE(t.weights_outer);
+  CHECK(r->result.sim.traffic.weight_read == 464 * 1024 * 2);
+  CHECK(r->result.sim.traffic.ifmap_read == 464 * 49 * 2);
+  CHECK(r->result.sim.cycles < 280000);
+}
+
 TEST_CASE("layer-by-layer DRAM bytes: a row split reads each band's halo, weights once",
           "[tiling]") {
   // Four cores: four bands of 16 output rows (split_layer prefers rows: the same compute, no
