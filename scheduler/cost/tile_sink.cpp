@@ -1,6 +1,7 @@
 #include "cost/tile_sink.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/checked.h"
 
@@ -291,6 +292,11 @@ void CostSink::place(int layer, std::int64_t times, double compute, double out_b
       load_start = std::max(load_start, room_at(i, load_end_, kept_[i] + tile_bytes_[i]));
     } else if (tile[i] + last_tile_[i] > capacity(i)) {
       load_start = std::max(load_start, compute_end_);  // beside the last tile: after it
+    } else if (last_tile_[i] > 0 && run_.times > 1) {
+      // Beside as many of the last run's tiles as fit with it: it loads once the one before
+      // those has computed (the loads of a compute-bound run are not ahead by more).
+      const double fit = std::floor((capacity(i) - tile[i]) / last_tile_[i]);
+      load_start = std::max(load_start, compute_end_ - fit * run_.per);
     }
   }
   const double first_load = pending_ > 0 ? run_loads(load_start, l) : load_end_;

@@ -202,9 +202,10 @@ class CostSink : public TileSink {
   // when its compute is. A step that allocates (a load, a compute's output) also waits for room
   // in its buffer: walks that call hold() say what each tile frees and when (its computes', its
   // stores' end); otherwise a buffer is taken to hold the last tile that loaded into it, freed
-  // when the compute after it ends. Loads that waited for room share the path to DRAM with the
-  // stores then under way. Apart from DRAM contention between cores, an estimate of what the
-  // simulator's engines take (not a bound: loads are spread evenly over a run's computes).
+  // when the compute after it ends, and the next run's loads wait for the last run's computes
+  // but for as many tiles as fit beside them. Loads that waited for room share the path to DRAM
+  // with the stores then under way. Apart from DRAM contention between cores, an estimate of what
+  // the simulator's engines take (not a bound: loads are spread evenly over a run's computes).
   double pipeline_cycles() const;
 
   Traffic traffic;
