@@ -485,7 +485,7 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   // network on the five one-core configs under none and optimal, once a layer's weights that
   // fit the whole weight buffer stayed there and its chunks were even (plan_layer_tiling), a
   // row tile's chunks were timed as one tile (CostSink::extend_run) and the stores that share
-  // the DRAM with loads were counted with them (CoreLeg::before_drain): 10,733 of 10,789
+  // the DRAM with loads were counted with them (CoreLeg::before_drain): 10,737 of 10,788
   // groups (99.5 %) within 10 %, fused tiled groups 559 of 586 (95 %), median 1.00. When
   // written: 10,640 of 10,760 (98.9 %), tiled 530 of 566 (94 %). Before the cost model saw
   // buffer capacity, 90 % of the groups of the same runs were (fused tiled groups 38 %), up to
