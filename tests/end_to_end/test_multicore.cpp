@@ -77,6 +77,17 @@ std::int64_t weight_bytes(const fusim::Network& net, const fusim::Arch& arch,
   return weights;
 }
 
+// A network of one layer (`yaml`, written to `file`) run layer by layer on `arch`: its group's
+// simulated cycles over the cost model's estimate.
+double simulated_over_estimate(const std::string& arch, const char* file, const char* yaml,
+                               std::vector<std::string> overrides = {}) {
+  const auto r = fusim::test::run(src(arch), fusim::test::write_temp(file, yaml),
+                                  std::move(overrides), "none");
+  REQUIRE(r->result.sim.groups.size() == 1);
+  const auto est = static_cast<double>(r->result.predicted_costs[0].est_cycles);
+  return (r->result.sim.groups[0].end - r->result.sim.groups[0].start) / est;
+}
+
 }  // namespace
 
 TEST_CASE("of the grids a layer's off-chip floor ties, the split takes one that computes least",
@@ -228,16 +239,12 @@ TEST_CASE("an fc bound by its weight loads is estimated with its last chunk's co
   // 512 KB of weights in two chunks, and computes the second (about 4,200 cycles of PE folds
   // for one input row) once the DRAM is done with every core's. Timed as the DRAM floor alone,
   // the estimate was 0.80x the simulation (22,025 against 27,569 cycles).
-  const std::string net = fusim::test::write_temp("fc2048.yaml", R"(name: fc2048
+  CHECK(simulated_over_estimate("configs/mlu.yaml", "fc2048.yaml", R"(name: fc2048
 inputs: [{name: x, shape: [2048, 1, 1]}]
 layers:
   - {name: fc, type: fc, out_features: 1000, bias: true}
-)");
-  const auto r = fusim::test::run(src("configs/mlu.yaml"), net, {"cores.count=4"}, "none");
-  REQUIRE(r->result.sim.groups.size() == 1);
-  const auto est = static_cast<double>(r->result.predicted_costs[0].est_cycles);
-  const double sim = r->result.sim.groups[0].end - r->result.sim.groups[0].start;
-  CHECK(sim / est == Approx(1.0).margin(0.10));
+)",
+                                {"cores.count=4"}) == Approx(1.0).margin(0.10));
 }
 
 TEST_CASE("a layer bound by the DRAM is estimated with its stores sharing it with its loads",
@@ -248,30 +255,20 @@ TEST_CASE("a layer bound by the DRAM is estimated with its stores sharing it wit
   // chunks share the DRAM with the loads of the next, so the last chunk's loads end late and its
   // compute and stores come after them. Taken as the DRAM floor (all bytes at the peak), the
   // estimate was 0.82x the simulation (15,360 against 18,700 cycles).
-  const std::string net = fusim::test::write_temp("gpw.yaml", R"(name: gpw
+  CHECK(simulated_over_estimate("configs/systolic32.yaml", "gpw.yaml", R"(name: gpw
 inputs: [{name: x, shape: [240, 8, 8]}]
 layers:
   - {name: pw, type: conv, out_channels: 960, kernel: 1, groups: 3, bias: false}
-)");
-  const auto r = fusim::test::run(src("configs/systolic32.yaml"), net, {}, "none");
-  REQUIRE(r->result.sim.groups.size() == 1);
-  const auto est = static_cast<double>(r->result.predicted_costs[0].est_cycles);
-  const double sim = r->result.sim.groups[0].end - r->result.sim.groups[0].start;
-  CHECK(sim / est == Approx(1.0).margin(0.10));
+)") == Approx(1.0).margin(0.10));
   // But a store that starts once every load is in shares the path with none: MobileNetV2's
   // 1x1 expansion to 864 channels at 8 x 8 (CIFAR) loads both its chunks' weights before its
   // first compute ends, and its first chunk's store overlaps only the second chunk's compute.
   // Counted with the loads, the estimate was 1.13x the simulation (12,096 against 10,668).
-  const std::string expand = fusim::test::write_temp("expand.yaml", R"(name: expand
+  CHECK(simulated_over_estimate("configs/systolic32.yaml", "expand.yaml", R"(name: expand
 inputs: [{name: x, shape: [40, 8, 8]}]
 layers:
   - {name: pw, type: conv, out_channels: 864, kernel: 1, bias: false}
-)");
-  const auto e = fusim::test::run(src("configs/systolic32.yaml"), expand, {}, "none");
-  REQUIRE(e->result.sim.groups.size() == 1);
-  const auto e_est = static_cast<double>(e->result.predicted_costs[0].est_cycles);
-  const double e_sim = e->result.sim.groups[0].end - e->result.sim.groups[0].start;
-  CHECK(e_sim / e_est == Approx(1.0).margin(0.10));
+)") == Approx(1.0).margin(0.10));
 }
 
 TEST_CASE("a row tile's channel chunks are estimated as one tile's work", "[multicore]") {
@@ -281,16 +278,11 @@ TEST_CASE("a row tile's channel chunks are estimated as one tile's work", "[mult
   // first chunks as one run and their second chunks as another; timed one run after the other,
   // only the first chunks' computes hid the loads, and the estimate was 1.17x the simulation
   // (145,174 against 124,107 cycles).
-  const std::string net = fusim::test::write_temp("dense56.yaml", R"(name: dense56
+  CHECK(simulated_over_estimate("configs/systolic32.yaml", "dense56.yaml", R"(name: dense56
 inputs: [{name: x, shape: [128, 56, 56]}]
 layers:
   - {name: conv, type: conv, out_channels: 32, kernel: 3, padding: 1, bias: false}
-)");
-  const auto r = fusim::test::run(src("configs/systolic32.yaml"), net, {}, "none");
-  REQUIRE(r->result.sim.groups.size() == 1);
-  const auto est = static_cast<double>(r->result.predicted_costs[0].est_cycles);
-  const double sim = r->result.sim.groups[0].end - r->result.sim.groups[0].start;
-  CHECK(sim / est == Approx(1.0).margin(0.10));
+)") == Approx(1.0).margin(0.10));
 }
 
 TEST_CASE("a run's loads are ahead of its computes by no more than its buffer holds",
@@ -301,16 +293,11 @@ TEST_CASE("a run's loads are ahead of its computes by no more than its buffer ho
   // model's run of the first two let the loads run ahead of the computes as far as they would,
   // so the last chunk's loads seemed done early: 1.16x the simulation (232,762 against 270,855
   // cycles). The input buffer holds three rows: its loads wait for the computes before them.
-  const std::string net = fusim::test::write_temp("pw320.yaml", R"(name: pw320
+  CHECK(simulated_over_estimate("configs/eyeriss.yaml", "pw320.yaml", R"(name: pw320
 inputs: [{name: x, shape: [320, 28, 28]}]
 layers:
   - {name: pw, type: conv, out_channels: 128, kernel: 1, bias: false, activation: relu}
-)");
-  const auto r = fusim::test::run(src("configs/eyeriss.yaml"), net, {}, "none");
-  REQUIRE(r->result.sim.groups.size() == 1);
-  const auto est = static_cast<double>(r->result.predicted_costs[0].est_cycles);
-  const double sim = r->result.sim.groups[0].end - r->result.sim.groups[0].start;
-  CHECK(sim / est == Approx(1.0).margin(0.10));
+)") == Approx(1.0).margin(0.10));
 }
 
 TEST_CASE("a layer split by channels is costed in the bursts the DRAM moves for its pieces",
