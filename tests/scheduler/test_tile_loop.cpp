@@ -152,8 +152,8 @@ void check_runs_equal_steps(const fusim::Network& net) {
             for (const fusim::LayerSlice s :
                  {fusim::LayerSlice{0, g.channels()}, fusim::LayerSlice{1, g.channels() - 2}}) {
               INFO(l.name << ": " << h << " rows, " << kc << " channels, " << cc
-                          << " input channels per tile, loop order " << order
-                          << ", slice " << s.begin << ".." << s.end);
+                          << " input channels per tile, loop order " << order << ", slice "
+                          << s.begin << ".." << s.end);
               fusim::LayerTiling t;
               t.rows_per_tile = h;
               t.channels_per_tile = kc;
