@@ -650,9 +650,10 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
         binding = key(core.input_buffer), needed = all_inputs_worst(g, 1, 0, 1);
       return std::nullopt;
     }
+    const std::int64_t cg = g.channels_per_group(), run = g.channel_run();
     // A grouped conv's chunks of a slice of whole groups (split_layer's slices lie inside one
     // group or cover whole groups) must too: whole groups, or a divisor of a group's channels.
-    if (const std::int64_t cg = g.channels_per_group(); cg > 0 && ks > cg && kc < ks) {
+    if (cg > 0 && ks > cg && kc < ks) {
       if (kc >= cg) {
         kc -= kc % cg;
       } else {
@@ -660,7 +661,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       }
     }
     // A reduction over channels (softmax, layernorm) takes whole runs of channels per tile.
-    if (const std::int64_t run = g.channel_run(); run > 0 && kc < ks) {
+    if (run > 0 && kc < ks) {
       kc -= kc % run;
       if (kc == 0) {
         const bool out = g.output_bytes(0, 1, 0, run) > bo;
@@ -670,10 +671,7 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       }
     }
     // What a chunk's channels come in: whole groups, whole runs, or any number.
-    const std::int64_t unit = g.channels_per_group() > 0 && ks > g.channels_per_group()
-                                  ? g.channels_per_group()
-                              : g.channel_run() > 0 ? g.channel_run()
-                                                    : 1;
+    const std::int64_t unit = cg > 0 && ks > cg ? cg : run > 0 ? run : 1;
     // Rows per tile: the largest row tile whose inputs and outputs fit.
     const auto rows_for = [&](std::int64_t k) {
       const std::int64_t h = largest_fitting(g.rows(), [&](std::int64_t r) {
