@@ -351,8 +351,9 @@ void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std:
   // Every core of the grid tiles as the first does (the largest slice), so that the cores
   // receiving a leader's loads by multicast load what it loads, in the same order.
   const LayerSlice first = layer_slice(g, split, 0, arch);
-  walk_layer(g, layer_index, plan_layer_tiling(l, arch, first.end - first.begin, net.batch()), s,
-             net.batch(), sink, load_sources(g, split, core));
+  const std::int64_t rows = (first.row_end < 0 ? g.rows() : first.row_end) - first.row_begin;
+  walk_layer(g, layer_index, plan_layer_tiling(l, arch, first.end - first.begin, net.batch(), rows),
+             s, net.batch(), sink, load_sources(g, split, core));
 }
 
 }  // namespace fusim

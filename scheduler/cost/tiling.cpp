@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <optional>
 
 #include "common/checked.h"
@@ -607,10 +608,11 @@ std::int64_t largest_fitting(std::int64_t hi, F fits) {
 }  // namespace
 
 LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
-                              std::int64_t batch) {
+                              std::int64_t batch, std::int64_t slice_rows) {
   const LayerGeometry g(layer, arch.element_bytes());
   const CoreParams& core = arch.core;
   const std::int64_t ks = slice_channels;
+  const std::int64_t band = slice_rows > 0 ? std::min(slice_rows, g.rows()) : g.rows();
   std::string binding;  // the arch key of the buffer that refused, for the error
   std::int64_t needed = 0;
   const auto key = [&](const BufferParams& buffer) {
@@ -740,6 +742,37 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       if (even < k) {
         best.channels_per_tile = even;
         best.rows_per_tile = std::max(best.rows_per_tile, rows_for(even));
+      }
+    }
+    // A slice of one row tile in fewer than kPipelineChunks chunks loads most of its weights
+    // before its first compute and computes most of its outputs before its first store: split
+    // it into more chunks, input-outer (its input loaded once, each chunk's weights once, the
+    // same bytes), where that computes no longer (a chunk narrower than the PE array's columns
+    // would).
+    if (g.input_independent_of_channels() && !g.b_is_activation() && cc == 0 && batch == 1 &&
+        g.weight_bytes(0, 1) > 0 && best.rows_per_tile >= band) {
+      const auto compute = [&](std::int64_t k) {
+        std::int64_t c = 0;
+        for (std::int64_t k0 = 0; k0 < ks; k0 += k)
+          c += compute_cycles(arch.core, g.work(0, band, k0, std::min(ks, k0 + k)));
+        return c;
+      };
+      // Chunks of whole DRAM bursts of output per row where they can be (a chunk's outputs are
+      // stored in pieces of its channels, and a piece shorter than a burst costs a whole one).
+      const std::int64_t burst = arch.dram.model == DramModel::Detailed
+                                     ? arch.dram.burst_bytes_detailed()
+                                     : arch.dram.burst_bytes;
+      const std::int64_t step = std::lcm(
+          unit, std::max<std::int64_t>(1, burst / std::max<std::int64_t>(1, g.element_bytes())));
+      const std::int64_t k = best.channels_per_tile;
+      for (std::int64_t n = kPipelineChunks; n > ceil_div(ks, k); --n) {
+        const std::int64_t fewer = ceil_div(ceil_div(ks, n), step) * step;
+        if (fewer < k &&
+            static_cast<double>(compute(fewer)) <= 1.01 * static_cast<double>(compute(k))) {
+          best.channels_per_tile = fewer;
+          best.weights_outer = false;
+          break;
+        }
       }
     }
     return best;

@@ -217,10 +217,15 @@ struct LayerTiling {
   bool double_buffered = true;  // tiles sized to half of each buffer
 };
 
-// The largest tile that fits the core's buffers for a slice of `slice_channels` output channels,
-// double-buffered when possible; throws InputError naming the arch key when nothing fits.
+// The fewest channel chunks plan_layer_tiling gives a slice of one row tile, where more chunks
+// move no more bytes and compute no longer: its loads, computes and stores then overlap.
+inline constexpr std::int64_t kPipelineChunks = 4;
+
+// The largest tile that fits the core's buffers for a slice of `slice_channels` output channels
+// and `slice_rows` output rows (0: all), double-buffered when possible; throws InputError naming
+// the arch key when nothing fits.
 LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t slice_channels,
-                              std::int64_t batch);
+                              std::int64_t batch, std::int64_t slice_rows = 0);
 
 // Off-chip bytes by tensor kind.
 struct Traffic {
