@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -264,16 +265,18 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
   if (!layer_has_kernel(net, li)) return c;
   const DmaTiming dma = dma_timing(arch);
   CorePipelines pipelines(arch, cores);
+  std::optional<LayerOnCores> layer;
+  try {
+    layer.emplace(net, arch, li, cores);
+  } catch (const InputError& e) {
+    c.feasible = false;
+    c.why = e.message();
+    c.why_key = e.key();
+    return c;
+  }
   for (std::int64_t k = 0; k < cores; ++k) {
     CostSink sink(&arch.core, true, &dma, shared_fmaps, shared_weights);
-    try {
-      walk_layer_core(net, arch, li, cores, k, sink);
-    } catch (const InputError& e) {
-      c.feasible = false;
-      c.why = e.message();
-      c.why_key = e.key();
-      return c;
-    }
+    layer->walk(k, sink);
     add_core(c, sink, dma, arch.element_bytes(), pipelines);
   }
   c.pipeline_cycles = pipelines.end();

@@ -17,8 +17,8 @@ void walk_group(const Network& net, const Arch& arch, const Group& group,
       if (!layer_has_kernel(net, li)) continue;
       if (any && barrier) barrier();
       any = true;
-      for (std::int64_t c = 0; c < group.cores; ++c)
-        walk_layer_core(net, arch, li, group.cores, c, sink_for(c));
+      const LayerOnCores layer(net, arch, li, group.cores);
+      for (std::int64_t c = 0; c < group.cores; ++c) layer.walk(c, sink_for(c));
     }
     return;
   }
@@ -29,8 +29,8 @@ void walk_group(const Network& net, const Arch& arch, const Group& group,
       fg.walk(progress, group.tiles, group.cores, c, sink_for(c));
     return;
   }
-  for (std::int64_t c = 0; c < group.cores; ++c)
-    walk_layer_core(net, arch, group.layers.front(), group.cores, c, sink_for(c));
+  const LayerOnCores layer(net, arch, group.layers.front(), group.cores);
+  for (std::int64_t c = 0; c < group.cores; ++c) layer.walk(c, sink_for(c));
 }
 
 }  // namespace fusim

@@ -338,22 +338,38 @@ Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, LayerSlice s
 
 void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
                      std::int64_t core, TileSink& sink) {
+  LayerOnCores(net, arch, layer_index, cores).walk(core, sink);
+}
+
+LayerOnCores::LayerOnCores(const Network& net, const Arch& arch, int layer_index,
+                           std::int64_t cores)
+    : net_(net),
+      arch_(arch),
+      layer_(layer_index),
+      cores_(cores),
+      g_(net.layer(layer_index), arch.element_bytes()) {
   const Layer& l = net.layer(layer_index);
-  if (l.type == LayerType::Concat) {  // a view: only its foreign operands are copied
-    walk_concat_copy(net, arch, layer_index, cores, core, sink);
-    return;
-  }
-  if (l.is_view()) return;  // a view: its consumers read its input's tensor
-  const LayerGeometry g(l, arch.element_bytes());
-  const LayerSplit split = split_layer(g, arch, cores);
-  const LayerSlice s = layer_slice(g, split, core, arch);
-  if (s.end <= s.begin) return;
+  if (l.type == LayerType::Concat || l.is_view()) return;
+  split_ = split_layer(g_, arch, cores);
   // Every core of the grid tiles as the first does (the largest slice), so that the cores
   // receiving a leader's loads by multicast load what it loads, in the same order.
-  const LayerSlice first = layer_slice(g, split, 0, arch);
-  const std::int64_t rows = (first.row_end < 0 ? g.rows() : first.row_end) - first.row_begin;
-  walk_layer(g, layer_index, plan_layer_tiling(l, arch, first.end - first.begin, net.batch(), rows),
-             s, net.batch(), sink, load_sources(g, split, core));
+  const LayerSlice first = layer_slice(g_, split_, 0, arch);
+  if (first.end <= first.begin) return;
+  const std::int64_t rows = (first.row_end < 0 ? g_.rows() : first.row_end) - first.row_begin;
+  tiling_ = plan_layer_tiling(l, arch, first.end - first.begin, net.batch(), rows);
+  planned_ = true;
+}
+
+void LayerOnCores::walk(std::int64_t core, TileSink& sink) const {
+  const Layer& l = net_.layer(layer_);
+  if (l.type == LayerType::Concat) {  // a view: only its foreign operands are copied
+    walk_concat_copy(net_, arch_, layer_, cores_, core, sink);
+    return;
+  }
+  if (!planned_) return;  // a view (its consumers read its input's tensor), or no channels
+  const LayerSlice s = layer_slice(g_, split_, core, arch_);
+  if (s.end <= s.begin) return;
+  walk_layer(g_, layer_, tiling_, s, net_.batch(), sink, load_sources(g_, split_, core));
 }
 
 }  // namespace fusim

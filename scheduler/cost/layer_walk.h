@@ -42,4 +42,26 @@ Traffic slice_traffic(const LayerGeometry& g, const LayerTiling& t, LayerSlice s
 void walk_layer_core(const Network& net, const Arch& arch, int layer_index, std::int64_t cores,
                      std::int64_t core, TileSink& sink);
 
+// The same for every core of the group, the grid and the tiling planned once (they are the
+// same for every core: split_layer and plan_layer_tiling were a quarter of the main command's
+// instructions when each core planned its own). The constructor throws InputError as
+// walk_layer_core does; `net` and `arch` must outlive it.
+class LayerOnCores {
+ public:
+  LayerOnCores(const Network& net, const Arch& arch, int layer_index, std::int64_t cores);
+  // walk_layer_core(net, arch, layer_index, cores, core, sink).
+  void walk(std::int64_t core, TileSink& sink) const;
+
+ private:
+  const Network& net_;
+  const Arch& arch_;
+  int layer_;
+  std::int64_t cores_;
+  // Concats and views walk apart (walk_concat_copy, nothing); the rest by their plan.
+  bool planned_ = false;
+  LayerGeometry g_;
+  LayerSplit split_;
+  LayerTiling tiling_;
+};
+
 }  // namespace fusim
