@@ -131,7 +131,9 @@ std::unique_ptr<Run> run_fusim(const RunOptions& o) {
     // A network whose layer-by-layer program cannot fit in memory is refused before a search
     // spends time on it; the chosen schedule is checked again below.
     check_address_space(plan_addresses(net, arch), o.net_path);
-    check_program_size(net, arch, schedule_layer_by_layer(net, arch), o.net_path);
+    SearchOptions all_cores;  // the largest layer-by-layer program: every layer on all cores
+    all_cores.cores = arch.core_count;
+    check_program_size(net, arch, schedule_layer_by_layer(net, arch, all_cores), o.net_path);
     SearchOptions search = o.search;
     if (o.judge_by_simulation) search.judge = simulation_judge(net, arch, search.shared_fmaps);
     Schedule schedule = search_schedule(net, arch, search);

@@ -278,7 +278,7 @@ def docs_table(fusim, jobs, nets):
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         for key, rep in pool.map(one, runs):
             res[key] = rep
-    lines = ["| network | none (all cores) | dlfusion | optimal | oracle | dlfusion vs oracle "
+    lines = ["| network | none (baseline) | dlfusion | optimal | oracle | dlfusion vs oracle "
              "| optimal vs oracle | dlfusion vs none | dlfusion groups | oracle groups "
              "| dlfusion search s | optimal search s | oracle search s |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Multi-core mapping and core-count tuning on configs/mlu.yaml, from real runs (docs/multicore.md).
 
-For each network: the cycles of the layer-by-layer baseline on all cores (--fusion none), the
+For each network: the cycles of the layer-by-layer baseline (--fusion none: all cores, fewer for a
+layer the estimate says is 5 % faster there), the
 best core count per layer without fusion (--fusion none --cores auto), fusion on all cores
 without core tuning (--cores 32), the DLFusion tuner (--fusion dlfusion), fusion with a core
 count per group (the default search), the same with every feature map through DRAM

@@ -18,7 +18,8 @@ Schedule layer_by_layer(const Network& net, const Arch& arch, const SearchOption
 // its row here. Nothing outside search/ changes.
 const std::vector<SearchAlgorithm>& search_algorithms() {
   static const std::vector<SearchAlgorithm> all = {
-      {"none", "one group per layer on all cores (the layer-by-layer baseline)", layer_by_layer},
+      {"none", "one group per layer on all cores, fewer where that is faster (the baseline)",
+       layer_by_layer},
       {"dnnvm", "chain-only fusion (DNNVM): groups are paths of the DAG, weights on chip",
        group_search<dnnvm_search>, true},
       {"efficient-s", "groups contiguous in one topological order (DP), weights on chip",

@@ -239,13 +239,41 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
   if (o.cores == kCoresAuto)
     eval = std::make_unique<GroupEvaluator>(net, arch, o.objective, kCoresDefault, o.judge,
                                             o.shared_fmaps);
+  const bool baseline = o.cores == kCoresDefault;
+  const std::vector<std::int64_t> fmaps =
+      baseline && o.shared_fmaps ? shared_fmap_candidates(net, arch) : std::vector<std::int64_t>{};
+  std::int64_t evaluated = 0;
   for (int i = 0; i < static_cast<int>(net.layers().size()); ++i) {
     std::int64_t cores = o.cores > 0 ? std::min(o.cores, arch.core_count) : arch.core_count;
     if (eval) {
       const GroupChoice& c = eval->best({i});
       if (c.feasible) cores = c.cores;
+    } else if (baseline && cores > 1) {
+      ++evaluated;
+      const auto estimate = [&](std::int64_t n) {
+        const GroupCost c = evaluate_group(net, arch, {i}, n, 0, fmaps.empty() ? nullptr : &fmaps);
+        return c.feasible ? c.est_cycles : std::int64_t{-1};
+      };
+      const std::int64_t all = estimate(cores);
+      std::int64_t fewer = 0, fewer_cycles = -1;
+      for (std::int64_t n = 1; n < cores && all >= 0; n *= 2) {
+        const std::int64_t c = estimate(n);
+        if (c >= 0 && (fewer_cycles < 0 || c <= fewer_cycles)) {  // ties: the more cores
+          fewer = n;
+          fewer_cycles = c;
+        }
+      }
+      if (fewer_cycles >= 0 && fewer_cycles < all &&
+          static_cast<double>(fewer_cycles) <=
+              (1.0 - kBaselineFewerCoresGain) * static_cast<double>(all))
+        cores = fewer;
     }
     s.groups.push_back(Group{{i}, cores, 0});
+  }
+  if (baseline) {
+    s.groups_evaluated = evaluated;
+    s.search_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   if (eval) {
     s.groups_evaluated = eval->evaluated();
