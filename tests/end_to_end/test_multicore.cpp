@@ -40,9 +40,10 @@ TEST_CASE("layer by layer (--fusion none) on all of mlu.yaml's cores is no slowe
   }
 }
 
-TEST_CASE("layer by layer, twice the cores is no slower: a layer is not spread thinner than "
-          "makes it faster",
-          "[multicore]") {
+TEST_CASE(
+    "layer by layer, twice the cores is no slower: a layer is not spread thinner than "
+    "makes it faster",
+    "[multicore]") {
   // A layer cut over more cores than it can use runs slower than on fewer: SqueezeNet's global
   // pool in 16-byte channel pieces on 64 cores, ShuffleNetV2's shuffles. With every layer on all
   // cores, the baseline took (without the weight prefetch, whose plan moves with the groups'
