@@ -27,7 +27,7 @@ double shared_fairly(std::vector<CoreLeg>& legs, double CoreLeg::*work, Done don
 
 }  // namespace
 
-double core_pipelines_end(std::vector<CoreLeg>& legs) {
+double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound) {
   if (legs.empty()) return 0;
   std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
   ready.reserve(legs.size());
@@ -49,8 +49,22 @@ double core_pipelines_end(std::vector<CoreLeg>& legs) {
   }
   // All but the drains through the bottleneck, shared the same way, then each core's drain.
   double drained = 0;
-  shared_fairly(legs, &CoreLeg::before_drain,
-                [&](const CoreLeg& l, double t) { drained = std::max(drained, t + l.drain); });
+  DrainBound d;
+  shared_fairly(legs, &CoreLeg::before_drain, [&](const CoreLeg& l, double t) {
+    if (t + l.drain < drained) return;
+    drained = t + l.drain;
+    d.before = t;
+    d.drain = l.drain;
+  });
+  if (bound) {
+    double sum = 0, squares = 0;
+    for (const CoreLeg& l : legs) {
+      sum += l.loads;
+      squares += l.loads * l.loads;
+    }
+    d.load_streams = squares > 0 ? sum * sum / squares : 0;
+    *bound = d;
+  }
   return std::max({queue, last, first_store + stores, drained});
 }
 

@@ -21,6 +21,19 @@ struct CoreLeg {
   // and its drain: what it has left once the last load is in (its last compute and the stores
   // after it, CostSink::drain).
   double before_drain = 0, drain = 0;
+  // The time its loads alone hold the bottleneck (0 for a core that receives all it computes
+  // on by multicast: its grid column's or row's leader loads for it).
+  double loads = 0;
+};
+
+// The drain bound of core_pipelines_end, as the prefetch engines see it (finish in
+// cost_model.cpp): when the bytes before the drains are through (those of the core whose drain
+// ends last), that core's drain, and how many loads hold the bottleneck at once:
+// (sum l)^2 / sum l^2 over the cores' load times l (all of them when alike; a multicast group's
+// few leaders). A core's stores, short and many, are not counted: the engines' long copies
+// share the bottleneck with the loads that last.
+struct DrainBound {
+  double before = 0, drain = 0, load_streams = 0;
 };
 
 // The cores start together; their first loads share the bottleneck fairly (processor sharing:
@@ -36,7 +49,7 @@ struct CoreLeg {
 // group bound by the DRAM ends a last compute and its stores after it (an fc on 4 cores
 // loading its 2 MB of weights in two chunks each, the second chunk's compute after the DRAM is
 // done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Reorders
-// `legs`.
-double core_pipelines_end(std::vector<CoreLeg>& legs);
+// `legs`. Sets `*bound` (when given) to the drain bound's parts.
+double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound = nullptr);
 
 }  // namespace fusim

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "cost/core_pipelines.h"
 #include "cost/tile_sink.h"
 #include "cost/tiling.h"
 #include "network/network.h"
@@ -52,6 +53,15 @@ struct GroupCost {
   // The cores' pipelines (CostSink::pipeline_cycles) together, their first loads and last
   // stores sharing the path to memory (CorePipelines in cost_model.cpp).
   double pipeline_cycles = 0;
+  // Each kernel's drain bound (DrainBound, core_pipelines_end) and its own time: one for a
+  // group that is one kernel (its time is worked out in finish), one per member that runs a
+  // kernel for a layerwise group (its estimate less the launch). The prefetch engines take their
+  // share of the bottleneck while the loads before a drain run (finish in cost_model.cpp).
+  struct Kernel {
+    double own = 0;
+    DrainBound bound;
+  };
+  std::vector<Kernel> kernels;
   // All cores' bytes loaded before their first compute and stored after their last, and the
   // longest time one core takes for its own at its DMA speed.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
