@@ -248,7 +248,7 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
     if (eval) {
       const GroupChoice& c = eval->best({i});
       if (c.feasible) cores = c.cores;
-    } else if (baseline && cores > 1) {
+    } else if (baseline && cores > 1 && layer_has_kernel(net, i)) {
       ++evaluated;
       const auto estimate = [&](std::int64_t n) {
         const GroupCost c = evaluate_group(net, arch, {i}, n, 0, fmaps.empty() ? nullptr : &fmaps);

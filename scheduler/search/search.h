@@ -119,7 +119,7 @@ OracleCount count_oracle_partitions(const Network& net, std::int64_t stop_above)
 // cores than it can use (channel slices of a few bytes, each smaller than a DRAM burst; a
 // shuffle's copy in pieces) runs slower than on fewer, and a compiler that knows its chip
 // would not spread it. The margin keeps the baseline on all cores wherever the estimate's own
-// error could make it choose fewer wrongly (measured: docs/multicore.md, "The baseline").
+// error could make it choose fewer wrongly (measured: docs/multicore.md, "Objective and cores").
 constexpr double kBaselineFewerCoresGain = 0.05;
 
 // One group per layer (search "none"). By default (options.cores kCoresDefault), each layer on
