@@ -72,12 +72,8 @@ class CorePipelines {
     legs_.push_back(l);
   }
 
-  // Sets c's pipeline_cycles and its one kernel's drain bound.
-  void end(GroupCost& c) {
-    DrainBound bound;
-    c.pipeline_cycles = core_pipelines_end(legs_, &bound);
-    c.kernels = {GroupCost::Kernel{0, bound}};
-  }
+  // Sets c's pipeline_cycles and drain_bound.
+  void end(GroupCost& c) { c.pipeline_cycles = core_pipelines_end(legs_, &c.drain_bound); }
 
  private:
   double dram_ = 0, shared_ = 0;  // the bottleneck's time per byte
@@ -143,21 +139,22 @@ void finish(const Arch& arch, GroupCost& c) {
     double left =
         memory - paths.time(c.dram_bytes - c.prefetch_bytes,
                             c.shared_read_bytes + c.shared_write_bytes - c.prefetch_bytes);
-    double with_engines = c.mapping == GroupMapping::Layerwise
-                              ? static_cast<double>(c.barriers * arch.barrier_cycles)
-                              : 0.0;
-    for (const GroupCost::Kernel& k : c.kernels) {
-      const double kernel = c.mapping == GroupMapping::Layerwise ? k.own : alone;
-      if (left <= 0 || engines <= 0) {
-        with_engines += kernel;
-        continue;
-      }
-      const double share = engines / (k.bound.load_streams + engines);
-      const double loads = share < 1 ? std::min(k.bound.before + left, k.bound.before / (1 - share))
-                                     : k.bound.before + left;
-      const double end = std::max(kernel, loads + k.bound.drain);
-      left -= end - k.bound.before;
-      with_engines += end;
+    // A kernel's time `kernel` with the engines beside it; what they move comes off `left`.
+    const auto beside = [&](double kernel, const DrainBound& d) {
+      if (left <= 0 || engines <= 0) return kernel;
+      const double share = engines / (d.load_streams + engines);
+      const double loads =
+          share < 1 ? std::min(d.before + left, d.before / (1 - share)) : d.before + left;
+      const double end = std::max(kernel, loads + d.drain);
+      left -= end - d.before;
+      return end;
+    };
+    double with_engines = 0;
+    if (c.mapping == GroupMapping::Layerwise) {
+      with_engines = static_cast<double>(c.barriers * arch.barrier_cycles);
+      for (const GroupCost::Member& m : c.members) with_engines += beside(m.own, m.bound);
+    } else {
+      with_engines = beside(alone, c.drain_bound);
     }
     own = std::max(own, with_engines);
   }
@@ -281,8 +278,8 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
     if (any) ++c.barriers;
     any = true;
     c.serial_cycles += static_cast<double>(x.est_cycles - arch.kernel_launch_cycles);
-    c.kernels.push_back({static_cast<double>(x.est_cycles - arch.kernel_launch_cycles),
-                         x.kernels.empty() ? DrainBound{} : x.kernels.front().bound});
+    c.members.push_back(
+        {static_cast<double>(x.est_cycles - arch.kernel_launch_cycles), x.drain_bound});
   }
   c.serial_cycles += static_cast<double>(c.barriers * arch.barrier_cycles);
   if (any) finish(arch, c);

@@ -53,15 +53,16 @@ struct GroupCost {
   // The cores' pipelines (CostSink::pipeline_cycles) together, their first loads and last
   // stores sharing the path to memory (CorePipelines in cost_model.cpp).
   double pipeline_cycles = 0;
-  // Each kernel's drain bound (DrainBound, core_pipelines_end) and its own time: one for a
-  // group that is one kernel (its time is worked out in finish), one per member that runs a
-  // kernel for a layerwise group (its estimate less the launch). The prefetch engines take their
-  // share of the bottleneck while the loads before a drain run (finish in cost_model.cpp).
-  struct Kernel {
+  // The drain bound of the group's cores (DrainBound, core_pipelines_end); for a layerwise group,
+  // each member's that runs a kernel, with its estimate less the launch. The prefetch engines
+  // take their share of the bottleneck while the loads before a drain run (finish in
+  // cost_model.cpp).
+  DrainBound drain_bound;
+  struct Member {
     double own = 0;
     DrainBound bound;
   };
-  std::vector<Kernel> kernels;
+  std::vector<Member> members;
   // All cores' bytes loaded before their first compute and stored after their last, and the
   // longest time one core takes for its own at its DMA speed.
   std::int64_t lead_bytes = 0, tail_bytes = 0;

@@ -133,7 +133,7 @@ TEST_CASE("groups that prefetch simulate close to their estimate", "[prefetch]")
   // chunk), adds the time the engines lose while the cores' first loads and last stores hold
   // the link and the DRAM, and stretches those phases by what the engines move in them
   // (GroupCost::held_cycles, crowded_cycles), and takes the engines' share of each kernel's
-  // loads before its drain (GroupCost::kernels). Over the layer-by-layer and default runs of
+  // loads before its drain (GroupCost::drain_bound). Over the layer-by-layer and default runs of
   // MobileNetV2 and ResNet-50 on mlu.yaml (tiled, single-layer and layerwise groups): 124 of the
   // 128 prefetching groups were within 10 %, from 0.88x to 1.08x, when written; 122 of 125, from
   // 0.88x to 1.11x, on 2026-12-07 (the layer slices' chunks, the baseline's core counts and the
