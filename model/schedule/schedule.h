@@ -32,6 +32,19 @@ struct Group {
   bool input_centric() const { return mapping == GroupMapping::InputCentric && layers.size() > 1; }
 };
 
+// Weights in the shared buffer: per layer, the byte address there of the first `bytes` bytes of
+// its weights (all of them, or a prefix: the loads of the rest read DRAM), or -1 (and 0 bytes)
+// for DRAM. Empty: every weight in DRAM, loaded by its own group.
+struct SharedWeights {
+  std::vector<std::int64_t> at, bytes;
+  bool empty() const { return at.empty(); }
+  bool operator==(const SharedWeights& o) const { return at == o.at && bytes == o.bytes; }
+  void clear() {
+    at.clear();
+    bytes.clear();
+  }
+};
+
 struct Schedule {
   std::string algorithm;  // which search produced it ("none" = layer by layer)
   std::vector<Group> groups;
@@ -40,11 +53,10 @@ struct Schedule {
   // feature map in DRAM. Network inputs are always in DRAM. Chosen after the search
   // (cost/shared_fmaps.h); a program read back takes it from its stores.
   std::vector<std::int64_t> shared_fmaps;
-  // Weights prefetched into the shared buffer (cost/prefetch.h): per layer, the byte address of
-  // its weights there, or -1 for DRAM (empty: every weight in DRAM, loaded by its own group), and
-  // the prefetches that copy them, each a range of one layer's weights copied during an earlier
+  // Weights prefetched into the shared buffer (cost/prefetch.h; SharedWeights), and the
+  // prefetches that copy them, each a range of one layer's weights copied during an earlier
   // group than the layer's own. A program read back takes them from its prefetch commands.
-  std::vector<std::int64_t> shared_weights;
+  SharedWeights shared_weights;
   struct Prefetch {
     int layer = 0;
     int group = 0;            // the group during which the bytes are copied

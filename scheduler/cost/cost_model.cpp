@@ -292,7 +292,7 @@ namespace {
 // the layer-by-layer schedule runs it.
 GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_t cores,
                        const std::vector<std::int64_t>* shared_fmaps,
-                       const std::vector<std::int64_t>* shared_weights) {
+                       const SharedWeights* shared_weights) {
   GroupCost c;
   c.cores = cores;
   c.feasible = true;
@@ -324,7 +324,7 @@ GroupCost single_layer(const Network& net, const Arch& arch, int li, std::int64_
 GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t cores,
                            std::int64_t tiles, const std::vector<std::int64_t>& p,
                            const std::vector<std::int64_t>* shared_fmaps,
-                           const std::vector<std::int64_t>* shared_weights, bool explain) {
+                           const SharedWeights* shared_weights, bool explain) {
   GroupCost c;
   c.cores = cores;
   c.tiles = tiles;
@@ -387,7 +387,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 
 GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const std::vector<std::int64_t>* shared_weights, bool input_centric,
+                         const SharedWeights* shared_weights, bool input_centric,
                          bool spill)
     : net_(net),
       arch_(arch),
@@ -674,7 +674,7 @@ Traffic compulsory_traffic(const Network& net, const Arch& arch) {
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const std::vector<std::int64_t>* shared_weights, bool input_centric) {
+                         const SharedWeights* shared_weights, bool input_centric) {
   // Tiles left to the cost model: the fewest that keep the partial sums on chip, else the
   // fewest with them spilled. (With the tiles given the two plans are the same where the first
   // fits: sums spill only where they do not fit.)
@@ -699,7 +699,7 @@ void add_prefetch(const Arch& arch, std::int64_t bytes, double cycles, GroupCost
 
 GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& group,
                              const std::vector<std::int64_t>* shared_fmaps,
-                             const std::vector<std::int64_t>* shared_weights) {
+                             const SharedWeights* shared_weights) {
   if (!group.layerwise()) {
     return evaluate_group(net, arch, group.layers, group.cores, group.tiles, shared_fmaps,
                           shared_weights, group.mapping == GroupMapping::InputCentric);
@@ -713,7 +713,7 @@ GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& 
 
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps,
-                     const std::vector<std::int64_t>* shared_weights) {
+                     const SharedWeights* shared_weights) {
   GroupCost c = evaluate_scheduled(net, arch, group, shared_fmaps, shared_weights);
   if (!c.feasible) {
     std::string names;

@@ -111,7 +111,7 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0,
                          const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                         const std::vector<std::int64_t>* shared_weights = nullptr,
+                         const SharedWeights* shared_weights = nullptr,
                          bool input_centric = false);
 
 // Adds to `c` the prefetch of `bytes` of later groups' weights during its group
@@ -140,7 +140,7 @@ class GroupCoster {
   // `spill`: FusedGroup's; the searches cost input-centric plans without it (below).
   GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
               const std::vector<std::int64_t>* shared_fmaps = nullptr,
-              const std::vector<std::int64_t>* shared_weights = nullptr, bool input_centric = false,
+              const SharedWeights* shared_weights = nullptr, bool input_centric = false,
               bool spill = true);
   ~GroupCoster();
   bool fused() const { return fused_ != nullptr; }
@@ -164,7 +164,7 @@ class GroupCoster {
   const Arch& arch_;
   std::vector<int> layers_;
   const std::vector<std::int64_t>* shared_fmaps_;
-  const std::vector<std::int64_t>* shared_weights_;
+  const SharedWeights* shared_weights_;
   std::unique_ptr<FusedGroup> fused_;
   // FusedGroup::progress by tile count: the same for every core count, and a search probes a
   // count again on more cores (it starts from the tiles the fewer cores needed).
@@ -176,11 +176,11 @@ class GroupCoster {
 // (layerwise_cost of its members); infeasible groups come back with the reason.
 GroupCost evaluate_scheduled(const Network& net, const Arch& arch, const Group& group,
                              const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                             const std::vector<std::int64_t>* shared_weights = nullptr);
+                             const SharedWeights* shared_weights = nullptr);
 
 // The same; throws InputError when the group does not fit.
 GroupCost group_cost(const Network& net, const Arch& arch, const Group& group,
                      const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                     const std::vector<std::int64_t>* shared_weights = nullptr);
+                     const SharedWeights* shared_weights = nullptr);
 
 }  // namespace fusim

@@ -1,6 +1,7 @@
 #include "cost/layer_walk.h"
 
 #include <algorithm>
+#include <array>
 
 #include "common/checked.h"
 #include "cost/concat_copy.h"
@@ -11,21 +12,24 @@ namespace {
 
 // Calls f(b0, b1, times) for the tiles [b0, b1) = [b, min(b + step, end)), b = begin, begin +
 // step, ..., numbered from 0: once per tile, or, with runs, once for all the tiles numbered in
-// [lo, hi) (alike but for their position: the first of them, times = hi - lo).
+// [lo, hi) (alike but for their position: the first of them, times = hi - lo), a run cut before
+// the tiles numbered `cuts` (each part a run of its own).
 template <class F>
 void for_each_tile(std::int64_t begin, std::int64_t end, std::int64_t step, bool runs,
-                   std::int64_t lo, std::int64_t hi, F&& f) {
+                   std::int64_t lo, std::int64_t hi, F&& f,
+                   std::array<std::int64_t, 3> cuts = {-1, -1, -1}) {
   const std::int64_t n = ceil_div(end - begin, step);
-  if (!runs || hi - lo < 2) lo = hi = n;
   for (std::int64_t i = 0; i < n;) {
     const std::int64_t b0 = begin + i * step, b1 = std::min(b0 + step, end);
-    if (i == lo) {
-      f(b0, b1, hi - lo);
-      i = hi;
-    } else {
-      f(b0, b1, std::int64_t{1});
-      ++i;
+    std::int64_t stop = i + 1;
+    if (runs && i >= lo && i < hi) {
+      stop = hi;
+      for (std::int64_t c : cuts) {
+        if (c > i) stop = std::min(stop, c);
+      }
     }
+    f(b0, b1, stop - i);
+    i = stop;
   }
 }
 
@@ -147,11 +151,38 @@ class LayerWalker {
   }
   // Channel chunks of the slice; with runs, the alike ones as one, but for the first when
   // `first_alone`. The last chunk may be shorter, so it is never in a run.
+  // Weights partly in the shared buffer (load_parts): the chunks whose weights (biases apart) it
+  // holds whole, the one it holds in part, and the others are runs of their own.
   template <class F>
   void chunks(bool first_alone, F&& f) const {
     const std::int64_t kc = t_.channels_per_tile;
     const std::int64_t full = chunks_alike_ ? (s_.end - s_.begin) / kc : 0;
-    for_each_tile(s_.begin, s_.end, kc, runs_, first_alone ? 1 : 0, full, f);
+    const std::int64_t lo = first_alone ? 1 : 0;
+    std::array<std::int64_t, 3> cuts{-1, -1, -1};
+    const SharedWeights* shared = sink_.shared_weights();
+    if (runs_ && full - lo > 1 && shared != nullptr && !shared->empty() &&
+        shared->at[static_cast<std::size_t>(li_)] >= 0) {
+      // The first chunk of [lo, full) whose weights but the biases are not all (cut 0) or not
+      // at all (cut 2) from the shared buffer: each holds from some chunk on (the copy is the
+      // weights' first bytes, the biases last).
+      for (std::size_t c = 0; c < 3; c += 2) {
+        std::int64_t a = lo, b = full;  // it is in [a, b]
+        while (a < b) {
+          const std::int64_t j = a + (b - a) / 2, k0 = s_.begin + j * kc;
+          const DramRange r = weight_range(k0, k0 + kc);
+          const std::int64_t bytes = g_.weight_bytes(k0, k0 + kc);
+          const LoadParts p = load_parts(nullptr, shared, TensorKind::Weight, r, bytes);
+          if (c == 0 ? p.shared_bytes < bytes - r.tail_bytes : p.shared_bytes == 0) {
+            b = j;
+          } else {
+            a = j + 1;
+          }
+        }
+        cuts[c] = a;
+      }
+      cuts[1] = cuts[0] + 1;
+    }
+    for_each_tile(s_.begin, s_.end, kc, runs_, lo, full, f, cuts);
   }
   // Row tiles; with runs, the alike full ones as one, but for the first when `first_alone`.
   template <class F>

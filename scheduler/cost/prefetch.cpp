@@ -6,6 +6,7 @@
 #include "common/checked.h"
 #include "cost/cost_model.h"
 #include "cost/shared_fmaps.h"
+#include "cost/tiling.h"
 
 namespace fusim {
 
@@ -13,6 +14,16 @@ namespace {
 
 std::int64_t weight_bytes(const Network& net, const Arch& arch, int layer) {
   return mul_checked(net.layer(layer).params(), arch.element_bytes());
+}
+
+// The first bytes of `layer`'s weights a partial prefetch may copy, at most `most`: whole
+// channels' weights (biases apart), so that a core's slice of weights interleaved by channel
+// (LayerSlice::weight_parts) has each of its pieces wholly in the shared buffer or wholly in
+// DRAM.
+std::int64_t whole_channels(const Network& net, const Arch& arch, int layer, std::int64_t most) {
+  const LayerGeometry g(net.layer(layer), arch.element_bytes());
+  const std::int64_t per = std::max<std::int64_t>(1, g.weight_bytes(0, 1) - g.bias_bytes(0, 1));
+  return most / per * per;
 }
 
 }  // namespace
@@ -76,7 +87,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
     }
     return lo * kPrefetchLine;
   };
-  std::vector<std::int64_t> at(n, -1);
+  std::vector<std::int64_t> at(n, -1), held(n, 0);
   std::vector<Schedule::Prefetch> prefetches;
   const std::int64_t capacity = arch.shared_buffer->capacity_bytes;
   for (std::size_t q = 1; q < s.groups.size(); ++q) {
@@ -93,12 +104,27 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
         takes.emplace_back(p, take);
         left -= take;
       }
-      if (left > 0) continue;
+      // Rooms short of the whole: the first bytes they hold, the rest loaded from DRAM.
+      std::int64_t copy = w;
+      if (left > 0) {
+        copy = whole_channels(net, arch, li, w - left);
+        if (copy < kPrefetchLeast ||
+            static_cast<double>(copy) < kPrefetchLeastShare * static_cast<double>(w))
+          continue;
+        for (std::int64_t over = w - left - copy; over > 0;) {  // the farthest groups copy less
+          const std::int64_t cut = std::min(over, takes.back().second);
+          takes.back().second -= cut;
+          over -= cut;
+          if (takes.back().second == 0) takes.pop_back();
+        }
+      }
       const int first = static_cast<int>(takes.back().first);
-      const std::int64_t addr = lowest_free_address(spans, w, first, static_cast<int>(q), capacity);
+      const std::int64_t addr =
+          lowest_free_address(spans, copy, first, static_cast<int>(q), capacity);
       if (addr < 0) continue;
-      spans.push_back({addr, addr + w, first, static_cast<int>(q)});
+      spans.push_back({addr, addr + copy, first, static_cast<int>(q)});
       at[static_cast<std::size_t>(li)] = addr;
+      held[static_cast<std::size_t>(li)] = copy;
       std::int64_t offset = 0;
       for (const auto& [p, take] : takes) {
         room[p] -= static_cast<double>(take);
@@ -109,7 +135,7 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
     }
   }
   if (prefetches.empty()) return;
-  s.shared_weights = std::move(at);
+  s.shared_weights = {std::move(at), std::move(held)};
   s.prefetches = std::move(prefetches);
 }
 

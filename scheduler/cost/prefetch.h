@@ -33,6 +33,15 @@ constexpr double kPrefetchDramShare = 0.9;
 // weights, split in two halves 436 KB apart, ran at 60 of the 102.4 bytes per cycle with 1,488
 // row conflicts). `piece(engine, offset, bytes)` for each piece, in each engine's order.
 constexpr std::int64_t kPrefetchLine = 64;
+// When the rooms hold only part of a layer's weights, the planner copies their first bytes if
+// that is at least kPrefetchLeast bytes and kPrefetchLeastShare of them (plan_weight_prefetch).
+// A copy in part costs more than its bytes say: every core reads its first chunks from the
+// shared buffer at once, the DRAM idle meanwhile, and its copy fills rooms whose estimate is not
+// exact. Measured over every shipped network on mlu.yaml, 8-128 cores, `none` and `optimal`
+// (docs/multicore.md, "Weight prefetch"): with no least share the largest slowdown against no
+// partial copies was +3.3 % (0.5: +3.7 %, 0.65: +4.7 %); with 0.8, +0.9 %.
+constexpr std::int64_t kPrefetchLeast = 64 * 1024;
+constexpr double kPrefetchLeastShare = 0.8;
 constexpr std::int64_t kPrefetchChunk = 64 * 1024;
 void split_prefetch(
     const Arch& arch, std::int64_t bytes,
@@ -51,9 +60,10 @@ double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_
 // ranges (the nearest group the first bytes, as much as its room holds, then the one before),
 // and take the lowest shared-buffer address (in steps of 256 bytes) free from the start of the
 // earliest of those groups to the end of the layer's own, beside the schedule's feature maps
-// there (Schedule::shared_fmaps, placed first) and the weights placed before. A layer whose
-// weights the rooms of all earlier groups cannot hold, or for which no address is free, keeps
-// them in DRAM. Leaves both empty when the arch has no shared buffer or no prefetch engine
+// there (Schedule::shared_fmaps, placed first) and the weights placed before. Where the rooms of
+// all earlier groups hold only part of a layer's weights, their first bytes in whole channels
+// are copied (SharedWeights::bytes; the loads of the rest read DRAM) when that is enough
+// (kPrefetchLeastShare); otherwise, or when no address is free, the weights stay in DRAM. Leaves both empty when the arch has no shared buffer or no prefetch engine
 // (cores.dma.prefetch_engines), or nothing is prefetched.
 void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& schedule);
 

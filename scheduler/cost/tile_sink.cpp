@@ -93,10 +93,68 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
   return mul_checked(add_checked(full, blocks(last_at, last)), B);
 }
 
+LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
+                     const SharedWeights* shared_weights, TensorKind kind, const DramRange& r,
+                     std::int64_t bytes) {
+  LoadParts p;
+  p.shared_at = shared_address(shared_fmaps, shared_weights, kind, r);
+  if (p.shared_at < 0) {
+    p.dram = r;
+    p.dram_bytes = bytes;
+    return p;
+  }
+  p.shared = r;
+  p.shared_bytes = bytes;
+  if (kind != TensorKind::Weight) return p;
+  const std::int64_t prefix = shared_weights->bytes[static_cast<std::size_t>(r.value.index)];
+  const std::int64_t body = bytes - r.tail_bytes;
+  const std::int64_t L = r.layout.piece_bytes, stride = r.layout.stride_bytes;
+  const bool pieces = L > 0 && body > L;
+  // Of the body (the bytes but the tail), what lies wholly inside the prefix: `near` bytes, the
+  // first `k` of its `n` pieces.
+  std::int64_t near = 0, k = 0, n = 1;
+  if (!pieces) {
+    near = std::clamp<std::int64_t>(prefix - r.offset, 0, body);
+  } else {
+    n = ceil_div(body, L);
+    const std::int64_t last = body - (n - 1) * L;
+    if (prefix - r.offset >= L) k = std::min(n - 1, (prefix - r.offset - L) / stride + 1);
+    if (k == n - 1 && r.offset + (n - 1) * stride + last <= prefix) k = n;
+    near = k == n ? body : k * L;
+  }
+  if (near == body && r.tail_offset + r.tail_bytes <= prefix) return p;  // all of it
+  if (near == 0) {
+    p = LoadParts{};
+    p.dram = r;
+    p.dram_bytes = bytes;
+    return p;
+  }
+  // The near pieces from the shared buffer; the rest and the tail from DRAM.
+  p.shared.tail_offset = p.shared.tail_bytes = 0;
+  if (!pieces || k == 1) p.shared.layout = {};
+  p.shared_bytes = near;
+  p.dram_bytes = bytes - near;
+  if (near == body) {  // only the tail is left
+    p.dram = DramRange{r.value, r.tail_offset, {}, r.multicast_from};
+  } else {
+    p.dram = r;
+    p.dram.offset = pieces ? r.offset + k * stride : r.offset + near;
+    if (pieces && n - k == 1) p.dram.layout = {};
+  }
+  return p;
+}
+
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
+  const LoadParts p = load_parts(shared_fmaps_, shared_weights_, kind, from, bytes);
+  if (p.shared_bytes > 0) load_part(kind, buffer, layer, p.shared, p.shared_bytes, times, true);
+  if (p.dram_bytes > 0) load_part(kind, buffer, layer, p.dram, p.dram_bytes, times, false);
+  return 0;
+}
+
+void CostSink::load_part(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
+                         std::int64_t bytes, std::int64_t times, bool shared) {
   const std::int64_t b = mul_checked(bytes, times);
-  const bool shared = shared_address(shared_fmaps_, shared_weights_, kind, from) >= 0;
   const bool dram = from.multicast_from < 0 && !shared;
   std::int64_t moved = bytes;
   if (dma_ != nullptr && dram) {
@@ -127,7 +185,6 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
     if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;
-  return 0;
 }
 
 TileSink::Id CostSink::compute(int layer, std::int64_t out_bytes, const TileWork& work,

@@ -40,15 +40,31 @@ struct DramRange {
 
 // The shared-buffer address of the tensor a load or store of `kind` moves from or to `r`: a
 // feature map under `shared_fmaps` (Schedule::shared_fmaps), weights under `shared_weights`
-// (Schedule::shared_weights; either may be null or empty), or -1 when it is in DRAM (always for
-// network inputs).
+// (Schedule::shared_weights, maybe only their first bytes; either may be null or empty), or -1
+// when it is in DRAM (always for network inputs).
 inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps,
-                                   const std::vector<std::int64_t>* shared_weights, TensorKind kind,
+                                   const SharedWeights* shared_weights, TensorKind kind,
                                    const DramRange& r) {
-  const std::vector<std::int64_t>* at = kind == TensorKind::Weight ? shared_weights : shared_fmaps;
+  const std::vector<std::int64_t>* at =
+      kind == TensorKind::Weight ? (shared_weights ? &shared_weights->at : nullptr) : shared_fmaps;
   if (at == nullptr || at->empty() || r.value.network_input) return -1;
   return (*at)[static_cast<std::size_t>(r.value.index)];
 }
+
+// A load of `bytes` from `r` as the two memories serve it: `shared_bytes` of them (from
+// `shared`) out of the shared buffer, at address `shared_at` + shared.offset, and `dram_bytes`
+// (from `dram`) out of DRAM; either may be 0. A feature map comes from one of the two whole;
+// weights of which the shared buffer holds only the first bytes (SharedWeights) split where that
+// copy ends: the pieces of `r` wholly inside it from there, the others and the tail (the biases
+// after the pieces) from DRAM, each part one range or pieces at the same stride.
+struct LoadParts {
+  DramRange shared, dram;
+  std::int64_t shared_bytes = 0, dram_bytes = 0;
+  std::int64_t shared_at = -1;
+};
+LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
+                     const SharedWeights* shared_weights, TensorKind kind, const DramRange& r,
+                     std::int64_t bytes);
 
 // Receives the steps of a walk over one core's tiles.
 //
@@ -70,6 +86,9 @@ class TileSink {
   using Id = std::uint32_t;
   virtual ~TileSink() = default;
   virtual bool takes_runs() const = 0;
+  // The weights in the shared buffer the sink serves loads with (load_parts), or null: a walk
+  // keeps a run's loads all served alike (all from the shared buffer, split, or all from DRAM).
+  virtual const SharedWeights* shared_weights() const { return nullptr; }
   // Moves `bytes` from `from` into `buffer`; `layer` is the network layer the load serves.
   virtual Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
                   std::int64_t bytes, std::int64_t times) = 0;
@@ -162,7 +181,7 @@ class CostSink : public TileSink {
   // `runs` false makes the walk report every step (slower; tests hold the two to each other).
   explicit CostSink(const CoreParams* core, bool runs = true, const DmaTiming* dma = nullptr,
                     const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                    const std::vector<std::int64_t>* shared_weights = nullptr)
+                    const SharedWeights* shared_weights = nullptr)
       : core_(core),
         runs_(runs),
         dma_(dma),
@@ -175,6 +194,7 @@ class CostSink : public TileSink {
     }
   }
   bool takes_runs() const override { return runs_; }
+  const SharedWeights* shared_weights() const override { return shared_weights_; }
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override;
   Id compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t read_bytes,
@@ -240,9 +260,12 @@ class CostSink : public TileSink {
   bool runs_;
   const DmaTiming* dma_;
   const std::vector<std::int64_t>* shared_fmaps_;
-  const std::vector<std::int64_t>* shared_weights_;
+  const SharedWeights* shared_weights_;
   StreamCursor stream_;
   void store_bytes(TensorKind kind, const DramRange& to, std::int64_t bytes, std::int64_t times);
+  // A load's part from one memory (load_parts): `shared` the shared buffer, otherwise DRAM.
+  void load_part(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
+                 std::int64_t bytes, std::int64_t times, bool shared);
   // The pipeline: when each engine is done with what was placed; the loads reported since the
   // last compute (time, and bytes per buffer); the stores since the last compute (time).
   bool computed_ = false;
@@ -351,11 +374,16 @@ class CostSink : public TileSink {
 // count far beyond what memory holds is still a number.
 class CountSink : public TileSink {
  public:
-  explicit CountSink(bool runs = true) : runs_(runs) {}
+  // `shared_weights`: as the lowering serves loads with them (a load split is two commands).
+  explicit CountSink(bool runs = true, const SharedWeights* shared_weights = nullptr)
+      : runs_(runs), shared_weights_(shared_weights) {}
   bool takes_runs() const override { return runs_; }
-  Id load(TensorKind, BufferRole, int, const DramRange&, std::int64_t,
+  const SharedWeights* shared_weights() const override { return shared_weights_; }
+  Id load(TensorKind kind, BufferRole, int, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override {
-    commands += static_cast<long double>(times);
+    const LoadParts p = load_parts(nullptr, shared_weights_, kind, from, bytes);
+    const int parts = (p.shared_bytes > 0 ? 1 : 0) + (p.dram_bytes > 0 ? 1 : 0);
+    commands += static_cast<long double>(times) * std::max(1, parts);
     return 0;
   }
   Id compute(int, std::int64_t, const TileWork&, std::int64_t, const std::vector<Id>&,
@@ -381,6 +409,7 @@ class CountSink : public TileSink {
 
  private:
   bool runs_;
+  const SharedWeights* shared_weights_;
 };
 
 }  // namespace fusim

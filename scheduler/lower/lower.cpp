@@ -46,21 +46,20 @@ class CommandEmitter : public TileSink {
                  const std::vector<CommandEmitter>& group)
       : out_(out), map_(map), schedule_(schedule), group_(group) {}
   bool takes_runs() const override { return false; }
+  const SharedWeights* shared_weights() const override { return &schedule_.shared_weights; }
 
+  // A load served by both memories (load_parts: weights of which the shared buffer holds the
+  // first bytes) is two commands, the shared buffer's then DRAM's; the step's id is the second's,
+  // and whatever waits for it or frees it does so for the first too (with_parts).
   Id load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from, std::int64_t bytes,
           std::int64_t) override {
-    Command c;
-    c.op = CommandOp::Load;
-    c.kind = kind;
-    c.buffer = buffer;
-    c.layer = layer;
-    c.bytes = bytes;
-    place(c, from);
-    set_layout(c, from.layout);
-    std::vector<Id>& mine = loads_[{layer, static_cast<int>(kind), static_cast<int>(buffer)}];
-    if (from.multicast_from >= 0) multicast(c, from.multicast_from, mine.size());
-    const Id id = push(std::move(c));
-    mine.push_back(id);
+    const LoadParts p =
+        load_parts(&schedule_.shared_fmaps, &schedule_.shared_weights, kind, from, bytes);
+    Id first = 0, id = 0;
+    if (p.shared_bytes > 0)
+      first = id = load_part(kind, buffer, layer, p.shared, p.shared_bytes, p.shared_at);
+    if (p.dram_bytes > 0) id = load_part(kind, buffer, layer, p.dram, p.dram_bytes, -1);
+    if (p.shared_bytes > 0 && p.dram_bytes > 0) parts_[id] = first;
     return id;
   }
   Id compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t,
@@ -71,7 +70,7 @@ class CommandEmitter : public TileSink {
     c.layer = layer;
     c.bytes = out_bytes;
     c.work = stream_.place(work, 1);
-    c.deps = deps;
+    c.deps = with_parts(deps);
     return push(std::move(c));
   }
   void store(int layer, const DramRange& to, std::int64_t bytes, Id dep, Id owner,
@@ -85,15 +84,43 @@ class CommandEmitter : public TileSink {
   Id reload_psums(int layer, const DramRange& from, std::int64_t bytes,
                   const std::vector<Id>& after, std::int64_t times) override {
     const Id id = load(TensorKind::Psum, BufferRole::Output, layer, from, bytes, times);
-    out_[id].deps = after;
+    out_[id].deps = with_parts(after);
     return id;
   }
   void add_frees(Id id, const std::vector<Id>& frees) override {
     auto& f = out_[id].frees;
-    f.insert(f.end(), frees.begin(), frees.end());
+    const std::vector<Id> all = with_parts(frees);
+    f.insert(f.end(), all.begin(), all.end());
   }
 
  private:
+  // One command of a load, from the shared buffer at `shared_at` or, when it is -1, from DRAM.
+  Id load_part(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
+               std::int64_t bytes, std::int64_t shared_at) {
+    Command c;
+    c.op = CommandOp::Load;
+    c.kind = kind;
+    c.buffer = buffer;
+    c.layer = layer;
+    c.bytes = bytes;
+    place(c, from, shared_at);
+    set_layout(c, from.layout);
+    std::vector<Id>& mine = loads_[{layer, static_cast<int>(kind), static_cast<int>(buffer)}];
+    if (from.multicast_from >= 0) multicast(c, from.multicast_from, mine.size());
+    const Id id = push(std::move(c));
+    mine.push_back(id);
+    return id;
+  }
+  // `ids` with the first command of every load among them that is two (load).
+  std::vector<Id> with_parts(const std::vector<Id>& ids) const {
+    if (parts_.empty()) return ids;
+    std::vector<Id> all = ids;
+    for (Id i : ids) {
+      const auto it = parts_.find(i);
+      if (it != parts_.end()) all.push_back(it->second);
+    }
+    return all;
+  }
   Id store_as(TensorKind kind, int layer, const DramRange& to, std::int64_t bytes, Id dep,
               Id owner) {
     Command c;
@@ -102,10 +129,10 @@ class CommandEmitter : public TileSink {
     c.buffer = BufferRole::Output;
     c.layer = layer;
     c.bytes = bytes;
-    place(c, to);
+    place(c, to, shared_address(&schedule_.shared_fmaps, nullptr, kind, to));
     set_layout(c, to.layout);
-    c.deps = {dep};
-    if (owner != kKeep) c.frees = {owner};
+    c.deps = with_parts({dep});
+    if (owner != kKeep) c.frees = with_parts({owner});
     return push(std::move(c));
   }
   Id push(Command c) {
@@ -126,12 +153,10 @@ class CommandEmitter : public TileSink {
     c.multicast_core = static_cast<std::int32_t>(leader);
     c.multicast_command = it->second[k];
   }
-  // The memory and address of `c`'s range `r`: a feature map in the shared buffer there, the
-  // rest in DRAM.
-  void place(Command& c, const DramRange& r) const {
+  // The memory and address of `c`'s range `r`: the shared buffer where its tensor is at
+  // `shared` there (>= 0), otherwise DRAM.
+  void place(Command& c, const DramRange& r, std::int64_t shared) const {
     const auto i = static_cast<std::size_t>(r.value.index);
-    const std::int64_t shared =
-        shared_address(&schedule_.shared_fmaps, &schedule_.shared_weights, c.kind, r);
     std::int64_t base = shared;
     if (shared >= 0) {
       c.memory = MemoryLevel::Shared;
@@ -153,6 +178,8 @@ class CommandEmitter : public TileSink {
   const std::vector<CommandEmitter>& group_;
   // This core's loads of each (layer, kind, buffer), in order.
   std::map<std::tuple<int, int, int>, std::vector<Id>> loads_;
+  // The loads that are two commands (load): the second's id to the first's.
+  std::map<Id, Id> parts_;
   StreamCursor stream_;
 };
 
@@ -181,7 +208,7 @@ void emit_prefetches(const Arch& arch, const Schedule& schedule, const AddressMa
         c.layer = f.layer;
         c.bytes = bytes;
         c.addr = map.weight_base[l] + offset;
-        c.to = schedule.shared_weights[l] + offset;
+        c.to = schedule.shared_weights.at[l] + offset;
         out[static_cast<std::size_t>(k)].push_back(std::move(c));
       });
 }
@@ -291,7 +318,7 @@ ProgramSize count_commands(const Network& net, const Arch& arch, const Schedule&
     Group group = g;  // a fused group's tiles as lower() resolves them (the search's are)
     if (group.layers.size() > 1 && !group.layerwise() && group.tiles == 0)
       group.tiles = group_cost(net, arch, group).tiles;
-    CountSink sink;
+    CountSink sink(true, &schedule.shared_weights);
     long double barriers = 0;
     walk_group(
         net, arch, group, [&](std::int64_t) -> TileSink& { return sink; },

@@ -382,16 +382,17 @@ void check_prefetched(const Program& p, std::vector<std::vector<YamlMap>>& cmds,
 // a layer's weights at the lowest address its prefetches write, and per group the bytes copied.
 void set_prefetches(Program& p, const Network& net) {
   const auto ranges = prefetched_ranges(p, net);
-  std::vector<std::int64_t> at(ranges.size(), -1);
+  std::vector<std::int64_t> at(ranges.size(), -1), held(ranges.size(), 0);
   for (std::size_t l = 0; l < ranges.size(); ++l) {
     if (ranges[l].empty()) continue;
     at[l] = ranges[l].front().begin;
     for (const Prefetched& r : ranges[l]) {
       p.schedule.prefetches.push_back(
           {static_cast<int>(l), static_cast<int>(r.group), r.begin - at[l], r.end - r.begin});
+      held[l] = std::max(held[l], r.end - at[l]);
     }
   }
-  if (!p.schedule.prefetches.empty()) p.schedule.shared_weights = std::move(at);
+  if (!p.schedule.prefetches.empty()) p.schedule.shared_weights = {std::move(at), std::move(held)};
 }
 
 // What the program's commands do, checked against the network (docs/usage.md, "Programs"):

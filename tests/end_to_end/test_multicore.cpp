@@ -236,14 +236,26 @@ TEST_CASE("interleaved weights with biases read every byte of their tensor, bias
         const bool in_shared = c.memory == fusim::MemoryLevel::Shared;
         shared += in_shared;
         const std::int64_t base = in_shared
-                                      ? p.schedule.shared_weights[static_cast<std::size_t>(li)]
+                                      ? p.schedule.shared_weights.at[static_cast<std::size_t>(li)]
                                       : map.weight_base[static_cast<std::size_t>(li)];
+        // Where the shared buffer holds the weights' first bytes only, a slice's load is two:
+        // the pieces it holds from there, then the others with the biases from DRAM (only the
+        // biases when it holds every piece).
+        if (c.tail_bytes == 0 && c.addr - base >= g.channels() * w) {
+          CHECK_FALSE(in_shared);
+          ++tails;
+          mark(c.addr - base, c.bytes);
+          continue;
+        }
         const std::int64_t main = c.bytes - c.tail_bytes;
         const std::int64_t piece = c.piece_bytes > 0 ? c.piece_bytes : main;
         CHECK(piece % w == 0);  // whole channels
         for (std::int64_t i = 0; i < main / piece; ++i)
           mark(c.addr - base + i * c.stride_bytes, piece);
-        REQUIRE(c.tail_bytes > 0);
+        if (c.tail_bytes == 0) {
+          CHECK(in_shared);
+          continue;
+        }
         ++tails;
         CHECK(c.tail_addr - base >= g.channels() * w);  // after every channel's weights
         mark(c.tail_addr - base, c.tail_bytes);

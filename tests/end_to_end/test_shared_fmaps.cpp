@@ -73,15 +73,18 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
     maps.push_back(m);
   }
   // Prefetched weights: from the first group that copies some of them to their layer's group.
-  for (std::size_t li = 0; li < s.shared_weights.size(); ++li) {
-    const std::int64_t at = s.shared_weights[li];
+  for (std::size_t li = 0; li < s.shared_weights.at.size(); ++li) {
+    const std::int64_t at = s.shared_weights.at[li];
     if (at < 0) continue;
     const fusim::Layer& l = net.layers()[li];
     INFO("weights of layer " << l.name);
     Live m;
     m.weights = true;
     m.begin = at;
-    m.end = at + l.params() * arch.element_bytes();
+    const std::int64_t held = s.shared_weights.bytes[li];
+    CHECK(held > 0);
+    CHECK(held <= l.params() * arch.element_bytes());  // all of them or their first bytes
+    m.end = at + held;
     CHECK(m.end <= arch.shared_buffer->capacity_bytes);
     m.last = group_of[li];
     m.first = m.last;
@@ -92,7 +95,7 @@ std::vector<Live> checked_placement(const fusim::Run& run) {
       copied += f.bytes;
     }
     CHECK(m.first < m.last);           // copied by an earlier group
-    CHECK(copied == m.end - m.begin);  // all of them, once
+    CHECK(copied == m.end - m.begin);  // each byte held, once
     maps.push_back(m);
   }
   // Two tensors live in the same group lie apart.
