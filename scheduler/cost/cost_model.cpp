@@ -387,8 +387,7 @@ GroupCost fused_with_tiles(const FusedGroup& fg, const Arch& arch, std::int64_t 
 
 GroupCoster::GroupCoster(const Network& net, const Arch& arch, std::vector<int> layers,
                          const std::vector<std::int64_t>* shared_fmaps,
-                         const SharedWeights* shared_weights, bool input_centric,
-                         bool spill)
+                         const SharedWeights* shared_weights, bool input_centric, bool spill)
     : net_(net),
       arch_(arch),
       layers_(std::move(layers)),

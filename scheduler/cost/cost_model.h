@@ -111,8 +111,7 @@ GroupCost layerwise_cost(const Network& net, const Arch& arch, const std::vector
 GroupCost evaluate_group(const Network& net, const Arch& arch, const std::vector<int>& layers,
                          std::int64_t cores, std::int64_t tiles = 0,
                          const std::vector<std::int64_t>* shared_fmaps = nullptr,
-                         const SharedWeights* shared_weights = nullptr,
-                         bool input_centric = false);
+                         const SharedWeights* shared_weights = nullptr, bool input_centric = false);
 
 // Adds to `c` the prefetch of `bytes` of later groups' weights during its group
 // (cost/prefetch.h), which its busiest prefetch engine takes `cycles` to copy: read from DRAM

@@ -63,8 +63,9 @@ double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_
 // there (Schedule::shared_fmaps, placed first) and the weights placed before. Where the rooms of
 // all earlier groups hold only part of a layer's weights, their first bytes in whole channels
 // are copied (SharedWeights::bytes; the loads of the rest read DRAM) when that is enough
-// (kPrefetchLeastShare); otherwise, or when no address is free, the weights stay in DRAM. Leaves both empty when the arch has no shared buffer or no prefetch engine
-// (cores.dma.prefetch_engines), or nothing is prefetched.
+// (kPrefetchLeastShare); otherwise, or when no address is free, the weights stay in DRAM. Leaves
+// both empty when the arch has no shared buffer or no prefetch engine (cores.dma.prefetch_engines),
+// or nothing is prefetched.
 void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& schedule);
 
 // Per group, the weight bytes it prefetches for later groups (all 0 without prefetches).

@@ -386,7 +386,8 @@ TEST_CASE("a layer whose weights the earlier groups can copy mostly is copied in
                                   {"cores.count=128"}, "optimal");
   const fusim::Schedule& s = r->program->schedule;
   const auto fc = static_cast<std::size_t>(r->net->find_layer("fc"));
-  const std::int64_t weights = r->net->layer(static_cast<int>(fc)).params() * r->arch->element_bytes();
+  const std::int64_t weights =
+      r->net->layer(static_cast<int>(fc)).params() * r->arch->element_bytes();
   REQUIRE(s.shared_weights.at[fc] >= 0);
   CHECK(s.shared_weights.bytes[fc] < weights);
   CHECK(static_cast<double>(s.shared_weights.bytes[fc]) >=
