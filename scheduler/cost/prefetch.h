@@ -33,6 +33,14 @@ constexpr double kPrefetchDramShare = 0.9;
 // weights, split in two halves 436 KB apart, ran at 60 of the 102.4 bytes per cycle with 1,488
 // row conflicts). `piece(engine, offset, bytes)` for each piece, in each engine's order.
 constexpr std::int64_t kPrefetchLine = 64;
+constexpr std::int64_t kPrefetchChunk = 64 * 1024;
+void split_prefetch(
+    const Arch& arch, std::int64_t bytes,
+    const std::function<void(std::int64_t engine, std::int64_t offset, std::int64_t bytes)>& piece);
+// The first engine's time for a range of `bytes` (its pieces' DmaTiming::prefetch_cycles, one
+// after another): the busiest engine's, since it takes the first and the most pieces.
+double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_t bytes);
+
 // When the rooms hold only part of a layer's weights, the planner copies their first bytes if
 // that is at least kPrefetchLeast bytes and kPrefetchLeastShare of them (plan_weight_prefetch).
 // A copy in part costs more than its bytes say: every core reads its first chunks from the
@@ -42,13 +50,6 @@ constexpr std::int64_t kPrefetchLine = 64;
 // partial copies was +3.3 % (0.5: +3.7 %, 0.65: +4.7 %); with 0.8, +0.9 %.
 constexpr std::int64_t kPrefetchLeast = 64 * 1024;
 constexpr double kPrefetchLeastShare = 0.8;
-constexpr std::int64_t kPrefetchChunk = 64 * 1024;
-void split_prefetch(
-    const Arch& arch, std::int64_t bytes,
-    const std::function<void(std::int64_t engine, std::int64_t offset, std::int64_t bytes)>& piece);
-// The first engine's time for a range of `bytes` (its pieces' DmaTiming::prefetch_cycles, one
-// after another): the busiest engine's, since it takes the first and the most pieces.
-double prefetch_range_cycles(const Arch& arch, const DmaTiming& dma, std::int64_t bytes);
 
 // Sets `schedule`'s shared_weights and prefetches (Schedule). Of kPrefetchDramShare x a group's
 // predicted cycles without the launch, its room is: the DRAM peak's bytes less its own off-chip

@@ -146,6 +146,13 @@ LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
 
 TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const DramRange& from,
                             std::int64_t bytes, std::int64_t times) {
+  // From one memory whole unless weights are in the shared buffer (a search costs millions of
+  // loads, none of them such).
+  const std::int64_t at = shared_address(shared_fmaps_, shared_weights_, kind, from);
+  if (at < 0 || kind != TensorKind::Weight) {
+    load_part(kind, buffer, layer, from, bytes, times, at >= 0);
+    return 0;
+  }
   const LoadParts p = load_parts(shared_fmaps_, shared_weights_, kind, from, bytes);
   if (p.shared_bytes > 0) load_part(kind, buffer, layer, p.shared, p.shared_bytes, times, true);
   if (p.dram_bytes > 0) load_part(kind, buffer, layer, p.dram, p.dram_bytes, times, false);
