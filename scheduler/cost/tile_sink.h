@@ -51,12 +51,13 @@ inline std::int64_t shared_address(const std::vector<std::int64_t>* shared_fmaps
   return (*at)[static_cast<std::size_t>(r.value.index)];
 }
 
-// A load of `bytes` from `r` as the two memories serve it: `shared_bytes` of them (from
-// `shared`) out of the shared buffer, at address `shared_at` + shared.offset, and `dram_bytes`
-// (from `dram`) out of DRAM; either may be 0. A feature map comes from one of the two whole;
-// weights of which the shared buffer holds only the first bytes (SharedWeights) split where that
-// copy ends: the pieces of `r` wholly inside it from there, the others and the tail (the biases
-// after the pieces) from DRAM, each part one range or pieces at the same stride.
+// A load of `bytes` from `r` as the two memories serve it: `shared_bytes` of them (from `shared`)
+// out of the shared buffer, at address `shared_at` + shared.offset, and `dram_bytes` (from `dram`)
+// out of DRAM; one may be 0 (a load of no bytes: from the one `shared_at` says, -1 for DRAM). A
+// feature map comes from one of the two whole; weights of which the shared buffer holds only the
+// first bytes (SharedWeights) split where that copy ends: the pieces of `r` wholly inside it from
+// there, the others and the tail (the biases after the pieces) from DRAM, each part one range or
+// pieces at the same stride.
 struct LoadParts {
   DramRange shared, dram;
   std::int64_t shared_bytes = 0, dram_bytes = 0;

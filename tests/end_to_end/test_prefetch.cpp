@@ -173,10 +173,11 @@ TEST_CASE("groups that prefetch simulate close to their estimate", "[prefetch]")
 
 TEST_CASE("the engines take their share of the link beside a kernel's few multicast loads",
           "[prefetch]") {
-  // ResNet-50's layer3_{0..4}_conv3 layer by layer on mlu.yaml: 32 cores in a grid of 8 row bands
+  // ResNet-50's layer3_{0..5}_conv3 layer by layer on mlu.yaml: 32 cores in a grid of 8 row bands
   // by 4 channel columns, each column's leader loading its weights from the shared buffer (they
   // were prefetched) in four chunks, the others receiving them by multicast, while the engines
-  // copy 84 KB of the next layer's weights over the same link. The engines take 2 / (4 + 2) of
+  // copy 84 KB of the next layer's weights over the same link (layer3_5_conv3's group copies
+  // some of the 96 % of layer4_0_conv1's weights copied in part; before copies in part, none). The engines take 2 / (4 + 2) of
   // it all along; estimated without that share, the groups simulated 1.12-1.13x their estimate
   // (5,258 cycles against 4,665); with it 1.07-1.08x (4,887).
   const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/resnet50.yaml"));
@@ -187,18 +188,14 @@ TEST_CASE("the engines take their share of the link beside a kernel's few multic
     const std::string& name = r->net->layer(s.groups[g].layers.front()).name;
     if (name.rfind("layer3_", 0) != 0 || name.find("_conv3") == std::string::npos) continue;
     const int layer = s.groups[g].layers.front();
-    // Weights held whole: layer3_5_conv3's are held in part, and it misses by its drain (1.13x
-    // with none of them prefetched, 1.14x with part).
-    const std::int64_t weights = r->net->layer(layer).params() * r->arch->element_bytes();
-    if (prefetched[g] == 0 || s.shared_weights.bytes[static_cast<std::size_t>(layer)] < weights)
-      continue;
+    if (prefetched[g] == 0 || s.shared_weights.at[static_cast<std::size_t>(layer)] < 0) continue;
     const double sim = r->result.sim.groups[g].end - r->result.sim.groups[g].start;
     const auto est = static_cast<double>(r->result.predicted_costs[g].est_cycles);
     INFO(name << ": " << sim << " cycles simulated, " << est << " predicted");
     CHECK(std::abs(sim / est - 1) <= 0.10);
     ++checked;
   }
-  CHECK(checked >= 4);
+  CHECK(checked >= 5);
 }
 
 TEST_CASE("a program's prefetches are checked", "[prefetch]") {
