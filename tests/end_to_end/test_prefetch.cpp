@@ -175,11 +175,11 @@ TEST_CASE("the engines take their share of the link beside a kernel's few multic
           "[prefetch]") {
   // ResNet-50's layer3_{0..5}_conv3 layer by layer on mlu.yaml: 32 cores in a grid of 8 row bands
   // by 4 channel columns, each column's leader loading its weights from the shared buffer (they
-  // were prefetched) in four chunks, the others receiving them by multicast, while the engines
-  // copy 84 KB of the next layer's weights over the same link (layer3_5_conv3's group copies
-  // some of the 96 % of layer4_0_conv1's weights copied in part; before copies in part, none). The engines take 2 / (4 + 2) of
-  // it all along; estimated without that share, the groups simulated 1.12-1.13x their estimate
-  // (5,258 cycles against 4,665); with it 1.07-1.08x (4,887).
+  // were prefetched) in four chunks, the others receiving them by multicast, while the engines copy
+  // 84 KB of the next layer's weights over the same link (layer3_5_conv3's group copies some of the
+  // 96 % of layer4_0_conv1's weights copied in part; before copies in part, none). The engines take
+  // 2 / (4 + 2) of it all along; estimated without that share, the groups simulated 1.12-1.13x
+  // their estimate (5,258 cycles against 4,665); with it 1.07-1.08x (4,887).
   const auto r = fusim::test::run(src("configs/mlu.yaml"), src("workloads/resnet50.yaml"));
   const fusim::Schedule& s = r->program->schedule;
   const std::vector<std::int64_t> prefetched = fusim::prefetch_bytes_by_group(s);
