@@ -154,10 +154,8 @@ TileSink::Id CostSink::load(TensorKind kind, BufferRole buffer, int layer, const
     return 0;
   }
   const LoadParts p = load_parts(shared_fmaps_, shared_weights_, kind, from, bytes);
-  if (p.shared_at >= 0 && (p.shared_bytes > 0 || p.dram_bytes == 0))
-    load_part(kind, buffer, layer, p.shared, p.shared_bytes, times, true);
-  if (p.shared_at < 0 || p.dram_bytes > 0)
-    load_part(kind, buffer, layer, p.dram, p.dram_bytes, times, false);
+  if (p.from_shared()) load_part(kind, buffer, layer, p.shared, p.shared_bytes, times, true);
+  if (p.from_dram()) load_part(kind, buffer, layer, p.dram, p.dram_bytes, times, false);
   return 0;
 }
 

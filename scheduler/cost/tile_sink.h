@@ -62,6 +62,9 @@ struct LoadParts {
   DramRange shared, dram;
   std::int64_t shared_bytes = 0, dram_bytes = 0;
   std::int64_t shared_at = -1;
+  // Which parts the load has: one command each in a program.
+  bool from_shared() const { return shared_at >= 0 && (shared_bytes > 0 || dram_bytes == 0); }
+  bool from_dram() const { return shared_at < 0 || dram_bytes > 0; }
 };
 LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
                      const SharedWeights* shared_weights, TensorKind kind, const DramRange& r,
@@ -383,8 +386,7 @@ class CountSink : public TileSink {
   Id load(TensorKind kind, BufferRole, int, const DramRange& from, std::int64_t bytes,
           std::int64_t times) override {
     const LoadParts p = load_parts(nullptr, shared_weights_, kind, from, bytes);
-    const int parts = (p.shared_bytes > 0 ? 1 : 0) + (p.dram_bytes > 0 ? 1 : 0);
-    commands += static_cast<long double>(times) * std::max(1, parts);
+    commands += static_cast<long double>(times) * (p.from_shared() + p.from_dram());
     return 0;
   }
   Id compute(int, std::int64_t, const TileWork&, std::int64_t, const std::vector<Id>&,

@@ -56,11 +56,10 @@ class CommandEmitter : public TileSink {
     const LoadParts p =
         load_parts(&schedule_.shared_fmaps, &schedule_.shared_weights, kind, from, bytes);
     Id first = 0, id = 0;
-    if (p.shared_at >= 0 && (p.shared_bytes > 0 || p.dram_bytes == 0))
+    if (p.from_shared())
       first = id = load_part(kind, buffer, layer, p.shared, p.shared_bytes, p.shared_at);
-    if (p.shared_at < 0 || p.dram_bytes > 0)
-      id = load_part(kind, buffer, layer, p.dram, p.dram_bytes, -1);
-    if (p.shared_bytes > 0 && p.dram_bytes > 0) parts_[id] = first;
+    if (p.from_dram()) id = load_part(kind, buffer, layer, p.dram, p.dram_bytes, -1);
+    if (p.from_shared() && p.from_dram()) parts_[id] = first;
     return id;
   }
   Id compute(int layer, std::int64_t out_bytes, const TileWork& work, std::int64_t,

@@ -263,9 +263,8 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
           fewer_cycles = c;
         }
       }
-      if (fewer_cycles >= 0 && fewer_cycles < all &&
-          static_cast<double>(fewer_cycles) <=
-              (1.0 - kBaselineFewerCoresGain) * static_cast<double>(all))
+      if (fewer_cycles >= 0 && static_cast<double>(fewer_cycles) <=
+                                   (1.0 - kBaselineFewerCoresGain) * static_cast<double>(all))
         cores = fewer;
     }
     s.groups.push_back(Group{{i}, cores, 0});
