@@ -175,15 +175,8 @@ void simulate_run(std::unique_ptr<Run>& run, const std::string& schedule_in, boo
   r.predicted.clear();
   r.predicted_costs.clear();
   const Schedule& s = run->program->schedule;
-  const std::vector<std::int64_t> prefetch = prefetch_bytes_by_group(s);
-  const std::vector<double> prefetch_cycles = prefetch_cycles_by_group(arch, s);
-  for (const Group& g : s.groups) {
-    GroupCost c = group_cost(net, arch, g, &s.shared_fmaps, &s.shared_weights);
-    const auto gi = static_cast<std::size_t>(&g - s.groups.data());
-    add_prefetch(arch, prefetch[gi], prefetch_cycles[gi], c);
-    r.predicted.push_back(c.traffic);
-    r.predicted_costs.push_back(c);
-  }
+  r.predicted_costs = scheduled_costs(net, arch, s);
+  for (const GroupCost& c : r.predicted_costs) r.predicted.push_back(c.traffic);
   try {
     r.sim = simulate(net, arch, *run->program, trace);
   } catch (const Deadlock& e) {

@@ -139,6 +139,18 @@ void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& s) {
   s.prefetches = std::move(prefetches);
 }
 
+std::vector<GroupCost> scheduled_costs(const Network& net, const Arch& arch, const Schedule& s) {
+  const std::vector<std::int64_t> bytes = prefetch_bytes_by_group(s);
+  const std::vector<double> cycles = prefetch_cycles_by_group(arch, s);
+  std::vector<GroupCost> costs;
+  costs.reserve(s.groups.size());
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    costs.push_back(group_cost(net, arch, s.groups[g], &s.shared_fmaps, &s.shared_weights));
+    add_prefetch(arch, bytes[g], cycles[g], costs.back());
+  }
+  return costs;
+}
+
 std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& s) {
   std::vector<std::int64_t> bytes(s.groups.size(), 0);
   for (const Schedule::Prefetch& p : s.prefetches) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "cost/cost_model.h"
 #include "cost/tile_sink.h"
 #include "network/network.h"
 #include "schedule/schedule.h"
@@ -68,6 +69,11 @@ constexpr double kPrefetchLeastShare = 0.8;
 // both empty when the arch has no shared buffer or no prefetch engine (cores.dma.prefetch_engines),
 // or nothing is prefetched.
 void plan_weight_prefetch(const Network& net, const Arch& arch, Schedule& schedule);
+
+// Each group's predicted cost as it runs, which the report compares with its simulation: with
+// the schedule's shared maps and weights, and the prefetches it makes (add_prefetch).
+std::vector<GroupCost> scheduled_costs(const Network& net, const Arch& arch,
+                                       const Schedule& schedule);
 
 // Per group, the weight bytes it prefetches for later groups (all 0 without prefetches).
 std::vector<std::int64_t> prefetch_bytes_by_group(const Schedule& schedule);

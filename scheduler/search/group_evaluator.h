@@ -64,14 +64,22 @@ class GroupEvaluator {
   // `cores`: SearchOptions::cores; `judge`: SearchOptions::judge (empty: the cost model);
   // `shared_fmaps`: SearchOptions::shared_fmaps (groups costed with every map that can be in
   // the shared buffer there).
+  // `caps`: how many caps on the cores of a group best() answers for (cap_levels(), below);
+  // 1 (the default): the arch's count.
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                  std::int64_t cores = kCoresDefault, GroupJudge judge = {},
                  bool shared_fmaps = false, FusionPolicy policy = FusionPolicy::Complex,
-                 bool input_centric = true);
+                 bool input_centric = true, int caps = 1);
 
-  // The best cores for `layers` (sorted, convex); memoised. Core counts tried: 1, 2, 4, ... and
-  // the arch's count, or only the count --cores fixes.
+  // The best cores for `layers` (sorted, convex) among those up to the current cap; memoised.
+  // Core counts tried: 1, 2, 4, ... and the arch's count, or only the count --cores fixes.
   const GroupChoice& best(const std::vector<int>& layers);
+  // The caps best() answers for: the arch's core count, then half of it, a quarter, ... (as
+  // many as the constructor's `caps`, down to 1 core, each counted once). One scan of a group's
+  // core counts serves them all: a capped search costs little more than its walk over the
+  // groups, whose costs are memoised (search_schedule, SearchOptions::core_caps).
+  const std::vector<std::int64_t>& caps() const { return caps_; }
+  void set_cap(std::size_t index) { cap_ = index; }
   bool better(const Score& a, const Score& b) const;  // strictly
   Objective objective() const { return objective_; }
   // The same evaluator without the judge (the cost model's estimates), for what needs no judge:
@@ -95,7 +103,9 @@ class GroupEvaluator {
   GroupJudge judge_;
   std::unique_ptr<GroupEvaluator> ranking_;  // ranking(), when there is a judge
   std::vector<std::int64_t> shared_fmaps_;   // shared_fmap_candidates(), or empty
-  std::map<std::vector<int>, GroupChoice> memo_;
+  std::vector<std::int64_t> caps_;
+  std::size_t cap_ = 0;                                  // index into caps_
+  std::map<std::vector<int>, std::vector<GroupChoice>> memo_;  // per cap
   // Single-layer costs by layer and core option (index into core_options_), which the
   // layerwise groups add up; filled as asked.
   std::vector<std::optional<GroupCost>> single_;

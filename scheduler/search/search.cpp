@@ -58,7 +58,7 @@ bool policy_allows(const Network& net, FusionPolicy policy, const std::vector<in
 
 GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                                std::int64_t cores, GroupJudge judge, bool shared_fmaps,
-                               FusionPolicy policy, bool input_centric)
+                               FusionPolicy policy, bool input_centric, int caps)
     : net_(net),
       arch_(arch),
       objective_(objective),
@@ -68,12 +68,15 @@ GroupEvaluator::GroupEvaluator(const Network& net, const Arch& arch, Objective o
       judge_(std::move(judge)),
       shared_fmaps_(shared_fmaps ? shared_fmap_candidates(net, arch)
                                  : std::vector<std::int64_t>{}) {
+  caps_.push_back(arch.core_count);
   if (cores > 0) {
     core_options_.push_back(std::min(cores, arch.core_count));
     return;
   }
   for (std::int64_t c = 1; c < arch.core_count; c *= 2) core_options_.push_back(c);
   core_options_.push_back(arch.core_count);
+  while (static_cast<int>(caps_.size()) < caps && caps_.back() > 1)
+    caps_.push_back(caps_.back() / 2);
 }
 
 GroupEvaluator& GroupEvaluator::ranking() {
@@ -94,11 +97,13 @@ bool GroupEvaluator::better(const Score& a, const Score& b) const {
 
 const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const auto it = memo_.find(layers);
-  if (it != memo_.end()) return it->second;
-  GroupChoice best;
+  if (it != memo_.end()) return it->second[cap_];
+  // The best choice under each cap (caps_[k]).
+  std::vector<GroupChoice> bests(caps_.size());
   // Not allowed: neither is any superset (a second complex operator stays; a member not after
   // the complex one stays so), so the searches do not grow it.
-  if (!policy_allows(net_, policy_, layers)) return memo_.emplace(layers, best).first->second;
+  if (!policy_allows(net_, policy_, layers))
+    return memo_.emplace(layers, bests).first->second[cap_];
   ++evaluated_;
   const GroupCoster coster(net_, arch_, layers, &shared_fmaps_);
   const bool weights = coster.weight_bytes() > 0;
@@ -112,15 +117,24 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     options.insert(std::upper_bound(options.begin(), options.end(), coster.max_tiles()),
                    coster.max_tiles());
   }
+  // Takes a choice for each cap it is under and beats the best of; true when it beats the
+  // uncapped best.
   const auto take = [&](const Score& s, std::int64_t cores, std::int64_t tiles, GroupMapping m) {
-    if (best.feasible && !better(s, best.score)) return false;
-    best.feasible = true;
-    best.cores = cores;
-    best.tiles = tiles;
-    best.mapping = m;
-    best.score = s;
-    return true;
+    bool first = false;
+    for (std::size_t k = 0; k < caps_.size(); ++k) {
+      GroupChoice& best = bests[k];
+      if (cores > caps_[k] || (best.feasible && !better(s, best.score))) continue;
+      best.feasible = true;
+      best.cores = cores;
+      best.tiles = tiles;
+      best.mapping = m;
+      best.score = s;
+      first = first || k == 0;
+    }
+    return first;
   };
+  bool fits = false;
+  std::vector<std::pair<std::int64_t, std::int64_t>> tiles_at;
   // Where the tile search on a core count starts: the tiles of this group without its last
   // member, or without its first, on that count, when the search has costed one of them (a
   // layer more needs at least as many tiles in most groups). The guess saves walks; it changes
@@ -132,7 +146,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       std::vector<int> parent(layers.begin() + (drop_last ? 0 : 1),
                               layers.end() - (drop_last ? 1 : 0));
       const auto p = memo_.find(parent);
-      if (p != memo_.end()) parents.push_back(&p->second);
+      if (p != memo_.end()) parents.push_back(&p->second.front());
     }
   }
   const auto guess = [&](std::int64_t cores) {
@@ -152,8 +166,13 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   const bool down = coster.fused() && !judge_ && objective_ == Objective::Cycles;
   const bool stop_at_no_better = coster.fused() && !judge_ && !down;  // the upward scan's end
   if (down) std::reverse(options.begin(), options.end());
+  // No count from `cores` down beats the best under any cap.
   const auto bounded_out = [&](std::int64_t cores) {
-    return down && best.feasible && coster.cycles_floor(cores) > best.score.cycles;
+    if (!down) return false;
+    const std::int64_t floor = coster.cycles_floor(cores);
+    return std::all_of(bests.begin(), bests.end(), [&](const GroupChoice& best) {
+      return best.feasible && floor > best.score.cycles;
+    });
   };
   for (std::int64_t cores : options) {
     // A fused group on more cores loads its halos once per band (and weights that do not stay
@@ -162,9 +181,9 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     if (coster.fused() && cores > 1 && weights && objective_ == Objective::Bytes) break;
     if (bounded_out(cores)) break;
     const GroupCost c = coster.cost(cores, 0, min_tiles, guess(cores));
-    if (coster.fused()) best.tiles_at.emplace_back(cores, c.feasible ? c.tiles : 0);
+    if (coster.fused()) tiles_at.emplace_back(cores, c.feasible ? c.tiles : 0);
     if (!c.feasible) continue;
-    best.fits = true;
+    fits = true;
     if (coster.fused() && !down) min_tiles = c.tiles;
     const Score s{c.traffic.total(), judge_ ? judge_(Group{layers, cores, c.tiles}) : c.est_cycles};
     if (!take(s, cores, c.tiles, GroupMapping::Tiled) && stop_at_no_better) break;
@@ -182,14 +201,14 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     const GroupCoster ic(net_, arch_, layers, &shared_fmaps_, nullptr, true, false);
     std::int64_t ic_min = 0;
     std::optional<Score> ic_best;  // an upward scan ends, as the tiled one, at no better
-    for (const auto& [cores, tiled_tiles] : best.tiles_at) {
+    for (const auto& [cores, tiled_tiles] : tiles_at) {
       if (!ic.fused_ok() || bounded_out(cores)) break;
       if (tiled_tiles > 0 && tiled_tiles <= std::max(cores, ic_min)) continue;
       // Fewer tiles than the tiled plan's, searched down from one fewer.
       const std::int64_t fewer = tiled_tiles > 0 ? tiled_tiles - 1 : 0;
       const GroupCost c = ic.cost(cores, 0, ic_min, fewer, fewer);
       if (!c.feasible) continue;
-      best.fits = true;
+      fits = true;
       if (!down) ic_min = c.tiles;
       const Group g{layers, cores, c.tiles, GroupMapping::InputCentric};
       const Score s{c.traffic.total(), judge_ ? judge_(g) : c.est_cycles};
@@ -198,11 +217,15 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
       take(s, cores, c.tiles, GroupMapping::InputCentric);
     }
   }
-  best.tiled_fits = best.fits;
-  best.tiled_cores = best.cores;
-  best.tiled_tiles = best.tiles;
-  best.tiled_mapping = best.mapping;
-  best.tiled_score = best.score;
+  for (GroupChoice& best : bests) {
+    best.fits = fits;
+    best.tiles_at = tiles_at;
+    best.tiled_fits = best.feasible;  // under the uncapped count: fits
+    best.tiled_cores = best.cores;
+    best.tiled_tiles = best.tiles;
+    best.tiled_mapping = best.mapping;
+    best.tiled_score = best.score;
+  }
   // The same layers one after another in one kernel, on each core count: the sum of their
   // single-layer costs, with barriers instead of launches.
   if (layers.size() > 1 && maps_stay_on_chip(net_, arch_, layers, shared_fmaps_)) {
@@ -217,10 +240,12 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
     }
   }
   if (coster.fused()) {
-    best.weight_bytes = coster.weight_bytes();
-    best.weights_resident = best.weight_bytes <= arch_.core.weight_buffer.capacity_bytes;
+    for (GroupChoice& best : bests) {
+      best.weight_bytes = coster.weight_bytes();
+      best.weights_resident = best.weight_bytes <= arch_.core.weight_buffer.capacity_bytes;
+    }
   }
-  return memo_.emplace(layers, best).first->second;
+  return memo_.emplace(layers, std::move(bests)).first->second[cap_];
 }
 
 const GroupCost& GroupEvaluator::single(int layer, std::size_t option) {
@@ -282,11 +307,23 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
   return s;
 }
 
+namespace {
+
+// The schedule's maps placed and its weight prefetch planned, as the options ask.
+void plan_on_chip(const Network& net, const Arch& arch, const SearchOptions& o, Schedule& s) {
+  if (o.shared_fmaps) s.shared_fmaps = plan_shared_fmaps(net, arch, s);
+  if (o.prefetch_weights) plan_weight_prefetch(net, arch, s);
+}
+
+}  // namespace
+
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
+  const bool capped = o.objective == Objective::Cycles && !o.judge && o.cores <= 0 &&
+                      o.prefetch_weights && arch.shared_buffer;
   GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps, o.fusion_policy,
-                      o.input_centric);
+                      o.input_centric, capped ? o.core_caps : 1);
   const DagIndex dag(net);
   // A layer that fits no group on its own makes every schedule impossible: say which and why.
   // (Fitting needs no judge: a reduced oracle judges only its partitions' groups.)
@@ -297,6 +334,33 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
   }
   Schedule s;
   s.groups = search(net, eval, dag, o);
+  // Under each cap, the schedule whose estimate with its maps and prefetch is lowest (cycles,
+  // then bytes); a capped one only when at least kCoreCapLeastGain below the uncapped one.
+  std::pair<std::int64_t, std::int64_t> best{0, 0}, uncapped{0, 0};
+  for (std::size_t k = 0; k < eval.caps().size() && eval.caps().size() > 1; ++k) {
+    Schedule t;
+    eval.set_cap(k);
+    try {
+      t.groups = k == 0 ? s.groups : search(net, eval, dag, o);
+    } catch (const InputError&) {
+      continue;  // some layer fits no group on this few cores
+    }
+    plan_on_chip(net, arch, o, t);
+    std::pair<std::int64_t, std::int64_t> total{0, 0};
+    for (const GroupCost& c : scheduled_costs(net, arch, t)) {
+      total.first += c.est_cycles;
+      total.second += c.traffic.total();
+    }
+    if (k == 0) {
+      best = uncapped = total;
+      continue;
+    }
+    if (total >= best || static_cast<double>(total.first) >
+                             (1.0 - kCoreCapLeastGain) * static_cast<double>(uncapped.first))
+      continue;
+    best = total;
+    s.groups = std::move(t.groups);
+  }
   s.groups_evaluated = eval.evaluated();
   s.partitions_evaluated = eval.partitions();
   s.search_seconds =
@@ -307,8 +371,7 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
 Schedule search_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {
   Schedule s = find_search_algorithm(o.algorithm).run(net, arch, o);
   s.algorithm = o.algorithm;
-  if (o.shared_fmaps) s.shared_fmaps = plan_shared_fmaps(net, arch, s);
-  if (o.prefetch_weights) plan_weight_prefetch(net, arch, s);
+  plan_on_chip(net, arch, o, s);
   return s;
 }
 

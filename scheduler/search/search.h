@@ -44,6 +44,13 @@ using GroupJudge = std::function<std::int64_t(const Group& group)>;
 
 constexpr std::int64_t kCoresDefault = -1;
 constexpr std::int64_t kCoresAuto = 0;
+// SearchOptions::core_caps by default: all cores, half, a quarter.
+constexpr int kCoreCaps = 3;
+// A capped schedule (SearchOptions::core_caps) is kept only when its estimate is at least this
+// share below the uncapped one's: smaller gains are within the estimate's error. Measured on
+// every shipped network on mlu.yaml, 8-128 cores (docs/multicore.md): with no margin, ResNet-18
+// on 64 cores took a capped schedule 0.47 % lower by the estimate and 0.75 % slower simulated.
+constexpr double kCoreCapLeastGain = 0.01;
 
 // oracle's limit on the partitions it scores, and the slowest rate it scored them at
 // (partitions counted a second; scripts/oracle_rate.py, docs/fusion.md): at the limit, about
@@ -90,6 +97,15 @@ struct SearchOptions {
   // Weights prefetched into the shared buffer during earlier groups with DRAM time to spare
   // (--prefetch-weights; cost/prefetch.h), planned by search_schedule() after the maps.
   bool prefetch_weights = true;
+  // With the weight prefetch on, --cores auto and the cost model judging cycles first, the
+  // searches built on the cost model's groups (all but none and dlfusion) search again with
+  // each group's cores capped at half the arch's count, then a quarter, ..., this many caps in
+  // all with the uncapped one, and keep the schedule whose estimate with its maps and prefetch
+  // planned is lowest (cycles, then bytes; a capped one only kCoreCapLeastGain below the
+  // uncapped one). A cap never lowers a group's own estimate, but
+  // slower groups may leave the DRAM the time to copy later groups' weights (docs/multicore.md,
+  // "Weight prefetch"). 1: the uncapped search alone.
+  int core_caps = kCoreCaps;
 };
 
 // Runs the search named by options.algorithm; sets the schedule's algorithm to that name and

@@ -10,6 +10,7 @@
 #include "lower/lower.h"
 #include "network/network_io.h"
 #include "schedule/program_io.h"
+#include "search/group_evaluator.h"
 #include "search/search.h"
 #include "test_util.h"
 
@@ -596,4 +597,49 @@ TEST_CASE("the search's bound from below holds every fused group's estimate", "[
     }
   }
   CHECK(checked > 300);
+}
+
+TEST_CASE("a search's capped choice of cores is the best on a chip of that many cores",
+          "[fusion]") {
+  // GroupEvaluator answers for several caps from one scan of a group's core counts, which stops
+  // early only where no lower count beats the best under any cap: under each cap its choice is
+  // the choice of an evaluator whose arch has that many cores. Groups of one to four
+  // consecutive layers of three networks on mlu.yaml (32 cores; caps 32, 16, 8).
+  int checked = 0;
+  const fusim::Arch arch = fusim::load_arch(src("configs/mlu.yaml"));
+  for (const char* w : {"workloads/mobilenetv2.yaml", "workloads/googlenet.yaml",
+                        "workloads/bert_base_layer.yaml"}) {
+    const fusim::Network net = fusim::load_network(src(w));
+    fusim::GroupEvaluator all(net, arch, fusim::Objective::Cycles, fusim::kCoresDefault, {}, true,
+                              fusim::FusionPolicy::Complex, true, 3);
+    REQUIRE(all.caps() == std::vector<std::int64_t>{32, 16, 8});
+    for (std::size_t k = 1; k < all.caps().size(); ++k) {
+      fusim::Arch fewer = arch;
+      fewer.core_count = all.caps()[k];
+      fusim::GroupEvaluator alone(net, fewer, fusim::Objective::Cycles, fusim::kCoresDefault, {},
+                                  true);
+      const int n = static_cast<int>(net.layers().size());
+      for (int start = 0; start < n; start += std::max(1, n / 20)) {
+        for (int size = 1; size <= 4 && start + size <= n; ++size) {
+          std::vector<int> layers(static_cast<std::size_t>(size));
+          for (int i = 0; i < size; ++i) layers[static_cast<std::size_t>(i)] = start + i;
+          all.set_cap(k);
+          const fusim::GroupChoice a = all.best(layers);
+          const fusim::GroupChoice& b = alone.best(layers);
+          INFO(w << ": layers " << start << ".." << start + size - 1 << " capped at "
+                 << all.caps()[k]);
+          REQUIRE(a.feasible == b.feasible);
+          if (!a.feasible) continue;
+          CHECK(a.cores == b.cores);
+          CHECK(a.score.cycles == b.score.cycles);
+          CHECK(a.score.bytes == b.score.bytes);
+          CHECK(a.cores <= all.caps()[k]);
+          all.set_cap(0);
+          CHECK(all.best(layers).score.cycles <= a.score.cycles);
+          ++checked;
+        }
+      }
+    }
+  }
+  CHECK(checked > 100);
 }
