@@ -104,7 +104,7 @@ class GroupEvaluator {
   std::unique_ptr<GroupEvaluator> ranking_;  // ranking(), when there is a judge
   std::vector<std::int64_t> shared_fmaps_;   // shared_fmap_candidates(), or empty
   std::vector<std::int64_t> caps_;
-  std::size_t cap_ = 0;                                  // index into caps_
+  std::size_t cap_ = 0;                                        // index into caps_
   std::map<std::vector<int>, std::vector<GroupChoice>> memo_;  // per cap
   // Single-layer costs by layer and core option (index into core_options_), which the
   // layerwise groups add up; filled as asked.

@@ -12,8 +12,8 @@
 #include "cost/cost_model.h"
 #include "cost/prefetch.h"
 #include "driver.h"
-#include "search/search.h"
 #include "schedule/program_io.h"
+#include "search/search.h"
 #include "simulate.h"
 #include "test_util.h"
 
