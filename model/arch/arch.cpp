@@ -370,9 +370,11 @@ const ParamTable& dram_params() {
               "detailed model (the simple one has no banks): none: the bank, rank and channel "
               "as address_mapping cuts them; xor: the bank, bank group and rank XORed with the "
               "row number folded onto their width (its chunks of that width XORed together), "
-              "the channel with the row's bits above that width (counts that are not powers of "
+              "the channel with the row's bits above that width and with the fields between "
+              "the channel and the row folded onto its width (counts that are not powers of "
               "two: sums modulo the counts instead), so that addresses a multiple of the bank "
-              "period apart (the cores' slices of a weight matrix) fall into different banks; "
+              "period apart (the cores' slices of a weight matrix) fall into different banks, "
+              "and the cores' pieces at one offset into their slices into different channels; "
               "mix: the same with the row's bits mixed (splitmix64) instead of folded, so that no "
               "stride between streams keeps them on few banks (docs/dram.md)"),
           detailed(params::integer<&DramParams::queue_depth>(

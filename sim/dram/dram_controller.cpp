@@ -71,6 +71,15 @@ DramController::DramController(const DramParams& params, double epoch_ticks)
     if (!pow2(counts[i])) hash_pow2_ = false;
   }
   hash_mask_ = hash_span_ - 1;
+  // The fields between the channel and the row, for the xor hash's channel (rehash).
+  bool above = false;
+  for (const auto& [field, count] : mapping_) {
+    if (above && field == kRow) break;
+    (above ? mid_span_ : mid_below_) *= count;
+    if (field == kChannel) above = true;
+  }
+  if (pow2(mid_below_) && pow2(mid_span_))
+    mid_shift_ = __builtin_ctzll(static_cast<unsigned long long>(mid_below_));
   channel_step_.count = p_.channels;
   channel_step_.mask = p_.channels - 1;
   channel_step_.shift = __builtin_ctzll(static_cast<unsigned long long>(p_.channels));
@@ -108,7 +117,7 @@ DramController::Location DramController::decode(std::int64_t addr) const {
   Location l = decode_fields(addr);
   if (hash_) {
     std::int64_t v[4] = {l.bank, l.bankgroup, l.rank, l.channel};
-    rehash(l.row, v);
+    rehash(l.row, mid_of(addr / burst_bytes_), v);
     l.bank = static_cast<int>(v[0]);
     l.bankgroup = static_cast<int>(v[1]);
     l.rank = static_cast<int>(v[2]);
@@ -236,7 +245,7 @@ int DramController::submit(const DramStream& s) {
     const auto get = [&](int f) { return (x >> fields_[f].shift) & fields_[f].mask; };
     std::int64_t v[4] = {get(kBank), get(kBankGroup), get(kRank), get(kChannel)};
     r.row = get(kRow);
-    if (hash_) rehash(r.row, v);
+    if (hash_) rehash(r.row, mid_of(x), v);
     r.bank = static_cast<std::int32_t>((v[2] * p_.bank_groups + v[1]) * p_.banks_per_group + v[0]);
     channel = v[3];
   } else {

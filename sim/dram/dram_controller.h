@@ -293,7 +293,12 @@ class DramController {
   // every field moves by a pseudo-random digit of the row, so no stride between rows keeps
   // streams in step (the xor fold is linear in the row's bits: some strides fold onto few
   // banks).
-  void rehash(std::int64_t row, std::int64_t* v) const {
+  // xor also moves the channel by the fields between it and the row (`mid`: the column and the
+  // others the mapping puts above the channel, as one number), folded onto the channel's width
+  // as the row is onto the banks': with the channel the mapping's lowest field, the cores'
+  // pieces of a map, equal in size and all at the same offset into their slices at once, would
+  // otherwise all fall into one channel (docs/dram.md).
+  void rehash(std::int64_t row, std::int64_t mid, std::int64_t* v) const {
     if (mix_) {
       // 63 pseudo-random bits of the row
       auto f = static_cast<std::int64_t>(splitmix64(static_cast<std::uint64_t>(row)) >> 1);
@@ -313,7 +318,10 @@ class DramController {
         ++v;
         f >>= s.shift;
       }
-      *v = (*v ^ (row >> hash_bits_)) & channel_step_.mask;
+      std::int64_t m = 0;
+      if (channel_step_.shift > 0)
+        for (; mid != 0; mid >>= channel_step_.shift) m ^= mid & channel_step_.mask;
+      *v = (*v ^ (row >> hash_bits_) ^ m) & channel_step_.mask;
       return;
     }
     std::int64_t f = 0;
@@ -323,8 +331,20 @@ class DramController {
       ++v;
       f /= s.count;
     }
-    *v = (*v + (row / hash_span_) % channel_step_.count) % channel_step_.count;
+    std::int64_t m = 0;
+    if (channel_step_.count > 1)
+      for (; mid != 0; mid /= channel_step_.count) m += mid % channel_step_.count;
+    *v = (*v + (row / hash_span_) % channel_step_.count + m % channel_step_.count) %
+         channel_step_.count;
   }
+  // The `mid` of rehash for an address of `bursts` bursts: (bursts / mid_below_) % mid_span_,
+  // by shift and mask where the counts are powers of two (mid_shift_ >= 0).
+  std::int64_t mid_of(std::int64_t bursts) const {
+    if (mid_shift_ >= 0) return (bursts >> mid_shift_) & (mid_span_ - 1);
+    return bursts / mid_below_ % mid_span_;
+  }
+  std::int64_t mid_below_ = 1, mid_span_ = 1;
+  int mid_shift_ = -1;
   struct HashStep {
     std::int64_t count = 1, mask = 0;
     int shift = 0;

@@ -237,6 +237,37 @@ TEST_CASE("address_hash xor: streams a bank period apart use different banks", "
   }
 }
 
+TEST_CASE("address_hash xor: the cores' pieces at one offset into their slices use every channel",
+          "[dram]") {
+  // A 14 x 14 map of 1024 channels (one byte each) in DRAM, stored by 32 cores as a 1 x 1
+  // conv's output on a grid of 8 row bands by 4 channel slices: core j stores 28 pixels of
+  // band j / 4, channels 256 (j % 4) on, in chunks of 64 channels, every core its chunk k at
+  // once: pixel p's piece at p x 1024 + (j % 4) x 256 + k x 64 (ResNet-50's layer3_1_conv3
+  // under --fusion none --cores 32 --shared-fmaps off). As the mapping cuts it (the channel in
+  // the address bits just above the burst) every piece falls into channel k; with xor the
+  // fields above the channel move it, and the pieces spread evenly.
+  const auto most_on_one = [](const char* hash) {
+    const fusim::DramParams p = fusim::load_arch(fusim::test::src("configs/mlu.yaml"),
+                                                 {std::string("dram.address_hash=") + hash})
+                                    .dram;
+    REQUIRE(p.channels == 4);
+    const DramController c(p, 1e9);
+    int worst = 0;
+    for (int k = 0; k < 4; ++k) {
+      std::vector<int> on(static_cast<std::size_t>(p.channels));
+      for (int j = 0; j < 32; ++j)
+        for (int px = 0; px < 28; ++px) {
+          const auto l = c.decode(((j / 4) * 28 + px) * 1024 + (j % 4) * 256 + k * 64);
+          ++on[static_cast<std::size_t>(l.channel)];
+        }
+      worst = std::max(worst, *std::max_element(on.begin(), on.end()));
+    }
+    return worst;
+  };
+  CHECK(most_on_one("none") == 32 * 28);
+  CHECK(most_on_one("xor") == 32 * 28 / 4);
+}
+
 // The most streams on one bank at once, averaged over where they are: 32 streams S bytes
 // apart (the cores' slices of a weight matrix), each with a DMA window of 64 bursts in flight,
 // all at the same offset t into their slices, t sampled over one slice. With mlu.yaml's 4
