@@ -38,17 +38,26 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
   return path;
 }
 
+// The options of a fusim run of `net` on `arch` (full paths) with `overrides` under `fusion`,
+// for a test to change further before run_fusim.
+inline RunOptions options(const std::string& arch, const std::string& net,
+                          std::vector<std::string> overrides = {},
+                          const std::string& fusion = "optimal") {
+  RunOptions o;
+  o.arch_path = arch;
+  o.net_path = net;
+  o.overrides = std::move(overrides);
+  o.search.algorithm = fusion;
+  return o;
+}
+
 // One whole fusim run (load, schedule, simulate) of `net` on `arch`, both full paths; layer by
 // layer unless another search is named; feature maps in the shared buffer unless
 // `shared_fmaps` is false (--shared-fmaps off).
 inline std::unique_ptr<Run> run(const std::string& arch, const std::string& net,
                                 std::vector<std::string> overrides = {},
                                 const std::string& fusion = "none", bool shared_fmaps = true) {
-  RunOptions o;
-  o.arch_path = arch;
-  o.net_path = net;
-  o.overrides = std::move(overrides);
-  o.search.algorithm = fusion;
+  RunOptions o = options(arch, net, std::move(overrides), fusion);
   o.search.shared_fmaps = shared_fmaps;
   return run_fusim(o);
 }

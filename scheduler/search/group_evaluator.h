@@ -64,8 +64,8 @@ class GroupEvaluator {
   // `cores`: SearchOptions::cores; `judge`: SearchOptions::judge (empty: the cost model);
   // `shared_fmaps`: SearchOptions::shared_fmaps (groups costed with every map that can be in
   // the shared buffer there).
-  // `caps`: how many caps on the cores of a group best() answers for (cap_levels(), below);
-  // 1 (the default): the arch's count.
+  // `caps`: how many caps on the cores of a group best() answers for (caps(), below); 1 (the
+  // default): the arch's count alone.
   GroupEvaluator(const Network& net, const Arch& arch, Objective objective,
                  std::int64_t cores = kCoresDefault, GroupJudge judge = {},
                  bool shared_fmaps = false, FusionPolicy policy = FusionPolicy::Complex,
@@ -77,7 +77,7 @@ class GroupEvaluator {
   // The caps best() answers for: the arch's core count, then half of it, a quarter, ... (as
   // many as the constructor's `caps`, down to 1 core, each counted once). One scan of a group's
   // core counts serves them all: a capped search costs little more than its walk over the
-  // groups, whose costs are memoised (search_schedule, SearchOptions::core_caps).
+  // groups, whose costs are memoised (run_group_search, SearchOptions::core_caps).
   const std::vector<std::int64_t>& caps() const { return caps_; }
   void set_cap(std::size_t index) { cap_ = index; }
   bool better(const Score& a, const Score& b) const;  // strictly

@@ -220,7 +220,7 @@ const GroupChoice& GroupEvaluator::best(const std::vector<int>& layers) {
   for (GroupChoice& best : bests) {
     best.fits = fits;
     best.tiles_at = tiles_at;
-    best.tiled_fits = best.feasible;  // under the uncapped count: fits
+    best.tiled_fits = best.feasible;  // a tiled plan under this cap (uncapped: fits)
     best.tiled_cores = best.cores;
     best.tiled_tiles = best.tiles;
     best.tiled_mapping = best.mapping;
@@ -320,8 +320,10 @@ void plan_on_chip(const Network& net, const Arch& arch, const SearchOptions& o, 
 Schedule run_group_search(const Network& net, const Arch& arch, const SearchOptions& o,
                           GroupSearch search) {
   const auto start = std::chrono::steady_clock::now();
+  // The caps pay only through the weight prefetch (SearchOptions::core_caps).
   const bool capped = o.objective == Objective::Cycles && !o.judge && o.cores <= 0 &&
-                      o.prefetch_weights && arch.shared_buffer;
+                      o.prefetch_weights && arch.shared_buffer &&
+                      arch.core.dma.prefetch_engines > 0;
   GroupEvaluator eval(net, arch, o.objective, o.cores, o.judge, o.shared_fmaps, o.fusion_policy,
                       o.input_centric, capped ? o.core_caps : 1);
   const DagIndex dag(net);
@@ -337,7 +339,7 @@ Schedule run_group_search(const Network& net, const Arch& arch, const SearchOpti
   // Under each cap, the schedule whose estimate with its maps and prefetch is lowest (cycles,
   // then bytes); a capped one only when at least kCoreCapLeastGain below the uncapped one.
   std::pair<std::int64_t, std::int64_t> best{0, 0}, uncapped{0, 0};
-  for (std::size_t k = 0; k < eval.caps().size() && eval.caps().size() > 1; ++k) {
+  for (std::size_t k = 0; eval.caps().size() > 1 && k < eval.caps().size(); ++k) {
     Schedule t;
     eval.set_cap(k);
     try {

@@ -102,9 +102,9 @@ struct SearchOptions {
   // each group's cores capped at half the arch's count, then a quarter, ..., this many caps in
   // all with the uncapped one, and keep the schedule whose estimate with its maps and prefetch
   // planned is lowest (cycles, then bytes; a capped one only kCoreCapLeastGain below the
-  // uncapped one). A cap never lowers a group's own estimate, but
-  // slower groups may leave the DRAM the time to copy later groups' weights (docs/multicore.md,
-  // "Weight prefetch"). 1: the uncapped search alone.
+  // uncapped one). A cap never lowers a group's own estimate, but slower groups may leave the
+  // DRAM the time to copy later groups' weights (docs/multicore.md, "Objective and cores").
+  // 1: the uncapped search alone.
   int core_caps = kCoreCaps;
 };
 

@@ -174,11 +174,8 @@ TEST_CASE("a layerwise group simulates within 5 % of its estimate when nothing i
   // (docs/multicore.md, "Not there yet"): off here. So are the DRAM's refreshes, which stop it
   // for 4.5 % of the time: the avgpool + fc group on 8 cores, whose weights stream for 13,000
   // cycles, simulates at 1.056x its estimate with them and 1.009x without.
-  fusim::RunOptions o;
-  o.arch_path = src("configs/mlu.yaml");
-  o.net_path = src("workloads/mobilenetv2.yaml");
-  o.overrides = {"dram.timing_ck.tREFI=0"};
-  o.search.algorithm = "optimal";
+  fusim::RunOptions o = fusim::test::options(
+      src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {"dram.timing_ck.tREFI=0"});
   o.search.prefetch_weights = false;
   const auto r = fusim::run_fusim(o);
   int layerwise = 0;

@@ -381,10 +381,8 @@ TEST_CASE("a layer whose weights the earlier groups can copy mostly is copied in
   // fc's weights stayed in DRAM and the run took 105,747 cycles, 4.3 % more than on 64 cores
   // (101,427); copied in part, 101,506. The fc's loads split where the copy ends, and every
   // group moves the cost model's bytes.
-  fusim::RunOptions o;
-  o.arch_path = src("configs/mlu.yaml");
-  o.net_path = src("workloads/mobilenetv2.yaml");
-  o.overrides = {"cores.count=128"};
+  fusim::RunOptions o = fusim::test::options(
+      src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {"cores.count=128"});
   o.search.core_caps = 1;
   const auto r = fusim::run_fusim(o);
   const fusim::Schedule& s = r->program->schedule;
@@ -404,13 +402,11 @@ TEST_CASE("a layer whose weights the earlier groups can copy mostly is copied in
 TEST_CASE("a schedule capped at fewer cores is kept where its prefetch makes it faster",
           "[prefetch]") {
   // MobileNetV1 on 64 cores: the uncapped search's groups finish before the DRAM could copy
-  // the fc's 1 MB of weights, which then stream from DRAM (99,712 cycles when written, against
-  // 97,538 on 32 cores). The schedule capped at 32 cores leaves the DRAM the time; its estimate
+  // the fc's 1 MB of weights, which then stream from DRAM (99,682 cycles when written, against
+  // 97,244 on 32 cores). The schedule capped at 32 cores leaves the DRAM the time; its estimate
   // with its prefetch planned is lower, and the default search keeps it.
-  fusim::RunOptions o;
-  o.arch_path = src("configs/mlu.yaml");
-  o.net_path = src("workloads/mobilenetv1.yaml");
-  o.overrides = {"cores.count=64"};
+  fusim::RunOptions o = fusim::test::options(src("configs/mlu.yaml"),
+                                             src("workloads/mobilenetv1.yaml"), {"cores.count=64"});
   const auto capped = fusim::run_fusim(o);
   o.search.core_caps = 1;
   const auto uncapped = fusim::run_fusim(o);
