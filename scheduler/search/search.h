@@ -98,11 +98,11 @@ struct SearchOptions {
   // (--prefetch-weights; cost/prefetch.h), planned by search_schedule() after the maps.
   bool prefetch_weights = true;
   // With the weight prefetch on, --cores auto and the cost model judging cycles first, the
-  // searches built on the cost model's groups (all but none and dlfusion) search again with
-  // each group's cores capped at half the arch's count, then a quarter, ..., this many caps in
-  // all with the uncapped one, and keep the schedule whose estimate with its maps and prefetch
-  // planned is lowest (cycles, then bytes; a capped one only kCoreCapLeastGain below the
-  // uncapped one). A cap never lowers a group's own estimate, but slower groups may leave the
+  // searches built on the cost model's groups (all but none, dlfusion and oracle) search again
+  // with each group's cores capped at half the arch's count, then a quarter, ..., this many caps
+  // in all with the uncapped one, and keep the schedule whose estimate with its maps and
+  // prefetch planned is lowest (cycles, then bytes; a capped one only kCoreCapLeastGain below
+  // the uncapped one). A cap never lowers a group's own estimate, but slower groups may leave the
   // DRAM the time to copy later groups' weights (docs/multicore.md, "Objective and cores").
   // 1: the uncapped search alone.
   int core_caps = kCoreCaps;
