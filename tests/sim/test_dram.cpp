@@ -241,11 +241,11 @@ TEST_CASE("address_hash xor: the cores' pieces at one offset into their slices u
           "[dram]") {
   // A 14 x 14 map of 1024 channels (one byte each) in DRAM, stored by 32 cores as a 1 x 1
   // conv's output on a grid of 8 row bands by 4 channel slices: core j stores 28 pixels of
-  // band j / 4, channels 256 (j % 4) on, in chunks of 64 channels, every core its chunk k at
-  // once: pixel p's piece at p x 1024 + (j % 4) x 256 + k x 64 (ResNet-50's layer3_1_conv3
-  // under --fusion none --cores 32 --shared-fmaps off). As the mapping cuts it (the channel in
-  // the address bits just above the burst) every piece falls into channel k; with xor the
-  // fields above the channel move it, and the pieces spread evenly.
+  // band j / 4 and 256 channels from 256 x (j % 4), in chunks of 64 channels, every core its
+  // chunk k at once: pixel p's piece at p x 1024 + (j % 4) x 256 + k x 64 (layer3_1_conv3 of
+  // ResNet-50 under --fusion none --cores 32 --shared-fmaps off). As the mapping cuts it (the
+  // channel in the address bits just above the burst) every piece falls into channel k; with
+  // xor the fields above the channel move it, and the pieces spread evenly.
   const auto most_on_one = [](const char* hash) {
     const fusim::DramParams p = fusim::load_arch(fusim::test::src("configs/mlu.yaml"),
                                                  {std::string("dram.address_hash=") + hash})
