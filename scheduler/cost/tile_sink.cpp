@@ -96,13 +96,15 @@ std::int64_t DmaTiming::dram_bytes(std::int64_t bytes, const TileLayout& t,
 LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
                      const SharedWeights* shared_weights, TensorKind kind, const DramRange& r,
                      std::int64_t bytes) {
+  const auto all_from_dram = [&] {
+    LoadParts d;
+    d.dram = r;
+    d.dram_bytes = bytes;
+    return d;
+  };
   LoadParts p;
   p.shared_at = shared_address(shared_fmaps, shared_weights, kind, r);
-  if (p.shared_at < 0) {
-    p.dram = r;
-    p.dram_bytes = bytes;
-    return p;
-  }
+  if (p.shared_at < 0) return all_from_dram();
   p.shared = r;
   p.shared_bytes = bytes;
   if (kind != TensorKind::Weight) return p;
@@ -123,12 +125,7 @@ LoadParts load_parts(const std::vector<std::int64_t>* shared_fmaps,
     near = k == n ? body : k * L;
   }
   if (near == body && r.tail_offset + r.tail_bytes <= prefix) return p;  // all of it
-  if (near == 0) {
-    p = LoadParts{};
-    p.dram = r;
-    p.dram_bytes = bytes;
-    return p;
-  }
+  if (near == 0) return all_from_dram();
   // The near pieces from the shared buffer; the rest and the tail from DRAM.
   p.shared.tail_offset = p.shared.tail_bytes = 0;
   if (!pieces || k == 1) p.shared.layout = {};
