@@ -29,18 +29,43 @@ double shared_fairly(std::vector<CoreLeg>& legs, double CoreLeg::*work, Done don
 
 double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound) {
   if (legs.empty()) return 0;
+  // When each core's lead is in (by CoreLeg::id): its own loads shared fairly, then no sooner
+  // than its leaders' leads, less the time it takes to receive their data once there (a leader
+  // may receive from another: a grid's cores take their inputs from their row's first core and
+  // their weights from their column's, so at most a few rounds).
+  for (std::size_t i = 0; i < legs.size(); ++i) legs[i].id = static_cast<std::int64_t>(i);
+  std::vector<double> lead_end(legs.size(), 0.0);
+  bool received = false;
+  const double leads = shared_fairly(legs, &CoreLeg::lead, [&](const CoreLeg& l, double t) {
+    lead_end[static_cast<std::size_t>(l.id)] = std::max(t, l.lead_alone);
+    received = received || l.leaders[0] >= 0;
+  });
+  for (bool moved = received; moved;) {
+    moved = false;
+    for (const CoreLeg& l : legs) {
+      double& end = lead_end[static_cast<std::size_t>(l.id)];
+      for (const std::int64_t from : l.leaders) {
+        if (from < 0 || from == l.id || from >= static_cast<std::int64_t>(legs.size())) continue;
+        const double after = lead_end[static_cast<std::size_t>(from)] - l.received;
+        if (after > end + 1e-9) {
+          end = after;
+          moved = true;
+        }
+      }
+    }
+  }
   std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
   ready.reserve(legs.size());
   double first_store = -1, stores = 0;
-  const double leads = shared_fairly(legs, &CoreLeg::lead, [&](const CoreLeg& l, double t) {
-    const double lead_end = std::max(t, l.lead_alone);
-    ready.emplace_back(lead_end + l.mid, l.tail, l.tail_alone);
+  for (const CoreLeg& l : legs) {
+    const double end = lead_end[static_cast<std::size_t>(l.id)];
+    ready.emplace_back(end + l.mid, l.tail, l.tail_alone);
     if (l.first_store >= 0) {
-      const double at = lead_end + std::max(0.0, l.first_store - l.lead_alone);
+      const double at = end + std::max(0.0, l.first_store - l.lead_alone);
       first_store = first_store < 0 ? at : std::min(first_store, at);
       stores += l.stores;
     }
-  });
+  }
   std::sort(ready.begin(), ready.end());
   double queue = leads, last = 0;  // the tails start once every lead is in
   for (const auto& [at, tail, alone] : ready) {

@@ -3,6 +3,8 @@
 // legs (cost_model.cpp).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <vector>
 
 namespace fusim {
@@ -24,6 +26,14 @@ struct CoreLeg {
   // The time its loads alone hold the bottleneck (0 for a core that receives all it computes
   // on by multicast: its grid column's or row's leader loads for it).
   double loads = 0;
+  // The cores (their places in the legs as given) whose first loads it receives by multicast
+  // (-1: none), and the time its own engines take for those: its data comes as its leaders'
+  // loads end, so it is ready no sooner than their leads are in and it has done what follows
+  // its receipt (a row band's second channel slice waits for the first's contended loads;
+  // counted as if alone, it stored early and its stores left the group's end).
+  std::array<std::int64_t, 2> leaders{-1, -1};
+  double received = 0;
+  std::int64_t id = 0;  // its place in the legs as given (set by core_pipelines_end)
 };
 
 // The drain bound of core_pipelines_end, as the prefetch engines see it (finish in

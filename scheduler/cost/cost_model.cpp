@@ -61,6 +61,8 @@ class CorePipelines {
     l.tail_alone = tail_alone;
     l.mid = std::max(0.0, core.pipeline_cycles() - lead_alone - tail_alone);
     l.first_store = core.first_store_at;
+    l.leaders = core.lead_from;
+    l.received = core.lead_received;
     l.before_drain =
         (static_cast<double>(core.loaded_dram_bytes) + core.dram_stores_before_loads) * dram_ +
         (static_cast<double>(core.shared_read) + core.shared_stores_before_loads) * shared_;

@@ -168,6 +168,7 @@ void CostSink::load_part(TensorKind kind, BufferRole buffer, int layer, const Dr
   }
   if (dma_ != nullptr) {
     const double t = dma_->cycles(buffer, moved, shared) * static_cast<double>(times);
+    if (from.multicast_from >= 0 && !computed_) received_before_compute(from.multicast_from, t);
     if (told_ && times == 1 && core_ != nullptr) {
       place_load(buffer, layer, static_cast<double>(b), t);
     } else {
@@ -189,6 +190,17 @@ void CostSink::load_part(TensorKind kind, BufferRole buffer, int layer, const Dr
     if (!computed_) lead_bytes += mul_checked(moved, times);
   }
   buffer_writes += b;
+}
+
+void CostSink::received_before_compute(std::int64_t leader, double t) {
+  lead_received += t;
+  for (std::int64_t& f : lead_from) {
+    if (f == leader) return;
+    if (f < 0) {
+      f = leader;
+      return;
+    }
+  }
 }
 
 TileSink::Id CostSink::compute(int layer, std::int64_t out_bytes, const TileWork& work,

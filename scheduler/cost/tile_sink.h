@@ -243,6 +243,12 @@ class CostSink : public TileSink {
   // output is stored); -1 before any store.
   double first_store_at = -1;
   std::int64_t multicast = 0;  // bytes received by multicast
+  // Of those, the ones received before the first compute: the time the core's engines take for
+  // them at their own pace, and the cores of the group that load them (its leaders, at most two:
+  // a layer's weights and inputs come from a grid column's and a row's first core; -1 where
+  // there are fewer). They arrive as the leader's own loads of them do (CoreLeg::leaders).
+  double lead_received = 0;
+  std::array<std::int64_t, 2> lead_from{-1, -1};
   // Feature-map bytes to and from the shared buffer.
   std::int64_t shared_read = 0, shared_write = 0;
   std::int64_t macs = 0, cycles = 0, buffer_reads = 0, buffer_writes = 0;
@@ -339,6 +345,8 @@ class CostSink : public TileSink {
   // Loads of `t` cycles that start at `start` (later than the loads before them when they waited
   // for room): when they end; the stores under way then share the path to DRAM.
   double run_loads(double start, double t);
+  // Notes a load of `t` cycles received from core `leader` before the first compute.
+  void received_before_compute(std::int64_t leader, double t);
   // A load placed as it comes (walks that call hold(), alone in its run).
   void place_load(BufferRole buffer, int layer, double bytes, double t);
   // Places the loads reported since the last compute and a run of `times` alike computes of

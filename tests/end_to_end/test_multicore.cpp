@@ -361,17 +361,20 @@ layers:
 
 TEST_CASE("a layer split by channels is costed in the bursts the DRAM moves for its pieces",
           "[multicore]") {
-  // A 1x1 conv of ShuffleNetV2's (116 -> 58 channels at 28 x 28) on mlu.yaml's 32 cores, split
-  // into two channel slices of 16 row bands: each core stores 29-byte pieces of 58-byte pixels,
-  // and every burst of the output is written by both slices. The cost model's walk reported its
-  // runs of tiles without their layout, so the stores were costed as contiguous: 0.76x the
-  // bursts the DRAM moved, and ShuffleNetV2's such layers simulated up to 1.22x their estimate.
+  // A 1x1 conv of ShuffleNetV2's (116 -> 58 channels at 28 x 28) on mlu.yaml's 32 cores
+  // (`--cores 32`: the baseline runs it on 16), split into two channel slices of 16 row bands:
+  // each core stores 29-byte pieces of 58-byte pixels, and every burst of the output is written
+  // by both slices. The cost model's walk reported its runs of tiles without their layout, so
+  // the stores were costed as contiguous: 0.76x the bursts the DRAM moved, and ShuffleNetV2's
+  // such layers simulated up to 1.22x their estimate.
   const std::string net = fusim::test::write_temp("pw58.yaml", R"(name: pw58
 inputs: [{name: x, shape: [116, 28, 28]}]
 layers:
   - {name: pw, type: conv, out_channels: 58, kernel: 1, activation: relu}
 )");
-  const auto r = fusim::test::run(src("configs/mlu.yaml"), net, {}, "none");
+  fusim::RunOptions o = fusim::test::options(src("configs/mlu.yaml"), net, {}, "none");
+  o.search.cores = 32;
+  const auto r = fusim::run_fusim(o);
   REQUIRE(r->result.program->schedule.groups.front().cores == 32);
   std::int64_t bursts = 0;
   for (const auto& ch : r->result.sim.dram_channels) bursts += ch.reads + ch.writes;

@@ -87,3 +87,35 @@ TEST_CASE(
   legs[0].drain = 30;
   CHECK(fusim::core_pipelines_end(legs) == Approx(38));
 }
+
+TEST_CASE(
+    "a core that receives its first loads by multicast is ready no sooner than its leader's "
+    "loads are in",
+    "[cost]") {
+  // Two leaders, each loading 4 cycles' worth of the bottleneck (both in at 8), computing 10
+  // and storing 3. Each has a receiver that loads nothing itself (its lead 0) but takes 4 cycles
+  // at its own engines to receive the leader's data, then computes 10 (its middle 4 + 10) and
+  // stores 3. Counted as if alone, the receivers are ready at 14 and store 14-20 while the
+  // leaders compute; the leaders, ready at 18, store 20-26.
+  std::vector<fusim::CoreLeg> legs{leg(4, 10, 3, 4), leg(0, 14, 3), leg(4, 10, 3, 4),
+                                   leg(0, 14, 3)};
+  std::vector<fusim::CoreLeg> alone = legs;
+  CHECK(fusim::core_pipelines_end(alone) == Approx(26));
+  // Their data comes as the leaders' loads end, at 8: they are ready at 8 - 4 + 14 = 18 with the
+  // leaders, and the four stores queue from 18: 18 + 4 x 3 = 30.
+  legs[1].leaders = {0, -1};
+  legs[3].leaders = {2, -1};
+  legs[1].received = legs[3].received = 4;
+  CHECK(fusim::core_pipelines_end(legs) == Approx(30));
+  // A core may receive from two (a grid's inputs from its row's first core, its weights from its
+  // column's), one of which receives from another: it waits for the later of them.
+  std::vector<fusim::CoreLeg> grid{leg(4, 10, 3, 4), leg(1, 14, 3, 1), leg(0, 14, 3)};
+  grid[1].leaders = {0, -1};
+  grid[1].received = 4;
+  grid[2].leaders = {1, 0};
+  grid[2].received = 4;
+  // Leads: core 2 has none; cores 0 and 1 share the bottleneck, core 1's in at 2, core 0's at
+  // 5. Core 1 waits for core 0 (5 - 4 = 1 < 2: not held); core 2 for both (5 - 4 = 1). Ready at
+  // 5 + 10 = 15, 2 + 14 = 16 and 1 + 14 = 15; stores queue from 15: 15 + 3 + 3 + 3 = 24.
+  CHECK(fusim::core_pipelines_end(grid) == Approx(24));
+}
