@@ -288,8 +288,12 @@ Schedule schedule_layer_by_layer(const Network& net, const Arch& arch, const Sea
           fewer_cycles = c;
         }
       }
-      if (fewer_cycles >= 0 && static_cast<double>(fewer_cycles) <=
-                                   (1.0 - kBaselineFewerCoresGain) * static_cast<double>(all))
+      // The launch is the same on any count, and exact: the margin is on the rest.
+      const auto beyond_launch = [&](std::int64_t c) {
+        return static_cast<double>(c - arch.kernel_launch_cycles);
+      };
+      if (fewer_cycles >= 0 &&
+          beyond_launch(fewer_cycles) <= (1.0 - kBaselineFewerCoresGain) * beyond_launch(all))
         cores = fewer;
     }
     s.groups.push_back(Group{{i}, cores, 0});

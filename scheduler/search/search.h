@@ -131,18 +131,19 @@ constexpr std::int64_t kOracleCountSteps = 10000000;
 OracleCount count_oracle_partitions(const Network& net, std::int64_t stop_above);
 
 // The layer-by-layer baseline runs a layer on fewer than all cores only where the cost model's
-// estimate on those is at least this much lower than on all of them: a layer cut over more
-// cores than it can use (channel slices of a few bytes, each smaller than a DRAM burst; a
-// shuffle's copy in pieces) runs slower than on fewer, and a compiler that knows its chip
-// would not spread it. The margin keeps the baseline on all cores wherever the estimate's own
-// error could make it choose fewer wrongly (measured: docs/multicore.md, "Objective and cores").
+// estimate on those, less the kernel launch (the same on any count, and exact), is at least this
+// much lower than on all of them: a layer cut over more cores than it can use (channel slices of
+// a few bytes, each smaller than a DRAM burst; a shuffle's copy in pieces) runs slower than on
+// fewer, and a compiler that knows its chip would not spread it. The margin keeps the baseline
+// on all cores wherever the estimate's own error could make it choose fewer wrongly (measured:
+// docs/multicore.md, "Objective and cores").
 constexpr double kBaselineFewerCoresGain = 0.05;
 
 // One group per layer (search "none"). By default (options.cores kCoresDefault), each layer on
 // all cores, or on the count among 1, 2, 4, ... below all whose estimate is lowest where it is
-// kBaselineFewerCoresGain lower than all cores' (the cost model's cycles, whatever the
-// objective). With options.cores kCoresAuto, each layer on the core count the cost model likes
-// best (the objective's); with N > 0, on N cores, no cost model.
+// kBaselineFewerCoresGain lower than all cores' beyond the launch (the cost model's cycles,
+// whatever the objective). With options.cores kCoresAuto, each layer on the core count the cost
+// model likes best (the objective's); with N > 0, on N cores, no cost model.
 Schedule schedule_layer_by_layer(const Network& net, const Arch& arch,
                                  const SearchOptions& options = {});
 
