@@ -20,6 +20,13 @@ TileWork StreamCursor::place(const TileWork& w, std::int64_t times) {
   return placed;
 }
 
+std::int64_t StreamCursor::cycles(const CoreEngines& core, const TileWork& w, std::int64_t times) {
+  if (!shares_stream(core, w)) return mul_checked(compute_cycles(core, w), times);
+  TileWork placed = place(w, times);
+  placed.epilogue_ops = 0;
+  return add_checked(compute_cycles(core, placed), mul_checked(epilogue_cycles(core, w), times));
+}
+
 double DmaTiming::cycles(BufferRole buffer, std::int64_t bytes, bool shared) const {
   if (shared) {
     const double bpc = buffer == BufferRole::Input    ? shared_input_bytes_per_cycle
@@ -213,15 +220,7 @@ TileSink::Id CostSink::compute(int layer, std::int64_t out_bytes, const TileWork
   stored_since_compute_ = false;
   if (core_ != nullptr) {
     // A stream's `times` tiles placed as one, each with its own epilogue.
-    std::int64_t c = 0;
-    if (shares_stream(*core_, work)) {
-      TileWork placed = stream_.place(work, times);
-      placed.epilogue_ops = 0;
-      c = add_checked(compute_cycles(*core_, placed),
-                      mul_checked(epilogue_cycles(*core_, work), times));
-    } else {
-      c = mul_checked(compute_cycles(*core_, work), times);
-    }
+    const std::int64_t c = stream_.cycles(*core_, work, times);
     cycles += c;
     if (dma_ != nullptr) {
       if (continues_run(times)) {

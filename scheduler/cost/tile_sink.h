@@ -134,6 +134,10 @@ class TileSink {
 class StreamCursor {
  public:
   TileWork place(const TileWork& w, std::int64_t times);
+  // The cycles of the next `times` alike tiles of `w` on `core`: placed in the stream where the
+  // core's engine for them costs it by its share (shares_stream), each with its own epilogue;
+  // else `times` tiles alone.
+  std::int64_t cycles(const CoreEngines& core, const TileWork& w, std::int64_t times);
 
  private:
   GemmStream last_;

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/params.h"
 #include "cost/layer_walk.h"
+#include "cost/tile_sink.h"
 
 namespace fusim {
 
@@ -751,10 +752,18 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
     // would).
     if (g.input_independent_of_channels() && !g.b_is_activation() && cc == 0 && batch == 1 &&
         g.weight_bytes(0, 1) > 0 && best.rows_per_tile >= band) {
+      // As the walk times the chunks: each its share of the slice's stream (engine.h), so that
+      // chunks narrower than the PE array's columns compute no longer where the engine streams.
+      const TileWork whole = g.work(0, band, 0, ks);
       const auto compute = [&](std::int64_t k) {
+        StreamCursor stream;
         std::int64_t c = 0;
-        for (std::int64_t k0 = 0; k0 < ks; k0 += k)
-          c += compute_cycles(arch.core, g.work(0, band, k0, std::min(ks, k0 + k)));
+        for (std::int64_t k0 = 0; k0 < ks; k0 += k) {
+          TileWork w = g.work(0, band, k0, std::min(ks, k0 + k));
+          if (w.kind == WorkKind::Gemm)
+            w.stream = GemmStream{whole.m, whole.n, whole.k, whole.count, 0};
+          c += stream.cycles(arch.core, w, 1);
+        }
         return c;
       };
       // Chunks of whole DRAM bursts of output per row where they can be (a chunk's outputs are
@@ -767,8 +776,25 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
       const std::int64_t k = best.channels_per_tile;
       // No longer but for each chunk's own epilogue latency on the vector unit (1 %).
       const double most = 1.01 * static_cast<double>(compute(k));
+      // Where no chunk of whole bursts is narrower, chunks of any width whose stores waste
+      // little next to the weights they pipeline: the bytes of the bursts their pieces of each
+      // output pixel touch beyond the output's own, at most 1 / kPipelineWasteRatio of the
+      // slice's weights (a layer whose weights stream from DRAM in one chunk, then computes).
+      const std::int64_t elem = std::max<std::int64_t>(1, g.element_bytes());
+      const std::int64_t out = g.output_bytes(0, band, 0, ks);
+      const std::int64_t pixels = out / std::max<std::int64_t>(1, mul_checked(ks, elem));
+      const auto wasted = [&](std::int64_t c) {
+        std::int64_t moved = 0;
+        for (std::int64_t k0 = 0; k0 < ks; k0 += c)
+          moved += ceil_div(mul_checked(std::min(c, ks - k0), elem), burst) * burst;
+        return mul_checked(pixels, moved) - out;
+      };
       for (std::int64_t n = kPipelineChunks; n > ceil_div(ks, k); --n) {
-        const std::int64_t fewer = ceil_div(ceil_div(ks, n), step) * step;
+        std::int64_t fewer = ceil_div(ceil_div(ks, n), step) * step;
+        if (fewer >= k && burst > 0) {
+          const std::int64_t any = ceil_div(ceil_div(ks, n), unit) * unit;
+          if (mul_checked(wasted(any), kPipelineWasteRatio) <= g.weight_bytes(0, ks)) fewer = any;
+        }
         if (fewer < k && static_cast<double>(compute(fewer)) <= most) {
           best.channels_per_tile = fewer;
           best.weights_outer = false;

