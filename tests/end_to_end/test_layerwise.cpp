@@ -145,8 +145,8 @@ TEST_CASE("the main command runs MobileNetV2's late blocks layerwise on many cor
   // Issue 14's goal for the main command: within 4x of the roofline bound (ResNet-50: 3x). The
   // 7 x 7 and 14 x 14 blocks, which row bands cut over 7 to 14 cores at most, run layer by layer
   // in one kernel, each layer on its grid of row bands and channel slices: the 14 x 14 blocks on
-  // all 32 cores, the 7 x 7 ones on at least half of them (16 since a slice's weights come in
-  // chunks narrower than the PE array where they stream from DRAM, tiling.h).
+  // all 32 cores, the 7 x 7 ones on at least half of them (the estimate has put them on 16 since
+  // a slice's weights came in chunks narrower than the PE array, tiling.h).
   const auto r =
       fusim::test::run(src("configs/mlu.yaml"), src("workloads/mobilenetv2.yaml"), {}, "optimal");
   const fusim::Network& net = *r->net;
