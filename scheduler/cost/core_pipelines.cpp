@@ -8,47 +8,50 @@ namespace fusim {
 namespace {
 
 // Processor sharing of the bottleneck over the cores, each needing its `work` of it: sorts
-// `legs` by it and calls done(leg, t) in that order, t when the leg's work is done (the k-th
-// smallest is done when every core has had that much). Returns when the last is done.
+// `order` (indices into `legs`) by it and calls done(i, t) in that order, t when leg i's work is
+// done (the k-th smallest is done when every core has had that much). Returns when the last is
+// done.
 template <class Done>
-double shared_fairly(std::vector<CoreLeg>& legs, double CoreLeg::*work, Done done) {
-  std::sort(legs.begin(), legs.end(),
-            [work](const CoreLeg& a, const CoreLeg& b) { return a.*work < b.*work; });
+double shared_fairly(const std::vector<CoreLeg>& legs, std::vector<std::size_t>& order,
+                     double CoreLeg::*work, Done done) {
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return legs[a].*work < legs[b].*work; });
   double t = 0, before = 0;
   auto active = static_cast<double>(legs.size());
-  for (const CoreLeg& l : legs) {
-    t += active * (l.*work - before);
-    before = l.*work;
+  for (const std::size_t i : order) {
+    t += active * (legs[i].*work - before);
+    before = legs[i].*work;
     active -= 1;
-    done(l, t);
+    done(i, t);
   }
   return t;
 }
 
 }  // namespace
 
-double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound) {
+double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound) {
   if (legs.empty()) return 0;
-  // When each core's lead is in (by CoreLeg::id): its own loads shared fairly, then no sooner
-  // than its leaders' leads, less the time it takes to receive their data once there (a leader
-  // may receive from another: a grid's cores take their inputs from their row's first core and
-  // their weights from their column's, so at most a few rounds).
-  for (std::size_t i = 0; i < legs.size(); ++i) legs[i].id = static_cast<std::int64_t>(i);
+  std::vector<std::size_t> order(legs.size());
+  for (std::size_t i = 0; i < legs.size(); ++i) order[i] = i;
+  // When each core's lead is in: its own loads shared fairly, then no sooner than its leaders'
+  // leads, less the time it takes to receive their data once there (a leader may receive from
+  // another: a grid's cores take their inputs from their row's first core and their weights from
+  // their column's, so at most a few rounds).
   std::vector<double> lead_end(legs.size(), 0.0);
   bool received = false;
-  const double leads = shared_fairly(legs, &CoreLeg::lead, [&](const CoreLeg& l, double t) {
-    lead_end[static_cast<std::size_t>(l.id)] = std::max(t, l.lead_alone);
-    received = received || l.leaders[0] >= 0;
+  const double leads = shared_fairly(legs, order, &CoreLeg::lead, [&](std::size_t i, double t) {
+    lead_end[i] = std::max(t, legs[i].lead_alone);
+    received = received || legs[i].leaders[0] >= 0;
   });
+  const auto n = static_cast<std::int64_t>(legs.size());
   for (bool moved = received; moved;) {
     moved = false;
-    for (const CoreLeg& l : legs) {
-      double& end = lead_end[static_cast<std::size_t>(l.id)];
-      for (const std::int64_t from : l.leaders) {
-        if (from < 0 || from == l.id || from >= static_cast<std::int64_t>(legs.size())) continue;
-        const double after = lead_end[static_cast<std::size_t>(from)] - l.received;
-        if (after > end + 1e-9) {
-          end = after;
+    for (std::size_t i = 0; i < legs.size(); ++i) {
+      for (const std::int64_t from : legs[i].leaders) {
+        if (from < 0 || from >= n || static_cast<std::size_t>(from) == i) continue;
+        const double after = lead_end[static_cast<std::size_t>(from)] - legs[i].received;
+        if (after > lead_end[i] + 1e-9) {
+          lead_end[i] = after;
           moved = true;
         }
       }
@@ -57,8 +60,9 @@ double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound) {
   std::vector<std::tuple<double, double, double>> ready;  // when a core's tail may start
   ready.reserve(legs.size());
   double first_store = -1, stores = 0;
-  for (const CoreLeg& l : legs) {
-    const double end = lead_end[static_cast<std::size_t>(l.id)];
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    const CoreLeg& l = legs[i];
+    const double end = lead_end[i];
     ready.emplace_back(end + l.mid, l.tail, l.tail_alone);
     if (l.first_store >= 0) {
       const double at = end + std::max(0.0, l.first_store - l.lead_alone);
@@ -75,11 +79,11 @@ double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound) {
   // All but the drains through the bottleneck, shared the same way, then each core's drain.
   double drained = 0;
   DrainBound d;
-  shared_fairly(legs, &CoreLeg::before_drain, [&](const CoreLeg& l, double t) {
-    if (t + l.drain < drained) return;
-    drained = t + l.drain;
+  shared_fairly(legs, order, &CoreLeg::before_drain, [&](std::size_t i, double t) {
+    if (t + legs[i].drain < drained) return;
+    drained = t + legs[i].drain;
     d.before = t;
-    d.drain = l.drain;
+    d.drain = legs[i].drain;
   });
   if (bound) {
     double sum = 0, squares = 0;

@@ -26,14 +26,13 @@ struct CoreLeg {
   // The time its loads alone hold the bottleneck (0 for a core that receives all it computes
   // on by multicast: its grid column's or row's leader loads for it).
   double loads = 0;
-  // The cores (their places in the legs as given) whose first loads it receives by multicast
+  // The cores (their places in the legs) whose first loads it receives by multicast
   // (-1: none), and the time its own engines take for those: its data comes as its leaders'
   // loads end, so it is ready no sooner than their leads are in and it has done what follows
   // its receipt (a row band's second channel slice waits for the first's contended loads;
   // counted as if alone, it stored early and its stores left the group's end).
   std::array<std::int64_t, 2> leaders{-1, -1};
   double received = 0;
-  std::int64_t id = 0;  // its place in the legs as given (set by core_pipelines_end)
 };
 
 // The drain bound of core_pipelines_end, as the prefetch engines see it (finish in
@@ -58,8 +57,8 @@ struct DrainBound {
 // is through, the cores sharing the bottleneck fairly from the start, and its drain done: a
 // group bound by the DRAM ends a last compute and its stores after it (an fc on 4 cores
 // loading its 2 MB of weights in two chunks each, the second chunk's compute after the DRAM is
-// done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Reorders
-// `legs`. Sets `*bound` (when given) to the drain bound's parts.
-double core_pipelines_end(std::vector<CoreLeg>& legs, DrainBound* bound = nullptr);
+// done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Sets
+// `*bound` (when given) to the drain bound's parts.
+double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound = nullptr);
 
 }  // namespace fusim
