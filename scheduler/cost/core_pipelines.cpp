@@ -1,6 +1,7 @@
 #include "cost/core_pipelines.h"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace fusim {
@@ -27,9 +28,48 @@ double shared_fairly(const std::vector<CoreLeg>& legs, std::vector<std::size_t>&
   return t;
 }
 
+// The DRAM serving the cores' first loads in windows (core_pipelines_end): every core's first
+// window in the legs' order, then every core's second, ...; calls done(i, t), t when leg i's
+// last window is served. Returns when the last is. Rounds where no core ends are counted whole.
+template <class Done>
+double in_windows(const std::vector<CoreLeg>& legs, std::vector<std::size_t>& order, double window,
+                  Done done) {
+  // A leg's last round: the window it ends in.
+  const auto last_round = [&](std::size_t i) {
+    return std::max(0.0, std::ceil(legs[i].lead / window) - 1);
+  };
+  order.clear();
+  for (std::size_t i = 0; i < legs.size(); ++i)
+    if (legs[i].lead > 0) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return last_round(a) < last_round(b); });
+  double t = 0, round = 0;  // the rounds served whole so far
+  std::vector<std::size_t> active(order), next;
+  for (std::size_t k = 0; k < order.size();) {
+    const double r = last_round(order[k]);
+    t += static_cast<double>(active.size()) * window * (r - round);
+    next.clear();
+    for (const std::size_t i : active) {  // round r, in the legs' order
+      if (last_round(i) > r) {
+        t += window;
+        next.push_back(i);
+      } else {
+        t += legs[i].lead - r * window;
+        done(i, t);
+      }
+    }
+    while (k < order.size() && last_round(order[k]) == r) ++k;
+    active.swap(next);
+    round = r + 1;
+  }
+  for (std::size_t i = 0; i < legs.size(); ++i)
+    if (legs[i].lead <= 0) done(i, 0.0);
+  return t;
+}
+
 }  // namespace
 
-double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound) {
+double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound, double window) {
   if (legs.empty()) return 0;
   std::vector<std::size_t> order(legs.size());
   for (std::size_t i = 0; i < legs.size(); ++i) order[i] = i;
@@ -38,11 +78,18 @@ double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound) {
   // another: a grid's cores take their inputs from their row's first core and their weights from
   // their column's, so at most a few rounds).
   std::vector<double> lead_end(legs.size(), 0.0);
-  bool received = false;
-  const double leads = shared_fairly(legs, order, &CoreLeg::lead, [&](std::size_t i, double t) {
+  bool received = false, dram = window > 0;
+  for (const CoreLeg& l : legs) dram = dram && (l.lead <= 0 || l.lead_from_dram);
+  const auto lead_in = [&](std::size_t i, double t) {
     lead_end[i] = std::max(t, legs[i].lead_alone);
     received = received || legs[i].leaders[0] >= 0;
-  });
+  };
+  const double leads = dram ? in_windows(legs, order, window, lead_in)
+                            : shared_fairly(legs, order, &CoreLeg::lead, lead_in);
+  if (order.size() != legs.size()) {  // in_windows keeps only the legs that load
+    order.resize(legs.size());
+    for (std::size_t i = 0; i < legs.size(); ++i) order[i] = i;
+  }
   const auto n = static_cast<std::int64_t>(legs.size());
   for (bool moved = received; moved;) {
     moved = false;

@@ -33,6 +33,8 @@ struct CoreLeg {
   // counted as if alone, it stored early and its stores left the group's end).
   std::array<std::int64_t, 2> leaders{-1, -1};
   double received = 0;
+  // Its first loads all come from DRAM (core_pipelines_end's `window`).
+  bool lead_from_dram = false;
 };
 
 // The drain bound of core_pipelines_end, as the prefetch engines see it (finish in
@@ -46,7 +48,13 @@ struct DrainBound {
 };
 
 // The cores start together; their first loads share the bottleneck fairly (processor sharing:
-// a core with less to load is done sooner); each then runs its middle leg alone; its last
+// a core with less to load is done sooner), or, where every core's come from DRAM and `window`
+// is positive, in turn: each core issues a window of bursts (`window`: the time one window
+// holds the bottleneck), and another as each one returns; the DRAM admits the requests beyond
+// its queues first come first served, so it serves every core's first window in the cores'
+// order, then every core's second, and so on (a core loading at most one window is done
+// before the next core's loads begin: MobileNetV1's conv1 on 64 cores, its cores' loads ending
+// one after another over 2,000 cycles). Each then runs its middle leg alone; its last
 // stores queue for the bottleneck once every first load is in, first come first served. Cores
 // of unequal shares (14 rows over 32 cores) so finish apart, and the early ones' stores run
 // while the others still compute; alike cores take the lead, their middle leg and the tail one
@@ -59,6 +67,7 @@ struct DrainBound {
 // loading its 2 MB of weights in two chunks each, the second chunk's compute after the DRAM is
 // done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Sets
 // `*bound` (when given) to the drain bound's parts.
-double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound = nullptr);
+double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound = nullptr,
+                          double window = 0);
 
 }  // namespace fusim

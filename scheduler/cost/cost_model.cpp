@@ -48,6 +48,12 @@ class CorePipelines {
     const MemoryPaths paths(arch);
     dram_ = paths.dram_byte();
     shared_ = paths.shared_byte();
+    // The detailed DRAM model queues the bursts beyond its queues first come first served.
+    if (arch.dram.model == DramModel::Detailed) {
+      window_ =
+          static_cast<double>(arch.core.dma.outstanding_bursts * arch.dram.burst_bytes_detailed()) *
+          dram_;
+    }
     legs_.reserve(static_cast<std::size_t>(cores));
   }
 
@@ -63,6 +69,7 @@ class CorePipelines {
     l.first_store = core.first_store_at;
     l.leaders = core.lead_from;
     l.received = core.lead_received;
+    l.lead_from_dram = core.lead_shared_bytes == 0;
     l.before_drain =
         (static_cast<double>(core.loaded_dram_bytes) + core.dram_stores_before_loads) * dram_ +
         (static_cast<double>(core.shared_read) + core.shared_stores_before_loads) * shared_;
@@ -75,10 +82,11 @@ class CorePipelines {
   }
 
   // Sets c's pipeline_cycles and drain_bound.
-  void end(GroupCost& c) { c.pipeline_cycles = core_pipelines_end(legs_, &c.drain_bound); }
+  void end(GroupCost& c) { c.pipeline_cycles = core_pipelines_end(legs_, &c.drain_bound, window_); }
 
  private:
   double dram_ = 0, shared_ = 0;  // the bottleneck's time per byte
+  double window_ = 0;             // a core's window of DRAM bursts, at dram_ a byte
   std::vector<CoreLeg> legs_;
 };
 

@@ -35,6 +35,31 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "where every core's first loads come from DRAM, the DRAM serves them a window of bursts "
+    "at a time, in the cores' order",
+    "[cost]") {
+  // The four alike cores above, their loads from DRAM, each core's window of bursts 2 cycles
+  // of the bottleneck: each loads one window, so core k's are in at 2 (k + 1) = 2, 4, 6, 8; it is
+  // ready to store 10 later (12, 14, 16, 18), and the stores queue from 8: 13, 15, 17, 19.
+  std::vector<fusim::CoreLeg> legs(4, leg(2, 10, 1));
+  for (fusim::CoreLeg& l : legs) l.lead_from_dram = true;
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(19));
+  // A window of 1: every core's first window (in at 1, 2, 3, 4), then every core's second (5, 6,
+  // 7, 8); ready at 15-18, stored by 19.
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 1) == Approx(19));
+  // One window each, the legs' order kept: the first core loading 6, its loads are in at 6, the
+  // others' at 8, 10 and 12; ready at 16, 18, 20 and 22, the stores from 12 end at 23.
+  legs[0].lead = 6;
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 8) == Approx(23));
+  // Without a window, or with a core loading from the shared buffer, the loads share the
+  // bottleneck fairly: all four in at 8 (the one loading 6 at 12), the stores from 22.
+  legs[0].lead = 2;
+  CHECK(fusim::core_pipelines_end(legs) == Approx(4 * 2 + 10 + 4 * 1));
+  legs[1].lead_from_dram = false;
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(4 * 2 + 10 + 4 * 1));
+}
+
+TEST_CASE(
     "a core with less to load starts its middle sooner, and its stores run while the "
     "others compute",
     "[cost]") {
