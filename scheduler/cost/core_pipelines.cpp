@@ -32,13 +32,12 @@ double shared_fairly(const std::vector<CoreLeg>& legs, std::vector<std::size_t>&
 // window in the legs' order, then every core's second, ...; calls done(i, t), t when leg i's
 // last window is served. Returns when the last is. Rounds where no core ends are counted whole.
 template <class Done>
-double in_windows(const std::vector<CoreLeg>& legs, std::vector<std::size_t>& order, double window,
-                  Done done) {
+double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
   // A leg's last round: the window it ends in.
   const auto last_round = [&](std::size_t i) {
     return std::max(0.0, std::ceil(legs[i].lead / window) - 1);
   };
-  order.clear();
+  std::vector<std::size_t> order;  // the legs that load, by their last round
   for (std::size_t i = 0; i < legs.size(); ++i)
     if (legs[i].lead > 0) order.push_back(i);
   std::stable_sort(order.begin(), order.end(),
@@ -84,12 +83,8 @@ double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound, d
     lead_end[i] = std::max(t, legs[i].lead_alone);
     received = received || legs[i].leaders[0] >= 0;
   };
-  const double leads = dram ? in_windows(legs, order, window, lead_in)
+  const double leads = dram ? in_windows(legs, window, lead_in)
                             : shared_fairly(legs, order, &CoreLeg::lead, lead_in);
-  if (order.size() != legs.size()) {  // in_windows keeps only the legs that load
-    order.resize(legs.size());
-    for (std::size_t i = 0; i < legs.size(); ++i) order[i] = i;
-  }
   const auto n = static_cast<std::int64_t>(legs.size());
   for (bool moved = received; moved;) {
     moved = false;

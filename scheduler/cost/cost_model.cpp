@@ -50,9 +50,8 @@ class CorePipelines {
     shared_ = paths.shared_byte();
     // The detailed DRAM model queues the bursts beyond its queues first come first served.
     if (arch.dram.model == DramModel::Detailed) {
-      window_ =
-          static_cast<double>(arch.core.dma.outstanding_bursts * arch.dram.burst_bytes_detailed()) *
-          dram_;
+      window_ = static_cast<double>(arch.core.dma.outstanding_bursts) *
+                static_cast<double>(arch.dram.burst_bytes_detailed()) * dram_;
     }
     legs_.reserve(static_cast<std::size_t>(cores));
   }
