@@ -37,13 +37,13 @@ double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
   const auto last_round = [&](std::size_t i) {
     return std::max(0.0, std::ceil(legs[i].lead / window) - 1);
   };
-  std::vector<std::size_t> order;  // the legs that load, by their last round
+  std::vector<std::size_t> active, next;  // the legs still loading, in the legs' order
   for (std::size_t i = 0; i < legs.size(); ++i)
-    if (legs[i].lead > 0) order.push_back(i);
+    if (legs[i].lead > 0) active.push_back(i);
+  std::vector<std::size_t> order(active);  // the same by their last round: the rounds to stop at
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return last_round(a) < last_round(b); });
   double t = 0, round = 0;  // the rounds served whole so far
-  std::vector<std::size_t> active(order), next;
   for (std::size_t k = 0; k < order.size();) {
     const double r = last_round(order[k]);
     t += static_cast<double>(active.size()) * window * (r - round);

@@ -51,6 +51,14 @@ TEST_CASE(
   // others' at 8, 10 and 12; ready at 16, 18, 20 and 22, the stores from 12 end at 23.
   legs[0].lead = 6;
   CHECK(fusim::core_pipelines_end(legs, nullptr, 8) == Approx(23));
+  // Within a round the cores go in their order, whichever ends there: with a window of 2, a
+  // first core loading 3 (two windows) and a second loading 2 (one), round 0 serves the first
+  // core's first window, then the second core's (in at 4), round 1 the first core's rest (in at
+  // 5). Ready to store at 14 (the second, storing 5) and 15 (the first, storing 1), their stores
+  // from 5 end at 19 and 20 (had the second core gone first, in at 2, they would end at 17 and 18).
+  std::vector<fusim::CoreLeg> two{leg(3, 10, 1), leg(2, 10, 5)};
+  for (fusim::CoreLeg& l : two) l.lead_from_dram = true;
+  CHECK(fusim::core_pipelines_end(two, nullptr, 2) == Approx(20));
   // Without a window, or with a core loading from the shared buffer, the loads share the
   // bottleneck fairly: all four in at 8 (the one loading 6 at 12), the stores from 22.
   legs[0].lead = 2;
