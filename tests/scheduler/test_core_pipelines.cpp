@@ -59,8 +59,8 @@ TEST_CASE(
   std::vector<fusim::CoreLeg> two{leg(3, 10, 1), leg(2, 10, 5)};
   for (fusim::CoreLeg& l : two) l.lead_from_dram = true;
   CHECK(fusim::core_pipelines_end(two, nullptr, 2) == Approx(20));
-  // Without a window, or with a core loading from the shared buffer, the loads share the
-  // bottleneck fairly: all four in at 8 (the one loading 6 at 12), the stores from 22.
+  // Without a window, or with a core loading from the shared buffer, the loads of the four alike
+  // cores share the bottleneck fairly: all in at 8, ready at 18, their stores done at 22.
   legs[0].lead = 2;
   CHECK(fusim::core_pipelines_end(legs) == Approx(4 * 2 + 10 + 4 * 1));
   legs[1].lead_from_dram = false;
