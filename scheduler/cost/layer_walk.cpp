@@ -51,13 +51,9 @@ class LayerWalker {
         elem_(g.element_bytes()),
         alike_rows_(g.alike_row_tiles(t.rows_per_tile, r_begin_, r_end_)),
         chunks_alike_(g.channel_chunks_alike(t.channels_per_tile)) {
-    // The slice's whole work: its tiles' stream (engine.h), over every batch item unless each
-    // item has its own B operand (then one stream per item, run `batch` times).
-    const TileWork whole = g.work(r_begin_, r_end_, s.begin, s.end);
-    if (whole.kind == WorkKind::Gemm) {
-      const std::int64_t items = g.b_is_activation() ? 1 : batch;
-      stream_ = GemmStream{mul_checked(whole.m, items), whole.n, whole.k, whole.count, 0};
-    }
+    // The slice's tiles' stream, over every batch item unless each item has its own B operand
+    // (then one stream per item, run `batch` times).
+    stream_ = g.slice_stream(r_begin_, r_end_, s.begin, s.end, batch);
   }
 
   void walk() {

@@ -384,6 +384,14 @@ std::int64_t LayerGeometry::output_offset(std::int64_t r0, std::int64_t k0) cons
   return (r0 * width * channels_ + k0) * elem_;
 }
 
+GemmStream LayerGeometry::slice_stream(std::int64_t r0, std::int64_t r1, std::int64_t k0,
+                                       std::int64_t k1, std::int64_t batch) const {
+  const TileWork whole = work(r0, r1, k0, k1);
+  if (whole.kind != WorkKind::Gemm) return {};
+  const std::int64_t items = b_is_activation() ? 1 : batch;
+  return GemmStream{mul_checked(whole.m, items), whole.n, whole.k, whole.count, 0};
+}
+
 TileWork LayerGeometry::work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
                              std::int64_t c_len) const {
   const Layer& l = *layer_;
@@ -754,14 +762,13 @@ LayerTiling plan_layer_tiling(const Layer& layer, const Arch& arch, std::int64_t
         g.weight_bytes(0, 1) > 0 && best.rows_per_tile >= band) {
       // As the walk times the chunks: each its share of the slice's stream (engine.h), so that
       // chunks narrower than the PE array's columns compute no longer where the engine streams.
-      const TileWork whole = g.work(0, band, 0, ks);
+      const GemmStream slice = g.slice_stream(0, band, 0, ks);
       const auto compute = [&](std::int64_t k) {
         StreamCursor stream;
         std::int64_t c = 0;
         for (std::int64_t k0 = 0; k0 < ks; k0 += k) {
           TileWork w = g.work(0, band, k0, std::min(ks, k0 + k));
-          if (w.kind == WorkKind::Gemm)
-            w.stream = GemmStream{whole.m, whole.n, whole.k, whole.count, 0};
+          if (w.kind == WorkKind::Gemm) w.stream = slice;
           c += stream.cycles(arch.core, w, 1);
         }
         return c;

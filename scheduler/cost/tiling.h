@@ -115,6 +115,11 @@ class LayerGeometry {
   // memoise both by it).
   TileWork work(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
                 std::int64_t c_len = 0) const;
+  // The stream (engine.h) of a slice's tiles, rows [r0, r1) by channels [k0, k1): its whole work,
+  // over `batch` items unless each item has its own B operand (then one stream per item). Empty
+  // (all zero) unless the work is a GEMM.
+  GemmStream slice_stream(std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
+                          std::int64_t batch = 1) const;
 
   // Element-wise and activation layers: every output element reads the same element of each
   // operand, or element 0 along an operand's broadcast dimensions (extent 1 where the output's
