@@ -4,8 +4,6 @@
 // failed round-trip check) is a finding and aborts.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -13,15 +11,21 @@
 #include <fstream>
 #include <string>
 
+#include "temp_folder.h"  // tests/, on the harnesses' include path
+
 namespace fusim::fuzz {
+
+// This process's temporary folder (removed when the process exits normally; a crash leaves it
+// beside the finding).
+inline const std::filesystem::path& temp_dir() {
+  static const fusim::test::TempFolder folder("fusim_fuzz_");
+  return folder.path();
+}
 
 // Writes the input to `name` in this process's temporary folder and returns the path.
 inline std::string write_input(const std::uint8_t* data, std::size_t size,
                                const std::string& name) {
-  static const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("fusim_fuzz_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  const std::string path = (temp_dir() / name).string();
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;

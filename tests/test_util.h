@@ -11,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
@@ -21,6 +19,7 @@
 #include "driver.h"
 #include "network/network_io.h"
 #include "schedule/program_io.h"
+#include "temp_folder.h"
 
 namespace fusim::test {
 
@@ -28,12 +27,15 @@ inline std::string src(const std::string& rel) {
   return std::string(FUSIM_SOURCE_DIR) + "/" + rel;
 }
 
-// Writes `text` to a file in a per-process temporary folder and returns its path.
+// This process's temporary folder (removed when the process exits).
+inline const std::filesystem::path& temp_dir() {
+  static const fusim::test::TempFolder folder("fusim_tests_");
+  return folder.path();
+}
+
+// Writes `text` to a file in this process's temporary folder and returns its path.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("fusim_tests_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  const std::string path = (temp_dir() / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
