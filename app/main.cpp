@@ -135,6 +135,7 @@ struct CommandLine {
   std::string prefetch_weights = "on";    // --prefetch-weights: on or off
   std::string fusion_policy = "complex";  // --fusion-policy: simple or complex
   std::string input_centric = "on";       // --input-centric: on or off
+  std::string out_program = "on";         // --out-program: on or off
   bool quiet = false, convert_only = false;
 };
 
@@ -246,6 +247,11 @@ void add_options(CLI::App& app, CommandLine& cl) {
                  "write report.json, layers.csv, groups.csv, arch.yaml,\n"
                  "network.yaml and schedule.yaml there")
       ->option_text("DIR");
+  one_of_two("--out-program", cl.out_program,
+             "with --out: on (the default) writes the program, schedule.yaml, there\n"
+             "too; off leaves it out (a sweep's points: the program is most of the\n"
+             "bytes --out writes, and of the time it takes on big networks)",
+             "on", "off");
   app.add_option("--schedule-out", cl.schedule_out, "write the program (per-core commands) as YAML")
       ->option_text("FILE");
   app.add_option("--schedule-in", cl.run.schedule_in, "simulate this program instead of scheduling")
@@ -323,6 +329,13 @@ void check_command_line(const CLI::App& app, const CommandLine& cl) {
     throw fusim::InputError("", 0, "--prefetch-weights",
                             "does not apply with --schedule-in (the program's prefetches say "
                             "which weights are in the shared buffer)");
+  }
+  if (app.get_option("--out-program")->count() > 0 && (cl.out_dir.empty() || cl.convert_only)) {
+    throw fusim::InputError("", 0, "--out-program",
+                            cl.convert_only ? "does not apply with --convert-only (it writes no "
+                                              "program)"
+                                            : "applies only with --out DIR (use --schedule-out "
+                                              "FILE for the program alone)");
   }
   if (opt.search.judge_best > 0 && cl.judge != "simulation") {
     throw fusim::InputError("", 0, "--judge-best",
@@ -461,7 +474,16 @@ static int fusim_main(int argc, char** argv) {
     opt.trace = !cl.trace.empty();
     auto run = fusim::run_fusim(opt);
     if (!cl.quiet) write_stdout(fusim::summary_text(run->result));
-    if (out_dir) out_dir->commit(fusim::output_files(run->result));
+    if (out_dir) {
+      std::vector<fusim::OutputFile> files = fusim::output_files(run->result);
+      if (cl.out_program == "off") {
+        files.erase(
+            std::remove_if(files.begin(), files.end(),
+                           [](const fusim::OutputFile& f) { return f.name == "schedule.yaml"; }),
+            files.end());
+      }
+      out_dir->commit(files);
+    }
     if (schedule_out) schedule_out->commit(fusim::program_to_yaml(*run->program, *run->net));
     if (trace) trace->commit(fusim::trace_json(run->result));
     return 0;

@@ -20,9 +20,9 @@ The spec (YAML; paths in it are relative to the spec file's directory):
     objective: cycles                  # optional: fusim --objective
     args: [--max-group-layers, "8"]    # optional: more fusim arguments, the same for every point
 
-Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points/ID` in a
-subprocess; ID is a short hash of the point's own parameters, so it does not change when the spec
-gains values. DIR/results.csv gets one row per finished point, sorted by id, rewritten atomically
+Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points/ID
+--out-program off` (on with --keep-programs) in a subprocess; ID is a short hash of the point's
+own parameters, so it does not change when the spec gains values. DIR/results.csv gets one row per finished point, sorted by id, rewritten atomically
 as points finish (at most every half second, and at the end); a re-run skips the points whose row
 says ok and runs the others again. docs/sweeps.md says all of it. Exit status: 0 every point ok, 1 some point failed (its row has
 fusim's error line), 2 a bad spec or option (one line on stderr).
@@ -48,7 +48,8 @@ from tqdm import tqdm
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_KEYS = ("arch", "nets", "fusion", "vary", "zip", "objective", "args")
 # Options the runner sets itself, which `args:` may not give.
-RUNNER_OPTIONS = ("--arch", "--net", "--fusion", "--out", "--quiet", "-p", "--objective",
+RUNNER_OPTIONS = ("--arch", "--net", "--fusion", "--out", "--out-program", "--quiet", "-p",
+                  "--objective",
                   "--schedule-in", "--schedule-out", "--trace", "--convert-only", "--help",
                   "--version", "-h")
 # results.csv's columns after the varied keys (report.json's fields, energy.total_pj as energy_pj).
@@ -230,7 +231,10 @@ def run_point(fusim, point, out_root):
     rel = os.path.join("points", point["id"])
     row = {"id": point["id"], **point["params"], "net": point["net"], "fusion": point["fusion"]}
     row.update({c: "" for c in RESULT_COLUMNS[2:]})  # a failed point's stay empty
-    cmd = [fusim] + point["args"] + ["--out", os.path.join(out_root, rel)]
+    # The program (schedule.yaml) is most of what --out writes (149 MB for ViT-B/16 on
+    # archon.yaml) and of the time it takes: a point keeps it only when the sweep asks.
+    cmd = [fusim] + point["args"] + ["--out", os.path.join(out_root, rel), "--out-program",
+                                     "on" if point.get("keep_program") else "off"]
     try:
         # No --quiet: the search's seconds are only in the summary.
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -469,13 +473,13 @@ def run_all(spec, out, fusim, args):
     return table, skipped
 
 
-def emit_slurm(spec, out, fusim, slurm_dir):
+def emit_slurm(spec, out, fusim, slurm_dir, keep_programs=False):
     """SLURM_DIR/sweep.sbatch (a job array, one task per point) and SLURM_DIR/merge.sbatch."""
     n = len(spec["points"])
     os.makedirs(slurm_dir, exist_ok=True)
     me = os.path.abspath(__file__)
     base = [sys.executable, me, os.path.abspath(spec["path"]), "--out", os.path.abspath(out),
-            "--fusim", os.path.abspath(fusim)]
+            "--fusim", os.path.abspath(fusim)] + (["--keep-programs"] if keep_programs else [])
     logs = os.path.join(os.path.abspath(out), "slurm")
     task = " ".join(shlex.quote(a) for a in base) + ' --point-index "$SLURM_ARRAY_TASK_ID"'
     merge = " ".join(shlex.quote(a) for a in base + ["--merge"])
@@ -562,6 +566,9 @@ def main():
                       help="run the points through fusim's Python module (BUILD/python) instead "
                            "of a fusim process each: in this process, or with -j N in N worker "
                            "processes that each load the module once")
+    ap.add_argument("--keep-programs", action="store_true",
+                    help="keep each point's program (schedule.yaml) in its directory; by default "
+                         "fusim runs with --out-program off (the program is most of the bytes)")
     ap.add_argument("--stop-after", type=int, metavar="N", help=argparse.SUPPRESS)  # test hook
     args = ap.parse_args()
     try:
@@ -572,12 +579,17 @@ def main():
         if not args.out:
             raise SpecError("--out: an empty path")
         spec = load_spec(args.spec)
+        if args.keep_programs and args.in_process:
+            raise SpecError("--keep-programs: the Python module writes no program (only "
+                            "report.json); run without --in-process")
+        for p in spec["points"]:
+            p["keep_program"] = args.keep_programs
         needs_fusim = not args.merge
         if needs_fusim and not (os.path.isfile(args.fusim) and os.access(args.fusim, os.X_OK)):
             raise SpecError("%s: no fusim binary there (scripts/build.sh; or --fusim, "
                             "FUSIM_BUILD_DIR)" % args.fusim)
         if args.emit_slurm:
-            emit_slurm(spec, args.out, args.fusim, args.emit_slurm)
+            emit_slurm(spec, args.out, args.fusim, args.emit_slurm, args.keep_programs)
             return 0
         if args.point_index is not None:
             return 0 if run_one(spec, args.out, os.path.abspath(args.fusim),

@@ -290,6 +290,20 @@ else
   fail "--convert-only over a previous run leaves network.yaml alone" "$(ls -A "$TMP/conv" | tr '\n' ' ')"
 fi
 
+# --out-program off: the same run's files but the program, over a directory that held one.
+cp -r "$TMP/small_ref" "$TMP/noprog"
+expect_ok "--out-program off" "${SA[@]}" --out "$TMP/noprog" --out-program off
+cp -r "$TMP/small_ref" "$TMP/noprog_ref" && rm "$TMP/noprog_ref/schedule.yaml"
+same_dir "--out-program off writes every file but schedule.yaml, the same bytes" "$TMP/noprog" \
+  "$TMP/noprog_ref"
+expect_error "--out-program without --out" "key '--out-program': applies only with --out DIR" \
+  "${SA[@]}" --out-program off
+expect_error "--out-program with --convert-only" \
+  "key '--out-program': does not apply with --convert-only" \
+  --net "$SMALL_NET" --convert-only --out "$TMP/conv" --out-program off
+expect_error "--out-program takes on or off" "key '--out-program': expects on or off" \
+  "${SA[@]}" --out "$TMP/noprog" --out-program no
+
 # Output paths are checked before any input is read (so before the search and the simulation):
 # with an --out or --schedule-out that cannot be written and a --net that does not exist, the
 # error is the output's.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/sweep.py on a tiny sweep (tiny_chain on mlu, cores.count 1, 2 and 0 x fusion none and
 # optimal: 6 points, the two with 0 cores refused by fusim): -j 2 and --dask-local 2 write the
-# same table; a sweep killed after two points (a test hook), or by SIGKILL once its first row is
+# same table; the points' directories hold no program unless --keep-programs; a sweep killed after two points (a test hook), or by SIGKILL once its first row is
 # written, and re-run completes with each id once; the refused points carry fusim's error line
 # and the others complete; the Slurm job array passes bash -n and its tasks run locally, then
 # merged, give the same table; bad specs exit 2 with one line; the figures of
@@ -48,6 +48,12 @@ check "  a refused point's status is fusim's error line" \
   test "$(grep -cF "\"$(cat "$tmp/err0")\"" "$tmp/j2/results.csv")" -eq 2
 check "  each ok point's --out directory has its report.json" \
   test "$(ls "$tmp"/j2/points/*/report.json | wc -l)" -eq 4
+check "  and not its program (--out-program off)" \
+  test -z "$(find "$tmp/j2/points" -name schedule.yaml)"
+sweep "$spec" --out "$tmp/progs" -j 2 --keep-programs >/dev/null 2>&1
+check "--keep-programs: each ok point keeps its program" \
+  test "$(ls "$tmp"/progs/points/*/schedule.yaml | wc -l)" -eq 4
+check "  the same table as without" same_table "$tmp/j2/results.csv" "$tmp/progs/results.csv"
 
 sweep "$spec" --out "$tmp/dask" --dask-local 2 >/dev/null 2>&1
 check "--dask-local 2: exit 1" test $? -eq 1
