@@ -89,8 +89,10 @@ def main():
             for i in range(args.runs):
                 t0 = time.perf_counter()
                 for p in points:
+                    # As sweep.py runs a point: without the program in --out.
                     subprocess.run([fusim] + p["args"] +
-                                   ["--out", os.path.join(tmp, "alone", p["id"])],
+                                   ["--out", os.path.join(tmp, "alone", p["id"]),
+                                    "--out-program", "off"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    check=True)
                 times.append(time.perf_counter() - t0)
