@@ -340,6 +340,10 @@ class CostSink : public TileSink {
   Few<Release, kMaxReleases> releases_;
   std::array<double, 3> kept_{}, tile_bytes_{};
   double waited_loads_ = 0;  // the time of the tile's loads that waited for room
+  // What the stores since the last compute were lengthened by for the next tile's loads, which
+  // will share the path to DRAM with them (store_bytes); run_loads, which lengthens the stores
+  // under way by what a load that waited shares with them, takes it off that.
+  double store_credit_ = 0;
   Few<std::pair<int, double>, kMaxReady> ready_;
   std::array<double, 3> capacity_{};  // of each buffer, by BufferRole
   double capacity(std::size_t buffer) const { return capacity_[buffer]; }
