@@ -344,6 +344,9 @@ class CostSink : public TileSink {
   // will share the path to DRAM with them (store_bytes); run_loads, which lengthens the stores
   // under way by what a load that waited shares with them, takes it off that.
   double store_credit_ = 0;
+  // When the stores under way, which end at store_end_, began (store_bytes): a load shares the
+  // path to DRAM with them from then on, not before.
+  double store_from_ = 0;
   Few<std::pair<int, double>, kMaxReady> ready_;
   std::array<double, 3> capacity_{};  // of each buffer, by BufferRole
   double capacity(std::size_t buffer) const { return capacity_[buffer]; }
