@@ -20,12 +20,13 @@ The spec (YAML; paths in it are relative to the spec file's directory):
     objective: cycles                  # optional: fusim --objective
     args: [--max-group-layers, "8"]    # optional: more fusim arguments, the same for every point
 
-Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points/ID
---out-program off` (on with --keep-programs) in a subprocess; ID is a short hash of the point's
-own parameters, so it does not change when the spec gains values. DIR/results.csv gets one row per finished point, sorted by id, rewritten atomically
-as points finish (at most every half second, and at the end); a re-run skips the points whose row
-says ok and runs the others again. docs/sweeps.md says all of it. Exit status: 0 every point ok, 1 some point failed (its row has
-fusim's error line), 2 a bad spec or option (one line on stderr).
+Each point runs `fusim --arch A --net N --fusion F [-p K=V ...] --out DIR/points/ID --out-program
+off` (on with --keep-programs) in a subprocess; ID is a short hash of the point's own parameters,
+so it does not change when the spec gains values. DIR/results.csv gets one row per finished point,
+sorted by id, rewritten atomically as points finish (at most every half second, and at the end); a
+re-run skips the points whose row says ok and runs the others again. docs/sweeps.md says all of
+it. Exit status: 0 every point ok, 1 some point failed (its row has fusim's error line), 2 a bad
+spec or option (one line on stderr).
 """
 
 import argparse
