@@ -54,6 +54,10 @@ sweep "$spec" --out "$tmp/progs" -j 2 --keep-programs >/dev/null 2>&1
 check "--keep-programs: each ok point keeps its program" \
   test "$(ls "$tmp"/progs/points/*/schedule.yaml | wc -l)" -eq 4
 check "  the same table as without" same_table "$tmp/j2/results.csv" "$tmp/progs/results.csv"
+sweep "$spec" --out "$tmp/progs_inproc" --in-process --keep-programs >/dev/null 2>"$tmp/err"
+rc=$?
+check "--keep-programs with --in-process: exit 2, one line" \
+  eval 'test $rc -eq 2 && one_line "$tmp/err" && grep -q -- "--keep-programs" "$tmp/err"'
 
 sweep "$spec" --out "$tmp/dask" --dask-local 2 >/dev/null 2>&1
 check "--dask-local 2: exit 1" test $? -eq 1
