@@ -33,23 +33,24 @@ double shared_fairly(const std::vector<CoreLeg>& legs, std::vector<std::size_t>&
 // last window is served. Returns when the last is. Rounds where no core ends are counted whole.
 template <class Done>
 double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
-  // A leg's last round: the window it ends in.
-  const auto last_round = [&](std::size_t i) {
-    return std::max(0.0, std::ceil(legs[i].lead / window) - 1);
-  };
+  // Each leg's last round (the window it ends in), and the distinct ones in order: the rounds
+  // to stop at.
+  std::vector<double> last_round(legs.size(), 0.0), stops;
   std::vector<std::size_t> active, next;  // the legs still loading, in the legs' order
-  for (std::size_t i = 0; i < legs.size(); ++i)
-    if (legs[i].lead > 0) active.push_back(i);
-  std::vector<std::size_t> order(active);  // the same by their last round: the rounds to stop at
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return last_round(a) < last_round(b); });
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    if (legs[i].lead <= 0) continue;
+    last_round[i] = std::max(0.0, std::ceil(legs[i].lead / window) - 1);
+    active.push_back(i);
+    stops.push_back(last_round[i]);
+  }
+  std::sort(stops.begin(), stops.end());
+  stops.erase(std::unique(stops.begin(), stops.end()), stops.end());
   double t = 0, round = 0;  // the rounds served whole so far
-  for (std::size_t k = 0; k < order.size();) {
-    const double r = last_round(order[k]);
+  for (const double r : stops) {
     t += static_cast<double>(active.size()) * window * (r - round);
     next.clear();
     for (const std::size_t i : active) {  // round r, in the legs' order
-      if (last_round(i) > r) {
+      if (last_round[i] > r) {
         t += window;
         next.push_back(i);
       } else {
@@ -57,7 +58,6 @@ double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
         done(i, t);
       }
     }
-    while (k < order.size() && last_round(order[k]) == r) ++k;
     active.swap(next);
     round = r + 1;
   }
