@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # scripts/sweep.py on a tiny sweep (tiny_chain on mlu, cores.count 1, 2 and 0 x fusion none and
 # optimal: 6 points, the two with 0 cores refused by fusim): -j 2 and --dask-local 2 write the
-# same table; the points' directories hold no program unless --keep-programs; a sweep killed after two points (a test hook), or by SIGKILL once its first row is
-# written, and re-run completes with each id once; the refused points carry fusim's error line
-# and the others complete; the Slurm job array passes bash -n and its tasks run locally, then
-# merged, give the same table; bad specs exit 2 with one line; the figures of
-# scripts/sweep_plots.py are written. Tables are compared without search_seconds (the search's
-# wall time).
+# same table; the points' directories hold no program unless --keep-programs; a sweep killed after
+# two points (a test hook), or by SIGKILL once its first row is written, and re-run completes with
+# each id once; the refused points carry fusim's error line and the others complete; the Slurm job
+# array passes bash -n and its tasks run locally, then merged, give the same table; bad specs exit
+# 2 with one line; the figures of scripts/sweep_plots.py are written. Tables are compared without
+# search_seconds (the search's wall time).
 # Usage: tests/scripts/test_sweep.sh FUSIM_BIN [SOURCE_DIR]
 set -u
 fusim=$1
