@@ -21,12 +21,22 @@ namespace fusim {
 
 namespace {
 
-// The paths to memory a group's transfers share: the DRAM at its peak, the shared buffer at
-// its ports, and all of them over the one interconnect link.
+// The share of time the detailed DRAM can serve: every tREFI each rank stops for an all-bank
+// refresh of tRFC, so a DRAM kept busy moves at most 1 - tRFC / tREFI of its peak (docs/dram.md,
+// the random-reads check). 1 for the simple model or with refresh off.
+double refresh_share(const Arch& arch) {
+  const DramTiming& t = arch.dram.timing;
+  if (arch.dram.model != DramModel::Detailed || t.tREFI <= 0) return 1.0;
+  return std::clamp(1.0 - static_cast<double>(t.tRFC) / static_cast<double>(t.tREFI), 0.0, 1.0);
+}
+
+// The paths to memory a group's transfers share: the DRAM at its peak (`refreshed`: less its
+// refreshes), the shared buffer at its ports, and all of them over the one interconnect link.
 struct MemoryPaths {
   double peak = 1, link = 1, shared_port = 1;  // bytes per cycle
-  explicit MemoryPaths(const Arch& arch)
-      : peak(std::max(1e-9, arch.dram_peak_bytes_per_cycle())),
+  explicit MemoryPaths(const Arch& arch, bool refreshed = false)
+      : peak(std::max(1e-9,
+                      arch.dram_peak_bytes_per_cycle() * (refreshed ? refresh_share(arch) : 1.0))),
         link(std::max(1e-9, arch.interconnect.bytes_per_cycle)),
         shared_port(arch.shared_buffer ? std::max(1e-9, arch.shared_buffer->bytes_per_cycle)
                                        : 1.0) {}
@@ -90,8 +100,10 @@ class CorePipelines {
 };
 
 void finish(const Arch& arch, GroupCost& c) {
-  const MemoryPaths paths(arch);
-  const double memory = paths.time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
+  // The group's bytes through their paths: a bound over the whole group, long enough for the
+  // DRAM's refreshes to fall in it (`busy`), where its phases below are not (`paths`).
+  const MemoryPaths paths(arch), busy(arch, true);
+  const double memory = busy.time(c.dram_bytes, c.shared_read_bytes + c.shared_write_bytes);
   // The group's own time, without its prefetches: the cores' pipelines together
   // (CorePipelines), whose first loads and last stores share the DRAM, the shared buffer and
   // the link. A core's load (store) engine moves one transfer at a time, and the cores issue
@@ -145,9 +157,8 @@ void finish(const Arch& arch, GroupCost& c) {
     // (`memory` with and without their bytes); the rest they move beside the kernel's drain
     // and the remainder of its time, or the next member's loads.
     const double engines = static_cast<double>(arch.prefetch_engine_count());
-    double left =
-        memory - paths.time(c.dram_bytes - c.prefetch_bytes,
-                            c.shared_read_bytes + c.shared_write_bytes - c.prefetch_bytes);
+    double left = memory - busy.time(c.dram_bytes - c.prefetch_bytes,
+                                     c.shared_read_bytes + c.shared_write_bytes - c.prefetch_bytes);
     // A kernel's time `kernel` with the engines beside it; what they move comes off `left`.
     const auto beside = [&](double kernel, const DrainBound& d) {
       if (left <= 0 || engines <= 0) return kernel;
