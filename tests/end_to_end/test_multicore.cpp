@@ -364,8 +364,8 @@ layers:
 
 TEST_CASE("a group that keeps the detailed DRAM busy is estimated with its refreshes",
           "[multicore]") {
-  // BERT-base's feed-forward GEMMs layer by layer on mlu.yaml, every map through DRAM: 2.36 MB
-  // of weights read and the 393 KB output written (or the other way round), bound by the DRAM.
+  // BERT-base's feed-forward GEMMs layer by layer on mlu.yaml, every map through DRAM: each reads
+  // 2.36 MB of weights and moves a 393 KB map (ffn_in writes it, ffn_out reads it), DRAM-bound.
   // Every tREFI (12,480 DDR4 clocks) each rank refreshes for tRFC (560), so the DRAM moves at
   // most 95.5 % of its peak; at the peak the estimate was 0.89x and 0.93x the simulation
   // (29,870 against 33,517 cycles; 33,139 against 35,557).
@@ -579,31 +579,31 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // shipped network, layer by layer and under the default search, the share of groups within
   // 10 %, and a median near 1. Measured on 2026-12-07, once a group's memory time took the
   // detailed DRAM's refreshes: 1,810 of 1,845 groups (98.1 %), tiled 112 of 112, median 0.99.
-  // Measured on 2026-12-06, once a layer walk's runs of tiles kept
-  // their layout (the stores of channel slices costed in the bursts they move) and a group
-  // bound by its loads ended with its cores' last computes after them (CostSink::drain): 1,815
-  // of 1,847 groups (98.3 %), tiled 113 of 115, median 0.99 (the same after the layer tiling
-  // and pipeline changes of the one-core test below: tiled 114 of 115); the sanitizer build's
-  // subset 379 of 384 (98.7 %), tiled 17 of 18. Once a slice of one row tile came in chunks
-  // that overlap (plan_layer_tiling), 1,780 of 1,847 (96.4 %: chunks whose weights were
-  // prefetched into the shared buffer simulate up to 1.13x, docs/multicore.md, "Not there
-  // yet"), tiled 115 of 115, median 1.00; the sanitizer build's subset 377 of 384. Once the
-  // baseline ran a layer on fewer cores where the estimate was 5 % lower there (search.h),
-  // 1,775 of 1,847 (96.1 %), the subset 374 of 384; once the prefetch engines took their fair
-  // share of a kernel's loads before its drain (finish in cost_model.cpp; ResNet-50's
-  // layer3_*_conv3 and ViT-B/16's layerwise pairs, 1.13x and 1.10-1.21x, now 1.08x and
-  // 1.03-1.08x), 1,800 (97.5 %), tiled 115 of 115, median 1.00, the subset 374. Before, once a
-  // layer's grid, among those tied on its off-chip floor, was the one computing least
-  // (split_layer): 1,792 of 1,843 groups (97.2 %), fused tiled ones 111 of 113, median 0.99. Before
-  // it, once weights with biases were interleaved too (biases apart), 1,772 (96.1 %); before that
-  // 1,765 (95.8 %); before the cores' first loads and last stores were timed on the DRAM by the
-  // bursts it moves (CostSink::lead_bytes), not their bytes, 1,745 (94.7 %); before no store could
-  // start until the first core was ready to store (core_pipelines_end), 1,735 of 1,845 (94.0 %),
-  // tiled 112 of 113, and the sanitizer build's subset of networks 353 of 384 (92 %), tiled 15
-  // of 16. Before the cores' pipelines were put together (CorePipelines: unequal cores finish
-  // apart, the DRAM and shared-buffer phases one after the other), 1,663 of 1,847 (90.0 %), tiled
-  // 102 of 116 (88 %): below both floors. Before the cost model saw the prefetch engines'
-  // contention, 73 % of the groups of 12 networks x 6 searches.
+  // Measured on 2026-12-06, once a layer walk's runs of tiles kept their layout (the stores of
+  // channel slices costed in the bursts they move) and a group bound by its loads ended with its
+  // cores' last computes after them (CostSink::drain): 1,815 of 1,847 groups (98.3 %), tiled 113
+  // of 115, median 0.99 (the same after the layer tiling and pipeline changes of the one-core
+  // test below: tiled 114 of 115); the sanitizer build's subset 379 of 384 (98.7 %), tiled 17 of
+  // 18. Once a slice of one row tile came in chunks that overlap (plan_layer_tiling), 1,780 of
+  // 1,847 (96.4 %: chunks whose weights were prefetched into the shared buffer simulate up to
+  // 1.13x, docs/multicore.md, "Not there yet"), tiled 115 of 115, median 1.00; the sanitizer
+  // build's subset 377 of 384. Once the baseline ran a layer on fewer cores where the estimate
+  // was 5 % lower there (search.h), 1,775 of 1,847 (96.1 %), the subset 374 of 384; once the
+  // prefetch engines took their fair share of a kernel's loads before its drain (finish in
+  // cost_model.cpp; ResNet-50's layer3_*_conv3 and ViT-B/16's layerwise pairs, 1.13x and
+  // 1.10-1.21x, now 1.08x and 1.03-1.08x), 1,800 (97.5 %), tiled 115 of 115, median 1.00, the
+  // subset 374. Before, once a layer's grid, among those tied on its off-chip floor, was the one
+  // computing least (split_layer): 1,792 of 1,843 groups (97.2 %), fused tiled ones 111 of 113,
+  // median 0.99. Before it, once weights with biases were interleaved too (biases apart), 1,772
+  // (96.1 %); before that 1,765 (95.8 %); before the cores' first loads and last stores were
+  // timed on the DRAM by the bursts it moves (CostSink::lead_bytes), not their bytes, 1,745
+  // (94.7 %); before no store could start until the first core was ready to store
+  // (core_pipelines_end), 1,735 of 1,845 (94.0 %), tiled 112 of 113, and the sanitizer build's
+  // subset of networks 353 of 384 (92 %), tiled 15 of 16. Before the cores' pipelines were put
+  // together (CorePipelines: unequal cores finish apart, the DRAM and shared-buffer phases one
+  // after the other), 1,663 of 1,847 (90.0 %), tiled 102 of 116 (88 %): below both floors. Before
+  // the cost model saw the prefetch engines' contention, 73 % of the groups of 12 networks x 6
+  // searches.
   const fusim::test::EstimateAccuracy a =
       fusim::test::estimate_accuracy({src("configs/mlu.yaml")}, {"none", "optimal"});
   REQUIRE(a.all.groups >= 100);
