@@ -59,7 +59,7 @@ def pruned(net, tmp):
 def run(fusim, config, net, out):
     path = net if net.endswith(".yaml") else os.path.join(ROOT, "workloads", net + ".yaml")
     subprocess.run([fusim, "--arch", os.path.join(ROOT, "configs", config + ".yaml"),
-                    "--net", path, "--quiet", "--out", out], check=True,
+                    "--net", path, "--quiet", "--out", out, "--out-program", "off"], check=True,
                    stdin=subprocess.DEVNULL)
     with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
         report = json.load(f)

@@ -37,7 +37,8 @@ RUNS = [  # name, options
 def cycles(fusim, net, count, extra):
     with tempfile.TemporaryDirectory() as out:
         cmd = [fusim, "--arch", os.path.join(ROOT, "configs", "mlu.yaml"), "--net", net,
-               "-p", "cores.count=%d" % count, "--out", out, "--quiet"] + extra
+               "-p", "cores.count=%d" % count, "--out", out, "--out-program", "off",
+               "--quiet"] + extra
         r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if r.returncode != 0:
             sys.exit("core_scaling: %s failed: %s" % (" ".join(cmd), r.stderr.strip()))

@@ -151,7 +151,8 @@ def run_fusim(fusim, arch, net_text, args, quiet=True, timeout=None):
             f.write(net_text)
         out = os.path.join(tmp, "out")
         try:
-            r = subprocess.run([fusim, "--arch", arch, "--net", net, "--out", out] +
+            r = subprocess.run([fusim, "--arch", arch, "--net", net, "--out", out,
+                                "--out-program", "off"] +
                                (["--quiet"] if quiet else []) + args, capture_output=True,
                                text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

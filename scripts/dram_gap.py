@@ -64,7 +64,8 @@ SCHEDULES = ["none", "optimal"]
 
 def run(fusim, arch, net, fusion, overrides):
     with tempfile.TemporaryDirectory() as out:
-        argv = [fusim, "--arch", arch, "--net", net, "--fusion", fusion, "--quiet", "--out", out]
+        argv = [fusim, "--arch", arch, "--net", net, "--fusion", fusion, "--quiet", "--out", out,
+                "--out-program", "off"]
         for o in overrides:
             argv += ["-p", o]
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)

@@ -56,7 +56,7 @@ def run(fusim, work, inputs, hash_):
     out = os.path.join(work, "out-%d-%s" % (inputs, hash_))
     subprocess.run([fusim, "--arch", os.path.join(REPO, "configs/mlu.yaml"), "--net", net,
                     "--fusion", "none", "--cores", "32", "-p", "dram.address_hash=" + hash_,
-                    "--out", out, "--quiet"], check=True)
+                    "--out", out, "--out-program", "off", "--quiet"], check=True)
     with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
         r = json.load(f)
     moved = r["offchip_read_bytes"] + r["offchip_write_bytes"]

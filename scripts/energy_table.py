@@ -38,7 +38,7 @@ def run(net, config, search, tmp):
     out = os.path.join(tmp, "%s@%s@%s" % (net, config, search))
     cmd = [FUSIM, "--arch", os.path.join(ROOT, "configs", config + ".yaml"),
            "--net", os.path.join(ROOT, "workloads", net + ".yaml"),
-           "--fusion", search, "--quiet", "--out", out]
+           "--fusion", search, "--quiet", "--out", out, "--out-program", "off"]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
         r = json.load(f)

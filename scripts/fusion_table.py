@@ -29,7 +29,7 @@ def run(fusim, net, kib, algorithm):
     with tempfile.TemporaryDirectory() as out:
         cmd = [fusim, "--arch", os.path.join(ROOT, "configs/mlu.yaml"), "--net", net,
                "--fusion", algorithm, "--objective", "bytes", "--shared-fmaps", "off",
-               "--quiet", "--out", out,
+               "--quiet", "--out", out, "--out-program", "off",
                "-p", "cores.count=1",
                "-p", f"cores.buffers.input.capacity_bytes={size // 4}",
                "-p", f"cores.buffers.weight.capacity_bytes={size // 2}",

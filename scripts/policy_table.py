@@ -86,7 +86,7 @@ def pairs():
 def run(fusim, net, config, args, refused_ok=False):
     with tempfile.TemporaryDirectory() as out:
         cmd = [fusim, "--arch", os.path.join(ROOT, "configs", config + ".yaml"), "--net", net,
-               "--quiet", "--out", out] + args
+               "--quiet", "--out", out, "--out-program", "off"] + args
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode == 2 and refused_ok:
             return None

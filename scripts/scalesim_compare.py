@@ -73,7 +73,7 @@ def run_scalesim(src, topology, kind, cfg, workdir):
 def run_fusim(fusim, topology, cfg, workdir):
     out = os.path.join(workdir, "fusim_out")
     subprocess.run([fusim, "--arch", cfg, "--net", os.path.join(DATA, topology + ".csv"), "--out",
-                    out, "--quiet"], check=True)
+                    out, "--out-program", "off", "--quiet"], check=True)
     layers = pd.read_csv(os.path.join(out, "layers.csv"))
     report = read_report(os.path.join(out, "COMPUTE_REPORT.csv"))
     return layers, report
