@@ -474,16 +474,7 @@ static int fusim_main(int argc, char** argv) {
     opt.trace = !cl.trace.empty();
     auto run = fusim::run_fusim(opt);
     if (!cl.quiet) write_stdout(fusim::summary_text(run->result));
-    if (out_dir) {
-      std::vector<fusim::OutputFile> files = fusim::output_files(run->result);
-      if (cl.out_program == "off") {
-        files.erase(
-            std::remove_if(files.begin(), files.end(),
-                           [](const fusim::OutputFile& f) { return f.name == "schedule.yaml"; }),
-            files.end());
-      }
-      out_dir->commit(files);
-    }
+    if (out_dir) out_dir->commit(fusim::output_files(run->result, cl.out_program == "on"));
     if (schedule_out) schedule_out->commit(fusim::program_to_yaml(*run->program, *run->net));
     if (trace) trace->commit(fusim::trace_json(run->result));
     return 0;

@@ -750,7 +750,7 @@ const std::vector<std::string>& output_file_names() {
   return names;
 }
 
-std::vector<OutputFile> output_files(const RunResult& r) {
+std::vector<OutputFile> output_files(const RunResult& r, bool program) {
   // The report tree is built once, when the first of the three files that walk it is made.
   auto tree = std::make_shared<std::unique_ptr<StatNode>>();
   auto walk = [tree, &r]() -> const StatNode& {
@@ -763,8 +763,9 @@ std::vector<OutputFile> output_files(const RunResult& r) {
       {"groups.csv", [walk] { return csv(walk()["groups"], group_schema()); }},
       {"arch.yaml", [&r] { return arch_to_yaml(*r.arch); }},
       {"network.yaml", [&r] { return network_to_yaml(r.loaded_net ? *r.loaded_net : *r.net); }},
-      {"schedule.yaml", [&r] { return program_to_yaml(*r.program, *r.net); }},
   };
+  if (program)
+    files.push_back({"schedule.yaml", [&r] { return program_to_yaml(*r.program, *r.net); }});
   if (r.scalesim_inputs)
     files.push_back({"COMPUTE_REPORT.csv", [&r] { return compute_report_csv(r); }});
   return files;

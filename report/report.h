@@ -84,9 +84,10 @@ struct OutputFile {
 };
 
 // The files of --out DIR for a run: report.json, layers.csv, groups.csv, arch.yaml, network.yaml
-// and schedule.yaml, and COMPUTE_REPORT.csv when the inputs were SCALE-Sim's. They refer to `r`,
-// which must outlive them. Writing them (atomically) is the caller's: app/output_dir.h.
-std::vector<OutputFile> output_files(const RunResult& r);
+// and, with `program` (--out-program on), schedule.yaml, and COMPUTE_REPORT.csv when the inputs
+// were SCALE-Sim's. They refer to `r`, which must outlive them. Writing them (atomically) is the
+// caller's: app/output_dir.h.
+std::vector<OutputFile> output_files(const RunResult& r, bool program = true);
 
 // Every name output_files() can give: an existing --out directory that holds anything else is
 // not fusim's, and fusim will not replace it.

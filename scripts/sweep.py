@@ -50,9 +50,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_KEYS = ("arch", "nets", "fusion", "vary", "zip", "objective", "args")
 # Options the runner sets itself, which `args:` may not give.
 RUNNER_OPTIONS = ("--arch", "--net", "--fusion", "--out", "--out-program", "--quiet", "-p",
-                  "--objective",
-                  "--schedule-in", "--schedule-out", "--trace", "--convert-only", "--help",
-                  "--version", "-h")
+                  "--objective", "--schedule-in", "--schedule-out", "--trace", "--convert-only",
+                  "--help", "--version", "-h")
 # results.csv's columns after the varied keys (report.json's fields, energy.total_pj as energy_pj).
 RESULT_COLUMNS = ["net", "fusion", "status", "cycles", "seconds", "offchip_read_bytes",
                   "offchip_write_bytes", "mac_utilisation", "search_seconds", "energy_pj",
