@@ -15,17 +15,10 @@
 
 namespace fusim::fuzz {
 
-// This process's temporary folder (removed when the process exits normally; a crash leaves it
-// beside the finding).
-inline const std::filesystem::path& temp_dir() {
-  static const fusim::test::TempFolder folder("fusim_fuzz_");
-  return folder.path();
-}
-
 // Writes the input to `name` in this process's temporary folder and returns the path.
 inline std::string write_input(const std::uint8_t* data, std::size_t size,
                                const std::string& name) {
-  const std::string path = (temp_dir() / name).string();
+  const std::string path = (fusim::test::process_temp_dir("fusim_fuzz_") / name).string();
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;

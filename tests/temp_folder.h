@@ -30,4 +30,11 @@ class TempFolder {
   std::filesystem::path path_;
 };
 
+// This process's temporary folder, made on the first call (whose prefix names it) and removed
+// when the process exits normally; a crash leaves it (beside a fuzz finding).
+inline const std::filesystem::path& process_temp_dir(const std::string& prefix) {
+  static const TempFolder folder(prefix);
+  return folder.path();
+}
+
 }  // namespace fusim::test

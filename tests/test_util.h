@@ -27,15 +27,9 @@ inline std::string src(const std::string& rel) {
   return std::string(FUSIM_SOURCE_DIR) + "/" + rel;
 }
 
-// This process's temporary folder (removed when the process exits).
-inline const std::filesystem::path& temp_dir() {
-  static const fusim::test::TempFolder folder("fusim_tests_");
-  return folder.path();
-}
-
 // Writes `text` to a file in this process's temporary folder and returns its path.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = (temp_dir() / name).string();
+  const std::string path = (process_temp_dir("fusim_tests_") / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
