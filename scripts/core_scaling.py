@@ -8,9 +8,11 @@ next (a run that gets slower with more cores), and the same for the baseline wit
 weight prefetch (--prefetch-weights off), whose plan moves with the groups' times.
 
     /usr/bin/python3 scripts/core_scaling.py [--fusim build/app/fusim] [--docs] [--nets a,b]
-        [--counts 8,16,32,64,128] [-j 2]
+        [--counts 8,16,32,64,128] [--block core-scaling] [-j 2]
 
---docs replaces the table between the core-scaling markers of docs/multicore.md.
+--docs replaces the table between the markers of docs/multicore.md named by --block (the
+powers of two in "core-scaling"; the counts around 32, a prime among them, in
+"core-scaling-between", with --counts 24,28,30,31,32 --block core-scaling-between).
 """
 
 import argparse
@@ -52,6 +54,8 @@ def main():
     ap.add_argument("--docs", action="store_true", help="write the table into docs/multicore.md")
     ap.add_argument("--nets", help="comma-separated workload names (default: every shipped one)")
     ap.add_argument("--counts", default="8,16,32,64,128")
+    ap.add_argument("--block", default="core-scaling",
+                    help="with --docs, the markers of docs/multicore.md to write between")
     ap.add_argument("-j", type=int, default=2, help="runs at once")
     a = ap.parse_args()
     counts = [int(c) for c in a.counts.split(",")]
@@ -92,8 +96,10 @@ def main():
             "layer-by-layer baseline; `optimal`: the default search):\n\n" + markdown_table(df) +
             "\n" + "\n".join(lines) + "\n")
     if a.docs:
-        replace_block("docs/multicore.md", "core-scaling",
-                      "/usr/bin/python3 scripts/core_scaling.py --docs", text)
+        command = "/usr/bin/python3 scripts/core_scaling.py --docs"
+        if a.block != "core-scaling":
+            command += " --counts %s --block %s" % (a.counts, a.block)
+        replace_block("docs/multicore.md", a.block, command, text)
     else:
         print(text)
 
