@@ -511,19 +511,27 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
            static_cast<double>(t.piece_bytes);
   };
   double best_time = 0, best_compute = 0;
-  for (std::int64_t a = 1; a <= cores; ++a) {
-    if (cores % a != 0 || a > g.rows()) continue;
+  for (std::int64_t a = 1; a <= cores && a <= g.rows(); ++a) {
+    // Grids that cannot take a row band more with as many channel slices: every count of row
+    // bands dividing `cores`, and the others, which leave fewer cores idle than a band holds
+    // (10 x 3 on 31 cores, where only 31 x 1 and 1 x 31 use them all).
+    if (cores / (cores / a) != a) continue;
     // A transpose's bands would each read a channel slice of every input row: it splits by
     // output channels (its input's rows) alone.
     if (a > 1 && g.layer().type == LayerType::Transpose) break;
+    // A grouped conv's (or a GEMM's heads') channel slices must each lie inside a group or cover
+    // whole groups (its work is uniform GEMMs): the most slices, up to the cores per band, that
+    // do not cut a group unevenly.
     std::int64_t b = std::min(cores / a, g.channels());
-    // A grouped conv's channel slices must each lie inside a group or cover whole groups (its
-    // work is uniform GEMMs); a count of slices that cuts groups unevenly is not used.
-    for (std::int64_t i = 0; i < b && b > 1; ++i) {
-      if (!g.channel_range_exact(part_begin(g.channels(), b, i),
-                                 part_begin(g.channels(), b, i + 1)))
-        b = 1;
-    }
+    const auto even = [&](std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (!g.channel_range_exact(part_begin(g.channels(), n, i),
+                                   part_begin(g.channels(), n, i + 1)))
+          return false;
+      }
+      return true;
+    };
+    while (b > 1 && !even(b)) --b;
     // The largest core's work: the first band of the first slice.
     const std::int64_t rows = part_begin(g.rows(), a, 1), channels = part_begin(g.channels(), b, 1);
     TileWork w = g.work(0, rows, 0, channels);
@@ -543,7 +551,12 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
       }
       bytes += burst_bytes(g.output_bytes(r0, r1, 0, g.channels()), g.output_layout(0, channels));
     }
-    const double time = std::max(compute, bytes / peak);
+    // The longer of the two, and a share of the shorter: a core's loads, computes and stores
+    // overlap only in part (the first loads, the last stores, a slice's few tiles), so among
+    // grids at the DRAM floor the one that computes least is the sooner.
+    const double memory = bytes / peak;
+    const double time =
+        std::max(compute, memory) + kGridOverlapShare * std::min(compute, memory);
     if (a == 1 || time < best_time || (time == best_time && compute <= best_compute)) {
       best_time = time;
       best_compute = compute;

@@ -176,13 +176,27 @@ struct LayerSplit {
   std::int64_t cores() const { return row_parts * channel_parts; }
 };
 
-// The grid for `cores` cores: among row_parts dividing `cores` (at most the rows; the channel
-// parts at most the channels), the one whose largest core finishes its PE-array or vector work
-// soonest, with off-chip time (halo rows included, pieces rounded up to DRAM bursts) as its floor.
-// Among grids that tie (the off-chip floor, the same bytes), the one whose largest core computes
-// least: its computes then hide behind its transfers (BERT's FFN projection, 128 rows, on 32
-// cores: on 4 x 8 cores each computes 5,564 cycles, on 16 x 2 it computed 21,080 between weight
-// loads that waited for it); then more row bands (contiguous stores).
+// The grid for `cores` cores: among the grids that cannot take a row band more with as many
+// channel slices (every count of row bands dividing `cores`, and the others, which leave fewer
+// cores idle than a band holds: 10 x 3 on 31 cores; the row bands at most the rows, the channel
+// slices at most the channels, and fewer where they would cut a grouped conv's groups or a
+// GEMM's heads unevenly), the one whose largest core's PE-array or vector work and the layer's
+// off-chip time (halo rows included, pieces rounded up to DRAM bursts) take the least: the
+// longer of the two and kGridOverlapShare of the shorter. Among grids that tie, the one whose
+// largest core computes least (BERT's FFN projection, 128 rows, on 32 cores: on 4 x 8 cores each
+// computes 5,564 cycles, on 16 x 2 it computed 21,080 between weight loads that waited for it);
+// then more row bands (contiguous stores).
+//
+// kGridOverlapShare: a core's loads, computes and stores overlap only in part (the first loads,
+// the last stores, a slice of few tiles), so of two grids at the DRAM floor the one that computes
+// less is the sooner. Measured against the grids of row bands dividing the cores, timed by the
+// longer of the two alone (docs/multicore.md, "More cores"), over `none` and the default search
+// on every shipped network on mlu.yaml at 8, 16, 24, 28, 30, 31, 32, 64 and 128 cores: 1.4 %
+// fewer cycles in geometric mean, the largest slowdown 2.3 %, and 40 runs over 0.5 % slower than
+// on fewer cores against 87. (0.1, 0.25 and 0.5, with all of a map's rows as bands offered too,
+// where fewer than the cores: 1.2 %, 1.5 % and 1.6 % fewer, the largest slowdown 2.9-3.1 %; but
+// 28 x 1 grids on 32 cores simulated up to 1.22x their estimate.)
+inline constexpr double kGridOverlapShare = 0.25;
 LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t cores);
 // Core `core`'s part under `split`; empty (begin == end) for an idle core. Its weights are
 // interleaved (LayerSlice::weight_parts) where interleaved_weights says so.
