@@ -555,8 +555,7 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
     // overlap only in part (the first loads, the last stores, a slice's few tiles), so among
     // grids at the DRAM floor the one that computes least is the sooner.
     const double memory = bytes / peak;
-    const double time =
-        std::max(compute, memory) + kGridOverlapShare * std::min(compute, memory);
+    const double time = std::max(compute, memory) + kGridOverlapShare * std::min(compute, memory);
     if (a == 1 || time < best_time || (time == best_time && compute <= best_compute)) {
       best_time = time;
       best_compute = compute;
