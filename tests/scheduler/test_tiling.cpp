@@ -235,6 +235,56 @@ layers:
   }
 }
 
+TEST_CASE("on a count of cores with few divisors a layer's grid may leave cores idle", "[tiling]") {
+  // A 3 x 3 conv on a 7 x 7 map (ResNet's last stage) on 31 cores: 31 is prime and the map has 7
+  // rows, so a grid using every core is 1 x 31 (16-17 channels a core, a quarter of the PE
+  // array's 64 columns). 7 bands of 4 slices (28 cores) can take no band more with 4 slices
+  // (31 / 4 = 7): it is weighed too, and computes in a quarter of the time (offered only grids
+  // that use every core, the grid, compute and busy-core checks fail). A GEMM's 12 heads of 128
+  // channels on 32 cores: its slices each lie inside a head or cover whole heads (a count that
+  // would cut one is stepped down to one that does not), and there are several.
+  const fusim::Arch mlu = fusim::load_arch(fusim::test::src("configs/mlu.yaml"));
+  const std::string net = fusim::test::write_temp("few_divisors.yaml", R"(name: few_divisors
+inputs: [{name: x, shape: [512, 7, 7]}]
+layers:
+  - {name: conv, type: conv, out_channels: 512, kernel: 3, padding: 1}
+)");
+  const auto r =
+      fusim::test::run(fusim::test::src("configs/mlu.yaml"), net, {"cores.count=31"}, "none");
+  const fusim::LayerGeometry g(r->net->layer(0), mlu.element_bytes());
+  const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, 31);
+  CHECK(split.cores() < 31);
+  CHECK(split.row_parts > 1);
+  const fusim::TileWork whole31 = g.work(0, g.rows(), 0, (g.channels() + 30) / 31);
+  const fusim::TileWork mine =
+      g.work(0, (g.rows() + split.row_parts - 1) / split.row_parts, 0,
+             (g.channels() + split.channel_parts - 1) / split.channel_parts);
+  CHECK(fusim::compute_cycles(mlu.core, mine) < fusim::compute_cycles(mlu.core, whole31));
+  // The run does the layer's MACs once, on the cores the grid uses.
+  std::int64_t macs = 0, busy = 0;
+  for (const auto& core : r->result.sim.cores) {
+    macs += core.actions.macs;
+    busy += core.actions.macs > 0;
+  }
+  CHECK(macs == r->net->layer(0).macs_per_item());
+  CHECK(busy == split.cores());
+
+  const auto bert = fusim::load_network(fusim::test::src("workloads/bert_base_layer.yaml"));
+  int scores = -1;
+  for (int i = 0; i < static_cast<int>(bert.layers().size()); ++i)
+    if (bert.layer(i).name == "l0_scores") scores = i;
+  REQUIRE(scores >= 0);
+  const fusim::LayerGeometry heads(bert.layer(scores), mlu.element_bytes());
+  REQUIRE(heads.channels_per_group() == 128);
+  const fusim::LayerSplit h = fusim::split_layer(heads, mlu, 32);
+  INFO(h.row_parts << " x " << h.channel_parts);
+  CHECK(h.channel_parts > 1);
+  for (std::int64_t c = 0; c < h.cores(); ++c) {
+    const fusim::LayerSlice sl = fusim::layer_slice(heads, h, c, mlu);
+    CHECK(heads.channel_range_exact(sl.begin, sl.end));
+  }
+}
+
 TEST_CASE(
     "layer-by-layer: a slice of one row tile comes in chunks that overlap, as fast with a "
     "larger weight buffer",
