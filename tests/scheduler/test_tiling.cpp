@@ -251,15 +251,17 @@ layers:
 )");
   const auto r =
       fusim::test::run(fusim::test::src("configs/mlu.yaml"), net, {"cores.count=31"}, "none");
-  const fusim::LayerGeometry g(r->net->layer(0), mlu.element_bytes());
-  const fusim::LayerSplit split = fusim::split_layer(g, *r->arch, 31);
+  const fusim::Arch& arch = *r->arch;
+  const fusim::LayerGeometry g(r->net->layer(0), arch.element_bytes());
+  const fusim::LayerSplit split = fusim::split_layer(g, arch, 31);
   CHECK(split.cores() < 31);
   CHECK(split.row_parts > 1);
-  const fusim::TileWork whole31 = g.work(0, g.rows(), 0, (g.channels() + 30) / 31);
-  const fusim::TileWork mine =
-      g.work(0, (g.rows() + split.row_parts - 1) / split.row_parts, 0,
-             (g.channels() + split.channel_parts - 1) / split.channel_parts);
-  CHECK(fusim::compute_cycles(mlu.core, mine) < fusim::compute_cycles(mlu.core, whole31));
+  // The largest core's work (core 0's: the first band of the first slice) under each grid.
+  const auto largest = [&](const fusim::LayerSplit& grid) {
+    const fusim::LayerSlice c0 = fusim::layer_slice(g, grid, 0, arch);
+    return fusim::compute_cycles(arch.core, g.work(c0.row_begin, c0.row_end, c0.begin, c0.end));
+  };
+  CHECK(largest(split) < largest(fusim::LayerSplit{1, 31}));
   // The run does the layer's MACs once, on the cores the grid uses.
   std::int64_t macs = 0, busy = 0;
   for (const auto& core : r->result.sim.cores) {
