@@ -22,6 +22,10 @@ namespace fusim {
 
 namespace {
 
+// The summary's DRAM line says how many bytes the bursts carried for each byte asked for when
+// that is over this (a run whose pieces all fill their bursts carries 1.00-1.01x).
+constexpr double kBurstOverheadShown = 1.01;
+
 // Fixed formatting so that output bytes do not depend on the locale or the platform.
 std::string num(double v, int decimals = 3) {
   char buf[64];
@@ -550,11 +554,13 @@ std::string summary_text(const RunResult& r) {
        << ", " << e.within_10pct << " of " << e.groups << " groups within 10 %\n";
   }
   {
-    std::int64_t hits = 0, misses = 0, conflicts = 0;
+    std::int64_t hits = 0, misses = 0, conflicts = 0, bursts = 0, requested = 0;
     for (const ChannelStats& c : s.dram_channels) {
       hits += c.row_hits;
       misses += c.row_misses;
       conflicts += c.row_conflicts;
+      bursts += c.reads + c.writes;
+      requested += c.bytes_read + c.bytes_written;
     }
     const double bytes = static_cast<double>(s.traffic.read() + s.traffic.write());
     os << "  DRAM              " << s.dram_model << " model, "
@@ -564,6 +570,11 @@ std::string summary_text(const RunResult& r) {
     if (const std::int64_t all = hits + misses + conflicts; all > 0)
       os << ", row-hit rate "
          << num(100.0 * static_cast<double>(hits) / static_cast<double>(all), 1) << " %";
+    // The detailed model moves whole bursts: a piece of a pixel's channels narrower than a
+    // burst, or across its edge, costs the whole burst (docs/dram.md, "Whole bursts").
+    const double carried = static_cast<double>(mul_checked(bursts, a.dram.burst_bytes_detailed()));
+    if (requested > 0 && carried > kBurstOverheadShown * static_cast<double>(requested))
+      os << ", bursts carry " << num(carried / static_cast<double>(requested), 2) << "x the bytes";
     os << "\n";
   }
   {

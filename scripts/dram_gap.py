@@ -7,7 +7,10 @@ presets (LPDDR4 also with a DMA window of 128 outstanding bursts), with the
 layer-by-layer schedule (none) and the default search
 (optimal), runs fusim twice, as configured and with -p dram.model=simple, and
 prints a Markdown table: cycles of each, the gap (detailed - simple) / simple,
-and the detailed model's achieved bandwidth and row-hit rate. The other configs
+and the detailed model's achieved bandwidth, row-hit rate, and the bytes its bursts carried
+for each byte asked for (the bursts of report.json's dram_channels, reads + writes, times the
+preset's burst bytes, over their bytes_read + bytes_written: 1.00 when every piece fills its
+bursts). The other configs
 run the simple model only and are listed as such. With --docs, the
 table replaces the one between the dram-gap markers in docs/dram.md.
 
@@ -72,7 +75,27 @@ def run(fusim, arch, net, fusion, overrides):
         if proc.returncode != 0:
             sys.exit("dram_gap: fusim failed: %s\n%s" % (" ".join(argv), proc.stderr))
         with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
-            return json.load(f)
+            report = json.load(f)
+        report["burst_bytes"] = burst_bytes(os.path.join(out, "arch.yaml"))
+        return report
+
+
+def burst_bytes(arch_yaml):
+    """bus_bytes x burst_length of the dram map of the arch.yaml fusim --out writes (every key
+    resolved, one per line), or 0 when it has none."""
+    keys = {}
+    in_dram = False
+    with open(arch_yaml, encoding="utf-8") as f:
+        for line in f:
+            if re.match(r"^dram\s*:", line):
+                in_dram = True
+            elif re.match(r"^\S", line):
+                in_dram = False
+            elif in_dram:
+                m = re.match(r"^  (bus_bytes|burst_length)\s*:\s*(\d+)", line)
+                if m:
+                    keys[m.group(1)] = int(m.group(2))
+    return keys.get("bus_bytes", 0) * keys.get("burst_length", 0)
 
 
 def main():
@@ -94,7 +117,8 @@ def main():
     simple_only = [stem(a) for a in archs if not runs_detailed(a)]
 
     lines = ["| workload | config | schedule | detailed cycles | simple cycles | gap | detailed GB/s "
-             "| row-hit rate |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| row-hit rate | burst bytes / bytes |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     if not args.docs:
         print("\n".join(lines))
     for label, arch, overrides in cases:
@@ -108,10 +132,14 @@ def main():
                 total = hits + sum(c["row_misses"] + c["row_conflicts"] for c in d["dram_channels"])
                 nbytes = d["offchip_read_bytes"] + d["offchip_write_bytes"]
                 gbs = nbytes / d["seconds"] / 1e9 if d["seconds"] > 0 else 0.0
-                lines.append("| %s | %s | %s | %s | %s | %+.1f %% | %.1f | %s |" % (
+                bursts = sum(c["reads"] + c["writes"] for c in d["dram_channels"])
+                asked = sum(c["bytes_read"] + c["bytes_written"] for c in d["dram_channels"])
+                carried = bursts * d["burst_bytes"] / asked if asked else 0.0
+                lines.append("| %s | %s | %s | %s | %s | %+.1f %% | %.1f | %s | %s |" % (
                     stem(net), label, fusion, "{:,}".format(d["cycles"]),
                     "{:,}".format(s["cycles"]), 100.0 * (d["cycles"] - s["cycles"]) / s["cycles"],
-                    gbs, "%.1f %%" % (100.0 * hits / total) if total else "-"))
+                    gbs, "%.1f %%" % (100.0 * hits / total) if total else "-",
+                    "%.2f" % carried if asked else "-"))
                 if not args.docs:
                     print(lines[-1])
                     sys.stdout.flush()

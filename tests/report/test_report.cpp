@@ -2,6 +2,7 @@
 // field report.json and the CSVs hold is registered (and so documented), and nothing else is.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -210,6 +211,36 @@ TEST_CASE("the estimate's accuracy in report.json is its groups' simulated over 
   CHECK(report["estimate_median_ratio"].get<double>() == Approx(median));
   CHECK(fusim::summary_text(run->result).find("estimate          simulated / predicted") !=
         std::string::npos);
+}
+
+TEST_CASE("the summary says how many bytes the DRAM's bursts carried when pieces waste them",
+          "[report]") {
+  // A 3 x 3 conv of 320 channels on a 7 x 7 map, layer by layer on mlu.yaml's 32 cores: its
+  // grid cuts the channels into narrow slices, whose stores move a few bytes of each pixel in a
+  // 64-byte burst of its own.
+  const std::string net = fusim::test::write_temp("narrow_slices.yaml", R"(name: narrow
+inputs:
+  - {name: x, shape: [512, 7, 7]}
+layers:
+  - {name: c1, type: conv, out_channels: 320, kernel: 3, padding: 1}
+)");
+  const auto narrow = fusim::test::run(fusim::test::src("configs/mlu.yaml"), net, {}, "none");
+  std::int64_t bursts = 0, asked = 0;
+  for (const fusim::ChannelStats& c : narrow->result.sim.dram_channels) {
+    bursts += c.reads + c.writes;
+    asked += c.bytes_read + c.bytes_written;
+  }
+  REQUIRE(asked > 0);
+  const double carried = static_cast<double>(bursts * narrow->arch->dram.burst_bytes_detailed()) /
+                         static_cast<double>(asked);
+  CHECK(carried > 1.01);
+  char expected[64];
+  std::snprintf(expected, sizeof expected, ", bursts carry %.2fx the bytes\n", carried);
+  CHECK(fusim::summary_text(narrow->result).find(expected) != std::string::npos);
+  // MobileNetV2's pieces fill their bursts (1.00x): the line says nothing of them.
+  const auto whole = fusim::test::run(fusim::test::src("configs/mlu.yaml"),
+                                      fusim::test::src("workloads/mobilenetv2.yaml"), {}, "none");
+  CHECK(fusim::summary_text(whole->result).find("bursts carry") == std::string::npos);
 }
 
 TEST_CASE("a group whose layers run no kernel is reported as no-kernel, with no cycles",
