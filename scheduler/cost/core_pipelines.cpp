@@ -31,15 +31,16 @@ double shared_fairly(const std::vector<CoreLeg>& legs, std::vector<std::size_t>&
 // The DRAM serving the cores' first loads in windows (core_pipelines_end): every core's first
 // window in the legs' order, then every core's second, ...; calls done(i, t), t when leg i's
 // last window is served. Returns when the last is. Rounds where no core ends are counted whole.
-template <class Done>
-double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
+// `lead(i)` is the time leg i's loads hold the DRAM.
+template <class Lead, class Done>
+double in_windows(const std::vector<CoreLeg>& legs, double window, Lead lead, Done done) {
   // Each leg's last round (the window it ends in), and the distinct ones in order: the rounds
   // to stop at.
   std::vector<double> last_round(legs.size(), 0.0), stops;
   std::vector<std::size_t> active, next;  // the legs still loading, in the legs' order
   for (std::size_t i = 0; i < legs.size(); ++i) {
-    if (legs[i].lead <= 0) continue;
-    last_round[i] = std::max(0.0, std::ceil(legs[i].lead / window) - 1);
+    if (lead(i) <= 0) continue;
+    last_round[i] = std::max(0.0, std::ceil(lead(i) / window) - 1);
     active.push_back(i);
     stops.push_back(last_round[i]);
   }
@@ -54,7 +55,7 @@ double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
         t += window;
         next.push_back(i);
       } else {
-        t += legs[i].lead - r * window;
+        t += lead(i) - r * window;
         done(i, t);
       }
     }
@@ -62,7 +63,7 @@ double in_windows(const std::vector<CoreLeg>& legs, double window, Done done) {
     round = r + 1;
   }
   for (std::size_t i = 0; i < legs.size(); ++i)
-    if (legs[i].lead <= 0) done(i, 0.0);
+    if (lead(i) <= 0) done(i, 0.0);
   return t;
 }
 
@@ -76,15 +77,26 @@ double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound, d
   // leads, less the time it takes to receive their data once there (a leader may receive from
   // another: a grid's cores take their inputs from their row's first core and their weights from
   // their column's, so at most a few rounds).
+  // In windows where the DRAM serves every core's leads, or their part after the shared
+  // buffer's (which the cores take fairly first).
   std::vector<double> lead_end(legs.size(), 0.0);
   bool received = false, dram = window > 0;
-  for (const CoreLeg& l : legs) dram = dram && (l.lead <= 0 || l.lead_from_dram);
+  for (const CoreLeg& l : legs)
+    dram =
+        dram && (l.lead <= 0 || l.lead_from_dram || (l.lead_dram_last && l.lead > l.lead_shared));
   const auto lead_in = [&](std::size_t i, double t) {
     lead_end[i] = std::max(t, legs[i].lead_alone);
     received = received || legs[i].leaders[0] >= 0;
   };
-  const double leads = dram ? in_windows(legs, window, lead_in)
-                            : shared_fairly(legs, order, &CoreLeg::lead, lead_in);
+  double shared_phase = 0;
+  if (dram)
+    shared_phase = shared_fairly(legs, order, &CoreLeg::lead_shared, [](std::size_t, double) {});
+  const double leads =
+      dram ? shared_phase + in_windows(
+                                legs, window,
+                                [&](std::size_t i) { return legs[i].lead - legs[i].lead_shared; },
+                                [&](std::size_t i, double t) { lead_in(i, shared_phase + t); })
+           : shared_fairly(legs, order, &CoreLeg::lead, lead_in);
   const auto n = static_cast<std::int64_t>(legs.size());
   for (bool moved = received; moved;) {
     moved = false;
@@ -113,7 +125,11 @@ double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound, d
     }
   }
   std::sort(ready.begin(), ready.end());
-  double queue = leads, last = 0;  // the tails start once every lead is in
+  // The tails start once every lead is in; where the last leads hold the DRAM and every tail
+  // goes to the shared buffer, once the leads' shared phase is through.
+  bool to_shared = dram;
+  for (const CoreLeg& l : legs) to_shared = to_shared && (l.tail <= 0 || l.tail_to_shared);
+  double queue = to_shared ? shared_phase : leads, last = 0;
   for (const auto& [at, tail, alone] : ready) {
     queue = std::max(queue, at) + tail;
     last = std::max(last, at + alone);

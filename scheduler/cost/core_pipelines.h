@@ -33,8 +33,12 @@ struct CoreLeg {
   // counted as if alone, it stored early and its stores left the group's end).
   std::array<std::int64_t, 2> leaders{-1, -1};
   double received = 0;
-  // Its first loads all come from DRAM (core_pipelines_end's `window`).
-  bool lead_from_dram = false;
+  // Its first loads all come from DRAM (core_pipelines_end's `window`), or those from the
+  // shared buffer (`lead_shared` of its lead) all come before those from DRAM.
+  bool lead_from_dram = false, lead_dram_last = false;
+  double lead_shared = 0;
+  // Its last stores all go to the shared buffer.
+  bool tail_to_shared = false;
 };
 
 // The drain bound of core_pipelines_end, as the prefetch engines see it (finish in
@@ -54,8 +58,14 @@ struct DrainBound {
 // its queues first come first served, so it serves every core's first window in the cores'
 // order, then every core's second, and so on (a core loading at most one window is done
 // before the next core's loads begin: MobileNetV1's conv1 on 64 cores, its cores' loads ending
-// one after another over 2,000 cycles). Each then runs its middle leg alone; its last
-// stores queue for the bottleneck once every first load is in, first come first served. Cores
+// one after another over 2,000 cycles); where a core's first loads from the shared buffer all
+// come before those from DRAM (`lead_dram_last`), the cores take the shared buffer fairly first,
+// then the DRAM in windows (an element-wise layer with one operand in the shared buffer and the
+// other in DRAM: ShuffleNet's residual adds, DenseNet's batch norms of a map in both). Each then
+// runs its middle leg alone; its last stores queue for the bottleneck once every first load is
+// in, first come first served, or, where the DRAM serves the leads last and every core stores to
+// the shared buffer only (`tail_to_shared`), once the shared buffer's part of the leads is:
+// those stores then run beside the later cores' DRAM loads. Cores
 // of unequal shares (14 rows over 32 cores) so finish apart, and the early ones' stores run
 // while the others still compute; alike cores take the lead, their middle leg and the tail one
 // after the other. And no store starts before the first core is ready to store (its lead in,

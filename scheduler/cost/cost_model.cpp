@@ -79,6 +79,9 @@ class CorePipelines {
     l.leaders = core.lead_from;
     l.received = core.lead_received;
     l.lead_from_dram = core.lead_shared_bytes == 0;
+    l.lead_dram_last = core.lead_dram_last;
+    l.lead_shared = static_cast<double>(core.lead_shared_bytes) * shared_;
+    l.tail_to_shared = core.tail_bytes == 0 && core.tail_shared_bytes > 0;
     l.before_drain =
         (static_cast<double>(core.loaded_dram_bytes) + core.dram_stores_before_loads) * dram_ +
         (static_cast<double>(core.shared_read) + core.shared_stores_before_loads) * shared_;

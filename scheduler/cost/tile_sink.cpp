@@ -187,14 +187,20 @@ void CostSink::load_part(TensorKind kind, BufferRole buffer, int layer, const Dr
     multicast += b;
   } else if (shared) {
     shared_read += b;
-    if (!computed_) lead_shared_bytes += b;
+    if (!computed_) {
+      lead_shared_bytes += b;
+      lead_dram_last = false;
+    }
   } else {
     (kind == TensorKind::Weight ? traffic.weight
      : kind == TensorKind::Psum ? traffic.psum_read
                                 : traffic.ifmap) += b;
     dram_bytes += mul_checked(moved, times);
     loaded_dram_bytes += mul_checked(moved, times);
-    if (!computed_) lead_bytes += mul_checked(moved, times);
+    if (!computed_) {
+      lead_bytes += mul_checked(moved, times);
+      lead_dram_last = true;
+    }
   }
   buffer_writes += b;
 }

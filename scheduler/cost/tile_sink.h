@@ -243,6 +243,8 @@ class CostSink : public TileSink {
   // are timed on the DRAM, where a 26-byte channel slice of a pixel takes a burst or two.
   std::int64_t lead_bytes = 0, tail_bytes = 0;
   std::int64_t lead_shared_bytes = 0, tail_shared_bytes = 0;  // the same, from the shared buffer
+  // The last of those first loads came from DRAM (the shared buffer's, if any, came before).
+  bool lead_dram_last = false;
   // When the first store can start in the core's pipeline (the end of the first compute whose
   // output is stored); -1 before any store.
   double first_store_at = -1;

@@ -35,6 +35,32 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "first loads from the shared buffer, then from DRAM: the shared part fairly, the DRAM's in "
+    "windows, and stores to the shared buffer beside the later cores' DRAM loads",
+    "[cost]") {
+  // Four alike cores, each 1 cycle of the shared buffer then one window (2 cycles) of DRAM to
+  // load, nothing between, 1 to store into the shared buffer. The shared parts share it (in at
+  // 4), the DRAM serves one window per core in turn (in at 6, 8, 10, 12), and each core's store
+  // goes as it is ready: 7, 9, 11, 13.
+  std::vector<fusim::CoreLeg> legs(4, leg(3, 0, 1));
+  for (fusim::CoreLeg& l : legs) {
+    l.lead_shared = 1;
+    l.lead_dram_last = true;
+    l.tail_to_shared = true;
+  }
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(13));
+  // Stores to DRAM queue behind every lead (in at 12): 13, 14, 15, 16.
+  for (fusim::CoreLeg& l : legs) l.tail_to_shared = false;
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(16));
+  // The shared buffer's part last: the leads share the bottleneck fairly, all in at 12.
+  for (fusim::CoreLeg& l : legs) {
+    l.lead_dram_last = false;
+    l.tail_to_shared = true;
+  }
+  CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(16));
+}
+
+TEST_CASE(
     "where every core's first loads come from DRAM, the DRAM serves them a window of bursts "
     "at a time, in the cores' order",
     "[cost]") {
