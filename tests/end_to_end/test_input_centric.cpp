@@ -267,7 +267,8 @@ TEST_CASE("a compute that accumulates reads each partial sum once more and adds 
 }
 
 TEST_CASE(
-    "with input-centric execution off no group runs input-centric; on, BERT's FFN does on Eyeriss",
+    "with input-centric execution off no group runs input-centric, and on, BERT's FFN does on "
+    "Eyeriss",
     "[input_centric]") {
   for (const bool on : {true, false}) {
     fusim::RunOptions o;

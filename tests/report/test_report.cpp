@@ -114,7 +114,7 @@ TEST_CASE("a schema keeps registration order, places fields after a named one, a
   CHECK(csv.size() == 4);  // a, twice_a, b, hits: lists are JSON only unless registered for CSV
 }
 
-TEST_CASE("reals are rounded as registered; NaN and infinity become 0", "[report]") {
+TEST_CASE("reals are rounded as registered, NaN and infinity become 0", "[report]") {
   CHECK(fusim::round_for_output(2.0 / 3.0, fusim::decimals(3)) == 0.667);
   CHECK(fusim::round_for_output(1.0 / 3.0, fusim::significant(10)) == 0.3333333333);
   CHECK(fusim::round_for_output(std::nan(""), fusim::decimals(3)) == 0);

@@ -62,7 +62,7 @@ TEST_CASE("cores.engines: the default pair, written into the resolved arch", "[a
   CHECK(fusim::arch_to_yaml(b) == fusim::arch_to_yaml(a));
 }
 
-TEST_CASE("DRAM presets are named fields; a preset fills only the keys not set", "[arch]") {
+TEST_CASE("DRAM presets are named fields, a preset fills only the keys not set", "[arch]") {
   const fusim::DramPreset* p = fusim::find_dram_preset("DDR4-3200");
   REQUIRE(p != nullptr);
   CHECK(p->params.tck_ps == 625);

@@ -124,7 +124,7 @@ layers:
   CHECK(m.input_layout(0, 8, 24).piece_bytes == 16);
 }
 
-TEST_CASE("a broadcast gate is read once per row tile; cycles per tile", "[elementwise]") {
+TEST_CASE("a broadcast gate is read once per row tile, cycles per tile", "[elementwise]") {
   // A tile of h rows holds 2,048 h bytes of x and 64 of g in half the 64 KiB input buffer:
   // h = 15, so 3 row tiles (15, 15, 2 rows) of all 64 channels.
   const auto r = run("gate.yaml", kGate);
@@ -170,7 +170,7 @@ layers:
   fusim::test::check_replays(*hs);
 }
 
-TEST_CASE("a squeeze-excitation block fuses; cost model and simulator agree", "[elementwise]") {
+TEST_CASE("a squeeze-excitation block fuses, cost model and simulator agree", "[elementwise]") {
   const std::string text = R"(name: se
 inputs: [{name: x, shape: [32, 16, 16]}]
 layers:
@@ -287,7 +287,7 @@ layers:
   fusim::test::check_group_bytes(r->result);
 }
 
-TEST_CASE("DenseNet's BN -> ReLU -> conv after a concat fuses; cost model and simulator agree",
+TEST_CASE("DenseNet's BN -> ReLU -> conv after a concat fuses, cost model and simulator agree",
           "[elementwise]") {
   const std::string text = R"(name: dense
 inputs: [{name: x, shape: [32, 16, 16]}]

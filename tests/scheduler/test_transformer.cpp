@@ -237,7 +237,7 @@ layers:
   CHECK_THAT(e->what(), Catch::Contains("'ln'"));
 }
 
-TEST_CASE("a reduction over channels fuses with row tiles; one over tokens is a barrier",
+TEST_CASE("a reduction over channels fuses with row tiles, one over tokens is a barrier",
           "[transformer]") {
   const std::string text = R"(name: f
 inputs: [{name: x, shape: [64, 32, 1]}, {name: y, shape: [64, 32, 1]}]
@@ -358,7 +358,7 @@ TEST_CASE("transformer keys: errors name file, line and key", "[transformer]") {
       });
 }
 
-TEST_CASE("a causal softmax: one select per score more, the same bytes; errors", "[transformer]") {
+TEST_CASE("a causal softmax: one select per score more, the same bytes, errors", "[transformer]") {
   // A decoder's attention: the kAttention block with the causal mask on its softmax.
   std::string text = kAttention;
   const std::string from = "scale: 0.35355339059327373}";
@@ -410,7 +410,7 @@ layers:
 
 }  // namespace
 
-TEST_CASE("a transpose copies [C, H, 1] into [H, C, 1]: counts, pieces, bytes; errors",
+TEST_CASE("a transpose copies [C, H, 1] into [H, C, 1]: counts, pieces, bytes, errors",
           "[transformer]") {
   const fusim::Network net = load_text("mixer.yaml", kMixer);
   const fusim::Layer& t1 = net.layer(net.find_layer("t1"));

@@ -398,7 +398,7 @@ TEST_CASE("refresh: a request at tREFI waits tRFC", "[dram]") {
   CHECK(done2[1] == t.tREFI + 2000 + t.tRCD + t.tCL + p.burst_length / 2);
 }
 
-TEST_CASE("tREFI 0 turns refresh off; an interval no longer than tRFC is refused", "[dram]") {
+TEST_CASE("tREFI 0 turns refresh off, an interval no longer than tRFC is refused", "[dram]") {
   // It looped for ever: a refresh due every 0 ticks.
   const fusim::DramParams p = ddr4({"dram.timing_ck.tREFI=0"});
   const auto& t = p.timing;
@@ -638,7 +638,7 @@ std::vector<double> stream_together(int n, std::int64_t bytes, std::int64_t spac
 
 }  // namespace
 
-TEST_CASE("N cores streaming at once saturate the DRAM peak; each takes longer", "[dram]") {
+TEST_CASE("N cores streaming at once saturate the DRAM peak, each takes longer", "[dram]") {
   // mlu.yaml: DDR4-3200 x 4 channels (102.4 B/cycle at 1 GHz), interconnect latency 20 cycles
   // each way. Each core reads 128 KiB from its own banks (128 KiB apart: the bank field sits
   // above 4 channels x 4 bank groups x 8 KiB rows) with 32 bursts outstanding.
@@ -732,7 +732,8 @@ TEST_CASE("dram config: models, strict keys and the resolved YAML round trip", "
   }
 }
 
-TEST_CASE("the detailed model changes time, not bytes; its lookahead barely matters", "[dram]") {
+TEST_CASE("the detailed model changes time, not bytes, and its lookahead barely matters",
+          "[dram]") {
   const std::string mlu = fusim::test::src("configs/mlu.yaml");
   const std::string net = fusim::test::src("workloads/tiny_dag.yaml");
   const auto d = fusim::test::run(mlu, net);
