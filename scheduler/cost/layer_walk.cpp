@@ -269,9 +269,15 @@ class LayerWalker {
   // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
   void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
              Id last, Id owner, std::int64_t times) {
-    const DramRange to{{false, li_},
-                       b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
-                       g_.output_layout(k0, k1)};
+    DramRange to{{false, li_},
+                 b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
+                 g_.output_layout(k0, k1)};
+    if (g_.channel_blocked()) {  // the chunk's own NHWC block, after the channels before it
+      const std::int64_t width = g_.output_bytes(0, 1, 0, 1) / elem_;
+      to.offset = b * l_.out_shape.elements() * elem_ +
+                  (k0 * g_.rows() * width + r0 * width * (k1 - k0)) * elem_;
+      to.layout = TileLayout{};
+    }
     sink_.store(li_, to, g_.output_bytes(r0, r1, k0, k1), last, owner, times);
   }
 
@@ -377,6 +383,7 @@ LayerOnCores::LayerOnCores(const Network& net, const Arch& arch, int layer_index
       g_(net.layer(layer_index), arch.element_bytes()) {
   const Layer& l = net.layer(layer_index);
   if (l.type == LayerType::Concat || l.is_view()) return;
+  g_.set_channel_blocked(blocked_output_allowed(net, layer_index));
   split_ = split_layer(g_, arch, cores);
   // Every core of the grid tiles as the first does (the largest slice), so that the cores
   // receiving a leader's loads by multicast load what it loads, in the same order.

@@ -8,6 +8,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "common/params.h"
+#include "cost/concat_copy.h"
 #include "cost/layer_walk.h"
 #include "cost/tile_sink.h"
 
@@ -563,6 +564,17 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
     }
   }
   return best;
+}
+
+bool blocked_output_allowed(const Network& net, int layer) {
+  const std::vector<int>& readers = net.consumers(layer);
+  if (readers.size() != 1 || net.layer(readers[0]).type != LayerType::Concat) return false;
+  const Layer& concat = net.layer(readers[0]);
+  for (std::size_t j = 0; j < concat.inputs.size(); ++j) {
+    const Operand& op = concat.inputs[j];
+    if (!op.from_network_input && op.index == layer) return in_concat_tensor(net, readers[0], j);
+  }
+  return false;
 }
 
 bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const Arch& arch) {

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "cost/cost_model.h"
+#include "cost/tiling.h"
 #include "driver.h"
 #include "lower/lower.h"
 #include "search/registry.h"
@@ -141,4 +142,67 @@ TEST_CASE("a deadlock is fusim's fault in its own program, the user's in --sched
     CHECK(e->file() == "prog.yaml");
     CHECK_THAT(e->message(), Catch::Contains("the program deadlocks: core 1 never completes"));
   }
+}
+
+namespace {
+
+// The stores of layer `layer` in `program`, every core's.
+std::vector<fusim::Command> stores_of(const fusim::Program& program, int layer) {
+  std::vector<fusim::Command> out;
+  for (const auto& core : program.cores)
+    for (const fusim::Command& c : core)
+      if (c.op == fusim::CommandOp::Store && c.layer == layer) out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a layer written only into a concat stores its grid's channel slices as blocks of whole "
+    "rows, while one read by another layer too keeps NHWC pieces",
+    "[e2e][concat]") {
+  // Two branches of an inception module on a 14 x 14 map, layer by layer on mlu.yaml's 32
+  // cores: b's grid cuts its 208 channels into slices (under NHWC, pieces of each pixel).
+  const std::string text = R"(name: branches
+inputs:
+  - {name: x, shape: [256, 14, 14]}
+layers:
+  - {name: a, type: conv, inputs: [x], out_channels: 64, kernel: 1}
+  - {name: b, type: conv, inputs: [x], out_channels: 208, kernel: 3, padding: 1}
+  - {name: cat, type: concat, inputs: [a, b]}
+  - {name: out, type: conv, out_channels: 64, kernel: 1}
+)";
+  const std::string blocked_net = fusim::test::write_temp("branches.yaml", text);
+  const std::string nhwc_net = fusim::test::write_temp(
+      "branches_read.yaml",
+      text + "  - {name: side, type: pool, inputs: [b], mode: max, kernel: 1}\n");
+  const auto blocked = fusim::test::run(src("configs/mlu.yaml"), blocked_net, {}, "none", false);
+  const fusim::Network& net = *blocked->net;
+  const int b = net.find_layer("b");
+  const fusim::LayerGeometry g(net.layer(b), blocked->arch->element_bytes());
+  const fusim::LayerSplit split = fusim::split_layer(g, *blocked->arch, 32);
+  REQUIRE(split.channel_parts > 1);
+  REQUIRE(fusim::blocked_output_allowed(net, b));
+  // Every store one contiguous range; together they fill b's tensor once, without overlap.
+  std::vector<fusim::Command> stores = stores_of(*blocked->program, b);
+  REQUIRE(!stores.empty());
+  std::sort(stores.begin(), stores.end(),
+            [](const fusim::Command& x, const fusim::Command& y) { return x.addr < y.addr; });
+  std::int64_t end = stores.front().addr;
+  for (const fusim::Command& c : stores) {
+    CHECK(c.piece_bytes == 0);
+    CHECK(c.addr == end);
+    end = c.addr + c.bytes;
+  }
+  CHECK(end - stores.front().addr == 208 * 14 * 14);
+  // Read by a pool as well, b's tensor stays NHWC: its slices' stores are pieces of pixels.
+  const auto nhwc = fusim::test::run(src("configs/mlu.yaml"), nhwc_net, {}, "none", false);
+  CHECK_FALSE(fusim::blocked_output_allowed(*nhwc->net, b));
+  bool pieces = false;
+  for (const fusim::Command& c : stores_of(*nhwc->program, nhwc->net->find_layer("b")))
+    pieces = pieces || c.piece_bytes > 0;
+  CHECK(pieces);
+  // The cost model moves the simulator's bytes group by group either way.
+  fusim::test::check_group_bytes(blocked->result);
+  fusim::test::check_group_bytes(nhwc->result);
 }

@@ -580,7 +580,8 @@ TEST_CASE("on mlu.yaml the cost model predicts most groups' cycles within 10 %",
   // shared buffer, then from DRAM, took the DRAM in windows after the shared buffer's part, and
   // stores to the shared buffer ran beside the later cores' DRAM loads (core_pipelines_end):
   // 1,799 of 1,842 groups (97.7 %), tiled 107 of 107, median 1.00 (ShuffleNet's residual adds,
-  // 0.84x before, within 10 %). Once a layer's grid could leave cores
+  // 0.84x before, within 10 %); 1,802 once a layer written only into a concat stored its
+  // channel chunks as blocks (blocked_output_allowed). Once a layer's grid could leave cores
   // idle and weighed its compute beside its transfers (split_layer): 1,796 of 1,842 groups
   // (97.5 %), tiled 106 of 107, median 1.00 (BERT-base's attention groups at 1.10-1.15x). Once a
   // group's memory time took the detailed DRAM's refreshes: 1,810 of 1,845 groups (98.1 %),
