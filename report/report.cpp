@@ -571,7 +571,7 @@ std::string summary_text(const RunResult& r) {
       os << ", row-hit rate "
          << num(100.0 * static_cast<double>(hits) / static_cast<double>(all), 1) << " %";
     // The detailed model moves whole bursts: a piece of a pixel's channels narrower than a
-    // burst, or across its edge, costs the whole burst (docs/dram.md, "Whole bursts").
+    // burst, or across its edge, costs the whole burst (docs/dram.md, "Not modelled yet").
     const double carried = static_cast<double>(mul_checked(bursts, a.dram.burst_bytes_detailed()));
     if (requested > 0 && carried > kBurstOverheadShown * static_cast<double>(requested))
       os << ", bursts carry " << num(carried / static_cast<double>(requested), 2) << "x the bytes";

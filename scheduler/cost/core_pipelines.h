@@ -51,32 +51,30 @@ struct DrainBound {
   double before = 0, drain = 0, load_streams = 0;
 };
 
-// The cores start together; their first loads share the bottleneck fairly (processor sharing:
-// a core with less to load is done sooner), or, where every core's come from DRAM and `window`
-// is positive, in turn: each core issues a window of bursts (`window`: the time one window
-// holds the bottleneck), and another as each one returns; the DRAM admits the requests beyond
-// its queues first come first served, so it serves every core's first window in the cores'
-// order, then every core's second, and so on (a core loading at most one window is done
-// before the next core's loads begin: MobileNetV1's conv1 on 64 cores, its cores' loads ending
-// one after another over 2,000 cycles); where a core's first loads from the shared buffer all
-// come before those from DRAM (`lead_dram_last`), the cores take the shared buffer fairly first,
-// then the DRAM in windows (an element-wise layer with one operand in the shared buffer and the
-// other in DRAM: ShuffleNet's residual adds, DenseNet's batch norms of a map in both). Each then
-// runs its middle leg alone; its last stores queue for the bottleneck once every first load is
-// in, first come first served, or, where the DRAM serves the leads last and every core stores to
-// the shared buffer only (`tail_to_shared`), once the shared buffer's part of the leads is:
-// those stores then run beside the later cores' DRAM loads. Cores
-// of unequal shares (14 rows over 32 cores) so finish apart, and the early ones' stores run
-// while the others still compute; alike cores take the lead, their middle leg and the tail one
-// after the other. And no store starts before the first core is ready to store (its lead in,
-// its first compute done), after which every core's stores take the bottleneck one after
-// another: the groups that store much more than they load (a 1x1 conv expanding a map into
-// the shared buffer) are bound by that. And no core ends before all it moves before its drain
-// is through, the cores sharing the bottleneck fairly from the start, and its drain done: a
-// group bound by the DRAM ends a last compute and its stores after it (an fc on 4 cores
-// loading its 2 MB of weights in two chunks each, the second chunk's compute after the DRAM is
-// done; a layer on one core whose earlier chunks' stores slow its last chunk's loads). Sets
-// `*bound` (when given) to the drain bound's parts.
+// The cores start together; their first loads share the bottleneck fairly (processor sharing: a
+// core with less to load is done sooner), or, where every core's come from DRAM and `window` is
+// positive, in turn: each core issues a window of bursts (`window`: the time one window holds the
+// bottleneck), and another as each one returns; the DRAM admits the requests beyond its queues
+// first come first served, so it serves every core's first window in the cores' order, then every
+// core's second, and so on (a core loading at most one window is done before the next core's loads
+// begin: MobileNetV1's conv1 on 64 cores, its cores' loads ending one after another over 2,000
+// cycles); where a core's first loads from the shared buffer all come before those from DRAM
+// (`lead_dram_last`), the cores take the shared buffer fairly first, then the DRAM in windows (an
+// element-wise layer with one operand in the shared buffer and the other in DRAM: ShuffleNet's
+// residual adds). Each then runs its middle leg alone; its last stores queue for the bottleneck
+// once every first load is in, first come first served, or, where the DRAM serves the leads last
+// and every core stores to the shared buffer only (`tail_to_shared`), once the shared buffer's part
+// of the leads is: those stores then run beside the later cores' DRAM loads. Cores of unequal
+// shares (14 rows over 32 cores) so finish apart, and the early ones' stores run while the others
+// still compute; alike cores take the lead, their middle leg and the tail one after the other. And
+// no store starts before the first core is ready to store (its lead in, its first compute done),
+// after which every core's stores take the bottleneck one after another: the groups that store much
+// more than they load (a 1x1 conv expanding a map into the shared buffer) are bound by that. And no
+// core ends before all it moves before its drain is through, the cores sharing the bottleneck
+// fairly from the start, and its drain done: a group bound by the DRAM ends a last compute and its
+// stores after it (an fc on 4 cores loading its 2 MB of weights in two chunks each, the second
+// chunk's compute after the DRAM is done; a layer on one core whose earlier chunks' stores slow its
+// last chunk's loads). Sets `*bound` (when given) to the drain bound's parts.
 double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound = nullptr,
                           double window = 0);
 
