@@ -569,12 +569,18 @@ LayerSplit split_layer(const LayerGeometry& g, const Arch& arch, std::int64_t co
 bool blocked_output_allowed(const Network& net, int layer) {
   const std::vector<int>& readers = net.consumers(layer);
   if (readers.size() != 1 || net.layer(readers[0]).type != LayerType::Concat) return false;
+  // Named once: a second operand naming it is foreign, and its copy reads the layer's tensor as
+  // NHWC (cost/concat_copy.h).
   const Layer& concat = net.layer(readers[0]);
+  int named = 0;
+  bool inside = false;
   for (std::size_t j = 0; j < concat.inputs.size(); ++j) {
     const Operand& op = concat.inputs[j];
-    if (!op.from_network_input && op.index == layer) return in_concat_tensor(net, readers[0], j);
+    if (op.from_network_input || op.index != layer) continue;
+    ++named;
+    inside = inside || in_concat_tensor(net, readers[0], j);
   }
-  return false;
+  return named == 1 && inside;
 }
 
 bool interleaved_weights(const LayerGeometry& g, const LayerSplit& split, const Arch& arch) {

@@ -205,4 +205,10 @@ layers:
   // The cost model moves the simulator's bytes group by group either way.
   fusim::test::check_group_bytes(blocked->result);
   fusim::test::check_group_bytes(nhwc->result);
+  // Named twice by the concat, b's second copy is foreign and copied from its tensor as NHWC.
+  std::string twice = text;
+  twice.replace(twice.find("inputs: [a, b]"), 14, "inputs: [a, b, b]");
+  const auto copied = fusim::test::run(src("configs/mlu.yaml"),
+                                       fusim::test::write_temp("branches_twice.yaml", twice));
+  CHECK_FALSE(fusim::blocked_output_allowed(*copied->net, copied->net->find_layer("b")));
 }
