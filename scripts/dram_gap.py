@@ -45,21 +45,29 @@ def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def runs_detailed(path):
-    """True when the config's dram map names a preset and does not ask for the simple model (a
-    plain text check of the file): the configs that run the detailed model."""
-    in_dram = preset = simple = False
-    with open(os.path.join(REPO, path), encoding="utf-8") as f:
+def dram_keys(path):
+    """The keys and values (as text, comments dropped) written inside an arch file's dram map,
+    the first of each name: a plain text reading of the file, standard library only."""
+    keys = {}
+    in_dram = False
+    with open(path, encoding="utf-8") as f:
         for line in f:
             if re.match(r"^dram\s*:", line):
                 in_dram = True
             elif re.match(r"^\S", line):
                 in_dram = False
-            elif in_dram and re.match(r"^\s+preset\s*:", line):
-                preset = True
-            elif in_dram and re.match(r"^\s+model\s*:\s*simple\b", line):
-                simple = True
-    return preset and not simple
+            elif in_dram:
+                m = re.match(r"^\s+(\w+)\s*:\s*([^#]*)", line)
+                if m:
+                    keys.setdefault(m.group(1), m.group(2).strip())
+    return keys
+
+
+def runs_detailed(path):
+    """True when the config's dram map names a preset and does not ask for the simple model: the
+    configs that run the detailed model."""
+    keys = dram_keys(os.path.join(REPO, path))
+    return "preset" in keys and keys.get("model") != "simple"
 
 
 SCHEDULES = ["none", "optimal"]
@@ -81,21 +89,10 @@ def run(fusim, arch, net, fusion, overrides):
 
 
 def burst_bytes(arch_yaml):
-    """bus_bytes x burst_length of the dram map of the arch.yaml fusim --out writes (every key
-    resolved, one per line), or 0 when it has none."""
-    keys = {}
-    in_dram = False
-    with open(arch_yaml, encoding="utf-8") as f:
-        for line in f:
-            if re.match(r"^dram\s*:", line):
-                in_dram = True
-            elif re.match(r"^\S", line):
-                in_dram = False
-            elif in_dram:
-                m = re.match(r"^  (bus_bytes|burst_length)\s*:\s*(\d+)", line)
-                if m:
-                    keys[m.group(1)] = int(m.group(2))
-    return keys.get("bus_bytes", 0) * keys.get("burst_length", 0)
+    """bus_bytes x burst_length of the arch.yaml fusim --out writes (every key resolved), or 0
+    when its dram map has none."""
+    keys = dram_keys(arch_yaml)
+    return int(keys.get("bus_bytes") or 0) * int(keys.get("burst_length") or 0)
 
 
 def main():

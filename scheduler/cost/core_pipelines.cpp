@@ -82,8 +82,7 @@ double core_pipelines_end(const std::vector<CoreLeg>& legs, DrainBound* bound, d
   std::vector<double> lead_end(legs.size(), 0.0);
   bool received = false, dram = window > 0;
   for (const CoreLeg& l : legs)
-    dram =
-        dram && (l.lead <= 0 || l.lead_from_dram || (l.lead_dram_last && l.lead > l.lead_shared));
+    dram = dram && (l.lead <= 0 || (l.lead_dram_last && l.lead > l.lead_shared));
   const auto lead_in = [&](std::size_t i, double t) {
     lead_end[i] = std::max(t, legs[i].lead_alone);
     received = received || legs[i].leaders[0] >= 0;

@@ -33,10 +33,11 @@ struct CoreLeg {
   // counted as if alone, it stored early and its stores left the group's end).
   std::array<std::int64_t, 2> leaders{-1, -1};
   double received = 0;
-  // Its first loads all come from DRAM (core_pipelines_end's `window`), or those from the
-  // shared buffer (`lead_shared` of its lead) all come before those from DRAM.
-  bool lead_from_dram = false, lead_dram_last = false;
+  // The part of `lead` that its loads from the shared buffer hold the bottleneck (the rest from
+  // DRAM), and whether its last first load comes from DRAM (core_pipelines_end's `window`: the
+  // DRAM then serves the rest after the shared buffer's part).
   double lead_shared = 0;
+  bool lead_dram_last = false;
   // Its last stores all go to the shared buffer.
   bool tail_to_shared = false;
 };

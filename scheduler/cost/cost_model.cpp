@@ -78,7 +78,6 @@ class CorePipelines {
     l.first_store = core.first_store_at;
     l.leaders = core.lead_from;
     l.received = core.lead_received;
-    l.lead_from_dram = core.lead_shared_bytes == 0;
     l.lead_dram_last = core.lead_dram_last;
     l.lead_shared = static_cast<double>(core.lead_shared_bytes) * shared_;
     l.tail_to_shared = core.tail_bytes == 0 && core.tail_shared_bytes > 0;

@@ -266,18 +266,23 @@ class LayerWalker {
     store(b, r0, r1, k0, k1, comp, comp, times);
   }
 
+  // A channel-blocked output's tile (LayerGeometry::set_channel_blocked): one contiguous range in
+  // the block of its chunk [k0, k1), whole rows of the chunk's channels, after the channels
+  // before it.
+  DramRange blocked_range(std::int64_t item, std::int64_t r0, std::int64_t k0,
+                          std::int64_t k1) const {
+    const std::int64_t width = g_.output_bytes(0, 1, 0, 1) / elem_;  // a row's pixels
+    return {{false, li_}, item + (k0 * g_.rows() + r0 * (k1 - k0)) * width * elem_, {}};
+  }
+
   // Stores an output tile once step `last` has computed it; frees the allocation of `owner`.
   void store(std::int64_t b, std::int64_t r0, std::int64_t r1, std::int64_t k0, std::int64_t k1,
              Id last, Id owner, std::int64_t times) {
-    DramRange to{{false, li_},
-                 b * l_.out_shape.elements() * elem_ + g_.output_offset(r0, k0),
-                 g_.output_layout(k0, k1)};
-    if (g_.channel_blocked()) {  // the chunk's own NHWC block, after the channels before it
-      const std::int64_t width = g_.output_bytes(0, 1, 0, 1) / elem_;
-      to.offset = b * l_.out_shape.elements() * elem_ +
-                  (k0 * g_.rows() * width + r0 * width * (k1 - k0)) * elem_;
-      to.layout = TileLayout{};
-    }
+    const std::int64_t item = b * l_.out_shape.elements() * elem_;
+    const DramRange to =
+        g_.channel_blocked()
+            ? blocked_range(item, r0, k0, k1)
+            : DramRange{{false, li_}, item + g_.output_offset(r0, k0), g_.output_layout(k0, k1)};
     sink_.store(li_, to, g_.output_bytes(r0, r1, k0, k1), last, owner, times);
   }
 

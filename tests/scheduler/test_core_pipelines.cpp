@@ -68,7 +68,7 @@ TEST_CASE(
   // of the bottleneck: each loads one window, so core k's are in at 2 (k + 1) = 2, 4, 6, 8; it is
   // ready to store 10 later (12, 14, 16, 18), and the stores queue from 8: 13, 15, 17, 19.
   std::vector<fusim::CoreLeg> legs(4, leg(2, 10, 1));
-  for (fusim::CoreLeg& l : legs) l.lead_from_dram = true;
+  for (fusim::CoreLeg& l : legs) l.lead_dram_last = true;
   CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(19));
   // A window of 1: every core's first window (in at 1, 2, 3, 4), then every core's second (5, 6,
   // 7, 8); ready at 15-18, stored by 19.
@@ -83,13 +83,14 @@ TEST_CASE(
   // 5). Ready to store at 14 (the second, storing 5) and 15 (the first, storing 1), their stores
   // from 5 end at 19 and 20 (had the second core gone first, in at 2, they would end at 17 and 18).
   std::vector<fusim::CoreLeg> two{leg(3, 10, 1), leg(2, 10, 5)};
-  for (fusim::CoreLeg& l : two) l.lead_from_dram = true;
+  for (fusim::CoreLeg& l : two) l.lead_dram_last = true;
   CHECK(fusim::core_pipelines_end(two, nullptr, 2) == Approx(20));
   // Without a window, or with a core loading from the shared buffer, the loads of the four alike
   // cores share the bottleneck fairly: all in at 8, ready at 18, their stores done at 22.
   legs[0].lead = 2;
   CHECK(fusim::core_pipelines_end(legs) == Approx(4 * 2 + 10 + 4 * 1));
-  legs[1].lead_from_dram = false;
+  legs[1].lead_shared = legs[1].lead;  // all from the shared buffer
+  legs[1].lead_dram_last = false;
   CHECK(fusim::core_pipelines_end(legs, nullptr, 2) == Approx(4 * 2 + 10 + 4 * 1));
 }
 

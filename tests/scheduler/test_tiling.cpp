@@ -272,9 +272,7 @@ layers:
   CHECK(busy == split.cores());
 
   const auto bert = fusim::load_network(fusim::test::src("workloads/bert_base_layer.yaml"));
-  int scores = -1;
-  for (int i = 0; i < static_cast<int>(bert.layers().size()); ++i)
-    if (bert.layer(i).name == "l0_scores") scores = i;
+  const int scores = bert.find_layer("l0_scores");
   REQUIRE(scores >= 0);
   const fusim::LayerGeometry heads(bert.layer(scores), mlu.element_bytes());
   REQUIRE(heads.channels_per_group() == 128);
