@@ -117,5 +117,10 @@ std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, 
 // per group, both from the arch's calibration table; the cost model only checks that groups fit.
 // Throws InputError naming the calibration file when it is missing or malformed.
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o);
+// The tuner's features of a layer: its operation count (PE-array MACs, or vector-unit
+// operations for the layers that have none), and the operation count it is priced at alone
+// (a pool's: that of the calibration's stride-2 pool moving as many elements; dlfusion.cpp).
+double dlfusion_ops(const Layer& l);
+double dlfusion_ops_alone(const Layer& l);
 
 }  // namespace fusim

@@ -272,12 +272,8 @@ class Tuner {
     return DlfusionKind::Layer;
   }
 
-  // A layer's operation count: PE-array MACs, or vector-unit operations (depthwise, pooling,
-  // element-wise) for the layers that have none.
-  double ops(int i) const {
-    const Layer& l = net_.layer(i);
-    return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
-  }
+  double ops(int i) const { return dlfusion_ops(net_.layer(i)); }
+  double ops_alone(int i) const { return dlfusion_ops_alone(net_.layer(i)); }
   // A layer's channel count: a dense conv's the geometric mean of its input and output
   // channels (so that its weights, and its MACs per pixel, are those of the synthesised C->C
   // conv of the calibration), a gemm of many rows' that of k and n (a 1x1 conv, kind());
@@ -297,7 +293,7 @@ class Tuner {
   // 131,072-element one, which in a layerwise run cost as much as a 1x1 conv).
   double single_cycles(int i, std::int64_t n) const {
     const auto k = static_cast<std::size_t>(kind(i));
-    double cy = table_.cycles_at(table_.single[k], n, ops(i), channels(i), launch_, true);
+    double cy = table_.cycles_at(table_.single[k], n, ops_alone(i), channels(i), launch_, true);
     if (cy < 0) {
       cy = table_.cycles_at(table_.single[static_cast<std::size_t>(DlfusionKind::Layer)], n, ops(i),
                             channels(i), launch_, true);
@@ -422,6 +418,24 @@ class Tuner {
 };
 
 }  // namespace
+
+double dlfusion_ops(const Layer& l) {
+  return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
+}
+
+// A pool's time alone is the bytes it moves, and the calibration's pool alone has stride 2 (an
+// input four times its output, 9 operations per output element): a pool's count is that of the
+// calibrated pool that reads and writes as many elements, so that an inception module's
+// stride-1 pool is not priced as the stride-2 pool of its operations, which reads four times its
+// input (GoogLeNet's inc3a_pool, simulated alone on 32 cores in 4,315 cycles, was priced
+// at 10,858). Leading a fused group, a
+// pool's share is its marginal cycles beside a layer that reads the same input: it stays priced
+// by its operations.
+double dlfusion_ops_alone(const Layer& l) {
+  if (l.type != LayerType::Pool || l.in_shapes.empty()) return dlfusion_ops(l);
+  const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
+  return 9 * moved / 5;
+}
 
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {
   const auto start = std::chrono::steady_clock::now();

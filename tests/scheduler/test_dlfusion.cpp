@@ -12,6 +12,7 @@
 #include "dlfusion/dlfusion_table.h"
 #include "network/network_io.h"
 #include "rewrite/bottleneck.h"
+#include "search/dag_search.h"
 #include "search/search.h"
 #include "test_util.h"
 
@@ -205,6 +206,33 @@ TEST_CASE("dlfusion interpolates its calibration in operations and channels",
   CHECK(t.cycles_at(cells, 2, 100, 16, 0) == Approx(9));  // the only cell measured on 2
   CHECK(t.cycles_at(cells, 4, 100, 16, 0) < 0);           // not a calibrated count
   CHECK(t.cycles_at(t.single[1], 1, 100, 16, 0) < 0);     // nothing measured
+}
+
+TEST_CASE("dlfusion prices a pool alone by the elements it moves, as the calibration's stride-2 pool",
+          "[search][dlfusion]") {
+  // The calibration's pool alone: 3x3, stride 2, padding 1, a 56 x 56 input to a 28 x 28 output
+  // (9 operations per output element). One of its shape is priced at its operations; a stride-1
+  // pool of as many operations moves 2 elements for every 5 the calibrated one does.
+  const fusim::Network net = fusim::load_network(fusim::test::write_temp(
+      "dlfusion_pools.yaml",
+      "name: pools\ninputs:\n  - {name: x, shape: [64, 56, 56]}\nlayers:\n"
+      "  - {name: down, type: pool, mode: max, kernel: 3, stride: 2, padding: 1}\n"
+      "  - {name: same, type: pool, mode: max, kernel: 3, stride: 1, padding: 1}\n"
+      "  - {name: gap, type: pool, mode: avg, kernel: 28, stride: 1}\n"
+      "  - {name: pw, type: conv, out_channels: 64, kernel: 1, bias: false}\n"));
+  const fusim::Layer& down = net.layer(net.find_layer("down"));
+  const fusim::Layer& same = net.layer(net.find_layer("same"));
+  const fusim::Layer& gap = net.layer(net.find_layer("gap"));
+  const fusim::Layer& pw = net.layer(net.find_layer("pw"));
+  CHECK(fusim::dlfusion_ops(down) == Approx(9.0 * 64 * 28 * 28));
+  CHECK(fusim::dlfusion_ops_alone(down) == Approx(9.0 * 64 * (56 * 56 + 28 * 28) / 5));
+  CHECK(fusim::dlfusion_ops_alone(down) == Approx(fusim::dlfusion_ops(down)).epsilon(0.01));
+  CHECK(fusim::dlfusion_ops(same) == Approx(fusim::dlfusion_ops(down)));
+  CHECK(fusim::dlfusion_ops_alone(same) == Approx(0.4 * fusim::dlfusion_ops(same)));
+  // A global pool reads its whole map for one element per channel.
+  CHECK(fusim::dlfusion_ops_alone(gap) == Approx(9.0 * 64 * (28 * 28 + 1) / 5));
+  // Any other layer alone is priced at its operations.
+  CHECK(fusim::dlfusion_ops_alone(pw) == Approx(64.0 * 64));
 }
 
 TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the dense conv's",
