@@ -93,14 +93,15 @@ class Tuner {
       int kernels = 0;
       double weight_bytes = 0;
       bool tiled = true;  // the run may be a fused (tiled) group
-      int windows = 0;    // layers in (i, j] with a window over several rows
+      const int first = std::max(0, j + 1 - std::max(1, o_.max_group_layers));
+      const std::vector<std::int64_t> halo_below = dlfusion_halo_below(net_, first, j);
       // The run fused on as many cores as its last layer has output rows (one band each), a
       // count between two allowed ones kx and kx + 1 (row_cores): its members' shares there.
       const std::int64_t nx = row_cores(j);
       std::size_t kx = 0;
       while (kx + 1 < a && allowed_[kx + 1] < nx) ++kx;
       double sum_x = 0;
-      for (int i = j; i >= 0 && j - i + 1 <= std::max(1, o_.max_group_layers); --i) {
+      for (int i = j; i >= first; --i) {
         const Layer& layer = net_.layer(i);
         // A fused group keeps its weights in each core's weight buffer: a longer run would
         // reload them per tile, which no calibrated cell measured.
@@ -110,12 +111,12 @@ class Tuner {
           tiled = false;
         const bool kernel = layer_has_kernel(net_, i);
         if (kernel) ++kernels;
+        const std::int64_t halo = halo_below[static_cast<std::size_t>(i - first)];
         for (std::size_t k = 0; k < a; ++k) {
-          sum[k] += member_[static_cast<std::size_t>(i)][k] * halo_factor(i, windows, allowed_[k]);
+          sum[k] += member_[static_cast<std::size_t>(i)][k] * halo_factor(i, halo, allowed_[k]);
           if (kernel) serial[k] += single_[static_cast<std::size_t>(i)][k] - launch_;
         }
-        if (nx > 0) sum_x += share_on(i, nx, kx) * halo_factor(i, windows, nx);
-        if (has_window(layer)) ++windows;
+        if (nx > 0) sum_x += share_on(i, nx, kx) * halo_factor(i, halo, nx);
         if (best[static_cast<std::size_t>(i)] == inf) continue;
         std::vector<int> layers(static_cast<std::size_t>(j - i + 1));
         for (int x = i; x <= j; ++x) layers[static_cast<std::size_t>(x - i)] = x;
@@ -232,21 +233,15 @@ class Tuner {
     return true;
   }
 
-  // Whether a layer reads a window of several rows of its input (a 3x3 conv, a pool), so that
-  // in a fused group the layers before it compute halo rows beyond their band.
-  static bool has_window(const Layer& l) {
-    return (l.type == LayerType::Conv || l.type == LayerType::Pool) && l.kernel_h > 1;
-  }
-
-  // The factor on layer i's share in a fused group on n cores when `windows` layers after it
-  // in the group have a window: each adds a row above and below the band of output rows each
-  // core computes (its rows over n), which layer i computes too. The calibrated shares hold no
-  // such rows (a window layer's is measured leading its group, a 1x1 conv's and an element-wise
-  // layer's in chains of their own kind).
-  double halo_factor(int i, int windows, std::int64_t n) const {
-    if (windows == 0) return 1;
+  // The factor on layer i's share in a fused group on n cores when the layers after it on a
+  // path through the group read `halo` rows beyond their bands (dlfusion_halo_below): layer i
+  // computes them beside the band of output rows each core computes (its rows over n). The
+  // calibrated shares hold no such rows (a window layer's is measured leading its group, a 1x1
+  // conv's and an element-wise layer's in chains of their own kind).
+  double halo_factor(int i, std::int64_t halo, std::int64_t n) const {
+    if (halo == 0) return 1;
     const double rows = static_cast<double>(std::max<std::int64_t>(1, net_.layer(i).out_shape.h));
-    return 1 + 2.0 * windows / std::max(1.0, rows / static_cast<double>(n));
+    return 1 + static_cast<double>(halo) / std::max(1.0, rows / static_cast<double>(n));
   }
 
   // A layer's kind in the calibration.
@@ -435,6 +430,24 @@ double dlfusion_ops_alone(const Layer& l) {
   if (l.type != LayerType::Pool || l.in_shapes.empty()) return dlfusion_ops(l);
   const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
   return 9 * moved / 5;
+}
+
+std::int64_t dlfusion_halo_rows(const Layer& l) {
+  if (l.type != LayerType::Conv && l.type != LayerType::Pool) return 0;
+  return 2 * ((l.kernel_h - 1) / 2);
+}
+
+std::vector<std::int64_t> dlfusion_halo_below(const Network& net, int first, int last) {
+  std::vector<std::int64_t> below(static_cast<std::size_t>(last - first + 1), 0);
+  for (int x = last; x >= first; --x) {
+    std::int64_t& h = below[static_cast<std::size_t>(x - first)];
+    for (int c : net.consumers(x)) {
+      if (c <= last)  // consumers come after x in the topological order
+        h = std::max(h,
+                     below[static_cast<std::size_t>(c - first)] + dlfusion_halo_rows(net.layer(c)));
+    }
+  }
+  return below;
 }
 
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o) {

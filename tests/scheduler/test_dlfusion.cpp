@@ -208,8 +208,9 @@ TEST_CASE("dlfusion interpolates its calibration in operations and channels",
   CHECK(t.cycles_at(t.single[1], 1, 100, 16, 0) < 0);     // nothing measured
 }
 
-TEST_CASE("dlfusion prices a pool alone by the elements it moves, as the calibration's stride-2 pool",
-          "[search][dlfusion]") {
+TEST_CASE(
+    "dlfusion prices a pool alone by the elements it moves, as the calibration's stride-2 pool",
+    "[search][dlfusion]") {
   // The calibration's pool alone: 3x3, stride 2, padding 1, a 56 x 56 input to a 28 x 28 output
   // (9 operations per output element). One of its shape is priced at its operations; a stride-1
   // pool of as many operations moves 2 elements for every 5 the calibrated one does.
@@ -233,6 +234,39 @@ TEST_CASE("dlfusion prices a pool alone by the elements it moves, as the calibra
   CHECK(fusim::dlfusion_ops_alone(gap) == Approx(9.0 * 64 * (28 * 28 + 1) / 5));
   // Any other layer alone is priced at its operations.
   CHECK(fusim::dlfusion_ops_alone(pw) == Approx(64.0 * 64));
+}
+
+TEST_CASE("dlfusion's halo rows add up along a path through a group, not across its branches",
+          "[search][dlfusion]") {
+  // GoogLeNet's inc3a: from pool2, a 1x1 branch, 1x1 -> 3x3, 1x1 -> 5x5, and a 3x3 pool -> 1x1,
+  // then their concat. In a fused group of the module, each 1x1 conv computes the halo rows of
+  // its own branch only; pool2 those of the widest branch (the 5x5's four).
+  const fusim::Network net = fusim::load_network(src("workloads/googlenet.yaml"));
+  const int first = net.find_layer("pool2"), last = net.find_layer("inc3a");
+  const std::vector<std::int64_t> below = fusim::dlfusion_halo_below(net, first, last);
+  const auto at = [&](const char* name) {
+    return below[static_cast<std::size_t>(net.find_layer(name) - first)];
+  };
+  CHECK(at("pool2") == 4);
+  CHECK(at("inc3a_1x1") == 0);
+  CHECK(at("inc3a_3x3_reduce") == 2);
+  CHECK(at("inc3a_5x5_reduce") == 4);
+  CHECK(at("inc3a_3x3") == 0);
+  CHECK(at("inc3a_pool_proj") == 0);
+  CHECK(at("inc3a") == 0);
+  // Only the layers in [first, last] count: without the module, pool2 computes none.
+  CHECK(fusim::dlfusion_halo_below(net, first, first) == std::vector<std::int64_t>{0});
+  // Along a chain they add up: a 2x2 pool of stride 2 reads no row beyond its band, a 5x5
+  // conv two above and two below, a 3x3 conv one each.
+  const fusim::Network chain = fusim::load_network(fusim::test::write_temp(
+      "dlfusion_halo.yaml",
+      "name: halo\ninputs:\n  - {name: x, shape: [8, 16, 16]}\nlayers:\n"
+      "  - {name: p, type: pool, mode: max, kernel: 2, stride: 2}\n"
+      "  - {name: c, type: conv, out_channels: 8, kernel: 5, padding: 2, bias: false}\n"
+      "  - {name: d, type: conv, out_channels: 8, kernel: 3, padding: 1, bias: false}\n"));
+  CHECK(fusim::dlfusion_halo_below(chain, 0, 2) == std::vector<std::int64_t>{6, 2, 0});
+  CHECK(fusim::dlfusion_halo_below(chain, 0, 1) == std::vector<std::int64_t>{4, 0});
+  CHECK(fusim::dlfusion_halo_rows(chain.layer(0)) == 0);
 }
 
 TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the dense conv's",
