@@ -123,9 +123,10 @@ Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOpt
 double dlfusion_ops(const Layer& l);
 double dlfusion_ops_alone(const Layer& l);
 // The rows beyond its band of output rows that a layer reads of its input, above and below, as
-// if at stride 1: (k - 1) / 2 each side of a window of k rows (a 3x3 conv or pool: two; a 5x5:
-// four; a 2x2 pool: none). Counting a strided window's k - stride rows instead (one for a 3x3
-// of stride 2) was measured worse for the tuner (EfficientNet-B0 +5.8 %).
+// if at stride 1: d (k - 1) / 2 each side of a window of k rows of dilation d (a 3x3 conv or
+// pool: two; a 5x5: four; a 3x3 of dilation 2: four; a 2x2 pool: none). Counting a strided window's
+// k - stride rows instead (one for a 3x3 of stride 2) was measured worse for the tuner
+// (EfficientNet-B0 +5.8 %).
 std::int64_t dlfusion_halo_rows(const Layer& l);
 // Per layer x in [first, last] (index x - first): the most halo rows (dlfusion_halo_rows) of the
 // layers after x in [first, last] on any path from x; in a fused group of those layers, x

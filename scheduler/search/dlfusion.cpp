@@ -422,10 +422,9 @@ double dlfusion_ops(const Layer& l) {
 // input four times its output, 9 operations per output element): a pool's count is that of the
 // calibrated pool that reads and writes as many elements, so that an inception module's
 // stride-1 pool is not priced as the stride-2 pool of its operations, which reads four times its
-// input (GoogLeNet's inc3a_pool, simulated alone on 32 cores in 4,315 cycles, was priced
-// at 10,858). Leading a fused group, a
-// pool's share is its marginal cycles beside a layer that reads the same input: it stays priced
-// by its operations.
+// input (GoogLeNet's inc3a_pool, simulated alone on 32 cores in 4,315 cycles, was priced at
+// 10,858). Leading a fused group, a pool's share is its marginal cycles beside a layer that reads
+// the same input: it stays priced by its operations.
 double dlfusion_ops_alone(const Layer& l) {
   if (l.type != LayerType::Pool || l.in_shapes.empty()) return dlfusion_ops(l);
   const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
@@ -434,7 +433,7 @@ double dlfusion_ops_alone(const Layer& l) {
 
 std::int64_t dlfusion_halo_rows(const Layer& l) {
   if (l.type != LayerType::Conv && l.type != LayerType::Pool) return 0;
-  return 2 * ((l.kernel_h - 1) / 2);
+  return 2 * (l.dilation * (l.kernel_h - 1) / 2);
 }
 
 std::vector<std::int64_t> dlfusion_halo_below(const Network& net, int first, int last) {

@@ -263,10 +263,15 @@ TEST_CASE("dlfusion's halo rows add up along a path through a group, not across 
       "name: halo\ninputs:\n  - {name: x, shape: [8, 16, 16]}\nlayers:\n"
       "  - {name: p, type: pool, mode: max, kernel: 2, stride: 2}\n"
       "  - {name: c, type: conv, out_channels: 8, kernel: 5, padding: 2, bias: false}\n"
-      "  - {name: d, type: conv, out_channels: 8, kernel: 3, padding: 1, bias: false}\n"));
+      "  - {name: d, type: conv, out_channels: 8, kernel: 3, padding: 1, bias: false}\n"
+      "  - {name: e, type: conv, out_channels: 8, kernel: 3, padding: 2, dilation: 2, "
+      "bias: false}\n"));
   CHECK(fusim::dlfusion_halo_below(chain, 0, 2) == std::vector<std::int64_t>{6, 2, 0});
   CHECK(fusim::dlfusion_halo_below(chain, 0, 1) == std::vector<std::int64_t>{4, 0});
   CHECK(fusim::dlfusion_halo_rows(chain.layer(0)) == 0);
+  // A 3x3 window of dilation 2 spans five rows: two above and two below.
+  CHECK(fusim::dlfusion_halo_rows(chain.layer(3)) == 4);
+  CHECK(fusim::dlfusion_halo_below(chain, 0, 3)[0] == 10);
 }
 
 TEST_CASE("dlfusion takes a 1x1 conv's cores from the pointwise row, not the dense conv's",
