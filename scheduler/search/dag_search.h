@@ -118,10 +118,12 @@ std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, 
 // Throws InputError naming the calibration file when it is missing or malformed.
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o);
 // The tuner's features of a layer: its operation count (PE-array MACs, or vector-unit
-// operations for the layers that have none), and the operation count it is priced at alone
-// (a pool's: that of the calibration's stride-2 pool moving as many elements; dlfusion.cpp).
+// operations for the layers that have none), and the operation counts it is priced at alone and
+// in a fused group (a pool's: that of the calibration's pool, of stride 2 alone and 1 fused,
+// that reads and writes as many elements; dlfusion.cpp).
 double dlfusion_ops(const Layer& l);
 double dlfusion_ops_alone(const Layer& l);
+double dlfusion_ops_fused(const Layer& l);
 // The rows beyond its band of output rows that a layer reads of its input, above and below, as
 // if at stride 1: d (k - 1) / 2 each side of a window of k rows of dilation d (a 3x3 conv or
 // pool: two; a 5x5: four; a 3x3 of dilation 2: four; a 2x2 pool: none). Counting a strided window's

@@ -209,11 +209,12 @@ TEST_CASE("dlfusion interpolates its calibration in operations and channels",
 }
 
 TEST_CASE(
-    "dlfusion prices a pool alone by the elements it moves, as the calibration's stride-2 pool",
+    "dlfusion prices a pool by the elements it moves, as the calibration's pool of its stride",
     "[search][dlfusion]") {
   // The calibration's pool alone: 3x3, stride 2, padding 1, a 56 x 56 input to a 28 x 28 output
-  // (9 operations per output element). One of its shape is priced at its operations; a stride-1
-  // pool of as many operations moves 2 elements for every 5 the calibrated one does.
+  // (9 operations per output element); fused, the same at stride 1. Alone, one of its shape is
+  // priced at its operations; a stride-1 pool of as many operations moves 2 elements for every 5
+  // the calibrated one does.
   const fusim::Network net = fusim::load_network(fusim::test::write_temp(
       "dlfusion_pools.yaml",
       "name: pools\ninputs:\n  - {name: x, shape: [64, 56, 56]}\nlayers:\n"
@@ -232,8 +233,14 @@ TEST_CASE(
   CHECK(fusim::dlfusion_ops_alone(same) == Approx(0.4 * fusim::dlfusion_ops(same)));
   // A global pool reads its whole map for one element per channel.
   CHECK(fusim::dlfusion_ops_alone(gap) == Approx(9.0 * 64 * (28 * 28 + 1) / 5));
-  // Any other layer alone is priced at its operations.
+  // In a fused group, as the calibration's fused pool of stride 1: a stride-1 pool at its
+  // operations, one of stride 2 (4 + 1 elements moved for 1 + 1) at 2.5 times them.
+  CHECK(fusim::dlfusion_ops_fused(same) == Approx(fusim::dlfusion_ops(same)));
+  CHECK(fusim::dlfusion_ops_fused(down) == Approx(2.5 * fusim::dlfusion_ops(down)));
+  CHECK(fusim::dlfusion_ops_fused(gap) == Approx(9.0 * 64 * (28 * 28 + 1) / 2));
+  // Any other layer is priced at its operations.
   CHECK(fusim::dlfusion_ops_alone(pw) == Approx(64.0 * 64));
+  CHECK(fusim::dlfusion_ops_fused(pw) == Approx(64.0 * 64));
 }
 
 TEST_CASE("dlfusion's halo rows add up along a path through a group, not across its branches",
