@@ -119,8 +119,8 @@ std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, 
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o);
 // The tuner's features of a layer: its operation count (PE-array MACs, or vector-unit
 // operations for the layers that have none), and the operation counts it is priced at alone and
-// in a fused group (a pool's: that of the calibration's pool, of stride 2 alone and 1 fused,
-// that reads and writes as many elements; dlfusion.cpp).
+// in a fused group (a pool's alone, a global pool's fused: that of the calibration's pool, of
+// stride 2 alone and 1 fused, that reads and writes as many elements; dlfusion.cpp).
 double dlfusion_ops(const Layer& l);
 double dlfusion_ops_alone(const Layer& l);
 double dlfusion_ops_fused(const Layer& l);

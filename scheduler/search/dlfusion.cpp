@@ -420,30 +420,31 @@ double dlfusion_ops(const Layer& l) {
   return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
 }
 
-namespace {
-
-// A pool's time is the bytes it moves, and the calibration measured 3x3 pools of one stride
-// each (9 operations per output element, an input stride^2 times its output): a pool is priced
-// at the count of the calibrated pool that reads and writes as many elements, 9 (in + out) /
-// (stride^2 + 1). So an inception module's stride-1 pool alone is not priced as the stride-2
-// pool of its operations, which reads four times its input (GoogLeNet's inc3a_pool, simulated
-// alone on 32 cores in 4,315 cycles, was priced at 10,858), and a squeeze-excitation's global
-// pool in a fused group, which reads its whole map for one element per channel, not as a 3x3
-// pool of as many operations (MobileNetV3-Large's tuner 9.7 % faster).
-double pool_ops_as(const Layer& l, double stride) {
+// A pool alone moves far more bytes than it computes, and the calibration's pool alone has
+// stride 2 (an input four times its output, 9 operations per output element): a pool alone is
+// priced at the count of the calibrated pool that reads and writes as many elements, so that an
+// inception module's stride-1 pool is not priced as the stride-2 pool of its operations, which
+// reads four times its input (GoogLeNet's inc3a_pool, simulated alone on 32 cores in 4,315
+// cycles, was priced at 10,858).
+double dlfusion_ops_alone(const Layer& l) {
   if (l.type != LayerType::Pool || l.in_shapes.empty()) return dlfusion_ops(l);
   const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
-  return 9 * moved / (stride * stride + 1);
+  return 9 * moved / 5;
 }
 
-}  // namespace
-
-double dlfusion_ops_alone(const Layer& l) {
-  return pool_ops_as(l, 2);
-}
-
+// In a fused group a window pool reads its input from the tile before it: its share is its
+// operations' (the calibrated share is a 3x3 pool's leading a group, beside a 1x1 conv reading
+// the same input). A global pool (a squeeze-excitation's) is no window over a band: every core's
+// band adds to each output element, and the share is priced as the calibrated fused pool that
+// reads and writes as many elements, 9 (in + out) / 2, 4.5 times its operations (priced by its
+// operations, SE pools joined groups that simulate slower: MobileNetV3-Large's tuner is 9.7 %
+// faster with it). Pricing every pool's share by its elements moved the stride-2 ones out of
+// groups on the one-core configs (SqueezeNet on systolic32 13 % slower).
 double dlfusion_ops_fused(const Layer& l) {
-  return pool_ops_as(l, 1);
+  if (l.type != LayerType::Pool || l.in_shapes.empty() || l.out_shape.h > 1 || l.out_shape.w > 1)
+    return dlfusion_ops(l);
+  const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
+  return 9 * moved / 2;
 }
 
 std::int64_t dlfusion_halo_rows(const Layer& l) {
