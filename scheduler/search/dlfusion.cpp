@@ -420,6 +420,15 @@ double dlfusion_ops(const Layer& l) {
   return static_cast<double>(std::max(l.macs_per_item(), l.vector_ops_per_item()));
 }
 
+namespace {
+
+// The elements a layer reads of its first input and writes.
+double elements_moved(const Layer& l) {
+  return static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
+}
+
+}  // namespace
+
 // A pool alone moves far more bytes than it computes, and the calibration's pool alone has
 // stride 2 (an input four times its output, 9 operations per output element): a pool alone is
 // priced at the count of the calibrated pool that reads and writes as many elements, so that an
@@ -428,8 +437,7 @@ double dlfusion_ops(const Layer& l) {
 // cycles, was priced at 10,858).
 double dlfusion_ops_alone(const Layer& l) {
   if (l.type != LayerType::Pool || l.in_shapes.empty()) return dlfusion_ops(l);
-  const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
-  return 9 * moved / 5;
+  return 9 * elements_moved(l) / 5;
 }
 
 // In a fused group a window pool reads its input from the tile before it: its share is its
@@ -443,8 +451,7 @@ double dlfusion_ops_alone(const Layer& l) {
 double dlfusion_ops_fused(const Layer& l) {
   if (l.type != LayerType::Pool || l.in_shapes.empty() || l.out_shape.h > 1 || l.out_shape.w > 1)
     return dlfusion_ops(l);
-  const double moved = static_cast<double>(l.in_shapes[0].elements() + l.out_shape.elements());
-  return 9 * moved / 2;
+  return 9 * elements_moved(l) / 2;
 }
 
 std::int64_t dlfusion_halo_rows(const Layer& l) {
