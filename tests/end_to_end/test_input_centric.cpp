@@ -40,15 +40,15 @@ std::string gemm_pair(int s, int d, int ff) {
          ", k: " + std::to_string(ff) + ", bias: true}\n";
 }
 
-struct Ran {
+struct IcRun {
   fusim::SimResult sim;
   fusim::GroupCost cost;
 };
 
-Ran run_group(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& g) {
+IcRun run_group(const fusim::Network& net, const fusim::Arch& arch, const fusim::Group& g) {
   fusim::Schedule s;
   s.groups.push_back(g);
-  Ran r;
+  IcRun r;
   r.cost = fusim::group_cost(net, arch, g);
   r.sim = fusim::simulate(net, arch, fusim::lower(net, arch, s));
   return r;
@@ -93,7 +93,7 @@ TEST_CASE("an input-centric pair does the work of the tiled plan and moves the b
           if (!c.feasible) continue;
           ++ran;
           CHECK(c.mapping == fusim::GroupMapping::InputCentric);
-          const Ran a = run_group(net, arch, ic);
+          const IcRun a = run_group(net, arch, ic);
           // The bytes the cost model predicts, and its MACs, are the simulator's.
           CHECK(a.sim.traffic.read() == a.cost.traffic.read());
           CHECK(a.sim.traffic.ofmap_write == a.cost.traffic.ofmap);
@@ -156,7 +156,7 @@ TEST_CASE("random conv pairs run input-centric as the cost model says, with the 
         const fusim::Group ic{{0, 1}, cores, tiles, fusim::GroupMapping::InputCentric};
         if (!fusim::evaluate_scheduled(net, arch, ic).feasible) continue;
         ++ran;
-        const Ran a = run_group(net, arch, ic);
+        const IcRun a = run_group(net, arch, ic);
         CHECK(a.sim.traffic.read() == a.cost.traffic.read());
         CHECK(a.sim.traffic.ofmap_write == a.cost.traffic.ofmap);
         CHECK(sim_macs(a.sim) == a.cost.macs);
@@ -320,7 +320,7 @@ TEST_CASE("partial sums that do not fit on chip spill to DRAM and come back, byt
         const fusim::GroupCost c = fusim::evaluate_scheduled(net, arch, ic);
         REQUIRE(c.feasible);
         ++ran;
-        const Ran a = run_group(net, arch, ic);
+        const IcRun a = run_group(net, arch, ic);
         // Spilled and read back: every byte of it in the cost model as in the simulator.
         CHECK(a.cost.traffic.psum_write > 0);
         CHECK(a.sim.traffic.psum_read == a.cost.traffic.psum_read);

@@ -50,14 +50,14 @@ struct Read {
   std::int64_t addr = 0, bytes = 0, piece = 0, stride = 0;
 };
 
-struct Outcome {
+struct BufferOutcome {
   std::vector<double> done;
   fusim::SharedBufferStats stats;
 };
 
 // Each read from its own initiator, through an interconnect much faster than the buffer (no
 // latency), into a shared buffer of 64 B/cycle in 4 banks.
-Outcome run(const std::vector<Read>& reads) {
+BufferOutcome run_reads(const std::vector<Read>& reads) {
   fusim::FreshSimContext context;
   fusim::BufferParams p;
   p.capacity_bytes = 1 << 20;
@@ -85,7 +85,7 @@ Outcome run(const std::vector<Read>& reads) {
     streamers.back()->socket.bind(noc.cores);
   }
   sc_core::sc_start();
-  Outcome o;
+  BufferOutcome o;
   for (const auto& s : streamers) o.done.push_back(s->done);
   o.stats = buffer.stats();
   return o;
@@ -124,7 +124,7 @@ TEST_CASE("a transfer's bytes per bank match counting byte by byte", "[shared_bu
 TEST_CASE("shared buffer banks: bandwidth alone, shared, and in conflict", "[shared_buffer]") {
   constexpr std::int64_t S = 4096;
   SECTION("contiguous alone moves the whole buffer's bandwidth") {
-    const Outcome o = run({{0, S}});
+    const BufferOutcome o = run_reads({{0, S}});
     CHECK(o.done[0] == Approx(S / 64.0));
     CHECK(o.stats.reads == 1);
     CHECK(o.stats.bytes_read == S);
@@ -132,29 +132,29 @@ TEST_CASE("shared buffer banks: bandwidth alone, shared, and in conflict", "[sha
     CHECK(o.stats.bank_conflict_cycles == 0);
   }
   SECTION("two contiguous transfers share it") {
-    const Outcome o = run({{0, S}, {S, S}});
+    const BufferOutcome o = run_reads({{0, S}, {S, S}});
     CHECK(o.done[0] == Approx(2 * S / 64.0));
     CHECK(o.done[1] == Approx(2 * S / 64.0));
     CHECK(o.stats.bank_conflict_cycles == Approx(4 * 2 * S / 64.0));
   }
   SECTION("pieces at a stride of banks x word all fall in one bank") {
-    const Outcome o = run({{0, S, 16, 64}});
+    const BufferOutcome o = run_reads({{0, S, 16, 64}});
     CHECK(o.done[0] == Approx(S / 16.0));
   }
   SECTION("two such transfers on different banks do not conflict") {
-    const Outcome o = run({{0, S, 16, 64}, {16, S, 16, 64}});
+    const BufferOutcome o = run_reads({{0, S, 16, 64}, {16, S, 16, 64}});
     CHECK(o.done[0] == Approx(S / 16.0));
     CHECK(o.done[1] == Approx(S / 16.0));
     CHECK(o.stats.bank_conflict_cycles == 0);
   }
   SECTION("two such transfers on the same bank do") {
-    const Outcome o = run({{0, S, 16, 64}, {S, S, 16, 64}});
+    const BufferOutcome o = run_reads({{0, S, 16, 64}, {S, S, 16, 64}});
     CHECK(o.done[0] == Approx(2 * S / 16.0));
     CHECK(o.done[1] == Approx(2 * S / 16.0));
     CHECK(o.stats.bank_conflict_cycles == Approx(2 * S / 16.0));
   }
   SECTION("a contiguous transfer is held back only in the bank it shares") {
-    const Outcome o = run({{0, S}, {S, S, 16, 64}});
+    const BufferOutcome o = run_reads({{0, S}, {S, S, 16, 64}});
     CHECK(o.done[0] == Approx(2 * (S / 4) / 16.0));
     CHECK(o.done[1] == Approx((S + S / 4) / 16.0));
     CHECK(o.stats.bank_conflict_cycles == Approx(2 * (S / 4) / 16.0));
