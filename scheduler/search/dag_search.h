@@ -113,10 +113,14 @@ OracleCount count_partitions(const DagIndex& dag, std::int64_t stop_above);
 // dynamic programming over the range ends; fused weights must fit on chip.
 std::vector<Group> efficient_s_search(const Network& net, GroupEvaluator& eval, const DagIndex& dag,
                                       const SearchOptions& o);
-// The DLFusion tuner (dlfusion.cpp): greedy fusion along the topological order and a core count
+// The DLFusion tuner (dlfusion.cpp): greedy fusion along a topological order and a core count
 // per group, both from the arch's calibration table; the cost model only checks that groups fit.
 // Throws InputError naming the calibration file when it is missing or malformed.
 Schedule dlfusion_schedule(const Network& net, const Arch& arch, const SearchOptions& o);
+// The layer indices of `net` by level (the longest path from the network's inputs), then by
+// index: a topological order in which the layers one layer feeds sit side by side; the tuner
+// also splits the network in this order (dlfusion_schedule).
+std::vector<int> dlfusion_level_order(const Network& net);
 // The tuner's features of a layer: its operation count (PE-array MACs, or vector-unit
 // operations for the layers that have none), and the operation counts it is priced at alone and
 // in a fused group (a pool's alone, a global pool's fused: that of the calibration's pool, of

@@ -2,6 +2,7 @@
 // simulate, its calibration files parse, and a missing calibration is one clear error.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <tuple>
 #include <vector>
@@ -39,7 +40,19 @@ TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped wo
       const fusim::Network net = fusim::fuse_bottlenecks(fusim::load_network(path), arch, path);
       const fusim::Schedule s = dlfusion(net, arch);
       CHECK(s.algorithm == "dlfusion");
-      std::vector<int> seen;
+      // Each layer once, its producers in its group or an earlier one (the groups of a split
+      // in the layers' level order come in that order).
+      std::vector<int> group_of(net.layers().size(), -1);
+      for (std::size_t k = 0; k < s.groups.size(); ++k)
+        for (int l : s.groups[k].layers) {
+          CHECK(group_of[static_cast<std::size_t>(l)] == -1);
+          group_of[static_cast<std::size_t>(l)] = static_cast<int>(k);
+        }
+      for (std::size_t l = 0; l < group_of.size(); ++l) {
+        CHECK(group_of[l] >= 0);
+        for (int c : net.consumers(static_cast<int>(l)))
+          CHECK(group_of[l] <= group_of[static_cast<std::size_t>(c)]);
+      }
       for (const fusim::Group& g : s.groups) {
         CHECK(g.cores >= 1);
         CHECK(g.cores <= arch.core_count);
@@ -50,12 +63,32 @@ TEST_CASE("dlfusion never chooses a group that does not fit, on every shipped wo
           for (int l : g.layers) weights += net.layer(l).params() * arch.element_bytes();
           CHECK(weights <= arch.core.weight_buffer.capacity_bytes);
         }
-        seen.insert(seen.end(), g.layers.begin(), g.layers.end());
+        CHECK(std::is_sorted(g.layers.begin(), g.layers.end()));
       }
-      std::vector<int> all(net.layers().size());
-      for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-      CHECK(seen == all);  // each layer once, in the topological order
     }
+}
+
+TEST_CASE("the layers by level are a topological order with each module's branches side by side",
+          "[search][dlfusion]") {
+  const fusim::Network net = fusim::load_network(src("workloads/googlenet.yaml"));
+  const std::vector<int> order = fusim::dlfusion_level_order(net);
+  REQUIRE(order.size() == net.layers().size());
+  std::vector<int> at(order.size(), -1);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    at[static_cast<std::size_t>(order[i])] = static_cast<int>(i);
+  for (std::size_t l = 0; l < at.size(); ++l) {
+    REQUIRE(at[l] >= 0);  // a permutation
+    for (int c : net.consumers(static_cast<int>(l))) CHECK(at[l] < at[static_cast<std::size_t>(c)]);
+  }
+  // inc3a's four branches all read pool2: their first layers come right after it, in file order.
+  const int pool2 = at[static_cast<std::size_t>(net.find_layer("pool2"))];
+  int k = pool2;
+  for (const char* name : {"inc3a_1x1", "inc3a_3x3_reduce", "inc3a_5x5_reduce", "inc3a_pool"})
+    CHECK(at[static_cast<std::size_t>(net.find_layer(name))] == ++k);
+  // A chain's level order is its file order: the tuner's second split is skipped.
+  const fusim::Network chain = fusim::load_network(src("workloads/tiny_chain.yaml"));
+  const std::vector<int> same = fusim::dlfusion_level_order(chain);
+  CHECK(std::is_sorted(same.begin(), same.end()));
 }
 
 TEST_CASE("dlfusion asks about fewer than half the groups optimal evaluates",
@@ -68,7 +101,9 @@ TEST_CASE("dlfusion asks about fewer than half the groups optimal evaluates",
 }
 
 TEST_CASE("dlfusion's schedule simulates and moves the cost model's bytes", "[search][dlfusion]") {
-  for (const char* net : {"workloads/mobilenetv2.yaml", "workloads/tiny_dag.yaml"}) {
+  // GoogLeNet's split is the one in the layers' level order (dlfusion_level_order).
+  for (const char* net :
+       {"workloads/mobilenetv2.yaml", "workloads/tiny_dag.yaml", "workloads/googlenet.yaml"}) {
     INFO(net);
     const auto run = fusim::test::run(src("configs/mlu.yaml"), src(net), {}, "dlfusion");
     CHECK(run->result.sim.cycles > 0);
