@@ -188,8 +188,6 @@ class Tuner {
   // (a 28-row map on 28 cores; the calibrated counts are powers of two, and a fused group has no
   // more cores than its output has rows), when that count lies between two allowed ones; 0
   // otherwise, and with --cores N.
-  double priced_ = 0;
-
   std::int64_t row_cores(int j) const {
     const std::int64_t rows = net_.layer(j).out_shape.h;
     if (o_.cores > 0 || rows <= allowed_.front() || rows >= allowed_.back()) return 0;
@@ -416,6 +414,7 @@ class Tuner {
   std::vector<std::vector<double>> input_io_;    // per network input, per allowed core count
   std::vector<int> last_use_;   // per layer, its last consumer (the layer count: an output)
   std::int64_t evaluated_ = 0;  // the groups asked whether they fit
+  double priced_ = 0;           // run()'s split at the tuner's prices
 };
 
 }  // namespace
