@@ -626,7 +626,12 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
           "[multicore]") {
   // Where a tile's loads do not fit beside the tile before it, the simulator's load engine waits
   // for the compute that frees its buffer, and a compute whose output does not fit waits for
-  // the stores before it (CostSink's pipeline). Measured on 2026-12-06, over every shipped
+  // the stores before it (CostSink's pipeline). Measured on 2026-12-08, once a load that waited
+  // for a compute's room went before that compute's stores under the simple DRAM model (first
+  // come first served, CostSink::run_loads): 10,764 of 10,792 groups (99.7 %), fused tiled groups
+  // 570 of 586 (97 %), median 1.00 (10,728 of 10,781 and 529 of 571 before: BERT-base's residual
+  // adds with their layer norms on eyeriss.yaml, 1.10x, the most); the sanitizer build's subset
+  // 2,229 of 2,230, tiled 155 of 155. Measured on 2026-12-06, over every shipped
   // network on the five one-core configs under none and optimal, once a layer's weights that
   // fit the whole weight buffer stayed there and its chunks were even (plan_layer_tiling), a
   // row tile's chunks were timed as one tile (CostSink::extend_run) and the stores that share
@@ -643,9 +648,9 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
       fusim::test::estimate_accuracy(archs, {"none", "optimal"});
   REQUIRE(a.all.groups >= 500);
   INFO(a.all.within << " of " << a.all.groups << " groups within 10 %, median " << a.median());
-  CHECK(a.all.within >= 0.97 * a.all.groups);
+  CHECK(a.all.within >= 0.99 * a.all.groups);
   CHECK(a.median() == Approx(1.0).margin(0.01));
   const auto& tiled = a.by_mapping.at("tiled");
   INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
-  CHECK(tiled.within >= 0.88 * tiled.groups);
+  CHECK(tiled.within >= 0.95 * tiled.groups);
 }
