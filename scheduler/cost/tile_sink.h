@@ -232,8 +232,10 @@ class CostSink : public TileSink {
   // stores' end); otherwise a buffer is taken to hold the last tile that loaded into it, freed
   // when the compute after it ends, and the next run's loads wait for the last run's computes
   // but for as many tiles as fit beside them. Loads that waited for room share the path to DRAM
-  // with the stores then under way. Apart from DRAM contention between cores, an estimate of what
-  // the simulator's engines take (not a bound: loads are spread evenly over a run's computes).
+  // with the stores then under way (under the simple DRAM model, which serves transfers in turn,
+  // they go before the stores that begin with them). Apart from DRAM contention between cores,
+  // an estimate of what the simulator's engines take (not a bound: loads are spread evenly over
+  // a run's computes).
   double pipeline_cycles() const;
 
   Traffic traffic;
