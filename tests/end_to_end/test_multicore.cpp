@@ -628,16 +628,16 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   // for the compute that frees its buffer, and a compute whose output does not fit waits for
   // the stores before it (CostSink's pipeline). Measured on 2026-12-08, once a load that waited
   // for a compute's room went before that compute's stores under the simple DRAM model (first
-  // come first served, CostSink::run_loads): 10,764 of 10,792 groups (99.7 %), fused tiled groups
-  // 570 of 586 (97 %), median 1.00 (10,728 of 10,781 and 529 of 571 before: BERT-base's residual
-  // adds with their layer norms on eyeriss.yaml, 1.10x, the most); the sanitizer build's subset
-  // 2,229 of 2,230, tiled 155 of 155. Measured on 2026-12-06, over every shipped
-  // network on the five one-core configs under none and optimal, once a layer's weights that
-  // fit the whole weight buffer stayed there and its chunks were even (plan_layer_tiling), a
-  // row tile's chunks were timed as one tile (CostSink::extend_run) and the stores that share
-  // the DRAM with loads were counted with them (CoreLeg::before_drain): 10,737 of 10,788
-  // groups (99.5 %) within 10 %, fused tiled groups 559 of 586 (95 %), median 1.00; 10,733 of
-  // 10,784 and 555 of 582 once a slice of one row tile came in chunks that overlap. When
+  // come first served, CostSink::run_loads): 10,747 of 10,792 groups (99.6 %), fused tiled groups
+  // 566 of 586 (97 %), median 1.00 (10,739 of 10,781 and 553 of 571 before; BERT-base's residual
+  // adds with their layer norms on eyeriss.yaml, estimated 1.10x their simulation before, now
+  // 1.02x); the sanitizer build's subset 2,225 of 2,230, tiled 151 of 155. Measured on 2026-12-06,
+  // over every shipped network on the five one-core configs under none and optimal, once a layer's
+  // weights that fit the whole weight buffer stayed there and its chunks were even
+  // (plan_layer_tiling), a row tile's chunks were timed as one tile (CostSink::extend_run) and the
+  // stores that share the DRAM with loads were counted with them (CoreLeg::before_drain): 10,737 of
+  // 10,788 groups (99.5 %) within 10 %, fused tiled groups 559 of 586 (95 %), median 1.00; 10,733
+  // of 10,784 and 555 of 582 once a slice of one row tile came in chunks that overlap. When
   // written: 10,640 of 10,760 (98.9 %), tiled 530 of 566 (94 %). Before the cost model saw
   // buffer capacity, 90 % of the groups of the same runs were (fused tiled groups 38 %), up to
   // 1.8x too fast.
