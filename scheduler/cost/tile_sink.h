@@ -233,7 +233,8 @@ class CostSink : public TileSink {
   // when the compute after it ends, and the next run's loads wait for the last run's computes
   // but for as many tiles as fit beside them. Loads that waited for room share the path to DRAM
   // with the stores then under way (under the simple DRAM model, which serves transfers in turn,
-  // they go before the stores that begin with them). Apart from DRAM contention between cores,
+  // they go before the stores that begin with them, and any load issued while a store is served
+  // waits for it). Apart from DRAM contention between cores,
   // an estimate of what the simulator's engines take (not a bound: loads are spread evenly over
   // a run's computes).
   double pipeline_cycles() const;
@@ -351,6 +352,9 @@ class CostSink : public TileSink {
   // When the stores under way, which end at store_end_, began (store_bytes): a load shares the
   // path to DRAM with them from then on, not before.
   double store_from_ = 0;
+  // How long each of the stores under way holds the path (the last store placed): under the
+  // simple DRAM model a load issued among them waits for the one being served (run_loads).
+  double store_piece_ = 0;
   Few<std::pair<int, double>, kMaxReady> ready_;
   std::array<double, 3> capacity_{};  // of each buffer, by BufferRole
   double capacity(std::size_t buffer) const { return capacity_[buffer]; }

@@ -626,9 +626,12 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
           "[multicore]") {
   // Where a tile's loads do not fit beside the tile before it, the simulator's load engine waits
   // for the compute that frees its buffer, and a compute whose output does not fit waits for
-  // the stores before it (CostSink's pipeline). Measured on 2026-12-08, once a load that waited
-  // for a compute's room went before that compute's stores under the simple DRAM model (first
-  // come first served, CostSink::run_loads): 10,747 of 10,792 groups (99.6 %), fused tiled groups
+  // the stores before it (CostSink's pipeline). Measured on 2026-12-08, once any load issued
+  // while a store was served waited for that store under the simple DRAM model (first come first
+  // served, CostSink::run_loads): 10,759 of 10,791 groups (99.7 %), fused tiled groups 571 of 579
+  // (99 %), median 1.00; the sanitizer build's subset 2,225 of 2,230, tiled 151 of 155. Before,
+  // once a load that waited for a compute's room went before that compute's stores there
+  // (first come first served too): 10,747 of 10,792 groups (99.6 %), fused tiled groups
   // 566 of 586 (97 %), median 1.00 (10,739 of 10,781 and 553 of 571 before; BERT-base's residual
   // adds with their layer norms on eyeriss.yaml, estimated 1.10x their simulation before, now
   // 1.02x); the sanitizer build's subset 2,225 of 2,230, tiled 151 of 155. Measured on 2026-12-06,
@@ -652,5 +655,5 @@ TEST_CASE("on the one-core configs the cost model predicts nearly every group's 
   CHECK(a.median() == Approx(1.0).margin(0.01));
   const auto& tiled = a.by_mapping.at("tiled");
   INFO(tiled.within << " of " << tiled.groups << " tiled groups within 10 %");
-  CHECK(tiled.within >= 0.95 * tiled.groups);
+  CHECK(tiled.within >= 0.96 * tiled.groups);
 }
