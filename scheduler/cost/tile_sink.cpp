@@ -348,10 +348,10 @@ double CostSink::run_loads(double start, double t) {
   // Under the simple DRAM model, which serves whole transfers first come first served, any load
   // (one that waited for room or not) issued while a store is being served waits for that store:
   // the one under way at `start` of the stores placed back to back up to store_end_, each
-  // store_piece_ long; the stores after it wait for the load. Shared instead, GoogLeNet's concat
-  // and pool groups on eyeriss.yaml (small branch loads behind a tile's 14-28 KB stores)
-  // simulated 1.14-1.19x their estimate, DenseNet-121's block 3 groups on systolic32.yaml up to
-  // 1.28x.
+  // store_piece_ long; the stores after it wait for the load. Shared instead (with the rule
+  // below), GoogLeNet's concat and pool groups on eyeriss.yaml (small branch loads behind a
+  // tile's 14-28 KB stores) simulated 1.14-1.19x their estimate, DenseNet-121's block 3 groups
+  // on systolic32.yaml up to 1.28x.
   if (dma_->burst_bytes == 0 && store_from_ < start && start < store_end_ && store_piece_ > 0) {
     const double served =
         store_end_ - std::floor((store_end_ - start) / store_piece_) * store_piece_;
@@ -372,9 +372,9 @@ double CostSink::run_loads(double start, double t) {
   // And under the simple DRAM model a load that waited for the room a compute frees is issued
   // before the stores that waited for that compute (the core frees the room before it marks the
   // compute done: Core::complete), so it moves at its own pace and the stores after it
-  // (lengthened above). Shared, BERT-base's
-  // residual adds with their layer norms on eyeriss.yaml (a tile's second operand waits for the
-  // room, its compute then waits for the store before it) were estimated 1.10x their simulation.
+  // (lengthened above). Shared, BERT-base's residual adds with their layer norms on eyeriss.yaml
+  // (a tile's second operand waits for the room, its compute then waits for the store before
+  // it) were estimated 1.10x their simulation.
   if (dma_->burst_bytes == 0 && store_from_ >= start) return start + t;
   return start + t + shared;
 }

@@ -234,9 +234,8 @@ class CostSink : public TileSink {
   // but for as many tiles as fit beside them. Loads that waited for room share the path to DRAM
   // with the stores then under way (under the simple DRAM model, which serves transfers in turn,
   // they go before the stores that begin with them, and any load issued while a store is served
-  // waits for it). Apart from DRAM contention between cores,
-  // an estimate of what the simulator's engines take (not a bound: loads are spread evenly over
-  // a run's computes).
+  // waits for it). Apart from DRAM contention between cores, an estimate of what the simulator's
+  // engines take (not a bound: loads are spread evenly over a run's computes).
   double pipeline_cycles() const;
 
   Traffic traffic;
