@@ -239,6 +239,7 @@ DmaTiming dma_timing(const Arch& arch) {
            arch.dram.tck_ps * arch.clock_mhz * 1e-6;
   t.latency_cycles = 2.0 * static_cast<double>(arch.interconnect.latency_cycles) + dram;
   t.stream_bytes_per_cycle = share;
+  t.in_turn = arch.dram.model == DramModel::Simple;
   if (arch.dram.model == DramModel::Detailed) {
     t.burst_bytes = arch.dram.burst_bytes_detailed();
     t.stream_bytes_per_cycle =

@@ -352,31 +352,31 @@ double CostSink::run_loads(double start, double t) {
   // below), GoogLeNet's concat and pool groups on eyeriss.yaml (small branch loads behind a
   // tile's 14-28 KB stores) simulated 1.14-1.19x their estimate, DenseNet-121's block 3 groups
   // on systolic32.yaml up to 1.28x.
-  if (dma_->burst_bytes == 0 && store_from_ < start && start < store_end_ && store_piece_ > 0) {
+  if (dma_->in_turn && store_from_ < start && start < store_end_ && store_piece_ > 0) {
     const double served =
         store_end_ - std::floor((store_end_ - start) / store_piece_) * store_piece_;
-    if (served < store_end_) {
-      const double counted = std::min(t, store_credit_);
-      store_credit_ -= counted;
-      store_end_ += t - counted;
-    }
+    if (served < store_end_) lengthen_stores(t);
     return served + t;
   }
   const double shared =
       start > load_end_
           ? std::clamp(std::min(store_end_, start + t) - std::max(start, store_from_), 0.0, t)
           : 0.0;
-  const double counted = std::min(shared, store_credit_);
-  store_credit_ -= counted;
-  store_end_ += shared - counted;
+  lengthen_stores(shared);
   // And under the simple DRAM model a load that waited for the room a compute frees is issued
   // before the stores that waited for that compute (the core frees the room before it marks the
   // compute done: Core::complete), so it moves at its own pace and the stores after it
   // (lengthened above). Shared, BERT-base's residual adds with their layer norms on eyeriss.yaml
   // (a tile's second operand waits for the room, its compute then waits for the store before
   // it) were estimated 1.10x their simulation.
-  if (dma_->burst_bytes == 0 && store_from_ >= start) return start + t;
+  if (dma_->in_turn && store_from_ >= start) return start + t;
   return start + t + shared;
+}
+
+void CostSink::lengthen_stores(double by) {
+  const double counted = std::min(by, store_credit_);
+  store_credit_ -= counted;
+  store_end_ += by - counted;
 }
 
 void CostSink::place_load(BufferRole buffer, int layer, double bytes, double t) {

@@ -158,6 +158,10 @@ struct DmaTiming {
   // The detailed DRAM model's burst (bytes); 0 for the simple model, which moves bytes at its
   // rate whatever their layout.
   std::int64_t burst_bytes = 0;
+  // The DRAM serves whole transfers in turn, first come first served (the simple model): a
+  // core's loads and stores take the path one after the other, not at half their pace each as
+  // the detailed model's interleaved bursts do (CostSink::run_loads).
+  bool in_turn = false;
   // One DMA engine's stream from DRAM with nothing else on the DRAM or the link: the DRAM peak
   // or the interconnect, and under the detailed model its window of outstanding bursts
   // (cores.dma.outstanding_bursts) over the latency (Little's law).
@@ -363,6 +367,9 @@ class CostSink : public TileSink {
   // Loads of `t` cycles that start at `start` (later than the loads before them when they waited
   // for room): when they end; the stores under way then share the path to DRAM.
   double run_loads(double start, double t);
+  // The stores under way end `by` later, less what store_bytes lengthened them by already for
+  // the loads that share the path with them (store_credit_).
+  void lengthen_stores(double by);
   // Notes a load of `t` cycles received from core `leader` before the first compute.
   void received_before_compute(std::int64_t leader, double t);
   // A load placed as it comes (walks that call hold(), alone in its run).
